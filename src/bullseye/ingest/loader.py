@@ -1,0 +1,327 @@
+"""Load export files into the canonical tables, losing nothing.
+
+Every input record ends up either in its canonical table or in ``quarantine`` with its file,
+line, column, value and reason; the counts per file reconcile (read = loaded + quarantined).
+Values that cannot be typed in an optional column are set aside in ``quarantine`` too (action
+``value_dropped``) while the row itself loads. The whole load runs on a copy of the warehouse
+that replaces the live one only when everything succeeded.
+
+Duplicate keys: within one file the first row wins and later ones are quarantined; across files
+a later file updates the rows an earlier one created, field by field (non-empty values win), so
+an enrichment export can be layered on a CRM export.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from bullseye.errors import InputFileError
+from bullseye.ingest import coerce
+from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
+from bullseye.ingest.readers import FileReader, normalise_header, open_reader
+from bullseye.ingest.typing import IBIS_TYPES, derive_columns, type_plan
+from bullseye.schema import TABLES
+
+__all__ = ["load_files", "LoadReport", "FileCount", "QUARANTINE_COLUMNS"]
+
+Progress = Callable[[str, int], None]
+
+QUARANTINE_COLUMNS = {
+    "load_id": dt.string, "table_name": dt.string, "file": dt.string, "line": dt.int64,
+    "column": dt.string, "value": dt.string, "reason": dt.string, "action": dt.string,
+}
+LOAD_LOG_COLUMNS = {
+    "load_id": dt.string, "loaded_at": dt.timestamp, "file": dt.string, "table_name": dt.string,
+    "rows_read": dt.int64, "rows_loaded": dt.int64, "rows_quarantined": dt.int64, "rows_merged": dt.int64,
+}
+
+
+@dataclass
+class FileCount:
+    file: str
+    table: str
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    merged: int = 0  # loaded rows that updated a row of an earlier file
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.loaded + self.quarantined
+
+
+@dataclass
+class LoadReport:
+    load_id: str
+    files: list[FileCount]
+    table_rows: dict[str, int]
+    issues: int
+    issue_summary: list[tuple[str, str, str, int]] = field(default_factory=list)  # table, action, reason, count
+    quarantine_csv: Path | None = None
+
+    @property
+    def reconciles(self) -> bool:
+        return all(f.reconciles for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "load_id": self.load_id,
+            "files": [f.__dict__ | {"reconciles": f.reconciles} for f in self.files],
+            "table_rows": self.table_rows,
+            "issues": self.issues,
+            "issue_summary": [dict(zip(("table", "action", "reason", "count"), row)) for row in self.issue_summary],
+            "quarantine_csv": str(self.quarantine_csv) if self.quarantine_csv else None,
+            "reconciles": self.reconciles,
+        }
+
+
+def _issues_frame(con, name: str) -> ir.Table:
+    return con.create_table(name, schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
+
+
+def _stage(con, reader: FileReader, name: str, load_id: str, progress: Progress | None) -> tuple[int, list]:
+    """Copy a file into a text staging table (plus ``_line``); return record count and rejects."""
+    raw = con.con
+    schema = pa.schema([(h, pa.string()) for h in reader.header] + [("_line", pa.int64())])
+    raw.execute(f"CREATE OR REPLACE TABLE {quote(name)} ({', '.join(quote(h) + ' VARCHAR' for h in reader.header)}, _line BIGINT)")
+    rejects = []
+    count = 0
+    for batch in reader.batches():
+        columns = [batch.columns[h] for h in reader.header] + [batch.lines]
+        arrow = pa.Table.from_arrays(columns, schema=schema)
+        raw.register("_incoming", arrow)
+        raw.execute(f"INSERT INTO {quote(name)} SELECT * FROM _incoming")
+        raw.unregister("_incoming")
+        count += arrow.num_rows + len(batch.rejects)
+        rejects.extend(batch.rejects)
+        if progress:
+            progress(str(reader.path), arrow.num_rows + len(batch.rejects))
+    return count, rejects
+
+
+def quote(name: str) -> str:
+    from bullseye.warehouse import quote_ident
+
+    return quote_ident(name)
+
+
+def load_files(workspace, files: list[Path], preset: str = "generic", mapping_file: Path | None = None,
+               progress: Progress | None = None) -> LoadReport:
+    mapping: MappingFile | None = load_mapping(mapping_file) if mapping_file else None
+    preset = (mapping.preset if mapping and mapping.preset else preset)
+    mapping_dir = mapping_file.parent if mapping_file else None
+    missing = [str(f) for f in files if not Path(f).exists()]
+    if missing:
+        raise InputFileError(f"{missing[0]}: file not found")
+    # Read every header and plan every file before touching the warehouse: fail fast, change nothing.
+    readers = {path: open_reader(path) for path in dict.fromkeys(Path(f) for f in files)}
+    plans: list[FilePlan] = []
+    for path, reader in readers.items():
+        plans.extend(plan_file(path, reader.header, preset, mapping, mapping_dir))
+    for plan in plans:
+        for lookup in plan.lookups:
+            lookup_path = (plan.base_dir / lookup.file).resolve()
+            if lookup_path not in readers:
+                readers[lookup_path] = open_reader(lookup_path)
+            header = readers[lookup_path].header
+            for needed in [lookup.key, *lookup.columns.values()]:
+                if normalise_header(needed) not in header:
+                    raise InputFileError(f"{lookup_path}: lookup column '{needed}' not found; it has: {', '.join(header)}")
+
+    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    day_first = workspace.settings.date_order == "DMY"
+    counts: list[FileCount] = []
+    with workspace.warehouse.transaction() as con:
+        issues = _issues_frame(con, "_issues")
+        stages: dict[Path, str] = {}
+        read_counts: dict[Path, int] = {}
+        for index, (path, reader) in enumerate(readers.items()):
+            stage_name = f"_stage_{index}"
+            n, rejects = _stage(con, reader, stage_name, load_id, progress)
+            stages[path], read_counts[path] = stage_name, n
+            if rejects:
+                owner = next(p.table.name for p in plans if p.path == path)
+                rows = [{"load_id": load_id, "table_name": owner, "file": str(path), "line": r.line, "column": None,
+                         "value": r.record[:1000], "reason": r.reason, "action": "quarantined"} for r in rejects]
+                con.insert("_issues", ibis.memtable(rows, schema=ibis.schema(QUARANTINE_COLUMNS)))
+        reject_counts = _reject_counts(con, load_id)
+
+        touched = []
+        for table in TABLES.values():
+            table_plans = [p for p in plans if p.table.name == table.name]
+            if not table_plans:
+                continue
+            touched.append(table.name)
+            typed_parts = []
+            for order, plan in enumerate(table_plans):
+                stage = con.table(stages[plan.path])
+                lookups = {lk.file: con.table(stages[(plan.base_dir / lk.file).resolve()]) for lk in plan.lookups}
+                typed, count = type_plan(con, plan, stage, lookups, order, load_id, day_first)
+                count.read = read_counts[plan.path]
+                counts.append(count)
+                typed_parts.append(typed)
+            _merge_table(con, table, typed_parts, table_plans, counts[-len(table_plans):], load_id)
+        for count in counts:
+            rejected = reject_counts.get(count.file, 0)
+            count.quarantined += rejected
+        _check_references(con, touched, load_id)
+        _finish(con, touched, load_id, counts)
+        table_rows = {name: con.table(name).count().execute() for name in TABLES if name in con.list_tables()}
+        issue_rows = con.table("_issues")
+        summary = (issue_rows.group_by(["table_name", "action", "reason"]).agg(n=issue_rows.count())
+                   .order_by(ibis.desc("n")).execute())
+        issue_total = int(issue_rows.count().execute())
+        report = LoadReport(load_id, counts, table_rows, issue_total,
+                            [(r.table_name or "", r.action, r.reason, int(r.n)) for r in summary.itertuples()])
+        quarantine_csv = workspace.reports_dir / f"quarantine-{load_id}.csv"
+        if issue_total:
+            workspace.reports_dir.mkdir(parents=True, exist_ok=True)
+            issue_rows.order_by(["file", "line"]).to_csv(quarantine_csv)
+            report.quarantine_csv = quarantine_csv
+        for name in [t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"]:
+            con.drop_table(name)
+    return report
+
+
+def _reject_counts(con, load_id: str) -> dict[str, int]:
+    issues = con.table("_issues")
+    frame = issues.group_by("file").agg(n=issues.count()).execute()
+    return dict(zip(frame["file"], frame["n"].astype(int)))
+
+
+def _align(parts: list[ir.Table]) -> list[ir.Table]:
+    """Give every part the same columns and types (a custom attribute typed differently becomes text)."""
+    types: dict[str, dt.DataType] = {}
+    for part in parts:
+        for name, dtype in part.schema().items():
+            if name in types and types[name] != dtype:
+                types[name] = dt.string if not (types[name].is_numeric() and dtype.is_numeric()) else dt.float64
+            else:
+                types.setdefault(name, dtype)
+    aligned = []
+    for part in parts:
+        aligned.append(part.select(**{
+            name: (part[name].cast(dtype) if name in part.columns else ibis.null(dtype)) for name, dtype in types.items()
+        }))
+    return aligned
+
+
+def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | None, load_id: str) -> ir.Table:
+    """Rows that name their account by another accounts column get the account_id, or are quarantined."""
+    lookup_column = plan.account_match
+    source_column = lookup_column if plan.table.name == "accounts" else plan.table.account_ref
+    if accounts is None or lookup_column not in accounts.columns:
+        raise InputFileError(
+            f"{plan.path}: account_match '{lookup_column}' needs the accounts table with a '{lookup_column}' column"
+        )
+    keys = accounts.select(_match=accounts[lookup_column].cast(dt.string), _account=accounts["account_id"])
+    keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
+    joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
+    unmatched = joined.filter(joined["_account"].isnull())
+    con.insert("_issues", unmatched.select(
+        load_id=ibis.literal(load_id), table_name=ibis.literal(plan.table.name), file=unmatched["_file"],
+        line=unmatched["_line"], column=ibis.literal(source_column), value=unmatched[source_column].cast(dt.string),
+        reason=ibis.literal(f"no account with {lookup_column} = this value"), action=ibis.literal("quarantined")))
+    matched = joined.filter(joined["_account"].notnull())
+    resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
+    if plan.table.name != "accounts":
+        resolved = resolved.mutate(**{plan.table.account_ref: resolved["account_id"]}) if plan.table.account_ref != "account_id" else resolved
+    return resolved
+
+
+def _merge_table(con, table, parts: list[ir.Table], plans: list[FilePlan], counts: list[FileCount], load_id: str) -> None:
+    """Combine the files of one table: later files update earlier rows with the same key."""
+    plain = [p for p, plan in zip(parts, plans) if not plan.account_match]
+    matched = [(p, plan, c) for p, plan, c in zip(parts, plans, counts) if plan.account_match]
+    base = _combine(con, table, plain) if plain else None
+    for part, plan, count in matched:
+        accounts = base if table.name == "accounts" else (
+            con.table("accounts") if "accounts" in con.list_tables() else None)
+        before = int(part.count().execute())
+        resolved = _resolve_accounts(con, part, plan, accounts, load_id)
+        after = int(resolved.count().execute())
+        count.loaded -= before - after
+        count.quarantined += before - after
+        base = _combine(con, table, [base, resolved] if base is not None else [resolved])
+    merged = derive_columns(table, base)
+    canonical = [c for c in table.column_names if c in merged.columns]
+    for column in table.columns:  # every canonical column exists, empty when no file had it
+        if column.name not in merged.columns:
+            merged = merged.mutate(**{column.name: ibis.null(IBIS_TYPES[column.type])})
+            canonical.append(column.name)
+    custom = sorted(c for c in merged.columns if c not in table.column_names and not c.startswith("_"))
+    final = merged.select(*[c for c in table.column_names], *custom, "_file", "_line")
+    # Rows of later files that updated a row of an earlier file count as merged.
+    con.create_table(table.name, final.order_by([*table.key]), overwrite=True)
+    for part_index, count in enumerate(counts):
+        count.merged = 0
+    if len(parts) > 1:
+        union = ibis.union(*[p.select(*table.key, "_order") for p in _align(parts)])
+        firsts = union.group_by(list(table.key)).agg(_first=union["_order"].min())
+        later = union.join(firsts, list(table.key)).filter(lambda t: t["_order"] > t["_first"])
+        merged_counts = later.group_by("_order").agg(n=later.count()).execute()
+        for order, n in zip(merged_counts["_order"], merged_counts["n"]):
+            counts[int(order)].merged = int(n)
+
+
+def _combine(con, table, parts: list[ir.Table]) -> ir.Table:
+    if len(parts) == 1:
+        return parts[0]
+    union = ibis.union(*_align(parts))
+    key = list(table.key)
+    values = {
+        c: union[c].argmax(union["_order"] * 10**12 + union["_line"], where=union[c].notnull())
+        for c in union.columns if c not in key
+    }
+    return con.create_table(f"_typed_{table.name}_merged_{uuid.uuid4().hex[:6]}",
+                            union.group_by(key).agg(**values), overwrite=True)
+
+
+def _check_references(con, touched: list[str], load_id: str) -> None:
+    """Rows pointing at an account that is missing or unknown are loaded, and reported."""
+    if "accounts" not in con.list_tables():
+        return
+    accounts = con.table("accounts").select(_known=con.table("accounts")["account_id"])
+    for name in touched:
+        ref = TABLES[name].account_ref
+        if not ref or name not in con.list_tables():
+            continue
+        rows = con.table(name)
+        joined = rows.left_join(accounts, rows[ref] == accounts["_known"])
+        unknown = joined.filter(joined["_known"].isnull())
+        con.insert("_issues", unknown.select(
+            load_id=ibis.literal(load_id), table_name=ibis.literal(name), file=unknown["_file"], line=unknown["_line"],
+            column=ibis.literal(ref), value=unknown[ref],
+            reason=ibis.ifelse(unknown[ref].isnull(), f"no {ref}: loaded, left out of per-account outcomes",
+                               f"unknown {ref}: loaded, left out of per-account outcomes"),
+            action=ibis.literal("kept")))
+
+
+def _finish(con, touched: list[str], load_id: str, counts: list[FileCount]) -> None:
+    """Replace the quarantine rows of the reloaded tables and append to the load log."""
+    new = con.table("_issues")
+    if "quarantine" in con.list_tables():
+        old = con.table("quarantine")
+        kept = old.filter(~old["table_name"].isin(touched))
+        combined = ibis.union(kept, new).execute()
+        con.create_table("quarantine", combined, schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
+    else:
+        con.create_table("quarantine", new.execute(), schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    log_rows = [{"load_id": load_id, "loaded_at": now, "file": c.file, "table_name": c.table, "rows_read": c.read,
+                 "rows_loaded": c.loaded, "rows_quarantined": c.quarantined, "rows_merged": c.merged} for c in counts]
+    log = ibis.memtable(log_rows, schema=ibis.schema(LOAD_LOG_COLUMNS))
+    if "load_log" in con.list_tables():
+        con.insert("load_log", log)
+    else:
+        con.create_table("load_log", log, overwrite=True)

@@ -1,0 +1,265 @@
+"""Column mappings: how an export's columns land on the canonical tables.
+
+A *preset* knows the column names of a kind of export (a generic CSV, a HubSpot export, a
+Salesforce report). A *mapping file* (YAML) overrides it per file: which table, which column is
+which, constants, value replacements, lookups in another file, and how to find the account.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bullseye.errors import MappingError
+from bullseye.ingest.readers import normalise_header
+from bullseye.schema import TABLES, Table
+from bullseye.yamlio import load_model
+
+__all__ = ["PRESETS", "MappingFile", "FileMapping", "Lookup", "FilePlan", "plan_file", "load_mapping"]
+
+TableName = Literal[tuple(TABLES)]  # type: ignore[valid-type]
+
+#: Extra source names per preset, on top of the canonical names and aliases in schema.py.
+PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "generic": {},
+    "hubspot": {
+        "accounts": {
+            "account_id": ("record_id", "company_id"),
+            "name": ("company_name", "name"),
+            "domain": ("company_domain_name", "website_url"),
+            "employees": ("number_of_employees",),
+            "revenue": ("annual_revenue",),
+            "country": ("country_region",),
+            "region": ("state_region",),
+            "owner": ("company_owner",),
+            "source": ("original_source_type", "original_traffic_source"),
+            "created_at": ("create_date", "created_date"),
+        },
+        "deals": {
+            "deal_id": ("record_id", "deal_id"),
+            "account_id": ("associated_company_ids", "associated_company_id", "associated_company_ids_primary"),
+            "name": ("deal_name",),
+            "stage": ("deal_stage",),
+            "created_at": ("create_date",),
+            "closed_at": ("close_date",),
+            "owner": ("deal_owner",),
+            "source": ("original_source_type", "original_traffic_source"),
+        },
+        "contacts": {
+            "contact_id": ("record_id",),
+            "account_id": ("associated_company_ids", "associated_company_id", "company_id"),
+            "name": ("full_name",),
+            "title": ("job_title",),
+            "created_at": ("create_date",),
+        },
+    },
+    "salesforce": {
+        "accounts": {
+            "account_id": ("account_id", "id"),
+            "name": ("account_name",),
+            "domain": ("website",),
+            "employees": ("employees", "number_of_employees"),
+            "revenue": ("annual_revenue",),
+            "country": ("billing_country", "shipping_country"),
+            "region": ("billing_state_province", "billing_state"),
+            "city": ("billing_city", "shipping_city"),
+            "owner": ("account_owner",),
+            "source": ("account_source",),
+            "created_at": ("created_date",),
+        },
+        "deals": {
+            "deal_id": ("opportunity_id", "id"),
+            "account_id": ("account_id",),
+            "name": ("opportunity_name",),
+            "stage": ("stage",),
+            "created_at": ("created_date",),
+            "closed_at": ("close_date",),
+            "owner": ("opportunity_owner",),
+            "source": ("lead_source",),
+        },
+        "contacts": {
+            "contact_id": ("contact_id", "id"),
+            "account_id": ("account_id",),
+            "title": ("title",),
+            "created_at": ("created_date",),
+        },
+    },
+}
+
+#: Names that split into two columns in some exports and are joined with a space.
+NAME_PARTS = {"contacts": {"name": (("first_name", "last_name"),)}}
+
+
+class Lookup(BaseModel):
+    """Take columns from another file, joined on a key (e.g. list price from a product list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="Path of the lookup file, relative to the mapping file.")
+    on: str = Field(description="Column of this file (after value replacements) to join on.")
+    key: str = Field(description="Column of the lookup file holding the same values.")
+    columns: dict[str, str] = Field(description="Target column -> column of the lookup file.")
+
+
+class FileMapping(BaseModel):
+    """How one file (or every file matching a glob) maps onto one canonical table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: str = Field(description="File name or glob, e.g. 'sales_pipeline.csv' or '*deals*.csv'.")
+    table: TableName = Field(description="Canonical table the rows go to.")
+    columns: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="Target column -> source column (a list is joined with spaces). Targets that are not "
+        "canonical become custom attributes.",
+    )
+    constants: dict[str, str] = Field(default_factory=dict, description="Target column -> fixed value.")
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Target column -> {raw value: replacement}, applied before typing."
+    )
+    scale: dict[str, float] = Field(default_factory=dict, description="Target column -> multiplier (e.g. 1e6 for $M).")
+    lookups: list[Lookup] = Field(default_factory=list)
+    account_match: str | None = Field(
+        default=None,
+        description="Find the account by this accounts column instead of account_id (rows become updates).",
+    )
+    keep_unmapped: bool = Field(default=True, description="Keep other columns as custom attributes.")
+    skip: list[str] = Field(default_factory=list, description="Source columns to leave out.")
+    date_order: Literal["DMY", "MDY"] | None = None
+
+    @field_validator("columns", "values", "scale", "constants")
+    @classmethod
+    def _normalise_keys(cls, value: dict) -> dict:
+        return {normalise_header(k): v for k, v in value.items()}
+
+
+class MappingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    preset: Literal["generic", "hubspot", "salesforce"] | None = None
+    files: list[FileMapping] = Field(default_factory=list)
+
+    def entries_for(self, path: Path) -> list[FileMapping]:
+        return [m for m in self.files if fnmatch.fnmatch(path.name, m.match) or fnmatch.fnmatch(str(path), m.match)]
+
+
+def load_mapping(path: Path) -> MappingFile:
+    return load_model(MappingFile, path)
+
+
+@dataclass
+class FilePlan:
+    """One file feeding one table: which source column fills which target column."""
+
+    path: Path
+    table: Table
+    sources: dict[str, list[str]]  # target column -> source columns (joined with spaces)
+    constants: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+    lookups: list[Lookup] = field(default_factory=list)
+    account_match: str | None = None
+    date_order: str | None = None
+    base_dir: Path = Path(".")
+
+
+def _candidates(table: Table, preset: str) -> dict[str, tuple[str, ...]]:
+    extra = PRESETS.get(preset, {}).get(table.name, {})
+    return {
+        col.name: tuple(dict.fromkeys((*extra.get(col.name, ()), col.name, *col.aliases)))
+        for col in table.columns
+    }
+
+
+def _auto_sources(table: Table, header: list[str], preset: str) -> dict[str, list[str]]:
+    sources: dict[str, list[str]] = {}
+    used: set[str] = set()
+    for target, names in _candidates(table, preset).items():
+        hit = next((n for n in names if n in header and n not in used), None)
+        if hit:
+            sources[target] = [hit]
+            used.add(hit)
+    for target, options in NAME_PARTS.get(table.name, {}).items():
+        if target not in sources:
+            for parts in options:
+                if all(p in header and p not in used for p in parts):
+                    sources[target] = list(parts)
+                    used.update(parts)
+    return sources
+
+
+def guess_table(path: Path, header: list[str], preset: str) -> Table:
+    """The table a file belongs to: by its name first, then by which table's columns it has."""
+    tokens = set(normalise_header(path.stem).split("_")) | {normalise_header(path.stem)}
+    by_name = [t for t in TABLES.values() if tokens & set(t.file_aliases)]
+    if len(by_name) == 1:
+        return by_name[0]
+    scored = []
+    for table in by_name or TABLES.values():
+        sources = _auto_sources(table, header, preset)
+        if all(r in sources for r in table.required):
+            scored.append((len(sources), table.name))
+    scored.sort(reverse=True)
+    if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return TABLES[scored[0][1]]
+    raise MappingError(
+        f"{path}: cannot tell which table this file is for; name it after the table "
+        f"(e.g. deals.csv) or give it in a mapping file (tables: {', '.join(TABLES)})"
+    )
+
+
+def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile | None,
+              mapping_dir: Path | None = None) -> list[FilePlan]:
+    """The plans for one file; a missing required column is one clear error."""
+    entries = mapping.entries_for(path) if mapping else []
+    if not entries:
+        table = guess_table(path, header, preset)
+        entries = [FileMapping(match=path.name, table=table.name)]
+    plans = []
+    for entry in entries:
+        table = TABLES[entry.table]
+        sources = _auto_sources(table, header, preset)
+        for target, source in entry.columns.items():
+            names = [source] if isinstance(source, str) else list(source)
+            normalised = [normalise_header(n) for n in names]
+            missing = [n for n, norm in zip(names, normalised) if norm not in header]
+            if missing:
+                raise MappingError(
+                    f"{path}: mapping for '{target}' names column '{missing[0]}', which the file does not have; "
+                    f"its columns are: {', '.join(header)}"
+                )
+            for other in [t for t, s in sources.items() if set(s) & set(normalised) and t != target]:
+                del sources[other]
+            sources[target] = normalised
+        mapped = {s for names in sources.values() for s in names}
+        if entry.keep_unmapped:
+            for column in header:
+                if column not in mapped and column not in {normalise_header(s) for s in entry.skip}:
+                    target = column if column not in table.column_names else f"{column}_raw"
+                    sources.setdefault(target, [column])
+        if entry.account_match:
+            sources.pop("account_id", None) if table.name == "accounts" else None
+        provided = set(sources) | set(entry.constants)
+        needs = [r for r in table.required if r not in provided]
+        if entry.account_match and table.name == "accounts":
+            needs = [r for r in needs if r != "account_id"]
+            if entry.account_match not in provided:
+                needs.append(entry.account_match)
+        if needs:
+            aliases = ", ".join(table.column(needs[0]).aliases) if needs[0] in table.column_names else ""
+            hint = f" (also recognised: {aliases})" if aliases else ""
+            raise MappingError(
+                f"{path}: missing required column '{needs[0]}' for table {table.name}{hint}; "
+                f"the file has: {', '.join(header)}"
+            )
+        plans.append(FilePlan(
+            path=path, table=table, sources=sources, constants=dict(entry.constants),
+            values=dict(entry.values), scale=dict(entry.scale), lookups=list(entry.lookups),
+            account_match=entry.account_match, date_order=entry.date_order,
+            base_dir=mapping_dir or path.parent,
+        ))
+    return plans

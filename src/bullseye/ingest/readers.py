@@ -1,0 +1,292 @@
+"""Read export files (CSV, Parquet, Excel) as batches of text columns with their line numbers.
+
+Every record keeps the physical line (CSV) or row (Excel, Parquet) it came from, so any problem
+found later names the exact place. Records with the wrong number of fields are returned as
+rejects, never dropped. Files stream in batches: memory stays bounded whatever the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+
+from bullseye.errors import InputFileError
+
+__all__ = ["FileReader", "Batch", "Reject", "open_reader", "normalise_header", "detect_format"]
+
+BATCH_ROWS = 65_536
+SAMPLE_BYTES = 1 << 20
+DELIMITERS = (",", ";", "\t", "|")
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_MAGIC = {
+    b"PAR1": "parquet",
+    b"PK\x03\x04": "excel",  # xlsx/xlsm/ods are zip files
+    b"\xd0\xcf\x11\xe0": "excel",  # legacy .xls
+}
+_EXTENSIONS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".ods": "excel",
+}
+
+
+def normalise_header(name: str) -> str:
+    """'Número de Funcionários ' -> 'numero_de_funcionarios': accents, case, punctuation folded."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+@dataclass
+class Reject:
+    line: int
+    reason: str
+    record: str
+
+
+@dataclass
+class Batch:
+    columns: dict[str, pa.Array]
+    lines: pa.Array
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    """The format by content, checked against the file name; empty and binary files are refused."""
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory, expected a CSV, Parquet or Excel file")
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if not head.strip():
+        raise InputFileError(f"{path}: the file is empty")
+    by_content = next((fmt for magic, fmt in _MAGIC.items() if head.startswith(magic)), None)
+    by_name = _EXTENSIONS.get(path.suffix.lower())
+    if by_content is None:
+        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputFileError(f"{path}: looks like a binary file, not a CSV, Parquet or Excel export")
+        by_content = "csv"
+    if by_name is not None and by_name != by_content:
+        raise InputFileError(
+            f"{path}: the name says {by_name.upper()} but the content is {by_content.upper()}; "
+            f"rename the file or export it again"
+        )
+    return by_content
+
+
+def _detect_encoding(path: Path) -> str:
+    """utf-8 (with or without BOM) or utf-16 when the bytes allow it, else cp1252, else latin-1."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        handle.seek(0)
+        for candidate in ("utf-8", "cp1252"):
+            decoder = codecs.getincrementaldecoder(candidate)()
+            handle.seek(0)
+            try:
+                while chunk := handle.read(SAMPLE_BYTES * 8):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+                return candidate
+            except UnicodeDecodeError:
+                continue
+    return "latin-1"
+
+
+def _detect_delimiter(sample: str, path: Path) -> str:
+    lines = sample.splitlines()[:50] if "\n" in sample or "\r" in sample else [sample]
+    best, best_score = ",", (-1, 0)
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        consistent = sum(1 for w in widths if w == widths[0])
+        score = (consistent, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    if best_score[0] < 0:
+        return ","
+    return best
+
+
+class FileReader:
+    """Header and batches of one export file."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path = path
+        self.format = fmt
+        self.encoding = "utf-8"
+        self.delimiter = ","
+        self.raw_header: list[str] = []
+        self._open()
+
+    # -- header -------------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self.format == "csv":
+            self.encoding = _detect_encoding(self.path)
+            with self.path.open("r", encoding=self.encoding, newline="") as handle:
+                sample = handle.read(SAMPLE_BYTES)
+            self.delimiter = _detect_delimiter(sample, self.path)
+            first = next(csv.reader(io.StringIO(sample), delimiter=self.delimiter), [])
+            self.raw_header = [h.strip() for h in first]
+        elif self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                self.raw_header = list(pq.ParquetFile(self.path).schema_arrow.names)
+            except Exception as exc:  # pyarrow raises several types for corrupt files
+                raise InputFileError(f"{self.path}: not a readable Parquet file ({exc})") from exc
+        else:
+            rows = self._excel_rows()
+            self.raw_header = [("" if v is None else str(v)).strip() for v in next(rows, [])]
+        if not any(self.raw_header):
+            raise InputFileError(f"{self.path}: no header row found (the first line is empty)")
+
+    @property
+    def header(self) -> list[str]:
+        """Normalised, de-duplicated column names."""
+        seen: dict[str, int] = {}
+        names = []
+        for index, raw in enumerate(self.raw_header):
+            name = normalise_header(raw) or f"column_{index + 1}"
+            seen[name] = seen.get(name, 0) + 1
+            names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+        return names
+
+    # -- batches ------------------------------------------------------------------------------
+    def batches(self) -> Iterator[Batch]:
+        if self.format == "csv":
+            yield from self._csv_batches()
+        elif self.format == "parquet":
+            yield from self._parquet_batches()
+        else:
+            yield from self._row_batches(self._excel_rows(), first_line=1, skip_header=True)
+
+    def _csv_batches(self) -> Iterator[Batch]:
+        with self.path.open("r", encoding=self.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            try:
+                next(reader)
+            except StopIteration:
+                return
+            width = len(self.raw_header)
+            names = self.header
+            rows: list[list[str]] = []
+            lines: list[int] = []
+            rejects: list[Reject] = []
+            start = reader.line_num + 1
+            while True:
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    rejects.append(Reject(start, f"unreadable CSV record ({exc})", ""))
+                    start = reader.line_num + 1
+                    continue
+                line, start = start, reader.line_num + 1
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue  # a blank line is not a record
+                if len(record) != width:
+                    if len(record) > width and not any(v.strip() for v in record[width:]):
+                        record = record[:width]  # trailing empty fields, as spreadsheets write them
+                    else:
+                        rejects.append(Reject(line, f"expected {width} fields, found {len(record)}"
+                                              + (" (the file may be truncated)" if len(record) < width else ""),
+                                              self.delimiter.join(record)))
+                        continue
+                rows.append(record)
+                lines.append(line)
+                if len(rows) >= BATCH_ROWS:
+                    yield self._to_batch(names, rows, lines, rejects)
+                    rows, lines, rejects = [], [], []
+            if rows or rejects:
+                yield self._to_batch(names, rows, lines, rejects)
+
+    @staticmethod
+    def _to_batch(names: list[str], rows: list[list[str]], lines: list[int], rejects: list[Reject]) -> Batch:
+        columns = list(zip(*rows)) if rows else [()] * len(names)
+        return Batch(
+            {name: pa.array(values, type=pa.string()) for name, values in zip(names, columns)},
+            pa.array(lines, type=pa.int64()),
+            rejects,
+        )
+
+    def _parquet_batches(self) -> Iterator[Batch]:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        names = self.header
+        offset = 1
+        for record_batch in pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS):
+            columns = {}
+            for name, column in zip(names, record_batch.columns):
+                if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+                    column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
+                columns[name] = column.cast(pa.string())
+            n = record_batch.num_rows
+            yield Batch(columns, pa.array(range(offset, offset + n), type=pa.int64()))
+            offset += n
+
+    def _excel_rows(self) -> Iterator[list]:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_path(str(self.path))
+            sheet = workbook.get_sheet_by_index(0)
+        except Exception as exc:  # calamine raises its own error types for damaged files
+            raise InputFileError(f"{self.path}: not a readable Excel workbook ({exc})") from exc
+        yield from sheet.iter_rows()
+
+    def _row_batches(self, rows_iter: Iterator[list], first_line: int, skip_header: bool) -> Iterator[Batch]:
+        names = self.header
+        width = len(names)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for number, row in enumerate(rows_iter, start=first_line):
+            if skip_header and number == first_line:
+                continue
+            values = [_cell_text(v) for v in row][:width]
+            if not any(values):
+                continue
+            values += [""] * (width - len(values))
+            rows.append(values)
+            lines.append(number)
+            if len(rows) >= BATCH_ROWS:
+                yield self._to_batch(names, rows, lines, [])
+                rows, lines = [], []
+        if rows:
+            yield self._to_batch(names, rows, lines, [])
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def open_reader(path: Path) -> FileReader:
+    return FileReader(path, detect_format(path))

@@ -1,0 +1,199 @@
+"""From a staged file to typed rows of one canonical table, with every failure recorded."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from bullseye.ingest import coerce
+from bullseye.ingest.mapping import FilePlan
+from bullseye.ingest.readers import normalise_header
+from bullseye.schema import Table
+
+__all__ = ["type_plan", "infer_custom_types", "derive_columns", "TYPED_CUSTOM", "IBIS_TYPES"]
+
+IBIS_TYPES = {
+    "string": dt.string, "text": dt.string, "integer": dt.int64, "number": dt.float64,
+    "date": dt.date, "boolean": dt.boolean, "list": dt.Array(dt.string),
+}
+#: Types a custom attribute may be given when every one of its values reads as that type.
+TYPED_CUSTOM = ("boolean", "integer", "number", "date")
+
+WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
+LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
+
+
+def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], name: str) -> ir.Table:
+    """Target columns as cleaned text, with constants, value replacements, lookups and lineage."""
+    columns: dict[str, ir.Value] = {}
+    for target, sources in plan.sources.items():
+        parts = [coerce.clean_text(stage[s]) for s in sources]
+        value = parts[0] if len(parts) == 1 else coerce.clean_text(
+            ibis.literal(" ").join([p.fill_null("") for p in parts]))
+        columns[target] = value
+    for target, constant in plan.constants.items():
+        columns[target] = ibis.literal(constant, type=dt.string)
+    for target, replacements in plan.values.items():
+        if target in columns:
+            columns[target] = columns[target].substitute(replacements, else_=columns[target])
+    text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), **columns)
+    for lookup in plan.lookups:
+        other = lookups[lookup.file]
+        key = normalise_header(lookup.key)
+        picked = other.select(
+            _key=coerce.clean_text(other[key]),
+            _pick=ibis.row_number().over(group_by=coerce.clean_text(other[key]), order_by=other["_line"]),
+            **{f"_lk_{t}": coerce.clean_text(other[normalise_header(s)]) for t, s in lookup.columns.items()},
+        )
+        picked = picked.filter(picked["_pick"] == 0).drop("_pick")
+        on = normalise_header(lookup.on)
+        joined = text.left_join(picked, text[on] == picked["_key"])
+        text = joined.select(
+            *[joined[c] for c in text.columns if c not in lookup.columns],
+            **{t: ibis.coalesce(joined[f"_lk_{t}"], joined[t]) if t in text.columns else joined[f"_lk_{t}"]
+               for t in lookup.columns},
+        )
+    return con.create_table(name, text, overwrite=True)
+
+
+def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool) -> dict[str, str]:
+    """A custom attribute is typed only when every non-empty value reads as that type."""
+    if not custom:
+        return {}
+    profile = coerce.ColumnProfile(day_first=day_first)
+    aggregates = {}
+    for name in custom:
+        column = text[name]
+        aggregates[f"{name}__n"] = column.count()
+        aggregates[f"{name}__boolean"] = coerce.parse_boolean(column).count()
+        aggregates[f"{name}__integer"] = (coerce.parse_number(column, profile) % 1 == 0).sum()
+        aggregates[f"{name}__number"] = coerce.parse_number(column, profile).count()
+        aggregates[f"{name}__date"] = coerce.parse_date(column, profile).count()
+        aggregates[f"{name}__digits"] = column.re_search(r"^\s*-?\d+\s*$").sum()
+    counts = coerce.aggregate_counts(text, aggregates)
+    types = {}
+    for name in custom:
+        n = counts[f"{name}__n"]
+        chosen = "string"
+        if n:
+            for kind in ("boolean", "integer", "number", "date"):
+                if counts[f"{name}__{kind}"] == n:
+                    # 0/1 columns are flags; longer digit runs such as ids or zip codes stay text.
+                    if kind == "boolean" and counts[f"{name}__digits"] == n:
+                        chosen = "boolean"
+                        break
+                    if kind in ("integer", "number") and counts[f"{name}__digits"] == n and name.endswith(("_id", "id", "zip", "cep", "code")):
+                        break
+                    chosen = kind
+                    break
+        types[name] = chosen
+    return types
+
+
+def _parse(kind: str, column: ir.StringValue, profile: coerce.ColumnProfile, name: str) -> ir.Value:
+    if kind == "date":
+        return coerce.parse_date(column, profile)
+    if kind == "number":
+        return coerce.parse_number(column, profile, percent_as_fraction=name == "discount")
+    if kind == "integer":
+        return coerce.parse_integer(column, profile)
+    if kind == "boolean":
+        return coerce.parse_boolean(column)
+    if kind == "list":
+        return coerce.parse_list(column)
+    return column
+
+
+def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], order: int,
+              load_id: str, day_first: bool):
+    """Type one file's rows for one table; quarantine what cannot load. Returns (table, FileCount)."""
+    from bullseye.ingest.loader import FileCount
+
+    table = plan.table
+    prefix = f"_typed_{table.name}_{order}"
+    text = _text_table(con, plan, stage, lookups, prefix + "_text")
+    canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
+    custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
+    custom_types = infer_custom_types(text, custom, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
+    kinds = {**canonical, **custom_types}
+    profiles = coerce.profile_columns(
+        text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k in ("number", "integer")],
+        default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
+    )
+    typed_columns = {c: _parse(k, text[c], profiles.get(c, coerce.ColumnProfile()), c) for c, k in kinds.items()}
+    for target, factor in plan.scale.items():
+        if target in typed_columns and kinds[target] in ("number", "integer"):
+            typed_columns[target] = (typed_columns[target] * factor).cast(IBIS_TYPES[kinds[target]])
+    checked = [c for c, k in kinds.items() if k in ("date", "number", "integer", "boolean")]
+    key = [k for k in table.key if k in kinds]
+    typed = text.select(
+        "_file", "_line",
+        **typed_columns,
+        **{f"_raw_{c}": text[c] for c in checked},
+        _dup_of=text["_line"].min().over(group_by=[text[k] for k in key])
+        if key else ibis.null(dt.int64),
+    )
+    typed = con.create_table(prefix + "_all", typed, overwrite=True)
+
+    required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
+    issues = []
+    row_bad = ibis.literal(False)
+    for column in checked:
+        failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
+        action = "quarantined" if column in required else "value_dropped"
+        reason = f"expected {coerce.EXPECTED[kinds[column]]}"
+        issues.append(typed.filter(failed).select(
+            file=typed["_file"], line=typed["_line"], column=ibis.literal(column),
+            value=typed[f"_raw_{column}"], reason=ibis.literal(reason), action=ibis.literal(action)))
+        if column in required:
+            row_bad = row_bad | failed
+    for column in required:
+        missing = typed[column].isnull() & (typed[f"_raw_{column}"].isnull() if column in checked else True)
+        issues.append(typed.filter(missing & ~row_bad).select(
+            file=typed["_file"], line=typed["_line"], column=ibis.literal(column), value=ibis.null(dt.string),
+            reason=ibis.literal("missing required value"), action=ibis.literal("quarantined")))
+        row_bad = row_bad | typed[column].isnull()
+    if key:
+        duplicate = typed["_dup_of"] != typed["_line"]
+        issues.append(typed.filter(duplicate & ~row_bad).select(
+            file=typed["_file"], line=typed["_line"], column=ibis.literal(", ".join(key)),
+            value=typed[key[0]].cast(dt.string),
+            reason=ibis.literal("duplicate key, first seen on line ") + typed["_dup_of"].cast(dt.string),
+            action=ibis.literal("quarantined")))
+        row_bad = row_bad | duplicate
+    _record_issues(con, issues, table.name, load_id)
+    good = typed.filter(~row_bad.fill_null(False)).drop("_dup_of", *[f"_raw_{c}" for c in checked])
+    result = con.create_table(prefix, good.mutate(_order=ibis.literal(order)), overwrite=True)
+    con.drop_table(prefix + "_all")
+    con.drop_table(prefix + "_text")
+    loaded = int(result.count().execute())
+    count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
+    count.quarantined = int(stage.count().execute()) - loaded
+    return result, count
+
+
+def _record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> None:
+    for part in parts:
+        con.insert("_issues", part.select(
+            load_id=ibis.literal(load_id), table_name=ibis.literal(table_name), file=part["file"],
+            line=part["line"].cast(dt.int64), column=part["column"], value=part["value"].cast(dt.string),
+            reason=part["reason"], action=part["action"]))
+
+
+def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
+    """Columns computed from others: normalised stage, discount from list price, ARR from MRR."""
+    if table.name == "deals":
+        raw = merged["stage"]
+        merged = merged.mutate(
+            stage_raw=raw,
+            stage=ibis.ifelse(raw.re_search(WON), "won", ibis.ifelse(raw.re_search(LOST), "lost", "open")),
+        )
+        if "list_price" in merged.columns and "amount" in merged.columns:
+            derived = ibis.ifelse(merged["list_price"] > 0, 1 - merged["amount"] / merged["list_price"], ibis.null(dt.float64))
+            merged = merged.mutate(discount=ibis.coalesce(merged["discount"], derived)
+                                   if "discount" in merged.columns else derived)
+    if table.name == "subscriptions" and "mrr" in merged.columns:
+        merged = merged.mutate(arr=ibis.coalesce(merged["arr"], merged["mrr"] * 12)
+                               if "arr" in merged.columns else merged["mrr"] * 12)
+    return merged

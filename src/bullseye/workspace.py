@@ -1,0 +1,121 @@
+"""The Workspace: the one object every command, the web app and notebooks use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis.expr.types as ir
+
+from bullseye.config import SETTINGS_FILE, Settings
+from bullseye.errors import BullseyeError, MissingTableError, WorkspaceNotFound
+from bullseye.schema import TABLES
+from bullseye.warehouse import Warehouse
+from bullseye.yamlio import dump_model, load_model
+
+if TYPE_CHECKING:
+    from bullseye.ingest.loader import LoadReport
+
+__all__ = ["Workspace"]
+
+STATE_DIR = ".bullseye"
+
+
+class Workspace:
+    """A directory with ``bullseye.yaml``, the exports in ``data/``, definitions in ``strategy/``
+    and the warehouse in ``.bullseye/warehouse.duckdb``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.root = Path(path).resolve()
+        settings_file = self.root / SETTINGS_FILE
+        if not settings_file.is_file():
+            raise WorkspaceNotFound(
+                f"{self.root} is not a Bullseye workspace (no {SETTINGS_FILE}); create one with `bullseye init {path}`"
+            )
+        self.settings: Settings = load_model(Settings, settings_file)
+        self.warehouse = Warehouse(self.state_dir / "warehouse.duckdb")
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: Path | str, name: str | None = None, exist_ok: bool = False) -> Workspace:
+        root = Path(path)
+        settings_file = root / SETTINGS_FILE
+        if settings_file.exists() and not exist_ok:
+            raise BullseyeError(f"{settings_file} already exists; this is already a workspace")
+        if root.exists() and not root.is_dir():
+            raise BullseyeError(f"{root} exists and is not a directory")
+        for sub in ("data", "strategy", "reports", STATE_DIR):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        if not settings_file.exists():
+            dump_model(Settings(name=name or root.resolve().name), settings_file)
+        (root / STATE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
+        workspace = cls(root)
+        workspace.warehouse.create_empty()
+        return workspace
+
+    @classmethod
+    def find(cls, start: Path | str | None = None) -> Workspace:
+        """The workspace containing ``start`` (default: the current directory), searching upwards like git."""
+        here = Path(start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / SETTINGS_FILE).is_file():
+                return cls(candidate)
+        raise WorkspaceNotFound(
+            f"no {SETTINGS_FILE} in {here} or any parent directory; create a workspace with `bullseye init PATH`"
+        )
+
+    # -- layout -------------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def strategy_dir(self) -> Path:
+        return self.root / "strategy"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    # -- data ---------------------------------------------------------------------------------
+    def loaded_tables(self) -> list[str]:
+        """Canonical tables present in the warehouse."""
+        present = set(self.warehouse.list_tables())
+        return [name for name in TABLES if name in present]
+
+    def has_table(self, name: str) -> bool:
+        return name in self.warehouse.list_tables()
+
+    def table(self, name: str, needed_for: str | None = None) -> ir.Table:
+        """An Ibis table from the warehouse; a missing table is one clear error naming the feature."""
+        if not self.has_table(name):
+            purpose = f" {needed_for} needs it;" if needed_for else ""
+            raise MissingTableError(
+                f"table '{name}' has not been loaded;{purpose} load a file with `bullseye load FILE` "
+                f"(see docs/tables.md for its columns)"
+            )
+        return self.warehouse.con.table(name)
+
+    def load(self, files: list[Path] | None = None, preset: str | None = None,
+             mapping: Path | None = None, progress=None) -> LoadReport:
+        """Load exports into the canonical tables; see :mod:`bullseye.ingest.loader`."""
+        from bullseye.ingest.loader import load_files
+
+        load_settings = self.settings.load
+        if not files:
+            files = sorted({p for pattern in load_settings.files for p in self.root.glob(pattern) if p.is_file()})
+            if not files:
+                raise BullseyeError(
+                    f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}"
+                )
+        if mapping is None and load_settings.mapping:
+            mapping = self.root / load_settings.mapping
+        return load_files(self, [Path(f) for f in files], preset=preset or load_settings.preset,
+                          mapping_file=mapping, progress=progress)
+
+    def close(self) -> None:
+        self.warehouse.close()
