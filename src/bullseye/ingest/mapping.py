@@ -100,7 +100,7 @@ class Lookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     file: str = Field(description="Path of the lookup file, relative to the mapping file.")
-    on: str = Field(description="Column of this file (after value replacements) to join on.")
+    on_column: str = Field(description="Column of this file (after value replacements) to join on.")
     key: str = Field(description="Column of the lookup file holding the same values.")
     columns: dict[str, str] = Field(description="Target column -> column of the lookup file.")
 
@@ -232,7 +232,9 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                     f"{path}: mapping for '{target}' names column '{missing[0]}', which the file does not have; "
                     f"its columns are: {', '.join(header)}"
                 )
-            for other in [t for t, s in sources.items() if set(s) & set(normalised) and t != target]:
+            # An explicit mapping replaces any automatic guess that used the same source column.
+            for other in [t for t, s in sources.items()
+                          if set(s) & set(normalised) and t != target and t not in entry.columns]:
                 del sources[other]
             sources[target] = normalised
         mapped = {s for names in sources.values() for s in names}
@@ -241,8 +243,6 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                 if column not in mapped and column not in {normalise_header(s) for s in entry.skip}:
                     target = column if column not in table.column_names else f"{column}_raw"
                     sources.setdefault(target, [column])
-        if entry.account_match:
-            sources.pop("account_id", None) if table.name == "accounts" else None
         provided = set(sources) | set(entry.constants)
         needs = [r for r in table.required if r not in provided]
         if entry.account_match and table.name == "accounts":

@@ -144,7 +144,7 @@ class FileReader:
             with self.path.open("r", encoding=self.encoding, newline="") as handle:
                 sample = handle.read(SAMPLE_BYTES)
             self.delimiter = _detect_delimiter(sample, self.path)
-            first = next(csv.reader(io.StringIO(sample), delimiter=self.delimiter), [])
+            first = next(csv.reader(io.StringIO(sample, newline=""), delimiter=self.delimiter), [])
             self.raw_header = [h.strip() for h in first]
         elif self.format == "parquet":
             import pyarrow.parquet as pq

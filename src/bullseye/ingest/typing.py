@@ -47,7 +47,7 @@ def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Tabl
             **{f"_lk_{t}": coerce.clean_text(other[normalise_header(s)]) for t, s in lookup.columns.items()},
         )
         picked = picked.filter(picked["_pick"] == 0).drop("_pick")
-        on = normalise_header(lookup.on)
+        on = normalise_header(lookup.on_column)
         joined = text.left_join(picked, text[on] == picked["_key"])
         text = joined.select(
             *[joined[c] for c in text.columns if c not in lookup.columns],

@@ -1,0 +1,17 @@
+"""The command line: thin glue over the Workspace."""
+
+from __future__ import annotations
+
+from bullseye.cli.app import app
+
+# Importing the command modules registers their commands on ``app``.
+from bullseye.cli import data as _data  # noqa: E402,F401
+from bullseye.cli import demo as _demo  # noqa: E402,F401
+from bullseye.cli import outcomes as _outcomes  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``bullseye`` console script."""
+    app()

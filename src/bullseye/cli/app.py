@@ -1,0 +1,63 @@
+"""The Typer application and the options every command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from bullseye.errors import BullseyeError
+from bullseye.workspace import Workspace
+
+__all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class BullseyeGroup(TyperGroup):
+    """Translates Bullseye errors into one clear line and exit code 1, for every command."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except BullseyeError as exc:
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; the warehouse was left as it was before this command.")
+            ctx.exit(130)
+
+
+app = typer.Typer(
+    cls=BullseyeGroup,
+    name="bullseye",
+    help=(
+        "Bullseye: find your ideal customer profile in your own CRM data.\n\n"
+        "Example:\n\n    bullseye demo demo-workspace && cd demo-workspace && bullseye outcomes --by industry"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+
+WorkspaceOption = Annotated[
+    Optional[Path],
+    typer.Option("--workspace", "-w", help="Workspace directory (default: search upwards from the current directory)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    return Workspace(path) if path else Workspace.find()
+
+
+def print_json(data: object) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))

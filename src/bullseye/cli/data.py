@@ -1,0 +1,128 @@
+"""Commands that create a workspace and get data into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.ingest.loader import LoadReport
+from bullseye.workspace import Workspace
+
+
+@app.command()
+def init(path: Annotated[Path, typer.Argument(help="Directory to create the workspace in.")] = Path("."),
+         name: Annotated[Optional[str], typer.Option(help="Company name shown in reports.")] = None) -> None:
+    """Create a workspace: bullseye.yaml, data/, strategy/, reports/ and the warehouse.
+
+    Example:
+
+        bullseye init acme-icp --name "Acme"
+    """
+    workspace = Workspace.init(path, name=name)
+    console.print(f"Created workspace [bold]{workspace.root}[/]. Put your exports in data/ and run `bullseye load`.")
+
+
+@app.command()
+def load(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Export files (CSV, Parquet, Excel). Default: the `load.files` globs of bullseye.yaml.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help="Column names of: generic, hubspot or salesforce exports.")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="A mapping file (YAML) saying which column is which.")] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load exports into the canonical tables; what cannot load is quarantined with its reason.
+
+    Example:
+
+        bullseye load data/accounts.csv data/deals.csv --preset hubspot
+    """
+    ws = open_workspace(workspace)
+    report = load_with_progress(ws, files, preset, mapping, quiet=as_json)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        render_load_report(report)
+
+
+def load_with_progress(ws: Workspace, files, preset, mapping, quiet: bool = False) -> LoadReport:
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+                        TimeElapsedColumn(), console=console, transient=True, disable=quiet)
+    tasks: dict[str, int] = {}
+
+    def advance(file: str, rows: int) -> None:
+        if file not in tasks:
+            tasks[file] = progress.add_task(f"Reading {Path(file).name}", total=None)
+        progress.advance(tasks[file], rows)
+
+    with progress:
+        return ws.load(files, preset=preset, mapping=mapping, progress=advance)
+
+
+def render_load_report(report: LoadReport) -> None:
+    table = Table(title="Loaded", title_justify="left")
+    for header in ("file", "table", "read", "loaded", "quarantined", "merged", "reconciles"):
+        table.add_column(header, justify="right" if header in ("read", "loaded", "quarantined", "merged") else "left")
+    for count in report.files:
+        table.add_row(Path(count.file).name, count.table, f"{count.read:,}", f"{count.loaded:,}",
+                      f"{count.quarantined:,}", f"{count.merged:,}", "yes" if count.reconciles else "[red]NO[/]")
+    console.print(table)
+    console.print("Tables now: " + ", ".join(f"{name} {rows:,}" for name, rows in report.table_rows.items()))
+    if report.issue_summary:
+        issues = Table(title="Set aside (see the quarantine table and CSV)", title_justify="left")
+        for header in ("table", "action", "reason", "rows"):
+            issues.add_column(header, justify="right" if header == "rows" else "left")
+        for table_name, action, reason, count in report.issue_summary:
+            issues.add_row(table_name, action, reason, f"{count:,}")
+        console.print(issues)
+        console.print(f"Every issue with its file, line and value: {report.quarantine_csv}")
+
+
+@app.command()
+def tables(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """List the canonical tables in the warehouse with their row counts.
+
+    Example:
+
+        bullseye tables --json
+    """
+    ws = open_workspace(workspace)
+    counts = {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}
+    if as_json:
+        print_json(counts)
+        return
+    table = Table("table", "rows")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+@app.command()
+def quarantine(
+    table_name: Annotated[Optional[str], typer.Option("--table", help="Only issues of this table.")] = None,
+    limit: Annotated[int, typer.Option(help="How many rows to show.")] = 20,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what the last loads set aside: file, line, column, value and reason.
+
+    Example:
+
+        bullseye quarantine --table deals --limit 50
+    """
+    ws = open_workspace(workspace)
+    issues = ws.table("quarantine", needed_for="`bullseye quarantine`")
+    if table_name:
+        issues = issues.filter(issues.table_name == table_name)
+    frame = issues.order_by(["file", "line"]).limit(limit).execute()
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+        return
+    table = Table("file", "line", "column", "value", "reason", "action")
+    for row in frame.itertuples():
+        table.add_row(Path(row.file).name, str(row.line), row.column or "", str(row.value or "")[:40], row.reason, row.action)
+    console.print(table)

@@ -1,0 +1,41 @@
+"""Commands that summarise account outcomes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.outcomes import outcome_summary
+
+
+@app.command()
+def outcomes(
+    by: Annotated[Optional[str], typer.Option(help="Break the summary down by this account attribute.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data.")] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Summarise outcomes: win rate, days to close, discount, ACV, ARR, churn, NRR, usage, NPS.
+
+    Example:
+
+        bullseye outcomes --by industry --as-of 2026-06-30
+    """
+    ws = open_workspace(workspace)
+    summary = outcome_summary(ws, by=by, as_of=_parse_date(as_of))
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        console.print(summary.to_rich_table())
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint="--as-of") from None

@@ -1,0 +1,40 @@
+"""Shared fixtures: real workspaces with a real DuckDB warehouse in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bullseye.workspace import Workspace
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    ws = Workspace.init(tmp_path / "ws")
+    yield ws
+    ws.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    """Write ``text`` (written with \\n line ends) using the given encoding and line ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def datasets_dir() -> Path | None:
+    """The public datasets: $BULLSEYE_DATASETS or ../shared/datasets next to the project."""
+    configured = os.environ.get("BULLSEYE_DATASETS")
+    candidates = [Path(configured)] if configured else []
+    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "datasets")
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+@pytest.fixture
+def datasets() -> Path:
+    found = datasets_dir()
+    if found is None:
+        pytest.skip("public datasets not found: set BULLSEYE_DATASETS or place them in ../shared/datasets")
+    return found

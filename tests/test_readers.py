@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from bullseye.errors import InputFileError
+from bullseye.ingest import readers
+from bullseye.ingest.readers import detect_format, normalise_header, open_reader
+
+from conftest import write
+
+
+def _rows(path):
+    reader = open_reader(path)
+    records, lines, rejects = [], [], []
+    for batch in reader.batches():
+        columns = [batch.columns[h].to_pylist() for h in reader.header]
+        records.extend(zip(*columns))
+        lines.extend(batch.lines.to_pylist())
+        rejects.extend(batch.rejects)
+    return reader, records, lines, rejects
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_any_delimiter_is_detected(tmp_path, delimiter):
+    path = write(tmp_path / "a.csv", delimiter.join(["id", "name", "city"]) + "\n" + delimiter.join(["1", "Acme", "Recife"]) + "\n")
+    reader, records, _, _ = _rows(path)
+    assert reader.delimiter == delimiter
+    assert records == [("1", "Acme", "Recife")]
+
+
+@pytest.mark.parametrize("encoding,text", [("utf-8", "São Paulo"), ("latin-1", "São Paulo"), ("cp1252", "“Rota” €"), ("utf-8-sig", "Niterói")])
+def test_encodings(tmp_path, encoding, text):
+    path = write(tmp_path / "a.csv", f"id,city\n1,{text}\n", encoding=encoding)
+    _, records, _, _ = _rows(path)
+    assert records == [("1", text)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_ends_and_exact_line_numbers_with_multiline_fields(tmp_path, newline):
+    text = 'id,note\n1,"first\nsecond"\n\n2,plain\n3,"a ""quoted"" word"\n'
+    path = write(tmp_path / "a.csv", text, newline=newline)
+    _, records, lines, rejects = _rows(path)
+    assert [r[0] for r in records] == ["1", "2", "3"]
+    assert records[2][1] == 'a "quoted" word'
+    assert lines == [2, 5, 6]  # the multi-line record starts on line 2; a blank line is skipped
+    assert rejects == []
+
+
+def test_wrong_field_counts_are_rejected_with_their_line(tmp_path):
+    path = write(tmp_path / "a.csv", "id,name,city\n1,a,x\n2,b\n3,c,y,extra\n4,d,z,,\n5,e")
+    _, records, lines, rejects = _rows(path)
+    assert [r[0] for r in records] == ["1", "4"]  # trailing empty fields are tolerated
+    assert [(r.line, r.reason.split(" (")[0]) for r in rejects] == [
+        (3, "expected 3 fields, found 2"), (4, "expected 3 fields, found 4"), (6, "expected 3 fields, found 2")]
+    assert "truncated" in rejects[-1].reason and rejects[-1].record == "5,e"
+
+
+def test_batches_stream_and_keep_line_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BATCH_ROWS", 7)
+    path = write(tmp_path / "a.csv", "id\n" + "".join(f"{i}\n" for i in range(50)))
+    batches = list(open_reader(path).batches())
+    assert len(batches) == 8 and max(len(b.lines) for b in batches) == 7
+    assert [line for b in batches for line in b.lines.to_pylist()] == list(range(2, 52))
+
+
+def test_parquet_and_excel(tmp_path):
+    table = pa.table({"Account ID": ["a", "b"], "Employees": [10, None], "Tags": [["x", "y"], []]})
+    pq.write_table(table, tmp_path / "a.parquet")
+    reader, records, lines, _ = _rows(tmp_path / "a.parquet")
+    assert reader.header == ["account_id", "employees", "tags"]
+    assert records == [("a", "10", "x; y"), ("b", None, "")]
+    assert lines == [1, 2]
+
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Account ID", "Created", "Amount"])
+    sheet.append(["a", datetime.datetime(2024, 3, 1), 1200.0])
+    sheet.append([None, None, None])
+    sheet.append(["b", None, 3.5])
+    book.save(tmp_path / "a.xlsx")
+    _, records, lines, _ = _rows(tmp_path / "a.xlsx")
+    assert records == [("a", "2024-03-01", "1200"), ("b", "", "3.5")]
+    assert lines == [2, 4]
+
+
+def test_bad_files_get_clear_errors(tmp_path):
+    with pytest.raises(InputFileError, match="empty"):
+        detect_format(write(tmp_path / "empty.csv", ""))
+    binary = tmp_path / "blob.csv"
+    binary.write_bytes(b"\x00\x01\x02binary\x00" * 20)
+    with pytest.raises(InputFileError, match="binary"):
+        detect_format(binary)
+    fake = tmp_path / "deals.csv"
+    fake.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(InputFileError, match="name says CSV but the content is EXCEL"):
+        detect_format(fake)
+    with pytest.raises(InputFileError, match="not found"):
+        detect_format(tmp_path / "missing.csv")
+
+
+def test_header_normalisation():
+    assert normalise_header(" REVENUE ") == "revenue"
+    assert normalise_header("Número de Funcionários") == "numero_de_funcionarios"
+    assert normalise_header("Country/Region") == "country_region"
