@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Column", "Table", "TABLES", "ColumnType", "DEAL_STAGES", "table_spec"]
+__all__ = ["Column", "Table", "TABLES", "ColumnType", "DEAL_STAGES", "table_spec", "to_markdown"]
 
 ColumnType = Literal["string", "text", "integer", "number", "date", "boolean", "list"]
 
@@ -228,3 +228,31 @@ def table_spec(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         raise BullseyeError(f"unknown table '{name}'; the canonical tables are: {', '.join(TABLES)}") from None
+
+
+def to_markdown() -> str:
+    """The reference of the canonical tables (docs/tables.md is this text; a test keeps them equal)."""
+    lines = [
+        "# Canonical tables",
+        "",
+        "Every export is mapped onto these tables (see [loading.md](loading.md)). Required columns must",
+        "be present in a file loaded into the table; the others may be absent. Columns a file has that",
+        "are not listed here are kept as custom attributes, with a snake_case name and a type inferred",
+        "from their values. Every row also records the `_file` and `_line` it came from.",
+        "",
+        "This page is generated from `src/bullseye/schema.py` by `python -m bullseye.schema`.",
+        "",
+    ]
+    for table in TABLES.values():
+        lines += [f"## {table.name}", "", table.description, "",
+                  f"Key: {', '.join(table.key)}. File names recognised: {', '.join(table.file_aliases)}.", "",
+                  "| column | type | required | also recognised | meaning |", "|---|---|---|---|---|"]
+        for col in table.columns:
+            lines.append(f"| {col.name} | {col.type} | {'yes' if col.required else ''} | "
+                         f"{', '.join(col.aliases)} | {col.description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(to_markdown(), end="")

@@ -65,15 +65,14 @@ def _first(formats: tuple[str, ...], text: ir.StringValue) -> ir.TimestampValue:
 
 
 def parse_date(value: ir.StringValue, profile: ColumnProfile) -> ir.DateValue:
-    iso = try_strptime(value.re_extract(ISO_DATE, 0), "%Y-%m-%d")
-    numeric_part = value.re_extract(NUMERIC_DATE, 0)
+    iso = value.re_search(ISO_DATE)
+    numeric = value.re_search(NUMERIC_DATE)
     ordered = DMY_FORMATS if profile.day_first else MDY_FORMATS
-    numeric = _first(ordered, numeric_part)
-    named = _first(NAMED_FORMATS, value)
-    parsed = ibis.coalesce(
-        ibis.ifelse(value.re_search(ISO_DATE), iso, ibis.null(dt.timestamp)),
-        ibis.ifelse(value.re_search(NUMERIC_DATE) & ~value.re_search(ISO_DATE), numeric, ibis.null(dt.timestamp)),
-        named,
+    # CASE evaluates only the branch a value needs; most columns are all ISO or all one format.
+    parsed = ibis.cases(
+        (iso, try_strptime(value.re_extract(ISO_DATE, 0), "%Y-%m-%d")),
+        (numeric, _first(ordered, value.re_extract(NUMERIC_DATE, 0))),
+        else_=_first(NAMED_FORMATS, value),
     ).cast(dt.date)
     plausible = parsed.year().between(1800, 2200)
     return ibis.ifelse(plausible, parsed, ibis.null(dt.date))
@@ -100,6 +99,8 @@ def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.Flo
 
 def parse_number(value: ir.StringValue, profile: ColumnProfile, percent_as_fraction: bool = False) -> ir.FloatingValue:
     number, lowered = _numeric_core(value, profile)
+    if not profile.decimal_comma:  # plain numbers skip the regular expressions
+        number = ibis.coalesce(value.try_cast(dt.float64), number)
     if percent_as_fraction:
         number = ibis.ifelse(lowered.contains("%"), number / 100.0, number)
     return number
@@ -140,9 +141,11 @@ def profile_columns(table: ir.Table, date_columns: list[str], number_columns: li
         return {}
     aggregates = {}
     for name in date_columns:
-        text = table[name].re_extract(NUMERIC_DATE, 0)
-        aggregates[f"{name}__dmy"] = _first(DMY_FORMATS, text).notnull().sum()
-        aggregates[f"{name}__mdy"] = _first(MDY_FORMATS, text).notnull().sum()
+        # Evidence, not guesses: a first part above 12 can only be a day, a second part only a month's day.
+        first = table[name].re_extract(NUMERIC_DATE, 1).try_cast(dt.int64)
+        second = table[name].re_extract(NUMERIC_DATE, 2).try_cast(dt.int64)
+        aggregates[f"{name}__dmy"] = ((first > 12) & (second <= 12)).sum()
+        aggregates[f"{name}__mdy"] = ((second > 12) & (first <= 12)).sum()
     for name in number_columns:
         column = table[name]
         aggregates[f"{name}__comma"] = column.re_search(r"^[^\d]*\d{1,3}(\.\d{3})+(,\d+)?[^\d]*$|^[^\d]*\d+,\d{1,2}[^\d]*$").sum()

@@ -28,7 +28,8 @@ import pyarrow as pa
 from bullseye.errors import InputFileError
 from bullseye.ingest import coerce
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
-from bullseye.ingest.readers import FileReader, normalise_header, open_reader
+from bullseye.ingest.readers import normalise_header, open_reader
+from bullseye.ingest.stage import stage_file
 from bullseye.ingest.typing import IBIS_TYPES, derive_columns, type_plan
 from bullseye.schema import TABLES
 
@@ -86,27 +87,7 @@ class LoadReport:
 
 
 def _issues_frame(con, name: str) -> ir.Table:
-    return con.create_table(name, schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
-
-
-def _stage(con, reader: FileReader, name: str, load_id: str, progress: Progress | None) -> tuple[int, list]:
-    """Copy a file into a text staging table (plus ``_line``); return record count and rejects."""
-    raw = con.con
-    schema = pa.schema([(h, pa.string()) for h in reader.header] + [("_line", pa.int64())])
-    raw.execute(f"CREATE OR REPLACE TABLE {quote(name)} ({', '.join(quote(h) + ' VARCHAR' for h in reader.header)}, _line BIGINT)")
-    rejects = []
-    count = 0
-    for batch in reader.batches():
-        columns = [batch.columns[h] for h in reader.header] + [batch.lines]
-        arrow = pa.Table.from_arrays(columns, schema=schema)
-        raw.register("_incoming", arrow)
-        raw.execute(f"INSERT INTO {quote(name)} SELECT * FROM _incoming")
-        raw.unregister("_incoming")
-        count += arrow.num_rows + len(batch.rejects)
-        rejects.extend(batch.rejects)
-        if progress:
-            progress(str(reader.path), arrow.num_rows + len(batch.rejects))
-    return count, rejects
+    return con.create_table(name, schema=ibis.schema(QUARANTINE_COLUMNS), temp=True, overwrite=True)
 
 
 def quote(name: str) -> str:
@@ -147,7 +128,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         read_counts: dict[Path, int] = {}
         for index, (path, reader) in enumerate(readers.items()):
             stage_name = f"_stage_{index}"
-            n, rejects = _stage(con, reader, stage_name, load_id, progress)
+            n, rejects = stage_file(con, reader, stage_name, progress)
             stages[path], read_counts[path] = stage_name, n
             if rejects:
                 owner = next(p.table.name for p in plans if p.path == path)
@@ -284,7 +265,7 @@ def _combine(con, table, parts: list[ir.Table]) -> ir.Table:
         for c in union.columns if c not in key
     }
     return con.create_table(f"_typed_{table.name}_merged_{uuid.uuid4().hex[:6]}",
-                            union.group_by(key).agg(**values), overwrite=True)
+                            union.group_by(key).agg(**values), temp=True, overwrite=True)
 
 
 def _check_references(con, touched: list[str], load_id: str) -> None:

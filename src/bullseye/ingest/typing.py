@@ -54,7 +54,7 @@ def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Tabl
             **{t: ibis.coalesce(joined[f"_lk_{t}"], joined[t]) if t in text.columns else joined[f"_lk_{t}"]
                for t in lookup.columns},
         )
-    return con.create_table(name, text, overwrite=True)
+    return con.create_table(name, text, temp=True, overwrite=True)
 
 
 def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool) -> dict[str, str]:
@@ -134,7 +134,7 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
         _dup_of=text["_line"].min().over(group_by=[text[k] for k in key])
         if key else ibis.null(dt.int64),
     )
-    typed = con.create_table(prefix + "_all", typed, overwrite=True)
+    typed = con.create_table(prefix + "_all", typed, temp=True, overwrite=True)
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
     issues = []
@@ -164,7 +164,7 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
         row_bad = row_bad | duplicate
     _record_issues(con, issues, table.name, load_id)
     good = typed.filter(~row_bad.fill_null(False)).drop("_dup_of", *[f"_raw_{c}" for c in checked])
-    result = con.create_table(prefix, good.mutate(_order=ibis.literal(order)), overwrite=True)
+    result = con.create_table(prefix, good.mutate(_order=ibis.literal(order)), temp=True, overwrite=True)
     con.drop_table(prefix + "_all")
     con.drop_table(prefix + "_text")
     loaded = int(result.count().execute())
