@@ -219,10 +219,10 @@ def test_only_accounts_and_deals(tmp_path):
     assert all(row["current_arr"] is None and row["retention_12m"] is None for row in summary.rows)
     assert summary.overall["deals_won"] == 2
     json.dumps(summary.to_dict())
-    table = summary.to_rich_table()
-    headers = [str(col.header) for col in table.columns]
-    assert "Win rate" in headers and not any("ARR" in h for h in headers)
-    assert "subscriptions" in str(table.caption)
+    tables = summary.to_rich_tables()
+    headers = [str(col.header) for table in tables for col in table.columns]
+    assert "Win rate (95% CI)" in headers and not any("ARR" in h for h in headers)
+    assert "subscriptions" in str(tables[-1].caption)
 
 
 def plain(series: pd.Series, kind=lambda v: v) -> list:

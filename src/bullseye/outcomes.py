@@ -10,7 +10,7 @@ Example::
 
     ws = Workspace.find()
     per_account = account_outcomes(ws).to_pandas()
-    print(outcome_summary(ws, by="employees").to_rich_table())
+    print(outcome_summary(ws, by="employees").to_rich())
 """
 
 from __future__ import annotations

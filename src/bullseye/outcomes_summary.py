@@ -132,24 +132,38 @@ class OutcomeSummary:
             "rows": [_jsonable(row) for row in self.rows],
         }
 
-    def to_rich_table(self) -> RichTable:
+    def to_rich_tables(self) -> list[RichTable]:
+        """Two readable tables: the pipeline (deals) and the customers (subscriptions, usage, NPS)."""
+        from rich import box
         from rich.table import Table
 
-        title = f"Outcomes as of {self.as_of.isoformat()}" + (f" by {self.by}" if self.by else "")
-        table = Table(title=title, title_justify="left")
-        columns = [c for c in _DISPLAY if c[2] not in self.missing_tables]
-        table.add_column(self.by or "", no_wrap=True)
-        for header, _, _, _ in columns:
-            table.add_column(header.replace("{currency}", self.currency), justify="right")
-        rows = self.rows if self.by else []
-        for i, row in enumerate(rows):
-            table.add_row(str(row["group"]), *(fmt(row) for _, fmt, _, _ in columns),
-                          end_section=i == len(rows) - 1)
-        table.add_row("All accounts", *(fmt(self.overall) for _, fmt, _, _ in columns), style="bold")
+        title = f"as of {self.as_of.isoformat()}" + (f" by {self.by}" if self.by else "")
+        tables = []
+        for section, columns in _DISPLAY.items():
+            shown = [c for c in columns if c[2] not in self.missing_tables]
+            if len(shown) <= 1 and section != "Pipeline":
+                continue
+            table = Table(title=f"{section} {title}", title_justify="left", box=box.SIMPLE_HEAVY)
+            table.add_column(self.by or "", overflow="fold", min_width=14, max_width=24)
+            for header, _, _, _ in shown:
+                table.add_column(header.replace("{currency}", self.currency), justify="right", no_wrap=True)
+            rows = self.rows if self.by else []
+            for i, row in enumerate(rows):
+                table.add_row(str(row["group"]), *(fmt(row) for _, fmt, _, _ in shown),
+                              end_section=i == len(rows) - 1)
+            table.add_row("All accounts", *(fmt(self.overall) for _, fmt, _, _ in shown), style="bold")
+            tables.append(table)
         if self.missing_tables:
-            table.caption = f"Not loaded: {', '.join(self.missing_tables)} (the outcomes that need them are left out)"
-            table.caption_justify = "left"
-        return table
+            last = tables[-1]
+            last.caption = f"Not loaded: {', '.join(self.missing_tables)} (the outcomes that need them are left out)"
+            last.caption_justify = "left"
+        return tables
+
+    def to_rich(self):
+        """The tables as one renderable for ``console.print``."""
+        from rich.console import Group
+
+        return Group(*self.to_rich_tables())
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -186,23 +200,31 @@ def _nps(row: dict[str, Any]) -> str:
 
 
 # (header, formatter, table it needs, key)
-_DISPLAY = (
-    ("Accounts", _num("accounts"), None, "accounts"),
-    ("Customers", _num("customers"), None, "customers"),
-    ("Won", _num("deals_won"), "deals", "deals_won"),
-    ("Lost", _num("deals_lost"), "deals", "deals_lost"),
-    ("Open", _num("deals_open"), "deals", "deals_open"),
-    ("Win rate", _pct("win_rate"), "deals", "win_rate"),
-    ("95% CI", _ci, "deals", "win_rate_low"),
-    ("Days to close", _num("days_to_close_median"), "deals", "days_to_close_median"),
-    ("Discount", _pct("discount_mean", 1), "deals", "discount_mean"),
-    ("ACV ({currency})", _num("acv_median"), "deals", "acv_median"),
-    ("ARR ({currency})", _num("current_arr"), "subscriptions", "current_arr"),
-    ("Retention 12m", _pct("retention_12m"), "subscriptions", "retention_12m"),
-    ("NRR", _pct("nrr"), "subscriptions", "nrr"),
-    ("Active users", _num("active_users_mean", 1), "usage", "active_users_mean"),
-    ("NPS", _nps, "notes", "nps"),
-)
+def _rate_ci(row: dict[str, Any]) -> str:
+    return "–" if row.get("win_rate") is None else f"{100 * row['win_rate']:.0f}% ({_ci(row).rstrip('%')})"
+
+
+# section -> (header, formatter, table it needs, key)
+_DISPLAY = {
+    "Pipeline": (
+        ("Accts", _num("accounts"), None, "accounts"),
+        ("Won", _num("deals_won"), "deals", "deals_won"),
+        ("Lost", _num("deals_lost"), "deals", "deals_lost"),
+        ("Open", _num("deals_open"), "deals", "deals_open"),
+        ("Win rate (95% CI)", _rate_ci, "deals", "win_rate"),
+        ("Days", _num("days_to_close_median"), "deals", "days_to_close_median"),
+        ("Disc.", _pct("discount_mean", 1), "deals", "discount_mean"),
+        ("ACV ({currency})", _num("acv_median"), "deals", "acv_median"),
+    ),
+    "Customers": (
+        ("Customers", _num("customers"), None, "customers"),
+        ("ARR ({currency})", _num("current_arr"), "subscriptions", "current_arr"),
+        ("Kept 12m", _pct("retention_12m"), "subscriptions", "retention_12m"),
+        ("NRR", _pct("nrr"), "subscriptions", "nrr"),
+        ("Users/wk", _num("active_users_mean", 1), "usage", "active_users_mean"),
+        ("NPS", _nps, "notes", "nps"),
+    ),
+}
 
 
 # -- grouping -----------------------------------------------------------------------------------
@@ -281,7 +303,7 @@ def outcome_summary(ws: Workspace, by: str | None = None, as_of: object = None) 
     Example::
 
         summary = outcome_summary(ws, by="industry")
-        rich.print(summary.to_rich_table())
+        rich.print(summary.to_rich())
     """
     day = resolve_as_of(ws, as_of)
     attributes = account_attributes(ws)

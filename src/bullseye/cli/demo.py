@@ -33,6 +33,6 @@ def demo(
     console.rule("Load")
     render_load_report(load_with_progress(ws, None, None, None))
     console.rule("Outcomes")
-    console.print(outcome_summary(ws).to_rich_table())
-    console.print(outcome_summary(ws, by="industry").to_rich_table())
+    console.print(outcome_summary(ws).to_rich())
+    console.print(outcome_summary(ws, by="industry").to_rich())
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}` and `bullseye outcomes --by city`.")

@@ -29,7 +29,7 @@ def outcomes(
     if as_json:
         print_json(summary.to_dict())
     else:
-        console.print(summary.to_rich_table())
+        console.print(summary.to_rich())
 
 
 def _parse_date(value: str | None) -> date | None:
