@@ -23,7 +23,7 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 bench: install-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -1,5 +1,8 @@
 """Copy one export into a text staging table in DuckDB, with the physical line of every record.
 
+Values are trimmed on the way in and the usual placeholders for "no value" (``n/a``, ``-``,
+``#N/A``, empty) become NULL, once, so that nothing downstream repeats the work.
+
 Clean UTF-8 CSV files take a fast path: DuckDB parses them, and the line of each record comes
 from a vectorised scan of the file's line breaks. That mapping is exact only when every record
 sits on one line and DuckDB rejected nothing, so both are checked; any other file (other
@@ -14,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from bullseye.ingest.coerce import NULL_TOKENS
 from bullseye.ingest.readers import FileReader, Reject
 from bullseye.warehouse import quote_ident
 
@@ -22,9 +26,16 @@ __all__ = ["stage_file"]
 CHUNK_BYTES = 1 << 26
 
 
+def _cleaned(columns: list[str]) -> str:
+    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
+    return ", ".join(
+        f"CASE WHEN lower(trim({quote_ident(c)})) IN ({tokens}) THEN NULL ELSE trim({quote_ident(c)}) END "
+        f"AS {quote_ident(c)}" for c in columns)
+
+
 def stage_file(con, reader: FileReader, name: str,
                progress: Callable[[str, int], None] | None = None) -> tuple[int, list[Reject]]:
-    """Create table ``name`` (text columns plus ``_line``); return records read and rejects."""
+    """Create table ``name`` (cleaned text columns plus ``_line``); return records read and rejects."""
     raw = con.con
     if reader.format == "csv" and reader.encoding in ("utf-8", "utf-8-sig"):
         count = _stage_with_duckdb(raw, reader, name)
@@ -44,7 +55,7 @@ def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[in
     for batch in reader.batches():
         arrow = pa.Table.from_arrays([batch.columns[h] for h in reader.header] + [batch.lines], schema=schema)
         raw.register("_incoming", arrow)
-        raw.execute(f"INSERT INTO {quote_ident(name)} SELECT * FROM _incoming")
+        raw.execute(f"INSERT INTO {quote_ident(name)} SELECT {_cleaned(reader.header)}, _line FROM _incoming")
         raw.unregister("_incoming")
         count += arrow.num_rows + len(batch.rejects)
         rejects.extend(batch.rejects)
@@ -76,7 +87,8 @@ def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
         _drop(raw, plain, rejects_table, scan_table)
         return None
     raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {quote_ident(plain)} POSITIONAL JOIN _lines")
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line "
+                f"FROM {quote_ident(plain)} POSITIONAL JOIN _lines")
     raw.unregister("_lines")
     _drop(raw, plain, rejects_table, scan_table)
     return rows

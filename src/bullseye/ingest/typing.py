@@ -24,14 +24,15 @@ WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^sign
 LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
 
 
-def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], name: str) -> ir.Table:
-    """Target columns as cleaned text, with constants, value replacements, lookups and lineage."""
+def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -> ir.Table:
+    """Target columns as text (staging already cleaned them), with constants, value
+    replacements, lookups and lineage."""
     columns: dict[str, ir.Value] = {}
     for target, sources in plan.sources.items():
-        parts = [coerce.clean_text(stage[s]) for s in sources]
-        value = parts[0] if len(parts) == 1 else coerce.clean_text(
-            ibis.literal(" ").join([p.fill_null("") for p in parts]))
-        columns[target] = value
+        if len(sources) == 1:
+            columns[target] = stage[sources[0]]
+        else:
+            columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]))
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():
@@ -40,11 +41,11 @@ def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Tabl
     text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), **columns)
     for lookup in plan.lookups:
         other = lookups[lookup.file]
-        key = normalise_header(lookup.key)
+        key = other[normalise_header(lookup.key)]
         picked = other.select(
-            _key=coerce.clean_text(other[key]),
-            _pick=ibis.row_number().over(group_by=coerce.clean_text(other[key]), order_by=other["_line"]),
-            **{f"_lk_{t}": coerce.clean_text(other[normalise_header(s)]) for t, s in lookup.columns.items()},
+            _key=key,
+            _pick=ibis.row_number().over(group_by=key, order_by=other["_line"]),
+            **{f"_lk_{t}": other[normalise_header(s)] for t, s in lookup.columns.items()},
         )
         picked = picked.filter(picked["_pick"] == 0).drop("_pick")
         on = normalise_header(lookup.on_column)
@@ -54,14 +55,10 @@ def _text_table(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Tabl
             **{t: ibis.coalesce(joined[f"_lk_{t}"], joined[t]) if t in text.columns else joined[f"_lk_{t}"]
                for t in lookup.columns},
         )
-    return con.create_table(name, text, temp=True, overwrite=True)
+    return text
 
 
-def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool) -> dict[str, str]:
-    """A custom attribute is typed only when every non-empty value reads as that type."""
-    if not custom:
-        return {}
-    profile = coerce.ColumnProfile(day_first=day_first)
+def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile) -> dict[str, str]:
     aggregates = {}
     for name in custom:
         column = text[name]
@@ -74,21 +71,46 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool) -> di
     counts = coerce.aggregate_counts(text, aggregates)
     types = {}
     for name in custom:
-        n = counts[f"{name}__n"]
+        n, digits = counts[f"{name}__n"], counts[f"{name}__digits"]
         chosen = "string"
-        if n:
-            for kind in ("boolean", "integer", "number", "date"):
-                if counts[f"{name}__{kind}"] == n:
-                    # 0/1 columns are flags; longer digit runs such as ids or zip codes stay text.
-                    if kind == "boolean" and counts[f"{name}__digits"] == n:
-                        chosen = "boolean"
-                        break
-                    if kind in ("integer", "number") and counts[f"{name}__digits"] == n and name.endswith(("_id", "id", "zip", "cep", "code")):
-                        break
-                    chosen = kind
-                    break
+        for kind in ("boolean", "integer", "number", "date") if n else ():
+            if counts[f"{name}__{kind}"] != n:
+                continue
+            if kind == "boolean" and digits == n and counts[f"{name}__integer"] == n:
+                continue  # 0/1 only: decided below together with the other integers
+            # Digit runs named like ids or codes (zip codes, CNPJ) stay text: leading zeros matter.
+            if kind in ("integer", "number") and digits == n and name.endswith(("_id", "id", "zip", "cep", "code")):
+                break
+            chosen = kind
+            break
+        if chosen == "string" and n and counts[f"{name}__boolean"] == n:
+            chosen = "boolean"
         types[name] = chosen
     return types
+
+
+def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000) -> dict[str, str]:
+    """A custom attribute is typed only when every non-empty value reads as that type.
+
+    The type is proposed from a sample (most columns are text, and a sample shows it at once),
+    then checked against every value; a column that fails the check stays text.
+    """
+    if not custom:
+        return {}
+    profile = coerce.ColumnProfile(day_first=day_first)
+    proposed = _candidate_types(text.limit(sample_rows), custom, profile)
+    typed = [name for name, kind in proposed.items() if kind != "string"]
+    if not typed:
+        return proposed
+    checks = {}
+    for name in typed:
+        column = text[name]
+        parsed = _parse(proposed[name], column, profile, name)
+        checks[f"{name}__ok"] = (column.isnull() | parsed.notnull()).min() if proposed[name] != "integer" else \
+            (column.isnull() | (coerce.parse_number(column, profile) % 1 == 0)).min()
+    ok = text.aggregate(**checks).to_pyarrow().to_pylist()[0]
+    return {name: kind if kind == "string" or ok[f"{name}__ok"] in (True, None) else "string"
+            for name, kind in proposed.items()}
 
 
 def _parse(kind: str, column: ir.StringValue, profile: coerce.ColumnProfile, name: str) -> ir.Value:
@@ -112,7 +134,7 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
 
     table = plan.table
     prefix = f"_typed_{table.name}_{order}"
-    text = _text_table(con, plan, stage, lookups, prefix + "_text")
+    text = _text_table(plan, stage, lookups)
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
     custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
     custom_types = infer_custom_types(text, custom, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
@@ -166,7 +188,6 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     good = typed.filter(~row_bad.fill_null(False)).drop("_dup_of", *[f"_raw_{c}" for c in checked])
     result = con.create_table(prefix, good.mutate(_order=ibis.literal(order)), temp=True, overwrite=True)
     con.drop_table(prefix + "_all")
-    con.drop_table(prefix + "_text")
     loaded = int(result.count().execute())
     count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
     count.quarantined = int(stage.count().execute()) - loaded
