@@ -23,6 +23,8 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 bench: install-dev
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet --no-deps "pysubgroup>=0.9"
 	$(BIN)/python bench/bench_load.py
 
 clean:

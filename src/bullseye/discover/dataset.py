@@ -1,0 +1,119 @@
+"""The data discovery, validation and scoring work on: accounts with their attributes and
+outcomes, and closed deals with their account's attributes, split in time.
+
+Segments are *found* on the older part of the data and *confirmed* on the newer part (the
+holdout), so a reported lift is measured on data it was not found on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bullseye.errors import BullseyeError
+from bullseye.outcomes import account_outcomes, deals_as_of, resolve_as_of
+
+__all__ = ["Dataset", "build_dataset", "EXCLUDED_ATTRIBUTES"]
+
+#: Account columns that describe identity or bookkeeping, not the kind of company.
+EXCLUDED_ATTRIBUTES = {"account_id", "name", "domain", "owner", "created_at", "email", "website", "stage_raw"}
+#: A text attribute with more distinct values than this share of rows is an identifier, not a trait.
+MAX_DISTINCT_SHARE = 0.5
+
+OUTCOME_FIELDS = (
+    "deals_won", "deals_lost", "deals_open", "win_rate", "days_to_close", "discount", "acv", "is_customer",
+    "current_arr", "first_start", "tenure_days", "churned", "churn_date", "arr_12m_ago", "nrr",
+    "realised_revenue", "avg_active_users", "usage_trend", "nps",
+)
+
+
+@dataclass
+class Dataset:
+    """Accounts and closed deals as of one date, with the time cut between discovery and holdout."""
+
+    as_of: dt.date
+    cutoff: dt.date
+    accounts: pd.DataFrame  # one row per account: attributes + outcomes + `period` for customers
+    deals: pd.DataFrame  # closed deals: deal_id, account_id, won, closed_at, days_to_close, discount, amount + attributes
+    attributes: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)  # attribute -> why it is not used
+
+    def deals_in(self, period: str) -> pd.DataFrame:
+        return self.deals[self.deals["period"] == period]
+
+    def customers_in(self, period: str) -> pd.DataFrame:
+        customers = self.accounts[self.accounts["is_customer"].fillna(False).astype(bool)
+                                  & self.accounts["first_start"].notna()]
+        return customers[customers["period"] == period]
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date] | None:
+        if self.deals.empty:
+            return None
+        return (self.deals["closed_at"].min(), self.deals["closed_at"].max())
+
+
+def _usable_attributes(accounts: pd.DataFrame, attribute_columns: list[str]) -> tuple[list[str], dict[str, str]]:
+    usable, skipped = [], {}
+    for name in attribute_columns:
+        column = accounts[name]
+        if name in EXCLUDED_ATTRIBUTES:
+            skipped[name] = "identity or bookkeeping, not a trait of the company"
+            continue
+        if column.notna().sum() == 0:
+            skipped[name] = "always empty"
+            continue
+        if pd.api.types.is_datetime64_any_dtype(column) or isinstance(column.dropna().iloc[0], (dt.date, dt.datetime)):
+            skipped[name] = "a date (use a derived number such as age instead)"
+            continue
+        is_list = isinstance(column.dropna().iloc[0], (list, np.ndarray))
+        if is_list:
+            if column.map(lambda cell: len(cell) if isinstance(cell, (list, np.ndarray)) else 0).max() == 0:
+                skipped[name] = "always empty"
+                continue
+            usable.append(name)
+            continue
+        if column.dtype == object:
+            distinct = column.nunique(dropna=True)
+            if distinct > MAX_DISTINCT_SHARE * max(column.notna().sum(), 1) and distinct > 30:
+                skipped[name] = f"{distinct:,} distinct values: an identifier or free text"
+                continue
+        if column.nunique(dropna=True) <= 1:
+            skipped[name] = "the same value everywhere"
+            continue
+        usable.append(name)
+    return usable, skipped
+
+
+def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3) -> Dataset:
+    """Accounts with outcomes, and closed deals, split at the date leaving ``holdout_share`` of
+    closed deals (and of customers by first start) to the newer part."""
+    if not 0 < holdout_share < 1:
+        raise BullseyeError("holdout_share must be between 0 and 1")
+    day = resolve_as_of(ws, as_of)
+    accounts = account_outcomes(ws, day).to_pandas()
+    raw_columns = [c for c in ws.table("accounts").columns if not c.startswith("_")]
+    attribute_columns = [c if c in accounts.columns else f"{c}_attribute" for c in raw_columns]
+    attributes, skipped = _usable_attributes(accounts, [c for c in attribute_columns if c in accounts.columns])
+    if not ws.has_table("deals"):
+        raise BullseyeError("discovery needs the deals table (won and lost deals); load it with `bullseye load`")
+    deals = deals_as_of(ws, day).to_pandas()
+    deals = deals[deals["stage"].isin(["won", "lost"]) & deals["account_id"].notna() & deals["closed_at"].notna()]
+    deals = deals.merge(accounts[["account_id", *attributes]], on="account_id", how="inner")
+    deals["won"] = (deals["stage"] == "won").astype(np.int8)
+    deals["closed_at"] = pd.to_datetime(deals["closed_at"]).dt.date
+    if deals.empty:
+        raise BullseyeError("no closed (won or lost) deals with a known account as of " + day.isoformat())
+    cutoff = _quantile_date(deals["closed_at"], 1 - holdout_share)
+    deals["period"] = np.where(deals["closed_at"] < cutoff, "discovery", "holdout")
+    first_start = pd.to_datetime(accounts["first_start"]).dt.date
+    accounts["period"] = np.where(first_start.isna(), None, np.where(first_start < cutoff, "discovery", "holdout"))
+    return Dataset(day, cutoff, accounts, deals.reset_index(drop=True), attributes, skipped)
+
+
+def _quantile_date(dates: pd.Series, q: float) -> dt.date:
+    ordinals = np.sort(np.array([d.toordinal() for d in dates]))
+    return dt.date.fromordinal(int(ordinals[min(int(q * len(ordinals)), len(ordinals) - 1)]))

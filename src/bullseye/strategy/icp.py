@@ -1,0 +1,279 @@
+"""The ideal customer profile as a definition: ``strategy/icp.yaml``.
+
+A pydantic model saved as YAML, reviewable in git and editable by hand. Every criterion and
+disqualifier carries its evidence (numbers, sample sizes, the date range they were measured on)
+or says that it is an assumption. Bullseye proposes a draft; it never overwrites a hand-edited
+file without ``force``, and shows the difference instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bullseye.errors import BullseyeError
+from bullseye.yamlio import load_model
+
+__all__ = [
+    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "ICP",
+    "load_icp", "save_icp", "icp_json_schema", "ICP_FILE", "IcpWriteRefused",
+]
+
+ICP_FILE = "strategy/icp.yaml"
+GENERATED_COPY = ".bullseye/icp.generated.yaml"
+
+Operator = Literal["==", "!=", "in", "not in", ">=", ">", "<", "<=", "between", "contains", "is missing", "is not missing"]
+
+
+class Condition(BaseModel):
+    """One test on one account attribute, e.g. ``employees >= 200`` or ``industry in [...]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attribute: str
+    op: Operator
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Condition:
+        if self.op in ("is missing", "is not missing"):
+            return self
+        if self.value is None:
+            raise ValueError(f"operator '{self.op}' needs a value")
+        if self.op in ("in", "not in") and not isinstance(self.value, list):
+            raise ValueError(f"operator '{self.op}' needs a list of values")
+        if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
+            raise ValueError("operator 'between' needs [low, high] (low included, high excluded)")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.op in ("is missing", "is not missing"):
+            return f"{self.attribute} {self.op}"
+        if self.op == "between":
+            return f"{self.attribute} {self.value[0]}-{self.value[1]}"
+        value = ", ".join(map(str, self.value)) if isinstance(self.value, list) else self.value
+        return f"{self.attribute} {self.op} {value}"
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``frame`` meet the condition (a missing value never meets a comparison)."""
+        if self.attribute not in frame.columns:
+            raise BullseyeError(f"the ICP uses attribute '{self.attribute}', which the accounts do not have")
+        column = frame[self.attribute]
+        missing = column.isna().to_numpy() if column.dtype != object else column.map(_is_missing).to_numpy(bool)
+        if self.op == "is missing":
+            return missing
+        if self.op == "is not missing":
+            return ~missing
+        if self.op == "contains":
+            wanted = str(self.value).casefold()
+            return column.map(lambda cell: _contains(cell, wanted)).to_numpy(bool)
+        value = self.value
+        if self.op in ("in", "not in"):
+            hit = column.map(lambda cell: _equal_any(cell, value)).to_numpy(bool)
+            return hit & ~missing if self.op == "in" else ~hit & ~missing
+        if self.op in ("==", "!="):
+            hit = column.map(lambda cell: _equal_any(cell, [value])).to_numpy(bool)
+            return hit & ~missing if self.op == "==" else ~hit & ~missing
+        numbers = pd.to_numeric(column, errors="coerce").to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            if self.op == "between":
+                result = (numbers >= float(value[0])) & (numbers < float(value[1]))
+            else:
+                result = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}[self.op](
+                    numbers, float(value))
+        return result & ~np.isnan(numbers)
+
+
+def _is_missing(cell: Any) -> bool:
+    if cell is None:
+        return True
+    if isinstance(cell, float) and np.isnan(cell):
+        return True
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return len(cell) == 0
+    return False
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, str):
+        lowered = value.strip().casefold()
+        return {"yes": True, "true": True, "no": False, "false": False}.get(lowered, lowered)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    return value
+
+
+def _equal_any(cell: Any, values: list[Any]) -> bool:
+    if _is_missing(cell):
+        return False
+    return _normal(cell) in {_normal(v) for v in values}
+
+
+def _contains(cell: Any, wanted: str) -> bool:
+    if _is_missing(cell):
+        return False
+    items = cell if isinstance(cell, (list, tuple, np.ndarray)) else [cell]
+    return any(str(item).casefold() == wanted for item in items)
+
+
+class Evidence(BaseModel):
+    """What the data says about one criterion, on one outcome."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["win", "velocity", "value", "retention", "stickiness"]
+    metric: str = Field(description="e.g. 'win rate', 'days to close', 'churn hazard ratio'")
+    segment: float | None = Field(default=None, description="The value inside the segment.")
+    base: float | None = Field(default=None, description="The value over all accounts compared.")
+    lift: float | None = None
+    interval: list[float] | None = Field(default=None, description="95% interval of the segment value.")
+    accounts: int | None = None
+    deals: int | None = None
+    p_value: float | None = Field(default=None, description="Adjusted for every segment the search evaluated.")
+    strength: Literal["strong", "suggestive", "weak", "not enough data"] | None = None
+    measured_on: Literal["discovery", "holdout", "all"] = "holdout"
+    date_range: list[date] | None = None
+    summary: str = Field(default="", description="The evidence in one sentence.")
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    conditions: list[Condition] = Field(min_length=1, description="All must hold (a conjunction).")
+    evidence: list[Evidence] = Field(default_factory=list)
+    assumption: bool = Field(default=False, description="True when this is believed, not measured.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _evidence_or_assumption(self) -> _Rule:
+        if not self.evidence and not self.assumption:
+            raise ValueError(f"'{self.id}' has no evidence; add evidence or mark it `assumption: true`")
+        return self
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        result = np.ones(len(frame), dtype=bool)
+        for condition in self.conditions:
+            result &= condition.mask(frame)
+        return result
+
+    @property
+    def label(self) -> str:
+        return " and ".join(c.label for c in self.conditions)
+
+
+class Criterion(_Rule):
+    """Something ICP accounts have: firmographic, technographic or behavioural."""
+
+    kind: Literal["firmographic", "technographic", "behavioural"] = "firmographic"
+
+
+class Disqualifier(_Rule):
+    """Something that rules an account out (the negative ICP), with the reason in words."""
+
+    reason: str = Field(default="", description="e.g. 'churn is 4.1x the base under 50 employees'")
+
+
+class Tiers(BaseModel):
+    """How fit scores become tiers: by capacity (how many accounts sales can work) or by score."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    a_capacity: int | None = Field(default=None, description="Accounts in tier A (the best-scoring ones).")
+    b_capacity: int | None = Field(default=None, description="Accounts in tier B (the next ones).")
+    a_min_score: float = Field(default=80, ge=0, le=100, description="Used when no capacity is given.")
+    b_min_score: float = Field(default=60, ge=0, le=100)
+    c_min_score: float = Field(default=40, ge=0, le=100)
+
+
+class ICP(BaseModel):
+    """The ideal customer profile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = "icp"
+    name: str = "Ideal customer profile"
+    description: str = ""
+    criteria: list[Criterion] = Field(default_factory=list)
+    disqualifiers: list[Disqualifier] = Field(default_factory=list)
+    tiers: Tiers = Field(default_factory=Tiers)
+    owner: str | None = Field(default=None, description="Who keeps this definition true.")
+    review_date: date | None = Field(default=None, description="When it must be looked at again.")
+    data_range: list[date] | None = Field(default=None, description="The data the evidence comes from.")
+    generated_by: str | None = Field(default=None, description="The command that drafted it, if any.")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ICP:
+        ids = [r.id for r in [*self.criteria, *self.disqualifiers]]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    def content_hash(self) -> str:
+        """A short hash of the definition's content: scores record which version produced them."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    def to_yaml(self) -> str:
+        header = "# The ideal customer profile. Edit freely: Bullseye will not overwrite your edits without --force.\n" \
+                 "# yaml-language-server: $schema=schema/icp.schema.json\n"
+        return header + yaml.safe_dump(self.model_dump(mode="json", exclude_none=True), sort_keys=False,
+                                       allow_unicode=True, width=100)
+
+
+class IcpWriteRefused(BullseyeError):
+    """The ICP file was edited by hand; the proposed version was not written."""
+
+    def __init__(self, path: Path, diff: str) -> None:
+        super().__init__(f"{path} was edited by hand since Bullseye last wrote it; not overwriting it. "
+                         f"Review the difference below and rerun with --force to replace it.\n{diff}")
+        self.diff = diff
+
+
+def icp_json_schema() -> dict:
+    return ICP.model_json_schema()
+
+
+def load_icp(root: Path) -> ICP:
+    path = root / ICP_FILE
+    if not path.exists():
+        raise BullseyeError(f"{path} does not exist yet; draft one with `bullseye discover`")
+    return load_model(ICP, path)
+
+
+def save_icp(root: Path, icp: ICP, force: bool = False) -> tuple[Path, str]:
+    """Write ``strategy/icp.yaml``; refuse (with the diff) if it was edited by hand, unless forced.
+
+    Returns the path and the unified diff against what was there (empty for a new file).
+    """
+    path, generated = root / ICP_FILE, root / GENERATED_COPY
+    text = icp.to_yaml()
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    diff = "".join(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
+                                        fromfile=f"{ICP_FILE} (yours)", tofile=f"{ICP_FILE} (proposed)"))
+    last_written = generated.read_text(encoding="utf-8") if generated.exists() else None
+    hand_edited = bool(old) and old != last_written and old != text
+    if hand_edited and not force:
+        raise IcpWriteRefused(path, diff)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema_path = path.parent / "schema" / "icp.schema.json"
+    schema_path.parent.mkdir(parents=True, exist_ok=True)
+    schema_path.write_text(json.dumps(icp_json_schema(), indent=2), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    generated.parent.mkdir(parents=True, exist_ok=True)
+    generated.write_text(text, encoding="utf-8")
+    return path, diff
