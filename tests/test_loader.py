@@ -236,3 +236,47 @@ def test_a_killed_load_leaves_the_old_warehouse(tmp_path):
     assert again.table("accounts").count().execute() == 1
     report = again.load([ws.data_dir / "accounts.csv"])
     assert report.reconciles and not list(again.state_dir.glob("*.staging-*"))
+
+
+def test_mapping_order_decides_precedence_and_ignore_leaves_files_out(workspace):
+    root = workspace.root
+    write(root / "leads.csv", "id\nL1\nL2\n")
+    write(root / "won.csv", "id\nL1\n")
+    write(root / "notes.txt", "not crm data\n")
+    write(root / "m.yaml", """
+ignore: [notes.txt]
+files:
+  - {match: leads.csv, table: deals, columns: {deal_id: id, account_id: id}, constants: {stage: lost}}
+  - {match: won.csv, table: deals, columns: {deal_id: id, account_id: id}, constants: {stage: won}}
+""")
+    for order in ([root / "leads.csv", root / "won.csv"], [root / "won.csv", root / "leads.csv", root / "notes.txt"]):
+        report = workspace.load(order, mapping=root / "m.yaml")
+        assert _frame(workspace, "deals").stage.tolist() == ["won", "lost"]
+        assert {c.file.rsplit("/", 1)[-1]: c.merged for c in report.files} == {"leads.csv": 0, "won.csv": 1}
+
+
+def test_a_replacement_can_mean_no_value_and_lookups_are_checked(workspace):
+    root = workspace.root
+    write(root / "deals.csv", "deal_id,stage,amount,list_price,agent\nD1,Won,100,125,Ann\nD2,Lost,0,125,Bob\n")
+    write(root / "teams.csv", "agent,manager\nAnn,Eve\n")
+    write(root / "m.yaml", "files:\n  - match: deals.csv\n    table: deals\n    columns: {owner: agent}\n"
+                           "    values: {amount: {'0': ''}}\n"
+                           "    lookups: [{file: teams.csv, on_column: owner, key: agent, columns: {manager: manager}}]\n")
+    workspace.load([root / "deals.csv"], mapping=root / "m.yaml")
+    deals = _frame(workspace, "deals")
+    assert deals.amount.isna().tolist() == [False, True] and deals.manager.tolist()[0] == "Eve"
+    assert deals.discount.tolist()[0] == pytest.approx(0.2) and deals.discount.isna().tolist()[1]
+    assert workspace.table("quarantine").count().execute() == 0
+    write(root / "bad.yaml", "files:\n  - match: deals.csv\n    table: deals\n"
+                             "    lookups: [{file: teams.csv, on_column: agent_name, key: agent, columns: {manager: manager}}]\n")
+    with pytest.raises(MappingError, match="on_column 'agent_name' must be a target column"):
+        workspace.load([root / "deals.csv"], mapping=root / "bad.yaml")
+
+
+def test_deals_closed_before_they_were_created_are_kept_and_reported(workspace):
+    write(workspace.data_dir / "deals.csv", "deal_id,stage,created_at,closed_at\nD1,won,2024-03-08,2024-03-06\nD2,won,2024-03-01,2024-03-06\n")
+    workspace.load()
+    issues = workspace.table("quarantine").execute()
+    backwards = issues[issues.reason.str.startswith("closed before it was created")]
+    assert backwards[["line", "action"]].values.tolist() == [[2, "kept"]]
+    assert workspace.table("deals").count().execute() == 2

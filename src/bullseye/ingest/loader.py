@@ -105,13 +105,16 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
     if missing:
         raise InputFileError(f"{missing[0]}: file not found")
     # Read every header and plan every file before touching the warehouse: fail fast, change nothing.
-    readers = {path: open_reader(path) for path in dict.fromkeys(Path(f) for f in files)}
+    files = [Path(f) for f in files if not (mapping and mapping.ignores(Path(f)))]
+    if not files:
+        raise InputFileError("every file given is ignored by the mapping; nothing to load")
+    readers = {path: open_reader(path) for path in dict.fromkeys(files)}
     plans: list[FilePlan] = []
     for path, reader in readers.items():
         plans.extend(plan_file(path, reader.header, preset, mapping, mapping_dir))
     for plan in plans:
         for lookup in plan.lookups:
-            lookup_path = (plan.base_dir / lookup.file).resolve()
+            lookup_path = plan.lookup_path(lookup)
             if lookup_path not in readers:
                 readers[lookup_path] = open_reader(lookup_path)
             header = readers[lookup_path].header
@@ -139,14 +142,14 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
 
         touched = []
         for table in TABLES.values():
-            table_plans = [p for p in plans if p.table.name == table.name]
+            table_plans = sorted((p for p in plans if p.table.name == table.name), key=lambda p: p.order)
             if not table_plans:
                 continue
             touched.append(table.name)
             typed_parts = []
             for order, plan in enumerate(table_plans):
                 stage = con.table(stages[plan.path])
-                lookups = {lk.file: con.table(stages[(plan.base_dir / lk.file).resolve()]) for lk in plan.lookups}
+                lookups = {lk.file: con.table(stages[plan.lookup_path(lk)]) for lk in plan.lookups}
                 typed, count = type_plan(con, plan, stage, lookups, order, load_id, day_first)
                 count.read = read_counts[plan.path]
                 counts.append(count)
@@ -222,9 +225,10 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
 
 def _merge_table(con, table, parts: list[ir.Table], plans: list[FilePlan], counts: list[FileCount], load_id: str) -> None:
     """Combine the files of one table: later files update earlier rows with the same key."""
-    plain = [p for p, plan in zip(parts, plans) if not plan.account_match]
+    plain = [(order, p, c) for order, (p, plan, c) in enumerate(zip(parts, plans, counts)) if not plan.account_match]
     matched = [(p, plan, c) for p, plan, c in zip(parts, plans, counts) if plan.account_match]
-    base = _combine(con, table, plain) if plain else None
+    _count_merged(table, plain)
+    base = _combine(con, table, [p for _, p, _ in plain]) if plain else None
     for part, plan, count in matched:
         accounts = base if table.name == "accounts" else (
             con.table("accounts") if "accounts" in con.list_tables() else None)
@@ -233,26 +237,29 @@ def _merge_table(con, table, parts: list[ir.Table], plans: list[FilePlan], count
         after = int(resolved.count().execute())
         count.loaded -= before - after
         count.quarantined += before - after
+        count.merged = after if table.name == "accounts" else 0  # matched rows update existing accounts
         base = _combine(con, table, [base, resolved] if base is not None else [resolved])
     merged = derive_columns(table, base)
-    canonical = [c for c in table.column_names if c in merged.columns]
     for column in table.columns:  # every canonical column exists, empty when no file had it
         if column.name not in merged.columns:
             merged = merged.mutate(**{column.name: ibis.null(IBIS_TYPES[column.type])})
-            canonical.append(column.name)
     custom = sorted(c for c in merged.columns if c not in table.column_names and not c.startswith("_"))
-    final = merged.select(*[c for c in table.column_names], *custom, "_file", "_line")
-    # Rows of later files that updated a row of an earlier file count as merged.
+    final = merged.select(*table.column_names, *custom, "_file", "_line")
     con.create_table(table.name, final.order_by([*table.key]), overwrite=True)
-    for part_index, count in enumerate(counts):
+
+
+def _count_merged(table, plain: list[tuple[int, ir.Table, FileCount]]) -> None:
+    """Rows of a later file whose key an earlier file already had count as merged."""
+    for _, _, count in plain:
         count.merged = 0
-    if len(parts) > 1:
-        union = ibis.union(*[p.select(*table.key, "_order") for p in _align(parts)])
-        firsts = union.group_by(list(table.key)).agg(_first=union["_order"].min())
-        later = union.join(firsts, list(table.key)).filter(lambda t: t["_order"] > t["_first"])
-        merged_counts = later.group_by("_order").agg(n=later.count()).execute()
-        for order, n in zip(merged_counts["_order"], merged_counts["n"]):
-            counts[int(order)].merged = int(n)
+    if len(plain) < 2:
+        return
+    union = ibis.union(*[p.select(*table.key, "_order") for p in _align([p for _, p, _ in plain])])
+    firsts = union.group_by(list(table.key)).agg(_first=union["_order"].min())
+    later = union.join(firsts, list(table.key)).filter(lambda t: t["_order"] > t["_first"])
+    by_order = dict(later.group_by("_order").agg(n=later.count()).execute().itertuples(index=False))
+    for order, _, count in plain:
+        count.merged = int(by_order.get(order, 0))
 
 
 def _combine(con, table, parts: list[ir.Table]) -> ir.Table:
@@ -269,7 +276,16 @@ def _combine(con, table, parts: list[ir.Table]) -> ir.Table:
 
 
 def _check_references(con, touched: list[str], load_id: str) -> None:
-    """Rows pointing at an account that is missing or unknown are loaded, and reported."""
+    """Rows pointing at an account that is missing or unknown, and deals that close before they
+    were created, are loaded, and reported."""
+    if "deals" in touched:
+        deals = con.table("deals")
+        backwards = deals.filter(deals["closed_at"] < deals["created_at"])
+        con.insert("_issues", backwards.select(
+            load_id=ibis.literal(load_id), table_name=ibis.literal("deals"), file=backwards["_file"],
+            line=backwards["_line"], column=ibis.literal("closed_at"), value=backwards["closed_at"].cast(dt.string),
+            reason=ibis.literal("closed before it was created: loaded as exported, check the dates"),
+            action=ibis.literal("kept")))
     if "accounts" not in con.list_tables():
         return
     accounts = con.table("accounts").select(_known=con.table("accounts")["account_id"])

@@ -8,6 +8,7 @@ which, constants, value replacements, lookups in another file, and how to find t
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -99,8 +100,8 @@ class Lookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: str = Field(description="Path of the lookup file, relative to the mapping file.")
-    on_column: str = Field(description="Column of this file (after value replacements) to join on.")
+    file: str = Field(description="Path of the lookup file, relative to the mapping file; $VARIABLES are expanded.")
+    on_column: str = Field(description="Target column of this mapping (after value replacements) to join on.")
     key: str = Field(description="Column of the lookup file holding the same values.")
     columns: dict[str, str] = Field(description="Target column -> column of the lookup file.")
 
@@ -142,9 +143,20 @@ class MappingFile(BaseModel):
 
     preset: Literal["generic", "hubspot", "salesforce"] | None = None
     files: list[FileMapping] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list, description="File names or globs to leave out of a load.")
 
     def entries_for(self, path: Path) -> list[FileMapping]:
-        return [m for m in self.files if fnmatch.fnmatch(path.name, m.match) or fnmatch.fnmatch(str(path), m.match)]
+        return [m for m in self.files if _matches(path, m.match)]
+
+    def ignores(self, path: Path) -> bool:
+        return any(_matches(path, pattern) for pattern in self.ignore)
+
+    def entry_order(self, entry: FileMapping) -> int:
+        return next(i for i, m in enumerate(self.files) if m is entry)
+
+
+def _matches(path: Path, pattern: str) -> bool:
+    return fnmatch.fnmatch(path.name, pattern) or fnmatch.fnmatch(str(path), pattern)
 
 
 def load_mapping(path: Path) -> MappingFile:
@@ -165,6 +177,11 @@ class FilePlan:
     account_match: str | None = None
     date_order: str | None = None
     base_dir: Path = Path(".")
+    #: Files of one table merge in this order: the mapping's entry order, else the command line's.
+    order: int = 0
+
+    def lookup_path(self, lookup: Lookup) -> Path:
+        return (self.base_dir / os.path.expandvars(lookup.file)).resolve()
 
 
 def _candidates(table: Table, preset: str) -> dict[str, tuple[str, ...]]:
@@ -256,10 +273,17 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                 f"{path}: missing required column '{needs[0]}' for table {table.name}{hint}; "
                 f"the file has: {', '.join(header)}"
             )
+        for lookup in entry.lookups:
+            if normalise_header(lookup.on_column) not in provided:
+                raise MappingError(
+                    f"{path}: lookup on_column '{lookup.on_column}' must be a target column of this mapping "
+                    f"(one of: {', '.join(sorted(provided))})"
+                )
         plans.append(FilePlan(
             path=path, table=table, sources=sources, constants=dict(entry.constants),
             values=dict(entry.values), scale=dict(entry.scale), lookups=list(entry.lookups),
             account_match=entry.account_match, date_order=entry.date_order,
             base_dir=mapping_dir or path.parent,
+            order=mapping.entry_order(entry) if mapping and entry in mapping.files else 0,
         ))
     return plans

@@ -36,8 +36,8 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():
-        if target in columns:
-            columns[target] = columns[target].substitute(replacements, else_=columns[target])
+        if target in columns:  # a replacement may itself mean "no value" ("" or "n/a")
+            columns[target] = coerce.clean_text(columns[target].substitute(replacements, else_=columns[target]))
     text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), **columns)
     for lookup in plan.lookups:
         other = lookups[lookup.file]
@@ -211,7 +211,9 @@ def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
             stage=ibis.ifelse(raw.re_search(WON), "won", ibis.ifelse(raw.re_search(LOST), "lost", "open")),
         )
         if "list_price" in merged.columns and "amount" in merged.columns:
-            derived = ibis.ifelse(merged["list_price"] > 0, 1 - merged["amount"] / merged["list_price"], ibis.null(dt.float64))
+            # A lost deal exported with amount 0 has no discount; only real amounts give one.
+            derived = ibis.ifelse((merged["list_price"] > 0) & (merged["amount"] > 0),
+                                  1 - merged["amount"] / merged["list_price"], ibis.null(dt.float64))
             merged = merged.mutate(discount=ibis.coalesce(merged["discount"], derived)
                                    if "discount" in merged.columns else derived)
     if table.name == "subscriptions" and "mrr" in merged.columns:
