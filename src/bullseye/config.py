@@ -35,4 +35,7 @@ class Settings(BaseModel):
     date_order: Literal["DMY", "MDY"] = Field(
         default="DMY", description="How to read ambiguous dates such as 03/04/2025 when a column does not tell."
     )
+    memory_limit: str = Field(
+        default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
+    )
     load: LoadSettings = Field(default_factory=LoadSettings)

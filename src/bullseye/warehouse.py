@@ -20,14 +20,26 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 __all__ = ["Warehouse", "quote_ident"]
 
 
+def _size(text: str) -> str:
+    """A memory size such as '1.5GB'; anything else is refused before it reaches SQL."""
+    import re
+
+    from bullseye.errors import ConfigError
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text):
+        raise ConfigError(f"memory_limit '{text}' is not a size such as 1.5GB or 800MB")
+    return text.strip()
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB; user-provided names never reach SQL unquoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
 class Warehouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory_limit: str = "1.5GB") -> None:
         self.path = Path(path)
+        self.memory_limit = memory_limit
         self._reader: DuckDBBackend | None = None
 
     def create_empty(self) -> None:
@@ -64,6 +76,11 @@ class Warehouse:
         if wal.exists():
             shutil.copy2(wal, staging.with_name(staging.name + ".wal"))
         con = ibis.duckdb.connect(str(staging))
+        spill = self.path.parent / "tmp"
+        spill.mkdir(exist_ok=True)
+        # Large loads spill to disk instead of growing without bound. Values are ours, not user text.
+        con.raw_sql(f"SET memory_limit = '{_size(self.memory_limit)}'")
+        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
         try:
             yield con
             con.raw_sql("CHECKPOINT")

@@ -33,7 +33,7 @@ class Workspace:
                 f"{self.root} is not a Bullseye workspace (no {SETTINGS_FILE}); create one with `bullseye init {path}`"
             )
         self.settings: Settings = load_model(Settings, settings_file)
-        self.warehouse = Warehouse(self.state_dir / "warehouse.duckdb")
+        self.warehouse = Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod

@@ -245,7 +245,9 @@ def _merge_table(con, table, parts: list[ir.Table], plans: list[FilePlan], count
             merged = merged.mutate(**{column.name: ibis.null(IBIS_TYPES[column.type])})
     custom = sorted(c for c in merged.columns if c not in table.column_names and not c.startswith("_"))
     final = merged.select(*table.column_names, *custom, "_file", "_line")
-    con.create_table(table.name, final.order_by([*table.key]), overwrite=True)
+    # One file keeps its order; rows merged from several files are ordered by key, so a reload
+    # gives the same table either way.
+    con.create_table(table.name, final.order_by([*table.key]) if len(parts) > 1 else final, overwrite=True)
 
 
 def _count_merged(table, plain: list[tuple[int, ir.Table, FileCount]]) -> None:

@@ -65,32 +65,36 @@ def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[in
 
 
 def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
-    plain = f"{name}_plain"
+    """Parse, clean and number in one pass; check the numbering, and give up on any doubt."""
+    lines = _record_lines(reader)
+    if lines is None:
+        return None
     rejects_table, scan_table = f"{name}_rejects", f"{name}_scans"
+    raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
     try:
         raw.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote_ident(plain)} AS SELECT * FROM read_csv(?, delim=?, quote='\"', "
-            f"escape='\"', header=true, store_rejects=true, "
-            f"rejects_table='{rejects_table}', rejects_scan='{scan_table}', auto_detect=false, "
-            f"columns=?, parallel=true)",
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line, _parsed "
+            f"FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
+            f"store_rejects=true, rejects_table='{rejects_table}', rejects_scan='{scan_table}', "
+            f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
             [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}],
         )
     except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
-        _drop(raw, plain, rejects_table, scan_table)
+        _drop(raw, name, rejects_table, scan_table)
         return None
+    finally:
+        raw.unregister("_lines")
     rejected = raw.execute(f"SELECT count(*) FROM {quote_ident(rejects_table)}").fetchone()[0]
-    rows = raw.execute(f"SELECT count(*) FROM {quote_ident(plain)}").fetchone()[0]
-    lines = _record_lines(reader)
-    multiline = " OR ".join(f"regexp_matches({quote_ident(h)}, '[\\r\\n]')" for h in reader.header)
-    spans_lines = raw.execute(f"SELECT count(*) FROM {quote_ident(plain)} WHERE {multiline}").fetchone()[0]
-    if rejected or spans_lines or lines is None or len(lines) != rows:
-        _drop(raw, plain, rejects_table, scan_table)
+    spans_lines = " OR ".join(f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))"
+                              for h in reader.header)
+    rows, unmatched, multiline = raw.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL), "
+        f"count(*) FILTER (WHERE {spans_lines}) FROM {quote_ident(name)}").fetchone()
+    _drop(raw, rejects_table, scan_table)
+    if rejected or unmatched or multiline or rows != len(lines):
+        _drop(raw, name)
         return None
-    raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line "
-                f"FROM {quote_ident(plain)} POSITIONAL JOIN _lines")
-    raw.unregister("_lines")
-    _drop(raw, plain, rejects_table, scan_table)
+    raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
     return rows
 
 

@@ -149,14 +149,9 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
             typed_columns[target] = (typed_columns[target] * factor).cast(IBIS_TYPES[kinds[target]])
     checked = [c for c, k in kinds.items() if k in ("date", "number", "integer", "boolean")]
     key = [k for k in table.key if k in kinds]
-    typed = text.select(
-        "_file", "_line",
-        **typed_columns,
-        **{f"_raw_{c}": text[c] for c in checked},
-        _dup_of=text["_line"].min().over(group_by=[text[k] for k in key])
-        if key else ibis.null(dt.int64),
-    )
+    typed = text.select("_file", "_line", **typed_columns, **{f"_raw_{c}": text[c] for c in checked})
     typed = con.create_table(prefix + "_all", typed, temp=True, overwrite=True)
+    typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
     issues = []
@@ -176,8 +171,8 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
             file=typed["_file"], line=typed["_line"], column=ibis.literal(column), value=ibis.null(dt.string),
             reason=ibis.literal("missing required value"), action=ibis.literal("quarantined")))
         row_bad = row_bad | typed[column].isnull()
-    if key:
-        duplicate = typed["_dup_of"] != typed["_line"]
+    if "_dup_of" in typed.columns:
+        duplicate = typed["_dup_of"].notnull() & (typed["_dup_of"] != typed["_line"])
         issues.append(typed.filter(duplicate & ~row_bad).select(
             file=typed["_file"], line=typed["_line"], column=ibis.literal(", ".join(key)),
             value=typed[key[0]].cast(dt.string),
@@ -185,13 +180,26 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
             action=ibis.literal("quarantined")))
         row_bad = row_bad | duplicate
     _record_issues(con, issues, table.name, load_id)
-    good = typed.filter(~row_bad.fill_null(False)).drop("_dup_of", *[f"_raw_{c}" for c in checked])
-    result = con.create_table(prefix, good.mutate(_order=ibis.literal(order)), temp=True, overwrite=True)
-    con.drop_table(prefix + "_all")
+    good = typed.filter(~row_bad.fill_null(False)).drop(*[c for c in typed.columns if c.startswith(("_raw_", "_dup_of"))])
+    result = good.mutate(_order=ibis.literal(order))  # a view on the typed table: no extra copy
     loaded = int(result.count().execute())
     count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
     count.quarantined = int(stage.count().execute()) - loaded
     return result, count
+
+
+def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Table:
+    """Add ``_dup_of`` (the first line with the same key) only when some key repeats: one hash
+    aggregate finds out, which is far cheaper than numbering every row."""
+    if not key:
+        return typed
+    groups = typed.group_by(key).agg(_n=typed.count(), _dup_of=typed["_line"].min())
+    repeated = groups.filter(groups["_n"] > 1).drop("_n")
+    if int(repeated.count().execute()) == 0:
+        return typed
+    joined = typed.left_join(repeated, key)
+    joined = joined.drop(*[f"{k}_right" for k in key if f"{k}_right" in joined.columns])
+    return con.create_table(name + "_keyed", joined, temp=True, overwrite=True)
 
 
 def _record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> None:
