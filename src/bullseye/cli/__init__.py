@@ -7,6 +7,7 @@ from bullseye.cli.app import app
 # Importing the command modules registers their commands on ``app``.
 from bullseye.cli import data as _data  # noqa: E402,F401
 from bullseye.cli import demo as _demo  # noqa: E402,F401
+from bullseye.cli import discover as _discover  # noqa: E402,F401
 from bullseye.cli import outcomes as _outcomes  # noqa: E402,F401
 
 __all__ = ["app", "main"]

@@ -45,7 +45,7 @@ class Dataset:
         return self.deals[self.deals["period"] == period]
 
     def customers_in(self, period: str) -> pd.DataFrame:
-        customers = self.accounts[self.accounts["is_customer"].fillna(False).astype(bool)
+        customers = self.accounts[self.accounts["is_customer"].eq(True)
                                   & self.accounts["first_start"].notna()]
         return customers[customers["period"] == period]
 
@@ -53,7 +53,7 @@ class Dataset:
     def date_range(self) -> tuple[dt.date, dt.date] | None:
         if self.deals.empty:
             return None
-        return (self.deals["closed_at"].min(), self.deals["closed_at"].max())
+        return (self.deals["decided_at"].min(), self.deals["decided_at"].max())
 
 
 def _usable_attributes(accounts: pd.DataFrame, attribute_columns: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -101,16 +101,20 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3) -> Datas
     if not ws.has_table("deals"):
         raise BullseyeError("discovery needs the deals table (won and lost deals); load it with `bullseye load`")
     deals = deals_as_of(ws, day).to_pandas()
-    deals = deals[deals["stage"].isin(["won", "lost"]) & deals["account_id"].notna() & deals["closed_at"].notna()]
+    deals = deals[deals["stage"].isin(["won", "lost"]) & deals["account_id"].notna()]
     deals = deals.merge(accounts[["account_id", *attributes]], on="account_id", how="inner")
     deals["won"] = (deals["stage"] == "won").astype(np.int8)
-    deals["closed_at"] = pd.to_datetime(deals["closed_at"]).dt.date
+    # A lost deal exported without a close date is placed in time by when it was created.
+    decided = pd.to_datetime(deals["closed_at"]).fillna(pd.to_datetime(deals["created_at"]))
+    deals = deals[decided.notna()].copy()
+    deals["decided_at"] = decided[decided.notna()].dt.date
     if deals.empty:
-        raise BullseyeError("no closed (won or lost) deals with a known account as of " + day.isoformat())
-    cutoff = _quantile_date(deals["closed_at"], 1 - holdout_share)
-    deals["period"] = np.where(deals["closed_at"] < cutoff, "discovery", "holdout")
-    first_start = pd.to_datetime(accounts["first_start"]).dt.date
-    accounts["period"] = np.where(first_start.isna(), None, np.where(first_start < cutoff, "discovery", "holdout"))
+        raise BullseyeError("no closed (won or lost) deals with a known account and a date as of " + day.isoformat())
+    cutoff = _quantile_date(deals["decided_at"], 1 - holdout_share)
+    deals["period"] = np.where(deals["decided_at"] < cutoff, "discovery", "holdout")
+    first_start = pd.to_datetime(accounts["first_start"])
+    accounts["period"] = np.where(first_start.isna(), None,
+                                  np.where(first_start < pd.Timestamp(cutoff), "discovery", "holdout"))
     return Dataset(day, cutoff, accounts, deals.reset_index(drop=True), attributes, skipped)
 
 

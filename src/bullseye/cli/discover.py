@@ -1,0 +1,53 @@
+"""Discovery: find who should buy, and draft the ICP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
+from bullseye.discover.engine import DiscoverySettings, discover as run_discovery
+from bullseye.discover.propose import propose_icp
+from bullseye.discover.report import rich_summary, write_html
+from bullseye.discover.units import OUTCOME_GROUPS
+from bullseye.strategy.icp import IcpWriteRefused, save_icp
+
+
+@app.command()
+def discover(
+    outcome: Annotated[list[str], typer.Option(help=f"Outcome(s) to search: {', '.join(OUTCOME_GROUPS)}.")] = ["all"],  # noqa: B006
+    max_depth: Annotated[int, typer.Option(min=1, max=4, help="Most conditions in one segment.")] = 3,
+    min_support: Annotated[Optional[int], typer.Option(help="Fewest deals or customers in a segment (default: 3%, at least 10).")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Segments to report per outcome and direction.")] = 10,
+    force: Annotated[bool, typer.Option("--force", help="Replace a hand-edited strategy/icp.yaml with the new draft.")] = False,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find the segments that win more, close faster, pay more, stay longer and use more, confirm
+    them on newer data, and draft strategy/icp.yaml.
+
+    Example:
+
+        bullseye discover --outcome win --outcome retention --max-depth 2
+    """
+    ws = open_workspace(workspace)
+    settings = DiscoverySettings(outcomes=tuple(outcome), max_depth=max_depth, min_support=min_support, top=top)
+    with console.status("Searching...") as status:
+        result = run_discovery(ws, settings, progress=lambda name: status.update(f"Searching {name}..."))
+    report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
+    proposal = propose_icp(result)
+    try:
+        path, diff = save_icp(ws.root, proposal, force=force)
+        written = f"Draft ICP written to {path}" + (" (replacing the earlier draft)" if diff and force else "")
+    except IcpWriteRefused as refused:
+        draft = ws.reports_dir / "icp.proposed.yaml"
+        draft.write_text(proposal.to_yaml(), encoding="utf-8")
+        err_console.print(refused.diff, markup=False, highlight=False)
+        written = (f"strategy/icp.yaml was edited by hand, so it was left as it is; the new draft is in {draft} "
+                   f"(the difference is above). Use --force to replace it.")
+    if as_json:
+        print_json(result.to_dict() | {"report": str(report), "icp": proposal.model_dump(mode="json")})
+        return
+    console.print(rich_summary(result))
+    console.print(f"\nReport with charts: {report}\n{written}")

@@ -1,0 +1,377 @@
+"""Discovery: find the segments where outcomes are better (the ICP) or worse (the negative ICP),
+with honest statistics, and confirm each on data it was not found on.
+
+For each outcome: encode the account attributes once, search conjunctions on the discovery
+period, test every evaluated candidate and control false discoveries over all of them, keep only
+refinements that beat their generalisations, then re-measure each survivor on the holdout period.
+Small data is searched shallower, so the family of tests stays small enough to find something real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bullseye.discover import kernel, permutation, stats
+from bullseye.discover.dataset import Dataset, build_dataset
+from bullseye.discover.encode import Selector, encode
+from bullseye.discover.findings import METRICS, Finding, Measure, OutcomeReport
+from bullseye.discover.leakage import leakage_flags
+from bullseye.discover.measure import better_sign, measure
+from bullseye.discover.units import OUTCOME_GROUPS, Units, units_for
+from bullseye.errors import BullseyeError
+from bullseye.strategy.icp import Condition
+
+__all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
+           "evidence_words"]
+
+#: Below this many units an outcome is not searched at all; the report says how many there are.
+MIN_UNITS = 30
+#: Two segments sharing this share of their rows (Jaccard) are one idea: only the better is kept.
+MAX_OVERLAP = 0.5
+#: A refinement must beat each of its generalisations at this one-sided level.
+REFINEMENT_ALPHA = 0.01
+#: Candidates handed from the search to the redundancy filters: enough that variations of one
+#: strong idea cannot crowd out a second, different one.
+TOP_K = 1000
+#: A churn segment must be large enough to expect this many churn events at the base rate: a
+#: hazard from a handful of events says nothing, and small segments with none would lead the list.
+MIN_EXPECTED_CHURNS = 10
+
+
+@dataclass
+class DiscoverySettings:
+    outcomes: tuple[str, ...] = ("all",)
+    max_depth: int = 3
+    min_support: int | None = None  # default: max(10, 3% of the units)
+    top: int = 10
+    holdout_share: float = 0.3
+    fdr: float = 0.05  # Benjamini-Hochberg level over every evaluated candidate (the q-values shown)
+    alpha: float = 0.05  # family-wise level of the test on all the data that decides "significant"
+    seed: int = 0  # for the permutations; the same seed gives the same report
+    as_of: Any = None
+
+
+@dataclass
+class DiscoveryResult:
+    data: Dataset
+    settings: DiscoverySettings
+    reports: dict[str, OutcomeReport]
+    leakage: dict[str, str]
+    attributes: list[str]
+    bullseye: list[dict] = field(default_factory=list)
+    alignment: dict[str, Any] = field(default_factory=dict)
+    cohorts: dict[str, Any] = field(default_factory=dict)
+
+    def findings(self, positive: bool = True) -> list[Finding]:
+        out = []
+        for report in self.reports.values():
+            out += report.findings if positive else report.negative
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.data.as_of.isoformat(), "cutoff": self.data.cutoff.isoformat(),
+            "date_range": [d.isoformat() for d in self.data.date_range] if self.data.date_range else None,
+            "attributes": self.attributes, "skipped_attributes": self.data.skipped, "leakage": self.leakage,
+            "outcomes": {name: report.to_dict() for name, report in self.reports.items()},
+            "bullseye": self.bullseye, "alignment": self.alignment, "cohorts": self.cohorts,
+        }
+
+
+def depth_for(units: int, requested: int) -> int:
+    """Search shallower on small data: each extra level multiplies the tests the data must survive
+    (below 250 units one condition, below 800 two)."""
+    if units < 250:
+        return min(requested, 1)
+    if units < 800:
+        return min(requested, 2)
+    return requested
+
+
+def selector_conditions(selector: Selector) -> list[Condition]:
+    """The ICP conditions a search selector stands for."""
+    op, value, name = selector.op, selector.value, selector.attribute
+    if op == "missing":
+        return [Condition(attribute=name, op="is missing")]
+    if op == "in":
+        return [Condition(attribute=name, op="in", value=[_plain(v) for v in value])]
+    if op == "range":
+        low, high, closed = value
+        if closed == "left":
+            return [Condition(attribute=name, op="between", value=[_plain(low), _plain(high)])]
+        return [Condition(attribute=name, op=">", value=_plain(low)), Condition(attribute=name, op="<=", value=_plain(high))]
+    return [Condition(attribute=name, op=op, value=_plain(value))]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _expand(outcomes: tuple[str, ...]) -> list[str]:
+    expanded: list[str] = []
+    for name in outcomes:
+        if name not in OUTCOME_GROUPS:
+            raise BullseyeError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
+        expanded += [o for o in OUTCOME_GROUPS[name] if o not in expanded]
+    return expanded
+
+
+def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> DiscoveryResult:
+    settings = settings or DiscoverySettings()
+    data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share)
+    leakage = leakage_flags(data.deals, data.attributes)
+    attributes = [a for a in data.attributes if a not in leakage]
+    reports = {}
+    for outcome in _expand(settings.outcomes):
+        if progress:
+            progress(outcome)
+        reports[outcome] = _discover_outcome(data, outcome, attributes, settings)
+    result = DiscoveryResult(data, settings, reports, leakage, attributes)
+    from bullseye.discover.bullseye import alignment, bullseye_segments, cohorts
+
+    result.bullseye = bullseye_segments(ws, result)
+    result.alignment = alignment(data, attributes)
+    result.cohorts = cohorts(data, attributes)
+    return result
+
+
+def _discover_outcome(data: Dataset, outcome: str, attributes: list[str], settings: DiscoverySettings) -> OutcomeReport:
+    found, confirm = units_for(data, outcome)
+    report = search_units(outcome, found, confirm, attributes, settings)
+    if len(found) < MIN_UNITS:
+        report.note += f" before {data.cutoff.isoformat()}"
+    return report
+
+
+def search_units(outcome: str, found: Units, confirm: Units, attributes: list[str],
+                 settings: DiscoverySettings) -> OutcomeReport:
+    """Search one outcome on ``found`` and confirm on ``confirm`` (both need an ``account_id`` column)."""
+    report = OutcomeReport(outcome, len(found), len(confirm), evaluated=0)
+    unit = METRICS[outcome][2]
+    if len(found) < MIN_UNITS:
+        report.note = f"not enough data: {len(found)} {unit} to search (need {MIN_UNITS})"
+        return report
+    min_support = settings.min_support or _default_support(outcome, found)
+    depth = depth_for(len(found), settings.max_depth)
+    if depth < settings.max_depth:
+        report.note = f"searched to depth {depth} (not {settings.max_depth}): {len(found):,} {unit} is too few for deeper rules"
+    encoded = encode(found.rows, attributes)
+    directions = (+1, -1) if outcome in ("win", "retention") else (+1,)
+    target = _target(outcome, found)
+    family: list[tuple[np.ndarray, int]] = []
+    for direction in directions:
+        goal = direction * better_sign(outcome)  # +1: look for higher values of the target
+        search = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
+                               min_support=min_support, top_k=max(TOP_K, 5 * settings.top))
+        report.evaluated += search.evaluated
+        family.append((search.candidates, direction))
+        p_all = stats.search_p_values(search)
+        q_all = stats.benjamini_hochberg(p_all)
+        holm_all = stats.holm(p_all)
+        findings, covers = [], []
+        for index in kernel.filter_redundant(search):
+            if not search.quality[index] > 0:
+                continue
+            selectors = [encoded.selectors[i] for i in search.candidates[index] if i >= 0]
+            cover = _rows_mask(selectors, found.rows)
+            if not _beats_parents(outcome, direction, selectors, found, cover):
+                continue  # a condition that adds nothing but noise to its generalisation
+            same = [i for i, other in enumerate(covers) if _jaccard(cover, other) >= MAX_OVERLAP]
+            finding = _confirm(outcome, direction, selectors, found, confirm, float(search.quality[index]),
+                               float(q_all[index]), float(holm_all[index]))
+            if same:
+                # The same idea as a segment already listed. A sharper version of it (its conditions
+                # and more, beating it within its own rows) takes its place; anything else is a repeat.
+                first = same[0]
+                if len(same) == 1 and set(map(str, findings[first].selectors)) < set(map(str, selectors)):
+                    findings[first], covers[first] = finding, cover
+                continue
+            covers.append(cover)
+            findings.append(finding)
+            if len(findings) >= settings.top:
+                break
+        if direction > 0:
+            report.findings = findings
+        else:
+            report.negative = findings
+    _judge(report, family, encoded, found, confirm, settings)
+    if outcome == "win":
+        base = float(found.target.mean())
+        power = stats.detection_power(len(found), base, share=0.2, lift=2.0, alpha=settings.alpha,
+                                      n_tests=max(report.evaluated, 1))
+        report.power = (f"with {len(found):,} closed deals (base win rate {100 * base:.0f}%), a segment of 20% of "
+                        f"deals winning at 2x the base would be detected with probability {power:.0%}")
+    return report
+
+
+def _default_support(outcome: str, found: Units) -> int:
+    """3% of the units and at least 10; for churn, enough customers to expect a few churn events."""
+    support = max(10, int(0.03 * len(found)))
+    if outcome == "retention" and found.events.mean() > 0:
+        return max(support, int(np.ceil(MIN_EXPECTED_CHURNS / found.events.mean())))
+    return support
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 0.0
+
+
+def _beats_parents(outcome: str, direction: int, selectors: list[Selector], found: Units, cover: np.ndarray) -> bool:
+    """Generalisation-aware: within each parent (one condition dropped), the segment must do
+    better than the parent's other rows, significantly."""
+    if len(selectors) < 2:
+        return True
+    for dropped in range(len(selectors)):
+        parent = _rows_mask([s for i, s in enumerate(selectors) if i != dropped], found.rows)
+        rest = parent & ~cover
+        if not rest.any():
+            return False
+        within = measure(outcome, found.take(parent), cover[parent], direction)
+        if within.p_value is None or within.p_value > REFINEMENT_ALPHA:
+            return False
+    return True
+
+
+def _rows_mask(selectors: list[Selector], rows) -> np.ndarray:
+    mask = np.ones(len(rows), dtype=bool)
+    for selector in selectors:
+        mask &= selector.mask(rows)
+    return mask
+
+
+def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: float, alpha: float) -> str:
+    """Plain words for how far to trust a finding, from its pooled and adjusted ``p_value``."""
+    small = _too_small(outcome, found, held)
+    if small:
+        return small
+    confirmed = held is not None and held.units > 0 and held.p_value is not None
+    if confirmed and held.p_value > 0.5:
+        return "did not hold up"
+    if p_value <= alpha:
+        return "strong" if confirmed and held.p_value <= alpha else "suggestive"
+    if p_value <= 4 * alpha:
+        return "suggestive" if confirmed and held.p_value <= 0.25 else "weak"
+    return "weak"
+
+
+def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None:
+    units = found.units + (held.units if held else 0)
+    if outcome == "win":
+        wins = round((found.value or 0) * found.units) + (round((held.value or 0) * held.units) if held and held.units else 0)
+        losses = units - wins
+        if min(wins, losses) < 10:
+            which, count = ("won", wins) if wins < losses else ("lost", losses)
+            return f"not enough data: {count} {which} deals"
+    elif outcome == "retention":
+        events = (found.events or 0) + ((held.events or 0) if held else 0)
+        if events < 10:
+            return f"not enough data: {events} churned customers"
+    elif units < 10:
+        return f"not enough data: {units} {METRICS[outcome][2]}"
+    return None
+
+
+def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Units, confirm: Units, quality: float,
+             q_value: float, p_family: float) -> Finding:
+    in_found = _rows_mask(selectors, found.rows)
+    found_measure = measure(outcome, found, in_found, direction)
+    held = None
+    accounts = set(found.rows.loc[in_found, "account_id"])
+    if len(confirm):
+        in_confirm = _rows_mask(selectors, confirm.rows)
+        held = measure(outcome, confirm, in_confirm, direction)
+        accounts |= set(confirm.rows.loc[in_confirm, "account_id"])
+    shrunk = None
+    if outcome == "win" and held is not None and held.units:
+        k = round(held.value * held.units)
+        estimate = stats.shrunken_rate(np.array([k]), np.array([held.units]), prior=(held.base, 20.0))
+        shrunk = tuple(float(np.asarray(v).ravel()[0]) for v in estimate)
+    return Finding(
+        outcome=outcome, direction=direction,
+        conditions=[c for s in selectors for c in selector_conditions(s)],
+        discovery=found_measure, holdout=held, quality=quality, q_value=q_value, p_family=p_family,
+        p_value=1.0, evidence="", shrunk=shrunk, accounts=len(accounts), names=[s.label for s in selectors],
+        selectors=selectors,
+    )
+
+
+def _test_direction(outcome: str, direction: int) -> int:
+    """The one-sided direction on the searched target (+1: higher; for churn, +1: fewer churns)."""
+    return direction if outcome == "retention" else direction * better_sign(outcome)
+
+
+def _judge(report: OutcomeReport, family: list[tuple[np.ndarray, int]], encoded, found: Units, confirm: Units,
+           settings: DiscoverySettings) -> None:
+    """Decide significance on all the data, adjusted for every candidate the search evaluated in
+    both directions: by permuting the outcome over the whole family where affordable (exact, and
+    aware that candidates overlap), else by Bonferroni. Either is valid however the reported
+    segments were picked. Then put the evidence in words."""
+    findings = report.findings + report.negative
+    if not findings:
+        return
+    everything = found.concat(confirm)
+    outcome = report.outcome
+    candidates = np.vstack([c for c, _ in family]) if family else np.empty((0, 1), dtype=np.int64)
+    if len(candidates) and permutation.affordable(len(candidates), len(everything)):
+        searched = Units(everything.rows, _target(outcome, everything) if outcome != "retention" else everything.target,
+                         everything.events)
+        selector_masks = np.vstack([s.mask(everything.rows) for s in encoded.selectors])
+        directions = np.concatenate([np.full(len(c), _test_direction(outcome, d)) for c, d in family])
+        null = permutation.min_p_null(outcome, permutation.family_masks(candidates, selector_masks), searched,
+                                      directions, np.random.default_rng(settings.seed))
+        report.note = (report.note + "; " if report.note else "") + (
+            f"significance by {len(null)} permutations of the outcome over the whole search")
+        for finding in findings:
+            mask = _rows_mask(finding.selectors, everything.rows)[None, :]
+            observed = permutation.candidate_p_values(
+                outcome, mask, searched, np.array([_test_direction(outcome, finding.direction)]))[0, 0]
+            finding.p_value = float((1 + np.count_nonzero(null <= observed)) / (len(null) + 1))
+    else:
+        for finding in findings:
+            mask = _rows_mask(finding.selectors, everything.rows)
+            p_all = measure(outcome, everything, mask, finding.direction).p_value
+            finding.p_value = 1.0 if p_all is None else float(min(1.0, p_all * max(report.evaluated, 1)))
+    for finding in findings:
+        finding.evidence = evidence_words(outcome, finding.discovery, finding.holdout, finding.p_value, settings.alpha)
+
+
+# -- the search, per kind of outcome ---------------------------------------------------------------
+_LOG_OUTCOMES = {"acv", "days_to_close", "usage"}  # heavy-tailed: searched on a log scale
+
+
+class ShrunkSurvivalQuality(kernel.SurvivalQuality):
+    """The survival quality with the log hazard ratio shrunk towards 0 by its own uncertainty
+    (empirical-Bayes partial pooling, prior variance ``prior_var``): a segment with a handful of
+    churn events cannot outrank a large one on luck. Shrinking only lowers the quality, so the
+    parent's optimistic estimate stays a valid bound."""
+
+    prior_var: float = 0.25
+
+    def log_hr(self, stats, totals):
+        raw = super().log_hr(stats, totals)
+        d = stats["events"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            variance = 1.0 / (d + 0.5) + 1.0 / (totals["events"] - d + 0.5)
+        return raw * self.prior_var / (self.prior_var + variance)
+
+
+def _quality(outcome: str, direction: int, goal: int):
+    if outcome == "win":
+        return kernel.BinaryQuality(a=0.5, direction=goal)
+    if outcome == "retention":
+        return ShrunkSurvivalQuality(a=0.5, direction=direction)  # +1: retains longer
+    return kernel.NumericQuality(a=0.5, direction=goal)
+
+
+def _target(outcome: str, units: Units):
+    if outcome == "retention":
+        return (units.target, units.events)
+    if outcome in _LOG_OUTCOMES:
+        return np.log1p(np.clip(units.target, 0, None))
+    return units.target

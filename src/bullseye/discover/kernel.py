@@ -1,0 +1,522 @@
+"""Conjunction search: every combination of up to ``max_depth`` selectors on different attributes.
+
+The kernel counts atoms, not rows. Each attribute's selectors are unions of atoms (every row has
+exactly one atom per partition, see ``encode.Partition``), so one ``numpy.bincount`` pass over the
+rows gives the joint histogram of several partitions, and small matrix products with the
+selector memberships turn it into the statistics of every conjunction of their selectors at once.
+Partitions with few atoms are packed into groups, so that one pass serves many of them; the
+target rides along: its 0/1 "fold" bit (won, event, above the mean) is part of the key, and its
+sums (values, squares, exposure) are weighted passes.
+
+Levels run breadth first. A conjunction is evaluated only if it covers ``min_support`` rows and,
+with ``prune``, every generalisation one selector shorter was evaluated and has an optimistic
+estimate at least the current k-th best quality (so pruning never changes the top k); a pass all
+of whose conjunctions are pruned is skipped. Statistics of every evaluated conjunction are kept
+for the tests and the multiple-testing correction.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from itertools import combinations, product
+from typing import Any, Protocol
+
+import numpy as np
+
+from bullseye.discover.encode import EncodedAttributes, Partition, build_partitions, split_partition
+
+__all__ = [
+    "QualityFunction",
+    "BinaryQuality",
+    "NumericQuality",
+    "SurvivalQuality",
+    "SearchResult",
+    "search",
+    "filter_redundant",
+]
+
+_MAX_BINS = 1 << 24  # the largest joint histogram of one combination of partitions
+_PASS_BINS = 1 << 17  # packing partitions into groups stops at this histogram size
+
+
+@dataclass
+class PreparedTarget:
+    """What the kernel needs of a target: the fold bit, the weights to sum, and the totals."""
+
+    fold: np.ndarray
+    weights: dict[str, np.ndarray]
+    totals: dict[str, float]
+
+
+class QualityFunction(Protocol):
+    """A target's statistics, quality and optimistic estimate (``None``: none that prunes).
+
+    ``statistics`` gets the counts and weighted sums split by the fold bit (leading axis of 2);
+    names starting with "_" are used for the estimate and not kept. ``optimistic`` must bound the
+    quality of every subset of the rows and shrink (weakly) as rows are removed.
+    """
+
+    a: float
+    direction: int
+
+    def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget: ...
+
+    def statistics(self, counts: np.ndarray, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+    def quality(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray: ...
+
+    def optimistic(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray | None: ...
+
+
+@dataclass
+class _Quality:
+    a: float = 0.5
+    direction: int = 1
+
+    def __post_init__(self) -> None:
+        if self.a < 0:
+            raise ValueError(f"a must be >= 0, got {self.a}")
+        if self.direction not in (1, -1):
+            raise ValueError(f"direction must be +1 or -1, got {self.direction}")
+
+
+@dataclass
+class BinaryQuality(_Quality):
+    """(n/N)^a * (p - p0) * direction: +1 looks for higher rates (the ICP), -1 for lower
+    (disqualifiers). a=0.5 is pysubgroup's StandardQF(0.5), a=1 WRAcc. Statistics: ``n``,
+    ``positives``. Estimate (a <= 1): only the good rows, (good/N)^a * (1 - p0) (or p0 for -1)."""
+
+    def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
+        y = np.asarray(target)[rows]
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("a binary target must be 0/1 (or boolean) on the rows where it is defined")
+        y = y.astype(np.uint8)
+        return PreparedTarget(y, {}, {"N": float(len(y)), "positives": float(y.sum())})
+
+    def statistics(self, counts, sums):
+        return {"n": counts[0] + counts[1], "positives": counts[1]}
+
+    def quality(self, stats, totals):
+        n, p0 = stats["n"], totals["positives"] / totals["N"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = (n / totals["N"]) ** self.a * (stats["positives"] / n - p0) * self.direction
+        return np.where(n > 0, q, -np.inf)
+
+    def optimistic(self, stats, totals):
+        N, p0 = totals["N"], totals["positives"] / totals["N"]
+        good = stats["positives"] if self.direction == 1 else stats["n"] - stats["positives"]
+        if self.a <= 1:
+            return (good / N) ** self.a * (1 - p0 if self.direction == 1 else p0)
+        return (stats["n"] / N) ** (self.a - 1) * good / N
+
+
+@dataclass
+class NumericQuality(_Quality):
+    """(n/N)^a * (mean - mean0) * direction. Statistics: ``n``, ``sum``, ``sumsq``.
+
+    Estimate: a refinement of j rows has quality at most (j/N)^a * D (D: the most extreme value's
+    distance from mean0) and at most j^(a-1) N^-a * E (E: the segment's sum of distances beyond
+    mean0 on the direction's side); the best j gives N^-a * E^a * D^(1-a) (N^-a * E when E < D);
+    for a > 1, (n/N)^(a-1) * E / N.
+    """
+
+    def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
+        y = np.asarray(target, dtype=float)[rows]
+        if not np.isfinite(y).all():
+            raise ValueError("a numeric target must be finite on the rows where it is defined")
+        mean = float(y.mean()) if len(y) else 0.0
+        extreme = float(np.max(self.direction * (y - mean))) if len(y) else 0.0
+        side = (y > mean) if self.direction == 1 else (y < mean)
+        return PreparedTarget(side.astype(np.uint8), {"sum": y, "sumsq": y * y},
+                              {"N": float(len(y)), "sum": float(y.sum()), "sumsq": float((y * y).sum()),
+                               "mean": mean, "extreme": max(extreme, 0.0)})
+
+    def statistics(self, counts, sums):
+        return {"n": counts[0] + counts[1], "sum": sums["sum"][0] + sums["sum"][1],
+                "sumsq": sums["sumsq"][0] + sums["sumsq"][1], "_side_n": counts[1], "_side_sum": sums["sum"][1]}
+
+    def quality(self, stats, totals):
+        n = stats["n"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = (n / totals["N"]) ** self.a * (stats["sum"] / n - totals["mean"]) * self.direction
+        return np.where(n > 0, q, -np.inf)
+
+    def optimistic(self, stats, totals):
+        N, a, D = totals["N"], self.a, totals["extreme"]
+        excess = np.maximum(self.direction * (stats["_side_sum"] - totals["mean"] * stats["_side_n"]), 0.0)
+        if a > 1:
+            return (stats["n"] / N) ** (a - 1) * excess / N
+        if D <= 0:
+            return np.zeros_like(excess)
+        return N ** -a * np.where(excess >= D, excess ** a * D ** (1 - a), excess)
+
+
+@dataclass
+class SurvivalQuality(_Quality):
+    """(n/N)^a * -log(HR) * direction: +1 "retains longer", -1 "churns more".
+
+    HR is the exponential (Poisson-rate) hazard ratio of the segment against the rest,
+    ((d + 0.5) / T) / ((D - d + 0.5) / (T_all - T)) (0.5 added to both event counts keeps a
+    segment without events finite). Target: ``(duration, event)``. Statistics: ``n``, ``events``,
+    ``exposure``. Estimate for +1 (a refinement has at most the exposure and at least no events):
+    (n/N)^a * max(0, log(T / (T_all - T)) + log((D + 0.5) / 0.5)); for -1 there is none (a
+    refinement can have almost no exposure): that search relies on ``min_support`` alone.
+    """
+
+    def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
+        duration, event = target
+        t = np.asarray(duration, dtype=float)[rows]
+        e = np.asarray(event).astype(bool)[rows]
+        if not (np.isfinite(t).all() and (t > 0).all()):
+            raise ValueError("durations must be positive and finite on the rows where they are defined")
+        return PreparedTarget(e.astype(np.uint8), {"exposure": t},
+                              {"N": float(len(t)), "events": float(e.sum()), "exposure": float(t.sum())})
+
+    def statistics(self, counts, sums):
+        return {"n": counts[0] + counts[1], "events": counts[1], "exposure": sums["exposure"][0] + sums["exposure"][1]}
+
+    def log_hr(self, stats, totals) -> np.ndarray:
+        d, T = stats["events"], stats["exposure"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log((d + 0.5) / T) - np.log((totals["events"] - d + 0.5) / (totals["exposure"] - T))
+
+    def quality(self, stats, totals):
+        n = stats["n"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = (n / totals["N"]) ** self.a * -self.log_hr(stats, totals) * self.direction
+        return np.where((n > 0) & (stats["exposure"] < totals["exposure"]), q, -np.inf)
+
+    def optimistic(self, stats, totals):
+        if self.direction == -1:
+            return None
+        T = stats["exposure"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            best = np.log(T / (totals["exposure"] - T)) + math.log((totals["events"] + 0.5) / 0.5)
+        return (stats["n"] / totals["N"]) ** self.a * np.where(np.isfinite(best), np.maximum(best, 0), np.inf)
+
+
+@dataclass
+class SearchResult:
+    """Every evaluated conjunction with its statistics, and the top k by quality.
+
+    ``candidates``: one row per stored conjunction, its selector indices ascending, padded with
+    -1; ``n``, ``stats`` (``positives``; ``sum``/``sumsq``; ``events``/``exposure``) and
+    ``quality`` are aligned with it; ``top`` indexes the best ``top_k``, best first (ties: fewer
+    selectors, then lower selector indices). ``evaluated`` counts the conjunctions tested (the
+    family for multiple-testing control); all are stored unless ``keep="positive"``.
+    """
+
+    selectors: list
+    candidates: np.ndarray
+    n: np.ndarray
+    stats: dict[str, np.ndarray]
+    quality: np.ndarray
+    top: np.ndarray
+    totals: dict[str, float]
+    quality_function: Any
+    max_depth: int
+    min_support: int
+    evaluated: int
+    combinations_counted: int = 0
+    combinations_skipped: int = 0
+    seconds: float = 0.0
+    keep: str = "all"
+
+    def labels(self, index: int) -> list[str]:
+        return [str(self.selectors[i]) for i in self.candidates[index] if i >= 0]
+
+    def table(self, rows: np.ndarray | None = None):
+        """The given rows (default: the top k) as a pandas DataFrame."""
+        import pandas as pd
+
+        rows = self.top if rows is None else np.asarray(rows, dtype=np.int64)
+        data = {"segment": [" & ".join(self.labels(i)) for i in rows], "n": self.n[rows]}
+        data.update({key: values[rows] for key, values in self.stats.items()})
+        data["quality"] = self.quality[rows]
+        return pd.DataFrame(data, index=rows)
+
+
+# -- planning the passes ----------------------------------------------------------------------------
+def _fit_partitions(parts: list[Partition], depth: int) -> list[Partition]:
+    """Split the partitions with the most atoms until any ``depth`` of them fit one histogram."""
+    parts = list(parts)
+    while 2 * math.prod(sorted((p.n_atoms for p in parts), reverse=True)[:depth]) > _MAX_BINS:
+        big = max(range(len(parts)), key=lambda i: (parts[i].n_atoms, len(parts[i].selectors)))
+        if len(parts[big].selectors) < 2:
+            raise ValueError("an attribute has too many atoms for one histogram")
+        parts[big:big + 1] = list(split_partition(parts[big]))
+    return parts
+
+
+def _groups(parts: list[Partition], depth: int) -> list[list[int]]:
+    """Pack partitions with few atoms together (first fit, largest first)."""
+    cap = max(2, int((_PASS_BINS / 2) ** (1 / depth)))
+    groups: list[list[int]] = []
+    sizes: list[int] = []
+    for i in sorted(range(len(parts)), key=lambda i: -parts[i].n_atoms):
+        fit = next((g for g in range(len(groups)) if sizes[g] * parts[i].n_atoms <= cap), None)
+        if fit is None:
+            groups.append([i])
+            sizes.append(parts[i].n_atoms)
+        else:
+            groups[fit].append(i)
+            sizes[fit] *= parts[i].n_atoms
+    return sorted(sorted(g) for g in groups)
+
+
+def _sets(gc: tuple[int, ...], groups: list[list[int]], parts: list[Partition], depth: int) -> list[tuple[int, ...]]:
+    """Sets of partitions (distinct attributes, at most ``depth``) touching every group of ``gc``."""
+    options = [[c for r in range(1, min(len(groups[g]), depth) + 1) for c in combinations(groups[g], r)] for g in gc]
+    out = [tuple(sorted(sum(pick, ()))) for pick in product(*options)]
+    out = [s for s in out if len(s) <= depth and len({parts[p].attribute for p in s}) == len(s)]
+    return sorted(out, key=lambda s: (len(s), s))
+
+
+def _contract(hist: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """hist (z, m1, ..., md) -> (z, k1, ..., kd): sum over the atoms each selector covers.
+
+    Last axis first, each a batched product on a contiguous reshape: small products, no BLAS
+    threading (which is very slow on tiny matrices on a busy machine).
+    """
+    z, atoms, done = hist.shape[0], [m.shape[1] for m in members], 1
+    out = np.ascontiguousarray(hist)
+    for j in range(len(members) - 1, -1, -1):
+        out = np.matmul(members[j], out.reshape(z * math.prod(atoms[:j]), atoms[j], done))
+        done *= members[j].shape[0]
+    return out.reshape((z,) + tuple(m.shape[0] for m in members))
+
+
+class _Collector:
+    """Evaluated conjunctions, appended in chunks, and the running top-k qualities."""
+
+    def __init__(self, max_depth: int, top_k: int, n_selectors: int, keep: str):
+        self.chunks: dict[str, list[np.ndarray]] = {"idx": [], "quality": []}
+        self.best = np.empty(0)
+        self.top_k, self.max_depth, self.keep, self.evaluated = top_k, max_depth, keep, 0
+        self.dtype = np.int16 if n_selectors < 32767 else np.int32
+
+    def threshold(self) -> float:
+        return float(self.best.min()) if len(self.best) >= self.top_k else -np.inf
+
+    def add(self, sel: list[np.ndarray], q: np.ndarray, stats: dict[str, np.ndarray]) -> None:
+        self.evaluated += len(q)
+        if self.keep == "positive":
+            mine = q > 0
+            sel, q, stats = [c[mine] for c in sel], q[mine], {k: v[mine] for k, v in stats.items()}
+        idx = np.full((len(q), self.max_depth), -1, dtype=self.dtype)
+        for j, column in enumerate(sel):
+            idx[:, j] = column
+        self.chunks["idx"].append(idx)
+        self.chunks["quality"].append(q)
+        for name, values in stats.items():
+            if not name.startswith("_"):
+                counted = name in ("n", "positives", "events")
+                self.chunks.setdefault(name, []).append(values.astype(np.int32) if counted else values)
+        good = q[q > self.threshold()] if len(self.best) >= self.top_k else q[np.isfinite(q)]
+        if len(good):
+            merged = np.concatenate([self.best, good])
+            cut = len(merged) - self.top_k
+            self.best = merged if cut <= 0 else np.partition(merged, cut)[cut:]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Concatenate one field at a time, freeing its chunks as it goes."""
+        out = {}
+        for name in list(self.chunks):
+            chunks = self.chunks.pop(name)
+            out[name] = np.concatenate(chunks) if chunks else np.empty(
+                (0, self.max_depth) if name == "idx" else 0, dtype=self.dtype if name == "idx" else float)
+        return out
+
+
+def _resolve_support(min_support: float | int | None, n_rows: int) -> int:
+    share = 0.01 if min_support is None else min_support
+    if isinstance(share, float) and 0 < share < 1:
+        return max(1, math.ceil(share * n_rows))
+    return max(1, int(share))
+
+
+# -- the search -------------------------------------------------------------------------------------
+def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
+           defined: np.ndarray | None = None, max_depth: int = 3, min_support: float | int | None = None,
+           top_k: int = 100, prune: bool = True, keep: str = "all") -> SearchResult:
+    """Search conjunctions of up to ``max_depth`` selectors on different attributes.
+
+    ``target``: a 0/1 array (``BinaryQuality``), a float array (``NumericQuality``) or
+    ``(duration, event)`` (``SurvivalQuality``), one value per encoded row; ``defined`` marks the
+    rows where it is defined (e.g. accounts with a closed deal). ``min_support``: rows a
+    conjunction must cover, or a share of the defined rows (default 1%). ``keep="positive"``
+    stores only conjunctions with a positive quality (the others still count in ``evaluated``):
+    for deep searches on large data, whose candidates would not all fit in memory.
+
+    Example: ``search(encode(accounts), BinaryQuality(), won, defined=closed, max_depth=3)``
+    """
+    started = time.perf_counter()
+    if max_depth < 1:
+        raise ValueError(f"max_depth must be at least 1, got {max_depth}")
+    if keep not in ("all", "positive"):
+        raise ValueError(f"keep must be 'all' or 'positive', got {keep!r}")
+    rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else np.asarray(defined, dtype=bool)
+    if rows.shape != (encoded.n_rows,):
+        raise ValueError(f"defined has shape {rows.shape}, expected ({encoded.n_rows},)")
+    prepared = quality.prepare(target, rows)
+    totals, weights = prepared.totals, list(prepared.weights)
+    support = _resolve_support(min_support, int(rows.sum()))
+    parts = _fit_partitions(encoded.partitions if encoded.partitions is not None else build_partitions(encoded),
+                            max_depth)
+    groups = _groups(parts, max_depth)
+    everything = bool(rows.all())
+    group_codes = []
+    for g in groups:  # a group's code: its partitions' atoms in mixed radix
+        code = np.zeros(int(rows.sum()), dtype=np.intp)
+        for p in g:
+            code *= parts[p].n_atoms
+            code += parts[p].codes if everything else parts[p].codes[rows]
+        group_codes.append(code)
+    group_atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
+    members = [p.members.astype(np.float64) for p in parts]
+    fold = prepared.fold.astype(np.intp)
+    buffer = np.empty(len(fold), dtype=np.intp)
+    out = _Collector(max_depth, top_k, len(encoded.selectors), keep)
+    scores: dict[tuple[int, ...], np.ndarray] = {}  # optimistic estimates; -inf: not evaluated
+    counted = skipped = 0
+    stack: list[np.ndarray] = []  # keys of the current prefix of groups
+    stack_gc: tuple[int, ...] = ()
+
+    def allowed_of(s: tuple[int, ...], threshold: float) -> np.ndarray:
+        """Conjunctions of ``s`` whose every generalisation one shorter is evaluated and promising."""
+        if len(s) == 1:
+            return np.ones(len(parts[s[0]].selectors), dtype=bool)
+        lowest = None
+        for j in range(len(s)):
+            sub = scores.get(s[:j] + s[j + 1:])
+            if sub is None:
+                return np.zeros(tuple(len(parts[p].selectors) for p in s), dtype=bool)
+            lowest = np.expand_dims(sub, j) if lowest is None else np.minimum(lowest, np.expand_dims(sub, j))
+        return (lowest >= threshold) & (lowest > -np.inf)
+
+    for r in range(1, max_depth + 1):
+        for gc in combinations(range(len(groups)), r):
+            sets = _sets(gc, groups, parts, max_depth)
+            early = {s: allowed_of(s, out.threshold() if prune else -np.inf) for s in sets if len(s) == r > 1}
+            if not sets or (early and not any(a.any() for a in early.values())):
+                skipped += bool(sets)
+                continue
+            common = 0  # the key: fold, then each group's code (prefixes shared between passes)
+            while common < min(len(stack_gc), r - 1) and stack_gc[common] == gc[common]:
+                common += 1
+            del stack[common:]
+            for j in range(common, r - 1):
+                stack.append((fold if j == 0 else stack[j - 1]) * group_atoms[gc[j]] + group_codes[gc[j]])
+            stack_gc = gc[:r - 1]
+            np.multiply(fold if r == 1 else stack[r - 2], group_atoms[gc[-1]], out=buffer)
+            np.add(buffer, group_codes[gc[-1]], out=buffer)
+            axes = [p for g in gc for p in groups[g]]
+            shape = (2,) + tuple(parts[p].n_atoms for p in axes)
+            hist = [np.bincount(buffer, minlength=math.prod(shape)).astype(np.float64).reshape(shape)]
+            hist += [np.bincount(buffer, weights=prepared.weights[w], minlength=math.prod(shape)).reshape(shape)
+                     for w in weights]
+            counted += 1
+            memo: dict[tuple[int, frozenset], np.ndarray] = {}
+
+            def marginal(w: int, drop: frozenset) -> np.ndarray:
+                """hist[w] summed over the axes in ``drop`` (kept as length 1), memoised."""
+                if not drop:
+                    return hist[w]
+                if (w, drop) not in memo:  # the later axes first: prefixes of drop sets are shared
+                    memo[w, drop] = marginal(w, drop - {max(drop)}).sum(axis=max(drop), keepdims=True)
+                return memo[w, drop]
+
+            for s in sets:
+                allowed = early[s] if s in early else allowed_of(s, out.threshold() if prune else -np.inf)
+                if not allowed.any():
+                    continue
+                kept = [1 + axes.index(p) for p in s]
+                drop = frozenset(range(1, len(shape))) - set(kept)
+                order = [0] + [1 + sorted(kept).index(a) for a in kept]
+                stacked = np.concatenate([np.transpose(marginal(w, drop).squeeze(axis=tuple(sorted(drop))), order)
+                                          for w in range(len(hist))])
+                # only the selectors that take part in an allowed conjunction (their bounding box)
+                box = [np.flatnonzero(allowed.any(axis=tuple(a for a in range(len(s)) if a != j))) for j in range(len(s))]
+                marg = _contract(stacked, [members[p][b] for p, b in zip(s, box)])
+                stats = quality.statistics(marg[:2], {w: marg[2 * i + 2:2 * i + 4] for i, w in enumerate(weights)})
+                ok = allowed[np.ix_(*box)] & (stats["n"] >= support)
+                if len(s) < max_depth:
+                    oe = quality.optimistic(stats, totals) if prune else None
+                    score = np.full(allowed.shape, -np.inf)
+                    score[np.ix_(*box)] = np.where(ok, np.inf if oe is None else oe, -np.inf)
+                    scores[s] = score
+                if ok.any():
+                    where = np.nonzero(ok)
+                    picked = {k: v[where] for k, v in stats.items()}
+                    out.add([parts[p].selectors[b[w]] for p, b, w in zip(s, box, where)],
+                            quality.quality(picked, totals), picked)
+
+    arrays = out.arrays()
+    candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n", np.empty(0, np.int32))
+    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, _top(candidates, q_all, top_k),
+                        totals, quality, max_depth, support, out.evaluated, counted, skipped,
+                        time.perf_counter() - started, keep)
+
+
+def _top(candidates: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best: quality descending, then fewer selectors, then lower indices."""
+    finite = np.flatnonzero(np.isfinite(q))
+    if len(finite) > k:
+        finite = finite[q[finite] >= np.partition(q[finite], len(finite) - k)[len(finite) - k]]
+    depth = (candidates[finite] >= 0).sum(axis=1)
+    keys = [candidates[finite, j] for j in range(candidates.shape[1] - 1, -1, -1)] + [depth, -q[finite]]
+    return finite[np.lexsort(keys)][:k]
+
+
+# -- the redundancy filter --------------------------------------------------------------------------
+def filter_redundant(result: SearchResult, *, by: str = "quality", min_improvement: float = 0.0,
+                     distinct: bool = True, k: int | None = None) -> np.ndarray:
+    """The top candidates that beat every one of their generalisations, best first.
+
+    A conjunction is kept only if its quality (``by="quality"``) or its rate or mean in the
+    search's direction (``by="rate"``; survival: -log HR) exceeds that of every proper subset of
+    its selectors by more than ``min_improvement``. With ``distinct``, a conjunction with exactly
+    the same count and statistics as one already kept (the same rows, described another way,
+    e.g. "fleet_size >= 3" where every such account has "fleet_size >= 9") is dropped too. So the
+    top ten are ten different ideas. Returns indices into ``result.candidates`` (at most ``k``).
+    """
+    if by not in ("quality", "rate"):
+        raise ValueError(f"by must be 'quality' or 'rate', got {by!r}")
+    top = result.top
+    if not len(top):
+        return top
+    score = result.quality if by == "quality" else _rate(result)
+    cand = result.candidates
+    used = np.r_[np.unique(cand[top][cand[top] >= 0]), -1]
+    near = np.flatnonzero(np.isin(cand[:, 0], used))  # candidates made of the top's selectors only
+    for j in range(1, cand.shape[1]):
+        near = near[np.isin(cand[near, j], used)]
+    index = {tuple(row): i for row, i in zip(cand[near].tolist(), near.tolist())}
+    keep, seen = [], set()
+    for i in top.tolist():
+        sel = [s for s in cand[i].tolist() if s >= 0]
+        subsets = (c + (-1,) * (cand.shape[1] - r) for r in range(1, len(sel)) for c in combinations(sel, r))
+        if any(j is not None and not score[i] > score[j] + min_improvement for j in map(index.get, subsets)):
+            continue
+        signature = (int(result.n[i]),) + tuple(float(f"{v[i]:.10g}") for v in result.stats.values())
+        if distinct and signature in seen:
+            continue
+        seen.add(signature)
+        keep.append(i)
+        if k is not None and len(keep) >= k:
+            break
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _rate(result: SearchResult) -> np.ndarray:
+    s, n = result.stats, result.n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if "positives" in s:
+            value = s["positives"] / n
+        elif "sum" in s:
+            value = s["sum"] / n
+        else:
+            value = -result.quality_function.log_hr(s, result.totals)
+    return value * result.quality_function.direction

@@ -1,0 +1,98 @@
+"""Turn discovery findings into a draft ``strategy/icp.yaml`` the product marketer then edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bullseye.discover.findings import METRICS, Finding
+from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
+
+__all__ = ["propose_icp", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
+
+MAX_CRITERIA = 5
+MAX_DISQUALIFIERS = 5
+REVIEW_AFTER_DAYS = 90
+_OUTCOME_OF = {"win": "win", "days_to_close": "velocity", "discount": "velocity", "acv": "value",
+               "retention": "retention", "usage": "stickiness", "nps": "stickiness"}
+_TECH_WORDS = ("tech", "stack", "tms", "erp", "crm", "software", "tool", "platform")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "rule"
+
+
+def _kind(finding: Finding, list_attributes: set[str]) -> str:
+    names = {c.attribute for c in finding.conditions}
+    if names & list_attributes or any(w in n for n in names for w in _TECH_WORDS):
+        return "technographic"
+    if any(n in ("source", "lead_source", "origin") or "usage" in n for n in names):
+        return "behavioural"
+    return "firmographic"
+
+
+def _evidence(finding: Finding, date_range) -> Evidence:
+    measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
+    strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak") else (
+        "not enough data" if finding.evidence.startswith("not enough data") else "weak")
+    return Evidence(
+        outcome=_OUTCOME_OF[finding.outcome], metric=METRICS[finding.outcome][0],
+        segment=measure.value, base=measure.base, lift=measure.lift,
+        interval=[measure.low, measure.high] if measure.low is not None and measure.high is not None else None,
+        accounts=finding.accounts, deals=measure.units if finding.outcome != "retention" else None,
+        p_value=finding.p_family, strength=strength,
+        measured_on="holdout" if measure is finding.holdout else "discovery",
+        date_range=list(date_range) if date_range else None, summary=finding.sentence(),
+    )
+
+
+def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
+    """Criteria from the segments that hold up, best first (by the bullseye ranking where there is
+    one); disqualifiers from the negative segments on win and retention that hold up."""
+    data = result.data
+    list_attributes = {a for a in result.attributes if data.accounts[a].dropna().map(
+        lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
+    by_label: dict[str, list[Finding]] = {}
+    for finding in result.findings(positive=True):
+        if finding.holds_up:
+            by_label.setdefault(finding.label, []).append(finding)
+    order = [row["segment"] for row in result.bullseye if row["segment"] in by_label]
+    order += [label for label in by_label if label not in order]
+    criteria = []
+    for label in order[:MAX_CRITERIA]:
+        findings = by_label[label]
+        criteria.append(Criterion(
+            id=_slug(label), name=label, kind=_kind(findings[0], list_attributes),
+            conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
+        ))
+    disqualifiers, seen = [], set()
+    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up),
+                       key=lambda f: (f.evidence != "strong", f.q_value))
+    for finding in negatives:
+        if finding.label in seen or len(disqualifiers) >= MAX_DISQUALIFIERS:
+            continue
+        seen.add(finding.label)
+        measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
+        if finding.outcome == "retention":
+            reason = f"churn hazard {measure.value:.1f}x the rest" if measure.value else "churns more"
+        else:
+            reason = (f"win rate {100 * (measure.value or 0):.0f}% vs {100 * (measure.base or 0):.0f}% overall")
+        disqualifiers.append(Disqualifier(
+            id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
+            evidence=[_evidence(finding, data.date_range)],
+        ))
+    taken: set[str] = set()
+    for rule in [*criteria, *disqualifiers]:  # slugs of long labels can collide: keep ids unique
+        base, number = rule.id, 2
+        while rule.id in taken:
+            rule.id, number = f"{base}-{number}", number + 1
+        taken.add(rule.id)
+    return ICP(
+        name=name,
+        description=(f"Drafted by `bullseye discover` from {len(data.deals):,} closed deals and "
+                     f"{int(data.accounts['is_customer'].eq(True).sum()):,} customers as of {data.as_of}. "
+                     f"Segments were found on deals before {data.cutoff} and confirmed on later ones."),
+        criteria=criteria, disqualifiers=disqualifiers,
+        review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
+        data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",
+    )

@@ -1,0 +1,367 @@
+"""Statistics for found segments: intervals, tests, multiple-testing control, shrinkage, power.
+
+Everything is vectorised over segments and computed from the counts and sums the search kernel
+keeps (``SearchResult``), except the survival curve tests, which take the rows of the reported
+segments. Each function is pinned against an independent implementation in the tests (scipy,
+statsmodels, lifelines). One-sided tests take ``direction``: +1 the segment's rate (or mean) is
+higher than the rest's, -1 lower, 0 two-sided.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import optimize, stats
+
+__all__ = [
+    "wilson_interval",
+    "exact_interval",
+    "binary_p_values",
+    "numeric_p_values",
+    "rate_ratio_p_values",
+    "search_p_values",
+    "logrank_test",
+    "kaplan_meier",
+    "cox_hazard_ratio",
+    "holm",
+    "benjamini_hochberg",
+    "ShrunkenRates",
+    "fit_beta_prior",
+    "shrunken_rate",
+    "permutation_max_quality",
+    "permutation_p_values",
+    "detection_power",
+    "evidence_label",
+]
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.isf((1 - confidence) / 2))
+
+
+def wilson_interval(k: Any, n: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k successes in n trials (vectorised; NaN where n is 0)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+
+
+def exact_interval(k: Any, n: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson ("exact") interval for k successes in n trials (vectorised)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    alpha = 1 - confidence
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+        high = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+
+
+def binary_p_values(k: Any, n: Any, K: Any, N: Any, direction: int = 1) -> np.ndarray:
+    """Exact (Fisher, hypergeometric) p-value of k positives among a segment's n rows, when the
+    population has K positives in N rows. +1: more positives than chance; -1: fewer."""
+    k, n, K, N = (np.asarray(v, dtype=np.int64) for v in (k, n, K, N))
+    greater = stats.hypergeom.sf(k - 1, N, K, n)
+    less = stats.hypergeom.cdf(k, N, K, n)
+    if direction == 1:
+        return greater
+    if direction == -1:
+        return less
+    return np.minimum(1.0, 2 * np.minimum(greater, less))
+
+
+def numeric_p_values(n: Any, total: Any, total_sq: Any, N: Any, S: Any, SS: Any,
+                     direction: int = 1) -> np.ndarray:
+    """Welch t-test of a segment (n rows, sum, sum of squares) against the rest of the population
+    (N rows, sum S, sum of squares SS), from the sums alone (vectorised)."""
+    n1 = np.asarray(n, dtype=float)
+    s1, q1 = np.asarray(total, dtype=float), np.asarray(total_sq, dtype=float)
+    n2, s2, q2 = N - n1, S - s1, SS - q1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1, m2 = s1 / n1, s2 / n2
+        v1 = np.maximum(q1 - s1 * m1, 0) / (n1 - 1) / n1
+        v2 = np.maximum(q2 - s2 * m2, 0) / (n2 - 1) / n2
+        t = (m1 - m2) / np.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    if direction == 1:
+        return stats.t.sf(t, df)
+    if direction == -1:
+        return stats.t.cdf(t, df)
+    return 2 * stats.t.sf(np.abs(t), df)
+
+
+def rate_ratio_p_values(d: Any, T: Any, D: Any, T_all: Any, direction: int = 1) -> np.ndarray:
+    """Exact conditional test of two Poisson rates: given all D events, the segment's d events
+    are Binomial(D, T / T_all) when its rate equals the rest's. ``direction`` as in
+    ``SurvivalQuality``: +1 the segment has fewer events than that (retains longer), -1 more
+    (churns more), 0 two-sided."""
+    d, D = np.asarray(d, dtype=np.int64), np.asarray(D, dtype=np.int64)
+    share = np.asarray(T, dtype=float) / np.asarray(T_all, dtype=float)
+    fewer = stats.binom.cdf(d, D, share)
+    more = stats.binom.sf(d - 1, D, share)
+    if direction == 1:
+        return fewer
+    if direction == -1:
+        return more
+    return np.minimum(1.0, 2 * np.minimum(fewer, more))
+
+
+def search_p_values(result: Any) -> np.ndarray:
+    """One-sided p-values, in the search's direction, of every stored candidate of a
+    ``kernel.SearchResult`` (binary: Fisher; numeric: Welch; survival: conditional rate test)."""
+    s, t, qf = result.stats, result.totals, result.quality_function
+    if "positives" in s:
+        return binary_p_values(s["positives"], result.n, int(t["positives"]), int(t["N"]), qf.direction)
+    if "sum" in s:
+        return numeric_p_values(result.n, s["sum"], s["sumsq"], t["N"], t["sum"], t["sumsq"], qf.direction)
+    return rate_ratio_p_values(s["events"], s["exposure"], int(t["events"]), t["exposure"], qf.direction)
+
+
+# -- survival curves --------------------------------------------------------------------------------
+def kaplan_meier(durations: Any, events: Any) -> dict[str, np.ndarray]:
+    """Kaplan-Meier estimate at each distinct duration: ``time``, ``survival``, ``at_risk``,
+    ``events`` (and ``censored``)."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events).astype(bool)
+    times, inverse = np.unique(t, return_inverse=True)
+    deaths = np.bincount(inverse, weights=e, minlength=len(times))
+    leaving = np.bincount(inverse, minlength=len(times))
+    at_risk = len(t) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    survival = np.cumprod(1 - deaths / at_risk)
+    return {"time": times, "survival": survival, "at_risk": at_risk, "events": deaths.astype(np.int64),
+            "censored": (leaving - deaths).astype(np.int64)}
+
+
+def logrank_test(durations: Any, events: Any, in_group: Any) -> tuple[float, float]:
+    """Log-rank test of a group against the rest: (chi-square statistic with 1 df, p-value)."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events).astype(bool)
+    g = np.asarray(in_group).astype(bool)
+    times, inverse = np.unique(t, return_inverse=True)
+    leaving = np.bincount(inverse, minlength=len(times))
+    leaving1 = np.bincount(inverse, weights=g, minlength=len(times))
+    d = np.bincount(inverse, weights=e, minlength=len(times))
+    d1 = np.bincount(inverse, weights=e & g, minlength=len(times))
+    n = len(t) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    n1 = g.sum() - np.concatenate([[0], np.cumsum(leaving1)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = d * n1 / n
+        var = np.where(n > 1, d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1), 0.0)
+    statistic = float((d1.sum() - expected.sum()) ** 2 / var.sum())
+    return statistic, float(stats.chi2.sf(statistic, 1))
+
+
+def cox_hazard_ratio(durations: Any, events: Any, in_group: Any, confidence: float = 0.95,
+                     max_iter: int = 50) -> dict[str, float]:
+    """Cox proportional-hazards fit of one 0/1 covariate (Efron ties): hazard ratio, its
+    interval, and the Wald p-value (as lifelines' CoxPHFitter reports them)."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events).astype(bool)
+    x = np.asarray(in_group).astype(float)
+    times, inverse = np.unique(t, return_inverse=True)
+    # per distinct time: events, and sums over the events and over everyone leaving then
+    d = np.bincount(inverse, weights=e, minlength=len(times))
+    ex = np.bincount(inverse, weights=e * x, minlength=len(times))
+    rows = d > 0
+    l = np.concatenate([np.arange(int(k)) for k in d[rows]]) if rows.any() else np.empty(0)
+    tie = np.repeat(np.flatnonzero(rows), d[rows].astype(int))
+    phi = l / np.repeat(d[rows], d[rows].astype(int))
+
+    def parts(beta: float):
+        w = np.exp(beta * x)
+        leave0 = np.bincount(inverse, weights=w, minlength=len(times))
+        leave1 = np.bincount(inverse, weights=w * x, minlength=len(times))
+        s0 = np.cumsum(leave0[::-1])[::-1]  # the risk set: everyone still there at that time
+        s1 = np.cumsum(leave1[::-1])[::-1]
+        t0 = np.bincount(inverse, weights=w * e, minlength=len(times))
+        t1 = np.bincount(inverse, weights=w * e * x, minlength=len(times))
+        a = s0[tie] - phi * t0[tie]
+        b = s1[tie] - phi * t1[tie]
+        loglik = beta * ex.sum() - np.log(a).sum()
+        score = ex.sum() - (b / a).sum()
+        info = (b / a - (b / a) ** 2).sum()  # x is 0/1, so the second moment equals the first
+        return loglik, score, info
+
+    beta = 0.0
+    loglik, score, info = parts(beta)
+    for _ in range(max_iter):
+        step = score / info if info > 0 else 0.0
+        new = beta + step
+        new_loglik, new_score, new_info = parts(new)
+        while new_loglik < loglik - 1e-12 and abs(step) > 1e-12:  # step halving
+            step /= 2
+            new = beta + step
+            new_loglik, new_score, new_info = parts(new)
+        beta, loglik, score, info = new, new_loglik, new_score, new_info
+        if abs(step) < 1e-10:
+            break
+    se = 1 / math.sqrt(info) if info > 0 else math.inf
+    z = _z(confidence)
+    return {"hazard_ratio": math.exp(beta), "coef": beta, "se": se, "low": math.exp(beta - z * se),
+            "high": math.exp(beta + z * se), "p_value": float(2 * stats.norm.sf(abs(beta / se)))}
+
+
+# -- multiple testing -------------------------------------------------------------------------------
+def _tests(p: np.ndarray, n_tests: int | None) -> int:
+    m = len(p) if n_tests is None else int(n_tests)
+    if m < len(p):
+        raise ValueError(f"n_tests ({m}) is smaller than the number of p-values ({len(p)})")
+    return m
+
+
+def holm(p: Any, n_tests: int | None = None) -> np.ndarray:
+    """Holm-adjusted p-values (family-wise error). ``n_tests`` counts hypotheses whose p-values
+    are not given (taken as 1): pass ``SearchResult.evaluated`` when only some are stored."""
+    p = np.asarray(p, dtype=float)
+    m = _tests(p, n_tests)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.maximum.accumulate(np.minimum(1, (m - np.arange(len(p))) * p[order]))
+    out = np.empty_like(p)
+    out[order] = adjusted
+    return out
+
+
+def benjamini_hochberg(p: Any, n_tests: int | None = None) -> np.ndarray:
+    """Benjamini-Hochberg q-values (false discovery rate); ``n_tests`` as for ``holm``."""
+    p = np.asarray(p, dtype=float)
+    m = _tests(p, n_tests)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, len(p) + 1)
+    adjusted = np.minimum(1, np.minimum.accumulate(ranked[::-1])[::-1])
+    out = np.empty_like(p)
+    out[order] = adjusted
+    return out
+
+
+# -- shrinkage --------------------------------------------------------------------------------------
+class ShrunkenRates(NamedTuple):
+    """Posterior mean and credible interval of each rate (iterable: mean, low, high)."""
+
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def fit_beta_prior(k: Any, n: Any) -> tuple[float, float]:
+    """Beta(alpha, beta) prior of the rates k/n of disjoint groups, by maximum likelihood
+    (beta-binomial), started from the method of moments."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    p = k / n
+    mean = float(np.clip(k.sum() / n.sum(), 1e-6, 1 - 1e-6))
+    var = float(np.average((p - mean) ** 2, weights=n))
+    binomial = mean * (1 - mean) * float(np.mean(1 / n))
+    strength = mean * (1 - mean) / (var - binomial) - 1 if var > binomial else 1e4
+    strength = float(np.clip(strength, 0.5, 1e6))
+
+    def nll(theta: np.ndarray) -> float:
+        a, b = np.exp(theta)
+        return -float(stats.betabinom.logpmf(k, n, a, b).sum())
+
+    start = np.log([mean * strength, (1 - mean) * strength])
+    fit = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+    a, b = np.exp(fit.x if fit.fun <= nll(start) else start)
+    return float(a), float(b)
+
+
+def shrunken_rate(k: Any, n: Any, prior: tuple[float, float] | None = None,
+                  confidence: float = 0.95) -> ShrunkenRates:
+    """Empirical-Bayes partial pooling of rates k/n: the posterior Beta(alpha + k, beta + n - k).
+
+    ``prior``: ``(rate, strength)`` is Beta(rate * strength, (1 - rate) * strength), a prior
+    worth ``strength`` rows at the overall rate; None fits the prior to these counts
+    (``fit_beta_prior``; meant for disjoint groups). Small groups move further towards the prior
+    mean than large ones.
+    """
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    if prior is None:
+        a, b = fit_beta_prior(k, n)
+    else:
+        rate, strength = (float(v) for v in prior)
+        a, b = rate * strength, (1 - rate) * strength
+    post_a, post_b = a + k, b + n - k
+    tail = (1 - confidence) / 2
+    return ShrunkenRates(post_a / (post_a + post_b), stats.beta.ppf(tail, post_a, post_b),
+                         stats.beta.isf(tail, post_a, post_b))
+
+
+# -- permutation and power --------------------------------------------------------------------------
+def permutation_max_quality(encoded: Any, quality: Any, target: Any, rng: np.random.Generator,
+                            n_permutations: int = 100, *, defined: Any = None, **search_args: Any) -> np.ndarray:
+    """The best quality over the whole search, once per shuffle of the target among the rows
+    where it is defined: the null distribution of the maximum (same search settings)."""
+    from bullseye.discover.kernel import search
+
+    rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else np.asarray(defined, dtype=bool)
+    where = np.flatnonzero(rows)
+    columns = [np.array(c, copy=True) for c in (target if isinstance(target, tuple) else (target,))]
+    search_args = {**search_args, "top_k": 1, "keep": "positive"}
+    best = np.empty(n_permutations)
+    for i in range(n_permutations):
+        shuffled = where[rng.permutation(len(where))]
+        for c, original in zip(columns, target if isinstance(target, tuple) else (target,)):
+            c[where] = np.asarray(original)[shuffled]
+        tgt = tuple(columns) if isinstance(target, tuple) else columns[0]
+        result = search(encoded, quality, tgt, defined=rows, **search_args)
+        best[i] = result.quality[result.top[0]] if len(result.top) else -np.inf
+    return best
+
+
+def permutation_p_values(quality: Any, null_max: Any) -> np.ndarray:
+    """Family-wise p-value of each found quality: (1 + permutations whose best quality is at
+    least as good) / (1 + permutations); the +1 counts the observed data and keeps it above 0."""
+    q = np.asarray(quality, dtype=float)
+    null = np.sort(np.asarray(null_max, dtype=float))
+    at_least = len(null) - np.searchsorted(null, q, side="left")
+    return (1 + at_least) / (1 + len(null))
+
+
+def detection_power(n_closed: int, base_rate: float, share: float = 0.2, lift: float = 2.0,
+                    alpha: float = 0.05, n_tests: int = 1) -> float:
+    """Probability that a segment holding ``share`` of the ``n_closed`` deals, with ``lift``
+    times the overall win rate ``base_rate``, passes a one-sided exact (Fisher) test at the
+    Bonferroni threshold alpha / n_tests. Exact: sums over the wins inside and outside."""
+    n_seg = int(round(share * n_closed))
+    n_rest = n_closed - n_seg
+    p_seg = lift * base_rate
+    p_rest = (base_rate - share * p_seg) / (1 - share) if share < 1 else 0.0
+    if not (0 <= p_seg <= 1 and 0 <= p_rest <= 1) or n_seg == 0 or n_rest == 0:
+        raise ValueError("share, lift and base_rate give a rate outside [0, 1] or an empty group")
+    level = alpha / n_tests
+
+    def support(n: int, p: float) -> np.ndarray:
+        sd = math.sqrt(n * p * (1 - p))
+        return np.arange(max(0, int(n * p - 9 * sd - 1)), min(n, int(n * p + 9 * sd + 1)) + 1)
+
+    ks, kr = support(n_seg, p_seg), support(n_rest, p_rest)
+    w_s, w_r = stats.binom.pmf(ks, n_seg, p_seg), stats.binom.pmf(kr, n_rest, p_rest)
+    power = 0.0
+    for start in range(0, len(kr), max(1, 2_000_000 // len(ks))):  # bounded memory
+        r = kr[start:start + max(1, 2_000_000 // len(ks))]
+        p = stats.hypergeom.sf(ks[:, None] - 1, n_closed, ks[:, None] + r[None, :], n_seg)
+        power += float((w_s[:, None] * w_r[None, start:start + len(r)] * (p <= level)).sum())
+    return power
+
+
+def evidence_label(adjusted_p: float, low: float, high: float, base_rate: float, k: int, n: int, *,
+                   direction: int = 1, min_outcomes: int = 10,
+                   outcome_names: tuple[str, str] = ("won deals", "lost deals")) -> str:
+    """Plain words for one segment: "strong", "suggestive", "weak", or "not enough data: 7 lost
+    deals" when the segment has fewer than ``min_outcomes`` of either outcome.
+
+    strong: adjusted p (Holm or BH) below 0.01 and the interval excludes the base rate;
+    suggestive: adjusted p below 0.10, or the interval excludes the base rate; weak: otherwise.
+    """
+    fewest = min((int(k), outcome_names[0]), (int(n) - int(k), outcome_names[1]))
+    if fewest[0] < min_outcomes:
+        return f"not enough data: {fewest[0]} {fewest[1]}"
+    excludes = low > base_rate if direction >= 0 else high < base_rate
+    if adjusted_p < 0.01 and excludes:
+        return "strong"
+    if adjusted_p < 0.10 or excludes:
+        return "suggestive"
+    return "weak"

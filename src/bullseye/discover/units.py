@@ -1,0 +1,96 @@
+"""The units each outcome is measured on, split into the discovery and the holdout period.
+
+win: closed deals (won or lost); velocity and value: won deals; stickiness: customers. Retention
+is split in time differently: discovery follows every customer up to the cut date, and the holdout
+follows the customers active at the cut date from then on, so churn is confirmed on the future.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bullseye.discover.dataset import Dataset
+
+__all__ = ["Units", "units_for", "OUTCOME_GROUPS"]
+
+#: The names users type for --outcome, and the outcomes each stands for.
+OUTCOME_GROUPS = {
+    "win": ("win",),
+    "velocity": ("days_to_close", "discount"),
+    "value": ("acv",),
+    "retention": ("retention",),
+    "stickiness": ("usage", "nps"),
+}
+OUTCOME_GROUPS["all"] = tuple(o for group in OUTCOME_GROUPS.values() for o in group)
+
+
+@dataclass
+class Units:
+    """Rows (with attributes) and the target, for one period."""
+
+    rows: pd.DataFrame
+    target: np.ndarray  # 0/1 for win; float for numeric outcomes; durations for retention
+    events: np.ndarray | None = None  # retention: 1 = churned, 0 = still a customer (censored)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def concat(self, other: Units) -> Units:
+        events = None if self.events is None else np.concatenate([self.events, other.events])
+        return Units(pd.concat([self.rows, other.rows], ignore_index=True),
+                     np.concatenate([self.target, other.target]), events)
+
+    def take(self, mask: np.ndarray) -> Units:
+        return Units(self.rows[mask], self.target[mask], None if self.events is None else self.events[mask])
+
+
+def _numeric(frame: pd.DataFrame, column: str, transform=None) -> Units:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+    keep = ~np.isnan(values)
+    if transform is not None:
+        values = transform(values)
+    return Units(frame[keep].reset_index(drop=True), values[keep])
+
+
+def units_for(data: Dataset, outcome: str) -> tuple[Units, Units]:
+    """(discovery, holdout) units of one outcome."""
+    if outcome == "win":
+        parts = [data.deals_in(p) for p in ("discovery", "holdout")]
+        return tuple(Units(p.reset_index(drop=True), p["won"].to_numpy(np.int8)) for p in parts)  # type: ignore[return-value]
+    if outcome in ("days_to_close", "discount", "acv"):
+        column = {"days_to_close": "days_to_close", "discount": "discount", "acv": "amount"}[outcome]
+        won = data.deals[data.deals["won"] == 1]
+        return tuple(_numeric(won[won["period"] == p], column) for p in ("discovery", "holdout"))  # type: ignore[return-value]
+    if outcome in ("usage", "nps"):
+        column = {"usage": "avg_active_users", "nps": "nps"}[outcome]
+        return tuple(_numeric(data.customers_in(p), column) for p in ("discovery", "holdout"))  # type: ignore[return-value]
+    if outcome == "retention":
+        return _retention_units(data)
+    raise ValueError(f"unknown outcome {outcome!r}")
+
+
+def _retention_units(data: Dataset) -> tuple[Units, Units]:
+    accounts = data.accounts
+    customers = accounts[accounts["first_start"].notna() & accounts["churned"].notna()].reset_index(drop=True)
+    start = pd.to_datetime(customers["first_start"])
+    churned = customers["churned"].astype(bool).to_numpy()
+    end = pd.to_datetime(customers["churn_date"]).where(churned, pd.Timestamp(data.as_of))
+    cut = pd.Timestamp(data.cutoff)
+    # Discovery: customers who started before the cut, followed up to the cut.
+    before = (start < cut).to_numpy()
+    seen_end = end.where(end < cut, cut)
+    disc_duration = (seen_end - start).dt.days.to_numpy(float)
+    disc_event = (churned & (end < cut).to_numpy())
+    disc = before & (disc_duration > 0)
+    # Holdout: customers active at the cut (or starting after it), followed from then on.
+    active_at_cut = (end >= cut).to_numpy()
+    origin = start.where(start > cut, cut)
+    hold_duration = (end - origin).dt.days.to_numpy(float)
+    hold = active_at_cut & (hold_duration > 0)
+    return (
+        Units(customers[disc].reset_index(drop=True), disc_duration[disc], disc_event[disc].astype(np.int8)),
+        Units(customers[hold].reset_index(drop=True), hold_duration[hold], churned[hold].astype(np.int8)),
+    )

@@ -1,0 +1,148 @@
+"""Discovery against planted truth: the demo company over several seeds, null data, small data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bullseye.demo import generate_company
+from bullseye.discover.engine import DiscoverySettings, discover, search_units
+from bullseye.discover.units import Units
+from bullseye.workspace import Workspace
+
+
+def _accounts_matching(frame: pd.DataFrame, conditions) -> set:
+    mask = np.ones(len(frame), dtype=bool)
+    for condition in conditions:
+        mask &= condition.mask(frame)
+    return set(frame.loc[mask, "account_id"])
+
+
+def _overlap(found: set, planted: set) -> float:
+    """Jaccard overlap of two sets of accounts."""
+    return len(found & planted) / len(found | planted) if found | planted else 0.0
+
+
+#: A finding "is" a planted segment when their accounts overlap this much (Jaccard): the planted
+#: rule itself, or a near-equivalent such as its parent when the data cannot separate the two.
+MATCH = 0.5
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """Discovery on the demo company for several seeds (win and retention)."""
+    runs = []
+    for seed in range(10):
+        ws = Workspace.init(tmp_path_factory.mktemp(f"seed{seed}"))
+        truth = generate_company(ws.data_dir, n_accounts=5000, seed=seed)
+        ws.load()
+        result = discover(ws, DiscoverySettings(outcomes=("win", "retention"), max_depth=3, top=10))
+        runs.append((ws, truth, result))
+    yield runs
+    for ws, _, _ in runs:
+        ws.close()
+
+
+def _rank_of_planted(result, truth, outcome: str, positive: bool = True) -> int | None:
+    accounts = result.data.accounts
+    planted = set(truth["segment"]["account_ids"]) & set(accounts["account_id"])
+    report = result.reports[outcome]
+    for rank, finding in enumerate(report.findings if positive else report.negative, start=1):
+        if _overlap(_accounts_matching(accounts, finding.conditions), planted) >= MATCH:
+            return rank
+    return None
+
+
+def test_the_planted_icp_segment_ranks_top_three_for_win(demo_runs):
+    ranks = [_rank_of_planted(r, t, "win") for _, t, r in demo_runs]
+    assert sum(r is not None and r <= 3 for r in ranks) >= 9, f"win ranks per seed: {ranks}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: at 5,000 demo accounts about 460 customers fall before the cut date and the planted "
+    "segment holds about 70 of them with 9 churn events; the search cannot separate it from the "
+    "larger employees > 50 effect (the disqualifier's complement). See the issue note."))
+def test_the_planted_icp_segment_ranks_top_three_for_retention(demo_runs):
+    ranks = [_rank_of_planted(r, t, "retention") for _, t, r in demo_runs]
+    assert sum(r is not None and r <= 3 for r in ranks) >= 9, f"retention ranks per seed: {ranks}"
+
+
+def test_the_planted_disqualifier_is_found(demo_runs):
+    found = 0
+    for _, truth, result in demo_runs:
+        rule = truth["disqualifiers"][0]
+        accounts = result.data.accounts
+        small = set(accounts.loc[pd.to_numeric(accounts[rule["attribute"]], errors="coerce") < rule["value"], "account_id"])
+        negatives = result.reports["retention"].negative
+        if any(_overlap(_accounts_matching(accounts, f.conditions), small) >= MATCH and f.holds_up for f in negatives[:3]):
+            found += 1
+    assert found >= 9
+
+
+def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
+    for _, truth, result in demo_runs:
+        accounts = result.data.accounts
+        planted = set(truth["segment"]["account_ids"])
+        variants = [f for f in result.reports["win"].findings
+                    if _overlap(_accounts_matching(accounts, f.conditions), planted) >= MATCH]
+        assert len(variants) <= 2, [f.label for f in variants]
+
+
+def test_reported_numbers_are_consistent_and_leak_nothing(demo_runs):
+    _, _, result = demo_runs[0]
+    report = result.reports["win"]
+    assert report.evaluated > len(report.findings) and report.power.startswith("with ")
+    top = report.findings[0]
+    assert top.holdout.units > 0 and top.holdout.low <= top.holdout.value <= top.holdout.high
+    assert 0 <= top.q_value <= top.p_family <= 1
+    json.dumps(result.to_dict(), default=str)
+
+
+# -- synthetic data: null and small ---------------------------------------------------------------
+def _synthetic(rng: np.random.Generator, n: int, lift: float | None, share: float = 0.2, base: float = 0.25):
+    frame = pd.DataFrame({
+        "account_id": [f"a{i}" for i in range(n)],
+        "industry": rng.choice(["retail", "logistics", "software", "food", "health"], n),
+        "region": rng.choice(["north", "south", "east", "west"], n),
+        "size": rng.choice(["small", "mid", "large"], n),
+        "channel": rng.choice(["web", "partner", "outbound"], n),
+        "employees": rng.integers(5, 3000, n),
+    })
+    planted = rng.random(n) < share
+    frame["segment"] = np.where(planted, "yes", "no")
+    rate = np.where(planted, min(base * (lift or 1.0), 0.95), base)
+    won = (rng.random(n) < rate).astype(np.int8)
+    return frame, won, planted
+
+
+def _search(frame, won, rng, shuffle: bool):
+    target = rng.permutation(won) if shuffle else won
+    cut = int(0.7 * len(frame))
+    found = Units(frame.iloc[:cut].reset_index(drop=True), target[:cut])
+    confirm = Units(frame.iloc[cut:].reset_index(drop=True), target[cut:])
+    attributes = ["industry", "region", "size", "channel", "employees", "segment"]
+    return search_units("win", found, confirm, attributes, DiscoverySettings(max_depth=3, top=10))
+
+
+def test_null_data_passes_no_segment_in_95_of_100_seeds():
+    clean = 0
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        frame, won, _ = _synthetic(rng, 400, lift=None)
+        report = _search(frame, won, rng, shuffle=True)
+        significant = [f for f in report.findings + report.negative if f.significant]
+        clean += not significant
+    assert clean >= 95
+
+
+def test_small_data_finds_a_planted_segment_in_80_percent_of_seeds():
+    found = 0
+    for seed in range(50):
+        rng = np.random.default_rng(1000 + seed)
+        frame, won, planted = _synthetic(rng, 200, lift=2.5)
+        report = _search(frame, won, rng, shuffle=False)
+        found += any(f.significant and "segment = yes" in f.label for f in report.findings)
+    assert found >= 40  # 80% of 50 seeds
