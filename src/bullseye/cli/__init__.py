@@ -9,6 +9,7 @@ from bullseye.cli import data as _data  # noqa: E402,F401
 from bullseye.cli import demo as _demo  # noqa: E402,F401
 from bullseye.cli import discover as _discover  # noqa: E402,F401
 from bullseye.cli import outcomes as _outcomes  # noqa: E402,F401
+from bullseye.cli import score as _score  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

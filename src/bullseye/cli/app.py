@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from bullseye.errors import BullseyeError
 from bullseye.workspace import Workspace
 
-__all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "print_json"]
+__all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "parse_date", "print_json"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -55,6 +55,18 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def open_workspace(path: Path | None) -> Workspace:
     return Workspace(path) if path else Workspace.find()
+
+
+def parse_date(value: str | None, option: str):
+    """A YYYY-MM-DD option value as a date; a bad one is a usage error naming the option."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint=option) from None
 
 
 def print_json(data: object) -> None:

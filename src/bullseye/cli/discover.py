@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, parse_date, print_json
 from bullseye.discover.engine import DiscoverySettings, discover as run_discovery
 from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
-from bullseye.discover.units import OUTCOME_GROUPS
+from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX
 from bullseye.strategy.icp import IcpWriteRefused, save_icp
 
 
@@ -20,6 +20,8 @@ def discover(
     max_depth: Annotated[int, typer.Option(min=1, max=4, help="Most conditions in one segment.")] = 3,
     min_support: Annotated[Optional[int], typer.Option(help="Fewest deals or customers in a segment (default: 3%, at least 10).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Segments to report per outcome and direction.")] = 10,
+    target: Annotated[Optional[str], typer.Option(help="Also search a yes/no account attribute as an outcome of won deals (e.g. activated).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Use only deals decided before this date (YYYY-MM-DD), e.g. when the target needs time to show.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a hand-edited strategy/icp.yaml with the new draft.")] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
@@ -30,9 +32,13 @@ def discover(
     Example:
 
         bullseye discover --outcome win --outcome retention --max-depth 2
+
+        bullseye discover --outcome win --target activated --until 2018-08-01
     """
     ws = open_workspace(workspace)
-    settings = DiscoverySettings(outcomes=tuple(outcome), max_depth=max_depth, min_support=min_support, top=top)
+    outcomes = tuple(outcome) + ((f"{TARGET_PREFIX}{target}",) if target else ())
+    settings = DiscoverySettings(outcomes=outcomes, max_depth=max_depth, min_support=min_support, top=top,
+                                 until=parse_date(until, "--until"))
     with console.status("Searching...") as status:
         result = run_discovery(ws, settings, progress=lambda name: status.update(f"Searching {name}..."))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
 from bullseye.outcomes import outcome_summary
 
 
@@ -25,17 +24,8 @@ def outcomes(
         bullseye outcomes --by industry --as-of 2026-06-30
     """
     ws = open_workspace(workspace)
-    summary = outcome_summary(ws, by=by, as_of=_parse_date(as_of))
+    summary = outcome_summary(ws, by=by, as_of=parse_date(as_of, "--as-of"))
     if as_json:
         print_json(summary.to_dict())
     else:
         console.print(summary.to_rich())
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint="--as-of") from None

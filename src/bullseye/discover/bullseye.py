@@ -66,7 +66,7 @@ def _value(profile: dict, cost: float | None) -> float | None:
 
 def _good_on(data: Dataset, conditions) -> list[str]:
     """The outcomes on which a segment is significantly better than the rest, over all the data."""
-    from bullseye.discover.findings import METRICS
+    from bullseye.discover.findings import metric
     from bullseye.discover.measure import measure
     from bullseye.discover.units import units_for
 
@@ -83,7 +83,7 @@ def _good_on(data: Dataset, conditions) -> list[str]:
             continue
         result = measure(outcome, units, mask, +1)
         if result.p_value is not None and result.p_value <= 0.05:
-            good.append(METRICS[outcome][0])
+            good.append(metric(outcome)[0])
     return good
 
 
@@ -97,7 +97,7 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
     base_value = _value(base, cost)
     conditions: dict[str, list] = {}
     for finding in result.findings(positive=True):
-        if finding.holds_up:
+        if finding.holds_up and not finding.outcome.startswith("target:"):  # targets are studies, not value
             conditions.setdefault(finding.label, finding.conditions)
     rows = []
     for label, rule in conditions.items():

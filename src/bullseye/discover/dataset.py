@@ -88,26 +88,38 @@ def _usable_attributes(accounts: pd.DataFrame, attribute_columns: list[str]) -> 
     return usable, skipped
 
 
-def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3) -> Dataset:
+def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: dt.date | None = None,
+                  target: str | None = None) -> Dataset:
     """Accounts with outcomes, and closed deals, split at the date leaving ``holdout_share`` of
-    closed deals (and of customers by first start) to the newer part."""
+    closed deals (and of customers by first start) to the newer part. ``until`` keeps only deals
+    decided before it (for an outcome that needs time to show, such as activation); ``target`` is
+    an account attribute used as an outcome, kept on the deals and out of the attributes."""
     if not 0 < holdout_share < 1:
         raise BullseyeError("holdout_share must be between 0 and 1")
     day = resolve_as_of(ws, as_of)
     accounts = account_outcomes(ws, day).to_pandas()
     raw_columns = [c for c in ws.table("accounts").columns if not c.startswith("_")]
     attribute_columns = [c if c in accounts.columns else f"{c}_attribute" for c in raw_columns]
-    attributes, skipped = _usable_attributes(accounts, [c for c in attribute_columns if c in accounts.columns])
+    if target is not None and target not in accounts.columns:
+        raise BullseyeError(f"--target '{target}' is not an account attribute; the accounts have: "
+                            f"{', '.join(c for c in attribute_columns if c in accounts.columns)}")
+    attributes, skipped = _usable_attributes(
+        accounts, [c for c in attribute_columns if c in accounts.columns and c != target])
+    if target is not None:
+        skipped[target] = "the outcome being searched"
     if not ws.has_table("deals"):
         raise BullseyeError("discovery needs the deals table (won and lost deals); load it with `bullseye load`")
     deals = deals_as_of(ws, day).to_pandas()
     deals = deals[deals["stage"].isin(["won", "lost"]) & deals["account_id"].notna()]
-    deals = deals.merge(accounts[["account_id", *attributes]], on="account_id", how="inner")
+    extra = [target] if target is not None else []
+    deals = deals.merge(accounts[["account_id", *attributes, *extra]], on="account_id", how="inner")
     deals["won"] = (deals["stage"] == "won").astype(np.int8)
     # A lost deal exported without a close date is placed in time by when it was created.
     decided = pd.to_datetime(deals["closed_at"]).fillna(pd.to_datetime(deals["created_at"]))
     deals = deals[decided.notna()].copy()
     deals["decided_at"] = decided[decided.notna()].dt.date
+    if until is not None:
+        deals = deals[deals["decided_at"] < until]
     if deals.empty:
         raise BullseyeError("no closed (won or lost) deals with a known account and a date as of " + day.isoformat())
     cutoff = _quantile_date(deals["decided_at"], 1 - holdout_share)

@@ -17,10 +17,10 @@ import numpy as np
 from bullseye.discover import kernel, permutation, stats
 from bullseye.discover.dataset import Dataset, build_dataset
 from bullseye.discover.encode import Selector, encode
-from bullseye.discover.findings import METRICS, Finding, Measure, OutcomeReport
+from bullseye.discover.findings import Finding, Measure, OutcomeReport, metric
 from bullseye.discover.leakage import leakage_flags
 from bullseye.discover.measure import better_sign, measure
-from bullseye.discover.units import OUTCOME_GROUPS, Units, units_for
+from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, Units, is_binary, truthy, units_for
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import Condition
 
@@ -51,6 +51,7 @@ class DiscoverySettings:
     fdr: float = 0.05  # Benjamini-Hochberg level over every evaluated candidate (the q-values shown)
     alpha: float = 0.05  # family-wise level of the test on all the data that decides "significant"
     seed: int = 0  # for the permutations; the same seed gives the same report
+    until: Any = None  # only deals decided before this date (an outcome that needs time to show)
     as_of: Any = None
 
 
@@ -115,6 +116,9 @@ def _plain(value: Any) -> Any:
 def _expand(outcomes: tuple[str, ...]) -> list[str]:
     expanded: list[str] = []
     for name in outcomes:
+        if name.startswith(TARGET_PREFIX):
+            expanded.append(name)
+            continue
         if name not in OUTCOME_GROUPS:
             raise BullseyeError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
         expanded += [o for o in OUTCOME_GROUPS[name] if o not in expanded]
@@ -123,14 +127,28 @@ def _expand(outcomes: tuple[str, ...]) -> list[str]:
 
 def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> DiscoveryResult:
     settings = settings or DiscoverySettings()
-    data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share)
+    outcomes = _expand(settings.outcomes)
+    targets = [o[len(TARGET_PREFIX):] for o in outcomes if o.startswith(TARGET_PREFIX)]
+    if len(targets) > 1:
+        raise BullseyeError("search one --target at a time")
+    data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share, until=settings.until,
+                         target=targets[0] if targets else None)
     leakage = leakage_flags(data.deals, data.attributes)
     attributes = [a for a in data.attributes if a not in leakage]
     reports = {}
-    for outcome in _expand(settings.outcomes):
+    for outcome in outcomes:
         if progress:
             progress(outcome)
-        reports[outcome] = _discover_outcome(data, outcome, attributes, settings)
+        if outcome.startswith(TARGET_PREFIX):
+            # What gives a target away differs from what gives a win away: judge it on its own units.
+            won = data.deals[data.deals["won"] == 1].copy()
+            won["_target"] = won[targets[0]].map(truthy)
+            own = leakage_flags(won, data.attributes, target="_target")
+            report = _discover_outcome(data, outcome, [a for a in data.attributes if a not in own], settings)
+            report.leakage = own
+        else:
+            report = _discover_outcome(data, outcome, attributes, settings)
+        reports[outcome] = report
     result = DiscoveryResult(data, settings, reports, leakage, attributes)
     from bullseye.discover.bullseye import alignment, bullseye_segments, cohorts
 
@@ -152,7 +170,7 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
                  settings: DiscoverySettings) -> OutcomeReport:
     """Search one outcome on ``found`` and confirm on ``confirm`` (both need an ``account_id`` column)."""
     report = OutcomeReport(outcome, len(found), len(confirm), evaluated=0)
-    unit = METRICS[outcome][2]
+    unit = metric(outcome)[2]
     if len(found) < MIN_UNITS:
         report.note = f"not enough data: {len(found)} {unit} to search (need {MIN_UNITS})"
         return report
@@ -161,7 +179,7 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     if depth < settings.max_depth:
         report.note = f"searched to depth {depth} (not {settings.max_depth}): {len(found):,} {unit} is too few for deeper rules"
     encoded = encode(found.rows, attributes)
-    directions = (+1, -1) if outcome in ("win", "retention") else (+1,)
+    directions = (+1, -1) if is_binary(outcome) or outcome == "retention" else (+1,)
     target = _target(outcome, found)
     family: list[tuple[np.ndarray, int]] = []
     for direction in directions:
@@ -201,12 +219,21 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
             report.negative = findings
     _judge(report, family, encoded, found, confirm, settings)
     if outcome == "win":
-        base = float(found.target.mean())
-        power = stats.detection_power(len(found), base, share=0.2, lift=2.0, alpha=settings.alpha,
-                                      n_tests=max(report.evaluated, 1))
-        report.power = (f"with {len(found):,} closed deals (base win rate {100 * base:.0f}%), a segment of 20% of "
-                        f"deals winning at 2x the base would be detected with probability {power:.0%}")
+        report.power = _power_sentence(len(found), float(found.target.mean()), report.evaluated, settings.alpha)
     return report
+
+
+def _power_sentence(deals: int, base: float, tests: int, alpha: float) -> str:
+    """What the data can see: a 2x lift where the base allows it, else half the way to 100%."""
+    if not 0 < base < 1:
+        return ""
+    lift = 2.0 if 2 * base <= 0.9 else (1 + base) / (2 * base)  # the segment's rate halfway to 100%
+    try:
+        power = stats.detection_power(deals, base, share=0.2, lift=lift, alpha=alpha, n_tests=max(tests, 1))
+    except ValueError:
+        return ""
+    return (f"with {deals:,} closed deals (base win rate {100 * base:.0f}%), a segment of 20% of deals winning at "
+            f"{lift:.2g}x the base would be detected with probability {power:.0%}")
 
 
 def _default_support(outcome: str, found: Units) -> int:
@@ -262,7 +289,7 @@ def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: 
 
 def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None:
     units = found.units + (held.units if held else 0)
-    if outcome == "win":
+    if is_binary(outcome):
         wins = round((found.value or 0) * found.units) + (round((held.value or 0) * held.units) if held and held.units else 0)
         losses = units - wins
         if min(wins, losses) < 10:
@@ -273,7 +300,7 @@ def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None
         if events < 10:
             return f"not enough data: {events} churned customers"
     elif units < 10:
-        return f"not enough data: {units} {METRICS[outcome][2]}"
+        return f"not enough data: {units} {metric(outcome)[2]}"
     return None
 
 
@@ -288,7 +315,7 @@ def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Uni
         held = measure(outcome, confirm, in_confirm, direction)
         accounts |= set(confirm.rows.loc[in_confirm, "account_id"])
     shrunk = None
-    if outcome == "win" and held is not None and held.units:
+    if is_binary(outcome) and held is not None and held.units:
         k = round(held.value * held.units)
         estimate = stats.shrunken_rate(np.array([k]), np.array([held.units]), prior=(held.base, 20.0))
         shrunk = tuple(float(np.asarray(v).ravel()[0]) for v in estimate)
@@ -362,7 +389,7 @@ class ShrunkSurvivalQuality(kernel.SurvivalQuality):
 
 
 def _quality(outcome: str, direction: int, goal: int):
-    if outcome == "win":
+    if is_binary(outcome):
         return kernel.BinaryQuality(a=0.5, direction=goal)
     if outcome == "retention":
         return ShrunkSurvivalQuality(a=0.5, direction=direction)  # +1: retains longer

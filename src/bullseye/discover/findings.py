@@ -8,7 +8,7 @@ from typing import Any
 
 from bullseye.strategy.icp import Condition
 
-__all__ = ["Measure", "Finding", "OutcomeReport", "METRICS", "format_value"]
+__all__ = ["Measure", "Finding", "OutcomeReport", "METRICS", "format_value", "metric"]
 
 #: outcome -> (metric, what "better" means: +1 higher is better, -1 lower is better, unit)
 METRICS = {
@@ -20,6 +20,13 @@ METRICS = {
     "usage": ("weekly active users", +1, "customers"),
     "nps": ("NPS score", +1, "customers"),
 }
+
+
+def metric(outcome: str) -> tuple[str, int, str]:
+    """(name, +1 when higher is better, unit) of an outcome, including ``target:<attribute>``."""
+    if outcome.startswith("target:"):
+        return (f"share with {outcome[len('target:'):]}", +1, "won deals")
+    return METRICS[outcome]
 
 
 @dataclass
@@ -64,7 +71,7 @@ class Finding:
 
     @property
     def metric(self) -> str:
-        return METRICS[self.outcome][0]
+        return metric(self.outcome)[0]
 
     @property
     def holds_up(self) -> bool:
@@ -78,7 +85,7 @@ class Finding:
         """The finding in one line, measured on the holdout where there is one."""
         measure = self.holdout or self.discovery
         where = "on newer deals" if self.holdout else "on the data it was found on"
-        metric, _, unit = METRICS[self.outcome]
+        name, _, unit = metric(self.outcome)
         value, base = format_value(self.outcome, measure.value), format_value(self.outcome, measure.base)
         interval = ""
         if measure.low is not None and measure.high is not None:
@@ -86,7 +93,7 @@ class Finding:
         if self.outcome == "retention":
             return (f"{self.label}: churn hazard {value} the rest{interval} "
                     f"({measure.units:,} {unit} {where}; {self.evidence})")
-        return f"{self.label}: {metric} {value} vs {base}{interval} ({measure.units:,} {unit} {where}; {self.evidence})"
+        return f"{self.label}: {name} {value} vs {base}{interval} ({measure.units:,} {unit} {where}; {self.evidence})"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,7 +109,7 @@ def format_value(outcome: str, value: float | None) -> str:
     """A value of an outcome as people read it: rates in %, hazard ratios as '0.41x', money whole."""
     if value is None:
         return "–"
-    if outcome in ("win", "discount"):
+    if outcome in ("win", "discount") or outcome.startswith("target:"):
         return f"{100 * value:.0f}%"
     if outcome == "retention":
         return f"{value:.2f}x"
@@ -121,11 +128,12 @@ class OutcomeReport:
     negative: list[Finding] = field(default_factory=list)
     power: str = ""
     note: str = ""
+    leakage: dict[str, str] = field(default_factory=dict)  # kept out for this outcome only (targets)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "outcome": self.outcome, "metric": METRICS[self.outcome][0], "units_discovery": self.units_discovery,
+            "outcome": self.outcome, "metric": metric(self.outcome)[0], "units_discovery": self.units_discovery,
             "units_holdout": self.units_holdout, "evaluated": self.evaluated,
             "findings": [f.to_dict() for f in self.findings], "negative": [f.to_dict() for f in self.negative],
-            "power": self.power, "note": self.note,
+            "power": self.power, "note": self.note, "leakage": self.leakage,
         }

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from bullseye.discover.findings import METRICS, Measure
-from bullseye.discover.units import Units
+from bullseye.discover.findings import Measure, metric
+from bullseye.discover.units import Units, is_binary
 from bullseye.outcomes_summary import wilson_interval
 
 __all__ = ["measure", "better_sign"]
@@ -20,13 +20,13 @@ __all__ = ["measure", "better_sign"]
 
 def better_sign(outcome: str) -> int:
     """+1 when a higher value is better for the company, -1 when lower is better."""
-    return METRICS[outcome][1]
+    return metric(outcome)[1]
 
 
 def measure(outcome: str, units: Units, mask: np.ndarray, direction: int) -> Measure:
     """``direction`` +1 tests that the segment is better than the rest, -1 that it is worse."""
     mask = np.asarray(mask, dtype=bool)
-    if outcome == "win":
+    if is_binary(outcome):
         return _rate(units.target, mask, direction)
     if outcome == "retention":
         return _hazard(units.target, units.events, mask, direction)

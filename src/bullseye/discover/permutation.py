@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from bullseye.discover.units import Units
+from bullseye.discover.units import Units, is_binary
 
 __all__ = ["family_masks", "min_p_null", "affordable", "MAX_CELLS", "PERMUTATIONS"]
 
@@ -81,7 +81,7 @@ def candidate_p_values(outcome: str, masks: np.ndarray, units: Units, directions
     order = np.arange(len(units)) if order is None else order
     if order.ndim == 1:
         order = order[:, None]
-    if outcome == "win":
+    if is_binary(outcome):
         return _binary(masks, units.target[order], directions)
     if outcome == "retention":
         return _rates(masks, units.target[order], units.events[order].astype(float), directions)

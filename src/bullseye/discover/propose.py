@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bullseye.discover.findings import METRICS, Finding
+from bullseye.discover.findings import Finding, metric
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
 __all__ = ["propose_icp", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
@@ -36,7 +36,7 @@ def _evidence(finding: Finding, date_range) -> Evidence:
     strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak") else (
         "not enough data" if finding.evidence.startswith("not enough data") else "weak")
     return Evidence(
-        outcome=_OUTCOME_OF[finding.outcome], metric=METRICS[finding.outcome][0],
+        outcome=_OUTCOME_OF[finding.outcome], metric=metric(finding.outcome)[0],
         segment=measure.value, base=measure.base, lift=measure.lift,
         interval=[measure.low, measure.high] if measure.low is not None and measure.high is not None else None,
         accounts=finding.accounts, deals=measure.units if finding.outcome != "retention" else None,
@@ -54,7 +54,7 @@ def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
         lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
     by_label: dict[str, list[Finding]] = {}
     for finding in result.findings(positive=True):
-        if finding.holds_up:
+        if finding.holds_up and finding.outcome in _OUTCOME_OF:  # a --target is for study, not the ICP
             by_label.setdefault(finding.label, []).append(finding)
     order = [row["segment"] for row in result.bullseye if row["segment"] in by_label]
     order += [label for label in by_label if label not in order]
@@ -66,7 +66,7 @@ def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
             conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
         ))
     disqualifiers, seen = [], set()
-    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up),
+    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up and f.outcome in ("win", "retention")),
                        key=lambda f: (f.evidence != "strong", f.q_value))
     for finding in negatives:
         if finding.label in seen or len(disqualifiers) >= MAX_DISQUALIFIERS:

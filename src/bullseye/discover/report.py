@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Group
 from rich.table import Table
 
-from bullseye.discover.findings import METRICS, Finding
+from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
 
 __all__ = ["rich_summary", "write_html"]
@@ -24,7 +24,7 @@ def _interval(outcome: str, finding: Finding) -> str:
 
 
 def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
-    metric = METRICS[outcome][0]
+    name = metric(outcome)[0]
     table = Table(title=title, title_justify="left", show_lines=False)
     for header, justify in (("segment", "left"), ("accounts", "right"), ("found", "right"), ("confirmed", "right"),
                             ("95% CI", "right"), ("base", "right"), ("evidence", "left")):
@@ -34,7 +34,7 @@ def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
         table.add_row(f.label, f"{f.accounts:,}", _value(outcome, f.discovery.value),
                       _value(outcome, held.value) if held else "–", _interval(outcome, f),
                       _value(outcome, held.base if held else f.discovery.base), f.evidence)
-    table.caption = f"{metric}: found on older data, confirmed on newer data"
+    table.caption = f"{name}: found on older data, confirmed on newer data"
     table.caption_justify = "left"
     return table
 
@@ -46,8 +46,8 @@ def rich_summary(result) -> Group:
         parts.append("[yellow]Kept out as possible leakage:[/] " +
                      "; ".join(f"{name} ({why})" for name, why in result.leakage.items()))
     for outcome, report in result.reports.items():
-        metric = METRICS[outcome][0]
-        head = f"\n[bold]{metric}[/] — {report.units_discovery:,} + {report.units_holdout:,} {METRICS[outcome][2]}, " \
+        name, _, unit = metric(outcome)
+        head = f"\n[bold]{name}[/] — {report.units_discovery:,} + {report.units_holdout:,} {unit}, " \
                f"{report.evaluated:,} segments evaluated"
         parts.append(head)
         if report.note:
@@ -55,9 +55,9 @@ def rich_summary(result) -> Group:
         if report.power:
             parts.append(f"  Power: {report.power}.")
         if report.findings:
-            parts.append(_findings_table(f"Better {metric}", outcome, report.findings[:5]))
+            parts.append(_findings_table(f"Better {name}", outcome, report.findings[:5]))
         if report.negative:
-            parts.append(_findings_table(f"Worse {metric} (negative ICP)", outcome, report.negative[:5]))
+            parts.append(_findings_table(f"Worse {name} (negative ICP)", outcome, report.negative[:5]))
         if not report.findings and not report.negative and not report.note:
             parts.append("  No segment stands out: the data show no reliable difference.")
     if len(result.bullseye) > 1:
@@ -65,7 +65,7 @@ def rich_summary(result) -> Group:
         for header in ("segment", "good on", "win rate", "days", "discount", "ACV", "lifetime (y)", "value/opp."):
             table.add_column(header, justify="left" if header in ("segment", "good on") else "right", overflow="fold")
         for row in result.bullseye[:8]:
-            table.add_row(row["segment"], f"{len(row['good_on'])} outcomes" if row["good_on"] else "(baseline)",
+            table.add_row(row["segment"], f"{len(row['good_on'])} outcome{'s' if len(row['good_on']) > 1 else ''}" if row["good_on"] else "(baseline)",
                           _value("win", row["win_rate"]),
                           _value("days_to_close", row["days_to_close"]), _value("discount", row["discount"]),
                           _value("acv", row["acv"]), _value("usage", row["lifetime_years"]),
@@ -106,7 +106,7 @@ def _lift_chart(outcome: str, findings: list[Finding]) -> str | None:
     ax.axvline(1.0, color="#444", lw=1, ls="--")
     ax.set_yticks(y, [f.label for f in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel(f"{METRICS[outcome][0]} relative to all (newer data, 95% CI)")
+    ax.set_xlabel(f"{metric(outcome)[0]} relative to all (newer data, 95% CI)")
     return _svg(fig)
 
 
@@ -139,7 +139,7 @@ def write_html(result, path: Path, company: str = "") -> Path:
     charts = {outcome: _lift_chart(outcome, report.findings[:8] + report.negative[:5])
               for outcome, report in result.reports.items()}
     html = environment.get_template("discovery.html").render(
-        result=result, company=company, metrics=METRICS, charts=charts, funnel=_funnel_chart(result.data),
+        result=result, company=company, metric=metric, charts=charts, funnel=_funnel_chart(result.data),
         fmt=_value,
     )
     path.parent.mkdir(parents=True, exist_ok=True)

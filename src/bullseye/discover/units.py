@@ -14,7 +14,7 @@ import pandas as pd
 
 from bullseye.discover.dataset import Dataset
 
-__all__ = ["Units", "units_for", "OUTCOME_GROUPS"]
+__all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy"]
 
 #: The names users type for --outcome, and the outcomes each stands for.
 OUTCOME_GROUPS = {
@@ -25,6 +25,19 @@ OUTCOME_GROUPS = {
     "stickiness": ("usage", "nps"),
 }
 OUTCOME_GROUPS["all"] = tuple(o for group in OUTCOME_GROUPS.values() for o in group)
+#: ``target:<attribute>``: an account attribute searched as a yes/no outcome of won deals.
+TARGET_PREFIX = "target:"
+
+
+def is_binary(outcome: str) -> bool:
+    """Outcomes measured as a yes/no rate: won vs lost, and account attributes used as targets."""
+    return outcome == "win" or outcome.startswith(TARGET_PREFIX)
+
+
+def truthy(value) -> int:
+    if isinstance(value, str):
+        return int(value.strip().casefold() in ("yes", "true", "1", "y", "sim"))
+    return int(bool(value)) if value == value and value is not None else 0
 
 
 @dataclass
@@ -57,6 +70,11 @@ def _numeric(frame: pd.DataFrame, column: str, transform=None) -> Units:
 
 def units_for(data: Dataset, outcome: str) -> tuple[Units, Units]:
     """(discovery, holdout) units of one outcome."""
+    if outcome.startswith(TARGET_PREFIX):  # an account attribute as a yes/no outcome of won deals
+        column = outcome[len(TARGET_PREFIX):]
+        won = data.deals[data.deals["won"] == 1]
+        parts = [won[won["period"] == p].reset_index(drop=True) for p in ("discovery", "holdout")]
+        return tuple(Units(p, p[column].map(truthy).to_numpy(np.int8)) for p in parts)  # type: ignore[return-value]
     if outcome == "win":
         parts = [data.deals_in(p) for p in ("discovery", "holdout")]
         return tuple(Units(p.reset_index(drop=True), p["won"].to_numpy(np.int8)) for p in parts)  # type: ignore[return-value]

@@ -1,0 +1,174 @@
+"""Commands that put the ICP to work: score accounts, and backtest the ICP as written."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.errors import InputFileError
+from bullseye.score import TIERS, ScoreCard, fit_scorecard
+
+__all__ = ["score", "validate", "read_companies", "write_scores", "render_scores"]
+
+
+@app.command()
+def score(
+    input_file: Annotated[Optional[Path], typer.Argument(
+        metavar="[INPUT]", help="CSV, Parquet or Excel file of companies to score. Default: the CRM accounts.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write every score to this file (.csv or .parquet).")] = None,
+    top: Annotated[int, typer.Option(min=0, help="How many of the best accounts to show (0: all).")] = 20,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score accounts against the ICP: fit score 0-100, tier A-D, win probability and the reasons.
+
+    Example:
+
+        bullseye score new-companies.csv --out scores.csv
+    """
+    from bullseye.discover.dataset import build_dataset
+
+    ws = open_workspace(workspace)
+    data = build_dataset(ws)
+    card = fit_scorecard(ws, dataset=data)
+    scores = card.score(read_companies(input_file, ws) if input_file else data.accounts)
+    if out:
+        write_scores(scores, out)
+    ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
+    shown = ranked if top == 0 else ranked.head(top)
+    if as_json:
+        print_json(_score_json(card, scores, shown, out))
+    else:
+        console.print(render_scores(card, scores, shown, out))
+
+
+@app.command()
+def validate(
+    margin: Annotated[float, typer.Option(min=0, max=1, help="Gross margin for LTV (1.0: LTV in revenue).")] = 1.0,
+    chart: Annotated[bool, typer.Option(help="Save the churn curves as reports/icp-churn-km.png.")] = True,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Backtest the ICP as written on the holdout: ICP vs not on wins, speed, price, churn and LTV.
+
+    Example:
+
+        bullseye validate --margin 0.8 --json
+    """
+    from bullseye.validate import backtest
+
+    result = backtest(open_workspace(workspace), margin=margin, chart=chart)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        console.print(result.to_rich())
+
+
+# -- input and output -----------------------------------------------------------------------------
+def read_companies(path: Path, ws=None) -> pd.DataFrame:
+    """A file of companies as a frame with canonical account column names.
+
+    Read with the ingest reader (format, encoding and delimiter detection, header normalisation as
+    in ``bullseye load``). A header naming a canonical account column or one of its aliases becomes
+    that column; numbers, yes/no and lists are typed like the workspace's accounts table.
+    """
+    from bullseye.ingest.readers import open_reader
+    from bullseye.schema import TABLES
+
+    reader = open_reader(Path(path))
+    parts = [pd.DataFrame({k: v.to_pylist() for k, v in batch.columns.items()}) for batch in reader.batches()]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=reader.header)
+    if frame.empty:
+        raise InputFileError(f"{path}: no companies to score")
+    for column in TABLES["accounts"].columns:
+        hit = next((n for n in (column.name, *column.aliases) if n in frame.columns), None)
+        if hit and column.name not in frame.columns:
+            frame = frame.rename(columns={hit: column.name})
+    frame = frame.replace({"": None})
+    kinds = {c.name: c.type for c in TABLES["accounts"].columns}
+    if ws is not None and ws.has_table("accounts"):
+        for name, dtype in ws.table("accounts").schema().items():
+            kinds[name] = "list" if dtype.is_array() else "boolean" if dtype.is_boolean() else \
+                "number" if dtype.is_numeric() else "string"
+    for name in frame.columns:
+        kind, text = kinds.get(name), frame[name].astype("string").str.strip()
+        if kind in ("integer", "number"):
+            frame[name] = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        elif kind == "boolean":
+            frame[name] = text.str.casefold().map({"yes": True, "true": True, "1": True, "sim": True,
+                                                   "no": False, "false": False, "0": False, "não": False})
+        elif kind == "list":
+            frame[name] = [None if pd.isna(v) else [p for p in re.split(r"\s*[;|,\n]\s*", v) if p] for v in text]
+    return frame
+
+
+def write_scores(scores: pd.DataFrame, path: Path) -> None:
+    """Every score, best first: Parquet for a .parquet/.pq name, CSV otherwise."""
+    ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        ranked.to_parquet(path, index=False)
+    else:
+        ranked.to_csv(path, index=False)
+
+
+# -- rendering ------------------------------------------------------------------------------------
+def _score_json(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out: Path | None) -> dict:
+    tiers = card.tier_table_.astype(object).where(card.tier_table_.notna(), None)
+    return {
+        "icp_version": card.icp.content_hash(), "scored": len(scores), "out": str(out) if out else None,
+        "tier_counts": {t: int((scores["tier"] == t).sum()) for t in TIERS},
+        "disqualified": int(scores["disqualified"].sum()),
+        "holdout": {"ece": None if math.isnan(card.ece_) else card.ece_, "monotone": card.monotone_,
+                    "empty_tiers": card.empty_tiers_, "tiers": tiers.to_dict(orient="records")},
+        "dropped_criteria": card.dropped_criteria_,
+        "scores": shown.astype(object).where(shown.notna(), None).to_dict(orient="records"),
+    }
+
+
+def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out: Path | None):
+    """The best accounts with their reasons, and the tiers as they did on the holdout."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    best = Table(title=f"Best accounts of {len(scores):,} (ICP version {card.icp.content_hash()})",
+                 title_justify="left", box=box.SIMPLE_HEAVY)
+    for header, justify in (("Account", "left"), ("Tier", "center"), ("Score", "right"), ("P(win)", "right"),
+                            ("Why", "left")):
+        best.add_column(header, justify=justify, overflow="fold")
+    for row in shown.to_dict(orient="records"):
+        label = row.get("name") or row["account_id"] or "–"
+        best.add_row(str(label), row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
+                     row["reasons"] or "–")
+    tiers = Table(title="Tiers: accounts scored, and the holdout deals (not used to fit)", title_justify="left",
+                  box=box.SIMPLE_HEAVY)
+    for header in ("Tier", "Accounts", "Holdout deals", "Win rate (95% CI)", "Predicted", "ACV, median"):
+        tiers.add_column(header, justify="left" if header == "Tier" else "right", no_wrap=header == "Tier")
+    for row in card.tier_table_.to_dict(orient="records"):
+        disqualified = scores["disqualified"].to_numpy(bool)
+        count = int(disqualified.sum()) if row["tier"] not in TIERS else \
+            int(((scores["tier"] == row["tier"]).to_numpy() & ~disqualified).sum())
+        rate = "–" if not row["deals"] else \
+            f"{row['win_rate']:.0%} ({row['win_rate_low']:.0%}-{row['win_rate_high']:.0%})"
+        tiers.add_row(row["tier"], f"{count:,}", f"{row['deals']:,}", rate,
+                      "–" if not row["deals"] else f"{row['predicted']:.0%}",
+                      "–" if math.isnan(row["acv_median"]) else f"{row['acv_median']:,.0f}")
+    cuts = card.tier_cuts_
+    monotone = card.monotone_["win_rate"]
+    lines = [f"Tier cuts: A >= {cuts['A']:.1f}, B >= {cuts['B']:.1f}, C >= {cuts['C']:.1f}; disqualified accounts "
+             f"are D whatever their score.",
+             f"Holdout win rate falls from A to D: {'yes' if monotone else 'no' if monotone is False else 'n/a'}"
+             + (f" (no holdout deals in {', '.join(card.empty_tiers_)})" if card.empty_tiers_ else "")
+             + f"; calibration error (ECE over deciles): {card.ece_:.3f}."]
+    lines += [f"Criterion '{k}' gives no points: {v}." for k, v in card.dropped_criteria_.items()]
+    if out:
+        lines.append(f"Wrote {len(scores):,} scores to {out}.")
+    return Group(best, tiers, *(Text(line) for line in lines))
