@@ -9,7 +9,11 @@ import typer
 
 from bullseye.cli.app import app, console
 from bullseye.cli.data import load_with_progress, render_load_report
+from bullseye.discover.engine import discover
+from bullseye.discover.propose import propose_icp
+from bullseye.discover.report import rich_summary, write_html
 from bullseye.outcomes import outcome_summary
+from bullseye.strategy.icp import save_icp
 from bullseye.workspace import Workspace
 
 
@@ -33,6 +37,13 @@ def demo(
     console.rule("Load")
     render_load_report(load_with_progress(ws, None, None, None))
     console.rule("Outcomes")
-    console.print(outcome_summary(ws).to_rich())
     console.print(outcome_summary(ws, by="industry").to_rich())
-    console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}` and `bullseye outcomes --by city`.")
+    console.rule("Discovery: who should buy")
+    with console.status("Searching segments on every outcome..."):
+        result = discover(ws)
+    console.print(rich_summary(result))
+    report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
+    icp_path, _ = save_icp(ws.root, propose_icp(result), force=True)
+    console.print(f"\nReport with charts: {report}\nDraft ICP: {icp_path}")
+    console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml, "
+                  f"and `bullseye outcomes --by city`.")

@@ -25,7 +25,7 @@ from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import Condition
 
 __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
-           "evidence_words"]
+           "evidence_words", "jaccard"]
 
 #: Below this many units an outcome is not searched at all; the report says how many there are.
 MIN_UNITS = 30
@@ -199,7 +199,7 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
             cover = _rows_mask(selectors, found.rows)
             if not _beats_parents(outcome, direction, selectors, found, cover):
                 continue  # a condition that adds nothing but noise to its generalisation
-            same = [i for i, other in enumerate(covers) if _jaccard(cover, other) >= MAX_OVERLAP]
+            same = [i for i, other in enumerate(covers) if jaccard(cover, other) >= MAX_OVERLAP]
             finding = _confirm(outcome, direction, selectors, found, confirm, float(search.quality[index]),
                                float(q_all[index]), float(holm_all[index]))
             if same:
@@ -244,7 +244,8 @@ def _default_support(outcome: str, found: Units) -> int:
     return support
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of rows two masks have in common (intersection over union)."""
     union = np.count_nonzero(a | b)
     return np.count_nonzero(a & b) / union if union else 0.0
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
+
+from bullseye.discover.engine import jaccard
 from bullseye.discover.findings import Finding, metric
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
@@ -31,19 +34,31 @@ def _kind(finding: Finding, list_attributes: set[str]) -> str:
     return "firmographic"
 
 
+def _round(value: float | None, digits: int = 4) -> float | None:
+    """Numbers a person reads in YAML: 4 significant digits, not 0.08900000000000002."""
+    return None if value is None else float(f"{value:.{digits}g}")
+
+
 def _evidence(finding: Finding, date_range) -> Evidence:
     measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
     strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak") else (
         "not enough data" if finding.evidence.startswith("not enough data") else "weak")
     return Evidence(
         outcome=_OUTCOME_OF[finding.outcome], metric=metric(finding.outcome)[0],
-        segment=measure.value, base=measure.base, lift=measure.lift,
-        interval=[measure.low, measure.high] if measure.low is not None and measure.high is not None else None,
+        segment=_round(measure.value), base=_round(measure.base), lift=_round(measure.lift),
+        interval=[_round(measure.low), _round(measure.high)] if measure.low is not None and measure.high is not None else None,
         accounts=finding.accounts, deals=measure.units if finding.outcome != "retention" else None,
-        p_value=finding.p_family, strength=strength,
+        p_value=_round(finding.p_value, 3), strength=strength,
         measured_on="holdout" if measure is finding.holdout else "discovery",
         date_range=list(date_range) if date_range else None, summary=finding.sentence(),
     )
+
+
+def _cover(accounts, conditions) -> np.ndarray:
+    mask = np.ones(len(accounts), dtype=bool)
+    for condition in conditions:
+        mask &= condition.mask(accounts)
+    return mask
 
 
 def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
@@ -58,9 +73,15 @@ def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
             by_label.setdefault(finding.label, []).append(finding)
     order = [row["segment"] for row in result.bullseye if row["segment"] in by_label]
     order += [label for label in by_label if label not in order]
-    criteria = []
-    for label in order[:MAX_CRITERIA]:
+    criteria, covers = [], []
+    for label in order:
+        if len(criteria) >= MAX_CRITERIA:
+            break
         findings = by_label[label]
+        cover = _cover(data.accounts, findings[0].conditions)
+        if any(jaccard(cover, other) >= 0.5 for other in covers):
+            continue  # the same accounts as a criterion already chosen: one idea, one criterion
+        covers.append(cover)
         criteria.append(Criterion(
             id=_slug(label), name=label, kind=_kind(findings[0], list_attributes),
             conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
