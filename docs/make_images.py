@@ -1,7 +1,7 @@
-"""Render the README's pictures from real command output: python docs/make_images.py WORKSPACE.
+"""Render the README's pictures from real output: python docs/make_images.py WORKSPACE.
 
 The workspace is the demo one (`bullseye demo WORKSPACE`); the pictures are what the commands
-print there, drawn as SVG by Rich.
+print there, drawn as SVG by Rich, and the discovery report as Chromium renders it.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -26,11 +27,21 @@ def render(command: list[str], cwd: Path, out: Path, title: str) -> None:
     console.save_svg(str(out), title=title)
 
 
+def screenshot(page: Path, out: Path, width: int = 1100, height: int = 1500) -> None:
+    """A PNG of an HTML page, taken by headless Chromium (Debian's package)."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                        f"--screenshot={out}", f"--window-size={width},{height}", page.as_uri()],
+                       check=True, capture_output=True)
+
+
 def main() -> None:
     workspace = Path(sys.argv[1]).resolve()
     bullseye = str(Path(sys.executable).with_name("bullseye"))
     render([bullseye, "outcomes", "--by", "industry"], workspace, HERE / "images" / "outcomes-by-industry.svg",
            "bullseye outcomes --by industry")
+    screenshot(workspace / "reports" / "discovery.html", HERE / "images" / "discovery-report.png")
 
 
 if __name__ == "__main__":
