@@ -64,24 +64,35 @@ def _value(profile: dict, cost: float | None) -> float | None:
     return parts[0] * parts[1] * parts[2] - (cost or 0.0)
 
 
-def _good_on(data: Dataset, conditions) -> list[str]:
+_ALL_OUTCOMES = ("win", "days_to_close", "discount", "acv", "retention", "usage", "nps")
+
+
+def _all_units(data: Dataset) -> dict[str, Any]:
+    """Each outcome's units over the whole period (both parts), built once."""
+    from bullseye.discover.units import units_for
+
+    units = {}
+    for outcome in _ALL_OUTCOMES:
+        found, confirm = units_for(data, outcome)
+        whole = found.concat(confirm)
+        if len(whole) >= 30:
+            units[outcome] = whole
+    return units
+
+
+def _good_on(units: dict[str, Any], conditions) -> list[str]:
     """The outcomes on which a segment is significantly better than the rest, over all the data."""
     from bullseye.discover.findings import metric
     from bullseye.discover.measure import measure
-    from bullseye.discover.units import units_for
 
     good = []
-    for outcome in ("win", "days_to_close", "discount", "acv", "retention", "usage", "nps"):
-        found, confirm = units_for(data, outcome)
-        units = found.concat(confirm)
-        if len(units) < 30:
-            continue
-        mask = np.ones(len(units), dtype=bool)
+    for outcome, whole in units.items():
+        mask = np.ones(len(whole), dtype=bool)
         for condition in conditions:
-            mask &= condition.mask(units.rows)
+            mask &= condition.mask(whole.rows)
         if mask.sum() < 10 or mask.all():
             continue
-        result = measure(outcome, units, mask, +1)
+        result = measure(outcome, whole, mask, +1)
         if result.p_value is not None and result.p_value <= 0.05:
             good.append(metric(outcome)[0])
     return good
@@ -100,6 +111,7 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
         if finding.holds_up and not finding.outcome.startswith("target:"):  # targets are studies, not value
             conditions.setdefault(finding.label, finding.conditions)
     rows = []
+    units = _all_units(data)
     for label, rule in conditions.items():
         deal_mask = np.ones(len(data.deals), bool)
         customer_mask = np.ones(len(customers), bool)
@@ -109,7 +121,7 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
         profile = _profile(data, deal_mask, customer_mask)
         value = _value(profile, cost)
         rows.append({
-            "segment": label, "good_on": _good_on(data, rule), **profile,
+            "segment": label, "good_on": _good_on(units, rule), **profile,
             "value_per_opportunity": value,
             "value_lift": value / base_value if value is not None and base_value else None,
         })

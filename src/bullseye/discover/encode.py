@@ -46,6 +46,8 @@ _QUANTILES = (0.2, 0.4, 0.6, 0.8)
 _FEW_VALUES = 5  # a numeric column with at most this many values is treated as categorical
 _MASS_AT_MIN = 0.2  # share of rows at the minimum that earns "x = min" / "x > min"
 MAX_ATOMS = 64  # a partition has at most this many atoms (distinct selector patterns)
+_LIST_CELLS = (list, tuple, set, frozenset, np.ndarray)
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
 
 @dataclass(frozen=True)
@@ -80,20 +82,14 @@ class Selector:
             out = np.zeros(len(series), dtype=bool)
             out[parents[values == self.value]] = True
             return out
+        if op not in _COMPARE and op != "range":
+            raise ValueError(f"unknown selector op {op!r}")
         x = _as_float(series)
         with np.errstate(invalid="ignore"):
-            if op == "<":
-                return x < self.value
-            if op == "<=":
-                return x <= self.value
-            if op == ">":
-                return x > self.value
-            if op == ">=":
-                return x >= self.value
             if op == "range":
                 lo, hi, closed = self.value
                 return (x >= lo) & (x < hi) if closed == "left" else (x > lo) & (x <= hi)
-        raise ValueError(f"unknown selector op {op!r}")
+            return _COMPARE[op](x, self.value)
 
 
 @dataclass
@@ -135,10 +131,6 @@ class EncodedAttributes:
     skipped: dict[str, str] = field(default_factory=dict)
     partitions: list[Partition] | None = None
 
-    @property
-    def n_words(self) -> int:
-        return int(self.bits.shape[1])
-
     def mask(self, i: int) -> np.ndarray:
         """Selector ``i``'s rows as a boolean array (unpacked from the bits)."""
         return unpack_bits(self.bits[i], self.n_rows)
@@ -167,26 +159,21 @@ def _n_words(n_rows: int) -> int:
 
 def pack_bits(masks: np.ndarray) -> np.ndarray:
     """Pack boolean rows (shape (..., n)) into uint64 words (shape (..., ceil(n / 64)))."""
-    masks = np.asarray(masks, dtype=bool)
-    n = masks.shape[-1]
-    packed = np.packbits(masks, axis=-1, bitorder="little")
-    pad = _n_words(n) * 8 - packed.shape[-1]
-    if pad:
-        packed = np.concatenate([packed, np.zeros(packed.shape[:-1] + (pad,), dtype=np.uint8)], axis=-1)
+    packed = np.packbits(np.asarray(masks, dtype=bool), axis=-1, bitorder="little")
+    packed = np.pad(packed, [(0, 0)] * (packed.ndim - 1) + [(0, _n_words(np.shape(masks)[-1]) * 8 - packed.shape[-1])])
     return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False)
 
 
 def unpack_bits(bits: np.ndarray, n_rows: int) -> np.ndarray:
     """Inverse of ``pack_bits``: uint64 words (shape (..., n_words)) to booleans (..., n_rows)."""
     raw = np.ascontiguousarray(bits, dtype="<u8").view(np.uint8)
-    return np.unpackbits(raw, axis=-1, count=n_rows, bitorder="little").astype(bool)
+    return np.unpackbits(raw, axis=-1, count=n_rows, bitorder="little").view(bool)
 
 
 def _popcount(bits: np.ndarray) -> np.ndarray:
-    if hasattr(np, "bitwise_count"):
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0; else a byte lookup table
         return np.bitwise_count(bits).sum(axis=-1, dtype=np.int64)
-    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-    return table[bits.view(np.uint8)].sum(axis=-1, dtype=np.int64)
+    return np.array([bin(i).count("1") for i in range(256)], np.uint8)[bits.view(np.uint8)].sum(-1, dtype=np.int64)
 
 
 def split_partition(part: Partition) -> tuple[Partition, Partition]:
@@ -225,15 +212,13 @@ def _partitions(attribute: int, selectors: np.ndarray, masks: np.ndarray,
     else:
         codes, atoms = pd.factorize(pattern)
     members = ((np.asarray(atoms)[None, :] >> np.arange(k)[:, None]) & 1).astype(bool)
-    todo = [Partition(attribute, np.asarray(selectors, dtype=np.int64), _small(codes), members)]
-    out = []
-    while todo:
-        part = todo.pop()
-        if part.n_atoms > max_atoms and len(part.selectors) > 1:
-            todo += split_partition(part)[::-1]
-        else:
-            out.append(part)
-    return out
+    return _split_until(Partition(attribute, np.asarray(selectors, dtype=np.int64), _small(codes), members), max_atoms)
+
+
+def _split_until(part: Partition, max_atoms: int) -> list[Partition]:
+    if part.n_atoms <= max_atoms or len(part.selectors) == 1:
+        return [part]
+    return [p for half in split_partition(part) for p in _split_until(half, max_atoms)]
 
 
 def build_partitions(encoded: EncodedAttributes) -> list[Partition]:
@@ -252,10 +237,6 @@ def _as_float(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _is_list_cell(cell: Any) -> bool:
-    return isinstance(cell, (list, tuple, set, frozenset, np.ndarray))
-
-
 def _explode(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row of each element, element, null cells) of a list column; a non-list cell is one element."""
     null = series.isna().to_numpy(dtype=bool)
@@ -270,8 +251,8 @@ def _explode(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     else:
         rows = np.flatnonzero(~null)
         cells = series.to_numpy(dtype=object)[rows]
-        if not all(issubclass(t, (list, tuple, set, frozenset, np.ndarray)) for t in set(map(type, cells))):
-            cells = np.array([c if _is_list_cell(c) else [c] for c in cells] + [None], dtype=object)[:-1]
+        if not all(issubclass(t, _LIST_CELLS) for t in set(map(type, cells))):
+            cells = np.array([c if isinstance(c, _LIST_CELLS) else [c] for c in cells] + [None], dtype=object)[:-1]
         lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
         values = np.fromiter(itertools.chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
         parents = np.repeat(rows, lengths)
@@ -280,44 +261,35 @@ def _explode(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _kind(series: pd.Series) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) \
-            or isinstance(dtype, pd.PeriodDtype):
+    """How a column is read: "categorical", "numeric", "list" or "skip" (dates and times)."""
+    dtype, types = series.dtype, pd.api.types
+    if types.is_datetime64_any_dtype(dtype) or types.is_timedelta64_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
         return "skip"
     if isinstance(dtype, pd.ArrowDtype):
         import pyarrow as pa
 
         t = dtype.pyarrow_dtype
-        if pa.types.is_list(t) or pa.types.is_large_list(t):
-            return "list"
-        if pa.types.is_temporal(t):
-            return "skip"
-    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_temporal(t):
+            return "list" if not pa.types.is_temporal(t) else "skip"
+    if types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return "categorical"
-    if pd.api.types.is_numeric_dtype(dtype):
+    if types.is_numeric_dtype(dtype):
         return "numeric"
     sample = series.head(5000)
     sample = sample[sample.notna()].head(200)
-    if len(sample) and sample.map(_is_list_cell).any():
+    if len(sample) and sample.map(lambda c: isinstance(c, _LIST_CELLS)).any():
         return "list"
-    if len(sample) and sample.map(lambda c: isinstance(c, (pd.Timestamp, np.datetime64))
-                                  or hasattr(c, "isoformat")).all():
+    if len(sample) and sample.map(lambda c: isinstance(c, (pd.Timestamp, np.datetime64)) or hasattr(c, "isoformat")).all():
         return "skip"
     return "categorical"
 
 
-# -- formatting ------------------------------------------------------------------------------------
 def _fmt(v: float) -> str:
     """A number as a person writes it: 200, 0.25, 1500, 12k, 3.5M, 1.2B."""
-    if not math.isfinite(v):
-        return str(v)
-    a = abs(v)
     for size, divisor, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if a >= size:
+        if math.isfinite(v) and abs(v) >= size:
             return f"{v / divisor:.3g}{suffix}"
-    if v == int(v):
-        return str(int(v))
-    return f"{v:.3g}"
+    return str(int(v)) if math.isfinite(v) and v == int(v) else f"{v:.3g}"
 
 
 def _round_sig(v: float, digits: int = 2, spread: float = 0.0) -> float:
@@ -343,8 +315,7 @@ def _categorical(name: str, series: pd.Series, max_values: int) -> tuple[list[tu
     codes, uniques = pd.factorize(series, use_na_sentinel=True, sort=False)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     values = [_py(v) for v in np.asarray(uniques, dtype=object)]
-    order = sorted(range(len(values)), key=lambda k: (-counts[k], str(values[k])))
-    order = [k for k in order if counts[k] > 0]
+    order = [k for k in sorted(range(len(values)), key=lambda k: (-counts[k], str(values[k]))) if counts[k] > 0]
     out = [(Selector(name, "==", values[k], f"{name} = {_value_text(values[k])}"), codes == k)
            for k in order[:max_values]]
     rare = order[max_values:]
@@ -425,62 +396,49 @@ def _data_cuts(x: np.ndarray, max_cuts: int, integer: bool) -> list[float]:
 
 def _bands(name: str, x: np.ndarray, cuts: list[float], closed: str,
            labels: tuple[str, ...] | None) -> list[tuple[Selector, np.ndarray]]:
-    """Interval and threshold selectors at the given cut points."""
-    below, above = ("<", ">=") if closed == "left" else ("<=", ">")
+    """Threshold selectors both ways at each cut point, and the intervals between them."""
+    left = closed == "left"
+    below, above = ("<", ">=") if left else ("<=", ">")
     out = []
     with np.errstate(invalid="ignore"):
         for i, c in enumerate(cuts):
-            first = labels[0] if labels and i == 0 else None
-            last = labels[-1] if labels and i == len(cuts) - 1 else None
-            m_below = x < c if closed == "left" else x <= c
-            m_above = x >= c if closed == "left" else x > c
-            out.append((Selector(name, below, c, f"{name} {first}" if first else f"{name} {below} {_fmt(c)}"), m_below))
-            out.append((Selector(name, above, c, f"{name} {last}" if last else f"{name} {above} {_fmt(c)}"), m_above))
-        for i in range(len(cuts) - 1):
-            lo, hi = cuts[i], cuts[i + 1]
-            if labels:
-                label = f"{name} {labels[i + 1]}"
-            else:
-                label = f"{_fmt(lo)} <= {name} < {_fmt(hi)}" if closed == "left" else f"{_fmt(lo)} < {name} <= {_fmt(hi)}"
-            m = (x >= lo) & (x < hi) if closed == "left" else (x > lo) & (x <= hi)
-            out.append((Selector(name, "range", (lo, hi, closed), label), m))
+            low = f"{name} {labels[0]}" if labels and i == 0 else f"{name} {below} {_fmt(c)}"
+            high = f"{name} {labels[-1]}" if labels and i == len(cuts) - 1 else f"{name} {above} {_fmt(c)}"
+            out += [(Selector(name, below, c, low), _COMPARE[below](x, c)),
+                    (Selector(name, above, c, high), _COMPARE[above](x, c))]
+        for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+            signs = ("<=", "<") if left else ("<", "<=")
+            label = f"{name} {labels[i + 1]}" if labels else f"{_fmt(lo)} {signs[0]} {name} {signs[1]} {_fmt(hi)}"
+            mask = (x >= lo) & (x < hi) if left else (x > lo) & (x <= hi)
+            out.append((Selector(name, "range", (lo, hi, closed), label), mask))
     return out
 
 
-def _numeric(name: str, series: pd.Series, max_values: int, cuts: list[float] | None,
+def _numeric(name: str, series: pd.Series, cuts: list[float] | None,
              max_selectors: int) -> tuple[list[tuple[Selector, np.ndarray]], np.ndarray]:
     x = _as_float(series)
-    na = np.isnan(x)
-    return _numeric_bands(name, x, max_values, cuts, max_selectors), na
-
-
-def _numeric_bands(name: str, x: np.ndarray, max_values: int, cuts: list[float] | None,
-                   max_selectors: int) -> list[tuple[Selector, np.ndarray]]:
-    xs = x[np.isfinite(x)]
+    na, xs = np.isnan(x), x[np.isfinite(x)]
     if not len(xs):
-        return []
+        return [], na
     if len(pd.unique(xs[:2000])) <= _FEW_VALUES and len(uniq := pd.unique(xs)) <= _FEW_VALUES:
-        out = []
-        for v in sorted(uniq.tolist()):
-            v = int(v) if float(v).is_integer() else float(v)
-            out.append((Selector(name, "==", v, f"{name} = {_fmt(v)}"), x == v))
-        return out
+        values = [int(v) if float(v).is_integer() else float(v) for v in sorted(uniq.tolist())]
+        return [(Selector(name, "==", v, f"{name} = {_fmt(v)}"), x == v) for v in values], na
     fixed = FIXED_BANDS.get(name.lower())
     if cuts is not None:
-        return _bands(name, x, sorted(float(c) for c in cuts), "left", None)
+        return _bands(name, x, sorted(float(c) for c in cuts), "left", None), na
     if fixed is not None:
-        return _bands(name, x, list(fixed[0]), fixed[1], fixed[2])
+        return _bands(name, x, list(fixed[0]), fixed[1], fixed[2]), na
     budget = max_selectors - 1  # "is missing" may take one
-    integer = bool(np.all(xs == np.round(xs)))
-    lo = float(xs.min())
+    integer, lo = bool(np.all(xs == np.round(xs))), float(xs.min())
     out: list[tuple[Selector, np.ndarray]] = []
     if np.mean(xs == lo) >= _MASS_AT_MIN:  # zero-inflated: "x = 0" and "x > 0" first
         out = [(Selector(name, "==", _py(lo), f"{name} = {_fmt(lo)}"), x == lo),
                (Selector(name, ">", _py(lo), f"{name} > {_fmt(lo)}"), x > lo)]
         xs = xs[xs > lo]
         budget -= 2
-    max_cuts = max((budget + 1) // 3, 1)
-    return out + _bands(name, x, _data_cuts(xs, max_cuts, integer), "left", None) if len(xs) else out
+    if len(xs):
+        out += _bands(name, x, _data_cuts(xs, max((budget + 1) // 3, 1), integer), "left", None)
+    return out, na
 
 
 def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_values: int = 25,
@@ -498,15 +456,11 @@ def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_valu
     missing = [a for a in names if a not in frame.columns]
     if missing:
         raise KeyError(f"no column {missing[0]!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
-    bands = bands or {}
-    n = len(frame)
+    bands, n = bands or {}, len(frame)
     selectors: list[Selector] = []
-    packed: list[np.ndarray] = []
-    attr_index: list[int] = []
-    kept: list[str] = []
+    packed, attr_index, kept, partitions = [], [], [], []
     kinds: dict[str, str] = {}
     skipped: dict[str, str] = {}
-    partitions: list[Partition] = []
     for name in names:
         series = frame[name]
         kind = "numeric" if name in bands else _kind(series)
@@ -514,12 +468,9 @@ def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_valu
         if kind == "skip":
             skipped[name] = "date or time column: derive a number from it first"
             continue
-        if kind == "categorical":
-            pairs, na = _categorical(name, series, max_values)
-        elif kind == "list":
-            pairs, na = _list(name, series, max_values)
-        else:
-            pairs, na = _numeric(name, series, max_values, bands.get(name), max_band_selectors)
+        pairs, na = (_categorical(name, series, max_values) if kind == "categorical" else
+                     _list(name, series, max_values) if kind == "list" else
+                     _numeric(name, series, bands.get(name), max_band_selectors))
         if na.any():
             pairs.append((Selector(name, "missing", None, f"{name} is missing"), na))
         seen: set[bytes] = set()

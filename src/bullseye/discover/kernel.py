@@ -1,18 +1,15 @@
 """Conjunction search: every combination of up to ``max_depth`` selectors on different attributes.
 
-The kernel counts atoms, not rows. Each attribute's selectors are unions of atoms (every row has
-exactly one atom per partition, see ``encode.Partition``), so one ``numpy.bincount`` pass over the
-rows gives the joint histogram of several partitions, and small matrix products with the
-selector memberships turn it into the statistics of every conjunction of their selectors at once.
-Partitions with few atoms are packed into groups, so that one pass serves many of them; the
-target rides along: its 0/1 "fold" bit (won, event, above the mean) is part of the key, and its
-sums (values, squares, exposure) are weighted passes.
-
-Levels run breadth first. A conjunction is evaluated only if it covers ``min_support`` rows and,
-with ``prune``, every generalisation one selector shorter was evaluated and has an optimistic
-estimate at least the current k-th best quality (so pruning never changes the top k); a pass all
-of whose conjunctions are pruned is skipped. Statistics of every evaluated conjunction are kept
-for the tests and the multiple-testing correction.
+The kernel counts atoms, not rows: each attribute's selectors are unions of atoms (every row has
+one atom per partition, see ``encode.Partition``), so one ``numpy.bincount`` pass gives the joint
+histogram of several partitions, and small matrix products with the selector memberships turn it
+into the statistics of every conjunction of their selectors at once. Partitions with few atoms
+share a pass; the target's 0/1 "fold" bit (won, event, above the mean) is part of the key and its
+sums (values, squares, exposure) are weighted passes. Levels run breadth first: a conjunction is
+evaluated if it covers ``min_support`` rows and, with ``prune``, every generalisation one selector
+shorter was evaluated with an optimistic estimate at least the current k-th best quality (so the
+top k never changes); a pass whose conjunctions are all pruned is skipped. The statistics of every
+evaluated conjunction are kept for the tests and the multiple-testing correction.
 """
 
 from __future__ import annotations
@@ -51,22 +48,17 @@ class PreparedTarget:
 
 
 class QualityFunction(Protocol):
-    """A target's statistics, quality and optimistic estimate (``None``: none that prunes).
-
-    ``statistics`` gets the counts and weighted sums split by the fold bit (leading axis of 2);
-    names starting with "_" are used for the estimate and not kept. ``optimistic`` must bound the
-    quality of every subset of the rows and shrink (weakly) as rows are removed.
-    """
+    """A target's statistics (from counts and weighted sums split by the fold bit, a leading
+    axis of 2; names starting with "_" serve the estimate and are not kept), its quality, and an
+    optimistic estimate that bounds every subset's quality and never grows as rows are removed
+    (``None``: none)."""
 
     a: float
     direction: int
 
     def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget: ...
-
     def statistics(self, counts: np.ndarray, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
-
     def quality(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray: ...
-
     def optimistic(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray | None: ...
 
 
@@ -76,10 +68,13 @@ class _Quality:
     direction: int = 1
 
     def __post_init__(self) -> None:
-        if self.a < 0:
-            raise ValueError(f"a must be >= 0, got {self.a}")
-        if self.direction not in (1, -1):
-            raise ValueError(f"direction must be +1 or -1, got {self.direction}")
+        if self.a < 0 or self.direction not in (1, -1):
+            raise ValueError(f"a must be >= 0 and direction +1 or -1, got a={self.a}, direction={self.direction}")
+
+    def _standard(self, n: np.ndarray, N: float, total: np.ndarray, base: float) -> np.ndarray:
+        """(n/N)^a * (total/n - base) * direction; -inf for empty segments."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, (n / N) ** self.a * (total / n - base) * self.direction, -np.inf)
 
 
 @dataclass
@@ -99,10 +94,7 @@ class BinaryQuality(_Quality):
         return {"n": counts[0] + counts[1], "positives": counts[1]}
 
     def quality(self, stats, totals):
-        n, p0 = stats["n"], totals["positives"] / totals["N"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = (n / totals["N"]) ** self.a * (stats["positives"] / n - p0) * self.direction
-        return np.where(n > 0, q, -np.inf)
+        return self._standard(stats["n"], totals["N"], stats["positives"], totals["positives"] / totals["N"])
 
     def optimistic(self, stats, totals):
         N, p0 = totals["N"], totals["positives"] / totals["N"]
@@ -114,61 +106,49 @@ class BinaryQuality(_Quality):
 
 @dataclass
 class NumericQuality(_Quality):
-    """(n/N)^a * (mean - mean0) * direction. Statistics: ``n``, ``sum``, ``sumsq``.
-
-    Estimate: a refinement of j rows has quality at most (j/N)^a * D (D: the most extreme value's
-    distance from mean0) and at most j^(a-1) N^-a * E (E: the segment's sum of distances beyond
-    mean0 on the direction's side); the best j gives N^-a * E^a * D^(1-a) (N^-a * E when E < D);
-    for a > 1, (n/N)^(a-1) * E / N.
-    """
+    """(n/N)^a * (mean - mean0) * direction. Statistics: ``n``, ``sum``, ``sumsq``. Estimate: a
+    refinement of j rows has quality at most (j/N)^a * D (D: the most extreme value's distance from
+    mean0) and at most j^(a-1) N^-a * E (E: the segment's sum of distances beyond mean0 on the
+    direction's side); the best j gives N^-a * E^a * D^(1-a) (N^-a * E when E < D); for a > 1,
+    (n/N)^(a-1) * E / N."""
 
     def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
         y = np.asarray(target, dtype=float)[rows]
         if not np.isfinite(y).all():
             raise ValueError("a numeric target must be finite on the rows where it is defined")
         mean = float(y.mean()) if len(y) else 0.0
-        extreme = float(np.max(self.direction * (y - mean))) if len(y) else 0.0
-        side = (y > mean) if self.direction == 1 else (y < mean)
+        extreme, side = float(np.max(self.direction * (y - mean), initial=0.0)), self.direction * (y - mean) > 0
         return PreparedTarget(side.astype(np.uint8), {"sum": y, "sumsq": y * y},
                               {"N": float(len(y)), "sum": float(y.sum()), "sumsq": float((y * y).sum()),
-                               "mean": mean, "extreme": max(extreme, 0.0)})
+                               "mean": mean, "extreme": extreme})
 
     def statistics(self, counts, sums):
         return {"n": counts[0] + counts[1], "sum": sums["sum"][0] + sums["sum"][1],
                 "sumsq": sums["sumsq"][0] + sums["sumsq"][1], "_side_n": counts[1], "_side_sum": sums["sum"][1]}
 
     def quality(self, stats, totals):
-        n = stats["n"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = (n / totals["N"]) ** self.a * (stats["sum"] / n - totals["mean"]) * self.direction
-        return np.where(n > 0, q, -np.inf)
+        return self._standard(stats["n"], totals["N"], stats["sum"], totals["mean"])
 
     def optimistic(self, stats, totals):
         N, a, D = totals["N"], self.a, totals["extreme"]
         excess = np.maximum(self.direction * (stats["_side_sum"] - totals["mean"] * stats["_side_n"]), 0.0)
-        if a > 1:
-            return (stats["n"] / N) ** (a - 1) * excess / N
-        if D <= 0:
-            return np.zeros_like(excess)
+        if a > 1 or D <= 0:
+            return (stats["n"] / N) ** (a - 1) * excess / N if a > 1 else np.zeros_like(excess)
         return N ** -a * np.where(excess >= D, excess ** a * D ** (1 - a), excess)
 
 
 @dataclass
 class SurvivalQuality(_Quality):
-    """(n/N)^a * -log(HR) * direction: +1 "retains longer", -1 "churns more".
-
-    HR is the exponential (Poisson-rate) hazard ratio of the segment against the rest,
-    ((d + 0.5) / T) / ((D - d + 0.5) / (T_all - T)) (0.5 added to both event counts keeps a
-    segment without events finite). Target: ``(duration, event)``. Statistics: ``n``, ``events``,
-    ``exposure``. Estimate for +1 (a refinement has at most the exposure and at least no events):
-    (n/N)^a * max(0, log(T / (T_all - T)) + log((D + 0.5) / 0.5)); for -1 there is none (a
-    refinement can have almost no exposure): that search relies on ``min_support`` alone.
-    """
+    """(n/N)^a * -log(HR) * direction: +1 "retains longer", -1 "churns more". HR is the exponential
+    (Poisson-rate) hazard ratio of the segment against the rest, ((d + 0.5) / T) / ((D - d + 0.5) /
+    (T_all - T)) (0.5 added to both event counts keeps a segment without events finite). Target:
+    ``(duration, event)``. Statistics: ``n``, ``events``, ``exposure``. Estimate for +1 (a refinement
+    has at most the exposure and at least no events): (n/N)^a * max(0, log(T / (T_all - T)) + log((D +
+    0.5) / 0.5)); for -1 there is none (a refinement can have almost no exposure): that search relies on
+    ``min_support`` alone."""
 
     def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
-        duration, event = target
-        t = np.asarray(duration, dtype=float)[rows]
-        e = np.asarray(event).astype(bool)[rows]
+        t, e = np.asarray(target[0], dtype=float)[rows], np.asarray(target[1]).astype(bool)[rows]
         if not (np.isfinite(t).all() and (t > 0).all()):
             raise ValueError("durations must be positive and finite on the rows where they are defined")
         return PreparedTarget(e.astype(np.uint8), {"exposure": t},
@@ -194,7 +174,7 @@ class SurvivalQuality(_Quality):
         T = stats["exposure"]
         with np.errstate(divide="ignore", invalid="ignore"):
             best = np.log(T / (totals["exposure"] - T)) + math.log((totals["events"] + 0.5) / 0.5)
-        return (stats["n"] / totals["N"]) ** self.a * np.where(np.isfinite(best), np.maximum(best, 0), np.inf)
+            return (stats["n"] / totals["N"]) ** self.a * np.where(np.isfinite(best), np.maximum(best, 0), np.inf)
 
 
 @dataclass
@@ -256,13 +236,12 @@ def _groups(parts: list[Partition], depth: int) -> list[list[int]]:
     groups: list[list[int]] = []
     sizes: list[int] = []
     for i in sorted(range(len(parts)), key=lambda i: -parts[i].n_atoms):
-        fit = next((g for g in range(len(groups)) if sizes[g] * parts[i].n_atoms <= cap), None)
-        if fit is None:
-            groups.append([i])
-            sizes.append(parts[i].n_atoms)
-        else:
-            groups[fit].append(i)
-            sizes[fit] *= parts[i].n_atoms
+        fit = next((g for g in range(len(groups)) if sizes[g] * parts[i].n_atoms <= cap), len(groups))
+        if fit == len(groups):
+            groups.append([])
+            sizes.append(1)
+        groups[fit].append(i)
+        sizes[fit] *= parts[i].n_atoms
     return sorted(sorted(g) for g in groups)
 
 
@@ -275,11 +254,8 @@ def _sets(gc: tuple[int, ...], groups: list[list[int]], parts: list[Partition], 
 
 
 def _contract(hist: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
-    """hist (z, m1, ..., md) -> (z, k1, ..., kd): sum over the atoms each selector covers.
-
-    Last axis first, each a batched product on a contiguous reshape: small products, no BLAS
-    threading (which is very slow on tiny matrices on a busy machine).
-    """
+    """hist (z, m1, ..., md) -> (z, k1, ..., kd): sum over the atoms each selector covers. Last
+    axis first, batched products on contiguous reshapes (tiny products: BLAS threading hurts)."""
     z, atoms, done = hist.shape[0], [m.shape[1] for m in members], 1
     out = np.ascontiguousarray(hist)
     for j in range(len(members) - 1, -1, -1):
@@ -288,14 +264,30 @@ def _contract(hist: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
     return out.reshape((z,) + tuple(m.shape[0] for m in members))
 
 
+class _Column:
+    """A growing array (capacity doubled by copying; the untouched tail takes no memory)."""
+
+    def __init__(self, dtype, width: int | None = None):
+        self.data, self.size = np.empty((1024, width) if width else 1024, dtype=dtype), 0
+
+    def append(self, values: np.ndarray) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.empty((max(end, 2 * len(self.data)),) + self.data.shape[1:], dtype=self.data.dtype)
+            grown[:self.size] = self.data[:self.size]
+            self.data = grown
+        self.data[self.size:end] = values
+        self.size = end
+
+
+
 class _Collector:
-    """Evaluated conjunctions, appended in chunks, and the running top-k qualities."""
+    """Evaluated conjunctions and the running top-k qualities."""
 
     def __init__(self, max_depth: int, top_k: int, n_selectors: int, keep: str):
-        self.chunks: dict[str, list[np.ndarray]] = {"idx": [], "quality": []}
-        self.best = np.empty(0)
-        self.top_k, self.max_depth, self.keep, self.evaluated = top_k, max_depth, keep, 0
-        self.dtype = np.int16 if n_selectors < 32767 else np.int32
+        self.columns: dict[str, _Column] = {
+            "idx": _Column(np.int16 if n_selectors < 32767 else np.int32, max_depth), "quality": _Column(float)}
+        self.best, self.top_k, self.max_depth, self.keep, self.evaluated = np.empty(0), top_k, max_depth, keep, 0
 
     def threshold(self) -> float:
         return float(self.best.min()) if len(self.best) >= self.top_k else -np.inf
@@ -305,15 +297,14 @@ class _Collector:
         if self.keep == "positive":
             mine = q > 0
             sel, q, stats = [c[mine] for c in sel], q[mine], {k: v[mine] for k, v in stats.items()}
-        idx = np.full((len(q), self.max_depth), -1, dtype=self.dtype)
+        idx = np.full((len(q), self.max_depth), -1, dtype=self.columns["idx"].data.dtype)
         for j, column in enumerate(sel):
             idx[:, j] = column
-        self.chunks["idx"].append(idx)
-        self.chunks["quality"].append(q)
-        for name, values in stats.items():
-            if not name.startswith("_"):
-                counted = name in ("n", "positives", "events")
-                self.chunks.setdefault(name, []).append(values.astype(np.int32) if counted else values)
+        self.columns["idx"].append(idx)
+        self.columns["quality"].append(q)
+        for name, values in ((k, v) for k, v in stats.items() if not k.startswith("_")):
+            self.columns.setdefault(name, _Column(np.int32 if name in ("n", "positives", "events") else float))
+            self.columns[name].append(values)
         good = q[q > self.threshold()] if len(self.best) >= self.top_k else q[np.isfinite(q)]
         if len(good):
             merged = np.concatenate([self.best, good])
@@ -321,42 +312,31 @@ class _Collector:
             self.best = merged if cut <= 0 else np.partition(merged, cut)[cut:]
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Concatenate one field at a time, freeing its chunks as it goes."""
-        out = {}
-        for name in list(self.chunks):
-            chunks = self.chunks.pop(name)
-            out[name] = np.concatenate(chunks) if chunks else np.empty(
-                (0, self.max_depth) if name == "idx" else 0, dtype=self.dtype if name == "idx" else float)
-        return out
+        return {name: column.data[:column.size] for name, column in self.columns.items()}
 
 
 def _resolve_support(min_support: float | int | None, n_rows: int) -> int:
     share = 0.01 if min_support is None else min_support
-    if isinstance(share, float) and 0 < share < 1:
-        return max(1, math.ceil(share * n_rows))
-    return max(1, int(share))
+    return max(1, math.ceil(share * n_rows) if isinstance(share, float) and 0 < share < 1 else int(share))
 
 
 # -- the search -------------------------------------------------------------------------------------
 def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
            defined: np.ndarray | None = None, max_depth: int = 3, min_support: float | int | None = None,
            top_k: int = 100, prune: bool = True, keep: str = "all") -> SearchResult:
-    """Search conjunctions of up to ``max_depth`` selectors on different attributes.
-
-    ``target``: a 0/1 array (``BinaryQuality``), a float array (``NumericQuality``) or
-    ``(duration, event)`` (``SurvivalQuality``), one value per encoded row; ``defined`` marks the
-    rows where it is defined (e.g. accounts with a closed deal). ``min_support``: rows a
-    conjunction must cover, or a share of the defined rows (default 1%). ``keep="positive"``
-    stores only conjunctions with a positive quality (the others still count in ``evaluated``):
-    for deep searches on large data, whose candidates would not all fit in memory.
+    """Search conjunctions of up to ``max_depth`` selectors on different attributes. ``target``: a 0/1
+    array (``BinaryQuality``), a float array (``NumericQuality``) or ``(duration, event)``
+    (``SurvivalQuality``), one value per encoded row; ``defined`` marks the rows where it is defined
+    (e.g. accounts with a closed deal). ``min_support``: rows a conjunction must cover, or a share of
+    the defined rows (default 1%). ``keep="positive"`` stores only conjunctions with a positive quality
+    (the others still count in ``evaluated``): for deep searches on large data, whose candidates would
+    not all fit in memory.
 
     Example: ``search(encode(accounts), BinaryQuality(), won, defined=closed, max_depth=3)``
     """
     started = time.perf_counter()
-    if max_depth < 1:
-        raise ValueError(f"max_depth must be at least 1, got {max_depth}")
-    if keep not in ("all", "positive"):
-        raise ValueError(f"keep must be 'all' or 'positive', got {keep!r}")
+    if max_depth < 1 or keep not in ("all", "positive"):
+        raise ValueError(f"max_depth must be at least 1 and keep 'all' or 'positive', got {max_depth}, {keep!r}")
     rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else np.asarray(defined, dtype=bool)
     if rows.shape != (encoded.n_rows,):
         raise ValueError(f"defined has shape {rows.shape}, expected ({encoded.n_rows},)")
@@ -376,13 +356,13 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
         group_codes.append(code)
     group_atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
     members = [p.members.astype(np.float64) for p in parts]
-    fold = prepared.fold.astype(np.intp)
-    buffer = np.empty(len(fold), dtype=np.intp)
+    fold, buffer = prepared.fold.astype(np.intp), np.empty(len(prepared.fold), dtype=np.intp)
     out = _Collector(max_depth, top_k, len(encoded.selectors), keep)
+    empty = quality.statistics(np.zeros((2, 0)), {w: np.zeros((2, 0)) for w in weights})
+    out.add([np.empty(0, dtype=np.int64)], np.empty(0), empty)  # every column exists, even with no result
     scores: dict[tuple[int, ...], np.ndarray] = {}  # optimistic estimates; -inf: not evaluated
     counted = skipped = 0
-    stack: list[np.ndarray] = []  # keys of the current prefix of groups
-    stack_gc: tuple[int, ...] = ()
+    stack, stack_gc = [], ()  # keys of the current prefix of groups, and those groups
 
     def allowed_of(s: tuple[int, ...], threshold: float) -> np.ndarray:
         """Conjunctions of ``s`` whose every generalisation one shorter is evaluated and promising."""
@@ -393,8 +373,9 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             sub = scores.get(s[:j] + s[j + 1:])
             if sub is None:
                 return np.zeros(tuple(len(parts[p].selectors) for p in s), dtype=bool)
-            lowest = np.expand_dims(sub, j) if lowest is None else np.minimum(lowest, np.expand_dims(sub, j))
-        return (lowest >= threshold) & (lowest > -np.inf)
+            sub = sub.reshape(sub.shape[:j] + (1,) + sub.shape[j:])
+            lowest = sub if lowest is None else np.minimum(lowest, sub)
+        return lowest >= max(threshold, np.nextafter(-np.inf, 0))
 
     for r in range(1, max_depth + 1):
         for gc in combinations(range(len(groups)), r):
@@ -414,19 +395,20 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             np.add(buffer, group_codes[gc[-1]], out=buffer)
             axes = [p for g in gc for p in groups[g]]
             shape = (2,) + tuple(parts[p].n_atoms for p in axes)
-            hist = [np.bincount(buffer, minlength=math.prod(shape)).astype(np.float64).reshape(shape)]
-            hist += [np.bincount(buffer, weights=prepared.weights[w], minlength=math.prod(shape)).reshape(shape)
-                     for w in weights]
+            size = math.prod(shape)  # counts, then each weight's sums, each split by the fold bit
+            hist = np.concatenate([np.bincount(buffer, minlength=size)]
+                                  + [np.bincount(buffer, prepared.weights[w], minlength=size) for w in weights])
+            hist = hist.astype(np.float64, copy=False).reshape((2 + 2 * len(weights),) + shape[1:])
             counted += 1
-            memo: dict[tuple[int, frozenset], np.ndarray] = {}
+            memo: dict[frozenset, np.ndarray] = {}
 
-            def marginal(w: int, drop: frozenset) -> np.ndarray:
-                """hist[w] summed over the axes in ``drop`` (kept as length 1), memoised."""
+            def marginal(drop: frozenset) -> np.ndarray:
+                """hist summed over the axes in ``drop`` (kept as length 1), memoised."""
                 if not drop:
-                    return hist[w]
-                if (w, drop) not in memo:  # the later axes first: prefixes of drop sets are shared
-                    memo[w, drop] = marginal(w, drop - {max(drop)}).sum(axis=max(drop), keepdims=True)
-                return memo[w, drop]
+                    return hist
+                if drop not in memo:  # the later axes first: prefixes of drop sets are shared
+                    memo[drop] = marginal(drop - {max(drop)}).sum(axis=max(drop), keepdims=True)
+                return memo[drop]
 
             for s in sets:
                 allowed = early[s] if s in early else allowed_of(s, out.threshold() if prune else -np.inf)
@@ -435,17 +417,18 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
                 kept = [1 + axes.index(p) for p in s]
                 drop = frozenset(range(1, len(shape))) - set(kept)
                 order = [0] + [1 + sorted(kept).index(a) for a in kept]
-                stacked = np.concatenate([np.transpose(marginal(w, drop).squeeze(axis=tuple(sorted(drop))), order)
-                                          for w in range(len(hist))])
+                stacked = np.transpose(marginal(drop).squeeze(axis=tuple(sorted(drop))), order)
                 # only the selectors that take part in an allowed conjunction (their bounding box)
-                box = [np.flatnonzero(allowed.any(axis=tuple(a for a in range(len(s)) if a != j))) for j in range(len(s))]
+                box = [np.arange(n) for n in allowed.shape] if allowed.all() else [
+                    np.flatnonzero(allowed.any(axis=tuple(a for a in range(len(s)) if a != j))) for j in range(len(s))]
                 marg = _contract(stacked, [members[p][b] for p, b in zip(s, box)])
                 stats = quality.statistics(marg[:2], {w: marg[2 * i + 2:2 * i + 4] for i, w in enumerate(weights)})
-                ok = allowed[np.ix_(*box)] & (stats["n"] >= support)
+                inside = np.ix_(*box)
+                ok = allowed[inside] & (stats["n"] >= support)
                 if len(s) < max_depth:
                     oe = quality.optimistic(stats, totals) if prune else None
                     score = np.full(allowed.shape, -np.inf)
-                    score[np.ix_(*box)] = np.where(ok, np.inf if oe is None else oe, -np.inf)
+                    score[inside] = np.where(ok, np.inf if oe is None else oe, -np.inf)
                     scores[s] = score
                 if ok.any():
                     where = np.nonzero(ok)
@@ -455,14 +438,16 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
 
     arrays = out.arrays()
     candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n", np.empty(0, np.int32))
-    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, _top(candidates, q_all, top_k),
+    top = _top(candidates, q_all, top_k, out.threshold())
+    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, top,
                         totals, quality, max_depth, support, out.evaluated, counted, skipped,
                         time.perf_counter() - started, keep)
 
 
-def _top(candidates: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k best: quality descending, then fewer selectors, then lower indices."""
-    finite = np.flatnonzero(np.isfinite(q))
+def _top(candidates: np.ndarray, q: np.ndarray, k: int, threshold: float = -np.inf) -> np.ndarray:
+    """Indices of the k best (at least ``threshold``, the k-th best quality if known): quality
+    descending, then fewer selectors, then lower selector indices."""
+    finite = np.flatnonzero(q >= threshold) if threshold > -np.inf else np.flatnonzero(np.isfinite(q))
     if len(finite) > k:
         finite = finite[q[finite] >= np.partition(q[finite], len(finite) - k)[len(finite) - k]]
     depth = (candidates[finite] >= 0).sum(axis=1)
@@ -473,19 +458,17 @@ def _top(candidates: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
 # -- the redundancy filter --------------------------------------------------------------------------
 def filter_redundant(result: SearchResult, *, by: str = "quality", min_improvement: float = 0.0,
                      distinct: bool = True, k: int | None = None) -> np.ndarray:
-    """The top candidates that beat every one of their generalisations, best first.
-
-    A conjunction is kept only if its quality (``by="quality"``) or its rate or mean in the
-    search's direction (``by="rate"``; survival: -log HR) exceeds that of every proper subset of
-    its selectors by more than ``min_improvement``. With ``distinct``, a conjunction with exactly
-    the same count and statistics as one already kept (the same rows, described another way,
-    e.g. "fleet_size >= 3" where every such account has "fleet_size >= 9") is dropped too. So the
-    top ten are ten different ideas. Returns indices into ``result.candidates`` (at most ``k``).
-    """
+    """The top candidates that beat every one of their generalisations, best first. A conjunction is
+    kept only if its quality (``by="quality"``) or its rate or mean in the search's direction
+    (``by="rate"``; survival: -log HR) exceeds that of every proper subset of its selectors by more than
+    ``min_improvement``. With ``distinct``, a conjunction with exactly the same count and statistics as
+    one already kept (the same rows, described another way, e.g. "fleet_size >= 3" where every such
+    account has "fleet_size >= 9") is dropped too. So the top ten are ten different ideas. Returns
+    indices into ``result.candidates`` (at most ``k``)."""
     if by not in ("quality", "rate"):
         raise ValueError(f"by must be 'quality' or 'rate', got {by!r}")
     top = result.top
-    if not len(top):
+    if not len(top):  # nothing to filter
         return top
     score = result.quality if by == "quality" else _rate(result)
     cand = result.candidates
@@ -511,12 +494,7 @@ def filter_redundant(result: SearchResult, *, by: str = "quality", min_improveme
 
 
 def _rate(result: SearchResult) -> np.ndarray:
-    s, n = result.stats, result.n
+    s, n, qf = result.stats, result.n, result.quality_function
     with np.errstate(divide="ignore", invalid="ignore"):
-        if "positives" in s:
-            value = s["positives"] / n
-        elif "sum" in s:
-            value = s["sum"] / n
-        else:
-            value = -result.quality_function.log_hr(s, result.totals)
-    return value * result.quality_function.direction
+        value = s["positives"] / n if "positives" in s else s["sum"] / n if "sum" in s else -qf.log_hr(s, result.totals)
+    return value * qf.direction
