@@ -13,6 +13,7 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.errors import InputFileError
 from bullseye.score import TIERS, ScoreCard, fit_scorecard
+from bullseye.strategy.icp import load_icp
 
 __all__ = ["score", "validate", "read_companies", "write_scores", "render_scores"]
 
@@ -35,8 +36,9 @@ def score(
     from bullseye.discover.dataset import build_dataset
 
     ws = open_workspace(workspace)
+    icp = load_icp(ws.root)
     data = build_dataset(ws)
-    card = fit_scorecard(ws, dataset=data)
+    card = fit_scorecard(ws, icp, dataset=data)
     scores = card.score(read_companies(input_file, ws) if input_file else data.accounts)
     if out:
         write_scores(scores, out)
@@ -126,7 +128,8 @@ def _score_json(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out:
         "tier_counts": {t: int((scores["tier"] == t).sum()) for t in TIERS},
         "disqualified": int(scores["disqualified"].sum()),
         "holdout": {"ece": None if math.isnan(card.ece_) else card.ece_, "monotone": card.monotone_,
-                    "empty_tiers": card.empty_tiers_, "tiers": tiers.to_dict(orient="records")},
+                    "empty_tiers": card.empty_tiers_, "tiers": tiers.to_dict(orient="records"),
+                    "reliability": card.calibration_.to_dict(orient="records")},
         "dropped_criteria": card.dropped_criteria_,
         "scores": shown.astype(object).where(shown.notna(), None).to_dict(orient="records"),
     }
@@ -161,6 +164,13 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
         tiers.add_row(row["tier"], f"{count:,}", f"{row['deals']:,}", rate,
                       "–" if not row["deals"] else f"{row['predicted']:.0%}",
                       "–" if math.isnan(row["acv_median"]) else f"{row['acv_median']:,.0f}")
+    reliability = Table(title="Calibration on the holdout: deciles of predicted win probability", title_justify="left",
+                        box=box.SIMPLE_HEAVY)
+    for header in ("Decile", "Deals", "Predicted", "Observed (95% CI)"):
+        reliability.add_column(header, justify="right")
+    for row in card.calibration_.to_dict(orient="records"):
+        reliability.add_row(str(row["bin"]), f"{row['deals']:,}", f"{row['predicted']:.0%}",
+                            f"{row['observed']:.0%} ({row['observed_low']:.0%}-{row['observed_high']:.0%})")
     cuts = card.tier_cuts_
     monotone = card.monotone_["win_rate"]
     lines = [f"Tier cuts: A >= {cuts['A']:.1f}, B >= {cuts['B']:.1f}, C >= {cuts['C']:.1f}; disqualified accounts "
@@ -171,4 +181,4 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
     lines += [f"Criterion '{k}' gives no points: {v}." for k, v in card.dropped_criteria_.items()]
     if out:
         lines.append(f"Wrote {len(scores):,} scores to {out}.")
-    return Group(best, tiers, *(Text(line) for line in lines))
+    return Group(best, tiers, reliability, *(Text(line) for line in lines))

@@ -1,0 +1,286 @@
+"""Account scoring on the demo company, whose planted truth is known: points, tiers, calibration,
+disqualifiers, the single-account path, the logistic fit against statsmodels, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bullseye.cli import app
+from bullseye.cli.score import write_scores
+from bullseye.demo import generate_company
+from bullseye.discover.dataset import build_dataset
+from bullseye.score import (
+    BASE_SCORE, POINTS_TO_DOUBLE, ScoreCard, _condition_mask, disqualifier_reason, new_business, score_accounts,
+    score_one,
+)
+from bullseye.strategy.icp import ICP, Condition
+from bullseye.workspace import Workspace
+
+runner = CliRunner()
+
+TRUTH_ICP = """
+id: icp
+name: Planted truth
+criteria:
+- id: ecom_fleet
+  name: E-commerce with own fleet and 200+ deliveries a day
+  assumption: true
+  conditions:
+  - {attribute: industry, op: "==", value: E-commerce}
+  - {attribute: own_fleet, op: "==", value: "yes"}
+  - {attribute: deliveries_per_day, op: ">=", value: 200}
+disqualifiers:
+- id: small
+  name: Under 50 employees
+  assumption: true
+  reason: churn 4.1x base
+  conditions:
+  - {attribute: employees, op: "<", value: 50}
+"""
+# The segment plus the demo's two milder planted win drivers, with sales capacity for tiers A and B.
+WIN_DRIVERS = TRUTH_ICP.replace("disqualifiers:", """- id: metro
+  name: Large metro
+  assumption: true
+  conditions:
+  - {attribute: city, op: in, value: [São Paulo, Sao Paulo, Rio de Janeiro, Belo Horizonte, Porto Alegre, Curitiba, Recife]}
+- id: competitor
+  name: Tried a competitor
+  assumption: true
+  conditions:
+  - {attribute: tried_competitor, op: "==", value: "yes"}
+disqualifiers:""") + "tiers: {a_capacity: 2000, b_capacity: 4000, c_min_score: 50}\n"
+
+
+def icp_from(text: str) -> ICP:
+    return ICP.model_validate(yaml.safe_load(text))
+
+
+def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
+    """A loaded demo workspace, built once per test session and shared by the test modules."""
+    root = factory.getbasetemp() / f"demo-{n_accounts}-{seed}"
+    if not (root / ".loaded").exists():
+        ws = Workspace.init(root, exist_ok=True)
+        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
+        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])  # all scoring uses
+        ws.close()
+        (root / ".loaded").touch()
+    return Workspace(root)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    ws = demo_workspace(tmp_path_factory, 20_000, 0)
+    yield ws, build_dataset(ws), json.loads((ws.data_dir / "truth.json").read_text())
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def truth_card(big):
+    return ScoreCard(icp_from(TRUTH_ICP)).fit(big[1])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    ws = demo_workspace(tmp_path_factory, 1_000, 1)
+    (ws.strategy_dir / "icp.yaml").write_text(TRUTH_ICP, encoding="utf-8")
+    yield ws
+    ws.close()
+
+
+# -- the scores on the planted truth ------------------------------------------------------------
+def test_icp_accounts_score_higher_and_calibration_holds(big, truth_card):
+    ws, data, truth = big
+    scores = score_accounts(ws, frame=data.accounts, card=truth_card)
+    inside = scores["account_id"].isin(truth["segment"]["account_ids"]).to_numpy() & ~scores["disqualified"]
+    outside = ~scores["account_id"].isin(truth["segment"]["account_ids"]).to_numpy() & ~scores["disqualified"]
+    assert scores.loc[inside, "fit_score"].mean() > scores.loc[outside, "fit_score"].mean() + 10
+    criterion = truth_card.summary.iloc[0]
+    # the planted odds ratio is 2.5: about +26 points, shrunk a little by the L2 penalty
+    assert criterion["feature"].startswith("ICP ") and 15 < criterion["points"] < 32
+    assert truth_card.ece_ < 0.05
+    assert (scores["icp_version"] == icp_from(TRUTH_ICP).content_hash()).all()
+    assert list(scores.columns[:3]) == ["account_id", "name", "fit_score"]
+    assert scores["fit_score"].between(0, 100).all() and scores["win_probability"].between(0, 1).all()
+
+
+def test_holdout_win_rate_falls_from_tier_a_to_d(big):
+    card = ScoreCard(icp_from(WIN_DRIVERS)).fit(big[1])
+    table = card.tier_table_.set_index("tier")
+    assert (table.loc[["A", "B", "C", "D"], "deals"] > 100).all()
+    assert card.monotone_["win_rate"] is True, table
+    assert table.loc["A", "win_rate_low"] > table.loc["D", "win_rate_high"]
+    assert card.ece_ < 0.05
+    # capacity: 2,000 accounts in A and 4,000 in B among the CRM accounts (ties may add a few)
+    tiers = card.score(big[1].accounts)
+    assert 2000 <= (tiers["tier"] == "A").sum() <= 2010
+    assert 4000 <= (tiers["tier"] == "B").sum() <= 4020
+
+
+def test_disqualifier_forces_tier_d_with_its_reason(big, truth_card):
+    _, data, _ = big
+    scores = truth_card.score(data.accounts)
+    small = (pd.to_numeric(data.accounts["employees"]) < 50).to_numpy()
+    assert np.array_equal(scores["disqualified"].to_numpy(bool), small)
+    hit = scores[small]
+    assert (hit["tier"] == "D").all() and (hit["disqualified_by"] == "small").all()
+    assert hit["reasons"].str.startswith("employees < 50: disqualified, churn 4.1x base").all()
+    assert scores.loc[~small, "disqualified_by"].isna().all()
+    assert hit["fit_score"].max() > 60  # the score is kept: a disqualified account can fit well otherwise
+    icp = icp_from(TRUTH_ICP)
+    measured = type(icp.disqualifiers[0]).model_validate(icp.disqualifiers[0].model_dump() | {
+        "reason": "", "assumption": False, "evidence": [{"outcome": "retention", "metric": "churn", "lift": 4.13}]})
+    assert disqualifier_reason(measured) == "employees < 50: disqualified, churn 4.1x base"
+
+
+def test_points_add_up_exactly_and_reasons_are_the_largest(big, truth_card):
+    _, data, _ = big
+    frame = data.accounts.iloc[:500]
+    points = truth_card.explain(frame)
+    scores = truth_card.score(frame)
+    raw = BASE_SCORE + points.sum(axis=1).to_numpy()
+    assert np.allclose(scores["fit_score"], np.round(np.clip(raw, 0, 100), 1))
+    odds = np.exp(truth_card.base_log_odds_ + (raw - BASE_SCORE) * math.log(2) / POINTS_TO_DOUBLE)
+    assert np.allclose(scores["win_probability"], np.round(odds / (1 + odds), 4))
+    assert (points["ecom_fleet"] >= 0).all()
+    row = int(np.argmax(points["ecom_fleet"].to_numpy() > 0) if (points["ecom_fleet"] > 0).any() else 0)
+    reasons = scores["reasons"].iloc[row].split("; ")
+    assert reasons[0].startswith("ICP E-commerce with own fleet") and reasons[0].endswith(
+        f"+{points['ecom_fleet'].iloc[row]:.0f}")
+
+
+def test_a_criterion_that_lowers_win_odds_is_dropped_not_negative(big):
+    icp = icp_from(TRUTH_ICP.replace("disqualifiers:", """- id: carriers
+  name: Carriers and others
+  assumption: true
+  conditions:
+  - {attribute: industry, op: in, value: [Regional carrier, Other]}
+disqualifiers:"""))
+    card = ScoreCard(icp, attribute_C=0.01).fit(big[1])
+    assert "carriers" in card.dropped_criteria_ and "ecom_fleet" not in card.dropped_criteria_
+    assert [f.name for f in card.features_ if f.kind == "criterion"] == ["ecom_fleet"]
+    assert (card.summary.loc[card.summary["feature"].str.startswith("ICP "), "points"] > 0).all()
+
+
+def test_score_one_equals_the_table_row(big, truth_card):
+    _, data, _ = big
+    rows = data.accounts.sample(60, random_state=1)
+    rows = pd.concat([rows, data.accounts[pd.to_numeric(data.accounts["employees"]) < 50].head(5),
+                      data.accounts[data.accounts["industry"].isna()].head(5)])
+    table = truth_card.score(rows)
+    columns = ["account_id", *data.attributes]
+    for (_, record), (_, expected) in zip(rows[columns].iterrows(), table.iterrows()):
+        got = score_one(truth_card, record.to_dict())
+        assert got == {k: v for k, v in expected.to_dict().items() if k != "name"}, (got, expected.to_dict())
+    # what an API client would send: strings, other spellings, absent fields
+    loose = score_one(truth_card, {"industry": " e-commerce", "own_fleet": "Yes", "deliveries_per_day": "450",
+                                   "employees": 120})
+    strict = truth_card.score(pd.DataFrame({"industry": ["E-commerce"], "own_fleet": [True],
+                                            "deliveries_per_day": [450.0], "employees": [120.0]})).iloc[0]
+    assert loose["fit_score"] == strict["fit_score"] and loose["reasons"] == strict["reasons"]
+    assert loose["reasons"].startswith("ICP E-commerce")
+
+
+def test_fast_masks_equal_the_definition(big):
+    accounts = big[1].accounts
+    conditions = [
+        Condition(attribute="industry", op="==", value="e-commerce"),
+        Condition(attribute="industry", op="not in", value=["Marketplace", "Other"]),
+        Condition(attribute="own_fleet", op="==", value="yes"),
+        Condition(attribute="own_fleet", op="!=", value=True),
+        Condition(attribute="tried_competitor", op="is missing"),
+        Condition(attribute="city", op="in", value=["São Paulo", "Recife"]),
+        Condition(attribute="tech_stack", op="contains", value="Salesforce"),
+        Condition(attribute="employees", op="between", value=[50, 200]),
+        Condition(attribute="employees", op="==", value=120),
+        Condition(attribute="newsletter_opt_in", op="==", value="no"),
+    ]
+    cache: dict = {}
+    for condition in conditions:
+        assert np.array_equal(_condition_mask(condition, accounts, cache), condition.mask(accounts)), condition
+
+
+def test_new_business_leaves_out_deals_after_the_first_win():
+    deals = pd.DataFrame({
+        "account_id": ["a", "a", "a", "b", "b"], "won": [0, 1, 1, 0, 0],
+        "created_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-06-01", "2024-01-01", "2024-03-01"]),
+        "closed_at": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-07-01", "2024-02-01", "2024-04-01"]),
+    })
+    assert new_business(deals).index.tolist() == [0, 1, 3, 4]
+
+
+def test_logistic_fit_matches_statsmodels_on_the_same_design(big):
+    sm = pytest.importorskip("statsmodels.api")
+    attributes = ["industry", "employees", "own_fleet", "city", "tried_competitor"]
+    card = ScoreCard(icp_from(TRUTH_ICP), C=1.0, attribute_C=0.05, attributes=attributes).fit(big[1])
+    train = new_business(big[1].deals_in("discovery"))
+    X, names = card.design(train)
+    y = train["won"].to_numpy(float)
+    n = len(y)
+    is_criterion = np.array([name.startswith("criterion ") for name in names])
+    # sklearn minimises C * sum(log loss) + |w|^2 / 2; statsmodels loglike / n + sum(alpha_j w_j^2 / 2)
+    alpha = np.r_[0.0, np.where(is_criterion, 1 / (n * card.C), 1 / (n * card.attribute_C_))]
+    reference = sm.GLM(y, sm.add_constant(X, has_constant="add"), family=sm.families.Binomial()).fit_regularized(
+        method="elastic_net", alpha=alpha, L1_wt=0.0)
+    coef = np.concatenate([f.coef[1:] if f.kind == "criterion" else f.coef for f in card.features_])
+    assert np.allclose(coef, reference.params[1:], atol=2e-3)  # statsmodels stops at a gradient of ~1e-5
+    assert card.intercept_ == pytest.approx(reference.params[0], abs=2e-3)
+    # and the card's solution is the exact optimum: the penalised gradient vanishes
+    residual = 1 / (1 + np.exp(-(card.intercept_ + X @ coef))) - y
+    assert abs(residual.mean()) < 1e-8 and np.abs(X.T @ residual / n + alpha[1:] * coef).max() < 1e-8
+    # points: 20 / ln 2 per unit of log-odds, each attribute centred on its discovery-deal average
+    offset = 0
+    for f in card.features_:
+        width = 1 if f.kind == "criterion" else len(f.levels)
+        ref = reference.params[1 + offset:1 + offset + width]
+        offset += width
+        if f.kind == "criterion":
+            assert f.points[1] == pytest.approx(POINTS_TO_DOUBLE / math.log(2) * ref[0], abs=0.1)
+        else:
+            share = f.deals / f.deals.sum()
+            assert np.allclose(f.points, POINTS_TO_DOUBLE / math.log(2) * (ref - share @ ref), atol=0.1)
+
+
+# -- the command line -----------------------------------------------------------------------------
+def test_score_writes_every_account_with_its_version(small, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["score", "--workspace", str(small.root), "--out", str(out), "--top", "5"])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out)
+    assert len(written) == 1000 and written["fit_score"].is_monotonic_decreasing
+    assert (written["icp_version"] == icp_from(TRUTH_ICP).content_hash()).all()
+    assert "Best accounts of 1,000" in result.output and "Tiers" in result.output
+    parquet = tmp_path / "scores.parquet"
+    write_scores(written.sample(frac=1, random_state=0), parquet)
+    again = pd.read_parquet(parquet)
+    assert again["fit_score"].is_monotonic_decreasing and set(again["account_id"]) == set(written["account_id"])
+
+
+def test_score_a_file_of_new_companies(small, tmp_path):
+    companies = tmp_path / "new companies.csv"
+    companies.write_text(
+        "Company Name;Sector;Headcount;Deliveries per day;Own Fleet;City\n"
+        "Loja Rápida;E-commerce;320;450;Yes;São Paulo\n"
+        "Mini Entregas;E-commerce;12;300;yes;Recife\n"
+        "Frete Sul;Regional carrier;800;90;no;Curitiba\n", encoding="utf-8")
+    result = runner.invoke(app, ["score", str(companies), "-w", str(small.root), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    rows = {row["name"]: row for row in body["scores"]}
+    assert body["scored"] == 3 and body["icp_version"] == icp_from(TRUTH_ICP).content_hash()
+    assert rows["Loja Rápida"]["reasons"].startswith("ICP E-commerce")
+    assert rows["Loja Rápida"]["fit_score"] > rows["Frete Sul"]["fit_score"]
+    assert rows["Mini Entregas"]["tier"] == "D" and rows["Mini Entregas"]["disqualified_by"] == "small"
+
+
+def test_score_without_an_icp_points_to_discover(tmp_path):
+    ws = Workspace.init(tmp_path / "empty")
+    result = runner.invoke(app, ["score", "-w", str(ws.root)])
+    assert result.exit_code == 1
+    assert "icp.yaml does not exist yet" in result.output and "bullseye discover" in result.output
