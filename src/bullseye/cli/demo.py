@@ -9,11 +9,14 @@ import typer
 
 from bullseye.cli.app import app, console
 from bullseye.cli.data import load_with_progress, render_load_report
+from bullseye.cli.score import render_scores, write_scores
 from bullseye.discover.engine import discover
 from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
 from bullseye.outcomes import outcome_summary
+from bullseye.score import fit_scorecard
 from bullseye.strategy.icp import save_icp
+from bullseye.validate import backtest
 from bullseye.workspace import Workspace
 
 
@@ -43,7 +46,17 @@ def demo(
         result = discover(ws)
     console.print(rich_summary(result))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
-    icp_path, _ = save_icp(ws.root, propose_icp(result), force=True)
+    icp = propose_icp(result)
+    icp_path, _ = save_icp(ws.root, icp, force=True)
     console.print(f"\nReport with charts: {report}\nDraft ICP: {icp_path}")
+    console.rule("Backtest of the draft ICP on newer deals")
+    console.print(backtest(ws, icp).to_rich())
+    console.rule("Scored accounts")
+    card = fit_scorecard(ws, icp, dataset=result.data)
+    scores = card.score(result.data.accounts)
+    scores_path = ws.reports_dir / "scores.csv"
+    write_scores(scores, scores_path)
+    best = scores.sort_values("fit_score", ascending=False, kind="stable").head(10)
+    console.print(render_scores(card, scores, best, scores_path))
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml, "
-                  f"and `bullseye outcomes --by city`.")
+                  f"then `bullseye validate` and `bullseye score` to see what your edits change.")
