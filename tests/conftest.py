@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bullseye.demo import generate_company
 from bullseye.workspace import Workspace
 
 
@@ -38,3 +39,37 @@ def datasets() -> Path:
     if found is None:
         pytest.skip("public datasets not found: set BULLSEYE_DATASETS or place them in ../shared/datasets")
     return found
+
+
+#: The demo company's planted truth as an ICP definition.
+TRUTH_ICP = """
+id: icp
+name: Planted truth
+criteria:
+- id: ecom_fleet
+  name: E-commerce with own fleet and 200+ deliveries a day
+  assumption: true
+  conditions:
+  - {attribute: industry, op: "==", value: E-commerce}
+  - {attribute: own_fleet, op: "==", value: "yes"}
+  - {attribute: deliveries_per_day, op: ">=", value: 200}
+disqualifiers:
+- id: small
+  name: Under 50 employees
+  assumption: true
+  reason: churn 4.1x base
+  conditions:
+  - {attribute: employees, op: "<", value: 50}
+"""
+
+
+def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
+    """A loaded demo workspace (accounts, deals, subscriptions), built once per test session."""
+    root = factory.getbasetemp() / f"demo-{n_accounts}-{seed}"
+    if not (root / ".loaded").exists():
+        ws = Workspace.init(root, exist_ok=True)
+        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
+        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
+        ws.close()
+        (root / ".loaded").touch()
+    return Workspace(root)

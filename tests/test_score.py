@@ -23,27 +23,11 @@ from bullseye.score import (
 from bullseye.strategy.icp import ICP, Condition
 from bullseye.workspace import Workspace
 
+from conftest import TRUTH_ICP, demo_workspace
+
 runner = CliRunner()
 
-TRUTH_ICP = """
-id: icp
-name: Planted truth
-criteria:
-- id: ecom_fleet
-  name: E-commerce with own fleet and 200+ deliveries a day
-  assumption: true
-  conditions:
-  - {attribute: industry, op: "==", value: E-commerce}
-  - {attribute: own_fleet, op: "==", value: "yes"}
-  - {attribute: deliveries_per_day, op: ">=", value: 200}
-disqualifiers:
-- id: small
-  name: Under 50 employees
-  assumption: true
-  reason: churn 4.1x base
-  conditions:
-  - {attribute: employees, op: "<", value: 50}
-"""
+
 # The segment plus the demo's two milder planted win drivers, with sales capacity for tiers A and B.
 WIN_DRIVERS = TRUTH_ICP.replace("disqualifiers:", """- id: metro
   name: Large metro
@@ -60,18 +44,6 @@ disqualifiers:""") + "tiers: {a_capacity: 2000, b_capacity: 4000, c_min_score: 5
 
 def icp_from(text: str) -> ICP:
     return ICP.model_validate(yaml.safe_load(text))
-
-
-def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
-    """A loaded demo workspace, built once per test session and shared by the test modules."""
-    root = factory.getbasetemp() / f"demo-{n_accounts}-{seed}"
-    if not (root / ".loaded").exists():
-        ws = Workspace.init(root, exist_ok=True)
-        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
-        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])  # all scoring uses
-        ws.close()
-        (root / ".loaded").touch()
-    return Workspace(root)
 
 
 @pytest.fixture(scope="module")
