@@ -26,6 +26,8 @@ bench: install-dev
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m pip install --quiet --no-deps "pysubgroup>=0.9"
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_discover.py
+	$(BIN)/python bench/bench_score.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
