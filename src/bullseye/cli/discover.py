@@ -49,7 +49,7 @@ def discover(
     except IcpWriteRefused as refused:
         draft = ws.reports_dir / "icp.proposed.yaml"
         draft.write_text(proposal.to_yaml(), encoding="utf-8")
-        err_console.print(refused.diff, markup=False, highlight=False)
+        err_console.print(refused.diff, markup=False, highlight=False, soft_wrap=True)
         written = (f"strategy/icp.yaml was edited by hand, so it was left as it is; the new draft is in {draft} "
                    f"(the difference is above). Use --force to replace it.")
     if as_json:
