@@ -146,3 +146,31 @@ def test_small_data_finds_a_planted_segment_in_80_percent_of_seeds():
         report = _search(frame, won, rng, shuffle=False)
         found += any(f.significant and "segment = yes" in f.label for f in report.findings)
     assert found >= 40  # 80% of 50 seeds
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_discover_command_writes_report_and_draft_and_respects_hand_edits(tmp_path):
+    from typer.testing import CliRunner
+
+    from bullseye.cli import app
+
+    ws = Workspace.init(tmp_path / "ws")
+    generate_company(ws.data_dir, n_accounts=1500, seed=3)
+    ws.load()
+    runner = CliRunner()
+    result = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["outcomes"]["win"]["evaluated"] > 0 and (ws.reports_dir / "discovery.html").exists()
+    icp_file = ws.strategy_dir / "icp.yaml"
+    assert data["icp"]["generated_by"] == "bullseye discover" and icp_file.exists()
+
+    icp_file.write_text(icp_file.read_text().replace("name: Ideal customer profile", "name: Our bullseye"))
+    edited = icp_file.read_text()
+    again = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win"])
+    assert again.exit_code == 0
+    assert icp_file.read_text() == edited  # never overwritten without --force
+    assert "-name: Our bullseye" in again.stderr and (ws.reports_dir / "icp.proposed.yaml").exists()
+    forced = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--force"])
+    assert forced.exit_code == 0 and "Our bullseye" not in icp_file.read_text()
+    ws.close()
