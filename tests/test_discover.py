@@ -174,3 +174,14 @@ def test_discover_command_writes_report_and_draft_and_respects_hand_edits(tmp_pa
     forced = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--force"])
     assert forced.exit_code == 0 and "Our bullseye" not in icp_file.read_text()
     ws.close()
+
+
+def test_holdout_lift_of_a_planted_segment_is_within_ten_percent_of_the_truth_at_100k():
+    rng = np.random.default_rng(7)
+    share, base, lift = 0.2, 0.25, 2.5
+    frame, won, _ = _synthetic(rng, 100_000, lift=lift, share=share, base=base)
+    report = _search(frame, won, rng, shuffle=False)
+    planted = next(f for f in report.findings if f.label == "segment = yes")
+    true_lift = base * lift / (share * base * lift + (1 - share) * base)  # segment rate over the overall rate
+    assert abs(planted.holdout.lift - true_lift) / true_lift <= 0.10
+    assert planted.evidence == "strong"

@@ -220,7 +220,7 @@ def test_rejects_bad_input():
     encoded = encode(frame)
     with pytest.raises(ValueError, match="0/1"):
         search(encoded, BinaryQuality(), np.full(300, 2))
-    with pytest.raises(ValueError, match="direction"):
+    with pytest.raises(ValueError, match=r"direction \+1 or -1"):
         BinaryQuality(direction=2)
     with pytest.raises(ValueError, match="positive and finite"):
         search(encoded, SurvivalQuality(), (np.zeros(300), np.ones(300)))

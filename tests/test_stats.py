@@ -191,3 +191,24 @@ def test_evidence_label():
     assert stats.evidence_label(0.001, 0.5, 0.9, 0.2, 33, 40) == "not enough data: 7 lost deals"
     assert stats.evidence_label(0.5, 0.0, 0.2, 0.2, 3, 90) == "not enough data: 3 won deals"
     assert stats.evidence_label(0.001, 0.02, 0.08, 0.2, 12, 300, direction=-1) == "strong"
+
+
+def test_hypergeom_tail_is_exact_on_small_cells_and_close_on_large_ones():
+    from scipy import stats as sps
+
+    from bullseye.discover.stats import EXACT_BELOW, hypergeom_tail
+
+    # Small cells: the exact tail (and mid-p) to the last digit.
+    assert hypergeom_tail(12, 30, 60, 200, 1) == pytest.approx(sps.hypergeom.sf(11, 200, 60, 30), rel=1e-12)
+    mid = sps.hypergeom.sf(12, 200, 60, 30) + 0.5 * sps.hypergeom.pmf(12, 200, 60, 30)
+    assert hypergeom_tail(12, 30, 60, 200, 1, mid=True) == pytest.approx(mid, rel=1e-12)
+    assert hypergeom_tail(5, 30, 60, 200, -1) == pytest.approx(sps.hypergeom.cdf(5, 200, 60, 30), rel=1e-12)
+    # Large cells: the normal approximation stays within 10% of the exact tail down to p = 1e-4.
+    N, K, n = 8000, 2400, 1600
+    assert min(n * K / N, n * (N - K) / N, (N - n) * K / N) >= EXACT_BELOW
+    ks = np.arange(480, 560, 5)
+    exact = sps.hypergeom.sf(ks - 1, N, K, n)
+    approx = hypergeom_tail(ks, n, K, N, 1)
+    kept = exact > 1e-4
+    assert kept.sum() >= 8
+    assert np.allclose(approx[kept], exact[kept], rtol=0.10)

@@ -275,13 +275,11 @@ def _kind(series: pd.Series) -> str:
         return "categorical"
     if types.is_numeric_dtype(dtype):
         return "numeric"
-    sample = series.head(5000)
-    sample = sample[sample.notna()].head(200)
+    sample = series.head(5000).dropna().head(200)
     if len(sample) and sample.map(lambda c: isinstance(c, _LIST_CELLS)).any():
         return "list"
-    if len(sample) and sample.map(lambda c: isinstance(c, (pd.Timestamp, np.datetime64)) or hasattr(c, "isoformat")).all():
-        return "skip"
-    return "categorical"
+    dates = sample.map(lambda c: isinstance(c, (pd.Timestamp, np.datetime64)) or hasattr(c, "isoformat"))
+    return "skip" if len(sample) and dates.all() else "categorical"
 
 
 def _fmt(v: float) -> str:

@@ -34,6 +34,8 @@ MIN_UNITS = 30
 MAX_OVERLAP = 0.5
 #: A refinement must beat each of its generalisations at this one-sided level.
 REFINEMENT_ALPHA = 0.01
+#: Deals up to which the detection power is summed exactly (see _power_sentence).
+POWER_EXACT_DEALS = 5000
 #: Candidates handed from the search to the redundancy filters: enough that variations of one
 #: strong idea cannot crowd out a second, different one.
 TOP_K = 1000
@@ -229,12 +231,16 @@ def _power_sentence(deals: int, base: float, tests: int, alpha: float) -> str:
     if not 0 < base < 1:
         return ""
     lift = 2.0 if 2 * base <= 0.9 else (1 + base) / (2 * base)  # the segment's rate halfway to 100%
+    # The exact sum grows with the square of the deals; power only grows with them, so beyond
+    # POWER_EXACT_DEALS the figure for that many deals is a lower bound.
+    counted = min(deals, POWER_EXACT_DEALS)
     try:
-        power = stats.detection_power(deals, base, share=0.2, lift=lift, alpha=alpha, n_tests=max(tests, 1))
+        power = stats.detection_power(counted, base, share=0.2, lift=lift, alpha=alpha, n_tests=max(tests, 1))
     except ValueError:
         return ""
+    bound = "at least " if counted < deals else ""
     return (f"with {deals:,} closed deals (base win rate {100 * base:.0f}%), a segment of 20% of deals winning at "
-            f"{lift:.2g}x the base would be detected with probability {power:.0%}")
+            f"{lift:.2g}x the base would be detected with probability {bound}{power:.0%}")
 
 
 def _default_support(outcome: str, found: Units) -> int:

@@ -15,7 +15,9 @@ evaluated conjunction are kept for the tests and the multiple-testing correction
 from __future__ import annotations
 
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Any, Protocol
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 _MAX_BINS = 1 << 24  # the largest joint histogram of one combination of partitions
-_PASS_BINS = 1 << 17  # packing partitions into groups stops at this histogram size
+_PASS_BINS = 1 << 18  # packing partitions into groups stops at this histogram size
 
 
 @dataclass
@@ -204,7 +206,7 @@ class SearchResult:
     seconds: float = 0.0
     keep: str = "all"
 
-    def labels(self, index: int) -> list[str]:
+    def labels(self, index: int) -> list[str]:  # the selectors of one candidate, in words
         return [str(self.selectors[i]) for i in self.candidates[index] if i >= 0]
 
     def table(self, rows: np.ndarray | None = None):
@@ -218,7 +220,6 @@ class SearchResult:
         return pd.DataFrame(data, index=rows)
 
 
-# -- planning the passes ----------------------------------------------------------------------------
 def _fit_partitions(parts: list[Partition], depth: int) -> list[Partition]:
     """Split the partitions with the most atoms until any ``depth`` of them fit one histogram."""
     parts = list(parts)
@@ -233,13 +234,10 @@ def _fit_partitions(parts: list[Partition], depth: int) -> list[Partition]:
 def _groups(parts: list[Partition], depth: int) -> list[list[int]]:
     """Pack partitions with few atoms together (first fit, largest first)."""
     cap = max(2, int((_PASS_BINS / 2) ** (1 / depth)))
-    groups: list[list[int]] = []
-    sizes: list[int] = []
+    groups, sizes = [], []  # partition indices and atoms per group
     for i in sorted(range(len(parts)), key=lambda i: -parts[i].n_atoms):
         fit = next((g for g in range(len(groups)) if sizes[g] * parts[i].n_atoms <= cap), len(groups))
-        if fit == len(groups):
-            groups.append([])
-            sizes.append(1)
+        groups, sizes = (groups + [[]], sizes + [1]) if fit == len(groups) else (groups, sizes)
         groups[fit].append(i)
         sizes[fit] *= parts[i].n_atoms
     return sorted(sorted(g) for g in groups)
@@ -280,7 +278,6 @@ class _Column:
         self.size = end
 
 
-
 class _Collector:
     """Evaluated conjunctions and the running top-k qualities."""
 
@@ -289,7 +286,7 @@ class _Collector:
             "idx": _Column(np.int16 if n_selectors < 32767 else np.int32, max_depth), "quality": _Column(float)}
         self.best, self.top_k, self.max_depth, self.keep, self.evaluated = np.empty(0), top_k, max_depth, keep, 0
 
-    def threshold(self) -> float:
+    def threshold(self) -> float:  # the k-th best quality so far
         return float(self.best.min()) if len(self.best) >= self.top_k else -np.inf
 
     def add(self, sel: list[np.ndarray], q: np.ndarray, stats: dict[str, np.ndarray]) -> None:
@@ -298,13 +295,13 @@ class _Collector:
             mine = q > 0
             sel, q, stats = [c[mine] for c in sel], q[mine], {k: v[mine] for k, v in stats.items()}
         idx = np.full((len(q), self.max_depth), -1, dtype=self.columns["idx"].data.dtype)
-        for j, column in enumerate(sel):
-            idx[:, j] = column
+        idx[:, :len(sel)] = np.column_stack(sel)
         self.columns["idx"].append(idx)
         self.columns["quality"].append(q)
         for name, values in ((k, v) for k, v in stats.items() if not k.startswith("_")):
-            self.columns.setdefault(name, _Column(np.int32 if name in ("n", "positives", "events") else float))
-            self.columns[name].append(values)
+            column = self.columns.get(name) or self.columns.setdefault(
+                name, _Column(np.int32 if name in ("n", "positives", "events") else float))
+            column.append(values)
         good = q[q > self.threshold()] if len(self.best) >= self.top_k else q[np.isfinite(q)]
         if len(good):
             merged = np.concatenate([self.best, good])
@@ -315,34 +312,29 @@ class _Collector:
         return {name: column.data[:column.size] for name, column in self.columns.items()}
 
 
-def _resolve_support(min_support: float | int | None, n_rows: int) -> int:
-    share = 0.01 if min_support is None else min_support
-    return max(1, math.ceil(share * n_rows) if isinstance(share, float) and 0 < share < 1 else int(share))
-
-
-# -- the search -------------------------------------------------------------------------------------
 def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
            defined: np.ndarray | None = None, max_depth: int = 3, min_support: float | int | None = None,
-           top_k: int = 100, prune: bool = True, keep: str = "all") -> SearchResult:
+           top_k: int = 100, prune: bool = True, keep: str = "all", threads: int = 1) -> SearchResult:
     """Search conjunctions of up to ``max_depth`` selectors on different attributes. ``target``: a 0/1
     array (``BinaryQuality``), a float array (``NumericQuality``) or ``(duration, event)``
     (``SurvivalQuality``), one value per encoded row; ``defined`` marks the rows where it is defined
     (e.g. accounts with a closed deal). ``min_support``: rows a conjunction must cover, or a share of
     the defined rows (default 1%). ``keep="positive"`` stores only conjunctions with a positive quality
     (the others still count in ``evaluated``): for deep searches on large data, whose candidates would
-    not all fit in memory.
+    not all fit in memory. ``threads``: worker threads that count (numpy releases the GIL there).
 
     Example: ``search(encode(accounts), BinaryQuality(), won, defined=closed, max_depth=3)``
     """
-    started = time.perf_counter()
-    if max_depth < 1 or keep not in ("all", "positive"):
-        raise ValueError(f"max_depth must be at least 1 and keep 'all' or 'positive', got {max_depth}, {keep!r}")
+    started, local = time.perf_counter(), threading.local()
+    if max_depth < 1 or top_k < 1 or keep not in ("all", "positive"):
+        raise ValueError(f"need max_depth, top_k >= 1 and keep all|positive: {max_depth}, {top_k}, {keep!r}")
     rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else np.asarray(defined, dtype=bool)
     if rows.shape != (encoded.n_rows,):
         raise ValueError(f"defined has shape {rows.shape}, expected ({encoded.n_rows},)")
     prepared = quality.prepare(target, rows)
     totals, weights = prepared.totals, list(prepared.weights)
-    support = _resolve_support(min_support, int(rows.sum()))
+    share = 0.01 if min_support is None else min_support  # a share of the rows, or a number of rows
+    support = max(1, math.ceil(share * rows.sum()) if isinstance(share, float) and 0 < share < 1 else int(share))
     parts = _fit_partitions(encoded.partitions if encoded.partitions is not None else build_partitions(encoded),
                             max_depth)
     groups = _groups(parts, max_depth)
@@ -351,18 +343,16 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
     for g in groups:  # a group's code: its partitions' atoms in mixed radix
         code = np.zeros(int(rows.sum()), dtype=np.intp)
         for p in g:
-            code *= parts[p].n_atoms
-            code += parts[p].codes if everything else parts[p].codes[rows]
+            code = code * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
         group_codes.append(code)
     group_atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
     members = [p.members.astype(np.float64) for p in parts]
-    fold, buffer = prepared.fold.astype(np.intp), np.empty(len(prepared.fold), dtype=np.intp)
+    fold = prepared.fold.astype(np.intp)
     out = _Collector(max_depth, top_k, len(encoded.selectors), keep)
     empty = quality.statistics(np.zeros((2, 0)), {w: np.zeros((2, 0)) for w in weights})
     out.add([np.empty(0, dtype=np.int64)], np.empty(0), empty)  # every column exists, even with no result
     scores: dict[tuple[int, ...], np.ndarray] = {}  # optimistic estimates; -inf: not evaluated
     counted = skipped = 0
-    stack, stack_gc = [], ()  # keys of the current prefix of groups, and those groups
 
     def allowed_of(s: tuple[int, ...], threshold: float) -> np.ndarray:
         """Conjunctions of ``s`` whose every generalisation one shorter is evaluated and promising."""
@@ -377,70 +367,84 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             lowest = sub if lowest is None else np.minimum(lowest, sub)
         return lowest >= max(threshold, np.nextafter(-np.inf, 0))
 
-    for r in range(1, max_depth + 1):
-        for gc in combinations(range(len(groups)), r):
-            sets = _sets(gc, groups, parts, max_depth)
-            early = {s: allowed_of(s, out.threshold() if prune else -np.inf) for s in sets if len(s) == r > 1}
-            if not sets or (early and not any(a.any() for a in early.values())):
-                skipped += bool(sets)
+    def process(gc: tuple[int, ...], sets: list, early: dict, counting) -> None:
+        """Every allowed conjunction of each set of partitions counted in one pass."""
+        nonlocal counted
+        hist, axes, memo = counting.result(), [p for g in gc for p in groups[g]], {}
+        counted += 1
+
+        def marginal(drop: frozenset) -> np.ndarray:
+            """hist summed over the axes in ``drop`` (kept as length 1), memoised; the later axes
+            first, so that prefixes of the drop sets are shared."""
+            if drop and drop not in memo:
+                memo[drop] = marginal(drop - {max(drop)}).sum(axis=max(drop), keepdims=True)
+            return memo[drop] if drop else hist
+
+        for s in sets:
+            allowed = early[s] if s in early else allowed_of(s, out.threshold() if prune else -np.inf)
+            if not allowed.any():
                 continue
-            common = 0  # the key: fold, then each group's code (prefixes shared between passes)
-            while common < min(len(stack_gc), r - 1) and stack_gc[common] == gc[common]:
-                common += 1
-            del stack[common:]
-            for j in range(common, r - 1):
-                stack.append((fold if j == 0 else stack[j - 1]) * group_atoms[gc[j]] + group_codes[gc[j]])
-            stack_gc = gc[:r - 1]
-            np.multiply(fold if r == 1 else stack[r - 2], group_atoms[gc[-1]], out=buffer)
-            np.add(buffer, group_codes[gc[-1]], out=buffer)
-            axes = [p for g in gc for p in groups[g]]
-            shape = (2,) + tuple(parts[p].n_atoms for p in axes)
-            size = math.prod(shape)  # counts, then each weight's sums, each split by the fold bit
-            hist = np.concatenate([np.bincount(buffer, minlength=size)]
-                                  + [np.bincount(buffer, prepared.weights[w], minlength=size) for w in weights])
-            hist = hist.astype(np.float64, copy=False).reshape((2 + 2 * len(weights),) + shape[1:])
-            counted += 1
-            memo: dict[frozenset, np.ndarray] = {}
+            kept = [1 + axes.index(p) for p in s]
+            drop = frozenset(range(1, hist.ndim)) - set(kept)
+            order = [0] + [1 + sorted(kept).index(a) for a in kept]
+            stacked = np.transpose(marginal(drop).squeeze(axis=tuple(sorted(drop))), order)
+            # only the selectors that take part in an allowed conjunction (their bounding box)
+            box = [np.arange(n) for n in allowed.shape] if allowed.all() else [
+                np.flatnonzero(allowed.any(axis=tuple(a for a in range(len(s)) if a != j))) for j in range(len(s))]
+            marg = _contract(stacked, [members[p][b] for p, b in zip(s, box)])
+            stats = quality.statistics(marg[:2], {w: marg[2 * i + 2:2 * i + 4] for i, w in enumerate(weights)})
+            inside = np.ix_(*box)
+            ok = allowed[inside] & (stats["n"] >= support)
+            if len(s) < max_depth:
+                oe = quality.optimistic(stats, totals) if prune else None
+                score = np.full(allowed.shape, -np.inf)
+                score[inside] = np.where(ok, np.inf if oe is None else oe, -np.inf)
+                scores[s] = score
+            if ok.any():
+                where = np.nonzero(ok)
+                picked = {k: v[where] for k, v in stats.items()}
+                out.add([parts[p].selectors[b[w]] for p, b, w in zip(s, box, where)],
+                        quality.quality(picked, totals), picked)
 
-            def marginal(drop: frozenset) -> np.ndarray:
-                """hist summed over the axes in ``drop`` (kept as length 1), memoised."""
-                if not drop:
-                    return hist
-                if drop not in memo:  # the later axes first: prefixes of drop sets are shared
-                    memo[drop] = marginal(drop - {max(drop)}).sum(axis=max(drop), keepdims=True)
-                return memo[drop]
+    def count(gc: tuple[int, ...]) -> np.ndarray:
+        """The joint histogram of the groups ``gc`` (in a worker thread: numpy releases the GIL).
+        The key is the fold bit, then each group's code; prefixes are shared between passes."""
+        if not hasattr(local, "stack"):  # each worker keeps its own key prefixes and buffer
+            local.stack, local.gc, local.buffer = [], (), np.empty(len(fold), dtype=np.intp)
+        stack, buffer, r, common = local.stack, local.buffer, len(gc), 0
+        while common < min(len(local.gc), r - 1) and local.gc[common] == gc[common]:
+            common += 1
+        del stack[common:]
+        for j in range(common, r - 1):
+            stack.append((fold if j == 0 else stack[j - 1]) * group_atoms[gc[j]] + group_codes[gc[j]])
+        local.gc = gc[:r - 1]
+        np.multiply(fold if r == 1 else stack[r - 2], group_atoms[gc[-1]], out=buffer)
+        np.add(buffer, group_codes[gc[-1]], out=buffer)
+        size = 2 * math.prod(group_atoms[g] for g in gc)  # counts, then each weight's sums, by fold bit
+        hist = np.concatenate([np.bincount(buffer, minlength=size)]
+                              + [np.bincount(buffer, prepared.weights[w], minlength=size) for w in weights])
+        return hist.astype(np.float64, copy=False).reshape(
+            (2 + 2 * len(weights),) + tuple(parts[p].n_atoms for g in gc for p in groups[g]))
 
-            for s in sets:
-                allowed = early[s] if s in early else allowed_of(s, out.threshold() if prune else -np.inf)
-                if not allowed.any():
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for r in range(1, max_depth + 1):  # a level's sets need the previous level's estimates: no overlap
+            pending = []
+            for gc in combinations(range(len(groups)), r):
+                sets = _sets(gc, groups, parts, max_depth)
+                early = {s: allowed_of(s, out.threshold() if prune else -np.inf) for s in sets if len(s) == r > 1}
+                if not sets or (early and not any(a.any() for a in early.values())):
+                    skipped += bool(sets)
                     continue
-                kept = [1 + axes.index(p) for p in s]
-                drop = frozenset(range(1, len(shape))) - set(kept)
-                order = [0] + [1 + sorted(kept).index(a) for a in kept]
-                stacked = np.transpose(marginal(drop).squeeze(axis=tuple(sorted(drop))), order)
-                # only the selectors that take part in an allowed conjunction (their bounding box)
-                box = [np.arange(n) for n in allowed.shape] if allowed.all() else [
-                    np.flatnonzero(allowed.any(axis=tuple(a for a in range(len(s)) if a != j))) for j in range(len(s))]
-                marg = _contract(stacked, [members[p][b] for p, b in zip(s, box)])
-                stats = quality.statistics(marg[:2], {w: marg[2 * i + 2:2 * i + 4] for i, w in enumerate(weights)})
-                inside = np.ix_(*box)
-                ok = allowed[inside] & (stats["n"] >= support)
-                if len(s) < max_depth:
-                    oe = quality.optimistic(stats, totals) if prune else None
-                    score = np.full(allowed.shape, -np.inf)
-                    score[inside] = np.where(ok, np.inf if oe is None else oe, -np.inf)
-                    scores[s] = score
-                if ok.any():
-                    where = np.nonzero(ok)
-                    picked = {k: v[where] for k, v in stats.items()}
-                    out.add([parts[p].selectors[b[w]] for p, b, w in zip(s, box, where)],
-                            quality.quality(picked, totals), picked)
+                pending.append((gc, sets, early, pool.submit(count, gc)))
+                while len(pending) > 4:  # counting runs ahead of the processing by up to four passes
+                    process(*pending.pop(0))
+            while pending:
+                process(*pending.pop(0))
 
     arrays = out.arrays()
-    candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n", np.empty(0, np.int32))
-    top = _top(candidates, q_all, top_k, out.threshold())
-    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, top,
-                        totals, quality, max_depth, support, out.evaluated, counted, skipped,
+    candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n")
+    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, _top(candidates, q_all, top_k,
+                        out.threshold()), totals, quality, max_depth, support, out.evaluated, counted, skipped,
                         time.perf_counter() - started, keep)
 
 
@@ -455,7 +459,6 @@ def _top(candidates: np.ndarray, q: np.ndarray, k: int, threshold: float = -np.i
     return finite[np.lexsort(keys)][:k]
 
 
-# -- the redundancy filter --------------------------------------------------------------------------
 def filter_redundant(result: SearchResult, *, by: str = "quality", min_improvement: float = 0.0,
                      distinct: bool = True, k: int | None = None) -> np.ndarray:
     """The top candidates that beat every one of their generalisations, best first. A conjunction is
@@ -467,27 +470,23 @@ def filter_redundant(result: SearchResult, *, by: str = "quality", min_improveme
     indices into ``result.candidates`` (at most ``k``)."""
     if by not in ("quality", "rate"):
         raise ValueError(f"by must be 'quality' or 'rate', got {by!r}")
-    top = result.top
-    if not len(top):  # nothing to filter
+    if not len(top := result.top):
         return top
-    score = result.quality if by == "quality" else _rate(result)
-    cand = result.candidates
+    score, cand = result.quality if by == "quality" else _rate(result), result.candidates
     used = np.r_[np.unique(cand[top][cand[top] >= 0]), -1]
     near = np.flatnonzero(np.isin(cand[:, 0], used))  # candidates made of the top's selectors only
     for j in range(1, cand.shape[1]):
         near = near[np.isin(cand[near, j], used)]
-    index = {tuple(row): i for row, i in zip(cand[near].tolist(), near.tolist())}
-    keep, seen = [], set()
+    index, keep, seen = {tuple(row): i for row, i in zip(cand[near].tolist(), near.tolist())}, [], set()
     for i in top.tolist():
         sel = [s for s in cand[i].tolist() if s >= 0]
         subsets = (c + (-1,) * (cand.shape[1] - r) for r in range(1, len(sel)) for c in combinations(sel, r))
         if any(j is not None and not score[i] > score[j] + min_improvement for j in map(index.get, subsets)):
             continue
         signature = (int(result.n[i]),) + tuple(float(f"{v[i]:.10g}") for v in result.stats.values())
-        if distinct and signature in seen:
-            continue
-        seen.add(signature)
-        keep.append(i)
+        if not (distinct and signature in seen):
+            seen.add(signature)
+            keep.append(i)
         if k is not None and len(keep) >= k:
             break
     return np.asarray(keep, dtype=np.int64)

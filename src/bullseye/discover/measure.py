@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from bullseye.discover.findings import Measure, metric
+from bullseye.discover.stats import hypergeom_tail
 from bullseye.discover.units import Units, is_binary
 from bullseye.outcomes_summary import wilson_interval
 
@@ -40,10 +41,8 @@ def _rate(target: np.ndarray, mask: np.ndarray, direction: int) -> Measure:
     if n == 0:
         return Measure(0, None, base)
     low, high = wilson_interval(np.array([k]), np.array([n]))
-    hypergeom = stats.hypergeom(total, positives, n)
     # Lancaster's mid-p: the exact test without the conservatism of counting the observed table whole.
-    beyond = hypergeom.sf(k) if direction > 0 else hypergeom.cdf(k - 1)
-    p = beyond + 0.5 * hypergeom.pmf(k)
+    p = float(hypergeom_tail(k, n, positives, total, direction, mid=True))
     return Measure(n, k / n, base, float(low[0]), float(high[0]), float(p), events=min(k, n - k))
 
 
