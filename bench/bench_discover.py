@@ -16,13 +16,15 @@ import argparse
 import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from phases import run_phase  # noqa: E402
 
 INDUSTRIES = ["E-commerce", "Retail", "Food delivery", "Pharma", "Manufacturing", "Construction",
               "Field services", "Wholesale", "Courier", "Healthcare", "Furniture", "Utilities"]
@@ -87,17 +89,8 @@ def make_accounts(n: int, rng: np.random.Generator):
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace, **extra) -> dict:
-    out = root / f"{name}.json"
-    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name, "--root", str(root),
-               "--rows", str(args.rows), "--sample", str(args.sample), "--out", str(out),
-               "--extra", json.dumps(extra)]
-    process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"phase {name} failed")
-    result = json.loads(out.read_text())
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return run_phase(__file__, name, root, ["--rows", str(args.rows), "--sample", str(args.sample),
+                                            "--extra", json.dumps(extra)])
 
 
 def _timed(fn):

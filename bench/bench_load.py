@@ -11,30 +11,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from phases import run_phase  # noqa: E402
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
-    """Run one phase in a child process; return its result and the child's own peak memory."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name, "--root", str(root),
-               "--accounts", str(args.accounts), "--deals", str(args.deals)]
-    out = root / f"{name}.json"
-    command += ["--out", str(out)]
-    process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"phase {name} failed")
-    result = json.loads(out.read_text())
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return run_phase(__file__, name, root, ["--accounts", str(args.accounts), "--deals", str(args.deals)])
 
 
 def _run_phase(args: argparse.Namespace) -> None:
