@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from bullseye.errors import BullseyeError
-from bullseye.outcomes import OUTCOME_COLUMNS, account_outcomes, outcome_summary, resolve_as_of
+from bullseye.outcomes import OUTCOME_COLUMNS, account_outcomes, resolve_as_of
+from bullseye.outcomes_summary import outcome_summary
 from bullseye.outcomes_summary import MISSING, km_survival_at, wilson_interval
 from bullseye.schema import TABLES
 from bullseye.workspace import Workspace

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.cli.score import write_scores
-from bullseye.demo import generate_company
 from bullseye.discover.dataset import build_dataset
 from bullseye.score import (
     BASE_SCORE, POINTS_TO_DOUBLE, ScoreCard, _condition_mask, disqualifier_reason, new_business, score_accounts,

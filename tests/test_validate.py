@@ -13,7 +13,6 @@ import yaml
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.demo import generate_company
 from bullseye.discover.dataset import build_dataset
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import ICP

@@ -10,7 +10,7 @@ Example::
 
     ws = Workspace.find()
     per_account = account_outcomes(ws).to_pandas()
-    print(outcome_summary(ws, by="employees").to_rich())
+    print(bullseye.outcomes_summary.outcome_summary(ws, by="employees").to_rich())
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ __all__ = [
     "account_attributes",
     "deals_as_of",
     "account_outcomes",
-    "OutcomeSummary",
-    "outcome_summary",
 ]
 
 #: Lineage columns added by ingest; outcomes ignore them.
@@ -322,4 +320,3 @@ def account_outcomes(ws: Workspace, as_of: object = None) -> ir.Table:
 
 
 # The summary lives in its own module (size); it is part of this module's API.
-from bullseye.outcomes_summary import OutcomeSummary, outcome_summary  # noqa: E402

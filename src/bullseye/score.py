@@ -27,7 +27,6 @@ from scipy.special import expit
 
 from bullseye.discover.stats import wilson_interval
 from bullseye.errors import BullseyeError
-from bullseye.outcomes import OUTCOME_COLUMNS  # noqa: F401  (first: outcomes_summary alone is an import cycle)
 from bullseye.outcomes_summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
 from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier, load_icp
 

@@ -13,7 +13,7 @@ from bullseye.cli.score import render_scores, write_scores
 from bullseye.discover.engine import discover
 from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
-from bullseye.outcomes import outcome_summary
+from bullseye.outcomes_summary import outcome_summary
 from bullseye.score import fit_scorecard
 from bullseye.strategy.icp import save_icp
 from bullseye.validate import backtest

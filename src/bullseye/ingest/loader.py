@@ -13,7 +13,6 @@ an enrichment export can be layered on a CRM export.
 
 from __future__ import annotations
 
-import csv
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,10 +22,8 @@ from pathlib import Path
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from bullseye.errors import InputFileError
-from bullseye.ingest import coerce
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
@@ -90,12 +87,6 @@ def _issues_frame(con, name: str) -> ir.Table:
     return con.create_table(name, schema=ibis.schema(QUARANTINE_COLUMNS), temp=True, overwrite=True)
 
 
-def quote(name: str) -> str:
-    from bullseye.warehouse import quote_ident
-
-    return quote_ident(name)
-
-
 def load_files(workspace, files: list[Path], preset: str = "generic", mapping_file: Path | None = None,
                progress: Progress | None = None) -> LoadReport:
     mapping: MappingFile | None = load_mapping(mapping_file) if mapping_file else None
@@ -126,7 +117,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
     day_first = workspace.settings.date_order == "DMY"
     counts: list[FileCount] = []
     with workspace.warehouse.transaction() as con:
-        issues = _issues_frame(con, "_issues")
+        _issues_frame(con, "_issues")
         stages: dict[Path, str] = {}
         read_counts: dict[Path, int] = {}
         for index, (path, reader) in enumerate(readers.items()):
