@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from bullseye.discover.stats import kaplan_meier, logrank_test, wilson_interval
+from bullseye.discover.units import holdout_retention
 from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.score import ScoreCard, rule_mask, new_business
 from bullseye.strategy.icp import ICP, load_icp
@@ -81,25 +82,6 @@ def _mean_interval(values: Any, confidence: float = 0.95) -> Estimate:
         return Estimate(float(x[0]), math.nan, math.nan)
     half = stats.t.isf((1 - confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
     return Estimate(float(x.mean()), float(x.mean() - half), float(x.mean() + half))
-
-
-def holdout_retention(accounts: pd.DataFrame, cutoff: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """Customers at risk in the holdout window: active at the cut or starting after it.
-
-    Columns: the account's, plus ``duration`` (days from the later of the cut and the start to
-    the churn or the as-of date), ``event`` (churned), ``tenure`` (days from the start to the same
-    end) and ``entry`` (days of tenure at the cut; 0 for customers who started after it).
-    """
-    customers = accounts[accounts["first_start"].notna() & accounts["churned"].notna()]
-    start = pd.to_datetime(customers["first_start"])
-    churned = customers["churned"].astype(bool).to_numpy()
-    end = pd.to_datetime(customers["churn_date"]).where(churned, pd.Timestamp(as_of))
-    cut = pd.Timestamp(cutoff)
-    origin = start.where(start > cut, cut)
-    out = customers.assign(duration=(end - origin).dt.days.to_numpy(float), event=churned,
-                           tenure=(end - start).dt.days.to_numpy(float),
-                           entry=(origin - start).dt.days.to_numpy(float))
-    return out[(end >= cut).to_numpy() & (out["duration"] > 0).to_numpy()].reset_index(drop=True)
 
 
 def _sbg(window: pd.DataFrame, random_state: int) -> ShiftedBetaGeometric | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from bullseye.discover.dataset import Dataset
 
-__all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy"]
+__all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention"]
 
 #: The names users type for --outcome, and the outcomes each stands for.
 OUTCOME_GROUPS = {
@@ -90,6 +90,25 @@ def units_for(data: Dataset, outcome: str) -> tuple[Units, Units]:
     raise ValueError(f"unknown outcome {outcome!r}")
 
 
+def holdout_retention(accounts: pd.DataFrame, cutoff, as_of) -> pd.DataFrame:
+    """Customers at risk in the holdout window: active at the cut or starting after it.
+
+    Columns: the account's, plus ``duration`` (days from the later of the cut and the start to
+    the churn or the as-of date), ``event`` (churned), ``tenure`` (days from the start to the same
+    end) and ``entry`` (days of tenure at the cut; 0 for customers who started after it).
+    """
+    customers = accounts[accounts["first_start"].notna() & accounts["churned"].notna()]
+    start = pd.to_datetime(customers["first_start"])
+    churned = customers["churned"].astype(bool).to_numpy()
+    end = pd.to_datetime(customers["churn_date"]).where(churned, pd.Timestamp(as_of))
+    cut = pd.Timestamp(cutoff)
+    origin = start.where(start > cut, cut)
+    out = customers.assign(duration=(end - origin).dt.days.to_numpy(float), event=churned,
+                           tenure=(end - start).dt.days.to_numpy(float),
+                           entry=(origin - start).dt.days.to_numpy(float))
+    return out[(end >= cut).to_numpy() & (out["duration"] > 0).to_numpy()].reset_index(drop=True)
+
+
 def _retention_units(data: Dataset) -> tuple[Units, Units]:
     accounts = data.accounts
     customers = accounts[accounts["first_start"].notna() & accounts["churned"].notna()].reset_index(drop=True)
@@ -98,17 +117,14 @@ def _retention_units(data: Dataset) -> tuple[Units, Units]:
     end = pd.to_datetime(customers["churn_date"]).where(churned, pd.Timestamp(data.as_of))
     cut = pd.Timestamp(data.cutoff)
     # Discovery: customers who started before the cut, followed up to the cut.
-    before = (start < cut).to_numpy()
     seen_end = end.where(end < cut, cut)
-    disc_duration = (seen_end - start).dt.days.to_numpy(float)
-    disc_event = (churned & (end < cut).to_numpy())
-    disc = before & (disc_duration > 0)
-    # Holdout: customers active at the cut (or starting after it), followed from then on.
-    active_at_cut = (end >= cut).to_numpy()
-    origin = start.where(start > cut, cut)
-    hold_duration = (end - origin).dt.days.to_numpy(float)
-    hold = active_at_cut & (hold_duration > 0)
+    duration = (seen_end - start).dt.days.to_numpy(float)
+    event = churned & (end < cut).to_numpy()
+    found = (start < cut).to_numpy() & (duration > 0)
+    # Holdout: the customers at risk from the cut on (the window the backtest measures too).
+    window = holdout_retention(customers, data.cutoff, data.as_of)
+    extra = ["duration", "event", "tenure", "entry"]
     return (
-        Units(customers[disc].reset_index(drop=True), disc_duration[disc], disc_event[disc].astype(np.int8)),
-        Units(customers[hold].reset_index(drop=True), hold_duration[hold], churned[hold].astype(np.int8)),
+        Units(customers[found].reset_index(drop=True), duration[found], event[found].astype(np.int8)),
+        Units(window.drop(columns=extra), window["duration"].to_numpy(float), window["event"].to_numpy(np.int8)),
     )
