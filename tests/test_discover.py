@@ -185,3 +185,24 @@ def test_holdout_lift_of_a_planted_segment_is_within_ten_percent_of_the_truth_at
     true_lift = base * lift / (share * base * lift + (1 - share) * base)  # segment rate over the overall rate
     assert abs(planted.holdout.lift - true_lift) / true_lift <= 0.10
     assert planted.evidence == "strong"
+
+
+def test_evidence_words_follow_the_adjusted_p_value_the_holdout_and_the_counts():
+    from bullseye.discover.engine import evidence_words
+    from bullseye.discover.findings import Measure
+
+    found = Measure(units=200, value=0.5, base=0.3)
+    confirmed = Measure(units=100, value=0.5, base=0.3, p_value=0.01)
+    weak_holdout = Measure(units=100, value=0.35, base=0.3, p_value=0.2)
+    reversed_holdout = Measure(units=100, value=0.2, base=0.3, p_value=0.9)
+    assert evidence_words("win", found, confirmed, 0.01, 0.05) == "strong"
+    assert evidence_words("win", found, weak_holdout, 0.01, 0.05) == "suggestive"
+    assert evidence_words("win", found, confirmed, 0.15, 0.05) == "suggestive"
+    assert evidence_words("win", found, weak_holdout, 0.5, 0.05) == "weak"
+    assert evidence_words("win", found, reversed_holdout, 0.001, 0.05) == "did not hold up"
+    assert evidence_words("win", found, None, 0.01, 0.05) == "suggestive"
+    few_losses = Measure(units=12, value=0.9, base=0.3)
+    assert evidence_words("win", few_losses, None, 0.001, 0.05) == "not enough data: 1 lost deal"
+    few_churns = Measure(units=80, value=0.5, base=1.0, events=3)
+    assert evidence_words("retention", few_churns, Measure(units=40, value=0.4, base=1.0, events=2), 0.01, 0.05) \
+        == "not enough data: 5 churned customers"

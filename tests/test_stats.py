@@ -170,27 +170,6 @@ def test_search_p_values_and_permutations():
     s = survival.stats
     assert np.allclose(stats.search_p_values(survival),
                        stats.rate_ratio_p_values(s["events"], s["exposure"], event.sum(), duration.sum(), 1))
-    null = stats.permutation_max_quality(encoded, BinaryQuality(), won, np.random.default_rng(0), 30,
-                                         max_depth=2, min_support=10)
-    again = stats.permutation_max_quality(encoded, BinaryQuality(), won, np.random.default_rng(0), 30,
-                                          max_depth=2, min_support=10)
-    assert np.array_equal(null, again) and len(null) == 30
-    shuffled = won.copy()  # the first permutation, by hand
-    shuffled[:] = won[np.random.default_rng(0).permutation(n)]
-    direct = search(encoded, BinaryQuality(), shuffled, max_depth=2, min_support=10, top_k=1)
-    assert null[0] == pytest.approx(direct.quality[direct.top[0]])
-    best = result.quality[result.top[0]]
-    assert stats.permutation_p_values([best], null)[0] == pytest.approx(1 / 31)  # beats every shuffle
-    assert stats.permutation_p_values([-1.0], null)[0] == 1.0
-
-
-def test_evidence_label():
-    assert stats.evidence_label(0.001, 0.45, 0.6, 0.2, 60, 120) == "strong"
-    assert stats.evidence_label(0.04, 0.18, 0.5, 0.2, 30, 90) == "suggestive"
-    assert stats.evidence_label(0.3, 0.1, 0.4, 0.2, 30, 90) == "weak"
-    assert stats.evidence_label(0.001, 0.5, 0.9, 0.2, 33, 40) == "not enough data: 7 lost deals"
-    assert stats.evidence_label(0.5, 0.0, 0.2, 0.2, 3, 90) == "not enough data: 3 won deals"
-    assert stats.evidence_label(0.001, 0.02, 0.08, 0.2, 12, 300, direction=-1) == "strong"
 
 
 def test_hypergeom_tail_is_exact_on_small_cells_and_close_on_large_ones():

@@ -302,7 +302,7 @@ def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None
         losses = units - wins
         if min(wins, losses) < 10:
             which, count = ("won", wins) if wins < losses else ("lost", losses)
-            return f"not enough data: {count} {which} deals"
+            return f"not enough data: {count} {which} deal{'' if count == 1 else 's'}"
     elif outcome == "retention":
         events = (found.events or 0) + ((held.events or 0) if held else 0)
         if events < 10:

@@ -31,10 +31,7 @@ __all__ = [
     "ShrunkenRates",
     "fit_beta_prior",
     "shrunken_rate",
-    "permutation_max_quality",
-    "permutation_p_values",
     "detection_power",
-    "evidence_label",
 ]
 
 
@@ -323,37 +320,7 @@ def shrunken_rate(k: Any, n: Any, prior: tuple[float, float] | None = None,
                          stats.beta.isf(tail, post_a, post_b))
 
 
-# -- permutation and power --------------------------------------------------------------------------
-def permutation_max_quality(encoded: Any, quality: Any, target: Any, rng: np.random.Generator,
-                            n_permutations: int = 100, *, defined: Any = None, **search_args: Any) -> np.ndarray:
-    """The best quality over the whole search, once per shuffle of the target among the rows
-    where it is defined: the null distribution of the maximum (same search settings)."""
-    from bullseye.discover.kernel import search
-
-    rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else np.asarray(defined, dtype=bool)
-    where = np.flatnonzero(rows)
-    columns = [np.array(c, copy=True) for c in (target if isinstance(target, tuple) else (target,))]
-    search_args = {**search_args, "top_k": 1, "keep": "positive"}
-    best = np.empty(n_permutations)
-    for i in range(n_permutations):
-        shuffled = where[rng.permutation(len(where))]
-        for c, original in zip(columns, target if isinstance(target, tuple) else (target,)):
-            c[where] = np.asarray(original)[shuffled]
-        tgt = tuple(columns) if isinstance(target, tuple) else columns[0]
-        result = search(encoded, quality, tgt, defined=rows, **search_args)
-        best[i] = result.quality[result.top[0]] if len(result.top) else -np.inf
-    return best
-
-
-def permutation_p_values(quality: Any, null_max: Any) -> np.ndarray:
-    """Family-wise p-value of each found quality: (1 + permutations whose best quality is at
-    least as good) / (1 + permutations); the +1 counts the observed data and keeps it above 0."""
-    q = np.asarray(quality, dtype=float)
-    null = np.sort(np.asarray(null_max, dtype=float))
-    at_least = len(null) - np.searchsorted(null, q, side="left")
-    return (1 + at_least) / (1 + len(null))
-
-
+# -- power --------------------------------------------------------------------------
 def detection_power(n_closed: int, base_rate: float, share: float = 0.2, lift: float = 2.0,
                     alpha: float = 0.05, n_tests: int = 1) -> float:
     """Probability that a segment holding ``share`` of the ``n_closed`` deals, with ``lift``
@@ -379,23 +346,3 @@ def detection_power(n_closed: int, base_rate: float, share: float = 0.2, lift: f
         p = stats.hypergeom.sf(ks[:, None] - 1, n_closed, ks[:, None] + r[None, :], n_seg)
         power += float((w_s[:, None] * w_r[None, start:start + len(r)] * (p <= level)).sum())
     return power
-
-
-def evidence_label(adjusted_p: float, low: float, high: float, base_rate: float, k: int, n: int, *,
-                   direction: int = 1, min_outcomes: int = 10,
-                   outcome_names: tuple[str, str] = ("won deals", "lost deals")) -> str:
-    """Plain words for one segment: "strong", "suggestive", "weak", or "not enough data: 7 lost
-    deals" when the segment has fewer than ``min_outcomes`` of either outcome.
-
-    strong: adjusted p (Holm or BH) below 0.01 and the interval excludes the base rate;
-    suggestive: adjusted p below 0.10, or the interval excludes the base rate; weak: otherwise.
-    """
-    fewest = min((int(k), outcome_names[0]), (int(n) - int(k), outcome_names[1]))
-    if fewest[0] < min_outcomes:
-        return f"not enough data: {fewest[0]} {fewest[1]}"
-    excludes = low > base_rate if direction >= 0 else high < base_rate
-    if adjusted_p < 0.01 and excludes:
-        return "strong"
-    if adjusted_p < 0.10 or excludes:
-        return "suggestive"
-    return "weak"

@@ -11,14 +11,12 @@ from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
 from bullseye.schema import Table
 
-__all__ = ["type_plan", "infer_custom_types", "derive_columns", "TYPED_CUSTOM", "IBIS_TYPES"]
+__all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
 IBIS_TYPES = {
     "string": dt.string, "text": dt.string, "integer": dt.int64, "number": dt.float64,
     "date": dt.date, "boolean": dt.boolean, "list": dt.Array(dt.string),
 }
-#: Types a custom attribute may be given when every one of its values reads as that type.
-TYPED_CUSTOM = ("boolean", "integer", "number", "date")
 
 WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
 LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
