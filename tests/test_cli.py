@@ -79,6 +79,7 @@ def test_bad_files_give_one_line_and_no_traceback(tmp_path, content, expected):
     result = invoke("load", bad, "--workspace", ws.root)
     if expected is None:  # a header with no rows loads an empty table
         assert result.exit_code == 0, result.output
+        assert json.loads(invoke("tables", "--workspace", ws.root, "--json").output) == {"accounts": 0}
         return
     assert result.exit_code == 1
     assert expected in result.output and "accounts.csv" in result.output
