@@ -32,6 +32,8 @@ __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "
 MIN_UNITS = 30
 #: Two segments sharing this share of their rows (Jaccard) are one idea: only the better is kept.
 MAX_OVERLAP = 0.5
+#: A better and a worse segment that together cover (nearly) everything are one idea said twice.
+COMPLEMENT_OVERLAP = 0.8
 #: A refinement must beat each of its generalisations at this one-sided level.
 REFINEMENT_ALPHA = 0.01
 #: Deals up to which the detection power is summed exactly (see _power_sentence).
@@ -185,6 +187,7 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     directions = (+1, -1) if is_binary(outcome) or outcome == "retention" else (+1,)
     target = _target(outcome, found)
     family: list[tuple[np.ndarray, int]] = []
+    covers_by_direction: dict[int, list[np.ndarray]] = {}
     for direction in directions:
         goal = direction * better_sign(outcome)  # +1: look for higher values of the target
         search = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
@@ -216,14 +219,29 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
             findings.append(finding)
             if len(findings) >= settings.top:
                 break
+        covers_by_direction[direction] = covers
         if direction > 0:
             report.findings = findings
         else:
             report.negative = findings
+    if len(directions) == 2:
+        _drop_complements(report, covers_by_direction[+1], covers_by_direction[-1])
     _judge(report, family, encoded, found, confirm, settings)
     if outcome == "win":
         report.power = _power_sentence(len(found), float(found.target.mean()), report.evaluated, settings.alpha)
     return report
+
+
+def _drop_complements(report: OutcomeReport, positive: list[np.ndarray], negative: list[np.ndarray]) -> None:
+    """A better segment that is just the rest of a worse one ("employees > 50" beside "employees <= 50")
+    is one idea said twice: keep the smaller, sharper side of the pair and drop the other."""
+    drop_positive, drop_negative = set(), set()
+    for i, good in enumerate(positive):
+        for j, bad in enumerate(negative):
+            if jaccard(good, ~bad) >= COMPLEMENT_OVERLAP:
+                (drop_positive.add(i) if good.sum() >= bad.sum() else drop_negative.add(j))
+    report.findings = [f for i, f in enumerate(report.findings) if i not in drop_positive]
+    report.negative = [f for j, f in enumerate(report.negative) if j not in drop_negative]
 
 
 def _power_sentence(deals: int, base: float, tests: int, alpha: float) -> str:
