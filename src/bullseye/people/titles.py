@@ -1,0 +1,376 @@
+"""Job titles read as a function and a seniority, in English, Portuguese and Spanish.
+
+``normalize_title("Diretora de Operacoes")`` gives function ``operations`` and seniority ``director``;
+``normalize_title("Sr. Mgr, RevOps")`` gives ``sales`` and ``manager``. The rules are data (keyword
+tables in :mod:`bullseye.people.titles_vocabulary`); this module folds a title (case, accents,
+punctuation, abbreviations such as "T.I." or "FP&A"), matches the longest known phrases, and ranks
+what it found. A title it cannot read keeps ``function``/``seniority`` as ``None`` and is listed by
+:func:`unrecognised_titles`: it is reported, never forced into a bucket.
+
+A workspace may add its own phrases in ``strategy/titles.yaml`` (see docs/titles.md)::
+
+    aliases:
+      roteirista: {function: operations, seniority: individual contributor}
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from bullseye.errors import ConfigError
+from bullseye.people import titles_vocabulary as vocab
+from bullseye.yamlio import load_model
+
+__all__ = [
+    "FUNCTIONS", "SENIORITIES", "FUNCTION_LABELS", "SENIORITY_LABELS", "TITLES_FILE",
+    "TitleInfo", "TitleVocabulary", "TitleAlias", "TitleAliases", "normalize_title", "normalize_titles", "unrecognised_titles",
+    "default_vocabulary", "load_title_vocabulary", "workspace_title_vocabulary",
+]
+
+FUNCTIONS = ("operations", "finance", "it", "sales", "marketing", "product", "engineering",
+             "customer success", "hr", "legal", "executive", "other")
+SENIORITIES = ("c-level", "vp", "director", "head", "manager", "individual contributor")
+
+FUNCTION_LABELS = {
+    "operations": "Operations / logistics", "finance": "Finance", "it": "IT", "sales": "Sales",
+    "marketing": "Marketing", "product": "Product", "engineering": "Engineering",
+    "customer success": "Customer success / support", "hr": "HR / people", "legal": "Legal / compliance",
+    "executive": "Executive / general management", "other": "Other jobs",
+}
+SENIORITY_LABELS = {
+    "c-level": "C-level / founder", "vp": "VP", "director": "Director", "head": "Head of",
+    "manager": "Manager / coordinator", "individual contributor": "Individual contributor",
+}
+
+TITLES_FILE = "strategy/titles.yaml"
+
+Function = Literal["operations", "finance", "it", "sales", "marketing", "product", "engineering",
+                   "customer success", "hr", "legal", "executive", "other"]
+Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual contributor"]
+
+_IC = "individual contributor"
+_RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}   # higher is more senior
+# Which kind of word decides the function when a title has several (see titles_vocabulary).
+_FUNCTION_PRIORITY = {"alias": 6, "role": 5, "fixed": 4, "domain": 3, "job": 2, "weak": 1, "guess": 0}
+_JOB_KINDS = ("role", "fixed", "job", "marker", "alias", "guess")
+
+
+@dataclass(frozen=True)
+class TitleInfo:
+    """What a title says: its function and seniority (None when not read) and the words that decided."""
+
+    title: str
+    function: str | None
+    seniority: str | None
+    recognised: bool      # both the function and the seniority were read
+    matched: str          # the phrases that decided, e.g. "diretora + operacoes"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str                 # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, ignored
+    function: str | None
+    seniority: str | None
+
+
+@dataclass
+class _Match:
+    start: int
+    end: int
+    phrase: str
+    entry: _Entry
+
+
+# ----------------------------------------------------------------------------------------------
+# Folding and tokens
+# ----------------------------------------------------------------------------------------------
+_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b\.?")            # T.I. -> ti, R.H. -> rh
+_AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")     # FP&A -> fpa, R&D -> rd, S&OP -> sop
+_POSSESSIVE = re.compile(r"['’]s\b")                          # "Men's Coach" -> "Men Coach"
+_WORD = re.compile(r"[a-z0-9]+")
+_SEGMENT = re.compile(r"[,;:/|()\[\]]| [-–—] ")                # "Carpenter, Rough", "Host/Hostess", "VP - Sales"
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Operações" and "OPERACOES" both become "operacoes"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _tokens(text: str) -> list[str]:
+    return _segments(text)[0]
+
+
+def _segments(text: str) -> tuple[list[str], set[int]]:
+    """The words of a title and the positions of each segment's last word (its English head noun)."""
+    folded = _POSSESSIVE.sub("", _fold(text))
+    folded = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", folded)
+    folded = _AMPERSAND.sub(r"\1\2", folded)
+    tokens: list[str] = []
+    heads: set[int] = set()
+    for segment in _SEGMENT.split(folded):
+        # Only Latin letters and digits make words: a title in another script has none and stays unread.
+        words = _WORD.findall(segment)
+        tokens += words
+        if words:
+            heads.add(len(tokens) - 1)
+    return tokens, heads
+
+
+def _expand(phrase: str) -> Iterable[str]:
+    """``diretor(a)`` -> diretor, diretora; ``engenheir(o|a)`` -> engenheiro, engenheira."""
+    parts = re.split(r"(\([^)]*\))", phrase)
+    options = []
+    for part in parts:
+        if part.startswith("("):
+            inner = part[1:-1]
+            options.append(inner.split("|") if "|" in inner else ["", inner])
+        else:
+            options.append([part])
+    for combo in itertools.product(*options):
+        yield "".join(combo)
+
+
+def _phrases(table: str) -> list[tuple[str, ...]]:
+    found = []
+    for raw in table.replace("\n", " ").split(","):
+        raw = " ".join(raw.split())
+        if raw:
+            found += [tuple(_tokens(p)) for p in _expand(raw)]
+    return [p for p in found if p]
+
+
+# ----------------------------------------------------------------------------------------------
+# The vocabulary
+# ----------------------------------------------------------------------------------------------
+class TitleAlias(BaseModel):
+    """What one phrase of ``strategy/titles.yaml`` means; either part may be left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    function: Function | None = None
+    seniority: Seniority | None = None
+
+
+class TitleAliases(BaseModel):
+    """``strategy/titles.yaml``: a workspace's own phrases, which win over the built-in tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aliases: dict[str, TitleAlias] = {}
+
+
+class TitleVocabulary:
+    """The compiled keyword tables (plus a workspace's aliases): phrase -> what it says."""
+
+    def __init__(self, aliases: Mapping[str, tuple[str | None, str | None]] | None = None) -> None:
+        self.lexicon: dict[tuple[str, ...], _Entry] = {}
+        self._add_builtin()
+        for phrase, (function, seniority) in (aliases or {}).items():
+            if function is not None and function not in FUNCTIONS:
+                raise ValueError(f"alias '{phrase}': unknown function '{function}' (one of {', '.join(FUNCTIONS)})")
+            if seniority is not None and seniority not in SENIORITIES:
+                raise ValueError(f"alias '{phrase}': unknown seniority '{seniority}'")
+            keys = _phrases(phrase)
+            if not keys:
+                raise ValueError(f"alias '{phrase}' has no letters or digits to match")
+            for key in keys:   # aliases replace built-in phrases on purpose
+                self.lexicon[key] = _Entry("alias", function, seniority)
+        self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
+        self.agent_endings = tuple(p[0] for p in _phrases(vocab.AGENT_ENDINGS))
+        self.not_agents = {p[0] for p in _phrases(vocab.NOT_AGENTS)}
+        self.longest = max(len(key) for key in self.lexicon)
+
+    def _put(self, table: str, entry: _Entry) -> None:
+        for key in _phrases(table):
+            if key in self.lexicon and self.lexicon[key] != entry:
+                raise ValueError(f"'{' '.join(key)}' appears twice in the title vocabulary: "
+                                 f"{self.lexicon[key]} and {entry}")
+            self.lexicon[key] = entry
+
+    def _add_builtin(self) -> None:
+        self._put(vocab.IGNORED_PHRASES, _Entry("ignored", None, None))
+        for (function, seniority), table in vocab.ROLES.items():
+            self._put(table, _Entry("role", function, seniority))
+        for kind, tables in (("fixed", vocab.FIXED_JOBS), ("domain", vocab.DOMAINS), ("job", vocab.JOBS),
+                             ("weak", vocab.WEAK_DOMAINS)):
+            for function, table in tables.items():
+                self._put(table, _Entry(kind, function, _IC if kind in ("fixed", "job") else None))
+        for level, table in vocab.LEVELS.items():
+            self._put(table, _Entry("level", None, level))
+        self._put(vocab.IC_MARKERS, _Entry("marker", None, _IC))
+        self._put(vocab.IC_MODIFIERS, _Entry("modifier", None, None))
+
+    def _lookup(self, key: tuple[str, ...]) -> _Entry | None:
+        entry = self.lexicon.get(key)
+        if entry is None and len(key[-1]) > 3 and key[-1].endswith("s"):   # plurals: "Managers", "Analistas"
+            entry = self.lexicon.get(key[:-1] + (key[-1][:-1],))
+        return entry
+
+    def _matches(self, tokens: list[str]) -> list[_Match]:
+        """Longest known phrase at each position, left to right."""
+        found, i = [], 0
+        while i < len(tokens):
+            for length in range(min(self.longest, len(tokens) - i), 0, -1):
+                entry = self._lookup(tuple(tokens[i:i + length]))
+                if entry is not None:
+                    found.append(_Match(i, i + length, " ".join(tokens[i:i + length]), entry))
+                    i += length
+                    break
+            else:
+                i += 1
+        return found
+
+    def _guessed_jobs(self, tokens: list[str], heads: set[int], matches: list[_Match]) -> list[_Match]:
+        """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist")."""
+        covered = {i for m in matches for i in range(m.start, m.end)}
+        return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(heads)
+                if i not in covered and len(tokens[i]) >= 4 and tokens[i].endswith(self.agent_endings)
+                and tokens[i] not in self.not_agents]
+
+    def read(self, title: str | None) -> TitleInfo:
+        text = "" if title is None or (isinstance(title, float) and pd.isna(title)) else str(title)
+        tokens, heads = _segments(text)
+        if "to" in tokens[1:]:   # "Assistant to the CEO": what follows "to" is not the person's own job
+            tokens = tokens[:tokens.index("to", 1)]
+            heads = {h for h in heads if h < len(tokens)} | {len(tokens) - 1}
+        matches = self._matches(tokens)
+        matches += self._guessed_jobs(tokens, heads, matches)
+        matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, self.prepositions)
+        function_match = _decide_function(matches)
+        seniority, seniority_match = _decide_seniority(matches, function_match is not None)
+        function = function_match.entry.function if function_match else None
+        deciders = sorted({id(m): m for m in (function_match, seniority_match) if m is not None}.values(),
+                          key=lambda m: m.start)
+        return TitleInfo(title=text, function=function, seniority=seniority,
+                         recognised=function is not None and seniority is not None,
+                         matched=" + ".join(m.phrase for m in deciders))
+
+
+def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], prepositions: set[str]) -> list[_Match]:
+    """The few words whose meaning depends on their neighbours: head, chief, lead, principal."""
+    kept: list[_Match] = []
+    starts = {m.start for m in matches}
+    last_officer = max((o.start for o in matches if o.phrase == "officer"), default=-1)
+    last_job = max((o.start for o in matches if o.entry.kind in _JOB_KINDS and o.entry.seniority == _IC), default=-1)
+    for m in matches:
+        if m.entry.kind == "ignored":
+            continue
+        if m.phrase == "head":
+            # "Head of Logistics", "Head Chef", "Logistics Head" -- but not "Band-Head-Saw Operator"
+            last = m.end == len(tokens)
+            if not (last or tokens[m.end] in prepositions or m.end in starts):
+                continue
+        elif m.phrase == "chief" and last_officer > m.start:
+            m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))   # "Chief Happiness Officer"
+        elif m.phrase == "officer" and any(k.phrase == "chief" for k in kept):
+            continue
+        elif m.phrase == "partner" and (m.end - 1 not in heads
+                                        or any(k.entry.function for k in kept if k.entry.kind != "level")):
+            # "Partner" or "Senior Partner" owns the firm; "Talent Partner", "Partner Development Manager" do not
+            m = _Match(m.start, m.end, m.phrase, _Entry("job", None, _IC))
+        elif m.phrase == "lead" and m.start == 0 and last_job > m.start:
+            continue   # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
+        elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in prepositions):
+            continue   # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
+        kept.append(m)
+    if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):
+        # "Principal" last is the head of a school ("Building Principal"); first it is a grade ("Principal Engineer")
+        kept.append(_Match(len(tokens) - 1, len(tokens), "principal", _Entry("role", "other", "head")))
+    return kept
+
+
+def _decide_function(matches: list[_Match]) -> _Match | None:
+    candidates = [m for m in matches if m.entry.function is not None and m.entry.kind in _FUNCTION_PRIORITY]
+    if not candidates:
+        return None
+    top = max(_FUNCTION_PRIORITY[m.entry.kind] for m in candidates)
+    best = [m for m in candidates if _FUNCTION_PRIORITY[m.entry.kind] == top]
+    # A setting ("Hospital", "Garment", "Mining") gives way to a business function named as strongly:
+    # "Hospital Finance Manager" is finance. "Other" is for titles that name no business function.
+    best = [m for m in best if m.entry.function != "other"] or best
+    # Several job nouns: the English head noun comes last ("Tech Recruiter"); for department words the
+    # first named is the main one ("Sales & Marketing Director", "Gerente de Vendas e Marketing").
+    return best[-1] if best[0].entry.kind == "job" else best[0]
+
+
+def _decide_seniority(matches: list[_Match], has_function: bool) -> tuple[str | None, _Match | None]:
+    levelled = [m for m in matches if m.entry.seniority is not None]
+    if levelled:
+        best = max(levelled, key=lambda m: _RANK[m.entry.seniority])
+        return best.entry.seniority, best
+    modifiers = [m for m in matches if m.entry.kind == "modifier"]
+    if has_function and modifiers:   # "Sr. Marketing": a grade with a function is an individual contributor
+        return _IC, modifiers[0]
+    return None, None
+
+
+# ----------------------------------------------------------------------------------------------
+# The public functions
+# ----------------------------------------------------------------------------------------------
+@cache
+def default_vocabulary() -> TitleVocabulary:
+    """The built-in tables, compiled once (they are immutable)."""
+    return TitleVocabulary()
+
+
+def load_title_vocabulary(path: Path | str) -> TitleVocabulary:
+    """The built-in tables plus the aliases in ``path`` (``strategy/titles.yaml``)."""
+    path = Path(path)
+    model = load_model(TitleAliases, path)
+    aliases = {phrase: (alias.function, alias.seniority) for phrase, alias in model.aliases.items()}
+    try:
+        return TitleVocabulary(aliases)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def workspace_title_vocabulary(workspace) -> TitleVocabulary:
+    """A workspace's vocabulary: its ``strategy/titles.yaml`` when present, else the built-in one."""
+    path = Path(workspace.root) / TITLES_FILE
+    return load_title_vocabulary(path) if path.exists() else default_vocabulary()
+
+
+def normalize_title(title: str | None, vocabulary: TitleVocabulary | None = None) -> TitleInfo:
+    """Function and seniority of one title, e.g. "Jefe de Logistica" -> operations, head."""
+    return (vocabulary or default_vocabulary()).read(title)
+
+
+def normalize_titles(titles: pd.Series, vocabulary: TitleVocabulary | None = None) -> pd.DataFrame:
+    """Columns title, function, seniority, recognised for every title; same index as ``titles``.
+
+    Each distinct title is read once, so a million contacts with a few thousand titles is quick.
+    """
+    titles = pd.Series(titles)
+    codes, uniques = pd.factorize(titles, use_na_sentinel=True)
+    read = [normalize_title(u, vocabulary) for u in uniques] + [normalize_title(None, vocabulary)]
+    picks = np.where(codes >= 0, codes, len(uniques))   # missing titles take the empty reading (the last one)
+    return pd.DataFrame({
+        "title": titles.to_numpy(dtype=object),
+        "function": np.array([r.function for r in read], dtype=object)[picks],
+        "seniority": np.array([r.seniority for r in read], dtype=object)[picks],
+        "recognised": np.array([r.recognised for r in read], dtype=bool)[picks],
+    }, index=titles.index)
+
+
+def unrecognised_titles(titles: pd.Series, vocabulary: TitleVocabulary | None = None) -> pd.DataFrame:
+    """Titles not fully read (function or seniority missing), with how often each occurs; most common first.
+
+    Blank titles are left out: they are missing data, not titles to teach the vocabulary.
+    """
+    frame = normalize_titles(titles, vocabulary)
+    text = frame["title"].map(lambda t: "" if t is None or (isinstance(t, float) and pd.isna(t)) else str(t).strip())
+    unread = text[(~frame["recognised"]) & (text != "")]
+    counts = unread.value_counts().rename_axis("title").reset_index(name="count")
+    return counts.sort_values(["count", "title"], ascending=[False, True], kind="stable").reset_index(drop=True)
