@@ -280,3 +280,86 @@ def test_deals_closed_before_they_were_created_are_kept_and_reported(workspace):
     backwards = issues[issues.reason.str.startswith("closed before it was created")]
     assert backwards[["line", "action"]].values.tolist() == [[2, "kept"]]
     assert workspace.table("deals").count().execute() == 2
+
+
+def test_templates_placeholders_types_and_derived_event_ids(workspace):
+    root = workspace.root
+    write(root / "layoffs_old.csv", "company,date,laid_off,share,country\n"
+                                    "Acme,3/6/2023,500,0.05,US\nAcme,3/6/2023,500,0.05,US\n"      # the same event twice
+                                    "Beta,1/1/1900,10,,BR\nGamma,2/2/2023,,0.125,#NAME?\n"        # placeholder date; #NAME?
+                                    ",,,,\n")                                                       # an empty record
+    write(root / "layoffs_new.csv", "company,date,laid_off,share,source\n"
+                                    "Acme,3/6/2023,500.0,0.05,https://news/acme\nDelta,4/4/2023,7,1,https://news/d\n")
+    write(root / "m.yaml", """
+files:
+  - match: layoffs_old.csv
+    table: events
+    columns: {company_name: company, occurred_at: date, value: laid_off}
+    templates: {description: "[{share:%} of staff]"}
+    constants: {event_type: layoff, source: tracker}
+    placeholders: {occurred_at: ["1/1/1900"]}
+    types: {share: number}
+    date_order: MDY
+  - match: layoffs_new.csv
+    table: events
+    columns: {company_name: company, occurred_at: date, value: laid_off}
+    templates: {description: "[{share:%} of staff]"}
+    constants: {event_type: layoff}
+    date_order: MDY
+""")
+    report = workspace.load([root / "layoffs_new.csv", root / "layoffs_old.csv"], mapping=root / "m.yaml")
+    assert report.reconciles
+    counts = {c.file.rsplit("/", 1)[-1]: (c.read, c.loaded, c.quarantined, c.merged) for c in report.files}
+    # The same layoff in both files is one event: the later entry's values win, field by field.
+    assert counts == {"layoffs_old.csv": (5, 2, 3, 0), "layoffs_new.csv": (2, 2, 0, 1)}
+    events = _frame(workspace, "events").set_index("company_name")
+    assert sorted(events.index) == ["Acme", "Delta", "Gamma"]
+    assert events.loc["Acme", "source"] == "https://news/acme" and events.loc["Acme", "value"] == 500
+    assert events.description.to_dict() == {"Acme": "5% of staff", "Delta": "100% of staff", "Gamma": "12.5% of staff"}
+    assert events.event_id.str.fullmatch(r"[0-9a-f]{16}").all() and events.event_id.is_unique
+    assert events.loc["Gamma", "country"] == "#NAME?"
+    issues = workspace.table("quarantine").execute()
+    found = {(int(r.line), r.column, r.action): r.reason for r in issues.itertuples()}
+    assert found[(3, "event_id", "quarantined")].startswith("same event (same event_type, company_name, occurred_at, value")
+    assert found[(3, "event_id", "quarantined")].endswith("as line 2")
+    assert found[(4, "occurred_at", "quarantined")].startswith("placeholder for an unknown value")
+    assert found[(5, "country", "kept")].startswith("a spreadsheet error value")
+    assert found[(6, None, "quarantined")] == "empty record: every field is blank"
+    assert any(r == "same event (same event_type, company_name, occurred_at, value, description) as an earlier line"
+               for _, _, r, _ in report.issue_summary)
+
+
+def test_placeholders_on_an_optional_column_drop_the_value_not_the_row(workspace):
+    root = workspace.root
+    write(root / "universe.csv", "company_id,name,first_funding_at,total\nc1,A,1960-01-01,5/18/27\nc2,B,2012-01-02,100\n")
+    write(root / "m.yaml", "files:\n  - match: universe.csv\n    table: universe\n"
+                           "    placeholders: {first_funding_at: ['1960-01-01']}\n    types: {total: number}\n")
+    report = workspace.load([root / "universe.csv"], mapping=root / "m.yaml")
+    assert [(c.loaded, c.quarantined) for c in report.files] == [(2, 0)]
+    universe = _frame(workspace, "universe")
+    assert universe.first_funding_at.isna().tolist() == [True, False] and universe.total.tolist()[1] == 100
+    issues = workspace.table("quarantine").execute()
+    assert sorted(zip(issues.column, issues.value, issues.action)) == [
+        ("first_funding_at", "1960-01-01", "value_dropped"), ("total", "5/18/27", "value_dropped")]
+
+
+@pytest.mark.parametrize("entry,message", [
+    ("templates: {description: 'by {buyer}'}", "template for 'description' names column 'buyer'"),
+    ("templates: {description: 'by [{company}'}", "'\\[' without '\\]'"),
+    ("types: {name: number}", "types for 'name': a canonical column"),
+    ("placeholders: {founded_year: ['1960']}", "placeholders for 'founded_year', which is not a target column"),
+])
+def test_new_mapping_keys_refuse_mistakes(workspace, entry, message):
+    write(workspace.root / "universe.csv", "company_id,company\nc1,A\n")
+    write(workspace.root / "m.yaml", f"files:\n  - match: universe.csv\n    table: universe\n    {entry}\n")
+    from bullseye.errors import ConfigError
+
+    with pytest.raises((MappingError, ConfigError), match=message):
+        workspace.load([workspace.root / "universe.csv"], mapping=workspace.root / "m.yaml")
+
+
+def test_a_column_named_like_a_target_is_not_taken_as_another_targets_alias(workspace):
+    write(workspace.data_dir / "events.csv", "event_id,company_id,event_type,occurred_at\nE1,c1,funding,2024-01-01\n")
+    workspace.load()
+    events = _frame(workspace, "events")
+    assert events.company_id.tolist() == ["c1"] and events.account_id.isna().all()

@@ -108,3 +108,16 @@ def test_header_normalisation():
     assert normalise_header(" REVENUE ") == "revenue"
     assert normalise_header("Número de Funcionários") == "numero_de_funcionarios"
     assert normalise_header("Country/Region") == "country_region"
+
+
+@pytest.mark.parametrize("text,encoding,expected", [
+    ("MiaSolé,Condé Nast,Bogotá,Jake’s,Telefónica", "mac_roman", "mac_roman"),  # old-Mac exports (Crunchbase 2013)
+    ("Fábrica de Móveis,São Paulo,Müller", "cp1252", "cp1252"),
+    ("“Rota” €,ÉCOLE,naïve", "cp1252", "cp1252"),
+])
+def test_mac_roman_is_told_from_cp1252_by_how_the_accents_read(tmp_path, text, encoding, expected):
+    fields = text.split(",")
+    path = write(tmp_path / "a.csv", ",".join("abcde"[:len(fields)]) + "\n" + text + "\n", encoding=encoding, newline="\r")
+    reader, records, lines, _ = _rows(path)
+    assert reader.encoding == expected
+    assert list(records[0]) == fields and lines == [2]

@@ -36,6 +36,9 @@ class Table:
     #: Column holding a reference to an account (checked against ``accounts``), if any.
     account_ref: str | None = None
     file_aliases: tuple[str, ...] = field(default=())
+    #: Columns whose values identify a row when the key column is absent: the key is then derived
+    #: from them (a hash), so the same row given twice is a duplicate key.
+    key_from: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -181,9 +184,13 @@ TABLES: dict[str, Table] = {
             "events",
             "Dated things that happened to companies: funding, executive hires, headcount changes, layoffs.",
             (
-                Column("event_id", "string", "Unique id; derived from the row when absent.", aliases=("id",)),
+                Column("event_id", "string", "Unique id; when absent, derived from the event's type, company, date, "
+                       "title, value and description, so the same event given twice is a duplicate.", aliases=("id",)),
                 Column("account_id", "string", "The account, when the company is in the CRM.", aliases=("company_id",)),
                 Column("company_id", "string", "The universe company, when it is not in the CRM.", aliases=("universe_id",)),
+                Column("company_name", "string", "The company's name as the source gives it, for matching when "
+                       "the source has no id of ours (e.g. layoff trackers).", aliases=("company", "organization", "organisation")),
+                Column("domain", "string", "The company's web domain, for matching.", aliases=("website", "company_domain")),
                 Column("event_type", "string", "funding, exec_hire, headcount_change, layoff, tech_adopted, ...", required=True, aliases=("type", "kind")),
                 Column("occurred_at", "date", "When it happened.", required=True, aliases=("date", "event_date")),
                 Column("title", "string", "Job title for hires and departures.", aliases=("job_title",)),
@@ -194,6 +201,8 @@ TABLES: dict[str, Table] = {
             key=("event_id",),
             account_ref="account_id",
             file_aliases=("events", "event", "signals"),
+            key_from=("event_type", "account_id", "company_id", "company_name", "domain", "occurred_at", "title",
+                      "value", "description"),
         ),
         Table(
             "universe",
@@ -245,8 +254,11 @@ def to_markdown() -> str:
     ]
     for table in TABLES.values():
         lines += [f"## {table.name}", "", table.description, "",
-                  f"Key: {', '.join(table.key)}. File names recognised: {', '.join(table.file_aliases)}.", "",
-                  "| column | type | required | also recognised | meaning |", "|---|---|---|---|---|"]
+                  f"Key: {', '.join(table.key)}. File names recognised: {', '.join(table.file_aliases)}.", ""]
+        if table.key_from:
+            lines += [f"When a file has no {', '.join(table.key)}, it is derived from {', '.join(table.key_from)} "
+                      "(not from `source`), so the same row given twice, or by two sources, is a duplicate key.", ""]
+        lines += ["| column | type | required | also recognised | meaning |", "|---|---|---|---|---|"]
         for col in table.columns:
             lines.append(f"| {col.name} | {col.type} | {'yes' if col.required else ''} | "
                          f"{', '.join(col.aliases)} | {col.description} |")

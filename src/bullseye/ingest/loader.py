@@ -153,8 +153,10 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         _finish(con, touched, load_id, counts)
         table_rows = {name: con.table(name).count().execute() for name in TABLES if name in con.list_tables()}
         issue_rows = con.table("_issues")
-        summary = (issue_rows.group_by(["table_name", "action", "reason"]).agg(n=issue_rows.count())
-                   .order_by(ibis.desc("n")).execute())
+        # Duplicates name the line of their first row; the summary counts them as one reason.
+        general = issue_rows.mutate(reason=issue_rows["reason"].re_replace(r"line \d+$", "an earlier line"))
+        summary = (general.group_by(["table_name", "action", "reason"]).agg(n=general.count())
+                   .order_by([ibis.desc("n"), "table_name", "reason"]).execute())
         issue_total = int(issue_rows.count().execute())
         report = LoadReport(load_id, counts, table_rows, issue_total,
                             [(r.table_name or "", r.action, r.reason, int(r.n)) for r in summary.itertuples()])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,8 @@ from bullseye.ingest.readers import normalise_header
 from bullseye.schema import TABLES, Table
 from bullseye.yamlio import load_model
 
-__all__ = ["PRESETS", "MappingFile", "FileMapping", "Lookup", "FilePlan", "plan_file", "load_mapping"]
+__all__ = ["PRESETS", "MappingFile", "FileMapping", "Lookup", "FilePlan", "plan_file", "load_mapping",
+           "parse_template", "TemplatePart"]
 
 TableName = Literal[tuple(TABLES)]  # type: ignore[valid-type]
 
@@ -95,6 +97,48 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 NAME_PARTS = {"contacts": {"name": (("first_name", "last_name"),)}}
 
 
+#: One piece of a template: literal text, or a source column with an optional format ("%").
+TemplatePart = str | tuple[str, str]
+TEMPLATE_FORMATS = ("", "%")
+_TEMPLATE_TOKEN = re.compile(r"\{([^{}:\[\]]+)(?::([^{}\[\]]*))?\}|\[|\]|[^\[\]{}]+|[{}]")
+
+
+def parse_template(text: str) -> list[tuple[bool, list[TemplatePart]]]:
+    """'acquired by {acquirer}[ for {price}]' -> [(False, [...]), (True, [...])]: segments, optional or not.
+
+    A column in a plain segment that is empty leaves the whole value empty; an optional segment
+    (in square brackets) is dropped when a column inside it is empty.
+    """
+    segments: list[tuple[bool, list[TemplatePart]]] = [(False, [])]
+    optional = False
+    for match in _TEMPLATE_TOKEN.finditer(text):
+        token = match.group(0)
+        if token == "[":
+            if optional:
+                raise ValueError(f"template '{text}': optional parts [...] cannot be nested")
+            optional = True
+            segments.append((True, []))
+        elif token == "]":
+            if not optional:
+                raise ValueError(f"template '{text}': ']' without '['")
+            optional = False
+            segments.append((False, []))
+        elif token in "{}":
+            raise ValueError(f"template '{text}': a lone '{token}'; columns are written {{column}}")
+        elif match.group(1) is not None:
+            fmt = (match.group(2) or "").strip()
+            if fmt not in TEMPLATE_FORMATS:
+                raise ValueError(f"template '{text}': unknown format ':{fmt}' (known: {{column:%}})")
+            segments[-1][1].append((normalise_header(match.group(1)), fmt))
+        else:
+            segments[-1][1].append(token)
+    if optional:
+        raise ValueError(f"template '{text}': '[' without ']'")
+    if not any(isinstance(part, tuple) for _, parts in segments for part in parts):
+        raise ValueError(f"template '{text}' names no column; use constants for fixed text")
+    return [(opt, parts) for opt, parts in segments if parts]
+
+
 class Lookup(BaseModel):
     """Take columns from another file, joined on a key (e.g. list price from a product list)."""
 
@@ -123,6 +167,21 @@ class FileMapping(BaseModel):
         default_factory=dict, description="Target column -> {raw value: replacement}, applied before typing."
     )
     scale: dict[str, float] = Field(default_factory=dict, description="Target column -> multiplier (e.g. 1e6 for $M).")
+    placeholders: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Target column -> raw values that stand for 'unknown' (e.g. a default date 1960-01-01). "
+        "They are set aside and reported (value_dropped; the row is quarantined when the column is required).",
+    )
+    templates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Target column -> text built from source columns: '{column}', '{column:%}' (a fraction "
+        "written as a percent), '[...]' an optional part left out when a column in it is empty.",
+    )
+    types: dict[str, Literal["string", "integer", "number", "date", "boolean", "list"]] = Field(
+        default_factory=dict,
+        description="Custom attribute -> type, for a column whose values do not all read as one (values "
+        "that do not are set aside as value_dropped). Canonical columns have their type already.",
+    )
     lookups: list[Lookup] = Field(default_factory=list)
     account_match: str | None = Field(
         default=None,
@@ -132,10 +191,17 @@ class FileMapping(BaseModel):
     skip: list[str] = Field(default_factory=list, description="Source columns to leave out.")
     date_order: Literal["DMY", "MDY"] | None = None
 
-    @field_validator("columns", "values", "scale", "constants")
+    @field_validator("columns", "values", "scale", "constants", "placeholders", "templates", "types")
     @classmethod
     def _normalise_keys(cls, value: dict) -> dict:
         return {normalise_header(k): v for k, v in value.items()}
+
+    @field_validator("templates")
+    @classmethod
+    def _check_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        for template in value.values():
+            parse_template(template)
+        return value
 
 
 class MappingFile(BaseModel):
@@ -173,6 +239,9 @@ class FilePlan:
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     scale: dict[str, float] = field(default_factory=dict)
+    placeholders: dict[str, list[str]] = field(default_factory=dict)
+    templates: dict[str, list[tuple[bool, list[TemplatePart]]]] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
     lookups: list[Lookup] = field(default_factory=list)
     account_match: str | None = None
     date_order: str | None = None
@@ -195,8 +264,11 @@ def _candidates(table: Table, preset: str) -> dict[str, tuple[str, ...]]:
 def _auto_sources(table: Table, header: list[str], preset: str) -> dict[str, list[str]]:
     sources: dict[str, list[str]] = {}
     used: set[str] = set()
+    # A column named exactly like a target is not taken by another target as an alias (events have
+    # account_id, with alias company_id, and company_id).
+    reserved = {c.name for c in table.columns if c.name in header}
     for target, names in _candidates(table, preset).items():
-        hit = next((n for n in names if n in header and n not in used), None)
+        hit = next((n for n in names if n in header and n not in used and (n not in reserved or n == target)), None)
         if hit:
             sources[target] = [hit]
             used.add(hit)
@@ -254,13 +326,23 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                           if set(s) & set(normalised) and t != target and t not in entry.columns]:
                 del sources[other]
             sources[target] = normalised
+        templates = {target: parse_template(text) for target, text in entry.templates.items()}
+        for target, segments in templates.items():
+            named = [part[0] for _, parts in segments for part in parts if isinstance(part, tuple)]
+            missing = [n for n in named if n not in header]
+            if missing:
+                raise MappingError(
+                    f"{path}: template for '{target}' names column '{missing[0]}', which the file does not have; "
+                    f"its columns are: {', '.join(header)}"
+                )
+            sources.pop(target, None)  # the template, not an automatic guess, fills the target
         mapped = {s for names in sources.values() for s in names}
         if entry.keep_unmapped:
             for column in header:
                 if column not in mapped and column not in {normalise_header(s) for s in entry.skip}:
                     target = column if column not in table.column_names else f"{column}_raw"
                     sources.setdefault(target, [column])
-        provided = set(sources) | set(entry.constants)
+        provided = set(sources) | set(entry.constants) | set(templates)
         needs = [r for r in table.required if r not in provided]
         if entry.account_match and table.name == "accounts":
             needs = [r for r in needs if r != "account_id"]
@@ -273,6 +355,15 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                 f"{path}: missing required column '{needs[0]}' for table {table.name}{hint}; "
                 f"the file has: {', '.join(header)}"
             )
+        for key in ("placeholders", "types"):
+            unknown = [t for t in getattr(entry, key) if t not in provided]
+            if unknown:
+                raise MappingError(f"{path}: {key} for '{unknown[0]}', which is not a target column of this mapping "
+                                   f"(one of: {', '.join(sorted(provided))})")
+        fixed = [t for t in entry.types if t in table.column_names]
+        if fixed:
+            raise MappingError(f"{path}: types for '{fixed[0]}': a canonical column of {table.name} has its type "
+                               f"already ({table.column(fixed[0]).type}); types are for custom attributes")
         for lookup in entry.lookups:
             if normalise_header(lookup.on_column) not in provided:
                 raise MappingError(
@@ -281,7 +372,8 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                 )
         plans.append(FilePlan(
             path=path, table=table, sources=sources, constants=dict(entry.constants),
-            values=dict(entry.values), scale=dict(entry.scale), lookups=list(entry.lookups),
+            values=dict(entry.values), scale=dict(entry.scale), placeholders=dict(entry.placeholders),
+            templates=templates, types=dict(entry.types), lookups=list(entry.lookups),
             account_match=entry.account_match, date_order=entry.date_order,
             base_dir=mapping_dir or path.parent,
             order=mapping.entry_order(entry) if mapping and entry in mapping.files else 0,

@@ -86,7 +86,8 @@ def detect_format(path: Path) -> str:
 
 
 def _detect_encoding(path: Path) -> str:
-    """utf-8 (with or without BOM) or utf-16 when the bytes allow it, else cp1252, else latin-1."""
+    """utf-8 (with or without BOM) or utf-16 when the bytes allow it; else cp1252 (or latin-1), unless
+    the accents read far better as Mac Roman, the encoding of old Mac exports."""
     with path.open("rb") as handle:
         head = handle.read(4)
         if head.startswith(codecs.BOM_UTF8):
@@ -94,6 +95,7 @@ def _detect_encoding(path: Path) -> str:
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
         handle.seek(0)
+        single_byte = "latin-1"
         for candidate in ("utf-8", "cp1252"):
             decoder = codecs.getincrementaldecoder(candidate)()
             handle.seek(0)
@@ -101,10 +103,47 @@ def _detect_encoding(path: Path) -> str:
                 while chunk := handle.read(SAMPLE_BYTES * 8):
                     decoder.decode(chunk)
                 decoder.decode(b"", final=True)
-                return candidate
             except UnicodeDecodeError:
                 continue
-    return "latin-1"
+            if candidate == "utf-8":
+                return candidate
+            single_byte = candidate
+        handle.seek(0)
+        sample = handle.read(SAMPLE_BYTES * 8)
+    return "mac_roman" if _plausibility(sample, "mac_roman") > _plausibility(sample, single_byte) else single_byte
+
+
+_OPENING = "“‘„«¿¡"
+_PUNCTUATION = "’”»–—…•·™®©°€£¥¢§"
+_AFTER_LETTERS = "’™®©°"
+
+
+def _plausibility(sample: bytes, encoding: str, limit: int = 5000) -> int:
+    """How natural the non-ASCII characters look when read as ``encoding``: +1 for an accented
+    letter inside a word or a typographic sign, -1 for a control, a stray symbol, a dash inside a
+    word or a capital in a lower-case word ('MiaSolé' in Mac Roman reads 'MiaSolŽ' in cp1252)."""
+    score = 0
+    for count, match in enumerate(re.finditer(rb"[\x80-\xff]+", sample)):
+        if count >= limit:
+            break
+        start, end = match.span()
+        before = sample[max(start - 1, 0):start].decode("ascii", "replace")
+        after = sample[end:end + 1].decode("ascii", "replace")
+        text = before + match.group().decode(encoding, "replace") + after
+        for index in range(len(before), len(text) - len(after)):
+            char = text[index]
+            prev = text[index - 1] if index else " "
+            nxt = text[index + 1] if index + 1 < len(text) else " "
+            if char.islower():
+                good = not nxt.isupper()
+            elif char.isalpha():  # a capital starts a word or sits in an upper-case one
+                good = not prev.islower() and not (prev.isalpha() and nxt.islower())
+            elif char in _OPENING:
+                good = not prev.isalnum()
+            else:  # signs such as dashes do not sit between two letters; ’ and ™ may
+                good = char in _PUNCTUATION and (char in _AFTER_LETTERS or not (prev.isalpha() and nxt.isalpha()))
+            score += 1 if good else -1
+    return score
 
 
 def _detect_delimiter(sample: str, path: Path) -> str:

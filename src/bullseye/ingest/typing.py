@@ -18,25 +18,65 @@ IBIS_TYPES = {
     "date": dt.date, "boolean": dt.boolean, "list": dt.Array(dt.string),
 }
 
+#: What spreadsheets write in a cell whose formula failed ("#N/A" is read as no value instead).
+SPREADSHEET_ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+
 WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
 LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
 
 
+def _percent(value: ir.StringValue) -> ir.StringValue:
+    """A fraction (0.15, or '15%') written as a percent: '15%', '7.5%'."""
+    number = (coerce.parse_number(value, coerce.ColumnProfile(), percent_as_fraction=True) * 100).round(1)
+    whole = number == number.round(0)
+    return ibis.ifelse(whole, number.round(0).cast(dt.int64).cast(dt.string), number.cast(dt.string)) + "%"
+
+
+def _render_template(stage: ir.Table, segments: list[tuple[bool, list]]) -> ir.StringValue:
+    """Text from a parsed template: an empty column empties an optional part, or else the whole value."""
+    pieces, whole_missing = [], ibis.literal(False)
+    for optional, parts in segments:
+        texts, missing = [], ibis.literal(False)
+        for part in parts:
+            if isinstance(part, str):
+                texts.append(ibis.literal(part))
+                continue
+            value = _percent(stage[part[0]]) if part[1] == "%" else stage[part[0]]
+            missing = missing | value.isnull()
+            texts.append(value.fill_null(""))
+        text = ibis.literal("").join(texts)
+        if optional:
+            pieces.append(ibis.ifelse(missing, "", text))
+        else:
+            whole_missing = whole_missing | missing
+            pieces.append(text)
+    return coerce.clean_text(ibis.ifelse(whole_missing, ibis.null(dt.string), ibis.literal("").join(pieces)))
+
+
 def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -> ir.Table:
-    """Target columns as text (staging already cleaned them), with constants, value
-    replacements, lookups and lineage."""
+    """Target columns as text (staging already cleaned them), with templates, constants, value
+    replacements, placeholders set apart, lookups and lineage."""
     columns: dict[str, ir.Value] = {}
     for target, sources in plan.sources.items():
         if len(sources) == 1:
             columns[target] = stage[sources[0]]
         else:
             columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]))
+    for target, segments in plan.templates.items():
+        columns[target] = _render_template(stage, segments)
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():
         if target in columns:  # a replacement may itself mean "no value" ("" or "n/a")
             columns[target] = coerce.clean_text(columns[target].substitute(replacements, else_=columns[target]))
-    text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), **columns)
+    for target, raw_values in plan.placeholders.items():
+        # Kept aside under another name, so the loader can report each one with its line.
+        hit = columns[target].isin([v.strip() for v in raw_values])
+        columns[f"_placeholder_{target}"] = ibis.ifelse(hit, columns[target], ibis.null(dt.string))
+        columns[target] = ibis.ifelse(hit, ibis.null(dt.string), columns[target])
+    fields = [stage[c] for c in stage.columns if c != "_line"]
+    blank = ibis.and_(*[f.isnull() for f in fields]) if fields else ibis.literal(False)
+    text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), _blank=blank, **columns)
     for lookup in plan.lookups:
         other = lookups[lookup.file]
         key = other[normalise_header(lookup.key)]
@@ -135,7 +175,9 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     text = _text_table(plan, stage, lookups)
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
     custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
-    custom_types = infer_custom_types(text, custom, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
+    custom_types = infer_custom_types(text, [c for c in custom if c not in plan.types],
+                                      (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
+    custom_types.update({c: kind for c, kind in plan.types.items() if c in custom})
     kinds = {**canonical, **custom_types}
     profiles = coerce.profile_columns(
         text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k in ("number", "integer")],
@@ -145,15 +187,34 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     for target, factor in plan.scale.items():
         if target in typed_columns and kinds[target] in ("number", "integer"):
             typed_columns[target] = (typed_columns[target] * factor).cast(IBIS_TYPES[kinds[target]])
+    derived_key = bool(table.key_from) and not any(k in kinds for k in table.key)
+    if derived_key:
+        typed_columns[table.key[0]] = _derived_key(typed_columns, table)
+        kinds[table.key[0]] = "string"
     checked = [c for c, k in kinds.items() if k in ("date", "number", "integer", "boolean")]
     key = [k for k in table.key if k in kinds]
-    typed = text.select("_file", "_line", **typed_columns, **{f"_raw_{c}": text[c] for c in checked})
+    placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
+    typed = text.select("_file", "_line", "_blank", *placeholders, **typed_columns,
+                        **{f"_raw_{c}": text[c] for c in checked})
     typed = con.create_table(prefix + "_all", typed, temp=True, overwrite=True)
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
     issues = []
-    row_bad = ibis.literal(False)
+    # A record whose every field is blank (spreadsheets append such rows) carries nothing to load.
+    row_bad = typed["_blank"]
+    issues.append(typed.filter(row_bad).select(
+        file=typed["_file"], line=typed["_line"], column=ibis.null(dt.string), value=ibis.null(dt.string),
+        reason=ibis.literal("empty record: every field is blank"), action=ibis.literal("quarantined")))
+    for target in plan.placeholders:
+        found = typed[f"_placeholder_{target}"].notnull() & ~row_bad
+        issues.append(typed.filter(found).select(
+            file=typed["_file"], line=typed["_line"], column=ibis.literal(target),
+            value=typed[f"_placeholder_{target}"],
+            reason=ibis.literal("placeholder for an unknown value (listed in the mapping's placeholders)"),
+            action=ibis.literal("quarantined" if target in required else "value_dropped")))
+        if target in required:
+            row_bad = row_bad | found
     for column in checked:
         failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
         action = "quarantined" if column in required else "value_dropped"
@@ -171,19 +232,46 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
         row_bad = row_bad | typed[column].isnull()
     if "_dup_of" in typed.columns:
         duplicate = typed["_dup_of"].notnull() & (typed["_dup_of"] != typed["_line"])
+        first_seen = (f"same {table.name[:-1]} (same {', '.join(c for c in table.key_from if c in kinds)}) "
+                      "as line ") if derived_key else "duplicate key, first seen on line "
         issues.append(typed.filter(duplicate & ~row_bad).select(
             file=typed["_file"], line=typed["_line"], column=ibis.literal(", ".join(key)),
             value=typed[key[0]].cast(dt.string),
-            reason=ibis.literal("duplicate key, first seen on line ") + typed["_dup_of"].cast(dt.string),
+            reason=ibis.literal(first_seen) + typed["_dup_of"].cast(dt.string),
             action=ibis.literal("quarantined")))
         row_bad = row_bad | duplicate
+    issues.extend(_spreadsheet_errors(typed, [c for c, k in kinds.items() if k in ("string", "text")], row_bad))
     _record_issues(con, issues, table.name, load_id)
-    good = typed.filter(~row_bad.fill_null(False)).drop(*[c for c in typed.columns if c.startswith(("_raw_", "_dup_of"))])
+    helpers = ("_raw_", "_dup_of", "_blank", "_placeholder_")
+    good = typed.filter(~row_bad.fill_null(False)).drop(*[c for c in typed.columns if c.startswith(helpers)])
     result = good.mutate(_order=ibis.literal(order))  # a view on the typed table: no extra copy
     loaded = int(result.count().execute())
     count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
     count.quarantined = int(stage.count().execute()) - loaded
     return result, count
+
+
+def _derived_key(typed_columns: dict[str, ir.Value], table: Table) -> ir.StringValue:
+    """A key from the values that identify a row (typed, so '700' and '700.0' agree across files)."""
+    parts = [typed_columns[c].cast(dt.string).fill_null("") if c in typed_columns else ibis.literal("")
+             for c in table.key_from]
+    return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+
+
+def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.BooleanValue) -> list[ir.Table]:
+    """Cells such as '#NAME?' load as exported and are listed (action kept), so someone fixes the
+    source. One aggregate finds the columns that have any, so clean files cost one scan."""
+    if not text_columns:
+        return []
+    counts = coerce.aggregate_counts(typed, {c: typed[c].isin(SPREADSHEET_ERRORS).sum() for c in text_columns})
+    issues = []
+    for column in [c for c in text_columns if counts[c]]:
+        found = typed[column].isin(SPREADSHEET_ERRORS) & ~row_bad
+        issues.append(typed.filter(found).select(
+            file=typed["_file"], line=typed["_line"], column=ibis.literal(column), value=typed[column],
+            reason=ibis.literal("a spreadsheet error value: loaded as exported, check the source"),
+            action=ibis.literal("kept")))
+    return issues
 
 
 def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Table:
