@@ -1,0 +1,77 @@
+"""Voice of the customer: themes in the notes, and the triggers they raise."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
+from bullseye.people.themes import GROUP_DIMENSIONS, KINDS, VOICE_KINDS, objection_triggers, workspace_themes
+from bullseye.triggers import as_records, list_triggers, record_triggers
+
+
+@app.command()
+def themes(
+    by: Annotated[Optional[str], typer.Option(help=f"Break the themes down by {' or '.join(GROUP_DIMENSIONS)}.")] = None,
+    kind: Annotated[Optional[list[str]], typer.Option(help=f"Only themes of this kind: {', '.join(KINDS)} (repeatable; default: all but other).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only notes from this date on (YYYY-MM-DD).")] = None,
+    min_count: Annotated[int, typer.Option(min=1, help="Fewest notes a theme must be heard in.")] = 3,
+    triggers: Annotated[bool, typer.Option("--triggers", help="Check all notes for new objections, store the triggers, and list them (ignores --since, --min-count).")] = False,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mine interview, call, survey and win/loss notes for pains, objections, goals and where buyers
+    learn, with who says it (committee role, job function), when, and quotes.
+
+    Example:
+
+        bullseye themes --by role --kind objection --since 2025-01-01
+
+        bullseye themes --triggers
+    """
+    if by is not None and by not in GROUP_DIMENSIONS:
+        raise typer.BadParameter(f"'{by}' is not one of {', '.join(GROUP_DIMENSIONS)}", param_hint="--by")
+    bad = [k for k in kind or [] if k not in KINDS]
+    if bad:
+        raise typer.BadParameter(f"'{bad[0]}' is not one of {', '.join(KINDS)}", param_hint="--kind")
+    kinds = ("objection",) if triggers else tuple(dict.fromkeys(kind)) if kind else VOICE_KINDS
+    ws = open_workspace(workspace)
+    with console.status("Reading notes...") as status:
+        roles = None
+        if ws.has_table("contacts") and ws.has_table("deal_contacts"):
+            from bullseye.people.committee import contact_roles
+
+            roles = contact_roles(ws)  # recorded roles, and blank ones inferred from titles
+        # The trigger rule has its own count (3 notes in 30 days) and looks at all notes.
+        report = workspace_themes(ws, roles=roles, since=None if triggers else parse_date(since, "--since"),
+                                  min_count=3 if triggers else min_count, kinds=kinds,
+                                  progress=lambda step: status.update(f"Themes: {step}..."))
+        if triggers:
+            added = record_triggers(ws, objection_triggers(report), source="themes")
+    if triggers:
+        stored = list_triggers(ws)
+        if as_json:
+            print_json({"added": added, "triggers": as_records(stored)})
+            return
+        console.print(_trigger_table(stored), f"{added} new trigger(s) recorded; {len(stored)} stored.")
+        return
+    report = report.select(kinds)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        console.print(report.to_rich(by=by))
+
+
+def _trigger_table(stored):
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Triggers", title_justify="left", box=box.SIMPLE_HEAVY)
+    for header in ("Raised", "Kind", "Subject", "Detail", "Evidence", "Status"):
+        table.add_column(header, overflow="fold")
+    for row in stored.itertuples():
+        evidence = ", ".join(row.evidence[:5]) + (f" (+{len(row.evidence) - 5})" if len(row.evidence) > 5 else "")
+        table.add_row(str(row.raised_at), row.kind, escape(row.subject), escape(row.detail), evidence, row.status)
+    return table
