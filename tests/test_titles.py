@@ -26,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 IC = "individual contributor"
 
-# The brief's target is 90% for both. Seniority reaches it; function does not on the English fluquid
-# titles (see docs/titles.md, "How it was measured"). These floors guard against regressions only.
-FUNCTION_FLOOR = 0.87
+# The target is 90% for both, reached on all labelled titles (README). The blind round C figure on new
+# English titles is lower (see docs/titles.md, "How it was measured"); ROUND_FLOOR guards each English round.
+FUNCTION_FLOOR = 0.90
 SENIORITY_FLOOR = 0.90
+ROUND_FLOOR = 0.85
 
 
 def _labelled() -> pd.DataFrame:
@@ -74,6 +75,13 @@ def test_accuracy_on_the_labelled_titles_matches_the_readme():
                                "Seniority": (round(100 * seniority, 1), len(frame))}
 
 
+@pytest.mark.parametrize("sample_round", ["A", "B", "C"])
+def test_each_english_round_stays_above_its_floor(sample_round):
+    frame = _labelled()
+    function, seniority = _accuracies(frame[(frame["round"] == sample_round) & (frame["language"] == "en")])
+    assert function >= ROUND_FLOOR and seniority >= SENIORITY_FLOOR
+
+
 def test_portuguese_and_spanish_titles_reach_the_target():
     frame = _labelled()
     function, seniority = _accuracies(frame[frame["language"] != "en"])
@@ -101,10 +109,17 @@ def test_fluquid_samples_redraw_from_the_documented_seeds(datasets):
     dev2 = np.random.default_rng(2025).choice(rest, 300, replace=False)
     rest = np.setdiff1d(rest, dev2)
     second = np.sort(np.random.default_rng(5).choice(rest, 200, replace=False))
+    rest = np.setdiff1d(rest, second)
+    dev3 = np.random.default_rng(7).choice(rest, 400, replace=False)       # third round of development
+    rest = np.setdiff1d(rest, dev3)
+    dev4 = np.random.default_rng(8).choice(rest, 300, replace=False)
+    rest = np.setdiff1d(rest, dev4)
+    third = np.sort(np.random.default_rng(6).choice(rest, 250, replace=False))
     frame = _labelled()
     fluquid = frame[frame["source"] == "fluquid"]
     assert fluquid.loc[fluquid["round"] == "A", "title"].tolist() == [titles[i] for i in first]
     assert fluquid.loc[fluquid["round"] == "B", "title"].tolist() == [titles[i] for i in second]
+    assert fluquid.loc[fluquid["round"] == "C", "title"].tolist() == [titles[i] for i in third]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -237,6 +252,39 @@ def test_context_and_ranking(title, function, seniority):
     assert (info.function, info.seniority) == (function, seniority)
 
 
+@pytest.mark.parametrize("title, function, seniority", [
+    # the last department word of an English compound names the job
+    ("Software Sales Executive", "sales", IC), ("Insurance Sales Agent", "sales", IC),
+    ("IT Procurement Manager", "operations", "manager"), ("Sales Tax Analyst", "finance", IC),
+    ("Channel Marketing Manager", "marketing", "manager"), ("Data Privacy Analyst", "legal", IC),
+    ("Sales Marketing Director", "sales", "director"),       # read as "Sales & Marketing": the first named
+    ("Sales & Marketing Coordinator", "sales", "manager"),
+    ("Medical Device Sales", "sales", IC),                    # named by what they sell: a salesperson
+    ("Software Sales", "sales", IC),
+    # sectors and trades outside the business functions give way to a named function
+    ("Kennel Supervisor", "other", "manager"), ("Irrigation Foreman", "other", "manager"),
+    ("Kennel Sales Manager", "sales", "manager"), ("Hotel Finance Director", "finance", "director"),
+    # platforms read as IT unless a job noun names engineering
+    ("Linux Administrator", "it", IC), ("Linux Developer", "engineering", IC),
+    # guessed job nouns: before a particle or an apprentice level, and above weak words
+    ("Layer-Off", "other", IC), ("Cutter In", "other", IC), ("Coremaker Apprentice", "other", IC),
+    ("Stock Wetter", "other", IC), ("Production Scheduler", "operations", IC),
+    ("Good Humor Vendor", "other", IC), ("Shipsmith", "other", IC), ("Millwright", "other", IC),
+    # "to" after a job names who they work for; elsewhere it is part of the job
+    ("Assistant to the Sales Director", "other", IC), ("Door to Door Salesman", "sales", IC),
+    ("R & D Manager", "engineering", "manager"), ("People & Culture Lead", "hr", "manager"),
+])
+def test_compounds_settings_and_guessed_jobs(title, function, seniority):
+    assert title not in set(_labelled()["title"])      # examples, not test titles
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
+def test_a_guessed_job_noun_is_not_a_known_non_job_word():
+    for title in ("Supervisor de Setor", "Manager, Floor", "Brazilian"):
+        assert normalize_title(title).function is None
+
+
 def test_matched_names_the_deciding_words():
     assert normalize_title("Diretora de Operacoes").matched == "diretora + operacoes"
     assert normalize_title("CEO").matched == "ceo"
@@ -329,6 +377,12 @@ def test_vocabulary_uses_only_the_taxonomy_and_labels_cover_it():
 def test_a_phrase_listed_twice_with_different_meanings_is_refused(monkeypatch):
     monkeypatch.setitem(titles_vocabulary.DOMAINS, "finance", titles_vocabulary.DOMAINS["finance"] + ", logistics")
     with pytest.raises(ValueError, match="'logistics' appears twice"):
+        TitleVocabulary()
+
+
+def test_compound_heads_must_be_department_words(monkeypatch):
+    monkeypatch.setattr(titles_vocabulary, "COMPOUND_HEADS", titles_vocabulary.COMPOUND_HEADS + ", teacher")
+    with pytest.raises(ValueError, match="compound heads must be department words.*teacher"):
         TitleVocabulary()
 
 

@@ -62,7 +62,7 @@ Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual 
 _IC = "individual contributor"
 _RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}   # higher is more senior
 # Which kind of word decides the function when a title has several (see titles_vocabulary).
-_FUNCTION_PRIORITY = {"alias": 6, "role": 5, "fixed": 4, "domain": 3, "job": 2, "weak": 1, "guess": 0}
+_FUNCTION_PRIORITY = {"alias": 7, "role": 6, "fixed": 5, "domain": 4, "job": 3, "guess": 2, "weak": 1}
 _JOB_KINDS = ("role", "fixed", "job", "marker", "alias", "guess")
 
 
@@ -79,7 +79,7 @@ class TitleInfo:
 
 @dataclass(frozen=True)
 class _Entry:
-    kind: str                 # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, ignored
+    kind: str                 # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, subject, ignored
     function: str | None
     seniority: str | None
 
@@ -97,6 +97,7 @@ class _Match:
 # ----------------------------------------------------------------------------------------------
 _DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b\.?")            # T.I. -> ti, R.H. -> rh
 _AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")     # FP&A -> fpa, R&D -> rd, S&OP -> sop
+_AND = re.compile(r"\s*&\s*")                                # "Sales & Marketing": a conjunction, not a compound
 _POSSESSIVE = re.compile(r"['’]s\b")                          # "Men's Coach" -> "Men Coach"
 _WORD = re.compile(r"[a-z0-9]+")
 _SEGMENT = re.compile(r"[,;:/|()\[\]]| [-–—] ")                # "Carpenter, Rough", "Host/Hostess", "VP - Sales"
@@ -112,20 +113,23 @@ def _tokens(text: str) -> list[str]:
     return _segments(text)[0]
 
 
-def _segments(text: str) -> tuple[list[str], set[int]]:
-    """The words of a title and the positions of each segment's last word (its English head noun)."""
+def _segments(text: str) -> tuple[list[str], set[int], set[int]]:
+    """The words of a title, the positions of each segment's last word (its English head noun) and of its first."""
     folded = _POSSESSIVE.sub("", _fold(text))
     folded = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", folded)
     folded = _AMPERSAND.sub(r"\1\2", folded)
+    folded = _AND.sub(" and ", folded)
     tokens: list[str] = []
     heads: set[int] = set()
+    starts: set[int] = set()
     for segment in _SEGMENT.split(folded):
         # Only Latin letters and digits make words: a title in another script has none and stays unread.
         words = _WORD.findall(segment)
-        tokens += words
         if words:
+            starts.add(len(tokens))
+            tokens += words
             heads.add(len(tokens) - 1)
-    return tokens, heads
+    return tokens, heads, starts
 
 
 def _expand(phrase: str) -> Iterable[str]:
@@ -177,6 +181,10 @@ class TitleVocabulary:
     def __init__(self, aliases: Mapping[str, tuple[str | None, str | None]] | None = None) -> None:
         self.lexicon: dict[tuple[str, ...], _Entry] = {}
         self._add_builtin()
+        self.compound_heads = set(_phrases(vocab.COMPOUND_HEADS))
+        unlisted = [" ".join(p) for p in self.compound_heads if getattr(self.lexicon.get(p), "kind", None) != "domain"]
+        if unlisted:
+            raise ValueError(f"compound heads must be department words (DOMAINS): {', '.join(sorted(unlisted))}")
         for phrase, (function, seniority) in (aliases or {}).items():
             if function is not None and function not in FUNCTIONS:
                 raise ValueError(f"alias '{phrase}': unknown function '{function}' (one of {', '.join(FUNCTIONS)})")
@@ -190,6 +198,7 @@ class TitleVocabulary:
         self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
         self.agent_endings = tuple(p[0] for p in _phrases(vocab.AGENT_ENDINGS))
         self.not_agents = {p[0] for p in _phrases(vocab.NOT_AGENTS)}
+        self.particles = {p[0] for p in _phrases(vocab.PARTICLES)}
         self.longest = max(len(key) for key in self.lexicon)
 
     def _put(self, table: str, entry: _Entry) -> None:
@@ -204,7 +213,7 @@ class TitleVocabulary:
         for (function, seniority), table in vocab.ROLES.items():
             self._put(table, _Entry("role", function, seniority))
         for kind, tables in (("fixed", vocab.FIXED_JOBS), ("domain", vocab.DOMAINS), ("job", vocab.JOBS),
-                             ("weak", vocab.WEAK_DOMAINS)):
+                             ("weak", vocab.WEAK_DOMAINS), ("weak", {"other": ", ".join(vocab.SETTINGS.values())})):
             for function, table in tables.items():
                 self._put(table, _Entry(kind, function, _IC if kind in ("fixed", "job") else None))
         for level, table in vocab.LEVELS.items():
@@ -233,23 +242,50 @@ class TitleVocabulary:
         return found
 
     def _guessed_jobs(self, tokens: list[str], heads: set[int], matches: list[_Match]) -> list[_Match]:
-        """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist")."""
+        """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist").
+
+        The head noun is the last word of a segment, or the word before a trailing particle ("Layer-Off",
+        "Cutter-In") or a trailing apprentice or trainee level ("Coremaker Apprentice").
+        """
         covered = {i for m in matches for i in range(m.start, m.end)}
-        return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(heads)
+        markers = {m.start for m in matches if m.entry.kind == "marker" and m.end == m.start + 1}
+        places = set(heads) | {h - 1 for h in heads if h > 0 and (tokens[h] in self.particles or h in markers)}
+        return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(places)
                 if i not in covered and len(tokens[i]) >= 4 and tokens[i].endswith(self.agent_endings)
                 and tokens[i] not in self.not_agents]
 
+    def _compound_head(self, matches: list[_Match], starts: set[int]) -> list[_Match]:
+        """"Software Sales", "Insurance Sales Agent", "IT Procurement": in an English compound the last word names
+        the job, so a department word that directly follows another (same segment, no "and") is the one that counts."""
+        adjacent = {id(m) for a, m in itertools.pairwise(matches)
+                    if a.end == m.start and m.start not in starts and a.entry.kind == m.entry.kind == "domain"
+                    and a.entry.function != m.entry.function and tuple(m.phrase.split()) in self.compound_heads
+                    and {a.phrase, m.phrase} != {"sales", "marketing"}}   # "Sales Marketing" is "Sales & Marketing"
+        for first, second in itertools.pairwise(matches):
+            if id(second) in adjacent:
+                first.entry = _Entry("subject", None, None)   # what is sold or bought, not the department
+        return matches
+
     def read(self, title: str | None) -> TitleInfo:
         text = "" if title is None or (isinstance(title, float) and pd.isna(title)) else str(title)
-        tokens, heads = _segments(text)
-        if "to" in tokens[1:]:   # "Assistant to the CEO": what follows "to" is not the person's own job
-            tokens = tokens[:tokens.index("to", 1)]
-            heads = {h for h in heads if h < len(tokens)} | {len(tokens) - 1}
+        tokens, heads, starts = _segments(text)
         matches = self._matches(tokens)
+        # "Assistant to the CEO": what follows "to" after a job is who they work for, not their own job
+        # (but "Door to Door Salesman" and "Return to Vendor" are one job).
+        job_ends = {m.end for m in matches if m.entry.kind in _JOB_KINDS}
+        cut = next((i for i, token in enumerate(tokens) if token == "to" and i in job_ends), None)
+        if cut is not None:
+            tokens = tokens[:cut]
+            heads = {h for h in heads if h < cut} | {cut - 1}
+            matches = self._matches(tokens)
+        matches = self._compound_head(matches, starts)
         matches += self._guessed_jobs(tokens, heads, matches)
         matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, self.prepositions)
         function_match = _decide_function(matches)
         seniority, seniority_match = _decide_seniority(matches, function_match is not None)
+        if seniority is None and len(tokens) > 1 and tokens[-1] == "sales" and len(tokens) - 1 not in starts:
+            # "Software Sales", "Inbound Sales": named by what or how they sell, a salesperson
+            seniority = _IC
         function = function_match.entry.function if function_match else None
         deciders = sorted({id(m): m for m in (function_match, seniority_match) if m is not None}.values(),
                           key=lambda m: m.start)

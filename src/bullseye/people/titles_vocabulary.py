@@ -15,14 +15,16 @@ How the kinds of words rank when a title has several (see docs/titles.md):
 4. ``JOBS`` are job nouns with a default function used only when nothing above names one: an
    "Engineer" is engineering, but a "Sales Engineer" is sales and a "Network Engineer" IT.
 5. ``WEAK_DOMAINS`` are generic words that give way to any of the above: "Sales Operations" is
-   sales, "Production Engineer" engineering, "Operations Manager" operations.
+   sales, "Production Engineer" engineering, "Operations Manager" operations. ``SETTINGS`` are weak
+   too: sectors, trades and materials outside the business functions ("Irrigation Supervisor",
+   "Kennel Manager" are `other`; "Hospital Finance Manager" is still finance).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "ROLES", "FIXED_JOBS", "DOMAINS", "JOBS", "WEAK_DOMAINS", "LEVELS", "IC_MARKERS", "IC_MODIFIERS",
-    "PREPOSITIONS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS",
+    "ROLES", "FIXED_JOBS", "DOMAINS", "JOBS", "WEAK_DOMAINS", "SETTINGS", "LEVELS", "IC_MARKERS", "IC_MODIFIERS",
+    "PREPOSITIONS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
 ]
 
 IC = "individual contributor"
@@ -65,26 +67,29 @@ ROLES: dict[tuple[str | None, str], str] = {
         gerente de contas, gerente de contas chave, gerente de cuentas, gerente de cuentas clave,
         gerente de relacionamento, executivo de contas, executiva de contas, ejecutivo de cuentas,
         ejecutiva de cuentas, salesman, saleswoman, salesperson, sales rep, closer, inside sales, inside sales rep,
-        operador(a) de telemarketing, telemarketer""",
+        operador(a) de telemarketing, telemarketer, account developer, business developer, lead generator""",
     ("customer success", IC): """
         customer success manager, csm, client success manager, gerente de sucesso do cliente, gerente de cs,
-        gerente de exito del cliente, gerente de customer success, implementation consultant, onboarding specialist""",
+        gerente de exito del cliente, gerente de customer success, implementation consultant, onboarding specialist,
+        customer advocate""",
     ("product", IC): """
         product manager, product owner, po, gerente de produto, gerente de producto, duen(o|a) de producto,
         ux designer, ui designer, ux ui designer, product designer, designer de produto, designer ux,
         disenador(a) ux, disenador(a) ux ui, ux researcher, user researcher""",
     ("marketing", IC): """
         community manager, social media manager, gestor(a) de trafego, media buyer, copywriter, redator(a),
-        graphic designer, designer grafic(o|a), disenador(a) grafic(o|a), web designer""",
+        graphic designer, designer grafic(o|a), disenador(a) grafic(o|a), web designer, market researcher""",
     ("hr", "head"): "jefe de personal, jefa de personal",
     ("hr", "manager"): "gerente de personal",
     ("hr", IC): """
         hr business partner, hrbp, people partner, business partner de rh, recruiter, recrutador(a), reclutador(a),
         headhunter, head hunter""",
     ("it", IC): """systems administrator, system administrator, sysadmin, dba, database administrator, webmaster,
-        computer operator, enterprise architect, tecnic(o|a) de soporte, tecnic(o|a) de suporte""",
+        computer operator, enterprise architect, tecnic(o|a) de soporte, tecnic(o|a) de suporte, system support,
+        systems support""",
     ("engineering", IC): """scrum master, data scientist, cientista de dados, cientific(o|a) de datos,
-        qa engineer, test engineer, qa analyst""",
+        qa engineer, test engineer, qa analyst, test analyst, software tester, qa tester, technical fellow,
+        engineering fellow""",
     ("other", IC): """
         air traffic controller, executive assistant, personal assistant, assistente executiv(o|a),
         assistente administrativ(o|a), auxiliar administrativ(o|a), asistente administrativ(o|a),
@@ -93,9 +98,11 @@ ROLES: dict[tuple[str | None, str], str] = {
         interior designer""",
     (None, IC): """business partner, project manager, program manager, case manager, property manager,
         gerente de projetos, gerente de proyectos""",
-    ("engineering", "manager"): "tech lead, technical lead, lider tecnic(o|a), engineering manager",
+    ("engineering", "manager"): """tech lead, technical lead, lider tecnic(o|a), engineering manager, test lead,
+        test manager""",
     ("sales", "director"): "account director",
     ("finance", "manager"): "gerente de contas a pagar, gerente de contas a receber",
+    ("finance", IC): "account clerk, accounts clerk, accounting clerk",
     ("marketing", "director"): "art director, creative director, diretor(a) de arte, director(a) de arte",
 }
 
@@ -120,9 +127,17 @@ FIXED_JOBS: dict[str, str] = {
         receptionist, recepcionista, secretary, secretari(o|a), typist, veterinarian, veterinari(o|a), resident,
         steward, stewardess, host, hostess, sergeant, lieutenant, corporal, cadet, trooper, sheriff, firefighter,
         aide, aid, fabricator, erector, surveyor, faculty, detective, warden, conductor, selector, scout, model,
-        insulator""",
+        insulator, millwright, maintainer, jockey, disc jockey, dj, midwife, dietitian, dietician, clinician, critic,
+        cleric, marshal, referee, umpire, lifeguard, concierge, valet, courier, escort, groom, chaplain, pastor,
+        priest, rabbi, imam, nun, monk, deacon, bishop, missionary, clergy, docent, clown, acrobat,
+        glazier, stonemason, roustabout, roughneck, stevedore, boatswain, shepherd, emt, doula, orderly, scribe,
+        coroner, au pair, governess, provost, bursar, scholar, fellow, postdoc, astronaut,
+        diplomat, consul, magistrate, bailiff, constable, sommelier, croupier, barback, servant, busker,
+        caddie, caddy, poet, practitioner, locomotive engineer, companion,
+        medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
+        entregador(a), repartidor(a), nurse practitioner, veterinary technician, vet tech""",
     "legal": """attorney, counsel, lawyer, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
-        notari(o|a), judge, juiz""",
+        notari(o|a), judge, juiz, litigator, arbitrator""",
     "finance": "accountant, contador(a), bookkeeper, actuary, underwriter, teller, tesoureir(o|a), tesorer(o|a)",
 }
 
@@ -136,7 +151,9 @@ DOMAINS: dict[str, str] = {
         roteirizacao, ruteo, ruta, dispatch, last mile, ultima milha, ultima milla, freight, frete, quality, qualidade,
         calidad, quality assurance, quality control, qc, materials, materiais, materiales, lean, six sigma,
         continuous improvement, melhoria continua, mejora continua, demand planning, planejamento de demanda, sop,
-        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, material""",
+        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, material, supplier, suppliers,
+        importacao, exportacao, importacion, exportacion, aduana, aduanas, aduaneir(o|a), despacho, carga,
+        vendor management, vendor relations""",
     "finance": """
         finance, financial, financeir(o|a), financier(o|a), financas, finanzas, accounting, contabil, contabilidade,
         contabilidad, contable, controladoria, controlling, treasury, tesouraria, tesoreria,
@@ -145,27 +162,36 @@ DOMAINS: dict[str, str] = {
         contas a pagar, contas a receber, cuentas por pagar, cuentas por cobrar, credit, credito, payable,
         receivable, cost, costs, custos, costos, budget, orcamento, presupuesto, investment, investimentos,
         inversiones, banking, bank, banco, insurance, loan, mortgage, forex, actuarial, underwriting, claims, claim,
-        cpa, reconciliation, conciliacao, conciliacion, investor relations, asset management""",
+        cpa, reconciliation, conciliacao, conciliacion, investor relations, asset management, chargeback, chargebacks,
+        trading, securities, lending, wealth, wealth management, equity, private equity, pension, pensions,
+        reimbursement, payments, payment, invoice, invoices, invoicing, tax compliance, fraud, fixed income,
+        venture capital, capital markets, debt collection, charge account, charge accounts""",
     "it": """
         it, ti, information technology, tecnologia da informacao, tecnologia de la informacion, sistemas,
         infrastructure, infraestrutura, infraestructura, network, networks, redes, rede, help desk, helpdesk,
         service desk, desktop support, technical support, it support, suporte tecnico, soporte tecnico, database,
         information security, cybersecurity, cyber security, seguranca da informacao, seguridad de la informacion,
         ciberseguranca, ciberseguridad, erp, sap, peoplesoft, jd edwards, vmware, informatica, computer, computers,
-        laptop, desktop, telecom, telecommunications, telecomunicacoes, telecomunicaciones""",
+        laptop, desktop, telecom, telecommunications, telecomunicacoes, telecomunicaciones, ict, mis, informatics,
+        active directory, disaster recovery, unified communications, application support, applications support,
+        application security, incident management, incident response""",
     "engineering": """
         engineering, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
         data, dados, datos, data science, machine learning, ml, ai, artificial intelligence, bi,
         business intelligence, inteligencia de negocios, analytics, devops, sre, frontend, front end, backend,
         back end, full stack, fullstack, ios, android, java, python, j2ee, sql, qa, process development,
         software quality, qualidade de software, calidad de software,
-        decision support, tableau, power bi, cad, autocad, drafting""",
+        decision support, tableau, power bi, cad, autocad, drafting, research and development, r and d, cognos,
+        business objects, hadoop, etl, biostatistics, statistics, software testing, test automation,
+        automation testing""",
     "sales": """
         sales, vendas, ventas, venda, venta, comercial, business development, desenvolvimento de negocios,
         desarrollo de negocios, new business, novos negocios, nuevos negocios, revenue,
         revops, salesops, sales operations, pre sales, presales, pre venda, pre vendas, preventa, pre venta,
         channel, canais, canales, partnerships, partner development, parcerias, alliances, aliancas, alianzas,
-        telesales, televendas, televentas, telemarketing, lead generation, account management""",
+        telesales, televendas, televentas, telemarketing, lead generation, account management, partnership,
+        franchise development, national accounts, strategic accounts, major accounts, global accounts,
+        enterprise accounts, corporate accounts, named accounts""",
     "marketing": """
         marketing, mercadeo, mkt, growth, brand, branding, marca, communications, communication, comunicacao,
         comunicacion, comunicaciones, comms, public relations, relacoes publicas, relaciones publicas,
@@ -173,7 +199,9 @@ DOMAINS: dict[str, str] = {
         social media, midias sociais, redes sociales, advertising, publicidade, publicidad, propaganda, creative,
         criacao, creativo, creativa, market research, pesquisa de mercado, investigacion de mercados, insights, insight,
         graphic design, web design, ad, ads, events, event, eventos, mercadotecnia, inteligencia de mercado,
-        market intelligence, media, media relations, community relations, public affairs, merchandising""",
+        market intelligence, media, media relations, community relations, public affairs, merchandising,
+        trade marketing, promotions, search engine optimization, search engine marketing, publicity, paid search,
+        trade show, trade shows""",
     "product": """
         product, produto, producto, product management, product development, ux, ui, user experience,
         experiencia do usuario, experiencia de usuario""",
@@ -183,18 +211,21 @@ DOMAINS: dict[str, str] = {
         atencion a clientes, sac, customer support, suporte ao cliente, soporte al cliente, customer experience,
         experiencia do cliente, experiencia del cliente, client services, customer care, call center,
         contact center, relacionamento com o cliente, pos venda, postventa, post venta, onboarding,
-        implementation, implantacao, implementacion, after sales, aftersales""",
+        implementation, implantacao, implementacion, after sales, aftersales, member services""",
     "hr": """
         hr, rh, human resources, recursos humanos, rrhh, people operations, people and culture, gente e gestao,
         gente e cultura, talent, talento, talentos, talent acquisition, recruiting, recruitment, recrutamento,
         reclutamiento, recrutamento e selecao, seleccion, training, treinamento, capacitacion, learning and development,
         ld, compensation, remuneracao, compensaciones, benefits, beneficios, payroll, folha de pagamento, nomina,
         departamento pessoal, dp, personnel, departamento de personal, manpower, human resource, labor relations,
-        labour relations, employee relations""",
+        labour relations, employee relations, staffing, hris, diversity, inclusion, organizational development,
+        organization development, organisational development, employee engagement, wage, wages,
+        leadership development, human capital""",
     "legal": """
         legal, juridic(o|a), compliance, cumplimiento, conformidade, contracts, contratos,
         regulatory, regulatorio, regulatory affairs, assuntos regulatorios, asuntos regulatorios, privacy,
-        data protection, legales, asuntos legales, assuntos juridicos, contract, law""",
+        data protection, legales, asuntos legales, assuntos juridicos, contract, law, litigation, patent, patents,
+        intellectual property""",
     "other": """
         medical, clinical, clinica, dental, hospital, nursing, enfermagem, enfermeria, patient, patients, pharmacy,
         farmacia, veterinary, therapy, rehab, school, escola, escuela, education, educacao,
@@ -206,22 +237,25 @@ DOMAINS: dict[str, str] = {
         psychiatric, behavioral, mental health, radiology, oncology, cardiology, respiratory, ambulatory, forestry,
         culinary, bakery, catering, beauty, cosmetology, jewelry, photography, archaeology, geology, chemistry,
         biology, physics, recreation, funeral, mortuary, pastoral, religious, rehabilitation, hospice, healthcare,
-        wellness, medicine, educational, admissions, interior design""",
+        wellness, medicine, educational, admissions, interior design, therapeutic, assisted living,
+        outpatient, inpatient, clinic, pathology, phlebotomy, infection control""",
 }
 
 # Job nouns: an individual contributor, with the function used when no word above names one.
 JOBS: dict[str | None, str] = {
     "engineering": """engineer, engenheir(o|a), ingenier(o|a), developer, desenvolvedor(a), desarrollador(a),
-        programmer, programador(a), coder, eng""",
-    "sales": "seller, vendedor(a)",
+        programmer, programador(a), coder, eng, statistician, biostatistician""",
+    "sales": """seller, vendedor(a), promotor(a) de vendas, promotor(a) de ventas, account representative,
+        account rep, account specialist, account associate, account strategist""",
     "marketing": "marketer, publicist, spokesperson",
     "operations": """buyer, comprador(a), dispatcher, despachante, storekeeper, almoxarife, estoquista, conferente,
-        roteirizador(a), expeditor, despachador(a)""",
+        roteirizador(a), expeditor, despachador(a), logistician, scheduler, almacenista, demand planner""",
     "other": """technician, tech, technologist, tecnic(o|a), clerk, inspector, tester, grader, examiner, artist, writer,
-        editor, producer, scientist, hand, man, maker, builder, server, officer, assistant, assistente,
-        asistente, auxiliar, coach, adjuster, official, illustrator, historian, conservator,
-        processor, decorator, rn, lpn, lvn, collector, guide, mate, applicator, separator, registrar""",
-    "finance": "auditor(a), controller, contralor, banker, trader, economist, appraiser",
+        editor, producer, scientist, hand, man, maker, inspetor(a), promotor(a), builder, server, officer,
+        assistant, assistente, asistente, auxiliar, coach, adjuster, official, illustrator, historian, conservator,
+        processor, decorator, rn, lpn, lvn, collector, guide, mate, applicator, separator, registrar, merchant,
+        correspondent, paraprofessional, girl, boy, asst""",
+    "finance": "auditor(a), controller, contralor, banker, trader, economist, appraiser, biller, comptroller, lender",
     # Job nouns that say nothing about the function.
     None: """analyst, analista, specialist, especialista, consultant, consultor(a), associate, advisor, adviser,
         assessor(a), asesor(a), representative, rep, representante, agent, agente, administrator, administrador(a),
@@ -229,7 +263,7 @@ JOBS: dict[str | None, str] = {
         arquitect(o|a), designer, disenador(a), professional, profissional, profesional, expert, generalist,
         strategist, estrategista, generalista, ambassador, investigator, interviewer, member, staff, employee,
         colaborador(a), funcionari(o|a), broker, trainer, master, evangelist, contractor, liaison, estimator,
-        monitor, facilitator, evaluator""",
+        monitor, facilitator, evaluator, advocate, integrator, modeler, modeller, researcher, exec, teammate""",
 }
 
 # Generic words that give way to any named function, and abbreviations that double as a Brazilian state or a
@@ -237,14 +271,19 @@ JOBS: dict[str | None, str] = {
 WEAK_DOMAINS: dict[str, str] = {
     "operations": """operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
         produccion, manufacturing, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
-        manutencao, mantenimiento, facilities, facility, assembly, fabrication, storage, supply, safety, ehs, hse""",
-    "sales": "commercial, leasing",
-    "finance": "risk, cash, ap, ar",
-    "marketing": "campaign, campaigns, pr",
-    "engineering": "development, desenvolvimento, desarrollo, technical, mobile",
-    "it": "systems, system, suporte, soporte",
+        manutencao, mantenimiento, facilities, facility, assembly, fabrication, storage, supply, safety, ehs, hse,
+        customs, buying""",
+    "sales": "commercial, leasing, territory, wholesale",
+    "finance": "risk, cash, ap, ar, asset, assets, accounts, quantitative, bond, bonds, portfolio",
+    "marketing": "campaign, campaigns, pr, graphics",
+    "engineering": "development, desenvolvimento, desarrollo, technical, mobile, reporting",
+    # Platforms: IT when nothing else names the job ("Linux Administrator"), engineering for "Linux Developer".
+    "it": """systems, system, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
+        cisco, mainframe, as400, as 400, cloud, cyber, edi, websphere, weblogic, middleware, netbackup, voip, lan,
+        wan, noc, itil, servicenow, microsoft, dynamics, epic, windows""",
     "customer success": "customer, customers, client, clients, cliente, clientes, support",
-    "hr": "people, pessoas, gente, personas, employment",
+    "legal": "immigration",
+    "hr": "people, pessoas, gente, personas, employment, learning",
     "other": """security, seguranca, seguridad, food, machine, press, construction, mining, art, administrative,
         administrativ(o|a), textile, garment, foundry, sewing, science, obras, health, saude, salud, welding,
         plumbing, carpentry, masonry, hvac, machining, upholstery, care, crew, room, shop, home,
@@ -253,6 +292,75 @@ WEAK_DOMAINS: dict[str, str] = {
         university, fish, fishing, furnace, landscape, conservation, youth, housing, printing, mine, treatment,
         stone, club, wood, mold, meat, news, activities, spa, automobile, county, scientific, records, repair,
         instructional""",
+}
+
+# Sectors, trades and materials outside the business functions: weak `other` words, so "Kennel Supervisor" is a
+# job outside the functions but "Kennel Sales Manager" is still sales. By sector, for review.
+SETTINGS: dict[str, str] = {
+    "healthcare": """medicare, medicaid, immunology, microbiology, cardiac, cardiovascular, vascular, pulmonary,
+        renal, dialysis, neurology, orthopedic, orthopedics, orthopaedic, pediatrics, paediatric, geriatric,
+        obstetric, obstetrics, maternity, neonatal, icu, trauma, palliative, disease, diabetes, hearing, audiology,
+        optical, optometry, ophthalmic, dermatology, endoscopy, ultrasound, sonography, mri, x ray, histology,
+        cytology, transplant, blood, imaging, orthodontic, chiropractic, podiatry, psychology, addiction,
+        substance abuse, abuse, crisis, utilization, caregiving, home care, nursing home, senior living,
+        long term care, pharmaceutical, clinical trial, clinical trials, physical therapy, occupational therapy,
+        eligibility, intervention, disability, hospice care, cancer, genetic, genetics, immunization, vaccine,
+        epidemiology, lactation, perinatal, prenatal, postpartum, memory care, admitting, sterile processing,
+        radiation, heart, ob gyn, casework, enrichment""",
+    "education": """curriculum, instruction, classroom, campus, enrollment, alumni, tutoring, literacy, childhood,
+        early childhood, kindergarten, elementary, secondary, high school, middle school, special education, esl,
+        vocational, guidance, distance learning, learning support, athletic, athletics, residence life, dormitory,
+        faculty affairs, student affairs, title i, academy, teen, adolescent""",
+    "hospitality": """banquet, banquets, bar, lounge, pub, cafe, cafeteria, dining, food service, beverage, buffet,
+        pastry, deli, grocery, produce, seafood, lodging, resort, motel, gaming, slot, slots, pit, hair, nail,
+        nails, cosmetic, cosmetics, tanning, travel, tour, tours, tourism, cruise, amusement, recreational, park,
+        parks, pool, aquatic, aquatics, golf, tennis, ski, gym, camp, poker, wedding, ticket, tickets, box office,
+        cinema, gallery, exhibit, exhibits, zoo, concession, concessions, reservations, vending, car wash, store,
+        stores, retail, liquor, wine, winery, brewery, distillery""",
+    "agriculture": """animal, animals, kennel, pet, pets, horse, horses, equine, stable, barn, livestock, poultry,
+        dairy, cattle, hog, swine, farming, ranch, crop, crops, grain, fruit, vegetable, vegetables, orchard,
+        vineyard, greenhouse, nursery, garden, gardening, landscaping, lawn, tree, trees, forest, logging, timber,
+        lumber, sawmill, wildlife, fishery, fisheries, hatchery, aquaculture, shellfish, irrigation, soil,
+        agriculture, grounds, feed, seed, cotton, tobacco, sugar, planting, cultivation, erosion, landfill,
+        harvesting, floral, extension, environmental, remediation""",
+    "public service": """government, federal, municipal, city, town, public works, corrections, correctional, jail,
+        prison, detention, probation, parole, judicial, border, homeland, intelligence, defense, defence, infantry,
+        artillery, combat, cavalry, naval, air force, missile, weapons, ordnance, explosive, explosives, postal,
+        mail, sanitation, waste, garbage, refuse, recycling, water, wastewater, utility, utilities, nuclear,
+        code enforcement, enforcement, emergency management, disaster, social services, human services,
+        child welfare, foster care, adoption, economic development, community development, land development,
+        veterans, shelter, homeless, ministry, worship, choir, volunteers, volunteer services, fundraising, donor,
+        donors, philanthropy, political, squad, annual giving, major gifts, nonprofit, non profit, community,
+        council, parish, public health, environmental health, fire protection, asset protection, surveillance,
+        patrol""",
+    "arts and media": """broadcast, broadcasting, video, audio, sound, studio, stage, dance, drama, costume,
+        costumes, wardrobe, makeup, animation, newspaper, magazine, publishing, publications, editorial, journalism,
+        book, books, entertainment, circus, craft, crafts, casting, camera, motion picture, picture, set design,
+        choral, orchestra, opera, ballet, literary""",
+    "manufacturing": """plastic, plastics, glass, paper, pulp, yarn, fabric, cloth, leather, shoe, shoes, footwear,
+        hat, apparel, knitting, weaving, spinning, dyeing, dye, cutting, coating, painting, paint, plating,
+        polishing, grinding, drilling, boring, milling, casting, molding, moulding, forging, forming, rolling,
+        stamping, extrusion, tooling, tool, tools, die, dies, drying, mixing, blending, baking, brewing, canning,
+        bottling, curing, slaughtering, candy, chocolate, confectionery, cigar, cigarette, yeast, flour, chemical,
+        chemicals, acid, paste, powder, cement, concrete, brick, tile, marble, granite, clay, ceramic, ceramics,
+        pottery, kiln, steam, heat treat, iron, aluminum, copper, wire, cable, coil, lens, lenses, instrument,
+        instruments, semiconductor, battery, motor, motors, engine, engines, pump, pumps, pumping, valve, tire,
+        tires, wheel, wheels, collision, auto body, furniture, cabinet, lumber yard, engraving, photoengraving,
+        bindery, box, carton, container, bottle, label, loom, looms, knitting machine, sewing machine, shuttle,
+        veneer, plywood, fiberglass, foam, asbestos, cannery, slaughterhouse, packinghouse, refinery, refining,
+        mixing room, melt, shearing, winding, grading, sorting""",
+    "construction": """roofing, paving, asphalt, drywall, plaster, insulation, flooring, carpet, framing,
+        demolition, excavation, earthmoving, heavy equipment, crane, rigging, scaffolding, refrigeration, pipeline,
+        pipelines, well, wells, oil well, gas well, oil field, oilfield, petroleum, quarry, coal, coke, ore,
+        elevator, escalator, glazing, fence, snow removal, pest control, exterminating, custodial, dry cleaning,
+        chimney, electrical contracting, levee, dredge, dredging, bridge, bridges, highway, road, roads, street,
+        streets, railroad, railway, rail, track, locomotive, signal, signals, tunnel""",
+    "transport and energy": """bus, taxi, cab, limousine, ambulance, train, trains, ship, ships, vessel, vessels,
+        barge, tug, tugboat, ferry, harbor, harbour, deck, stevedoring, baggage, ramp, gate, passenger, passengers,
+        airline, airlines, flight, aviation, aircraft, airport, parking, tow, towing, substation, hydro, solar,
+        wind, electric power, energy, oil, gas, parachute""",
+    "security and safety": """loss control, fraud investigation, investigative, investigations, criminal, crime,
+        forensic, forensics, fire, firefighting""",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +376,7 @@ LEVELS: dict[str, str] = {
     "manager": """manager, assistant manager, deputy manager, mgr, mngr, gerente, subgerente, sub gerente,
         coordinator, coordenador(a), coordinador(a), coord, supervisor(a), foreman, forewoman, foreperson,
         encarregad(o|a), encargad(o|a), capataz, superintendent, boss, lead, team lead, team leader, leader, lider,
-        gestor(a), lider de equipe, lider de equipo""",
+        gestor(a), lider de equipe, lider de equipo, superintendant""",
 }
 
 # Jobs that are individual-contributor levels on their own ("Intern", "Estagiário").
@@ -282,12 +390,28 @@ IC_MODIFIERS = "senior, sr, junior, jr, pleno, pl, ssr, semi senior, entry level
 PREPOSITIONS = "of, de, da, do, das, dos, del, la, el, for, para"
 
 # English job nouns are often made from a verb or a field: "Oiler", "Brakeman", "Physicist". An unknown head
-# word with one of these endings is read as a job outside the business functions (kind "guess", ranked last).
-AGENT_ENDINGS = "er, ers, ist, ists, ician, icians, man, men, woman, women, person"
+# word with one of these endings is read as a job outside the business functions (kind "guess", ranked above the
+# weak words only: "Stock Wetter" is frontline work, "Sales Caller" still sales).
+AGENT_ENDINGS = """er, ers, ist, ists, ician, icians, ian, ians, man, men, woman, women, person, or, ors, smith, smiths,
+        wright, wrights, hand, hands, wife, boy, boys, eur, euse"""
 NOT_AGENTS = """human, other, others, after, under, over, center, centre, corner, summer, winter, number, super,
-        upper, lower, inner, outer, ever, never, user, users, peer, peers, tier, together, quarter, headquarter,
-        cluster, ginger"""
+        upper, lower, inner, outer, ever, never, user, users, peer, peers, together, quarter, headquarter,
+        cluster, ginger, floor, floors, door, doors, mirror, conveyor, motor, motors, tractor, reactor, radiator,
+        factor, harbor, harbour, color, colour, colors, sector, sectors, setor, vector, error, interior, exterior,
+        minor, armor, armour, semiconductor, semiconductors, valor, menor, maior, melhor, cor, calor, flor, fator,
+        trator, elevador, ventilador, indicador, indicadores, computador, ordenador, servidor, terror, horror, honor,
+        humor, rumor, tumor, vapor, favor, decor, sensor, sensors, asian, indian, canadian, italian, brazilian,
+        australian, russian, christian, median, meridian, european, american, african, mexican, colombian, peruvian,
+        shorthand, beforehand, offhand, secondhand, freehand, backhand, forehand, liqueur, grandeur"""
+
+# A job noun followed by a particle names the job by the noun: "Layer-Off", "Cutter-In", "Setter Up".
+PARTICLES = "up, off, out, in, on, down, over, away, back"
+
+# Department words that name the job when they come last in an English compound: "Software Sales" sells, "IT
+# Procurement" buys, "Database Marketing" markets, "Sales Tax" is finance ("Sales & Marketing" is not a compound).
+COMPOUND_HEADS = """sales, marketing, finance, accounting, tax, billing, credit, collections, procurement, purchasing,
+        compliance, privacy, legal, recruiting, recruitment, talent acquisition, business development"""
 
 # Phrases that contain a seniority or function word but mean neither (matched first, then ignored).
 IGNORED_PHRASES = """head office, home office, head start, headquarters, management, gerencia, diretoria, direccion,
-        directorate, presidencia"""
+        directorate, presidencia, corporate development"""
