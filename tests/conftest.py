@@ -73,3 +73,15 @@ def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
         ws.close()
         (root / ".loaded").touch()
     return Workspace(root)
+
+
+def full_demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
+    """A demo workspace with every table loaded (people, notes, events, universe), built once per session."""
+    root = factory.getbasetemp() / f"demo-full-{n_accounts}-{seed}"
+    if not (root / ".loaded").exists():
+        ws = Workspace.init(root, exist_ok=True)
+        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
+        ws.load()
+        ws.close()
+        (root / ".loaded").touch()
+    return Workspace(root)

@@ -1,0 +1,403 @@
+"""The buying committee from data: who shows up on won and lost deals inside the ICP, and what
+their presence changes.
+
+* Roles come from ``deal_contacts.role`` when the CRM has them (normalised: "Decision Maker" and
+  "Signer" are the economic buyer, "Coach" is a champion, ...). Where a role is blank it is
+  **inferred** from the contact's title: from how contacts with the same function and seniority
+  were labelled elsewhere in the data when enough explicit roles exist, else from a short list of
+  rules (a finance executive signs). Every inferred role says so and on what basis.
+* Presence effects: for each role, function and role x function, new-business deals with such a
+  contact vs deals without one: win rate with Wilson intervals, Fisher's exact test, Holm's
+  adjustment over every group tested, and the median days to close of won deals (Mann-Whitney).
+* The champion profile: who the champions were in the best accounts (top quarter by realised
+  revenue), and what became of them when later contact records show a new title or a new company.
+
+Presence on a deal is what the CRM recorded, often after the fact: lost deals tend to carry fewer
+contacts. The effects describe the committees of won and lost deals; they are not proof that
+adding a person wins the deal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bullseye.discover.dataset import build_dataset
+from bullseye.discover.stats import holm, wilson_interval
+from bullseye.errors import BullseyeError
+from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
+from bullseye.score import new_business
+from bullseye.strategy.icp import ICP
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
+
+__all__ = ["ROLES", "normalize_role", "infer_roles", "contact_roles", "committee_deals", "presence_effects",
+           "champion_profile", "CommitteeReport", "committee_report"]
+
+ROLES = ("champion", "economic buyer", "blocker", "influencer", "user")
+_ROLE_ALIASES = {
+    "champion": "champion", "coach": "champion", "sponsor": "champion", "internal champion": "champion",
+    "economic buyer": "economic buyer", "economic_buyer": "economic buyer", "decision maker": "economic buyer",
+    "decision-maker": "economic buyer", "signer": "economic buyer", "approver": "economic buyer",
+    "budget holder": "economic buyer", "executive sponsor": "economic buyer", "buyer": "economic buyer",
+    "blocker": "blocker", "gatekeeper": "blocker", "technical evaluator": "blocker", "detractor": "blocker",
+    "influencer": "influencer", "evaluator": "influencer", "business user": "user", "user": "user",
+    "end user": "user", "end-user": "user",
+}
+#: Inference from titles needs this many explicit role links to learn from, and this agreement.
+MIN_EXPLICIT_LINKS, MIN_GROUP_LINKS, MIN_AGREEMENT = 30, 10, 0.6
+ALPHA = 0.05
+
+
+def normalize_role(value: Any) -> str | None:
+    """A CRM's role label as one of ROLES, or None when blank or not a committee role."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = " ".join(str(value).replace("_", " ").strip().casefold().split())
+    return _ROLE_ALIASES.get(text)
+
+
+def _rule_role(function: str | None, seniority: str | None) -> str | None:
+    """The few roles that can be inferred from a title alone, without data to learn from."""
+    if function == "finance" and seniority in ("c-level", "vp", "director"):
+        return "economic buyer"
+    if function == "executive" and seniority == "c-level":
+        return "economic buyer"
+    return None
+
+
+def infer_roles(links: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Fill blank roles of deal-contact ``links`` (role, function, seniority): returns the links with
+    ``role``, ``inferred`` and ``basis`` columns, and a sentence saying how roles were inferred."""
+    links = links.copy()
+    links["role"] = links["role"].map(normalize_role)
+    links["inferred"] = False
+    links["basis"] = np.where(links["role"].notna(), "recorded in the CRM", "")
+    explicit = links[links["role"].notna()]
+    blank = links["role"].isna().to_numpy()
+    key = links["function"].fillna("?") + " / " + links["seniority"].fillna("?")
+    if len(explicit) >= MIN_EXPLICIT_LINKS:
+        counts = pd.crosstab(key[~blank], explicit["role"])
+        totals = counts.sum(axis=1)
+        best, share = counts.idxmax(axis=1), counts.max(axis=1) / totals
+        usable = (totals >= MIN_GROUP_LINKS) & (share >= MIN_AGREEMENT) & ~totals.index.str.startswith("? / ")
+        learned = best[usable]
+        guess = key.map(learned)
+        fill = blank & guess.notna().to_numpy()
+        links.loc[fill, "role"] = guess[fill]
+        links.loc[fill, "basis"] = [
+            f"{k} contacts were {learned[k]} in {share[k]:.0%} of {int(totals[k])} recorded cases" for k in key[fill]]
+        how = (f"blank roles inferred from {len(explicit):,} recorded roles: a title group takes the role it had in "
+               f"at least {MIN_AGREEMENT:.0%} of at least {MIN_GROUP_LINKS} recorded cases")
+    else:
+        rule = [_rule_role(f, s) for f, s in zip(links["function"], links["seniority"])]
+        guess = pd.Series(rule, index=links.index, dtype=object)
+        fill = blank & guess.notna().to_numpy()
+        links.loc[fill, "role"] = guess[fill]
+        links.loc[fill, "basis"] = "rule: a finance or executive leader is the economic buyer (signer/approver)"
+        how = (f"only {len(explicit)} recorded roles, too few to learn from: blank roles inferred by rule "
+               "(finance or executive leaders are economic buyers); others stay unknown")
+    links.loc[fill, "inferred"] = True
+    links["role"] = links["role"].fillna("unknown")
+    return links, how
+
+
+def _links(ws: Workspace) -> pd.DataFrame:
+    for name in ("contacts", "deal_contacts"):
+        if not ws.has_table(name):
+            raise BullseyeError(f"the buying committee needs the {name} table; load it with `bullseye load`")
+    links = ws.table("deal_contacts").to_pandas()
+    contacts = ws.table("contacts").to_pandas()
+    columns = [c for c in ("contact_id", "account_id", "name", "email", "title", "created_at") if c in contacts]
+    links = links.merge(contacts[columns].drop_duplicates("contact_id"), on="contact_id", how="left")
+    titles = normalize_titles(links["title"].fillna("").astype(str)) if len(links) else pd.DataFrame(
+        columns=["function", "seniority"])
+    links["function"] = titles["function"].to_numpy() if len(links) else []
+    links["seniority"] = titles["seniority"].to_numpy() if len(links) else []
+    if "role" not in links.columns:
+        links["role"] = None
+    return links
+
+
+def contact_roles(ws: Workspace) -> pd.DataFrame:
+    """One row per contact on any deal: contact_id, role (most frequent), inferred, basis, function,
+    seniority. Other modules (themes, personas) use it to attribute what people said to roles."""
+    links, _ = infer_roles(_links(ws))
+    if links.empty:
+        return pd.DataFrame(columns=["contact_id", "role", "inferred", "basis", "function", "seniority"])
+    known = links[links["role"] != "unknown"]
+    top = (known.groupby(["contact_id", "role"]).size().rename("n").reset_index()
+           .sort_values(["contact_id", "n", "role"], ascending=[True, False, True]).drop_duplicates("contact_id"))
+    first = links.drop_duplicates("contact_id").set_index("contact_id")
+    out = pd.DataFrame({"contact_id": first.index})
+    out["role"] = out["contact_id"].map(top.set_index("contact_id")["role"]).fillna("unknown")
+    recorded = known[~known["inferred"]].groupby("contact_id").size()
+    out["inferred"] = ~out["contact_id"].isin(recorded.index) & (out["role"] != "unknown")
+    basis = known.drop_duplicates("contact_id").set_index("contact_id")["basis"]
+    out["basis"] = np.where(out["inferred"], out["contact_id"].map(basis).fillna(""), "recorded in the CRM")
+    out.loc[out["role"] == "unknown", "basis"] = "no recorded role and nothing to infer it from"
+    out["function"] = out["contact_id"].map(first["function"]).to_numpy()
+    out["seniority"] = out["contact_id"].map(first["seniority"]).to_numpy()
+    return out
+
+
+def committee_deals(ws: Workspace, icp: ICP | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Closed new-business deals (in the ICP when one is given) and their contact links with roles."""
+    from bullseye.validate import icp_membership
+
+    data = build_dataset(ws)
+    deals = new_business(data.deals)
+    scope = "all closed new-business deals"
+    if icp is not None and icp.criteria:
+        inside, _ = icp_membership(icp, deals)
+        deals = deals[inside]
+        scope = f"closed new-business deals with ICP accounts ({icp.name})"
+    deals = deals[["deal_id", "account_id", "won", "created_at", "decided_at", "days_to_close", "amount"]].reset_index(drop=True)
+    links, how = infer_roles(_links(ws))
+    links = links[links["deal_id"].isin(deals["deal_id"])].reset_index(drop=True)
+    return deals, links, f"{scope}; {how}"
+
+
+def _label(kind: str, value: str) -> str:
+    if kind == "function":
+        return FUNCTION_LABELS.get(value, value)
+    if kind == "seniority":
+        return SENIORITY_LABELS.get(value, value)
+    return value
+
+
+def _strength(p_adjusted: float, p_raw: float, small: str | None) -> str:
+    if small:
+        return small
+    if p_adjusted <= ALPHA:
+        return "strong"
+    return "suggestive" if p_raw <= ALPHA else "weak"
+
+
+def presence_effects(deals: pd.DataFrame, links: pd.DataFrame, min_deals: int = 10) -> pd.DataFrame:
+    """Win rate and days to close of deals with vs without each kind of contact (role, function,
+    role x function), with intervals and Holm-adjusted p-values over every group tested."""
+    groups = {
+        "role": links["role"],
+        "function": links["function"].fillna("unrecognised title"),
+        "role x function": links["role"] + " / " + links["function"].fillna("unrecognised title"),
+    }
+    won = deals["won"].to_numpy(bool)
+    days = pd.to_numeric(deals["days_to_close"], errors="coerce").to_numpy(float)
+    rows, seen = [], set()
+    for kind, labels in groups.items():
+        for value in sorted(labels.dropna().unique()):
+            if value.startswith("unknown"):
+                continue
+            present = deals["deal_id"].isin(links.loc[(labels == value).to_numpy(), "deal_id"]).to_numpy()
+            n_with, n_without = int(present.sum()), int((~present).sum())
+            if n_with < min_deals or n_without < min_deals or present.tobytes() in seen:
+                continue  # too few deals, or the same deals as a simpler group already tested
+            seen.add(present.tobytes())
+            k_with, k_without = int(won[present].sum()), int(won[~present].sum())
+            low, high = wilson_interval(np.array([k_with, k_without]), np.array([n_with, n_without]))
+            p = stats.fisher_exact([[k_with, n_with - k_with], [k_without, n_without - k_without]])[1]
+            d_with, d_without = days[present & won], days[~present & won]
+            d_with, d_without = d_with[np.isfinite(d_with)], d_without[np.isfinite(d_without)]
+            p_days = (stats.mannwhitneyu(d_with, d_without).pvalue if min(len(d_with), len(d_without)) >= 5
+                      else float("nan"))
+            fewest = min(k_with, n_with - k_with, k_without, n_without - k_without)
+            small = None
+            if fewest < 10:
+                small = f"not enough data: {fewest} deals in the smallest cell"
+            rows.append({
+                "kind": kind, "group": value, "deals_with": n_with, "won_with": k_with, "win_with": k_with / n_with,
+                "win_with_low": low[0], "win_with_high": high[0], "deals_without": n_without, "won_without": k_without,
+                "win_without": k_without / n_without, "win_without_low": low[1], "win_without_high": high[1],
+                "p_value": p, "days_with": float(np.median(d_with)) if len(d_with) else float("nan"),
+                "days_without": float(np.median(d_without)) if len(d_without) else float("nan"),
+                "p_days": p_days, "small": small})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = holm(table["p_value"].to_numpy())
+    table["strength"] = [_strength(a, r, s) for a, r, s in zip(table["p_holm"], table["p_value"], table["small"])]
+    table["sentence"] = [_sentence(row) for row in table.itertuples()]
+    order = table["p_value"].rank(method="first")
+    return table.assign(_order=order).sort_values("_order").drop(columns=["_order", "small"]).reset_index(drop=True)
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _group_words(kind: str, group: str) -> str:
+    if kind == "role":
+        return _a(group)
+    if kind == "function":
+        return f"someone from {_label('function', group)}" if group != "unrecognised title" else "an unrecognised title"
+    role, function = group.split(" / ", 1)
+    return f"{_a(role)} from {_label('function', function)}"
+
+
+def _sentence(row: Any) -> str:
+    who = _group_words(row.kind, row.group)
+    text = (f"deals with {who} on them won {row.win_with:.0%} ({row.win_with_low:.0%}-{row.win_with_high:.0%}, "
+            f"{row.deals_with:,} deals) vs {row.win_without:.0%} without ({row.deals_without:,})")
+    gap = row.days_without - row.days_with
+    if math.isfinite(gap) and abs(gap) >= 1:
+        text += f"; won deals closed {abs(gap):.0f} days {'faster' if gap > 0 else 'slower'} (median)"
+    return text
+
+
+def champion_profile(links: pd.DataFrame, deals: pd.DataFrame, contacts: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Who the champions of the best won deals were, and what later contact records say of them."""
+    won = deals[deals["won"] == 1]
+    if won.empty:
+        return {"champions": 0, "note": "no won deals"}
+    value = pd.to_numeric(won["amount"], errors="coerce")
+    best = won[value >= value.quantile(0.75)] if value.notna().sum() >= 8 else won
+    champions = links[(links["role"] == "champion") & links["deal_id"].isin(best["deal_id"])].drop_duplicates("contact_id")
+    profile: dict[str, Any] = {
+        "best_deals": len(best), "basis": "won deals in the top quarter by amount" if len(best) < len(won) else "won deals",
+        "champions": len(champions),
+        "with_champion": float(best["deal_id"].isin(champions["deal_id"]).mean()) if len(best) else 0.0,
+        "functions": champions["function"].fillna("unrecognised title").value_counts().to_dict(),
+        "seniorities": champions["seniority"].fillna("unrecognised title").value_counts().to_dict(),
+        "titles": champions["title"].fillna("").str.strip().value_counts().head(5).to_dict(),
+    }
+    profile["after"] = _moves(champions, contacts)
+    return profile
+
+
+def _moves(champions: pd.DataFrame, contacts: pd.DataFrame | None) -> dict[str, Any]:
+    """Later records of the same person (same email, else same name at the same account)."""
+    if contacts is None or contacts.empty or champions.empty or "created_at" not in contacts:
+        return {"followed": 0, "note": "no later contact records to follow the champions"}
+    people = contacts.copy()
+    people["who"] = people["email"].fillna("").str.strip().str.casefold() if "email" in people else ""
+    people.loc[people["who"] == "", "who"] = (people["name"].fillna("").str.casefold() + "@" +
+                                              people["account_id"].fillna(""))
+    who = people.set_index("contact_id")["who"]
+    mine = champions["contact_id"].map(who).dropna()
+    later = people[people["who"].isin(set(mine))].sort_values("created_at", kind="stable")
+    repeated = later.groupby("who").filter(lambda g: len(g) > 1)
+    if repeated.empty:
+        return {"followed": 0, "note": "each champion appears in one contact record: no later titles to follow"}
+    moves = {"promoted": 0, "changed title": 0, "changed company": 0}
+    rank = {s: i for i, s in enumerate(reversed(("c-level", "vp", "director", "head", "manager",
+                                                  "individual contributor")))}
+    titled = normalize_titles(repeated["title"].fillna("").astype(str))
+    repeated = repeated.assign(seniority=titled["seniority"].to_numpy())
+    for _, person in repeated.groupby("who"):
+        first, last = person.iloc[0], person.iloc[-1]
+        if first.get("account_id") != last.get("account_id"):
+            moves["changed company"] += 1
+        elif rank.get(last["seniority"], -1) > rank.get(first["seniority"], -1):
+            moves["promoted"] += 1
+        elif str(first.get("title")).strip().casefold() != str(last.get("title")).strip().casefold():
+            moves["changed title"] += 1
+    return {"followed": int(repeated["who"].nunique()), **moves}
+
+
+@dataclass
+class CommitteeReport:
+    scope: str
+    deals: int
+    won: int
+    roles: pd.DataFrame  # role, function, seniority, won deals, lost deals: who shows up in each role
+    presence: pd.DataFrame  # share of won and lost deals with each role present
+    effects: pd.DataFrame
+    champions: dict[str, Any]
+    inferred: dict[str, int] = field(default_factory=dict)
+
+    def top_effects(self, n: int = 8) -> pd.DataFrame:
+        if self.effects.empty:
+            return self.effects
+        keep = self.effects["strength"].isin(["strong", "suggestive"])
+        return self.effects[keep].head(n)
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return frame.replace({np.nan: None}).to_dict(orient="records")
+
+        return {"scope": self.scope, "deals": self.deals, "won": self.won, "roles": records(self.roles),
+                "presence": records(self.presence), "effects": records(self.effects), "champions": self.champions,
+                "role_sources": self.inferred}
+
+    def to_rich(self):
+        from rich import box
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        parts: list[Any] = [Text(f"Scope: {self.scope}. {self.deals:,} deals, {self.won:,} won.", style="dim")]
+        sources = ", ".join(f"{v:,} {k}" for k, v in self.inferred.items())
+        parts.append(Text(f"Roles of contacts on these deals: {sources}.", style="dim"))
+        presence = Table(title="Who is on the deal", title_justify="left", box=box.SIMPLE_HEAVY)
+        for column in ("Role", "Won deals with one", "Lost deals with one", "Most common function", "Seniority"):
+            presence.add_column(column, justify="left" if column in ("Role", "Most common function", "Seniority")
+                                else "right")
+        for row in self.presence.itertuples():
+            presence.add_row(row.role, f"{row.won_share:.0%}", f"{row.lost_share:.0%}",
+                             _label("function", row.top_function), _label("seniority", row.top_seniority))
+        parts.append(presence)
+        effects = Table(title="What their presence changes", title_justify="left", box=box.SIMPLE_HEAVY)
+        effects.add_column("Evidence")
+        effects.add_column("Strength")
+        shown = self.top_effects()
+        for row in shown.itertuples():
+            effects.add_row(row.sentence[0].upper() + row.sentence[1:], row.strength)
+        if shown.empty:
+            effects.add_row("No group of contacts changes win rate beyond chance in these deals.", "")
+        parts.append(effects)
+        c = self.champions
+        if c.get("champions"):
+            top_function = next(iter(c["functions"]), "?")
+            share = c["functions"][top_function] / c["champions"]
+            line = (f"Champions of the {c['best_deals']:,} best deals ({c['basis']}): {c['champions']:,} people, "
+                    f"{share:.0%} from {_label('function', top_function)}; typical titles: "
+                    f"{', '.join(list(c['titles'])[:3])}. ")
+            after = c.get("after", {})
+            line += (after.get("note", "").capitalize() + "." if not after.get("followed") else
+                     f"Followed {after['followed']}: {after['promoted']} promoted, {after['changed company']} "
+                     f"changed company, {after['changed title']} changed title.")
+            parts.append(Text(line))
+        return Group(*parts)
+
+
+def _composition(deals: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    outcome = deals.set_index("deal_id")["won"]
+    links = links.assign(won=links["deal_id"].map(outcome))
+    roles = (links.groupby(["role", links["function"].fillna("unrecognised title"),
+                            links["seniority"].fillna("unrecognised title")])
+             .agg(won_deals=("won", lambda s: int((s == 1).sum())), lost_deals=("won", lambda s: int((s == 0).sum())))
+             .reset_index().sort_values(["role", "won_deals"], ascending=[True, False]))
+    n_won, n_lost = max(int((deals["won"] == 1).sum()), 1), max(int((deals["won"] == 0).sum()), 1)
+    rows = []
+    for role in [r for r in ROLES if r in set(links["role"])]:
+        mine = links[links["role"] == role]
+        deal_ids = set(mine["deal_id"])
+        won_ids = set(deals.loc[deals["won"] == 1, "deal_id"]) & deal_ids
+        lost_ids = set(deals.loc[deals["won"] == 0, "deal_id"]) & deal_ids
+        functions = mine["function"].fillna("unrecognised title").value_counts()
+        seniorities = mine["seniority"].fillna("unrecognised title").value_counts()
+        rows.append({"role": role, "won_share": len(won_ids) / n_won, "lost_share": len(lost_ids) / n_lost,
+                     "top_function": functions.index[0], "top_function_share": functions.iloc[0] / len(mine),
+                     "top_seniority": seniorities.index[0], "contacts": int(mine["contact_id"].nunique())})
+    return roles.reset_index(drop=True), pd.DataFrame(rows)
+
+
+def committee_report(ws: Workspace, icp: ICP | None = None) -> CommitteeReport:
+    """The buying committee of the ICP's deals (all deals when there is no ICP yet)."""
+    deals, links, scope = committee_deals(ws, icp)
+    if deals.empty:
+        raise BullseyeError("no closed new-business deals in scope: nothing to learn the committee from")
+    roles, presence = _composition(deals, links)
+    contacts = ws.table("contacts").to_pandas()
+    sources = {"recorded": int((~links["inferred"] & (links["role"] != "unknown")).sum()),
+               "inferred": int(links["inferred"].sum()), "unknown": int((links["role"] == "unknown").sum())}
+    return CommitteeReport(scope=scope, deals=len(deals), won=int(deals["won"].sum()), roles=roles, presence=presence,
+                           effects=presence_effects(deals, links), champions=champion_profile(links, deals, contacts),
+                           inferred=sources)
