@@ -227,6 +227,8 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     if len(directions) == 2:
         _drop_complements(report, covers_by_direction[+1], covers_by_direction[-1])
     _judge(report, family, encoded, found, confirm, settings)
+    if len(directions) == 2:
+        _rank_among_served(report, outcome, found)  # after judging: which worse segment holds up is known
     if outcome == "win":
         report.power = _power_sentence(len(found), float(found.target.mean()), report.evaluated, settings.alpha)
     return report
@@ -242,6 +244,27 @@ def _drop_complements(report: OutcomeReport, positive: list[np.ndarray], negativ
                 (drop_positive.add(i) if good.sum() >= bad.sum() else drop_negative.add(j))
     report.findings = [f for i, f in enumerate(report.findings) if i not in drop_positive]
     report.negative = [f for j, f in enumerate(report.negative) if j not in drop_negative]
+
+
+def _rank_among_served(report: OutcomeReport, outcome: str, found: Units) -> None:
+    """Order the better segments by how much better they are among the accounts one would serve:
+    those outside the strongest worse segment that holds up (the disqualifier to be). Otherwise a
+    segment that merely avoids the disqualified accounts ("more than 200 employees" beside "50 or
+    fewer churn 4x") outranks a real ICP effect. The ranking is all this changes."""
+    worse = next((f for f in report.negative if f.holds_up), None)
+    if worse is None or len(report.findings) < 2:
+        return
+    served = ~_rows_mask(worse.selectors, found.rows)
+    rest = found.take(served)
+
+    def conditional_p(finding) -> float:
+        p = measure(outcome, rest, _rows_mask(finding.selectors, rest.rows), finding.direction).p_value
+        return 1.0 if p is None or not np.isfinite(p) else float(p)
+
+    order = sorted(range(len(report.findings)), key=lambda i: (conditional_p(report.findings[i]), i))
+    report.findings = [report.findings[i] for i in order]
+    report.note = (report.note + "; " if report.note else "") + (
+        f"better segments ranked among the accounts outside '{worse.label}'")
 
 
 def _power_sentence(deals: int, base: float, tests: int, alpha: float) -> str:
