@@ -18,7 +18,6 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,8 +26,9 @@ from scipy.special import expit
 
 from bullseye.discover.stats import wilson_interval
 from bullseye.errors import BullseyeError
-from bullseye.outcomes_summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
-from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier, load_icp
+from bullseye.scorecard_features import Feature, learn_features, rule_mask
+from bullseye.scorecard_features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
+from bullseye.strategy.icp import ICP, Disqualifier, load_icp
 
 if TYPE_CHECKING:
     from bullseye.discover.dataset import Dataset
@@ -44,50 +44,10 @@ POINTS_TO_DOUBLE = 20.0
 #: Smaller contributions (under a 7% change in the odds) are not listed as reasons.
 MIN_REASON_POINTS = 2.0
 TIERS = ("A", "B", "C", "D")
-#: Columns of a score table, in order (``name`` is added when the companies have one).
+#: Columns of a score table, in order (``name`` is added when the companies have one;
+#: ``score_accounts`` and ``bullseye score`` add ``why_now`` and ``why_now_score``).
 SCORE_COLUMNS = ("account_id", "fit_score", "tier", "win_probability", "disqualified", "disqualified_by",
                  "reasons", "icp_version")
-OTHER = "(other)"
-_NUMERIC_OPS = {">=", ">", "<", "<=", "between"}
-_BANDS = {"employees": tuple((None if up is None else up + 1, label) for up, label in EMPLOYEE_BANDS),
-          "revenue": REVENUE_BANDS}
-
-
-# -- fast, exact rule masks ---------------------------------------------------------------------
-def _is_list_column(column: pd.Series) -> bool:
-    if column.dtype != object:
-        return False
-    sample = column.iloc[:1000].dropna()
-    sample = sample if len(sample) else column.dropna()
-    return len(sample) > 0 and isinstance(sample.iloc[0], (list, tuple, np.ndarray))
-
-
-def _factorized(frame: pd.DataFrame, name: str, cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
-    """(code per row, the distinct values + a trailing None): code -1 (missing) picks the None."""
-    if name not in cache:
-        codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
-        cache[name] = codes, pd.DataFrame({name: pd.Series([*uniques, None], dtype=object)})
-    return cache[name]
-
-
-def _condition_mask(condition: Condition, frame: pd.DataFrame, cache: dict) -> np.ndarray:
-    """``condition.mask(frame)``, evaluated once per distinct value (same result, ~100x faster)."""
-    name = condition.attribute
-    if name not in frame.columns:
-        raise BullseyeError(f"the ICP uses attribute '{name}', which the scored companies do not have")
-    if condition.op in _NUMERIC_OPS or _is_list_column(frame[name]):
-        return condition.mask(frame[[name]])
-    codes, distinct = _factorized(frame, name, cache)
-    return condition.mask(distinct)[codes]
-
-
-def rule_mask(rule: Criterion | Disqualifier, frame: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
-    """``rule.mask(frame)``, fast; pass the same ``cache`` dict to share work across rules on a frame."""
-    cache = {} if cache is None else cache
-    result = np.ones(len(frame), dtype=bool)
-    for condition in rule.conditions:
-        result &= _condition_mask(condition, frame, cache)
-    return result
 
 
 def disqualifier_reason(rule: Disqualifier) -> str:
@@ -106,112 +66,6 @@ def new_business(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd
     first_win = pd.to_datetime(pd.Series(when.to_numpy(), index=won["account_id"].to_numpy())).groupby(level=0).min()
     before = pd.to_datetime(deals["account_id"].map(first_win))
     return deals[before.isna().to_numpy() | (pd.to_datetime(deals["created_at"]) < before).to_numpy()]
-
-
-# -- features -----------------------------------------------------------------------------------
-def _key(value: Any) -> str | None:
-    """How category values are matched: case, spaces and yes/true spellings folded."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    text = str(value).strip().casefold()
-    return {"true": "yes", "false": "no", "": None}.get(text, text)
-
-
-def _short(x: float) -> str:
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if abs(x) >= scale:
-            return f"{x / scale:g}{suffix}"
-    return f"{x:g}"
-
-
-def _quartile_bands(values: np.ndarray) -> tuple[tuple[float | None, str], ...]:
-    """Quartile cut points rounded to 2 significant figures, as (exclusive upper bound, label)."""
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return ((None, "any"),)
-    integer = bool(np.all(values == np.round(values)))
-    cuts = sorted({float(f"{q:.2g}") for q in np.quantile(values, [0.25, 0.5, 0.75])})
-    if integer:
-        cuts = sorted({float(math.ceil(c)) for c in cuts})
-    bands: list[tuple[float | None, str]] = [(cuts[0], f"<{_short(cuts[0])}")]
-    for low, high in zip(cuts, cuts[1:]):
-        label = (_short(low) if high - 1 == low else f"{_short(low)}-{_short(high - 1)}") if integer \
-            else f"{_short(low)}-{_short(high)}"
-        bands.append((high, label))
-    return (*bands, (None, f"{_short(cuts[-1])}+"))
-
-
-@dataclass
-class Feature:
-    """One block of the scorecard: an ICP criterion (met / not met) or an account attribute
-    (one level per category or band, plus ``(missing)``). Exactly one level applies to a row."""
-
-    name: str
-    kind: str  # "criterion", "category" or "band"
-    levels: list[str]
-    rule: Criterion | None = None
-    lookup: dict[str, int] = field(default_factory=dict)  # category key -> level
-    cuts: np.ndarray | None = None  # band exclusive upper bounds
-    coef: np.ndarray | None = None  # per level, log-odds
-    points: np.ndarray | None = None  # per level
-    reasons: np.ndarray | None = None  # per level, in words ('' when the points round to 0)
-    deals: np.ndarray | None = None  # per level, discovery deals
-    win_rate: np.ndarray | None = None  # per level, their win rate
-
-    def codes(self, frame: pd.DataFrame, cache: dict) -> np.ndarray:
-        """The level index of every row."""
-        if self.kind == "criterion":
-            return rule_mask(self.rule, frame, cache).astype(np.int32)
-        missing = len(self.levels) - 1
-        if self.name not in frame.columns:
-            return np.full(len(frame), missing, dtype=np.int32)
-        if self.kind == "band":
-            numbers = pd.to_numeric(frame[self.name], errors="coerce").to_numpy(float)
-            return np.where(np.isnan(numbers), missing, np.searchsorted(self.cuts, numbers, side="right")).astype(np.int32)
-        codes, distinct = _factorized(frame, self.name, cache)
-        other = self.levels.index(OTHER)
-        table = np.array([missing if (k := _key(u)) is None else self.lookup.get(k, other) for u in distinct[self.name]],
-                         dtype=np.int32)
-        return table[codes]
-
-    def describe(self, level: int) -> str:
-        """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
-        value = self.levels[level]
-        if self.kind == "criterion" or value == MISSING:
-            return f"ICP {self.rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
-        return f"{self.name} {value}" if self.kind == "band" else f"{self.name} = {value}"
-
-
-def _category(name: str, column: pd.Series, min_count: int, max_levels: int) -> Feature:
-    keys = column.map(_key)
-    counts = keys.value_counts()
-    kept = [k for k, n in counts.items() if n >= min_count][:max_levels]
-    spelled = column[keys.isin(kept)].astype(str).str.strip()
-    labels = {k: spelled[keys == k].mode().iloc[0] if k not in ("yes", "no") else k for k in kept}
-    return Feature(name, "category", [labels[k] for k in kept] + [OTHER, MISSING],
-                   lookup={k: i for i, k in enumerate(kept)})
-
-
-def _learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: list[str] | None,
-                    min_count: int, max_levels: int) -> tuple[list[Feature], dict[str, str]]:
-    features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
-    skipped: dict[str, str] = {}
-    for name in attributes if attributes is not None else dataset.attributes:
-        column = dataset.accounts[name] if name in dataset.accounts.columns else None
-        if column is None or name not in deals.columns:
-            skipped[name] = "not an account attribute of this workspace"
-        elif _is_list_column(column):
-            skipped[name] = "a list (enters the score only through ICP criteria)"
-        elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) \
-                and column.nunique() > 4:
-            bands = _BANDS.get(name) or _quartile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float))
-            features.append(Feature(name, "band", [label for _, label in bands] + [MISSING],
-                                    cuts=np.array([up for up, _ in bands if up is not None], dtype=float)))
-        else:
-            features.append(_category(name, deals[name], min_count, max_levels))
-    return features, skipped
 
 
 #: The attribute regularisation strengths cross-validation chooses from (``attribute_C="cv"``).
@@ -293,7 +147,7 @@ class ScoreCard:
         train = new_business(dataset.deals_in("discovery"))
         if train["won"].nunique() < 2:
             raise BullseyeError("scoring needs both won and lost deals in the discovery period")
-        self.features_, self.skipped_ = _learn_features(self.icp, dataset, train, self.attributes,
+        self.features_, self.skipped_ = learn_features(self.icp, dataset, train, self.attributes,
                                                         self.min_count, self.max_levels)
         self.dropped_criteria_: dict[str, str] = {}
         self.train_deals_ = len(train)
@@ -479,16 +333,19 @@ def fit_scorecard(ws: Workspace, icp: ICP | None = None, as_of: object = None,
 
 
 def score_accounts(ws: Workspace, icp: ICP | None = None, frame: pd.DataFrame | None = None,
-                   card: ScoreCard | None = None) -> pd.DataFrame:
-    """Score ``frame`` (default: every CRM account) with a scorecard fitted on the workspace data."""
+                   card: ScoreCard | None = None, as_of: object = None) -> pd.DataFrame:
+    """Score ``frame`` (default: every CRM account) with a scorecard fitted on the workspace data,
+    plus ``why_now`` and ``why_now_score``: the account's strongest fresh signal of the ICP as of
+    ``as_of`` (see :mod:`bullseye.market.signals`; '' and 0 when there is none)."""
     from bullseye.discover.dataset import build_dataset
+    from bullseye.market.signals import add_why_now
 
     if card is None or frame is None:
         icp = icp if icp is not None else (card.icp if card is not None else load_icp(ws.root))
-        dataset = build_dataset(ws)
+        dataset = build_dataset(ws, as_of=as_of)
         card = card if card is not None else fit_scorecard(ws, icp, dataset=dataset)
         frame = frame if frame is not None else dataset.accounts
-    return card.score(frame)
+    return add_why_now(ws, card.score(frame), card.icp, as_of)
 
 
 def score_one(card: ScoreCard, record: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from bullseye.cli import outcomes as _outcomes  # noqa: E402,F401
 from bullseye.cli import people as _people  # noqa: E402,F401
 from bullseye.cli import score as _score  # noqa: E402,F401
 from bullseye.cli import size as _size  # noqa: E402,F401
+from bullseye.cli import signals as _signals  # noqa: E402,F401
 from bullseye.cli import snapshots as _snapshots  # noqa: E402,F401
 from bullseye.cli import themes as _themes  # noqa: E402,F401
 

@@ -46,7 +46,7 @@ def demo(
         result = discover(ws)
     console.print(rich_summary(result))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
-    icp = propose_icp(result)
+    icp = propose_icp(result, ws=ws)
     icp_path, _ = save_icp(ws.root, icp, force=True)
     console.print(f"\nReport with charts: {report}\nDraft ICP: {icp_path}")
     console.rule("Backtest of the draft ICP on newer deals")

@@ -42,7 +42,7 @@ def discover(
     with console.status("Searching...") as status:
         result = run_discovery(ws, settings, progress=lambda name: status.update(f"Searching {name}..."))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
-    proposal = propose_icp(result)
+    proposal = propose_icp(result, ws=ws)
     try:
         path, diff = save_icp(ws.root, proposal, force=force)
         written = f"Draft ICP written to {path}" + (" (replacing the earlier draft)" if diff and force else "")

@@ -12,6 +12,7 @@ import typer
 
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.errors import InputFileError
+from bullseye.market.signals import add_why_now
 from bullseye.score import TIERS, ScoreCard, fit_scorecard
 from bullseye.strategy.icp import load_icp
 
@@ -39,7 +40,7 @@ def score(
     icp = load_icp(ws.root)
     data = build_dataset(ws)
     card = fit_scorecard(ws, icp, dataset=data)
-    scores = card.score(read_companies(input_file, ws) if input_file else data.accounts)
+    scores = add_why_now(ws, card.score(read_companies(input_file, ws) if input_file else data.accounts), icp)
     if out:
         write_scores(scores, out)
     ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
@@ -144,13 +145,14 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
 
     best = Table(title=f"Best accounts of {len(scores):,} (ICP version {card.icp.content_hash()})",
                  title_justify="left", box=box.SIMPLE_HEAVY)
+    timely = "why_now" in shown.columns and shown["why_now"].astype(bool).any()
     for header, justify in (("Account", "left"), ("Tier", "center"), ("Score", "right"), ("P(win)", "right"),
-                            ("Why", "left")):
+                            ("Why", "left"), *((("Why now", "left"),) if timely else ())):
         best.add_column(header, justify=justify, overflow="fold")
     for row in shown.to_dict(orient="records"):
         label = row.get("name") or row["account_id"] or "–"
         best.add_row(str(label), row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
-                     row["reasons"] or "–")
+                     row["reasons"] or "–", *((row["why_now"] or "–",) if timely else ()))
     tiers = Table(title="Tiers: accounts scored, and the holdout deals (not used to fit)", title_justify="left",
                   box=box.SIMPLE_HEAVY)
     for header in ("Tier", "Accounts", "Holdout deals", "Win rate (95% CI)", "Predicted", "ACV, median"):

@@ -61,9 +61,11 @@ def _cover(accounts, conditions) -> np.ndarray:
     return mask
 
 
-def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
+def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     """Criteria from the segments that hold up, best first (by the bullseye ranking where there is
-    one); disqualifiers from the negative segments on win and retention that hold up."""
+    one); disqualifiers from the negative segments on win and retention that hold up; with ``ws``
+    (whose events table is loaded), the "why now" signals that hold up, measured with fit held
+    constant by the draft's own tiers (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
     list_attributes = {a for a in result.attributes if data.accounts[a].dropna().map(
         lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
@@ -108,7 +110,7 @@ def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
         while rule.id in taken:
             rule.id, number = f"{base}-{number}", number + 1
         taken.add(rule.id)
-    return ICP(
+    draft = ICP(
         name=name,
         description=(f"Drafted by `bullseye discover` from {len(data.deals):,} closed deals and "
                      f"{int(data.accounts['is_customer'].eq(True).sum()):,} customers as of {data.as_of}. "
@@ -117,3 +119,13 @@ def propose_icp(result, name: str = "Ideal customer profile") -> ICP:
         review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
         data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",
     )
+    if ws is None or not ws.has_table("events"):
+        return draft
+    from bullseye.errors import BullseyeError
+    from bullseye.market.signal_evidence import propose_signals
+
+    try:
+        signals = propose_signals(ws, draft, dataset=data)
+    except BullseyeError:  # too few events or deals to measure any signal: the draft has none
+        return draft
+    return ICP.model_validate({**draft.model_dump(), "signals": [s.model_dump() for s in signals]})

@@ -18,13 +18,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bullseye.errors import BullseyeError
 from bullseye.yamlio import load_model
 
 __all__ = [
-    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "ICP",
+    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "SignalFilters", "Signal", "ICP",
     "load_icp", "save_icp", "icp_json_schema", "ICP_FILE", "IcpWriteRefused",
 ]
 
@@ -146,6 +146,9 @@ class Evidence(BaseModel):
     measured_on: Literal["discovery", "holdout", "all"] = "holdout"
     date_range: list[date] | None = None
     summary: str = Field(default="", description="The evidence in one sentence.")
+    odds_ratio: float | None = Field(default=None, description="Win odds with vs without (signals: Mantel-Haenszel, "
+                                                               "fit held constant).")
+    odds_ratio_interval: list[float] | None = Field(default=None, description="95% interval of the odds ratio.")
 
 
 class _Rule(BaseModel):
@@ -199,6 +202,74 @@ class Tiers(BaseModel):
     c_min_score: float = Field(default=40, ge=0, le=100)
 
 
+class SignalFilters(BaseModel):
+    """Which events of the signal's type count; every filter given must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_function: str | None = Field(default=None, description="Function of the normalised job title, e.g. "
+                                                                 "'operations' (operations and logistics).")
+    title_seniority: str | None = Field(default=None, description="Seniority of the normalised title, e.g. 'head'.")
+    title_contains: str | None = Field(default=None, description="Text the title contains (any case).")
+    description_contains: str | None = Field(default=None, description="Text the description contains (any case).")
+    min_value: float | None = Field(default=None, description="Smallest value (money raised, headcount change...).")
+    max_value: float | None = Field(default=None, description="Largest value.")
+
+    @field_validator("title_function", "title_seniority")
+    @classmethod
+    def _known_title_word(cls, value: str | None, info) -> str | None:
+        if value is None:
+            return None
+        from bullseye.people import titles  # the vocabulary lives with the title normaliser
+
+        known = titles.FUNCTIONS if info.field_name == "title_function" else titles.SENIORITIES
+        wanted = value.strip().casefold()
+        if wanted not in known:
+            raise ValueError(f"unknown {info.field_name.split('_')[1]} '{value}'; use one of: {', '.join(known)}")
+        return wanted
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> SignalFilters:
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value ({self.min_value:g}) is above max_value ({self.max_value:g})")
+        return self
+
+
+class Signal(BaseModel):
+    """A dynamic "why now" signal: something that just happened to a company (a funding round, a new
+    executive, layoffs...) that changes how likely it is to buy now. Fresh events add
+    ``weight``, halved every ``half_life_days``; a negative signal subtracts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    event_type: str = Field(description="The event type it watches: funding, exec_hire, headcount_change, layoff, "
+                                        "tech_adopted, tech_dropped, job_posting, ...")
+    filters: SignalFilters = Field(default_factory=SignalFilters)
+    lookback_days: int = Field(default=90, ge=1, le=3650, description="An event is fresh this many days after it.")
+    weight: float = Field(default=1.0, ge=0, description="Points of a fresh event on the day it happens.")
+    direction: Literal["positive", "negative"] = Field(default="positive", description="negative: it lowers priority.")
+    half_life_days: float = Field(default=30, gt=0, description="Days after which an event counts half.")
+    evidence: list[Evidence] = Field(default_factory=list)
+    assumption: bool = Field(default=False, description="True when this is believed, not measured.")
+    note: str | None = None
+
+    @field_validator("event_type")
+    @classmethod
+    def _normal_event_type(cls, value: str) -> str:
+        value = value.strip().casefold()
+        if not value:
+            raise ValueError("event_type must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _evidence_or_assumption(self) -> Signal:
+        if not self.evidence and not self.assumption:
+            raise ValueError(f"'{self.id}' has no evidence; add evidence or mark it `assumption: true`")
+        return self
+
+
 class ICP(BaseModel):
     """The ideal customer profile."""
 
@@ -210,6 +281,7 @@ class ICP(BaseModel):
     criteria: list[Criterion] = Field(default_factory=list)
     disqualifiers: list[Disqualifier] = Field(default_factory=list)
     tiers: Tiers = Field(default_factory=Tiers)
+    signals: list[Signal] = Field(default_factory=list, description="Dynamic 'why now' signals.")
     owner: str | None = Field(default=None, description="Who keeps this definition true.")
     review_date: date | None = Field(default=None, description="When it must be looked at again.")
     data_range: list[date] | None = Field(default=None, description="The data the evidence comes from.")
@@ -217,7 +289,7 @@ class ICP(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ICP:
-        ids = [r.id for r in [*self.criteria, *self.disqualifiers]]
+        ids = [r.id for r in [*self.criteria, *self.disqualifiers, *self.signals]]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"ids must be unique; repeated: {', '.join(duplicates)}")

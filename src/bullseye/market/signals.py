@@ -1,0 +1,429 @@
+"""Dynamic "why now" signals: which companies just had something happen to them (a funding round,
+a new executive, layoffs, a technology adopted...), ranked by fit times signal strength, each with
+its reason in words.
+
+A signal (``strategy/icp.yaml``, :class:`bullseye.strategy.icp.Signal`) watches one event type,
+optionally filtered by the normalised job title, the description or the value. A matching event
+that is fresh (at most ``lookback_days`` old) counts ``weight * 0.5 ** (age / half_life_days)``;
+a negative signal subtracts it. A company's ``why_now_score`` sums, over the signals, the
+strongest fresh event of each (three funding rounds are not three times as urgent as one).
+The ranking's priority is ``fit_score / 100 * why_now_score``.
+
+The window, the matching, the decay and the per-company sums run in the warehouse (Ibis); Python
+gets one row per company and the events in words only for the companies it returns.
+Whether a signal deserves its place is measured in :mod:`bullseye.market.signal_evidence`.
+
+Example::
+
+    ranking = signal_ranking(ws, days=30)      # the signals of strategy/icp.yaml
+    ranking.rows.head(20)                      # company, fit, why_now_score, priority, why_now
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from bullseye.errors import BullseyeError
+from bullseye.people.titles import normalize_titles, workspace_title_vocabulary
+from bullseye.strategy.icp import ICP, Signal, load_icp
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from bullseye.score import ScoreCard
+    from bullseye.workspace import Workspace
+
+__all__ = ["SignalRanking", "signal_ranking", "rank_signals", "fresh_events", "read_events", "signal_predicate",
+           "signal_masks", "event_reasons", "age_words", "why_now", "add_why_now", "NEUTRAL_FIT", "RANK_COLUMNS"]
+
+#: The fit score assumed for a company that cannot be scored: the base odds.
+NEUTRAL_FIT = 50.0
+#: Columns of a ranking, in order.
+RANK_COLUMNS = ("company", "kind", "name", "fit_score", "tier", "disqualified", "fit_known", "why_now_score",
+                "priority", "why_now", "signals", "last_event")
+_ROUND = re.compile(r"\b(pre-?seed|seed|angel|series\s+[a-k]\b|series-[a-k]\b|debt|ipo|grant|venture|private equity)",
+                    re.IGNORECASE)
+
+
+# -- events ---------------------------------------------------------------------------------------
+def _text(table: ir.Table, name: str) -> ir.StringValue:
+    """A text column trimmed, with '' as null; a null column when the table lacks it."""
+    return table[name].cast("string").strip().nullif("") if name in table.columns else ibis.null("string")
+
+
+def fresh_events(events: ir.Table, as_of: dt.date, since: dt.date | None = None,
+                 event_types: list[str] | None = None, titles: bool = False, vocabulary=None) -> ir.Table:
+    """The events that happened on or before ``as_of`` (and after ``since``), of ``event_types``,
+    as an Ibis expression with columns ``kind`` ('account', 'prospect' or 'unmatched'),
+    ``company`` (its account_id, company_id or company_name), ``company_name``, ``event_id``, ``event_type``
+    (lower case), ``occurred_at``, ``age_days``, ``title``, ``value``, ``description`` and, with
+    ``titles``, the title's ``title_function`` and ``title_seniority`` (read with ``vocabulary``)."""
+    day = ibis.literal(as_of, type="date")
+    kept = events.filter(events["occurred_at"].cast("date").notnull(), events["occurred_at"].cast("date") <= day)
+    if since is not None:
+        kept = kept.filter(kept["occurred_at"].cast("date") > ibis.literal(since, type="date"))
+    if event_types is not None:
+        kept = kept.filter(kept["event_type"].cast("string").strip().lower().isin(sorted(set(event_types))))
+    account, company, name = (_text(kept, c) for c in ("account_id", "company_id", "company_name"))
+    occurred = kept["occurred_at"].cast("date")
+    table = kept.select(
+        kind=ibis.cases((account.notnull(), "account"), (company.notnull(), "prospect"), (name.notnull(), "unmatched"),
+                        else_=ibis.null("string")),
+        company=ibis.coalesce(account, company, name), company_name=name, event_id=_text(kept, "event_id"),
+        event_type=kept["event_type"].cast("string").strip().lower(), occurred_at=occurred,
+        age_days=day.delta(occurred, unit="day"), title=_text(kept, "title"),
+        value=kept["value"].cast("float64") if "value" in kept.columns else ibis.null("float64"),
+        description=_text(kept, "description"))
+    if not titles:
+        return table.mutate(title_function=ibis.null("string"), title_seniority=ibis.null("string"))
+    distinct = table.select("title").distinct().to_pandas()["title"].dropna().reset_index(drop=True)
+    parts = normalize_titles(distinct.astype(object), vocabulary).reset_index(drop=True)
+    known = parts["recognised"].to_numpy(bool)
+    mapping = ibis.memtable(pd.DataFrame({
+        "title": distinct.to_numpy(object), "title_function": np.where(known, parts["function"], None).astype(object),
+        "title_seniority": np.where(known, parts["seniority"], None).astype(object)}),
+        schema={"title": "string", "title_function": "string", "title_seniority": "string"})
+    joined = table.left_join(mapping, table.title == mapping.title)
+    return joined.select(*table.columns, title_function=mapping.title_function,
+                         title_seniority=mapping.title_seniority)
+
+
+def read_events(events: ir.Table, as_of: dt.date, vocabulary=None) -> pd.DataFrame:
+    """Every event on or before ``as_of``, with the title's function and seniority, as a frame."""
+    frame = fresh_events(events, as_of, titles=True, vocabulary=vocabulary).to_pandas()
+    return frame.assign(value=pd.to_numeric(frame["value"], errors="coerce"),
+                        age_days=frame["age_days"].astype(np.int64))
+
+
+def signal_predicate(signal: Signal, events: ir.Table) -> ir.BooleanValue:
+    """Does an event (a row of :func:`fresh_events`) match the signal, whatever its age?"""
+    f = signal.filters
+    match = events.event_type == signal.event_type
+    if f.title_function is not None:
+        match &= events.title_function == f.title_function
+    if f.title_seniority is not None:
+        match &= events.title_seniority == f.title_seniority
+    if f.title_contains:
+        match &= events.title.lower().contains(f.title_contains.casefold())
+    if f.description_contains:
+        match &= events.description.lower().contains(f.description_contains.casefold())
+    if f.min_value is not None:
+        match &= events.value >= f.min_value
+    if f.max_value is not None:
+        match &= events.value <= f.max_value
+    return match.fill_null(False)
+
+
+_SCHEMA = {"event_type": "string", "title": "string", "description": "string", "value": "float64",
+           "title_function": "string", "title_seniority": "string"}
+
+
+def signal_masks(signals: list[Signal], events: pd.DataFrame) -> np.ndarray:
+    """(signals x events) booleans: which events of a :func:`read_events` frame each signal
+    watches, evaluated by the same predicate as the ranking."""
+    if not signals or events.empty:
+        return np.zeros((len(signals), len(events)), dtype=bool)
+    table = ibis.memtable(events[list(_SCHEMA)].assign(row=np.arange(len(events))), schema={**_SCHEMA, "row": "int64"})
+    result = table.select("row", **{f"m{i}": signal_predicate(s, table) for i, s in enumerate(signals)})
+    frame = result.order_by("row").to_pandas()
+    return np.vstack([frame[f"m{i}"].to_numpy(bool) for i in range(len(signals))])
+
+
+# -- reasons in words -------------------------------------------------------------------------------
+def age_words(days: int) -> str:
+    """'today', 'yesterday', '12 days ago', '3 weeks ago', '4 months ago'."""
+    days = int(days)
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{round(days / 7)} weeks ago"
+    if days < 365:
+        return f"{round(days / 30.44)} months ago"
+    years = round(days / 365.25)
+    return f"{years} year{'s' if years > 1 else ''} ago"
+
+
+def _money(value: float) -> str:
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _round_words(found: str) -> str:
+    """'series-b' -> 'a Series B', 'seed' -> 'a seed round', 'debt' -> 'debt financing'."""
+    text = re.sub(r"[\s-]+", " ", found.strip().lower()).replace("pre seed", "pre-seed")
+    if text.startswith("series"):
+        return f"a Series {text.split()[-1].upper()}"
+    return {"ipo": "money in an IPO", "debt": "debt financing", "grant": "a grant", "angel": "an angel round",
+            "private equity": "private equity"}.get(text, f"a {text} round")
+
+
+def _reason(kind: str, title: str, value: float, description: str) -> str:
+    has_value = not math.isnan(value)
+    if kind == "funding":
+        found = _ROUND.search(description) or _ROUND.search(title)
+        money = f" ({_money(value)})" if has_value else ""
+        if found:
+            return f"raised {_round_words(found.group(1))}{money}"
+        return f"raised {_money(value)}" if has_value else "raised funding"
+    if kind == "exec_hire" or kind.endswith("_hire"):
+        return f"new {title}" if title else "new executive hire"
+    if kind in ("exec_departure", "departure"):
+        return f"{title} left" if title else "an executive left"
+    if kind == "job_posting":
+        return f"posted a job for {title}" if title else "posted a job"
+    if kind == "layoff":
+        if has_value and 0 < abs(value) < 1:
+            return f"laid off {abs(value):.0%} of staff"
+        if has_value:
+            return f"laid off {abs(value):,.0f} {'person' if abs(value) == 1 else 'people'}"
+        return "announced layoffs"
+    if kind == "headcount_change":
+        if not has_value:
+            return "headcount changed"
+        return f"headcount {'up' if value > 0 else 'down'} {abs(value):g}%"
+    if kind in ("tech_adopted", "tech_dropped"):
+        tech = title or re.sub(r"^(adopted|dropped|started using|stopped using)\s+", "", description, flags=re.I)
+        verb = "adopted" if kind == "tech_adopted" else "dropped"
+        return f"{verb} {tech}" if tech else f"{verb} a technology"
+    words = kind.replace("_", " ")
+    return f"{words}: {description}" if description else words
+
+
+def event_reasons(events: pd.DataFrame) -> np.ndarray:
+    """Each event in words with its age: 'raised a Series B (5M) 12 days ago'."""
+    title = events["title"].astype("string").fillna("").str.strip().to_numpy(object)
+    description = events["description"].astype("string").fillna("").str.strip().to_numpy(object)
+    value = events["value"].to_numpy(float)
+    kind = events["event_type"].to_numpy(object)
+    age = events["age_days"].to_numpy(np.int64)
+    return np.array([f"{_reason(k, t, v, d)} {age_words(a)}" for k, t, v, d, a in
+                     zip(kind, title, value, description, age)], dtype=object)
+
+
+# -- ranking ----------------------------------------------------------------------------------------
+@dataclass
+class SignalRanking:
+    """Companies with a fresh signal, best first (``rows``, columns ``RANK_COLUMNS``)."""
+
+    as_of: dt.date
+    days: int
+    signals: list[Signal]
+    rows: pd.DataFrame
+    companies: int  # with a fresh signal, before ``limit``
+    events: int  # fresh matching events
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = self.rows.astype(object).where(self.rows.notna(), None)
+        return {"as_of": self.as_of.isoformat(), "days": self.days, "companies": self.companies,
+                "events": self.events, "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
+                "notes": self.notes, "rows": rows.to_dict(orient="records")}
+
+
+def _window(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int, vocabulary) -> ir.Table:
+    """The events of the signals' types young enough for any of them (see :func:`fresh_events`)."""
+    widest = min(days, max(s.lookback_days for s in signals))
+    by_title = any(s.filters.title_function or s.filters.title_seniority for s in signals)
+    return fresh_events(events, as_of, since=as_of - dt.timedelta(days=widest + 1),
+                        event_types=[s.event_type for s in signals], titles=by_title, vocabulary=vocabulary)
+
+
+def _matches(fresh: ir.Table, signals: list[Signal], days: int) -> ir.Table:
+    """Every fresh (event, signal) match with its ``signal`` index and signed, decayed ``points``."""
+    parts = []
+    for index, signal in enumerate(signals):
+        sign = -1.0 if signal.direction == "negative" else 1.0
+        hit = fresh.filter(signal_predicate(signal, fresh), fresh.kind.notnull(), fresh.age_days >= 0,
+                           fresh.age_days <= min(signal.lookback_days, days))
+        decay = ibis.literal(0.5) ** (hit.age_days.cast("float64") / signal.half_life_days)
+        parts.append(hit.mutate(signal=ibis.literal(index, type="int64"), points=sign * signal.weight * decay))
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int = 30,
+                 card: ScoreCard | None = None, accounts: pd.DataFrame | None = None,
+                 universe: ir.Table | None = None, limit: int | None = None,
+                 n_reasons: int = 3, vocabulary=None) -> SignalRanking:
+    """Rank the companies with a fresh signal in the ``days`` before ``as_of``.
+
+    The matching, decay and per-company sums run in the warehouse; only one row per company comes
+    back, and the events in words only for the companies returned. ``accounts``: the CRM accounts
+    with their attributes (scored with ``card`` by ``account_id``); ``universe``: the market table
+    (events with a ``company_id`` and no ``account_id`` are scored on its row, when it has the
+    attributes the scorecard needs). A company that cannot be scored gets the neutral fit (score
+    50) and ``fit_known`` False; ``notes`` say why. ``vocabulary``: the job-title vocabulary for
+    title filters (default: the built-in one).
+    """
+    _require(signals)
+    # Two materialisations: the window is read from the events once, not once per signal.
+    with _window(events, signals, as_of, days, vocabulary).cache() as fresh, \
+            _matches(fresh, signals, days).cache() as matches:
+        size = matches.points.abs()
+        first = ibis.row_number().over(group_by=[matches.kind, matches.company, matches.signal],
+                                       order_by=[size.desc(), matches.age_days, matches.event_id])
+        strongest = matches.mutate(_order=first).filter(lambda m: m._order == 0).drop("_order")
+        totals = strongest.group_by(["kind", "company"]).aggregate(
+            why_now_score=strongest.points.sum(), last_event=strongest.occurred_at.max(),
+            event_name=strongest.company_name.max())
+        ranked = totals.order_by(["kind", "company"]).to_pandas()
+        fresh = int(matches.count().execute())
+        notes: list[str] = []
+        if ranked.empty:
+            rows = pd.DataFrame({c: pd.Series(dtype=object) for c in RANK_COLUMNS})
+            return SignalRanking(as_of, days, signals, rows, 0, 0, [f"no fresh signal in the {days} days to {as_of}"])
+        prospects = totals.filter(totals.kind == "prospect").select(company_id=totals.company)
+        ranked = pd.concat([ranked, _fit(ranked, card, accounts, universe, prospects, notes)], axis=1)
+        score = np.where(ranked["fit_known"].to_numpy(bool), ranked["fit_score"].to_numpy(float), NEUTRAL_FIT)
+        disqualified = ranked["disqualified"].to_numpy(bool)
+        ranked["priority"] = np.where(disqualified, 0.0, score / 100 * ranked["why_now_score"].to_numpy(float))
+        # disqualified last, then priority, then signal; ties keep the (kind, company) order
+        order = np.lexsort((-ranked["why_now_score"].to_numpy(float), -ranked["priority"].to_numpy(float), disqualified))
+        ranked = ranked.iloc[order].reset_index(drop=True)
+        companies = len(ranked)
+        if limit:
+            ranked = ranked.head(limit)
+        chosen = strongest if not limit else strongest.inner_join(
+            ibis.memtable(ranked[["kind", "company"]], schema={"kind": "string", "company": "string"}),
+            ["kind", "company"])
+        ranked = _with_reasons(ranked, chosen.select("kind", "company", "points", "event_type", "title", "value",
+                                                     "description", "age_days").to_pandas(), n_reasons)
+    ranked["why_now_score"] = ranked["why_now_score"].round(3)
+    ranked["priority"] = ranked["priority"].round(3)
+    return SignalRanking(as_of, days, signals, ranked[list(RANK_COLUMNS)], companies, fresh, notes)
+
+
+def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``why_now`` (the strongest fresh signal in words) and ``signals`` (up to ``n`` of them)."""
+    strongest = strongest.assign(size=strongest["points"].abs()).sort_values(
+        ["size", "age_days"], ascending=[False, True], kind="stable")
+    strongest["text"] = event_reasons(strongest)
+    listed = strongest.groupby(["kind", "company"], sort=False)["text"].agg(lambda texts: list(texts)[:n])
+    reasons = pd.MultiIndex.from_frame(ranked[["kind", "company"]]).map(listed.to_dict().get)
+    ranked = ranked.copy()
+    ranked["signals"] = [r if isinstance(r, list) else [] for r in reasons]
+    ranked["why_now"] = [r[0] if r else "" for r in ranked["signals"]]
+    return ranked
+
+
+def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | None, universe: ir.Table | None,
+         prospects: ir.Table, notes: list[str]) -> pd.DataFrame:
+    """Name, fit score, tier, disqualified and fit_known of every ranked company, in its order."""
+    kind, ident = ranked["kind"].to_numpy(object), ranked["company"].to_numpy(object)
+    out = pd.DataFrame({"name": np.where(kind == "unmatched", ident, None).astype(object),
+                        "fit_score": np.full(len(ranked), np.nan), "tier": np.full(len(ranked), None, dtype=object),
+                        "disqualified": np.zeros(len(ranked), bool), "fit_known": np.zeros(len(ranked), bool)})
+    if card is None:
+        notes.append("no scorecard: ranked by signal strength alone")
+    for which, key, table in (("account", "account_id", accounts), ("prospect", "company_id", universe)):
+        rows = np.flatnonzero(kind == which)
+        if not len(rows):
+            continue
+        if table is None:
+            notes.append(f"{which}s have no {'accounts' if which == 'account' else 'universe'} table, so no fit: "
+                         f"ranked by signal strength alone")
+            continue
+        if which == "prospect":
+            table = table.inner_join(prospects, "company_id").to_pandas()
+        found = pd.DataFrame({key: ident[rows], "_row": rows}).merge(table, on=key, how="inner")
+        if "name" in found.columns:
+            out.loc[found["_row"].to_numpy(), "name"] = found["name"].to_numpy(object)
+        if card is None or found.empty:
+            continue
+        try:
+            scored = card.score(found.drop(columns="_row"))
+        except BullseyeError as missing:  # the universe lacks an attribute an ICP rule needs
+            notes.append(f"{which}s are ranked by signal strength alone: {missing}")
+            continue
+        at = found["_row"].to_numpy()
+        out.loc[at, "fit_score"] = scored["fit_score"].to_numpy(float)
+        out.loc[at, "tier"] = scored["tier"].to_numpy(object)
+        out.loc[at, "disqualified"] = scored["disqualified"].to_numpy(bool)
+        out.loc[at, "fit_known"] = True
+        lacking = [f.name for f in card.features_ if f.kind != "criterion" and f.name not in found.columns]
+        if lacking and which == "prospect":
+            notes.append(f"prospects are scored without {', '.join(lacking)} (not in the universe table): "
+                         f"those count as unknown")
+    out["name"] = out["name"].where(out["name"].notna(), ranked["event_name"].to_numpy(object))
+    if (kind == "unmatched").any():
+        notes.append("events that only name their company (no account_id or company_id) are ranked by signal "
+                     "strength alone")
+    return out
+
+
+# -- the workspace ----------------------------------------------------------------------------------
+def _require(signals: list[Signal]) -> None:
+    if not signals:
+        raise BullseyeError("the ICP has no signals; draft them with `bullseye discover` (with the events table "
+                            "loaded) or add them under `signals:` in strategy/icp.yaml (see docs/signals.md)")
+
+
+def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of: object = None,
+                   limit: int | None = None) -> SignalRanking:
+    """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`)."""
+    from bullseye.discover.dataset import build_dataset
+    from bullseye.outcomes import resolve_as_of
+    from bullseye.score import fit_scorecard
+
+    icp = icp if icp is not None else load_icp(ws.root)
+    _require(icp.signals)
+    events = ws.table("events", "bullseye signals")
+    day = resolve_as_of(ws, as_of)
+    card, accounts, notes = None, None, []
+    if ws.has_table("deals") and ws.has_table("accounts"):
+        data = build_dataset(ws, as_of=day)
+        accounts = data.accounts
+        try:
+            card = fit_scorecard(ws, icp, dataset=data)
+        except BullseyeError as why:  # e.g. no lost deals yet: rank on signals, and say why
+            notes.append(f"no scorecard ({why}), so fit is unknown")
+    elif ws.has_table("accounts"):
+        accounts = ws.table("accounts").to_pandas()
+        notes.append("no deals table: no scorecard, so fit is unknown")
+    universe = ws.table("universe") if ws.has_table("universe") else None
+    ranking = rank_signals(events, icp.signals, day, days, card, accounts, universe, limit,
+                           vocabulary=workspace_title_vocabulary(ws))
+    ranking.notes[:0] = notes
+    return ranking
+
+
+def why_now(ws: Workspace, account_ids: Any, icp: ICP, as_of: object = None) -> pd.DataFrame:
+    """``why_now`` (the strongest fresh signal in words, '' when none) and ``why_now_score`` of each
+    account, in the order given. Empty when the ICP has no signals or no events are loaded."""
+    from bullseye.outcomes import resolve_as_of
+
+    ids = pd.Series(account_ids, dtype=object).reset_index(drop=True)
+    out = pd.DataFrame({"why_now": np.full(len(ids), "", dtype=object), "why_now_score": np.zeros(len(ids))})
+    if not icp.signals or not ws.has_table("events") or ids.isna().all():
+        return out
+    day = resolve_as_of(ws, as_of)
+    widest = max(s.lookback_days for s in icp.signals)
+    events = ws.table("events")
+    if "account_id" not in events.columns:
+        return out
+    events = events.filter(events.account_id.notnull())  # prospects' events cannot explain an account
+    ranking = rank_signals(events, icp.signals, day, widest, n_reasons=1, vocabulary=workspace_title_vocabulary(ws))
+    accounts = ranking.rows[ranking.rows["kind"] == "account"].set_index("company")
+    out["why_now"] = ids.map(accounts["why_now"]).fillna("").to_numpy(object)
+    out["why_now_score"] = ids.map(accounts["why_now_score"]).fillna(0.0).to_numpy(float)
+    return out
+
+
+def add_why_now(ws: Workspace, scores: pd.DataFrame, icp: ICP, as_of: object = None) -> pd.DataFrame:
+    """``scores`` with the ``why_now`` and ``why_now_score`` columns (see :func:`why_now`)."""
+    ids = scores["account_id"] if "account_id" in scores.columns else pd.Series([None] * len(scores))
+    extra = why_now(ws, ids.to_numpy(object), icp, as_of)
+    return scores.assign(why_now=extra["why_now"].to_numpy(object), why_now_score=extra["why_now_score"].to_numpy())
