@@ -9,6 +9,8 @@ import numpy as np
 
 from bullseye.discover.engine import jaccard
 from bullseye.discover.findings import Finding, metric
+from bullseye.discover.measure import measure
+from bullseye.discover.units import units_for
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
 __all__ = ["propose_icp", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
@@ -16,6 +18,11 @@ __all__ = ["propose_icp", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
 MAX_CRITERIA = 5
 MAX_DISQUALIFIERS = 5
 REVIEW_AFTER_DAYS = 90
+#: A rule joins the draft only if it still wins more (or churns less) among the accounts the rules
+#: already chosen leave, at this one-sided level on the discovery data.
+ADD_ALPHA = 0.01
+#: What an ICP is for: who should buy and stay. Other outcomes add evidence, not membership.
+PRIMARY_OUTCOMES = ("win", "retention")
 _OUTCOME_OF = {"win": "win", "days_to_close": "velocity", "discount": "velocity", "acv": "value",
                "retention": "retention", "usage": "stickiness", "nps": "stickiness"}
 _TECH_WORDS = ("tech", "stack", "tms", "erp", "crm", "software", "tool", "platform")
@@ -61,21 +68,67 @@ def _cover(accounts, conditions) -> np.ndarray:
     return mask
 
 
+def _any(rows, rules) -> np.ndarray:
+    """Rows that meet at least one of ``rules``."""
+    hit = np.zeros(len(rows), dtype=bool)
+    for rule in rules:
+        hit |= _cover(rows, rule.conditions)
+    return hit
+
+
 def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
-    """Criteria from the segments that hold up, best first (by the bullseye ranking where there is
-    one); disqualifiers from the negative segments on win and retention that hold up; with ``ws``
+    """Disqualifiers from the negative segments on win and retention that hold up, each kept only if
+    it still does worse among the accounts earlier ones leave; criteria from the segments that hold
+    up, best first (by the bullseye ranking where there is one), each kept only if it still wins
+    more or churns less among the accounts not yet in the ICP and not disqualified (measured on the
+    discovery data, so the backtest's holdout stays untouched); with ``ws``
     (whose events table is loaded), the "why now" signals that hold up, measured with fit held
     constant by the draft's own tiers (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
     list_attributes = {a for a in result.attributes if data.accounts[a].dropna().map(
         lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
+    primary = {o: units_for(data, o)[0] for o in PRIMARY_OUTCOMES if o in result.reports}
+
+    def adds(conditions, direction: int, excluded) -> bool:
+        """Does the rule still do better (``direction`` +1) or worse (-1) on win or retention among
+        the discovery rows that the rules already chosen leave?"""
+        for outcome, units in primary.items():
+            if not len(units):
+                continue
+            rest = units.take(~excluded(units.rows))
+            m = measure(outcome, rest, _cover(rest.rows, conditions), direction)
+            if m.p_value is not None and m.p_value <= ADD_ALPHA:
+                return True
+        return False
+
+    disqualifiers: list[Disqualifier] = []
+    seen: set[str] = set()
+    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up and f.outcome in PRIMARY_OUTCOMES),
+                       key=lambda f: (f.evidence != "strong", f.q_value))
+    for finding in negatives:
+        if finding.label in seen or len(disqualifiers) >= MAX_DISQUALIFIERS:
+            continue
+        seen.add(finding.label)
+        if not adds(finding.conditions, -1, lambda rows: _any(rows, disqualifiers)):
+            continue  # explained by a disqualifier already chosen (e.g. revenue beside headcount)
+        measure_ = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
+        if finding.outcome == "retention":
+            reason = f"churn hazard {measure_.value:.1f}x the rest" if measure_.value else "churns more"
+        else:
+            reason = (f"win rate {100 * (measure_.value or 0):.0f}% vs {100 * (measure_.base or 0):.0f}% overall")
+        disqualifiers.append(Disqualifier(
+            id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
+            evidence=[_evidence(finding, data.date_range)],
+        ))
+
     by_label: dict[str, list[Finding]] = {}
     for finding in result.findings(positive=True):
         if finding.holds_up and finding.outcome in _OUTCOME_OF:  # a --target is for study, not the ICP
             by_label.setdefault(finding.label, []).append(finding)
     order = [row["segment"] for row in result.bullseye if row["segment"] in by_label]
     order += [label for label in by_label if label not in order]
-    criteria, covers = [], []
+    criteria: list[Criterion] = []
+    covers: list[np.ndarray] = []
     for label in order:
         if len(criteria) >= MAX_CRITERIA:
             break
@@ -83,26 +136,14 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         cover = _cover(data.accounts, findings[0].conditions)
         if any(jaccard(cover, other) >= 0.5 for other in covers):
             continue  # the same accounts as a criterion already chosen: one idea, one criterion
+        # An account is in the ICP when it meets any criterion: each one must win more or churn
+        # less among the accounts not yet in the ICP and not disqualified, or it only dilutes.
+        if not adds(findings[0].conditions, +1, lambda rows: _any(rows, criteria) | _any(rows, disqualifiers)):
+            continue
         covers.append(cover)
         criteria.append(Criterion(
             id=_slug(label), name=label, kind=_kind(findings[0], list_attributes),
             conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
-        ))
-    disqualifiers, seen = [], set()
-    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up and f.outcome in ("win", "retention")),
-                       key=lambda f: (f.evidence != "strong", f.q_value))
-    for finding in negatives:
-        if finding.label in seen or len(disqualifiers) >= MAX_DISQUALIFIERS:
-            continue
-        seen.add(finding.label)
-        measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
-        if finding.outcome == "retention":
-            reason = f"churn hazard {measure.value:.1f}x the rest" if measure.value else "churns more"
-        else:
-            reason = (f"win rate {100 * (measure.value or 0):.0f}% vs {100 * (measure.base or 0):.0f}% overall")
-        disqualifiers.append(Disqualifier(
-            id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
-            evidence=[_evidence(finding, data.date_range)],
         ))
     taken: set[str] = set()
     for rule in [*criteria, *disqualifiers]:  # slugs of long labels can collide: keep ids unique

@@ -1,0 +1,65 @@
+"""The draft ICP on the demo company: the planted segment and disqualifier, nothing they explain,
+the planted why-now signal, and a backtest where the draft beats the rest with tiers in order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bullseye.discover.engine import discover
+from bullseye.discover.propose import propose_icp
+from bullseye.validate import backtest
+from conftest import full_demo_workspace
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory):
+    ws = full_demo_workspace(tmp_path_factory, 5000, 0)
+    result = discover(ws)
+    icp = propose_icp(result, ws=ws)
+    yield ws, result, icp
+    ws.close()
+
+
+def _accounts(result, rule) -> set:
+    accounts = result.data.accounts
+    mask = np.ones(len(accounts), dtype=bool)
+    for condition in rule.conditions:
+        mask &= condition.mask(accounts)
+    return set(accounts.loc[mask, "account_id"])
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def test_the_draft_holds_the_planted_segment_and_disqualifier_only(drafted):
+    ws, result, icp = drafted
+    truth = pd.read_json(ws.data_dir / "truth.json", typ="series")
+    planted = set(truth["segment"]["account_ids"])
+    assert any(_jaccard(_accounts(result, c), planted) >= 0.5 for c in icp.criteria), [c.label for c in icp.criteria]
+    accounts = result.data.accounts
+    small = set(accounts.loc[pd.to_numeric(accounts["employees"], errors="coerce") < 50, "account_id"])
+    assert [d for d in icp.disqualifiers if _jaccard(_accounts(result, d), small) >= 0.5]
+    # Every other disqualifier must add to it, so a proxy of headcount (revenue) is not listed twice.
+    assert len(icp.disqualifiers) <= 2, [d.label for d in icp.disqualifiers]
+    covered = set().union(*(_accounts(result, c) for c in icp.criteria))
+    assert len(covered) <= 0.25 * len(accounts), "an ICP that covers most accounts picks nobody"
+
+
+def test_the_draft_carries_the_planted_why_now_signal(drafted):
+    _, _, icp = drafted
+    names = [s.name.casefold() for s in icp.signals]
+    assert any("head" in n and "operations" in n for n in names), names
+    signal = next(s for s in icp.signals if "head" in s.name.casefold())
+    assert signal.evidence and signal.evidence[0].strength == "strong"
+
+
+def test_the_draft_beats_the_rest_on_the_holdout_with_tiers_in_order(drafted):
+    ws, _, icp = drafted
+    result = backtest(ws, icp)
+    inside, outside = result.groups["ICP"], result.groups["Not ICP"]
+    assert inside["win_rate"].value > outside["win_rate"].value
+    assert inside["churned"] / max(inside["customers"], 1) < outside["churned"] / max(outside["customers"], 1)
+    assert result.calibration["monotone"]["win_rate"] is True
