@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = [
+    "with_segments",
     "Industry", "Taxonomy", "IndustrySegments", "SEGMENTS_FILE", "HOW",
     "load_taxonomy", "label_key", "map_industries", "industry_table", "unmapped_report",
     "load_segments", "save_segments", "segments_from_label_map", "workspace_industries", "industries_rich",
@@ -243,6 +244,17 @@ def map_industries(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:
     how = pd.Series([m[1] for m in mapped] + ["missing"], dtype="string")
     return pd.DataFrame({"value": values, "industry": industry.to_numpy()[codes],
                          "how": how.to_numpy()[codes]}, index=values.index)
+
+
+def with_segments(frame: pd.DataFrame, aliases: Aliases = None) -> pd.DataFrame:
+    """``frame`` with its ``industry`` read as the workspace's segments (or taxonomy industries) where
+    a label maps, the label as given where it does not, and the raw label kept in ``industry_raw``:
+    so an ICP that says "E-commerce" applies to a provider that writes "Internet Retail"."""
+    if "industry" not in frame.columns:
+        return frame
+    mapped = map_industries(frame["industry"], aliases)["industry"].astype(object)
+    return frame.assign(industry_raw=frame["industry"],
+                        industry=mapped.where(mapped.notna(), frame["industry"]).to_numpy(object))
 
 
 def industry_table(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from bullseye.errors import BullseyeError
+from bullseye.market.industries import load_segments, with_segments
 from bullseye.people.titles import normalize_titles, workspace_title_vocabulary
 from bullseye.strategy.icp import ICP, Signal, load_icp
 
@@ -257,7 +258,7 @@ def _matches(fresh: ir.Table, signals: list[Signal], days: int) -> ir.Table:
 def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int = 30,
                  card: ScoreCard | None = None, accounts: pd.DataFrame | None = None,
                  universe: ir.Table | None = None, limit: int | None = None,
-                 n_reasons: int = 3, vocabulary=None) -> SignalRanking:
+                 n_reasons: int = 3, vocabulary=None, segments=None) -> SignalRanking:
     """Rank the companies with a fresh signal in the ``days`` before ``as_of``.
 
     The matching, decay and per-company sums run in the warehouse; only one row per company comes
@@ -266,7 +267,8 @@ def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: 
     (events with a ``company_id`` and no ``account_id`` are scored on its row, when it has the
     attributes the scorecard needs). A company that cannot be scored gets the neutral fit (score
     50) and ``fit_known`` False; ``notes`` say why. ``vocabulary``: the job-title vocabulary for
-    title filters (default: the built-in one).
+    title filters (default: the built-in one); ``segments``: the workspace's industry segments, so
+    prospects' provider labels read as the ICP's (see :func:`bullseye.market.industries.with_segments`).
     """
     _require(signals)
     # Two materialisations: the window is read from the events once, not once per signal.
@@ -286,7 +288,7 @@ def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: 
             rows = pd.DataFrame({c: pd.Series(dtype=object) for c in RANK_COLUMNS})
             return SignalRanking(as_of, days, signals, rows, 0, 0, [f"no fresh signal in the {days} days to {as_of}"])
         prospects = totals.filter(totals.kind == "prospect").select(company_id=totals.company)
-        ranked = pd.concat([ranked, _fit(ranked, card, accounts, universe, prospects, notes)], axis=1)
+        ranked = pd.concat([ranked, _fit(ranked, card, accounts, universe, prospects, notes, segments)], axis=1)
         score = np.where(ranked["fit_known"].to_numpy(bool), ranked["fit_score"].to_numpy(float), NEUTRAL_FIT)
         disqualified = ranked["disqualified"].to_numpy(bool)
         ranked["priority"] = np.where(disqualified, 0.0, score / 100 * ranked["why_now_score"].to_numpy(float))
@@ -320,7 +322,7 @@ def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int) -> pd.D
 
 
 def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | None, universe: ir.Table | None,
-         prospects: ir.Table, notes: list[str]) -> pd.DataFrame:
+         prospects: ir.Table, notes: list[str], segments=None) -> pd.DataFrame:
     """Name, fit score, tier, disqualified and fit_known of every ranked company, in its order."""
     kind, ident = ranked["kind"].to_numpy(object), ranked["company"].to_numpy(object)
     out = pd.DataFrame({"name": np.where(kind == "unmatched", ident, None).astype(object),
@@ -337,7 +339,11 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
                          f"ranked by signal strength alone")
             continue
         if which == "prospect":
-            table = table.inner_join(prospects, "company_id").to_pandas()
+            table = with_segments(table.inner_join(prospects, "company_id").to_pandas(), segments)
+            if card is not None:  # a field the market list lacks is unknown, as in market sizing
+                rules = [*card.icp.criteria, *card.icp.disqualifiers]
+                lacking = sorted({c.attribute for r in rules for c in r.conditions} - set(table.columns))
+                table = table.assign(**{name: np.nan for name in lacking})
         found = pd.DataFrame({key: ident[rows], "_row": rows}).merge(table, on=key, how="inner")
         if "name" in found.columns:
             out.loc[found["_row"].to_numpy(), "name"] = found["name"].to_numpy(object)
@@ -395,7 +401,7 @@ def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of:
         notes.append("no deals table: no scorecard, so fit is unknown")
     universe = ws.table("universe") if ws.has_table("universe") else None
     ranking = rank_signals(events, icp.signals, day, days, card, accounts, universe, limit,
-                           vocabulary=workspace_title_vocabulary(ws))
+                           vocabulary=workspace_title_vocabulary(ws), segments=load_segments(ws.root))
     ranking.notes[:0] = notes
     return ranking
 

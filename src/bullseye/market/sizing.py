@@ -28,7 +28,7 @@ import pandas as pd
 from bullseye.discover.dataset import build_dataset
 from bullseye.discover.stats import wilson_interval
 from bullseye.errors import BullseyeError
-from bullseye.market.industries import load_segments, map_industries
+from bullseye.market.industries import load_segments, with_segments
 from bullseye.market.matching import match_companies
 from bullseye.score import new_business, rule_mask
 from bullseye.strategy.audience import Audience
@@ -48,11 +48,7 @@ def universe_frame(ws: Workspace) -> pd.DataFrame:
     """The universe with its industries mapped onto the workspace's segments (raw label kept)."""
     universe = ws.table("universe", needed_for="market sizing").to_pandas()
     universe = universe[[c for c in universe.columns if not c.startswith("_")]]
-    if "industry" in universe.columns:
-        mapped = map_industries(universe["industry"], load_segments(ws.root))
-        universe["industry_raw"] = universe["industry"]
-        universe["industry"] = mapped["industry"].astype(object).where(mapped["industry"].notna(), universe["industry"])
-    return universe
+    return with_segments(universe, load_segments(ws.root))
 
 
 @dataclass
@@ -167,11 +163,11 @@ def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None) -> 
     universe = universe_frame(ws)
     if universe.empty:
         raise BullseyeError("the universe table is empty: load a list of companies into it (see docs/market.md)")
-    missing = sorted(a for a in audience.attributes() | {c.attribute for r in icp.criteria for c in r.conditions}
-                     if a not in universe.columns)
-    if missing:
-        raise BullseyeError(f"the universe has no column {', '.join(missing)}, which the audience or the ICP uses; "
-                            "map it when loading the universe, or remove the condition")
+    missing = sorted(a for a in audience.attributes() | {c.attribute for r in [*icp.criteria, *icp.disqualifiers]
+                                                         for c in r.conditions} if a not in universe.columns)
+    # A condition on a field the market list does not have is unknown for every company, not false:
+    # such companies land in "could fit" with the field named for enrichment.
+    universe = universe.assign(**{name: np.nan for name in missing})
     rows = [("Universe", len(universe), np.nan, "companies in the universe table")]
     keep = np.ones(len(universe), dtype=bool)
     for criterion in audience.criteria:
@@ -238,6 +234,8 @@ def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None) -> 
          f"{n:,} closed new-business deals with ICP accounts"),
         ("Sales reps", f"{reps}", "deal owners with a closed deal in the last 12 months"),
         ("Closed deals per rep a year", f"{per_rep:.0f}" if reps else "–", f"{recent:,} deals closed in the last 12 months"),
+        ("Fields the universe lacks", ", ".join(missing) or "none",
+         "conditions on them are unknown for every company (not counted as met)"),
         ("Companies that could fit", f"{int(could.sum()):,}",
          f"not counted in the SAM: their {', '.join(lacking)} is missing" if could.any() else "none: the data is complete"),
         ("Universe industries", f"{int(universe['industry'].notna().sum()):,} labelled",
