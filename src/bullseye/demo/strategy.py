@@ -1,0 +1,38 @@
+"""The demo company's own market definitions, as its product marketer would write them: which raw
+industry labels mean which of its segments, and the target audience (who can buy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bullseye.market.industries import save_segments, segments_from_label_map
+from bullseye.strategy.audience import Audience, AudienceCriterion, save_audience
+from bullseye.strategy.icp import Condition
+
+__all__ = ["DEMO_AUDIENCE", "write_demo_strategy"]
+
+#: The segments the demo company sells to (the CRM's industry labels), as its audience.
+SEGMENTS = ["E-commerce", "Regional carrier", "Urban delivery franchise", "Marketplace", "Omnichannel retail"]
+
+DEMO_AUDIENCE = Audience(
+    id="audience",
+    name="Companies that deliver goods in Brazil",
+    description="Who can buy route optimisation: firms in Brazil that move physical goods to customers, "
+                "with a team big enough to run routes every day.",
+    owner="Product marketing",
+    criteria=[
+        AudienceCriterion(id="brazil", name="Operates in Brazil", kind="geography",
+                          conditions=[Condition(attribute="country", op="==", value="Brazil")]),
+        AudienceCriterion(id="delivers-goods", name="Sells or moves physical goods", kind="segment",
+                          conditions=[Condition(attribute="industry", op="in", value=SEGMENTS)]),
+        AudienceCriterion(id="team", name="10 or more employees", kind="size", keep_unknown=True,
+                          conditions=[Condition(attribute="employees", op=">=", value=10)]),
+    ],
+)
+
+
+def write_demo_strategy(root: Path, truth: dict) -> None:
+    """Write ``strategy/industries.yaml`` (the data provider's labels onto the CRM's segments) and
+    ``strategy/audience.yaml``."""
+    save_segments(root, segments_from_label_map(truth["universe"]["industry_map"]))
+    save_audience(root, DEMO_AUDIENCE, force=True)
