@@ -40,6 +40,7 @@ from bullseye.discover.measure import measure
 from bullseye.discover.stats import holm, wilson_interval
 from bullseye.discover.units import Units
 from bullseye.errors import BullseyeError
+from bullseye.market.event_links import link_workspace_events
 from bullseye.market.signals import read_events, signal_masks
 from bullseye.people.titles import workspace_title_vocabulary
 from bullseye.strategy.icp import ICP, Evidence, Signal, SignalFilters
@@ -385,7 +386,9 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     data = dataset if dataset is not None else build_dataset(ws, as_of=as_of)
     deals = new_business(data.deals)
     deals = deals[deals["created_at"].notna()].reset_index(drop=True)
-    events = read_events(ws.table("events", "measuring why-now signals"), data.as_of, workspace_title_vocabulary(ws))
+    # Events that only name their company count once the matcher links them to an account.
+    linked = link_workspace_events(ws, universe=False, needed_for="measuring why-now signals").events
+    events = read_events(linked, data.as_of, workspace_title_vocabulary(ws))
     candidates = candidate_signals(events, min_events) if candidates is None else candidates
     if deals.empty or not candidates:
         raise BullseyeError("no signals to measure: " + ("no closed new-business deals" if deals.empty else

@@ -50,8 +50,10 @@ NEUTRAL_FIT = 50.0
 #: Columns of a ranking, in order.
 RANK_COLUMNS = ("company", "kind", "name", "fit_score", "tier", "disqualified", "fit_known", "why_now_score",
                 "priority", "why_now", "signals", "last_event")
-_ROUND = re.compile(r"\b(pre-?seed|seed|angel|series\s+[a-k]\b|series-[a-k]\b|debt|ipo|grant|venture|private equity)",
-                    re.IGNORECASE)
+_ROUND = re.compile(r"\b(pre-?seed|seed|angel|series[\s-]+[a-k]\b(?:\+|\s+or\s+later)?|debt|post-?ipo|ipo|grant|venture|"
+                    r"private equity|crowdfunding)", re.IGNORECASE)
+# "team grew 33% (30 -> 40) between ...": how `bullseye snapshot-events` words a headcount change.
+_TEAM_CHANGE = re.compile(r"\bteam (grew|shrank) ([\d.]+%)(?: \(([\d.]+ -> [\d.]+)\))?", re.IGNORECASE)
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -165,9 +167,10 @@ def _money(value: float) -> str:
 
 def _round_words(found: str) -> str:
     """'series-b' -> 'a Series B', 'seed' -> 'a seed round', 'debt' -> 'debt financing'."""
-    text = re.sub(r"[\s-]+", " ", found.strip().lower()).replace("pre seed", "pre-seed")
-    if text.startswith("series"):
-        return f"a Series {text.split()[-1].upper()}"
+    text = re.sub(r"[\s-]+", " ", found.strip().lower()).replace("pre seed", "pre-seed").replace("post ipo", "post-IPO")
+    if text.startswith("series"):  # 'series c', 'series c+', 'series c or later' (Crunchbase's 'series-c+')
+        later = " or later" if text.endswith(("+", "later")) else ""
+        return f"a Series {text.split()[1].rstrip('+').upper()}{later}"
     return {"ipo": "money in an IPO", "debt": "debt financing", "grant": "a grant", "angel": "an angel round",
             "private equity": "private equity"}.get(text, f"a {text} round")
 
@@ -193,6 +196,10 @@ def _reason(kind: str, title: str, value: float, description: str) -> str:
             return f"laid off {abs(value):,.0f} {'person' if abs(value) == 1 else 'people'}"
         return "announced layoffs"
     if kind == "headcount_change":
+        said = _TEAM_CHANGE.search(description)
+        if said:  # from two snapshots (`bullseye snapshot-events`): the value is a fraction, the words say it
+            sizes = f" ({said.group(3)})" if said.group(3) else ""
+            return f"headcount {'up' if said.group(1).lower() == 'grew' else 'down'} {said.group(2)}{sizes}"
         if not has_value:
             return "headcount changed"
         return f"headcount {'up' if value > 0 else 'down'} {abs(value):g}%"
@@ -227,12 +234,13 @@ class SignalRanking:
     companies: int  # with a fresh signal, before ``limit``
     events: int  # fresh matching events
     notes: list[str] = field(default_factory=list)
+    event_links: dict[str, Any] | None = None  # how events that only name their company were linked
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.rows.astype(object).where(self.rows.notna(), None)
         return {"as_of": self.as_of.isoformat(), "days": self.days, "companies": self.companies,
                 "events": self.events, "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
-                "notes": self.notes, "rows": rows.to_dict(orient="records")}
+                "notes": self.notes, "event_links": self.event_links, "rows": rows.to_dict(orient="records")}
 
 
 def _window(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int, vocabulary) -> ir.Table:
@@ -365,8 +373,8 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
                          f"those count as unknown")
     out["name"] = out["name"].where(out["name"].notna(), ranked["event_name"].to_numpy(object))
     if (kind == "unmatched").any():
-        notes.append("events that only name their company (no account_id or company_id) are ranked by signal "
-                     "strength alone")
+        notes.append("events that only name their company (no account_id or company_id) and matched no account or "
+                     "universe company are ranked by signal strength alone")
     return out
 
 
@@ -381,12 +389,15 @@ def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of:
                    limit: int | None = None) -> SignalRanking:
     """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`)."""
     from bullseye.discover.dataset import build_dataset
+    from bullseye.market.event_links import link_workspace_events
     from bullseye.outcomes import resolve_as_of
     from bullseye.score import fit_scorecard
 
     icp = icp if icp is not None else load_icp(ws.root)
     _require(icp.signals)
-    events = ws.table("events", "bullseye signals")
+    # Events that only name their company are linked to an account or a universe company first.
+    links = link_workspace_events(ws, needed_for="bullseye signals")
+    events = links.events
     day = resolve_as_of(ws, as_of)
     card, accounts, notes = None, None, []
     if ws.has_table("deals") and ws.has_table("accounts"):
@@ -402,13 +413,15 @@ def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of:
     universe = ws.table("universe") if ws.has_table("universe") else None
     ranking = rank_signals(events, icp.signals, day, days, card, accounts, universe, limit,
                            vocabulary=workspace_title_vocabulary(ws), segments=load_segments(ws.root))
-    ranking.notes[:0] = notes
+    ranking.notes[:0] = notes + links.notes()
+    ranking.event_links = links.to_dict() if links.summary["event_companies"] else None
     return ranking
 
 
 def why_now(ws: Workspace, account_ids: Any, icp: ICP, as_of: object = None) -> pd.DataFrame:
     """``why_now`` (the strongest fresh signal in words, '' when none) and ``why_now_score`` of each
     account, in the order given. Empty when the ICP has no signals or no events are loaded."""
+    from bullseye.market.event_links import link_workspace_events
     from bullseye.outcomes import resolve_as_of
 
     ids = pd.Series(account_ids, dtype=object).reset_index(drop=True)
@@ -417,7 +430,7 @@ def why_now(ws: Workspace, account_ids: Any, icp: ICP, as_of: object = None) -> 
         return out
     day = resolve_as_of(ws, as_of)
     widest = max(s.lookback_days for s in icp.signals)
-    events = ws.table("events")
+    events = link_workspace_events(ws, universe=False).events  # an event naming an account counts for it
     if "account_id" not in events.columns:
         return out
     events = events.filter(events.account_id.notnull())  # prospects' events cannot explain an account
