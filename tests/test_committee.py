@@ -122,6 +122,30 @@ def test_presence_effects_on_planted_synthetic_deals():
     assert "closed 20 days faster" in row["sentence"] or "days faster" in row["sentence"]
 
 
+def test_finance_engaged_early_is_measured_from_the_notes():
+    """Planted: deals where finance speaks up in the first half of the deal close 20 days faster."""
+    from bullseye.people.committee import mark_early
+
+    rng = np.random.default_rng(1)
+    n = 300
+    created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    early = rng.random(n) < 0.5
+    days = np.where(early, 40, 60) + rng.integers(0, 6, n)
+    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(n)], "won": 1, "days_to_close": days,
+                          "created_at": created, "decided_at": created + pd.to_timedelta(days, unit="D")})
+    links = pd.DataFrame({"deal_id": deals["deal_id"], "contact_id": [f"C{i}" for i in range(n)],
+                          "role": "economic buyer", "function": "finance", "seniority": "director"})
+    note_day = np.where(early, 0.2, 0.8) * days
+    notes = pd.DataFrame({"deal_id": deals["deal_id"], "contact_id": links["contact_id"],
+                          "created_at": created + pd.to_timedelta(note_day.astype(int), unit="D")})
+    marked = mark_early(links, deals, notes)
+    assert (marked["early"].astype(bool) == early).all()
+    effects = presence_effects(deals.assign(won=np.r_[np.ones(n - 20), np.zeros(20)].astype(int)), marked)
+    row = effects.set_index(["kind", "group"]).loc[("function engaged early", "finance")]
+    assert row["days_without"] - row["days_with"] >= 15
+    assert "engaged in its first half" in row["sentence"] and "days faster" in row["sentence"]
+
+
 def test_champion_moves_are_followed_in_later_contact_records():
     links = pd.DataFrame({"deal_id": ["D1", "D2"], "contact_id": ["C1", "C2"], "role": "champion",
                           "function": "operations", "seniority": "manager", "title": ["Ops Manager", "Ops Manager"]})

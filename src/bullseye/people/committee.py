@@ -37,7 +37,7 @@ from bullseye.strategy.icp import ICP
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["ROLES", "normalize_role", "infer_roles", "contact_roles", "committee_deals", "presence_effects",
+__all__ = ["ROLES", "normalize_role", "infer_roles", "contact_roles", "committee_deals", "presence_effects", "mark_early",
            "champion_profile", "CommitteeReport", "committee_report"]
 
 ROLES = ("champion", "economic buyer", "blocker", "influencer", "user")
@@ -188,6 +188,9 @@ def presence_effects(deals: pd.DataFrame, links: pd.DataFrame, min_deals: int = 
         "function": links["function"].fillna("unrecognised title"),
         "role x function": links["role"] + " / " + links["function"].fillna("unrecognised title"),
     }
+    if "early" in links.columns:  # from the notes: who was engaged in the first half of the deal
+        early = links["early"].eq(True).to_numpy()
+        groups["function engaged early"] = links["function"].fillna("unrecognised title").where(early)
     won = deals["won"].to_numpy(bool)
     days = pd.to_numeric(deals["days_to_close"], errors="coerce").to_numpy(float)
     rows, seen = [], set()
@@ -235,10 +238,28 @@ def _a(word: str) -> str:
 def _group_words(kind: str, group: str) -> str:
     if kind == "role":
         return _a(group)
+    if kind == "function engaged early":
+        return f"someone from {_label('function', group)} engaged in its first half"
     if kind == "function":
         return f"someone from {_label('function', group)}" if group != "unrecognised title" else "an unrecognised title"
     role, function = group.split(" / ", 1)
     return f"{_a(role)} from {_label('function', function)}"
+
+
+def mark_early(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFrame:
+    """``early``: the contact's first note on the deal fell in the first half of the deal's course
+    (None when the contact has no dated note on it)."""
+    if notes is None or notes.empty or not {"deal_id", "contact_id", "created_at"} <= set(notes.columns):
+        return links
+    first = (notes.dropna(subset=["deal_id", "contact_id"]).groupby(["deal_id", "contact_id"])["created_at"].min()
+             .rename("first_note").reset_index())
+    when = pd.to_datetime(links[["deal_id", "contact_id"]].merge(first, on=["deal_id", "contact_id"], how="left")
+                          ["first_note"]).set_axis(links.index)
+    span = deals.set_index("deal_id")
+    start = pd.to_datetime(links["deal_id"].map(span["created_at"]))
+    end = pd.to_datetime(links["deal_id"].map(span["decided_at"]))
+    half = start + (end - start) / 2
+    return links.assign(early=np.where(when.notna() & start.notna() & end.notna(), when <= half, None))
 
 
 def _sentence(row: Any) -> str:
@@ -396,6 +417,8 @@ def committee_report(ws: Workspace, icp: ICP | None = None) -> CommitteeReport:
         raise BullseyeError("no closed new-business deals in scope: nothing to learn the committee from")
     roles, presence = _composition(deals, links)
     contacts = ws.table("contacts").to_pandas()
+    notes = ws.table("notes").select("deal_id", "contact_id", "created_at").to_pandas() if ws.has_table("notes") else None
+    links = mark_early(links, deals, notes)
     sources = {"recorded": int((~links["inferred"] & (links["role"] != "unknown")).sum()),
                "inferred": int(links["inferred"].sum()), "unknown": int((links["role"] == "unknown").sum())}
     return CommitteeReport(scope=scope, deals=len(deals), won=int(deals["won"].sum()), roles=roles, presence=presence,
