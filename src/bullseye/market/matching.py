@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "METHODS", "FOUNDED_TOLERANCE", "FREE_MAIL_DOMAINS", "PLACEHOLDER_DOMAINS", "LEGAL_SUFFIXES", "MatchResult",
-    "normalize_domains", "normalize_names", "normalize_places", "match_companies", "match_workspace",
+    "normalize_domains", "fold_text", "domain_keys", "name_keys", "normalize_names", "normalize_places", "match_companies", "match_workspace",
 ]
 
 METHODS = ("domain", "name", "name+location")
@@ -104,7 +104,7 @@ def _strings(values) -> pa.Array:
         return pa.array(series.astype("string").to_numpy(dtype=object, na_value=None), type=pa.large_string())
 
 
-def _fold(array: pa.Array) -> pa.Array:
+def fold_text(array: pa.Array) -> pa.Array:
     """Lower case without accents (ß -> ss, ø -> o, ...)."""
     array = pc.utf8_lower(array)
     array = pc.replace_substring_regex(pc.utf8_normalize(array, "NFKD"), r"\p{Mn}+", "")
@@ -117,7 +117,9 @@ def _blank_to_null(array: pa.Array, shortest: int = 1) -> pa.Array:
     return pc.if_else(pc.greater_equal(pc.utf8_length(array), shortest), array, pa.scalar(None, pa.large_string()))
 
 
-def _domain_array(values) -> pa.Array:
+def domain_keys(values) -> pa.Array:
+    """The registrable web domain of each value (no scheme, www., path or port); null when there is
+    none or it is a free-mail or placeholder domain. The key matching joins on."""
     x = pc.utf8_trim_whitespace(pc.utf8_lower(_strings(values)))
     for pattern, replacement in ((r"^[a-z][a-z0-9+.-]*://", ""), (r"^[^@/]*@", ""), (r"[/?#\\].*$", ""),
                                  (r":[0-9]*$", ""), (r"\.+$", ""), (r"^www[0-9]*\.", ""), (_REGISTRABLE, r"\1")):
@@ -127,8 +129,10 @@ def _domain_array(values) -> pa.Array:
     return pc.if_else(pc.and_kleene(shaped, pc.invert(useless)), x, pa.scalar(None, pa.large_string()))
 
 
-def _name_array(values) -> pa.Array:
-    x = _fold(_strings(values))
+def name_keys(values) -> pa.Array:
+    """Each company name folded to the key matching joins on (case, accents, punctuation, "the",
+    "and" and legal suffixes removed)."""
+    x = fold_text(_strings(values))
     for pattern, replacement in ((r"\.(?:com|net|org|io|co|ai|app)(?:\.[a-z]{2})?\s*$", ""), (r"\([^)]*\)", " "),
                                  (r"&|\+", " and "), (r"['’`.]", ""), (r"[^a-z0-9]+", " "), (r"^ +| +$", ""),
                                  (r"^the ", ""), (r" and ", " "), (_LEGAL_TAIL, r"\1"), (r" ", "")):
@@ -139,7 +143,7 @@ def _name_array(values) -> pa.Array:
 def _place_array(values, kind: str) -> pa.Array:
     series = values.astype("string") if isinstance(values, pd.Series) else pd.Series(values, dtype="string")
     codes, uniques = pd.factorize(series)  # few distinct places: fold each once
-    folded = pc.replace_substring_regex(_fold(_strings(pd.Series(uniques, dtype=object))), r"[^a-z0-9]+", " ")
+    folded = pc.replace_substring_regex(fold_text(_strings(pd.Series(uniques, dtype=object))), r"[^a-z0-9]+", " ")
     folded = pd.Series(pc.utf8_trim_whitespace(folded).to_pandas(), dtype=object)
     table = {"country": _COUNTRY_ALIASES, "region": _REGIONS}.get(kind, {})
     folded = folded.map(lambda p: table.get(p, p))
@@ -150,14 +154,14 @@ def _place_array(values, kind: str) -> pa.Array:
 def normalize_domains(values) -> pd.Series:
     """The registrable web domain: no scheme, ``www.``, path, port, e-mail box or trailing dot, lower
     case; ``blog.acme.com`` -> ``acme.com``; free-mail and placeholder sites become missing."""
-    return _to_series(_domain_array(values), values)
+    return _to_series(domain_keys(values), values)
 
 
 def normalize_names(values) -> pd.Series:
     """A company name as a matching key: accents, case, punctuation, spaces, "&"/"and", a leading
     "The", a trailing ".com", text in brackets and legal forms (Inc, LLC, Ltda, S.A., GmbH, ...)
     folded away. Keys shorter than two characters are missing."""
-    return _to_series(_name_array(values), values)
+    return _to_series(name_keys(values), values)
 
 
 def normalize_places(values, kind: str) -> pd.Series:
@@ -187,7 +191,7 @@ def _keys(universe: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame,
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {(side, what): pool.submit(fold, column(frame, what))
                    for side, frame in (("u", universe), ("a", accounts))
-                   for what, fold in (("name", _name_array), ("domain", _domain_array))}
+                   for what, fold in (("name", name_keys), ("domain", domain_keys))}
         arrays = {key: future.result() for key, future in futures.items()}
     for side, frame in (("u", universe), ("a", accounts)):
         arrays[side, "stem"] = pc.replace_substring_regex(arrays[side, "domain"], r"\..*$", "")

@@ -43,11 +43,20 @@ class AudienceCriterion(BaseModel):
                                                           "(data providers leave many fields empty).")
     note: str | None = None
 
-    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+    def mask(self, frame: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+        """Which rows of ``frame`` meet the criterion: the same as ``Condition.mask`` row by row, but
+        each condition is evaluated once per distinct value (a universe has millions of rows and a
+        few dozen countries). Pass the same ``cache`` to share that work across criteria on ``frame``."""
+        from bullseye.scorecard_features import condition_mask  # scoring's module; imported late to stay light
+
+        cache = {} if cache is None else cache
         result = np.ones(len(frame), dtype=bool)
         for condition in self.conditions:
-            met = condition.mask(frame)
-            if self.keep_unknown and condition.attribute in frame.columns:
+            if condition.attribute not in frame.columns:
+                raise BullseyeError(f"the target audience uses attribute '{condition.attribute}' "
+                                    f"(criterion '{self.id}'), which the companies do not have")
+            met = condition_mask(condition, frame, cache)
+            if self.keep_unknown:
                 met |= frame[condition.attribute].isna().to_numpy()
             result &= met
         return result
