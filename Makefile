@@ -29,6 +29,9 @@ bench: install-dev
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_discover.py
 	$(BIN)/python bench/bench_score.py
+	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_signals.py
+	$(BIN)/python bench/bench_sizing.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
