@@ -42,6 +42,24 @@ TLDS = np.array([".com", ".com.br", ".io", ".co.uk"], dtype=object)
 FREE = np.array(["gmail.com", "hotmail.com", "yahoo.com.br", "outlook.com"], dtype=object)
 
 
+def other_spellings(rng: np.random.Generator, name: pd.Series, dom: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """How a data provider lists a CRM company: a legal suffix, upper case or accents dropped in the
+    name; www., https://.../contato, .com <-> .com.br, a shop. subdomain or nothing for the domain."""
+    m = len(name)
+    r = rng.random(m)
+    name = name.where(r >= 0.35, name + LEGAL[rng.integers(0, len(LEGAL), m)])
+    name = name.where((r < 0.35) | (r >= 0.50), name.str.upper())
+    name = name.where((r < 0.50) | (r >= 0.60), name.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii"))
+    r = rng.random(m)
+    swapped = dom.str.replace(".com.br", ".TMP", regex=False).str.replace(".com", ".com.br", regex=False)
+    dom = dom.where(r >= 0.30, "www." + dom)
+    dom = dom.where((r < 0.30) | (r >= 0.40), "https://www." + dom + "/contato")
+    dom = dom.where((r < 0.40) | (r >= 0.50), swapped.str.replace(".TMP", ".com", regex=False))
+    dom = dom.where((r < 0.50) | (r >= 0.55), "shop." + dom)
+    dom = dom.where((r < 0.55) | (r >= 0.62), "")
+    return name, dom
+
+
 def _pick(rng, options, n, p=None):
     return options[rng.choice(len(options), size=n, p=p)]
 
@@ -77,19 +95,7 @@ def generate(root: Path, n_universe: int, n_accounts: int, seed: int = 0) -> Non
     shared = rng.choice(n_accounts, n_shared, replace=False)
     crm = firms.iloc[shared].reset_index(drop=True)
     m = len(crm)
-    r = rng.random(m)
-    name = crm["name"]
-    name = name.where(r >= 0.35, name + _pick(rng, LEGAL, m))
-    name = name.where((r < 0.35) | (r >= 0.50), name.str.upper())
-    name = name.where((r < 0.50) | (r >= 0.60), name.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii"))
-    dom = crm["domain"]
-    r = rng.random(m)
-    swapped = dom.str.replace(".com.br", ".TMP", regex=False).str.replace(".com", ".com.br", regex=False)
-    dom = dom.where(r >= 0.30, "www." + dom)
-    dom = dom.where((r < 0.30) | (r >= 0.40), "https://www." + dom + "/contato")
-    dom = dom.where((r < 0.40) | (r >= 0.50), swapped.str.replace(".TMP", ".com", regex=False))
-    dom = dom.where((r < 0.50) | (r >= 0.55), "shop." + dom)
-    dom = dom.where((r < 0.55) | (r >= 0.62), "")
+    name, dom = other_spellings(rng, crm["name"], crm["domain"])
     universe = pd.concat([crm.assign(name=name, domain=dom, truth="A" + pd.Series(shared).astype(str)),
                           firms.iloc[n_accounts:].assign(truth=None)], ignore_index=True)
     universe = universe.iloc[rng.permutation(len(universe))].reset_index(drop=True)

@@ -28,6 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phases import run_phase  # noqa: E402
 
+from bullseye.demo.strategy import PLANTED_ICP  # noqa: E402
+
 AS_OF = dt.date(2026, 6, 30)
 HISTORY_DAYS = 730
 INDUSTRIES = ["E-commerce", "Retail", "Food delivery", "Pharma", "Wholesale", "Courier", "Furniture", "Construction"]
@@ -44,21 +46,7 @@ SIGNALS = """signals:
 - {id: layoffs, name: Layoffs, event_type: layoff, direction: negative, weight: 0.5, assumption: true}
 - {id: tech, name: Technology adopted, event_type: tech_adopted, weight: 0.1, assumption: true}
 """
-ICP_TEXT = """criteria:
-- id: ecom_fleet
-  name: E-commerce with own fleet and 200+ deliveries a day
-  assumption: true
-  conditions:
-  - {attribute: industry, op: "==", value: E-commerce}
-  - {attribute: own_fleet, op: "==", value: "yes"}
-  - {attribute: deliveries_per_day, op: ">=", value: 200}
-disqualifiers:
-- id: small
-  name: Under 50 employees
-  assumption: true
-  conditions:
-  - {attribute: employees, op: "<", value: 50}
-""" + SIGNALS
+ICP_TEXT = PLANTED_ICP + SIGNALS
 
 
 def _dictionary(rng: np.random.Generator, values: list[str], n: int, p=None):

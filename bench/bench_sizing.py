@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_match import LEGAL, SYLLABLES, WORDS  # noqa: E402
+from bench_match import SYLLABLES, WORDS, other_spellings  # noqa: E402
 from bench_signals import AS_OF, SIGNALS, _ids, write_events  # noqa: E402
 from phases import run_phase  # noqa: E402
 
@@ -189,21 +189,7 @@ def _new_companies(rng: np.random.Generator, n: int, offset: int) -> dict[str, p
 
 def _perturbed_accounts(rng: np.random.Generator, accounts: pd.DataFrame, label_map: dict[str, str]) -> dict:
     """Accounts as a data provider lists them: other spellings of the name and the domain."""
-    m = len(accounts)
-    r = rng.random(m)
-    name = accounts["Company Name"]
-    name = name.where(r >= 0.35, name + LEGAL[rng.integers(0, len(LEGAL), m)])
-    name = name.where((r < 0.35) | (r >= 0.50), name.str.upper())
-    name = name.where((r < 0.50) | (r >= 0.60), name.map(lambda s: unicodedata.normalize("NFKD", s)
-                                                          .encode("ascii", "ignore").decode("ascii")))
-    dom = accounts["Domain"]
-    r = rng.random(m)
-    swapped = dom.str.replace(".com.br", ".TMP", regex=False).str.replace(".com", ".com.br", regex=False)
-    dom = dom.where(r >= 0.30, "www." + dom)
-    dom = dom.where((r < 0.30) | (r >= 0.40), "https://www." + dom + "/contato")
-    dom = dom.where((r < 0.40) | (r >= 0.50), swapped.str.replace(".TMP", ".com", regex=False))
-    dom = dom.where((r < 0.50) | (r >= 0.55), "shop." + dom)
-    dom = dom.where((r < 0.55) | (r >= 0.62), "")
+    name, dom = other_spellings(rng, accounts["Company Name"], accounts["Domain"])
     by_segment: dict[str, list[str]] = {}
     for label, segment in label_map.items():
         by_segment.setdefault(segment, []).append(label)

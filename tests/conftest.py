@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bullseye.demo import generate_company
+from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.workspace import Workspace
 
 
@@ -42,25 +43,7 @@ def datasets() -> Path:
 
 
 #: The demo company's planted truth as an ICP definition.
-TRUTH_ICP = """
-id: icp
-name: Planted truth
-criteria:
-- id: ecom_fleet
-  name: E-commerce with own fleet and 200+ deliveries a day
-  assumption: true
-  conditions:
-  - {attribute: industry, op: "==", value: E-commerce}
-  - {attribute: own_fleet, op: "==", value: "yes"}
-  - {attribute: deliveries_per_day, op: ">=", value: 200}
-disqualifiers:
-- id: small
-  name: Under 50 employees
-  assumption: true
-  reason: churn 4.1x base
-  conditions:
-  - {attribute: employees, op: "<", value: 50}
-"""
+TRUTH_ICP = PLANTED_ICP
 
 
 def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:

@@ -9,7 +9,29 @@ from bullseye.market.industries import save_segments, segments_from_label_map
 from bullseye.strategy.audience import Audience, AudienceCriterion, save_audience
 from bullseye.strategy.icp import Condition
 
-__all__ = ["DEMO_AUDIENCE", "write_demo_strategy"]
+__all__ = ["DEMO_AUDIENCE", "PLANTED_ICP", "write_demo_strategy"]
+
+#: The ICP planted in the demo company (truth.json "segment" and "disqualifiers"), as a definition:
+#: what a perfect discovery would draft. Tests and benchmarks measure against it.
+PLANTED_ICP = """
+id: icp
+name: Planted truth
+criteria:
+- id: ecom_fleet
+  name: E-commerce with own fleet and 200+ deliveries a day
+  assumption: true
+  conditions:
+  - {attribute: industry, op: "==", value: E-commerce}
+  - {attribute: own_fleet, op: "==", value: "yes"}
+  - {attribute: deliveries_per_day, op: ">=", value: 200}
+disqualifiers:
+- id: small
+  name: Under 50 employees
+  assumption: true
+  reason: churn 4.1x base
+  conditions:
+  - {attribute: employees, op: "<", value: 50}
+"""
 
 #: The segments the demo company sells to (the CRM's industry labels), as its audience.
 SEGMENTS = ["E-commerce", "Regional carrier", "Urban delivery franchise", "Marketplace", "Omnichannel retail"]
