@@ -1,4 +1,5 @@
-"""The conjunction search: exact statistics, exact counts, safe pruning, planted segments."""
+"""The conjunction search: exact statistics, exact counts, safe pruning, the same pruning as a plain
+reference search, planted segments."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ import pytest
 
 from bullseye.discover.encode import encode
 from bullseye.discover.kernel import (
+    _LOOKAHEAD,
     BinaryQuality,
     NumericQuality,
     SurvivalQuality,
+    _bounding_box,
+    _Counter,
+    _fit_partitions,
+    _groups,
+    _sets,
+    _take,
     filter_redundant,
     search,
 )
@@ -63,6 +71,70 @@ def brute_force(encoded, max_depth: int, min_support: int, rows=None) -> dict[tu
 
 def key(row) -> tuple[int, ...]:
     return tuple(int(s) for s in row if s >= 0)
+
+
+def reference_search(encoded, quality, target, *, max_depth: int, min_support: int, top_k: int,
+                     defined: np.ndarray | None = None) -> tuple[dict[tuple[int, ...], float], int]:
+    """The kernel's pruning rule, conjunction by conjunction on row masks, without histograms: the
+    same passes in the same order, counted ``_LOOKAHEAD`` passes ahead of their processing. Returns
+    {selectors: quality} of the evaluated conjunctions and how many there were."""
+    parts = _fit_partitions(encoded.partitions, max_depth)
+    groups = _groups(parts, max_depth)
+    rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else defined
+    prepared = quality.prepare(target, rows)
+    masks = np.vstack([encoded.mask(i) for i in range(len(encoded.selectors))])[:, rows]
+    fold = prepared.fold.astype(bool)
+    scores, best, evaluated = {}, [], {}
+
+    def threshold() -> float:
+        return sorted(best)[-top_k] if len(best) >= top_k else -np.inf
+
+    def allowed_of(s: tuple[int, ...]) -> np.ndarray:
+        shape = tuple(len(parts[p].selectors) for p in s)
+        subs = [scores.get(s[:j] + s[j + 1:]) for j in range(len(s))]
+        if len(s) == 1 or any(sub is None for sub in subs):
+            return np.full(shape, len(s) == 1)
+        lowest = np.array([min(subs[j][cell[:j] + cell[j + 1:]] for j in range(len(s))) for cell in np.ndindex(shape)])
+        return lowest.reshape(shape) >= max(threshold(), np.nextafter(-np.inf, 0))
+
+    def evaluate(s: tuple[int, ...], allowed: np.ndarray) -> None:
+        if not allowed.any():
+            return
+        score = np.full(allowed.shape, -np.inf)
+        for cell in zip(*np.nonzero(allowed)):
+            chosen = [int(parts[p].selectors[c]) for p, c in zip(s, cell)]
+            rows_in = masks[chosen].all(axis=0)
+            counts = np.array([[np.sum(rows_in & ~fold)], [np.sum(rows_in & fold)]], dtype=float)
+            sums = {w: np.array([[v[rows_in & ~fold].sum()], [v[rows_in & fold].sum()]]) for w, v in prepared.weights.items()}
+            stats = quality.statistics(counts, sums)
+            if stats["n"][0] < min_support:
+                continue
+            q = float(quality.quality(stats, prepared.totals)[0])
+            evaluated[tuple(sorted(chosen))] = q
+            best.extend([q] if np.isfinite(q) else [])
+            if len(s) < max_depth:
+                estimate = quality.optimistic(stats, prepared.totals)
+                score[cell] = np.inf if estimate is None else float(estimate[0])
+        if len(s) < max_depth:
+            scores[s] = score
+
+    def process(sets: list, early: dict) -> None:
+        for s in sets:
+            evaluate(s, early[s] if s in early else allowed_of(s))
+
+    for r in range(1, max_depth + 1):
+        pending = []
+        for gc in itertools.combinations(range(len(groups)), r):
+            sets = _sets(gc, groups, parts, max_depth)
+            early = {s: allowed_of(s) for s in sets if len(s) == r > 1}
+            if not sets or (early and not any(a.any() for a in early.values())):
+                continue
+            pending.append((sets, early))
+            while len(pending) > _LOOKAHEAD:
+                process(*pending.pop(0))
+        while pending:
+            process(*pending.pop(0))
+    return evaluated, len(evaluated)
 
 
 @pytest.mark.parametrize("min_support", [1, 40])
@@ -128,38 +200,6 @@ def test_pruning_never_changes_the_top_k(seed):
     assert pruned_something
 
 
-@pytest.mark.parametrize("quality", [BinaryQuality(), BinaryQuality(direction=-1), BinaryQuality(a=1.0),
-                                     BinaryQuality(a=1.5), NumericQuality(), NumericQuality(direction=-1),
-                                     NumericQuality(a=1.0), NumericQuality(a=1.5), SurvivalQuality(a=0.5),
-                                     SurvivalQuality(a=1.0)])
-def test_optimistic_estimate_bounds_every_subset(quality):
-    """The estimate of a set of rows is at least the quality of any subset of them."""
-    rng = np.random.default_rng(7)
-    n = 400
-    y = (rng.random(n) < 0.3).astype(int)
-    if isinstance(quality, NumericQuality):
-        y = rng.normal(size=n) ** 3
-    target = (rng.exponential(10, n) + 0.1, rng.random(n) < 0.5) if isinstance(quality, SurvivalQuality) else y
-    prepared = quality.prepare(target, np.ones(n, dtype=bool))
-    weights = prepared.weights
-
-    def stats(mask):
-        counts = np.array([np.sum(mask & (prepared.fold == 0)), np.sum(mask & (prepared.fold == 1))], dtype=float)
-        sums = {w: np.array([v[mask & (prepared.fold == 0)].sum(), v[mask & (prepared.fold == 1)].sum()])
-                for w, v in weights.items()}
-        return {k: np.asarray(v) for k, v in quality.statistics(counts, sums).items()}
-
-    for _ in range(300):
-        parent = rng.random(n) < rng.uniform(0.05, 0.9)
-        bound = quality.optimistic(stats(parent), prepared.totals)
-        for share in (0.02, 0.2, 0.6, 1.0):
-            child = parent & (rng.random(n) < share)
-            if isinstance(quality, NumericQuality) and share == 0.02:  # the best rows of the parent
-                child = parent & (quality.direction * y >= np.quantile(quality.direction * y[parent], 0.9))
-            if child.any():
-                assert quality.quality(stats(child), prepared.totals) <= bound + 1e-12
-
-
 def test_planted_conjunction_is_found_first_and_filter_drops_noise_extensions():
     frame, rng = data(5000, seed=3)
     encoded = encode(frame)
@@ -188,20 +228,94 @@ def test_planted_conjunction_is_found_first_and_filter_drops_noise_extensions():
     assert worst.labels(worst.top[0]) == ["D = x"]
 
 
-def test_filter_drops_the_same_rows_described_twice():
-    rng = np.random.default_rng(5)
-    n = 3000
-    b = rng.choice(["y", "n"], n)
-    fleet = np.where(rng.random(n) < 0.5, 0, np.where(b == "y", rng.integers(10, 20, n), rng.integers(1, 20, n)))
-    frame = pd.DataFrame({"fleet": fleet.astype(float), "B": b})
-    won = (rng.random(n) < np.where((fleet > 0) & (b == "y"), 0.6, 0.2)).astype(int)
-    result = search(encode(frame, bands={"fleet": [1, 5, 10]}), BinaryQuality(), won, max_depth=2, min_support=10)
-    first = result.table(result.top[:3])
-    assert first["n"].nunique() == 1 and first["segment"].str.endswith("& B = y").all()
-    kept = filter_redundant(result, k=3)
-    assert result.labels(kept[0]) == ["fleet >= 1", "B = y"]
-    assert len({int(result.n[i]) for i in kept}) == len(kept)
-    assert filter_redundant(result, distinct=False, k=3).tolist() == result.top[:3].tolist()
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pruning_evaluates_what_a_plain_reference_search_evaluates(seed):
+    """With pruning, ``evaluated`` depends on when each conjunction is checked against the k-th best
+    quality so far: the histograms, products, bounding boxes and counting ahead must not change it."""
+    frame, rng = data(1500, seed)
+    rows = rng.random(len(frame)) < 0.8
+    encoded = encode(frame)
+    searches = [(quality, target, 3) for quality, target in targets(frame, rng)]
+    searches.append((BinaryQuality(), searches[0][1], 4))
+    for quality, target, depth in searches:
+        for top_k in (5, 40):
+            result = search(encoded, quality, target, defined=rows, max_depth=depth, min_support=15, top_k=top_k)
+            expected, count = reference_search(encoded, quality, target, max_depth=depth, min_support=15,
+                                               top_k=top_k, defined=rows)
+            assert result.evaluated == count == len(result.candidates)
+            found = {key(row): q for row, q in zip(result.candidates.tolist(), result.quality.tolist())}
+            assert set(found) == set(expected)
+            assert np.allclose([found[k] for k in expected], list(expected.values()), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda v, d, e: (NumericQuality(), v), lambda v, d, e: (SurvivalQuality(), (d, e))])
+def test_weighted_statistics_with_defined_rows_match_brute_force(make):
+    """Numeric (a count and two weights) and survival (a count and one weight) sums on some rows."""
+    frame, rng = data(1200, seed=6)
+    rows = rng.random(len(frame)) < 0.6
+    quality, target = make(rng.normal(size=len(frame)) * 50, rng.exponential(30, len(frame)) + 1, rng.random(len(frame)) < 0.4)
+    encoded = encode(frame)
+    expected = brute_force(encoded, 3, 8, rows)
+    result = search(encoded, quality, target, defined=rows, max_depth=3, min_support=8, prune=False)
+    assert result.evaluated == len(expected)
+    values = np.asarray(target if isinstance(quality, NumericQuality) else target[0])[rows]
+    for i, row in enumerate(result.candidates.tolist()):
+        mask = expected[key(row)]
+        assert result.n[i] == mask.sum()
+        if isinstance(quality, NumericQuality):
+            assert result.stats["sum"][i] == pytest.approx(values[mask].sum(), rel=1e-9, abs=1e-9)
+            assert result.stats["sumsq"][i] == pytest.approx((values[mask] ** 2).sum(), rel=1e-9)
+        else:
+            assert result.stats["events"][i] == target[1][rows][mask].sum()
+            assert result.stats["exposure"][i] == pytest.approx(values[mask].sum(), rel=1e-9)
+
+
+def test_counting_gives_the_sums_of_separate_bincounts_bit_for_bit():
+    """Weights are summed two at a time as complex numbers: the very same sums as one weighted
+    ``np.bincount`` each, and the same counts."""
+    frame, rng = data(3000, seed=8)
+    encoded = encode(frame)
+    rows = rng.random(len(frame)) < 0.7
+    duration, event = rng.exponential(10, len(frame)) + 0.1, rng.random(len(frame)) < 0.5
+    for quality, target in ((BinaryQuality(), rng.integers(0, 2, len(frame))), (NumericQuality(), rng.normal(size=len(frame))),
+                            (SurvivalQuality(), (duration, event))):
+        prepared = quality.prepare(target, rows)
+        parts = _fit_partitions(encoded.partitions, 3)
+        groups = _groups(parts, 3)
+        counter = _Counter(parts, groups, rows, prepared)
+        for gc in [(0,), (0, 2), (1, 2, 3), (0, 1, 3)]:
+            if max(gc) >= len(groups):
+                continue
+            cell = prepared.fold.astype(np.intp)
+            for g in gc:
+                for p in groups[g]:
+                    cell = cell * parts[p].n_atoms + parts[p].codes[rows]
+            hist = counter.count(gc).reshape(1 + len(prepared.weights), -1)
+            assert np.array_equal(hist[0], np.bincount(cell, minlength=hist.shape[1]))
+            for i, values in enumerate(prepared.weights.values()):
+                assert np.array_equal(hist[1 + i], np.bincount(cell, values, minlength=hist.shape[1]))
+
+
+def test_bounding_box_and_take_match_numpy():
+    rng = np.random.default_rng(4)
+    for shape in [(7,), (5, 3), (4, 6, 2), (3, 5, 4, 6), (2, 3, 2, 3, 2)]:
+        for density in (0.02, 0.3, 1.0):
+            allowed = rng.random(shape) < density
+            box = _bounding_box(allowed, np.ones(allowed.size, dtype=np.float32))
+            others = [tuple(a for a in range(len(shape)) if a != j) for j in range(len(shape))]
+            assert [b.tolist() for b in box] == [np.flatnonzero(allowed.any(axis=o)).tolist() for o in others]
+            assert np.array_equal(_take(allowed, box), allowed[np.ix_(*box)])
+
+
+def test_more_counting_threads_give_the_same_result():
+    frame, rng = data(2500, seed=9)
+    encoded = encode(frame)
+    for quality, target in targets(frame, rng)[::3]:
+        one = search(encoded, quality, target, max_depth=3, min_support=10, top_k=20)
+        three = search(encoded, quality, target, max_depth=3, min_support=10, top_k=20, threads=3)
+        assert one.evaluated == three.evaluated and np.array_equal(one.candidates, three.candidates)
+        assert np.array_equal(one.quality, three.quality) and np.array_equal(one.top, three.top)
+        assert all(np.array_equal(one.stats[k], three.stats[k]) for k in one.stats)
 
 
 def test_keep_positive_stores_fewer_but_counts_all():
