@@ -195,7 +195,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100_000)
     parser.add_argument("--no-depth4", action="store_true")
     parser.add_argument("--no-pysubgroup", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3, help="depth-3 searches: the best wall and CPU time of this many runs")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="depth-3 searches: the best wall and CPU time of this many runs")
     parser.add_argument("--keep", help="keep generated files in this directory")
     parser.add_argument("--phase")
     parser.add_argument("--root")
@@ -222,7 +223,8 @@ def main() -> None:
         r = _phase("search", root, args, target=target, depth=depth, keep=keep, repeat=args.repeat if depth < 4 else 1)
         times[target, depth] = r["seconds"], r["cpu"]
         target_note = {3: "<= 5 s", 4: "<= 60 s"}[depth] if target == "binary" else "<= 1.5x binary"
-        print(f"search {target:8s} depth {depth}: {r['seconds']:6.2f} s (cpu {r['cpu']:6.2f} s) [target {target_note}], "
+        print(f"search {target:8s} depth {depth}: {r['seconds']:6.2f} s (cpu {r['cpu']:6.2f} s) "
+              f"[target {target_note}], "
               f"{r['evaluated']:,} evaluated ({r['stored']:,} stored, keep={keep}), {r['passes']:,} passes, "
               f"peak {r['peak_mb']:.0f} MB; top: {r['top'][0]}")
     for target in ("numeric", "survival"):

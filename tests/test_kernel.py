@@ -105,7 +105,8 @@ def reference_search(encoded, quality, target, *, max_depth: int, min_support: i
             chosen = [int(parts[p].selectors[c]) for p, c in zip(s, cell)]
             rows_in = masks[chosen].all(axis=0)
             counts = np.array([[np.sum(rows_in & ~fold)], [np.sum(rows_in & fold)]], dtype=float)
-            sums = {w: np.array([[v[rows_in & ~fold].sum()], [v[rows_in & fold].sum()]]) for w, v in prepared.weights.items()}
+            sums = {w: np.array([[v[rows_in & ~fold].sum()], [v[rows_in & fold].sum()]])
+                    for w, v in prepared.weights.items()}
             stats = quality.statistics(counts, sums)
             if stats["n"][0] < min_support:
                 continue
@@ -180,7 +181,8 @@ def test_no_two_selectors_on_one_attribute():
     frame, rng = data()
     encoded = encode(frame)
     result = search(encoded, BinaryQuality(), targets(frame, rng)[0][1], max_depth=4, min_support=1)
-    attrs = np.where(result.candidates >= 0, encoded.attribute_index[np.maximum(result.candidates, 0)], -1 - np.arange(4))
+    attrs = np.where(result.candidates >= 0, encoded.attribute_index[np.maximum(result.candidates, 0)],
+                     -1 - np.arange(4))
     assert all(len(set(row)) == 4 for row in attrs.tolist())
 
 
@@ -253,7 +255,8 @@ def test_weighted_statistics_with_defined_rows_match_brute_force(make):
     """Numeric (a count and two weights) and survival (a count and one weight) sums on some rows."""
     frame, rng = data(1200, seed=6)
     rows = rng.random(len(frame)) < 0.6
-    quality, target = make(rng.normal(size=len(frame)) * 50, rng.exponential(30, len(frame)) + 1, rng.random(len(frame)) < 0.4)
+    n = len(frame)
+    quality, target = make(rng.normal(size=n) * 50, rng.exponential(30, n) + 1, rng.random(n) < 0.4)
     encoded = encode(frame)
     expected = brute_force(encoded, 3, 8, rows)
     result = search(encoded, quality, target, defined=rows, max_depth=3, min_support=8, prune=False)
@@ -277,7 +280,8 @@ def test_counting_gives_the_sums_of_separate_bincounts_bit_for_bit():
     encoded = encode(frame)
     rows = rng.random(len(frame)) < 0.7
     duration, event = rng.exponential(10, len(frame)) + 0.1, rng.random(len(frame)) < 0.5
-    for quality, target in ((BinaryQuality(), rng.integers(0, 2, len(frame))), (NumericQuality(), rng.normal(size=len(frame))),
+    n = len(frame)
+    for quality, target in ((BinaryQuality(), rng.integers(0, 2, n)), (NumericQuality(), rng.normal(size=n)),
                             (SurvivalQuality(), (duration, event))):
         prepared = quality.prepare(target, rows)
         parts = _fit_partitions(encoded.partitions, 3)

@@ -29,7 +29,7 @@ def test_optimistic_estimate_bounds_every_subset(quality):
     """The estimate of a set of rows is at least the quality of any subset of them."""
     rng = np.random.default_rng(7)
     n = 400
-    kind = "binary" if isinstance(quality, BinaryQuality) else "numeric" if isinstance(quality, NumericQuality) else "survival"
+    kind = {BinaryQuality: "binary", NumericQuality: "numeric", SurvivalQuality: "survival"}[type(quality)]
     target = targets(rng, n)[kind]
     prepared = quality.prepare(target, np.ones(n, dtype=bool))
     for _ in range(300):
@@ -54,7 +54,8 @@ def test_qualities_follow_their_definitions(a, direction):
     for _ in range(20):
         segment = rng.random(rows.sum()) < rng.uniform(0.05, 0.6)
         share = segment.mean() ** a * direction
-        for quality, y in ((BinaryQuality(a, direction), target["binary"]), (NumericQuality(a, direction), target["numeric"])):
+        for quality, y in ((BinaryQuality(a, direction), target["binary"]),
+                           (NumericQuality(a, direction), target["numeric"])):
             prepared = quality.prepare(y, rows)
             stats = statistics_of(quality, prepared, segment)
             values = np.asarray(y, dtype=float)[rows]
@@ -68,7 +69,8 @@ def test_qualities_follow_their_definitions(a, direction):
         d, t = event[segment].sum(), duration[segment].sum()
         rate_in, rate_out = (d + 0.5) / t, (event.sum() - d + 0.5) / (duration.sum() - t)
         assert (stats["events"][0], stats["exposure"][0]) == (d, pytest.approx(t, rel=1e-12))
-        assert quality.quality(stats, prepared.totals)[0] == pytest.approx(share * -np.log(rate_in / rate_out), rel=1e-12)
+        expected = share * -np.log(rate_in / rate_out)
+        assert quality.quality(stats, prepared.totals)[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_defined_rows_and_totals():
@@ -77,7 +79,8 @@ def test_defined_rows_and_totals():
     rows = rng.random(200) < 0.5
     prepared = NumericQuality().prepare(y, rows)
     assert prepared.totals["N"] == rows.sum() and prepared.totals["mean"] == pytest.approx(y[rows].mean())
-    assert np.array_equal(prepared.weights["sum"], y[rows]) and np.array_equal(prepared.fold, (y[rows] > y[rows].mean()))
+    assert np.array_equal(prepared.weights["sum"], y[rows])
+    assert np.array_equal(prepared.fold, y[rows] > y[rows].mean())
 
 
 def test_rejects_bad_targets():

@@ -4,10 +4,12 @@ The kernel counts atoms, not rows: each attribute's selectors are unions of atom
 one atom per partition, see ``encode.Partition``), so one pass over the rows gives the joint
 histogram of several partitions, and small matrix products with the selector memberships turn it
 into the statistics of every conjunction of their selectors at once. Partitions with few atoms
-share a pass. The key of a row is the target's 0/1 "fold" bit (won, event, above the mean), then
-each partition's atom; counts come from ``numpy.bincount`` and the target's weights (values and
-squares, exposure) two at a time, as the real and imaginary parts of one complex ``np.add.at``
-pass, which costs little more than one weighted ``bincount`` and gives the same sums bit for bit.
+share a pass. The key of a row (int32) is the target's 0/1 "fold" bit (won, event, above the
+mean), then each partition's atom; counts come from ``numpy.bincount`` and the target's weights
+(values and squares, exposure) two at a time, as the real and imaginary parts of one complex
+``np.add.at`` pass, which costs little more than one weighted ``bincount`` and gives the same sums
+bit for bit. Products with the selector memberships run with BLAS single-threaded: they are tiny
+and many, and BLAS threads would spin for nothing.
 
 Levels run breadth first: a conjunction is evaluated if it covers ``min_support`` rows and, with
 ``prune``, every generalisation one selector shorter was evaluated with an optimistic estimate at
@@ -112,27 +114,31 @@ def _take(array: np.ndarray, box: list[np.ndarray]) -> np.ndarray:
 
 
 class _Counter:
-    """Joint histograms of groups of partitions, as per-cell statistics. Called from worker
-    threads (numpy releases the GIL while counting): each thread keeps its own key prefixes."""
+    """Joint histograms of groups of partitions: counts and weighted sums, split by the fold bit.
+    Called from worker threads (numpy releases the GIL while counting): each thread keeps its own
+    key prefixes and scratch arrays."""
 
     def __init__(self, parts: list[Partition], groups: list[list[int]], rows: np.ndarray, prepared: PreparedTarget,
                  slots: int = 1):
         everything = bool(rows.all())
         self.buffers = [np.empty(0) for _ in range(slots)]
         self.parts, self.groups, self.weights = parts, groups, prepared.weights
-        self.codes = []
-        for g in groups:  # a group's code: its partitions' atoms in mixed radix
-            code = np.zeros(int(rows.sum()), dtype=np.intp)
-            for p in g:
-                code = code * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
-            self.codes.append(code)
-        self.atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
-        self.fold = prepared.fold.astype(np.intp)
-        self.local = threading.local()
         # Channels (the count, then each weight) summed two at a time as the real and imaginary parts
         # of complex weights: one indexed pass for the price of ~1.2, and the same sums, bit for bit.
         channels = [None] + list(prepared.weights.values())  # None: the count
         self.plain = len(channels) % 2 == 1  # an odd channel out: the count, by a plain bincount
+        # Keys fit in int32 (histograms are capped at 2^24 cells): half the memory traffic of building
+        # them, which is most of their cost. (np.bincount widens them itself; np.add.at is faster
+        # given intp, see ``count``.)
+        self.codes = []
+        for g in groups:  # a group's code: its partitions' atoms in mixed radix
+            code = np.zeros(int(rows.sum()), dtype=np.int32)
+            for p in g:
+                code = code * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
+            self.codes.append(code)
+        self.atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
+        self.fold = prepared.fold.astype(np.int32)
+        self.local = threading.local()
         self.pairs = []
         for first in range(1 if self.plain else 0, len(channels), 2):
             packed = np.empty(len(self.fold), dtype=np.complex128)
@@ -145,7 +151,7 @@ class _Counter:
         the next pass (passes come in lexicographic order), in buffers reused from pass to pass."""
         local = self.local
         if not hasattr(local, "stack"):
-            local.stack, local.prefix = [np.empty(len(self.fold), dtype=np.intp)], ()
+            local.stack, local.prefix = [np.empty_like(self.fold)], ()
         stack, r, common = local.stack, len(gc), 0
         while common < min(len(local.prefix), r - 1) and local.prefix[common] == gc[common]:
             common += 1
@@ -166,6 +172,11 @@ class _Counter:
         into buffer ``slot`` (reused memory is faster than fresh pages): the caller keeps a pass's
         histogram only until the slot comes round again."""
         key, local, buffers = self._key(gc), self.local, self.buffers
+        if self.pairs:  # widened once, for the bincount and the weighted passes alike
+            if getattr(local, "wide", np.empty(0)).size != key.size:
+                local.wide = np.empty(key.size, dtype=np.intp)
+            np.copyto(local.wide, key)
+            key = local.wide
         size = 2 * math.prod(self.atoms[g] for g in gc)
         if buffers[slot].size < (1 + len(self.weights)) * size:
             buffers[slot] = np.empty((1 + len(self.weights)) * size)
@@ -179,7 +190,8 @@ class _Counter:
             sums.fill(0)
             np.add.at(sums, key, packed)
             hist[first:first + 2] = sums.view(np.float64).reshape(size, 2).T
-        return hist.reshape((2 + 2 * len(self.weights),) + tuple(self.parts[p].n_atoms for g in gc for p in self.groups[g]))
+        atoms = tuple(self.parts[p].n_atoms for g in gc for p in self.groups[g])
+        return hist.reshape((2 + 2 * len(self.weights),) + atoms)
 
 
 def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
