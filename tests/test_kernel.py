@@ -4,11 +4,14 @@ reference search, planted segments."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from bullseye.discover import kernel
 from bullseye.discover.encode import encode
 from bullseye.discover.kernel import (
     _LOOKAHEAD,
@@ -24,6 +27,7 @@ from bullseye.discover.kernel import (
     filter_redundant,
     search,
 )
+from bullseye.discover.quality import PreparedTarget
 
 
 def data(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.random.Generator]:
@@ -83,7 +87,6 @@ def reference_search(encoded, quality, target, *, max_depth: int, min_support: i
     rows = np.ones(encoded.n_rows, dtype=bool) if defined is None else defined
     prepared = quality.prepare(target, rows)
     masks = np.vstack([encoded.mask(i) for i in range(len(encoded.selectors))])[:, rows]
-    fold = prepared.fold.astype(bool)
     scores, best, evaluated = {}, [], {}
 
     def threshold() -> float:
@@ -104,10 +107,7 @@ def reference_search(encoded, quality, target, *, max_depth: int, min_support: i
         for cell in zip(*np.nonzero(allowed)):
             chosen = [int(parts[p].selectors[c]) for p, c in zip(s, cell)]
             rows_in = masks[chosen].all(axis=0)
-            counts = np.array([[np.sum(rows_in & ~fold)], [np.sum(rows_in & fold)]], dtype=float)
-            sums = {w: np.array([[v[rows_in & ~fold].sum()], [v[rows_in & fold].sum()]])
-                    for w, v in prepared.weights.items()}
-            stats = quality.statistics(counts, sums)
+            stats = quality.statistics(prepared.channels(rows_in))
             if stats["n"][0] < min_support:
                 continue
             q = float(quality.quality(stats, prepared.totals)[0])
@@ -274,30 +274,39 @@ def test_weighted_statistics_with_defined_rows_match_brute_force(make):
 
 
 def test_counting_gives_the_sums_of_separate_bincounts_bit_for_bit():
-    """Weights are summed two at a time as complex numbers: the very same sums as one weighted
-    ``np.bincount`` each, and the same counts."""
+    """Each channel of a pass's histogram (the rows, split by the fold bit or not, then each weight)
+    is what ``np.bincount`` gives for it, bit for bit: the compiled loops sum in row order too.
+    Passes in lexicographic order reuse their prefix keys; the order must not matter."""
     frame, rng = data(3000, seed=8)
     encoded = encode(frame)
     rows = rng.random(len(frame)) < 0.7
     duration, event = rng.exponential(10, len(frame)) + 0.1, rng.random(len(frame)) < 0.5
     n = len(frame)
+    three = PreparedTarget(None, {"a": rng.normal(size=n)[rows], "b": rng.random(n)[rows], "c": rng.random(n)[rows]}, {})
     for quality, target in ((BinaryQuality(), rng.integers(0, 2, n)), (NumericQuality(), rng.normal(size=n)),
-                            (SurvivalQuality(), (duration, event))):
-        prepared = quality.prepare(target, rows)
+                            (SurvivalQuality(), (duration, event)), (None, three)):
+        prepared = target if quality is None else quality.prepare(target, rows)
         parts = _fit_partitions(encoded.partitions, 3)
         groups = _groups(parts, 3)
         counter = _Counter(parts, groups, rows, prepared)
-        for gc in [(0,), (0, 2), (1, 2, 3), (0, 1, 3)]:
+        for gc in [(0,), (0, 2), (1, 2, 3), (1, 2, 4), (0, 1, 3), (0,)]:
             if max(gc) >= len(groups):
                 continue
-            cell = prepared.fold.astype(np.intp)
+            cell = np.zeros(rows.sum(), dtype=np.intp)
             for g in gc:
                 for p in groups[g]:
                     cell = cell * parts[p].n_atoms + parts[p].codes[rows]
-            hist = counter.count(gc).reshape(1 + len(prepared.weights), -1)
-            assert np.array_equal(hist[0], np.bincount(cell, minlength=hist.shape[1]))
+            hist = counter.count(gc).reshape(prepared.n_channels, -1)
+            size = hist.shape[1]
+            if prepared.fold is None:
+                assert np.array_equal(hist[0], np.bincount(cell, minlength=size))
+            else:
+                fold = prepared.fold.astype(bool)
+                assert np.array_equal(hist[0], np.bincount(cell[~fold], minlength=size))
+                assert np.array_equal(hist[1], np.bincount(cell[fold], minlength=size))
             for i, values in enumerate(prepared.weights.values()):
-                assert np.array_equal(hist[1 + i], np.bincount(cell, values, minlength=hist.shape[1]))
+                channel = prepared.n_channels - len(prepared.weights) + i
+                assert np.array_equal(hist[channel], np.bincount(cell, values, minlength=size))
 
 
 def test_bounding_box_and_take_match_numpy():
@@ -320,6 +329,31 @@ def test_more_counting_threads_give_the_same_result():
         assert one.evaluated == three.evaluated and np.array_equal(one.candidates, three.candidates)
         assert np.array_equal(one.quality, three.quality) and np.array_equal(one.top, three.top)
         assert all(np.array_equal(one.stats[k], three.stats[k]) for k in one.stats)
+
+
+def test_passes_counted_by_the_processing_thread_give_the_same_result(monkeypatch):
+    """While a pass is being counted, the processing thread counts later ones rather than wait:
+    with a slow worker thread it counts many passes itself, and nothing in the result changes."""
+    frame, rng = data(2500, seed=9)
+    encoded = encode(frame)
+    quality, target = targets(frame, rng)[1]
+    monkeypatch.setattr(kernel, "_PASS_BINS", 64)  # a pass per partition: many passes
+    plain = search(encoded, quality, target, max_depth=3, min_support=10, top_k=20)
+    main, count, by_main = threading.main_thread(), _Counter.count, []
+
+    def slow_in_workers(self, gc, slot=0):
+        if threading.current_thread() is not main:
+            time.sleep(0.02)
+        else:
+            by_main.append(gc)
+        return count(self, gc, slot)
+
+    monkeypatch.setattr(_Counter, "count", slow_in_workers)
+    shared = search(encoded, quality, target, max_depth=3, min_support=10, top_k=20)
+    assert shared.combinations_counted >= 20 and len(by_main) > shared.combinations_counted / 3
+    assert shared.evaluated == plain.evaluated and np.array_equal(shared.candidates, plain.candidates)
+    assert np.array_equal(shared.quality, plain.quality) and np.array_equal(shared.top, plain.top)
+    assert all(np.array_equal(shared.stats[k], plain.stats[k]) for k in plain.stats)
 
 
 def test_keep_positive_stores_fewer_but_counts_all():

@@ -9,11 +9,8 @@ from bullseye.discover.quality import BinaryQuality, NumericQuality, SurvivalQua
 
 
 def statistics_of(quality, prepared, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """The statistics of the rows in ``mask``, from their counts and sums split by the fold bit."""
-    fold = prepared.fold.astype(bool)
-    counts = np.array([[np.sum(mask & ~fold)], [np.sum(mask & fold)]], dtype=float)
-    sums = {w: np.array([[v[mask & ~fold].sum()], [v[mask & fold].sum()]]) for w, v in prepared.weights.items()}
-    return quality.statistics(counts, sums)
+    """The statistics of the rows in ``mask``, from their channels summed row by row."""
+    return quality.statistics(prepared.channels(mask))
 
 
 def targets(rng: np.random.Generator, n: int) -> dict[str, object]:
@@ -80,7 +77,12 @@ def test_defined_rows_and_totals():
     prepared = NumericQuality().prepare(y, rows)
     assert prepared.totals["N"] == rows.sum() and prepared.totals["mean"] == pytest.approx(y[rows].mean())
     assert np.array_equal(prepared.weights["sum"], y[rows])
-    assert np.array_equal(prepared.fold, y[rows] > y[rows].mean())
+    assert np.array_equal(prepared.weights["sumsq"], y[rows] ** 2) and prepared.fold is None
+    survival = SurvivalQuality().prepare((np.abs(y) + 1, y > 0), rows)
+    assert np.array_equal(survival.fold, y[rows] > 0) and survival.n_channels == 3
+    channels = survival.channels(np.vstack([np.ones(rows.sum(), dtype=bool), y[rows] > 1]))
+    assert channels.shape == (3, 2) and channels[1, 0] == (y[rows] > 0).sum()
+    assert channels[2, 1] == pytest.approx((np.abs(y) + 1)[rows][y[rows] > 1].sum())
 
 
 def test_rejects_bad_targets():

@@ -4,18 +4,18 @@ The kernel counts atoms, not rows: each attribute's selectors are unions of atom
 one atom per partition, see ``encode.Partition``), so one pass over the rows gives the joint
 histogram of several partitions, and small matrix products with the selector memberships turn it
 into the statistics of every conjunction of their selectors at once. Partitions with few atoms
-share a pass. The key of a row (int32) is the target's 0/1 "fold" bit (won, event, above the
-mean), then each partition's atom; counts come from ``numpy.bincount`` and the target's weights
-(values and squares, exposure) two at a time, as the real and imaginary parts of one complex
-``np.add.at`` pass, which costs little more than one weighted ``bincount`` and gives the same sums
-bit for bit. Products with the selector memberships run with BLAS single-threaded: they are tiny
-and many, and BLAS threads would spin for nothing.
+share a pass. The key of a row (int32) is its atom of each partition in mixed radix; compiled
+loops (``counting``) add each row's channels to its cell: its count, split by the target's fold bit
+where the statistics need it (won, event), and its weights (values and squares, exposure).
+Products with the selector memberships run with BLAS single-threaded: they are tiny and many, and
+BLAS threads would spin for nothing.
 
 Levels run breadth first: a conjunction is evaluated if it covers ``min_support`` rows and, with
 ``prune``, every generalisation one selector shorter was evaluated with an optimistic estimate at
 least the current k-th best quality (so the top k never changes); a pass whose conjunctions are
-all pruned is skipped. Counting runs in a worker thread a few passes ahead of the processing, which
-keeps the order (and so the pruning, and ``evaluated``) of a single-threaded search. The statistics
+all pruned is skipped. Counting runs in a worker thread a few passes ahead of the processing, and
+the processing thread, rather than wait for a pass, counts a later one itself; passes are still
+processed in order, which keeps the pruning (and ``evaluated``) of a single-threaded search. The statistics
 of every evaluated conjunction are kept for the tests and the multiple-testing correction.
 """
 
@@ -24,13 +24,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import combinations, product
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from bullseye.discover import counting
 from bullseye.discover.encode import EncodedAttributes, Partition, build_partitions, split_partition
 from bullseye.discover.quality import BinaryQuality, NumericQuality, PreparedTarget, QualityFunction, SurvivalQuality
 from bullseye.discover.results import Collector, SearchResult, filter_redundant, top_indices
@@ -114,84 +115,50 @@ def _take(array: np.ndarray, box: list[np.ndarray]) -> np.ndarray:
 
 
 class _Counter:
-    """Joint histograms of groups of partitions: counts and weighted sums, split by the fold bit.
-    Called from worker threads (numpy releases the GIL while counting): each thread keeps its own
-    key prefixes and scratch arrays."""
+    """Joint histograms of groups of partitions: each cell's channels (``PreparedTarget``). Called
+    from worker threads (the compiled loops release the GIL): each thread keeps its own keys."""
 
     def __init__(self, parts: list[Partition], groups: list[list[int]], rows: np.ndarray, prepared: PreparedTarget,
                  slots: int = 1):
         everything = bool(rows.all())
         self.buffers = [np.empty(0) for _ in range(slots)]
-        self.parts, self.groups, self.weights = parts, groups, prepared.weights
-        # Channels (the count, then each weight) summed two at a time as the real and imaginary parts
-        # of complex weights: one indexed pass for the price of ~1.2, and the same sums, bit for bit.
-        channels = [None] + list(prepared.weights.values())  # None: the count
-        self.plain = len(channels) % 2 == 1  # an odd channel out: the count, by a plain bincount
-        # Keys fit in int32 (histograms are capped at 2^24 cells): half the memory traffic of building
-        # them, which is most of their cost. (np.bincount widens them itself; np.add.at is faster
-        # given intp, see ``count``.)
-        self.codes = []
-        for g in groups:  # a group's code: its partitions' atoms in mixed radix
-            code = np.zeros(int(rows.sum()), dtype=np.int32)
-            for p in g:
-                code = code * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
-            self.codes.append(code)
-        self.atoms = [math.prod(parts[p].n_atoms for p in g) for g in groups]
-        self.fold = prepared.fold.astype(np.int32)
+        self.parts, self.groups, self.channels = parts, groups, prepared.n_channels
+        # A group's code: its partitions' atoms in mixed radix. Histograms are capped at 2^24 cells,
+        # so codes and keys fit in int32.
+        self.codes = np.zeros((len(groups), int(rows.sum())), dtype=np.int32)
+        for g, members in enumerate(groups):
+            for p in members:
+                self.codes[g] = self.codes[g] * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
+        self.atoms = np.array([math.prod(parts[p].n_atoms for p in g) for g in groups], dtype=np.int64)
+        self.fold = None if prepared.fold is None else np.ascontiguousarray(prepared.fold, dtype=np.uint8)
+        self.weights = [np.ascontiguousarray(w, dtype=np.float64) for w in prepared.weights.values()]
         self.local = threading.local()
-        self.pairs = []
-        for first in range(1 if self.plain else 0, len(channels), 2):
-            packed = np.empty(len(self.fold), dtype=np.complex128)
-            packed.real = 1.0 if channels[first] is None else channels[first]
-            packed.imag = channels[first + 1]
-            self.pairs.append((first, packed))
-
-    def _key(self, gc: tuple[int, ...]) -> np.ndarray:
-        """Each row's cell: the fold bit, then each group's code. Prefixes are kept and shared with
-        the next pass (passes come in lexicographic order), in buffers reused from pass to pass."""
-        local = self.local
-        if not hasattr(local, "stack"):
-            local.stack, local.prefix = [np.empty_like(self.fold)], ()
-        stack, r, common = local.stack, len(gc), 0
-        while common < min(len(local.prefix), r - 1) and local.prefix[common] == gc[common]:
-            common += 1
-        for j in range(common, r - 1):  # stack[j]: the key of the fold and gc[:j + 1]; the last: the pass's
-            if len(stack) < r:
-                stack.insert(-1, np.empty_like(stack[-1]))
-            self._extend(stack[j - 1] if j else self.fold, gc[j], stack[j])
-        local.prefix = gc[:r - 1]
-        return self._extend(stack[r - 2] if r > 1 else self.fold, gc[-1], stack[-1])
-
-    def _extend(self, below: np.ndarray, group: int, out: np.ndarray) -> np.ndarray:
-        np.multiply(below, self.atoms[group], out=out)
-        return np.add(out, self.codes[group], out=out)
 
     def count(self, gc: tuple[int, ...], slot: int = 0) -> np.ndarray:
-        """The joint histogram of the groups ``gc``: counts, then each weight's sums, each split by
-        the fold bit (a leading axis of 2 + 2 * weights), then the atoms of each partition. Written
-        into buffer ``slot`` (reused memory is faster than fresh pages): the caller keeps a pass's
-        histogram only until the slot comes round again."""
-        key, local, buffers = self._key(gc), self.local, self.buffers
-        if self.pairs:  # widened once, for the bincount and the weighted passes alike
-            if getattr(local, "wide", np.empty(0)).size != key.size:
-                local.wide = np.empty(key.size, dtype=np.intp)
-            np.copyto(local.wide, key)
-            key = local.wide
-        size = 2 * math.prod(self.atoms[g] for g in gc)
-        if buffers[slot].size < (1 + len(self.weights)) * size:
-            buffers[slot] = np.empty((1 + len(self.weights)) * size)
-        hist = buffers[slot][:(1 + len(self.weights)) * size].reshape(1 + len(self.weights), size)
-        if self.plain:
-            hist[0] = np.bincount(key, minlength=size)
-        for first, packed in self.pairs:
-            if getattr(local, "sums", np.empty(0)).size < size:
-                local.sums = np.empty(size, dtype=np.complex128)
-            sums = local.sums[:size]
-            sums.fill(0)
-            np.add.at(sums, key, packed)
-            hist[first:first + 2] = sums.view(np.float64).reshape(size, 2).T
+        """The joint histogram of the groups ``gc``: the channels (a leading axis), then the atoms of
+        each partition. Written into buffer ``slot`` (reused memory is faster than fresh pages): the
+        caller keeps a pass's histogram only until the slot comes round again."""
+        local = self.local
+        if getattr(local, "prefix", None) is None:
+            local.prefix, local.prefix_of, local.cells = np.empty(self.codes.shape[1], dtype=np.int32), None, np.empty(0)
+        if len(gc) > 1 and local.prefix_of != gc[:-1]:  # passes come in lexicographic order: prefixes repeat
+            ahead = np.asarray(gc[:-1], dtype=np.int64)
+            counting.cell_keys(self.codes, ahead, self.atoms[ahead], local.prefix)
+            local.prefix_of = gc[:-1]
+        last = self.codes[gc[-1]]
+        prefix, radix = (local.prefix, self.atoms[gc[-1]]) if len(gc) > 1 else (last, 0)
+        size = self.channels * int(self.atoms[list(gc)].prod())
+        if local.cells.size < size:
+            local.cells = np.empty(size)
+        if self.buffers[slot].size < size:
+            self.buffers[slot] = np.empty(size)
+        cells = local.cells[:size].reshape(-1, self.channels)  # channels side by side while counting
+        cells.fill(0)
+        counting.accumulate(prefix, radix, last, self.fold, self.weights, cells)
+        hist = self.buffers[slot][:size].reshape(self.channels, -1)
+        np.copyto(hist, cells.T)  # then channel by channel, for the processing
         atoms = tuple(self.parts[p].n_atoms for g in gc for p in self.groups[g])
-        return hist.reshape((2 + 2 * len(self.weights),) + atoms)
+        return hist.reshape((self.channels,) + atoms)
 
 
 def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
@@ -214,14 +181,14 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
     if rows.shape != (encoded.n_rows,):
         raise ValueError(f"defined has shape {rows.shape}, expected ({encoded.n_rows},)")
     prepared = quality.prepare(target, rows)
-    totals, weights = prepared.totals, list(prepared.weights)
+    totals = prepared.totals
     share = 0.01 if min_support is None else min_support  # a share of the rows, or a number of rows
     support = max(1, math.ceil(share * rows.sum()) if isinstance(share, float) and 0 < share < 1 else int(share))
     parts = _fit_partitions(encoded.partitions if encoded.partitions is not None else build_partitions(encoded),
                             max_depth)
     groups = _groups(parts, max_depth)
     counter = _Counter(parts, groups, rows, prepared, slots=_LOOKAHEAD + 2)  # passes in flight, and one spare
-    names = list(quality.statistics(np.zeros((2, 0)), {w: np.zeros((2, 0)) for w in weights}))
+    names = list(quality.statistics(np.zeros((prepared.n_channels, 0))))
     members = [p.members.astype(np.float64) for p in parts]
     ones = [np.ones(1024, dtype=np.float32)]  # for the bounding boxes, grown on demand
     out = Collector(max_depth, top_k, len(encoded.selectors), keep, names)
@@ -240,10 +207,20 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             np.minimum(lowest, subs[j].reshape(subs[j].shape[:j] + (1,) + subs[j].shape[j:]), out=lowest)
         return lowest >= max(threshold, np.nextafter(-np.inf, 0))
 
-    def process(gc: tuple[int, ...], sets: list, early: dict, counting) -> None:
+    def histogram(pass_: list, later: list) -> np.ndarray:
+        """The pass's histogram; while it is being counted, count later passes here rather than wait."""
+        while not pass_[-1].done():
+            stolen = next((other for other in later if other[-1].cancel()), None)
+            if stolen is None:
+                break
+            stolen[-1] = Future()
+            stolen[-1].set_result(counter.count(stolen[0], stolen[3]))
+        return pass_[-1].result()
+
+    def process(gc: tuple[int, ...], sets: list, early: dict, slot: int, hist: np.ndarray) -> None:
         """Every allowed conjunction of each set of partitions, from the pass's histogram."""
         nonlocal counted
-        hist, axes, memo = counting.result(), [p for g in gc for p in groups[g]], {}
+        axes, memo = [p for g in gc for p in groups[g]], {}
         counted += 1
 
         def marginal(drop: frozenset) -> np.ndarray:
@@ -271,7 +248,7 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             box = [None] * len(s) if whole else _bounding_box(allowed, ones[0])
             marg = _contract(stacked, [members[p] if b is None else members[p][b] for p, b in zip(s, box)])
             # the statistics of the contracted sums, as every level forms them (equal rows, equal bits)
-            stats = quality.statistics(marg[:2], {w: marg[2 * i + 2:2 * i + 4] for i, w in enumerate(weights)})
+            stats = quality.statistics(marg)
             inside = allowed if whole else _take(allowed, box)
             ok = inside & (stats["n"] >= support)
             if len(s) < max_depth:
@@ -299,12 +276,13 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
                 if not sets or (early and not any(a.any() for a in early.values())):
                     skipped += bool(sets)
                     continue
-                pending.append((gc, sets, early, pool.submit(counter.count, gc, submitted % len(counter.buffers))))
+                slot = submitted % len(counter.buffers)
+                pending.append([gc, sets, early, slot, pool.submit(counter.count, gc, slot)])
                 submitted += 1
                 while len(pending) > _LOOKAHEAD:
-                    process(*pending.pop(0))
+                    process(*pending[0][:4], histogram(pending.pop(0), pending))
             while pending:
-                process(*pending.pop(0))
+                process(*pending[0][:4], histogram(pending.pop(0), pending))
 
     arrays = out.arrays()
     candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n")

@@ -1,8 +1,11 @@
 """Quality functions of the conjunction search: binary, numeric and time-to-event targets.
 
-A quality function turns a target into what the kernel counts (``prepare``: the 0/1 fold bit and
-the weights to sum), the counts and sums of a set of rows into its statistics (``statistics``),
-and those into the set's quality and an optimistic estimate for pruning.
+A quality function turns a target into what the kernel counts for every set of rows (``prepare``:
+the rows, split by a 0/1 fold bit where the statistics need it, then the sum of each weight), those
+channels into the set's statistics (``statistics``), and those into its quality and an optimistic
+estimate for pruning. Each accumulation costs the kernel a pass of random writes over the rows, so
+a target counts only what its statistics need: binary 2 channels (rows by outcome), numeric 3 (rows,
+sum, sum of squares), time-to-event 3 (rows by event, exposure).
 """
 
 from __future__ import annotations
@@ -24,24 +27,40 @@ __all__ = [
 
 @dataclass
 class PreparedTarget:
-    """What the kernel needs of a target: the fold bit, the weights to sum, and the totals."""
+    """What the kernel counts of a target: the rows (split by ``fold``, a 0/1 array, unless it is
+    None), then the sum of each weight; and the totals over all rows."""
 
-    fold: np.ndarray
+    fold: np.ndarray | None
     weights: dict[str, np.ndarray]
     totals: dict[str, float]
 
+    @property
+    def n_channels(self) -> int:
+        return (1 if self.fold is None else 2) + len(self.weights)
+
+    def channels(self, masks: np.ndarray) -> np.ndarray:
+        """The channels of each set of rows in ``masks`` (sets x rows, boolean), summed row by row:
+        (channels, sets). The kernel's histograms hold the same sums, one per cell."""
+        masks = np.atleast_2d(np.asarray(masks, dtype=bool))
+        if self.fold is None:
+            rows = [masks.sum(axis=1)]
+        else:
+            fold = self.fold.astype(bool)
+            rows = [(masks & ~fold).sum(axis=1), (masks & fold).sum(axis=1)]
+        rows += [np.array([values[m].sum() for m in masks]) for values in self.weights.values()]
+        return np.array(rows, dtype=float)
+
 
 class QualityFunction(Protocol):
-    """A target's statistics (from counts and weighted sums split by the fold bit, a leading
-    axis of 2; one of them is ``n``; names starting with "_" serve the estimate and are not kept),
-    its quality, and an optimistic estimate that bounds every subset's quality and never grows as
-    rows are removed (``None``: none)."""
+    """A target's statistics (from its channels, a leading axis of ``PreparedTarget.n_channels``; one
+    of them is ``n``), its quality, and an optimistic estimate that bounds the quality of every
+    subset of the rows (``None``: none)."""
 
     a: float
     direction: int
 
     def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget: ...
-    def statistics(self, counts: np.ndarray, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+    def statistics(self, channels: np.ndarray) -> dict[str, np.ndarray]: ...
     def quality(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray: ...
     def optimistic(self, stats: dict[str, np.ndarray], totals: dict[str, float]) -> np.ndarray | None: ...
 
@@ -74,8 +93,8 @@ class BinaryQuality(_Quality):
         y = y.astype(np.uint8)
         return PreparedTarget(y, {}, {"N": float(len(y)), "positives": float(y.sum())})
 
-    def statistics(self, counts, sums):
-        return {"n": counts[0] + counts[1], "positives": counts[1]}
+    def statistics(self, channels):
+        return {"n": channels[0] + channels[1], "positives": channels[1]}
 
     def quality(self, stats, totals):
         return self._standard(stats["n"], totals["N"], stats["positives"], totals["positives"] / totals["N"])
@@ -90,35 +109,45 @@ class BinaryQuality(_Quality):
 
 @dataclass
 class NumericQuality(_Quality):
-    """(n/N)^a * (mean - mean0) * direction. Statistics: ``n``, ``sum``, ``sumsq``. Estimate: a
-    refinement of j rows has quality at most (j/N)^a * D (D: the most extreme value's distance from
-    mean0) and at most j^(a-1) N^-a * E (E: the segment's sum of distances beyond mean0 on the
-    direction's side); the best j gives N^-a * E^a * D^(1-a) (N^-a * E when E < D); for a > 1,
-    (n/N)^(a-1) * E / N."""
+    """(n/N)^a * (mean - mean0) * direction. Statistics: ``n``, ``sum``, ``sumsq``. Estimate, from
+    those alone: a refinement S of j rows has direction * sum over S of (y - mean0) at most j * c +
+    sqrt(j (n - j) / n * SS) (c: the segment's mean's distance from mean0 in the direction, SS: its
+    sum of squared deviations; Cauchy-Schwarz, the deviations summing to zero) and at most j * D (D:
+    the most extreme value's distance from mean0). Its quality, N^-a j^(a-1) times that sum, is at
+    most N^-a min(max over 1 <= j <= n of j^a c + j^(a - 1/2) sqrt(SS), n^a D) for a <= 1 (for a > 1,
+    n^(a-1) (n max(c, 0) + sqrt(n SS) / 2) in place of the first), with a little slack for rounding.
+    (The count of rows above mean0 would give a tighter estimate, at the price of another channel
+    in every pass over the rows.)"""
 
     def prepare(self, target: Any, rows: np.ndarray) -> PreparedTarget:
         y = np.asarray(target, dtype=float)[rows]
         if not np.isfinite(y).all():
             raise ValueError("a numeric target must be finite on the rows where it is defined")
         mean = float(y.mean()) if len(y) else 0.0
-        extreme, side = float(np.max(self.direction * (y - mean), initial=0.0)), self.direction * (y - mean) > 0
-        return PreparedTarget(side.astype(np.uint8), {"sum": y, "sumsq": y * y},
+        extreme = float(np.max(self.direction * (y - mean), initial=0.0))
+        return PreparedTarget(None, {"sum": y, "sumsq": y * y},
                               {"N": float(len(y)), "sum": float(y.sum()), "sumsq": float((y * y).sum()),
                                "mean": mean, "extreme": extreme})
 
-    def statistics(self, counts, sums):
-        return {"n": counts[0] + counts[1], "sum": sums["sum"][0] + sums["sum"][1],
-                "sumsq": sums["sumsq"][0] + sums["sumsq"][1], "_side_n": counts[1], "_side_sum": sums["sum"][1]}
+    def statistics(self, channels):
+        return {"n": channels[0], "sum": channels[1], "sumsq": channels[2]}
 
     def quality(self, stats, totals):
         return self._standard(stats["n"], totals["N"], stats["sum"], totals["mean"])
 
     def optimistic(self, stats, totals):
         N, a, D = totals["N"], self.a, totals["extreme"]
-        excess = np.maximum(self.direction * (stats["_side_sum"] - totals["mean"] * stats["_side_n"]), 0.0)
-        if a > 1 or D <= 0:
-            return (stats["n"] / N) ** (a - 1) * excess / N if a > 1 else np.zeros_like(excess)
-        return N ** -a * np.where(excess >= D, excess ** a * D ** (1 - a), excess)
+        n, total, squares = stats["n"], stats["sum"], stats["sumsq"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(n > 0, total / np.maximum(n, 1), totals["mean"])
+            shift = self.direction * (mean - totals["mean"])
+            # rounding in sumsq - sum * mean is at most a few ulps of sumsq: the slack keeps the bound a bound
+            spread = np.sqrt(np.maximum(squares - total * mean, 0.0) + 1e-12 * np.abs(squares))
+            if a > 1:
+                bound = n ** (a - 1) * (n * np.maximum(shift, 0) + np.sqrt(n) * spread / 2)
+            else:
+                bound = np.maximum(n ** a * shift, shift) + np.maximum(1.0, n ** (a - 0.5)) * spread
+        return N ** -a * np.minimum(bound, n ** a * D) * (1 + 1e-9)
 
 
 @dataclass
@@ -138,8 +167,8 @@ class SurvivalQuality(_Quality):
         return PreparedTarget(e.astype(np.uint8), {"exposure": t},
                               {"N": float(len(t)), "events": float(e.sum()), "exposure": float(t.sum())})
 
-    def statistics(self, counts, sums):
-        return {"n": counts[0] + counts[1], "events": counts[1], "exposure": sums["exposure"][0] + sums["exposure"][1]}
+    def statistics(self, channels):
+        return {"n": channels[0] + channels[1], "events": channels[1], "exposure": channels[2]}
 
     def log_hr(self, stats, totals) -> np.ndarray:
         d, T = stats["events"], stats["exposure"]
