@@ -56,7 +56,7 @@ GROWTH = """
 - id: team-growth
   name: Team grew 20% or more
   event_type: headcount_change
-  filters: {min_value: 0.2}
+  filters: {min_value: 20}
   lookback_days: 365
   half_life_days: 180
   assumption: true

@@ -61,11 +61,11 @@ def test_planted_headcount_changes_are_found_with_their_size_and_window(planted)
     planted_ids = set(truth.id[change.abs() >= 0.2])
     headcount = events[events.event_type == "headcount_change"].set_index("company_id")
     assert set(headcount.index) == planted_ids and len(planted_ids) > 100
-    expected = change.set_axis(truth.id).loc[headcount.index].round(4)
+    expected = (change.set_axis(truth.id).loc[headcount.index] * 100).round(2)  # percent, as the events table
     assert np.allclose(headcount.value, expected)
     assert (headcount.size_before.astype(float) == truth.set_index("id").size_old.loc[headcount.index]).all()
     grew = headcount.loc[headcount.value > 0].iloc[0]
-    pct = round(abs(grew.value) * 100)
+    pct = round(abs(grew.value))
     assert grew.description == (f"team grew {pct}% ({int(grew.size_before)} -> {int(grew.size_after)}) "
                                 f"between {OLD} and {NEW}")
     assert headcount.description[headcount.value < 0].str.startswith("team shrank ").all()

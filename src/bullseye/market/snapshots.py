@@ -144,7 +144,7 @@ def _headcount_events(both: pd.DataFrame, threshold: float, window: str) -> tupl
     descriptions = [f"team {verb} {abs(r) * 100:.0f}% ({_number(a)} -> {_number(b)}) {window}"
                     for verb, r, a, b in zip(verbs, rel, old_size[crossing], new_size[crossing])]
     events = pd.DataFrame({"company_id": rows.astype(str), "event_type": "headcount_change",
-                           "value": rel.round(4).to_numpy(), "description": descriptions,
+                           "value": (rel * 100).round(2).to_numpy(), "description": descriptions,
                            "size_before": _whole(old_size[crossing]), "size_after": _whole(new_size[crossing])})
     counts = {"size_known_both": int(known.sum()), "size_changed": int((known & (change != 0)).sum()),
               "size_unknown": int((~known).sum()), "headcount_grew": int((rel > 0).sum()),
@@ -180,7 +180,7 @@ def events_from_snapshots(old: pd.DataFrame, new: pd.DataFrame, *, key: str, old
     """Events in the shape of the events table from two snapshots of one company list.
 
     - ``headcount_change``: the size moved by at least ``growth_threshold`` (0.2 = 20%) either way;
-      ``value`` is the relative change (0.33 = grew by a third).
+      ``value`` is the change in percent, like every ``headcount_change`` (33.33 = grew by a third).
     - ``status_change``: the status differs, except the relabels in :data:`DIRECTORY_RELABELS`.
 
     Every event is dated ``new_date``: when in the window it happened is unknown, and the
