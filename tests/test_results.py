@@ -63,3 +63,20 @@ def test_filter_drops_the_same_rows_described_twice():
     assert filter_redundant(result, distinct=False, k=3).tolist() == result.top[:3].tolist()
     with pytest.raises(ValueError, match="by must be"):
         filter_redundant(result, by="lift")
+
+
+def test_a_refinement_ahead_of_its_parent_by_rounding_only_is_dropped():
+    """The same rows summed along another path can come out an ulp ahead: that is not better."""
+    rng = np.random.default_rng(2)
+    n = 4000
+    employees = rng.integers(1, 1000, n).astype(float)
+    frame = pd.DataFrame({"employees": employees, "revenue": employees * 1e5, "noise": rng.choice(list("abc"), n)})
+    won = (rng.random(n) < np.where(employees > 200, 0.5, 0.2)).astype(int)
+    result = search(encode(frame, bands={"employees": [200], "revenue": [1e6]}), BinaryQuality(), won, max_depth=2)
+    labels = [result.labels(i) for i in range(len(result.candidates))]
+    parent, child = labels.index(["employees >= 200"]), labels.index(["employees >= 200", "revenue >= 1M"])
+    assert result.n[parent] == result.n[child]  # every such account has revenue >= 1M
+    result.quality[child] = np.nextafter(result.quality[parent], np.inf)
+    result.top = top_indices(result.candidates, result.quality, 10)
+    assert result.top[0] == child
+    assert result.labels(filter_redundant(result, k=1)[0]) == ["employees >= 200"]

@@ -143,6 +143,11 @@ def top_indices(candidates: np.ndarray, q: np.ndarray, k: int, threshold: float 
     return finite[np.lexsort(keys)][:k]
 
 
+# A refinement must beat its generalisations by more than rounding: one that covers the same rows
+# sums them along another path and can come out an ulp ahead.
+_ROUNDING = 1e-9
+
+
 def filter_redundant(result: SearchResult, *, by: str = "quality", min_improvement: float = 0.0,
                      distinct: bool = True, k: int | None = None) -> np.ndarray:
     """The top candidates that beat every one of their generalisations, best first. A conjunction is
@@ -165,7 +170,8 @@ def filter_redundant(result: SearchResult, *, by: str = "quality", min_improveme
     for i in top.tolist():
         sel = [s for s in cand[i].tolist() if s >= 0]
         subsets = (c + (-1,) * (cand.shape[1] - r) for r in range(1, len(sel)) for c in combinations(sel, r))
-        if any(j is not None and not score[i] > score[j] + min_improvement for j in map(index.get, subsets)):
+        if any(j is not None and not score[i] > score[j] + min_improvement + _ROUNDING * abs(score[j])
+               for j in map(index.get, subsets)):
             continue
         signature = (int(result.n[i]),) + tuple(float(f"{v[i]:.10g}") for v in result.stats.values())
         if not (distinct and signature in seen):
