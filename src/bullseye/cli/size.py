@@ -26,6 +26,7 @@ def size(
 
         bullseye size --whitespace prospects.csv
     """
+    from bullseye.discover.dataset import build_dataset
     from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
     from bullseye.score import fit_scorecard
 
@@ -34,7 +35,8 @@ def size(
     has_audience = (ws.root / AUDIENCE_FILE).exists()
     audience = load_audience(ws.root) if has_audience else Audience()
     with console.status("Sizing the market and scoring the whitespace..."):
-        result = size_market(ws, audience, icp, fit_scorecard(ws, icp))
+        dataset = build_dataset(ws)  # once, for the scorecard and the CRM's customers
+        result = size_market(ws, audience, icp, fit_scorecard(ws, icp, dataset=dataset), dataset)
     chart = funnel_chart(result, ws.reports_dir / FUNNEL_CHART)
     out = whitespace or ws.reports_dir / "whitespace.csv"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -349,13 +349,15 @@ def _match_universe(pool: ThreadPoolExecutor, names: pa.Array, domains: pa.Array
     return result.matches, summary
 
 
-def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None) -> MarketSize:
-    """The waterfall, TAM/SAM/SOM and whitespace of ``audience`` and ``icp`` over the universe."""
+def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None, dataset=None) -> MarketSize:
+    """The waterfall, TAM/SAM/SOM and whitespace of ``audience`` and ``icp`` over the universe.
+    ``dataset``: the workspace's discovery dataset, when the caller has built it already."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return _size_market(ws, audience, icp, scorecard, pool)
+        return _size_market(ws, audience, icp, scorecard, pool, dataset)
 
 
-def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: ThreadPoolExecutor) -> MarketSize:
+def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: ThreadPoolExecutor,
+                 dataset=None) -> MarketSize:
     from bullseye.outcomes import resolve_as_of
     from bullseye.validate import icp_membership
 
@@ -406,7 +408,7 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
                                [c for c in _MATCH_COLUMNS if c in schema]), accounts)
     account_of = matches.set_index("company_id")["account_id"]
     in_crm = fit_ids.isin(account_of.index).to_numpy()
-    data = build_dataset(ws)
+    data = dataset if dataset is not None else build_dataset(ws)
     customers = set(data.accounts.loc[data.accounts["is_customer"].eq(True), "account_id"])
     is_customer = fit_ids.map(account_of).isin(customers).to_numpy() & in_crm
     rows.append(("ICP fit, already in the CRM", int(in_crm.sum()), int(fit.sum() - in_crm.sum()),
