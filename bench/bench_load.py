@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from phases import run_phase  # noqa: E402
+from phases import bench_root, phase_parser, run_phase  # noqa: E402
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
@@ -73,27 +71,18 @@ def _run_phase(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = phase_parser(__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--deals", type=int, default=3_000_000)
-    parser.add_argument("--keep", help="Keep the generated files in this directory.")
-    parser.add_argument("--phase", help=argparse.SUPPRESS)
-    parser.add_argument("--root", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
         return
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bullseye-bench-"))
-    root.mkdir(parents=True, exist_ok=True)
-    try:
+    with bench_root(args.keep, "bullseye-bench-") as root:
         generated = _phase("generate", root, args)
         baseline = _phase("baseline", root, args)
         loaded = _phase("load", root, args)
         outcomes = _phase("outcomes", root, args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
     rows = args.accounts + args.deals
     print(f"Load benchmark: {args.accounts:,} accounts + {args.deals:,} deals ({generated['bytes'] / 1e6:,.0f} MB of CSV)")
     print(f"  baseline  duckdb read_csv, untyped  {baseline['seconds']:7.1f} s  {rows / baseline['seconds']:>12,.0f} rows/s  peak {baseline['peak_mb']:,.0f} MB")

@@ -94,7 +94,6 @@ def generate(root: Path, n_universe: int, n_accounts: int, seed: int = 0) -> Non
 
     shared = rng.choice(n_accounts, n_shared, replace=False)
     crm = firms.iloc[shared].reset_index(drop=True)
-    m = len(crm)
     name, dom = other_spellings(rng, crm["name"], crm["domain"])
     universe = pd.concat([crm.assign(name=name, domain=dom, truth="A" + pd.Series(shared).astype(str)),
                           firms.iloc[n_accounts:].assign(truth=None)], ignore_index=True)

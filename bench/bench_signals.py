@@ -17,16 +17,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from phases import run_phase  # noqa: E402
+from phases import bench_root, phase_parser, run_phase  # noqa: E402
 
 from bullseye.demo.strategy import PLANTED_ICP  # noqa: E402
 
@@ -167,28 +165,19 @@ def _run_phase(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = phase_parser(__doc__)
     parser.add_argument("--companies", type=int, default=5_000_000)
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--keep", help="Keep the generated files in this directory.")
-    parser.add_argument("--phase", help=argparse.SUPPRESS)
-    parser.add_argument("--root", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
         return
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bullseye-bench-signals-"))
-    root.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    try:
+    with bench_root(args.keep, "bullseye-bench-signals-") as root:
         generated = _phase("generate", root, args)
         baseline = _phase("baseline", root, args)
         ranked = _phase("rank", root, args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
     print(f"Signals benchmark: {args.companies:,} universe companies, {args.events:,} events "
           f"({generated['mb']:,.0f} MB of Parquet, generated in {generated['seconds']:.1f} s)")
     print(f"  baseline  duckdb group-by, latest event per company  {baseline['seconds']:6.2f} s  "

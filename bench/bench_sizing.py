@@ -31,9 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -46,7 +44,7 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_match import SYLLABLES, WORDS, other_spellings  # noqa: E402
 from bench_signals import AS_OF, SIGNALS, _ids, write_events  # noqa: E402
-from phases import run_phase  # noqa: E402
+from phases import bench_root, phase_parser, run_phase  # noqa: E402
 
 HEAD_ROWS = 1000
 AUDIENCE = """id: audience
@@ -349,23 +347,17 @@ def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = phase_parser(__doc__, keep="Keep the generated files in this directory (and reuse them when present).")
     parser.add_argument("--companies", type=int, default=5_000_000)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=20_000_000, help="0 to skip the why-now ranking.")
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--keep", help="Keep the generated files in this directory (and reuse them when present).")
-    parser.add_argument("--phase", help=argparse.SUPPRESS)
-    parser.add_argument("--root", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
         return
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bullseye-bench-sizing-"))
-    root.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    try:
+    with bench_root(args.keep, "bullseye-bench-sizing-") as root:
         if (root / "generate.json").exists():
             generated = json.loads((root / "generate.json").read_text()) | {"peak_mb": float("nan")}
         else:
@@ -373,9 +365,6 @@ def main() -> None:
         base = _phase("baseline", root, args)
         sized = _phase("size", root, args)
         ranked = _phase("rank", root, args) if args.events else None
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
     _report(args, generated, base, sized, ranked)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

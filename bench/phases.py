@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["run_phase"]
+__all__ = ["run_phase", "phase_parser", "bench_root"]
+
+
+def phase_parser(description: str, keep: str = "Keep the generated files in this directory.") -> argparse.ArgumentParser:
+    """A benchmark's argument parser with ``--keep`` and the hidden arguments of a phase."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", help=keep)
+    for hidden in ("--phase", "--root", "--out"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    return parser
+
+
+@contextmanager
+def bench_root(keep: str | None, prefix: str) -> Iterator[Path]:
+    """The directory of the generated files: ``keep``, else a temporary one removed afterwards."""
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        yield root
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def run_phase(script: str, name: str, root: Path, arguments: list[str]) -> dict:
