@@ -264,7 +264,7 @@ def test_yc_snapshot_events_match_pandas(yc):
     assert (events.occurred_at == pd.Timestamp("2024-05-11")).all()
     headcount = events[events.event_type == "headcount_change"].set_index("company_id")
     expected = pd.Series(relative[crossing], index=both.company_id[crossing].values)
-    assert np.allclose(headcount.value.loc[expected.index], expected.round(4))
+    assert np.allclose(headcount.value.loc[expected.index], (expected * 100).round(2))  # percent
     assert headcount.description.str.endswith("between 2023-02-27 and 2024-05-11").all()
 
 
