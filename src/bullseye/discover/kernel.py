@@ -15,8 +15,9 @@ Levels run breadth first: a conjunction is evaluated if it covers ``min_support`
 least the current k-th best quality (so the top k never changes); a pass whose conjunctions are
 all pruned is skipped. Counting runs in a worker thread a few passes ahead of the processing, and
 the processing thread, rather than wait for a pass, counts a later one itself; passes are still
-processed in order, which keeps the pruning (and ``evaluated``) of a single-threaded search. The statistics
-of every evaluated conjunction are kept for the tests and the multiple-testing correction.
+processed in order, which keeps the pruning (and ``evaluated``) of a single-threaded search. The
+statistics of every evaluated conjunction are kept for the tests and the multiple-testing
+correction.
 """
 
 from __future__ import annotations
@@ -207,17 +208,19 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             np.minimum(lowest, subs[j].reshape(subs[j].shape[:j] + (1,) + subs[j].shape[j:]), out=lowest)
         return lowest >= max(threshold, np.nextafter(-np.inf, 0))
 
-    def histogram(pass_: list, later: list) -> np.ndarray:
-        """The pass's histogram; while it is being counted, count later passes here rather than wait."""
-        while not pass_[-1].done():
-            stolen = next((other for other in later if other[-1].cancel()), None)
+    def process_next(pending: list) -> None:
+        """Process the first pending pass; while it is being counted, count later ones here rather
+        than wait (each pass has its own buffer slot, so who counts it does not matter)."""
+        gc, sets, early, _, counting_pass = pending.pop(0)
+        while not counting_pass.done():
+            stolen = next((later for later in pending if later[-1].cancel()), None)
             if stolen is None:
                 break
             stolen[-1] = Future()
             stolen[-1].set_result(counter.count(stolen[0], stolen[3]))
-        return pass_[-1].result()
+        process(gc, sets, early, counting_pass.result())
 
-    def process(gc: tuple[int, ...], sets: list, early: dict, slot: int, hist: np.ndarray) -> None:
+    def process(gc: tuple[int, ...], sets: list, early: dict, hist: np.ndarray) -> None:
         """Every allowed conjunction of each set of partitions, from the pass's histogram."""
         nonlocal counted
         axes, memo = [p for g in gc for p in groups[g]], {}
@@ -280,9 +283,9 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
                 pending.append([gc, sets, early, slot, pool.submit(counter.count, gc, slot)])
                 submitted += 1
                 while len(pending) > _LOOKAHEAD:
-                    process(*pending[0][:4], histogram(pending.pop(0), pending))
+                    process_next(pending)
             while pending:
-                process(*pending[0][:4], histogram(pending.pop(0), pending))
+                process_next(pending)
 
     arrays = out.arrays()
     candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n")

@@ -147,7 +147,8 @@ class NumericQuality(_Quality):
                 bound = n ** (a - 1) * (n * np.maximum(shift, 0) + np.sqrt(n) * spread / 2)
             else:
                 bound = np.maximum(n ** a * shift, shift) + np.maximum(1.0, n ** (a - 0.5)) * spread
-        return N ** -a * np.minimum(bound, n ** a * D) * (1 + 1e-9)
+        estimate = N ** -a * np.minimum(bound, n ** a * D)
+        return estimate + 1e-9 * np.abs(estimate)  # upwards, whatever the sign
 
 
 @dataclass
