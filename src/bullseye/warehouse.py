@@ -1,31 +1,59 @@
 """The warehouse: Ibis over an embedded DuckDB file inside the workspace.
 
-Engine-specific SQL lives here and in the ingest readers only. Writes happen on a copy that
-replaces the live file only when the whole job succeeded, so a failure or an interrupt leaves the
-previous warehouse as it was, and readers never see a half-written state.
+Engine-specific SQL lives here and in the ingest readers only.
+
+Every write runs on a copy of the live file, under an exclusive write lock, and becomes a new
+*generation* (``warehouse.g000007.duckdb``) that ``warehouse.duckdb`` (a symbolic link) is switched
+to in one atomic step. So a failure or an interrupt leaves the previous warehouse as it was, a
+second writer waits for the first instead of destroying its work, and readers never see a
+half-written state. Readers check the link on every use and reopen when a newer generation is
+live: a long-lived process (the web app, a notebook, a second ``Workspace`` on the same path) sees
+a finished load. Each thread gets its own read connection.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
+import re
 import shutil
-from collections.abc import Iterator
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-__all__ = ["Warehouse", "quote_ident"]
+from bullseye.errors import ConfigError, StorageError, WarehouseBusy
+
+__all__ = ["Warehouse", "quote_ident", "storage_error"]
+
+#: Seconds a writer waits for another process's write before giving up.
+DEFAULT_LOCK_TIMEOUT = 600.0
+_GENERATION = re.compile(r"\.g(\d{6,})\.duckdb$")
+#: Errors of the machine rather than of the data: each gets one line that says what to do.
+_STORAGE_ERRNOS = {
+    errno.ENOSPC: "the disk is full: free some space and run the command again",
+    errno.EDQUOT: "the disk quota is exhausted: free some space and run the command again",
+    errno.EROFS: "the file system is read-only: run Bullseye on a writable copy of the workspace",
+    errno.EACCES: "permission denied: check the owner and permissions of the workspace",
+    errno.EPERM: "operation not permitted: check the owner and permissions of the workspace",
+}
+_STORAGE_MESSAGES = {
+    "no space left on device": errno.ENOSPC,
+    "read-only file system": errno.EROFS,
+    "permission denied": errno.EACCES,
+}
 
 
 def _size(text: str) -> str:
     """A memory size such as '1.5GB'; anything else is refused before it reaches SQL."""
-    import re
-
-    from bullseye.errors import ConfigError
-
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text):
         raise ConfigError(f"memory_limit '{text}' is not a size such as 1.5GB or 800MB")
     return text.strip()
@@ -36,59 +64,227 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def storage_error(exc: BaseException, path: Path | str | None = None) -> StorageError | None:
+    """One line for a disk-full, read-only or permission error (from the OS or from DuckDB), or
+    None when ``exc`` is something else."""
+    code = getattr(exc, "errno", None)
+    if code not in _STORAGE_ERRNOS and isinstance(exc, (duckdb.Error, OSError)):
+        text = str(exc).casefold()
+        code = next((c for words, c in _STORAGE_MESSAGES.items() if words in text), None)
+    if code not in _STORAGE_ERRNOS:
+        return None
+    where = getattr(exc, "filename", None) or path
+    prefix = f"{where}: " if where else ""
+    error = StorageError(f"{prefix}{_STORAGE_ERRNOS[code]}; the previous warehouse is intact")
+    error.errno = code
+    return error
+
+
 class Warehouse:
-    def __init__(self, path: Path, memory_limit: str = "1.5GB") -> None:
+    def __init__(self, path: Path, memory_limit: str = "1.5GB", lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
-        self._reader: DuckDBBackend | None = None
+        self.lock_timeout = lock_timeout
+        #: Told (once) when a write has to wait for another process's write.
+        self.on_wait = on_wait
+        self._local = threading.local()
+        self._readers: list[DuckDBBackend] = []
+        self._readers_lock = threading.Lock()
+
+    # -- the live generation ------------------------------------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def live_file(self) -> Path:
+        """The file ``warehouse.duckdb`` points at (itself in workspaces made before generations)."""
+        try:
+            return self.path.with_name(os.readlink(self.path))
+        except OSError:
+            return self.path
+
+    def _generation_number(self, file: Path) -> int:
+        found = _GENERATION.search(file.name)
+        return int(found.group(1)) if found else 0
+
+    def _generation_file(self, number: int) -> Path:
+        return self.path.with_name(f"{self.path.stem}.g{number:06d}.duckdb")
 
     def create_empty(self) -> None:
+        """An empty warehouse, when there is none yet."""
+        if self.path.exists() or self.path.is_symlink():
+            if not self.path.exists():
+                raise StorageError(f"{self.path} points at {self.live_file().name}, which is missing; "
+                                   "restore it or delete the link and load again")
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            duckdb.connect(str(self.path)).close()
+        with self._write_lock():
+            if not self.path.exists():
+                first = self._generation_file(1)
+                first.unlink(missing_ok=True)
+                duckdb.connect(str(first)).close()
+                self._point_to(first)
 
+    def _point_to(self, generation: Path) -> None:
+        """Switch the link to ``generation`` in one atomic rename."""
+        link = self.path.with_name(f"{self.path.name}.link-{uuid.uuid4().hex[:8]}")
+        os.symlink(generation.name, link)
+        try:
+            os.replace(link, self.path)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # -- reading ------------------------------------------------------------------------------
     @property
     def con(self) -> DuckDBBackend:
-        """A read-only Ibis connection to the live warehouse."""
-        if self._reader is None:
-            self.create_empty()
-            self._reader = ibis.duckdb.connect(str(self.path), read_only=True)
-        return self._reader
+        """A read-only Ibis connection to the live generation, this thread's own, reopened when a
+        newer generation has been switched in since it was opened."""
+        self.create_empty()
+        live = self.live_file()
+        reader = getattr(self._local, "reader", None)
+        if reader is not None and self._local.file != live:
+            self._drop_reader(reader)
+            reader = None
+        if reader is None:
+            for attempt in range(3):
+                live = self.live_file()
+                try:
+                    reader = ibis.duckdb.connect(str(live), read_only=True)
+                    break
+                except duckdb.IOException:
+                    # A writer switched generations and removed this one between the two lines above.
+                    if attempt == 2 or live == self.live_file():
+                        raise
+            self._local.reader, self._local.file = reader, live
+            with self._readers_lock:
+                self._readers.append(reader)
+        return reader
+
+    @property
+    def generation(self) -> int:
+        """The number of the live generation; it grows by one with every finished write."""
+        return self._generation_number(self.live_file())
+
+    def _drop_reader(self, reader: DuckDBBackend) -> None:
+        with self._readers_lock:
+            if reader in self._readers:
+                self._readers.remove(reader)
+        with contextlib.suppress(Exception):
+            reader.disconnect()
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.disconnect()
-            self._reader = None
+        """Close every read connection of this object (in every thread)."""
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            with contextlib.suppress(Exception):
+                reader.disconnect()
+        self._local = threading.local()
 
     def list_tables(self) -> list[str]:
         return sorted(self.con.list_tables())
 
+    # -- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[DuckDBBackend]:
-        """Yield a writable connection to a copy; swap it in only if the block succeeds."""
-        self.close()
-        self.create_empty()
-        staging = self.path.with_name(self.path.name + f".staging-{os.getpid()}")
-        for stale in self.path.parent.glob(self.path.name + ".staging-*"):
-            stale.unlink(missing_ok=True)
-        shutil.copy2(self.path, staging)
-        wal = self.path.with_name(self.path.name + ".wal")
-        if wal.exists():
-            shutil.copy2(wal, staging.with_name(staging.name + ".wal"))
-        con = ibis.duckdb.connect(str(staging))
-        spill = self.path.parent / "tmp"
-        spill.mkdir(exist_ok=True)
-        # Large loads spill to disk instead of growing without bound. Values are ours, not user text.
-        con.raw_sql(f"SET memory_limit = '{_size(self.memory_limit)}'")
-        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+    def _write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the workspace's exclusive write lock (released by the OS if the process dies)."""
+        timeout = self.lock_timeout if timeout is None else timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            yield con
-            con.raw_sql("CHECKPOINT")
-        except BaseException:
-            con.disconnect()
-            staging.unlink(missing_ok=True)
-            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-            raise
-        con.disconnect()
-        os.replace(staging, self.path)
-        wal.unlink(missing_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise (storage_error(exc, self.lock_path) or exc) from None
+        try:
+            deadline, told = time.monotonic() + timeout, False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    holder = self._holder(fd)
+                    if time.monotonic() >= deadline:
+                        raise WarehouseBusy(f"{holder}; try again when it has finished") from None
+                    if not told and self.on_wait is not None:
+                        self.on_wait(f"Waiting: {holder}.")
+                    told = True
+                    time.sleep(0.2)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {datetime.now().isoformat(timespec='seconds')}\n".encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        """Who holds the lock, from what the holder wrote into the lock file."""
+        text = os.pread(fd, 200, 0).decode(errors="replace").split()
+        if len(text) == 2 and text[0].isdigit():
+            with contextlib.suppress(ValueError):
+                since = datetime.fromisoformat(text[1]).strftime("%H:%M")
+                return f"another load is running since {since} (pid {text[0]})"
+        return "another load is running"
+
+    def _remove_leftovers(self, keep: set[Path]) -> None:
+        """Staging copies and old generations of earlier writes; only called under the write lock,
+        so none of them belongs to a running write."""
+        patterns = (f"{self.path.name}.staging-*", f"{self.path.stem}.staging-*", f"{self.path.stem}.g*.duckdb*",
+                    f"{self.path.name}.link-*")
+        for pattern in patterns:
+            for leftover in self.path.parent.glob(pattern):
+                if leftover not in keep and leftover.with_name(leftover.name.removesuffix(".wal")) not in keep:
+                    leftover.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def transaction(self, timeout: float | None = None) -> Iterator[DuckDBBackend]:
+        """Yield a writable connection to a copy of the live warehouse; the copy becomes the live
+        generation only if the block succeeds. Writers take turns (``timeout`` seconds of waiting
+        at most, then :class:`WarehouseBusy`)."""
+        self.create_empty()
+        with self._write_lock(timeout):
+            live = self.live_file()
+            self._remove_leftovers(keep={live})
+            staging = self.path.with_name(f"{self.path.stem}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb")
+            generation = self._generation_file(self._generation_number(live) + 1)
+            con = None
+            try:
+                shutil.copyfile(live, staging)
+                wal = live.with_name(live.name + ".wal")
+                if wal.exists():
+                    shutil.copyfile(wal, staging.with_name(staging.name + ".wal"))
+                con = ibis.duckdb.connect(str(staging))
+                spill = self.path.parent / "tmp"
+                spill.mkdir(exist_ok=True)
+                # Large loads spill to disk instead of growing without bound. Values are ours, not user text.
+                con.raw_sql(f"SET memory_limit = '{_size(self.memory_limit)}'")
+                con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+                yield con
+                con.raw_sql("CHECKPOINT")
+                con.disconnect()
+                con = None
+                os.replace(staging, generation)
+                self._point_to(generation)
+            except BaseException as exc:
+                if con is not None:
+                    with contextlib.suppress(Exception):
+                        con.disconnect()
+                for partial in (staging, staging.with_name(staging.name + ".wal")):
+                    partial.unlink(missing_ok=True)
+                if self.live_file() != generation:
+                    generation.unlink(missing_ok=True)
+                translated = storage_error(exc, staging)
+                if translated is not None:
+                    raise translated from exc
+                raise
+            # Readers of the old generation keep their open file; new reads go to the new one.
+            self._remove_leftovers(keep={generation})

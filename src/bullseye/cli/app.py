@@ -28,6 +28,14 @@ class BullseyeGroup(TyperGroup):
         except BullseyeError as exc:
             err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             ctx.exit(1)
+        except OSError as exc:
+            from bullseye.warehouse import storage_error
+
+            translated = storage_error(exc)
+            if translated is None:
+                raise
+            err_console.print(f"[bold red]Error:[/] {escape(str(translated))}", highlight=False, soft_wrap=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             err_console.print("Interrupted; the warehouse was left as it was before this command.")
             ctx.exit(130)
@@ -54,7 +62,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def open_workspace(path: Path | None) -> Workspace:
-    return Workspace(path) if path else Workspace.find()
+    ws = Workspace(path) if path else Workspace.find()
+    ws.warehouse.on_wait = lambda message: err_console.print(escape(message), highlight=False)
+    return ws
 
 
 def parse_date(value: str | None, option: str):

@@ -269,20 +269,20 @@ class FileReader:
         )
 
     def _parquet_batches(self) -> Iterator[Batch]:
-        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         names = self.header
         offset = 1
-        for record_batch in pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS):
-            columns = {}
-            for name, column in zip(names, record_batch.columns):
-                if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-                    column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
-                columns[name] = column.cast(pa.string())
-            n = record_batch.num_rows
-            yield Batch(columns, pa.array(range(offset, offset + n), type=pa.int64()))
-            offset += n
+        try:
+            for record_batch in pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS):
+                columns = {name: _parquet_text(column) for name, column in zip(names, record_batch.columns)}
+                n = record_batch.num_rows
+                yield Batch(columns, pa.array(range(offset, offset + n), type=pa.int64()))
+                offset += n
+        except (pa.ArrowException, OSError) as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise InputFileError(f"{self.path}: the Parquet file is damaged after row {offset - 1} ({reason}); "
+                                 "export it again") from exc
 
     def _excel_rows(self) -> Iterator[list]:
         from python_calamine import CalamineWorkbook
@@ -329,3 +329,22 @@ def _cell_text(value: object) -> str:
 
 def open_reader(path: Path) -> FileReader:
     return FileReader(path, detect_format(path))
+
+
+def _parquet_text(column: pa.Array) -> pa.Array:
+    """A Parquet column as text: lists joined with '; ', nested values as JSON, bytes as UTF-8
+    (bytes that are not UTF-8 keep their escapes, visibly, instead of failing the load)."""
+    import json
+
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and not pa.types.is_nested(kind.value_type):
+        return pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
+    if pa.types.is_nested(kind) or pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type):
+        return pa.array([None if v is None else json.dumps(v, default=str, ensure_ascii=False)
+                         for v in column.to_pylist()], type=pa.string())
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return pa.array([None if v is None else v.decode("utf-8", errors="backslashreplace")
+                         for v in column.to_pylist()], type=pa.string())
+    return column.cast(pa.string())
