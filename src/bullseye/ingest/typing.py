@@ -283,8 +283,10 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
     repeated = groups.filter(groups["_n"] > 1).drop("_n")
     if int(repeated.count().execute()) == 0:
         return typed
-    joined = typed.left_join(repeated, key)
-    joined = joined.drop(*[f"{k}_right" for k in key if f"{k}_right" in joined.columns])
+    # Join on renamed keys: a file's own column may already be called `deal_id_right`.
+    renamed = repeated.rename({f"_key_{i}": k for i, k in enumerate(key)})
+    joined = typed.left_join(renamed, [typed[k] == renamed[f"_key_{i}"] for i, k in enumerate(key)])
+    joined = joined.select(*typed.columns, "_dup_of")
     return con.create_table(name + "_keyed", joined, temp=True, overwrite=True)
 
 
