@@ -1,0 +1,1 @@
+"""Keeping the ICP alive: versions, triggers, drift and the updates pushed to the teams."""
