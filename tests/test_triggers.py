@@ -52,7 +52,7 @@ def test_bad_input_is_refused_and_leaves_the_store_as_it_was(workspace):
                                                  "detail": ["d"]}), source="test")
     with pytest.raises(BullseyeError, match="no trigger with id TRG-nope"):
         set_trigger_status(workspace, ["TRG-nope"], "closed")
-    with pytest.raises(BullseyeError, match="one of open, acknowledged, closed"):
+    with pytest.raises(BullseyeError, match="one of open, acknowledged, resolved, closed"):
         set_trigger_status(workspace, list(list_triggers(workspace)["trigger_id"]), "done")
     assert list_triggers(workspace)["status"].tolist() == ["open"]
 

@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import BullseyeError, InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -26,10 +26,13 @@ __all__ = ["TRIGGERS_TABLE", "TRIGGER_COLUMNS", "STATUSES", "trigger_id", "recor
            "set_trigger_status", "as_records"]
 
 TRIGGERS_TABLE = "triggers"
-STATUSES = ("open", "acknowledged", "closed")
+#: open: nobody has looked yet; acknowledged: seen, being worked on; resolved: a published version
+#: answered it (``resolved_by``); closed: looked at and dismissed.
+STATUSES = ("open", "acknowledged", "resolved", "closed")
 TRIGGER_COLUMNS = {
     "trigger_id": dt.string, "kind": dt.string, "raised_at": dt.date, "subject": dt.string, "detail": dt.string,
     "evidence": dt.Array(dt.string), "source": dt.string, "status": dt.string, "recorded_at": dt.timestamp,
+    "resolved_by": dt.int64,
 }
 
 
@@ -50,7 +53,7 @@ def _rows(found: pd.DataFrame, source: str) -> pd.DataFrame:
         "kind": found["kind"].astype(str).to_numpy(), "raised_at": raised.to_numpy(),
         "subject": found["subject"].astype(str).to_numpy(), "detail": found["detail"].astype(str).to_numpy(),
         "evidence": [[str(e) for e in ev] for ev in found["evidence"]], "source": source, "status": "open",
-        "recorded_at": now,
+        "recorded_at": now, "resolved_by": pd.array([None] * len(found), dtype="Int64"),
     })
     return rows.drop_duplicates("trigger_id").reset_index(drop=True)
 
@@ -63,6 +66,9 @@ def record_triggers(ws: Workspace, found: pd.DataFrame, source: str) -> int:
     rows = _rows(found, source)
     with ws.warehouse.transaction() as con:
         if TRIGGERS_TABLE in con.list_tables():
+            stored = con.table(TRIGGERS_TABLE)
+            if "resolved_by" not in stored.columns:  # stored before triggers could be resolved by a version
+                con.create_table(TRIGGERS_TABLE, stored.mutate(resolved_by=ibis.null(dt.int64)), overwrite=True)
             known = set(con.table(TRIGGERS_TABLE).select("trigger_id").to_pandas()["trigger_id"])
             rows = rows[~rows["trigger_id"].isin(known)]
             if len(rows):
@@ -87,15 +93,21 @@ def list_triggers(ws: Workspace, kind: str | None = None, status: str | None = N
     return frame
 
 
-def set_trigger_status(ws: Workspace, trigger_ids: list[str], status: str) -> int:
-    """Set the status of stored triggers; returns how many were found. Unknown ids are an error."""
+def set_trigger_status(ws: Workspace, trigger_ids: list[str], status: str, resolved_by: int | None = None) -> int:
+    """Set the status of stored triggers (``resolved_by``: the version that answered them); returns
+    how many were found. Unknown ids are an error."""
     if status not in STATUSES:
-        raise BullseyeError(f"trigger status must be one of {', '.join(STATUSES)}, not '{status}'")
+        raise InvalidInputError(f"trigger status must be one of {', '.join(STATUSES)}, not '{status}'")
     stored = list_triggers(ws)
     unknown = sorted(set(trigger_ids) - set(stored["trigger_id"]))
     if unknown:
-        raise BullseyeError(f"no trigger with id {', '.join(unknown)}")
-    stored.loc[stored["trigger_id"].isin(trigger_ids), "status"] = status
+        raise NotFoundError(f"no trigger with id {', '.join(unknown)}")
+    chosen = stored["trigger_id"].isin(trigger_ids)
+    stored.loc[chosen, "status"] = status
+    if "resolved_by" not in stored.columns:
+        stored["resolved_by"] = pd.array([None] * len(stored), dtype="Int64")
+    stored["resolved_by"] = stored["resolved_by"].astype("Int64")
+    stored.loc[chosen, "resolved_by"] = resolved_by if status == "resolved" else None
     with ws.warehouse.transaction() as con:
         con.create_table(TRIGGERS_TABLE, ibis.memtable(stored, schema=ibis.schema(TRIGGER_COLUMNS)), overwrite=True)
     return len(set(trigger_ids))

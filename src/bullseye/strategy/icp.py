@@ -24,7 +24,8 @@ from bullseye.errors import BullseyeError
 from bullseye.yamlio import load_model
 
 __all__ = [
-    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "SignalFilters", "Signal", "ICP",
+    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "SignalFilters", "Signal", "Review",
+    "TriggerRules", "ICP",
     "load_icp", "save_icp", "icp_json_schema", "ICP_FILE", "IcpWriteRefused",
 ]
 
@@ -270,6 +271,37 @@ class Signal(BaseModel):
         return self
 
 
+class Review(BaseModel):
+    """Who reviews the ICP and how often (the minimum governance model: one accountable owner, a
+    monthly hygiene check, a quarterly strategic review)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reviewers: list[str] = Field(default_factory=list, description="Who else signs off (sales, product, CS).")
+    hygiene_every_days: int = Field(default=30, ge=1, description="Monthly hygiene check: claims, examples, evidence.")
+    strategic_every_days: int = Field(default=91, ge=1, description="Quarterly strategic review: assumptions, "
+                                                                    "segments, competitive positioning.")
+    last_hygiene: date | None = Field(default=None, description="When the last hygiene check was done.")
+    last_strategic: date | None = Field(default=None, description="When the last strategic review was done.")
+
+
+class TriggerRules(BaseModel):
+    """What forces a look at the ICP, checked on every load and by `bullseye check`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objection_mentions: int = Field(default=3, ge=1, description="A new objection heard this many times ...")
+    objection_days: int = Field(default=30, ge=1, description="... within this many days.")
+    large_loss_amount: float | None = Field(default=None, ge=0, description="A lost ICP deal at least this large; "
+                                            "default: the 90th percentile of won deal amounts.")
+    icp_share_drop: float = Field(default=0.10, gt=0, le=1, description="The ICP's share of new opportunities "
+                                  "falling this far (absolute) below its share at publication.")
+    segment_outside_interval: bool = Field(default=True, description="An ICP rule's win rate leaving the interval "
+                                           "it was published with.")
+    watch_terms: list[str] = Field(default_factory=list, description="Competitors or themes: a note mentioning one "
+                                   "raises a trigger.")
+
+
 class ICP(BaseModel):
     """The ideal customer profile."""
 
@@ -284,6 +316,8 @@ class ICP(BaseModel):
     signals: list[Signal] = Field(default_factory=list, description="Dynamic 'why now' signals.")
     owner: str | None = Field(default=None, description="Who keeps this definition true.")
     review_date: date | None = Field(default=None, description="When it must be looked at again.")
+    review: Review = Field(default_factory=Review, description="Reviewers and review rhythm.")
+    triggers: TriggerRules = Field(default_factory=TriggerRules, description="What forces a look at the ICP.")
     data_range: list[date] | None = Field(default=None, description="The data the evidence comes from.")
     generated_by: str | None = Field(default=None, description="The command that drafted it, if any.")
 
