@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bullseye.governance.settings import NotifySettings
+
 __all__ = ["Settings", "LoadSettings", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "bullseye.yaml"
@@ -39,3 +41,5 @@ class Settings(BaseModel):
         default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
     )
     load: LoadSettings = Field(default_factory=LoadSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings,
+                                   description="Where publish, rollback and new triggers are announced.")

@@ -8,6 +8,8 @@ from bullseye.cli.app import app
 from bullseye.cli import data as _data  # noqa: E402,F401
 from bullseye.cli import demo as _demo  # noqa: E402,F401
 from bullseye.cli import discover as _discover  # noqa: E402,F401
+from bullseye.cli import governance as _governance  # noqa: E402,F401
+from bullseye.cli import lifecycle as _lifecycle  # noqa: E402,F401
 from bullseye.cli import market as _market  # noqa: E402,F401
 from bullseye.cli import outcomes as _outcomes  # noqa: E402,F401
 from bullseye.cli import people as _people  # noqa: E402,F401

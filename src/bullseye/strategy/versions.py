@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from bullseye.errors import ConfigError, NotFoundError
+from bullseye.strategy.icp import ICP
+from bullseye.yamlio import format_validation_error
 
 __all__ = ["Version", "VersionStore", "HISTORY_DIR", "DEFINITION_FILES", "definitions_hash"]
 
@@ -79,6 +82,15 @@ class Version:
     def texts(self) -> dict[str, str]:
         """The definition files as published: name relative to ``strategy/`` -> text."""
         return {name: path.read_text(encoding="utf-8") for name, path in _definition_files(self.folder).items()}
+
+    def icp(self) -> ICP:
+        """The ICP as published."""
+        path = self.folder / "icp.yaml"
+        text = path.read_text(encoding="utf-8")
+        try:
+            return ICP.model_validate(yaml.safe_load(text) or {})
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(path, exc, text)) from exc
 
     def artefact(self, name: str) -> Any:
         """A JSON artefact stored with the version (``scorecard``, ``backtest``...), or None."""

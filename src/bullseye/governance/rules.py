@@ -1,0 +1,169 @@
+"""The ICP's trigger rules, evaluated on the workspace's data (every load and ``bullseye check``).
+
+Each rule returns trigger rows (kind, raised_at, subject, detail, evidence) for
+:func:`bullseye.triggers.record_triggers`, which stores each once: evaluating again raises nothing
+new. What the published version promised is the yardstick: "new" means after its as-of date.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bullseye.strategy.icp import ICP
+
+if TYPE_CHECKING:
+    from bullseye.discover.dataset import Dataset
+    from bullseye.workspace import Workspace
+
+__all__ = ["evaluate_rules", "TRIGGER_COLUMNS_OUT", "MIN_DEALS"]
+
+TRIGGER_COLUMNS_OUT = ["kind", "raised_at", "subject", "detail", "evidence"]
+#: A rule's new win rate is compared with its published interval only on at least this many opportunities.
+MIN_DEALS = 20
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TRIGGER_COLUMNS_OUT)
+
+
+def objection_rule(ws: Workspace, icp: ICP) -> pd.DataFrame:
+    """A new objection heard ``objection_mentions`` times within ``objection_days``."""
+    if not ws.has_table("notes"):
+        return _frame([])
+    from bullseye.people.themes import objection_triggers, workspace_themes
+
+    report = workspace_themes(ws, min_count=icp.triggers.objection_mentions, kinds=("objection",))
+    return objection_triggers(report, window_days=icp.triggers.objection_days,
+                              min_count=icp.triggers.objection_mentions)
+
+
+def _new_business_since(data: Dataset, since: date) -> pd.DataFrame:
+    from bullseye.score import new_business
+
+    deals = new_business(data.deals, data.deals)
+    return deals[pd.to_datetime(deals["decided_at"]) > pd.Timestamp(since)]
+
+
+def large_loss_rule(data: Dataset, icp: ICP, since: date) -> pd.DataFrame:
+    """A lost new-business deal inside the ICP, at least ``large_loss_amount`` (default: the 90th
+    percentile of won deal amounts), decided after ``since``."""
+    from bullseye.validate import icp_membership
+
+    deals = _new_business_since(data, since)
+    if deals.empty or not icp.criteria:
+        return _frame([])
+    threshold = icp.triggers.large_loss_amount
+    if threshold is None:
+        won = pd.to_numeric(data.deals.loc[data.deals["won"] == 1, "amount"], errors="coerce").dropna()
+        if won.empty:
+            return _frame([])
+        threshold = float(np.percentile(won, 90))
+    inside, _ = icp_membership(icp, deals)
+    amount = pd.to_numeric(deals["amount"], errors="coerce").to_numpy(float)
+    lost = deals[inside & (deals["won"].to_numpy() == 0) & (np.nan_to_num(amount) >= threshold)]
+    return _frame([{"kind": "large_icp_loss", "raised_at": row.decided_at, "subject": f"deal {row.deal_id}",
+                    "detail": f"lost an ICP deal of {float(row.amount):,.0f} (threshold {threshold:,.0f}) at account "
+                              f"{row.account_id}", "evidence": [str(row.deal_id)]}
+                   for row in lost.itertuples()])
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    return float(low), float(high)
+
+
+def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFrame:
+    """An ICP criterion whose win rate since publication left the interval it was published with:
+    the new rate's 95% interval does not overlap the published one."""
+    from bullseye.score import rule_mask
+
+    if not icp.triggers.segment_outside_interval:
+        return _frame([])
+    deals = _new_business_since(data, since)
+    rows = []
+    for rule in icp.criteria:
+        published = next((e for e in rule.evidence if e.outcome == "win" and e.interval), None)
+        if published is None or deals.empty:
+            continue
+        inside = deals[rule_mask(rule, deals)]
+        n, k = len(inside), int(inside["won"].sum())
+        if n < MIN_DEALS:
+            continue
+        low, high = _wilson(k, n)
+        p_low, p_high = published.interval
+        if high < p_low or low > p_high:
+            direction = "fell below" if high < p_low else "rose above"
+            rows.append({"kind": "segment_shift", "raised_at": today, "subject": rule.id,
+                         "detail": f"win rate of '{rule.label}' since {since.isoformat()} is {k / n:.0%} "
+                                   f"({low:.0%}-{high:.0%}, {n} opportunities): it {direction} the published "
+                                   f"{p_low:.0%}-{p_high:.0%}",
+                         "evidence": inside["deal_id"].astype(str).tolist()[:200]})
+    return _frame(rows)
+
+
+def icp_share_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFrame:
+    """The ICP's share of new opportunities fell more than ``icp_share_drop`` below its share in the
+    same length of time before publication, and a two-proportion test says it is not chance (p < 0.01)."""
+    from bullseye.score import new_business
+    from bullseye.validate import icp_membership
+
+    if not icp.criteria:
+        return _frame([])
+    deals = new_business(data.deals, data.deals)
+    created = pd.to_datetime(deals["created_at"]).fillna(pd.to_datetime(deals["decided_at"]))
+    span = max((pd.Timestamp(today) - pd.Timestamp(since)).days, 30)
+    after = deals[(created > pd.Timestamp(since)).to_numpy()]
+    before = deals[((created <= pd.Timestamp(since)) & (created > pd.Timestamp(since) - timedelta(days=span))).to_numpy()]
+    if len(after) < MIN_DEALS or len(before) < MIN_DEALS:
+        return _frame([])
+    share_after, share_before = (icp_membership(icp, after)[0].mean(), icp_membership(icp, before)[0].mean())
+    drop = share_before - share_after
+    table = np.array([[share_after * len(after), (1 - share_after) * len(after)],
+                      [share_before * len(before), (1 - share_before) * len(before)]]).round()
+    p = stats.chi2_contingency(table)[1] if table.min() >= 0 and table.sum(axis=1).min() > 0 else math.nan
+    if drop < icp.triggers.icp_share_drop or not p < 0.01:
+        return _frame([])
+    return _frame([{"kind": "icp_share_drop", "raised_at": today, "subject": "ICP share of new opportunities",
+                    "detail": f"{share_after:.0%} of {len(after):,} new opportunities since {since.isoformat()} are in "
+                              f"the ICP, against {share_before:.0%} of {len(before):,} before (p = {p:.3g})",
+                    "evidence": []}])
+
+
+def watch_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
+    """A note since ``since`` mentioning a watched competitor or theme: one trigger per term and day."""
+    terms = [t for t in icp.triggers.watch_terms if t.strip()]
+    if not terms or not ws.has_table("notes"):
+        return _frame([])
+    notes = ws.table("notes")
+    frame = notes.filter(notes["created_at"] > since).select("note_id", "created_at", "body").to_pandas()
+    rows = []
+    for term in terms:
+        hit = frame[frame["body"].fillna("").str.contains(term, case=False, regex=False)]
+        for day, part in hit.groupby(pd.to_datetime(hit["created_at"]).dt.date):
+            rows.append({"kind": "watched_term", "raised_at": day, "subject": term,
+                         "detail": f"'{term}' mentioned in {len(part)} note(s)",
+                         "evidence": part["note_id"].astype(str).tolist()})
+    return _frame(rows)
+
+
+def evaluate_rules(ws: Workspace, icp: ICP, since: date, data: Dataset | None = None,
+                   today: date | None = None) -> pd.DataFrame:
+    """Every trigger rule of ``icp`` over what happened after ``since`` (the published as-of date)."""
+    from bullseye.discover.dataset import build_dataset
+
+    parts = [objection_rule(ws, icp), watch_rule(ws, icp, since)]
+    if ws.has_table("deals"):
+        data = data if data is not None else build_dataset(ws)
+        today = today or data.as_of
+        parts += [large_loss_rule(data, icp, since), segment_rule(data, icp, since, today),
+                  icp_share_rule(data, icp, since, today)]
+    found = [p for p in parts if not p.empty]
+    return pd.concat(found, ignore_index=True) if found else _frame([])
