@@ -166,7 +166,9 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
     published version, evaluate the trigger rules and recorded events, and notify about new
     triggers. Safe to run every hour: nothing is loaded, stored or sent twice."""
     from bullseye.discover.dataset import build_dataset
+    from bullseye.governance.drift import drift_check, drift_triggers
     from bullseye.governance.events import event_triggers, load_events
+    from bullseye.governance.lifecycle import published_card
     from bullseye.governance.rules import evaluate_rules
     from bullseye.strategy.icp import load_icp
     from bullseye.strategy.versions import VersionStore
@@ -191,8 +193,6 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
         icp = current.icp()
         since = date.fromisoformat(current.data["as_of"]) if current.data.get("as_of") else current.published_at.date()
         if data is not None:
-            from bullseye.governance.lifecycle import published_card
-
             scores = published_card(current).score(data.accounts)
             scored = len(scores)
             _write_scores(ws, scores)
@@ -206,6 +206,12 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
     found = [event_triggers(load_events(ws.root))]
     if icp is not None:
         found.append(evaluate_rules(ws, icp, since, data=data))
+    if current is not None and data is not None:
+        report = drift_check(ws, icp, since, data.as_of, published_card(current))
+        found.append(drift_triggers(report))
+        notes.append(f"drift check of month {report.look} since {current.label} (data through "
+                     f"{report.through.isoformat()}): {len(report.alarms)} alarm(s) at a false-alarm rate of "
+                     f"{report.alpha:.3g}" if report.look else "drift: less than a month since publication")
     found = [f for f in found if not f.empty]
     if found:
         record_triggers(ws, pd.concat(found, ignore_index=True), source="check")
