@@ -280,6 +280,27 @@ def test_compounds_settings_and_guessed_jobs(title, function, seniority):
     assert (info.function, info.seniority) == (function, seniority)
 
 
+@pytest.mark.parametrize("title, function, seniority", [
+    # "Head" before a word the tables do not know, however it is punctuated: the level is read, the function is not
+    ("Head - Zorbling", None, "head"), ("Head, Zorbling", None, "head"), ("Head of Zorbling", None, "head"),
+    ("Head Zorbling", None, "head"), ("Head | Zorbling", None, "head"), ("Head (Zorbling)", None, "head"),
+    ("Head: Zorbling", None, "head"), ("Head\u2013Zorbling", None, "head"), ("Head-Zorbling", None, "head"),
+    ("Co-Head, Zorbling", None, "head"), ("Global Head Zorbling", None, "head"), ("Zorbling - Head", None, "head"),
+    ("Head -Sales", "sales", "head"), ("Head- Sales", "sales", "head"), ("HEAD \u2014 OPERATIONS", "operations", "head"),
+    # a head inside a compound that names something else is not a level
+    ("Head Saw Operator", "other", IC), ("Band-Head-Saw Operator", "other", IC),
+    # other levels behind punctuation, and abbreviations
+    ("VP - Zorbling", None, "vp"), ("VP, Sales", "sales", "vp"), ("Director, Ops", "operations", "director"),
+    ("Director/Zorbling", None, "director"), ("Mgr (Sales)", "sales", "manager"), ("Sr./Jr. Analyst", None, IC),
+    ("Sr. Mgr \\ Mktg", "marketing", "manager"), ("Acctg Supvr", "finance", "manager"),
+    ("Whse Supv.", "operations", "manager"), ("Sr. Engr", "engineering", IC), ("Dir. of Engrg", "engineering", "director"),
+    ("Pres. & CEO", "executive", "c-level"), ("Sys Admin", "it", IC), ("V.P. & G.M.", "executive", "vp"),
+])
+def test_punctuation_and_abbreviations(title, function, seniority):
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
 def test_a_guessed_job_noun_is_not_a_known_non_job_word():
     for title in ("Supervisor de Setor", "Manager, Floor", "Brazilian"):
         assert normalize_title(title).function is None

@@ -100,7 +100,10 @@ _AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")     # FP&A -> fpa, R&D
 _AND = re.compile(r"\s*&\s*")                                # "Sales & Marketing": a conjunction, not a compound
 _POSSESSIVE = re.compile(r"['’]s\b")                          # "Men's Coach" -> "Men Coach"
 _WORD = re.compile(r"[a-z0-9]+")
-_SEGMENT = re.compile(r"[,;:/|()\[\]]| [-–—] ")                # "Carpenter, Rough", "Host/Hostess", "VP - Sales"
+# Segment breaks: "Carpenter, Rough", "Host/Hostess", "Head | Sales", "Head (Sales)"; a dash is a break when it
+# is an en/em dash or a hyphen with a space on either side ("VP - Sales", "Head -Sales"), not inside "Co-Head".
+_SEGMENT = re.compile(r"[,;:/|()\[\]{}\\•·]|\s*[–—]+\s*|\s+-+\s*|\s*-+\s+")
+
 
 
 def _fold(text: str) -> str:
@@ -196,6 +199,7 @@ class TitleVocabulary:
             for key in keys:   # aliases replace built-in phrases on purpose
                 self.lexicon[key] = _Entry("alias", function, seniority)
         self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
+        self.head_qualifiers = {p[0] for p in _phrases(vocab.HEAD_QUALIFIERS)}
         self.agent_endings = tuple(p[0] for p in _phrases(vocab.AGENT_ENDINGS))
         self.not_agents = {p[0] for p in _phrases(vocab.NOT_AGENTS)}
         self.particles = {p[0] for p in _phrases(vocab.PARTICLES)}
@@ -280,7 +284,7 @@ class TitleVocabulary:
             matches = self._matches(tokens)
         matches = self._compound_head(matches, starts)
         matches += self._guessed_jobs(tokens, heads, matches)
-        matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, self.prepositions)
+        matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, starts, self)
         function_match = _decide_function(matches)
         seniority, seniority_match = _decide_seniority(matches, function_match is not None)
         if seniority is None and len(tokens) > 1 and tokens[-1] == "sales" and len(tokens) - 1 not in starts:
@@ -294,19 +298,34 @@ class TitleVocabulary:
                          matched=" + ".join(m.phrase for m in deciders))
 
 
-def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], prepositions: set[str]) -> list[_Match]:
+def _head_is_a_level(m: _Match, matches: list[_Match], tokens: list[str], segment_starts: set[int],
+                     vocabulary: TitleVocabulary) -> bool:
+    """"Head of Logistics", "Head - X", "Head, X", "Head Chef", "Logistics Head", "Head X": a level. Not inside a
+    compound that names something else: "Band-Head-Saw Operator", "Head Saw Operator" (the operator of a head saw)."""
+    after = m.end
+    if after == len(tokens) or tokens[after] in vocabulary.prepositions or after in segment_starts:
+        return True
+    if any(k.start == after for k in matches):
+        return True                                      # "Head Nurse", "Head Teller", "Head Sales"
+    segment_start = max(s for s in segment_starts if s <= m.start)
+    if any(token not in vocabulary.head_qualifiers for token in tokens[segment_start:m.start]):
+        return False                                     # "Band-Head-Saw": an unknown word follows a mid-title head
+    # "Head X" opening a segment is the head of X, unless a job noun later in the segment makes "Head X" its subject
+    segment_end = min((s for s in segment_starts if s > m.start), default=len(tokens))
+    return not any(k.start > after and k.end <= segment_end and k.entry.kind in _JOB_KINDS for k in matches)
+
+
+def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], segment_starts: set[int],
+                   vocabulary: TitleVocabulary) -> list[_Match]:
     """The few words whose meaning depends on their neighbours: head, chief, lead, principal."""
     kept: list[_Match] = []
-    starts = {m.start for m in matches}
     last_officer = max((o.start for o in matches if o.phrase == "officer"), default=-1)
     last_job = max((o.start for o in matches if o.entry.kind in _JOB_KINDS and o.entry.seniority == _IC), default=-1)
     for m in matches:
         if m.entry.kind == "ignored":
             continue
         if m.phrase == "head":
-            # "Head of Logistics", "Head Chef", "Logistics Head" -- but not "Band-Head-Saw Operator"
-            last = m.end == len(tokens)
-            if not (last or tokens[m.end] in prepositions or m.end in starts):
+            if not _head_is_a_level(m, matches, tokens, segment_starts, vocabulary):
                 continue
         elif m.phrase == "chief" and last_officer > m.start:
             m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))   # "Chief Happiness Officer"
@@ -318,7 +337,7 @@ def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], pr
             m = _Match(m.start, m.end, m.phrase, _Entry("job", None, _IC))
         elif m.phrase == "lead" and m.start == 0 and last_job > m.start:
             continue   # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
-        elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in prepositions):
+        elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in vocabulary.prepositions):
             continue   # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
         kept.append(m)
     if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):

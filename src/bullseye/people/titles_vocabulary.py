@@ -24,7 +24,7 @@ from __future__ import annotations
 
 __all__ = [
     "ROLES", "FIXED_JOBS", "DOMAINS", "JOBS", "WEAK_DOMAINS", "SETTINGS", "LEVELS", "IC_MARKERS", "IC_MODIFIERS",
-    "PREPOSITIONS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
+    "PREPOSITIONS", "HEAD_QUALIFIERS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
 ]
 
 IC = "individual contributor"
@@ -40,7 +40,7 @@ ROLES: dict[tuple[str | None, str], str] = {
         soci(o|a), soci(o|a) fundador(a), soci(o|a) diretor(a), soci(o|a) director(a), managing director,
         diretor(a) geral, director(a) general, general director, director(a) ejecutiv(o|a), diretor(a) executiv(o|a),
         diretor(a) presidente, empresari(o|a), entrepreneur, board member, membro do conselho, conselheir(o|a),
-        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer""",
+        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer, pres""",
     ("executive", "head"): """
         general manager, gm, country manager, gerente geral, gerente general, country head""",
     ("executive", "director"): "chief of staff",
@@ -143,7 +143,7 @@ FIXED_JOBS: dict[str, str] = {
 
 DOMAINS: dict[str, str] = {
     "operations": """
-        logistics, logistica, logistico, logistic, supply chain, cadeia de suprimentos, cadena de suministro,
+        logistics, logistica, logistico, logistic, whse, purch, supply chain, cadeia de suprimentos, cadena de suministro,
         cadena de abastecimiento, suprimentos, suministros, abastecimento, abastecimiento, procurement, purchasing,
         purchase, compras, sourcing, warehouse, warehousing, armazem, almacen, almoxarifado, bodega, inventory,
         inventario, estoque, shipping, receiving, expedicao, expedicion, distribution, distribuicao, distribucion,
@@ -155,7 +155,7 @@ DOMAINS: dict[str, str] = {
         importacao, exportacao, importacion, exportacion, aduana, aduanas, aduaneir(o|a), despacho, carga,
         vendor management, vendor relations""",
     "finance": """
-        finance, financial, financeir(o|a), financier(o|a), financas, finanzas, accounting, contabil, contabilidade,
+        finance, financial, financeir(o|a), financier(o|a), financas, finanzas, accounting, acctg, acctng, contabil, contabilidade,
         contabilidad, contable, controladoria, controlling, treasury, tesouraria, tesoreria,
         treasurer, fpa, audit, auditing, auditoria, tax, taxes, tributario, tributaria, fiscal, impuestos, billing,
         faturamento, facturacion, cobranca, cobranza, collections, accounts payable, accounts receivable,
@@ -176,7 +176,7 @@ DOMAINS: dict[str, str] = {
         active directory, disaster recovery, unified communications, application support, applications support,
         application security, incident management, incident response""",
     "engineering": """
-        engineering, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
+        engineering, engrg, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
         data, dados, datos, data science, machine learning, ml, ai, artificial intelligence, bi,
         business intelligence, inteligencia de negocios, analytics, devops, sre, frontend, front end, backend,
         back end, full stack, fullstack, ios, android, java, python, j2ee, sql, qa, process development,
@@ -193,7 +193,7 @@ DOMAINS: dict[str, str] = {
         franchise development, national accounts, strategic accounts, major accounts, global accounts,
         enterprise accounts, corporate accounts, named accounts""",
     "marketing": """
-        marketing, mercadeo, mkt, growth, brand, branding, marca, communications, communication, comunicacao,
+        marketing, mercadeo, mkt, mktg, mkting, growth, brand, branding, marca, communications, communication, comunicacao,
         comunicacion, comunicaciones, comms, public relations, relacoes publicas, relaciones publicas,
         content, conteudo, contenido, seo, sem, ppc, paid media, demand generation, demand gen, product marketing,
         social media, midias sociais, redes sociales, advertising, publicidade, publicidad, propaganda, creative,
@@ -244,7 +244,7 @@ DOMAINS: dict[str, str] = {
 # Job nouns: an individual contributor, with the function used when no word above names one.
 JOBS: dict[str | None, str] = {
     "engineering": """engineer, engenheir(o|a), ingenier(o|a), developer, desenvolvedor(a), desarrollador(a),
-        programmer, programador(a), coder, eng, statistician, biostatistician""",
+        programmer, programador(a), coder, eng, engr, statistician, biostatistician""",
     "sales": """seller, vendedor(a), promotor(a) de vendas, promotor(a) de ventas, account representative,
         account rep, account specialist, account associate, account strategist""",
     "marketing": "marketer, publicist, spokesperson",
@@ -261,7 +261,7 @@ JOBS: dict[str | None, str] = {
         assessor(a), asesor(a), representative, rep, representante, agent, agente, administrator, administrador(a),
         executive, executiv(o|a), ejecutiv(o|a), planner, planejador(a), planificador(a), architect, arquitet(o|a),
         arquitect(o|a), designer, disenador(a), professional, profissional, profesional, expert, generalist,
-        strategist, estrategista, generalista, ambassador, investigator, interviewer, member, staff, employee,
+        strategist, estrategista, generalista, spec, assoc, admin, ambassador, investigator, interviewer, member, staff, employee,
         colaborador(a), funcionari(o|a), broker, trainer, master, evangelist, contractor, liaison, estimator,
         monitor, facilitator, evaluator, advocate, integrator, modeler, modeller, researcher, exec, teammate""",
 }
@@ -270,15 +270,15 @@ JOBS: dict[str | None, str] = {
 # country code: "Gerente Comercial PR" works in Paraná, "AP Specialist" in accounts payable.
 WEAK_DOMAINS: dict[str, str] = {
     "operations": """operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
-        produccion, manufacturing, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
+        produccion, manufacturing, mfg, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
         manutencao, mantenimiento, facilities, facility, assembly, fabrication, storage, supply, safety, ehs, hse,
         customs, buying""",
     "sales": "commercial, leasing, territory, wholesale",
     "finance": "risk, cash, ap, ar, asset, assets, accounts, quantitative, bond, bonds, portfolio",
     "marketing": "campaign, campaigns, pr, graphics",
-    "engineering": "development, desenvolvimento, desarrollo, technical, mobile, reporting",
+    "engineering": "development, dev, desenvolvimento, desarrollo, technical, mobile, reporting",
     # Platforms: IT when nothing else names the job ("Linux Administrator"), engineering for "Linux Developer".
-    "it": """systems, system, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
+    "it": """systems, system, sys, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
         cisco, mainframe, as400, as 400, cloud, cyber, edi, websphere, weblogic, middleware, netbackup, voip, lan,
         wan, noc, itil, servicenow, microsoft, dynamics, epic, windows""",
     "customer success": "customer, customers, client, clients, cliente, clientes, support",
@@ -376,7 +376,7 @@ LEVELS: dict[str, str] = {
     "manager": """manager, assistant manager, deputy manager, mgr, mngr, gerente, subgerente, sub gerente,
         coordinator, coordenador(a), coordinador(a), coord, supervisor(a), foreman, forewoman, foreperson,
         encarregad(o|a), encargad(o|a), capataz, superintendent, boss, lead, team lead, team leader, leader, lider,
-        gestor(a), lider de equipe, lider de equipo, superintendant""",
+        gestor(a), lider de equipe, lider de equipo, superintendant, supvr, supv, spvr, sprvsr, supt""",
 }
 
 # Jobs that are individual-contributor levels on their own ("Intern", "Estagiário").
@@ -385,6 +385,10 @@ IC_MARKERS = """intern, interns, internship, trainee, apprentice, estagiari(o|a)
 
 # Modifiers that mark an individual contributor only when the title also names a function ("Sr. Marketing").
 IC_MODIFIERS = "senior, sr, junior, jr, pleno, pl, ssr, semi senior, entry level, i, ii, iii, iv, n1, n2, n3"
+
+# Words that may stand before "head" when it is a level: "Global Head Zorbling", "Co-Head, Sales".
+HEAD_QUALIFIERS = """co, deputy, vice, global, regional, group, senior, sr, joint, acting, interim, assistant, associate,
+    national, country, divisional, department, dept"""
 
 # Words after which "head" is the "Head of ..." seniority ("Head of Logistics", "Head de Logística").
 PREPOSITIONS = "of, de, da, do, das, dos, del, la, el, for, para"
