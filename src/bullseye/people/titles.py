@@ -245,15 +245,18 @@ class TitleVocabulary:
                 i += 1
         return found
 
-    def _guessed_jobs(self, tokens: list[str], heads: set[int], matches: list[_Match]) -> list[_Match]:
+    def _guessed_jobs(self, tokens: list[str], heads: set[int], starts: set[int],
+                      matches: list[_Match]) -> list[_Match]:
         """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist").
 
         The head noun is the last word of a segment, or the word before a trailing particle ("Layer-Off",
-        "Cutter-In") or a trailing apprentice or trainee level ("Coremaker Apprentice").
+        "Cutter-In") or a trailing apprentice or trainee level ("Coremaker Apprentice"). A job word directly before a
+        level names whom that level leads ("Plasterer Foreman", "Roofer Supervisor").
         """
         covered = {i for m in matches for i in range(m.start, m.end)}
         markers = {m.start for m in matches if m.entry.kind == "marker" and m.end == m.start + 1}
         places = set(heads) | {h - 1 for h in heads if h > 0 and (tokens[h] in self.particles or h in markers)}
+        places |= {m.start - 1 for m in matches if m.entry.kind == "level" and m.start > 0 and m.start not in starts}
         return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(places)
                 if i not in covered and len(tokens[i]) >= 4 and tokens[i].endswith(self.agent_endings)
                 and tokens[i] not in self.not_agents]
@@ -283,7 +286,7 @@ class TitleVocabulary:
             heads = {h for h in heads if h < cut} | {cut - 1}
             matches = self._matches(tokens)
         matches = self._compound_head(matches, starts)
-        matches += self._guessed_jobs(tokens, heads, matches)
+        matches += self._guessed_jobs(tokens, heads, starts, matches)
         matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, starts, self)
         function_match = _decide_function(matches)
         seniority, seniority_match = _decide_seniority(matches, function_match is not None)
@@ -355,6 +358,11 @@ def _decide_function(matches: list[_Match]) -> _Match | None:
     # A setting ("Hospital", "Garment", "Mining") gives way to a business function named as strongly:
     # "Hospital Finance Manager" is finance. "Other" is for titles that name no business function.
     best = [m for m in best if m.entry.function != "other"] or best
+    # Department words that disagree: the one the job noun belongs to decides ("Quality Assurance Automation
+    # Engineer (QA ...)" is engineering: QA is, quality assurance in a plant is not).
+    if best[0].entry.kind != "job" and len({m.entry.function for m in best}) > 1:
+        jobs = {m.entry.function for m in candidates if m.entry.kind == "job"}
+        best = [m for m in best if m.entry.function in jobs] or best
     # Several job nouns: the English head noun comes last ("Tech Recruiter"); for department words the
     # first named is the main one ("Sales & Marketing Director", "Gerente de Vendas e Marketing").
     return best[-1] if best[0].entry.kind == "job" else best[0]

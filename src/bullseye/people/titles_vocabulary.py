@@ -40,7 +40,8 @@ ROLES: dict[tuple[str | None, str], str] = {
         soci(o|a), soci(o|a) fundador(a), soci(o|a) diretor(a), soci(o|a) director(a), managing director,
         diretor(a) geral, director(a) general, general director, director(a) ejecutiv(o|a), diretor(a) executiv(o|a),
         diretor(a) presidente, empresari(o|a), entrepreneur, board member, membro do conselho, conselheir(o|a),
-        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer, pres""",
+        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer, pres,
+        city manager, county manager, town manager, city administrator, county administrator""",
     ("executive", "head"): """
         general manager, gm, country manager, gerente geral, gerente general, country head""",
     ("executive", "director"): "chief of staff",
@@ -66,7 +67,8 @@ ROLES: dict[tuple[str | None, str], str] = {
         business development representative, relationship manager, partner manager, sales engineer,
         gerente de contas, gerente de contas chave, gerente de cuentas, gerente de cuentas clave,
         gerente de relacionamento, executivo de contas, executiva de contas, ejecutivo de cuentas,
-        ejecutiva de cuentas, salesman, saleswoman, salesperson, sales rep, closer, inside sales, inside sales rep,
+        ejecutiva de cuentas, salesman, saleswoman, salesperson, sales rep, sales representative, insurance agent,
+        closer, inside sales, inside sales rep,
         operador(a) de telemarketing, telemarketer, account developer, business developer, lead generator""",
     ("customer success", IC): """
         customer success manager, csm, client success manager, gerente de sucesso do cliente, gerente de cs,
@@ -134,7 +136,7 @@ FIXED_JOBS: dict[str, str] = {
         coroner, au pair, governess, provost, bursar, scholar, fellow, postdoc, astronaut,
         diplomat, consul, magistrate, bailiff, constable, sommelier, croupier, barback, servant, busker,
         caddie, caddy, poet, practitioner, locomotive engineer, companion,
-        medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
+        operating engineer, stationary engineer, service engineer, custodial engineer, medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
         entregador(a), repartidor(a), nurse practitioner, veterinary technician, vet tech""",
     "legal": """attorney, counsel, lawyer, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
         notari(o|a), judge, juiz, litigator, arbitrator""",
@@ -165,7 +167,7 @@ DOMAINS: dict[str, str] = {
         cpa, reconciliation, conciliacao, conciliacion, investor relations, asset management, chargeback, chargebacks,
         trading, securities, lending, wealth, wealth management, equity, private equity, pension, pensions,
         reimbursement, payments, payment, invoice, invoices, invoicing, tax compliance, fraud, fixed income,
-        venture capital, capital markets, debt collection, charge account, charge accounts""",
+        venture capital, capital markets, foreign exchange, debt collection, charge account, charge accounts""",
     "it": """
         it, ti, information technology, tecnologia da informacao, tecnologia de la informacion, sistemas,
         infrastructure, infraestrutura, infraestructura, network, networks, redes, rede, help desk, helpdesk,
@@ -376,7 +378,7 @@ LEVELS: dict[str, str] = {
     "manager": """manager, assistant manager, deputy manager, mgr, mngr, gerente, subgerente, sub gerente,
         coordinator, coordenador(a), coordinador(a), coord, supervisor(a), foreman, forewoman, foreperson,
         encarregad(o|a), encargad(o|a), capataz, superintendent, boss, lead, team lead, team leader, leader, lider,
-        gestor(a), lider de equipe, lider de equipo, superintendant, supvr, supv, spvr, sprvsr, supt""",
+        gestor(a), lider de equipe, lider de equipo, superintendant, supvr, supv, spvr, sprvsr, supt, in charge""",
 }
 
 # Jobs that are individual-contributor levels on their own ("Intern", "Estagiário").
@@ -406,7 +408,8 @@ NOT_AGENTS = """human, other, others, after, under, over, center, centre, corner
         trator, elevador, ventilador, indicador, indicadores, computador, ordenador, servidor, terror, horror, honor,
         humor, rumor, tumor, vapor, favor, decor, sensor, sensors, asian, indian, canadian, italian, brazilian,
         australian, russian, christian, median, meridian, european, american, african, mexican, colombian, peruvian,
-        shorthand, beforehand, offhand, secondhand, freehand, backhand, forehand, liqueur, grandeur"""
+        order, orders, transfer, offer, power, member, members, letter, register, chapter, matter, weather, laser,
+        fiber, fibre, rubber, silver, polymer, folder, trailer, shorthand, beforehand, offhand, secondhand, freehand, backhand, forehand, liqueur, grandeur"""
 
 # A job noun followed by a particle names the job by the noun: "Layer-Off", "Cutter-In", "Setter Up".
 PARTICLES = "up, off, out, in, on, down, over, away, back"
