@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLIND_ROUNDS", "ONET_FUNCTION", "draw_blind_round", "fluquid_titles", "onet_function", "onet_level",
-           "title_key", "used_fluquid_indices"]
+__all__ = ["BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "draw_blind_round", "first_pass_readings",
+           "fluquid_titles", "level_confusion", "markdown_confusion", "markdown_summary_row", "onet_function",
+           "onet_level", "percent", "score", "title_key", "used_fluquid_indices"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -162,3 +163,76 @@ def draw_blind_round(datasets: Path, name: str) -> pd.DataFrame:
         if round_name == name:
             return frames[-1]
     raise KeyError(name)
+
+
+# ----------------------------------------------------------------------------------------------
+# Measuring a reading against the hand labels
+# ----------------------------------------------------------------------------------------------
+LEVELS = ("c-level", "vp", "director", "head", "manager", "individual contributor")
+UNREAD = "(unread)"
+
+
+def blind_labels(round_name: str | None = None) -> pd.DataFrame:
+    frame = pd.read_csv(FIXTURES / "titles_blind.csv", keep_default_na=False)
+    return frame if round_name is None else frame[frame["round"] == round_name].reset_index(drop=True)
+
+
+def first_pass_readings() -> pd.DataFrame:
+    """What the normaliser read on round D the first time it saw it (before any change made after measuring)."""
+    return pd.read_csv(FIXTURES / "titles_blind_first_pass.csv", keep_default_na=False)
+
+
+def score(labels: pd.DataFrame, read: pd.DataFrame, part: str) -> dict:
+    """Right / wrong per title for ``part`` (function or seniority), its Wilson interval, and the unread titles.
+
+    An unread part (None or "") is right only when the label is "unknown": the normaliser may say it cannot read a
+    title, but a title a person could read and the normaliser did not counts against it.
+    """
+    from bullseye.discover.stats import wilson_interval
+
+    said = read[part].replace("", None).to_numpy(dtype=object)
+    truth = labels[part].to_numpy(dtype=object)
+    unread = np.array([value is None or (isinstance(value, float) and np.isnan(value)) for value in said])
+    right = np.where(unread, truth == "unknown", truth == said)
+    low, high = wilson_interval(right.sum(), len(right))
+    read_rows = ~unread
+    return {"n": len(right), "right": int(right.sum()), "accuracy": right.mean(), "low": float(low),
+            "high": float(high), "unread": int(unread.sum()), "unread_labelled_unknown": int((truth[unread] == "unknown").sum()),
+            "read": int(read_rows.sum()), "right_when_read": int(right[read_rows].sum()),
+            "unread_titles": labels.loc[unread, "title"].tolist()}
+
+
+def level_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """Labelled level (rows) x level read (columns, plus unread), with each labelled level's accuracy."""
+    said = read["seniority"].replace("", None).fillna(UNREAD).to_numpy(dtype=object)
+    truth = labels["seniority"].to_numpy(dtype=object)
+    rows = [level for level in (*LEVELS, "unknown") if (truth == level).any()]
+    table = pd.DataFrame(0, index=rows, columns=[*LEVELS, UNREAD])
+    for t, s in zip(truth, said, strict=True):
+        table.loc[t, s] += 1
+    right = [table.loc[r, UNREAD] if r == "unknown" else table.loc[r, r] for r in rows]
+    table["titles"] = table[[*LEVELS, UNREAD]].sum(axis=1)
+    table["right"] = right
+    return table
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def markdown_summary_row(name: str, labels: pd.DataFrame, read: pd.DataFrame) -> str:
+    """One row of the docs' blind table: titles, seniority and function accuracy with 95% Wilson intervals, unread."""
+    s, f = score(labels, read, "seniority"), score(labels, read, "function")
+    return (f"| {name} | {s['n']} | {percent(s['accuracy'])} | {percent(s['low'])}-{percent(s['high'])} | "
+            f"{percent(f['accuracy'])} | {percent(f['low'])}-{percent(f['high'])} | {s['unread']} | {f['unread']} |")
+
+
+def markdown_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> str:
+    table = level_confusion(labels, read)
+    head = ["labelled \\ read", *table.columns[:-2], "titles", "right"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for level, row in table.iterrows():
+        share = row["right"] / row["titles"]
+        lines.append("| " + " | ".join([str(level), *(str(int(v)) for v in row.iloc[:-2]), str(int(row["titles"])),
+                                        f"{int(row['right'])} ({percent(share)})"]) + " |")
+    return "\n".join(lines)
