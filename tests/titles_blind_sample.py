@@ -27,7 +27,7 @@ __all__ = ["BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # round -> (fluquid seed, fluquid size, O*NET seed, O*NET size); a later round excludes the earlier ones.
-BLIND_ROUNDS = {"D": (10, 260, 11, 260)}
+BLIND_ROUNDS = {"D": (10, 260, 11, 260), "E": (12, 260, 13, 260)}
 
 # O*NET-SOC code prefix -> the project's function (longest prefix wins). SOC 2018 major groups, refined where a
 # group spans several of the project's functions (management 11-, business and financial 13-, computer 15-,
