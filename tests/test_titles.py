@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import re
 import time
 from pathlib import Path
 
@@ -26,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 IC = "individual contributor"
 
-# The issue's target is 90% for both, reached on all labelled titles (README). The blind round C figure on new
-# English titles is lower (see docs/titles.md, "How it was measured"); ROUND_FLOOR guards each English round.
+# Floors on the development fixture (910 titles, no longer blind). The honest figures are on the blind samples of
+# issue 10 (tests/test_titles_blind.py); ROUND_FLOOR guards each English round of the fixture.
 FUNCTION_FLOOR = 0.90
 SENIORITY_FLOOR = 0.90
 ROUND_FLOOR = 0.85
@@ -45,11 +44,6 @@ def _accuracies(frame: pd.DataFrame) -> tuple[float, float]:
     return function, seniority
 
 
-def _readme_table() -> dict[str, tuple[float, int]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Job title accuracy", 1)[1]
-    rows = re.findall(r"^\|\s*(Function|Seniority)\s*\|\s*([\d.]+)%\s*\|\s*(\d+)\s*\|", section, re.M)
-    return {name: (float(share), int(count)) for name, share, count in rows}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -66,13 +60,14 @@ def test_fixture_is_labelled_with_the_taxonomy():
     assert not frame["title"].duplicated().any()
 
 
-def test_accuracy_on_the_labelled_titles_matches_the_readme():
+def test_accuracy_on_the_labelled_titles_matches_the_docs():
     frame = _labelled()
     function, seniority = _accuracies(frame)
     assert function >= FUNCTION_FLOOR
     assert seniority >= SENIORITY_FLOOR
-    assert _readme_table() == {"Function": (round(100 * function, 1), len(frame)),
-                               "Seniority": (round(100 * seniority, 1), len(frame))}
+    docs = (ROOT / "docs" / "titles.md").read_text(encoding="utf-8")
+    assert f"**{100 * function:.1f}% function, {100 * seniority:.1f}% seniority**" in docs
+    assert f"are {len(frame)} titles" in docs
 
 
 @pytest.mark.parametrize("sample_round", ["A", "B", "C"])

@@ -20,9 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "draw_blind_round", "first_pass_readings",
-           "fluquid_titles", "level_confusion", "markdown_confusion", "markdown_summary_row", "onet_function",
-           "onet_level", "percent", "score", "title_key", "used_fluquid_indices"]
+__all__ = [
+    "BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "blind_readings", "business_titles",
+    "draw_blind_round", "draw_blind_rounds", "fluquid_titles", "level_confusion", "markdown_confusion",
+    "markdown_function_table", "markdown_summary_row", "onet_function", "onet_level", "percent", "score", "title_key",
+    "used_fluquid_indices",
+]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -143,11 +146,16 @@ def _fixture_keys() -> set[str]:
 
 def draw_blind_round(datasets: Path, name: str) -> pd.DataFrame:
     """The titles of blind round ``name``: fluquid first, then O*NET, none used before or in an earlier round."""
+    return draw_blind_rounds(datasets)[name]
+
+
+def draw_blind_rounds(datasets: Path) -> dict[str, pd.DataFrame]:
+    """Every blind round, in order: each excludes the titles used before it."""
     titles = fluquid_titles(datasets)
     used, rest = used_fluquid_indices(len(titles))
     excluded = _fixture_keys() | {title_key(titles[i]) for drawn in used.values() for i in drawn}
     onet = _onet_titles(datasets)
-    frames = []
+    frames: dict[str, pd.DataFrame] = {}
     for round_name, (fluquid_seed, fluquid_size, onet_seed, onet_size) in BLIND_ROUNDS.items():
         rest = np.array([i for i in rest if title_key(titles[i]) not in excluded])
         picked = np.sort(np.random.default_rng(fluquid_seed).choice(rest, fluquid_size, replace=False))
@@ -159,10 +167,8 @@ def draw_blind_round(datasets: Path, name: str) -> pd.DataFrame:
         chosen = candidates.iloc[rows].assign(source="onet", round=round_name)
         excluded |= set(chosen["title"].map(title_key))
         onet = onet[~onet["title"].map(title_key).isin(excluded)]
-        frames.append(pd.concat([fluquid, chosen], ignore_index=True).fillna(""))
-        if round_name == name:
-            return frames[-1]
-    raise KeyError(name)
+        frames[round_name] = pd.concat([fluquid, chosen], ignore_index=True).fillna("")
+    return frames
 
 
 # ----------------------------------------------------------------------------------------------
@@ -177,9 +183,16 @@ def blind_labels(round_name: str | None = None) -> pd.DataFrame:
     return frame if round_name is None else frame[frame["round"] == round_name].reset_index(drop=True)
 
 
-def first_pass_readings() -> pd.DataFrame:
-    """What the normaliser read on round D the first time it saw it (before any change made after measuring)."""
-    return pd.read_csv(FIXTURES / "titles_blind_first_pass.csv", keep_default_na=False)
+def blind_readings(round_name: str) -> pd.DataFrame:
+    """What the normaliser read on a blind round the one time it was run on it, with the rules of that time
+    (``rules`` names the commit): D with the first rules of issue 10, E with the rules tuned on D."""
+    frame = pd.read_csv(FIXTURES / "titles_blind_readings.csv", keep_default_na=False)
+    return frame[frame["round"] == round_name].reset_index(drop=True)
+
+
+def business_titles(labels: pd.DataFrame) -> np.ndarray:
+    """Rows labelled with a business function (not other, not unknown): the titles a B2B CRM mostly holds."""
+    return (~labels["function"].isin(["other", "unknown"])).to_numpy()
 
 
 def score(labels: pd.DataFrame, read: pd.DataFrame, part: str) -> dict:
@@ -197,7 +210,8 @@ def score(labels: pd.DataFrame, read: pd.DataFrame, part: str) -> dict:
     low, high = wilson_interval(right.sum(), len(right))
     read_rows = ~unread
     return {"n": len(right), "right": int(right.sum()), "accuracy": right.mean(), "low": float(low),
-            "high": float(high), "unread": int(unread.sum()), "unread_labelled_unknown": int((truth[unread] == "unknown").sum()),
+            "high": float(high), "unread": int(unread.sum()),
+            "unread_labelled_unknown": int((truth[unread] == "unknown").sum()),
             "read": int(read_rows.sum()), "right_when_read": int(right[read_rows].sum()),
             "unread_titles": labels.loc[unread, "title"].tolist()}
 
@@ -235,4 +249,19 @@ def markdown_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> str:
         share = row["right"] / row["titles"]
         lines.append("| " + " | ".join([str(level), *(str(int(v)) for v in row.iloc[:-2]), str(int(row["titles"])),
                                         f"{int(row['right'])} ({percent(share)})"]) + " |")
+    return "\n".join(lines)
+
+
+def markdown_function_table(labels: pd.DataFrame, read: pd.DataFrame) -> str:
+    """Per labelled function: titles, read right, read as another function, left unread."""
+    said = read["function"].replace("", None).fillna(UNREAD).to_numpy(dtype=object)
+    truth = labels["function"].to_numpy(dtype=object)
+    lines = ["| labelled function | titles | right | another function | unread |", "|---|---|---|---|---|"]
+    for function in sorted(set(truth), key=lambda f: (-(truth == f).sum(), f)):
+        mine = truth == function
+        unread = mine & (said == UNREAD)
+        right = unread if function == "unknown" else mine & (said == function)
+        wrong = mine & ~right & ~unread
+        lines.append(f"| {function} | {mine.sum()} | {right.sum()} | {wrong.sum()} | "
+                     f"{0 if function == 'unknown' else unread.sum()} |")
     return "\n".join(lines)
