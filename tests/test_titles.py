@@ -296,6 +296,21 @@ def test_punctuation_and_abbreviations(title, function, seniority):
     assert (info.function, info.seniority) == (function, seniority)
 
 
+@pytest.mark.parametrize("title, function, seniority", [
+    ("Roofer Foreman", "other", "manager"),                 # a job word before a level names whom it leads
+    ("Order Manager", None, "manager"),                     # ... but "order" is not a job word
+    ("QA Test Automation Engineer (Quality Assurance)", "engineering", IC),   # the job noun picks the department
+    ("Quality Assurance Manager", "operations", "manager"),
+    ("Nurse in Charge", "other", "manager"), ("Town Manager", "executive", "c-level"),
+    ("Insurance Agent", "sales", IC), ("Field Service Engineer", "other", IC),
+])
+def test_rules_added_after_blind_sample_d(title, function, seniority):
+    blind = pd.read_csv(FIXTURES / "titles_blind.csv", keep_default_na=False)["title"].str.casefold()
+    assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
 def test_a_guessed_job_noun_is_not_a_known_non_job_word():
     for title in ("Supervisor de Setor", "Manager, Floor", "Brazilian"):
         assert normalize_title(title).function is None

@@ -18,7 +18,8 @@ from statsmodels.stats.proportion import proportion_confint
 from bullseye.people.titles import FUNCTIONS, SENIORITIES, normalize_titles
 from titles_blind_sample import (
     BLIND_ROUNDS, blind_labels, blind_readings, business_titles, draw_blind_rounds, markdown_confusion,
-    markdown_function_table, markdown_summary_row, onet_function, percent, score, title_key,
+    markdown_function_table, markdown_onet_row, markdown_summary_row, onet_agreement, onet_function, percent, score,
+    title_key,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +115,29 @@ def test_docs_report_the_measured_figures():
         labels, readings = blind_labels(name), blind_readings(name)
         assert markdown_confusion(labels, readings) in text, name
         assert markdown_function_table(labels, readings) in text, name
+
+
+def _onet_rows() -> list[str]:
+    rows = []
+    for name, rules in (("D", "first rules"), ("E", "rules tuned on D")):
+        labels = blind_labels(name)
+        rows.append(markdown_onet_row(f"{name}, normaliser ({rules}, blind)", labels, blind_readings(name)))
+        rows.append(markdown_onet_row(f"{name}, hand labels", labels, labels))
+    return rows
+
+
+def test_docs_report_the_agreement_with_the_onet_codes():
+    text = DOCS.read_text(encoding="utf-8")
+    for row in _onet_rows():
+        assert row in text, row
+
+
+def test_onet_agreement_counts_any_of_several_codes():
+    labels = pd.DataFrame({"source": ["onet", "onet", "fluquid"],
+                           "onet_level": ["manager or above", "manager;c-level", ""],
+                           "onet_function": ["sales", "other;finance", ""]})
+    said = pd.DataFrame({"seniority": ["director", "vp", "manager"], "function": ["sales", "finance", "sales"]})
+    assert onet_agreement(labels, said) == (2, 1, 2)
 
 
 def test_docs_list_the_titles_left_unread_on_the_blind_sample():

@@ -23,7 +23,8 @@ import pandas as pd
 __all__ = [
     "BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "blind_readings", "business_titles",
     "draw_blind_round", "draw_blind_rounds", "fluquid_titles", "level_confusion", "markdown_confusion",
-    "markdown_function_table", "markdown_summary_row", "onet_function", "onet_level", "percent", "score", "title_key",
+    "markdown_function_table", "markdown_onet_row", "markdown_summary_row", "onet_agreement", "onet_function",
+    "onet_level", "percent", "score", "title_key",
     "used_fluquid_indices",
 ]
 
@@ -265,3 +266,26 @@ def markdown_function_table(labels: pd.DataFrame, read: pd.DataFrame) -> str:
         lines.append(f"| {function} | {mine.sum()} | {right.sum()} | {wrong.sum()} | "
                      f"{0 if function == 'unknown' else unread.sum()} |")
     return "\n".join(lines)
+
+
+_LEVELS_ALLOWED = {"c-level": {"c-level"}, "manager or above": {"manager", "head", "director", "vp", "c-level"},
+                   "manager": {"manager"}, "individual contributor": {"individual contributor"}}
+
+
+def onet_agreement(labels: pd.DataFrame, said: pd.DataFrame) -> tuple[int, int, int]:
+    """On the O*NET titles: how many ``said`` levels and functions agree with what the occupation codes alone say
+    (``onet_level``, ``onet_function``; a title under several codes agrees with any). A check that needs no hand
+    label. Returns (titles, levels agreeing, functions agreeing)."""
+    onet = (labels["source"] == "onet").to_numpy()
+    rows = labels[onet]
+    seniority = said["seniority"].to_numpy(dtype=object)[onet]
+    function = said["function"].to_numpy(dtype=object)[onet]
+    levels = sum(s in set().union(*(_LEVELS_ALLOWED[x] for x in lev.split(";")))
+                 for s, lev in zip(seniority, rows["onet_level"], strict=True))
+    functions = sum(f in set(fun.split(";")) for f, fun in zip(function, rows["onet_function"], strict=True))
+    return len(rows), int(levels), int(functions)
+
+
+def markdown_onet_row(name: str, labels: pd.DataFrame, said: pd.DataFrame) -> str:
+    n, levels, functions = onet_agreement(labels, said)
+    return f"| {name} | {n} | {levels} ({percent(levels / n)}) | {functions} ({percent(functions / n)}) |"
