@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "BLIND_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "blind_readings", "business_titles",
+    "BLIND_ROUNDS", "BUSINESS_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "blind_readings", "business_titles",
     "draw_blind_round", "draw_blind_rounds", "fluquid_titles", "level_confusion", "markdown_confusion",
     "markdown_function_table", "markdown_onet_row", "markdown_summary_row", "onet_agreement", "onet_function",
     "onet_level", "percent", "score", "title_key",
@@ -32,6 +32,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # round -> (fluquid seed, fluquid size, O*NET seed, O*NET size); a later round excludes the earlier ones.
 BLIND_ROUNDS = {"D": (10, 260, 11, 260), "E": (12, 260, 13, 260)}
+# round -> (O*NET seed, size): O*NET titles only, filed under an occupation of a business major group that maps to a
+# business function (not `other`, not `unknown`): the kind of titles a B2B CRM holds, which D and E hold few of.
+BUSINESS_ROUNDS = {"F": (14, 300)}
+BUSINESS_GROUPS = ("11", "13", "15", "17", "23", "41", "43")   # management, business and financial, computer and
+#                   mathematical, architecture and engineering, legal, sales, office and administrative support
 
 # O*NET-SOC code prefix -> the project's function (longest prefix wins). SOC 2018 major groups, refined where a
 # group spans several of the project's functions (management 11-, business and financial 13-, computer 15-,
@@ -138,6 +143,11 @@ def _onet_titles(datasets: Path) -> pd.DataFrame:
     return grouped.drop(columns="code")
 
 
+def _is_business(codes: str) -> bool:
+    return any(code[:2] in BUSINESS_GROUPS and onet_function(code) not in ("other", "unknown")
+               for code in codes.split(";"))
+
+
 def _fixture_keys() -> set[str]:
     keys: set[str] = set()
     for name in ("titles_labelled.csv", "titles_dev.csv"):
@@ -169,6 +179,13 @@ def draw_blind_rounds(datasets: Path) -> dict[str, pd.DataFrame]:
         excluded |= set(chosen["title"].map(title_key))
         onet = onet[~onet["title"].map(title_key).isin(excluded)]
         frames[round_name] = pd.concat([fluquid, chosen], ignore_index=True).fillna("")
+    for round_name, (onet_seed, onet_size) in BUSINESS_ROUNDS.items():
+        business = onet["onet_code"].map(_is_business)
+        candidates = onet[business & ~onet["title"].map(title_key).isin(excluded)].reset_index(drop=True)
+        rows = np.sort(np.random.default_rng(onet_seed).choice(len(candidates), onet_size, replace=False))
+        frames[round_name] = candidates.iloc[rows].assign(source="onet", round=round_name).reset_index(drop=True)
+        excluded |= set(frames[round_name]["title"].map(title_key))
+        onet = onet[~onet["title"].map(title_key).isin(excluded)]
     return frames
 
 
