@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import time
 from pathlib import Path
@@ -309,6 +310,29 @@ def test_rules_added_after_blind_sample_d(title, function, seniority):
     assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
+
+
+@pytest.mark.parametrize("title, function, seniority", [
+    ("Commercial Manager", "sales", "manager"), ("Head of Commercial", "sales", "head"),   # "commercial" sells ...
+    ("Commercial Photographer", "other", IC), ("Commercial Lending Officer", "finance", IC),     # ... unless it qualifies
+    ("Product Test Engineer", "engineering", IC), ("VP Product", "product", "vp"),        # "product" gives way
+    ("Material Handler", "other", IC), ("Materials Planner", "operations", IC),
+    ("Portfolio Manager", "finance", IC), ("Penetration Tester", "it", IC),
+])
+def test_rules_added_after_blind_sample_f(title, function, seniority):
+    blind = pd.read_csv(FIXTURES / "titles_blind.csv", keep_default_na=False)["title"].str.casefold()
+    assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
+def test_vocabulary_tables_have_no_key_written_twice():
+    # A dict literal keeps only the last of two equal keys, silently: the loader cannot see the lost phrases.
+    tree = ast.parse(Path(titles_vocabulary.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [ast.dump(key) for key in node.keys if key is not None]
+            assert len(keys) == len(set(keys))
 
 
 def test_a_guessed_job_noun_is_not_a_known_non_job_word():

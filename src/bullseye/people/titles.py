@@ -342,6 +342,9 @@ def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], se
             continue   # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
         elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in vocabulary.prepositions):
             continue   # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
+        elif m.phrase == "commercial" and not (m.end == len(tokens) or m.end in segment_starts or any(
+                k.start == m.end and k.entry.kind in ("level", "role", "job", "marker") for k in matches)):
+            continue   # "Gerente Comercial", "Commercial Director" sell; "Commercial Pilot", "Commercial Loan" do not
         kept.append(m)
     if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):
         # "Principal" last is the head of a school ("Building Principal"); first it is a grade ("Principal Engineer")

@@ -91,7 +91,7 @@ ROLES: dict[tuple[str | None, str], str] = {
         systems support""",
     ("engineering", IC): """scrum master, data scientist, cientista de dados, cientific(o|a) de datos,
         qa engineer, test engineer, qa analyst, test analyst, software tester, qa tester, technical fellow,
-        engineering fellow""",
+        engineering fellow, release manager""",
     ("other", IC): """
         air traffic controller, executive assistant, personal assistant, assistente executiv(o|a),
         assistente administrativ(o|a), auxiliar administrativ(o|a), asistente administrativ(o|a),
@@ -104,7 +104,7 @@ ROLES: dict[tuple[str | None, str], str] = {
         test manager""",
     ("sales", "director"): "account director",
     ("finance", "manager"): "gerente de contas a pagar, gerente de contas a receber",
-    ("finance", IC): "account clerk, accounts clerk, accounting clerk",
+    ("finance", IC): "account clerk, accounts clerk, accounting clerk, fund manager, funds manager, portfolio manager",
     ("marketing", "director"): "art director, creative director, diretor(a) de arte, director(a) de arte",
 }
 
@@ -134,11 +134,11 @@ FIXED_JOBS: dict[str, str] = {
         priest, rabbi, imam, nun, monk, deacon, bishop, missionary, clergy, docent, clown, acrobat,
         glazier, stonemason, roustabout, roughneck, stevedore, boatswain, shepherd, emt, doula, orderly, scribe,
         coroner, au pair, governess, provost, bursar, scholar, fellow, postdoc, astronaut,
-        diplomat, consul, magistrate, bailiff, constable, sommelier, croupier, barback, servant, busker,
+        diplomat, consul, bailiff, constable, sommelier, croupier, barback, servant, busker,
         caddie, caddy, poet, practitioner, locomotive engineer, companion,
         operating engineer, stationary engineer, service engineer, custodial engineer, medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
         entregador(a), repartidor(a), nurse practitioner, veterinary technician, vet tech""",
-    "legal": """attorney, counsel, lawyer, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
+    "legal": """attorney, counsel, lawyer, magistrate, adjudicator, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
         notari(o|a), judge, juiz, litigator, arbitrator""",
     "finance": "accountant, contador(a), bookkeeper, actuary, underwriter, teller, tesoureir(o|a), tesorer(o|a)",
 }
@@ -151,9 +151,9 @@ DOMAINS: dict[str, str] = {
         inventario, estoque, shipping, receiving, expedicao, expedicion, distribution, distribuicao, distribucion,
         fulfillment, fulfilment, transportation, transport, transporte, fleet, frota, flota, routing, route, rota,
         roteirizacao, ruteo, ruta, dispatch, last mile, ultima milha, ultima milla, freight, frete, quality, qualidade,
-        calidad, quality assurance, quality control, qc, materials, materiais, materiales, lean, six sigma,
+        calidad, quality assurance, quality control, qc, lean, six sigma,
         continuous improvement, melhoria continua, mejora continua, demand planning, planejamento de demanda, sop,
-        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, material, supplier, suppliers,
+        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, supplier, suppliers,
         importacao, exportacao, importacion, exportacion, aduana, aduanas, aduaneir(o|a), despacho, carga,
         vendor management, vendor relations""",
     "finance": """
@@ -167,7 +167,9 @@ DOMAINS: dict[str, str] = {
         cpa, reconciliation, conciliacao, conciliacion, investor relations, asset management, chargeback, chargebacks,
         trading, securities, lending, wealth, wealth management, equity, private equity, pension, pensions,
         reimbursement, payments, payment, invoice, invoices, invoicing, tax compliance, fraud, fixed income,
-        venture capital, capital markets, foreign exchange, debt collection, charge account, charge accounts""",
+        venture capital, capital markets, foreign exchange, voucher,
+        vouchers, amortization, dividend, dividends, remittance, remittances, disbursement, disbursements, escrow,
+        annuity, annuities, internal revenue, debt collection, charge account, charge accounts""",
     "it": """
         it, ti, information technology, tecnologia da informacao, tecnologia de la informacion, sistemas,
         infrastructure, infraestrutura, infraestructura, network, networks, redes, rede, help desk, helpdesk,
@@ -176,7 +178,9 @@ DOMAINS: dict[str, str] = {
         ciberseguranca, ciberseguridad, erp, sap, peoplesoft, jd edwards, vmware, informatica, computer, computers,
         laptop, desktop, telecom, telecommunications, telecomunicacoes, telecomunicaciones, ict, mis, informatics,
         active directory, disaster recovery, unified communications, application support, applications support,
-        application security, incident management, incident response""",
+        application security, incident management, incident response, information services, microcomputer,
+        microcomputers, malware, vulnerability, vulnerabilities, threat intelligence, threat hunting,
+        penetration testing""",
     "engineering": """
         engineering, engrg, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
         data, dados, datos, data science, machine learning, ml, ai, artificial intelligence, bi,
@@ -185,7 +189,7 @@ DOMAINS: dict[str, str] = {
         software quality, qualidade de software, calidad de software,
         decision support, tableau, power bi, cad, autocad, drafting, research and development, r and d, cognos,
         business objects, hadoop, etl, biostatistics, statistics, software testing, test automation,
-        automation testing""",
+        automation testing, data mining""",
     "sales": """
         sales, vendas, ventas, venda, venta, comercial, business development, desenvolvimento de negocios,
         desarrollo de negocios, new business, novos negocios, nuevos negocios, revenue,
@@ -205,7 +209,7 @@ DOMAINS: dict[str, str] = {
         trade marketing, promotions, search engine optimization, search engine marketing, publicity, paid search,
         trade show, trade shows""",
     "product": """
-        product, produto, producto, product management, product development, ux, ui, user experience,
+        produto, producto, product management, product development, ux, ui, user experience,
         experiencia do usuario, experiencia de usuario""",
     "customer success": """
         customer success, client success, sucesso do cliente, exito del cliente, exito de clientes, cs, cx,
@@ -222,7 +226,7 @@ DOMAINS: dict[str, str] = {
         departamento pessoal, dp, personnel, departamento de personal, manpower, human resource, labor relations,
         labour relations, employee relations, staffing, hris, diversity, inclusion, organizational development,
         organization development, organisational development, employee engagement, wage, wages,
-        leadership development, human capital""",
+        leadership development, human capital, industrial relations""",
     "legal": """
         legal, juridic(o|a), compliance, cumplimiento, conformidade, contracts, contratos,
         regulatory, regulatorio, regulatory affairs, assuntos regulatorios, asuntos regulatorios, privacy,
@@ -246,11 +250,12 @@ DOMAINS: dict[str, str] = {
 # Job nouns: an individual contributor, with the function used when no word above names one.
 JOBS: dict[str | None, str] = {
     "engineering": """engineer, engenheir(o|a), ingenier(o|a), developer, desenvolvedor(a), desarrollador(a),
-        programmer, programador(a), coder, eng, engr, statistician, biostatistician""",
+        programmer, programador(a), coder, eng, engr, data miner, statistician, biostatistician""",
     "sales": """seller, vendedor(a), promotor(a) de vendas, promotor(a) de ventas, account representative,
         account rep, account specialist, account associate, account strategist""",
+    "it": "threat hunter, penetration tester",
     "marketing": "marketer, publicist, spokesperson",
-    "operations": """buyer, comprador(a), dispatcher, despachante, storekeeper, almoxarife, estoquista, conferente,
+    "operations": """buyer, purchaser, receiver, comprador(a), dispatcher, despachante, storekeeper, almoxarife, estoquista, conferente,
         roteirizador(a), expeditor, despachador(a), logistician, scheduler, almacenista, demand planner""",
     "other": """technician, tech, technologist, tecnic(o|a), clerk, inspector, tester, grader, examiner, artist, writer,
         editor, producer, scientist, hand, man, maker, inspetor(a), promotor(a), builder, server, officer,
@@ -271,14 +276,16 @@ JOBS: dict[str | None, str] = {
 # Generic words that give way to any named function, and abbreviations that double as a Brazilian state or a
 # country code: "Gerente Comercial PR" works in Paraná, "AP Specialist" in accounts payable.
 WEAK_DOMAINS: dict[str, str] = {
-    "operations": """operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
+    "operations": """materials, material, materiais, materiales, operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
         produccion, manufacturing, mfg, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
         manutencao, mantenimiento, facilities, facility, assembly, fabrication, storage, supply, safety, ehs, hse,
         customs, buying""",
     "sales": "commercial, leasing, territory, wholesale",
     "finance": "risk, cash, ap, ar, asset, assets, accounts, quantitative, bond, bonds, portfolio",
     "marketing": "campaign, campaigns, pr, graphics",
-    "engineering": "development, dev, desenvolvimento, desarrollo, technical, mobile, reporting",
+    "product": "product",
+    "engineering": """development, dev, desenvolvimento, desarrollo, technical, mobile, reporting, electronics,
+        electronic, circuit, circuits, analog, firmware, embedded, hardware""",
     # Platforms: IT when nothing else names the job ("Linux Administrator"), engineering for "Linux Developer".
     "it": """systems, system, sys, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
         cisco, mainframe, as400, as 400, cloud, cyber, edi, websphere, weblogic, middleware, netbackup, voip, lan,
@@ -329,7 +336,7 @@ SETTINGS: dict[str, str] = {
         prison, detention, probation, parole, judicial, border, homeland, intelligence, defense, defence, infantry,
         artillery, combat, cavalry, naval, air force, missile, weapons, ordnance, explosive, explosives, postal,
         mail, sanitation, waste, garbage, refuse, recycling, water, wastewater, utility, utilities, nuclear,
-        code enforcement, enforcement, emergency management, disaster, social services, human services,
+        code enforcement, enforcement, sustainability, emergency management, disaster, social services, human services,
         child welfare, foster care, adoption, economic development, community development, land development,
         veterans, shelter, homeless, ministry, worship, choir, volunteers, volunteer services, fundraising, donor,
         donors, philanthropy, political, squad, annual giving, major gifts, nonprofit, non profit, community,
