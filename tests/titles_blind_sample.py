@@ -34,7 +34,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BLIND_ROUNDS = {"D": (10, 260, 11, 260), "E": (12, 260, 13, 260)}
 # round -> (O*NET seed, size): O*NET titles only, filed under an occupation of a business major group that maps to a
 # business function (not `other`, not `unknown`): the kind of titles a B2B CRM holds, which D and E hold few of.
-BUSINESS_ROUNDS = {"F": (14, 300)}
+BUSINESS_ROUNDS = {"F": (14, 300), "G": (15, 300)}
 BUSINESS_GROUPS = ("11", "13", "15", "17", "23", "41", "43")   # management, business and financial, computer and
 #                   mathematical, architecture and engineering, legal, sales, office and administrative support
 
