@@ -1,15 +1,18 @@
-"""The blind title samples of issue 10: how they are drawn, and what the O*NET codes say about them.
+"""The blind title samples of issue 10: how they are drawn, scored, and what the O*NET codes say about them.
 
-Drawn reproducibly (seeded) from two real sources, excluding every title the project had used before (its
-fixtures and the fluquid samples of the earlier rounds, development samples included):
+Drawn reproducibly (seeded), excluding every title the project had used before (its fixtures and the fluquid
+samples of the earlier rounds, development samples included) and the earlier blind samples:
 
-- ``job_titles_fluquid/titles_combined.txt.gz``: what is left after rounds A-C and their development samples;
-- ``job_titles_labelled/Alternate Titles.txt`` (O*NET 27.0): distinct alternate titles in file order.
+- rounds D and E, half from ``job_titles_fluquid/titles_combined.txt.gz`` (what is left after rounds A-C and their
+  development samples), half from ``job_titles_labelled/Alternate Titles.txt`` (O*NET 27.0, distinct alternate
+  titles in file order);
+- rounds F and G, O*NET titles only, of occupations in a business major group (``BUSINESS_GROUPS``).
 
-The hand labels live in ``tests/fixtures/titles_blind.csv``; they were written and committed before the
-normaliser was run on these titles (see docs/titles.md, "The blind sample of issue 10"). The O*NET mapping
-below is written out so a reader can see which function each occupation group stands for; it guided the hand
-labels of the O*NET titles and is kept beside them (``onet_function``, ``onet_level``) for comparison.
+The hand labels live in ``tests/fixtures/titles_blind.csv``; each round's labels were committed before the
+normaliser was run on it, and what it read that one time is in ``titles_blind_readings.csv`` (see docs/titles.md,
+"The blind samples of issue 10"). The O*NET mapping below is written out so a reader can see which function each
+occupation group stands for; it guided the hand labels of the O*NET titles and is kept beside them
+(``onet_function``, ``onet_level``) for comparison.
 """
 
 from __future__ import annotations
