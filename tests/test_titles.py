@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
-import re
 import time
 from pathlib import Path
 
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 IC = "individual contributor"
 
-# The issue's target is 90% for both, reached on all labelled titles (README). The blind round C figure on new
-# English titles is lower (see docs/titles.md, "How it was measured"); ROUND_FLOOR guards each English round.
+# Floors on the development fixture (910 titles, no longer blind). The honest figures are on the blind samples of
+# issue 10 (tests/test_titles_blind.py); ROUND_FLOOR guards each English round of the fixture.
 FUNCTION_FLOOR = 0.90
 SENIORITY_FLOOR = 0.90
 ROUND_FLOOR = 0.85
@@ -45,11 +45,6 @@ def _accuracies(frame: pd.DataFrame) -> tuple[float, float]:
     return function, seniority
 
 
-def _readme_table() -> dict[str, tuple[float, int]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Job title accuracy", 1)[1]
-    rows = re.findall(r"^\|\s*(Function|Seniority)\s*\|\s*([\d.]+)%\s*\|\s*(\d+)\s*\|", section, re.M)
-    return {name: (float(share), int(count)) for name, share, count in rows}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -66,13 +61,14 @@ def test_fixture_is_labelled_with_the_taxonomy():
     assert not frame["title"].duplicated().any()
 
 
-def test_accuracy_on_the_labelled_titles_matches_the_readme():
+def test_accuracy_on_the_labelled_titles_matches_the_docs():
     frame = _labelled()
     function, seniority = _accuracies(frame)
     assert function >= FUNCTION_FLOOR
     assert seniority >= SENIORITY_FLOOR
-    assert _readme_table() == {"Function": (round(100 * function, 1), len(frame)),
-                               "Seniority": (round(100 * seniority, 1), len(frame))}
+    docs = (ROOT / "docs" / "titles.md").read_text(encoding="utf-8")
+    assert f"**{100 * function:.1f}% function, {100 * seniority:.1f}% seniority**" in docs
+    assert f"are {len(frame)} titles" in docs
 
 
 @pytest.mark.parametrize("sample_round", ["A", "B", "C"])
@@ -278,6 +274,58 @@ def test_compounds_settings_and_guessed_jobs(title, function, seniority):
     assert title not in set(_labelled()["title"])      # examples, not test titles
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
+
+
+@pytest.mark.parametrize("title, function, seniority", [
+    # "Head" before a word the tables do not know, however it is punctuated: the level is read, the function is not
+    ("Head - Zorbling", None, "head"), ("Head, Zorbling", None, "head"), ("Head of Zorbling", None, "head"),
+    ("Head Zorbling", None, "head"), ("Head | Zorbling", None, "head"), ("Head (Zorbling)", None, "head"),
+    ("Head: Zorbling", None, "head"), ("Head\u2013Zorbling", None, "head"), ("Head-Zorbling", None, "head"),
+    ("Co-Head, Zorbling", None, "head"), ("Global Head Zorbling", None, "head"), ("Zorbling - Head", None, "head"),
+    ("Head -Sales", "sales", "head"), ("Head- Sales", "sales", "head"), ("HEAD \u2014 OPERATIONS", "operations", "head"),
+    # a head inside a compound that names something else is not a level
+    ("Head Saw Operator", "other", IC), ("Band-Head-Saw Operator", "other", IC),
+    # other levels behind punctuation, and abbreviations
+    ("VP - Zorbling", None, "vp"), ("VP, Sales", "sales", "vp"), ("Director, Ops", "operations", "director"),
+    ("Director/Zorbling", None, "director"), ("Mgr (Sales)", "sales", "manager"), ("Sr./Jr. Analyst", None, IC),
+    ("Sr. Mgr \\ Mktg", "marketing", "manager"), ("Acctg Supvr", "finance", "manager"),
+    ("Whse Supv.", "operations", "manager"), ("Sr. Engr", "engineering", IC), ("Dir. of Engrg", "engineering", "director"),
+    ("Pres. & CEO", "executive", "c-level"), ("Sys Admin", "it", IC), ("V.P. & G.M.", "executive", "vp"),
+])
+def test_punctuation_and_abbreviations(title, function, seniority):
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
+@pytest.mark.parametrize("title, function, seniority", [
+    # added after blind sample D
+    ("Roofer Foreman", "other", "manager"),                 # a job word before a level names whom it leads
+    ("Order Manager", None, "manager"),                     # ... but "order" is not a job word
+    ("QA Test Automation Engineer (Quality Assurance)", "engineering", IC),   # the job noun picks the department
+    ("Quality Assurance Manager", "operations", "manager"),
+    ("Nurse in Charge", "other", "manager"), ("Town Manager", "executive", "c-level"),
+    ("Insurance Agent", "sales", IC), ("Field Service Engineer", "other", IC),
+    # added after blind sample F
+    ("Commercial Manager", "sales", "manager"), ("Head of Commercial", "sales", "head"),   # "commercial" sells ...
+    ("Commercial Photographer", "other", IC), ("Commercial Lending Officer", "finance", IC),  # ... unless it qualifies
+    ("Product Test Engineer", "engineering", IC), ("VP Product", "product", "vp"),        # "product" gives way
+    ("Material Handler", "other", IC), ("Materials Planner", "operations", IC),
+    ("Portfolio Manager", "finance", IC), ("Malware Reverse Engineer", "it", IC),
+])
+def test_rules_added_after_the_blind_samples(title, function, seniority):
+    blind = pd.read_csv(FIXTURES / "titles_blind.csv", keep_default_na=False)["title"].str.casefold()
+    assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())   # examples, not test titles
+    info = normalize_title(title)
+    assert (info.function, info.seniority) == (function, seniority)
+
+
+def test_vocabulary_tables_have_no_key_written_twice():
+    # A dict literal keeps only the last of two equal keys, silently: the loader cannot see the lost phrases.
+    tree = ast.parse(Path(titles_vocabulary.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [ast.dump(key) for key in node.keys if key is not None]
+            assert len(keys) == len(set(keys))
 
 
 def test_a_guessed_job_noun_is_not_a_known_non_job_word():

@@ -100,7 +100,10 @@ _AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")     # FP&A -> fpa, R&D
 _AND = re.compile(r"\s*&\s*")                                # "Sales & Marketing": a conjunction, not a compound
 _POSSESSIVE = re.compile(r"['’]s\b")                          # "Men's Coach" -> "Men Coach"
 _WORD = re.compile(r"[a-z0-9]+")
-_SEGMENT = re.compile(r"[,;:/|()\[\]]| [-–—] ")                # "Carpenter, Rough", "Host/Hostess", "VP - Sales"
+# Segment breaks: "Carpenter, Rough", "Host/Hostess", "Head | Sales", "Head (Sales)"; a dash is a break when it
+# is an en/em dash or a hyphen with a space on either side ("VP - Sales", "Head -Sales"), not inside "Co-Head".
+_SEGMENT = re.compile(r"[,;:/|()\[\]{}\\•·]|\s*[–—]+\s*|\s+-+\s*|\s*-+\s+")
+
 
 
 def _fold(text: str) -> str:
@@ -196,6 +199,7 @@ class TitleVocabulary:
             for key in keys:   # aliases replace built-in phrases on purpose
                 self.lexicon[key] = _Entry("alias", function, seniority)
         self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
+        self.head_qualifiers = {p[0] for p in _phrases(vocab.HEAD_QUALIFIERS)}
         self.agent_endings = tuple(p[0] for p in _phrases(vocab.AGENT_ENDINGS))
         self.not_agents = {p[0] for p in _phrases(vocab.NOT_AGENTS)}
         self.particles = {p[0] for p in _phrases(vocab.PARTICLES)}
@@ -241,15 +245,18 @@ class TitleVocabulary:
                 i += 1
         return found
 
-    def _guessed_jobs(self, tokens: list[str], heads: set[int], matches: list[_Match]) -> list[_Match]:
+    def _guessed_jobs(self, tokens: list[str], heads: set[int], starts: set[int],
+                      matches: list[_Match]) -> list[_Match]:
         """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist").
 
         The head noun is the last word of a segment, or the word before a trailing particle ("Layer-Off",
-        "Cutter-In") or a trailing apprentice or trainee level ("Coremaker Apprentice").
+        "Cutter-In") or a trailing apprentice or trainee level ("Coremaker Apprentice"). A job word directly before a
+        level names whom that level leads ("Plasterer Foreman", "Roofer Supervisor").
         """
         covered = {i for m in matches for i in range(m.start, m.end)}
         markers = {m.start for m in matches if m.entry.kind == "marker" and m.end == m.start + 1}
         places = set(heads) | {h - 1 for h in heads if h > 0 and (tokens[h] in self.particles or h in markers)}
+        places |= {m.start - 1 for m in matches if m.entry.kind == "level" and m.start > 0 and m.start not in starts}
         return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(places)
                 if i not in covered and len(tokens[i]) >= 4 and tokens[i].endswith(self.agent_endings)
                 and tokens[i] not in self.not_agents]
@@ -279,8 +286,8 @@ class TitleVocabulary:
             heads = {h for h in heads if h < cut} | {cut - 1}
             matches = self._matches(tokens)
         matches = self._compound_head(matches, starts)
-        matches += self._guessed_jobs(tokens, heads, matches)
-        matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, self.prepositions)
+        matches += self._guessed_jobs(tokens, heads, starts, matches)
+        matches = _apply_context(sorted(matches, key=lambda m: m.start), tokens, heads, starts, self)
         function_match = _decide_function(matches)
         seniority, seniority_match = _decide_seniority(matches, function_match is not None)
         if seniority is None and len(tokens) > 1 and tokens[-1] == "sales" and len(tokens) - 1 not in starts:
@@ -294,19 +301,34 @@ class TitleVocabulary:
                          matched=" + ".join(m.phrase for m in deciders))
 
 
-def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], prepositions: set[str]) -> list[_Match]:
+def _head_is_a_level(m: _Match, matches: list[_Match], tokens: list[str], segment_starts: set[int],
+                     vocabulary: TitleVocabulary) -> bool:
+    """"Head of Logistics", "Head - X", "Head, X", "Head Chef", "Logistics Head", "Head X": a level. Not inside a
+    compound that names something else: "Band-Head-Saw Operator", "Head Saw Operator" (the operator of a head saw)."""
+    after = m.end
+    if after == len(tokens) or tokens[after] in vocabulary.prepositions or after in segment_starts:
+        return True
+    if any(k.start == after for k in matches):
+        return True                                      # "Head Nurse", "Head Teller", "Head Sales"
+    segment_start = max(s for s in segment_starts if s <= m.start)
+    if any(token not in vocabulary.head_qualifiers for token in tokens[segment_start:m.start]):
+        return False                                     # "Band-Head-Saw": an unknown word follows a mid-title head
+    # "Head X" opening a segment is the head of X, unless a job noun later in the segment makes "Head X" its subject
+    segment_end = min((s for s in segment_starts if s > m.start), default=len(tokens))
+    return not any(k.start > after and k.end <= segment_end and k.entry.kind in _JOB_KINDS for k in matches)
+
+
+def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], segment_starts: set[int],
+                   vocabulary: TitleVocabulary) -> list[_Match]:
     """The few words whose meaning depends on their neighbours: head, chief, lead, principal."""
     kept: list[_Match] = []
-    starts = {m.start for m in matches}
     last_officer = max((o.start for o in matches if o.phrase == "officer"), default=-1)
     last_job = max((o.start for o in matches if o.entry.kind in _JOB_KINDS and o.entry.seniority == _IC), default=-1)
     for m in matches:
         if m.entry.kind == "ignored":
             continue
         if m.phrase == "head":
-            # "Head of Logistics", "Head Chef", "Logistics Head" -- but not "Band-Head-Saw Operator"
-            last = m.end == len(tokens)
-            if not (last or tokens[m.end] in prepositions or m.end in starts):
+            if not _head_is_a_level(m, matches, tokens, segment_starts, vocabulary):
                 continue
         elif m.phrase == "chief" and last_officer > m.start:
             m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))   # "Chief Happiness Officer"
@@ -318,8 +340,11 @@ def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], pr
             m = _Match(m.start, m.end, m.phrase, _Entry("job", None, _IC))
         elif m.phrase == "lead" and m.start == 0 and last_job > m.start:
             continue   # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
-        elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in prepositions):
+        elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in vocabulary.prepositions):
             continue   # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
+        elif m.phrase == "commercial" and not (m.end == len(tokens) or m.end in segment_starts or any(
+                k.start == m.end and k.entry.kind in ("level", "role", "job", "marker") for k in matches)):
+            continue   # "Gerente Comercial", "Commercial Director" sell; "Commercial Pilot", "Commercial Loan" do not
         kept.append(m)
     if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):
         # "Principal" last is the head of a school ("Building Principal"); first it is a grade ("Principal Engineer")
@@ -336,6 +361,11 @@ def _decide_function(matches: list[_Match]) -> _Match | None:
     # A setting ("Hospital", "Garment", "Mining") gives way to a business function named as strongly:
     # "Hospital Finance Manager" is finance. "Other" is for titles that name no business function.
     best = [m for m in best if m.entry.function != "other"] or best
+    # Department words that disagree: the one the job noun belongs to decides ("Quality Assurance Automation
+    # Engineer (QA ...)" is engineering: QA is, quality assurance in a plant is not).
+    if best[0].entry.kind != "job" and len({m.entry.function for m in best}) > 1:
+        jobs = {m.entry.function for m in candidates if m.entry.kind == "job"}
+        best = [m for m in best if m.entry.function in jobs] or best
     # Several job nouns: the English head noun comes last ("Tech Recruiter"); for department words the
     # first named is the main one ("Sales & Marketing Director", "Gerente de Vendas e Marketing").
     return best[-1] if best[0].entry.kind == "job" else best[0]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 __all__ = [
     "ROLES", "FIXED_JOBS", "DOMAINS", "JOBS", "WEAK_DOMAINS", "SETTINGS", "LEVELS", "IC_MARKERS", "IC_MODIFIERS",
-    "PREPOSITIONS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
+    "PREPOSITIONS", "HEAD_QUALIFIERS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
 ]
 
 IC = "individual contributor"
@@ -40,7 +40,8 @@ ROLES: dict[tuple[str | None, str], str] = {
         soci(o|a), soci(o|a) fundador(a), soci(o|a) diretor(a), soci(o|a) director(a), managing director,
         diretor(a) geral, director(a) general, general director, director(a) ejecutiv(o|a), diretor(a) executiv(o|a),
         diretor(a) presidente, empresari(o|a), entrepreneur, board member, membro do conselho, conselheir(o|a),
-        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer""",
+        consejer(o|a), consejero delegado, cxo, c level, chief strategy officer, pres,
+        city manager, county manager, town manager, city administrator, county administrator""",
     ("executive", "head"): """
         general manager, gm, country manager, gerente geral, gerente general, country head""",
     ("executive", "director"): "chief of staff",
@@ -66,7 +67,8 @@ ROLES: dict[tuple[str | None, str], str] = {
         business development representative, relationship manager, partner manager, sales engineer,
         gerente de contas, gerente de contas chave, gerente de cuentas, gerente de cuentas clave,
         gerente de relacionamento, executivo de contas, executiva de contas, ejecutivo de cuentas,
-        ejecutiva de cuentas, salesman, saleswoman, salesperson, sales rep, closer, inside sales, inside sales rep,
+        ejecutiva de cuentas, salesman, saleswoman, salesperson, sales rep, sales representative, insurance agent,
+        closer, inside sales, inside sales rep,
         operador(a) de telemarketing, telemarketer, account developer, business developer, lead generator""",
     ("customer success", IC): """
         customer success manager, csm, client success manager, gerente de sucesso do cliente, gerente de cs,
@@ -89,7 +91,7 @@ ROLES: dict[tuple[str | None, str], str] = {
         systems support""",
     ("engineering", IC): """scrum master, data scientist, cientista de dados, cientific(o|a) de datos,
         qa engineer, test engineer, qa analyst, test analyst, software tester, qa tester, technical fellow,
-        engineering fellow""",
+        engineering fellow, release manager""",
     ("other", IC): """
         air traffic controller, executive assistant, personal assistant, assistente executiv(o|a),
         assistente administrativ(o|a), auxiliar administrativ(o|a), asistente administrativ(o|a),
@@ -102,7 +104,7 @@ ROLES: dict[tuple[str | None, str], str] = {
         test manager""",
     ("sales", "director"): "account director",
     ("finance", "manager"): "gerente de contas a pagar, gerente de contas a receber",
-    ("finance", IC): "account clerk, accounts clerk, accounting clerk",
+    ("finance", IC): "account clerk, accounts clerk, accounting clerk, fund manager, funds manager, portfolio manager",
     ("marketing", "director"): "art director, creative director, diretor(a) de arte, director(a) de arte",
 }
 
@@ -132,30 +134,30 @@ FIXED_JOBS: dict[str, str] = {
         priest, rabbi, imam, nun, monk, deacon, bishop, missionary, clergy, docent, clown, acrobat,
         glazier, stonemason, roustabout, roughneck, stevedore, boatswain, shepherd, emt, doula, orderly, scribe,
         coroner, au pair, governess, provost, bursar, scholar, fellow, postdoc, astronaut,
-        diplomat, consul, magistrate, bailiff, constable, sommelier, croupier, barback, servant, busker,
+        diplomat, consul, bailiff, constable, sommelier, croupier, barback, servant, busker,
         caddie, caddy, poet, practitioner, locomotive engineer, companion,
-        medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
+        operating engineer, stationary engineer, service engineer, custodial engineer, medic, matron, scullion, artisan, grip, attending, celebrant, instrutor(a), guardia, montacarguista,
         entregador(a), repartidor(a), nurse practitioner, veterinary technician, vet tech""",
-    "legal": """attorney, counsel, lawyer, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
+    "legal": """attorney, counsel, lawyer, magistrate, adjudicator, advogad(o|a), abogad(o|a), paralegal, solicitor, barrister, notary,
         notari(o|a), judge, juiz, litigator, arbitrator""",
     "finance": "accountant, contador(a), bookkeeper, actuary, underwriter, teller, tesoureir(o|a), tesorer(o|a)",
 }
 
 DOMAINS: dict[str, str] = {
     "operations": """
-        logistics, logistica, logistico, logistic, supply chain, cadeia de suprimentos, cadena de suministro,
+        logistics, logistica, logistico, logistic, whse, purch, supply chain, cadeia de suprimentos, cadena de suministro,
         cadena de abastecimiento, suprimentos, suministros, abastecimento, abastecimiento, procurement, purchasing,
         purchase, compras, sourcing, warehouse, warehousing, armazem, almacen, almoxarifado, bodega, inventory,
         inventario, estoque, shipping, receiving, expedicao, expedicion, distribution, distribuicao, distribucion,
         fulfillment, fulfilment, transportation, transport, transporte, fleet, frota, flota, routing, route, rota,
         roteirizacao, ruteo, ruta, dispatch, last mile, ultima milha, ultima milla, freight, frete, quality, qualidade,
-        calidad, quality assurance, quality control, qc, materials, materiais, materiales, lean, six sigma,
+        calidad, quality assurance, quality control, qc, lean, six sigma,
         continuous improvement, melhoria continua, mejora continua, demand planning, planejamento de demanda, sop,
-        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, material, supplier, suppliers,
+        pcp, mro, comercio exterior, comex, import, export, planta, fabrica, cargo, supplier, suppliers,
         importacao, exportacao, importacion, exportacion, aduana, aduanas, aduaneir(o|a), despacho, carga,
         vendor management, vendor relations""",
     "finance": """
-        finance, financial, financeir(o|a), financier(o|a), financas, finanzas, accounting, contabil, contabilidade,
+        finance, financial, financeir(o|a), financier(o|a), financas, finanzas, accounting, acctg, acctng, contabil, contabilidade,
         contabilidad, contable, controladoria, controlling, treasury, tesouraria, tesoreria,
         treasurer, fpa, audit, auditing, auditoria, tax, taxes, tributario, tributaria, fiscal, impuestos, billing,
         faturamento, facturacion, cobranca, cobranza, collections, accounts payable, accounts receivable,
@@ -165,7 +167,9 @@ DOMAINS: dict[str, str] = {
         cpa, reconciliation, conciliacao, conciliacion, investor relations, asset management, chargeback, chargebacks,
         trading, securities, lending, wealth, wealth management, equity, private equity, pension, pensions,
         reimbursement, payments, payment, invoice, invoices, invoicing, tax compliance, fraud, fixed income,
-        venture capital, capital markets, debt collection, charge account, charge accounts""",
+        venture capital, capital markets, foreign exchange, voucher,
+        vouchers, amortization, dividend, dividends, remittance, remittances, disbursement, disbursements, escrow,
+        annuity, annuities, internal revenue, debt collection, charge account, charge accounts""",
     "it": """
         it, ti, information technology, tecnologia da informacao, tecnologia de la informacion, sistemas,
         infrastructure, infraestrutura, infraestructura, network, networks, redes, rede, help desk, helpdesk,
@@ -174,16 +178,18 @@ DOMAINS: dict[str, str] = {
         ciberseguranca, ciberseguridad, erp, sap, peoplesoft, jd edwards, vmware, informatica, computer, computers,
         laptop, desktop, telecom, telecommunications, telecomunicacoes, telecomunicaciones, ict, mis, informatics,
         active directory, disaster recovery, unified communications, application support, applications support,
-        application security, incident management, incident response""",
+        application security, incident management, incident response, information services, microcomputer,
+        microcomputers, malware, vulnerability, vulnerabilities, threat intelligence, threat hunting,
+        penetration testing""",
     "engineering": """
-        engineering, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
+        engineering, engrg, engenharia, ingenieria, software, r d, rd, pesquisa e desenvolvimento, investigacion y desarrollo,
         data, dados, datos, data science, machine learning, ml, ai, artificial intelligence, bi,
         business intelligence, inteligencia de negocios, analytics, devops, sre, frontend, front end, backend,
         back end, full stack, fullstack, ios, android, java, python, j2ee, sql, qa, process development,
         software quality, qualidade de software, calidad de software,
         decision support, tableau, power bi, cad, autocad, drafting, research and development, r and d, cognos,
         business objects, hadoop, etl, biostatistics, statistics, software testing, test automation,
-        automation testing""",
+        automation testing, data mining""",
     "sales": """
         sales, vendas, ventas, venda, venta, comercial, business development, desenvolvimento de negocios,
         desarrollo de negocios, new business, novos negocios, nuevos negocios, revenue,
@@ -193,7 +199,7 @@ DOMAINS: dict[str, str] = {
         franchise development, national accounts, strategic accounts, major accounts, global accounts,
         enterprise accounts, corporate accounts, named accounts""",
     "marketing": """
-        marketing, mercadeo, mkt, growth, brand, branding, marca, communications, communication, comunicacao,
+        marketing, mercadeo, mkt, mktg, mkting, growth, brand, branding, marca, communications, communication, comunicacao,
         comunicacion, comunicaciones, comms, public relations, relacoes publicas, relaciones publicas,
         content, conteudo, contenido, seo, sem, ppc, paid media, demand generation, demand gen, product marketing,
         social media, midias sociais, redes sociales, advertising, publicidade, publicidad, propaganda, creative,
@@ -203,7 +209,7 @@ DOMAINS: dict[str, str] = {
         trade marketing, promotions, search engine optimization, search engine marketing, publicity, paid search,
         trade show, trade shows""",
     "product": """
-        product, produto, producto, product management, product development, ux, ui, user experience,
+        produto, producto, product management, product development, ux, ui, user experience,
         experiencia do usuario, experiencia de usuario""",
     "customer success": """
         customer success, client success, sucesso do cliente, exito del cliente, exito de clientes, cs, cx,
@@ -220,7 +226,7 @@ DOMAINS: dict[str, str] = {
         departamento pessoal, dp, personnel, departamento de personal, manpower, human resource, labor relations,
         labour relations, employee relations, staffing, hris, diversity, inclusion, organizational development,
         organization development, organisational development, employee engagement, wage, wages,
-        leadership development, human capital""",
+        leadership development, human capital, industrial relations""",
     "legal": """
         legal, juridic(o|a), compliance, cumplimiento, conformidade, contracts, contratos,
         regulatory, regulatorio, regulatory affairs, assuntos regulatorios, asuntos regulatorios, privacy,
@@ -244,11 +250,12 @@ DOMAINS: dict[str, str] = {
 # Job nouns: an individual contributor, with the function used when no word above names one.
 JOBS: dict[str | None, str] = {
     "engineering": """engineer, engenheir(o|a), ingenier(o|a), developer, desenvolvedor(a), desarrollador(a),
-        programmer, programador(a), coder, eng, statistician, biostatistician""",
+        programmer, programador(a), coder, eng, engr, data miner, statistician, biostatistician""",
     "sales": """seller, vendedor(a), promotor(a) de vendas, promotor(a) de ventas, account representative,
         account rep, account specialist, account associate, account strategist""",
+    "it": "threat hunter, penetration tester",
     "marketing": "marketer, publicist, spokesperson",
-    "operations": """buyer, comprador(a), dispatcher, despachante, storekeeper, almoxarife, estoquista, conferente,
+    "operations": """buyer, purchaser, receiver, comprador(a), dispatcher, despachante, storekeeper, almoxarife, estoquista, conferente,
         roteirizador(a), expeditor, despachador(a), logistician, scheduler, almacenista, demand planner""",
     "other": """technician, tech, technologist, tecnic(o|a), clerk, inspector, tester, grader, examiner, artist, writer,
         editor, producer, scientist, hand, man, maker, inspetor(a), promotor(a), builder, server, officer,
@@ -261,7 +268,7 @@ JOBS: dict[str | None, str] = {
         assessor(a), asesor(a), representative, rep, representante, agent, agente, administrator, administrador(a),
         executive, executiv(o|a), ejecutiv(o|a), planner, planejador(a), planificador(a), architect, arquitet(o|a),
         arquitect(o|a), designer, disenador(a), professional, profissional, profesional, expert, generalist,
-        strategist, estrategista, generalista, ambassador, investigator, interviewer, member, staff, employee,
+        strategist, estrategista, generalista, spec, assoc, admin, ambassador, investigator, interviewer, member, staff, employee,
         colaborador(a), funcionari(o|a), broker, trainer, master, evangelist, contractor, liaison, estimator,
         monitor, facilitator, evaluator, advocate, integrator, modeler, modeller, researcher, exec, teammate""",
 }
@@ -269,16 +276,18 @@ JOBS: dict[str | None, str] = {
 # Generic words that give way to any named function, and abbreviations that double as a Brazilian state or a
 # country code: "Gerente Comercial PR" works in Paraná, "AP Specialist" in accounts payable.
 WEAK_DOMAINS: dict[str, str] = {
-    "operations": """operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
-        produccion, manufacturing, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
+    "operations": """materials, material, materiais, materiales, operations, operation, operacoes, operacao, operaciones, operacion, ops, production, producao,
+        produccion, manufacturing, mfg, fabricacao, manufactura, plant, factory, stock, business operations, maintenance,
         manutencao, mantenimiento, facilities, facility, assembly, fabrication, storage, supply, safety, ehs, hse,
         customs, buying""",
     "sales": "commercial, leasing, territory, wholesale",
     "finance": "risk, cash, ap, ar, asset, assets, accounts, quantitative, bond, bonds, portfolio",
     "marketing": "campaign, campaigns, pr, graphics",
-    "engineering": "development, desenvolvimento, desarrollo, technical, mobile, reporting",
+    "product": "product",
+    "engineering": """development, dev, desenvolvimento, desarrollo, technical, mobile, reporting, electronics,
+        electronic, circuit, circuits, analog, firmware, embedded, hardware""",
     # Platforms: IT when nothing else names the job ("Linux Administrator"), engineering for "Linux Developer".
-    "it": """systems, system, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
+    "it": """systems, system, sys, suporte, soporte, virtualization, oracle, sharepoint, linux, unix, aix, solaris, citrix,
         cisco, mainframe, as400, as 400, cloud, cyber, edi, websphere, weblogic, middleware, netbackup, voip, lan,
         wan, noc, itil, servicenow, microsoft, dynamics, epic, windows""",
     "customer success": "customer, customers, client, clients, cliente, clientes, support",
@@ -327,7 +336,7 @@ SETTINGS: dict[str, str] = {
         prison, detention, probation, parole, judicial, border, homeland, intelligence, defense, defence, infantry,
         artillery, combat, cavalry, naval, air force, missile, weapons, ordnance, explosive, explosives, postal,
         mail, sanitation, waste, garbage, refuse, recycling, water, wastewater, utility, utilities, nuclear,
-        code enforcement, enforcement, emergency management, disaster, social services, human services,
+        code enforcement, enforcement, sustainability, emergency management, disaster, social services, human services,
         child welfare, foster care, adoption, economic development, community development, land development,
         veterans, shelter, homeless, ministry, worship, choir, volunteers, volunteer services, fundraising, donor,
         donors, philanthropy, political, squad, annual giving, major gifts, nonprofit, non profit, community,
@@ -376,7 +385,7 @@ LEVELS: dict[str, str] = {
     "manager": """manager, assistant manager, deputy manager, mgr, mngr, gerente, subgerente, sub gerente,
         coordinator, coordenador(a), coordinador(a), coord, supervisor(a), foreman, forewoman, foreperson,
         encarregad(o|a), encargad(o|a), capataz, superintendent, boss, lead, team lead, team leader, leader, lider,
-        gestor(a), lider de equipe, lider de equipo, superintendant""",
+        gestor(a), lider de equipe, lider de equipo, superintendant, supvr, supv, spvr, sprvsr, supt, in charge""",
 }
 
 # Jobs that are individual-contributor levels on their own ("Intern", "Estagiário").
@@ -385,6 +394,10 @@ IC_MARKERS = """intern, interns, internship, trainee, apprentice, estagiari(o|a)
 
 # Modifiers that mark an individual contributor only when the title also names a function ("Sr. Marketing").
 IC_MODIFIERS = "senior, sr, junior, jr, pleno, pl, ssr, semi senior, entry level, i, ii, iii, iv, n1, n2, n3"
+
+# Words that may stand before "head" when it is a level: "Global Head Zorbling", "Co-Head, Sales".
+HEAD_QUALIFIERS = """co, deputy, vice, global, regional, group, senior, sr, joint, acting, interim, assistant, associate,
+    national, country, divisional, department, dept"""
 
 # Words after which "head" is the "Head of ..." seniority ("Head of Logistics", "Head de Logística").
 PREPOSITIONS = "of, de, da, do, das, dos, del, la, el, for, para"
@@ -402,7 +415,8 @@ NOT_AGENTS = """human, other, others, after, under, over, center, centre, corner
         trator, elevador, ventilador, indicador, indicadores, computador, ordenador, servidor, terror, horror, honor,
         humor, rumor, tumor, vapor, favor, decor, sensor, sensors, asian, indian, canadian, italian, brazilian,
         australian, russian, christian, median, meridian, european, american, african, mexican, colombian, peruvian,
-        shorthand, beforehand, offhand, secondhand, freehand, backhand, forehand, liqueur, grandeur"""
+        order, orders, transfer, offer, power, member, members, letter, register, chapter, matter, weather, laser,
+        fiber, fibre, rubber, silver, polymer, folder, trailer, shorthand, beforehand, offhand, secondhand, freehand, backhand, forehand, liqueur, grandeur"""
 
 # A job noun followed by a particle names the job by the noun: "Layer-Off", "Cutter-In", "Setter Up".
 PARTICLES = "up, off, out, in, on, down, over, away, back"
