@@ -76,15 +76,31 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     # so the pipeline's mix is the accounts' mix (not thinned of the ICP accounts already won).
     prospects = np.flatnonzero(~accounts["Account ID"].isin(set(deals["Account ID"]) | set(subs["Account ID"])).to_numpy())
 
-    # Pipeline: new-business opportunities at the pace of the last year (faster after a shift).
-    created = pd.to_datetime(deals["Create Date"], errors="coerce")
-    recent = (deals["deal_type"] == "New Business") & (created > pd.Timestamp(start) - pd.Timedelta(days=365))
+    # Pipeline, as in the generated history: first attempts of accounts that never had one, at the
+    # pace of the last year (faster after a shift), and retries 60-360 days after a lost first attempt.
+    new_business = deals[deals["deal_type"] == "New Business"].copy()
+    new_business["created"] = pd.to_datetime(new_business["Create Date"], errors="coerce")
+    firsts = new_business.sort_values("created", kind="stable").drop_duplicates("Account ID")
+    recent = firsts["created"] > pd.Timestamp(start) - pd.Timedelta(days=365)
     per_day = recent.sum() / 365 * (SHIFT["pipeline_growth"] if shift else 1.0)
     days = int((end - start) / np.timedelta64(1, "D"))
-    n_new = min(int(rng.poisson(per_day * days)), len(prospects))
+    n_first = min(int(rng.poisson(per_day * days)), len(prospects))
     weight = np.where(new_segment[prospects], SHIFT["new_segment_pipeline_weight"], 1.0) if shift else np.ones(len(prospects))
-    chosen = rng.choice(prospects, size=n_new, replace=False, p=weight / weight.sum())
-    opened = start + rng.integers(1, days + 1, n_new).astype("timedelta64[D]")
+    first_accounts = rng.choice(prospects, size=n_first, replace=False, p=weight / weight.sum())
+    first_days = start + rng.integers(1, days + 1, n_first).astype("timedelta64[D]")
+    attempts = new_business.groupby("Account ID").size()
+    single_loss = new_business[new_business["Account ID"].map(attempts).eq(1)
+                               & new_business["Deal Stage"].eq("Closed Lost")]
+    lost_on = pd.to_datetime(single_loss["Close Date"], errors="coerce").to_numpy("datetime64[D]")
+    retry_on = lost_on + rng.integers(60, 360, len(single_loss)).astype("timedelta64[D]")
+    retry = (~np.isnat(lost_on) & (rng.random(len(single_loss)) < MODEL["deals"]["p_retry_after_loss"])
+             & (retry_on > start) & (retry_on <= end))
+    index_of = pd.Series(np.arange(len(accounts)), index=accounts["Account ID"])
+    retry_accounts = index_of.reindex(single_loss["Account ID"].to_numpy()[retry]).dropna().astype(int).to_numpy()
+    retry_days = retry_on[retry][~np.isnan(index_of.reindex(single_loss["Account ID"].to_numpy()[retry]).to_numpy())]
+    chosen = np.concatenate([first_accounts, retry_accounts])
+    opened = np.concatenate([first_days, retry_days])
+    n_new = len(chosen)
 
     spec = MODEL["win"]
     icp_or = SHIFT["planted_segment_odds_ratio"] if shift else spec["odds_ratios"]["icp_segment"]
