@@ -10,6 +10,7 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.market.industries import industries_rich, workspace_industries
 from bullseye.market.matching import match_workspace
+from bullseye.io import write_csv
 
 
 @app.command()
@@ -30,7 +31,7 @@ def match(
         result = match_workspace(ws)
     path = out or ws.reports_dir / "matches.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    result.to_frame().to_csv(path, index=False)
+    write_csv(result.to_frame(), path)
     if as_json:
         print_json({"summary": result.summary, "out": str(path)})
         return

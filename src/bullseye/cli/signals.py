@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
+from bullseye.io import write_table
 
 __all__ = ["signals", "render_ranking", "render_evidence"]
 
@@ -57,12 +58,7 @@ def signals(
 
 
 def _write(rows, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flat = rows.assign(signals=rows["signals"].map("; ".join))
-    if path.suffix.lower() in (".parquet", ".pq"):
-        flat.to_parquet(path, index=False)
-    else:
-        flat.to_csv(path, index=False)
+    write_table(rows.assign(signals=rows["signals"].map("; ".join)), path)
 
 
 def render_ranking(ranking, out: Path | None = None):

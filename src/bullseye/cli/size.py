@@ -10,6 +10,7 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
 from bullseye.strategy.icp import load_icp
+from bullseye.io import write_csv
 
 
 @app.command()
@@ -40,7 +41,7 @@ def size(
     chart = funnel_chart(result, ws.reports_dir / FUNNEL_CHART)
     out = whitespace or ws.reports_dir / "whitespace.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.whitespace.to_csv(out, index=False)
+    write_csv(result.whitespace, out)
     if as_json:
         print_json(result.to_dict() | {"chart": str(chart), "whitespace_file": str(out)})
         return

@@ -11,6 +11,7 @@ from rich.table import Table
 from bullseye.cli.app import JsonOption, app, console, err_console, print_json
 from bullseye.ingest.readers import normalise_header
 from bullseye.market.snapshots import compare_snapshots, read_snapshot
+from bullseye.io import write_csv
 
 
 def _column(option: str | None) -> str | None:
@@ -47,7 +48,7 @@ def snapshot_events(
                                size=_column(size), status=_column(status), name=_column(name), growth_threshold=threshold)
     result.counts |= {"unreadable_records_old": old_rejected, "unreadable_records_new": new_rejected}
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.events.to_csv(out, index=False)
+    write_csv(result.events, out)
     if as_json:
         print_json(result.to_dict() | {"out": str(out)})
         return

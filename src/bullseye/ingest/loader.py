@@ -29,6 +29,7 @@ from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
 from bullseye.ingest.typing import IBIS_TYPES, derive_columns, type_plan
 from bullseye.schema import TABLES
+from bullseye.io import write_csv
 
 __all__ = ["load_files", "LoadReport", "FileCount", "QUARANTINE_COLUMNS"]
 
@@ -163,7 +164,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         quarantine_csv = workspace.reports_dir / f"quarantine-{load_id}.csv"
         if issue_total:
             workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-            issue_rows.order_by(["file", "line"]).to_csv(quarantine_csv)
+            write_csv(issue_rows.order_by(["file", "line"]), quarantine_csv)
             report.quarantine_csv = quarantine_csv
         for name in [t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"]:
             con.drop_table(name)

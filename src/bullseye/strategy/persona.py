@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bullseye.errors import ConfigError
 from bullseye.strategy.definitions import WriteResult, write_definition
 from bullseye.strategy.icp import ICP_FILE, load_icp
-from bullseye.yamlio import load_model
+from bullseye.yamlio import load_model, read_yaml
 
 __all__ = ["Quote", "Backing", "Statement", "Objection", "ThreeQuestions", "Persona", "AntiPersona",
            "PERSONAS_DIR", "COMMITTEE_ROLES", "load_personas", "save_persona", "persona_json_schema", "slug"]
@@ -141,10 +141,7 @@ def load_personas(root: Path) -> list[AnyPersona]:
     icp_path = root / ICP_FILE
     definitions = []
     for path in files:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            data = {}  # load_model below reports where the YAML is broken
+        data = read_yaml(path) or {}
         if isinstance(data, dict) and not data.get("icp"):
             raise ConfigError(f"{path}: a persona belongs to an ICP: add `icp: <id>` naming the ICP in {ICP_FILE} "
                               "(personas come after the ICP, never before)")
