@@ -70,7 +70,10 @@ def write_csv(table: pd.DataFrame | Any, path: Path | str, index: bool = False, 
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(table, pd.DataFrame):
         frame = _neutralise_frame(table.reset_index() if index else table)
-        frame.to_csv(path, index=False, encoding=options.pop("encoding", "utf-8"), **options)
+        # CRLF as RFC 4180 says: with "\n" alone the csv module leaves a bare "\r" in a cell unquoted,
+        # and most readers then split the row there.
+        options = {"encoding": "utf-8", "lineterminator": "\r\n"} | options
+        frame.to_csv(path, index=False, **options)
     else:  # an Ibis expression: neutralised in the warehouse, streamed to the file by DuckDB
         _neutralise_ibis(table).to_csv(path)
     return path

@@ -11,6 +11,7 @@ from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_wor
 from bullseye.market.industries import industries_rich, workspace_industries
 from bullseye.market.matching import match_workspace
 from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -36,7 +37,7 @@ def match(
         print_json({"summary": result.summary, "out": str(path)})
         return
     console.print(result.to_rich())
-    console.print(f"Match list with the ambiguous candidates: {path}")
+    console.print(f"Match list with the ambiguous candidates: {for_terminal(path)}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_wor
 from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
 from bullseye.strategy.icp import load_icp
 from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -51,4 +52,4 @@ def size(
     tiers = result.whitespace["tier"].value_counts().sort_index() if len(result.whitespace) else {}
     console.print(f"\nWhitespace: {len(result.whitespace):,} ICP-fit companies not in the CRM"
                   + (f" (tiers: {', '.join(f'{t} {n:,}' for t, n in tiers.items())})" if len(tiers) else "")
-                  + f", written to {out}\nFunnel chart: {chart}")
+                  + f", written to {for_terminal(out)}\nFunnel chart: {for_terminal(chart)}")

@@ -12,6 +12,7 @@ from bullseye.cli.app import JsonOption, app, console, err_console, print_json
 from bullseye.ingest.readers import normalise_header
 from bullseye.market.snapshots import compare_snapshots, read_snapshot
 from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 def _column(option: str | None) -> str | None:
@@ -57,5 +58,6 @@ def snapshot_events(
         table.add_row(label.replace("_", " "), f"{value:,}")
     console.print(table)
     if old_rejected or new_rejected:
-        err_console.print(f"Records that could not be read were left out: {old_rejected} in {old}, {new_rejected} in {new}.")
-    console.print(f"Wrote {len(result.events):,} events to {out}; load them with `bullseye load {out}`.")
+        err_console.print(f"Records that could not be read were left out: {old_rejected} in {for_terminal(old)}, "
+                          f"{new_rejected} in {for_terminal(new)}.")
+    console.print(for_terminal(f"Wrote {len(result.events):,} events to {out}; load them with `bullseye load {out}`."))
