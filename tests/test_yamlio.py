@@ -231,3 +231,16 @@ def test_hand_edited_definitions_are_merged_through_the_safe_loader(tmp_path):
     (tmp_path / "strategy" / "x.yaml").write_text(billion_laughs(key="a"))
     with pytest.raises(BullseyeError, match="aliases"):
         write_definition(tmp_path, "strategy/x.yaml", "a: 2\n")
+
+
+def test_without_libyaml_the_same_limits_hold(tmp_path, monkeypatch):
+    import bullseye.yamlio as yamlio
+
+    monkeypatch.setattr(yamlio, "_FAST_LOADER", None)
+    path = tmp_path / "bullseye.yaml"
+    path.write_text(billion_laughs())
+    assert "aliases" in _refuse(path)
+    path.write_text("name: " + "[" * 2_000 + "]" * 2_000 + "\n")
+    assert "nested deeper" in _refuse(path)
+    path.write_text("name: &n Acme\nload:\n  mapping: *n\n")
+    assert load_model(Settings, path).load.mapping == "Acme"
