@@ -244,3 +244,16 @@ def test_without_libyaml_the_same_limits_hold(tmp_path, monkeypatch):
     assert "nested deeper" in _refuse(path)
     path.write_text("name: &n Acme\nload:\n  mapping: *n\n")
     assert load_model(Settings, path).load.mapping == "Acme"
+
+
+def test_a_persona_file_that_is_not_a_mapping_is_one_line(tmp_path):
+    from bullseye.strategy.persona import load_personas
+
+    (tmp_path / "strategy" / "personas").mkdir(parents=True)
+    (tmp_path / "strategy" / "personas" / "champion.yaml").write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="champion.yaml: expected a mapping"):
+        load_personas(tmp_path)
+    (tmp_path / "strategy" / "personas" / "champion.yaml").unlink()
+    (tmp_path / "strategy" / "personas" / "champion.yaml").mkdir()
+    with pytest.raises(ConfigError, match="champion.yaml: is a directory"):
+        load_personas(tmp_path)

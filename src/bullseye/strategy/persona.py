@@ -142,13 +142,15 @@ def load_personas(root: Path) -> list[AnyPersona]:
     definitions = []
     for path in files:
         data = read_yaml(path) or {}
-        if isinstance(data, dict) and not data.get("icp"):
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+        if not data.get("icp"):
             raise ConfigError(f"{path}: a persona belongs to an ICP: add `icp: <id>` naming the ICP in {ICP_FILE} "
                               "(personas come after the ICP, never before)")
         if not icp_path.exists():
             raise ConfigError(f"{path}: belongs to ICP '{data.get('icp')}', but {ICP_FILE} does not exist; define "
                               "the ICP first (draft one with `bullseye discover`): personas come after the ICP")
-        model = AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
+        model = AntiPersona if data.get("kind") == "anti-persona" else Persona
         definition = load_model(model, path)
         icp = load_icp(root)
         if definition.icp != icp.id:
