@@ -216,7 +216,7 @@ hostile_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.text(min_size=1, 
 
 
 @pytest.mark.slow
-# Few examples and no shrinking: each example loads and runs five commands.
+# Few examples and no shrinking: each example loads and runs eight commands.
 @settings(max_examples=4, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=hostile_text, title=hostile_text,
@@ -236,7 +236,10 @@ def test_generated_hostile_values_stay_inert(hostile, tmp_path_factory, name, in
     outcomes = _invoke("outcomes", "--by", "industry", *w)
     if industry.isprintable() and industry == " ".join(industry.split()):
         assert visible_controls(industry) in outcomes
+    assert json.dumps(industry, ensure_ascii=False) in _invoke("outcomes", "--by", "industry", "--json", *w)
+    _invoke("discover", "--outcome", "win", *w)
     _invoke("score", "--top", "0", "--out", root / "reports" / "scores.csv", *w)
+    _invoke("size", *w)
     _invoke("quarantine", "--limit", "50", *w)
     _invoke("personas", "suggest", "--force", *w)
     _invoke("personas", "cards", "--format", "md", "--format", "html", *w)
