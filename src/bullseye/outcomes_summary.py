@@ -19,6 +19,7 @@ from scipy.stats import norm
 
 from bullseye.errors import BullseyeError
 from bullseye.outcomes import account_attributes, account_outcomes, deals_as_of, resolve_as_of
+from bullseye.inert import for_terminal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,12 +145,12 @@ class OutcomeSummary:
             if len(shown) <= 1 and section != "Pipeline":
                 continue
             table = Table(title=f"{section} {title}", title_justify="left", box=box.SIMPLE_HEAVY)
-            table.add_column(self.by or "", overflow="fold", min_width=14, max_width=24)
+            table.add_column(for_terminal(self.by or ""), overflow="fold", min_width=14, max_width=24)
             for header, _, _, _ in shown:
                 table.add_column(header.replace("{currency}", self.currency), justify="right", no_wrap=True)
             rows = self.rows if self.by else []
             for i, row in enumerate(rows):
-                table.add_row(str(row["group"]), *(fmt(row) for _, fmt, _, _ in shown),
+                table.add_row(for_terminal(row["group"]), *(fmt(row) for _, fmt, _, _ in shown),
                               end_section=i == len(rows) - 1)
             table.add_row("All accounts", *(fmt(self.overall) for _, fmt, _, _ in shown), style="bold")
             tables.append(table)

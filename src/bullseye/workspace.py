@@ -12,6 +12,7 @@ from bullseye.errors import BullseyeError, MissingTableError, WorkspaceNotFound
 from bullseye.schema import TABLES
 from bullseye.warehouse import Warehouse
 from bullseye.yamlio import dump_model, load_model
+from bullseye.paths import contained, workspace_glob
 
 if TYPE_CHECKING:
     from bullseye.ingest.loader import LoadReport
@@ -107,13 +108,14 @@ class Workspace:
 
         load_settings = self.settings.load
         if not files:
-            files = sorted({p for pattern in load_settings.files for p in self.root.glob(pattern) if p.is_file()})
+            source = f"{self.root / SETTINGS_FILE}: load.files"
+            files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
             if not files:
                 raise BullseyeError(
                     f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}"
                 )
         if mapping is None and load_settings.mapping:
-            mapping = self.root / load_settings.mapping
+            mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
         return load_files(self, [Path(f) for f in files], preset=preset or load_settings.preset,
                           mapping_file=mapping, progress=progress)
 

@@ -7,11 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from bullseye.errors import BullseyeError
 from bullseye.workspace import Workspace
+from bullseye.inert import for_terminal
 
 __all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "parse_date", "print_json"]
 
@@ -26,7 +26,7 @@ class BullseyeGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except BullseyeError as exc:
-            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]Error:[/] {for_terminal(exc)}", highlight=False, soft_wrap=True)
             ctx.exit(1)
         except OSError as exc:
             from bullseye.warehouse import storage_error

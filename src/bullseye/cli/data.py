@@ -12,6 +12,7 @@ from rich.table import Table
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.ingest.loader import LoadReport
 from bullseye.workspace import Workspace
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -24,7 +25,7 @@ def init(path: Annotated[Path, typer.Argument(help="Directory to create the work
         bullseye init acme-icp --name "Acme"
     """
     workspace = Workspace.init(path, name=name)
-    console.print(f"Created workspace [bold]{workspace.root}[/]. Put your exports in data/ and run `bullseye load`.")
+    console.print(f"Created workspace [bold]{for_terminal(workspace.root)}[/]. Put your exports in data/ and run `bullseye load`.")
 
 
 @app.command()
@@ -68,7 +69,7 @@ def render_load_report(report: LoadReport) -> None:
     for header in ("file", "table", "read", "loaded", "quarantined", "merged", "reconciles"):
         table.add_column(header, justify="right" if header in ("read", "loaded", "quarantined", "merged") else "left")
     for count in report.files:
-        table.add_row(Path(count.file).name, count.table, f"{count.read:,}", f"{count.loaded:,}",
+        table.add_row(for_terminal(Path(count.file).name), count.table, f"{count.read:,}", f"{count.loaded:,}",
                       f"{count.quarantined:,}", f"{count.merged:,}", "yes" if count.reconciles else "[red]NO[/]")
     console.print(table)
     console.print("Tables now: " + ", ".join(f"{name} {rows:,}" for name, rows in report.table_rows.items()))
@@ -77,9 +78,9 @@ def render_load_report(report: LoadReport) -> None:
         for header in ("table", "action", "reason", "rows"):
             issues.add_column(header, justify="right" if header == "rows" else "left")
         for table_name, action, reason, count in report.issue_summary:
-            issues.add_row(table_name, action, reason, f"{count:,}")
+            issues.add_row(for_terminal(table_name), action, for_terminal(reason), f"{count:,}")
         console.print(issues)
-        console.print(f"Every issue with its file, line and value: {report.quarantine_csv}")
+        console.print(f"Every issue with its file, line and value: {for_terminal(report.quarantine_csv)}")
 
 
 @app.command()
@@ -124,5 +125,6 @@ def quarantine(
         return
     table = Table("file", "line", "column", "value", "reason", "action")
     for row in frame.itertuples():
-        table.add_row(Path(row.file).name, str(row.line), row.column or "", str(row.value or "")[:40], row.reason, row.action)
+        table.add_row(*(for_terminal(cell) for cell in (Path(row.file).name, row.line, row.column or "",
+                                                       str(row.value or "")[:40], row.reason, row.action)))
     console.print(table)

@@ -18,6 +18,7 @@ from bullseye.score import fit_scorecard
 from bullseye.strategy.icp import save_icp
 from bullseye.validate import backtest
 from bullseye.workspace import Workspace
+from bullseye.io import write_csv
 
 
 @app.command()
@@ -109,7 +110,7 @@ def _market(ws: Workspace, icp, card, truth: dict) -> None:
     console.print(sized.to_rich())
     chart = funnel_chart(sized, ws.reports_dir / FUNNEL_CHART)
     whitespace = ws.reports_dir / "whitespace.csv"
-    sized.whitespace.to_csv(whitespace, index=False)
+    write_csv(sized.whitespace, whitespace)
     console.print(f"Funnel chart: {chart}\nWhitespace ({len(sized.whitespace):,} ICP-fit companies not in the CRM): "
                   f"{whitespace}")
     if not icp.signals:

@@ -12,6 +12,7 @@ from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
 from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX
 from bullseye.strategy.icp import IcpWriteRefused, save_icp
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -56,4 +57,4 @@ def discover(
         print_json(result.to_dict() | {"report": str(report), "icp": proposal.model_dump(mode="json")})
         return
     console.print(rich_summary(result))
-    console.print(f"\nReport with charts: {report}\n{written}")
+    console.print(f"\nReport with charts: {for_terminal(report)}\n{for_terminal(written)}")

@@ -10,6 +10,8 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.market.industries import industries_rich, workspace_industries
 from bullseye.market.matching import match_workspace
+from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -30,12 +32,12 @@ def match(
         result = match_workspace(ws)
     path = out or ws.reports_dir / "matches.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    result.to_frame().to_csv(path, index=False)
+    write_csv(result.to_frame(), path)
     if as_json:
         print_json({"summary": result.summary, "out": str(path)})
         return
     console.print(result.to_rich())
-    console.print(f"Match list with the ambiguous candidates: {path}")
+    console.print(f"Match list with the ambiguous candidates: {for_terminal(path)}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import ICP_FILE, load_icp
+from bullseye.inert import for_terminal
 
 personas_app = typer.Typer(help="Draft personas from evidence and turn them into cards.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
@@ -71,7 +72,7 @@ def personas_suggest(
     for result in results:
         state = "created" if result.created else ("updated, kept your edits to " + ", ".join(result.kept)
                                                   if result.kept else "updated")
-        console.print(f"{result.path.relative_to(ws.root)}: {state}")
+        console.print(for_terminal(f"{result.path.relative_to(ws.root)}: {state}"))
         if result.diff and not result.created:
             console.print(result.diff, markup=False, highlight=False, soft_wrap=True)
 
@@ -90,7 +91,7 @@ def personas_cards(
     ws = open_workspace(workspace)
     paths = write_workspace_cards(ws, tuple(format))
     for path in paths:
-        console.print(f"Cards: {path}")
+        console.print(f"Cards: {for_terminal(path)}")
 
 
 def write_workspace_cards(ws, formats: tuple[str, ...]):

@@ -15,6 +15,8 @@ from bullseye.errors import InputFileError
 from bullseye.market.signals import add_why_now
 from bullseye.score import TIERS, ScoreCard, fit_scorecard
 from bullseye.strategy.icp import load_icp
+from bullseye.io import write_table
+from bullseye.inert import for_terminal
 
 __all__ = ["score", "validate", "read_companies", "write_scores", "render_scores"]
 
@@ -114,11 +116,7 @@ def read_companies(path: Path, ws=None) -> pd.DataFrame:
 def write_scores(scores: pd.DataFrame, path: Path) -> None:
     """Every score, best first: Parquet for a .parquet/.pq name, CSV otherwise."""
     ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        ranked.to_parquet(path, index=False)
-    else:
-        ranked.to_csv(path, index=False)
+    write_table(ranked, path)
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -151,8 +149,8 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
         best.add_column(header, justify=justify, overflow="fold")
     for row in shown.to_dict(orient="records"):
         label = row.get("name") or row["account_id"] or "–"
-        best.add_row(str(label), row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
-                     row["reasons"] or "–", *((row["why_now"] or "–",) if timely else ()))
+        best.add_row(for_terminal(label), row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
+                     for_terminal(row["reasons"] or "–"), *((for_terminal(row["why_now"] or "–"),) if timely else ()))
     tiers = Table(title="Tiers: accounts scored, and the holdout deals (not used to fit)", title_justify="left",
                   box=box.SIMPLE_HEAVY)
     for header in ("Tier", "Accounts", "Holdout deals", "Win rate (95% CI)", "Predicted", "ACV, median"):

@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
+from bullseye.io import write_table
+from bullseye.inert import for_terminal
 
 __all__ = ["signals", "render_ranking", "render_evidence"]
 
@@ -57,12 +59,7 @@ def signals(
 
 
 def _write(rows, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flat = rows.assign(signals=rows["signals"].map("; ".join))
-    if path.suffix.lower() in (".parquet", ".pq"):
-        flat.to_parquet(path, index=False)
-    else:
-        flat.to_csv(path, index=False)
+    write_table(rows.assign(signals=rows["signals"].map("; ".join)), path)
 
 
 def render_ranking(ranking, out: Path | None = None):
@@ -80,8 +77,8 @@ def render_ranking(ranking, out: Path | None = None):
     for row in ranking.rows.to_dict(orient="records"):
         fit = "?" if not row["fit_known"] else f"{row['fit_score']:.0f}"
         tier = (row["tier"] or "–") + (" (disq.)" if row["disqualified"] else "")
-        table.add_row(str(row["name"] or row["company"]), row["kind"], tier, fit, f"{row['why_now_score']:+.2f}",
-                      f"{row['priority']:.2f}", "; ".join(row["signals"]) or "–")
+        table.add_row(for_terminal(row["name"] or row["company"]), for_terminal(row["kind"]), tier, fit,
+                      f"{row['why_now_score']:+.2f}", f"{row['priority']:.2f}", for_terminal("; ".join(row["signals"]) or "–"))
     lines = [f"Priority = fit score / 100 x signal score (unknown fit counts as 50; disqualified companies go last). "
              f"Signals: {', '.join(s.name for s in ranking.signals)}."]
     lines += [f"Note: {note}." for note in ranking.notes]
@@ -113,7 +110,7 @@ def render_evidence(report):
             f"{test.odds_ratio:.2f} ({test.odds_ratio_interval[0]:.2f}-{test.odds_ratio_interval[1]:.2f})"
         days = "–" if test.days_with is None else f"{test.days_with:.0f} vs {test.days_without:.0f}"
         strength = test.strength + (" (not proposed)" if test.signal.id in report.explained else "")
-        table.add_row(test.signal.name, str(test.lookback_days), f"{test.deals_with:,}",
+        table.add_row(for_terminal(test.signal.name), str(test.lookback_days), f"{test.deals_with:,}",
                       f"{_pct(test.win_rate_with)} ({_pct(low)}-{_pct(high)})", _pct(test.win_rate_without), ratio,
                       f"{test.p_adjusted:.2g}", strength, days)
     holding = report.holding_up()

@@ -10,6 +10,8 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
 from bullseye.strategy.icp import load_icp
+from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -40,7 +42,7 @@ def size(
     chart = funnel_chart(result, ws.reports_dir / FUNNEL_CHART)
     out = whitespace or ws.reports_dir / "whitespace.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.whitespace.to_csv(out, index=False)
+    write_csv(result.whitespace, out)
     if as_json:
         print_json(result.to_dict() | {"chart": str(chart), "whitespace_file": str(out)})
         return
@@ -50,4 +52,4 @@ def size(
     tiers = result.whitespace["tier"].value_counts().sort_index() if len(result.whitespace) else {}
     console.print(f"\nWhitespace: {len(result.whitespace):,} ICP-fit companies not in the CRM"
                   + (f" (tiers: {', '.join(f'{t} {n:,}' for t, n in tiers.items())})" if len(tiers) else "")
-                  + f", written to {out}\nFunnel chart: {chart}")
+                  + f", written to {for_terminal(out)}\nFunnel chart: {for_terminal(chart)}")

@@ -11,6 +11,8 @@ from rich.table import Table
 from bullseye.cli.app import JsonOption, app, console, err_console, print_json
 from bullseye.ingest.readers import normalise_header
 from bullseye.market.snapshots import compare_snapshots, read_snapshot
+from bullseye.io import write_csv
+from bullseye.inert import for_terminal
 
 
 def _column(option: str | None) -> str | None:
@@ -47,7 +49,7 @@ def snapshot_events(
                                size=_column(size), status=_column(status), name=_column(name), growth_threshold=threshold)
     result.counts |= {"unreadable_records_old": old_rejected, "unreadable_records_new": new_rejected}
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.events.to_csv(out, index=False)
+    write_csv(result.events, out)
     if as_json:
         print_json(result.to_dict() | {"out": str(out)})
         return
@@ -56,5 +58,6 @@ def snapshot_events(
         table.add_row(label.replace("_", " "), f"{value:,}")
     console.print(table)
     if old_rejected or new_rejected:
-        err_console.print(f"Records that could not be read were left out: {old_rejected} in {old}, {new_rejected} in {new}.")
-    console.print(f"Wrote {len(result.events):,} events to {out}; load them with `bullseye load {out}`.")
+        err_console.print(f"Records that could not be read were left out: {old_rejected} in {for_terminal(old)}, "
+                          f"{new_rejected} in {for_terminal(new)}.")
+    console.print(for_terminal(f"Wrote {len(result.events):,} events to {out}; load them with `bullseye load {out}`."))

@@ -9,6 +9,7 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
 from bullseye.people.themes import GROUP_DIMENSIONS, KINDS, VOICE_KINDS, objection_triggers, workspace_themes
 from bullseye.triggers import as_records, list_triggers, record_triggers
+from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -65,7 +66,6 @@ def themes(
 
 def _trigger_table(stored):
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Triggers", title_justify="left", box=box.SIMPLE_HEAVY)
@@ -73,5 +73,6 @@ def _trigger_table(stored):
         table.add_column(header, overflow="fold")
     for row in stored.itertuples():
         evidence = ", ".join(row.evidence[:5]) + (f" (+{len(row.evidence) - 5})" if len(row.evidence) > 5 else "")
-        table.add_row(str(row.raised_at), row.kind, escape(row.subject), escape(row.detail), evidence, row.status)
+        table.add_row(str(row.raised_at), row.kind, for_terminal(row.subject), for_terminal(row.detail),
+                      for_terminal(evidence), row.status)
     return table

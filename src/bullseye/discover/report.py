@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
+from bullseye.inert import for_mathtext, for_terminal
 
 __all__ = ["rich_summary", "write_html"]
 
@@ -31,9 +32,9 @@ def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
         table.add_column(header, justify=justify, overflow="fold")
     for f in findings:
         held = f.holdout
-        table.add_row(f.label, f"{f.accounts:,}", _value(outcome, f.discovery.value),
+        table.add_row(for_terminal(f.label), f"{f.accounts:,}", _value(outcome, f.discovery.value),
                       _value(outcome, held.value) if held else "–", _interval(outcome, f),
-                      _value(outcome, held.base if held else f.discovery.base), f.evidence)
+                      _value(outcome, held.base if held else f.discovery.base), for_terminal(f.evidence))
     table.caption = f"{name}: found on older data, confirmed on newer data"
     table.caption_justify = "left"
     return table
@@ -44,16 +45,16 @@ def rich_summary(result) -> Group:
              f"confirmed on data from then on."]
     if result.leakage:
         parts.append("[yellow]Kept out as possible leakage:[/] " +
-                     "; ".join(f"{name} ({why})" for name, why in result.leakage.items()))
+                     for_terminal("; ".join(f"{name} ({why})" for name, why in result.leakage.items())))
     for outcome, report in result.reports.items():
         name, _, unit = metric(outcome)
         head = f"\n[bold]{name}[/] — {report.units_discovery:,} + {report.units_holdout:,} {unit}, " \
                f"{report.evaluated:,} segments evaluated"
         parts.append(head)
         if report.note:
-            parts.append(f"  {report.note}")
+            parts.append(f"  {for_terminal(report.note)}")
         if report.power:
-            parts.append(f"  Power: {report.power}.")
+            parts.append(f"  Power: {for_terminal(report.power)}.")
         if report.findings:
             parts.append(_findings_table(f"Better {name}", outcome, report.findings[:5]))
         if report.negative:
@@ -65,7 +66,7 @@ def rich_summary(result) -> Group:
         for header in ("segment", "good on", "win rate", "days", "discount", "ACV", "lifetime (y)", "value/opp."):
             table.add_column(header, justify="left" if header in ("segment", "good on") else "right", overflow="fold")
         for row in result.bullseye[:8]:
-            table.add_row(row["segment"], f"{len(row['good_on'])} outcome{'s' if len(row['good_on']) > 1 else ''}" if row["good_on"] else "(baseline)",
+            table.add_row(for_terminal(row["segment"]), f"{len(row['good_on'])} outcome{'s' if len(row['good_on']) > 1 else ''}" if row["good_on"] else "(baseline)",
                           _value("win", row["win_rate"]),
                           _value("days_to_close", row["days_to_close"]), _value("discount", row["discount"]),
                           _value("acv", row["acv"]), _value("usage", row["lifetime_years"]),
@@ -104,7 +105,7 @@ def _lift_chart(outcome: str, findings: list[Finding]) -> str | None:
     ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="#888", capsize=3)
     ax.scatter(value, y, c=colours, zorder=3)
     ax.axvline(1.0, color="#444", lw=1, ls="--")
-    ax.set_yticks(y, [f.label for f in rows], fontsize=8)
+    ax.set_yticks(y, [for_mathtext(f.label) for f in rows], fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel(f"{metric(outcome)[0]} relative to all (newer data, 95% CI)")
     return _svg(fig)

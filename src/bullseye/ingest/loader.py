@@ -29,6 +29,8 @@ from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
 from bullseye.ingest.typing import IBIS_TYPES, derive_columns, type_plan
 from bullseye.schema import TABLES
+from bullseye.io import write_csv
+from bullseye.paths import allowed_roots, contained
 
 __all__ = ["load_files", "LoadReport", "FileCount", "QUARANTINE_COLUMNS"]
 
@@ -100,12 +102,13 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
     if not files:
         raise InputFileError("every file given is ignored by the mapping; nothing to load")
     readers = {path: open_reader(path) for path in dict.fromkeys(files)}
+    allowed = allowed_roots(workspace.root, [*files, mapping_file])  # lookups: inside these folders only
     plans: list[FilePlan] = []
     for path, reader in readers.items():
         plans.extend(plan_file(path, reader.header, preset, mapping, mapping_dir))
     for plan in plans:
         for lookup in plan.lookups:
-            lookup_path = plan.lookup_path(lookup)
+            lookup_path = contained(plan.lookup_path(lookup), allowed, f"{mapping_file}: lookup file")
             if lookup_path not in readers:
                 readers[lookup_path] = open_reader(lookup_path)
             header = readers[lookup_path].header
@@ -163,7 +166,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         quarantine_csv = workspace.reports_dir / f"quarantine-{load_id}.csv"
         if issue_total:
             workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-            issue_rows.order_by(["file", "line"]).to_csv(quarantine_csv)
+            write_csv(issue_rows.order_by(["file", "line"]), quarantine_csv)
             report.quarantine_csv = quarantine_csv
         for name in [t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"]:
             con.drop_table(name)

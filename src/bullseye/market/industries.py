@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bullseye.errors import ConfigError, MissingTableError
 from bullseye.yamlio import dump_model, load_model
+from bullseye.inert import for_terminal
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -312,12 +313,12 @@ def industries_rich(report: dict) -> RenderableType:
                      f"the label); {how['unmapped']:,} unmapped, {how['missing']:,} empty.")
         mapped = Table("industry", Column("rows", justify="right"), title=f"{name}: industries")
         for industry, count in info["industries"].items():
-            mapped.add_row(industry, f"{count:,}")
+            mapped.add_row(for_terminal(industry), f"{count:,}")
         parts.append(mapped)
         if info["unmapped"]:
             unmapped = Table("value", Column("rows", justify="right"), title=f"{name}: values that map nowhere")
             for row in info["unmapped"]:
-                unmapped.add_row(row["value"], f"{row['count']:,}")
+                unmapped.add_row(for_terminal(row["value"]), f"{row['count']:,}")
             parts.append(unmapped)
     return Group(*parts)
 

@@ -44,6 +44,7 @@ from bullseye.score import new_business, rule_mask
 from bullseye.scorecard_features import condition_mask
 from bullseye.strategy.audience import Audience
 from bullseye.strategy.icp import ICP
+from bullseye.inert import for_mathtext, for_terminal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -102,17 +103,17 @@ class MarketSize:
             waterfall.add_column(name, justify=justify)
         for row in self.waterfall.itertuples():
             removed = "" if pd.isna(row.removed) else f"-{int(row.removed):,}"
-            waterfall.add_row(row.step, f"{int(row.companies):,}", removed, row.note)
+            waterfall.add_row(for_terminal(row.step), f"{int(row.companies):,}", removed, for_terminal(row.note))
         sizing = Table(title=f"Market size per year ({self.currency})", title_justify="left", box=box.SIMPLE_HEAVY)
         for name, justify in (("", "left"), ("Companies", "right"), ("Value", "right"), ("How", "left")):
             sizing.add_column(name, justify=justify)
         for row in self.sizing.itertuples():
-            sizing.add_row(row.name, f"{int(row.companies):,}", _money(row.value), row.how)
+            sizing.add_row(for_terminal(row.name), f"{int(row.companies):,}", _money(row.value), for_terminal(row.how))
         assumptions = Table(title="Assumptions", title_justify="left", box=box.SIMPLE_HEAVY)
         for name in ("Figure", "Value", "Source"):
             assumptions.add_column(name)
         for row in self.assumptions.itertuples():
-            assumptions.add_row(row.name, row.value, row.source)
+            assumptions.add_row(*(for_terminal(cell) for cell in (row.name, row.value, row.source)))
         return Group(waterfall, sizing, assumptions)
 
 
@@ -485,7 +486,7 @@ def funnel_chart(result: MarketSize, path: Path) -> Path:
     for i, row in enumerate(steps.itertuples()):
         width = max(math.sqrt(row.companies) / widest, 0.01)
         ax.barh(i, width, left=(1 - width) / 2, color=colours[i], height=0.8)
-        ax.text(0.5, i, f"{row.step}: {int(row.companies):,}", ha="center", va="center", fontsize=9,
+        ax.text(0.5, i, f"{for_mathtext(row.step)}: {int(row.companies):,}", ha="center", va="center", fontsize=9,
                 bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
     ax.set_ylim(len(steps) - 0.5, -0.5)
     ax.set_xlim(0, 1)

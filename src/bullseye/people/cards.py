@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from bullseye.errors import BullseyeError
+from bullseye.inert import for_markdown
 from bullseye.strategy.persona import AntiPersona, Persona
 
 __all__ = ["CARD_FORMATS", "render_cards", "write_cards", "find_chromium"]
@@ -43,10 +45,17 @@ def render_cards(definitions: list[Persona | AntiPersona], fmt: str, **context: 
     if fmt not in ("md", "html"):
         raise BullseyeError(f"cards can be rendered as md or html text, not '{fmt}'")
     env = Environment(loader=PackageLoader("bullseye", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+                      autoescape=select_autoescape(enabled_extensions=("html", "md"), default_for_string=False),
                       trim_blocks=False, lstrip_blocks=False)
+    if fmt == "md":  # data (job titles, quotes) must not become HTML or Markdown in the card
+        env.finalize = _markdown_value
     template = env.get_template("persona_cards.html" if fmt == "html" else "persona_cards.md")
     return template.render(**_context(definitions, **context))
+
+
+def _markdown_value(value: Any) -> Any:
+    # Markup is what a macro of the template already rendered (its values went through here).
+    return value if isinstance(value, Markup) else Markup(for_markdown(value))
 
 
 def _print_pdf(html_path: Path, pdf_path: Path) -> None:

@@ -33,6 +33,7 @@ from bullseye.errors import BullseyeError
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
 from bullseye.score import new_business
 from bullseye.strategy.icp import ICP
+from bullseye.inert import for_terminal
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -361,15 +362,16 @@ class CommitteeReport:
             presence.add_column(column, justify="left" if column in ("Role", "Most common function", "Seniority")
                                 else "right")
         for row in self.presence.itertuples():
-            presence.add_row(row.role, f"{row.won_share:.0%}", f"{row.lost_share:.0%}",
-                             _label("function", row.top_function), _label("seniority", row.top_seniority))
+            presence.add_row(for_terminal(row.role), f"{row.won_share:.0%}", f"{row.lost_share:.0%}",
+                             for_terminal(_label("function", row.top_function)),
+                             for_terminal(_label("seniority", row.top_seniority)))
         parts.append(presence)
         effects = Table(title="What their presence changes", title_justify="left", box=box.SIMPLE_HEAVY)
         effects.add_column("Evidence")
         effects.add_column("Strength")
         shown = self.top_effects()
         for row in shown.itertuples():
-            effects.add_row(row.sentence[0].upper() + row.sentence[1:], row.strength)
+            effects.add_row(for_terminal(row.sentence[0].upper() + row.sentence[1:]), row.strength)
         if shown.empty:
             effects.add_row("No group of contacts changes win rate beyond chance in these deals.", "")
         parts.append(effects)

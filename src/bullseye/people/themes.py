@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bullseye.errors import BullseyeError
+from bullseye.inert import for_terminal
 from bullseye.people.textmine import (KINDS, SPEAKER, classify, cluster_phrases, fold, guess_language, mask_speaker,
                                       source_names, split_sentences)
 
@@ -110,9 +111,10 @@ class ThemeReport:
             heard = [f"{top} {share:.0%}" for top, share in ((row.top_role, row.top_role_share),
                                                             (row.top_function, row.top_function_share))
                      if top != UNKNOWN]
-            table.add_row(f"{_short(row.label)} [dim]{row.theme_id} {row.language}[/]", row.kind, f"{row.count:,}",
-                          ", ".join(heard) or UNKNOWN,
-                          "" if quote is None else f"“{_short(quote['text'], 100)}” [dim]{quote['note_id']}[/]")
+            table.add_row(f"{for_terminal(_short(row.label))} [dim]{row.theme_id} {row.language}[/]", row.kind,
+                          f"{row.count:,}", for_terminal(", ".join(heard) or UNKNOWN),
+                          "" if quote is None else
+                          f"“{for_terminal(_short(quote['text'], 100))}” [dim]{for_terminal(quote['note_id'])}[/]")
         return table
 
     def _group_tables(self, by: str) -> list:
@@ -122,12 +124,12 @@ class ThemeReport:
         rows = self.by_group[self.by_group["by"] == by].merge(self.themes[["theme_id", "label", "kind"]], on="theme_id")
         tables = []
         for group, part in sorted(rows.groupby("group"), key=lambda kv: (kv[0] == UNKNOWN, -kv[1]["group_notes"].iat[0])):
-            table = Table(title=f"{by}: {group} ({part['group_notes'].iat[0]:,} notes)", title_justify="left",
+            table = Table(title=f"{for_terminal(by)}: {for_terminal(group)} ({part['group_notes'].iat[0]:,} notes)", title_justify="left",
                           box=box.SIMPLE_HEAVY)
             for header in ("Theme", "Kind", "Notes", "Of this group's notes", "Of the theme's notes"):
                 table.add_column(header, justify="left" if header in ("Theme", "Kind") else "right", overflow="fold")
             for row in part.sort_values(["count", "theme_id"], ascending=[False, True]).head(15).itertuples():
-                table.add_row(_short(row.label), row.kind, f"{row.count:,}", f"{row.share_of_group:.1%}",
+                table.add_row(for_terminal(_short(row.label)), row.kind, f"{row.count:,}", f"{row.share_of_group:.1%}",
                               f"{row.share_of_theme:.0%}")
             if len(part) > 15:
                 table.caption = f"the 15 most frequent of this group's {len(part)} themes; --json has them all"

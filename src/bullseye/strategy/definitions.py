@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from bullseye.yamlio import parse_yaml
+
 __all__ = ["WriteResult", "write_definition", "three_way_merge", "generated_copy"]
 
 _MISSING = object()
@@ -74,9 +76,9 @@ def write_definition(root: Path, relative: str, text: str, force: bool = False, 
     kept: list[str] = []
     final = text
     if old and not force and old != last and old != text:
-        base = yaml.safe_load(last) if last else {}
-        mine = yaml.safe_load(old) or {}
-        merged, kept = three_way_merge(base or {}, mine, yaml.safe_load(text) or {})
+        base = parse_yaml(last, str(copy)) if last else {}
+        mine = parse_yaml(old, str(path)) or {}
+        merged, kept = three_way_merge(base or {}, mine, parse_yaml(text, relative) or {})
         final = header + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=100)
     diff = "".join(difflib.unified_diff(old.splitlines(True), final.splitlines(True),
                                         fromfile=f"{relative} (before)", tofile=f"{relative} (now)"))

@@ -54,6 +54,10 @@ class Condition(BaseModel):
             raise ValueError(f"operator '{self.op}' needs a list of values")
         if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
             raise ValueError("operator 'between' needs [low, high] (low included, high excluded)")
+        if self.op in (">=", ">", "<", "<=", "between"):
+            for bound in self.value if self.op == "between" else [self.value]:
+                if not _is_number(bound):
+                    raise ValueError(f"operator '{self.op}' compares numbers; {bound!r} is not a number")
         return self
 
     @property
@@ -93,6 +97,16 @@ class Condition(BaseModel):
                 result = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}[self.op](
                     numbers, float(value))
         return result & ~np.isnan(numbers)
+
+
+def _is_number(value: Any) -> bool:
+    """A value a comparison can use: a number, or text that reads as one ("200"); never NaN."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return not np.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _is_missing(cell: Any) -> bool:

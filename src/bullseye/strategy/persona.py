@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bullseye.errors import ConfigError
 from bullseye.strategy.definitions import WriteResult, write_definition
 from bullseye.strategy.icp import ICP_FILE, load_icp
-from bullseye.yamlio import load_model
+from bullseye.yamlio import load_model, read_yaml
 
 __all__ = ["Quote", "Backing", "Statement", "Objection", "ThreeQuestions", "Persona", "AntiPersona",
            "PERSONAS_DIR", "COMMITTEE_ROLES", "load_personas", "save_persona", "persona_json_schema", "slug"]
@@ -141,17 +141,16 @@ def load_personas(root: Path) -> list[AnyPersona]:
     icp_path = root / ICP_FILE
     definitions = []
     for path in files:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            data = {}  # load_model below reports where the YAML is broken
-        if isinstance(data, dict) and not data.get("icp"):
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+        if not data.get("icp"):
             raise ConfigError(f"{path}: a persona belongs to an ICP: add `icp: <id>` naming the ICP in {ICP_FILE} "
                               "(personas come after the ICP, never before)")
         if not icp_path.exists():
             raise ConfigError(f"{path}: belongs to ICP '{data.get('icp')}', but {ICP_FILE} does not exist; define "
                               "the ICP first (draft one with `bullseye discover`): personas come after the ICP")
-        model = AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
+        model = AntiPersona if data.get("kind") == "anti-persona" else Persona
         definition = load_model(model, path)
         icp = load_icp(root)
         if definition.icp != icp.id:
