@@ -6,8 +6,8 @@ from datetime import date
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
+from bullseye.inert import for_terminal
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, parse_date, print_json
 
 __all__ = ["status", "check", "event_app"]
@@ -35,12 +35,12 @@ def status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
         return
     version = result.version
     console.print(f"In use: v{version['number']} ({version['hash']}), published {version['published_at'][:10]} by "
-                  f"{escape(version['published_by'])}" if version else "In use: no published version")
+                  f"{for_terminal(version['published_by'])}" if version else "In use: no published version")
     for item in sorted(result.items, key=lambda i: ("overdue", "due", "ok").index(i.level)):
-        console.print(f"{_LEVEL[item.level]:>8}  {escape(item.what)}: {escape(item.why)}", highlight=False)
+        console.print(f"{_LEVEL[item.level]:>8}  {for_terminal(item.what)}: {for_terminal(item.why)}", highlight=False)
     for row in result.open_triggers.head(10).itertuples():
-        console.print(f"          {row.trigger_id} {escape(row.kind)} {row.raised_at}: {escape(row.subject)} - "
-                      f"{escape(row.detail)}", highlight=False)
+        console.print(f"          {row.trigger_id} {for_terminal(row.kind)} {row.raised_at}: {for_terminal(row.subject)} - "
+                      f"{for_terminal(row.detail)}", highlight=False)
 
 
 @app.command()
@@ -67,15 +67,15 @@ def check(
     console.print(f"Exports: {result.load_summary}. Scored {result.scored:,} accounts with the published version."
                   if result.scored else f"Exports: {result.load_summary}.")
     for note in result.notes:
-        console.print(escape(note))
+        console.print(for_terminal(note))
     console.print(f"{len(result.new_triggers)} new trigger(s).")
     for row in result.new_triggers.itertuples():
-        console.print(f"  {escape(row.kind)} {row.raised_at}: {escape(row.subject)} - {escape(row.detail)}",
+        console.print(f"  {for_terminal(row.kind)} {row.raised_at}: {for_terminal(row.subject)} - {for_terminal(row.detail)}",
                       highlight=False)
     for delivery in result.deliveries:
         if delivery.status != "sent":
-            err_console.print(f"Could not notify {escape(delivery.channel)} {escape(delivery.target)}: "
-                              f"{escape(delivery.reason)}")
+            err_console.print(f"Could not notify {for_terminal(delivery.channel)} {for_terminal(delivery.target)}: "
+                              f"{for_terminal(delivery.reason)}")
 
 
 @event_app.command("add")
@@ -104,7 +104,7 @@ def event_add(
         raise typer.BadParameter(str(exc).splitlines()[-1], param_hint="--kind") from None
     log, added = add_event(ws.root, event)
     record_triggers(ws, event_triggers(log), source="event")
-    console.print(f"Recorded '{escape(name)}' ({kind}, {event.date.isoformat()}) in strategy/events.yaml."
+    console.print(f"Recorded '{for_terminal(name)}' ({kind}, {event.date.isoformat()}) in strategy/events.yaml."
                   if added else "Already recorded; nothing changed.")
 
 
@@ -123,6 +123,6 @@ def event_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -
         print_json(log.model_dump(mode="json"))
         return
     for e in log.events:
-        console.print(f"{e.date.isoformat()}  {e.kind:<10} {escape(e.name)}  {escape(e.note)}", highlight=False)
+        console.print(f"{e.date.isoformat()}  {e.kind:<10} {for_terminal(e.name)}  {for_terminal(e.note)}", highlight=False)
     if not log.events:
         console.print("No events recorded; add one with `bullseye event add NAME --date YYYY-MM-DD`.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
+from bullseye.inert import for_terminal
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
 
 __all__ = ["publish", "history", "diff", "rollback"]
@@ -30,11 +30,11 @@ def _render_preview(result) -> None:
     if result.current is None:
         console.print("First version: nothing to compare with.")
     elif comparison:
-        console.print(f"Holdout ROC AUC of P(win): draft {comparison['second']:.3f} vs {escape(comparison['current'])} "
+        console.print(f"Holdout ROC AUC of P(win): draft {comparison['second']:.3f} vs {for_terminal(comparison['current'])} "
                       f"{comparison['first']:.3f} (difference {comparison['difference']:+.3f}, 95% interval "
                       f"{comparison['low']:+.3f} to {comparison['high']:+.3f}; {comparison['n']:,} holdout accounts).")
     if not result.tier_moves.empty:
-        console.print(_moves_table(result.tier_moves, f"Accounts by tier: {escape(result.current.label)} -> draft"))
+        console.print(_moves_table(result.tier_moves, f"Accounts by tier: {for_terminal(result.current.label)} -> draft"))
         console.print(f"{result.moved:,} accounts change tier; open pipeline moving up "
                       f"{result.pipeline_moves['up']:,.0f}, down {result.pipeline_moves['down']:,.0f}.")
 
@@ -73,12 +73,12 @@ def publish(
     if result.preview is not None:
         _render_preview(result.preview)
     version = result.version
-    console.print(f"Published {escape(version.label)} to {version.folder.relative_to(ws.root)}"
-                  + (f" over the gate (reason recorded: {escape(version.forced)})" if version.forced else "") + ".")
+    console.print(f"Published {for_terminal(version.label)} to {version.folder.relative_to(ws.root)}"
+                  + (f" over the gate (reason recorded: {for_terminal(version.forced)})" if version.forced else "") + ".")
     for delivery in result.deliveries:
-        target = escape(f"{delivery.channel} {delivery.target}")
+        target = for_terminal(f"{delivery.channel} {delivery.target}")
         (console if delivery.status == "sent" else err_console).print(
-            f"Notified {target}" if delivery.status == "sent" else f"Could not notify {target}: {escape(delivery.reason)}")
+            f"Notified {target}" if delivery.status == "sent" else f"Could not notify {target}: {for_terminal(delivery.reason)}")
 
 
 @app.command()
@@ -110,7 +110,7 @@ def history(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> N
     for v in versions:
         why = v.message + (f" [rollback to v{v.rollback_of}]" if v.rollback_of else "") + \
             (f" [forced: {v.forced}]" if v.forced else "")
-        table.add_row(escape(v.label), v.published_at.strftime("%Y-%m-%d %H:%M"), escape(v.published_by), escape(why))
+        table.add_row(for_terminal(v.label), v.published_at.strftime("%Y-%m-%d %H:%M"), for_terminal(v.published_by), for_terminal(why))
     console.print(table)
 
 
@@ -151,34 +151,34 @@ def _render_diff(result) -> None:
     from rich import box
     from rich.table import Table
 
-    console.print(f"[bold]{escape(result.before.label)} -> {escape(result.after.label)}[/]: "
-                  f"{escape(result.after.message)}")
+    console.print(f"[bold]{for_terminal(result.before.label)} -> {for_terminal(result.after.label)}[/]: "
+                  f"{for_terminal(result.after.message)}")
     if result.rules:
         rules = Table(title="Rules", title_justify="left", box=box.SIMPLE_HEAVY)
         for header in ("Change", "Rule", "Before", "After"):
             rules.add_column(header, overflow="fold")
         for change in result.rules:
-            rules.add_row(change.change, f"{change.kind} {escape(change.id)}",
-                          escape(change.before or "–") + (f"\n({escape(change.evidence_before)})" if change.evidence_before else ""),
-                          escape(change.after or "–") + (f"\n({escape(change.evidence_after)})" if change.evidence_after else ""))
+            rules.add_row(change.change, f"{change.kind} {for_terminal(change.id)}",
+                          for_terminal(change.before or "–") + (f"\n({for_terminal(change.evidence_before)})" if change.evidence_before else ""),
+                          for_terminal(change.after or "–") + (f"\n({for_terminal(change.evidence_after)})" if change.evidence_after else ""))
         console.print(rules)
     else:
         console.print("No rule changed.")
     for key, (a, b) in result.settings.items():
-        console.print(f"{key}: {escape(str(a))} -> {escape(str(b))}")
+        console.print(f"{key}: {for_terminal(str(a))} -> {for_terminal(str(b))}")
     if not result.points.empty:
         points = Table(title="Points that changed", title_justify="left", box=box.SIMPLE_HEAVY)
         for header in ("Feature", "Level", "Before", "After"):
             points.add_column(header, overflow="fold")
         for row in result.points.itertuples():
-            points.add_row(escape(str(row.feature)), escape(str(row.level)), _num(row.points_before), _num(row.points_after))
+            points.add_row(for_terminal(str(row.feature)), for_terminal(str(row.level)), _num(row.points_before), _num(row.points_after))
         console.print(points)
     if result.backtest:
         backtest = Table(title="Backtest at publication", title_justify="left", box=box.SIMPLE_HEAVY)
         for header in ("Measure", "Before", "After"):
             backtest.add_column(header, overflow="fold")
         for key, (a, b) in result.backtest.items():
-            backtest.add_row(escape(key), _num(a), _num(b))
+            backtest.add_row(for_terminal(key), _num(a), _num(b))
         console.print(backtest)
     if not result.tier_moves.empty:
         console.print(_moves_table(result.tier_moves, "Accounts by tier under each version (today's data)"))
@@ -189,7 +189,7 @@ def _num(value) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
-    return escape(str(value))
+    return for_terminal(str(value))
 
 
 @app.command()
@@ -213,5 +213,5 @@ def rollback(
     if as_json:
         print_json(result.to_dict())
         return
-    console.print(f"Published {escape(result.version.label)}: the content of v{result.version.rollback_of}, "
+    console.print(f"Published {for_terminal(result.version.label)}: the content of v{result.version.rollback_of}, "
                   f"with its stored scorecard. The draft in strategy/ now says the same.")

@@ -156,7 +156,10 @@ class CheckResult:
 
 
 def _exports_fingerprint(ws: Workspace) -> tuple[str, list]:
-    files = sorted({p for pattern in ws.settings.load.files for p in ws.root.glob(pattern) if p.is_file()})
+    from bullseye.paths import workspace_glob
+
+    files = sorted({p for pattern in ws.settings.load.files
+                    for p in workspace_glob(ws.root, pattern, "bullseye.yaml: load.files")})
     listing = [[str(p.relative_to(ws.root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest(), files
 
@@ -231,6 +234,8 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
 
 
 def _write_scores(ws: Workspace, scores: pd.DataFrame) -> None:
+    from bullseye.io import write_csv
+
     ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
     ws.reports_dir.mkdir(parents=True, exist_ok=True)
-    ranked.to_csv(ws.reports_dir / "scores.csv", index=False)
+    write_csv(ranked, ws.reports_dir / "scores.csv")
