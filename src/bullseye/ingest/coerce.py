@@ -63,6 +63,12 @@ def try_strptime(value: str, fmt: str) -> dt.timestamp:  # noqa: ARG001 - DuckDB
     ...
 
 
+@ibis.udf.scalar.builtin(name="round")
+def round_float(value: float, digits: int) -> dt.float64:  # noqa: ARG001 - DuckDB builtin
+    """ROUND as a float (Ibis casts its own round(0) to an integer, which fails out of range)."""
+    ...
+
+
 @dataclass(frozen=True)
 class MissingTokens:
     """Raw values read as missing (compared lower-cased): some in every column, some only in
@@ -192,7 +198,7 @@ def parse_number(value: ir.StringValue, profile: ColumnProfile, percent_as_fract
 
 def to_int64(number: ir.FloatingValue) -> ir.IntegerValue:
     """Round to a whole number; NULL (never an error) for infinities, NaN and beyond the 64-bit range."""
-    return number.round(0).try_cast(dt.int64)
+    return round_float(number, 0).try_cast(dt.int64)
 
 
 def parse_integer(value: ir.StringValue, profile: ColumnProfile) -> ir.IntegerValue:

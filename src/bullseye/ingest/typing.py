@@ -13,6 +13,7 @@ from bullseye.schema import Table
 
 __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
+CLEANED = "_cleaned_"  # the custom column with its typed-only missing values left out
 #: Column kinds in which a word such as "none" cannot be a real value.
 TYPED_KINDS = ("date", "number", "integer", "boolean")
 
@@ -103,12 +104,13 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
 def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile) -> dict[str, str]:
     aggregates = {}
     for name in custom:
-        column = text[name]
-        aggregates[f"{name}__n"] = column.count()
-        aggregates[f"{name}__boolean"] = coerce.parse_boolean(column).count()
+        column = text[CLEANED + name]
+        # Yes/no columns are read as written: "None" beside "Yes" may be an answer, not a blank.
+        aggregates[f"{name}__boolean"] = coerce.parse_boolean(text[name]).count() - text[name].count() + column.count()
         aggregates[f"{name}__integer"] = _whole(column, profile).sum()
         aggregates[f"{name}__number"] = coerce.parse_number(column, profile).count()
         aggregates[f"{name}__date"] = coerce.parse_date(column, profile).count()
+        aggregates[f"{name}__n"] = column.count()
         aggregates[f"{name}__digits"] = column.re_search(r"^\s*-?\d+\s*$").sum()
         aggregates[f"{name}__long"] = _long_digits(column).sum()
     counts = coerce.aggregate_counts(text, aggregates)
@@ -133,14 +135,17 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
     return types
 
 
-def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000) -> dict[str, str]:
+def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000,
+                       missing: coerce.MissingTokens = coerce.MissingTokens()) -> dict[str, str]:
     """A custom attribute is typed only when every non-empty value reads as that type.
 
     The type is proposed from a sample (most columns are text, and a sample shows it at once),
-    then checked against every value; a column that fails the check stays text.
+    then checked against every value; a column that fails the check stays text. Words that are
+    missing only in typed columns ("none", "?") do not count against numbers and dates.
     """
     if not custom:
         return {}
+    text = text.mutate(**{CLEANED + c: missing.clean(text[c], typed=True) for c in custom})
     profile = coerce.ColumnProfile(day_first=day_first)
     proposed = _candidate_types(text.limit(sample_rows), custom, profile)
     typed = [name for name, kind in proposed.items() if kind != "string"]
@@ -148,7 +153,7 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
         return proposed
     checks = {}
     for name in typed:
-        column = text[name]
+        column = text[name if proposed[name] == "boolean" else CLEANED + name]
         parsed = _parse(proposed[name], column, profile, name)
         fits = {"integer": _whole(column, profile), "number": parsed.notnull() & ~_long_digits(column)}
         checks[f"{name}__ok"] = (column.isnull() | fits.get(proposed[name], parsed.notnull())).min()
@@ -215,9 +220,8 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
     custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
     inferable = [c for c in custom if c not in plan.types]
-    # "none" or "?" cannot stop a column from reading as numbers: they are missing once it does.
-    custom_types = infer_custom_types(clean_typed(text, inferable), inferable,
-                                      (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
+    custom_types = infer_custom_types(text, inferable, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY",
+                                      missing=missing)
     custom_types.update({c: kind for c, kind in plan.types.items() if c in custom})
     kinds = {**canonical, **custom_types}
     typed_kinds = [c for c, k in kinds.items() if k in TYPED_KINDS]
