@@ -208,3 +208,21 @@ def test_every_default_missing_token_and_the_pivot_are_documented():
     undocumented = [t for t in (*MISSING_EVERYWHERE, *MISSING_IN_TYPED) if f"`{t}`" not in text]
     assert not undocumented, f"missing-value tokens not listed in docs/loading.md: {undocumented}"
     assert "00-68" in text and "69-99" in text
+
+
+@pytest.mark.datasets
+def test_bank_marketing_unknown_is_read_as_missing_and_counted(workspace, datasets):
+    """The UCI bank export writes "unknown" for missing (job, education, contact, poutcome)."""
+    import csv
+
+    with (datasets / "bank_marketing_uci" / "bank.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header, body = rows[0], rows[1:]
+    expected = {name: sum(r[i].strip().lower() == "unknown" for r in body) for i, name in enumerate(header)}
+    lines = [";".join(["account_id", *header])] + [";".join([f"C{i}", *r]) for i, r in enumerate(body)]
+    _, count = _load(workspace, "\n".join(lines) + "\n", name="clients.csv")
+    assert count.read == count.loaded == len(body) == 4521
+    assert count.missing == {name: n for name, n in expected.items() if n}
+    assert set(count.missing) == {"job", "education", "contact", "poutcome"}
+    jobs = workspace.table("accounts").to_pyarrow().column("job").to_pylist()
+    assert "unknown" not in jobs and jobs.count(None) == expected["job"]

@@ -38,10 +38,11 @@ class MissingValueSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    everywhere: list[str] = Field(default_factory=lambda: list(MISSING_EVERYWHERE),
-                                  description="Values read as missing in every column (case-insensitive).")
-    typed_only: list[str] = Field(default_factory=lambda: list(MISSING_IN_TYPED),
-                                  description="Values read as missing only in number, date and yes/no columns.")
+    # None means the built-in list, so a workspace gets the list of the version it runs on.
+    everywhere: list[str] | None = Field(
+        default=None, description="Values read as missing in every column (case-insensitive); replaces the built-in list.")
+    typed_only: list[str] | None = Field(
+        default=None, description="Values read as missing only in number, date and yes/no columns; replaces the built-in list.")
     add: list[str] = Field(default_factory=list, description="More values read as missing in every column.")
     keep: list[str] = Field(default_factory=list, description="Values never read as missing, although listed above.")
 

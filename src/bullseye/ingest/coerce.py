@@ -85,8 +85,10 @@ class MissingTokens:
         def normal(tokens):
             return tuple(dict.fromkeys(t.strip().lower() for t in tokens if t.strip() and t.strip().lower() not in keep))
 
-        everywhere = normal([*settings.everywhere, *settings.add])
-        return cls(everywhere, tuple(t for t in normal(settings.typed_only) if t not in everywhere))
+        listed = MISSING_EVERYWHERE if settings.everywhere is None else settings.everywhere
+        typed_only = MISSING_IN_TYPED if settings.typed_only is None else settings.typed_only
+        everywhere = normal([*listed, *settings.add])
+        return cls(everywhere, tuple(t for t in normal(typed_only) if t not in everywhere))
 
     def tokens(self, typed: bool) -> tuple[str, ...]:
         return self.everywhere + self.typed_only if typed else self.everywhere

@@ -198,7 +198,9 @@ def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens
     single = {t: s[0] for t, s in plan.sources.items() if len(s) == 1 and s[0] in hits}
 
     def clean_typed(text: ir.Table, targets) -> ir.Table:
-        return text.mutate(**{t: missing.clean(text[t], typed=True) for t in targets if t in single and hits[single[t]][1]})
+        # Columns from a lookup or a template were not counted: cleaned all the same.
+        return text.mutate(**{t: missing.clean(text[t], typed=True) for t in targets
+                              if (t in single and hits[single[t]][1]) or t not in plan.sources})
 
     def counts(typed_targets) -> dict[str, int]:
         found = {t: sum(hits[s][0] for s in plan.sources[t] if s in hits) for t in plan.sources}
