@@ -153,8 +153,9 @@ def test_a_date_with_trailing_text_is_rejected(workspace, value):
 
 
 def test_times_after_dates_still_read(workspace):
-    values = ["2025-03-31 10:30:00", "2025-03-31T10:00:00.123+02:00", "31/03/2025 10:30 PM", "2025-03-31 10:30:00 UTC"]
-    text = "account_id,created_at\n" + "".join(f"A{i},{v}\n" for i, v in enumerate(values))
+    values = ["2025-03-31 10:30:00", "2025-03-31T10:00:00.123+02:00", "31/03/2025 10:30 PM", "2025-03-31 10:30:00 UTC",
+              "31/03/2025, 10:23 AM", "2025-03-31 10:30 EST", "2025-03-31 10:30:00 GMT+2"]
+    text = "account_id,created_at\n" + "".join(f'A{i},"{v}"\n' for i, v in enumerate(values))
     report, _ = _load(workspace, text)
     assert report.issues == 0
     assert {str(r.created_at)[:10] for r in _rows(workspace).values()} == {"2025-03-31"}

@@ -30,10 +30,10 @@ NULL_TOKENS = ("",)
 TRUE_TOKENS = ("true", "t", "yes", "y", "1", "sim", "s", "si", "sí", "x", "verdadeiro", "checked")
 FALSE_TOKENS = ("false", "f", "no", "n", "0", "nao", "não", "falso", "unchecked")
 
-# A time after a date: "T10:00", " 10:30:00.123 PM", "Z", "UTC", "+02:00". Anything else after a date
-# is not part of it ("2024-01-01junk" is refused, not read as 2024-01-01).
-TIME_TAIL = (r"(?:[T ]\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
-             r"\s*(?:Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?)?)?")
+# A time after a date: "T10:00", " 10:30:00.123 PM", ", 10:23 AM" (Salesforce), then "Z", "UTC", "EST",
+# "+02:00". Anything else after a date is not part of it ("2024-01-01junk" is refused, not read as 2024-01-01).
+TIME_TAIL = (r"(?:(?:T|,?\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
+             r"\s*(?:Z|[A-Z]{2,5}(?:[+\-]\d{1,2}(?::?\d{2})?)?|[+\-]\d{2}(?::?\d{2})?)?)?")
 ISO_DATE = r"^(\d{4}-\d{1,2}-\d{1,2})" + TIME_TAIL + r"$"
 NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + TIME_TAIL + r"$"
 DATE_PREFIX = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})"
