@@ -227,3 +227,11 @@ def test_bank_marketing_unknown_is_read_as_missing_and_counted(workspace, datase
     assert set(count.missing) == {"job", "education", "contact", "poutcome"}
     jobs = workspace.table("accounts").to_pyarrow().column("job").to_pylist()
     assert "unknown" not in jobs and jobs.count(None) == expected["job"]
+
+
+def test_empty_missing_value_lists_read_every_placeholder_as_written(configured):
+    workspace = configured("missing_values:\n  everywhere: []\n  typed_only: []\n")
+    _, count = _load(workspace, "account_id,city,revenue\nA1,Select,none\nA2,N/A,10\n")
+    rows = _rows(workspace)
+    assert (rows["A1"].city, rows["A2"].city, rows["A1"].revenue) == ("Select", "N/A", None)
+    assert count.missing == {} and _issues(workspace)[(2, "revenue")][2] == "value_dropped"

@@ -108,15 +108,13 @@ def clean_text(raw: ir.StringValue, missing: MissingTokens = MissingTokens()) ->
 
 def count_missing(table: ir.Table, columns: list[str], missing: MissingTokens) -> dict[str, tuple[int, int]]:
     """Per column, in one pass: values missing in any column, and values missing only when typed."""
-    if not columns:
-        return {}
     aggregates = {}
     for index, name in enumerate(columns):
-        aggregates[f"e{index}"] = missing.matches(table[name]).sum()
-        aggregates[f"t{index}"] = table[name].lower().isin(missing.typed_only).sum() if missing.typed_only \
-            else ibis.literal(0)
-    counts = aggregate_counts(table, aggregates)
-    return {name: (counts[f"e{i}"], counts[f"t{i}"]) for i, name in enumerate(columns)}
+        for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only)):
+            if tokens:  # a workspace may empty a list
+                aggregates[f"{key}{index}"] = table[name].lower().isin(tokens).sum()
+    counts = aggregate_counts(table, aggregates) if aggregates else {}
+    return {name: (counts.get(f"e{i}", 0), counts.get(f"t{i}", 0)) for i, name in enumerate(columns)}
 
 
 @dataclass(frozen=True)
