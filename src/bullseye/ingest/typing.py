@@ -105,7 +105,8 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
     aggregates = {}
     for name in custom:
         column = text[CLEANED + name]
-        # Yes/no columns are read as written: "None" beside "Yes" may be an answer, not a blank.
+        # Yes/no columns are read as written ("None" beside "Yes" may be an answer, not a blank):
+        # this equals n only when every value as written reads as yes or no.
         aggregates[f"{name}__boolean"] = coerce.parse_boolean(text[name]).count() - text[name].count() + column.count()
         aggregates[f"{name}__integer"] = _whole(column, profile).sum()
         aggregates[f"{name}__number"] = coerce.parse_number(column, profile).count()
