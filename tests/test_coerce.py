@@ -16,7 +16,8 @@ def con():
 
 def _apply(con, values, fn):
     table = ibis.memtable({"v": values}, schema={"v": "string"})
-    expr = table.select(out=fn(coerce.clean_text(table.v)))
+    table = table.mutate(v=coerce.clean_text(table.v))  # a subquery: the parser refers to a plain column
+    expr = table.select(out=fn(table.v))
     return con.execute(expr)["out"].tolist()
 
 

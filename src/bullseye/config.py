@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bullseye.governance.settings import NotifySettings
 
-__all__ = ["Settings", "LoadSettings", "SETTINGS_FILE"]
+__all__ = ["Settings", "LoadSettings", "MissingValueSettings", "SETTINGS_FILE", "MISSING_EVERYWHERE", "MISSING_IN_TYPED"]
 
 SETTINGS_FILE = "bullseye.yaml"
 
@@ -22,6 +22,31 @@ class LoadSettings(BaseModel):
     files: list[str] = Field(default_factory=lambda: ["data/*.csv"], description="Globs relative to the workspace.")
     preset: Literal["generic", "hubspot", "salesforce"] = "generic"
     mapping: str | None = Field(default=None, description="A mapping file relative to the workspace.")
+
+
+#: Form placeholders that mean "no answer" in any column (compared case-insensitively, trimmed).
+MISSING_EVERYWHERE = (
+    "n/a", "n.a.", "#n/a", "null", "-", "--", "---", "(blank)", "(empty)", "(not set)", "select", "select one",
+    "select...", "--select--", "- select -", "please select", "unknown", "not provided", "not specified",
+    "not available", "not applicable", "undefined", "0000-00-00", "0000-00-00 00:00:00",
+)
+#: Missing only in number, date and yes/no columns: in text they can be real values ("NA" is Namibia,
+#: "None" an answer).
+MISSING_IN_TYPED = ("na", "none", "nil", "nan", "nat", "?", "—", "–")
+
+
+class MissingValueSettings(BaseModel):
+    """Which raw values are read as missing; empty cells always are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # None means the built-in list, so a workspace gets the list of the version it runs on.
+    everywhere: list[str] | None = Field(
+        default=None, description="Values read as missing in every column (case-insensitive); replaces the built-in list.")
+    typed_only: list[str] | None = Field(
+        default=None, description="Values read as missing only in number, date and yes/no columns; replaces the built-in list.")
+    add: list[str] = Field(default_factory=list, description="More values read as missing in every column.")
+    keep: list[str] = Field(default_factory=list, description="Values never read as missing, although listed above.")
 
 
 class Settings(BaseModel):
@@ -41,5 +66,6 @@ class Settings(BaseModel):
         default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
     )
     load: LoadSettings = Field(default_factory=LoadSettings)
+    missing_values: MissingValueSettings = Field(default_factory=MissingValueSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings,
                                    description="Where publish, rollback and new triggers are announced.")

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
@@ -73,6 +74,7 @@ def render_load_report(report: LoadReport) -> None:
                       f"{count.quarantined:,}", f"{count.merged:,}", "yes" if count.reconciles else "[red]NO[/]")
     console.print(table)
     console.print("Tables now: " + ", ".join(f"{name} {rows:,}" for name, rows in report.table_rows.items()))
+    _render_missing_values(report)
     if report.issue_summary:
         issues = Table(title="Set aside (see the quarantine table and CSV)", title_justify="left")
         for header in ("table", "action", "reason", "rows"):
@@ -81,6 +83,20 @@ def render_load_report(report: LoadReport) -> None:
             issues.add_row(for_terminal(table_name), action, for_terminal(reason), f"{count:,}")
         console.print(issues)
         console.print(f"Every issue with its file, line and value: {for_terminal(report.quarantine_csv)}")
+
+
+def _render_missing_values(report: LoadReport) -> None:
+    """Placeholders read as missing, per column: loaded as empty, so they are counted, not quarantined."""
+    rows = [(count, column, n) for count in report.files for column, n in sorted(count.missing.items())]
+    if not rows:
+        return
+    table = Table(title="Read as missing (placeholders such as N/A, Select; see missing_values in bullseye.yaml)",
+                  title_justify="left")
+    for header in ("file", "table", "column", "values"):
+        table.add_column(header, justify="right" if header == "values" else "left")
+    for count, column, n in rows:
+        table.add_row(escape(Path(count.file).name), count.table, escape(column), f"{n:,}")
+    console.print(table)
 
 
 @app.command()

@@ -1,9 +1,11 @@
 """Typing of text values as Ibis expressions: dates, numbers, booleans and multi-value lists.
 
-Each parser returns NULL where a non-empty value cannot be read; the loader compares the parsed
-value with the raw one to report exactly which values failed and why. Column-wide choices that a
+Each parser returns NULL where a non-empty value cannot be read (or cannot be stored exactly: an
+infinity, a whole number beyond 64 bits); the loader compares the parsed value with the raw one to
+report exactly which values failed, and :func:`failure_reason` says why. Column-wide choices that a
 single value cannot settle (day-first or month-first dates, decimal comma or point) are detected
-from the whole column by :func:`profile_columns` before parsing.
+from the whole column by :func:`profile_columns` before parsing. Which raw values mean "missing"
+is decided per column by :class:`MissingTokens`, once the column's type is known.
 """
 
 from __future__ import annotations
@@ -14,23 +16,38 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
+
 __all__ = [
-    "NULL_TOKENS", "ColumnProfile", "aggregate_counts", "clean_text", "parse_date", "parse_number", "parse_integer",
-    "parse_boolean", "parse_list", "profile_columns", "EXPECTED",
+    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "clean_text", "count_missing",
+    "failure_reason", "parse_date", "parse_number", "parse_integer", "parse_boolean", "parse_list",
+    "profile_columns", "finite", "to_int64", "EXPECTED", "INT64_LIMIT",
 ]
 
-NULL_TOKENS = ("", "na", "n/a", "n.a.", "null", "none", "nil", "nan", "-", "--", "—", "#n/a", "(blank)", "?")
+#: What staging turns into NULL: only empty cells. Placeholders are read later, per column, by
+#: :class:`MissingTokens`, so that they are counted and real text values ("NA", "None") survive.
+NULL_TOKENS = ("",)
 TRUE_TOKENS = ("true", "t", "yes", "y", "1", "sim", "s", "si", "sí", "x", "verdadeiro", "checked")
 FALSE_TOKENS = ("false", "f", "no", "n", "0", "nao", "não", "falso", "unchecked")
 
-ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}"
-NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})"
-DMY_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y")
-MDY_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y", "%m-%d-%y")
+# A time after a date: "T10:00", " 10:30:00.123 PM", ", 10:23 AM" (Salesforce), then "Z", "UTC", "EST",
+# "+02:00". Anything else after a date is not part of it ("2024-01-01junk" is refused, not read as 2024-01-01).
+TIME_TAIL = (r"(?:(?:T|,?\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
+             r"\s*(?:Z|[A-Z]{2,5}(?:[+\-]\d{1,2}(?::?\d{2})?)?|[+\-]\d{2}(?::?\d{2})?)?)?")
+ISO_DATE = r"^(\d{4}-\d{1,2}-\d{1,2})" + TIME_TAIL + r"$"
+NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + TIME_TAIL + r"$"
+DATE_PREFIX = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})"
 NAMED_FORMATS = ("%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y",
                  "%b %d %Y", "%Y%m%d")
+SUFFIX = r"(k|mm|mn|mil|mi|million|millions|thousand|m|bn|bi|billion|b)"
 SUFFIXES = {"k": 1e3, "mil": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mi": 1e6,
             "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9, "bi": 1e9, "billion": 1e9}
+# The digits of a number as each decimal mark writes them: thousands groups (Indian lakh groups
+# too, with a point) and an optional fraction. A value outside its column's grammar is not guessed at.
+POINT_DIGITS = r"^(\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})+,\d{3}|\d+)(\.\d*)?$"
+COMMA_DIGITS = r"^(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$"
+#: Whole numbers are stored as 64-bit integers: magnitudes from this on do not fit.
+INT64_LIMIT = 2.0**63
 
 #: What a value of each type looks like, for error messages.
 EXPECTED = {
@@ -46,10 +63,58 @@ def try_strptime(value: str, fmt: str) -> dt.timestamp:  # noqa: ARG001 - DuckDB
     ...
 
 
-def clean_text(raw: ir.StringValue) -> ir.StringValue:
-    """Trim and turn the usual placeholders for 'no value' into NULL."""
-    stripped = raw.strip()
-    return ibis.ifelse(stripped.lower().isin(NULL_TOKENS), ibis.null(dt.string), stripped)
+@ibis.udf.scalar.builtin(name="round")
+def round_float(value: float, digits: int) -> dt.float64:  # noqa: ARG001 - DuckDB builtin
+    """ROUND as a float (Ibis casts its own round(0) to an integer, which fails out of range)."""
+    ...
+
+
+@dataclass(frozen=True)
+class MissingTokens:
+    """Raw values read as missing (compared lower-cased): some in every column, some only in
+    number, date and yes/no columns, where they cannot be real values."""
+
+    everywhere: tuple[str, ...] = MISSING_EVERYWHERE
+    typed_only: tuple[str, ...] = MISSING_IN_TYPED
+
+    @classmethod
+    def from_settings(cls, settings) -> MissingTokens:
+        """From ``bullseye.yaml``'s ``missing_values``: the lists, plus ``add``, minus ``keep``."""
+        keep = {t.strip().lower() for t in settings.keep}
+
+        def normal(tokens):
+            return tuple(dict.fromkeys(t.strip().lower() for t in tokens if t.strip() and t.strip().lower() not in keep))
+
+        listed = MISSING_EVERYWHERE if settings.everywhere is None else settings.everywhere
+        typed_only = MISSING_IN_TYPED if settings.typed_only is None else settings.typed_only
+        everywhere = normal([*listed, *settings.add])
+        return cls(everywhere, tuple(t for t in normal(typed_only) if t not in everywhere))
+
+    def tokens(self, typed: bool) -> tuple[str, ...]:
+        return self.everywhere + self.typed_only if typed else self.everywhere
+
+    def matches(self, value: ir.StringValue, typed: bool = False) -> ir.BooleanValue:
+        tokens = self.tokens(typed)
+        return value.lower().isin(tokens) if tokens else ibis.literal(False)
+
+    def clean(self, value: ir.StringValue, typed: bool = False) -> ir.StringValue:
+        return ibis.ifelse(self.matches(value, typed) | (value == ""), ibis.null(dt.string), value)
+
+
+def clean_text(raw: ir.StringValue, missing: MissingTokens = MissingTokens()) -> ir.StringValue:
+    """Trim and turn the placeholders for 'no value' of every column into NULL."""
+    return missing.clean(raw.strip())
+
+
+def count_missing(table: ir.Table, columns: list[str], missing: MissingTokens) -> dict[str, tuple[int, int]]:
+    """Per column, in one pass: values missing in any column, and values missing only when typed."""
+    aggregates = {}
+    for index, name in enumerate(columns):
+        for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only)):
+            if tokens:  # a workspace may empty a list
+                aggregates[f"{key}{index}"] = table[name].lower().isin(tokens).sum()
+    counts = aggregate_counts(table, aggregates) if aggregates else {}
+    return {name: (counts.get(f"e{i}", 0), counts.get(f"t{i}", 0)) for i, name in enumerate(columns)}
 
 
 @dataclass(frozen=True)
@@ -65,55 +130,89 @@ def _first(formats: tuple[str, ...], text: ir.StringValue) -> ir.TimestampValue:
 
 
 def parse_date(value: ir.StringValue, profile: ColumnProfile) -> ir.DateValue:
-    iso = value.re_search(ISO_DATE)
-    numeric = value.re_search(NUMERIC_DATE)
-    ordered = DMY_FORMATS if profile.day_first else MDY_FORMATS
+    """Dates, optionally followed by a time. Two-digit years follow the POSIX rule (as Python's and
+    DuckDB's ``%y``): 00-68 are 2000-2068, 69-99 are 1969-1999."""
+    day = value.re_extract(NUMERIC_DATE, 1 if profile.day_first else 2)
+    month = value.re_extract(NUMERIC_DATE, 2 if profile.day_first else 1)
+    year = value.re_extract(NUMERIC_DATE, 3)
+    numeric = day + "/" + month + "/" + year
     # CASE evaluates only the branch a value needs; most columns are all ISO or all one format.
     parsed = ibis.cases(
-        (iso, try_strptime(value.re_extract(ISO_DATE, 0), "%Y-%m-%d")),
-        (numeric, _first(ordered, value.re_extract(NUMERIC_DATE, 0))),
+        (value.re_search(ISO_DATE), try_strptime(value.re_extract(ISO_DATE, 1), "%Y-%m-%d")),
+        (value.re_search(NUMERIC_DATE) & (year.length() == 4), try_strptime(numeric, "%d/%m/%Y")),
+        (value.re_search(NUMERIC_DATE), try_strptime(numeric, "%d/%m/%y")),
         else_=_first(NAMED_FORMATS, value),
     ).cast(dt.date)
     plausible = parsed.year().between(1800, 2200)
     return ibis.ifelse(plausible, parsed, ibis.null(dt.date))
 
 
+def _bare(value: ir.StringValue) -> ir.StringValue:
+    """The value without currency, spaces and a magnitude suffix."""
+    return value.re_replace(r"(?i)(r\$|us\$|usd|brl|eur|gbp|[$€£\s])", "").re_replace(
+        r"(?i)" + SUFFIX + r"\.?(%?\)?)$", "\\2")
+
+
 def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.FloatingValue, ir.StringValue]:
+    """The number a value writes, before the finiteness check (may be infinite); and the value lower-cased.
+
+    Each sub-expression refers to the value as few times as it can: the SQL of nested parsers grows
+    with every reference.
+    """
     lowered = value.lower()
-    suffix = lowered.re_extract(r"\d\s*(k|mm|mn|mil|mi|million|millions|thousand|m|bn|bi|billion|b)\.?\s*$", 1)
+    suffix = lowered.re_extract(r"\d\s*" + SUFFIX + r"\.?\s*$", 1)
     multiplier = suffix.substitute({k: ibis.literal(v) for k, v in SUFFIXES.items()}, else_=ibis.literal(1.0))
-    bare = value.re_replace(r"(?i)(r\$|us\$|usd|brl|eur|gbp|[$€£\s])", "").re_replace(
-        r"(?i)(k|mm|mn|mil|mi|million|millions|thousand|m|bn|bi|billion|b)\.?(%?\)?)$", "\\2")
-    # Anything but an optional sign or parentheses around digits (and a known suffix) is not a number.
-    valid = bare.re_search(r"^[(+\-]?[0-9][0-9.,]*%?\)?$")
-    negative = bare.re_search(r"^(\(.*\)|-.*)$")
-    digits = bare.re_replace(r"[^0-9.,]", "")
+    bare = _bare(value)
+    # Only an optional sign or parentheses around digits written in the column's decimal mark (an
+    # exponent, a percent sign) is a number; "(300)" is negative.
+    digits = (COMMA_DIGITS if profile.decimal_comma else POINT_DIGITS)[1:-1]
+    grammar = r"^[(+\-]?" + digits + r"([eE][+\-]?\d+)?%?\)?$"
+    sign = ibis.cases((bare.re_search(grammar), 1.0), else_=ibis.null(dt.float64)) * \
+        ibis.ifelse(bare.startswith("("), -1.0, 1.0)
     if profile.decimal_comma:
-        digits = digits.replace(".", "").replace(",", ".")
+        plain = bare.re_replace(r"[.()%]", "").replace(",", ".")
     else:
-        digits = digits.replace(",", "")
-    number = digits.try_cast(dt.float64) * multiplier.cast(dt.float64)
-    signed = ibis.ifelse(negative, -number, number)
-    return ibis.ifelse(valid, signed, ibis.null(dt.float64)), lowered
+        plain = bare.re_replace(r"[,()%]", "")
+    return plain.try_cast(dt.float64) * multiplier.cast(dt.float64) * sign, lowered
 
 
-def parse_number(value: ir.StringValue, profile: ColumnProfile, percent_as_fraction: bool = False) -> ir.FloatingValue:
+def _number_unchecked(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.FloatingValue, ir.StringValue]:
     number, lowered = _numeric_core(value, profile)
     if not profile.decimal_comma:  # plain numbers skip the regular expressions
         number = ibis.coalesce(value.try_cast(dt.float64), number)
+    return number, lowered
+
+
+def finite(number: ir.FloatingValue) -> ir.FloatingValue:
+    """NULL for infinities and NaN, which no export means as a value (one reference to the number)."""
+    return number.nullif(float("inf")).nullif(float("-inf")).nullif(float("nan"))
+
+
+def parse_number(value: ir.StringValue, profile: ColumnProfile, percent_as_fraction: bool = False) -> ir.FloatingValue:
+    number, lowered = _number_unchecked(value, profile)
+    number = finite(number)
     if percent_as_fraction:
-        number = ibis.ifelse(lowered.contains("%"), number / 100.0, number)
+        number = number / ibis.ifelse(lowered.contains("%"), 100.0, 1.0)
     return number
 
 
+def to_int64(number: ir.FloatingValue) -> ir.IntegerValue:
+    """Round to a whole number; NULL (never an error) for infinities, NaN and beyond the 64-bit range."""
+    return round_float(number, 0).try_cast(dt.int64)
+
+
 def parse_integer(value: ir.StringValue, profile: ColumnProfile) -> ir.IntegerValue:
-    """Whole numbers; a band such as '51-200' becomes its midpoint and '10,001+' its lower bound."""
-    band = value.re_search(r"^\s*[\d.,]+\s*[-–]\s*[\d.,]+\s*$")
-    low = _numeric_core(value.re_extract(r"^\s*([\d.,]+)", 1), profile)[0]
-    high = _numeric_core(value.re_extract(r"[-–]\s*([\d.,]+)\s*$", 1), profile)[0]
-    single = _numeric_core(value.re_replace(r"\+\s*$", ""), profile)[0]
-    number = ibis.ifelse(band, (low + high) / 2.0, single)
-    return ibis.ifelse(number.isnull(), ibis.null(dt.int64), number.round(0).cast(dt.int64))
+    """Whole numbers; a band such as '51-200' becomes its midpoint and '10,001+' its lower bound.
+    A run of digits is read exactly (not through a float), so 19-digit ids keep every digit."""
+    band = r"^\s*([\d.,]+)\s*[-–]\s*([\d.,]+)\s*$"
+    low = _numeric_core(value.re_extract(band, 1), profile)[0]
+    high = _numeric_core(value.re_extract(band, 2), profile)[0]
+    single = _number_unchecked(value.re_replace(r"\+\s*$", ""), profile)[0]
+    return ibis.cases(
+        (value.re_search(r"^[+\-]?\d+$"), value.try_cast(dt.int64)),
+        (value.re_search(band), to_int64((low + high) / 2.0)),
+        else_=to_int64(single),
+    )
 
 
 def parse_boolean(value: ir.StringValue) -> ir.BooleanValue:
@@ -126,6 +225,33 @@ def parse_boolean(value: ir.StringValue) -> ir.BooleanValue:
 def parse_list(value: ir.StringValue) -> ir.ArrayValue:
     parts = value.re_split(r"\s*[;|,\n]\s*")
     return parts.filter(lambda part: part.length() > 0)
+
+
+def failure_reason(kind: str, value: ir.StringValue, profile: ColumnProfile) -> ir.StringValue:
+    """Why a non-empty value of a column of this kind did not load (evaluate on failed values only)."""
+    expected = ibis.literal(f"expected {EXPECTED[kind]}") if kind in EXPECTED else ibis.literal("cannot be read")
+    if kind == "date":
+        return ibis.cases(
+            (value.re_search(DATE_PREFIX) & ~value.re_search(ISO_DATE) & ~value.re_search(NUMERIC_DATE),
+             "a date followed by other text: " + expected),
+            (value.re_search(DATE_PREFIX), "no such day, or a year outside 1800-2200: " + expected),
+            else_=expected,
+        )
+    if kind not in ("number", "integer"):
+        return expected
+    number, lowered = _number_unchecked(value, profile)
+    other = _number_unchecked(value, ColumnProfile(decimal_comma=not profile.decimal_comma))[0]
+    mark, other_mark = ("comma", "point") if profile.decimal_comma else ("point", "comma")
+    infinite = lowered.re_search(r"^[+\-]?(inf|infinity|nan)$")
+    return ibis.cases(
+        (number.isinf() | number.isnan() | infinite, "not a finite number (infinity or NaN)"),
+        (number.isnull() & other.notnull() & ~other.isinf(),
+         f"written with a decimal {other_mark}, but this column mostly uses a decimal {mark}: "
+         "not read, to avoid misreading it"),
+        (ibis.literal(kind == "integer") & (number.abs() >= INT64_LIMIT),
+         "a whole number too large to store (beyond 64 bits, about 9.2e18)"),
+        else_=expected,
+    )
 
 
 def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar]) -> dict[str, int]:

@@ -24,6 +24,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from bullseye.errors import InputFileError
+from bullseye.ingest.coerce import MissingTokens
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
@@ -54,6 +55,7 @@ class FileCount:
     loaded: int = 0
     quarantined: int = 0
     merged: int = 0  # loaded rows that updated a row of an earlier file
+    missing: dict[str, int] = field(default_factory=dict)  # column -> values read as missing ("N/A", "Select")
 
     @property
     def reconciles(self) -> bool:
@@ -118,6 +120,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
 
     load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     day_first = workspace.settings.date_order == "DMY"
+    missing = MissingTokens.from_settings(workspace.settings.missing_values)
     counts: list[FileCount] = []
     with workspace.warehouse.transaction() as con:
         _issues_frame(con, "_issues")
@@ -144,7 +147,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
             for order, plan in enumerate(table_plans):
                 stage = con.table(stages[plan.path])
                 lookups = {lk.file: con.table(stages[plan.lookup_path(lk)]) for lk in plan.lookups}
-                typed, count = type_plan(con, plan, stage, lookups, order, load_id, day_first)
+                typed, count = type_plan(con, plan, stage, lookups, order, load_id, day_first, missing)
                 count.read = read_counts[plan.path]
                 counts.append(count)
                 typed_parts.append(typed)

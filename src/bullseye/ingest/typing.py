@@ -13,6 +13,10 @@ from bullseye.schema import Table
 
 __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
+CLEANED = "_cleaned_"  # the custom column with its typed-only missing values left out
+#: Column kinds in which a word such as "none" cannot be a real value.
+TYPED_KINDS = ("date", "number", "integer", "boolean")
+
 IBIS_TYPES = {
     "string": dt.string, "text": dt.string, "integer": dt.int64, "number": dt.float64,
     "date": dt.date, "boolean": dt.boolean, "list": dt.Array(dt.string),
@@ -32,7 +36,8 @@ def _percent(value: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(whole, number.round(0).cast(dt.int64).cast(dt.string), number.cast(dt.string)) + "%"
 
 
-def _render_template(stage: ir.Table, segments: list[tuple[bool, list]]) -> ir.StringValue:
+def _render_template(stage: ir.Table, segments: list[tuple[bool, list]],
+                     tokens: coerce.MissingTokens) -> ir.StringValue:
     """Text from a parsed template: an empty column empties an optional part, or else the whole value."""
     pieces, whole_missing = [], ibis.literal(False)
     for optional, parts in segments:
@@ -50,25 +55,25 @@ def _render_template(stage: ir.Table, segments: list[tuple[bool, list]]) -> ir.S
         else:
             whole_missing = whole_missing | missing
             pieces.append(text)
-    return coerce.clean_text(ibis.ifelse(whole_missing, ibis.null(dt.string), ibis.literal("").join(pieces)))
+    return coerce.clean_text(ibis.ifelse(whole_missing, ibis.null(dt.string), ibis.literal("").join(pieces)), tokens)
 
 
-def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -> ir.Table:
-    """Target columns as text (staging already cleaned them), with templates, constants, value
-    replacements, placeholders set apart, lookups and lineage."""
+def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], missing: coerce.MissingTokens) -> ir.Table:
+    """Target columns as text (the stage has its every-column missing values cleaned), with templates,
+    constants, value replacements, placeholders set apart, lookups and lineage."""
     columns: dict[str, ir.Value] = {}
     for target, sources in plan.sources.items():
         if len(sources) == 1:
             columns[target] = stage[sources[0]]
         else:
-            columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]))
+            columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]), missing)
     for target, segments in plan.templates.items():
-        columns[target] = _render_template(stage, segments)
+        columns[target] = _render_template(stage, segments, missing)
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():
         if target in columns:  # a replacement may itself mean "no value" ("" or "n/a")
-            columns[target] = coerce.clean_text(columns[target].substitute(replacements, else_=columns[target]))
+            columns[target] = coerce.clean_text(columns[target].substitute(replacements, else_=columns[target]), missing)
     for target, raw_values in plan.placeholders.items():
         # Kept aside under another name, so the loader can report each one with its line.
         hit = columns[target].isin([v.strip() for v in raw_values])
@@ -83,7 +88,7 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -
         picked = other.select(
             _key=key,
             _pick=ibis.row_number().over(group_by=key, order_by=other["_line"]),
-            **{f"_lk_{t}": other[normalise_header(s)] for t, s in lookup.columns.items()},
+            **{f"_lk_{t}": missing.clean(other[normalise_header(s)]) for t, s in lookup.columns.items()},
         )
         picked = picked.filter(picked["_pick"] == 0).drop("_pick")
         on = normalise_header(lookup.on_column)
@@ -99,13 +104,16 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]) -
 def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile) -> dict[str, str]:
     aggregates = {}
     for name in custom:
-        column = text[name]
-        aggregates[f"{name}__n"] = column.count()
-        aggregates[f"{name}__boolean"] = coerce.parse_boolean(column).count()
-        aggregates[f"{name}__integer"] = (coerce.parse_number(column, profile) % 1 == 0).sum()
+        column = text[CLEANED + name]
+        # Yes/no columns are read as written ("None" beside "Yes" may be an answer, not a blank):
+        # this equals n only when every value as written reads as yes or no.
+        aggregates[f"{name}__boolean"] = coerce.parse_boolean(text[name]).count() - text[name].count() + column.count()
+        aggregates[f"{name}__integer"] = _whole(column, profile).sum()
         aggregates[f"{name}__number"] = coerce.parse_number(column, profile).count()
         aggregates[f"{name}__date"] = coerce.parse_date(column, profile).count()
+        aggregates[f"{name}__n"] = column.count()
         aggregates[f"{name}__digits"] = column.re_search(r"^\s*-?\d+\s*$").sum()
+        aggregates[f"{name}__long"] = _long_digits(column).sum()
     counts = coerce.aggregate_counts(text, aggregates)
     types = {}
     for name in custom:
@@ -119,7 +127,8 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
             # Digit runs named like ids or codes (zip codes, CNPJ) stay text: leading zeros matter.
             if kind in ("integer", "number") and digits == n and name.endswith(("_id", "id", "zip", "cep", "code")):
                 break
-            chosen = kind
+            # A run of more digits than a float keeps (a 22-digit tax number) is only exact as text.
+            chosen = "string" if kind == "number" and counts[f"{name}__long"] else kind
             break
         if chosen == "string" and n and counts[f"{name}__boolean"] == n:
             chosen = "boolean"
@@ -127,14 +136,17 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
     return types
 
 
-def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000) -> dict[str, str]:
+def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000,
+                       missing: coerce.MissingTokens = coerce.MissingTokens()) -> dict[str, str]:
     """A custom attribute is typed only when every non-empty value reads as that type.
 
     The type is proposed from a sample (most columns are text, and a sample shows it at once),
-    then checked against every value; a column that fails the check stays text.
+    then checked against every value; a column that fails the check stays text. Words that are
+    missing only in typed columns ("none", "?") do not count against numbers and dates.
     """
     if not custom:
         return {}
+    text = text.mutate(**{CLEANED + c: missing.clean(text[c], typed=True) for c in custom})
     profile = coerce.ColumnProfile(day_first=day_first)
     proposed = _candidate_types(text.limit(sample_rows), custom, profile)
     typed = [name for name, kind in proposed.items() if kind != "string"]
@@ -142,13 +154,23 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
         return proposed
     checks = {}
     for name in typed:
-        column = text[name]
+        column = text[name if proposed[name] == "boolean" else CLEANED + name]
         parsed = _parse(proposed[name], column, profile, name)
-        checks[f"{name}__ok"] = (column.isnull() | parsed.notnull()).min() if proposed[name] != "integer" else \
-            (column.isnull() | (coerce.parse_number(column, profile) % 1 == 0)).min()
+        fits = {"integer": _whole(column, profile), "number": parsed.notnull() & ~_long_digits(column)}
+        checks[f"{name}__ok"] = (column.isnull() | fits.get(proposed[name], parsed.notnull())).min()
     ok = text.aggregate(**checks).to_pyarrow().to_pylist()[0]
     return {name: kind if kind == "string" or ok[f"{name}__ok"] in (True, None) else "string"
             for name, kind in proposed.items()}
+
+
+def _whole(column: ir.StringValue, profile: coerce.ColumnProfile) -> ir.BooleanValue:
+    """Reads as a whole number that a 64-bit integer holds."""
+    return (coerce.parse_number(column, profile) % 1 == 0) & coerce.parse_integer(column, profile).notnull()
+
+
+def _long_digits(column: ir.StringValue) -> ir.BooleanValue:
+    """A digit run longer than a float64 holds exactly (15 significant digits)."""
+    return column.re_search(r"^\s*[+\-]?0*[1-9]\d{15,}\s*$")
 
 
 def _parse(kind: str, column: ir.StringValue, profile: coerce.ColumnProfile, name: str) -> ir.Value:
@@ -165,20 +187,48 @@ def _parse(kind: str, column: ir.StringValue, profile: coerce.ColumnProfile, nam
     return column
 
 
+def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens):
+    """Clean the every-column missing values in the stage, counting them per source column.
+
+    Returns the cleaned stage, a function that cleans the typed-only ones from the given target
+    columns of a text table, and a function giving the per-target counts once the typed columns are known.
+    """
+    sources = [c for c in stage.columns if c != "_line"]
+    hits = coerce.count_missing(stage, sources, missing)
+    stage = stage.mutate(**{c: missing.clean(stage[c]) for c in sources if hits[c][0]})
+    single = {t: s[0] for t, s in plan.sources.items() if len(s) == 1 and s[0] in hits}
+
+    def clean_typed(text: ir.Table, targets) -> ir.Table:
+        # Columns from a lookup or a template were not counted: cleaned all the same.
+        return text.mutate(**{t: missing.clean(text[t], typed=True) for t in targets
+                              if (t in single and hits[single[t]][1]) or t not in plan.sources})
+
+    def counts(typed_targets) -> dict[str, int]:
+        found = {t: sum(hits[s][0] for s in plan.sources[t] if s in hits) for t in plan.sources}
+        found.update({t: hits[s][0] + hits[s][1] for t, s in single.items() if t in typed_targets})
+        return {t: n for t, n in found.items() if n}
+
+    return stage, clean_typed, counts
+
+
 def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], order: int,
-              load_id: str, day_first: bool):
+              load_id: str, day_first: bool, missing: coerce.MissingTokens = coerce.MissingTokens()):
     """Type one file's rows for one table; quarantine what cannot load. Returns (table, FileCount)."""
     from bullseye.ingest.loader import FileCount
 
     table = plan.table
     prefix = f"_typed_{table.name}_{order}"
-    text = _text_table(plan, stage, lookups)
+    stage, clean_typed, missing_counts = _read_missing(plan, stage, missing)
+    text = _text_table(plan, stage, lookups, missing)
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
     custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
-    custom_types = infer_custom_types(text, [c for c in custom if c not in plan.types],
-                                      (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY")
+    inferable = [c for c in custom if c not in plan.types]
+    custom_types = infer_custom_types(text, inferable, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY",
+                                      missing=missing)
     custom_types.update({c: kind for c, kind in plan.types.items() if c in custom})
     kinds = {**canonical, **custom_types}
+    typed_kinds = [c for c, k in kinds.items() if k in TYPED_KINDS]
+    text = clean_typed(text, typed_kinds)
     profiles = coerce.profile_columns(
         text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k in ("number", "integer")],
         default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
@@ -186,12 +236,13 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     typed_columns = {c: _parse(k, text[c], profiles.get(c, coerce.ColumnProfile()), c) for c, k in kinds.items()}
     for target, factor in plan.scale.items():
         if target in typed_columns and kinds[target] in ("number", "integer"):
-            typed_columns[target] = (typed_columns[target] * factor).cast(IBIS_TYPES[kinds[target]])
+            scaled = coerce.finite(typed_columns[target].cast(dt.float64) * factor)
+            typed_columns[target] = coerce.to_int64(scaled) if kinds[target] == "integer" else scaled
     derived_key = bool(table.key_from) and not any(k in kinds for k in table.key)
     if derived_key:
         typed_columns[table.key[0]] = _derived_key(typed_columns, table)
         kinds[table.key[0]] = "string"
-    checked = [c for c, k in kinds.items() if k in ("date", "number", "integer", "boolean")]
+    checked = typed_kinds
     key = [k for k in table.key if k in kinds]
     placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
     typed = text.select("_file", "_line", "_blank", *placeholders, **typed_columns,
@@ -218,10 +269,11 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     for column in checked:
         failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
         action = "quarantined" if column in required else "value_dropped"
-        reason = f"expected {coerce.EXPECTED[kinds[column]]}"
+        reason = _failure_reason(plan, kinds[column], typed[f"_raw_{column}"], column,
+                                 profiles.get(column, coerce.ColumnProfile()))
         issues.append(typed.filter(failed).select(
             file=typed["_file"], line=typed["_line"], column=ibis.literal(column),
-            value=typed[f"_raw_{column}"], reason=ibis.literal(reason), action=ibis.literal(action)))
+            value=typed[f"_raw_{column}"], reason=reason, action=ibis.literal(action)))
         if column in required:
             row_bad = row_bad | failed
     for column in required:
@@ -247,8 +299,18 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     result = good.mutate(_order=ibis.literal(order))  # a view on the typed table: no extra copy
     loaded = int(result.count().execute())
     count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
+    count.missing = missing_counts(typed_kinds)
     count.quarantined = int(stage.count().execute()) - loaded
     return result, count
+
+
+def _failure_reason(plan: FilePlan, kind: str, raw: ir.StringValue, column: str,
+                    profile: coerce.ColumnProfile) -> ir.StringValue:
+    reason = coerce.failure_reason(kind, raw, profile)
+    if column in plan.scale:  # read, but out of range once multiplied
+        read = _parse(kind, raw, profile, column).notnull()
+        return ibis.ifelse(read, ibis.literal(f"too large to store once scaled by {plan.scale[column]:g}"), reason)
+    return reason
 
 
 def _derived_key(typed_columns: dict[str, ir.Value], table: Table) -> ir.StringValue:
