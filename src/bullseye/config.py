@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Settings", "LoadSettings", "SETTINGS_FILE"]
+__all__ = ["Settings", "LoadSettings", "AttributeSettings", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "bullseye.yaml"
 
@@ -20,6 +20,28 @@ class LoadSettings(BaseModel):
     files: list[str] = Field(default_factory=lambda: ["data/*.csv"], description="Globs relative to the workspace.")
     preset: Literal["generic", "hubspot", "salesforce"] = "generic"
     mapping: str | None = Field(default=None, description="A mapping file relative to the workspace.")
+
+
+class AttributeSettings(BaseModel):
+    """Overrules for which account attributes discovery searches (see docs/discovery.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use: list[str] = Field(
+        default_factory=list,
+        description="Attributes to search even though the leakage guard or the identifier check keeps them out.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Attributes to keep out of discovery: confirms a leakage flag, or adds one the guard missed.",
+    )
+
+    @model_validator(mode="after")
+    def _not_both(self) -> AttributeSettings:
+        both = sorted(set(self.use) & set(self.exclude))
+        if both:
+            raise ValueError(f"attributes.use and attributes.exclude both name {', '.join(both)}; choose one")
+        return self
 
 
 class Settings(BaseModel):
@@ -39,3 +61,4 @@ class Settings(BaseModel):
         default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
     )
     load: LoadSettings = Field(default_factory=LoadSettings)
+    attributes: AttributeSettings = Field(default_factory=AttributeSettings)
