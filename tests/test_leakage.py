@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.leakage import (LeakageFlag, _explained_share, _spearman, name_hint, outcome_flags,
+from bullseye.discover.leakage import (LeakageFlag, _explained_share, _groups, _spearman, name_hint, outcome_flags,
                                        screen_binary, screen_numeric)
 
 from planted_leaks import (HONEST, LEAKS, RETENTION_HONEST, RETENTION_LEAKS, customers, leads,
@@ -119,7 +119,7 @@ def test_statistics_match_scipy_and_statsmodels():
     table = sm.stats.anova_lm(smf.ols("r ~ C(g)", frame).fit())
     between, within = table.loc["C(g)"], table.loc["Residual"]
     epsilon = (between["sum_sq"] - between["df"] * within["mean_sq"]) / (between["sum_sq"] + within["sum_sq"])
-    assert _explained_share(groups, target) == pytest.approx(epsilon)
+    assert _explained_share(_groups("g", groups), target) == pytest.approx(epsilon)
 
 
 # -- through the CLI: the guard runs inside discovery, the output lists it, bullseye.yaml overrules it ----------

@@ -31,6 +31,7 @@ from bullseye.discover.dataset import Dataset
 from bullseye.discover.findings import metric
 from bullseye.discover.screening import check_attribute_names
 from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, truthy, units_for
+from bullseye.errors import BullseyeError
 
 __all__ = ["LeakageFlag", "leakage_guard", "outcome_flags", "screen_binary", "screen_numeric", "leakage_flags",
            "name_hint"]
@@ -113,22 +114,32 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:.3g}"
 
 
-def _groups(name: str, column: pd.Series) -> pd.Series | None:
-    """A label per row: the value, or for a number its band (quantile bins); None for lists."""
+@dataclass(frozen=True)
+class _Groups:
+    """Rows coded by value (or band of a number): ``codes`` index ``labels``, -1 for no value."""
+
+    codes: np.ndarray
+    labels: list[str]
+
+
+def _groups(name: str, column: pd.Series) -> _Groups | None:
+    """The value of each row, or for a number its band (deciles); None for lists."""
     if _is_list(column):
         return None
     if _is_number(column):
-        values = column.astype(float)
-        if values.nunique() <= NUMBER_BINS:
-            labels = values.map({v: f"{name} = {_fmt(v)}" for v in values.dropna().unique()})
-            return labels.astype(object)
-        bins = pd.qcut(values, NUMBER_BINS, duplicates="drop")
-        intervals = list(bins.cat.categories)
-        names = [f"{name} <= {_fmt(i.right)}" if k == 0 else f"{name} > {_fmt(i.left)}" if k == len(intervals) - 1
-                 else f"{_fmt(i.left)} < {name} <= {_fmt(i.right)}" for k, i in enumerate(intervals)]
-        return bins.cat.rename_categories(names).astype(object)
-    filled = column.notna()
-    return (f"{name} = " + column.astype(str)).where(filled, None)
+        values = column.to_numpy(float)
+        present = ~np.isnan(values)
+        distinct = np.unique(values[present])
+        if len(distinct) <= NUMBER_BINS:
+            codes = np.where(present, np.searchsorted(distinct, np.nan_to_num(values)), -1)
+            return _Groups(codes, [f"{name} = {_fmt(v)}" for v in distinct])
+        codes, edges = pd.qcut(values, NUMBER_BINS, labels=False, retbins=True, duplicates="drop")
+        last = len(edges) - 2
+        labels = [f"{name} <= {_fmt(edges[1])}" if k == 0 else f"{name} > {_fmt(edges[k])}" if k == last
+                  else f"{_fmt(edges[k])} < {name} <= {_fmt(edges[k + 1])}" for k in range(last + 1)]
+        return _Groups(np.where(present, np.nan_to_num(codes, nan=-1), -1).astype(np.int64), labels)
+    codes, uniques = pd.factorize(column)
+    return _Groups(codes.astype(np.int64), [f"{name} = {v}" for v in uniques])
 
 
 def _fill_gap(filled: np.ndarray, yes: np.ndarray, labels: tuple[str, str], unit: str, gap: float) -> str | None:
@@ -142,30 +153,25 @@ def _fill_gap(filled: np.ndarray, yes: np.ndarray, labels: tuple[str, str], unit
     return None
 
 
-def _decisive(groups: pd.Series, yes: np.ndarray, labels: tuple[str, str], unit: str, margin: float,
+def _decisive(groups: _Groups, yes: np.ndarray, labels: tuple[str, str], unit: str, margin: float,
               odds: float) -> str | None:
-    table = pd.DataFrame({"group": groups.to_numpy(object), "yes": yes}).dropna()
-    if table.empty:
+    valid = groups.codes >= 0
+    if not valid.any():
         return None
-    total, positives = len(yes), int(yes.sum())
-    counts = table.groupby("group")["yes"].agg(["sum", "size"])
-    worst, worst_score = None, 0.0
-    for group, (k, n) in counts.iterrows():
-        if n < max(MIN_GROUP, DECISIVE_SHARE * total):
-            continue
-        rate = k / n
-        rest_k, rest_n = positives - k, total - n
-        ratio = ((k + 0.5) / (n - k + 0.5)) / ((rest_k + 0.5) / (rest_n - rest_k + 0.5))
-        if (rate >= 1 - margin and ratio >= odds) or (rate <= margin and ratio <= 1 / odds):
-            score = abs(np.log(ratio))
-            if score > worst_score:
-                rest = rest_k / rest_n if rest_n else float("nan")
-                worst, worst_score = (group, rate, n, rest), score
-    if worst is None:
+    sizes = np.bincount(groups.codes[valid], minlength=len(groups.labels)).astype(float)
+    hits = np.bincount(groups.codes[valid], weights=yes[valid].astype(float), minlength=len(groups.labels))
+    total, positives = len(yes), float(yes.sum())
+    rest_n, rest_k = total - sizes, positives - hits
+    ratio = ((hits + 0.5) / (sizes - hits + 0.5)) / ((rest_k + 0.5) / (rest_n - rest_k + 0.5))
+    rate = np.divide(hits, sizes, out=np.zeros_like(sizes), where=sizes > 0)
+    decisive = (sizes >= max(MIN_GROUP, DECISIVE_SHARE * total)) & (
+        ((rate >= 1 - margin) & (ratio >= odds)) | ((rate <= margin) & (ratio <= 1 / odds)))
+    if not decisive.any():
         return None
-    group, rate, n, rest = worst
-    return (f"'{group}' alone nearly decides the outcome ({100 * rate:.1f}% {labels[0]} over {int(n):,} {unit}, "
-            f"{100 * rest:.1f}% elsewhere): the outcome in disguise or a step of the sale")
+    worst = int(np.argmax(np.where(decisive, np.abs(np.log(ratio)), -1.0)))
+    rest = rest_k[worst] / rest_n[worst] if rest_n[worst] else float("nan")
+    return (f"'{groups.labels[worst]}' alone nearly decides the outcome ({100 * rate[worst]:.1f}% {labels[0]} over "
+            f"{int(sizes[worst]):,} {unit}, {100 * rest:.1f}% elsewhere): the outcome in disguise or a step of the sale")
 
 
 def _closed_only(column: pd.Series, open_column: pd.Series, unit: str, share: float) -> str | None:
@@ -191,23 +197,27 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     return float(pd.Series(x[keep]).rank().corr(pd.Series(y[keep]).rank()))
 
 
-def _explained_share(groups: pd.Series, y: np.ndarray) -> float | None:
-    """Share of the variation of the ranks of ``y`` between groups (epsilon squared), rare groups pooled."""
-    table = pd.DataFrame({"group": groups.to_numpy(object), "y": y}).dropna()
-    if len(table) < MIN_UNITS:
+def _explained_share(groups: _Groups, y: np.ndarray) -> float | None:
+    """Share of the variation of the ranks of ``y`` between groups (epsilon squared), groups of
+    fewer than 10 rows pooled."""
+    y = np.asarray(y, float)
+    valid = (groups.codes >= 0) & ~np.isnan(y)
+    if valid.sum() < MIN_UNITS:
         return None
-    sizes = table["group"].map(table["group"].value_counts())
-    table.loc[sizes < 10, "group"] = "\0rare"
-    k = table["group"].nunique()
-    if k < 2:
+    codes = groups.codes[valid]
+    small = np.bincount(codes)[codes] < 10
+    codes = np.where(small, codes.max() + 1, codes)
+    codes = np.unique(codes, return_inverse=True)[1]
+    k, n = codes.max() + 1, len(codes)
+    if k < 2 or n <= k:
         return None
-    ranks = table["y"].rank()
+    ranks = pd.Series(y[valid]).rank().to_numpy()
     total = ((ranks - ranks.mean()) ** 2).sum()
-    means = ranks.groupby(table["group"]).transform("mean")
-    within = ((ranks - means) ** 2).sum()
-    if total <= 0 or len(table) <= k:
+    means = np.bincount(codes, weights=ranks) / np.bincount(codes)
+    within = ((ranks - means[codes]) ** 2).sum()
+    if total <= 0:
         return None
-    return float(((total - within) - (k - 1) * within / (len(table) - k)) / total)
+    return float(((total - within) - (k - 1) * within / (n - k)) / total)
 
 
 HINT_NOTE = "; its name reads like a sales-process or time field, which lowered the bar"
@@ -337,7 +347,11 @@ def leakage_guard(ws, data: Dataset, outcome: str | None = None) -> dict[str, st
     check_attribute_names(settings, [*data.attributes, *data.skipped])
     by_attribute: dict[str, list[LeakageFlag]] = {}
     for name in ([outcome] if outcome else GUARDED):
-        for flag in outcome_flags(data, name):
+        try:
+            flags = outcome_flags(data, name)
+        except BullseyeError:
+            continue  # an outcome the data cannot measure is not searched either; it says why there
+        for flag in flags:
             by_attribute.setdefault(flag.attribute, []).append(flag)
     kept_out: dict[str, str] = {}
     for attribute, flags in by_attribute.items():
