@@ -80,10 +80,6 @@ class LeakageFlag:
     reason: str
     hinted: bool = False  # the name supported the evidence (a lower bar was used)
 
-    def to_dict(self) -> dict:
-        return {"attribute": self.attribute, "outcome": self.outcome, "evidence": self.evidence,
-                "reason": self.reason, "hinted": self.hinted}
-
 
 def name_hint(name: str) -> str | None:
     """'process' or 'time' when a name reads like a sales-process or a time field, else None."""
