@@ -205,3 +205,17 @@ def test_the_guard_runs_for_retention_on_the_demo(tmp_path):
     rho = float(re.search(r"Spearman ([+-][0-9.]+) with days as a customer", flag.reason).group(1))
     assert rho >= 0.8
     ws.close()
+
+
+def test_the_scorecard_gets_no_points_on_leaks(planted_workspace):
+    from bullseye.score import fit_scorecard
+    from bullseye.strategy.icp import ICP
+    from bullseye.workspace import Workspace
+
+    ws = Workspace(planted_workspace)
+    try:
+        card = fit_scorecard(ws, ICP(name="empty"))
+        learned = {f.name for f in card.features_}
+        assert learned and not learned & LEAKS and "industry" in learned
+    finally:
+        ws.close()

@@ -33,7 +33,7 @@ from bullseye.discover.screening import check_attribute_names
 from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, truthy, units_for
 from bullseye.errors import BullseyeError
 
-__all__ = ["LeakageFlag", "leakage_guard", "outcome_flags", "screen_binary", "screen_numeric", "leakage_flags",
+__all__ = ["LeakageFlag", "leakage_guard", "non_leaking_attributes", "outcome_flags", "screen_binary", "screen_numeric", "leakage_flags",
            "name_hint"]
 
 #: Fill rates this far apart between the two outcomes (or closed and open): recorded with the outcome.
@@ -363,6 +363,13 @@ def leakage_guard(ws, data: Dataset, outcome: str | None = None) -> dict[str, st
         elif name in data.attributes:
             kept_out[name] = "kept out in bullseye.yaml (attributes.exclude)"
     return kept_out
+
+
+def non_leaking_attributes(ws, data: Dataset) -> list[str]:
+    """The dataset's usable attributes less those the guard (with bullseye.yaml's overrules) keeps
+    out: what a scorecard may learn points on, the same attributes discovery searches."""
+    leakage = leakage_guard(ws, data)
+    return [a for a in data.attributes if a not in leakage]
 
 
 def leakage_flags(deals: pd.DataFrame, attributes: list[str], target: str = "won") -> dict[str, str]:
