@@ -17,8 +17,8 @@ import yaml
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.leakage import (LeakageFlag, _explained_share, _groups, _spearman, name_hint, outcome_flags,
-                                       screen_binary, screen_numeric)
+from bullseye.discover.leakage import (LeakageFlag, _explained_share, _groups, _spearman, leakage_flags, name_hint,
+                                       outcome_flags, screen_binary, screen_numeric)
 
 from planted_leaks import (HONEST, LEAKS, RETENTION_HONEST, RETENTION_LEAKS, customers, leads,
                            write_workspace_files)
@@ -46,6 +46,13 @@ def test_planted_win_leaks_are_flagged_and_honest_fields_are_not(seed):
     alone = _flagged(screen_binary(closed, sorted(LEAKS | HONEST), closed["won"].to_numpy()))
     assert set(alone) == LEAKS
     assert alone["deal_stage"].evidence == alone["pipeline_step"].evidence == "near-deterministic"
+
+
+def test_leakage_flags_reads_a_yes_no_column_of_a_frame():
+    closed, _ = leads(4)
+    closed["activated"] = closed["won"].map({1: "yes", 0: "no"})
+    for column in ("won", "activated"):
+        assert set(leakage_flags(closed, sorted(LEAKS | HONEST), target=column)) == LEAKS
 
 
 def test_reasons_carry_the_measured_numbers():
