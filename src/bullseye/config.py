@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bullseye.governance.settings import NotifySettings
 
-__all__ = ["Settings", "LoadSettings", "MissingValueSettings", "SETTINGS_FILE", "MISSING_EVERYWHERE", "MISSING_IN_TYPED"]
+__all__ = ["Settings", "LoadSettings", "MissingValueSettings", "AttributeSettings", "SETTINGS_FILE",
+           "MISSING_EVERYWHERE", "MISSING_IN_TYPED"]
 
 SETTINGS_FILE = "bullseye.yaml"
 
@@ -48,6 +49,27 @@ class MissingValueSettings(BaseModel):
     add: list[str] = Field(default_factory=list, description="More values read as missing in every column.")
     keep: list[str] = Field(default_factory=list, description="Values never read as missing, although listed above.")
 
+class AttributeSettings(BaseModel):
+    """Overrules for which account attributes discovery searches (see docs/discovery.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use: list[str] = Field(
+        default_factory=list,
+        description="Attributes to search even though the leakage guard or the identifier check keeps them out.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Attributes to keep out of discovery: confirms a leakage flag, or adds one the guard missed.",
+    )
+
+    @model_validator(mode="after")
+    def _not_both(self) -> AttributeSettings:
+        both = sorted(set(self.use) & set(self.exclude))
+        if both:
+            raise ValueError(f"attributes.use and attributes.exclude both name {', '.join(both)}; choose one")
+        return self
+
 
 class Settings(BaseModel):
     """The settings of one workspace. Unknown keys are refused so that a typo never passes silently."""
@@ -67,5 +89,6 @@ class Settings(BaseModel):
     )
     load: LoadSettings = Field(default_factory=LoadSettings)
     missing_values: MissingValueSettings = Field(default_factory=MissingValueSettings)
+    attributes: AttributeSettings = Field(default_factory=AttributeSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings,
                                    description="Where publish, rollback and new triggers are announced.")

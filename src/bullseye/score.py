@@ -327,9 +327,11 @@ def fit_scorecard(ws: Workspace, icp: ICP | None = None, as_of: object = None,
                   dataset: Dataset | None = None) -> ScoreCard:
     """A scorecard for ``icp`` (default: strategy/icp.yaml) fitted on the workspace's deals."""
     from bullseye.discover.dataset import build_dataset
+    from bullseye.discover.leakage import non_leaking_attributes
 
     icp = icp if icp is not None else load_icp(ws.root)
-    return ScoreCard(icp).fit(dataset if dataset is not None else build_dataset(ws, as_of=as_of))
+    data = dataset if dataset is not None else build_dataset(ws, as_of=as_of)
+    return ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
 
 
 def score_accounts(ws: Workspace, icp: ICP | None = None, frame: pd.DataFrame | None = None,

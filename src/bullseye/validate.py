@@ -239,6 +239,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
              margin: float = 1.0, chart: bool = True, random_state: int = 0) -> Backtest:
     """Measure the ICP as written on the holdout period (see the module docstring)."""
     from bullseye.discover.dataset import build_dataset
+    from bullseye.discover.leakage import non_leaking_attributes
 
     icp = icp if icp is not None else load_icp(ws.root)
     data = build_dataset(ws, as_of=as_of, holdout_share=holdout_share)
@@ -253,7 +254,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
                                                               random_state)
     statistic, p = logrank_test(window["duration"], window["event"], win_in) \
         if win_in.any() and (~win_in).any() and window["event"].any() else (math.nan, math.nan)
-    card = ScoreCard(icp).fit(data)
+    card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
     notes = [f"criterion '{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
     if window.empty:
         notes.append("No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"

@@ -13,15 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bullseye.discover.screening import EXCLUDED_ATTRIBUTES, usable_attributes
 from bullseye.errors import BullseyeError
 from bullseye.outcomes import account_outcomes, deals_as_of, resolve_as_of
 
 __all__ = ["Dataset", "build_dataset", "EXCLUDED_ATTRIBUTES"]
-
-#: Account columns that describe identity or bookkeeping, not the kind of company.
-EXCLUDED_ATTRIBUTES = {"account_id", "name", "domain", "owner", "created_at", "email", "website", "stage_raw"}
-#: A text attribute with more distinct values than this share of rows is an identifier, not a trait.
-MAX_DISTINCT_SHARE = 0.5
 
 OUTCOME_FIELDS = (
     "deals_won", "deals_lost", "deals_open", "win_rate", "days_to_close", "discount", "acv", "is_customer",
@@ -56,38 +52,6 @@ class Dataset:
         return (self.deals["decided_at"].min(), self.deals["decided_at"].max())
 
 
-def _usable_attributes(accounts: pd.DataFrame, attribute_columns: list[str]) -> tuple[list[str], dict[str, str]]:
-    usable, skipped = [], {}
-    for name in attribute_columns:
-        column = accounts[name]
-        if name in EXCLUDED_ATTRIBUTES:
-            skipped[name] = "identity or bookkeeping, not a trait of the company"
-            continue
-        if column.notna().sum() == 0:
-            skipped[name] = "always empty"
-            continue
-        if pd.api.types.is_datetime64_any_dtype(column) or isinstance(column.dropna().iloc[0], (dt.date, dt.datetime)):
-            skipped[name] = "a date (use a derived number such as age instead)"
-            continue
-        is_list = isinstance(column.dropna().iloc[0], (list, np.ndarray))
-        if is_list:
-            if column.map(lambda cell: len(cell) if isinstance(cell, (list, np.ndarray)) else 0).max() == 0:
-                skipped[name] = "always empty"
-                continue
-            usable.append(name)
-            continue
-        if column.dtype == object:
-            distinct = column.nunique(dropna=True)
-            if distinct > MAX_DISTINCT_SHARE * max(column.notna().sum(), 1) and distinct > 30:
-                skipped[name] = f"{distinct:,} distinct values: an identifier or free text"
-                continue
-        if column.nunique(dropna=True) <= 1:
-            skipped[name] = "the same value everywhere"
-            continue
-        usable.append(name)
-    return usable, skipped
-
-
 def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: dt.date | None = None,
                   target: str | None = None) -> Dataset:
     """Accounts with outcomes, and closed deals, split at the date leaving ``holdout_share`` of
@@ -103,8 +67,8 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: d
     if target is not None and target not in accounts.columns:
         raise BullseyeError(f"--target '{target}' is not an account attribute; the accounts have: "
                             f"{', '.join(c for c in attribute_columns if c in accounts.columns)}")
-    attributes, skipped = _usable_attributes(
-        accounts, [c for c in attribute_columns if c in accounts.columns and c != target])
+    attributes, skipped = usable_attributes(
+        accounts, [c for c in attribute_columns if c in accounts.columns and c != target], ws.settings.attributes)
     if target is not None:
         skipped[target] = "the outcome being searched"
     if not ws.has_table("deals"):

@@ -19,9 +19,9 @@ from bullseye.discover import kernel, permutation, stats
 from bullseye.discover.dataset import Dataset, build_dataset
 from bullseye.discover.encode import Selector, encode
 from bullseye.discover.findings import Finding, Measure, OutcomeReport, metric
-from bullseye.discover.leakage import leakage_flags
+from bullseye.discover.leakage import leakage_guard
 from bullseye.discover.measure import better_sign, measure
-from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, Units, is_binary, truthy, units_for
+from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, Units, is_binary, units_for
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import Condition
 
@@ -138,7 +138,7 @@ def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> Di
         raise BullseyeError("search one --target at a time")
     data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share, until=settings.until,
                          target=targets[0] if targets else None)
-    leakage = leakage_flags(data.deals, data.attributes)
+    leakage = leakage_guard(ws, data)  # every outcome, with the overrules in bullseye.yaml
     attributes = [a for a in data.attributes if a not in leakage]
     reports = {}
     for outcome in outcomes:
@@ -146,9 +146,7 @@ def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> Di
             progress(outcome)
         if outcome.startswith(TARGET_PREFIX):
             # What gives a target away differs from what gives a win away: judge it on its own units.
-            won = data.deals[data.deals["won"] == 1].copy()
-            won["_target"] = won[targets[0]].map(truthy)
-            own = leakage_flags(won, data.attributes, target="_target")
+            own = leakage_guard(ws, data, outcome)
             report = _discover_outcome(data, outcome, [a for a in data.attributes if a not in own], settings)
             report.leakage = own
         else:
