@@ -106,9 +106,9 @@ class Feature:
     (one level per category or band, plus ``(missing)``). Exactly one level applies to a row."""
 
     name: str
-    kind: str  # "criterion", "category" or "band"
+    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "category" or "band"
     levels: list[str]
-    rule: Criterion | None = None
+    rule: Criterion | Disqualifier | None = None
     lookup: dict[str, int] = field(default_factory=dict)  # category key -> level
     cuts: np.ndarray | None = None  # band exclusive upper bounds
     coef: np.ndarray | None = None  # per level, log-odds
@@ -119,7 +119,7 @@ class Feature:
 
     def codes(self, frame: pd.DataFrame, cache: dict) -> np.ndarray:
         """The level index of every row."""
-        if self.kind == "criterion":
+        if self.is_flag:
             return rule_mask(self.rule, frame, cache).astype(np.int32)
         missing = len(self.levels) - 1
         if self.name not in frame.columns:
@@ -133,9 +133,16 @@ class Feature:
                          dtype=np.int32)
         return table[codes]
 
+    @property
+    def is_flag(self) -> bool:
+        """A rule met or not (an ICP criterion, a loss disqualifier): levels no / yes, no scores 0."""
+        return self.kind in ("criterion", "disqualifier")
+
     def describe(self, level: int) -> str:
         """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
         value = self.levels[level]
+        if self.kind == "disqualifier":
+            return f"{self.rule.label}: disqualified"
         if self.kind == "criterion" or value == MISSING:
             return f"ICP {self.rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
         return f"{self.name} {value}" if self.kind == "band" else f"{self.name} = {value}"
@@ -152,8 +159,10 @@ def _category(name: str, column: pd.Series, min_count: int, max_levels: int) -> 
 
 
 def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: list[str] | None,
-                    min_count: int, max_levels: int) -> tuple[list[Feature], dict[str, str]]:
+                    min_count: int, max_levels: int,
+                    loss_rules: list[Disqualifier] = ()) -> tuple[list[Feature], dict[str, str]]:
     features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
+    features += [Feature(r.id, "disqualifier", ["no", "yes"], rule=r) for r in loss_rules]
     skipped: dict[str, str] = {}
     for name in attributes if attributes is not None else dataset.attributes:
         column = dataset.accounts[name] if name in dataset.accounts.columns else None
