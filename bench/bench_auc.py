@@ -13,6 +13,8 @@ The attributes are the dataset's usable ones minus those the leakage check flags
 after-the-call field above); list attributes enter Bullseye only through ICP criteria and are left
 out of the baselines. The baselines use scikit-learn's defaults (one-hot categories of 10+ deals
 for the logistic regression, with standardised numbers; native categories for the boosted trees).
+A last column, for diagnosis, is the boosted trees without interactions (an additive model, as a
+points scorecard is): where Bullseye matches it but trails the full trees, the gap is interactions.
 
     python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000]
 """
@@ -53,9 +55,10 @@ def _draft(ws: Workspace) -> tuple[Dataset, ICP]:
 
 
 def demo(root: Path, accounts: int, seed: int) -> tuple[Dataset, dict[str, ICP]]:
-    from bullseye.demo import PLANTED_ICP, generate_company
-
     import yaml
+
+    from bullseye.demo import generate_company
+    from bullseye.demo.strategy import PLANTED_ICP
 
     ws = Workspace.init(root / f"demo-{seed}", exist_ok=True)
     generate_company(ws.data_dir, n_accounts=accounts, seed=seed)
@@ -143,14 +146,18 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
         Z_trees[c] = pd.Categorical(Z[c].astype(object).where(Z[c].isin(top) | Z[c].isna(), "(other)"),
                                     categories=[*top, "(other)"])
     trees = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0).fit(X_trees, y)
+    # a diagnostic: the same trees without interactions (an additive model, like a points scorecard)
+    additive = HistGradientBoostingClassifier(categorical_features="from_dtype", interaction_cst="no_interactions",
+                                              random_state=0).fit(X_trees, y)
     return {"logistic": roc_auc_score(y_test, logistic.predict_proba(Z_lr)[:, 1]),
-            "gradient boosting": roc_auc_score(y_test, trees.predict_proba(Z_trees)[:, 1])}
+            "gradient boosting": roc_auc_score(y_test, trees.predict_proba(Z_trees)[:, 1]),
+            "additive boosting": roc_auc_score(y_test, additive.predict_proba(Z_trees)[:, 1])}
 
 
 def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
-    attributes, dropped = attributes_for(name, data)
+    attributes, dropped = attributes_for(name.split()[0], data)
     train = new_business(data.deals_in("discovery"))
     test = new_business(data.deals_in("holdout"), data.deals)
     rows = []
@@ -174,7 +181,18 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     root = Path(tempfile.mkdtemp(prefix="bench-auc-"))
+    print(f"{'dataset':<16} {'scorecard':<28} {'train':>6} {'holdout':>7} {'won':>5} "
+          f"{'Bullseye':>8} {'logistic':>8} {'HGB':>6} {'HGB additive':>12}", flush=True)
     rows: list[dict] = []
+
+    def show(new: list[dict]) -> None:
+        for r in new:
+            print(f"{r['dataset']:<16} {r['scorecard'][:28]:<28} {r['train']:>6,} {r['holdout']:>7,} "
+                  f"{r['holdout_won']:>5,} {r['bullseye']:>8.3f} {r['logistic']:>8.3f} {r['gradient boosting']:>6.3f} "
+                  f"{r['additive boosting']:>12.3f}",
+                  flush=True)
+        rows.extend(new)
+
     try:
         for name in args.datasets.split(","):
             if name != "demo" and not DATASETS.exists():
@@ -182,23 +200,17 @@ def main() -> None:
                 continue
             if name == "demo":
                 for seed in seeds:
-                    rows += measure(f"demo seed {seed}", *demo(root, args.accounts, seed))
+                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed)))
             elif name == "olist":
-                rows += measure("olist", *olist(root))
+                show(measure("olist", *olist(root)))
             elif name == "bank":
                 for seed in seeds:
-                    rows += measure(f"bank split {seed}", *bank(seed))
+                    show(measure(f"bank split {seed}", *bank(seed)))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{'dataset':<16} {'scorecard':<28} {'train':>6} {'holdout':>7} {'won':>5} "
-          f"{'Bullseye':>8} {'logistic':>8} {'HGB':>6}")
-    for r in rows:
-        print(f"{r['dataset']:<16} {r['scorecard'][:28]:<28} {r['train']:>6,} {r['holdout']:>7,} {r['holdout_won']:>5,} "
-              f"{r['bullseye']:>8.3f} {r['logistic']:>8.3f} {r['gradient boosting']:>6.3f}")
     for r in rows:
         if r["left_out"]:
             print(f"{r['dataset']}: left out {', '.join(f'{k} ({v})' for k, v in r['left_out'].items())}")
-
 
 if __name__ == "__main__":
     main()

@@ -216,7 +216,8 @@ class AccountValue:
     def ltv_arrays(self, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """LTV (value, low, high) of every row."""
         life, acv = self.group_index(frame, cache)
-        pairs, inverse = np.unique(np.column_stack([life, acv]), axis=0, return_inverse=True)
-        table = np.array([[e.value, e.low, e.high] for e in (self.ltv(a, b) for a, b in pairs)]).reshape(-1, 3)
-        rows = table[inverse.ravel()]
+        width = len(self.acvs_)
+        table = np.array([[e.value, e.low, e.high] for e in
+                          (self.ltv(i // width, i % width) for i in range(len(self.lifetimes_) * width))])
+        rows = table[life.astype(np.int64) * width + acv]  # a handful of groups: look every row up
         return rows[:, 0], rows[:, 1], rows[:, 2]

@@ -86,15 +86,19 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: flo
     return model, model.coef_[0] * scale
 
 
-def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5) -> float:
-    """The attribute strength with the best cross-validated log loss (unshuffled, stratified folds)."""
+def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5,
+                        shuffle: bool = False) -> float:
+    """The attribute strength with the best cross-validated log loss: stratified folds, in time
+    order (blocks of time, as the holdout is later in time) or, ``shuffle``, seeded random folds
+    (as the holdout is a random split when there are no dates)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     if min(np.bincount(y, minlength=2)) < folds:
         return C
     loss = np.zeros(len(C_GRID))
-    for fit_rows, test_rows in StratifiedKFold(folds).split(X, y):
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0) if shuffle else StratifiedKFold(folds)
+    for fit_rows, test_rows in splitter.split(X, y):
         model = LogisticRegression(solver="newton-cholesky", warm_start=True, max_iter=100, tol=1e-6)
         for i, attribute_C in enumerate(C_GRID):
             model, coef = _fit_logistic(X[fit_rows], y[fit_rows], is_criterion, C, attribute_C, model)
@@ -153,6 +157,9 @@ class ScoreCard:
 
     def _fit(self, dataset: Dataset) -> ScoreCard:
         train = new_business(dataset.deals_in("discovery"))
+        dated = "decided_at" in train.columns and pd.to_datetime(train["decided_at"]).nunique() > 1
+        if dated:  # cross-validation folds are blocks of time, like the holdout
+            train = train.iloc[np.argsort(pd.to_datetime(train["decided_at"]).to_numpy(), kind="stable")]
         if train["won"].nunique() < 2:
             counts = train["won"].value_counts()
             raise BullseyeError(f"scoring needs both won and lost deals in the discovery period; it has "
@@ -170,7 +177,8 @@ class ScoreCard:
             is_flag = np.concatenate([[f.is_flag] * (1 if f.is_flag else len(f.levels)) for f in self.features_]
                                      or [np.zeros(0, dtype=bool)]).astype(bool)
             if self.attribute_C_ is None:
-                self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C) if self.attribute_C == "cv" \
+                self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
+                    if self.attribute_C == "cv" \
                     else float(self.attribute_C)
             model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
             widths = [1 if f.is_flag else len(f.levels) for f in self.features_]
