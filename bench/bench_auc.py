@@ -38,6 +38,7 @@ from bullseye.discover.leakage import leakage_flags
 from bullseye.score import ScoreCard, new_business
 from bullseye.scorecard_features import is_list_column
 from bullseye.strategy.icp import ICP
+from bullseye.tiering import order_sentence
 from bullseye.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +167,10 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
         start = time.perf_counter()
         card = ScoreCard(icp, attributes=attributes).fit(data)
         auc = roc_auc_score(test["won"].to_numpy(int), card.score(test)["win_probability"].to_numpy(float))
+        table = card.tier_table_.set_index("tier")
+        print(f"  {name}, {label}: holdout win rate by tier " + ", ".join(
+            f"{t} {table.loc[t, 'win_rate']:.0%} of {table.loc[t, 'deals']}" for t in table.index if table.loc[t, "deals"])
+            + ". " + " ".join(order_sentence(card.order_, key) for key in card.monotone_), flush=True)
         rows.append({"dataset": name, "scorecard": label, "train": len(train), "holdout": len(test),
                      "holdout_won": int(test["won"].sum()), "bullseye": auc, **base,
                      "criteria": len(icp.criteria), "fit_seconds": time.perf_counter() - start,

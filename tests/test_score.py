@@ -303,6 +303,10 @@ def test_order_check_names_the_tiers_that_break_it():
     assert order_sentence(order_check(falling), "win_rate") == \
         "Holdout win rate falls in order: A > B > C > D > D (disqualified)."
     assert order_check(table.assign(deals=[0, 0, 0, 0, 200]))["win_rate"] is None  # nothing to compare
+    unpriced = order_check(tier_table(group, won, np.full(len(won), np.nan), np.full(len(won), 0.3)))
+    assert unpriced["value_per_deal"] is None and unpriced["win_rate"] is False
+    assert order_sentence(unpriced, "value_per_deal") == \
+        "Holdout value per deal worked: order not checked (no deal amounts)."
 
 
 def test_default_tiers_are_quantiles_of_the_scores_and_never_empty(big, churn_card):

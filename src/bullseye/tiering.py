@@ -69,9 +69,10 @@ def assign_tiers(values: np.ndarray, forced_d: np.ndarray, cuts: dict[str, float
 
 def tier_table(group: np.ndarray, won: np.ndarray, amount: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
     """Holdout deals by group (A-D and the disqualified): win rate with its Wilson interval, the
-    median ACV of the won deals, the value per deal worked (won amount / deals) and the mean
-    predicted P(win)."""
+    median ACV of the won deals, the value per deal worked (won amount / deals; empty without
+    deal amounts) and the mean predicted P(win)."""
     rows = []
+    priced = bool(np.isfinite(amount[won == 1]).any())  # no deal amounts at all: no value to compare
     for name in (*TIERS, DISQUALIFIED_GROUP):
         member = group == name
         hit = member & (won == 1)
@@ -81,7 +82,8 @@ def tier_table(group: np.ndarray, won: np.ndarray, amount: np.ndarray, predicted
                      "win_rate": hit.sum() / member.sum() if member.any() else math.nan,
                      "win_rate_low": float(low), "win_rate_high": float(high),
                      "acv_median": float(np.median(acv)) if len(acv) else math.nan,
-                     "value_per_deal": float(acv.sum() / member.sum()) if member.any() else math.nan,
+                     "value_per_deal": float(acv.sum() / member.sum()) if member.any() and priced
+                     and (len(acv) or not hit.any()) else math.nan,
                      "predicted": float(predicted[member].mean()) if member.any() else math.nan})
     return pd.DataFrame(rows)
 
@@ -99,6 +101,9 @@ def order_check(table: pd.DataFrame) -> dict[str, Any]:
         rows = present[keep].reset_index(drop=True)
         if len(rows) < 2:
             result[key] = None
+            result.setdefault("unchecked", {})[key] = (
+                "no deal amounts" if len(present) >= 2 and key == "value_per_deal" and not keep.any()
+                else "fewer than two tiers with holdout deals")
             continue
         breaks = []
         for upper, lower in zip(rows.to_dict(orient="records"), rows.iloc[1:].to_dict(orient="records")):
@@ -115,7 +120,8 @@ def order_sentence(check: dict[str, Any], key: str) -> str:
     """'Holdout win rate falls in order A > B > C > D > D (disqualified).' or what breaks it."""
     name = ORDER_MEASURES[key]
     if check.get(key) is None:
-        return f"Holdout {name}: not enough tiers with holdout deals to check the order."
+        why = check.get("unchecked", {}).get(key, "fewer than two tiers with holdout deals")
+        return f"Holdout {name}: order not checked ({why})."
     groups = [g for g in check["groups"]]
     if check[key]:
         return f"Holdout {name} falls in order: {' > '.join(groups)}."
