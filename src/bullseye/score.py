@@ -249,7 +249,9 @@ class ScoreCard:
             points[:, j] = f.points[codes[:, j]]
         dq = np.full(len(frame), -1, dtype=np.int32)
         forced = np.zeros(len(frame), dtype=bool)
-        for i, rule in reversed(list(enumerate(self.icp.disqualifiers))):  # the first match names the reason
+        # the first match names the reason, a "loses more" rule (it sets the tier) before the others
+        order = sorted(enumerate(self.icp.disqualifiers), key=lambda item: (self.outcomes_[item[0]] == "win", -item[0]))
+        for i, rule in order:
             hit = rule_mask(rule, frame, cache)
             dq[hit] = i
             forced |= hit & (self.outcomes_[i] == "win")
