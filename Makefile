@@ -32,6 +32,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_sizing.py
+	$(BIN)/python bench/bench_auc.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

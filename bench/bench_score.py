@@ -52,7 +52,7 @@ def main() -> None:
         start = time.perf_counter()
         matrix, _ = card.design(frame)
         design_seconds = time.perf_counter() - start
-        coef = np.concatenate([f.coef[1:] if f.kind == "criterion" else f.coef for f in card.features_])
+        coef = np.concatenate([f.coef[1:] if f.is_flag else f.coef for f in card.features_])
         start = time.perf_counter()
         probabilities = 1 / (1 + np.exp(-(matrix @ coef + card.intercept_)))
         baseline_seconds = time.perf_counter() - start + design_seconds

@@ -129,3 +129,17 @@ def test_bad_input_is_one_clear_error():
         ShiftedBetaGeometric().fit([0], [True])
     with pytest.raises(BullseyeError, match="fit the lifetime model first"):
         ShiftedBetaGeometric().survival(3)
+
+
+def test_a_cohort_without_churn_is_at_the_cap_and_a_churning_one_is_not():
+    # the cap is a customer who never churns, discounted: sum over months of (1 + d)^(-t/12)
+    model = ShiftedBetaGeometric(periods_per_year=12, n_bootstrap=20)
+    per_month = 1.10 ** (1 / 12) - 1
+    assert model.lifetime_cap() == pytest.approx(sum((1 + per_month) ** -t for t in range(20_000)) / 12, rel=1e-9)
+    kept = model.fit(np.full(300, 24), np.zeros(300, bool))  # nobody left in two years
+    assert kept.at_cap(kept.expected_lifetime())
+    periods, churned = _cohort(REGULAR)
+    annual = ShiftedBetaGeometric(periods_per_year=1, n_bootstrap=20).fit(periods, churned)
+    assert not annual.at_cap(annual.expected_lifetime())
+    truncated = ShiftedBetaGeometric(periods_per_year=1, horizon_years=5)
+    assert truncated.lifetime_cap() == pytest.approx(sum(1.1 ** -t for t in range(5)))

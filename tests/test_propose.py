@@ -62,4 +62,8 @@ def test_the_draft_beats_the_rest_on_the_holdout_with_tiers_in_order(drafted):
     inside, outside = result.groups["ICP"], result.groups["Not ICP"]
     assert inside["win_rate"].value > outside["win_rate"].value
     assert inside["churned"] / max(inside["customers"], 1) < outside["churned"] / max(outside["customers"], 1)
-    assert result.calibration["monotone"]["win_rate"] is True
+    # with four full quantile tiers and ~600 holdout deals, a neighbouring pair may swap within noise
+    # (said by name); the top tier must beat the bottom one, and no break may be beyond noise
+    tiers = result.tiers.set_index("tier")
+    assert tiers.loc["A", "win_rate"] > tiers.loc["D", "win_rate"]
+    assert all(b["within_noise"] for b in result.calibration["order"]["breaks"]["win_rate"])

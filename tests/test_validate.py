@@ -141,3 +141,30 @@ def test_the_report_reads_as_tables(result):
     for phrase in ("The ICP on the holdout", "Win rate (95% CI)", "log-rank p =", "best customers", "Tiers on the holdout",
                    "Value per deal worked"):
         assert phrase in text, phrase
+    assert "Holdout win rate falls in order" in text or "Holdout win rate does NOT fall in order" in text
+
+
+def test_a_lifetime_at_the_cap_is_shown_as_capped(result):
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from bullseye.validate import _group_row
+
+    # a group whose customers never churned: the sBG lifetime is at its cap, so it is a lower bound
+    window = pd.DataFrame({"duration": np.full(200, 400.0), "event": np.zeros(200, bool),
+                           "tenure": np.full(200, 700.0), "entry": np.full(200, 300.0)})
+    deals = pd.DataFrame({"won": [1, 1, 0], "amount": [1000.0, 2000.0, np.nan], "days_to_close": [30, 40, np.nan],
+                          "discount": [0.1, 0.0, np.nan]})
+    row, _, model = _group_row("kept", deals, window, 1.0, 0)
+    assert row["lifetime_capped"] and row["lifetime_cap_years"] == pytest.approx(model.lifetime_cap())
+    assert row["lifetime_cap_years"] == pytest.approx(10.5, abs=0.1)
+    assert not any(g["lifetime_capped"] for g in result.groups.values())  # the demo's churn is measurable
+    capped = replace(result, groups={**result.groups, IN_ICP: {**result.groups[IN_ICP], **{
+        k: row[k] for k in ("lifetime_years", "ltv", "lifetime_capped", "lifetime_cap_years")}}})
+    console = Console(width=160, record=True)
+    console.print(capped.to_rich())
+    text = console.export_text()
+    assert f"≥ {row['lifetime_years'].value:.1f} (cap)" in text and "are lower bounds" in text
+    body = json.loads(json.dumps(capped.to_dict(), allow_nan=False))
+    assert body["groups"][IN_ICP]["lifetime_capped"] is True and body["groups"][NOT_ICP]["lifetime_capped"] is False

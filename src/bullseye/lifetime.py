@@ -35,8 +35,10 @@ from scipy.special import betaln, digamma, hyp2f1, zeta
 
 from bullseye.errors import BullseyeError
 
-__all__ = ["ShiftedBetaGeometric", "Estimate", "ltv", "sbg_log_likelihood"]
+__all__ = ["ShiftedBetaGeometric", "Estimate", "ltv", "sbg_log_likelihood", "CAP_SHARE"]
 
+#: An expected lifetime this close to the model's cap (a customer who never churns) is shown as capped.
+CAP_SHARE = 0.95
 _BOUNDS = (-9.0, 9.0)  # log alpha and log beta; beyond these the model is a plain geometric
 
 
@@ -212,6 +214,20 @@ class ShiftedBetaGeometric:
             return float(hyp2f1(1.0, b, a + b, delta)) / self.periods_per_year
         periods = np.arange(int(math.ceil(self.horizon_years * self.periods_per_year)))
         return float(np.sum(self.survival(periods, a, b) * delta ** periods)) / self.periods_per_year
+
+    def lifetime_cap(self) -> float:
+        """The largest expected lifetime the model can give (years): that of a customer who never
+        churns, discounted (and truncated at ``horizon_years``). Infinite without either."""
+        per_period = (1 + self.annual_discount) ** (1 / self.periods_per_year) - 1
+        if self.horizon_years is not None:
+            periods = np.arange(int(math.ceil(self.horizon_years * self.periods_per_year)))
+            return float(np.sum((1 / (1 + per_period)) ** periods)) / self.periods_per_year
+        return math.inf if per_period <= 0 else (1 + per_period) / per_period / self.periods_per_year
+
+    def at_cap(self, years: float) -> bool:
+        """Whether an expected lifetime is at the cap (within ``CAP_SHARE`` of it): the data show too
+        little churn to tell it from a customer who never leaves, so it is a lower bound, not a value."""
+        return bool(math.isfinite(years) and years >= CAP_SHARE * self.lifetime_cap())
 
     def expected_lifetime_samples(self) -> np.ndarray:
         """The expected lifetime (years) under every bootstrap refit."""

@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from bullseye.account_value import OUTCOME_WORDS, AccountValue, disqualifier_outcome
 from bullseye.discover.stats import wilson_interval
 from bullseye.errors import BullseyeError
 from bullseye.scorecard_features import Feature, learn_features, rule_mask
+from bullseye.tiering import DISQUALIFIED_GROUP, TIERS, assign_tiers, learn_cuts, order_check, tier_table
 from bullseye.scorecard_features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
 from bullseye.strategy.icp import ICP, Disqualifier, load_icp
 
@@ -35,7 +37,8 @@ if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = ["ScoreCard", "Feature", "fit_scorecard", "score_accounts", "score_one", "disqualifier_reason", "new_business",
-           "rule_mask", "BASE_SCORE", "MIN_REASON_POINTS", "POINTS_TO_DOUBLE", "TIERS", "SCORE_COLUMNS"]
+           "rule_mask", "BASE_SCORE", "MIN_REASON_POINTS", "POINTS_TO_DOUBLE", "TIERS", "DISQUALIFIED_GROUP",
+           "SCORE_COLUMNS"]
 
 #: The fit score of the base odds.
 BASE_SCORE = 50.0
@@ -43,18 +46,18 @@ BASE_SCORE = 50.0
 POINTS_TO_DOUBLE = 20.0
 #: Smaller contributions (under a 7% change in the odds) are not listed as reasons.
 MIN_REASON_POINTS = 2.0
-TIERS = ("A", "B", "C", "D")
 #: Columns of a score table, in order (``name`` is added when the companies have one;
 #: ``score_accounts`` and ``bullseye score`` add ``why_now`` and ``why_now_score``).
-SCORE_COLUMNS = ("account_id", "fit_score", "tier", "win_probability", "disqualified", "disqualified_by",
-                 "reasons", "icp_version")
+SCORE_COLUMNS = ("account_id", "fit_score", "tier", "win_probability", "expected_value", "expected_value_low",
+                 "expected_value_high", "disqualified", "disqualified_by", "reasons", "icp_version")
 
 
 def disqualifier_reason(rule: Disqualifier) -> str:
-    """'employees < 50: disqualified, churn 4.1x base': the rule and its evidence in words."""
+    """'employees < 50: disqualified (churns more), churn 4.1x base': the rule, the outcome it rests
+    on and its evidence in words."""
     why = rule.reason or next((f"{e.metric} {e.lift:.1f}x base" for e in rule.evidence if e.lift), "") \
         or next((e.summary for e in rule.evidence if e.summary), "") or ("an assumption" if rule.assumption else "")
-    return f"{rule.label}: disqualified" + (f", {why}" if why else "")
+    return f"{rule.label}: disqualified ({OUTCOME_WORDS[disqualifier_outcome(rule)]})" + (f", {why}" if why else "")
 
 
 def new_business(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -83,15 +86,19 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: flo
     return model, model.coef_[0] * scale
 
 
-def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5) -> float:
-    """The attribute strength with the best cross-validated log loss (unshuffled, stratified folds)."""
+def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5,
+                        shuffle: bool = False) -> float:
+    """The attribute strength with the best cross-validated log loss: stratified folds, in time
+    order (blocks of time, as the holdout is later in time) or, ``shuffle``, seeded random folds
+    (as the holdout is a random split when there are no dates)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     if min(np.bincount(y, minlength=2)) < folds:
         return C
     loss = np.zeros(len(C_GRID))
-    for fit_rows, test_rows in StratifiedKFold(folds).split(X, y):
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0) if shuffle else StratifiedKFold(folds)
+    for fit_rows, test_rows in splitter.split(X, y):
         model = LogisticRegression(solver="newton-cholesky", warm_start=True, max_iter=100, tol=1e-6)
         for i, attribute_C in enumerate(C_GRID):
             model, coef = _fit_logistic(X[fit_rows], y[fit_rows], is_criterion, C, attribute_C, model)
@@ -104,36 +111,41 @@ def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, 
 class ScoreCard:
     """A points scorecard for account fit, following scikit-learn conventions.
 
-    Settings: ``icp`` (its criteria become flags, its disqualifiers force tier D, its tiers cut
-    the scores); ``C``, the inverse L2 strength on the criterion flags; ``attribute_C``, the
-    strength on the attribute levels (``"cv"``: chosen by 5-fold cross-validation on the discovery
-    deals, so attributes that do not predict wins get next to no points); ``attributes`` (default:
-    the dataset's usable attributes); ``min_count`` (deals a category value needs to get its own
-    points; rarer values share ``(other)``); ``max_levels`` per attribute.
+    Settings: ``icp`` (its criteria become flags; its disqualifiers act through the outcome they
+    rest on, see :mod:`bullseye.account_value`; its tiers cut the scores); ``C``, the inverse L2
+    strength on the criterion and disqualifier flags; ``attribute_C``, the strength on the
+    attribute levels (``"cv"``: chosen by 5-fold cross-validation on the discovery deals, so
+    attributes that do not predict wins get next to no points); ``attributes`` (default: the
+    dataset's usable attributes); ``min_count`` (deals a category value needs to get its own
+    points; rarer values share ``(other)``); ``max_levels`` per attribute; ``margin`` (gross
+    margin of the lifetime value).
 
     Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``base_log_odds_`` (the log-odds of
     score 50: an account meeting no criterion and average on every attribute),
-    ``dropped_criteria_`` (criteria whose coefficient came out negative: dropped and refitted, so a
-    criterion never subtracts points), ``skipped_`` (attributes not used, and why),
-    ``tier_cuts_``, ``train_deals_``; on the holdout: ``calibration_``, ``ece_``,
-    ``tier_table_``, ``monotone_`` (do win rate and median ACV fall from A to D, over the tiers
-    with holdout deals?) and ``empty_tiers_``.
+    ``dropped_criteria_`` (criteria whose coefficient came out negative, and loss disqualifiers
+    whose came out positive: dropped and refitted, so a criterion never subtracts points and a
+    disqualifier never adds them), ``skipped_`` (attributes not used, and why), ``value_``
+    (the :class:`AccountValue` model), ``disqualifier_effects_``, ``tier_cuts_``, ``tier_basis_``,
+    ``tier_notes_``, ``train_deals_``; on the holdout: ``calibration_``, ``ece_``, ``tier_table_``,
+    ``order_`` (do win rate and value per deal fall from A to the disqualified group, and which
+    tiers break it), ``monotone_`` and ``empty_tiers_``.
     """
 
     def __init__(self, icp: ICP, C: float = 1.0, attribute_C: float | str = "cv", attributes: list[str] | None = None,
-                 min_count: int = 10, max_levels: int = 20) -> None:
+                 min_count: int = 10, max_levels: int = 20, margin: float = 1.0) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
-        self.min_count, self.max_levels = min_count, max_levels
+        self.min_count, self.max_levels, self.margin = min_count, max_levels, margin
 
     # -- fitting ------------------------------------------------------------------------------
     def design(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-        """The 0/1 design matrix of ``frame`` (a flag per criterion, a column per attribute level)."""
+        """The 0/1 design matrix of ``frame`` (a flag per criterion and loss disqualifier, a column
+        per attribute level)."""
         cache: dict = {}
-        blocks = [(f.codes(frame, cache)[:, None] == (np.array([1]) if f.kind == "criterion"
+        blocks = [(f.codes(frame, cache)[:, None] == (np.array([1]) if f.is_flag
                                                       else np.arange(len(f.levels)))).astype(float)
                   for f in self.features_]
         names = [name for f in self.features_ for name in
-                 ([f"criterion {f.name}"] if f.kind == "criterion" else [f"{f.name}={v}" for v in f.levels])]
+                 ([f"{f.kind} {f.name}"] if f.is_flag else [f"{f.name}={v}" for v in f.levels])]
         return (np.hstack(blocks) if blocks else np.zeros((len(frame), 0))), names
 
     def fit(self, dataset: Dataset) -> ScoreCard:
@@ -145,31 +157,42 @@ class ScoreCard:
 
     def _fit(self, dataset: Dataset) -> ScoreCard:
         train = new_business(dataset.deals_in("discovery"))
+        dated = "decided_at" in train.columns and pd.to_datetime(train["decided_at"]).nunique() > 1
+        if dated:  # cross-validation folds are blocks of time, like the holdout
+            train = train.iloc[np.argsort(pd.to_datetime(train["decided_at"]).to_numpy(), kind="stable")]
         if train["won"].nunique() < 2:
-            raise BullseyeError("scoring needs both won and lost deals in the discovery period")
+            counts = train["won"].value_counts()
+            raise BullseyeError(f"scoring needs both won and lost deals in the discovery period; it has "
+                                f"{int(counts.get(1, 0)):,} won and {int(counts.get(0, 0)):,} lost")
+        self.outcomes_ = [disqualifier_outcome(r) for r in self.icp.disqualifiers]
+        loss_rules = [r for r, o in zip(self.icp.disqualifiers, self.outcomes_) if o == "win"]
         self.features_, self.skipped_ = learn_features(self.icp, dataset, train, self.attributes,
-                                                        self.min_count, self.max_levels)
+                                                        self.min_count, self.max_levels, loss_rules)
         self.dropped_criteria_: dict[str, str] = {}
         self.train_deals_ = len(train)
         y = train["won"].to_numpy(int)
         self.attribute_C_ = None
         while True:
             X, names = self.design(train)
-            is_criterion = np.array([name.startswith("criterion ") for name in names], dtype=bool)
+            is_flag = np.concatenate([[f.is_flag] * (1 if f.is_flag else len(f.levels)) for f in self.features_]
+                                     or [np.zeros(0, dtype=bool)]).astype(bool)
             if self.attribute_C_ is None:
-                self.attribute_C_ = _choose_attribute_C(X, y, is_criterion, self.C) if self.attribute_C == "cv" \
+                self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
+                    if self.attribute_C == "cv" \
                     else float(self.attribute_C)
-            model, coef = _fit_logistic(X, y, is_criterion, self.C, self.attribute_C_)
-            widths = [1 if f.kind == "criterion" else len(f.levels) for f in self.features_]
+            model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
+            widths = [1 if f.is_flag else len(f.levels) for f in self.features_]
             for f, part in zip(self.features_, np.split(coef, np.cumsum(widths)[:-1])):
-                f.coef = np.r_[0.0, part] if f.kind == "criterion" else part
-            negative = [f for f in self.features_ if f.kind == "criterion" and f.coef[1] < 0]
-            if not negative:
+                f.coef = np.r_[0.0, part] if f.is_flag else part
+            wrong = [f for f in self.features_ if (f.kind == "criterion" and f.coef[1] < 0)
+                     or (f.kind == "disqualifier" and f.coef[1] > 0)]
+            if not wrong:
                 break
-            worst = min(negative, key=lambda f: f.coef[1])  # one at a time: the others may turn positive
+            worst = max(wrong, key=lambda f: abs(f.coef[1]))  # one at a time: the others may change sign
             self.dropped_criteria_[worst.name] = (
-                f"meeting it went with lower win odds in the discovery deals once the other features are "
-                f"accounted for (coefficient {worst.coef[1]:+.2f}); it gives no points")
+                f"meeting it went with {'lower' if worst.kind == 'criterion' else 'higher'} win odds in the "
+                f"discovery deals once the other features are accounted for (coefficient {worst.coef[1]:+.2f}); "
+                f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D"))
             self.features_.remove(worst)
         self.intercept_ = float(model.intercept_[0])
         scale = POINTS_TO_DOUBLE / math.log(2)
@@ -180,29 +203,41 @@ class ScoreCard:
             codes = f.codes(train, cache)
             f.deals = np.bincount(codes, minlength=len(f.levels))
             f.win_rate = np.bincount(codes, weights=won, minlength=len(f.levels)) / np.maximum(f.deals, 1)
-            mean = 0.0 if f.kind == "criterion" else float(f.coef[codes].mean())
+            mean = 0.0 if f.is_flag else float(f.coef[codes].mean())
             base += mean
             f.points = scale * (f.coef - mean)
-            f.reasons = np.array([f"{f.describe(i)}: {p:+.0f}" if abs(p) >= MIN_REASON_POINTS else ""
-                                  for i, p in enumerate(f.points)], dtype=object)
+            f.reasons = np.array([f"{f.describe(i)}: {p:+.0f}" if abs(p) >= MIN_REASON_POINTS and f.kind != "disqualifier"
+                                  else "" for i, p in enumerate(f.points)], dtype=object)
         self.base_log_odds_ = base
+        self.value_ = AccountValue(self.margin).fit(self.icp, dataset, train)
+        self.disqualifier_effects_ = self._effects()
         accounts = self._arrays(dataset.accounts)
-        self.tier_cuts_ = self._learn_cuts(accounts["raw"], accounts["disqualified"])
+        self.tier_basis_ = self.icp.tiers.basis
+        if self.tier_basis_ == "expected_value" and not self.value_.available:
+            self.tier_basis_ = "fit_score"
+            self.value_.notes_.append("Tiers are cut on the fit score: the expected value they were set to use "
+                                      "is not available.")
+        self.tier_cuts_, self.tier_notes_ = learn_cuts(self._basis(accounts)[~accounts["forced"]], self.icp.tiers)
         self._evaluate(new_business(dataset.deals_in("holdout"), dataset.deals))
         return self
 
-    def _learn_cuts(self, raw: np.ndarray, disqualified: np.ndarray) -> dict[str, float]:
-        tiers = self.icp.tiers
-        ranked = np.sort(np.clip(raw[~disqualified], 0, 100))[::-1]
-
-        def cut(capacity: int | None, already: int, threshold: float) -> float:
-            if capacity is None or not len(ranked):
-                return threshold
-            return float(ranked[min(already + capacity, len(ranked)) - 1]) if capacity > 0 else math.inf
-
-        a = cut(tiers.a_capacity, 0, tiers.a_min_score)
-        b = min(a, cut(tiers.b_capacity, int(np.sum(ranked >= a)), tiers.b_min_score))
-        return {"A": a, "B": b, "C": min(b, tiers.c_min_score)}
+    def _effects(self) -> list[dict[str, Any]]:
+        """What every disqualifier does to an account, with its reason text for the score rows."""
+        effects = []
+        for rule, effect in zip(self.icp.disqualifiers, self.value_.effects_):
+            effect = dict(effect)
+            flag = next((f for f in self.features_ if f.kind == "disqualifier" and f.name == rule.id), None)
+            if effect["outcome"] == "win":
+                effect["points"] = float(flag.points[1]) if flag is not None else 0.0
+                effect["does"] = (f"lowers P(win) ({effect['points']:+.0f} points, win odds x"
+                                  f"{2 ** (effect['points'] / POINTS_TO_DOUBLE):.2f}) and puts the account in tier D"
+                                  if flag is not None else "puts the account in tier D (no points: see dropped)")
+                words = f"{effect['points']:+.0f}" if flag is not None else "tier D"
+            else:
+                words = effect["what"] or "not measured"
+            effect["reason"] = f"{disqualifier_reason(rule)}: {words}"
+            effects.append(effect)
+        return effects
 
     # -- scoring ------------------------------------------------------------------------------
     def _arrays(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -213,20 +248,38 @@ class ScoreCard:
             codes[:, j] = f.codes(frame, cache)
             points[:, j] = f.points[codes[:, j]]
         dq = np.full(len(frame), -1, dtype=np.int32)
-        for i, rule in reversed(list(enumerate(self.icp.disqualifiers))):  # the first match names the reason
-            dq[rule_mask(rule, frame, cache)] = i
+        forced = np.zeros(len(frame), dtype=bool)
+        # the first match names the reason, a "loses more" rule (it sets the tier) before the others
+        order = sorted(enumerate(self.icp.disqualifiers), key=lambda item: (self.outcomes_[item[0]] == "win", -item[0]))
+        for i, rule in order:
+            hit = rule_mask(rule, frame, cache)
+            dq[hit] = i
+            forced |= hit & (self.outcomes_[i] == "win")
         by = np.array([None, *(d.id for d in self.icp.disqualifiers)], dtype=object)[dq + 1]
-        return {"codes": codes, "points": points, "raw": BASE_SCORE + points.sum(axis=1), "dq": dq,
-                "disqualified": dq >= 0, "by": by}
+        raw = BASE_SCORE + points.sum(axis=1)
+        p = self._probability(raw)
+        ltv, ltv_low, ltv_high = self.value_.ltv_arrays(frame, cache)
+        return {"codes": codes, "points": points, "raw": raw, "dq": dq, "disqualified": dq >= 0, "forced": forced,
+                "by": by, "p": p, "ev": p * ltv, "ltv_low": ltv_low, "ltv_high": ltv_high}
 
     def _probability(self, raw: np.ndarray) -> np.ndarray:
         return expit(self.base_log_odds_ + (raw - BASE_SCORE) * math.log(2) / POINTS_TO_DOUBLE)
 
-    def _tiers(self, raw: np.ndarray, disqualified: np.ndarray) -> np.ndarray:
-        score = np.clip(raw, 0, 100)
-        cuts = self.tier_cuts_
-        tier = np.select([score >= cuts["A"], score >= cuts["B"], score >= cuts["C"]], ["A", "B", "C"], "D")
-        return np.where(disqualified, "D", tier).astype(object)
+    def _basis(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return arrays["ev"] if self.tier_basis_ == "expected_value" else np.clip(arrays["raw"], 0, 100)
+
+    def _tiers(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return assign_tiers(self._basis(arrays), arrays["forced"], self.tier_cuts_)
+
+    def probability_interval(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The calibrated 95% interval of P(win): the Wilson interval of the observed holdout win rate
+        of the calibration decile ``p`` falls in, widened to include ``p`` itself."""
+        table = getattr(self, "calibration_", pd.DataFrame())
+        if table.empty:
+            return np.full(len(p), math.nan), np.full(len(p), math.nan)
+        bin_ = np.clip(np.searchsorted(self.calibration_edges_, p, side="left"), 0, len(table) - 1)
+        low, high = table["observed_low"].to_numpy(float)[bin_], table["observed_high"].to_numpy(float)[bin_]
+        return np.minimum(low, p), np.maximum(high, p)
 
     def explain(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Exact points of every feature for every row: ``50 + row sum`` is the unclipped fit score."""
@@ -236,14 +289,17 @@ class ScoreCard:
     def score(self, frame: pd.DataFrame, n_reasons: int = 3) -> pd.DataFrame:
         """Score a table of companies (vectorised): one row per input row, in input order."""
         arrays = self._arrays(frame)
-        raw, disq = arrays["raw"], arrays["disqualified"]
+        raw, p = arrays["raw"], arrays["p"]
+        p_low, p_high = self.probability_interval(p)
         out = pd.DataFrame({
             "account_id": frame["account_id"].to_numpy(object) if "account_id" in frame.columns
             else np.full(len(frame), None, dtype=object),
-            "fit_score": np.round(np.clip(raw, 0, 100), 1), "tier": self._tiers(raw, disq),
-            "win_probability": np.round(self._probability(raw), 4), "disqualified": disq,
-            "disqualified_by": arrays["by"], "reasons": self._reasons(arrays, n_reasons),
-            "icp_version": self.icp.content_hash()})
+            "fit_score": np.round(np.clip(raw, 0, 100), 1), "tier": self._tiers(arrays),
+            "win_probability": np.round(p, 4), "expected_value": np.round(arrays["ev"], 0),
+            "expected_value_low": np.round(p_low * arrays["ltv_low"], 0),
+            "expected_value_high": np.round(p_high * arrays["ltv_high"], 0),
+            "disqualified": arrays["disqualified"], "disqualified_by": arrays["by"],
+            "reasons": self._reasons(arrays, n_reasons), "icp_version": self.icp.content_hash()})
         if "name" in frame.columns:
             out.insert(1, "name", frame["name"].to_numpy(object))
         return out
@@ -252,10 +308,11 @@ class ScoreCard:
         """The ``n`` largest contributions in words, largest first (a disqualifier's reason first).
         Rows are reduced to ids of reason strings; each distinct combination is joined once."""
         points, dq = arrays["points"], arrays["dq"]
-        strings = [*(r for f in self.features_ for r in f.reasons), *map(disqualifier_reason, self.icp.disqualifiers), ""]
+        strings = [*(r for f in self.features_ for r in f.reasons), *(e["reason"] for e in self.disqualifier_effects_), ""]
         blank, empty = len(strings) - 1, np.array([text == "" for text in strings])
         k = min(n, points.shape[1])
         size = -np.abs(points).astype(np.float32)
+        size[:, [f.kind == "disqualifier" for f in self.features_]] = 0  # said by the disqualifier's reason
         top = np.argpartition(size, k - 1, axis=1)[:, :k] if 0 < k < points.shape[1] \
             else np.tile(np.arange(k), (len(points), 1))
         top = np.take_along_axis(top, np.argsort(np.take_along_axis(size, top, axis=1), axis=1, kind="stable"), 1)
@@ -276,50 +333,41 @@ class ScoreCard:
     # -- checks on the holdout ----------------------------------------------------------------
     def _evaluate(self, holdout: pd.DataFrame) -> None:
         if holdout.empty:
-            self.calibration_, self.tier_table_, self.ece_ = pd.DataFrame(), pd.DataFrame(), math.nan
-            self.empty_tiers_ = [*TIERS]
-            self.monotone_ = {"win_rate": None, "acv_median": None}
-            return
-        arrays = self._arrays(holdout)
-        p = self._probability(arrays["raw"])
-        y = holdout["won"].to_numpy(float)
-        bins = np.array_split(np.argsort(p, kind="stable"), min(10, len(p)))
-        low, high = wilson_interval([y[b].sum() for b in bins], [len(b) for b in bins])
-        self.calibration_ = pd.DataFrame({"bin": np.arange(1, len(bins) + 1), "deals": [len(b) for b in bins],
-                                          "predicted": [p[b].mean() for b in bins],
-                                          "observed": [y[b].mean() for b in bins],
-                                          "observed_low": low, "observed_high": high})
-        gap = (self.calibration_["predicted"] - self.calibration_["observed"]).abs()
-        self.ece_ = float(np.sum(self.calibration_["deals"] * gap) / len(p))
-        tier = self._tiers(arrays["raw"], arrays["disqualified"])
-        group = np.where(arrays["disqualified"], "D (disqualified)", tier)
-        amount = holdout["amount"].to_numpy(float)
-        rows = []
-        for name in (*TIERS, "D (disqualified)"):
-            member = group == name
-            won = member & (y == 1)
-            low, high = wilson_interval(won.sum(), member.sum())
-            acv = amount[won & np.isfinite(amount)]
-            rows.append({"tier": name, "deals": int(member.sum()), "won": int(won.sum()),
-                         "win_rate": won.sum() / member.sum() if member.any() else math.nan,
-                         "win_rate_low": float(low), "win_rate_high": float(high),
-                         "acv_median": float(np.median(acv)) if len(acv) else math.nan,
-                         "predicted": float(p[member].mean()) if member.any() else math.nan})
-        self.tier_table_ = pd.DataFrame(rows)
-        scored = self.tier_table_[self.tier_table_["tier"].isin(TIERS) & (self.tier_table_["deals"] > 0)]
-        self.monotone_ = {key: bool(np.all(np.diff(scored[key].to_numpy()) < 0)) if len(scored) > 1 else None
-                          for key in ("win_rate", "acv_median")}
-        self.empty_tiers_ = [t for t in TIERS if t not in set(scored["tier"])]
+            self.calibration_, self.ece_ = pd.DataFrame(), math.nan
+            self.calibration_edges_ = np.zeros(0)
+            self.tier_table_ = tier_table(np.zeros(0, dtype=object), np.zeros(0), np.zeros(0), np.zeros(0))
+        else:
+            arrays = self._arrays(holdout)
+            p = arrays["p"]
+            y = holdout["won"].to_numpy(float)
+            bins = np.array_split(np.argsort(p, kind="stable"), min(10, len(p)))
+            low, high = wilson_interval([y[b].sum() for b in bins], [len(b) for b in bins])
+            self.calibration_ = pd.DataFrame({"bin": np.arange(1, len(bins) + 1), "deals": [len(b) for b in bins],
+                                              "predicted": [p[b].mean() for b in bins],
+                                              "observed": [y[b].mean() for b in bins],
+                                              "observed_low": low, "observed_high": high})
+            self.calibration_edges_ = np.array([p[b].max() for b in bins])
+            gap = (self.calibration_["predicted"] - self.calibration_["observed"]).abs()
+            self.ece_ = float(np.sum(self.calibration_["deals"] * gap) / len(p))
+            group = np.where(arrays["forced"], DISQUALIFIED_GROUP, self._tiers(arrays))
+            amount = pd.to_numeric(holdout["amount"], errors="coerce").to_numpy(float)
+            self.tier_table_ = tier_table(group, y, amount, p)
+        self.order_ = order_check(self.tier_table_)
+        self.monotone_ = {"win_rate": self.order_["win_rate"], "value_per_deal": self.order_["value_per_deal"]}
+        self.empty_tiers_ = [t for t in TIERS if t in self.order_["empty"]]
 
     @property
     def summary(self) -> pd.DataFrame:
         """One row per feature level: discovery deals, their win rate, the coefficient and the points."""
+        def label(f: Feature) -> str:
+            return f"ICP {f.rule.name}" if f.kind == "criterion" else \
+                f"disqualifier {f.rule.name}" if f.kind == "disqualifier" else f.name
+
         return pd.DataFrame([
-            {"feature": f"ICP {f.rule.name}" if f.kind == "criterion" else f.name,
-             "value": "met" if f.kind == "criterion" else level, "deals": int(f.deals[i]),
+            {"feature": label(f), "value": "met" if f.is_flag else level, "deals": int(f.deals[i]),
              "win_rate": float(f.win_rate[i]) if f.deals[i] else math.nan, "coefficient": float(f.coef[i]),
              "points": float(f.points[i])}
-            for f in self.features_ for i, level in enumerate(f.levels) if f.kind != "criterion" or i == 1])
+            for f in self.features_ for i, level in enumerate(f.levels) if not f.is_flag or i == 1])
 
 
 # -- workspace entry points ---------------------------------------------------------------------

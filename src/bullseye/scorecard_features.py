@@ -83,21 +83,45 @@ def _short(x: float) -> str:
     return f"{x:g}"
 
 
-def _quartile_bands(values: np.ndarray) -> tuple[tuple[float | None, str], ...]:
-    """Quartile cut points rounded to 2 significant figures, as (exclusive upper bound, label)."""
+#: Numbers without human bands are cut at their deciles ...
+QUANTILE_BANDS = 10
+#: ... and a value held by at least this share of the accounts gets a band of its own (-1 for "never").
+POINT_MASS = 0.1
+#: A band holds at least this share of the rows.
+MIN_BAND = 0.02
+
+
+def _quantile_bands(values: np.ndarray) -> tuple[tuple[float | None, str], ...]:
+    """Decile cut points rounded to 2 significant figures, plus a band of its own for every value
+    that holds ``POINT_MASS`` of the rows, as (exclusive upper bound, label)."""
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return ((None, "any"),)
     integer = bool(np.all(values == np.round(values)))
-    cuts = sorted({float(f"{q:.2g}") for q in np.quantile(values, [0.25, 0.5, 0.75])})
+    cuts = {float(f"{q:.2g}") for q in np.quantile(values, np.linspace(0, 1, QUANTILE_BANDS + 1)[1:-1], method="lower")}
     if integer:
-        cuts = sorted({float(math.ceil(c)) for c in cuts})
-    bands: list[tuple[float | None, str]] = [(cuts[0], f"<{_short(cuts[0])}")]
-    for low, high in zip(cuts, cuts[1:]):
-        label = (_short(low) if high - 1 == low else f"{_short(low)}-{_short(high - 1)}") if integer \
-            else f"{_short(low)}-{_short(high)}"
-        bands.append((high, label))
-    return (*bands, (None, f"{_short(cuts[-1])}+"))
+        cuts = {float(math.ceil(c)) for c in cuts}
+    distinct, counts = np.unique(values, return_counts=True)
+    for i in np.flatnonzero(counts >= POINT_MASS * len(values)):  # the value, alone between two cuts
+        cuts |= {float(distinct[i]), *([float(distinct[i + 1])] if i + 1 < len(distinct) else [])}
+    kept: list[float] = []
+    for cut in sorted(c for c in cuts if values.min() < c <= values.max()):
+        if np.mean((values >= (kept[-1] if kept else -math.inf)) & (values < cut)) >= MIN_BAND:
+            kept.append(cut)  # a sliver between two close cut points merges into the band above it
+    edges = [-math.inf, *kept, math.inf]
+    bands: list[tuple[float | None, str]] = []
+    for low, high in zip(edges, edges[1:]):
+        inside = distinct[(distinct >= low) & (distinct < high)]
+        if len(inside) == 1:
+            label = _short(float(inside[0]))
+        elif low == -math.inf:
+            label = f"<{_short(high)}"
+        elif high == math.inf:
+            label = f"{_short(low)}+"
+        else:
+            label = f"{_short(low)}-{_short(high - 1)}" if integer else f"{_short(low)}-{_short(high)}"
+        bands.append((None if high == math.inf else high, label))
+    return tuple(bands)
 
 
 @dataclass
@@ -106,9 +130,9 @@ class Feature:
     (one level per category or band, plus ``(missing)``). Exactly one level applies to a row."""
 
     name: str
-    kind: str  # "criterion", "category" or "band"
+    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "category" or "band"
     levels: list[str]
-    rule: Criterion | None = None
+    rule: Criterion | Disqualifier | None = None
     lookup: dict[str, int] = field(default_factory=dict)  # category key -> level
     cuts: np.ndarray | None = None  # band exclusive upper bounds
     coef: np.ndarray | None = None  # per level, log-odds
@@ -119,7 +143,7 @@ class Feature:
 
     def codes(self, frame: pd.DataFrame, cache: dict) -> np.ndarray:
         """The level index of every row."""
-        if self.kind == "criterion":
+        if self.is_flag:
             return rule_mask(self.rule, frame, cache).astype(np.int32)
         missing = len(self.levels) - 1
         if self.name not in frame.columns:
@@ -133,9 +157,16 @@ class Feature:
                          dtype=np.int32)
         return table[codes]
 
+    @property
+    def is_flag(self) -> bool:
+        """A rule met or not (an ICP criterion, a loss disqualifier): levels no / yes, no scores 0."""
+        return self.kind in ("criterion", "disqualifier")
+
     def describe(self, level: int) -> str:
         """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
         value = self.levels[level]
+        if self.kind == "disqualifier":
+            return f"{self.rule.label}: disqualified"
         if self.kind == "criterion" or value == MISSING:
             return f"ICP {self.rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
         return f"{self.name} {value}" if self.kind == "band" else f"{self.name} = {value}"
@@ -152,8 +183,10 @@ def _category(name: str, column: pd.Series, min_count: int, max_levels: int) -> 
 
 
 def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: list[str] | None,
-                    min_count: int, max_levels: int) -> tuple[list[Feature], dict[str, str]]:
+                    min_count: int, max_levels: int,
+                    loss_rules: list[Disqualifier] = ()) -> tuple[list[Feature], dict[str, str]]:
     features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
+    features += [Feature(r.id, "disqualifier", ["no", "yes"], rule=r) for r in loss_rules]
     skipped: dict[str, str] = {}
     for name in attributes if attributes is not None else dataset.attributes:
         column = dataset.accounts[name] if name in dataset.accounts.columns else None
@@ -163,7 +196,7 @@ def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: 
             skipped[name] = "a list (enters the score only through ICP criteria)"
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) \
                 and column.nunique() > 4:
-            bands = _BANDS.get(name) or _quartile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float))
+            bands = _BANDS.get(name) or _quantile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float))
             features.append(Feature(name, "band", [label for _, label in bands] + [MISSING],
                                     cuts=np.array([up for up, _ in bands if up is not None], dtype=float)))
         else:

@@ -31,10 +31,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bullseye.account_value import MONTH_DAYS, fit_lifetime
 from bullseye.discover.stats import kaplan_meier, logrank_test, wilson_interval
 from bullseye.discover.units import holdout_retention
 from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.score import ScoreCard, rule_mask, new_business
+from bullseye.tiering import order_sentence
 from bullseye.strategy.icp import ICP, load_icp
 
 if TYPE_CHECKING:
@@ -47,7 +49,6 @@ IN_ICP, NOT_ICP, DISQUALIFIED = "ICP", "Not ICP", "Disqualified"
 KM_CHART = "icp-churn-km.png"
 #: Retention is reported as the share still a customer this many days into the holdout window.
 RETENTION_AT_DAYS = 180
-MONTH_DAYS = 365.25 / 12
 
 
 def icp_membership(icp: ICP, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -82,17 +83,6 @@ def _mean_interval(values: Any, confidence: float = 0.95) -> Estimate:
         return Estimate(float(x[0]), math.nan, math.nan)
     half = stats.t.isf((1 - confidence) / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
     return Estimate(float(x.mean()), float(x.mean() - half), float(x.mean() + half))
-
-
-def _sbg(window: pd.DataFrame, random_state: int) -> ShiftedBetaGeometric | None:
-    """sBG by months of tenure, left-truncated at the months already survived at the cut."""
-    if window.empty:
-        return None
-    event = window["event"].to_numpy(bool)
-    tenure, entry = window["tenure"].to_numpy(float) / MONTH_DAYS, window["entry"].to_numpy(float) / MONTH_DAYS
-    periods = np.where(event, np.maximum(np.ceil(tenure), 1), np.floor(tenure))
-    entry = np.minimum(np.floor(entry), np.where(event, periods - 1, periods))
-    return ShiftedBetaGeometric(periods_per_year=12, random_state=random_state).fit(periods, event, entry)
 
 
 def _survival_at(curve: dict[str, np.ndarray], day: float) -> float | None:
@@ -157,6 +147,12 @@ class Backtest:
                 return fmt.format(value.value)
             return f"{fmt.format(value.value)} ({fmt.format(value.low)}-{fmt.format(value.high)})"
 
+        def capped(group: dict, value: Estimate, fmt: str, suffix: str) -> str:
+            """A lifetime (and the LTV built on it) at the model's cap is a lower bound: '≥ 10.5 (cap)'."""
+            if group.get("lifetime_capped") and math.isfinite(value.value):
+                return f"≥ {fmt.format(value.value)}{suffix}"
+            return est(value, fmt)
+
         pct, money = "{:.0%}", "{:,.0f}"
         table = Table(title=f"The ICP on the holdout (deals closed from {self.cutoff}, as of {self.as_of})",
                       title_justify="left", box=box.SIMPLE_HEAVY)
@@ -172,9 +168,9 @@ class Backtest:
             ("Customers in the window", lambda g: f"{g['customers']:,}"),
             ("Churned in the window", lambda g: f"{g['churned']:,}"),
             (f"Kept {RETENTION_AT_DAYS} days (KM)", lambda g: "–" if g["retention"] is None else f"{g['retention']:.0%}"),
-            ("Lifetime, years (sBG)", lambda g: est(g["lifetime_years"], "{:.1f}")),
+            ("Lifetime, years (sBG)", lambda g: capped(g, g["lifetime_years"], "{:.1f}", " (cap)")),
             (f"LTV ({self.currency}, " + (f"{self.margin:.0%} margin)" if self.margin != 1 else "revenue)"),
-             lambda g: est(g["ltv"], money)),
+             lambda g: capped(g, g["ltv"], money, "")),
         )
         for label, fmt in measures:
             table.add_row(label, *(fmt(g) for g in self.groups.values()))
@@ -194,21 +190,23 @@ class Backtest:
             lines.append(f"Value per deal worked (win rate x LTV): {out['value_per_deal_icp']:,.0f} {self.currency} "
                          f"in the ICP, {out['value_per_deal_outside']:,.0f} outside. Worth as much as ICP deals, the "
                          f"outside deals would have brought {out['cost']:,.0f} {self.currency} more.")
+        if any(g.get("lifetime_capped") for g in self.groups.values()):
+            lines.append("Lifetimes marked '≥' are at the model's cap (a customer who never churns, discounted): "
+                         "too little churn to measure them, so they and their LTV are lower bounds.")
         tiers = Table(title="Tiers on the holdout", title_justify="left", box=box.SIMPLE_HEAVY)
-        for column in ("Tier", "Deals", "Win rate (95% CI)", "Predicted", "ACV, median"):
+        for column in ("Tier", "Deals", "Win rate (95% CI)", "Predicted", "ACV, median", "Value per deal"):
             tiers.add_column(column, justify="left" if column == "Tier" else "right")
         for row in self.tiers.to_dict(orient="records"):
             tiers.add_row(row["tier"], f"{row['deals']:,}", est(Estimate(row["win_rate"], row["win_rate_low"],
                                                                          row["win_rate_high"]), pct),
                           "–" if row["predicted"] != row["predicted"] else f"{row['predicted']:.0%}",
-                          "–" if row["acv_median"] != row["acv_median"] else money.format(row["acv_median"]))
-        monotone = self.calibration["monotone"]
-        words = {True: "yes", False: "no", None: "n/a"}
-        empty = [t for t in ("A", "B", "C", "D") if not self.tiers.set_index("tier").loc[t, "deals"]] \
-            if not self.tiers.empty else []
-        tiers.caption = (f"Win rate falls from A to D: {words[monotone['win_rate']]}; median ACV: "
-                         f"{words[monotone['acv_median']]}" + (f" (no deals in {', '.join(empty)})" if empty else "")
-                         + f". Calibration error (ECE): {self.calibration['ece']:.3f}.")
+                          "–" if row["acv_median"] != row["acv_median"] else money.format(row["acv_median"]),
+                          "–" if row["value_per_deal"] != row["value_per_deal"] else money.format(row["value_per_deal"]))
+        order = self.calibration["order"]
+        empty = [t for t in order["empty"]]
+        tiers.caption = " ".join([order_sentence(order, "win_rate"), order_sentence(order, "value_per_deal")]
+                                 + ([f"No holdout deals in {', '.join(empty)}."] if empty else [])
+                                 + [f"Calibration error (ECE): {self.calibration['ece']:.3f}."])
         tiers.caption_justify = "left"
         extra = [Text(line) for line in lines + self.notes]
         if self.chart:
@@ -222,15 +220,19 @@ def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: flo
     low, high = wilson_interval(len(won), len(deals))
     curve = kaplan_meier(window["duration"], window["event"]) if len(window) else \
         {"time": np.zeros(0), "survival": np.zeros(0)}
-    model = _sbg(window, random_state)
+    model = fit_lifetime(window, random_state)
     life = model.lifetime_estimate() if model is not None else Estimate(math.nan, math.nan, math.nan)
     value = ltv(margin, won["amount"], model, random_state) if model is not None else life
+    capped = model is not None and model.at_cap(life.value)
     row = {
         "group": name, "deals": len(deals), "won": len(won),
         "win_rate": Estimate(len(won) / len(deals) if len(deals) else math.nan, float(low), float(high)),
         "days_to_close": median_interval(won["days_to_close"]), "discount": _mean_interval(won["discount"]),
         "acv": median_interval(won["amount"]), "customers": len(window), "churned": int(window["event"].sum()),
         "retention": _survival_at(curve, RETENTION_AT_DAYS), "lifetime_years": life, "ltv": value,
+        # at the cap the data show too little churn to measure the lifetime: a lower bound, not a value
+        "lifetime_capped": capped, "lifetime_cap_years": model.lifetime_cap() if model is not None else None,
+        "lifetime_high_capped": model is not None and model.at_cap(life.high),
     }
     return row, curve, model
 
@@ -255,7 +257,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
     statistic, p = logrank_test(window["duration"], window["event"], win_in) \
         if win_in.any() and (~win_in).any() and window["event"].any() else (math.nan, math.nan)
     card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
-    notes = [f"criterion '{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
+    notes = [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
     if window.empty:
         notes.append("No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"
                      + ("" if ws.has_table("subscriptions") else " (not loaded)") + ".")
@@ -266,8 +268,8 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
             if k != DISQUALIFIED},
         coverage=_coverage(card, data.accounts), outside=_outside(groups, deals, deal_in),
         tiers=card.tier_table_, margin=margin, currency=ws.settings.currency, notes=notes,
-        calibration={"ece": card.ece_, "monotone": card.monotone_, "tier_cuts": card.tier_cuts_,
-                     "reliability": card.calibration_.to_dict(orient="records")},
+        calibration={"ece": card.ece_, "monotone": card.monotone_, "order": card.order_, "tier_cuts": card.tier_cuts_,
+                     "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")},
     )
     if chart and window["event"].any():
         result.chart = _km_chart(result, ws.reports_dir / KM_CHART)

@@ -14,11 +14,12 @@ from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_wor
 from bullseye.errors import InputFileError
 from bullseye.market.signals import add_why_now
 from bullseye.score import TIERS, ScoreCard, fit_scorecard
+from bullseye.tiering import DISQUALIFIED_GROUP, order_sentence
 from bullseye.strategy.icp import load_icp
 from bullseye.io import write_table
 from bullseye.inert import for_terminal
 
-__all__ = ["score", "validate", "read_companies", "write_scores", "render_scores"]
+__all__ = ["score", "validate", "read_companies", "write_scores", "render_scores", "tier_cuts_sentence"]
 
 
 @app.command()
@@ -120,18 +121,50 @@ def write_scores(scores: pd.DataFrame, path: Path) -> None:
 
 
 # -- rendering ------------------------------------------------------------------------------------
+def tier_cuts_sentence(card: ScoreCard) -> str:
+    """'Tiers cut on the fit score: A >= 61.2 (best 10% of accounts), ...' in one line."""
+    settings, cuts = card.icp.tiers, card.tier_cuts_
+    how = {"A": "capacity" if settings.a_capacity is not None else "fixed" if settings.a_min_score is not None
+           else f"best {settings.shares[0]:.0%}",
+           "B": "capacity" if settings.b_capacity is not None else "fixed" if settings.b_min_score is not None
+           else f"next {settings.shares[1]:.0%}",
+           "C": "fixed" if settings.c_min_score is not None else f"next {settings.shares[2]:.0%}"}
+    fmt = "{:,.0f}" if card.tier_basis_ == "expected_value" else "{:.1f}"
+    parts = [f"{t} >= {fmt.format(cuts[t])} ({how[t]})" for t in ("A", "B", "C")]
+    basis = "expected value" if card.tier_basis_ == "expected_value" else "fit score"
+    return (f"Tiers cut on the {basis}: {', '.join(parts)}, D below; accounts a 'loses more' disqualifier meets "
+            f"are D whatever their score.")
+
+
+
+def _finite(value):
+    """NaN and infinity as null, numpy scalars as Python ones, all the way down."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def _score_json(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out: Path | None) -> dict:
     tiers = card.tier_table_.astype(object).where(card.tier_table_.notna(), None)
-    return {
+    return _finite({
         "icp_version": card.icp.content_hash(), "scored": len(scores), "out": str(out) if out else None,
         "tier_counts": {t: int((scores["tier"] == t).sum()) for t in TIERS},
         "disqualified": int(scores["disqualified"].sum()),
+        "tiering": {"basis": card.tier_basis_, "cuts": card.tier_cuts_, "shares": card.icp.tiers.shares,
+                    "notes": card.tier_notes_},
         "holdout": {"ece": None if math.isnan(card.ece_) else card.ece_, "monotone": card.monotone_,
+                    "order": card.order_, "order_words": [order_sentence(card.order_, k) for k in card.monotone_],
                     "empty_tiers": card.empty_tiers_, "tiers": tiers.to_dict(orient="records"),
                     "reliability": card.calibration_.to_dict(orient="records")},
+        "disqualifiers": [{k: v for k, v in e.items() if k != "what"} for e in card.disqualifier_effects_],
+        "value_notes": card.value_.notes_,
         "dropped_criteria": card.dropped_criteria_,
         "scores": shown.astype(object).where(shown.notna(), None).to_dict(orient="records"),
-    }
+    })
 
 
 def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out: Path | None):
@@ -145,25 +178,30 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
                  title_justify="left", box=box.SIMPLE_HEAVY)
     timely = "why_now" in shown.columns and shown["why_now"].astype(bool).any()
     for header, justify in (("Account", "left"), ("Tier", "center"), ("Score", "right"), ("P(win)", "right"),
-                            ("Why", "left"), *((("Why now", "left"),) if timely else ())):
+                            ("Exp. value", "right"), ("Why", "left"), *((("Why now", "left"),) if timely else ())):
         best.add_column(header, justify=justify, overflow="fold")
     for row in shown.to_dict(orient="records"):
         label = row.get("name") or row["account_id"] or "–"
+        value = row.get("expected_value")
         best.add_row(for_terminal(label), row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
+                     "–" if value is None or value != value else f"{value:,.0f}",
                      for_terminal(row["reasons"] or "–"), *((for_terminal(row["why_now"] or "–"),) if timely else ()))
     tiers = Table(title="Tiers: accounts scored, and the holdout deals (not used to fit)", title_justify="left",
                   box=box.SIMPLE_HEAVY)
-    for header in ("Tier", "Accounts", "Holdout deals", "Win rate (95% CI)", "Predicted", "ACV, median"):
+    for header in ("Tier", "Accounts", "Holdout deals", "Win rate (95% CI)", "Predicted", "ACV, median",
+                   "Value per deal"):
         tiers.add_column(header, justify="left" if header == "Tier" else "right", no_wrap=header == "Tier")
+    forced = scores["tier"].eq("D").to_numpy() & scores["disqualified_by"].isin(
+        [e["id"] for e in card.disqualifier_effects_ if e["forces_tier_d"]]).to_numpy()
     for row in card.tier_table_.to_dict(orient="records"):
-        disqualified = scores["disqualified"].to_numpy(bool)
-        count = int(disqualified.sum()) if row["tier"] not in TIERS else \
-            int(((scores["tier"] == row["tier"]).to_numpy() & ~disqualified).sum())
+        count = int(forced.sum()) if row["tier"] == DISQUALIFIED_GROUP else \
+            int(((scores["tier"] == row["tier"]).to_numpy() & ~forced).sum())
         rate = "–" if not row["deals"] else \
             f"{row['win_rate']:.0%} ({row['win_rate_low']:.0%}-{row['win_rate_high']:.0%})"
         tiers.add_row(row["tier"], f"{count:,}", f"{row['deals']:,}", rate,
                       "–" if not row["deals"] else f"{row['predicted']:.0%}",
-                      "–" if math.isnan(row["acv_median"]) else f"{row['acv_median']:,.0f}")
+                      "–" if math.isnan(row["acv_median"]) else f"{row['acv_median']:,.0f}",
+                      "–" if math.isnan(row["value_per_deal"]) else f"{row['value_per_deal']:,.0f}")
     reliability = Table(title="Calibration on the holdout: deciles of predicted win probability", title_justify="left",
                         box=box.SIMPLE_HEAVY)
     for header in ("Decile", "Deals", "Predicted", "Observed (95% CI)"):
@@ -171,14 +209,13 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
     for row in card.calibration_.to_dict(orient="records"):
         reliability.add_row(str(row["bin"]), f"{row['deals']:,}", f"{row['predicted']:.0%}",
                             f"{row['observed']:.0%} ({row['observed_low']:.0%}-{row['observed_high']:.0%})")
-    cuts = card.tier_cuts_
-    monotone = card.monotone_["win_rate"]
-    lines = [f"Tier cuts: A >= {cuts['A']:.1f}, B >= {cuts['B']:.1f}, C >= {cuts['C']:.1f}; disqualified accounts "
-             f"are D whatever their score.",
-             f"Holdout win rate falls from A to D: {'yes' if monotone else 'no' if monotone is False else 'n/a'}"
-             + (f" (no holdout deals in {', '.join(card.empty_tiers_)})" if card.empty_tiers_ else "")
-             + f"; calibration error (ECE over deciles): {card.ece_:.3f}."]
-    lines += [f"Criterion '{k}' gives no points: {v}." for k, v in card.dropped_criteria_.items()]
+    lines = [tier_cuts_sentence(card),
+             *(order_sentence(card.order_, key) for key in card.monotone_),
+             (f"No holdout deals in {', '.join(card.empty_tiers_)}; " if card.empty_tiers_ else "")
+             + f"calibration error (ECE over deciles): {card.ece_:.3f}."]
+    lines += [f"Note: {note}." for note in card.tier_notes_] + list(card.value_.notes_)
+    lines += [f"Disqualifier '{e['id']}' ({e['reads']}): {e['does']}." for e in card.disqualifier_effects_]
+    lines += [f"'{k}' gives no points: {v}." for k, v in card.dropped_criteria_.items()]
     if out:
         lines.append(f"Wrote {len(scores):,} scores to {out}.")
     return Group(best, tiers, reliability, *(Text(line) for line in lines))

@@ -367,7 +367,7 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
         out.loc[at, "tier"] = scored["tier"].to_numpy(object)
         out.loc[at, "disqualified"] = scored["disqualified"].to_numpy(bool)
         out.loc[at, "fit_known"] = True
-        lacking = [f.name for f in card.features_ if f.kind != "criterion" and f.name not in found.columns]
+        lacking = [f.name for f in card.features_ if not f.is_flag and f.name not in found.columns]
         if lacking and which == "prospect":
             notes.append(f"prospects are scored without {', '.join(lacking)} (not in the universe table): "
                          f"those count as unknown")

@@ -206,15 +206,28 @@ class Disqualifier(_Rule):
 
 
 class Tiers(BaseModel):
-    """How fit scores become tiers: by capacity (how many accounts sales can work) or by score."""
+    """How accounts become tiers A-D: by default quantiles of the scores (``shares``), or by capacity
+    (how many accounts sales can work), or by fixed cuts when set; on the fit score or the expected
+    value (``basis``). See docs/scoring.md."""
 
     model_config = ConfigDict(extra="forbid")
 
-    a_capacity: int | None = Field(default=None, description="Accounts in tier A (the best-scoring ones).")
-    b_capacity: int | None = Field(default=None, description="Accounts in tier B (the next ones).")
-    a_min_score: float = Field(default=80, ge=0, le=100, description="Used when no capacity is given.")
-    b_min_score: float = Field(default=60, ge=0, le=100)
-    c_min_score: float = Field(default=40, ge=0, le=100)
+    basis: Literal["fit_score", "expected_value"] = Field(
+        default="fit_score", description="Cut tiers on the fit score or on the expected value (P(win) x LTV).")
+    shares: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.3], min_length=3, max_length=3,
+                                description="Shares of the accounts (not disqualified) in tiers A, B and C; D the rest.")
+    a_capacity: int | None = Field(default=None, ge=0, description="Accounts in tier A (the best-scoring ones).")
+    b_capacity: int | None = Field(default=None, ge=0, description="Accounts in tier B (the next ones).")
+    a_min_score: float | None = Field(default=None, ge=0, description="A fixed cut for tier A instead of a share.")
+    b_min_score: float | None = Field(default=None, ge=0, description="A fixed cut for tier B instead of a share.")
+    c_min_score: float | None = Field(default=None, ge=0, description="A fixed cut for tier C instead of a share.")
+
+    @field_validator("shares")
+    @classmethod
+    def _shares_leave_room_for_d(cls, value: list[float]) -> list[float]:
+        if any(s <= 0 for s in value) or sum(value) >= 1:
+            raise ValueError("shares of tiers A, B and C must be positive and add up to less than 1 (D is the rest)")
+        return value
 
 
 class SignalFilters(BaseModel):
