@@ -239,6 +239,33 @@ class ScoreCard:
             effects.append(effect)
         return effects
 
+    # -- storing ------------------------------------------------------------------------------
+    def to_artefact(self) -> dict[str, Any]:
+        """The fitted scorecard as JSON-ready data: a readable summary (points per level, tier
+        cuts) and the whole fitted state, which :meth:`from_artefact` scores with exactly as this."""
+        from bullseye.artefact import FORMAT, encode
+
+        return {"format": FORMAT, "icp_version": self.icp.content_hash(), "tier_cuts": encode(self.tier_cuts_),
+                "tier_basis": self.tier_basis_, "base_log_odds": self.base_log_odds_,
+                "features": [{"name": f.name, "kind": f.kind, "levels": list(map(str, f.levels)),
+                              "points": [round(float(p), 3) for p in f.points]} for f in self.features_],
+                "state": encode(self)}
+
+    @classmethod
+    def from_artefact(cls, icp: ICP, stored: dict[str, Any]) -> ScoreCard:
+        """The scorecard :meth:`to_artefact` stored, for ``icp`` (which must be the one it was fitted for)."""
+        from bullseye.artefact import FORMAT, decode
+
+        if stored.get("format") != FORMAT:
+            raise BullseyeError(f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})")
+        if stored.get("icp_version") != icp.content_hash():
+            raise BullseyeError(f"the stored scorecard was fitted for ICP {stored.get('icp_version')}, not "
+                                f"{icp.content_hash()}")
+        card = decode(stored["state"])
+        if not isinstance(card, cls):
+            raise BullseyeError("the stored artefact is not a scorecard")
+        return card
+
     # -- scoring ------------------------------------------------------------------------------
     def _arrays(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         cache: dict = {}
