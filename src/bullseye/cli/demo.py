@@ -47,7 +47,7 @@ def demo(
         result = discover(ws)
     console.print(rich_summary(result))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
-    icp = propose_icp(result, ws=ws)
+    icp = propose_icp(result, ws=ws).model_copy(update={"owner": "Product marketing (demo)"})
     icp_path, _ = save_icp(ws.root, icp, force=True)
     console.print(f"\nReport with charts: {report}\nDraft ICP: {icp_path}")
     console.rule("Backtest of the draft ICP on newer deals")
@@ -61,9 +61,22 @@ def demo(
     console.print(render_scores(card, scores, best, scores_path))
     _people(ws, icp)
     _market(ws, icp, card, truth)
+    _publish(ws, result.data)
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
+
+
+def _publish(ws: Workspace, data) -> None:
+    """The draft ICP, personas and audience become version 1: what scores and exports use from now on."""
+    from bullseye.governance.lifecycle import publish
+
+    console.rule("Publish version 1")
+    with console.status("Fitting and storing the scorecard of version 1..."):
+        published = publish(ws, "First ICP of the demo company, drafted by discovery", by="bullseye demo", data=data)
+    console.print(f"Published {published.version.label} in {published.version.folder.relative_to(ws.root)}: "
+                  f"`bullseye history`, `bullseye status`; edit strategy/ and `bullseye publish -m \"why\"` "
+                  f"for version 2.")
 
 
 def _people(ws: Workspace, icp) -> None:

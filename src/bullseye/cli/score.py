@@ -13,9 +13,8 @@ import typer
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
 from bullseye.errors import InputFileError
 from bullseye.market.signals import add_why_now
-from bullseye.score import TIERS, ScoreCard, fit_scorecard
+from bullseye.score import TIERS, ScoreCard
 from bullseye.tiering import DISQUALIFIED_GROUP, order_sentence
-from bullseye.strategy.icp import load_icp
 from bullseye.io import write_table
 from bullseye.inert import for_terminal
 
@@ -39,11 +38,13 @@ def score(
     """
     from bullseye.discover.dataset import build_dataset
 
+    from bullseye.governance.lifecycle import scorecard_in_use, stamp
+
     ws = open_workspace(workspace)
-    icp = load_icp(ws.root)
     data = build_dataset(ws)
-    card = fit_scorecard(ws, icp, dataset=data)
-    scores = add_why_now(ws, card.score(read_companies(input_file, ws) if input_file else data.accounts), icp)
+    card, version = scorecard_in_use(ws, data)  # a published version scores with its stored scorecard: no fit
+    scores = stamp(add_why_now(ws, card.score(read_companies(input_file, ws) if input_file else data.accounts),
+                               card.icp), version)
     if out:
         write_scores(scores, out)
     ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
@@ -174,7 +175,8 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
     from rich.table import Table
     from rich.text import Text
 
-    best = Table(title=f"Best accounts of {len(scores):,} (ICP version {card.icp.content_hash()})",
+    version = scores["version"].iat[0] if "version" in scores.columns and len(scores) else card.icp.content_hash()
+    best = Table(title=f"Best accounts of {len(scores):,} (ICP {'draft, unpublished' if version == 'draft' else version})",
                  title_justify="left", box=box.SIMPLE_HEAVY)
     timely = "why_now" in shown.columns and shown["why_now"].astype(bool).any()
     for header, justify in (("Account", "left"), ("Tier", "center"), ("Score", "right"), ("P(win)", "right"),

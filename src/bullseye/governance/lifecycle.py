@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from bullseye.score import ScoreCard
     from bullseye.workspace import Workspace
 
-__all__ = ["Preview", "PublishResult", "preview", "publish", "rollback", "published_card", "auc_difference",
+__all__ = ["Preview", "PublishResult", "preview", "publish", "rollback", "published_card", "scorecard_in_use", "stamp",
+           "auc_difference",
            "PublishRefused", "default_publisher"]
 
 TIER_ORDER = ("A", "B", "C", "D")
@@ -92,6 +93,23 @@ def published_card(version: Version) -> ScoreCard:
     if stored is None:
         raise InvalidInputError(f"{version.folder}: no stored scorecard; publish again to store one")
     return ScoreCard.from_artefact(icp, stored)
+
+
+def scorecard_in_use(ws: Workspace, data: Dataset | None = None) -> tuple[ScoreCard, Version | None]:
+    """The published version's stored scorecard (no fit), or, before any publish, the draft
+    ICP's scorecard fitted on the workspace data."""
+    from bullseye.score import fit_scorecard
+    from bullseye.strategy.icp import load_icp
+
+    current = VersionStore(ws.root).current()
+    if current is not None:
+        return published_card(current), current
+    return fit_scorecard(ws, load_icp(ws.root), dataset=data), None
+
+
+def stamp(scores: pd.DataFrame, version: Version | None) -> pd.DataFrame:
+    """Name the version that produced ``scores`` in a ``version`` column ('draft' before any publish)."""
+    return scores.assign(version=f"v{version.number}-{version.hash}" if version is not None else "draft")
 
 
 # -- comparing ------------------------------------------------------------------------------------
