@@ -216,12 +216,13 @@ def _first_seen(accounts: pd.DataFrame, opps: pd.DataFrame) -> pd.Series:
 
 
 def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: dt.date | None = None,
-                  target: str | None = None, seed: int = 0) -> Dataset:
+                  target: str | None = None, seed: int = 0, by_time: bool = True) -> Dataset:
     """Accounts with outcomes, their closed deals and new-business opportunities, split by account:
     about ``holdout_share`` of the accounts go to the holdout (the newest, or a ``seed``-ed random
     share when time cannot be used). ``until`` keeps only deals decided before it (for an outcome
     that needs time to show, such as activation); ``target`` is an account attribute used as an
-    outcome, kept on the deals and out of the attributes."""
+    outcome, kept on the deals and out of the attributes. ``by_time=False``: the seeded random split
+    even where dates could be used."""
     if not 0 < holdout_share < 1:
         raise BullseyeError("holdout_share must be between 0 and 1")
     day = resolve_as_of(ws, as_of)
@@ -249,7 +250,7 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: d
     deals["new_business"] = new_business_flags(deals) if len(deals) else np.zeros(0, dtype=bool)
     opps = opportunities(deals)
     dated_by = "no deal dates" if len(deals) else "no subscription start dates"
-    period, split = split_accounts(_first_seen(accounts, opps), holdout_share, seed, undated_reason=dated_by)
+    period, split = split_accounts(_first_seen(accounts, opps), holdout_share, seed, dated_by, by_time)
     for frame in (deals, opps, accounts):
         frame[PERIOD] = frame["account_id"].map(period).astype(object)
     accounts[PERIOD] = accounts[PERIOD].where(accounts[PERIOD].notna(), None)

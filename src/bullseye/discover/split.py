@@ -74,10 +74,11 @@ def _quantile_date(dates: pd.Series, q: float) -> dt.date:
 
 
 def split_accounts(first_seen: pd.Series, holdout_share: float, seed: int = 0,
-                   undated_reason: str = "no dates") -> tuple[pd.Series, Split]:
+                   undated_reason: str = "no dates", by_time: bool = True) -> tuple[pd.Series, Split]:
     """``first_seen``: the date each account was first seen (index: account id; NaT/None when
     unknown). Returns the period of each account (``discovery`` or ``holdout``) and the split.
-    ``undated_reason`` says what a random split is for lack of (e.g. "no deal dates")."""
+    ``undated_reason`` says what a random split is for lack of (e.g. "no deal dates");
+    ``by_time=False`` asks for the random split whatever the dates."""
     ids = first_seen.index.to_numpy()
     seen = pd.to_datetime(pd.Series(first_seen.to_numpy(), index=ids), errors="coerce")
     dated = seen.notna().to_numpy()
@@ -86,7 +87,9 @@ def split_accounts(first_seen: pd.Series, holdout_share: float, seed: int = 0,
     reason, cutoff = "", None
     if n == 0:
         return pd.Series([], dtype=object), Split("random", holdout_share, 0, 0, seed=seed, reason=undated_reason)
-    if dated.mean() >= MIN_DATED_SHARE:
+    if not by_time:
+        reason = "a random split was asked for"
+    elif dated.mean() >= MIN_DATED_SHARE:
         days = seen[dated].dt.date
         cutoff = _quantile_date(days, 1 - holdout_share)
         after = (seen[dated] >= pd.Timestamp(cutoff)).to_numpy()
