@@ -58,6 +58,27 @@ def format_validation_error(path: Path | str, error: ValidationError, text: str 
     return "; ".join(parts)
 
 
+def _bad_scalar_line(text: str) -> str:
+    """':<line>' of the first scalar that YAML cannot construct (an impossible date), or ''."""
+    loader = yaml.SafeLoader(text)
+    try:
+        stack = [loader.get_single_node()]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    loader.construct_object(node)
+                except ValueError:
+                    return f":{node.start_mark.line + 1}"
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+    finally:
+        loader.dispose()
+    return ""
+
+
 def load_model(model: type[Model], path: Path) -> Model:
     """Read ``path`` as YAML into ``model``; any problem raises ConfigError naming file and key."""
     try:
@@ -70,6 +91,8 @@ def load_model(model: type[Model], path: Path) -> Model:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    except ValueError as exc:  # a scalar YAML reads as a date but is none, such as 2025-13-01
+        raise ConfigError(f"{path}{_bad_scalar_line(text)}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
     try:

@@ -200,9 +200,10 @@ def opportunities(deals: pd.DataFrame) -> pd.DataFrame:
     lost = order[~order["account_id"].isin(won["account_id"])]
     lost = lost.sort_values(["_decided", "_deal"], na_position="first", kind="stable").drop_duplicates(
         "account_id", keep="last")
-    per_account = attempt.groupby("account_id").agg(_first=("opened_at", "min"), attempt_deals=("deal_id", "size"))
+    per_account = attempt.groupby("account_id", as_index=False).agg(
+        opened_at=("opened_at", "min"), attempt_deals=("deal_id", "size"))
     rows = pd.concat([won, lost]).drop(columns=["_decided", "_deal", "opened_at", "attempt_deals"], errors="ignore")
-    rows = rows.merge(per_account.rename(columns={"_first": "opened_at"}), left_on="account_id", right_index=True)
+    rows = rows.merge(per_account, on="account_id", how="left")
     return rows.sort_values("account_id", kind="stable").reset_index(drop=True)
 
 
@@ -212,7 +213,8 @@ def _first_seen(accounts: pd.DataFrame, opps: pd.DataFrame) -> pd.Series:
     by_deal = pd.Series(pd.to_datetime(opps["opened_at"]).to_numpy(), index=opps["account_id"].to_numpy())
     customers = accounts[accounts["first_start"].notna() & ~accounts["account_id"].isin(by_deal.index)]
     by_start = pd.Series(pd.to_datetime(customers["first_start"]).to_numpy(), index=customers["account_id"].to_numpy())
-    return pd.concat([by_deal, by_start])
+    parts = [part for part in (by_deal, by_start) if len(part)]
+    return pd.concat(parts) if parts else by_deal
 
 
 def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: dt.date | None = None,
