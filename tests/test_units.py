@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bullseye.cli import app
 from bullseye.discover.dataset import PERIOD, build_dataset
 from bullseye.discover.split import split_accounts
-from bullseye.discover.units import EVENT, holdout_retention, units_for
+from bullseye.discover.units import EVENT, holdout_retention, missing_cause, units_for
 from conftest import demo_workspace, write
 
 runner = CliRunner()
@@ -185,3 +185,16 @@ def test_a_lead_export_without_dates_runs_discover_validate_and_score(workspace)
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output and "both won and lost" not in result.output
         assert line in " ".join(result.output.split()), result.output
+
+
+def test_an_outcome_without_units_names_its_real_cause(workspace):
+    _lead_export(workspace.data_dir, n=200)
+    workspace.load()
+    data = build_dataset(workspace)
+    assert missing_cause(data, "win") is None and missing_cause(data, "acv") is None
+    assert missing_cause(data, "days_to_close") == ("the won deals have no creation or close date, so days to "
+                                                    "close cannot be measured")
+    assert missing_cause(data, "retention").startswith("no customers with a start date")
+    won_only = data.opportunities.assign(won=1)
+    data.opportunities = won_only
+    assert missing_cause(data, "win") == "0 lost and 200 won accounts: win discovery needs both"

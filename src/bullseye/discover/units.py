@@ -20,7 +20,7 @@ import pandas as pd
 from bullseye.discover.dataset import PERIOD, UNIT, Dataset
 
 __all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention",
-           "retention_frame", "DURATION", "EVENT", "TENURE", "ENTRY"]
+           "retention_frame", "missing_cause", "DURATION", "EVENT", "TENURE", "ENTRY"]
 
 #: Columns :func:`holdout_retention` adds: days followed, churned (bool), days from the first start
 #: to the same end, and days already survived when the following began (left truncation).
@@ -143,3 +143,35 @@ def _retention_units(data: Dataset) -> tuple[Units, Units]:
         frame = retention_frame(data.accounts[data.accounts[PERIOD] == period], data.as_of)
         parts.append(Units(frame.drop(columns=extra), frame[DURATION].to_numpy(float), frame[EVENT].to_numpy(np.int8)))
     return parts[0], parts[1]
+
+
+def missing_cause(data: Dataset, outcome: str) -> str | None:
+    """Why an outcome has no units at all, in the user's words (the real cause, not "not enough
+    data"), or None when it has some. The engine's refusal can print it as it is."""
+    opps = data.opportunities
+    if outcome == "win":
+        if opps.empty:
+            return "no closed (won or lost) deals with a known account: win needs the deals table"
+        won = int(opps["won"].sum())
+        if won == 0 or won == len(opps):
+            return f"{len(opps) - won} lost and {won} won accounts: win discovery needs both"
+        return None
+    if outcome in ("days_to_close", "discount", "acv"):
+        won = opps[opps["won"] == 1]
+        column = {"days_to_close": "days_to_close", "discount": "discount", "acv": "amount"}[outcome]
+        if won.empty:
+            return "no won deals: velocity and value are measured on the accounts won"
+        if won[column].notna().any():
+            return None
+        if outcome == "days_to_close":
+            return "the won deals have no creation or close date, so days to close cannot be measured"
+        return f"the won deals have no {'discount (or list price)' if outcome == 'discount' else 'amount'}"
+    if outcome == "retention":
+        if not data.accounts["first_start"].notna().any():
+            return "no customers with a start date: retention needs the subscriptions table"
+        return None
+    if outcome in ("usage", "nps"):
+        column = {"usage": "avg_active_users", "nps": "nps"}[outcome]
+        if not data.accounts[column].notna().any():
+            return f"no {'usage' if outcome == 'usage' else 'NPS scores'} for any customer"
+    return None
