@@ -56,7 +56,7 @@ def test_the_draft_carries_the_planted_why_now_signal(drafted):
     assert signal.evidence and signal.evidence[0].strength == "strong"
 
 
-def test_the_draft_beats_the_rest_on_the_holdout_with_tiers_in_order(drafted):
+def test_the_draft_beats_the_rest_on_the_holdout(drafted):
     ws, _, icp = drafted
     result = backtest(ws, icp)
     inside, outside = result.groups["ICP"], result.groups["Not ICP"]

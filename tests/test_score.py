@@ -131,11 +131,12 @@ def test_points_add_up_exactly_and_reasons_are_the_largest(big, truth_card):
 
 
 def test_a_criterion_that_lowers_win_odds_is_dropped_not_negative(big):
+    # The demo plants a lower win rate for accounts that never tried a competitor (odds 1 / 1.4).
     icp = icp_from(TRUTH_ICP.replace("disqualifiers:", """- id: carriers
-  name: Carriers and others
+  name: Never tried a competitor
   assumption: true
   conditions:
-  - {attribute: industry, op: in, value: [Regional carrier, Other]}
+  - {attribute: tried_competitor, op: "==", value: "no"}
 disqualifiers:"""))
     card = ScoreCard(icp, attribute_C=0.01).fit(big[1])
     assert "carriers" in card.dropped_criteria_ and "ecom_fleet" not in card.dropped_criteria_

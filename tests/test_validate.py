@@ -13,7 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.dataset import build_dataset
+from bullseye.discover.dataset import PERIOD, build_dataset
+from bullseye.discover.units import DURATION, EVENT, TENURE
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import ICP
 from bullseye.validate import (
@@ -95,12 +96,15 @@ def test_retention_window_and_km_match_lifelines(demo):
     lifelines = pytest.importorskip("lifelines")
     data = build_dataset(demo)
     window = holdout_retention(data.accounts, data.cutoff, data.as_of)
-    assert (window["duration"] > 0).all() and (window["tenure"] >= window["duration"]).all()
-    assert window["duration"].max() <= (data.as_of - data.cutoff).days
+    assert (window[DURATION] > 0).all() and (window[TENURE] >= window[DURATION]).all()
+    # Whole accounts: only the holdout's customers, first seen (so started) from the cut on.
+    holdout = set(data.accounts.loc[data.accounts[PERIOD] == "holdout", "account_id"])
+    assert len(window) and set(window["account_id"]) <= holdout
+    assert window[DURATION].max() <= (data.as_of - data.cutoff).days
     from bullseye.discover.stats import kaplan_meier
 
-    curve = kaplan_meier(window["duration"], window["event"])
-    reference = lifelines.KaplanMeierFitter().fit(window["duration"], window["event"])
+    curve = kaplan_meier(window[DURATION], window[EVENT])
+    reference = lifelines.KaplanMeierFitter().fit(window[DURATION], window[EVENT])
     expected = reference.survival_function_at_times(curve["time"]).to_numpy()
     assert np.allclose(curve["survival"], expected)
 

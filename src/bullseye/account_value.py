@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bullseye.discover.units import ENTRY, EVENT, TENURE
 from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.scorecard_features import rule_mask
 from bullseye.strategy.icp import ICP, Disqualifier
@@ -58,27 +59,25 @@ def disqualifier_outcome(rule: Disqualifier) -> str:
 
 
 def fit_lifetime(window: pd.DataFrame, random_state: int = 0) -> ShiftedBetaGeometric | None:
-    """sBG by months of tenure (``tenure``, ``event``), left-truncated at ``entry`` (days already
-    survived when first observed)."""
+    """sBG by months of tenure (TENURE, EVENT), left-truncated at ENTRY (days already survived when
+    first observed); the columns of :func:`bullseye.discover.units.retention_frame`."""
     if window.empty:
         return None
-    event = window["event"].to_numpy(bool)
-    tenure, entry = window["tenure"].to_numpy(float) / MONTH_DAYS, window["entry"].to_numpy(float) / MONTH_DAYS
+    event = window[EVENT].to_numpy(bool)
+    tenure, entry = window[TENURE].to_numpy(float) / MONTH_DAYS, window[ENTRY].to_numpy(float) / MONTH_DAYS
     periods = np.where(event, np.maximum(np.ceil(tenure), 1), np.floor(tenure))
     entry = np.minimum(np.floor(entry), np.where(event, periods - 1, periods))
     return ShiftedBetaGeometric(periods_per_year=12, random_state=random_state).fit(periods, event, entry)
 
 
-def discovery_customers(accounts: pd.DataFrame, cutoff: Any) -> pd.DataFrame:
-    """Customers who started before the cut, followed from their start up to the cut."""
-    customers = accounts[accounts["first_start"].notna() & accounts["churned"].notna()]
-    start = pd.to_datetime(customers["first_start"])
-    cut = pd.Timestamp(cutoff)
-    end = pd.to_datetime(customers["churn_date"]).where(customers["churned"].astype(bool).to_numpy(), pd.NaT)
-    event = (end < cut).to_numpy()
-    seen = end.where(event, cut)
-    out = customers.assign(tenure=(seen - start).dt.days.to_numpy(float), event=event, entry=0.0)
-    return out[(start < cut).to_numpy() & (out["tenure"] > 0).to_numpy()].reset_index(drop=True)
+def discovery_customers(dataset: Dataset) -> pd.DataFrame:
+    """The customers of the discovery accounts, each followed from its start (the same account
+    split as every other outcome)."""
+    from bullseye.discover.dataset import PERIOD
+    from bullseye.discover.units import retention_frame
+
+    accounts = dataset.accounts
+    return retention_frame(accounts[accounts[PERIOD] == "discovery"], dataset.as_of)
 
 
 @dataclass
@@ -110,7 +109,7 @@ class AccountValue:
         self.rules_ = list(icp.disqualifiers)
         self.outcomes_ = [disqualifier_outcome(r) for r in self.rules_]
         self.notes_: list[str] = []
-        customers = discovery_customers(dataset.accounts, dataset.cutoff) \
+        customers = discovery_customers(dataset) \
             if {"first_start", "churned", "churn_date"} <= set(dataset.accounts.columns) else pd.DataFrame()
         won = train[train["won"] == 1]
         amounts = pd.to_numeric(won["amount"], errors="coerce").to_numpy(float) if "amount" in won.columns \
@@ -152,7 +151,7 @@ class AccountValue:
     def _group(self, rule: str | None, outcome: str, rows: pd.DataFrame, measure) -> _Group:
         group = _Group(rule, outcome, units=len(rows))
         if outcome == "retention":
-            if rule is not None and (len(rows) < MIN_GROUP or not rows["event"].any()):
+            if rule is not None and (len(rows) < MIN_GROUP or not rows[EVENT].any()):
                 group.measured = False
                 return group
             group.model, _ = measure(rows)

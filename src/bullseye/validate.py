@@ -33,7 +33,7 @@ from scipy import stats
 
 from bullseye.account_value import MONTH_DAYS, fit_lifetime
 from bullseye.discover.stats import kaplan_meier, logrank_test, wilson_interval
-from bullseye.discover.units import holdout_retention
+from bullseye.discover.units import DURATION, ENTRY, EVENT, TENURE, holdout_retention
 from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.score import ScoreCard, rule_mask, new_business
 from bullseye.tiering import order_sentence
@@ -126,7 +126,7 @@ class Backtest:
             return value
 
         return clean({
-            "icp_version": self.icp_version, "as_of": self.as_of.isoformat(), "holdout_from": self.cutoff.isoformat(),
+            "icp_version": self.icp_version, "as_of": self.as_of.isoformat(), "holdout_from": self.cutoff.isoformat() if self.cutoff else None,
             "currency": self.currency, "margin": self.margin, "groups": self.groups, "logrank": self.logrank,
             "coverage": self.coverage, "outside_icp": self.outside, "calibration": self.calibration,
             "tiers": self.tiers.to_dict(orient="records"), "km": self.km,
@@ -154,7 +154,7 @@ class Backtest:
             return est(value, fmt)
 
         pct, money = "{:.0%}", "{:,.0f}"
-        table = Table(title=f"The ICP on the holdout (deals closed from {self.cutoff}, as of {self.as_of})",
+        table = Table(title=f"The ICP on the holdout ({f'accounts first seen from {self.cutoff}' if self.cutoff else 'a random share of accounts'}, as of {self.as_of})",
                       title_justify="left", box=box.SIMPLE_HEAVY)
         table.add_column("", no_wrap=True)
         for name in self.groups:
@@ -218,7 +218,7 @@ def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: flo
                random_state: int) -> tuple[dict[str, Any], dict[str, np.ndarray], ShiftedBetaGeometric | None]:
     won = deals[deals["won"] == 1]
     low, high = wilson_interval(len(won), len(deals))
-    curve = kaplan_meier(window["duration"], window["event"]) if len(window) else \
+    curve = kaplan_meier(window[DURATION], window[EVENT]) if len(window) else \
         {"time": np.zeros(0), "survival": np.zeros(0)}
     model = fit_lifetime(window, random_state)
     life = model.lifetime_estimate() if model is not None else Estimate(math.nan, math.nan, math.nan)
@@ -228,7 +228,7 @@ def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: flo
         "group": name, "deals": len(deals), "won": len(won),
         "win_rate": Estimate(len(won) / len(deals) if len(deals) else math.nan, float(low), float(high)),
         "days_to_close": median_interval(won["days_to_close"]), "discount": _mean_interval(won["discount"]),
-        "acv": median_interval(won["amount"]), "customers": len(window), "churned": int(window["event"].sum()),
+        "acv": median_interval(won["amount"]), "customers": len(window), "churned": int(window[EVENT].sum()),
         "retention": _survival_at(curve, RETENTION_AT_DAYS), "lifetime_years": life, "ltv": value,
         # at the cap the data show too little churn to measure the lifetime: a lower bound, not a value
         "lifetime_capped": capped, "lifetime_cap_years": model.lifetime_cap() if model is not None else None,
@@ -254,10 +254,10 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
                                          (DISQUALIFIED, deal_dq, win_dq)):
         groups[name], curves[name], models[name] = _group_row(name, deals[deal_mask], window[window_mask], margin,
                                                               random_state)
-    statistic, p = logrank_test(window["duration"], window["event"], win_in) \
-        if win_in.any() and (~win_in).any() and window["event"].any() else (math.nan, math.nan)
+    statistic, p = logrank_test(window[DURATION], window[EVENT], win_in) \
+        if win_in.any() and (~win_in).any() and window[EVENT].any() else (math.nan, math.nan)
     card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
-    notes = [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
+    notes = [data.split_line] + [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
     if window.empty:
         notes.append("No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"
                      + ("" if ws.has_table("subscriptions") else " (not loaded)") + ".")
@@ -271,7 +271,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
         calibration={"ece": card.ece_, "monotone": card.monotone_, "order": card.order_, "tier_cuts": card.tier_cuts_,
                      "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")},
     )
-    if chart and window["event"].any():
+    if chart and window[EVENT].any():
         result.chart = _km_chart(result, ws.reports_dir / KM_CHART)
     return result
 

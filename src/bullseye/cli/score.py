@@ -52,6 +52,7 @@ def score(
     if as_json:
         print_json(_score_json(card, scores, shown, out))
     else:
+        console.print(data.split_line, markup=False)
         console.print(render_scores(card, scores, shown, out))
 
 

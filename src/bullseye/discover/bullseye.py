@@ -25,7 +25,7 @@ DAYS_PER_YEAR = 365.25
 
 
 def _profile(data: Dataset, deal_mask: np.ndarray, customer_mask: np.ndarray) -> dict[str, float | None]:
-    deals, customers = data.deals, data.accounts[data.accounts["churned"].notna()]
+    deals, customers = data.opportunities, data.accounts[data.accounts["churned"].notna()]
     won = deals[deal_mask & (deals["won"] == 1).to_numpy()]
     chosen = customers[customer_mask]
     exposure = pd.to_numeric(chosen["tenure_days"], errors="coerce").sum() / DAYS_PER_YEAR
@@ -54,7 +54,7 @@ def _cost_per_opportunity(ws, data: Dataset) -> float | None:
     if not ws.has_table("spend"):
         return None
     spend = float(ws.table("spend")["amount"].sum().execute() or 0)
-    return spend / len(data.deals) if len(data.deals) else None
+    return spend / len(data.opportunities) if len(data.opportunities) else None
 
 
 def _value(profile: dict, cost: float | None) -> float | None:
@@ -100,11 +100,11 @@ def _good_on(units: dict[str, Any], conditions) -> list[str]:
 
 def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
     """The segments that hold up, measured on every outcome; the ones good on most outcomes first,
-    then by expected value per opportunity. The first row is the baseline (all deals)."""
+    then by expected value per opportunity. The first row is the baseline (all accounts)."""
     data = result.data
     cost = _cost_per_opportunity(ws, data)
     customers = data.accounts[data.accounts["churned"].notna()]
-    base = _profile(data, np.ones(len(data.deals), bool), np.ones(len(customers), bool))
+    base = _profile(data, np.ones(len(data.opportunities), bool), np.ones(len(customers), bool))
     base_value = _value(base, cost)
     conditions: dict[str, list] = {}
     for finding in result.findings(positive=True):
@@ -113,10 +113,10 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
     rows = []
     units = _all_units(data)
     for label, rule in conditions.items():
-        deal_mask = np.ones(len(data.deals), bool)
+        deal_mask = np.ones(len(data.opportunities), bool)
         customer_mask = np.ones(len(customers), bool)
         for condition in rule:
-            deal_mask &= condition.mask(data.deals)
+            deal_mask &= condition.mask(data.opportunities)
             customer_mask &= condition.mask(customers)
         profile = _profile(data, deal_mask, customer_mask)
         value = _value(profile, cost)
@@ -126,7 +126,7 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
             "value_lift": value / base_value if value is not None and base_value else None,
         })
     rows.sort(key=lambda r: (len(r["good_on"]), r["value_per_opportunity"] or -np.inf), reverse=True)
-    return [{"segment": "all deals", "good_on": [], **base, "value_per_opportunity": base_value, "value_lift": 1.0,
+    return [{"segment": "all accounts", "good_on": [], **base, "value_per_opportunity": base_value, "value_lift": 1.0,
              "cost_per_opportunity": cost}] + rows[:top]
 
 
@@ -153,7 +153,7 @@ def _over_represented(frame: pd.DataFrame, members: np.ndarray, attributes: list
 
 def alignment(data: Dataset, attributes: list[str], share: float = 0.2) -> dict[str, Any]:
     """The fastest closes with the least discount vs the heaviest users: who is on both lists."""
-    won = data.deals[(data.deals["won"] == 1) & data.deals["days_to_close"].notna()]
+    won = data.opportunities[(data.opportunities["won"] == 1) & data.opportunities["days_to_close"].notna()]
     customers = data.accounts[data.accounts["avg_active_users"].notna()]
     if len(won) < 20 or len(customers) < 20:
         return {"note": "not enough won deals or usage data for the alignment exercise"}

@@ -79,7 +79,8 @@ class DiscoveryResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "as_of": self.data.as_of.isoformat(), "cutoff": self.data.cutoff.isoformat(),
+            "as_of": self.data.as_of.isoformat(), "cutoff": self.data.cutoff.isoformat() if self.data.cutoff else None,
+            "split": self.data.split.to_dict(), "unit": self.data.unit,
             "date_range": [d.isoformat() for d in self.data.date_range] if self.data.date_range else None,
             "attributes": self.attributes, "skipped_attributes": self.data.skipped, "leakage": self.leakage,
             "outcomes": {name: report.to_dict() for name, report in self.reports.items()},
@@ -165,7 +166,7 @@ def _discover_outcome(data: Dataset, outcome: str, attributes: list[str], settin
     found, confirm = units_for(data, outcome)
     report = search_units(outcome, found, confirm, attributes, settings)
     if len(found) < MIN_UNITS:
-        report.note += f" before {data.cutoff.isoformat()}"
+        report.note += f" before {data.cutoff.isoformat()}" if data.cutoff else " in the discovery accounts"
     return report
 
 

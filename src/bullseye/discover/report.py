@@ -41,8 +41,8 @@ def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
 
 
 def rich_summary(result) -> Group:
-    parts = [f"[bold]Discovery as of {result.data.as_of}[/]: found on data before {result.data.cutoff}, "
-             f"confirmed on data from then on."]
+    parts = [f"[bold]Discovery as of {result.data.as_of}[/]: found on the discovery accounts, confirmed on the "
+             f"holdout accounts ({result.data.split_line})."]
     if result.leakage:
         parts.append("[yellow]Kept out as possible leakage:[/] " +
                      for_terminal("; ".join(f"{name} ({why})" for name, why in result.leakage.items())))

@@ -7,6 +7,7 @@ which, constants, value replacements, lookups in another file, and how to find t
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import os
 import re
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bullseye.errors import MappingError
+from bullseye.ingest.derive import Derivation, check_derivations, source_columns
 from bullseye.ingest.readers import normalise_header
 from bullseye.schema import TABLES, Table
 from bullseye.yamlio import load_model
@@ -190,11 +192,23 @@ class FileMapping(BaseModel):
     keep_unmapped: bool = Field(default=True, description="Keep other columns as custom attributes.")
     skip: list[str] = Field(default_factory=list, description="Source columns to leave out.")
     date_order: Literal["DMY", "MDY"] | None = None
+    as_of: dt.date | None = Field(default=None, description="The date of a snapshot export, for `derive`.")
+    derive: dict[str, Derivation] = Field(
+        default_factory=dict,
+        description="Target column -> derived value: a date from a duration ({from: tenure, unit: months, before: "
+        "as_of}), a fixed date where a flag is set ({at: as_of, when: churned}), or a row id ({id: line}).",
+    )
 
-    @field_validator("columns", "values", "scale", "constants", "placeholders", "templates", "types")
+    @field_validator("columns", "values", "scale", "constants", "placeholders", "templates", "types", "derive")
     @classmethod
     def _normalise_keys(cls, value: dict) -> dict:
         return {normalise_header(k): v for k, v in value.items()}
+
+    @field_validator("derive")
+    @classmethod
+    def _check_derive(cls, value: dict[str, Derivation], info: ValidationInfo) -> dict[str, Derivation]:
+        check_derivations(value, info.data.get("as_of"))
+        return value
 
     @field_validator("templates")
     @classmethod
@@ -245,6 +259,8 @@ class FilePlan:
     lookups: list[Lookup] = field(default_factory=list)
     account_match: str | None = None
     date_order: str | None = None
+    derive: dict[str, Derivation] = field(default_factory=dict)
+    as_of: dt.date | None = None
     base_dir: Path = Path(".")
     #: Files of one table merge in this order: the mapping's entry order, else the command line's.
     order: int = 0
@@ -336,13 +352,14 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                     f"its columns are: {', '.join(header)}"
                 )
             sources.pop(target, None)  # the template, not an automatic guess, fills the target
+        _plan_derivations(path, entry, header, sources)
         mapped = {s for names in sources.values() for s in names}
         if entry.keep_unmapped:
             for column in header:
                 if column not in mapped and column not in {normalise_header(s) for s in entry.skip}:
                     target = column if column not in table.column_names else f"{column}_raw"
                     sources.setdefault(target, [column])
-        provided = set(sources) | set(entry.constants) | set(templates)
+        provided = set(sources) | set(entry.constants) | set(templates) | set(entry.derive)
         needs = [r for r in table.required if r not in provided]
         if entry.account_match and table.name == "accounts":
             needs = [r for r in needs if r != "account_id"]
@@ -375,7 +392,19 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
             values=dict(entry.values), scale=dict(entry.scale), placeholders=dict(entry.placeholders),
             templates=templates, types=dict(entry.types), lookups=list(entry.lookups),
             account_match=entry.account_match, date_order=entry.date_order,
-            base_dir=mapping_dir or path.parent,
+            derive=dict(entry.derive), as_of=entry.as_of, base_dir=mapping_dir or path.parent,
             order=mapping.entry_order(entry) if mapping and entry in mapping.files else 0,
         ))
     return plans
+
+
+def _plan_derivations(path: Path, entry: FileMapping, header: list[str], sources: dict[str, list[str]]) -> None:
+    """Check the columns each derivation reads; a derived target is not also filled from a column."""
+    for target, rule in entry.derive.items():
+        missing = [c for c in source_columns(rule, normalise_header) if c not in header]
+        if missing:
+            raise MappingError(
+                f"{path}: derive for '{target}' names column '{missing[0]}', which the file does not have; "
+                f"its columns are: {', '.join(header)}"
+            )
+        sources.pop(target, None)

@@ -7,6 +7,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from bullseye.ingest import coerce
+from bullseye.ingest.derive import derived_text
 from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
 from bullseye.schema import Table
@@ -69,6 +70,9 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
             columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]), missing)
     for target, segments in plan.templates.items():
         columns[target] = _render_template(stage, segments, missing)
+    for target, rule in plan.derive.items():
+        columns[target] = derived_text(rule, stage, plan.as_of, plan.path.name, normalise_header,
+                                       plan.date_order != "MDY")
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():

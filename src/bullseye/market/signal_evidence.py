@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bullseye.discover.dataset import PERIOD
 from bullseye.discover.engine import evidence_words
 from bullseye.discover.findings import Measure
 from bullseye.discover.measure import measure
@@ -275,7 +276,7 @@ class SignalReport:
 
     def to_dict(self) -> dict[str, Any]:
         table = self.table()
-        return {"as_of": self.as_of.isoformat(), "cutoff": self.cutoff.isoformat(), "deals": self.deals,
+        return {"as_of": self.as_of.isoformat(), "cutoff": self.cutoff.isoformat() if self.cutoff else None, "deals": self.deals,
                 "strata": self.strata, "tests": len(self.tests), "explained": self.explained, "notes": self.notes,
                 "holding_up": [t.signal.id for t in self.holding_up()],
                 "candidates": table.astype(object).where(table.notna(), None).to_dict(orient="records")}
@@ -317,7 +318,7 @@ def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray
     a, b, c, d = (int(v) for v in t.sum(axis=0).ravel())
     (lw, lwo), (hw, hwo) = (np.asarray(v, float) for v in wilson_interval([a, c], [a + b, c + d]))
     mh = mantel_haenszel(t)
-    discovery = (deals["period"] == "discovery").to_numpy()
+    discovery = (deals[PERIOD] == "discovery").to_numpy()
     rate_in = won[discovery & flag].mean() if (discovery & flag).any() else math.nan
     rate_out = won[discovery & ~flag].mean() if (discovery & ~flag).any() else math.nan
     direction = -1 if rate_in < rate_out else 1
