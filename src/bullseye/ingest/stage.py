@@ -16,8 +16,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bullseye.ingest.coerce import NULL_TOKENS
+from bullseye.ingest.ledger import LineLedger
 from bullseye.ingest.readers import FileReader, Reject
 from bullseye.warehouse import quote_ident
 
@@ -35,8 +37,12 @@ def _cleaned(columns: list[str]) -> str:
 
 def stage_file(con, reader: FileReader, name: str,
                progress: Callable[[str, int], None] | None = None) -> tuple[int, list[Reject]]:
-    """Create table ``name`` (cleaned text columns plus ``_line``); return records read and rejects."""
+    """Create table ``name`` (cleaned text columns plus ``_line``); return records read and rejects.
+
+    Also creates ``<name>_spans`` (``_line``, ``_line_end``) for the records that run over several
+    lines, and fills ``reader.ledger`` for text files."""
     raw = con.con
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name + '_spans')} (_line BIGINT, _line_end BIGINT)")
     if reader.format == "csv" and reader.encoding in ("utf-8", "utf-8-sig"):
         count = _stage_with_duckdb(raw, reader, name)
         if count is not None:
@@ -57,6 +63,8 @@ def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[in
         raw.register("_incoming", arrow)
         raw.execute(f"INSERT INTO {quote_ident(name)} SELECT {_cleaned(reader.header)}, _line FROM _incoming")
         raw.unregister("_incoming")
+        if batch.last_lines is not None:
+            _record_spans(raw, name, batch)
         count += arrow.num_rows + len(batch.rejects)
         rejects.extend(batch.rejects)
         if progress:
@@ -64,11 +72,20 @@ def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[in
     return count, rejects
 
 
+def _record_spans(raw, name: str, batch) -> None:
+    spans = pa.table({"_line": batch.lines, "_line_end": batch.last_lines})
+    if pc.any(pc.greater(spans["_line_end"], spans["_line"])).as_py():
+        raw.register("_incoming_spans", spans)
+        raw.execute(f"INSERT INTO {quote_ident(name + '_spans')} SELECT * FROM _incoming_spans WHERE _line_end > _line")
+        raw.unregister("_incoming_spans")
+
+
 def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
     """Parse, clean and number in one pass; check the numbering, and give up on any doubt."""
-    lines = _record_lines(reader)
-    if lines is None:
+    numbered = _record_lines(reader)
+    if numbered is None:
         return None
+    lines, physical = numbered
     rejects_table, scan_table = f"{name}_rejects", f"{name}_scans"
     raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
     try:
@@ -95,6 +112,8 @@ def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
         _drop(raw, name)
         return None
     raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
+    # One line per record was just checked, so the ledger follows from the line count.
+    reader.ledger = LineLedger(lines=physical, header=1, blank=physical - 1 - rows, in_records=rows)
     return rows
 
 
@@ -103,27 +122,40 @@ def _drop(raw, *tables: str) -> None:
         raw.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
 
-def _record_lines(reader: FileReader) -> np.ndarray | None:
-    """1-based numbers of the non-blank lines after the header, from the positions of line breaks."""
+def _record_lines(reader: FileReader) -> tuple[np.ndarray, int] | None:
+    """1-based numbers of the non-blank lines after the header, from the positions of line breaks,
+    and the number of physical lines; None when the line ends are mixed (the exact reader decides)."""
     with reader.path.open("rb") as handle:
         sample = handle.read(1 << 16)
     crlf = b"\r\n" in sample
     newline = 10 if (crlf or b"\n" in sample) else 13
+    other = 13 if newline == 10 else 10
     blank_gap = 2 if crlf else 1
     breaks = []
+    others = paired = 0
     size = 0
+    previous_last = 0
     with reader.path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
-            breaks.append(np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == newline) + size)
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            at = np.flatnonzero(data == newline)
+            breaks.append(at + size)
+            others += int(np.count_nonzero(data == other))
+            if crlf and len(at):
+                before = np.where(at > 0, data[np.maximum(at - 1, 0)], previous_last)
+                paired += int(np.count_nonzero(before == 13))
+            previous_last = int(data[-1])
             size += len(chunk)
     ends = np.concatenate(breaks) if breaks else np.empty(0, dtype=np.int64)
-    if len(ends) == 0:
-        return None
+    if len(ends) == 0 or others != (paired if crlf else 0) or (crlf and paired != len(ends)):
+        return None  # a lone CR (or LF) also ends a line: only the exact reader counts those right
     gaps = np.diff(ends)  # line i+2 (1-based) is blank when its break follows the previous one at once
     nonblank = np.concatenate([[ends[0] > 0], gaps > blank_gap])
+    physical = len(ends)
     if ends[-1] < size - 1:  # last line without a final line break
         nonblank = np.concatenate([nonblank, [True]])
+        physical += 1
     numbers = np.flatnonzero(nonblank) + 1
     if len(numbers) == 0 or numbers[0] != 1:
         return None  # a blank first line: the header is not where the reader expects it
-    return numbers[1:]
+    return numbers[1:], physical
