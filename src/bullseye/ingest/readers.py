@@ -81,7 +81,8 @@ def detect_format(path: Path) -> str:
     by_content = next((fmt for magic, fmt in _MAGIC.items() if head.startswith(magic)), None)
     by_name = _EXTENSIONS.get(path.suffix.lower())
     if by_content is None:
-        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if (b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                and _utf16_without_bom(head) is None):
             raise InputFileError(f"{path}: looks like a binary file, not a CSV, Parquet or Excel export")
         by_content = "csv"
     if by_name is not None and by_name != by_content:
@@ -90,6 +91,25 @@ def detect_format(path: Path) -> str:
             f"rename the file or export it again"
         )
     return by_content
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when text without a BOM has its zero bytes (the high bytes of
+    ASCII letters, digits and delimiters) on one side of each pair and decodes to printable text."""
+    head = head[:len(head) // 2 * 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) < 0.2 * len(high) or low.count(0) > 0.01 * len(low):
+            continue
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:  # a pair cut at the end of the sample is not a reason to refuse
+            text = head[:-2].decode(encoding, "replace") if len(head) > 4 else ""
+        if text and not any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return encoding
+    return None
 
 
 def _detect_encoding(path: Path) -> str:
@@ -101,6 +121,10 @@ def _detect_encoding(path: Path) -> str:
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        handle.seek(0)
+        without_bom = _utf16_without_bom(handle.read(8192))  # before UTF-8: ASCII with zeros is valid UTF-8
+        if without_bom:
+            return without_bom
         handle.seek(0)
         single_byte = "latin-1"
         for candidate in ("utf-8", "cp1252"):
