@@ -26,6 +26,11 @@ from bullseye.warehouse import quote_ident
 __all__ = ["stage_file"]
 
 CHUNK_BYTES = 1 << 26
+#: Up to this many columns DuckDB cleans while it parses. Its cost per column expression grows
+#: faster than the number of columns (5,000 take minutes and, with several placeholders, run out
+#: of memory), so wider files are cleaned column by column in Arrow, whose cost stays linear.
+SQL_CLEAN_COLUMNS = 100
+WIDE_BATCH_ROWS = 8_192
 
 
 def _cleaned(columns: list[str]) -> str:
@@ -33,6 +38,29 @@ def _cleaned(columns: list[str]) -> str:
     return ", ".join(
         f"CASE WHEN lower(trim({quote_ident(c)})) IN ({tokens}) THEN NULL ELSE trim({quote_ident(c)}) END "
         f"AS {quote_ident(c)}" for c in columns)
+
+
+def _clean_arrow(values: pa.Array) -> pa.Array:
+    """The Arrow twin of :func:`_cleaned`: trimmed, a placeholder for "no value" becomes null."""
+    trimmed = pc.utf8_trim(values, " ")
+    placeholder = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(NULL_TOKENS, pa.string()))
+    return pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
+
+
+def _insert_cleaned(raw, name: str, columns: list[str], table: pa.Table) -> bool:
+    """Insert ``table`` cleaned into ``name``; True when some value holds a line break."""
+    spans_lines = False
+    arrays = []
+    for column in table.column_names:
+        values = table[column]
+        if column in columns:
+            values = _clean_arrow(values)
+            spans_lines = spans_lines or bool(pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py())
+        arrays.append(values)
+    raw.register("_incoming", pa.Table.from_arrays(arrays, names=table.column_names))
+    raw.execute(f"INSERT INTO {quote_ident(name)} SELECT * FROM _incoming")
+    raw.unregister("_incoming")
+    return spans_lines
 
 
 def stage_file(con, reader: FileReader, name: str,
@@ -60,9 +88,7 @@ def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[in
     count = 0
     for batch in reader.batches():
         arrow = pa.Table.from_arrays([batch.columns[h] for h in reader.header] + [batch.lines], schema=schema)
-        raw.register("_incoming", arrow)
-        raw.execute(f"INSERT INTO {quote_ident(name)} SELECT {_cleaned(reader.header)}, _line FROM _incoming")
-        raw.unregister("_incoming")
+        _insert_cleaned(raw, name, reader.header, arrow)
         if batch.last_lines is not None:
             _record_spans(raw, name, batch)
         count += arrow.num_rows + len(batch.rejects)
@@ -86,35 +112,63 @@ def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
     if numbered is None:
         return None
     lines, physical = numbered
+    wide = len(reader.header) > SQL_CLEAN_COLUMNS
+    parsed = f"{name}_parsed" if wide else name
     rejects_table, scan_table = f"{name}_rejects", f"{name}_scans"
     raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
     try:
         raw.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line, _parsed "
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(parsed)} AS SELECT "
+            f"{'*' if wide else _cleaned(reader.header) + ', _line, _parsed'} "
             f"FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
             f"store_rejects=true, rejects_table='{rejects_table}', rejects_scan='{scan_table}', "
             f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
             [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}],
         )
     except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
-        _drop(raw, name, rejects_table, scan_table)
+        _drop(raw, parsed, rejects_table, scan_table)
         return None
     finally:
         raw.unregister("_lines")
     rejected = raw.execute(f"SELECT count(*) FROM {quote_ident(rejects_table)}").fetchone()[0]
-    spans_lines = " OR ".join(f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))"
-                              for h in reader.header)
-    rows, unmatched, multiline = raw.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL), "
-        f"count(*) FILTER (WHERE {spans_lines}) FROM {quote_ident(name)}").fetchone()
     _drop(raw, rejects_table, scan_table)
-    if rejected or unmatched or multiline or rows != len(lines):
+    rows, unmatched = raw.execute(f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL) "
+                                  f"FROM {quote_ident(parsed)}").fetchone()
+    if rejected or unmatched or rows != len(lines):
+        _drop(raw, parsed)
+        return None
+    if wide:
+        multiline = _clean_in_arrow(raw, reader, parsed, name)
+    else:
+        multiline = raw.execute(f"SELECT count(*) FROM {quote_ident(name)} WHERE " + " OR ".join(
+            f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))" for h in reader.header
+        )).fetchone()[0]
+        raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
+    if multiline:
         _drop(raw, name)
         return None
-    raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
     # One line per record was just checked, so the ledger follows from the line count.
     reader.ledger = LineLedger(lines=physical, header=1, blank=physical - 1 - rows, in_records=rows)
     return rows
+
+
+def _clean_in_arrow(raw, reader: FileReader, parsed: str, name: str) -> bool:
+    """Clean a wide parsed table into ``name`` a slice of rows at a time; True when a value spans lines."""
+    columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in reader.header)
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} ({columns_sql}, _line BIGINT)")
+    selected = ", ".join(quote_ident(h) for h in reader.header)
+    multiline = False
+    start = 0
+    while True:
+        # Each slice is fetched whole before the insert runs on the same connection.
+        part = raw.execute(f"SELECT {selected}, _line FROM {quote_ident(parsed)} WHERE rowid >= ? AND rowid < ? ORDER BY _line",
+                           [start, start + WIDE_BATCH_ROWS]).fetch_arrow_table()
+        if part.num_rows == 0:
+            break
+        multiline = _insert_cleaned(raw, name, reader.header, part) or multiline
+        start += WIDE_BATCH_ROWS
+    _drop(raw, parsed)
+    return multiline
 
 
 def _drop(raw, *tables: str) -> None:
