@@ -64,17 +64,20 @@ def test_unterminated_quote_mid_record_is_quarantined_whole_not_cut(workspace):
     assert issues.value.tolist() == ['a10,"Company 10,Recife']
 
 
-def test_a_runaway_quote_that_closes_cleanly_by_chance_is_caught_by_the_records_it_swallowed(workspace):
+def test_a_runaway_quote_that_closes_cleanly_by_chance_is_set_aside_whole_with_its_span(workspace):
     # The stray quote of a later row closes the field before a delimiter: strictly valid quoting,
-    # but the field's lines read as records of the file's width.
+    # but the field's lines read as records of the file's width. Nothing is swallowed into a value.
     rows = _accounts(60)
     rows[9] = 'a10,"Screen 10,Recife'
     rows[49] = 'a50,Screen 12",Recife'
     report, count, loaded, issues = _load(workspace, rows)
-    assert (count.read, count.loaded, count.quarantined) == (60, 59, 1)
+    assert (count.read, count.loaded, count.quarantined) == (9 + 1 + 10, 19, 1)
+    assert count.lines == {"physical": 61, "header": 1, "blank": 0, "loaded": 19, "quarantined": 41}
     assert report.reconciles
-    assert loaded.set_index("account_id").loc["a50", "name"] == 'Screen 12"'
-    assert issues.line.tolist() == [11] and "read as records" in issues.reason.iloc[0]
+    _assert_nothing_swallowed(loaded)
+    issue = issues.iloc[0]
+    assert (issue.line, issue.line_end) == (11, 51) and "each read as a record" in issue.reason
+    assert issue.value == "\n".join(rows[9:50])
 
 
 def test_real_multiline_fields_still_load_and_their_spans_count(workspace):

@@ -1,17 +1,19 @@
 """Split CSV text into records that know their physical lines, without ever swallowing rows.
 
 A quote that is never closed (or closed in the wrong place) makes a field run on over the lines
-that follow, and a lenient parser turns those lines into one long value. Here the record that
-opened such a quote is set aside with its exact raw text and line, and reading starts again on
-the line after it, so the rows it would have swallowed load as what they are. A record is set
-aside that way when
+that follow, and a lenient parser turns those lines into one long value. Here, when the quoting
+is certainly broken, the line that opened the record is set aside with its exact raw text, and
+reading starts again on the line after it, so the rows it would have swallowed load as what they
+are. That happens when
 
 - the parser, reading strictly, finds the quoting broken (a closing quote followed by text, or
   the end of the file inside quotes);
-- a quoted field runs over more than ``MAX_RECORD_LINES`` lines (this also bounds memory);
-- a field runs over two or more further lines that each read as a record of the file's width:
-  a real note or address that happens to break into full records line after line is rare, a
-  runaway quote that swallowed rows looks exactly like that.
+- a quoted field runs over more than ``MAX_RECORD_LINES`` lines (this also bounds memory).
+
+A field whose quoting is valid but whose two or more further lines each read as a record of the
+file's width is most likely a runaway quote closed by a stray quote further on, but it may be a
+real note: the whole record is set aside with its span and raw text, so nothing is swallowed and
+no line of it is loaded as a row it may not be.
 
 Lines are physical: ``\\n``, ``\\r\\n`` and ``\\r`` each end one, as the csv module counts them.
 """
@@ -122,11 +124,13 @@ def read_records(handle: TextIO, delimiter: str, width: int = 0) -> Iterator[Rec
             yield _set_aside(lines, reason)
             continue
         taken = lines.taken
+        text = "".join(line for _, line in taken)
         if len(taken) > 1 and _swallowed_records(taken, delimiter, width):
-            yield _set_aside(lines, f"a quoted field opened here runs over {len(taken) - 1} lines "
-                                    "that read as records; the quote is probably not closed")
+            yield SetAside(taken[0][0], taken[-1][0], text,
+                           f"a quoted field runs over {len(taken) - 1} more lines that each read as a record; "
+                           "a quote is probably not closed where it should be")
             continue
-        yield Record(fields, taken[0][0], taken[-1][0], "".join(line for _, line in taken))
+        yield Record(fields, taken[0][0], taken[-1][0], text)
 
 
 def _set_aside(lines: _Lines, reason: str) -> SetAside:
