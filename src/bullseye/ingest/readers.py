@@ -101,7 +101,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
         return None
     even, odd = head[0::2], head[1::2]
     for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if high.count(0) < 0.2 * len(high) or low.count(0) > 0.01 * len(low):
+        if high.count(0) < 0.2 * len(high) or low.count(0) * 4 > high.count(0):
             continue
         try:
             text = head.decode(encoding)

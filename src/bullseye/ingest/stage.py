@@ -34,9 +34,10 @@ WIDE_BATCH_ROWS = 8_192
 
 
 def _cleaned(columns: list[str]) -> str:
+    """Trimmed of spaces (only spaces: a no-break space or a tab may be data), placeholders null."""
     tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
     return ", ".join(
-        f"CASE WHEN lower(trim({quote_ident(c)})) IN ({tokens}) THEN NULL ELSE trim({quote_ident(c)}) END "
+        f"CASE WHEN lower(trim({quote_ident(c)}, ' ')) IN ({tokens}) THEN NULL ELSE trim({quote_ident(c)}, ' ') END "
         f"AS {quote_ident(c)}" for c in columns)
 
 
