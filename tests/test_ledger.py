@@ -141,3 +141,21 @@ def test_a_broken_header_is_refused_with_its_line(tmp_path):
 
     with pytest.raises(InputFileError, match=r"a\.csv:1: the header row cannot be read"):
         open_reader(write(tmp_path / "a.csv", 'id,"name"x,city\n1,2,3\n'))
+
+
+def test_a_5000_column_export_is_refused_at_once_with_one_line(tmp_path):
+    import time
+
+    from typer.testing import CliRunner
+
+    from bullseye.cli import app
+    from bullseye.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    header = ",".join(["account_id"] + [f"property_{i}" for i in range(4999)])
+    write(ws.data_dir / "accounts.csv", header + "\n" + ",".join(["a1"] + ["x"] * 4999) + "\n")
+    started = time.perf_counter()
+    result = CliRunner().invoke(app, ["load", "--workspace", str(ws.root)])
+    assert time.perf_counter() - started < 60
+    assert result.exit_code != 0 and "5,000 columns, more than the 2,000 a load takes" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 3

@@ -27,6 +27,9 @@ from bullseye.ingest.records import SetAside, read_records
 __all__ = ["FileReader", "Batch", "Reject", "open_reader", "normalise_header", "detect_format"]
 
 BATCH_ROWS = 65_536
+#: Wider files are refused at once: typing costs time per column, and past this a load would run
+#: for many minutes (CRM "all properties" exports have hundreds of columns).
+MAX_COLUMNS = 2_000
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -232,6 +235,10 @@ class FileReader:
             self.raw_header = [("" if v is None else str(v)).strip() for v in next(rows, [])]
         if not any(self.raw_header):
             raise InputFileError(f"{self.path}: no header row found (the first line is empty)")
+        if len(self.raw_header) > MAX_COLUMNS:
+            raise InputFileError(
+                f"{self.path}: {len(self.raw_header):,} columns, more than the {MAX_COLUMNS:,} a load takes; "
+                f"export only the properties you need, or split the file into groups of columns with the id in each")
 
     @property
     def header(self) -> list[str]:
