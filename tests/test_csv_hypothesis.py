@@ -125,7 +125,7 @@ def test_well_formed_files_round_trip_exactly_and_every_line_is_accounted_for(ge
 
 
 @settings(PROFILE, max_examples=30)
-@given(csv_files(max_columns=60, max_rows=4) | csv_files(max_columns=3, max_rows=400))
+@given(csv_files(max_columns=130, max_rows=4) | csv_files(max_columns=3, max_rows=400))
 def test_wide_and_long_shapes_round_trip(generated):
     text, delimiter, encoding = generated
     reader, staged, count, rejects, spans = _stage(text, encoding)

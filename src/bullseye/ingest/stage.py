@@ -107,45 +107,28 @@ def _record_spans(raw, name: str, batch) -> None:
         raw.unregister("_incoming_spans")
 
 
+def _read_csv_sql(reader: FileReader, name: str) -> tuple[str, list]:
+    """DuckDB's parse of the file, numbered by the line scan (``_lines``), with a ``_parsed`` marker."""
+    return (f"SELECT * FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
+            f"store_rejects=true, rejects_table='{name}_rejects', rejects_scan='{name}_scans', "
+            f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
+            [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}])
+
+
 def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
     """Parse, clean and number in one pass; check the numbering, and give up on any doubt."""
     numbered = _record_lines(reader)
     if numbered is None:
         return None
     lines, physical = numbered
-    wide = len(reader.header) > SQL_CLEAN_COLUMNS
-    parsed = f"{name}_parsed" if wide else name
-    rejects_table, scan_table = f"{name}_rejects", f"{name}_scans"
-    raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
-    try:
-        raw.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote_ident(parsed)} AS SELECT "
-            f"{'*' if wide else _cleaned(reader.header) + ', _line, _parsed'} "
-            f"FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
-            f"store_rejects=true, rejects_table='{rejects_table}', rejects_scan='{scan_table}', "
-            f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
-            [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}],
-        )
-    except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
-        _drop(raw, parsed, rejects_table, scan_table)
-        return None
-    finally:
-        raw.unregister("_lines")
-    rejected = raw.execute(f"SELECT count(*) FROM {quote_ident(rejects_table)}").fetchone()[0]
-    _drop(raw, rejects_table, scan_table)
-    rows, unmatched = raw.execute(f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL) "
-                                  f"FROM {quote_ident(parsed)}").fetchone()
-    if rejected or unmatched or rows != len(lines):
-        _drop(raw, parsed)
-        return None
-    if wide:
-        multiline = _clean_in_arrow(raw, reader, parsed, name)
+    if len(reader.header) > SQL_CLEAN_COLUMNS:
+        checked = _stream_wide(raw, reader, name, lines)
     else:
-        multiline = raw.execute(f"SELECT count(*) FROM {quote_ident(name)} WHERE " + " OR ".join(
-            f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))" for h in reader.header
-        )).fetchone()[0]
-        raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
-    if multiline:
+        checked = _parse_narrow(raw, reader, name, lines)
+    if checked is None:
+        return None
+    rows, unmatched, rejected, multiline = checked
+    if rejected or unmatched or multiline or rows != len(lines):
         _drop(raw, name)
         return None
     # One line per record was just checked, so the ledger follows from the line count.
@@ -153,23 +136,55 @@ def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
     return rows
 
 
-def _clean_in_arrow(raw, reader: FileReader, parsed: str, name: str) -> bool:
-    """Clean a wide parsed table into ``name`` a slice of rows at a time; True when a value spans lines."""
+def _parse_narrow(raw, reader: FileReader, name: str, lines: np.ndarray):
+    """DuckDB parses and cleans in one statement; (rows, unmatched, rejected, multi-line) or None."""
+    sql, params = _read_csv_sql(reader, name)
+    raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
+    try:
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line, "
+                    f"_parsed FROM ({sql})", params)
+    except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
+        _drop(raw, name, f"{name}_rejects", f"{name}_scans")
+        return None
+    finally:
+        raw.unregister("_lines")
+    rejected = raw.execute(f"SELECT count(*) FROM {quote_ident(name + '_rejects')}").fetchone()[0]
+    _drop(raw, f"{name}_rejects", f"{name}_scans")
+    spans_lines = " OR ".join(f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))"
+                              for h in reader.header)
+    rows, unmatched, multiline = raw.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL), "
+        f"count(*) FILTER (WHERE {spans_lines}) FROM {quote_ident(name)}").fetchone()
+    raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
+    return rows, unmatched, rejected, multiline
+
+
+def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
+    """DuckDB parses on a second connection while Arrow cleans each batch into ``name``: one copy of
+    the data, and no SQL that grows with the number of columns."""
+    sql, params = _read_csv_sql(reader, name)
     columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in reader.header)
     raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} ({columns_sql}, _line BIGINT)")
-    selected = ", ".join(quote_ident(h) for h in reader.header)
+    cursor = raw.cursor()
+    rows = unmatched = 0
     multiline = False
-    start = 0
-    while True:
-        # Each slice is fetched whole before the insert runs on the same connection.
-        part = raw.execute(f"SELECT {selected}, _line FROM {quote_ident(parsed)} WHERE rowid >= ? AND rowid < ? ORDER BY _line",
-                           [start, start + WIDE_BATCH_ROWS]).fetch_arrow_table()
-        if part.num_rows == 0:
-            break
-        multiline = _insert_cleaned(raw, name, reader.header, part) or multiline
-        start += WIDE_BATCH_ROWS
-    _drop(raw, parsed)
-    return multiline
+    try:
+        cursor.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
+        result = cursor.execute(sql, params)
+        stream = result.to_arrow_reader(WIDE_BATCH_ROWS) if hasattr(result, "to_arrow_reader") else \
+            result.fetch_record_batch(WIDE_BATCH_ROWS)
+        for batch in stream:
+            part = pa.Table.from_batches([batch])
+            rows += part.num_rows
+            unmatched += pc.sum(pc.or_(pc.is_null(part["_parsed"]), pc.is_null(part["_line"]))).as_py() or 0
+            multiline = _insert_cleaned(raw, name, reader.header, part.select([*reader.header, "_line"])) or multiline
+        rejected = cursor.execute(f"SELECT count(*) FROM {quote_ident(name + '_rejects')}").fetchone()[0]
+    except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
+        _drop(raw, name)
+        return None
+    finally:
+        cursor.close()
+    return rows, unmatched, rejected, multiline
 
 
 def _drop(raw, *tables: str) -> None:
