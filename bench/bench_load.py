@@ -5,6 +5,12 @@ Baseline in the same run: DuckDB's own read_csv of the same files into untyped t
 typing, no quarantine, no line numbers): the floor any loader on this engine could reach.
 
     python bench/bench_load.py [--accounts 1000000] [--deals 3000000] [--keep DIR]
+
+Wide exports (a CRM's "all properties"): ``--wide 1000x100000`` generates an accounts file of
+1,000 columns and 100,000 rows and times reading and staging it (the parse, the line ledger and the
+cleaning), then the whole load when ``--wide-load`` is given; ``--wide 5000x100`` shows the refusal.
+
+    python bench/bench_load.py --wide 1000x100000 [--wide-load]
 """
 
 from __future__ import annotations
@@ -22,13 +28,85 @@ from phases import bench_root, phase_parser, run_phase  # noqa: E402
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
-    return run_phase(__file__, name, root, ["--accounts", str(args.accounts), "--deals", str(args.deals)])
+    return run_phase(__file__, name, root, ["--accounts", str(args.accounts), "--deals", str(args.deals),
+                                            *(["--wide", args.wide] if args.wide else [])])
+
+
+def _write_wide(path: Path, columns: int, rows: int) -> None:
+    """Properties of every common kind: text, numbers, dates, yes/no and mostly empty ones."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(0)
+    data = {"account_id": pa.array([f"A{i}" for i in range(rows)]), "name": pa.array([f"Company {i}" for i in range(rows)])}
+    for j in range(columns - 2):
+        kind = j % 5
+        if kind == 0:
+            values = rng.integers(0, 10_000, rows).astype(str)
+        elif kind == 1:
+            values = np.char.add("value ", rng.integers(0, 50, rows).astype(str))
+        elif kind == 2:
+            values = (np.datetime64("2023-01-01") + rng.integers(0, 900, rows).astype("timedelta64[D]")).astype(str)
+        elif kind == 3:
+            values = np.where(rng.random(rows) < 0.5, "Yes", "No")
+        else:
+            values = np.where(rng.random(rows) < 0.9, "", "rare note, with a comma")
+        data[f"property_{j}"] = pa.array(values)
+    pacsv.write_csv(pa.table(data), path)
+
+
+def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
+    import time
+
+    columns, rows = (int(n) for n in args.wide.split("x"))
+    path = root / "ws" / "data" / "accounts.csv"
+    if args.phase == "wide-generate":
+        from bullseye.workspace import Workspace
+
+        Workspace.init(root / "ws", exist_ok=True)
+        start = time.perf_counter()
+        _write_wide(path, columns, rows)
+        return {"seconds": time.perf_counter() - start, "bytes": path.stat().st_size}
+    start = time.perf_counter()
+    try:
+        if args.phase == "wide-stage":
+            import ibis
+
+            from bullseye.ingest.readers import open_reader
+            from bullseye.ingest.stage import stage_file
+
+            con = ibis.duckdb.connect()
+            con.raw_sql("SET memory_limit = '1.5GB'")  # the warehouse's default
+            reader = open_reader(path)
+            count, rejects = stage_file(con, reader, "_stage_0")
+            return {"seconds": time.perf_counter() - start, "records": count, "rejects": len(rejects),
+                    "lines_reconcile": reader.ledger.lines == reader.ledger.accounted}
+        from bullseye.workspace import Workspace
+
+        report = Workspace(root / "ws").load([path])
+        return {"seconds": time.perf_counter() - start, "rows": report.table_rows, "reconciles": report.reconciles}
+    except Exception as exc:  # noqa: BLE001 - the benchmark reports a refusal as a figure
+        return {"seconds": time.perf_counter() - start, "refused": str(exc)}
+
+
+def _wide_main(args: argparse.Namespace) -> None:
+    with bench_root(args.keep, "bullseye-bench-wide-") as root:
+        generated = _phase("wide-generate", root, args)
+        print(f"Wide export: {args.wide} columns x rows ({generated['bytes'] / 1e6:,.0f} MB of CSV)")
+        for name in ("wide-stage", "wide-load") if args.wide_load else ("wide-stage",):
+            result = _phase(name, root, args)
+            outcome = f"refused: {result['refused']}" if "refused" in result else {
+                k: v for k, v in result.items() if k not in ("seconds", "peak_mb")}
+            print(f"  {name:10}  {result['seconds']:7.1f} s  peak {result['peak_mb']:,.0f} MB  {outcome}")
 
 
 def _run_phase(args: argparse.Namespace) -> None:
     root = Path(args.root)
     result: dict = {}
-    if args.phase == "generate":
+    if args.phase.startswith("wide-"):
+        result = _wide_phase(args, root)
+    elif args.phase == "generate":
         sys.path.insert(0, str(HERE))
         from synthetic import write_crm
 
@@ -74,9 +152,14 @@ def main() -> None:
     parser = phase_parser(__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--deals", type=int, default=3_000_000)
+    parser.add_argument("--wide", help="COLUMNSxROWS: benchmark a wide accounts export instead")
+    parser.add_argument("--wide-load", action="store_true", help="with --wide: also time the whole load")
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
+        return
+    if args.wide:
+        _wide_main(args)
         return
     with bench_root(args.keep, "bullseye-bench-") as root:
         generated = _phase("generate", root, args)

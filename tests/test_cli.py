@@ -61,7 +61,9 @@ def test_load_prints_reconciled_counts_and_json(tmp_path):
     assert "accounts.csv" in result.output and "duplicate key" in result.output
     data = json.loads(invoke("load", "--workspace", ws.root, "--json").output)
     assert data["files"][0] | {"file": None} == {"file": None, "table": "accounts", "read": 3, "loaded": 2,
-                                                 "quarantined": 1, "merged": 0, "missing": {}, "reconciles": True}
+                                                 "quarantined": 1, "merged": 0, "missing": {}, "reconciles": True,
+                                                 "lines": {"physical": 4, "header": 1, "blank": 0, "loaded": 2,
+                                                           "quarantined": 1}}
     shown = invoke("quarantine", "--workspace", ws.root, "--json")
     issues = json.loads(shown.output)
     assert {(i["line"], i["column"], i["action"]) for i in issues} == {(3, "account_id", "quarantined"), (4, "employees", "value_dropped")}

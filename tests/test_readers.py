@@ -121,3 +121,36 @@ def test_mac_roman_is_told_from_cp1252_by_how_the_accents_read(tmp_path, text, e
     reader, records, lines, _ = _rows(path)
     assert reader.encoding == expected
     assert list(records[0]) == fields and lines == [2]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", ["id,city\n1,São Paulo\n2,東京\n", "id;note\n" + "".join(f"{i};línea {i}\n" for i in range(3000))])
+def test_utf16_without_a_bom_is_detected_not_refused_as_binary(tmp_path, encoding, text):
+    # The issue: UTF-16 without BOM was refused as binary.
+    path = write(tmp_path / "a.csv", text, encoding=encoding)
+    assert detect_format(path) == "csv"
+    reader, records, lines, rejects = _rows(path)
+    assert reader.encoding == encoding and rejects == []
+    expected = [tuple(line.split(reader.delimiter)) for line in text.splitlines()[1:]]
+    assert records == expected and lines == list(range(2, len(expected) + 2))
+
+
+def test_binary_with_zero_bytes_on_both_sides_is_still_refused(tmp_path):
+    blob = tmp_path / "blob.csv"
+    blob.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(InputFileError, match="binary"):
+        detect_format(blob)
+
+
+@pytest.mark.parametrize("shape", ["long names", "many columns"])
+def test_a_header_longer_than_the_sniffing_sample_is_read_whole(tmp_path, shape):
+    # The issue: a header longer than the 1 MiB sample was cut and every row quarantined.
+    if shape == "long names":
+        names = ["id", "n" * (readers.SAMPLE_BYTES + 10), "city"]
+    else:
+        names = [f"column {i} " + "x" * 800 for i in range(1_500)]  # wide, and long names (CRM labels)
+    path = write(tmp_path / "a.csv", ",".join(names) + "\n" + ",".join(str(i) for i in range(len(names))) + "\n")
+    reader, records, lines, rejects = _rows(path)
+    assert len(reader.header) == len(names) and reader.raw_header[-1] == names[-1]
+    assert rejects == [] and lines == [2] and records[0][-1] == str(len(names) - 1)
+    assert reader.ledger.lines == reader.ledger.accounted == 2

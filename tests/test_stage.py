@@ -48,3 +48,20 @@ def test_other_encodings_use_the_exact_reader(con, tmp_path, monkeypatch):
     monkeypatch.setattr(stage, "_stage_with_duckdb", lambda *a: pytest.fail("fast path used for cp1252"))
     count, _, frame = _staged(con, path)
     assert count == 1 and frame.city.tolist() == ["São Paulo"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])  # DuckDB's parse, and the exact reader
+def test_wide_exports_stage_within_the_default_memory_limit(con, tmp_path, encoding):
+    # The issue: 20 rows x 150-1,000 columns stopped with DuckDB's OutOfMemoryException.
+    con.raw_sql("SET memory_limit = '1.5GB'")  # the warehouse's default
+    width = 1_000
+    header = ",".join(f"property {i}" for i in range(width))
+    rows = [",".join(("n/a" if (i + j) % 7 == 0 else f" v{i}.{j} ") for j in range(width)) for i in range(40)]
+    path = write(tmp_path / "a.csv", header + "\n" + "\n".join(rows) + "\n", encoding=encoding)
+    reader = open_reader(path)
+    count, rejects = stage.stage_file(con, reader, "s")
+    assert count == 40 and rejects == [] and reader.ledger.lines == reader.ledger.accounted == 41
+    frame = con.table("s").execute().sort_values("_line")
+    assert frame["property_1"].tolist()[:2] == ["v0.1", "v1.1"]
+    expected_missing = sum(1 for i in range(40) for j in range(width) if (i + j) % 7 == 0 and "n/a" in stage.NULL_TOKENS)
+    assert int(frame.drop(columns="_line").isna().sum().sum()) == expected_missing

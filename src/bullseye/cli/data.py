@@ -73,6 +73,11 @@ def render_load_report(report: LoadReport) -> None:
         table.add_row(for_terminal(Path(count.file).name), count.table, f"{count.read:,}", f"{count.loaded:,}",
                       f"{count.quarantined:,}", f"{count.merged:,}", "yes" if count.reconciles else "[red]NO[/]")
     console.print(table)
+    for count in report.files:
+        if count.lines is not None:  # text files: every physical line accounted for
+            parts = " + ".join(f"{n:,} {part}" for part, n in count.lines.items() if part != "physical" and n)
+            console.print(f"{Path(count.file).name}: {count.lines['physical']:,} lines = {parts or '0'}"
+                          + (": reconciles" if count.lines_reconcile else ": [red]does NOT reconcile[/]"))
     console.print("Tables now: " + ", ".join(f"{name} {rows:,}" for name, rows in report.table_rows.items()))
     _render_missing_values(report)
     if report.issue_summary:

@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 
 from bullseye.errors import InputFileError
 from bullseye.ingest.coerce import MissingTokens
+from bullseye.ingest.ledger import fill_line_ends, line_counts, spill_long_values
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
@@ -39,7 +40,7 @@ Progress = Callable[[str, int], None]
 
 QUARANTINE_COLUMNS = {
     "load_id": dt.string, "table_name": dt.string, "file": dt.string, "line": dt.int64,
-    "column": dt.string, "value": dt.string, "reason": dt.string, "action": dt.string,
+    "column": dt.string, "value": dt.string, "reason": dt.string, "action": dt.string, "line_end": dt.int64,
 }
 LOAD_LOG_COLUMNS = {
     "load_id": dt.string, "loaded_at": dt.timestamp, "file": dt.string, "table_name": dt.string,
@@ -56,10 +57,19 @@ class FileCount:
     quarantined: int = 0
     merged: int = 0  # loaded rows that updated a row of an earlier file
     missing: dict[str, int] = field(default_factory=dict)  # column -> values read as missing ("N/A", "Select")
+    # Text files: physical lines, and where each went (header, blank, loaded, quarantined).
+    lines: dict[str, int] | None = None
+
+    @property
+    def lines_reconcile(self) -> bool:
+        """Every physical line is a header or blank line or in a loaded or quarantined record."""
+        if self.lines is None:
+            return True
+        return self.lines["physical"] == sum(v for k, v in self.lines.items() if k != "physical")
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.loaded + self.quarantined
+        return self.read == self.loaded + self.quarantined and self.lines_reconcile
 
 
 @dataclass
@@ -133,7 +143,8 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
             if rejects:
                 owner = next(p.table.name for p in plans if p.path == path)
                 rows = [{"load_id": load_id, "table_name": owner, "file": str(path), "line": r.line, "column": None,
-                         "value": r.record[:1000], "reason": r.reason, "action": "quarantined"} for r in rejects]
+                         "value": r.record, "reason": r.reason, "action": "quarantined", "line_end": r.last_line}
+                        for r in rejects]
                 con.insert("_issues", ibis.memtable(rows, schema=ibis.schema(QUARANTINE_COLUMNS)))
         reject_counts = _reject_counts(con, load_id)
 
@@ -156,6 +167,11 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
             rejected = reject_counts.get(count.file, 0)
             count.quarantined += rejected
         _check_references(con, touched, load_id)
+        fill_line_ends(con.con, {str(path): name for path, name in stages.items()})
+        for count in counts:
+            reader = readers[Path(count.file)]
+            if reader.ledger is not None:
+                count.lines = line_counts(con.con, reader.ledger, stages[Path(count.file)], count.file, count.table)
         _finish(con, touched, load_id, counts)
         table_rows = {name: con.table(name).count().execute() for name in TABLES if name in con.list_tables()}
         issue_rows = con.table("_issues")
@@ -169,7 +185,8 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         quarantine_csv = workspace.reports_dir / f"quarantine-{load_id}.csv"
         if issue_total:
             workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-            write_csv(issue_rows.order_by(["file", "line"]), quarantine_csv)
+            write_csv(spill_long_values(issue_rows, workspace.reports_dir, load_id).order_by(["file", "line"]),
+                      quarantine_csv)
             report.quarantine_csv = quarantine_csv
         for name in [t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"]:
             con.drop_table(name)
@@ -310,6 +327,8 @@ def _finish(con, touched: list[str], load_id: str, counts: list[FileCount]) -> N
     new = con.table("_issues")
     if "quarantine" in con.list_tables():
         old = con.table("quarantine")
+        if "line_end" not in old.columns:  # a warehouse from before line spans were kept
+            old = old.mutate(line_end=old["line"])
         kept = old.filter(~old["table_name"].isin(touched))
         combined = ibis.union(kept, new).execute()
         con.create_table("quarantine", combined, schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)

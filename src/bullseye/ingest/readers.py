@@ -21,10 +21,15 @@ from pathlib import Path
 import pyarrow as pa
 
 from bullseye.errors import InputFileError
+from bullseye.ingest.ledger import LineLedger, count_physical_lines
+from bullseye.ingest.records import SetAside, read_records
 
 __all__ = ["FileReader", "Batch", "Reject", "open_reader", "normalise_header", "detect_format"]
 
 BATCH_ROWS = 65_536
+#: Wider files are refused at once: typing costs time per column, and past this a load would run
+#: for many minutes (CRM "all properties" exports have hundreds of columns).
+MAX_COLUMNS = 2_000
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -51,7 +56,11 @@ def normalise_header(name: str) -> str:
 class Reject:
     line: int
     reason: str
-    record: str
+    record: str  # the raw text set aside, whole
+    last_line: int = 0  # the last physical line of the record (0: the same as ``line``)
+
+    def __post_init__(self) -> None:
+        self.last_line = self.last_line or self.line
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Batch:
     columns: dict[str, pa.Array]
     lines: pa.Array
     rejects: list[Reject] = field(default_factory=list)
+    last_lines: pa.Array | None = None  # where each record ends, when it runs over several lines
 
 
 def detect_format(path: Path) -> str:
@@ -74,7 +84,8 @@ def detect_format(path: Path) -> str:
     by_content = next((fmt for magic, fmt in _MAGIC.items() if head.startswith(magic)), None)
     by_name = _EXTENSIONS.get(path.suffix.lower())
     if by_content is None:
-        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if (b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                and _utf16_without_bom(head) is None):
             raise InputFileError(f"{path}: looks like a binary file, not a CSV, Parquet or Excel export")
         by_content = "csv"
     if by_name is not None and by_name != by_content:
@@ -83,6 +94,25 @@ def detect_format(path: Path) -> str:
             f"rename the file or export it again"
         )
     return by_content
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when text without a BOM has its zero bytes (the high bytes of
+    ASCII letters, digits and delimiters) on one side of each pair and decodes to printable text."""
+    head = head[:len(head) // 2 * 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) < 0.2 * len(high) or low.count(0) * 4 > high.count(0):
+            continue
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:  # a pair cut at the end of the sample is not a reason to refuse
+            text = head[:-2].decode(encoding, "replace") if len(head) > 4 else ""
+        if text and not any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return encoding
+    return None
 
 
 def _detect_encoding(path: Path) -> str:
@@ -94,6 +124,10 @@ def _detect_encoding(path: Path) -> str:
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        handle.seek(0)
+        without_bom = _utf16_without_bom(handle.read(8192))  # before UTF-8: ASCII with zeros is valid UTF-8
+        if without_bom:
+            return without_bom
         handle.seek(0)
         single_byte = "latin-1"
         for candidate in ("utf-8", "cp1252"):
@@ -174,6 +208,7 @@ class FileReader:
         self.encoding = "utf-8"
         self.delimiter = ","
         self.raw_header: list[str] = []
+        self.ledger: LineLedger | None = None  # text files: filled in as their records are read
         self._open()
 
     # -- header -------------------------------------------------------------------------------
@@ -182,9 +217,12 @@ class FileReader:
             self.encoding = _detect_encoding(self.path)
             with self.path.open("r", encoding=self.encoding, newline="") as handle:
                 sample = handle.read(SAMPLE_BYTES)
-            self.delimiter = _detect_delimiter(sample, self.path)
-            first = next(csv.reader(io.StringIO(sample, newline=""), delimiter=self.delimiter), [])
-            self.raw_header = [h.strip() for h in first]
+                self.delimiter = _detect_delimiter(sample, self.path)
+                handle.seek(0)
+                first = next(read_records(handle, self.delimiter), None)  # the header whole, however long
+            if isinstance(first, SetAside):
+                raise InputFileError(f"{self.path}:{first.first}: the header row cannot be read ({first.reason})")
+            self.raw_header = [h.strip() for h in first.fields] if first else []
         elif self.format == "parquet":
             import pyarrow.parquet as pq
 
@@ -197,6 +235,10 @@ class FileReader:
             self.raw_header = [("" if v is None else str(v)).strip() for v in next(rows, [])]
         if not any(self.raw_header):
             raise InputFileError(f"{self.path}: no header row found (the first line is empty)")
+        if len(self.raw_header) > MAX_COLUMNS:
+            raise InputFileError(
+                f"{self.path}: {len(self.raw_header):,} columns, more than the {MAX_COLUMNS:,} a load takes; "
+                f"export only the properties you need, or split the file into groups of columns with the id in each")
 
     @property
     def header(self) -> list[str]:
@@ -219,53 +261,56 @@ class FileReader:
             yield from self._row_batches(self._excel_rows(), first_line=1, skip_header=True)
 
     def _csv_batches(self) -> Iterator[Batch]:
+        """Records with their line spans; every physical line lands in the ledger."""
+        ledger = self.ledger = LineLedger(lines=count_physical_lines(self.path, self.encoding))
+        width = len(self.raw_header)
+        names = self.header
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        last_lines: list[int] = []
+        rejects: list[Reject] = []
         with self.path.open("r", encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter)
-            try:
-                next(reader)
-            except StopIteration:
-                return
-            width = len(self.raw_header)
-            names = self.header
-            rows: list[list[str]] = []
-            lines: list[int] = []
-            rejects: list[Reject] = []
-            start = reader.line_num + 1
-            while True:
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    rejects.append(Reject(start, f"unreadable CSV record ({exc})", ""))
-                    start = reader.line_num + 1
+            items = read_records(handle, self.delimiter, width)
+            header = next(items, None)
+            ledger.header = header.last - header.first + 1 if header else 0
+            for item in items:
+                span = item.last - item.first + 1
+                if isinstance(item, SetAside):
+                    ledger.set_aside += span
+                    rejects.append(Reject(item.first, item.reason, _chomp(item.text), item.last))
                     continue
-                line, start = start, reader.line_num + 1
+                record = item.fields
                 if not record or (len(record) == 1 and not record[0].strip()):
-                    continue  # a blank line is not a record
+                    ledger.blank += span  # a blank line is not a record
+                    continue
                 if len(record) != width:
                     if len(record) > width and not any(v.strip() for v in record[width:]):
                         record = record[:width]  # trailing empty fields, as spreadsheets write them
                     else:
-                        rejects.append(Reject(line, f"expected {width} fields, found {len(record)}"
+                        ledger.set_aside += span
+                        rejects.append(Reject(item.first, f"expected {width} fields, found {len(record)}"
                                               + (" (the file may be truncated)" if len(record) < width else ""),
-                                              self.delimiter.join(record)))
+                                              _chomp(item.text), item.last))
                         continue
+                ledger.in_records += span
                 rows.append(record)
-                lines.append(line)
+                lines.append(item.first)
+                last_lines.append(item.last)
                 if len(rows) >= BATCH_ROWS:
-                    yield self._to_batch(names, rows, lines, rejects)
-                    rows, lines, rejects = [], [], []
-            if rows or rejects:
-                yield self._to_batch(names, rows, lines, rejects)
+                    yield self._to_batch(names, rows, lines, rejects, last_lines)
+                    rows, lines, rejects, last_lines = [], [], [], []
+        if rows or rejects:
+            yield self._to_batch(names, rows, lines, rejects, last_lines)
 
     @staticmethod
-    def _to_batch(names: list[str], rows: list[list[str]], lines: list[int], rejects: list[Reject]) -> Batch:
+    def _to_batch(names: list[str], rows: list[list[str]], lines: list[int], rejects: list[Reject],
+                  last_lines: list[int] | None = None) -> Batch:
         columns = list(zip(*rows)) if rows else [()] * len(names)
         return Batch(
             {name: pa.array(values, type=pa.string()) for name, values in zip(names, columns)},
             pa.array(lines, type=pa.int64()),
             rejects,
+            pa.array(last_lines, type=pa.int64()) if last_lines is not None else None,
         )
 
     def _parquet_batches(self) -> Iterator[Batch]:
@@ -313,6 +358,11 @@ class FileReader:
                 rows, lines = [], []
         if rows:
             yield self._to_batch(names, rows, lines, [])
+
+
+def _chomp(text: str) -> str:
+    """The raw text of a record without the line break that ends it (it separates, it is not data)."""
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
 
 
 def _cell_text(value: object) -> str:
