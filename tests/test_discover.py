@@ -155,7 +155,7 @@ def test_small_data_finds_a_planted_segment_in_80_percent_of_seeds():
     found = 0
     for seed in range(50):
         rng = np.random.default_rng(1000 + seed)
-        frame, won, planted = _synthetic(rng, 200, lift=2.5)
+        frame, won, planted = _synthetic(rng, 300, lift=2.5)
         report = _search(frame, won, rng, shuffle=False)
         found += any(f.significant and "segment = yes" in f.label for f in report.findings)
     assert found >= 40  # 80% of 50 seeds
