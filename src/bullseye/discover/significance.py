@@ -75,9 +75,9 @@ class FamilyTest:
         candidates = [c for c, _, _ in family if len(c)]
         total = sum(len(c) for c in candidates)
         if selector_masks is not None and total and permutation.affordable(total, len(searched)):
-            masks = permutation.family_masks(np.vstack(candidates), selector_masks)
-            directions = np.concatenate([np.full(len(c), d) for c, d, _ in family])
-            self.null = permutation.max_statistic_null(outcome, masks, searched, directions, rng)
+            directions = np.concatenate([np.full(len(c), d) for c, d, _ in family if len(c)])
+            self.null = permutation.max_statistic_null_chunked(outcome, np.vstack(candidates), selector_masks,
+                                                               searched, directions, rng)
 
     @property
     def method(self) -> str:
