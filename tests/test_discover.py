@@ -56,9 +56,10 @@ def _rank_of_planted(result, truth, outcome: str, positive: bool = True) -> int 
     return None
 
 
-def test_the_planted_icp_segment_ranks_top_three_for_win(demo_runs):
-    ranks = [_rank_of_planted(r, t, "win") for _, t, r in demo_runs]
-    assert sum(r is not None and r <= 3 for r in ranks) >= 9, f"win ranks per seed: {ranks}"
+# The planted ICP segment's win rank is checked over ten seeds in
+# test_significance.py::test_no_noise_riders_and_the_planted_icp_in_the_top_three_over_ten_seeds (slow):
+# with significance decided on the discovery part alone, 5,000 demo accounts are too few to find it
+# reliably (the power sentence says so), so that sweep runs at 10,000.
 
 
 @pytest.fixture(scope="module")
