@@ -79,9 +79,12 @@ def retention_runs(tmp_path_factory):
 
 
 def test_the_planted_icp_segment_ranks_top_three_for_retention(retention_runs):
+    # Significance is decided on the discovery part alone (about 1,700 customers here), no longer
+    # with the holdout pooled in: measured 7 of 10 seeds (9 of 10 when the holdout helped decide).
     ranks = [_rank_of_planted(r, t, "retention") for _, t, r in retention_runs]
-    assert sum(r is not None and r <= 3 for r in ranks) >= 9, f"retention ranks per seed: {ranks}"
-    assert all("ranked among the accounts outside" in r.reports["retention"].note for _, _, r in retention_runs)
+    assert sum(r is not None and r <= 3 for r in ranks) >= 7, f"retention ranks per seed: {ranks}"
+    ranked = sum("ranked among the accounts outside" in r.reports["retention"].note for _, _, r in retention_runs)
+    assert ranked >= 9  # where a worse segment is significant on discovery
 
 
 def test_the_planted_disqualifier_is_found(demo_runs):
