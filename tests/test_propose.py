@@ -42,6 +42,14 @@ def test_the_draft_holds_the_planted_segment_and_disqualifier_only(drafted):
     accounts = result.data.accounts
     small = set(accounts.loc[pd.to_numeric(accounts["employees"], errors="coerce") < 50, "account_id"])
     assert [d for d in icp.disqualifiers if _jaccard(_accounts(result, d), small) >= 0.5]
+    # Each says what it rests on and what it does: churn lowers expected value, it does not stop a sale.
+    for rule in icp.disqualifiers:
+        assert (rule.rests_on, rule.effect) in (("churns more", "lowers expected value"),
+                                                ("loses more", "lowers win probability"))
+        assert rule.evidence[0].strength == "strong"  # from strong evidence only
+    from bullseye.strategy.icp import ICP
+
+    assert ICP.model_validate(icp.model_dump()).disqualifiers[0].rests_on == icp.disqualifiers[0].rests_on
     # Every other disqualifier must add to it, so a proxy of headcount (revenue) is not listed twice.
     assert len(icp.disqualifiers) <= 2, [d.label for d in icp.disqualifiers]
     covered = set().union(*(_accounts(result, c) for c in icp.criteria))

@@ -8,11 +8,15 @@ import typer
 
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, parse_date, print_json
 from bullseye.discover.engine import DiscoverySettings, discover as run_discovery
-from bullseye.discover.propose import propose_icp
+from bullseye.discover.propose import empty_draft_reason, propose_icp
 from bullseye.discover.report import rich_summary, write_html
 from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX
 from bullseye.strategy.icp import IcpWriteRefused, save_icp
 from bullseye.inert import for_terminal
+
+
+class _NothingToDraft(Exception):
+    pass
 
 
 @app.command()
@@ -44,9 +48,14 @@ def discover(
         result = run_discovery(ws, settings, progress=lambda name: status.update(f"Searching {name}..."))
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
     proposal = propose_icp(result, ws=ws)
+    empty = not proposal.criteria and not proposal.disqualifiers
     try:
+        if empty:  # never write an empty ICP silently: say why there is none
+            raise _NothingToDraft(empty_draft_reason(result))
         path, diff = save_icp(ws.root, proposal, force=force)
         written = f"Draft ICP written to {path}" + (" (replacing the earlier draft)" if diff and force else "")
+    except _NothingToDraft as nothing:
+        written = str(nothing)
     except IcpWriteRefused as refused:
         draft = ws.reports_dir / "icp.proposed.yaml"
         draft.write_text(proposal.to_yaml(), encoding="utf-8")
@@ -54,7 +63,8 @@ def discover(
         written = (f"strategy/icp.yaml was edited by hand, so it was left as it is; the new draft is in {draft} "
                    f"(the difference is above). Use --force to replace it.")
     if as_json:
-        print_json(result.to_dict() | {"report": str(report), "icp": proposal.model_dump(mode="json")})
+        print_json(result.to_dict() | {"report": str(report), "icp": None if empty else proposal.model_dump(mode="json"),
+                                       "icp_note": written})
         return
     console.print(rich_summary(result))
     console.print(f"\nReport with charts: {for_terminal(report)}\n{for_terminal(written)}")

@@ -1,6 +1,6 @@
 """The bullseye: where fast, cheap wins overlap with sticky, long-lived customers.
 
-Segments found on any outcome are measured on every outcome over all the data and ranked by
+Segments found on any outcome are measured on every outcome over the discovery part and ranked by
 expected value per opportunity: win rate x ACV x expected lifetime, less the cost of an
 opportunity when spend is loaded. Beside it, the alignment exercise (the fastest closes with the
 least discount vs the heaviest users, and the traits both lists share) and the cohorts (power
@@ -24,24 +24,35 @@ MAX_LIFETIME_YEARS = 10.0
 DAYS_PER_YEAR = 365.25
 
 
-def _profile(data: Dataset, deal_mask: np.ndarray, customer_mask: np.ndarray) -> dict[str, float | None]:
-    deals, customers = data.opportunities, data.accounts[data.accounts["churned"].notna()]
-    won = deals[deal_mask & (deals["won"] == 1).to_numpy()]
-    chosen = customers[customer_mask]
-    exposure = pd.to_numeric(chosen["tenure_days"], errors="coerce").sum() / DAYS_PER_YEAR
-    churns = chosen["churned"].astype(bool).sum()
+def _profile(units: dict[str, Any], masks: dict[str, np.ndarray]) -> dict[str, float | None]:
+    """One segment (``masks``: its rows in each outcome's discovery units) on every outcome."""
+    def median(outcome: str) -> float | None:
+        if outcome not in units or not masks[outcome].any():
+            return None
+        return float(np.median(units[outcome].target[masks[outcome]]))
+
+    win = units.get("win")
+    chosen = masks.get("win")
+    exposure = churns = 0.0
+    customers = 0
+    if "retention" in units:
+        keep = masks["retention"]
+        exposure = float(units["retention"].target[keep].sum()) / DAYS_PER_YEAR
+        churns = float(units["retention"].events[keep].sum())
+        customers = int(keep.sum())
     annual_churn = churns / exposure if exposure > 0 else None
     lifetime = min(1 / annual_churn, MAX_LIFETIME_YEARS) if annual_churn else (MAX_LIFETIME_YEARS if exposure > 0 else None)
     return {
-        "deals": int(deal_mask.sum()),
-        "win_rate": float(deals.loc[deal_mask, "won"].mean()) if deal_mask.any() else None,
-        "days_to_close": _median(won["days_to_close"]),
-        "discount": _median(won["discount"]),
-        "acv": _median(won["amount"]),
-        "customers": int(len(chosen)),
+        "deals": int(chosen.sum()) if win is not None else 0,
+        "win_rate": float(win.target[chosen].mean()) if win is not None and chosen.any() else None,
+        "days_to_close": median("days_to_close"),
+        "discount": median("discount"),
+        "acv": median("acv"),
+        "customers": customers,
         "annual_churn": float(annual_churn) if annual_churn is not None else None,
         "lifetime_years": float(lifetime) if lifetime is not None else None,
-        "usage": _median(chosen["avg_active_users"]),
+        "lifetime_capped": bool(lifetime is not None and lifetime >= MAX_LIFETIME_YEARS),
+        "usage": median("usage"),
     }
 
 
@@ -67,67 +78,71 @@ def _value(profile: dict, cost: float | None) -> float | None:
 _ALL_OUTCOMES = ("win", "days_to_close", "discount", "acv", "retention", "usage", "nps")
 
 
-def _all_units(data: Dataset) -> dict[str, Any]:
-    """Each outcome's units over the whole period (both parts), built once."""
+def _discovery_units(data: Dataset) -> dict[str, Any]:
+    """Each outcome's units on the discovery part, built once: the bullseye ranks segments, so
+    it sees no holdout (docs/discovery.md, the protocol)."""
     from bullseye.discover.units import units_for
 
     units = {}
     for outcome in _ALL_OUTCOMES:
-        found, confirm = units_for(data, outcome)
-        whole = found.concat(confirm)
-        if len(whole) >= 30:
-            units[outcome] = whole
+        found, _ = units_for(data, outcome)
+        if len(found) >= 30:
+            units[outcome] = found
     return units
 
 
-def _good_on(units: dict[str, Any], conditions) -> list[str]:
-    """The outcomes on which a segment is significantly better than the rest, over all the data."""
+def _masks(units: dict[str, Any], conditions) -> dict[str, np.ndarray]:
+    out = {}
+    for outcome, found in units.items():
+        mask = np.ones(len(found), dtype=bool)
+        for condition in conditions:
+            mask &= condition.mask(found.rows)
+        out[outcome] = mask
+    return out
+
+
+def _good_on(units: dict[str, Any], masks: dict[str, np.ndarray]) -> list[str]:
+    """The outcomes on which a segment is significantly better than the rest (discovery part)."""
     from bullseye.discover.findings import metric
     from bullseye.discover.measure import measure
 
     good = []
-    for outcome, whole in units.items():
-        mask = np.ones(len(whole), dtype=bool)
-        for condition in conditions:
-            mask &= condition.mask(whole.rows)
+    for outcome, found in units.items():
+        mask = masks[outcome]
         if mask.sum() < 10 or mask.all():
             continue
-        result = measure(outcome, whole, mask, +1)
+        result = measure(outcome, found, mask, +1)
         if result.p_value is not None and result.p_value <= 0.05:
             good.append(metric(outcome)[0])
     return good
 
 
 def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
-    """The segments that hold up, measured on every outcome; the ones good on most outcomes first,
-    then by expected value per opportunity. The first row is the baseline (all accounts)."""
+    """The segments significant on the discovery part, measured on every outcome there; the ones
+    good on most outcomes first, then by expected value per opportunity. The first row is the
+    baseline (every unit of the discovery part)."""
     data = result.data
     cost = _cost_per_opportunity(ws, data)
-    customers = data.accounts[data.accounts["churned"].notna()]
-    base = _profile(data, np.ones(len(data.opportunities), bool), np.ones(len(customers), bool))
+    units = _discovery_units(data)
+    base = _profile(units, {o: np.ones(len(u), dtype=bool) for o, u in units.items()})
     base_value = _value(base, cost)
     conditions: dict[str, list] = {}
     for finding in result.findings(positive=True):
-        if finding.holds_up and not finding.outcome.startswith("target:"):  # targets are studies, not value
+        if finding.significant_on_discovery and not finding.outcome.startswith("target:"):  # targets are studies
             conditions.setdefault(finding.label, finding.conditions)
     rows = []
-    units = _all_units(data)
     for label, rule in conditions.items():
-        deal_mask = np.ones(len(data.opportunities), bool)
-        customer_mask = np.ones(len(customers), bool)
-        for condition in rule:
-            deal_mask &= condition.mask(data.opportunities)
-            customer_mask &= condition.mask(customers)
-        profile = _profile(data, deal_mask, customer_mask)
+        masks = _masks(units, rule)
+        profile = _profile(units, masks)
         value = _value(profile, cost)
         rows.append({
-            "segment": label, "good_on": _good_on(units, rule), **profile,
+            "segment": label, "good_on": _good_on(units, masks), **profile,
             "value_per_opportunity": value,
             "value_lift": value / base_value if value is not None and base_value else None,
         })
     rows.sort(key=lambda r: (len(r["good_on"]), r["value_per_opportunity"] or -np.inf), reverse=True)
-    return [{"segment": "all accounts", "good_on": [], **base, "value_per_opportunity": base_value, "value_lift": 1.0,
-             "cost_per_opportunity": cost}] + rows[:top]
+    return [{"segment": "all accounts (discovery part)", "good_on": [], **base, "value_per_opportunity": base_value,
+             "value_lift": 1.0, "cost_per_opportunity": cost}] + rows[:top]
 
 
 def _over_represented(frame: pd.DataFrame, members: np.ndarray, attributes: list[str], top: int = 5,

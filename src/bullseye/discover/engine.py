@@ -10,6 +10,7 @@ Small data is searched shallower, so the family of tests stays small enough to f
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,14 @@ from bullseye.discover.encode import Selector, encode
 from bullseye.discover.findings import Finding, Measure, OutcomeReport, metric
 from bullseye.discover.leakage import leakage_guard
 from bullseye.discover.measure import better_sign, measure
+from bullseye.discover.significance import (FamilyTest, confirm_on_holdout, evidence_words, power_sentence, refusal,
+                                            refinements_that_hold)
 from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, Units, is_binary, units_for
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import Condition
 
 __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
-           "evidence_words", "jaccard"]
+           "evidence_words", "jaccard", "DEPTH_CUTS", "MIN_UNITS"]
 
 #: Below this many units an outcome is not searched at all; the report says how many there are.
 MIN_UNITS = 30
@@ -34,10 +37,6 @@ MIN_UNITS = 30
 MAX_OVERLAP = 0.5
 #: A better and a worse segment that together cover (nearly) everything are one idea said twice.
 COMPLEMENT_OVERLAP = 0.8
-#: A refinement must beat each of its generalisations at this one-sided level.
-REFINEMENT_ALPHA = 0.01
-#: Deals up to which the detection power is summed exactly (see _power_sentence).
-POWER_EXACT_DEALS = 5000
 #: Candidates handed from the search to the redundancy filters: enough that variations of one
 #: strong idea cannot crowd out a second, different one.
 TOP_K = 1000
@@ -53,8 +52,7 @@ class DiscoverySettings:
     min_support: int | None = None  # default: max(10, 3% of the units)
     top: int = 10
     holdout_share: float = 0.3
-    fdr: float = 0.05  # Benjamini-Hochberg level over every evaluated candidate (the q-values shown)
-    alpha: float = 0.05  # family-wise level of the test on all the data that decides "significant"
+    alpha: float = 0.05  # family-wise (and false-discovery) level on the discovery part that decides "significant"
     seed: int = 0  # for the permutations; the same seed gives the same report
     until: Any = None  # only deals decided before this date (an outcome that needs time to show)
     as_of: Any = None
@@ -88,13 +86,15 @@ class DiscoveryResult:
         }
 
 
+#: Below this many units the search stops at one condition, below the second at two.
+DEPTH_CUTS = (250, 800)
+
+
 def depth_for(units: int, requested: int) -> int:
-    """Search shallower on small data: each extra level multiplies the tests the data must survive
-    (below 250 units one condition, below 800 two)."""
-    if units < 250:
-        return min(requested, 1)
-    if units < 800:
-        return min(requested, 2)
+    """Search shallower on small data: each extra level multiplies the tests the data must survive."""
+    for depth, cut in enumerate(DEPTH_CUTS, start=1):
+        if units < cut:
+            return min(requested, depth)
     return requested
 
 
@@ -172,11 +172,18 @@ def _discover_outcome(data: Dataset, outcome: str, attributes: list[str], settin
 
 def search_units(outcome: str, found: Units, confirm: Units, attributes: list[str],
                  settings: DiscoverySettings) -> OutcomeReport:
-    """Search one outcome on ``found`` and confirm on ``confirm`` (both need an ``account_id`` column)."""
+    """Search one outcome on ``found`` and confirm on ``confirm`` (both need an ``account_id`` column).
+
+    The protocol: the search, the pruning, the choice of segments and their order use ``found``
+    only; ``confirm`` is measured after every choice is made, for the words."""
     report = OutcomeReport(outcome, len(found), len(confirm), evaluated=0)
     unit = metric(outcome)[2]
     if len(found) < MIN_UNITS:
         report.note = f"not enough data: {len(found)} {unit} to search (need {MIN_UNITS})"
+        return report
+    refused = refusal(outcome, found)
+    if refused:
+        report.note, report.refused = refused, True
         return report
     min_support = settings.min_support or _default_support(outcome, found)
     depth = depth_for(len(found), settings.max_depth)
@@ -185,28 +192,40 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     encoded = encode(found.rows, attributes)
     directions = (+1, -1) if is_binary(outcome) or outcome == "retention" else (+1,)
     target = _target(outcome, found)
-    family: list[tuple[np.ndarray, int]] = []
-    covers_by_direction: dict[int, list[np.ndarray]] = {}
+    searches = {}
     for direction in directions:
         goal = direction * better_sign(outcome)  # +1: look for higher values of the target
-        search = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
-                               min_support=min_support, top_k=max(TOP_K, 5 * settings.top))
-        report.evaluated += search.evaluated
-        family.append((search.candidates, direction))
-        p_all = _search_p_values(search)
-        q_all = stats.benjamini_hochberg(p_all)
-        holm_all = stats.holm(p_all)
-        findings, covers = [], []
+        searches[direction] = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
+                                            min_support=min_support, top_k=max(TOP_K, 5 * settings.top))
+        report.evaluated += searches[direction].evaluated
+    family_test = _family_test(outcome, searches, encoded, found, report.evaluated, settings)
+    # Every candidate that could be reported (beats its generalisations on quality), with its
+    # family-wise p-value on discovery; refinements must then earn each extra condition.
+    selector_mask = functools.lru_cache(maxsize=None)(encoded.mask)
+    pool: dict[int, list[tuple[int, list[Selector], np.ndarray, float]]] = {}
+    refinements = []
+    for part, (direction, search) in enumerate(searches.items()):
+        pool[direction] = []
         for index in kernel.filter_redundant(search):
             if not search.quality[index] > 0:
                 continue
-            selectors = [encoded.selectors[i] for i in search.candidates[index] if i >= 0]
-            cover = _rows_mask(selectors, found.rows)
-            if not _beats_parents(outcome, direction, selectors, found, cover):
-                continue  # a condition that adds nothing but noise to its generalisation
+            chosen = [i for i in search.candidates[index] if i >= 0]
+            masks = [selector_mask(int(i)) for i in chosen]
+            cover = np.logical_and.reduce(masks)
+            p = family_test.p_value(part, index, cover, _test_direction(outcome, direction))
+            pool[direction].append((index, [encoded.selectors[i] for i in chosen], cover, p))
+            if len(chosen) > 1 and p <= settings.alpha:
+                refinements.append(((direction, index), direction, masks))
+    earned = refinements_that_hold(outcome, found, refinements, settings.alpha, alternatives=len(encoded.selectors))
+    covers_by_direction: dict[int, list[np.ndarray]] = {}
+    for part, (direction, search) in enumerate(searches.items()):
+        findings, covers = [], []
+        for index, selectors, cover, p in pool[direction]:
+            if len(selectors) > 1 and (direction, index) not in earned:
+                continue  # a condition that adds nothing significant to its generalisation (a noise rider)
             same = [i for i, other in enumerate(covers) if jaccard(cover, other) >= MAX_OVERLAP]
             finding = _confirm(outcome, direction, selectors, found, confirm, float(search.quality[index]),
-                               float(q_all[index]), float(holm_all[index]))
+                               float(family_test.q[part][index]), float(family_test.holm[part][index]), p)
             if same:
                 # The same idea as a segment already listed. A sharper version of it (its conditions
                 # and more, beating it within its own rows) takes its place; anything else is a repeat.
@@ -225,12 +244,28 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
             report.negative = findings
     if len(directions) == 2:
         _drop_complements(report, covers_by_direction[+1], covers_by_direction[-1])
-    _judge(report, family, encoded, found, confirm, settings)
-    if len(directions) == 2:
-        _rank_among_served(report, outcome, found)  # after judging: which worse segment holds up is known
+        _rank_among_served(report, outcome, found, settings.alpha)
+    confirm_on_holdout(report.findings + report.negative, settings.alpha)  # words only: nothing is chosen here
+    if family_test.null is not None:
+        report.note = (report.note + "; " if report.note else "") + (
+            f"significance by {family_test.method} over the whole search")
+    if is_binary(outcome):
+        report.base = float(found.target.mean())
     if outcome == "win":
-        report.power = _power_sentence(len(found), float(found.target.mean()), report.evaluated, settings.alpha)
+        report.power = power_sentence(len(found), float(found.target.mean()), report.evaluated, unit, settings.alpha)
     return report
+
+
+def _family_test(outcome: str, searches: dict, encoded, found: Units, evaluated: int,
+                 settings: DiscoverySettings) -> FamilyTest:
+    searched = Units(found.rows, _target(outcome, found) if outcome != "retention" else found.target, found.events)
+    family = [(search.candidates, _test_direction(outcome, direction), _search_p_values(search))
+              for direction, search in searches.items()]
+    total = sum(len(c) for c, _, _ in family)
+    masks = None
+    if total and permutation.affordable(total, len(found)):
+        masks = np.vstack([s.mask(found.rows) for s in encoded.selectors])
+    return FamilyTest(outcome, searched, family, masks, evaluated, np.random.default_rng(settings.seed))
 
 
 def _drop_complements(report: OutcomeReport, positive: list[np.ndarray], negative: list[np.ndarray]) -> None:
@@ -245,12 +280,13 @@ def _drop_complements(report: OutcomeReport, positive: list[np.ndarray], negativ
     report.negative = [f for j, f in enumerate(report.negative) if j not in drop_negative]
 
 
-def _rank_among_served(report: OutcomeReport, outcome: str, found: Units) -> None:
+def _rank_among_served(report: OutcomeReport, outcome: str, found: Units, alpha: float) -> None:
     """Order the better segments by how much better they are among the accounts one would serve:
     those outside the strongest worse segment that holds up (the disqualifier to be). Otherwise a
     segment that merely avoids the disqualified accounts ("more than 200 employees" beside "50 or
-    fewer churn 4x") outranks a real ICP effect. The ranking is all this changes."""
-    worse = next((f for f in report.negative if f.holds_up), None)
+    fewer churn 4x") outranks a real ICP effect. The ranking is all this changes, and it is made
+    on the discovery part: the worse segment is the first one significant there."""
+    worse = next((f for f in report.negative if f.p_value <= alpha), None)
     if worse is None or len(report.findings) < 2:
         return
     served = ~_rows_mask(worse.selectors, found.rows)
@@ -264,23 +300,6 @@ def _rank_among_served(report: OutcomeReport, outcome: str, found: Units) -> Non
     report.findings = [report.findings[i] for i in order]
     report.note = (report.note + "; " if report.note else "") + (
         f"better segments ranked among the accounts outside '{worse.label}'")
-
-
-def _power_sentence(deals: int, base: float, tests: int, alpha: float) -> str:
-    """What the data can see: a 2x lift where the base allows it, else half the way to 100%."""
-    if not 0 < base < 1:
-        return ""
-    lift = 2.0 if 2 * base <= 0.9 else (1 + base) / (2 * base)  # the segment's rate halfway to 100%
-    # The exact sum grows with the square of the deals; power only grows with them, so beyond
-    # POWER_EXACT_DEALS the figure for that many deals is a lower bound.
-    counted = min(deals, POWER_EXACT_DEALS)
-    try:
-        power = stats.detection_power(counted, base, share=0.2, lift=lift, alpha=alpha, n_tests=max(tests, 1))
-    except ValueError:
-        return ""
-    bound = "at least " if counted < deals else ""
-    return (f"with {deals:,} closed deals (base win rate {100 * base:.0f}%), a segment of 20% of deals winning at "
-            f"{lift:.2g}x the base would be detected with probability {bound}{power:.0%}")
 
 
 def _default_support(outcome: str, found: Units) -> int:
@@ -297,22 +316,6 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return np.count_nonzero(a & b) / union if union else 0.0
 
 
-def _beats_parents(outcome: str, direction: int, selectors: list[Selector], found: Units, cover: np.ndarray) -> bool:
-    """Generalisation-aware: within each parent (one condition dropped), the segment must do
-    better than the parent's other rows, significantly."""
-    if len(selectors) < 2:
-        return True
-    for dropped in range(len(selectors)):
-        parent = _rows_mask([s for i, s in enumerate(selectors) if i != dropped], found.rows)
-        rest = parent & ~cover
-        if not rest.any():
-            return False
-        within = measure(outcome, found.take(parent), cover[parent], direction)
-        if within.p_value is None or within.p_value > REFINEMENT_ALPHA:
-            return False
-    return True
-
-
 def _rows_mask(selectors: list[Selector], rows) -> np.ndarray:
     mask = np.ones(len(rows), dtype=bool)
     for selector in selectors:
@@ -320,40 +323,8 @@ def _rows_mask(selectors: list[Selector], rows) -> np.ndarray:
     return mask
 
 
-def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: float, alpha: float) -> str:
-    """Plain words for how far to trust a finding, from its pooled and adjusted ``p_value``."""
-    small = _too_small(outcome, found, held)
-    if small:
-        return small
-    confirmed = held is not None and held.units > 0 and held.p_value is not None
-    if confirmed and held.p_value > 0.5:
-        return "did not hold up"
-    if p_value <= alpha:
-        return "strong" if confirmed and held.p_value <= alpha else "suggestive"
-    if p_value <= 4 * alpha:
-        return "suggestive" if confirmed and held.p_value <= 0.25 else "weak"
-    return "weak"
-
-
-def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None:
-    units = found.units + (held.units if held else 0)
-    if is_binary(outcome):
-        wins = round((found.value or 0) * found.units) + (round((held.value or 0) * held.units) if held and held.units else 0)
-        losses = units - wins
-        if min(wins, losses) < 10:
-            which, count = ("won", wins) if wins < losses else ("lost", losses)
-            return f"not enough data: {count} {which} deal{'' if count == 1 else 's'}"
-    elif outcome == "retention":
-        events = (found.events or 0) + ((held.events or 0) if held else 0)
-        if events < 10:
-            return f"not enough data: {events} churned customers"
-    elif units < 10:
-        return f"not enough data: {units} {metric(outcome)[2]}"
-    return None
-
-
 def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Units, confirm: Units, quality: float,
-             q_value: float, p_family: float) -> Finding:
+             q_value: float, p_family: float, p_value: float) -> Finding:
     in_found = _rows_mask(selectors, found.rows)
     found_measure = measure(outcome, found, in_found, direction)
     held = None
@@ -371,7 +342,7 @@ def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Uni
         outcome=outcome, direction=direction,
         conditions=[c for s in selectors for c in selector_conditions(s)],
         discovery=found_measure, holdout=held, quality=quality, q_value=q_value, p_family=p_family,
-        p_value=1.0, evidence="", shrunk=shrunk, accounts=len(accounts), names=[s.label for s in selectors],
+        p_value=p_value, evidence="", shrunk=shrunk, accounts=len(accounts), names=[s.label for s in selectors],
         selectors=selectors,
     )
 
@@ -392,41 +363,6 @@ def _search_p_values(search) -> np.ndarray:
 def _test_direction(outcome: str, direction: int) -> int:
     """The one-sided direction on the searched target (+1: higher; for churn, +1: fewer churns)."""
     return direction if outcome == "retention" else direction * better_sign(outcome)
-
-
-def _judge(report: OutcomeReport, family: list[tuple[np.ndarray, int]], encoded, found: Units, confirm: Units,
-           settings: DiscoverySettings) -> None:
-    """Decide significance on all the data, adjusted for every candidate the search evaluated in
-    both directions: by permuting the outcome over the whole family where affordable (exact, and
-    aware that candidates overlap), else by Bonferroni. Either is valid however the reported
-    segments were picked. Then put the evidence in words."""
-    findings = report.findings + report.negative
-    if not findings:
-        return
-    everything = found.concat(confirm)
-    outcome = report.outcome
-    candidates = np.vstack([c for c, _ in family]) if family else np.empty((0, 1), dtype=np.int64)
-    if len(candidates) and permutation.affordable(len(candidates), len(everything)):
-        searched = Units(everything.rows, _target(outcome, everything) if outcome != "retention" else everything.target,
-                         everything.events)
-        selector_masks = np.vstack([s.mask(everything.rows) for s in encoded.selectors])
-        directions = np.concatenate([np.full(len(c), _test_direction(outcome, d)) for c, d in family])
-        null = permutation.max_statistic_null(outcome, permutation.family_masks(candidates, selector_masks),
-                                              searched, directions, np.random.default_rng(settings.seed))
-        report.note = (report.note + "; " if report.note else "") + (
-            f"significance by {len(null)} permutations of the outcome over the whole search")
-        for finding in findings:
-            mask = _rows_mask(finding.selectors, everything.rows)[None, :]
-            observed = permutation.candidate_statistics(
-                outcome, mask, searched, np.array([_test_direction(outcome, finding.direction)]))[0, 0]
-            finding.p_value = permutation.family_p_value(observed, null)
-    else:
-        for finding in findings:
-            mask = _rows_mask(finding.selectors, everything.rows)
-            p_all = measure(outcome, everything, mask, finding.direction).p_value
-            finding.p_value = 1.0 if p_all is None else float(min(1.0, p_all * max(report.evaluated, 1)))
-    for finding in findings:
-        finding.evidence = evidence_words(outcome, finding.discovery, finding.holdout, finding.p_value, settings.alpha)
 
 
 # -- the search, per kind of outcome ---------------------------------------------------------------

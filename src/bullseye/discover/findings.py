@@ -10,12 +10,13 @@ from bullseye.strategy.icp import Condition
 
 __all__ = ["Measure", "Finding", "OutcomeReport", "METRICS", "format_value", "metric"]
 
-#: outcome -> (metric, what "better" means: +1 higher is better, -1 lower is better, unit)
+#: outcome -> (metric, what "better" means: +1 higher is better, -1 lower is better, unit). The unit
+#: of win, velocity and value is the account's new-business opportunity: one account, one unit.
 METRICS = {
-    "win": ("win rate", +1, "deals"),
-    "days_to_close": ("days to close", -1, "won deals"),
-    "discount": ("discount", -1, "won deals"),
-    "acv": ("ACV", +1, "won deals"),
+    "win": ("win rate", +1, "accounts"),
+    "days_to_close": ("days to close", -1, "won accounts"),
+    "discount": ("discount", -1, "won accounts"),
+    "acv": ("ACV", +1, "won accounts"),
     "retention": ("churn hazard ratio", -1, "customers"),
     "usage": ("weekly active users", +1, "customers"),
     "nps": ("NPS score", +1, "customers"),
@@ -25,7 +26,7 @@ METRICS = {
 def metric(outcome: str) -> tuple[str, int, str]:
     """(name, +1 when higher is better, unit) of an outcome, including ``target:<attribute>``."""
     if outcome.startswith("target:"):
-        return (f"share with {outcome[len('target:'):]}", +1, "won deals")
+        return (f"share with {outcome[len('target:'):]}", +1, "won accounts")
     return METRICS[outcome]
 
 
@@ -56,14 +57,20 @@ class Finding:
     discovery: Measure
     holdout: Measure | None
     quality: float
-    q_value: float  # Benjamini-Hochberg over every candidate the search evaluated
-    p_family: float  # Holm over every candidate the search evaluated
-    p_value: float  # one-sided test on all the data, Bonferroni over every candidate evaluated
+    q_value: float  # Benjamini-Hochberg over every candidate the search evaluated (discovery part)
+    p_family: float  # Holm over every candidate the search evaluated (discovery part)
+    p_value: float  # family-wise on the discovery part: permutation max-T where affordable, else = p_family
     evidence: str  # "strong", "suggestive", "weak", "did not hold up", "not enough data: ..."
     shrunk: tuple[float, float, float] | None = None  # partial-pooling estimate and 95% interval
     accounts: int = 0
     names: list[str] = field(default_factory=list)  # the readable label of each condition
     selectors: list = field(default_factory=list, repr=False)  # the search's selectors (not serialised)
+    p_holdout: float | None = None  # one-sided on the holdout, Holm over the outcome's segments shown
+
+    @property
+    def significant_on_discovery(self) -> bool:
+        """Family-wise significant on the discovery part: what every choice is made on."""
+        return self.p_value <= 0.05
 
     @property
     def label(self) -> str:
@@ -79,12 +86,12 @@ class Finding:
 
     @property
     def significant(self) -> bool:
-        return self.p_value <= 0.05 and not self.evidence.startswith(("not enough", "did not"))
+        return self.significant_on_discovery and not self.evidence.startswith(("not enough", "did not"))
 
     def sentence(self) -> str:
         """The finding in one line, measured on the holdout where there is one."""
         measure = self.holdout or self.discovery
-        where = "on newer deals" if self.holdout else "on the data it was found on"
+        where = "on the holdout" if self.holdout else "on the data it was found on"
         name, _, unit = metric(self.outcome)
         value, base = format_value(self.outcome, measure.value), format_value(self.outcome, measure.base)
         interval = ""
@@ -129,11 +136,14 @@ class OutcomeReport:
     power: str = ""
     note: str = ""
     leakage: dict[str, str] = field(default_factory=dict)  # kept out for this outcome only (targets)
+    refused: bool = False  # too few of one outcome before the cut to search at all (``note`` says why)
+    base: float | None = None  # the rate over the discovery part (binary outcomes): the one base shown
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome, "metric": metric(self.outcome)[0], "units_discovery": self.units_discovery,
             "units_holdout": self.units_holdout, "evaluated": self.evaluated,
             "findings": [f.to_dict() for f in self.findings], "negative": [f.to_dict() for f in self.negative],
-            "power": self.power, "note": self.note, "leakage": self.leakage,
+            "power": self.power, "note": self.note, "leakage": self.leakage, "refused": self.refused,
+            "base": self.base, "unit": metric(self.outcome)[2],
         }

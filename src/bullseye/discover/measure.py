@@ -16,7 +16,7 @@ from bullseye.discover.stats import hypergeom_tail
 from bullseye.discover.units import Units, is_binary
 from bullseye.outcomes_summary import wilson_interval
 
-__all__ = ["measure", "better_sign"]
+__all__ = ["measure", "measure_values", "better_sign"]
 
 
 def better_sign(outcome: str) -> int:
@@ -26,12 +26,18 @@ def better_sign(outcome: str) -> int:
 
 def measure(outcome: str, units: Units, mask: np.ndarray, direction: int) -> Measure:
     """``direction`` +1 tests that the segment is better than the rest, -1 that it is worse."""
+    return measure_values(outcome, units.target, units.events, mask, direction)
+
+
+def measure_values(outcome: str, target: np.ndarray, events: np.ndarray | None, mask: np.ndarray,
+                   direction: int) -> Measure:
+    """:func:`measure` on the target (and churn events) alone, without the rows."""
     mask = np.asarray(mask, dtype=bool)
     if is_binary(outcome):
-        return _rate(units.target, mask, direction)
+        return _rate(target, mask, direction)
     if outcome == "retention":
-        return _hazard(units.target, units.events, mask, direction)
-    return _median(units.target, mask, direction * better_sign(outcome))
+        return _hazard(target, events, mask, direction)
+    return _median(target, mask, direction * better_sign(outcome))
 
 
 def _rate(target: np.ndarray, mask: np.ndarray, direction: int) -> Measure:

@@ -16,15 +16,19 @@ import numpy as np
 
 from bullseye.discover.units import Units, is_binary
 
-__all__ = ["family_masks", "candidate_statistics", "max_statistic_null", "family_p_value", "affordable",
-           "MAX_CELLS", "PERMUTATIONS"]
+__all__ = ["family_masks", "candidate_statistics", "max_statistic_null", "max_statistic_null_chunked",
+           "family_p_value", "affordable", "MAX_CELLS", "MAX_WORK", "CHUNK", "PERMUTATIONS"]
 
-MAX_CELLS = 20_000_000  # candidates x units held as booleans at most
 PERMUTATIONS = 400
+#: Candidates whose rows are held at once while the null is computed (bounded memory).
+CHUNK = 4000
+#: Work (candidates x units x permutations) beyond which the caller keeps Holm.
+MAX_WORK = 8e9
+MAX_CELLS = CHUNK * 50_000  # kept for callers that size their own matrices
 
 
 def affordable(candidates: int, units: int) -> bool:
-    return candidates * units <= MAX_CELLS and candidates * PERMUTATIONS <= 40_000_000
+    return candidates * units * PERMUTATIONS <= MAX_WORK
 
 
 def family_masks(candidates: np.ndarray, selector_masks: np.ndarray) -> np.ndarray:
@@ -98,6 +102,20 @@ def max_statistic_null(outcome: str, masks: np.ndarray, units: Units, directions
     for start in range(0, permutations, 100):
         block = orders[:, start:start + 100]
         out[start:start + 100] = candidate_statistics(outcome, masks, units, directions, block).max(axis=0)
+    return out
+
+
+def max_statistic_null_chunked(outcome: str, candidates: np.ndarray, selector_masks: np.ndarray, units: Units,
+                               directions: np.ndarray, rng: np.random.Generator,
+                               permutations: int = PERMUTATIONS) -> np.ndarray:
+    """:func:`max_statistic_null` for a family too large to hold: the candidates' rows are built
+    ``CHUNK`` at a time and the running maximum kept per shuffle (the same shuffles for all)."""
+    orders = np.stack([rng.permutation(len(units)) for _ in range(permutations)], axis=1)
+    out = np.full(permutations, -np.inf)
+    for start in range(0, len(candidates), CHUNK):
+        masks = family_masks(candidates[start:start + CHUNK], selector_masks)
+        statistics = candidate_statistics(outcome, masks, units, directions[start:start + CHUNK], orders)
+        out = np.maximum(out, statistics.max(axis=0))
     return out
 
 

@@ -13,7 +13,7 @@ from bullseye.discover.measure import measure
 from bullseye.discover.units import units_for
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
-__all__ = ["propose_icp", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
+__all__ = ["propose_icp", "empty_draft_reason", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
 
 MAX_CRITERIA = 5
 MAX_DISQUALIFIERS = 5
@@ -48,7 +48,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 def _evidence(finding: Finding, date_range) -> Evidence:
     measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
-    strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak") else (
+    strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak", "did not hold up") else (
         "not enough data" if finding.evidence.startswith("not enough data") else "weak")
     return Evidence(
         outcome=_OUTCOME_OF[finding.outcome], metric=metric(finding.outcome)[0],
@@ -76,14 +76,31 @@ def _any(rows, rules) -> np.ndarray:
     return hit
 
 
+def _disqualifier(finding: Finding, date_range) -> Disqualifier:
+    """A disqualifier with what it rests on and what it does: a churn disqualifier lowers the
+    expected value; it does not say the account will not buy."""
+    measure_ = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
+    if finding.outcome == "retention":
+        reason = f"churn hazard {measure_.value:.1f}x the rest" if measure_.value else "churns more"
+        rests_on, effect = "churns more", "lowers expected value"
+    else:
+        reason = f"win rate {100 * (measure_.value or 0):.0f}% vs {100 * (measure_.base or 0):.0f}% overall"
+        rests_on, effect = "loses more", "lowers win probability"
+    return Disqualifier(id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
+                        rests_on=rests_on, effect=effect, evidence=[_evidence(finding, date_range)])
+
+
 def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
-    """Disqualifiers from the negative segments on win and retention that hold up, each kept only if
-    it still does worse among the accounts earlier ones leave; criteria from the segments that hold
-    up, best first (by the bullseye ranking where there is one), each kept only if it still wins
-    more or churns less among the accounts not yet in the ICP and not disqualified (measured on the
-    discovery data, so the backtest's holdout stays untouched); with ``ws``
-    (whose events table is loaded), the "why now" signals that hold up, measured with fit held
-    constant by the draft's own tiers (:func:`bullseye.market.signal_evidence.propose_signals`)."""
+    """The draft ICP, chosen on the discovery part alone (docs/discovery.md, the protocol).
+
+    Criteria: the segments significant on discovery, best first (by the bullseye ranking, itself
+    on discovery), each kept only if it still wins more or churns less among the discovery rows
+    not yet in the ICP and not disqualified. Disqualifiers: the negative segments on win and
+    retention significant on discovery, each kept only if it still does worse among the rows
+    earlier ones leave; the holdout then only vetoes: a disqualifier the holdout does not confirm
+    ("strong") is dropped, never replaced by another. With ``ws`` (whose events table is loaded),
+    the "why now" signals that hold up, measured with fit held constant by the draft's own tiers
+    (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
     list_attributes = {a for a in result.attributes if data.accounts[a].dropna().map(
         lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
@@ -101,29 +118,25 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
                 return True
         return False
 
-    disqualifiers: list[Disqualifier] = []
+    chosen: list[tuple[Finding, Disqualifier]] = []
     seen: set[str] = set()
-    negatives = sorted((f for f in result.findings(positive=False) if f.holds_up and f.outcome in PRIMARY_OUTCOMES),
-                       key=lambda f: (f.evidence != "strong", f.q_value))
+    negatives = sorted((f for f in result.findings(positive=False)
+                        if f.significant_on_discovery and f.outcome in PRIMARY_OUTCOMES),
+                       key=lambda f: (f.p_value, f.q_value))
     for finding in negatives:
-        if finding.label in seen or len(disqualifiers) >= MAX_DISQUALIFIERS:
+        if finding.label in seen or len(chosen) >= MAX_DISQUALIFIERS:
             continue
         seen.add(finding.label)
-        if not adds(finding.conditions, -1, lambda rows: _any(rows, disqualifiers)):
+        if not adds(finding.conditions, -1, lambda rows: _any(rows, [d for _, d in chosen])):
             continue  # explained by a disqualifier already chosen (e.g. revenue beside headcount)
-        measure_ = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
-        if finding.outcome == "retention":
-            reason = f"churn hazard {measure_.value:.1f}x the rest" if measure_.value else "churns more"
-        else:
-            reason = (f"win rate {100 * (measure_.value or 0):.0f}% vs {100 * (measure_.base or 0):.0f}% overall")
-        disqualifiers.append(Disqualifier(
-            id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
-            evidence=[_evidence(finding, data.date_range)],
-        ))
+        chosen.append((finding, _disqualifier(finding, data.date_range)))
+    # The holdout's veto: it can remove a disqualifier, never choose one.
+    candidates = [rule for _, rule in chosen]
+    disqualifiers = [rule for finding, rule in chosen if finding.evidence == "strong"]
 
     by_label: dict[str, list[Finding]] = {}
     for finding in result.findings(positive=True):
-        if finding.holds_up and finding.outcome in _OUTCOME_OF:  # a --target is for study, not the ICP
+        if finding.significant_on_discovery and finding.outcome in _OUTCOME_OF:  # a --target is for study
             by_label.setdefault(finding.label, []).append(finding)
     order = [row["segment"] for row in result.bullseye if row["segment"] in by_label]
     order += [label for label in by_label if label not in order]
@@ -138,7 +151,8 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
             continue  # the same accounts as a criterion already chosen: one idea, one criterion
         # An account is in the ICP when it meets any criterion: each one must win more or churn
         # less among the accounts not yet in the ICP and not disqualified, or it only dilutes.
-        if not adds(findings[0].conditions, +1, lambda rows: _any(rows, criteria) | _any(rows, disqualifiers)):
+        # "Disqualified" means every disqualifier chosen on discovery, before the holdout's veto.
+        if not adds(findings[0].conditions, +1, lambda rows: _any(rows, criteria) | _any(rows, candidates)):
             continue
         covers.append(cover)
         criteria.append(Criterion(
@@ -155,7 +169,8 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         name=name,
         description=(f"Drafted by `bullseye discover` from {len(data.deals):,} closed deals and "
                      f"{int(data.accounts['is_customer'].eq(True).sum()):,} customers as of {data.as_of}. "
-                     f"Segments were found on deals before {data.cutoff} and confirmed on later ones."),
+                     f"Segments were found and chosen on data before {data.cutoff}; later data only confirmed "
+                     f"them (and vetoed disqualifiers it did not confirm)."),
         criteria=criteria, disqualifiers=disqualifiers,
         review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
         data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",
@@ -170,3 +185,11 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     except BullseyeError:  # too few events or deals to measure any signal: the draft has none
         return draft
     return ICP.model_validate({**draft.model_dump(), "signals": [s.model_dump() for s in signals]})
+
+
+def empty_draft_reason(result) -> str:
+    """Why discovery drafted no ICP, in one line: the outcomes it could not search (with the
+    count) or that no segment was significant on the discovery part."""
+    refused = [f"{metric(o)[0]}: {r.note}" for o, r in result.reports.items() if r.refused or not r.evaluated]
+    why = "; ".join(refused) if refused else "no segment on win or retention is significant on the discovery part"
+    return f"No draft ICP written (strategy/icp.yaml left as it is): {why}."

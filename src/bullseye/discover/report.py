@@ -14,7 +14,7 @@ from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
 from bullseye.inert import for_mathtext, for_terminal
 
-__all__ = ["rich_summary", "write_html"]
+__all__ = ["rich_summary", "write_html", "base_line", "lifetime_text"]
 
 
 def _interval(outcome: str, finding: Finding) -> str:
@@ -27,30 +27,55 @@ def _interval(outcome: str, finding: Finding) -> str:
 def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
     name = metric(outcome)[0]
     table = Table(title=title, title_justify="left", show_lines=False)
-    for header, justify in (("segment", "left"), ("accounts", "right"), ("found", "right"), ("confirmed", "right"),
-                            ("95% CI", "right"), ("base", "right"), ("evidence", "left")):
+    for header, justify in (("segment", "left"), ("accounts", "right"), ("found", "right"), ("p", "right"),
+                            ("confirmed", "right"), ("95% CI", "right"), ("evidence", "left")):
         table.add_column(header, justify=justify, overflow="fold")
     for f in findings:
         held = f.holdout
-        table.add_row(for_terminal(f.label), f"{f.accounts:,}", _value(outcome, f.discovery.value),
-                      _value(outcome, held.value) if held else "–", _interval(outcome, f),
-                      _value(outcome, held.base if held else f.discovery.base), for_terminal(f.evidence))
-    table.caption = f"{name}: found on older data, confirmed on newer data"
+        table.add_row(for_terminal(f.label), f"{f.accounts:,}", _value(outcome, f.discovery.value), _p(f.p_value),
+                      _value(outcome, held.value) if held and held.units else "–", _interval(outcome, f),
+                      for_terminal(f.evidence))
+    table.caption = (f"{name}: found on the discovery part (p: family-wise over every segment evaluated), "
+                     f"confirmed on the holdout")
     table.caption_justify = "left"
     return table
 
 
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def base_line(report) -> str:
+    """The one base of an outcome on this screen, with its unit: the discovery part's."""
+    name, _, unit = metric(report.outcome)
+    if report.base is None:
+        return ""
+    return f"base {name} {_value(report.outcome, report.base)} of {report.units_discovery:,} {unit} before the cut"
+
+
+def lifetime_text(row: dict) -> str:
+    """An expected lifetime at its cap is a bound, not a value."""
+    if row.get("lifetime_years") is None:
+        return "–"
+    return f">={row['lifetime_years']:.0f} (cap)" if row.get("lifetime_capped") else f"{row['lifetime_years']:.1f}"
+
+
 def rich_summary(result) -> Group:
-    parts = [f"[bold]Discovery as of {result.data.as_of}[/]: found on the discovery accounts, confirmed on the "
-             f"holdout accounts ({result.data.split_line})."]
+    parts = [f"[bold]Discovery as of {result.data.as_of}[/]: found and chosen on the discovery accounts, "
+             f"confirmed on the holdout accounts ({for_terminal(result.data.split_line)})."]
     if result.leakage:
         parts.append("[yellow]Kept out as possible leakage:[/] " +
                      for_terminal("; ".join(f"{name} ({why})" for name, why in result.leakage.items())))
     for outcome, report in result.reports.items():
         name, _, unit = metric(outcome)
+        if report.refused:
+            parts.append(f"\n[bold]{name}[/] — not searched: {report.note}.")
+            continue
         head = f"\n[bold]{name}[/] — {report.units_discovery:,} + {report.units_holdout:,} {unit}, " \
                f"{report.evaluated:,} segments evaluated"
         parts.append(head)
+        if base_line(report):
+            parts.append(f"  {base_line(report)[0].upper()}{base_line(report)[1:]}.")
         if report.note:
             parts.append(f"  {for_terminal(report.note)}")
         if report.power:
@@ -62,14 +87,14 @@ def rich_summary(result) -> Group:
         if not report.findings and not report.negative and not report.note:
             parts.append("  No segment stands out: the data show no reliable difference.")
     if len(result.bullseye) > 1:
-        table = Table(title="The bullseye: good on several outcomes at once", title_justify="left")
+        table = Table(title="The bullseye: good on several outcomes at once (discovery part)", title_justify="left")
         for header in ("segment", "good on", "win rate", "days", "discount", "ACV", "lifetime (y)", "value/opp."):
             table.add_column(header, justify="left" if header in ("segment", "good on") else "right", overflow="fold")
         for row in result.bullseye[:8]:
             table.add_row(for_terminal(row["segment"]), f"{len(row['good_on'])} outcome{'s' if len(row['good_on']) > 1 else ''}" if row["good_on"] else "(baseline)",
                           _value("win", row["win_rate"]),
                           _value("days_to_close", row["days_to_close"]), _value("discount", row["discount"]),
-                          _value("acv", row["acv"]), _value("usage", row["lifetime_years"]),
+                          _value("acv", row["acv"]), lifetime_text(row),
                           _value("acv", row["value_per_opportunity"]))
         parts.append(table)
     return Group(*parts)
@@ -107,7 +132,7 @@ def _lift_chart(outcome: str, findings: list[Finding]) -> str | None:
     ax.axvline(1.0, color="#444", lw=1, ls="--")
     ax.set_yticks(y, [for_mathtext(f.label) for f in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel(f"{metric(outcome)[0]} relative to all (newer data, 95% CI)")
+    ax.set_xlabel(f"{metric(outcome)[0]} relative to all (holdout, 95% CI)")
     return _svg(fig)
 
 
@@ -141,7 +166,7 @@ def write_html(result, path: Path, company: str = "") -> Path:
               for outcome, report in result.reports.items()}
     html = environment.get_template("discovery.html").render(
         result=result, company=company, metric=metric, charts=charts, funnel=_funnel_chart(result.data),
-        fmt=_value,
+        fmt=_value, base_line=base_line, lifetime_text=lifetime_text,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

@@ -157,7 +157,7 @@ class Evidence(BaseModel):
     accounts: int | None = None
     deals: int | None = None
     p_value: float | None = Field(default=None, description="Adjusted for every segment the search evaluated.")
-    strength: Literal["strong", "suggestive", "weak", "not enough data"] | None = None
+    strength: Literal["strong", "suggestive", "weak", "did not hold up", "not enough data"] | None = None
     measured_on: Literal["discovery", "holdout", "all"] = "holdout"
     date_range: list[date] | None = None
     summary: str = Field(default="", description="The evidence in one sentence.")
@@ -203,6 +203,11 @@ class Disqualifier(_Rule):
     """Something that rules an account out (the negative ICP), with the reason in words."""
 
     reason: str = Field(default="", description="e.g. 'churn is 4.1x the base under 50 employees'")
+    rests_on: Literal["loses more", "churns more", "costs more"] | None = Field(
+        default=None, description="The outcome the evidence is about: won less often, churned more, cost more.")
+    effect: Literal["lowers win probability", "lowers expected value"] | None = Field(
+        default=None, description="What it does to an account: a churn or cost disqualifier lowers the expected "
+                                  "value; it does not say the account will not buy.")
 
 
 class Tiers(BaseModel):
