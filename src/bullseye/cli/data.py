@@ -45,10 +45,27 @@ def load(
     """
     ws = open_workspace(workspace)
     report = load_with_progress(ws, files, preset, mapping, quiet=as_json)
+    triggers = _published_triggers(ws)
     if as_json:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | ({"new_triggers": triggers} if triggers is not None else {}))
     else:
         render_load_report(report)
+        if triggers:
+            console.print(f"{len(triggers)} new trigger(s) for the ICP in use: "
+                          + for_terminal("; ".join(f"{t['kind']} {t['subject']}" for t in triggers))
+                          + " (see `bullseye status`).")
+
+
+def _published_triggers(ws: Workspace) -> list[dict] | None:
+    """Once a version is published, every load evaluates its trigger rules and drift (None before)."""
+    from bullseye.strategy.versions import VersionStore
+
+    if VersionStore(ws.root).current() is None:
+        return None
+    from bullseye.governance.status import evaluate_after_load
+    from bullseye.triggers import as_records
+
+    return as_records(evaluate_after_load(ws).new_triggers)
 
 
 def load_with_progress(ws: Workspace, files, preset, mapping, quiet: bool = False) -> LoadReport:

@@ -26,6 +26,9 @@ def demo(
     path: Annotated[Path, typer.Argument(help="Where to create the demo workspace.")] = Path("demo-workspace"),
     accounts: Annotated[int, typer.Option("--accounts", min=100, help="Number of CRM accounts to generate.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same company.")] = 0,
+    add_quarter: Annotated[bool, typer.Option("--add-quarter", help="Write the next quarter of an existing demo "
+                                              "workspace's exports (then run `bullseye check`).")] = False,
+    shift: Annotated[bool, typer.Option(help="With --add-quarter: the market shifts in that quarter.")] = False,
 ) -> None:
     """Build a demo workspace for a route-optimisation SaaS company, load it and run the main job.
 
@@ -35,6 +38,9 @@ def demo(
     """
     from bullseye.demo import generate_company
 
+    if add_quarter:
+        _add_quarter(path, seed, shift)
+        return
     ws = Workspace.init(path, name="RotaCerta (demo)", exist_ok=True)
     with console.status(f"Generating {accounts:,} accounts and their CRM history..."):
         truth = generate_company(ws.data_dir, n_accounts=accounts, seed=seed)
@@ -65,6 +71,21 @@ def demo(
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
+
+
+def _add_quarter(path: Path, seed: int, shift: bool) -> None:
+    """Three more months of the demo company's life, written over its exports as a CRM would export them."""
+    from bullseye.demo.periods import generate_period
+    from bullseye.errors import NotFoundError
+
+    ws = Workspace(path)
+    if not (ws.data_dir / "truth.json").exists():
+        raise NotFoundError(f"{ws.root} is not a demo workspace (no data/truth.json); create one with `bullseye demo`")
+    period = generate_period(ws.data_dir, months=3, seed=seed, shift=shift)
+    console.print(f"Wrote {period['start']} to {period['end']}"
+                  + (" (the market shifts: marketplaces start to win, a new objection is heard)" if shift else "")
+                  + f": {period['new_opportunities']:,} new opportunities, {period['churned']:,} churned customers. "
+                  f"Next: `bullseye check` loads them, checks triggers and drift, and `bullseye status` explains.")
 
 
 def _publish(ws: Workspace, data) -> None:

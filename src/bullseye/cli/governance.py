@@ -126,3 +126,39 @@ def event_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -
         console.print(f"{e.date.isoformat()}  {e.kind:<10} {for_terminal(e.name)}  {for_terminal(e.note)}", highlight=False)
     if not log.events:
         console.print("No events recorded; add one with `bullseye event add NAME --date YYYY-MM-DD`.")
+
+
+@app.command()
+def triggers(
+    ack: Annotated[Optional[list[str]], typer.Option("--ack", help="Acknowledge a trigger (seen, being worked on).")] = None,
+    close: Annotated[Optional[list[str]], typer.Option("--close", help="Close a trigger (looked at, dismissed).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list resolved and closed triggers.")] = False,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the ICP's triggers and change their state (open, acknowledged, resolved by a version, closed).
+
+    Example:
+
+        bullseye triggers --ack TRG-1a2b3c4d5e6f
+    """
+    from bullseye.triggers import as_records, list_triggers, set_trigger_status
+
+    ws = open_workspace(workspace)
+    if ack:
+        set_trigger_status(ws, ack, "acknowledged")
+    if close:
+        set_trigger_status(ws, close, "closed")
+    stored = list_triggers(ws)
+    if not show_all:
+        stored = stored[stored["status"].isin(["open", "acknowledged"])]
+    if as_json:
+        print_json(as_records(stored))
+        return
+    for row in stored.itertuples():
+        resolved = f" by v{int(row.resolved_by)}" if getattr(row, "resolved_by", None) == row.resolved_by and \
+            getattr(row, "resolved_by", None) is not None else ""
+        console.print(f"{row.trigger_id}  {row.status + resolved:<13} {row.raised_at}  {for_terminal(row.kind)}: "
+                      f"{for_terminal(row.subject)} - {for_terminal(row.detail)}", highlight=False)
+    if stored.empty:
+        console.print("No open triggers." if not show_all else "No triggers yet.")

@@ -14,7 +14,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["Due", "Status", "workspace_status", "CheckResult", "run_check", "EVIDENCE_MAX_AGE_DAYS"]
+__all__ = ["Due", "Status", "workspace_status", "CheckResult", "run_check", "evaluate_after_load",
+           "EVIDENCE_MAX_AGE_DAYS"]
 
 #: Evidence measured on data that ended longer ago than this is stale.
 EVIDENCE_MAX_AGE_DAYS = 365
@@ -166,18 +167,8 @@ def _exports_fingerprint(ws: Workspace) -> tuple[str, list]:
 
 def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
     """Load new exports (only when the files changed since the last check), rescore with the
-    published version, evaluate the trigger rules and recorded events, and notify about new
+    published version, evaluate the trigger rules, drift and recorded events, and notify about new
     triggers. Safe to run every hour: nothing is loaded, stored or sent twice."""
-    from bullseye.discover.dataset import build_dataset
-    from bullseye.governance.drift import drift_check, drift_triggers
-    from bullseye.governance.events import event_triggers, load_events
-    from bullseye.governance.lifecycle import published_card
-    from bullseye.governance.rules import evaluate_rules
-    from bullseye.strategy.icp import load_icp
-    from bullseye.strategy.versions import VersionStore
-    from bullseye.triggers import list_triggers, record_triggers
-
-    notes = []
     marker = ws.state_dir / LAST_LOAD_FILE
     fingerprint, files = _exports_fingerprint(ws)
     previous = json.loads(marker.read_text()) if marker.exists() else {}
@@ -188,14 +179,32 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
         summary = f"loaded {sum(f.loaded for f in report.files):,} rows, quarantined " \
                   f"{sum(f.quarantined for f in report.files):,}"
         marker.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
-    store = VersionStore(ws.root)
-    current = store.current()
+    result = evaluate_after_load(ws, notify=notify, rescore=True)
+    result.loaded, result.load_summary = loaded, summary
+    return result
+
+
+def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = False) -> CheckResult:
+    """What every load and check does once the data is in: (optionally) rescore with the version
+    in use, evaluate the trigger rules, drift and recorded events, store new triggers once, and
+    push them to the teams."""
+    from bullseye.discover.dataset import build_dataset
+    from bullseye.governance.drift import drift_check, drift_triggers
+    from bullseye.governance.events import event_triggers, load_events
+    from bullseye.governance.lifecycle import published_card
+    from bullseye.governance.rules import evaluate_rules
+    from bullseye.strategy.icp import load_icp
+    from bullseye.strategy.versions import VersionStore
+    from bullseye.triggers import list_triggers, record_triggers
+
+    notes = []
+    current = VersionStore(ws.root).current()
     scored = 0
     data = build_dataset(ws) if ws.has_table("deals") else None
     if current is not None:
         icp = current.icp()
         since = date.fromisoformat(current.data["as_of"]) if current.data.get("as_of") else current.published_at.date()
-        if data is not None:
+        if data is not None and rescore:
             scores = published_card(current).score(data.accounts)
             scored = len(scores)
             _write_scores(ws, scores)
@@ -230,7 +239,7 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
             deliveries = send(settings, Message("trigger", f"{len(new)} new ICP trigger(s) in {ws.settings.name}",
                                                 "\n".join(lines)))
             record_deliveries(ws, deliveries)
-    return CheckResult(loaded, summary, scored, new, deliveries, notes)
+    return CheckResult(False, "", scored, new, deliveries, notes)
 
 
 def _write_scores(ws: Workspace, scores: pd.DataFrame) -> None:
