@@ -92,7 +92,9 @@ def test_the_icp_lives_through_a_market_shift(company, smtp, monkeypatch):  # no
     checked = cli_json("check", "-w", ws.root)
     assert checked["loaded"] and checked["scored"] > 0
     kinds = {t["kind"] for t in checked["new_triggers"]}
-    assert "drift" in kinds and "watched_term" in kinds, checked["new_triggers"]
+    assert {"drift", "watched_term", "new_objection"} <= kinds, checked["new_triggers"]
+    objections = [t["subject"] for t in checked["new_triggers"] if t["kind"] == "new_objection"]
+    assert all("marketplaces" in subject for subject in objections)  # the planted one, not older ones
     again = cli_json("check", "-w", ws.root)
     assert not again["loaded"] and again["new_triggers"] == []  # safe to run every hour
     status = cli_json("status", "-w", ws.root)

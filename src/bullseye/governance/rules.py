@@ -32,15 +32,16 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRIGGER_COLUMNS_OUT)
 
 
-def objection_rule(ws: Workspace, icp: ICP) -> pd.DataFrame:
-    """A new objection heard ``objection_mentions`` times within ``objection_days``."""
+def objection_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
+    """A new objection heard ``objection_mentions`` times within ``objection_days``, raised after ``since``."""
     if not ws.has_table("notes"):
         return _frame([])
     from bullseye.people.themes import objection_triggers, workspace_themes
 
     report = workspace_themes(ws, min_count=icp.triggers.objection_mentions, kinds=("objection",))
-    return objection_triggers(report, window_days=icp.triggers.objection_days,
-                              min_count=icp.triggers.objection_mentions)
+    found = objection_triggers(report, window_days=icp.triggers.objection_days,
+                               min_count=icp.triggers.objection_mentions)
+    return found[pd.to_datetime(found["raised_at"]) > pd.Timestamp(since)].reset_index(drop=True)
 
 
 def _new_business_since(data: Dataset, since: date) -> pd.DataFrame:
@@ -159,7 +160,7 @@ def evaluate_rules(ws: Workspace, icp: ICP, since: date, data: Dataset | None = 
     """Every trigger rule of ``icp`` over what happened after ``since`` (the published as-of date)."""
     from bullseye.discover.dataset import build_dataset
 
-    parts = [objection_rule(ws, icp), watch_rule(ws, icp, since)]
+    parts = [objection_rule(ws, icp, since), watch_rule(ws, icp, since)]
     if ws.has_table("deals"):
         data = data if data is not None else build_dataset(ws)
         today = today or data.as_of
