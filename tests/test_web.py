@@ -244,3 +244,31 @@ def test_serve_refuses_a_public_bind_without_users(tmp_path):
                                            ("[::1]", True), ("0.0.0.0", False), ("192.168.1.4", False), ("::", False)])
 def test_which_binds_are_local(host, loopback):
     assert is_loopback(host) is loopback
+
+
+# -- the ICP lifecycle on the pages ---------------------------------------------------------------
+def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_path):
+    from bullseye.strategy.versions import VersionStore
+
+    root = tmp_path / "published"
+    shutil.copytree(web_ws.root, root, symlinks=True)
+    ws = Workspace(root)
+    store = VersionStore(root)
+    first = store.publish(store.draft_texts(), {}, "First ICP", "olga", {})
+    icp_file = ws.strategy_dir / "icp.yaml"
+    icp_file.write_text(icp_file.read_text().replace("disqualifiers:", "owner: Olga <b>PMM</b>\ndisqualifiers:", 1))
+    second = store.publish(store.draft_texts(), {}, "Name an owner", "olga", {})
+    with TestClient(create_app(ws, require_login=False)) as client:
+        data = client.get("/icp.json").json()
+        assert data["source"]["source"] == "published" and data["source"]["version"] == second.number
+        assert [v["number"] for v in data["versions"]] == [2, 1] and data["icp"]["owner"] == "Olga <b>PMM</b>"
+        assert data["criteria"] and all("evidence" in c for c in data["criteria"])
+        page = client.get("/icp").text
+        assert "Olga &lt;b&gt;PMM&lt;/b&gt;" in page and 'href="/icp/versions/1"' in page
+        diff = client.get("/icp/versions/2.json").json()["diff"]
+        assert diff["before"]["number"] == first.number and diff["settings"]["owner"] == {"before": None,
+                                                                                         "after": "Olga <b>PMM</b>"}
+        assert client.get("/icp/versions/2").status_code == 200
+        assert client.get("/icp/versions/1.json").json()["diff"] is None
+        assert client.get("/icp/versions/9.json").status_code == 404
+        assert client.get("/index.json").json()["owner"] == "Olga <b>PMM</b>"

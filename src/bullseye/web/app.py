@@ -86,7 +86,8 @@ class WebContext:
 
     def local_user(self) -> User:
         """The single local user when no login is required: an owner named after the OS login."""
-        return User(default_publisher(), "owner")
+        name = default_publisher()
+        return User("local" if name == "unknown" else name, "owner")
 
 
 # -- the request pipeline -----------------------------------------------------------------------
@@ -171,13 +172,16 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
 def page(app: FastAPI, path: str, template: str, view: Callable[..., dict[str, Any]], json_path: str | None = None) -> None:
     """Register ``view`` as an HTML page at ``path`` and as JSON at ``json_path`` (default ``path.json``)."""
 
+    def call(request: Request) -> dict[str, Any]:
+        web: WebContext = request.app.state.web
+        with web.cache.pinned():
+            return view(web, request, **request.path_params)
+
     def as_json(request: Request) -> Response:
-        data = view(request.app.state.web, request, **request.path_params)
-        return Response(to_json(data), media_type="application/json")
+        return Response(to_json(call(request)), media_type="application/json")
 
     def as_html(request: Request) -> Response:
-        data = view(request.app.state.web, request, **request.path_params)
-        return render(request, template, data)
+        return render(request, template, call(request))
 
     # The .json route first: "/accounts/{id}" would otherwise also match "/accounts/X.json".
     app.add_api_route(json_path or f"{path}.json", as_json, methods=["GET"], name=f"{template}-json")

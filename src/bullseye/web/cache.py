@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
 
 from bullseye.strategy.versions import HISTORY_DIR
@@ -26,6 +28,16 @@ class ResultCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.computed = 0  # how many times something was computed (tests check it stays put)
+        self._pinned = threading.local()
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within the block (one request, one thread) the state key is read once, not on every get."""
+        self._pinned.key = self.state_key()
+        try:
+            yield
+        finally:
+            self._pinned.key = None
 
     def state_key(self) -> tuple:
         """What the results depend on: the live generation, the draft files and the published versions.
@@ -45,7 +57,7 @@ class ResultCache:
         return self.ws.warehouse.generation, tuple(sorted(drafts)), published
 
     def get(self, name: str, compute: Callable[[], Any], *extra: Any) -> Any:
-        key = (name, *extra, *self.state_key())
+        key = (name, *extra, *(getattr(self._pinned, "key", None) or self.state_key()))
         with self._guard:
             if key in self._results:
                 self._results.move_to_end(key)

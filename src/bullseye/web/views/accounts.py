@@ -47,27 +47,52 @@ def accounts_page(web: WebContext, request: Request) -> dict[str, Any]:
             "tiers": list(TIERS), "sorts": list(SORTS)}
     if scores.empty:
         return {**base, "total": 0, "matching": 0, "page": 1, "pages": 1, "accounts": [], "tier_counts": {}}
-    chosen = scores
+    # Masks over the cached scores, then one precomputed order per sort key: no sort per request.
+    keep = np.ones(len(scores), dtype=bool)
     if query:
-        hay = chosen["account_id"].astype(str)
-        if "name" in chosen.columns:
-            hay = hay + " " + chosen["name"].fillna("").astype(str)
-        chosen = chosen[hay.str.contains(query, case=False, regex=False).to_numpy()]
-    tier_counts = {t: int(n) for t, n in chosen["tier"].value_counts().reindex(list(TIERS), fill_value=0).items()}
+        keep &= _search_text(web).str.contains(query, case=False, regex=False).to_numpy()
+    tier_column = scores["tier"].to_numpy()
+    tier_counts = {t: int(np.count_nonzero(keep & (tier_column == t))) for t in TIERS}
     if tier:
-        chosen = chosen[chosen["tier"] == tier]
+        keep &= tier_column == tier
     if only_why_now:
-        chosen = chosen[chosen["why_now_score"] > 0]
-    column, descending = SORTS[sort]
-    if column not in chosen.columns:
-        column, descending = "fit_score", True
-    chosen = chosen.sort_values([column, "account_id"], ascending=[not descending, True], kind="stable")
-    pages = max(1, math.ceil(len(chosen) / PER_PAGE))
+        keep &= scores["why_now_score"].to_numpy() > 0
+    order = _orders(web)[sort]
+    order = order[keep[order]]
+    pages = max(1, math.ceil(len(order) / PER_PAGE))
     number = min(number, pages)
-    shown = chosen.iloc[(number - 1) * PER_PAGE: number * PER_PAGE]
+    shown = scores.iloc[order[(number - 1) * PER_PAGE: number * PER_PAGE]]
     columns = [c for c in LIST_COLUMNS if c in shown.columns]
-    return {**base, "total": len(scores), "matching": len(chosen), "page": number, "pages": pages,
-            "tier_counts": tier_counts, "accounts": shown[columns].to_dict("records")}
+    return {**base, "total": len(scores), "matching": int(len(order)), "page": number, "pages": pages,
+            "tier_counts": tier_counts,
+            "accounts": [dict(zip(columns, row)) for row in shown[columns].itertuples(index=False, name=None)]}
+
+
+def _orders(web: WebContext) -> dict[str, np.ndarray]:
+    """Row positions of the scores in each sort order (ties by account id), once per scoring."""
+    def compute() -> dict[str, np.ndarray]:
+        scores = scored_accounts(web)
+        orders = {}
+        for key, (column, descending) in SORTS.items():
+            column = column if column in scores.columns else "fit_score"
+            ranked = scores.reset_index(drop=True).sort_values([column, "account_id"], ascending=[not descending, True],
+                                                              kind="stable")
+            orders[key] = ranked.index.to_numpy()
+        return orders
+
+    return web.cache.get("account orders", compute)
+
+
+def _search_text(web: WebContext) -> pd.Series:
+    """Id and name of every scored account as one searchable string, once per scoring."""
+    def compute() -> pd.Series:
+        scores = scored_accounts(web)
+        text = scores["account_id"].astype(str)
+        if "name" in scores.columns:
+            text = text + " " + scores["name"].fillna("").astype(str)
+        return text.reset_index(drop=True)
+
+    return web.cache.get("account search", compute)
 
 
 def _rows_of(web: WebContext, table: str, account_id: str) -> pd.DataFrame:
@@ -85,10 +110,11 @@ def _rows_of(web: WebContext, table: str, account_id: str) -> pd.DataFrame:
 
 def account_page(web: WebContext, request: Request, account_id: str) -> dict[str, Any]:
     scores = scored_accounts(web)
-    found = scores[scores["account_id"].astype(str) == account_id] if not scores.empty else scores
-    if found.empty:
+    position = web.cache.get("account positions", lambda: {str(a): i for i, a in enumerate(scores["account_id"])}
+                             if not scores.empty else {}).get(account_id)
+    if position is None:
         raise NotFoundError(f"no scored account with id '{account_id}'")
-    row = found.iloc[0].to_dict()
+    row = scores.iloc[position].to_dict()
     attributes = _rows_of(web, "accounts", account_id)
     deals = _rows_of(web, "deals", account_id)
     if len(deals) and "created_at" in deals.columns:

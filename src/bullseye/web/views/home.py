@@ -24,7 +24,18 @@ def home(web: WebContext, request: Request) -> dict[str, Any]:
     rows = {t["name"]: t["rows"] for t in tables}
     icp, source = icp_in_use(web)
     status = web.cache.get("status", lambda: workspace_status(web.ws).to_dict(), date.today())
-    scores = scored_accounts(web) if icp is not None and "accounts" in rows else None
+    funnel, this_week = web.cache.get("home funnel", lambda: _funnel(web, rows, icp is not None))
+    review = next((i for i in status["items"] if i["what"] == "review"), None)
+    return {"title": "Home", "tables": tables, "funnel": funnel, "icp": source,
+            "icp_name": icp.name if icp else None, "owner": icp.owner if icp else None,
+            "review_date": icp.review_date if icp else None, "review": review,
+            "attention": [i for i in status["items"] if i["level"] != "ok"],
+            "open_triggers": status["open_triggers"], "this_week": this_week}
+
+
+def _funnel(web: WebContext, rows: dict[str, int], has_icp: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The funnel's stages and this week's accounts, once per (data load, definitions)."""
+    scores = scored_accounts(web) if has_icp and "accounts" in rows else None
     funnel = [{"stage": "Market universe", "accounts": rows.get("universe"), "table": "universe"},
               {"stage": "In the CRM", "accounts": rows.get("accounts"), "table": "accounts"}]
     this_week: list[dict[str, Any]] = []
@@ -42,12 +53,7 @@ def home(web: WebContext, request: Request) -> dict[str, Any]:
     largest = max((step["accounts"] or 0 for step in funnel), default=0)
     for step in funnel:
         step["share"] = (step["accounts"] or 0) / largest if largest else 0.0
-    review = next((i for i in status["items"] if i["what"] == "review"), None)
-    return {"title": "Home", "tables": tables, "funnel": funnel, "icp": source,
-            "icp_name": icp.name if icp else None, "owner": icp.owner if icp else None,
-            "review_date": icp.review_date if icp else None, "review": review,
-            "attention": [i for i in status["items"] if i["level"] != "ok"],
-            "open_triggers": status["open_triggers"], "this_week": this_week}
+    return funnel, this_week
 
 
 def acknowledge_trigger(request: Request, trigger_id: str) -> Response:

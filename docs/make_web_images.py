@@ -1,0 +1,55 @@
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png).
+
+Usage: python docs/make_web_images.py [WORKSPACE]
+
+Without WORKSPACE it builds a 2,000-account demo workspace in a temporary folder (the draft ICP is the
+demo's planted one). Needs Chromium (/usr/bin/chromium or $BULLSEYE_CHROMIUM) and Playwright.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from bullseye.people.cards import find_chromium
+from bullseye.web import create_app
+from bullseye.web.server import serving
+from bullseye.workspace import Workspace
+
+IMAGES = Path(__file__).parent / "images"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp")]
+
+
+def demo_workspace(root: Path) -> Workspace:
+    from bullseye.demo import generate_company
+    from bullseye.demo.strategy import PLANTED_ICP
+
+    ws = Workspace.init(root, name="RotaCerta (demo)")
+    generate_company(ws.data_dir, n_accounts=2000, seed=0)
+    ws.load()
+    (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP, encoding="utf-8")
+    return ws
+
+
+def main(argv: list[str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = find_chromium() or "/usr/bin/chromium"
+    with tempfile.TemporaryDirectory() as scratch:
+        ws = Workspace(argv[0]) if argv else demo_workspace(Path(scratch) / "demo")
+        IMAGES.mkdir(exist_ok=True)
+        with serving(create_app(ws, require_login=False)) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            for name, path in SHOTS:
+                page.goto(url + path)
+                page.screenshot(path=str(IMAGES / name), full_page=False)
+                print(IMAGES / name)
+            browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
