@@ -69,10 +69,24 @@ def _percent(value: Any, digits: int = 0) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def _plain(value: Any) -> str:
+    """A data value as a person reads it: 59.0 -> '59', a midnight timestamp -> its date, missing -> ''."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, pd.Timestamp)) and (value.hour, value.minute, value.second) == (0, 0, 0):
+        return value.date().isoformat()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
 def template_environment() -> Environment:
     """Autoescaping on for every template: whatever came from a user's data renders as text."""
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
     env.filters["percent"] = _percent
+    env.filters["plain"] = _plain
     return env
