@@ -97,3 +97,27 @@ def test_keyboard_reaches_the_navigation_and_the_filters(browser, site):
         focused.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
     assert "Accounts" in focused and "q" in focused and "tier" in focused
     page.close()
+
+
+def test_login_through_the_form_on_a_guarded_server(browser, tmp_path):
+    from bullseye.web.auth import UserStore
+    from bullseye.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "guarded", name="Guarded")
+    UserStore(ws.state_dir).add("vera", "viewer", "a long enough password")
+    with serving(create_app(ws, require_login=True)) as url:
+        page = browser.new_page()
+        page.goto(url + "/glossary")
+        page.wait_for_url("**/login?next=/glossary")
+        page.get_by_label("User name").fill("vera")
+        page.get_by_label("Password").fill("not it at all")
+        page.get_by_role("button", name="Log in").click()
+        assert "Wrong user name or password" in page.locator("p.error").inner_text()
+        page.get_by_label("User name").fill("vera")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/glossary")
+        assert page.locator("h1").inner_text() == "Glossary" and "viewer" in page.locator(".who").inner_text()
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url("**/login")
+        page.close()
