@@ -272,3 +272,35 @@ def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_
         assert client.get("/icp/versions/1.json").json()["diff"] is None
         assert client.get("/icp/versions/9.json").status_code == 404
         assert client.get("/index.json").json()["owner"] == "Olga <b>PMM</b>"
+
+
+def test_bullseye_serve_serves_over_real_http(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from bullseye.web.server import free_port
+
+    ws = Workspace.init(tmp_path / "served", name="Served")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen([sys.executable, "-m", "bullseye.cli", "serve", "--port", str(port),
+                                "--workspace", str(ws.root)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/index.json", timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "bullseye serve did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["tables"] == []
+        assert response.headers["x-frame-options"] == "DENY"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"http://127.0.0.1:{port}/" in output and "no login" in output
