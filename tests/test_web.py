@@ -304,3 +304,17 @@ def test_bullseye_serve_serves_over_real_http(tmp_path):
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
     assert f"http://127.0.0.1:{port}/" in output and "no login" in output
+
+
+def test_values_render_as_people_write_them_and_json_has_no_nan():
+    import json
+    import math
+
+    import numpy as np
+
+    from bullseye.web.render import _plain, to_json
+
+    assert [_plain(v) for v in (0.21999999999999997, np.float64(59.0), pd.Timestamp("2022-07-01"), None, math.nan)] \
+        == ["0.22", "59", "2022-07-01", "", ""]
+    assert json.loads(to_json({"a": math.nan, "b": np.int64(3), "c": pd.NaT, "d": [np.float32(1.5)]})) == \
+        {"a": None, "b": 3, "c": None, "d": [1.5]}

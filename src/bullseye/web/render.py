@@ -70,11 +70,13 @@ def _percent(value: Any, digits: int = 0) -> str:
 
 
 def _plain(value: Any) -> str:
-    """A data value as a person reads it: 59.0 -> '59', a midnight timestamp -> its date, missing -> ''."""
+    """A data value as a person reads it: 59.0 -> '59', 0.21999999999999997 -> '0.22', a midnight timestamp -> its date, missing -> ''."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return format(float(value), ".6g")  # 0.21999999999999997 -> 0.22
     if isinstance(value, (datetime, pd.Timestamp)) and (value.hour, value.minute, value.second) == (0, 0, 0):
         return value.date().isoformat()
     if isinstance(value, (list, tuple, np.ndarray)):
