@@ -247,10 +247,10 @@ def test_which_binds_are_local(host, loopback):
 
 
 # -- the ICP lifecycle on the pages ---------------------------------------------------------------
-def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_path):
+def published_copy(web_ws: Workspace, root: Path) -> tuple[Workspace, object, object]:
+    """A copy of the test workspace with two published versions (v2 names an owner)."""
     from bullseye.strategy.versions import VersionStore
 
-    root = tmp_path / "published"
     shutil.copytree(web_ws.root, root, symlinks=True)
     ws = Workspace(root)
     store = VersionStore(root)
@@ -258,6 +258,11 @@ def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_
     icp_file = ws.strategy_dir / "icp.yaml"
     icp_file.write_text(icp_file.read_text().replace("disqualifiers:", "owner: Olga <b>PMM</b>\ndisqualifiers:", 1))
     second = store.publish(store.draft_texts(), {}, "Name an owner", "olga", {})
+    return ws, first, second
+
+
+def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_path):
+    ws, first, second = published_copy(web_ws, tmp_path / "published")
     with TestClient(create_app(ws, require_login=False)) as client:
         data = client.get("/icp.json").json()
         assert data["source"]["source"] == "published" and data["source"]["version"] == second.number
@@ -318,3 +323,31 @@ def test_values_render_as_people_write_them_and_json_has_no_nan():
         == ["0.22", "59", "2022-07-01", "", ""]
     assert json.loads(to_json({"a": math.nan, "b": np.int64(3), "c": pd.NaT, "d": [np.float32(1.5)]})) == \
         {"a": None, "b": 3, "c": None, "d": [1.5]}
+
+
+def test_only_owners_roll_back_and_a_rollback_is_a_new_version(web_ws, tmp_path):
+    from bullseye.strategy.versions import VersionStore
+
+    ws, first, second = published_copy(web_ws, tmp_path / "rollback")
+    users = UserStore(ws.state_dir)
+    users.add("olga", "owner", PASSWORD)
+    users.add("eddie", "editor", PASSWORD)
+    with TestClient(create_app(ws, require_login=True)) as client:
+        login(client, "eddie")
+        page = client.get("/icp/versions/1").text
+        assert "Roll back to v1" not in page
+        refused = client.post("/icp/versions/1/rollback", data={"csrf_token": csrf_of(page), "message": "try"})
+        assert refused.status_code == 403 and VersionStore(ws.root).current().number == 2
+        login(client, "olga")
+        page = client.get("/icp/versions/1").text
+        assert '<label for="rollback-message">' in page and "Roll back to v1" not in client.get("/icp/versions/2").text
+        done = client.post("/icp/versions/1/rollback", data={"csrf_token": csrf_of(page), "message": "owner was wrong"},
+                           follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/icp/versions/3"
+        current = VersionStore(ws.root).current()
+        assert (current.number, current.rollback_of, current.hash, current.published_by) == (3, 1, first.hash, "olga")
+        assert client.get("/icp.json").json()["source"]["version"] == 3  # the cache saw the publish
+        again = client.post("/icp/versions/1/rollback", data={"csrf_token": csrf_of(page), "message": "twice"})
+        assert again.status_code == 409
+    audit = [line for line in (ws.state_dir / "audit.jsonl").read_text().splitlines() if "rollback" in line]
+    assert len(audit) == 3 and '"user": "eddie"' in audit[0] and '"version": 3' in audit[1]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from bullseye.strategy.versions import VersionStore
-from bullseye.web.app import WebContext, page
+from bullseye.web.app import WebContext, page, require_role
 from bullseye.web.views.common import icp_in_use
 
-__all__ = ["icp_page", "version_page", "register"]
+__all__ = ["icp_page", "version_page", "rollback_to", "register"]
 
 
 def _evidence(rule: Any) -> list[dict[str, Any]]:
@@ -44,14 +45,29 @@ def version_page(web: WebContext, request: Request, ref: str) -> dict[str, Any]:
 
     store = VersionStore(web.ws.root)
     version = store.get(ref)
+    current = store.current()
     before = next((v for v in store.versions() if v.number == version.parent), None) if version.parent else None
     if before is None:
-        return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": None}
+        return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": None,
+                "in_use": current is not None and current.hash == version.hash}
     diff = web.cache.get("diff", lambda: diff_versions(web.ws, before, version).to_dict(), before.number,
                          version.number)
-    return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": diff}
+    return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": diff,
+            "in_use": current is not None and current.hash == version.hash}
+
+
+def rollback_to(request: Request, ref: str, message: str = Form(...)) -> Response:
+    """An owner publishes an earlier version again (a new version; nothing is deleted)."""
+    from bullseye.governance.lifecycle import rollback
+
+    user = require_role(request, "owner")
+    request.state.audit = {"event": "rollback", "to": ref, "message": message}
+    result = rollback(request.app.state.web.ws, ref, message, by=user.name)
+    request.state.audit["version"] = result.version.number
+    return RedirectResponse(f"/icp/versions/{result.version.number}", status_code=303)
 
 
 def register(app: FastAPI) -> None:
     page(app, "/icp", "icp.html", icp_page)
     page(app, "/icp/versions/{ref}", "version.html", version_page)
+    app.add_api_route("/icp/versions/{ref}/rollback", rollback_to, methods=["POST"])
