@@ -351,3 +351,28 @@ def test_only_owners_roll_back_and_a_rollback_is_a_new_version(web_ws, tmp_path)
         assert again.status_code == 409
     audit = [line for line in (ws.state_dir / "audit.jsonl").read_text().splitlines() if "rollback" in line]
     assert len(audit) == 3 and '"user": "eddie"' in audit[0] and '"version": 3' in audit[1]
+
+
+def test_an_editor_acknowledges_a_trigger_and_home_shows_it_at_once(web_ws, tmp_path):
+    from datetime import date
+
+    from bullseye.triggers import list_triggers, record_triggers
+
+    root = tmp_path / "triggers"
+    shutil.copytree(web_ws.root, root, symlinks=True)
+    ws = Workspace(root)
+    record_triggers(ws, pd.DataFrame({"kind": ["objection"], "raised_at": [date(2026, 11, 30)],
+                                      "subject": ["<img src=x onerror=alert(1)>"], "detail": ["heard 4 times"],
+                                      "evidence": [["NOTE-1"]]}), "test")
+    UserStore(ws.state_dir).add("eddie", "editor", PASSWORD)
+    with TestClient(create_app(ws, require_login=True)) as client:
+        login(client, "eddie")
+        home = client.get("/")
+        assert "&lt;img src=x onerror=alert(1)&gt;" in home.text and "<img src=x" not in home.text
+        (trigger,) = client.get("/index.json").json()["open_triggers"]
+        assert trigger["status"] == "open"
+        done = client.post(f"/triggers/{trigger['trigger_id']}/acknowledge", data={"csrf_token": csrf_of(home.text)},
+                           follow_redirects=False)
+        assert done.status_code == 303
+        assert client.get("/index.json").json()["open_triggers"][0]["status"] == "acknowledged"
+    assert list_triggers(ws)["status"].tolist() == ["acknowledged"]
