@@ -45,7 +45,7 @@ def web_ws(tmp_path_factory) -> Workspace:
 
 @pytest.fixture(scope="module")
 def local(web_ws):
-    with TestClient(create_app(web_ws, require_login=False)) as client:
+    with TestClient(create_app(web_ws, require_login=False), base_url="http://127.0.0.1:8765") as client:
         yield client
 
 
@@ -263,7 +263,7 @@ def published_copy(web_ws: Workspace, root: Path) -> tuple[Workspace, object, ob
 
 def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_path):
     ws, first, second = published_copy(web_ws, tmp_path / "published")
-    with TestClient(create_app(ws, require_login=False)) as client:
+    with TestClient(create_app(ws, require_login=False), base_url="http://localhost") as client:
         data = client.get("/icp.json").json()
         assert data["source"]["source"] == "published" and data["source"]["version"] == second.number
         assert [v["number"] for v in data["versions"]] == [2, 1] and data["icp"]["owner"] == "Olga <b>PMM</b>"
@@ -376,3 +376,11 @@ def test_an_editor_acknowledges_a_trigger_and_home_shows_it_at_once(web_ws, tmp_
         assert done.status_code == 303
         assert client.get("/index.json").json()["open_triggers"][0]["status"] == "acknowledged"
     assert list_triggers(ws)["status"].tolist() == ["acknowledged"]
+
+
+def test_without_a_login_only_loopback_host_names_are_served(web_ws):
+    with TestClient(create_app(web_ws, require_login=False), base_url="http://attacker.example") as client:
+        refused = client.get("/accounts.json")
+        assert refused.status_code == 403 and "localhost only" in refused.json()["error"]
+    with TestClient(create_app(web_ws, require_login=False), base_url="http://[::1]:8765") as client:
+        assert client.get("/glossary.json").status_code == 200

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -130,6 +131,12 @@ class SecurityAndAudit:
 async def guard(request: Request) -> None:
     """Every route: find the session, require a login where needed, check CSRF on unsafe methods."""
     web: WebContext = request.app.state.web
+    if not web.require_login:
+        # Without a login only this computer may read the pages: a page elsewhere that points its own
+        # domain name at 127.0.0.1 (DNS rebinding) arrives with that name in Host and is refused.
+        hostname = urlsplit("//" + request.headers.get("host", "")).hostname or ""
+        if not is_loopback(hostname):
+            raise Forbidden(f"this server answers to localhost only, not to '{hostname}'")
     session = web.signer.loads(request.cookies.get(COOKIE))
     if session is None:
         session = SessionSigner.new_session()
