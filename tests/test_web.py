@@ -229,6 +229,14 @@ def test_users_add_reads_the_password_from_the_environment(tmp_path):
                            env={"BULLSEYE_PASSWORD": PASSWORD})
     assert result.exit_code == 0, result.output
     assert UserStore(ws.state_dir).verify("maria", PASSWORD).role == "editor"
+    typed = runner.invoke(cli_app, ["users", "add", "joao", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": ""},
+                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert typed.exit_code == 0, typed.output
+    assert UserStore(ws.state_dir).verify("joao", PASSWORD).role == "viewer" and PASSWORD not in typed.output
+    short = runner.invoke(cli_app, ["users", "add", "ana", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": "short"})
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    listed = runner.invoke(cli_app, ["users", "list", "--workspace", str(ws.root)])
+    assert "joao\tviewer" in listed.output and "maria\teditor" in listed.output
     bad = runner.invoke(cli_app, ["users", "add", "x", "--role", "admin", "--workspace", str(ws.root)],
                         env={"BULLSEYE_PASSWORD": PASSWORD})
     assert bad.exit_code == 1 and "role must be one of viewer, editor, owner" in bad.output

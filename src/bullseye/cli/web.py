@@ -78,4 +78,4 @@ def users_list(workspace: WorkspaceOption = None) -> None:
     from bullseye.web.auth import UserStore
 
     for user in UserStore(open_workspace(workspace).state_dir).users():
-        console.print(f"{user.name}\t{user.role}")
+        typer.echo(f"{user.name}\t{user.role}")
