@@ -156,6 +156,15 @@ def test_security_headers_on_every_response(local):
     assert "<script>" not in local.get("/").text and " style=" not in local.get("/accounts").text
 
 
+def test_an_unexpected_error_is_a_500_with_the_headers(web_ws):
+    app = create_app(web_ws, require_login=False)
+    app.state.web.cache.get = lambda *args: 1 / 0  # every cached result now fails with ZeroDivisionError
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as client:
+        response = client.get("/accounts.json")
+    assert response.status_code == 500 and response.headers["x-frame-options"] == "DENY"
+    assert "Traceback" not in response.text
+
+
 def test_glossary_explains_every_word_the_pages_use(local):
     terms = {t["anchor"] for t in local.get("/glossary.json").json()["terms"]}
     assert {"strong", "suggestive", "interval", "hazard-ratio", "holdout", "roc-auc", "calibration", "drift"} <= terms

@@ -121,6 +121,13 @@ class SecurityAndAudit:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # An unexpected error: answer 500 here, with the headers, then let the server log it.
+            if "code" not in status:
+                await send_with_headers({"type": "http.response.start", "status": 500,
+                                         "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send_with_headers({"type": "http.response.body", "body": b"Internal error; see the server log."})
+            raise
         finally:
             if scope["method"] in UNSAFE_METHODS:
                 user = state.get("user")
