@@ -2,8 +2,9 @@
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
-Without WORKSPACE it builds a 2,000-account demo workspace in a temporary folder (the draft ICP is the
-demo's planted one). Needs Chromium (/usr/bin/chromium or $BULLSEYE_CHROMIUM) and Playwright.
+Without WORKSPACE it builds a 2,000-account demo workspace in a temporary folder with two published
+versions of the demo's planted ICP (the second names an owner and a review date). Needs Chromium
+(/usr/bin/chromium or $BULLSEYE_CHROMIUM) and Playwright.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png
 def demo_workspace(root: Path) -> Workspace:
     from bullseye.demo import generate_company
     from bullseye.demo.strategy import PLANTED_ICP
+    from bullseye.strategy.versions import VersionStore
 
     ws = Workspace.init(root, name="RotaCerta (demo)")
     generate_company(ws.data_dir, n_accounts=2000, seed=0)
     ws.load()
-    (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP, encoding="utf-8")
+    icp_file = ws.strategy_dir / "icp.yaml"
+    store = VersionStore(ws.root)
+    icp_file.write_text(PLANTED_ICP, encoding="utf-8")
+    store.publish(store.draft_texts(), {}, "First ICP, from the workshop with sales", "marina", {})
+    icp_file.write_text(PLANTED_ICP.replace("name: Planted truth\n", "name: Planted truth\nowner: Marina Costa "
+                                            "(product marketing)\nreview_date: 2027-03-01\n", 1), encoding="utf-8")
+    store.publish(store.draft_texts(), {}, "Name the owner and the next review", "marina", {})
     return ws
 
 

@@ -121,3 +121,13 @@ def test_login_through_the_form_on_a_guarded_server(browser, tmp_path):
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url("**/login")
         page.close()
+
+
+def test_pages_fit_a_small_laptop_screen(browser, site):
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    page.goto(site + "/accounts")
+    account = page.locator("table.accounts tbody a").first.get_attribute("href")
+    for path in ("/", "/icp", "/accounts", account, "/glossary"):
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024, f"{path} is wider than the screen"
+    page.close()
