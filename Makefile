@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-workspace
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test install install-dev chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,18 @@ install: $(BIN)/python
 
 # pysubgroup, the independent implementation discovery is checked against, pins numpy<2 but runs
 # on numpy 2 (which pyarrow needs); its other dependencies are already installed.
-install-dev: $(BIN)/python
+install-dev: $(BIN)/python chromium
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pip install --quiet --no-deps "pysubgroup>=0.9"
+
+# The browser tests drive Debian's Chromium; they fail in CI without it, so install it (as root, or
+# with sudo) when it is missing and stop here if that is not possible.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium \
+		|| { echo "Could not install Chromium (apt-get install -y chromium); the browser tests need it" >&2; exit 1; }; \
+	fi
 
 demo: install
 	$(BIN)/bullseye demo $(DEMO_DIR)
@@ -33,6 +42,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_sizing.py
 	$(BIN)/python bench/bench_auc.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.errors import ConfigError
-from bullseye.people.cards import find_chromium
+from test_web_browser import chromium_or_skip
 from bullseye.strategy.definitions import three_way_merge
 from bullseye.strategy.icp import ICP_FILE
 from bullseye.strategy.persona import AntiPersona, Persona, load_personas
@@ -149,9 +149,7 @@ def test_three_way_merge_takes_new_values_where_the_user_did_not_edit():
 
 
 def test_cards_render_one_page_per_persona_in_a_real_browser(demo, drafted):
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip("Chromium not installed: the cards' browser test needs it")
+    chromium = chromium_or_skip()  # fails in CI instead of skipping
     from playwright.sync_api import sync_playwright
 
     result = CliRunner().invoke(app, ["personas", "cards", "--format", "md", "--format", "html", "--format", "pdf",

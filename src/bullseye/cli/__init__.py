@@ -18,6 +18,7 @@ from bullseye.cli import size as _size  # noqa: E402,F401
 from bullseye.cli import signals as _signals  # noqa: E402,F401
 from bullseye.cli import snapshots as _snapshots  # noqa: E402,F401
 from bullseye.cli import themes as _themes  # noqa: E402,F401
+from bullseye.cli import web as _web  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

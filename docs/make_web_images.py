@@ -1,0 +1,63 @@
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png).
+
+Usage: python docs/make_web_images.py [WORKSPACE]
+
+Without WORKSPACE it builds a 2,000-account demo workspace in a temporary folder with two published
+versions of the demo's planted ICP (the second names an owner and a review date). Needs Chromium
+(/usr/bin/chromium or $BULLSEYE_CHROMIUM) and Playwright.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from bullseye.people.cards import find_chromium
+from bullseye.web import create_app
+from bullseye.web.server import serving
+from bullseye.workspace import Workspace
+
+IMAGES = Path(__file__).parent / "images"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp")]
+
+
+def demo_workspace(root: Path) -> Workspace:
+    from bullseye.demo import generate_company
+    from bullseye.demo.strategy import PLANTED_ICP
+    from bullseye.strategy.versions import VersionStore
+
+    ws = Workspace.init(root, name="RotaCerta (demo)")
+    generate_company(ws.data_dir, n_accounts=2000, seed=0)
+    ws.load()
+    icp_file = ws.strategy_dir / "icp.yaml"
+    store = VersionStore(ws.root)
+    icp_file.write_text(PLANTED_ICP, encoding="utf-8")
+    store.publish(store.draft_texts(), {}, "First ICP, from the workshop with sales", "marina", {})
+    icp_file.write_text(PLANTED_ICP.replace("name: Planted truth\n", "name: Planted truth\nowner: Marina Costa "
+                                            "(product marketing)\nreview_date: 2027-03-01\n", 1), encoding="utf-8")
+    store.publish(store.draft_texts(), {}, "Name the owner and the next review", "marina", {})
+    return ws
+
+
+def main(argv: list[str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = find_chromium() or "/usr/bin/chromium"
+    with tempfile.TemporaryDirectory() as scratch:
+        ws = Workspace(argv[0]) if argv else demo_workspace(Path(scratch) / "demo")
+        IMAGES.mkdir(exist_ok=True)
+        with serving(create_app(ws, require_login=False)) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            for name, path in SHOTS:
+                page.goto(url + path)
+                page.screenshot(path=str(IMAGES / name), full_page=False)
+                print(IMAGES / name)
+            browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

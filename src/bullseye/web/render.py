@@ -1,0 +1,94 @@
+"""One structure, two renderings: a Jinja template (HTML) or JSON (its ``.json`` twin).
+
+TODO(issue 12): move ``jsonable`` and the template environment into ``bullseye/render/`` once the
+render layer exists, so reports, cards and the web share them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader
+
+__all__ = ["jsonable", "to_json", "template_environment", "TEMPLATES_DIR", "STATIC_DIR"]
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with numpy, pandas and dates turned into JSON types; NaN and NaT become None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(row) for row in value.to_dict("records")]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, (datetime, date, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (str, int, bool)):
+        return value
+    if hasattr(value, "to_dict"):
+        return jsonable(value.to_dict())
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False, indent=1)
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    """1234.5 -> '1,234' (digits=0); None/NaN -> an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{100 * value:.{digits}f}%"
+
+
+def _plain(value: Any) -> str:
+    """A data value as a person reads it: 59.0 -> '59', 0.21999999999999997 -> '0.22', a midnight timestamp -> its date, missing -> ''."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return format(float(value), ".6g")  # 0.21999999999999997 -> 0.22
+    if isinstance(value, (datetime, pd.Timestamp)) and (value.hour, value.minute, value.second) == (0, 0, 0):
+        return value.date().isoformat()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def template_environment() -> Environment:
+    """Autoescaping on for every template: whatever came from a user's data renders as text."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["number"] = _number
+    env.filters["percent"] = _percent
+    env.filters["plain"] = _plain
+    return env

@@ -1,0 +1,14 @@
+"""The pages of the web workspace; each module registers its views with :func:`bullseye.web.app.page`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+__all__ = ["register_views"]
+
+
+def register_views(app: FastAPI) -> None:
+    from bullseye.web.views import accounts, glossary, home, icp, session
+
+    for module in (session, home, icp, accounts, glossary):
+        module.register(app)

@@ -1,0 +1,133 @@
+"""Accounts: the scored list (search, tier filter, sort, pages) and one account with its score and reasons."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fastapi import FastAPI, Request
+
+from bullseye.errors import InvalidInputError, NotFoundError
+from bullseye.score import TIERS
+from bullseye.web.app import WebContext, page
+from bullseye.web.views.common import icp_in_use, scored_accounts
+
+__all__ = ["accounts_page", "account_page", "register", "PER_PAGE", "SORTS"]
+
+PER_PAGE = 50
+#: Sort keys a request may ask for -> (column, descending). Nothing else reaches pandas.
+SORTS = {"score": ("fit_score", True), "name": ("name", False), "why_now": ("why_now_score", True),
+         "win_probability": ("win_probability", True)}
+LIST_COLUMNS = ("account_id", "name", "tier", "fit_score", "win_probability", "disqualified", "why_now", "reasons")
+
+
+def _int(text: str | None, name: str, default: int) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        return max(1, int(text))
+    except ValueError:
+        raise InvalidInputError(f"{name} must be a whole number, not '{text}'") from None
+
+
+def accounts_page(web: WebContext, request: Request) -> dict[str, Any]:
+    params = request.query_params
+    query, tier, sort = params.get("q", "").strip(), params.get("tier", ""), params.get("sort", "score")
+    only_why_now = params.get("why_now", "") in ("1", "on", "true")
+    if tier and tier not in TIERS:
+        raise InvalidInputError(f"tier must be one of {', '.join(TIERS)}, not '{tier}'")
+    if sort not in SORTS:
+        raise InvalidInputError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+    number = _int(params.get("page"), "page", 1)
+    _, source = icp_in_use(web)
+    scores = scored_accounts(web)
+    base = {"title": "Accounts", "icp": source, "q": query, "tier": tier, "sort": sort, "why_now": only_why_now,
+            "tiers": list(TIERS), "sorts": list(SORTS)}
+    if scores.empty:
+        return {**base, "total": 0, "matching": 0, "page": 1, "pages": 1, "accounts": [], "tier_counts": {}}
+    # Masks over the cached scores, then one precomputed order per sort key: no sort per request.
+    keep = np.ones(len(scores), dtype=bool)
+    if query:
+        keep &= _search_text(web).str.contains(query, case=False, regex=False).to_numpy()
+    tier_column = scores["tier"].to_numpy()
+    tier_counts = {t: int(np.count_nonzero(keep & (tier_column == t))) for t in TIERS}
+    if tier:
+        keep &= tier_column == tier
+    if only_why_now:
+        keep &= scores["why_now_score"].to_numpy() > 0
+    order = _orders(web)[sort]
+    order = order[keep[order]]
+    pages = max(1, math.ceil(len(order) / PER_PAGE))
+    number = min(number, pages)
+    shown = scores.iloc[order[(number - 1) * PER_PAGE: number * PER_PAGE]]
+    columns = [c for c in LIST_COLUMNS if c in shown.columns]
+    return {**base, "total": len(scores), "matching": int(len(order)), "page": number, "pages": pages,
+            "tier_counts": tier_counts,
+            "accounts": [dict(zip(columns, row)) for row in shown[columns].itertuples(index=False, name=None)]}
+
+
+def _orders(web: WebContext) -> dict[str, np.ndarray]:
+    """Row positions of the scores in each sort order (ties by account id), once per scoring."""
+    def compute() -> dict[str, np.ndarray]:
+        scores = scored_accounts(web)
+        orders = {}
+        for key, (column, descending) in SORTS.items():
+            column = column if column in scores.columns else "fit_score"
+            ranked = scores.reset_index(drop=True).sort_values([column, "account_id"], ascending=[not descending, True],
+                                                              kind="stable")
+            orders[key] = ranked.index.to_numpy()
+        return orders
+
+    return web.cache.get("account orders", compute)
+
+
+def _search_text(web: WebContext) -> pd.Series:
+    """Id and name of every scored account as one searchable string, once per scoring."""
+    def compute() -> pd.Series:
+        scores = scored_accounts(web)
+        text = scores["account_id"].astype(str)
+        if "name" in scores.columns:
+            text = text + " " + scores["name"].fillna("").astype(str)
+        return text.reset_index(drop=True)
+
+    return web.cache.get("account search", compute)
+
+
+def _rows_of(web: WebContext, table: str, account_id: str) -> pd.DataFrame:
+    """The rows of ``table`` for one account, from a per-load index (no query or SQL per request)."""
+    def index() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        if not web.ws.has_table(table):
+            return pd.DataFrame(), {}
+        frame = web.ws.table(table).execute()
+        return frame, frame.groupby(frame["account_id"].astype(str), sort=False).indices
+
+    frame, positions = web.cache.get(f"rows:{table}", index)
+    found = positions.get(account_id)
+    return frame.iloc[found] if found is not None else frame.iloc[0:0]
+
+
+def account_page(web: WebContext, request: Request, account_id: str) -> dict[str, Any]:
+    scores = scored_accounts(web)
+    position = web.cache.get("account positions", lambda: {str(a): i for i, a in enumerate(scores["account_id"])}
+                             if not scores.empty else {}).get(account_id)
+    if position is None:
+        raise NotFoundError(f"no scored account with id '{account_id}'")
+    row = scores.iloc[position].to_dict()
+    attributes = _rows_of(web, "accounts", account_id)
+    deals = _rows_of(web, "deals", account_id)
+    if len(deals) and "created_at" in deals.columns:
+        deals = deals.sort_values("created_at", ascending=False)
+    # TODO(issue 12): every feature's points (ScoreCard.explain) from a facade method such as
+    # ws.explain(account_id); score_accounts returns the three largest reasons, shown here.
+    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
+    return {"title": row.get("name") or account_id, "account": row, "reasons": reasons,
+            "attributes": attributes.iloc[0].to_dict() if len(attributes) else {},
+            "deals": deals.head(20).to_dict("records"),
+            "icp": icp_in_use(web)[1]}
+
+
+def register(app: FastAPI) -> None:
+    page(app, "/accounts", "accounts.html", accounts_page)
+    page(app, "/accounts/{account_id}", "account.html", account_page)

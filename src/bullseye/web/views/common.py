@@ -1,0 +1,48 @@
+"""Small helpers the views share: the ICP in use and the scored accounts (both cached)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from bullseye.strategy.icp import ICP, load_icp
+from bullseye.strategy.versions import VersionStore
+
+__all__ = ["icp_in_use", "scored_accounts", "table_counts"]
+
+
+def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
+    """The latest published version, else the draft ``strategy/icp.yaml``, else None.
+
+    TODO(issue 12): becomes ``Workspace.icp_in_use()`` on the facade; the CLI's ``score`` still
+    reads the draft only.
+    """
+    def compute() -> tuple[ICP | None, dict[str, Any]]:
+        current = VersionStore(web.ws.root).current()
+        if current is not None:
+            return current.icp(), {"source": "published", "version": current.number, "hash": current.hash,
+                                   "label": current.label, "published_at": current.published_at,
+                                   "published_by": current.published_by, "message": current.message}
+        if (web.ws.strategy_dir / "icp.yaml").exists():
+            return load_icp(web.ws.root), {"source": "draft", "label": "draft (not published)"}
+        return None, {"source": "none", "label": "no ICP yet"}
+
+    return web.cache.get("icp_in_use", compute)
+
+
+def scored_accounts(web) -> pd.DataFrame:
+    """Every CRM account scored by the ICP in use, once per (data load, definitions)."""
+    from bullseye.score import score_accounts
+
+    icp, _ = icp_in_use(web)
+    if icp is None:
+        return pd.DataFrame()
+    return web.cache.get("scores", lambda: score_accounts(web.ws, icp=icp))
+
+
+def table_counts(web) -> list[dict[str, Any]]:
+    """Each loaded canonical table with its row count, once per data load."""
+    ws = web.ws
+    return web.cache.get("tables", lambda: [{"name": name, "rows": int(ws.table(name).count().execute())}
+                                           for name in ws.loaded_tables()])
