@@ -71,6 +71,7 @@ def demo(
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
+    console.print(f"Web workspace: `bullseye serve --workspace {path}`, then open http://127.0.0.1:8765/")
 
 
 def _add_quarter(path: Path, seed: int, shift: bool) -> None:
