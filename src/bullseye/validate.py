@@ -184,8 +184,9 @@ class Backtest:
                          f"{cov['share_of_all_accounts']:.0%} of all accounts.")
         out = self.outside
         share = out["share"]
-        lines.append(f"Outside the ICP: {out['deals']:,} of the holdout deals ({share.value:.0%}; 95% CI "
-                     f"{share.low:.0%}-{share.high:.0%}), {out['won']:,} of them won.")
+        if out["deals"] or share.value == share.value:
+            lines.append(f"Outside the ICP: {out['deals']:,} of the holdout deals ({share.value:.0%}; 95% CI "
+                         f"{share.low:.0%}-{share.high:.0%}), {out['won']:,} of them won.")
         if out["cost"] == out["cost"]:
             lines.append(f"Value per deal worked (win rate x LTV): {out['value_per_deal_icp']:,.0f} {self.currency} "
                          f"in the ICP, {out['value_per_deal_outside']:,.0f} outside. Worth as much as ICP deals, the "
@@ -193,6 +194,11 @@ class Backtest:
         if any(g.get("lifetime_capped") for g in self.groups.values()):
             lines.append("Lifetimes marked '≥' are at the model's cap (a customer who never churns, discounted): "
                          "too little churn to measure them, so they and their LTV are lower bounds.")
+        extra = [Text(line) for line in lines + self.notes]
+        if self.chart:
+            extra.append(Text(f"Chart: {self.chart}"))
+        if not self.calibration:  # no win model (retention-only data): no tiers to show
+            return Group(table, *extra)
         tiers = Table(title="Tiers on the holdout", title_justify="left", box=box.SIMPLE_HEAVY)
         for column in ("Tier", "Deals", "Win rate (95% CI)", "Predicted", "ACV, median", "Value per deal"):
             tiers.add_column(column, justify="left" if column == "Tier" else "right")
@@ -208,9 +214,6 @@ class Backtest:
                                  + ([f"No holdout deals in {', '.join(empty)}."] if empty else [])
                                  + [f"Calibration error (ECE): {self.calibration['ece']:.3f}."])
         tiers.caption_justify = "left"
-        extra = [Text(line) for line in lines + self.notes]
-        if self.chart:
-            extra.append(Text(f"Chart: {self.chart}"))
         return Group(table, *extra, tiers)
 
 
@@ -256,8 +259,14 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
                                                               random_state)
     statistic, p = logrank_test(window[DURATION], window[EVENT], win_in) \
         if win_in.any() and (~win_in).any() and window[EVENT].any() else (math.nan, math.nan)
-    card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
-    notes = [data.split_line] + [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
+    opportunities = data.opportunities_in("discovery")
+    has_wins = len(opportunities) > 0 and opportunities["won"].nunique() == 2
+    # retention-only data (a churn snapshot) has no win model: the backtest measures churn alone
+    card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data) if has_wins else None
+    notes = [data.split_line] + ([f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
+                                 if card is not None else
+                                 ["No won and lost deals: the fit score, its tiers and calibration need them; this "
+                                  "backtest measures churn, lifetime and LTV only."])
     if window.empty:
         notes.append("No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"
                      + ("" if ws.has_table("subscriptions") else " (not loaded)") + ".")
@@ -266,10 +275,13 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
         logrank={"statistic": statistic, "p_value": p},
         km={k: {"days": c["time"].tolist(), "survival": c["survival"].tolist()} for k, c in curves.items()
             if k != DISQUALIFIED},
-        coverage=_coverage(card, data.accounts), outside=_outside(groups, deals, deal_in),
-        tiers=card.tier_table_, margin=margin, currency=ws.settings.currency, notes=notes,
+        coverage=_coverage(card, data.accounts) if card is not None else {"best_customers": 0},
+        outside=_outside(groups, deals, deal_in),
+        tiers=card.tier_table_ if card is not None else pd.DataFrame(), margin=margin, currency=ws.settings.currency,
+        notes=notes,
         calibration={"ece": card.ece_, "monotone": card.monotone_, "order": card.order_, "tier_cuts": card.tier_cuts_,
-                     "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")},
+                     "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")}
+        if card is not None else {},
     )
     if chart and window[EVENT].any():
         result.chart = _km_chart(result, ws.reports_dir / KM_CHART)

@@ -51,6 +51,12 @@ class _LimitedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:  # e.g. a timestamp such as 2024-13-45, with its line
+            raise ConfigError(f"{self._source}:{node.start_mark.line + 1}: a value cannot be read ({exc})") from exc
+
 
 def _expanded_size(root: yaml.Node, source: str) -> int:
     """Nodes in the document with aliases expanded, without expanding them (memoised per node).

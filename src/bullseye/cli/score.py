@@ -40,7 +40,12 @@ def score(
 
     from bullseye.governance.lifecycle import scorecard_in_use, stamp
 
+    from bullseye.strategy.icp import load_icp
+    from bullseye.strategy.versions import VersionStore
+
     ws = open_workspace(workspace)
+    if VersionStore(ws.root).current() is None:
+        load_icp(ws.root)  # a broken draft is one line before any data is read
     data = build_dataset(ws)
     card, version = scorecard_in_use(ws, data)  # a published version scores with its stored scorecard: no fit
     scores = stamp(add_why_now(ws, card.score(read_companies(input_file, ws) if input_file else data.accounts),

@@ -167,10 +167,11 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         taken.add(rule.id)
     draft = ICP(
         name=name,
-        description=(f"Drafted by `bullseye discover` from {len(data.deals):,} closed deals and "
-                     f"{int(data.accounts['is_customer'].eq(True).sum()):,} customers as of {data.as_of}. "
-                     f"Segments were found and chosen on data before {data.cutoff}; later data only confirmed "
-                     f"them (and vetoed disqualifiers it did not confirm)."),
+        description=(f"Drafted by `bullseye discover` from {len(data.opportunities):,} accounts with a closed "
+                     f"new-business opportunity and {int(data.accounts['is_customer'].eq(True).sum()):,} customers "
+                     f"as of {data.as_of}. Segments were found and chosen on the discovery accounts; the holdout "
+                     f"accounts ({data.split_line}) only confirmed them (and vetoed disqualifiers they did not "
+                     f"confirm)."),
         criteria=criteria, disqualifiers=disqualifiers,
         review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
         data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",
