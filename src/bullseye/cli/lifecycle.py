@@ -33,6 +33,17 @@ def _render_preview(result) -> None:
         console.print(f"Holdout ROC AUC of P(win): draft {comparison['second']:.3f} vs {for_terminal(comparison['current'])} "
                       f"{comparison['first']:.3f} (difference {comparison['difference']:+.3f}, 95% interval "
                       f"{comparison['low']:+.3f} to {comparison['high']:+.3f}; {comparison['n']:,} holdout accounts).")
+    if comparison.get("backtest"):
+        from rich import box
+        from rich.table import Table
+
+        table = Table(title=f"Backtest on the same holdout: {for_terminal(result.current.label)} vs the draft",
+                      title_justify="left", box=box.SIMPLE_HEAVY)
+        for header in ("Measure", "In use", "Draft"):
+            table.add_column(header, justify="left" if header == "Measure" else "right")
+        for key, pair in comparison["backtest"].items():
+            table.add_row(for_terminal(key), _num(pair["current"]), _num(pair["draft"]))
+        console.print(table)
     if not result.tier_moves.empty:
         console.print(_moves_table(result.tier_moves, f"Accounts by tier: {for_terminal(result.current.label)} -> draft"))
         console.print(f"{result.moved:,} accounts change tier; open pipeline moving up "

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from bullseye.strategy.versions import Version
     from bullseye.workspace import Workspace
 
-__all__ = ["RuleChange", "VersionDiff", "rule_changes", "diff_versions"]
+__all__ = ["RuleChange", "VersionDiff", "rule_changes", "diff_versions", "backtest_headline"]
 
 
 @dataclass
@@ -92,20 +92,22 @@ def _points(version: Version) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["feature", "level", "points"])
 
 
-def _headline(version: Version) -> dict[str, Any]:
-    result = version.artefact("backtest") or {}
-    groups = result.get("groups", {})
-    out = {}
-    for group, measures in groups.items():
-        for measure in ("win_rate", "ltv", "churn_12m"):
+def backtest_headline(backtest: dict[str, Any] | None, scorecard: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The measures a reviewer compares, from a backtest's and a scorecard's stored dicts."""
+    out: dict[str, Any] = {}
+    for group, measures in (backtest or {}).get("groups", {}).items():
+        for measure in ("win_rate", "acv", "retention", "lifetime_years", "ltv"):
             value = measures.get(measure)
             if isinstance(value, dict):
                 value = value.get("value")
-            out[f"{group}: {measure}"] = value
-    card = version.artefact("scorecard") or {}
-    if "tier_cuts" in card:
-        out["tier cuts"] = card["tier_cuts"]
+            out[f"{group}: {measure.replace('_', ' ')}"] = value
+    if scorecard and "tier_cuts" in scorecard:
+        out["tier cuts"] = scorecard["tier_cuts"]
     return out
+
+
+def _headline(version: Version) -> dict[str, Any]:
+    return backtest_headline(version.artefact("backtest"), version.artefact("scorecard"))
 
 
 def diff_versions(ws: Workspace, before: Version, after: Version, frame: pd.DataFrame | None = None) -> VersionDiff:

@@ -56,6 +56,7 @@ class Preview:
     pipeline_moves: dict[str, float]  # open pipeline of accounts moving up / down
     draft_card: ScoreCard | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    draft_backtest: dict[str, Any] | None = None
 
     @property
     def moved(self) -> int:
@@ -210,9 +211,20 @@ def preview(ws: Workspace, data: Dataset | None = None) -> Preview:
         direction = after.map(rank).to_numpy() - before.map(rank).to_numpy()
         amounts = frame["account_id"].map(_open_pipeline(ws)).fillna(0.0).to_numpy()
         pipeline = {"up": float(amounts[direction < 0].sum()), "down": float(amounts[direction > 0].sum())}
-    return Preview(store.draft_hash(), current, refusals, comparison, moves, pipeline, card,
-                   {"as_of": data.as_of.isoformat(), "generation": ws.warehouse.generation,
-                    "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}})
+    from bullseye.governance.diff import backtest_headline
+    from bullseye.validate import backtest
+
+    draft_backtest = backtest(ws, icp, chart=False).to_dict()
+    if current is not None:  # both ICPs measured on the same holdout, side by side
+        current_backtest = backtest(ws, current.icp(), chart=False).to_dict()
+        before, after = backtest_headline(current_backtest), backtest_headline(draft_backtest)
+        comparison["backtest"] = {k: {"current": before.get(k), "draft": after.get(k)}
+                                  for k in dict.fromkeys([*before, *after])}
+    result = Preview(store.draft_hash(), current, refusals, comparison, moves, pipeline, card,
+                     {"as_of": data.as_of.isoformat(), "generation": ws.warehouse.generation,
+                      "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}})
+    result.draft_backtest = draft_backtest
+    return result
 
 
 def publish(ws: Workspace, message: str, by: str | None = None, force: str | None = None,
@@ -227,10 +239,7 @@ def publish(ws: Workspace, message: str, by: str | None = None, force: str | Non
     result = preview(ws, data)
     if result.refusals and not force:
         raise PublishRefused(result.refusals, result)
-    from bullseye.validate import backtest
-
-    artefacts = {"scorecard": result.draft_card.to_artefact(),
-                 "backtest": backtest(ws, result.draft_card.icp, chart=False).to_dict(),
+    artefacts = {"scorecard": result.draft_card.to_artefact(), "backtest": result.draft_backtest,
                  "preview": result.to_dict()}
     version = store.publish(store.draft_texts(), artefacts, message, by or default_publisher(), result.data,
                             forced=force if result.refusals else None)

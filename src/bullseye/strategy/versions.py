@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import uuid
@@ -180,7 +181,8 @@ class VersionStore:
                 target.write_text(text, encoding="utf-8")
             for name, value in artefacts.items():
                 (staging / f"{name}.json").write_text(
-                    json.dumps(value, indent=1, sort_keys=True, default=str, allow_nan=False), encoding="utf-8")
+                    json.dumps(_finite(value), indent=1, sort_keys=True, default=str, allow_nan=False),
+                    encoding="utf-8")
             meta = {"number": number, "hash": content_hash,
                     "published_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                     "published_by": published_by, "message": message, "parent": previous.number if previous else None,
@@ -203,6 +205,17 @@ class VersionStore:
             target = self.strategy / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    """JSON-ready: a number that is not finite (an interval that cannot be computed) becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def default_publisher() -> str:
