@@ -69,3 +69,46 @@ def test_the_encoder_turns_nan_infinity_dates_and_numpy_into_strict_json():
     assert strict_json(to_json(data)) == {"nan": None, "inf": None, "n": 3, "x": 0.5, "day": "2026-01-02",
                                           "ts": "2026-01-02T03:04:00", "nat": None,
                                           "frame": [{"a": 1.0}, {"a": None}]}
+
+
+def test_the_preset_and_mapping_of_a_load_are_remembered(tmp_path, monkeypatch):
+    ws = Workspace.init(tmp_path / "ws")
+    (ws.data_dir / "companies.csv").write_text("Record ID,Company name,Number of Employees\n1,Acme,10\n2,Beta,20\n",
+                                               encoding="utf-8")
+    plain = invoke("load", "--workspace", ws.root)
+    assert plain.exit_code == 1  # the generic preset does not know HubSpot's "Record ID"
+    first = invoke("load", "--preset", "hubspot", "--workspace", ws.root)
+    assert first.exit_code == 0, first.output
+    assert "load.preset: hubspot" in first.output and "bullseye.yaml" in first.output
+    assert Workspace(ws.root).settings.load.preset == "hubspot"
+    again = invoke("load", "--workspace", ws.root)
+    assert again.exit_code == 0, again.output
+    assert "Saved" not in again.output  # nothing new to remember
+    assert strict_json(invoke("tables", "--json", "--workspace", ws.root).stdout) == {"accounts": 2}
+
+    mapping = ws.root / "mapping.yaml"
+    mapping.write_text("files:\n  - match: companies.csv\n    table: accounts\n"
+                       "    columns: {account_id: Record ID, name: Company name}\n", encoding="utf-8")
+    monkeypatch.chdir(ws.root)
+    mapped = invoke("load", "--mapping", "mapping.yaml")
+    assert mapped.exit_code == 0, mapped.output
+    assert Workspace(ws.root).settings.load.mapping == "mapping.yaml"
+    assert invoke("load").exit_code == 0
+
+
+def test_an_unknown_preset_is_refused_with_the_known_ones_before_anything_is_read(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    (ws.data_dir / "accounts.csv").write_text("account_id,name\nA1,Acme\n", encoding="utf-8")
+    result = invoke("load", "--preset", "hubspt", "--workspace", ws.root)
+    assert result.exit_code == 1
+    assert "unknown preset 'hubspt'" in result.output
+    assert "generic, hubspot, salesforce" in result.output
+    assert Workspace(ws.root).loaded_tables() == []
+    assert Workspace(ws.root).settings.load.preset == "generic"
+
+
+def test_the_known_presets_are_the_loader_presets():
+    from bullseye.config import PRESET_NAMES
+    from bullseye.ingest.mapping import PRESETS
+
+    assert PRESET_NAMES == tuple(PRESETS)
