@@ -112,3 +112,33 @@ def test_the_known_presets_are_the_loader_presets():
     from bullseye.ingest.mapping import PRESETS
 
     assert PRESET_NAMES == tuple(PRESETS)
+
+
+def _files(root):
+    return sorted((p.relative_to(root).as_posix(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file())
+
+
+def test_demo_refuses_a_real_workspace_before_writing_anything(tmp_path):
+    ws = Workspace.init(tmp_path / "mine")
+    (ws.data_dir / "accounts.csv").write_text("account_id,name\nA1,Acme\n", encoding="utf-8")
+    before = _files(ws.root)
+    result = invoke("demo", ws.root, "--accounts", 200)
+    assert result.exit_code == 1
+    assert "not a demo workspace" in result.output and "Traceback" not in result.output
+    assert _files(ws.root) == before
+
+    other = tmp_path / "project"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    assert invoke("demo", other, "--accounts", 200).exit_code == 1
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+
+
+def test_demo_accepts_a_freshly_initialised_workspace(tmp_path):
+    from bullseye.cli import demo as demo_module
+
+    fresh = Workspace.init(tmp_path / "fresh").root
+    demo_module._refuse_a_real_workspace(fresh)  # no error: nothing of the user's is there
+    (fresh / "data" / "truth.json").write_text("{}", encoding="utf-8")
+    (fresh / "data" / "accounts.csv").write_text("x\n", encoding="utf-8")
+    demo_module._refuse_a_real_workspace(fresh)  # a demo workspace: rebuilt in place
