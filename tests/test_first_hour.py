@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -142,3 +143,19 @@ def test_demo_accepts_a_freshly_initialised_workspace(tmp_path):
     (fresh / "data" / "truth.json").write_text("{}", encoding="utf-8")
     (fresh / "data" / "accounts.csv").write_text("x\n", encoding="utf-8")
     demo_module._refuse_a_real_workspace(fresh)  # a demo workspace: rebuilt in place
+
+
+def _table_rows(text: str) -> int:
+    """Segment rows in discover's tables: a row starts with a line whose 'accounts' cell holds a number."""
+    return len(re.findall(r"^│[^│\n]*│\s+[\d,]+ │", text, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("top", [2, 7])
+def test_discover_prints_top_rows_per_direction(demo_ws, top):
+    args = ("discover", "--outcome", "win", "--max-depth", "1", "--top", top, "--workspace", demo_ws.root)
+    found = strict_json(invoke(*args, "--json").stdout)["outcomes"]["win"]
+    listed = len(found["findings"]) + len(found["negative"])
+    assert len(found["findings"]) == top and len(found["negative"]) == top  # enough segments to show the cut
+    shown = invoke(*args)
+    assert shown.exit_code == 0, shown.output
+    assert _table_rows(shown.stdout) == listed == 2 * top

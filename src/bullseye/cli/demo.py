@@ -52,7 +52,7 @@ def demo(
     console.rule("Discovery: who should buy")
     with console.status("Searching segments on every outcome..."):
         result = discover(ws)
-    console.print(rich_summary(result))
+    console.print(rich_summary(result, top=5))  # the demo shows the head of each list
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
     icp = propose_icp(result, ws=ws).model_copy(update={"owner": "Product marketing (demo)"})
     icp_path, _ = save_icp(ws.root, icp, force=True)
