@@ -159,3 +159,40 @@ def test_discover_prints_top_rows_per_direction(demo_ws, top):
     shown = invoke(*args)
     assert shown.exit_code == 0, shown.output
     assert _table_rows(shown.stdout) == listed == 2 * top
+
+
+@pytest.fixture(scope="module")
+def unpublished_ws(tmp_path_factory):
+    ws = Workspace.init(tmp_path_factory.mktemp("draft") / "ws", name="Draft")
+    generate_company(ws.data_dir, n_accounts=600, seed=4)
+    ws.load()
+    return ws
+
+
+def _write_icp(ws, criteria):
+    icp = {"name": "Test ICP", "criteria": criteria, "disqualifiers": []}
+    (ws.strategy_dir / "icp.yaml").write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["validate", "score"])
+def test_an_empty_icp_gives_a_warning(unpublished_ws, command):
+    _write_icp(unpublished_ws, [])
+    result = invoke(command, "--workspace", unpublished_ws.root)
+    assert result.exit_code == 0, result.output
+    assert "Warning: the ICP has no criteria" in result.output
+
+
+@pytest.mark.parametrize("command", ["validate", "score"])
+def test_a_criterion_matching_no_account_names_the_closest_values(unpublished_ws, command):
+    _write_icp(unpublished_ws, [
+        {"id": "ecom", "name": "Online shops", "assumption": True,
+         "conditions": [{"attribute": "industry", "op": "==", "value": "Ecommerce"}]},
+        {"id": "fleet", "name": "Own fleet", "assumption": True,
+         "conditions": [{"attribute": "own_fleet", "op": "==", "value": "yes"}]},
+    ])
+    result = invoke(command, "--workspace", unpublished_ws.root)
+    assert result.exit_code == 0, result.output
+    assert "industry == Ecommerce matches no account; did you mean 'E-commerce'?" in result.output
+    assert result.output.count("Warning:") == 1  # the criterion that matches says nothing
+    as_json = invoke(command, "--json", "--workspace", unpublished_ws.root)
+    strict_json(as_json.stdout)  # the warning goes to stderr, the JSON stays clean
