@@ -196,3 +196,41 @@ def test_a_criterion_matching_no_account_names_the_closest_values(unpublished_ws
     assert result.output.count("Warning:") == 1  # the criterion that matches says nothing
     as_json = invoke(command, "--json", "--workspace", unpublished_ws.root)
     strict_json(as_json.stdout)  # the warning goes to stderr, the JSON stays clean
+
+
+def test_exploratory_discover_leaves_the_version_in_use_and_says_how_to_publish_or_go_back(tmp_path):
+    from bullseye.cli.discover import _version_in_use_note
+    from bullseye.strategy.versions import VersionStore
+
+    ws = Workspace.init(tmp_path / "ws")
+    generate_company(ws.data_dir, n_accounts=600, seed=3)
+    ws.load()
+    assert _version_in_use_note(ws) == ""  # before any publish the draft is what is in use
+    icp_file = ws.strategy_dir / "icp.yaml"
+    icp = yaml.safe_load(PLANTED_ICP) | {"owner": "Marina (PMM)",
+                                         "review_date": (date.today() + timedelta(days=60)).isoformat()}
+    icp_file.write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
+    published = invoke("publish", "-m", "v1", "--workspace", ws.root)
+    assert published.exit_code == 0, published.output
+    store = VersionStore(ws.root)
+    in_use = store.current()
+
+    explored = invoke("discover", "--outcome", "win", "--max-depth", "2", "--force", "--workspace", ws.root)
+    assert explored.exit_code == 0, explored.output
+    assert store.current().hash == in_use.hash and len(store.versions()) == 1
+    # What discover appends to "Draft ICP written to ..." once a version is published.
+    note = _version_in_use_note(ws)
+    assert f"The version in use is unchanged ({in_use.label}" in note
+    assert 'bullseye publish -m "..."' in note and "bullseye restore-draft" in note
+
+    icp_file.write_text(yaml.safe_dump(icp | {"name": "An exploratory draft"}, sort_keys=False), encoding="utf-8")
+    restored = invoke("restore-draft", "--workspace", ws.root)
+    assert restored.exit_code == 0, restored.output
+    assert icp_file.read_text(encoding="utf-8") == in_use.texts()["icp.yaml"]
+    assert len(store.versions()) == 1  # nothing was published
+
+
+def test_restore_draft_before_any_publish_is_a_clear_error(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    result = invoke("restore-draft", "--workspace", ws.root)
+    assert result.exit_code == 1 and "no version has been published yet" in result.output
