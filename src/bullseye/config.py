@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bullseye.governance.settings import NotifySettings
 
-__all__ = ["Settings", "LoadSettings", "MissingValueSettings", "AttributeSettings", "SETTINGS_FILE",
+__all__ = ["Settings", "LoadSettings", "PRESET_NAMES", "MissingValueSettings", "AttributeSettings", "SETTINGS_FILE",
            "MISSING_EVERYWHERE", "MISSING_IN_TYPED"]
 
 SETTINGS_FILE = "bullseye.yaml"
+#: The export presets ``bullseye load --preset`` knows (their column names are in ingest/mapping.py).
+PRESET_NAMES = ("generic", "hubspot", "salesforce")
 
 
 class LoadSettings(BaseModel):

@@ -110,6 +110,7 @@ class Backtest:
     currency: str = "USD"
     chart: Path | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         def clean(value: Any) -> Any:
@@ -131,6 +132,7 @@ class Backtest:
             "coverage": self.coverage, "outside_icp": self.outside, "calibration": self.calibration,
             "tiers": self.tiers.to_dict(orient="records"), "km": self.km,
             "chart": str(self.chart) if self.chart else None, "notes": self.notes,
+            "warnings": self.warnings,
         })
 
     def to_rich(self):
@@ -245,6 +247,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
     """Measure the ICP as written on the holdout period (see the module docstring)."""
     from bullseye.discover.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
+    from bullseye.strategy.icp_warnings import icp_warnings
 
     icp = icp if icp is not None else load_icp(ws.root)
     data = build_dataset(ws, as_of=as_of, holdout_share=holdout_share)
@@ -278,7 +281,7 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
         coverage=_coverage(card, data.accounts) if card is not None else {"best_customers": 0},
         outside=_outside(groups, deals, deal_in),
         tiers=card.tier_table_ if card is not None else pd.DataFrame(), margin=margin, currency=ws.settings.currency,
-        notes=notes,
+        notes=notes, warnings=icp_warnings(icp, data.accounts),
         calibration={"ece": card.ece_, "monotone": card.monotone_, "order": card.order_, "tier_cuts": card.tier_cuts_,
                      "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")}
         if card is not None else {},

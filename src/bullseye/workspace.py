@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import ibis.expr.types as ir
 
-from bullseye.config import SETTINGS_FILE, Settings
-from bullseye.errors import BullseyeError, MissingTableError, WorkspaceNotFound
+from bullseye.config import PRESET_NAMES, SETTINGS_FILE, Settings
+from bullseye.errors import BullseyeError, InvalidInputError, MissingTableError, WorkspaceNotFound
 from bullseye.schema import TABLES
 from bullseye.warehouse import Warehouse
 from bullseye.yamlio import dump_model, load_model
@@ -17,7 +17,7 @@ from bullseye.paths import contained, workspace_glob
 if TYPE_CHECKING:
     from bullseye.ingest.loader import LoadReport
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "check_preset"]
 
 STATE_DIR = ".bullseye"
 
@@ -106,6 +106,7 @@ class Workspace:
         """Load exports into the canonical tables; see :mod:`bullseye.ingest.loader`."""
         from bullseye.ingest.loader import load_files
 
+        check_preset(preset)
         load_settings = self.settings.load
         if not files:
             source = f"{self.root / SETTINGS_FILE}: load.files"
@@ -119,5 +120,33 @@ class Workspace:
         return load_files(self, [Path(f) for f in files], preset=preset or load_settings.preset,
                           mapping_file=mapping, progress=progress)
 
+    def remember_load(self, preset: str | None, mapping: Path | None) -> str | None:
+        """Write the preset and mapping of a successful load to ``bullseye.yaml`` (``load.preset``,
+        ``load.mapping``) so the next plain ``bullseye load`` reads the exports the same way; what changed, or None."""
+        current = self.settings.load
+        update: dict[str, str] = {}
+        if preset and preset != current.preset:
+            update["preset"] = preset
+        if mapping is not None:
+            resolved = Path(mapping).resolve()
+            if not resolved.is_relative_to(self.root):
+                return (f"the mapping {mapping} is outside the workspace, so it was not saved in {SETTINGS_FILE}; "
+                        f"move it into the workspace to have `bullseye load` use it by default")
+            relative = resolved.relative_to(self.root).as_posix()
+            if relative != current.mapping:
+                update["mapping"] = relative
+        if not update:
+            return None
+        self.settings = self.settings.model_copy(update={"load": current.model_copy(update=update)})
+        dump_model(self.settings, self.root / SETTINGS_FILE)
+        said = ", ".join(f"load.{key}: {value}" for key, value in update.items())
+        return f"Saved {said} in {SETTINGS_FILE}; the next plain `bullseye load` reads the exports the same way."
+
     def close(self) -> None:
         self.warehouse.close()
+
+
+def check_preset(preset: str | None) -> None:
+    """An unknown preset is an error listing the known ones, before any file is read."""
+    if preset is not None and preset not in PRESET_NAMES:
+        raise InvalidInputError(f"unknown preset '{preset}'; the known presets are {', '.join(PRESET_NAMES)}")

@@ -80,6 +80,7 @@ def parse_date(value: str | None, option: str):
 
 
 def print_json(data: object) -> None:
-    import json
+    """Print ``data`` as strict JSON through the one encoder (NaN -> null, dates ISO)."""
+    from bullseye.json_output import to_json
 
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    typer.echo(to_json(data, indent=2))

@@ -32,8 +32,8 @@ def init(path: Annotated[Path, typer.Argument(help="Directory to create the work
 @app.command()
 def load(
     files: Annotated[Optional[list[Path]], typer.Argument(help="Export files (CSV, Parquet, Excel). Default: the `load.files` globs of bullseye.yaml.")] = None,
-    preset: Annotated[Optional[str], typer.Option(help="Column names of: generic, hubspot or salesforce exports.")] = None,
-    mapping: Annotated[Optional[Path], typer.Option(help="A mapping file (YAML) saying which column is which.")] = None,
+    preset: Annotated[Optional[str], typer.Option(help="Column names of: generic, hubspot or salesforce exports (remembered in bullseye.yaml).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="A mapping file (YAML) saying which column is which (remembered in bullseye.yaml).")] = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -45,11 +45,15 @@ def load(
     """
     ws = open_workspace(workspace)
     report = load_with_progress(ws, files, preset, mapping, quiet=as_json)
+    remembered = ws.remember_load(preset, mapping)
     triggers = _published_triggers(ws)
     if as_json:
-        print_json(report.to_dict() | ({"new_triggers": triggers} if triggers is not None else {}))
+        print_json(report.to_dict() | ({"new_triggers": triggers} if triggers is not None else {})
+                   | ({"settings_saved": remembered} if remembered else {}))
     else:
         render_load_report(report)
+        if remembered:
+            console.print(for_terminal(remembered))
         if triggers:
             console.print(f"{len(triggers)} new trigger(s) for the ICP in use: "
                           + for_terminal("; ".join(f"{t['kind']} {t['subject']}" for t in triggers))

@@ -41,6 +41,7 @@ def demo(
     if add_quarter:
         _add_quarter(path, seed, shift)
         return
+    _refuse_a_real_workspace(path)
     ws = Workspace.init(path, name="RotaCerta (demo)", exist_ok=True)
     with console.status(f"Generating {accounts:,} accounts and their CRM history..."):
         truth = generate_company(ws.data_dir, n_accounts=accounts, seed=seed)
@@ -51,7 +52,7 @@ def demo(
     console.rule("Discovery: who should buy")
     with console.status("Searching segments on every outcome..."):
         result = discover(ws)
-    console.print(rich_summary(result))
+    console.print(rich_summary(result, top=5))  # the demo shows the head of each list
     report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
     icp = propose_icp(result, ws=ws).model_copy(update={"owner": "Product marketing (demo)"})
     icp_path, _ = save_icp(ws.root, icp, force=True)
@@ -72,6 +73,24 @@ def demo(
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
     console.print(f"Web workspace: `bullseye serve --workspace {path}`, then open http://127.0.0.1:8765/")
+
+
+def _refuse_a_real_workspace(path: Path) -> None:
+    """The demo writes a fake company's exports into data/: only into a new, empty or demo workspace."""
+    from bullseye.errors import ConflictError
+
+    if not path.exists() or (path / "data" / "truth.json").exists():
+        return
+    if not path.is_dir():
+        raise ConflictError(f"{path} exists and is not a directory; give the demo a new directory")
+    fresh = {"bullseye.yaml", "data", "strategy", "reports", ".bullseye"}  # what `bullseye init` creates
+    entries = {entry.name for entry in path.iterdir()}
+    untouched = entries <= fresh and not any(
+        any(p.is_file() for p in (path / sub).rglob("*")) for sub in ("data", "strategy", "reports") if sub in entries)
+    if not untouched:
+        raise ConflictError(f"{path} is not empty and not a demo workspace (no data/truth.json), so the demo would "
+                            f"write a made-up company's exports over it; give the demo a new directory, "
+                            f"e.g. `bullseye demo demo-workspace`")
 
 
 def _add_quarter(path: Path, seed: int, shift: bool) -> None:

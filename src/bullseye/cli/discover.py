@@ -19,6 +19,17 @@ class _NothingToDraft(Exception):
     pass
 
 
+def _version_in_use_note(ws) -> str:
+    """Once a version is published, a new draft changes nothing in use until it is published itself."""
+    from bullseye.strategy.versions import VersionStore
+
+    current = VersionStore(ws.root).current()
+    if current is None:
+        return ""
+    return (f". The version in use is unchanged ({current.label}: scores and exports use it). Publish the draft "
+            f"with `bullseye publish -m \"...\"`, or go back to {current.label}'s files with `bullseye restore-draft`")
+
+
 @app.command()
 def discover(
     outcome: Annotated[list[str], typer.Option(help=f"Outcome(s) to search: {', '.join(OUTCOME_GROUPS)}.")] = ["all"],  # noqa: B006
@@ -54,6 +65,7 @@ def discover(
             raise _NothingToDraft(empty_draft_reason(result))
         path, diff = save_icp(ws.root, proposal, force=force)
         written = f"Draft ICP written to {path}" + (" (replacing the earlier draft)" if diff and force else "")
+        written += _version_in_use_note(ws)
     except _NothingToDraft as nothing:
         written = str(nothing)
     except IcpWriteRefused as refused:

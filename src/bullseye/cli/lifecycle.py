@@ -1,4 +1,4 @@
-"""Commands of the ICP's lifecycle: publish, history, diff, rollback."""
+"""Commands of the ICP's lifecycle: publish, history, diff, rollback, restore-draft."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from bullseye.inert import for_terminal
 from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
 
-__all__ = ["publish", "history", "diff", "rollback"]
+__all__ = ["publish", "history", "diff", "rollback", "restore_draft"]
 
 
 def _moves_table(moves, title: str):
@@ -226,3 +226,26 @@ def rollback(
         return
     console.print(f"Published {for_terminal(result.version.label)}: the content of v{result.version.rollback_of}, "
                   f"with its stored scorecard. The draft in strategy/ now says the same.")
+
+
+@app.command("restore-draft")
+def restore_draft(
+    version: Annotated[Optional[str], typer.Argument(help="The version whose files to restore (default: the version in use).")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Make the draft files in strategy/ say what a published version says again (e.g. after an exploratory
+    `bullseye discover`); nothing is published.
+
+    Example:
+
+        bullseye restore-draft
+    """
+    from bullseye.errors import NotFoundError
+    from bullseye.strategy.versions import VersionStore
+
+    store = VersionStore(open_workspace(workspace).root)
+    chosen = store.get(version) if version else store.current()
+    if chosen is None:
+        raise NotFoundError("no version has been published yet, so there is no draft to restore")
+    store.restore_draft(chosen)
+    console.print(f"The draft files in strategy/ now say what {for_terminal(chosen.label)} says.")

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
 from bullseye.errors import InputFileError
 from bullseye.market.signals import add_why_now
 from bullseye.score import TIERS, ScoreCard
@@ -39,6 +39,7 @@ def score(
     from bullseye.discover.dataset import build_dataset
 
     from bullseye.governance.lifecycle import scorecard_in_use, stamp
+    from bullseye.strategy.icp_warnings import icp_warnings
 
     from bullseye.strategy.icp import load_icp
     from bullseye.strategy.versions import VersionStore
@@ -48,6 +49,7 @@ def score(
         load_icp(ws.root)  # a broken draft is one line before any data is read
     data = build_dataset(ws)
     card, version = scorecard_in_use(ws, data)  # a published version scores with its stored scorecard: no fit
+    warn(icp_warnings(card.icp, data.accounts))
     scores = stamp(add_why_now(ws, card.score(read_companies(input_file, ws) if input_file else data.accounts),
                                card.icp), version)
     if out:
@@ -77,6 +79,7 @@ def validate(
     from bullseye.validate import backtest
 
     result = backtest(open_workspace(workspace), margin=margin, chart=chart)
+    warn(result.warnings)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -84,6 +87,12 @@ def validate(
 
 
 # -- input and output -----------------------------------------------------------------------------
+def warn(lines: list[str]) -> None:
+    """Warnings go to stderr, one line each, so ``--json`` output stays clean."""
+    for line in lines:
+        err_console.print(f"[yellow]Warning:[/] {for_terminal(line)}", highlight=False, soft_wrap=True)
+
+
 def read_companies(path: Path, ws=None) -> pd.DataFrame:
     """A file of companies as a frame with canonical account column names.
 

@@ -60,7 +60,9 @@ def lifetime_text(row: dict) -> str:
     return f">={row['lifetime_years']:.0f} (cap)" if row.get("lifetime_capped") else f"{row['lifetime_years']:.1f}"
 
 
-def rich_summary(result) -> Group:
+def rich_summary(result, top: int | None = None) -> Group:
+    """The discovery in the terminal: ``top`` segments per outcome and direction (default: the ``--top`` searched)."""
+    top = result.settings.top if top is None else top
     parts = [f"[bold]Discovery as of {result.data.as_of}[/]: found and chosen on the discovery accounts, "
              f"confirmed on the holdout accounts ({for_terminal(result.data.split_line)})."]
     if result.leakage:
@@ -81,9 +83,9 @@ def rich_summary(result) -> Group:
         if report.power:
             parts.append(f"  Power: {for_terminal(report.power)}.")
         if report.findings:
-            parts.append(_findings_table(f"Better {name}", outcome, report.findings[:5]))
+            parts.append(_findings_table(f"Better {name}", outcome, report.findings[:top]))
         if report.negative:
-            parts.append(_findings_table(f"Worse {name} (negative ICP)", outcome, report.negative[:5]))
+            parts.append(_findings_table(f"Worse {name} (negative ICP)", outcome, report.negative[:top]))
         if not report.findings and not report.negative and not report.note:
             parts.append("  No segment stands out: the data show no reliable difference.")
     if len(result.bullseye) > 1:

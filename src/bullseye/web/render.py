@@ -1,14 +1,13 @@
 """One structure, two renderings: a Jinja template (HTML) or JSON (its ``.json`` twin).
 
-TODO(issue 12): move ``jsonable`` and the template environment into ``bullseye/render/`` once the
-render layer exists, so reports, cards and the web share them.
+JSON goes through :mod:`bullseye.json_output`, the encoder the CLI uses too. TODO(issue 12): move the
+template environment into ``bullseye/render/`` once the render layer exists.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,44 +15,12 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
+from bullseye.json_output import jsonable, to_json
+
 __all__ = ["jsonable", "to_json", "template_environment", "TEMPLATES_DIR", "STATIC_DIR"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with numpy, pandas and dates turned into JSON types; NaN and NaT become None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, pd.DataFrame):
-        return [jsonable(row) for row in value.to_dict("records")]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, (datetime, date, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, (str, int, bool)):
-        return value
-    if hasattr(value, "to_dict"):
-        return jsonable(value.to_dict())
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False, indent=1)
 
 
 def _number(value: Any, digits: int = 0) -> str:
