@@ -172,8 +172,9 @@ def test_discover_command_writes_report_and_draft_and_respects_hand_edits(tmp_pa
     from bullseye.cli import app
 
     ws = Workspace.init(tmp_path / "ws")
-    generate_company(ws.data_dir, n_accounts=1500, seed=3)
-    ws.load()
+    # large enough for the planted segment to be significant with one unit per account
+    generate_company(ws.data_dir, n_accounts=10_000, seed=3)
+    ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
     runner = CliRunner()
     result = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--json"])
     assert result.exit_code == 0, result.output

@@ -156,8 +156,10 @@ def test_a_lifetime_at_the_cap_is_shown_as_capped(result):
     from bullseye.validate import _group_row
 
     # a group whose customers never churned: the sBG lifetime is at its cap, so it is a lower bound
-    window = pd.DataFrame({"duration": np.full(200, 400.0), "event": np.zeros(200, bool),
-                           "tenure": np.full(200, 700.0), "entry": np.full(200, 300.0)})
+    from bullseye.discover.units import DURATION, ENTRY, EVENT, TENURE
+
+    window = pd.DataFrame({DURATION: np.full(200, 400.0), EVENT: np.zeros(200, bool),
+                           TENURE: np.full(200, 700.0), ENTRY: np.full(200, 300.0)})
     deals = pd.DataFrame({"won": [1, 1, 0], "amount": [1000.0, 2000.0, np.nan], "days_to_close": [30, 40, np.nan],
                           "discount": [0.1, 0.0, np.nan]})
     row, _, model = _group_row("kept", deals, window, 1.0, 0)

@@ -24,7 +24,8 @@ from bullseye.io import write_csv
 @app.command()
 def demo(
     path: Annotated[Path, typer.Argument(help="Where to create the demo workspace.")] = Path("demo-workspace"),
-    accounts: Annotated[int, typer.Option("--accounts", min=100, help="Number of CRM accounts to generate.")] = 5000,
+    # 10,000: with one unit per account, fewer leave the planted segment below family-wise significance
+    accounts: Annotated[int, typer.Option("--accounts", min=100, help="Number of CRM accounts to generate.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same company.")] = 0,
     add_quarter: Annotated[bool, typer.Option("--add-quarter", help="Write the next quarter of an existing demo "
                                               "workspace's exports (then run `bullseye check`).")] = False,

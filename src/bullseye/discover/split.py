@@ -50,7 +50,8 @@ class Split:
         undated = (f"; {self.undated:,} accounts without a date placed at random (seed {self.seed})"
                    if self.undated else "")
         return (f"holdout: the {self.holdout:,} of {self.accounts:,} accounts ({share:.0%}) first seen from "
-                f"{self.cutoff.isoformat()} on; discovery: the accounts first seen before{undated}")
+                f"{self.cutoff.isoformat()} on; discovery: the {self.accounts - self.holdout:,} first seen before "
+                f"then{undated}")
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "holdout_share": self.holdout_share, "accounts": self.accounts,
