@@ -198,7 +198,8 @@ def test_a_long_lived_reader_in_another_process_sees_a_finished_load(workspace):
         assert ask() == 0
         workspace.load([accounts_csv(workspace.data_dir / "accounts.csv", 11)])
         assert ask() == 11
-        workspace.load([accounts_csv(workspace.data_dir / "more.csv", 4, prefix="B")])
+        more = accounts_csv(workspace.data_dir / "more.csv", 4, prefix="B")
+        workspace.load([workspace.data_dir / "accounts.csv", more])  # a load replaces the tables it loads
         assert ask() == 15
     finally:
         reader.kill()

@@ -63,7 +63,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def open_workspace(path: Path | None) -> Workspace:
     ws = Workspace(path) if path else Workspace.find()
-    ws.warehouse.on_wait = lambda message: err_console.print(escape(message), highlight=False)
+    ws.warehouse.on_wait = lambda message: err_console.print(for_terminal(message), highlight=False)
     return ws
 
 
