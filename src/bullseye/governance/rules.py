@@ -107,7 +107,39 @@ def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFr
                                    f"({low:.0%}-{high:.0%}, {n} opportunities): it {direction} the published "
                                    f"{p_low:.0%}-{p_high:.0%}",
                          "evidence": inside["deal_id"].astype(str).tolist()[:200]})
+    rows += _churn_shifts(data, icp, since, today)
     return _frame(rows)
+
+
+def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dict]:
+    """ICP criteria whose churn rate ratio (inside vs outside, churn events per customer-year since
+    publication) has a 95% interval that does not overlap the hazard ratio they were published with."""
+    from bullseye.governance.drift import _churn_counts
+    from bullseye.score import rule_mask
+
+    accounts = data.accounts
+    if "first_start" not in accounts.columns or not accounts["first_start"].notna().any():
+        return []
+    rows = []
+    for rule in icp.criteria:
+        published = next((e for e in rule.evidence if e.outcome == "retention" and e.interval
+                          and "ratio" in e.metric), None)
+        if published is None:
+            continue
+        events_in, years_in, events_out, years_out = _churn_counts(accounts, rule_mask(rule, accounts), since, today)
+        if min(events_in, events_out) < 5 or min(years_in, years_out) <= 0:
+            continue
+        ratio = (events_in / years_in) / (events_out / years_out)
+        half = 1.96 * math.sqrt(1 / events_in + 1 / events_out)
+        low, high = ratio * math.exp(-half), ratio * math.exp(half)
+        p_low, p_high = published.interval
+        if high < p_low or low > p_high:
+            direction = "fell below" if high < p_low else "rose above"
+            rows.append({"kind": "segment_shift", "raised_at": today, "subject": f"{rule.id} (churn)",
+                         "detail": f"churn rate ratio of '{rule.label}' since {since.isoformat()} is {ratio:.2f} "
+                                   f"({low:.2f}-{high:.2f}, {int(events_in + events_out)} churn events): it "
+                                   f"{direction} the published {p_low:.2f}-{p_high:.2f}", "evidence": []})
+    return rows
 
 
 def icp_share_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFrame:
