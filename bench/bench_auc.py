@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.dataset import Dataset, build_dataset
+from bullseye.core.dataset import Dataset
 from bullseye.discover.leakage import leakage_flags
-from bullseye.score import ScoreCard, new_business
-from bullseye.scorecard_features import is_list_column
+from bullseye.scoring.features import is_list_column
+from bullseye.scoring.scorecard import ScoreCard, new_business
+from bullseye.scoring.tiers import order_sentence
 from bullseye.strategy.icp import ICP
-from bullseye.tiering import order_sentence
 from bullseye.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -102,7 +102,13 @@ def _timed(fn):
 
 def _run_phase(args: argparse.Namespace) -> None:
     from bullseye.discover.encode import encode
-    from bullseye.discover.kernel import BinaryQuality, NumericQuality, SurvivalQuality, filter_redundant, search
+    from bullseye.discover.kernel import (
+        BinaryQuality,
+        NumericQuality,
+        SurvivalQuality,
+        filter_redundant,
+        search,
+    )
 
     root, extra = Path(args.root), json.loads(args.extra)
     result: dict = {}

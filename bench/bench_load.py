@@ -134,8 +134,8 @@ def _run_phase(args: argparse.Namespace) -> None:
         result = {"seconds": time.perf_counter() - start, "rows": report.table_rows, "reconciles": report.reconciles,
                   "issues": report.issues}
     elif args.phase == "outcomes":
-        from bullseye.outcomes import account_outcomes
-        from bullseye.outcomes_summary import outcome_summary
+        from bullseye.outcomes.per_account import account_outcomes
+        from bullseye.outcomes.summary import outcome_summary
         from bullseye.workspace import Workspace
 
         ws = Workspace(root / "ws")

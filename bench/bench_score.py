@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bullseye.core.dataset import build_dataset
 from bullseye.demo import generate_company
-from bullseye.discover.dataset import build_dataset
-from bullseye.score import ScoreCard
+from bullseye.scoring.scorecard import ScoreCard
 from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
 from bullseye.workspace import Workspace
 

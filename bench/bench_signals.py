@@ -141,7 +141,7 @@ def _run_phase(args: argparse.Namespace) -> None:
         import yaml
 
         from bullseye.market.signals import rank_signals
-        from bullseye.score import fit_scorecard
+        from bullseye.scoring.scorecard import fit_scorecard
         from bullseye.strategy.icp import ICP
         from bullseye.workspace import Workspace
 

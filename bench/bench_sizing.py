@@ -284,7 +284,7 @@ def baseline(root: Path) -> dict:
 
 def size(root: Path) -> dict:
     from bullseye.market.sizing import size_market
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
     from bullseye.strategy.audience import load_audience
     from bullseye.strategy.icp import load_icp
     from bullseye.workspace import Workspace
@@ -311,7 +311,7 @@ def rank(root: Path, days: int) -> dict:
     import ibis
 
     from bullseye.market.signals import rank_signals
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
     from bullseye.strategy.icp import load_icp
     from bullseye.workspace import Workspace
 

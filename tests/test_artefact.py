@@ -7,16 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from bullseye.artefact import decode, encode
-from bullseye.discover.dataset import build_dataset
-from bullseye.errors import BullseyeError, InvalidInputError
-from bullseye.score import ScoreCard, fit_scorecard
-from bullseye.strategy.icp import ICP
-
+import yaml
 from conftest import TRUTH_ICP, demo_workspace
 
-import yaml
+from bullseye.artefact import decode, encode
+from bullseye.core.dataset import build_dataset
+from bullseye.errors import BullseyeError, InvalidInputError
+from bullseye.scoring.scorecard import ScoreCard, fit_scorecard
+from bullseye.strategy.icp import ICP
 
 
 def test_plain_values_round_trip_through_strict_json():

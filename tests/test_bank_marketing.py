@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import datasets_dir
 from typer.testing import CliRunner
 
 from bullseye.cli import app
+from bullseye.core.screening import usable_attributes
 from bullseye.discover.leakage import screen_binary
-from bullseye.discover.screening import usable_attributes
 from bullseye.workspace import Workspace
-
-from conftest import datasets_dir
 
 MAPPING = Path(__file__).resolve().parents[1] / "examples" / "bank_marketing" / "mapping.yaml"
 FOLDER = "bank_marketing_uci"

@@ -3,12 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 runner = CliRunner()
 

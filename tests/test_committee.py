@@ -7,15 +7,20 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from conftest import TRUTH_ICP, full_demo_workspace
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.people.committee import (champion_profile, committee_report, infer_roles, normalize_role,
-                                       presence_effects)
+from bullseye.people.committee import (
+    champion_profile,
+    committee_report,
+    infer_roles,
+    normalize_role,
+    presence_effects,
+)
 from bullseye.strategy.icp import ICP_FILE
-from conftest import TRUTH_ICP, full_demo_workspace
 
 #: The function each planted role's contacts work in (bullseye/demo/people.py PERSONAS).
 PLANTED_FUNCTION = {"champion": "operations", "economic buyer": "finance", "blocker": "it", "user": "operations"}

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
+from bullseye.core.schema import TABLES
 from bullseye.demo import generate_company
-from bullseye.schema import TABLES
 
 FILES = ("accounts", "deals", "subscriptions", "usage", "contacts", "deal_contacts", "notes", "events", "universe",
          "spend")

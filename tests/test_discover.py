@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bullseye.core.units import Units
 from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
-from bullseye.discover.units import Units
 from bullseye.workspace import Workspace
 
 

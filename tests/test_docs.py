@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bullseye.cli import app
 from bullseye.config import Settings
-from bullseye.schema import to_markdown
+from bullseye.core.schema import to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_every_setting_is_documented():
 
 def test_tables_reference_is_current():
     assert (ROOT / "docs" / "tables.md").read_text(encoding="utf-8") == to_markdown(), (
-        "docs/tables.md is out of date: run `python -m bullseye.schema > docs/tables.md`")
+        "docs/tables.md is out of date: run `python -m bullseye.core.schema > docs/tables.md`")
 
 
 def test_readme_starts_with_the_two_commands():

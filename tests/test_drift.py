@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from datetime import timedelta
 
 import numpy as np
@@ -16,8 +15,16 @@ from bullseye.demo import generate_company
 from bullseye.demo.company import AS_OF
 from bullseye.demo.periods import generate_period
 from bullseye.demo.strategy import PLANTED_ICP
-from bullseye.governance.drift import (MONTH_DAYS, DriftTest, _holm, _log_ratio_difference, drift_check,
-                                       drift_triggers, look_alpha, psi)
+from bullseye.governance.drift import (
+    MONTH_DAYS,
+    DriftTest,
+    _holm,
+    _log_ratio_difference,
+    drift_check,
+    drift_triggers,
+    look_alpha,
+    psi,
+)
 from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
 

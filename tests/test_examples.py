@@ -13,12 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import datasets_dir
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.workspace import Workspace
-
-from conftest import datasets_dir
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 OLIST, MAVEN = "olist_marketing_funnel", "maven_crm_sales_opportunities"

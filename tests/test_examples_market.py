@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import datasets_dir
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.workspace import Workspace
-
-from conftest import datasets_dir
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 COMPANIES, ROUNDS, ACQUISITIONS = "crunchbase-companies.csv", "crunchbase-rounds.csv", "crunchbase-acquisitions.csv"

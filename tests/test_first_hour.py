@@ -62,7 +62,7 @@ def test_the_encoder_turns_nan_infinity_dates_and_numpy_into_strict_json():
     import numpy as np
     import pandas as pd
 
-    from bullseye.json_output import to_json
+    from bullseye.render.encoder import to_json
 
     data = {"nan": float("nan"), "inf": np.float64("inf"), "n": np.int64(3), "x": np.float32(0.5),
             "day": date(2026, 1, 2), "ts": pd.Timestamp("2026-01-02 03:04"), "nat": pd.NaT,

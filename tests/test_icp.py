@@ -4,7 +4,15 @@ import pandas as pd
 import pytest
 
 from bullseye.errors import ConfigError
-from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier, IcpWriteRefused, load_icp, save_icp
+from bullseye.strategy.icp import (
+    ICP,
+    Condition,
+    Criterion,
+    Disqualifier,
+    IcpWriteRefused,
+    load_icp,
+    save_icp,
+)
 
 
 def _icp(**changes) -> ICP:

@@ -16,8 +16,18 @@ from bullseye.cli import app
 from bullseye.demo import generate_company
 from bullseye.errors import ConfigError
 from bullseye.market.industries import (
-    HOW, SEGMENTS_FILE, Taxonomy, industry_table, label_key, load_segments, load_taxonomy, map_industries,
-    save_segments, segments_from_label_map, taxonomy_markdown, unmapped_report,
+    HOW,
+    SEGMENTS_FILE,
+    Taxonomy,
+    industry_table,
+    label_key,
+    load_segments,
+    load_taxonomy,
+    map_industries,
+    save_segments,
+    segments_from_label_map,
+    taxonomy_markdown,
+    unmapped_report,
 )
 from bullseye.workspace import Workspace
 

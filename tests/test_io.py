@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bullseye.io import FORMULA_STARTS, is_live_formula, neutralise_cell, write_csv, write_table
+from bullseye.io import (
+    FORMULA_STARTS,
+    is_live_formula,
+    neutralise_cell,
+    write_csv,
+    write_table,
+)
 
 LIVE = ['=HYPERLINK("http://evil.example","Acme")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
         "\t=1", "\r=1", "-x", "+", "=", "@"]

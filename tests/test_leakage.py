@@ -14,14 +14,29 @@ import scipy.stats
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import yaml
+from planted_leaks import (
+    HONEST,
+    LEAKS,
+    RETENTION_HONEST,
+    RETENTION_LEAKS,
+    customers,
+    leads,
+    write_workspace_files,
+)
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.leakage import (LeakageFlag, _explained_share, _groups, _spearman, leakage_flags, name_hint,
-                                       outcome_flags, screen_binary, screen_numeric)
-
-from planted_leaks import (HONEST, LEAKS, RETENTION_HONEST, RETENTION_LEAKS, customers, leads,
-                           write_workspace_files)
+from bullseye.discover.leakage import (
+    LeakageFlag,
+    _explained_share,
+    _groups,
+    _spearman,
+    leakage_flags,
+    name_hint,
+    outcome_flags,
+    screen_binary,
+    screen_numeric,
+)
 
 runner = CliRunner()
 SEEDS = range(5)
@@ -216,7 +231,7 @@ def test_the_guard_runs_for_retention_on_the_demo(tmp_path):
 
 
 def test_the_scorecard_gets_no_points_on_leaks(planted_workspace):
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
     from bullseye.strategy.icp import ICP
     from bullseye.workspace import Workspace
 

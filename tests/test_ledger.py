@@ -7,13 +7,12 @@ import csv
 import io
 
 import pytest
+from conftest import write
 
 from bullseye.ingest import records
 from bullseye.ingest.ledger import SPILL_CHARS, count_physical_lines
 from bullseye.ingest.readers import open_reader
 from bullseye.ingest.records import Record, SetAside, read_records
-
-from conftest import write
 
 
 def _accounts(n: int = 100) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 import yaml
+from test_notify import Inbox, Receiver, smtp  # noqa: F401 - the SMTP fixture
 from typer.testing import CliRunner
 
 from bullseye.cli import app
@@ -19,8 +20,6 @@ from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.governance.lifecycle import published_card
 from bullseye.strategy.versions import VersionStore
 from bullseye.workspace import Workspace
-
-from test_notify import Inbox, Receiver, smtp  # noqa: F401 - the SMTP fixture
 
 runner = CliRunner()
 
@@ -77,7 +76,7 @@ def test_the_icp_lives_through_a_market_shift(company, smtp, monkeypatch):  # no
     assert {"icp.yaml", "scorecard.json", "backtest.json", "version.yaml"} <= {p.name for p in folder.iterdir()}
 
     # Scoring under a published version never refits, and gives the same output twice.
-    from bullseye.score import ScoreCard
+    from bullseye.scoring.scorecard import ScoreCard
 
     def no_fit(*args, **kwargs):
         raise AssertionError("scoring under a published version must not fit")
@@ -130,7 +129,7 @@ def test_the_icp_lives_through_a_market_shift(company, smtp, monkeypatch):  # no
     v1, v3 = store.get(1), store.get(3)
     assert v3.hash == v1.hash and store.draft_hash() == v1.hash
     after = pd.DataFrame(cli_json("score", "-w", ws.root, "--top", "0")["scores"]).set_index("account_id")
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
 
     accounts = build_dataset(ws).accounts
     under_v1 = published_card(v1).score(accounts).set_index("account_id")

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from bullseye.errors import BullseyeError
-from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv, sbg_log_likelihood
+from bullseye.stats.lifetime import (
+    Estimate,
+    ShiftedBetaGeometric,
+    ltv,
+    sbg_log_likelihood,
+)
 
 # Fader & Hardie (2007), "How to project customer retention", Journal of Interactive Marketing
 # 21(1): customers still active at the start of years 0..7 of two cohorts of 1,000, and the

@@ -7,11 +7,10 @@ import sys
 import time
 
 import pytest
+from conftest import write
 
 from bullseye.errors import InputFileError, MappingError
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 ACCOUNTS = """Account ID,Company Name,Industry,Employees,Annual Revenue,Tech Stack,Create Date,own_fleet,deliveries_per_day,zip
 A1,Acme,E-commerce,120,"$1.2M",Salesforce; Marketo,2024-01-05,yes,250,01310

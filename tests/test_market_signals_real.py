@@ -17,17 +17,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import TRUTH_ICP, datasets_dir, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.demo import generate_company
-from bullseye.market.event_links import event_companies, link_event_companies, link_workspace_events
+from bullseye.market.event_links import (
+    event_companies,
+    link_event_companies,
+    link_workspace_events,
+)
 from bullseye.market.matching import normalize_names
 from bullseye.market.signals import signal_ranking, why_now
 from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
-
-from conftest import TRUTH_ICP, datasets_dir, write
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 OLD_YC, NEW_YC = "2023-02-27-yc-companies.csv", "2024-05-11-yc-companies.csv"

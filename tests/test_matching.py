@@ -16,7 +16,12 @@ from bullseye.cli import app
 from bullseye.demo import generate_company
 from bullseye.errors import BullseyeError
 from bullseye.market.matching import (
-    METHODS, match_companies, match_workspace, normalize_domains, normalize_names, normalize_places,
+    METHODS,
+    match_companies,
+    match_workspace,
+    normalize_domains,
+    normalize_names,
+    normalize_places,
 )
 from bullseye.workspace import Workspace
 

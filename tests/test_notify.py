@@ -11,8 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from bullseye.governance.notify import (EmailChannel, Message, NotifySettings, WebhookChannel, list_deliveries,
-                                        record_deliveries, send)
+from bullseye.governance.notify import (
+    EmailChannel,
+    Message,
+    NotifySettings,
+    WebhookChannel,
+    list_deliveries,
+    record_deliveries,
+    send,
+)
 
 SECRET_PATH = "/services/T000/B000/s3cr3t-token"
 

@@ -11,11 +11,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bullseye.core.schema import TABLES
 from bullseye.errors import BullseyeError
-from bullseye.outcomes import OUTCOME_COLUMNS, account_outcomes, resolve_as_of
-from bullseye.outcomes_summary import outcome_summary
-from bullseye.outcomes_summary import MISSING, km_survival_at, wilson_interval
-from bullseye.schema import TABLES
+from bullseye.outcomes.per_account import (
+    OUTCOME_COLUMNS,
+    account_outcomes,
+    resolve_as_of,
+)
+from bullseye.outcomes.summary import (
+    MISSING,
+    km_survival_at,
+    outcome_summary,
+    wilson_interval,
+)
 from bullseye.workspace import Workspace
 
 _TYPES = {"string": "string", "text": "string", "integer": "int64", "number": "float64", "date": "date",

@@ -20,8 +20,13 @@ from typer.testing import CliRunner
 from bullseye.cli import app
 from bullseye.cli.app import console, err_console
 from bullseye.demo import generate_company
-from bullseye.inert import for_markdown, for_mathtext, for_terminal, visible_controls
 from bullseye.io import is_live_formula
+from bullseye.render.inert import (
+    for_markdown,
+    for_mathtext,
+    for_terminal,
+    visible_controls,
+)
 from bullseye.workspace import Workspace
 
 runner = CliRunner()

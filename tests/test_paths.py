@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.paths import OutsideWorkspaceError, allowed_roots, contained, workspace_glob
+from bullseye.paths import (
+    OutsideWorkspaceError,
+    allowed_roots,
+    contained,
+    workspace_glob,
+)
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 runner = CliRunner()
 

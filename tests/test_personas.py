@@ -8,15 +8,15 @@ import shutil
 
 import pytest
 import yaml
+from conftest import TRUTH_ICP, full_demo_workspace, write
+from test_web_browser import chromium_or_skip
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.errors import ConfigError
-from test_web_browser import chromium_or_skip
 from bullseye.strategy.definitions import three_way_merge
 from bullseye.strategy.icp import ICP_FILE
 from bullseye.strategy.persona import AntiPersona, Persona, load_personas
-from conftest import TRUTH_ICP, full_demo_workspace, write
 
 MINIMAL = """
 id: cfo

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import full_demo_workspace
 
 from bullseye.discover.engine import discover
 from bullseye.discover.propose import propose_icp
-from bullseye.validate import backtest
-from conftest import full_demo_workspace
+from bullseye.scoring.backtest import backtest
 
 
 @pytest.fixture(scope="module")

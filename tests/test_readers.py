@@ -3,12 +3,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import write
 
 from bullseye.errors import InputFileError
 from bullseye.ingest import readers
 from bullseye.ingest.readers import detect_format, normalise_header, open_reader
-
-from conftest import write
 
 
 def _rows(path):

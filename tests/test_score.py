@@ -10,20 +10,32 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import TRUTH_ICP, demo_workspace
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.cli.score import write_scores
-from bullseye.discover.dataset import build_dataset
-from bullseye.score import (
-    BASE_SCORE, POINTS_TO_DOUBLE, ScoreCard, _condition_mask, disqualifier_reason, new_business, score_accounts,
+from bullseye.core.dataset import build_dataset
+from bullseye.scoring.accounts import score_accounts
+from bullseye.scoring.scorecard import (
+    BASE_SCORE,
+    POINTS_TO_DOUBLE,
+    ScoreCard,
+    _condition_mask,
+    disqualifier_reason,
+    new_business,
     score_one,
 )
+from bullseye.scoring.tiers import (
+    DISQUALIFIED_GROUP,
+    assign_tiers,
+    learn_cuts,
+    order_check,
+    order_sentence,
+    tier_table,
+)
 from bullseye.strategy.icp import ICP, Condition, Tiers
-from bullseye.tiering import DISQUALIFIED_GROUP, assign_tiers, learn_cuts, order_check, order_sentence, tier_table
 from bullseye.workspace import Workspace
-
-from conftest import TRUTH_ICP, demo_workspace
 
 runner = CliRunner()
 

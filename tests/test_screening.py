@@ -1,4 +1,4 @@
-"""Which attributes discovery may search (discover/screening.py): identifier-like attributes are
+"""Which attributes discovery may search (core/screening.py): identifier-like attributes are
 left out with the reason, traits that merely have many values stay in, and bullseye.yaml brings
 an identifier back."""
 
@@ -12,16 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from planted_leaks import write_workspace_files
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.config import AttributeSettings
-from bullseye.discover.dataset import build_dataset
-from bullseye.discover.screening import check_attribute_names, identifier_reason, usable_attributes
+from bullseye.core.dataset import build_dataset
+from bullseye.core.screening import (
+    check_attribute_names,
+    identifier_reason,
+    usable_attributes,
+)
 from bullseye.errors import BullseyeError
 from bullseye.workspace import Workspace
-
-from planted_leaks import write_workspace_files
 
 runner = CliRunner()
 N = 2000

@@ -12,25 +12,44 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import TRUTH_ICP
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.proportion import confint_proportions_2indep
 from typer.testing import CliRunner
 
 from bullseye.cli import app
+from bullseye.core.dataset import build_dataset
 from bullseye.demo import generate_company
-from bullseye.discover.dataset import build_dataset
 from bullseye.errors import ConfigError
 from bullseye.market.signal_evidence import (
-    MIN_DEALS, difference_interval, mantel_haenszel, measure_signals, odds_ratio, propose_signals,
+    MIN_DEALS,
+    difference_interval,
+    mantel_haenszel,
+    measure_signals,
+    odds_ratio,
+    propose_signals,
 )
 from bullseye.market.signals import (
-    NEUTRAL_FIT, age_words, event_reasons, rank_signals, read_events, signal_masks, signal_ranking, why_now,
+    NEUTRAL_FIT,
+    age_words,
+    event_reasons,
+    rank_signals,
+    read_events,
+    signal_masks,
+    signal_ranking,
+    why_now,
 )
-from bullseye.score import fit_scorecard, new_business, score_accounts
-from bullseye.strategy.icp import ICP, Signal, SignalFilters, icp_json_schema, load_icp, save_icp
+from bullseye.scoring.accounts import score_accounts
+from bullseye.scoring.scorecard import fit_scorecard, new_business
+from bullseye.strategy.icp import (
+    ICP,
+    Signal,
+    SignalFilters,
+    icp_json_schema,
+    load_icp,
+    save_icp,
+)
 from bullseye.workspace import Workspace
-
-from conftest import TRUTH_ICP
 
 runner = CliRunner()
 

@@ -9,14 +9,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import demo_workspace
 
 import bullseye.discover.engine as engine
+from bullseye.core.units import Units
 from bullseye.discover import significance
-from bullseye.discover.engine import DEPTH_CUTS, MIN_UNITS, DiscoverySettings, discover, search_units
+from bullseye.discover.engine import (
+    DEPTH_CUTS,
+    MIN_UNITS,
+    DiscoverySettings,
+    discover,
+    search_units,
+)
 from bullseye.discover.findings import Measure
 from bullseye.discover.propose import propose_icp
-from bullseye.discover.units import Units
-from conftest import demo_workspace
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "discovery.md"
 
@@ -150,7 +156,7 @@ def test_evidence_words_follow_the_written_definition():
 
 def test_the_power_sentence_is_the_smallest_lift_found_with_80_percent_power():
     lift, _ = significance.smallest_detectable_lift(1000, 0.3, tests=500)
-    from bullseye.discover.stats import detection_power
+    from bullseye.stats import detection_power
 
     assert detection_power(1000, 0.3, 0.2, lift, 0.05, 500) >= 0.8
     assert detection_power(1000, 0.3, 0.2, lift - significance.LIFT_PRECISION, 0.05, 500) < 0.8

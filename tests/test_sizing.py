@@ -14,21 +14,35 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import yaml
+from conftest import TRUTH_ICP, full_demo_workspace, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.errors import BullseyeError
-from bullseye.market.industries import load_segments, save_segments, segments_from_label_map
+from bullseye.market.industries import (
+    load_segments,
+    save_segments,
+    segments_from_label_map,
+)
 from bullseye.market.matching import (
-    domain_keys, name_keys, match_companies, normalize_domains, normalize_names,
+    domain_keys,
+    match_companies,
+    name_keys,
+    normalize_domains,
+    normalize_names,
 )
 from bullseye.market.sizing import (
-    _could_share_domain, _could_share_name, _match_universe, _read_universe, _universe_rows, size_market, universe_frame,
+    _could_share_domain,
+    _could_share_name,
+    _match_universe,
+    _read_universe,
+    _universe_rows,
+    size_market,
+    universe_frame,
 )
-from bullseye.scorecard_features import condition_mask
+from bullseye.scoring.features import condition_mask
 from bullseye.strategy.audience import Audience, load_audience
 from bullseye.strategy.icp import ICP_FILE, Condition, load_icp
-from conftest import TRUTH_ICP, full_demo_workspace, write
 
 AUDIENCE = """
 id: audience

@@ -8,14 +8,14 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.dataset import build_dataset
-from bullseye.discover.units import EVENT, holdout_retention, units_for
+from bullseye.core.dataset import build_dataset
+from bullseye.core.units import EVENT, holdout_retention, units_for
 from bullseye.errors import ConfigError, MappingError
 from bullseye.workspace import Workspace
-from conftest import write
 
 runner = CliRunner()
 

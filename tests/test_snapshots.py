@@ -12,7 +12,12 @@ from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.errors import BullseyeError
-from bullseye.market.snapshots import EVENT_COLUMNS, compare_snapshots, events_from_snapshots, read_snapshot
+from bullseye.market.snapshots import (
+    EVENT_COLUMNS,
+    compare_snapshots,
+    events_from_snapshots,
+    read_snapshot,
+)
 from bullseye.workspace import Workspace
 
 runner = CliRunner()

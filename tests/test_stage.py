@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import ibis
 import pytest
+from conftest import write
 
 from bullseye.ingest import stage
 from bullseye.ingest.readers import open_reader
-
-from conftest import write
 
 
 @pytest.fixture

@@ -7,9 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bullseye.discover import stats
+from bullseye import stats
 from bullseye.discover.encode import encode
-from bullseye.discover.kernel import BinaryQuality, NumericQuality, SurvivalQuality, search
+from bullseye.discover.engine import search_p_values
+from bullseye.discover.kernel import (
+    BinaryQuality,
+    NumericQuality,
+    SurvivalQuality,
+    search,
+)
 
 statsmodels = pytest.importorskip("statsmodels")
 from statsmodels.stats.multitest import multipletests  # noqa: E402
@@ -158,24 +164,24 @@ def test_search_p_values_and_permutations():
     won = (rng.random(n) < np.where(p, 0.7, 0.25)).astype(int)
     encoded = encode(frame)
     result = search(encoded, BinaryQuality(), won, max_depth=2, min_support=10, top_k=5)
-    pv = stats.search_p_values(result)
+    pv = search_p_values(result)
     assert np.allclose(pv, stats.binary_p_values(result.stats["positives"], result.n, won.sum(), n, 1))
     value = rng.normal(size=n) + p
     numeric = search(encoded, NumericQuality(direction=-1), value, max_depth=1, min_support=10)
     s = numeric.stats
-    assert np.allclose(stats.search_p_values(numeric),
+    assert np.allclose(search_p_values(numeric),
                        stats.numeric_p_values(numeric.n, s["sum"], s["sumsq"], n, value.sum(), (value ** 2).sum(), -1))
     duration, event = rng.exponential(10, n) + 0.1, rng.random(n) < 0.6
     survival = search(encoded, SurvivalQuality(), (duration, event), max_depth=1, min_support=10)
     s = survival.stats
-    assert np.allclose(stats.search_p_values(survival),
+    assert np.allclose(search_p_values(survival),
                        stats.rate_ratio_p_values(s["events"], s["exposure"], event.sum(), duration.sum(), 1))
 
 
 def test_hypergeom_tail_is_exact_on_small_cells_and_close_on_large_ones():
     from scipy import stats as sps
 
-    from bullseye.discover.stats import EXACT_BELOW, hypergeom_tail
+    from bullseye.stats.tests import EXACT_BELOW, hypergeom_tail
 
     # Small cells: the exact tail (and mid-p) to the last digit.
     assert hypergeom_tail(12, 30, 60, 200, 1) == pytest.approx(sps.hypergeom.sf(11, 200, 60, 30), rel=1e-12)

@@ -8,19 +8,31 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.demo import generate_company
 from bullseye.errors import BullseyeError
-from bullseye.people.textmine import (classify, cluster_phrases, fold, guess_language, mask_speaker, source_names,
-                                      split_sentences)
-from bullseye.people.themes import (VOICE_KINDS, contact_groups, mine_themes, objection_triggers,
-                                    roles_from_deal_contacts, workspace_themes)
-from bullseye.triggers import list_triggers
+from bullseye.governance.triggers import list_triggers
+from bullseye.people.textmine import (
+    classify,
+    cluster_phrases,
+    fold,
+    guess_language,
+    mask_speaker,
+    source_names,
+    split_sentences,
+)
+from bullseye.people.themes import (
+    VOICE_KINDS,
+    contact_groups,
+    mine_themes,
+    objection_triggers,
+    roles_from_deal_contacts,
+    workspace_themes,
+)
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 runner = CliRunner()
 KIND_OF = {"pains": "pain", "objections": "objection", "goals": "goal"}

@@ -17,8 +17,18 @@ from bullseye.demo.people import PERSONAS
 from bullseye.errors import ConfigError
 from bullseye.people import titles_vocabulary
 from bullseye.people.titles import (
-    FUNCTION_LABELS, FUNCTIONS, SENIORITIES, SENIORITY_LABELS, TITLES_FILE, TitleInfo, TitleVocabulary,
-    default_vocabulary, load_title_vocabulary, normalize_title, normalize_titles, unrecognised_titles,
+    FUNCTION_LABELS,
+    FUNCTIONS,
+    SENIORITIES,
+    SENIORITY_LABELS,
+    TITLES_FILE,
+    TitleInfo,
+    TitleVocabulary,
+    default_vocabulary,
+    load_title_vocabulary,
+    normalize_title,
+    normalize_titles,
+    unrecognised_titles,
     workspace_title_vocabulary,
 )
 

@@ -14,13 +14,25 @@ import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
-
-from bullseye.people.titles import FUNCTIONS, SENIORITIES, normalize_titles
 from titles_blind_sample import (
-    BLIND_ROUNDS, BUSINESS_ROUNDS, blind_labels, blind_readings, business_titles, draw_blind_rounds, markdown_confusion,
-    markdown_function_table, markdown_onet_row, markdown_summary_row, onet_agreement, onet_function, percent, score,
+    BLIND_ROUNDS,
+    BUSINESS_ROUNDS,
+    blind_labels,
+    blind_readings,
+    business_titles,
+    draw_blind_rounds,
+    markdown_confusion,
+    markdown_function_table,
+    markdown_onet_row,
+    markdown_summary_row,
+    onet_agreement,
+    onet_function,
+    percent,
+    score,
     title_key,
 )
+
+from bullseye.people.titles import FUNCTIONS, SENIORITIES, normalize_titles
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "titles.md"

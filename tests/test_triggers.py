@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from bullseye.errors import BullseyeError
-from bullseye.triggers import (TRIGGER_COLUMNS, as_records, list_triggers, record_triggers, set_trigger_status,
-                               trigger_id)
+from bullseye.governance.triggers import (
+    TRIGGER_COLUMNS,
+    as_records,
+    list_triggers,
+    record_triggers,
+    set_trigger_status,
+    trigger_id,
+)
 
 
 def _found(*rows: tuple[str, str, str, list[str]]) -> pd.DataFrame:

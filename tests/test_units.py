@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import demo_workspace, write
 from scipy import stats
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.dataset import PERIOD, build_dataset
-from bullseye.discover.split import split_accounts
-from bullseye.discover.units import EVENT, holdout_retention, missing_cause, units_for
-from conftest import demo_workspace, write
+from bullseye.core.dataset import PERIOD, build_dataset
+from bullseye.core.split import split_accounts
+from bullseye.core.units import EVENT, holdout_retention, missing_cause, units_for
 
 runner = CliRunner()
 

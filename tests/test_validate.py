@@ -10,19 +10,24 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import TRUTH_ICP, demo_workspace
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.dataset import PERIOD, build_dataset
-from bullseye.discover.units import DURATION, EVENT, TENURE
+from bullseye.core.dataset import PERIOD, build_dataset
+from bullseye.core.units import DURATION, EVENT, TENURE
 from bullseye.errors import BullseyeError
-from bullseye.strategy.icp import ICP
-from bullseye.validate import (
-    DISQUALIFIED, IN_ICP, NOT_ICP, backtest, holdout_retention, icp_membership, median_interval,
+from bullseye.scoring.backtest import (
+    DISQUALIFIED,
+    IN_ICP,
+    NOT_ICP,
+    backtest,
+    holdout_retention,
+    icp_membership,
+    median_interval,
 )
+from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
-
-from conftest import TRUTH_ICP, demo_workspace
 
 runner = CliRunner()
 
@@ -101,7 +106,7 @@ def test_retention_window_and_km_match_lifelines(demo):
     holdout = set(data.accounts.loc[data.accounts[PERIOD] == "holdout", "account_id"])
     assert len(window) and set(window["account_id"]) <= holdout
     assert window[DURATION].max() <= (data.as_of - data.cutoff).days
-    from bullseye.discover.stats import kaplan_meier
+    from bullseye.stats import kaplan_meier
 
     curve = kaplan_meier(window[DURATION], window[EVENT])
     reference = lifelines.KaplanMeierFitter().fit(window[DURATION], window[EVENT])
@@ -153,10 +158,9 @@ def test_a_lifetime_at_the_cap_is_shown_as_capped(result):
 
     from rich.console import Console
 
-    from bullseye.validate import _group_row
-
     # a group whose customers never churned: the sBG lifetime is at its cap, so it is a lower bound
-    from bullseye.discover.units import DURATION, ENTRY, EVENT, TENURE
+    from bullseye.core.units import DURATION, ENTRY, EVENT, TENURE
+    from bullseye.scoring.backtest import _group_row
 
     window = pd.DataFrame({DURATION: np.full(200, 400.0), EVENT: np.zeros(200, bool),
                            TENURE: np.full(200, 700.0), ENTRY: np.full(200, 300.0)})

@@ -14,13 +14,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,14 +8,13 @@ from datetime import date, datetime
 
 import ibis
 import pytest
+from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
 from bullseye.ingest import coerce
 from bullseye.ingest.coerce import ColumnProfile, MissingTokens
-
-from conftest import write
 
 CON = ibis.duckdb.connect()
 POINT, COMMA = ColumnProfile(decimal_comma=False), ColumnProfile(decimal_comma=True)

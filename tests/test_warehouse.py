@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write
 
 from bullseye.errors import StorageError, WarehouseBusy
 from bullseye.workspace import Workspace
-
-from conftest import write
 
 CLI = [sys.executable, "-m", "bullseye.cli"]
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
@@ -171,7 +170,7 @@ def test_two_loads_at_once_in_separate_processes_both_land(tmp_path):
     assert first.returncode == 0, err1
     assert second.returncode == 0, err2
     assert "Traceback" not in err1 + err2
-    assert f"Waiting: another load is running since" in err2  # the second user was told
+    assert "Waiting: another load is running since" in err2  # the second user was told
     assert count(ws.root, "accounts") == 200_000
     assert count(ws.root, "deals") == 500
     assert leftovers(ws.root) == []

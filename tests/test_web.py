@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TRUTH_ICP
 from typer.testing import CliRunner
 
 from bullseye.cli import app as cli_app
@@ -16,7 +17,6 @@ from bullseye.demo import generate_company
 from bullseye.web import create_app, is_loopback
 from bullseye.web.auth import UserStore
 from bullseye.workspace import Workspace
-from conftest import TRUTH_ICP
 
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 TestClient = fastapi_testclient.TestClient
@@ -82,7 +82,7 @@ def test_each_page_and_its_json_twin(local, html_path, json_path):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert twin.status_code == 200 and twin.headers["content-type"] == "application/json"
     data = twin.json()
-    assert page.text.count(f"<h1>") == 1 and data["title"]
+    assert page.text.count("<h1>") == 1 and data["title"]
     assert '<label for="' in page.text or html_path in ("/", "/icp", "/glossary")
 
 
@@ -373,7 +373,7 @@ def test_only_owners_roll_back_and_a_rollback_is_a_new_version(web_ws, tmp_path)
 def test_an_editor_acknowledges_a_trigger_and_home_shows_it_at_once(web_ws, tmp_path):
     from datetime import date
 
-    from bullseye.triggers import list_triggers, record_triggers
+    from bullseye.governance.triggers import list_triggers, record_triggers
 
     root = tmp_path / "triggers"
     shutil.copytree(web_ws.root, root, symlinks=True)

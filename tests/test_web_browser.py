@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from test_web import build_hostile_workspace
 
 from bullseye.web import create_app
 from bullseye.web.server import serving
-from test_web import build_hostile_workspace
 
 #: Launch arguments for Chromium in containers and CI.
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -15,7 +15,13 @@ from bullseye.config import Settings
 from bullseye.errors import BullseyeError, ConfigError
 from bullseye.strategy.icp import ICP_FILE
 from bullseye.workspace import Workspace
-from bullseye.yamlio import MAX_YAML_BYTES, MAX_YAML_DEPTH, load_model, parse_yaml, read_yaml
+from bullseye.yamlio import (
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    load_model,
+    parse_yaml,
+    read_yaml,
+)
 
 runner = CliRunner()
 

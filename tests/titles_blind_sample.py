@@ -222,7 +222,7 @@ def score(labels: pd.DataFrame, read: pd.DataFrame, part: str) -> dict:
     An unread part (None or "") is right only when the label is "unknown": the normaliser may say it cannot read a
     title, but a title a person could read and the normaliser did not counts against it.
     """
-    from bullseye.discover.stats import wilson_interval
+    from bullseye.stats import wilson_interval
 
     said = read[part].replace("", None).to_numpy(dtype=object)
     truth = labels[part].to_numpy(dtype=object)

@@ -34,10 +34,10 @@ def register(*classes: type) -> None:
 
 def _registered() -> dict[str, type]:
     if not _CLASSES:  # the fitted scorecard's parts, imported on first use
-        from bullseye.account_value import AccountValue, _Group
-        from bullseye.lifetime import Estimate, ShiftedBetaGeometric
-        from bullseye.score import ScoreCard
-        from bullseye.scorecard_features import Feature
+        from bullseye.scoring.features import Feature
+        from bullseye.scoring.scorecard import ScoreCard
+        from bullseye.scoring.value import AccountValue, _Group
+        from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric
         from bullseye.strategy import icp
 
         register(ScoreCard, Feature, AccountValue, _Group, Estimate, ShiftedBetaGeometric)

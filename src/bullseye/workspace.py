@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 import ibis.expr.types as ir
 
 from bullseye.config import PRESET_NAMES, SETTINGS_FILE, Settings
-from bullseye.errors import BullseyeError, InvalidInputError, MissingTableError, WorkspaceNotFound
-from bullseye.schema import TABLES
-from bullseye.warehouse import Warehouse
-from bullseye.yamlio import dump_model, load_model
+from bullseye.core.schema import TABLES
+from bullseye.core.warehouse import Warehouse
+from bullseye.errors import (
+    BullseyeError,
+    InvalidInputError,
+    MissingTableError,
+    WorkspaceNotFound,
+)
 from bullseye.paths import contained, workspace_glob
+from bullseye.yamlio import dump_model, load_model
 
 if TYPE_CHECKING:
     from bullseye.ingest.loader import LoadReport

@@ -10,8 +10,8 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from bullseye.errors import BullseyeError
+from bullseye.render.inert import for_terminal
 from bullseye.workspace import Workspace
-from bullseye.inert import for_terminal
 
 __all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "parse_date", "print_json"]
 
@@ -29,12 +29,12 @@ class BullseyeGroup(TyperGroup):
             err_console.print(f"[bold red]Error:[/] {for_terminal(exc)}", highlight=False, soft_wrap=True)
             ctx.exit(1)
         except OSError as exc:
-            from bullseye.warehouse import storage_error
+            from bullseye.core.warehouse import storage_error
 
             translated = storage_error(exc)
             if translated is None:
                 raise
-            err_console.print(f"[bold red]Error:[/] {escape(str(translated))}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]Error:[/] {for_terminal(translated)}", highlight=False, soft_wrap=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             err_console.print("Interrupted; the warehouse was left as it was before this command.")
@@ -81,6 +81,6 @@ def parse_date(value: str | None, option: str):
 
 def print_json(data: object) -> None:
     """Print ``data`` as strict JSON through the one encoder (NaN -> null, dates ISO)."""
-    from bullseye.json_output import to_json
+    from bullseye.render.encoder import to_json
 
     typer.echo(to_json(data, indent=2))

@@ -6,14 +6,27 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    print_json,
+)
 from bullseye.ingest.loader import LoadReport
+from bullseye.render.inert import for_terminal
 from bullseye.workspace import Workspace
-from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -67,7 +80,7 @@ def _published_triggers(ws: Workspace) -> list[dict] | None:
     if VersionStore(ws.root).current() is None:
         return None
     from bullseye.governance.status import evaluate_after_load
-    from bullseye.triggers import as_records
+    from bullseye.governance.triggers import as_records
 
     return as_records(evaluate_after_load(ws).new_triggers)
 

@@ -13,12 +13,12 @@ from bullseye.cli.score import render_scores, write_scores
 from bullseye.discover.engine import discover
 from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
-from bullseye.outcomes_summary import outcome_summary
-from bullseye.score import fit_scorecard
-from bullseye.strategy.icp import save_icp
-from bullseye.validate import backtest
-from bullseye.workspace import Workspace
 from bullseye.io import write_csv
+from bullseye.outcomes.summary import outcome_summary
+from bullseye.scoring.backtest import backtest
+from bullseye.scoring.scorecard import fit_scorecard
+from bullseye.strategy.icp import save_icp
+from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -124,11 +124,11 @@ def _publish(ws: Workspace, data) -> None:
 def _people(ws: Workspace, icp) -> None:
     """Layer three: the buying committee of the ICP's deals, what they say, and the personas."""
     from bullseye.cli.people import write_workspace_cards
+    from bullseye.governance.triggers import record_triggers
     from bullseye.people.cards import find_chromium
     from bullseye.people.committee import committee_report, contact_roles
     from bullseye.people.personas import suggest_personas, write_personas
     from bullseye.people.themes import VOICE_KINDS, objection_triggers, workspace_themes
-    from bullseye.triggers import record_triggers
 
     console.rule("The buying committee of the ICP's deals")
     with console.status("Reading contacts and their roles..."):

@@ -6,13 +6,23 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, parse_date, print_json
-from bullseye.discover.engine import DiscoverySettings, discover as run_discovery
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    err_console,
+    open_workspace,
+    parse_date,
+    print_json,
+)
+from bullseye.core.units import OUTCOME_GROUPS, TARGET_PREFIX
+from bullseye.discover.engine import DiscoverySettings
+from bullseye.discover.engine import discover as run_discovery
 from bullseye.discover.propose import empty_draft_reason, propose_icp
 from bullseye.discover.report import rich_summary, write_html
-from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX
+from bullseye.render.inert import for_terminal
 from bullseye.strategy.icp import IcpWriteRefused, save_icp
-from bullseye.inert import for_terminal
 
 
 class _NothingToDraft(Exception):

@@ -7,8 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.inert import for_terminal
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, parse_date, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    err_console,
+    open_workspace,
+    parse_date,
+    print_json,
+)
+from bullseye.render.inert import for_terminal
 
 __all__ = ["status", "check", "event_app"]
 
@@ -94,7 +103,7 @@ def event_add(
     """
     from bullseye.governance.events import MarketEvent, add_event, event_triggers
     from bullseye.governance.lifecycle import default_publisher
-    from bullseye.triggers import record_triggers
+    from bullseye.governance.triggers import record_triggers
 
     ws = open_workspace(workspace)
     try:
@@ -142,7 +151,11 @@ def triggers(
 
         bullseye triggers --ack TRG-1a2b3c4d5e6f
     """
-    from bullseye.triggers import as_records, list_triggers, set_trigger_status
+    from bullseye.governance.triggers import (
+        as_records,
+        list_triggers,
+        set_trigger_status,
+    )
 
     ws = open_workspace(workspace)
     if ack:

@@ -6,8 +6,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.inert import for_terminal
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    err_console,
+    open_workspace,
+    print_json,
+)
+from bullseye.render.inert import for_terminal
 
 __all__ = ["publish", "history", "diff", "rollback", "restore_draft"]
 

@@ -7,11 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    print_json,
+)
+from bullseye.io import write_csv
 from bullseye.market.industries import industries_rich, workspace_industries
 from bullseye.market.matching import match_workspace
-from bullseye.io import write_csv
-from bullseye.inert import for_terminal
+from bullseye.render.inert import for_terminal
 
 
 @app.command()

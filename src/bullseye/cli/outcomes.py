@@ -6,8 +6,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
-from bullseye.outcomes_summary import outcome_summary
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    parse_date,
+    print_json,
+)
+from bullseye.outcomes.summary import outcome_summary
 
 
 @app.command()

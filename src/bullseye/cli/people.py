@@ -6,10 +6,17 @@ from typing import Annotated
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    print_json,
+)
 from bullseye.errors import BullseyeError
+from bullseye.render.inert import for_terminal
 from bullseye.strategy.icp import ICP_FILE, load_icp
-from bullseye.inert import for_terminal
 
 personas_app = typer.Typer(help="Draft personas from evidence and turn them into cards.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")

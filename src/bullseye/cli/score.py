@@ -10,13 +10,21 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, err_console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    err_console,
+    open_workspace,
+    print_json,
+)
 from bullseye.errors import InputFileError
-from bullseye.market.signals import add_why_now
-from bullseye.score import TIERS, ScoreCard
-from bullseye.tiering import DISQUALIFIED_GROUP, order_sentence
 from bullseye.io import write_table
-from bullseye.inert import for_terminal
+from bullseye.market.signals import add_why_now
+from bullseye.render.inert import for_terminal
+from bullseye.scoring.scorecard import TIERS, ScoreCard
+from bullseye.scoring.tiers import DISQUALIFIED_GROUP, order_sentence
 
 __all__ = ["score", "validate", "read_companies", "write_scores", "render_scores", "tier_cuts_sentence"]
 
@@ -36,12 +44,10 @@ def score(
 
         bullseye score new-companies.csv --out scores.csv
     """
-    from bullseye.discover.dataset import build_dataset
-
+    from bullseye.core.dataset import build_dataset
     from bullseye.governance.lifecycle import scorecard_in_use, stamp
-    from bullseye.strategy.icp_warnings import icp_warnings
-
     from bullseye.strategy.icp import load_icp
+    from bullseye.strategy.icp_warnings import icp_warnings
     from bullseye.strategy.versions import VersionStore
 
     ws = open_workspace(workspace)
@@ -76,7 +82,7 @@ def validate(
 
         bullseye validate --margin 0.8 --json
     """
-    from bullseye.validate import backtest
+    from bullseye.scoring.backtest import backtest
 
     result = backtest(open_workspace(workspace), margin=margin, chart=chart)
     warn(result.warnings)
@@ -100,8 +106,8 @@ def read_companies(path: Path, ws=None) -> pd.DataFrame:
     in ``bullseye load``). A header naming a canonical account column or one of its aliases becomes
     that column; numbers, yes/no and lists are typed like the workspace's accounts table.
     """
+    from bullseye.core.schema import TABLES
     from bullseye.ingest.readers import open_reader
-    from bullseye.schema import TABLES
 
     reader = open_reader(Path(path))
     parts = [pd.DataFrame({k: v.to_pylist() for k, v in batch.columns.items()}) for batch in reader.batches()]

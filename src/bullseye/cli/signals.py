@@ -8,9 +8,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    parse_date,
+    print_json,
+)
 from bullseye.io import write_table
-from bullseye.inert import for_terminal
+from bullseye.render.inert import for_terminal
 
 __all__ = ["signals", "render_ranking", "render_evidence"]
 

@@ -7,11 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, print_json
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    print_json,
+)
+from bullseye.io import write_csv
+from bullseye.render.inert import for_terminal
 from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
 from bullseye.strategy.icp import load_icp
-from bullseye.io import write_csv
-from bullseye.inert import for_terminal
 
 
 @app.command()
@@ -28,9 +35,9 @@ def size(
 
         bullseye size --whitespace prospects.csv
     """
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
     from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
 
     ws = open_workspace(workspace)
     icp = load_icp(ws.root)

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from bullseye.cli.app import JsonOption, app, console, err_console, print_json
 from bullseye.ingest.readers import normalise_header
-from bullseye.market.snapshots import compare_snapshots, read_snapshot
 from bullseye.io import write_csv
-from bullseye.inert import for_terminal
+from bullseye.market.snapshots import compare_snapshots, read_snapshot
+from bullseye.render.inert import for_terminal
 
 
 def _column(option: str | None) -> str | None:

@@ -6,10 +6,24 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date, print_json
-from bullseye.people.themes import GROUP_DIMENSIONS, KINDS, VOICE_KINDS, objection_triggers, workspace_themes
-from bullseye.triggers import as_records, list_triggers, record_triggers
-from bullseye.inert import for_terminal
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    parse_date,
+    print_json,
+)
+from bullseye.governance.triggers import as_records, list_triggers, record_triggers
+from bullseye.people.themes import (
+    GROUP_DIMENSIONS,
+    KINDS,
+    VOICE_KINDS,
+    objection_triggers,
+    workspace_themes,
+)
+from bullseye.render.inert import for_terminal
 
 
 @app.command()

@@ -4,6 +4,12 @@
 analysis should find) and returns the truth as a dict.
 """
 
-from bullseye.demo.company import AS_OF, HISTORY_START, MODEL, NOISE_ATTRIBUTES, generate_company
+from bullseye.demo.company import (
+    AS_OF,
+    HISTORY_START,
+    MODEL,
+    NOISE_ATTRIBUTES,
+    generate_company,
+)
 
 __all__ = ["generate_company", "AS_OF", "HISTORY_START", "MODEL", "NOISE_ATTRIBUTES"]

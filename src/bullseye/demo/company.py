@@ -14,10 +14,26 @@ import numpy as np
 import pandas as pd
 
 from bullseye.demo.market import (
-    HOL_TITLES, INDUSTRY_SPECS, LARGE_METROS, ascii_lower, background_events, blank, company_names, fmt_date,
-    make_firms, make_spend, make_universe, money, pick,
+    HOL_TITLES,
+    INDUSTRY_SPECS,
+    LARGE_METROS,
+    ascii_lower,
+    background_events,
+    blank,
+    company_names,
+    fmt_date,
+    make_firms,
+    make_spend,
+    make_universe,
+    money,
+    pick,
 )
-from bullseye.demo.people import committee_truth, make_contacts, make_deal_contacts, make_notes
+from bullseye.demo.people import (
+    committee_truth,
+    make_contacts,
+    make_deal_contacts,
+    make_notes,
+)
 
 __all__ = ["generate_company", "AS_OF", "HISTORY_START", "MODEL", "NOISE_ATTRIBUTES"]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from bullseye.discover.dataset import Dataset
+from bullseye.core.dataset import Dataset
 from bullseye.discover.encode import encode
 
 __all__ = ["bullseye_segments", "alignment", "cohorts", "MAX_LIFETIME_YEARS"]
@@ -81,7 +81,7 @@ _ALL_OUTCOMES = ("win", "days_to_close", "discount", "acv", "retention", "usage"
 def _discovery_units(data: Dataset) -> dict[str, Any]:
     """Each outcome's units on the discovery part, built once: the bullseye ranks segments, so
     it sees no holdout (docs/discovery.md, the protocol)."""
-    from bullseye.discover.units import units_for
+    from bullseye.core.units import units_for
 
     units = {}
     for outcome in _ALL_OUTCOMES:

@@ -16,15 +16,28 @@ from typing import Any
 
 import numpy as np
 
-from bullseye.discover import kernel, permutation, stats
-from bullseye.discover.dataset import Dataset, build_dataset
+from bullseye import stats
+from bullseye.core.dataset import Dataset, build_dataset
+from bullseye.core.units import (
+    OUTCOME_GROUPS,
+    TARGET_PREFIX,
+    Units,
+    is_binary,
+    units_for,
+)
+from bullseye.discover import kernel, permutation
 from bullseye.discover.encode import Selector, encode
-from bullseye.discover.findings import Finding, Measure, OutcomeReport, metric
+from bullseye.discover.findings import Finding, OutcomeReport, metric
 from bullseye.discover.leakage import leakage_guard
 from bullseye.discover.measure import better_sign, measure
-from bullseye.discover.significance import (FamilyTest, confirm_on_holdout, evidence_words, power_sentence, refusal,
-                                            refinements_that_hold)
-from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, Units, is_binary, units_for
+from bullseye.discover.significance import (
+    FamilyTest,
+    confirm_on_holdout,
+    evidence_words,
+    power_sentence,
+    refinements_that_hold,
+    refusal,
+)
 from bullseye.errors import BullseyeError
 from bullseye.strategy.icp import Condition
 
@@ -356,7 +369,7 @@ def _search_p_values(search) -> np.ndarray:
     if len(pointing):
         subset = dataclasses.replace(search, n=search.n[pointing],
                                      stats={key: value[pointing] for key, value in search.stats.items()})
-        p[pointing] = stats.search_p_values(subset)
+        p[pointing] = search_p_values(subset)
     return p
 
 
@@ -399,3 +412,14 @@ def _target(outcome: str, units: Units):
     if outcome in _LOG_OUTCOMES:
         return np.log1p(np.clip(units.target, 0, None))
     return units.target
+
+
+def search_p_values(result: Any) -> np.ndarray:
+    """One-sided p-values, in the search's direction, of every stored candidate of a
+    ``kernel.SearchResult`` (binary: Fisher; numeric: Welch; survival: conditional rate test)."""
+    s, t, qf = result.stats, result.totals, result.quality_function
+    if "positives" in s:
+        return stats.binary_p_values(s["positives"], result.n, int(t["positives"]), int(t["N"]), qf.direction)
+    if "sum" in s:
+        return stats.numeric_p_values(result.n, s["sum"], s["sumsq"], t["N"], t["sum"], t["sumsq"], qf.direction)
+    return stats.rate_ratio_p_values(s["events"], s["exposure"], int(t["events"]), t["exposure"], qf.direction)

@@ -33,9 +33,25 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bullseye.discover import counting
-from bullseye.discover.encode import EncodedAttributes, Partition, build_partitions, split_partition
-from bullseye.discover.quality import BinaryQuality, NumericQuality, PreparedTarget, QualityFunction, SurvivalQuality
-from bullseye.discover.results import Collector, SearchResult, filter_redundant, top_indices
+from bullseye.discover.encode import (
+    EncodedAttributes,
+    Partition,
+    build_partitions,
+    split_partition,
+)
+from bullseye.discover.quality import (
+    BinaryQuality,
+    NumericQuality,
+    PreparedTarget,
+    QualityFunction,
+    SurvivalQuality,
+)
+from bullseye.discover.results import (
+    Collector,
+    SearchResult,
+    filter_redundant,
+    top_indices,
+)
 
 __all__ = [
     "QualityFunction",

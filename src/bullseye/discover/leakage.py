@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.dataset import Dataset
+from bullseye.core.dataset import Dataset
+from bullseye.core.screening import check_attribute_names
+from bullseye.core.units import OUTCOME_GROUPS, TARGET_PREFIX, truthy, units_for
 from bullseye.discover.findings import metric
-from bullseye.discover.screening import check_attribute_names
-from bullseye.discover.units import OUTCOME_GROUPS, TARGET_PREFIX, truthy, units_for
 from bullseye.errors import BullseyeError
 
 __all__ = ["LeakageFlag", "leakage_guard", "non_leaking_attributes", "outcome_flags", "screen_binary", "screen_numeric", "leakage_flags",

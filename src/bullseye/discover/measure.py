@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from bullseye.core.units import Units, is_binary
 from bullseye.discover.findings import Measure, metric
-from bullseye.discover.stats import hypergeom_tail
-from bullseye.discover.units import Units, is_binary
-from bullseye.outcomes_summary import wilson_interval
+from bullseye.outcomes.summary import wilson_interval
+from bullseye.stats import hypergeom_tail
 
 __all__ = ["measure", "measure_values", "better_sign"]
 

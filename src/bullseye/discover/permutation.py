@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bullseye.discover.units import Units, is_binary
+from bullseye.core.units import Units, is_binary
 
 __all__ = ["family_masks", "candidate_statistics", "max_statistic_null", "max_statistic_null_chunked",
            "family_p_value", "affordable", "MAX_CELLS", "MAX_WORK", "CHUNK", "PERMUTATIONS"]

@@ -7,10 +7,10 @@ import re
 
 import numpy as np
 
+from bullseye.core.units import units_for
 from bullseye.discover.engine import jaccard
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.measure import measure
-from bullseye.discover.units import units_for
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
 __all__ = ["propose_icp", "empty_draft_reason", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
-from bullseye.inert import for_mathtext, for_terminal
+from bullseye.render.inert import for_mathtext, for_terminal
 
 __all__ = ["rich_summary", "write_html", "base_line", "lifetime_text"]
 

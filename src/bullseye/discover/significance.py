@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from bullseye.discover import permutation, stats
+from bullseye import stats
+from bullseye.core.units import Units, is_binary
+from bullseye.discover import permutation
 from bullseye.discover.findings import Measure, metric
 from bullseye.discover.measure import measure_values
-from bullseye.discover.units import Units, is_binary
 
 __all__ = ["FamilyTest", "refinements_that_hold", "evidence_words", "confirm_on_holdout", "smallest_detectable_lift",
            "power_sentence", "ALPHA", "SUGGESTIVE_FACTOR", "REVERSED_P", "POWER_SHARE", "POWER_TARGET",
@@ -187,7 +188,7 @@ def smallest_detectable_lift(units: int, base: float, tests: int, alpha: float =
                              power: float = POWER_TARGET) -> tuple[float | None, float]:
     """The smallest lift (segment rate over the base) that a segment holding ``share`` of ``units``
     is detected with probability ``power`` by the exact test at the Bonferroni level over ``tests``
-    (:func:`bullseye.discover.stats.detection_power`). Returns (lift or None when even the largest
+    (:func:`bullseye.stats.detection_power`). Returns (lift or None when even the largest
     possible lift is missed, the power at the largest possible lift)."""
     highest = min(1.0 / base, 1.0 / share) * (1 - 1e-6)  # the segment's rate <= 1, the rest's >= 0
 

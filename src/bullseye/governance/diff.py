@@ -129,7 +129,7 @@ def diff_versions(ws: Workspace, before: Version, after: Version, frame: pd.Data
     backtest = {k: (first.get(k), second.get(k)) for k in dict.fromkeys([*first, *second])}
     moves = pd.DataFrame()
     if frame is None and ws.has_table("accounts"):
-        from bullseye.discover.dataset import build_dataset
+        from bullseye.core.dataset import build_dataset
 
         frame = build_dataset(ws).accounts
     if frame is not None and before.artefact("scorecard") and after.artefact("scorecard"):

@@ -187,8 +187,8 @@ def _churn_counts(accounts: pd.DataFrame, inside: np.ndarray, start: date, end: 
 
 def drift_check(ws: Workspace, icp: ICP, published: date, today: date, card=None) -> DriftReport:
     """The drift check of the whole months since ``published`` up to ``today`` (see the module docstring)."""
-    from bullseye.discover.dataset import build_dataset
-    from bullseye.validate import icp_membership
+    from bullseye.core.dataset import build_dataset
+    from bullseye.scoring.backtest import icp_membership
 
     look = (today - published).days // MONTH_DAYS
     through = published + timedelta(days=look * MONTH_DAYS)

@@ -23,8 +23,8 @@ from bullseye.strategy.icp import ICP
 from bullseye.strategy.versions import Version, VersionStore, default_publisher
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
-    from bullseye.score import ScoreCard
+    from bullseye.core.dataset import Dataset
+    from bullseye.scoring.scorecard import ScoreCard
     from bullseye.workspace import Workspace
 
 __all__ = ["Preview", "PublishResult", "preview", "publish", "rollback", "published_card", "scorecard_in_use", "stamp",
@@ -87,7 +87,7 @@ class PublishResult:
 # -- scoring under a version ----------------------------------------------------------------------
 def published_card(version: Version) -> ScoreCard:
     """The scorecard stored with ``version`` (no fit)."""
-    from bullseye.score import ScoreCard
+    from bullseye.scoring.scorecard import ScoreCard
 
     icp = version.icp()
     stored = version.artefact("scorecard")
@@ -99,7 +99,7 @@ def published_card(version: Version) -> ScoreCard:
 def scorecard_in_use(ws: Workspace, data: Dataset | None = None) -> tuple[ScoreCard, Version | None]:
     """The published version's stored scorecard (no fit), or, before any publish, the draft
     ICP's scorecard fitted on the workspace data."""
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
     from bullseye.strategy.icp import load_icp
 
     current = VersionStore(ws.root).current()
@@ -115,7 +115,7 @@ def stamp(scores: pd.DataFrame, version: Version | None) -> pd.DataFrame:
 
 # -- comparing ------------------------------------------------------------------------------------
 def _holdout(data: Dataset) -> pd.DataFrame:
-    from bullseye.score import new_business
+    from bullseye.scoring.scorecard import new_business
 
     return new_business(data.deals_in("holdout"), data.deals)
 
@@ -174,8 +174,8 @@ def _gate(icp: ICP) -> list[str]:
 
 def preview(ws: Workspace, data: Dataset | None = None) -> Preview:
     """What publishing the current draft would do (fits the draft; never writes)."""
-    from bullseye.discover.dataset import build_dataset
-    from bullseye.score import fit_scorecard
+    from bullseye.core.dataset import build_dataset
+    from bullseye.scoring.scorecard import fit_scorecard
     from bullseye.strategy.icp import load_icp
 
     store = VersionStore(ws.root)
@@ -212,7 +212,7 @@ def preview(ws: Workspace, data: Dataset | None = None) -> Preview:
         amounts = frame["account_id"].map(_open_pipeline(ws)).fillna(0.0).to_numpy()
         pipeline = {"up": float(amounts[direction < 0].sum()), "down": float(amounts[direction > 0].sum())}
     from bullseye.governance.diff import backtest_headline
-    from bullseye.validate import backtest
+    from bullseye.scoring.backtest import backtest
 
     draft_backtest = backtest(ws, icp, chart=False).to_dict()
     if current is not None:  # both ICPs measured on the same holdout, side by side

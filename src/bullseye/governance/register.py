@@ -41,7 +41,7 @@ def mirror_version(ws: Workspace, version: Version) -> None:
 
 def resolve_open_triggers(ws: Workspace, version: Version) -> int:
     """Open and acknowledged triggers are answered by a new version; returns how many."""
-    from bullseye.triggers import list_triggers, set_trigger_status
+    from bullseye.governance.triggers import list_triggers, set_trigger_status
 
     stored = list_triggers(ws)
     pending = stored[stored["status"].isin(["open", "acknowledged"])]["trigger_id"].tolist()

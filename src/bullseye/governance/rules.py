@@ -1,7 +1,7 @@
 """The ICP's trigger rules, evaluated on the workspace's data (every load and ``bullseye check``).
 
 Each rule returns trigger rows (kind, raised_at, subject, detail, evidence) for
-:func:`bullseye.triggers.record_triggers`, which stores each once: evaluating again raises nothing
+:func:`bullseye.governance.triggers.record_triggers`, which stores each once: evaluating again raises nothing
 new. What the published version promised is the yardstick: "new" means after its as-of date.
 """
 
@@ -18,7 +18,7 @@ from scipy import stats
 from bullseye.strategy.icp import ICP
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
+    from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
 __all__ = ["evaluate_rules", "TRIGGER_COLUMNS_OUT", "MIN_DEALS"]
@@ -45,7 +45,7 @@ def objection_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
 
 
 def _new_business_since(data: Dataset, since: date) -> pd.DataFrame:
-    from bullseye.score import new_business
+    from bullseye.scoring.scorecard import new_business
 
     deals = new_business(data.deals, data.deals)
     return deals[pd.to_datetime(deals["decided_at"]) > pd.Timestamp(since)]
@@ -54,7 +54,7 @@ def _new_business_since(data: Dataset, since: date) -> pd.DataFrame:
 def large_loss_rule(data: Dataset, icp: ICP, since: date) -> pd.DataFrame:
     """A lost new-business deal inside the ICP, at least ``large_loss_amount`` (default: the 90th
     percentile of won deal amounts), decided after ``since``."""
-    from bullseye.validate import icp_membership
+    from bullseye.scoring.backtest import icp_membership
 
     deals = _new_business_since(data, since)
     if deals.empty or not icp.criteria:
@@ -84,7 +84,7 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
 def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFrame:
     """An ICP criterion whose win rate since publication left the interval it was published with:
     the new rate's 95% interval does not overlap the published one."""
-    from bullseye.score import rule_mask
+    from bullseye.scoring.scorecard import rule_mask
 
     if not icp.triggers.segment_outside_interval:
         return _frame([])
@@ -115,7 +115,7 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
     """ICP criteria whose churn rate ratio (inside vs outside, churn events per customer-year since
     publication) has a 95% interval that does not overlap the hazard ratio they were published with."""
     from bullseye.governance.drift import _churn_counts
-    from bullseye.score import rule_mask
+    from bullseye.scoring.scorecard import rule_mask
 
     accounts = data.accounts
     if "first_start" not in accounts.columns or not accounts["first_start"].notna().any():
@@ -145,8 +145,8 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
 def icp_share_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFrame:
     """The ICP's share of new opportunities fell more than ``icp_share_drop`` below its share in the
     same length of time before publication, and a two-proportion test says it is not chance (p < 0.01)."""
-    from bullseye.score import new_business
-    from bullseye.validate import icp_membership
+    from bullseye.scoring.backtest import icp_membership
+    from bullseye.scoring.scorecard import new_business
 
     if not icp.criteria:
         return _frame([])
@@ -190,7 +190,7 @@ def watch_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
 def evaluate_rules(ws: Workspace, icp: ICP, since: date, data: Dataset | None = None,
                    today: date | None = None) -> pd.DataFrame:
     """Every trigger rule of ``icp`` over what happened after ``since`` (the published as-of date)."""
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
 
     parts = [objection_rule(ws, icp, since), watch_rule(ws, icp, since)]
     if ws.has_table("deals"):

@@ -46,7 +46,7 @@ class Status:
         return [i for i in self.items if i.level != "ok"]
 
     def to_dict(self) -> dict[str, Any]:
-        from bullseye.triggers import as_records
+        from bullseye.governance.triggers import as_records
 
         return {"today": self.today.isoformat(), "version": self.version, "draft_changed": self.draft_changed,
                 "items": [i.to_dict() for i in self.items], "open_triggers": as_records(self.open_triggers),
@@ -100,9 +100,9 @@ def _backing_dates(node: Any):
 
 def workspace_status(ws: Workspace, today: date | None = None) -> Status:
     """What needs the owner's attention, in a few items."""
+    from bullseye.governance.triggers import list_triggers
     from bullseye.strategy.icp import load_icp
     from bullseye.strategy.versions import VersionStore
-    from bullseye.triggers import list_triggers
 
     today = today or date.today()
     store = VersionStore(ws.root)
@@ -149,7 +149,7 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        from bullseye.triggers import as_records
+        from bullseye.governance.triggers import as_records
 
         return {"loaded": self.loaded, "load": self.load_summary, "scored": self.scored,
                 "new_triggers": as_records(self.new_triggers), "deliveries": [d.to_dict() for d in self.deliveries],
@@ -188,14 +188,14 @@ def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = Fals
     """What every load and check does once the data is in: (optionally) rescore with the version
     in use, evaluate the trigger rules, drift and recorded events, store new triggers once, and
     push them to the teams."""
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
     from bullseye.governance.drift import drift_check, drift_triggers
     from bullseye.governance.events import event_triggers, load_events
     from bullseye.governance.lifecycle import published_card
     from bullseye.governance.rules import evaluate_rules
+    from bullseye.governance.triggers import list_triggers, record_triggers
     from bullseye.strategy.icp import load_icp
     from bullseye.strategy.versions import VersionStore
-    from bullseye.triggers import list_triggers, record_triggers
 
     notes = []
     current = VersionStore(ws.root).current()

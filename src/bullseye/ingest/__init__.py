@@ -1,5 +1,8 @@
-"""Ingest: read exports, map them onto the canonical tables, quarantine what cannot load."""
+"""Ingest: read exports, map them onto the canonical tables, quarantine what cannot load.
 
-from bullseye.ingest.loader import FileCount, LoadReport, load_files
+``loader.load_files`` is the entry point (``Workspace.load`` calls it); ``readers`` opens files,
+``records`` and ``ledger`` account for every physical line, ``mapping`` maps columns onto the
+canonical tables, ``columns`` types them and ``coerce`` reads each value or quarantines it.
+"""
 
-__all__ = ["load_files", "LoadReport", "FileCount"]
+__all__: list[str] = []

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bullseye.warehouse import quote_ident
+from bullseye.core.warehouse import quote_ident
 
 __all__ = ["LineLedger", "count_physical_lines", "line_counts", "fill_line_ends", "spill_long_values", "SPILL_CHARS"]
 

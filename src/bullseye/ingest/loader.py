@@ -23,14 +23,15 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.core.schema import TABLES
 from bullseye.errors import InputFileError
 from bullseye.ingest.coerce import MissingTokens
+from bullseye.ingest.columns import IBIS_TYPES, derive_columns, type_plan
+from bullseye.ingest.counts import FileCount
 from bullseye.ingest.ledger import fill_line_ends, line_counts, spill_long_values
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
-from bullseye.ingest.typing import IBIS_TYPES, derive_columns, type_plan
-from bullseye.schema import TABLES
 from bullseye.io import write_csv
 from bullseye.paths import allowed_roots, contained
 
@@ -46,30 +47,6 @@ LOAD_LOG_COLUMNS = {
     "load_id": dt.string, "loaded_at": dt.timestamp, "file": dt.string, "table_name": dt.string,
     "rows_read": dt.int64, "rows_loaded": dt.int64, "rows_quarantined": dt.int64, "rows_merged": dt.int64,
 }
-
-
-@dataclass
-class FileCount:
-    file: str
-    table: str
-    read: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    merged: int = 0  # loaded rows that updated a row of an earlier file
-    missing: dict[str, int] = field(default_factory=dict)  # column -> values read as missing ("N/A", "Select")
-    # Text files: physical lines, and where each went (header, blank, loaded, quarantined).
-    lines: dict[str, int] | None = None
-
-    @property
-    def lines_reconcile(self) -> bool:
-        """Every physical line is a header or blank line or in a loaded or quarantined record."""
-        if self.lines is None:
-            return True
-        return self.lines["physical"] == sum(v for k, v in self.lines.items() if k != "physical")
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == self.loaded + self.quarantined and self.lines_reconcile
 
 
 @dataclass

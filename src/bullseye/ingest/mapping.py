@@ -17,10 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bullseye.core.schema import TABLES, Table
 from bullseye.errors import MappingError
 from bullseye.ingest.derive import Derivation, check_derivations, source_columns
 from bullseye.ingest.readers import normalise_header
-from bullseye.schema import TABLES, Table
 from bullseye.yamlio import load_model
 
 __all__ = ["PRESETS", "MappingFile", "FileMapping", "Lookup", "FilePlan", "plan_file", "load_mapping",

@@ -19,10 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bullseye.core.warehouse import quote_ident
 from bullseye.ingest.coerce import NULL_TOKENS
 from bullseye.ingest.ledger import LineLedger
 from bullseye.ingest.readers import FileReader, Reject
-from bullseye.warehouse import quote_ident
 
 __all__ = ["stage_file"]
 

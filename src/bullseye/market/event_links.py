@@ -27,7 +27,12 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from bullseye.market.matching import METHODS, match_companies, normalize_domains, normalize_names
+from bullseye.market.matching import (
+    METHODS,
+    match_companies,
+    normalize_domains,
+    normalize_names,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

@@ -23,8 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bullseye.errors import ConfigError, MissingTableError
+from bullseye.render.inert import for_terminal
 from bullseye.yamlio import dump_model, load_model
-from bullseye.inert import for_terminal
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -34,20 +34,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bullseye.discover.dataset import PERIOD
+from bullseye.core.dataset import PERIOD
+from bullseye.core.units import Units
 from bullseye.discover.engine import evidence_words
 from bullseye.discover.findings import Measure
 from bullseye.discover.measure import measure
-from bullseye.discover.stats import holm, wilson_interval
-from bullseye.discover.units import Units
 from bullseye.errors import BullseyeError
 from bullseye.market.event_links import link_workspace_events
 from bullseye.market.signals import read_events, signal_masks
 from bullseye.people.titles import workspace_title_vocabulary
+from bullseye.stats import holm, wilson_interval
 from bullseye.strategy.icp import ICP, Evidence, Signal, SignalFilters
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
+    from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
 __all__ = ["SignalTest", "SignalReport", "measure_signals", "propose_signals", "candidate_signals",
@@ -354,7 +354,7 @@ def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray
 
 def _strata(deals: pd.DataFrame, ws: Workspace, icp: ICP | None, by: str | None, data: Dataset) -> tuple[np.ndarray, str]:
     """Stratum code of every deal, and what the strata are."""
-    from bullseye.score import fit_scorecard
+    from bullseye.scoring.scorecard import fit_scorecard
 
     if by is None:
         by = "tier" if icp is not None else ("industry" if "industry" in deals.columns else "none")
@@ -378,8 +378,8 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     """Measure every candidate signal at every lookback (see the module docstring). ``icp``: the
     fit tiers to hold constant (default: strategy/icp.yaml when it exists); ``strata``: 'tier',
     'none' or an account attribute (default: 'tier' with an ICP, else 'industry')."""
-    from bullseye.discover.dataset import build_dataset
-    from bullseye.score import new_business
+    from bullseye.core.dataset import build_dataset
+    from bullseye.scoring.scorecard import new_business
     from bullseye.strategy.icp import ICP_FILE, load_icp
 
     if icp is None and (ws.root / ICP_FILE).exists() and strata in (None, "tier"):

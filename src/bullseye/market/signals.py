@@ -39,7 +39,7 @@ from bullseye.strategy.icp import ICP, Signal, load_icp
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from bullseye.score import ScoreCard
+    from bullseye.scoring.scorecard import ScoreCard
     from bullseye.workspace import Workspace
 
 __all__ = ["SignalRanking", "signal_ranking", "rank_signals", "fresh_events", "read_events", "signal_predicate",
@@ -388,10 +388,10 @@ def _require(signals: list[Signal]) -> None:
 def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of: object = None,
                    limit: int | None = None) -> SignalRanking:
     """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`)."""
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
     from bullseye.market.event_links import link_workspace_events
-    from bullseye.outcomes import resolve_as_of
-    from bullseye.score import fit_scorecard
+    from bullseye.outcomes.per_account import resolve_as_of
+    from bullseye.scoring.scorecard import fit_scorecard
 
     icp = icp if icp is not None else load_icp(ws.root)
     _require(icp.signals)
@@ -422,7 +422,7 @@ def why_now(ws: Workspace, account_ids: Any, icp: ICP, as_of: object = None) -> 
     """``why_now`` (the strongest fresh signal in words, '' when none) and ``why_now_score`` of each
     account, in the order given. Empty when the ICP has no signals or no events are loaded."""
     from bullseye.market.event_links import link_workspace_events
-    from bullseye.outcomes import resolve_as_of
+    from bullseye.outcomes.per_account import resolve_as_of
 
     ids = pd.Series(account_ids, dtype=object).reset_index(drop=True)
     out = pd.DataFrame({"why_now": np.full(len(ids), "", dtype=object), "why_now_score": np.zeros(len(ids))})

@@ -35,16 +35,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bullseye.discover.dataset import build_dataset
-from bullseye.discover.stats import wilson_interval
+from bullseye.core.dataset import build_dataset
 from bullseye.errors import BullseyeError
 from bullseye.market.industries import load_segments, with_segments
-from bullseye.market.matching import domain_keys, fold_text, name_keys, match_companies
-from bullseye.score import new_business, rule_mask
-from bullseye.scorecard_features import condition_mask
+from bullseye.market.matching import domain_keys, fold_text, match_companies, name_keys
+from bullseye.render.inert import for_mathtext, for_terminal
+from bullseye.scoring.features import condition_mask
+from bullseye.scoring.scorecard import new_business, rule_mask
+from bullseye.stats import wilson_interval
 from bullseye.strategy.audience import Audience
 from bullseye.strategy.icp import ICP
-from bullseye.inert import for_mathtext, for_terminal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -359,8 +359,8 @@ def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None, dat
 
 def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: ThreadPoolExecutor,
                  dataset=None) -> MarketSize:
-    from bullseye.outcomes import resolve_as_of
-    from bullseye.validate import icp_membership
+    from bullseye.outcomes.per_account import resolve_as_of
+    from bullseye.scoring.backtest import icp_membership
 
     table = ws.table("universe", needed_for="market sizing")
     conditions = [c for rule in [*audience.criteria, *icp.criteria, *icp.disqualifiers] for c in rule.conditions]

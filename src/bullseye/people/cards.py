@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from bullseye.errors import BullseyeError
-from bullseye.inert import for_markdown
+from bullseye.render.inert import for_markdown
 from bullseye.strategy.persona import AntiPersona, Persona
 
 __all__ = ["CARD_FORMATS", "render_cards", "write_cards", "find_chromium"]

@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bullseye.discover.dataset import build_dataset
-from bullseye.discover.stats import holm, wilson_interval
+from bullseye.core.dataset import build_dataset
 from bullseye.errors import BullseyeError
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
-from bullseye.score import new_business
+from bullseye.render.inert import for_terminal
+from bullseye.scoring.scorecard import new_business
+from bullseye.stats import holm, wilson_interval
 from bullseye.strategy.icp import ICP
-from bullseye.inert import for_terminal
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -150,7 +150,7 @@ def contact_roles(ws: Workspace) -> pd.DataFrame:
 
 def committee_deals(ws: Workspace, icp: ICP | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Closed new-business deals (in the ICP when one is given) and their contact links with roles."""
-    from bullseye.validate import icp_membership
+    from bullseye.scoring.backtest import icp_membership
 
     data = build_dataset(ws)
     deals = new_business(data.deals)

@@ -14,14 +14,29 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from scipy import stats
 
-from bullseye.discover.stats import wilson_interval
-from bullseye.people.committee import ROLES, CommitteeReport, committee_deals, committee_report, contact_roles
+from bullseye.people.committee import (
+    ROLES,
+    CommitteeReport,
+    committee_deals,
+    committee_report,
+    contact_roles,
+)
 from bullseye.people.themes import ThemeReport, contact_groups, mine_themes
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
-from bullseye.strategy.icp import ICP
-from bullseye.strategy.persona import (AntiPersona, Backing, Objection, Persona, Quote, Statement, ThreeQuestions,
-                                       save_persona, slug)
+from bullseye.stats import wilson_interval
 from bullseye.strategy.definitions import WriteResult
+from bullseye.strategy.icp import ICP
+from bullseye.strategy.persona import (
+    AntiPersona,
+    Backing,
+    Objection,
+    Persona,
+    Quote,
+    Statement,
+    ThreeQuestions,
+    save_persona,
+    slug,
+)
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace

@@ -23,9 +23,18 @@ import numpy as np
 import pandas as pd
 
 from bullseye.errors import BullseyeError
-from bullseye.inert import for_terminal
-from bullseye.people.textmine import (KINDS, SPEAKER, classify, cluster_phrases, fold, guess_language, mask_speaker,
-                                      source_names, split_sentences)
+from bullseye.people.textmine import (
+    KINDS,
+    SPEAKER,
+    classify,
+    cluster_phrases,
+    fold,
+    guess_language,
+    mask_speaker,
+    source_names,
+    split_sentences,
+)
+from bullseye.render.inert import for_terminal
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace

@@ -47,7 +47,9 @@ class AudienceCriterion(BaseModel):
         """Which rows of ``frame`` meet the criterion: the same as ``Condition.mask`` row by row, but
         each condition is evaluated once per distinct value (a universe has millions of rows and a
         few dozen countries). Pass the same ``cache`` to share that work across criteria on ``frame``."""
-        from bullseye.scorecard_features import condition_mask  # scoring's module; imported late to stay light
+        from bullseye.scoring.features import (
+            condition_mask,  # scoring's module; imported late to stay light
+        )
 
         cache = {} if cache is None else cache
         result = np.ones(len(frame), dtype=bool)

@@ -253,7 +253,9 @@ class SignalFilters(BaseModel):
     def _known_title_word(cls, value: str | None, info) -> str | None:
         if value is None:
             return None
-        from bullseye.people import titles  # the vocabulary lives with the title normaliser
+        from bullseye.people import (
+            titles,  # the vocabulary lives with the title normaliser
+        )
 
         known = titles.FUNCTIONS if info.field_name == "title_function" else titles.SENIORITIES
         wanted = value.strip().casefold()

@@ -8,9 +8,9 @@ note they come from, the date range) or marked as an assumption to validate.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-import datetime as dt
 from pathlib import Path
 from typing import Literal, Union
 

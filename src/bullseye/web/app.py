@@ -13,17 +13,23 @@ Example::
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment
 
-from bullseye.errors import (BullseyeError, ConflictError, InvalidInputError, MissingDependencyError,
-                             NotEnoughDataError, NotFoundError)
+from bullseye.errors import (
+    BullseyeError,
+    ConflictError,
+    InvalidInputError,
+    MissingDependencyError,
+    NotEnoughDataError,
+    NotFoundError,
+)
 from bullseye.strategy.versions import default_publisher
 from bullseye.web.auth import AuditLog, LoginLimiter, SessionSigner, User, UserStore
 from bullseye.web.cache import ResultCache

@@ -1,6 +1,6 @@
 """One structure, two renderings: a Jinja template (HTML) or JSON (its ``.json`` twin).
 
-JSON goes through :mod:`bullseye.json_output`, the encoder the CLI uses too. TODO(issue 12): move the
+JSON goes through :mod:`bullseye.render.encoder`, the encoder the CLI uses too. TODO(issue 12): move the
 template environment into ``bullseye/render/`` once the render layer exists.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
-from bullseye.json_output import jsonable, to_json
+from bullseye.render.encoder import jsonable, to_json
 
 __all__ = ["jsonable", "to_json", "template_environment", "TEMPLATES_DIR", "STATIC_DIR"]
 

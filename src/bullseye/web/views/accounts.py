@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import FastAPI, Request
 
 from bullseye.errors import InvalidInputError, NotFoundError
-from bullseye.score import TIERS
+from bullseye.scoring.scorecard import TIERS
 from bullseye.web.app import WebContext, page
 from bullseye.web.views.common import icp_in_use, scored_accounts
 

@@ -33,7 +33,7 @@ def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
 
 def scored_accounts(web) -> pd.DataFrame:
     """Every CRM account scored by the ICP in use, once per (data load, definitions)."""
-    from bullseye.score import score_accounts
+    from bullseye.scoring.accounts import score_accounts
 
     icp, _ = icp_in_use(web)
     if icp is None:

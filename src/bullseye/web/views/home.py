@@ -58,7 +58,7 @@ def _funnel(web: WebContext, rows: dict[str, int], has_icp: bool) -> tuple[list[
 
 def acknowledge_trigger(request: Request, trigger_id: str) -> Response:
     """An editor marks an open trigger as seen (being worked on)."""
-    from bullseye.triggers import set_trigger_status
+    from bullseye.governance.triggers import set_trigger_status
 
     require_role(request, "editor")
     request.state.audit = {"event": "acknowledge trigger", "trigger": trigger_id}

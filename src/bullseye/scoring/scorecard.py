@@ -24,19 +24,26 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from bullseye.account_value import OUTCOME_WORDS, AccountValue, disqualifier_outcome
-from bullseye.discover.stats import wilson_interval
 from bullseye.errors import BullseyeError
-from bullseye.scorecard_features import Feature, learn_features, rule_mask
-from bullseye.tiering import DISQUALIFIED_GROUP, TIERS, assign_tiers, learn_cuts, order_check, tier_table
-from bullseye.scorecard_features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
+from bullseye.scoring.features import Feature, learn_features, rule_mask
+from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
+from bullseye.scoring.tiers import (
+    DISQUALIFIED_GROUP,
+    TIERS,
+    assign_tiers,
+    learn_cuts,
+    order_check,
+    tier_table,
+)
+from bullseye.scoring.value import OUTCOME_WORDS, AccountValue, disqualifier_outcome
+from bullseye.stats import wilson_interval
 from bullseye.strategy.icp import ICP, Disqualifier, load_icp
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
+    from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
-__all__ = ["ScoreCard", "Feature", "fit_scorecard", "score_accounts", "score_one", "disqualifier_reason", "new_business",
+__all__ = ["ScoreCard", "Feature", "fit_scorecard", "score_one", "disqualifier_reason", "new_business",
            "rule_mask", "BASE_SCORE", "MIN_REASON_POINTS", "POINTS_TO_DOUBLE", "TIERS", "DISQUALIFIED_GROUP",
            "SCORE_COLUMNS"]
 
@@ -112,7 +119,7 @@ class ScoreCard:
     """A points scorecard for account fit, following scikit-learn conventions.
 
     Settings: ``icp`` (its criteria become flags; its disqualifiers act through the outcome they
-    rest on, see :mod:`bullseye.account_value`; its tiers cut the scores); ``C``, the inverse L2
+    rest on, see :mod:`bullseye.scoring.value`; its tiers cut the scores); ``C``, the inverse L2
     strength on the criterion and disqualifier flags; ``attribute_C``, the strength on the
     attribute levels (``"cv"``: chosen by 5-fold cross-validation on the discovery deals, so
     attributes that do not predict wins get next to no points); ``attributes`` (default: the
@@ -401,28 +408,12 @@ class ScoreCard:
 def fit_scorecard(ws: Workspace, icp: ICP | None = None, as_of: object = None,
                   dataset: Dataset | None = None) -> ScoreCard:
     """A scorecard for ``icp`` (default: strategy/icp.yaml) fitted on the workspace's deals."""
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
 
     icp = icp if icp is not None else load_icp(ws.root)
     data = dataset if dataset is not None else build_dataset(ws, as_of=as_of)
     return ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
-
-
-def score_accounts(ws: Workspace, icp: ICP | None = None, frame: pd.DataFrame | None = None,
-                   card: ScoreCard | None = None, as_of: object = None) -> pd.DataFrame:
-    """Score ``frame`` (default: every CRM account) with a scorecard fitted on the workspace data,
-    plus ``why_now`` and ``why_now_score``: the account's strongest fresh signal of the ICP as of
-    ``as_of`` (see :mod:`bullseye.market.signals`; '' and 0 when there is none)."""
-    from bullseye.discover.dataset import build_dataset
-    from bullseye.market.signals import add_why_now
-
-    if card is None or frame is None:
-        icp = icp if icp is not None else (card.icp if card is not None else load_icp(ws.root))
-        dataset = build_dataset(ws, as_of=as_of)
-        card = card if card is not None else fit_scorecard(ws, icp, dataset=dataset)
-        frame = frame if frame is not None else dataset.accounts
-    return add_why_now(ws, card.score(frame), card.icp, as_of)
 
 
 def score_one(card: ScoreCard, record: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.stats import wilson_interval
+from bullseye.stats import wilson_interval
 from bullseye.strategy.icp import Tiers
 
 __all__ = ["TIERS", "DISQUALIFIED_GROUP", "ORDER_MEASURES", "learn_cuts", "assign_tiers", "tier_table",

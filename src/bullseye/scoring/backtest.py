@@ -1,7 +1,7 @@
 """The backtest of the ICP as written: does it pick better customers on data it was not found on?
 
 The ICP in ``strategy/icp.yaml`` (hand edits included) is measured on the **holdout** period, the
-newest part of the data (see :mod:`bullseye.discover.dataset`):
+newest part of the data (see :mod:`bullseye.core.dataset`):
 
 * an account is **in the ICP** when it meets at least one criterion and no disqualifier;
 * pipeline: new-business deals closed in the holdout: win rate (Wilson interval), days to close
@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bullseye.account_value import MONTH_DAYS, fit_lifetime
-from bullseye.discover.stats import kaplan_meier, logrank_test, wilson_interval
-from bullseye.discover.units import DURATION, ENTRY, EVENT, TENURE, holdout_retention
-from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
-from bullseye.score import ScoreCard, rule_mask, new_business
-from bullseye.tiering import order_sentence
+from bullseye.core.units import DURATION, EVENT, holdout_retention
+from bullseye.scoring.scorecard import ScoreCard, new_business, rule_mask
+from bullseye.scoring.tiers import order_sentence
+from bullseye.scoring.value import MONTH_DAYS, fit_lifetime
+from bullseye.stats import kaplan_meier, logrank_test, wilson_interval
+from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.strategy.icp import ICP, load_icp
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: flo
 def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdout_share: float = 0.3,
              margin: float = 1.0, chart: bool = True, random_state: int = 0) -> Backtest:
     """Measure the ICP as written on the holdout period (see the module docstring)."""
-    from bullseye.discover.dataset import build_dataset
+    from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
     from bullseye.strategy.icp_warnings import icp_warnings
 

@@ -18,8 +18,13 @@ import numpy as np
 from scipy.stats import norm
 
 from bullseye.errors import BullseyeError
-from bullseye.outcomes import account_attributes, account_outcomes, deals_as_of, resolve_as_of
-from bullseye.inert import for_terminal
+from bullseye.outcomes.per_account import (
+    account_attributes,
+    account_outcomes,
+    deals_as_of,
+    resolve_as_of,
+)
+from bullseye.render.inert import for_terminal
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -4,13 +4,13 @@ Written once as Ibis expressions over the canonical tables; the warehouse (DuckD
 executes them. Everything is computed *as of* one date so results are reproducible: rows dated
 after it are ignored (a deal closed after the as-of date is still open, a subscription ending after
 it is active). The exact definitions are in ``docs/outcomes.md``; the grouped summary with
-uncertainty is in :mod:`bullseye.outcomes_summary`.
+uncertainty is in :mod:`bullseye.outcomes.summary`.
 
 Example::
 
     ws = Workspace.find()
     per_account = account_outcomes(ws).to_pandas()
-    print(bullseye.outcomes_summary.outcome_summary(ws, by="employees").to_rich())
+    print(bullseye.outcomes.summary.outcome_summary(ws, by="employees").to_rich())
 """
 
 from __future__ import annotations

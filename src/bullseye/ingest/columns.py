@@ -6,11 +6,12 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.core.schema import Table
 from bullseye.ingest import coerce
+from bullseye.ingest.counts import FileCount
 from bullseye.ingest.derive import derived_text
 from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
-from bullseye.schema import Table
 
 __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
@@ -218,7 +219,6 @@ def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens
 def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], order: int,
               load_id: str, day_first: bool, missing: coerce.MissingTokens = coerce.MissingTokens()):
     """Type one file's rows for one table; quarantine what cannot load. Returns (table, FileCount)."""
-    from bullseye.ingest.loader import FileCount
 
     table = plan.table
     prefix = f"_typed_{table.name}_{order}"

@@ -249,7 +249,7 @@ def to_markdown() -> str:
         "are not listed here are kept as custom attributes, with a snake_case name and a type inferred",
         "from their values. Every row also records the `_file` and `_line` it came from.",
         "",
-        "This page is generated from `src/bullseye/schema.py` by `python -m bullseye.schema`.",
+        "This page is generated from `src/bullseye/core/schema.py` by `python -m bullseye.core.schema`.",
         "",
     ]
     for table in TABLES.values():

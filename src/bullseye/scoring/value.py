@@ -2,7 +2,7 @@
 
 Expected value = P(win) x LTV, with LTV = margin x mean ACV of the discovery-period won
 new-business deals x the expected (discounted) lifetime from a shifted-beta-geometric model fitted
-on the customers who started before the cut, followed up to it (see :mod:`bullseye.lifetime`).
+on the customers who started before the cut, followed up to it (see :mod:`bullseye.stats.lifetime`).
 
 A disqualifier rests on one outcome, and acts through it:
 
@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.units import ENTRY, EVENT, TENURE
-from bullseye.lifetime import Estimate, ShiftedBetaGeometric, ltv
-from bullseye.scorecard_features import rule_mask
+from bullseye.core.units import ENTRY, EVENT, TENURE
+from bullseye.scoring.features import rule_mask
+from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.strategy.icp import ICP, Disqualifier
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
+    from bullseye.core.dataset import Dataset
 
 __all__ = ["AccountValue", "disqualifier_outcome", "fit_lifetime", "discovery_customers", "OUTCOME_WORDS",
            "MIN_GROUP", "MONTH_DAYS"]
@@ -60,7 +60,7 @@ def disqualifier_outcome(rule: Disqualifier) -> str:
 
 def fit_lifetime(window: pd.DataFrame, random_state: int = 0) -> ShiftedBetaGeometric | None:
     """sBG by months of tenure (TENURE, EVENT), left-truncated at ENTRY (days already survived when
-    first observed); the columns of :func:`bullseye.discover.units.retention_frame`."""
+    first observed); the columns of :func:`bullseye.core.units.retention_frame`."""
     if window.empty:
         return None
     event = window[EVENT].to_numpy(bool)
@@ -73,8 +73,8 @@ def fit_lifetime(window: pd.DataFrame, random_state: int = 0) -> ShiftedBetaGeom
 def discovery_customers(dataset: Dataset) -> pd.DataFrame:
     """The customers of the discovery accounts, each followed from its start (the same account
     split as every other outcome)."""
-    from bullseye.discover.dataset import PERIOD
-    from bullseye.discover.units import retention_frame
+    from bullseye.core.dataset import PERIOD
+    from bullseye.core.units import retention_frame
 
     accounts = dataset.accounts
     return retention_frame(accounts[accounts[PERIOD] == "discovery"], dataset.as_of)

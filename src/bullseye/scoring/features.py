@@ -1,7 +1,7 @@
 """The blocks of an account-fit scorecard: fast, exact ICP rule masks, and the features (an ICP
 criterion met or not; an account attribute as categories or human bands) whose levels get points.
 
-Split out of :mod:`bullseye.score`, which fits the points; import the public names from there.
+Split out of :mod:`bullseye.scoring.scorecard`, which fits the points; import the public names from there.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from bullseye.errors import BullseyeError
-from bullseye.outcomes_summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
+from bullseye.outcomes.summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
 from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
 
 if TYPE_CHECKING:
-    from bullseye.discover.dataset import Dataset
+    from bullseye.core.dataset import Dataset
 
 __all__ = ["Feature", "rule_mask", "learn_features", "is_list_column", "condition_mask", "OTHER"]
 

@@ -3,7 +3,7 @@
 win: each account's new-business opportunity (won or lost); velocity and value: the accounts whose
 opportunity was won, with the first win's days to close, discount and amount; retention and
 stickiness: the customers among the accounts. Expansions and renewals are never units (see
-:mod:`bullseye.discover.dataset`). The split is by account, so no account is on both sides;
+:mod:`bullseye.core.dataset`). The split is by account, so no account is on both sides;
 retention follows each customer from its first start to its churn or the as-of date.
 
 Internal columns (durations, churn events, the period) start with an underscore, which no loaded
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.dataset import PERIOD, UNIT, Dataset
+from bullseye.core.dataset import PERIOD, UNIT, Dataset
 
 __all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention",
            "retention_frame", "missing_cause", "DURATION", "EVENT", "TENURE", "ENTRY"]

@@ -9,7 +9,7 @@ discount for velocity and value. Deals created after the first win (expansions, 
 ``deals`` with ``new_business`` False and never count as evidence for a segment. Retention and
 stickiness are measured on the customers among the same accounts.
 
-**The holdout holds whole accounts** (:mod:`bullseye.discover.split`): the accounts first seen from
+**The holdout holds whole accounts** (:mod:`bullseye.core.split`): the accounts first seen from
 the cut on (by their first new-business deal, else their first subscription), or a seeded random
 share when dates cannot be used, so no account is on both sides. Segments are *found* on the
 discovery accounts and *confirmed* on the holdout accounts.
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bullseye.discover.screening import EXCLUDED_ATTRIBUTES, usable_attributes
-from bullseye.discover.split import DISCOVERY, HOLDOUT, Split, split_accounts
+from bullseye.core.screening import EXCLUDED_ATTRIBUTES, usable_attributes
+from bullseye.core.split import Split, split_accounts
 from bullseye.errors import BullseyeError, MissingTableError
-from bullseye.outcomes import account_outcomes, deals_as_of, resolve_as_of
+from bullseye.outcomes.per_account import account_outcomes, deals_as_of, resolve_as_of
 
 __all__ = ["Dataset", "build_dataset", "EXCLUDED_ATTRIBUTES", "PERIOD", "UNIT", "DEAL_COLUMNS", "new_business_flags",
            "opportunities"]
@@ -37,7 +37,7 @@ UNIT = "accounts"
 #: with an underscore, which no loaded column can (headers are normalised), so it never meets an attribute.
 PERIOD = "_period"
 #: Columns of the deal frames; an account attribute with one of these names is renamed
-#: ``<name>_attribute`` (as :func:`bullseye.outcomes.account_attributes` does for outcomes).
+#: ``<name>_attribute`` (as :func:`bullseye.outcomes.per_account.account_attributes` does for outcomes).
 DEAL_COLUMNS = ("deal_id", "stage", "closed_at", "amount", "discount", "days_to_close", "won", "decided_at",
                 "opened_at", "new_business", "attempt_deals")
 
