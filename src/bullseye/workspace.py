@@ -29,7 +29,20 @@ STATE_DIR = ".bullseye"
 
 class Workspace:
     """A directory with ``bullseye.yaml``, the exports in ``data/``, definitions in ``strategy/``
-    and the warehouse in ``.bullseye/warehouse.duckdb``."""
+    and the warehouse in ``.bullseye/warehouse.duckdb``; and the facade: every feature is a method
+    that returns a result holding numbers (see :mod:`bullseye.results`), rendered by
+    :mod:`bullseye.render` for the terminal, HTML and JSON. The CLI, the web workspace and
+    notebooks call these methods and nothing else.
+
+    - data: ``load``, ``quarantine``, ``table``, ``loaded_tables``
+    - outcomes and discovery: ``outcomes``, ``funnel``, ``discover``, ``propose``
+    - the ICP and its scores: ``icp``, ``icp_in_use``, ``backtest``, ``scorecard``, ``score``
+    - people: ``committee``, ``themes``, ``personas``, ``cards``
+    - market: ``industries``, ``match``, ``size``, ``signals``
+    - lifecycle: ``preview``, ``publish``, ``history``, ``diff``, ``rollback``, ``restore_draft``,
+      ``status``, ``check``, ``triggers``, ``events``, ``add_event``
+    - the main job: ``run_all``
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.root = Path(path).resolve()
@@ -146,6 +159,18 @@ class Workspace:
         dump_model(self.settings, self.root / SETTINGS_FILE)
         said = ", ".join(f"load.{key}: {value}" for key, value in update.items())
         return f"Saved {said} in {SETTINGS_FILE}; the next plain `bullseye load` reads the exports the same way."
+
+    # -- outcomes and discovery ------------------------------------------------------------------
+
+    # -- the ICP and its scores --------------------------------------------------------------------
+
+    # -- people ------------------------------------------------------------------------------------
+
+    # -- market ------------------------------------------------------------------------------------
+
+    # -- lifecycle: versions, reviews, triggers, drift ---------------------------------------------
+
+    # -- the main job ------------------------------------------------------------------------------
 
     def close(self) -> None:
         self.warehouse.close()
