@@ -25,6 +25,8 @@ class LoadSettings(BaseModel):
     files: list[str] = Field(default_factory=lambda: ["data/*.csv"], description="Globs relative to the workspace.")
     preset: Literal["generic", "hubspot", "salesforce"] = "generic"
     mapping: str | None = Field(default=None, description="A mapping file relative to the workspace.")
+    upload_max_mb: float = Field(default=200, gt=0, description="The largest export the web workspace accepts "
+                                 "on upload, in megabytes; a larger upload is refused (HTTP 413) and nothing is kept.")
 
 
 #: Form placeholders that mean "no answer" in any column (compared case-insensitively, trimmed).

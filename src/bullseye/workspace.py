@@ -16,11 +16,14 @@ from bullseye.errors import (
     MissingTableError,
     WorkspaceNotFound,
 )
-from bullseye.paths import contained, workspace_glob
+from bullseye.paths import contained, is_inside, workspace_glob
 from bullseye.yamlio import dump_model, load_model
 
 if TYPE_CHECKING:
     from bullseye.ingest.loader import LoadReport
+    from bullseye.ingest.mapping import MappingFile
+    from bullseye.ingest.preview import MappingPreview
+    from bullseye.ingest.quarantine_browse import QuarantinePage
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -159,6 +162,38 @@ class Workspace:
         dump_model(self.settings, self.root / SETTINGS_FILE)
         said = ", ".join(f"load.{key}: {value}" for key, value in update.items())
         return f"Saved {said} in {SETTINGS_FILE}; the next plain `bullseye load` reads the exports the same way."
+
+    # -- data for the web workspace --------------------------------------------------------------
+    def export_files(self) -> list[Path]:
+        """The exports in ``data/`` a load can read (CSV, Parquet, Excel), by name."""
+        from bullseye.ingest.readers import EXTENSIONS
+
+        if not self.data_dir.is_dir():
+            return []
+        return sorted(p for p in self.data_dir.iterdir()
+                      if p.is_file() and p.suffix.lower() in EXTENSIONS and is_inside(p, [self.root]))
+
+    def preview_mapping(self, files: list[Path] | None = None, preset: str | None = None,
+                        mapping: Path | MappingFile | None = None, rows: int = 20) -> MappingPreview:
+        """The first ``rows`` rows of each export mapped onto the canonical tables, with each column's
+        type and the values a load would set aside; loads nothing. Defaults as ``load``."""
+        from bullseye.ingest.preview import preview_mapping
+
+        check_preset(preset)
+        load_settings = self.settings.load
+        if not files:
+            source = f"{self.root / SETTINGS_FILE}: load.files"
+            files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
+        if mapping is None and load_settings.mapping:
+            mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
+        return preview_mapping(self, [Path(f) for f in files], preset or load_settings.preset, mapping, rows)
+
+    def quarantine(self, table: str | None = None, reason: str | None = None, page: int = 1) -> QuarantinePage:
+        """What the loads set aside: counts per table and reason, and one page of the rows.
+        TODO(facade): a minimal version for the web's Data page; merge with the facade's own."""
+        from bullseye.ingest.quarantine_browse import browse_quarantine
+
+        return browse_quarantine(self, table, reason, page)
 
     # -- outcomes and discovery ------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from bullseye.errors import InputFileError
 from bullseye.ingest.ledger import LineLedger, count_physical_lines
 from bullseye.ingest.records import SetAside, read_records
 
-__all__ = ["FileReader", "Batch", "Reject", "open_reader", "normalise_header", "detect_format"]
+__all__ = ["FileReader", "Batch", "Reject", "open_reader", "normalise_header", "detect_format", "EXTENSIONS"]
 
 BATCH_ROWS = 65_536
 #: Wider files are refused at once: typing costs time per column, and past this a load would run
@@ -39,7 +39,7 @@ _MAGIC = {
     b"PK\x03\x04": "excel",  # xlsx/xlsm/ods are zip files
     b"\xd0\xcf\x11\xe0": "excel",  # legacy .xls
 }
-_EXTENSIONS = {
+EXTENSIONS = _EXTENSIONS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
     ".parquet": "parquet", ".pq": "parquet",
     ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".ods": "excel",
