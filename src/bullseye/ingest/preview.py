@@ -70,7 +70,7 @@ class FilePreview:
                 "tables": [t.to_dict() for t in self.tables], "set_aside": self.set_aside}
 
 
-@dataclass
+@dataclass(repr=False)  # Result's repr renders it
 class MappingPreview(Result):
     """What the first ``rows`` rows of each file become under a preset and a mapping."""
 

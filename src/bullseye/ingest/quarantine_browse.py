@@ -43,7 +43,7 @@ def quarantine_rows(workspace, table: str | None = None, reason: str | None = No
     return issues.order_by(["table_name", "file", "line", "column"])
 
 
-@dataclass
+@dataclass(repr=False)  # Result's repr renders it
 class QuarantinePage(Result):
     counts: list[dict[str, Any]]  # table, reason, action, rows: every reason of every table
     table: str | None

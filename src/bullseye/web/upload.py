@@ -95,7 +95,7 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes + 64 * MAX_FIELD_BYTES:
         raise UploadTooLarge(f"the upload is {int(declared) / 1e6:,.1f} MB, more than the "
-                             f"{limit_bytes / 1e6:,.0f} MB limit (load.upload_max_mb in bullseye.yaml)")
+                             f"{limit_bytes / 1e6:g} MB limit (load.upload_max_mb in bullseye.yaml)")
     folder = contained(folder, [root], "the data folder")
     folder.mkdir(parents=True, exist_ok=True)
     staging = contained(staging, [root], "the upload staging folder")
@@ -139,7 +139,7 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
         size = end - start
         state["written"] += size
         if state["written"] > limit_bytes:
-            raise UploadTooLarge(f"the upload is larger than the {limit_bytes / 1e6:,.0f} MB limit "
+            raise UploadTooLarge(f"the upload is larger than the {limit_bytes / 1e6:g} MB limit "
                                  "(load.upload_max_mb in bullseye.yaml); nothing was kept")
         if state["handle"] is not None:
             state["handle"].write(data[start:end])
