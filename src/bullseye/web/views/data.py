@@ -246,10 +246,22 @@ def _write_mapping(mapping, path: Path) -> None:
 
 
 # -- preview and load -----------------------------------------------------------------------------
+def _inputs(web: WebContext, files: list[Path]) -> tuple:
+    """What a preview depends on besides the definitions: the files, the settings, the mapping file."""
+    def stamp(path: Path) -> tuple:
+        stat = path.stat() if path.exists() else None
+        return (str(path), stat.st_mtime_ns, stat.st_size) if stat else (str(path),)
+
+    load = web.ws.settings.load
+    mapping = stamp(web.ws.root / load.mapping) if load.mapping else None
+    return tuple(stamp(f) for f in files), load.preset, mapping, stamp(web.ws.root / SETTINGS_FILE)
+
+
 def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     names = request.query_params.getlist("file")
     files = [_export(web, n) for n in names] or web.ws.export_files()
-    preview = web.ws.preview_mapping(files).to_dict() if files else None
+    preview = web.cache.get("preview", lambda: web.ws.preview_mapping(files).to_dict(), *_inputs(web, files)) \
+        if files else None
     return {"title": "Preview", "chosen": names, "files": [p.name for p in web.ws.export_files()],
             "preset": web.ws.settings.load.preset, "mapping": web.ws.settings.load.mapping, "preview": preview}
 
