@@ -1,4 +1,4 @@
-"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png).
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png).
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
@@ -21,7 +21,8 @@ from bullseye.workspace import Workspace
 IMAGES = Path(__file__).parent / "images"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp")]
+SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp"), ("web-data.png", "/data"),
+         ("web-data-preview.png", "/data/preview?file=deals.csv")]
 
 
 def demo_workspace(root: Path) -> Workspace:

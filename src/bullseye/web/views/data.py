@@ -146,7 +146,7 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
     skipped = set(draft.files[0].skip)
     columns = [{"source": s, "raw": r, "target": LEAVE_OUT if s in skipped else chosen.get(s, KEEP)}
                for s, r in zip(reader.header, reader.raw_header)]
-    targets = [{"name": c.name, "type": c.type, "required": c.name in TABLES[table].required}
+    targets = [{"name": c.name, "type": "text" if c.type == "string" else c.type, "required": c.name in TABLES[table].required}
                for c in TABLES[table].columns]
     return {**base, "editor": {"file": path.name, "table": table, "columns": columns, "targets": targets,
                                "problem": problem, "saved_entry": entry is not None}}
