@@ -343,3 +343,21 @@ def test_quarantine_download_is_formula_safe_and_filtered(loaded):
     assert all(not r["file"].startswith("/") for r in rows)  # no server paths in a download
     every = list(csv.DictReader(io.StringIO(client.get("/data/quarantine.csv").text)))
     assert len(every) == client.get("/data/quarantine.json").json()["total"]
+
+
+def test_preview_agrees_with_what_the_load_set_aside(loaded, exports):
+    """The preview types rows with the loader's own code: on the rows it shows, what it flags is
+    exactly what the load put in the quarantine (apart from the checks across tables, such as an
+    unknown account, that a load makes once every table is in)."""
+    ws, _, _ = loaded
+    preview = ws.preview_mapping([ws.data_dir / "deals.csv"], rows=40).to_dict()
+    (deals,) = preview["files"][0]["tables"]
+    shown = {r["line"] for r in deals["rows"]}
+    flagged = {(r["line"], column) for r in deals["rows"] for column in r["flags"]}
+    flagged |= {(r["line"], "row") for r in deals["rows"] if r["status"] == "quarantined"}
+    issues = ws.table("quarantine").execute()
+    issues = issues[(issues["table_name"] == "deals") & issues["line"].isin(shown) & (issues["action"] != "kept")]
+    loaded_flags = {(int(i.line), i.column) for i in issues.itertuples() if i.action == "value_dropped"}
+    loaded_flags |= {(int(i.line), "row") for i in issues.itertuples() if i.action == "quarantined"}
+    loaded_flags |= {(int(i.line), i.column) for i in issues.itertuples() if i.action == "quarantined" and i.column}
+    assert flagged == loaded_flags and len(flagged) >= 3
