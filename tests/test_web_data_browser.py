@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from test_web_browser import browser  # noqa: F401 - the module's Chromium fixture
 
 from bullseye.demo import generate_company
@@ -31,7 +32,12 @@ def exports(tmp_path) -> Path:
 
 
 def test_upload_preview_and_load_through_the_page(browser, tmp_path, exports):  # noqa: F811
-    ws = Workspace.init(tmp_path / "ws", name="Browser data")
+    Workspace.init(tmp_path / "ws", name="Browser data")
+    settings_file = tmp_path / "ws" / "bullseye.yaml"
+    settings = yaml.safe_load(settings_file.read_text())
+    settings["load"]["upload_max_mb"] = 0.5
+    settings_file.write_text(yaml.safe_dump(settings))
+    ws = Workspace(tmp_path / "ws")
     with serving(create_app(ws, require_login=False)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(240_000)  # the preview types rows as a load does; a busy CI machine is slow
@@ -41,6 +47,10 @@ def test_upload_preview_and_load_through_the_page(browser, tmp_path, exports):  
         page.get_by_role("link", name="Data", exact=True).click()
         page.wait_for_url("**/data")
         assert page.locator("h1").inner_text() == "Data"
+        # Too large for the limit: stopped in the page before it is sent.
+        page.evaluate(DROP, ["huge.csv", "account_id,name\n" + "A1,Acme\n" * 80_000])
+        assert "more than the 0.5 MB an upload may be" in page.locator("#upload-error").inner_text()
+        assert list(ws.data_dir.iterdir()) == []
         # Drag and drop (upload.js) ...
         page.evaluate(DROP, ["accounts.csv", (exports / "accounts.csv").read_text(encoding="utf-8")])
         page.wait_for_url("**/data?uploaded=accounts.csv")
