@@ -166,6 +166,7 @@ def test_upload_needs_the_csrf_token_and_the_editor_role(tmp_path, exports):
         assert upload(client, ("more.csv", body), token=token).status_code == 403
         assert client.post("/data/load", data={"csrf_token": token}).status_code == 403
         assert client.get("/data/quarantine.json").status_code == 200  # viewers read and export
+        assert "Save the mapping" not in client.get("/data/mapping?file=accounts.csv").text
     assert leftovers(ws) == ["accounts.csv", "deals.csv"]
     audit = (ws.state_dir / "audit.jsonl").read_text()
     assert '"event": "upload"' in audit and '"files": ["accounts.csv"]' in audit
@@ -361,3 +362,15 @@ def test_preview_agrees_with_what_the_load_set_aside(loaded, exports):
     loaded_flags |= {(int(i.line), "row") for i in issues.itertuples() if i.action == "quarantined"}
     loaded_flags |= {(int(i.line), i.column) for i in issues.itertuples() if i.action == "quarantined" and i.column}
     assert flagged == loaded_flags and len(flagged) >= 3
+
+
+@pytest.mark.parametrize("path", ["/data", "/data/mapping", "/data/mapping?file=deals.csv", "/data/preview",
+                                  "/data/load", "/data/quarantine", "/data/quarantine?table=deals&page=1"])
+def test_each_data_page_and_its_json_twin(loaded, path):
+    _, client, _ = loaded
+    page = client.get(path)
+    base, _, query = path.partition("?")
+    twin = client.get(f"{base}.json" + (f"?{query}" if query else ""))
+    assert page.status_code == twin.status_code == 200
+    assert page.text.count("<h1>") == 1 and twin.json()["title"]
+    assert "style=" not in page.text and "<script>" not in page.text  # the CSP allows neither inline
