@@ -73,6 +73,20 @@ class LoadRunner:
         with self._lock:
             self._state["waiting"] = message
 
+    def _triggers(self, ws) -> list[dict[str, Any]] | None:
+        """As after `bullseye load`: once a version is published, its trigger rules and drift are
+        evaluated on the new data (None before the first publish)."""
+        from bullseye.strategy.versions import VersionStore
+
+        if VersionStore(ws.root).current() is None:
+            return None
+        from bullseye.governance.status import evaluate_after_load
+        from bullseye.governance.triggers import as_records
+
+        with self._lock:
+            self._state["progress"]["phase"] = "checking the published ICP's triggers on the new data"
+        return as_records(evaluate_after_load(ws).new_triggers)
+
     def _run(self, root: Path, files: list[Path]) -> None:
         from bullseye.workspace import Workspace
 
@@ -81,7 +95,11 @@ class LoadRunner:
             ws = Workspace(root)
             ws.warehouse.on_wait = self._waiting
             report = ws.load(files, progress=self._progress)
-            outcome = {"status": "done", "report": report.to_dict()}
+            outcome = {"status": "done", "report": report.to_dict(), "new_triggers": None, "triggers_error": None}
+            try:  # the load is in whatever the check after it says
+                outcome["new_triggers"] = self._triggers(ws)
+            except BullseyeError as exc:
+                outcome["triggers_error"] = f"loaded, but the published ICP's triggers were not checked: {exc}"
         except BullseyeError as exc:
             outcome = {"status": "failed", "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the page must say the load stopped, whatever the cause
