@@ -34,6 +34,8 @@ __all__ = ["receive_upload", "safe_file_name", "UploadTooLarge", "UnsupportedUpl
 MAX_NAME = 120
 #: Form fields other than files are short (the CSRF token); more is not a form of ours.
 MAX_FIELD_BYTES = 1024
+#: A part header (Content-Disposition with a long file name) is a few hundred bytes at most.
+MAX_HEADER_BYTES = 8192
 
 
 class UploadTooLarge(BullseyeError):
@@ -104,10 +106,21 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
                    "handle": None, "written": 0, "csrf_checked": False}
     finished: list[tuple[Path, str]] = []  # (temporary path, safe name)
 
+    def count(size: int) -> None:
+        """Every byte counts against the limit: file data, form fields and part headers."""
+        state["written"] += size
+        if state["written"] > limit_bytes:
+            raise UploadTooLarge(f"the upload is larger than the {limit_bytes / 1e6:g} MB limit "
+                                 "(load.upload_max_mb in bullseye.yaml); nothing was kept")
+
     def on_header_field(data: bytes, start: int, end: int) -> None:
+        count(end - start)
         state["header"] += data[start:end]
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
+        count(end - start)
+        if len(state["value"]) + end - start > MAX_HEADER_BYTES:
+            raise InvalidInputError("a part header of the upload is longer than a browser sends")
         state["value"] += data[start:end]
 
     def on_header_end() -> None:
@@ -136,11 +149,7 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
         state["field"] = None
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        size = end - start
-        state["written"] += size
-        if state["written"] > limit_bytes:
-            raise UploadTooLarge(f"the upload is larger than the {limit_bytes / 1e6:g} MB limit "
-                                 "(load.upload_max_mb in bullseye.yaml); nothing was kept")
+        count(end - start)
         if state["handle"] is not None:
             state["handle"].write(data[start:end])
         elif state["field"] is not None:

@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from bullseye.config import PRESET_NAMES, SETTINGS_FILE
 from bullseye.core.schema import TABLES
 from bullseye.errors import InvalidInputError, MappingError, NotFoundError
+from bullseye.paths import contained
 from bullseye.web.app import Forbidden, WebContext, page, require_role
 from bullseye.web.auth import SessionSigner
 from bullseye.web.views.common import table_counts
@@ -123,7 +124,9 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
         return base
     path = _export(web, name)
     reader = open_reader(path)
-    mapping = load_mapping(ws.root / settings.mapping) if settings.mapping else MappingFile()
+    mapping_path = contained(ws.root / settings.mapping, [ws.root], f"{SETTINGS_FILE}: load.mapping") \
+        if settings.mapping else None
+    mapping = load_mapping(mapping_path) if mapping_path and mapping_path.exists() else MappingFile()
     entry = next((e for e in mapping.files if e.match == path.name), None)
     table = request.query_params.get("table") or (entry.table if entry else None)
     if table and table not in TABLES:
@@ -189,7 +192,6 @@ async def edit_mapping(request: Request) -> Response:
         plan_file,
     )
     from bullseye.ingest.readers import open_reader
-    from bullseye.paths import contained
 
     web: WebContext = request.app.state.web
     ws = web.ws
