@@ -202,12 +202,13 @@ def test_preview_types_the_first_rows_and_flags_what_would_be_set_aside(fresh, e
 
 def test_mapping_edited_in_the_form_is_saved_as_yaml_and_used_by_the_preview(fresh):
     ws, client, token = fresh
-    export = b"Ref,Firma,Staff,Notes\nX1,Acme,120,a\nX2,Beta,abc,b\n"
+    export = b"Ref,Firma,Staff,Notes\nX1,Acme,120,a\nX2,<b>Beta</b>,abc,b\n"
     upload(client, ("crm_dump.csv", export), token=token)
     unmapped = client.get("/data/preview.json").json()["preview"]
     assert not unmapped["ok"] and "cannot tell which table" in unmapped["files"][0]["error"]
     form = client.get("/data/mapping.json?file=crm_dump.csv&table=accounts").json()["editor"]
     assert [c["source"] for c in form["columns"]] == ["ref", "firma", "staff", "notes"]
+    assert [c["example"] for c in form["columns"]] == ["X1", "Acme", "120", "a"]
     assert {"account_id", "name", "employees"} <= {t["name"] for t in form["targets"]}
     fields = {"csrf_token": token, "file": "crm_dump.csv", "table": "accounts",
               "source": ["ref", "firma", "staff", "notes"], "target": ["account_id", "name", "employees", "-"]}
@@ -223,6 +224,8 @@ def test_mapping_edited_in_the_form_is_saved_as_yaml_and_used_by_the_preview(fre
     assert preview["ok"] and accounts["table"] == "accounts" and "notes" not in [c["name"] for c in accounts["columns"]]
     assert [r["cells"]["employees"] for r in accounts["rows"]] == [120, "abc"]
     assert "employees" in accounts["rows"][1]["flags"]
+    html = client.get("/data/preview?file=crm_dump.csv").text
+    assert "<b>Beta</b>" not in html and "&lt;b&gt;Beta&lt;/b&gt;" in html
     again = client.get("/data/mapping.json?file=crm_dump.csv").json()["editor"]
     assert [c["target"] for c in again["columns"]] == ["account_id", "name", "employees", "-"]
     # A mapping that cannot load is refused and the stored one stays as it was.

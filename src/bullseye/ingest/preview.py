@@ -34,7 +34,7 @@ from bullseye.ingest.stage import _clean_arrow
 from bullseye.paths import allowed_roots, contained
 from bullseye.results import Result
 
-__all__ = ["preview_mapping", "MappingPreview", "FilePreview", "TablePreview", "PREVIEW_ROWS"]
+__all__ = ["preview_mapping", "first_rows", "MappingPreview", "FilePreview", "TablePreview", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 20
 PREVIEW_LOAD_ID = "preview"
@@ -88,7 +88,7 @@ class MappingPreview(Result):
                 "files": [f.to_dict() for f in self.files]}
 
 
-def _first_rows(reader: FileReader, limit: int) -> tuple[pa.Table, list[Reject]]:
+def first_rows(reader: FileReader, limit: int) -> tuple[pa.Table, list[Reject]]:
     """The first ``limit`` records as cleaned text columns plus ``_line``, and the records set
     aside before the last of them (as staging would clean them: trimmed, empty -> NULL)."""
     names = reader.header
@@ -218,7 +218,7 @@ def preview_mapping(workspace, files: list[Path], preset: str = "generic", mappi
                 reader = open_reader(path)
                 preview.format = reader.format
                 plans = plan_file(path, reader.header, preset, model, mapping_dir)
-                sample, rejects = _first_rows(reader, rows)
+                sample, rejects = first_rows(reader, rows)
                 preview.set_aside = [{"line": r.line, "reason": r.reason, "record": r.record} for r in rejects]
                 stage_name = f"_preview_{index}"
                 con.create_table(stage_name, sample, temp=True, overwrite=True)
@@ -226,7 +226,7 @@ def preview_mapping(workspace, files: list[Path], preset: str = "generic", mappi
                     lookups = {}
                     for number, lookup in enumerate(plan.lookups):
                         lookup_path = contained(plan.lookup_path(lookup), allowed, "mapping: lookup file")
-                        lookup_rows, _ = _first_rows(open_reader(lookup_path), 10**9)
+                        lookup_rows, _ = first_rows(open_reader(lookup_path), 10**9)
                         lookups[lookup.file] = f"_lookup_{index}_{number}"
                         con.create_table(lookups[lookup.file], lookup_rows, temp=True, overwrite=True)
                     preview.tables.append(_preview_plan(con, plan, stage_name, lookups, day_first, missing))

@@ -112,6 +112,7 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
         load_mapping,
         plan_file,
     )
+    from bullseye.ingest.preview import first_rows
     from bullseye.ingest.readers import open_reader
 
     ws = web.ws
@@ -147,8 +148,10 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
     except MappingError as exc:
         chosen, problem = {}, str(exc)
     skipped = set(draft.files[0].skip)
-    columns = [{"source": s, "raw": r, "target": LEAVE_OUT if s in skipped else chosen.get(s, KEEP)}
-               for s, r in zip(reader.header, reader.raw_header)]
+    sample, _ = first_rows(reader, 5)
+    examples = {name: next((v for v in sample[name].to_pylist() if v), None) for name in reader.header}
+    columns = [{"source": s, "raw": r, "target": LEAVE_OUT if s in skipped else chosen.get(s, KEEP),
+                "example": examples.get(s)} for s, r in zip(reader.header, reader.raw_header)]
     targets = [{"name": c.name, "type": "text" if c.type == "string" else c.type, "required": c.name in TABLES[table].required}
                for c in TABLES[table].columns]
     return {**base, "editor": {"file": path.name, "table": table, "columns": columns, "targets": targets,
