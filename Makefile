@@ -32,7 +32,7 @@ demo: install
 	$(BIN)/bullseye demo $(DEMO_DIR)
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install-dev
 	$(BIN)/python bench/bench_load.py
