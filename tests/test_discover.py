@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import demo_copy
 
 from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
@@ -36,9 +37,8 @@ def demo_runs(tmp_path_factory):
     """Discovery on the demo company for several seeds (win and retention)."""
     runs = []
     for seed in range(10):
-        ws = Workspace.init(tmp_path_factory.mktemp(f"seed{seed}"))
-        truth = generate_company(ws.data_dir, n_accounts=5000, seed=seed)
-        ws.load()
+        ws = demo_copy(tmp_path_factory, 5000, seed, tmp_path_factory.mktemp(f"seed{seed}") / "ws", full=True)
+        truth = json.loads((ws.data_dir / "truth.json").read_text())
         result = discover(ws, DiscoverySettings(outcomes=("win", "retention"), max_depth=3, top=10))
         runs.append((ws, truth, result))
     yield runs
@@ -69,9 +69,8 @@ def retention_runs(tmp_path_factory):
     any search to tell it from proxies. At 20,000 accounts there are about 1,800."""
     runs = []
     for seed in range(10):
-        ws = Workspace.init(tmp_path_factory.mktemp(f"retention{seed}"))
-        truth = generate_company(ws.data_dir, n_accounts=20_000, seed=seed)
-        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
+        ws = demo_copy(tmp_path_factory, 20_000, seed, tmp_path_factory.mktemp(f"retention{seed}") / "ws")
+        truth = json.loads((ws.data_dir / "truth.json").read_text())
         runs.append((ws, truth, discover(ws, DiscoverySettings(outcomes=("retention",), max_depth=3, top=10))))
     yield runs
     for ws, _, _ in runs:
