@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import demo_copy
 
 from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
 from bullseye.discover.units import Units
 from bullseye.workspace import Workspace
+
+from conftest import demo_copy
 
 
 def _accounts_matching(frame: pd.DataFrame, conditions) -> set:

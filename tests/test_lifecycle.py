@@ -19,7 +19,6 @@ from bullseye.governance.lifecycle import published_card
 from bullseye.strategy.versions import VersionStore
 from bullseye.workspace import Workspace
 
-from conftest import demo_copy
 from test_notify import Inbox, Receiver, smtp  # noqa: F401 - the SMTP fixture
 
 runner = CliRunner()
@@ -50,6 +49,8 @@ def write_draft(ws: Workspace, owner: str | None = "Marina (PMM)", extra_criteri
 
 @pytest.fixture
 def company(tmp_path_factory, tmp_path):
+    from conftest import demo_copy
+
     return demo_copy(tmp_path_factory, 3000, 5, tmp_path / "ws", full=True)  # built once, copied per test
 
 
