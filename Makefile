@@ -31,8 +31,10 @@ chromium:
 demo: install
 	$(BIN)/bullseye demo $(DEMO_DIR)
 
+# Two pytest-xdist workers, each test file whole on one (tests/README.md); PYTEST_ADDOPTS=-n0 runs serially.
+test: export PYTEST_ADDOPTS := -n 2 $(PYTEST_ADDOPTS)
 test: install-dev
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest
 
 bench: install-dev
 	$(BIN)/python bench/bench_load.py
