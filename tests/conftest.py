@@ -18,6 +18,17 @@ from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.workspace import Workspace
 
 
+#: The longest test files (multi-seed demo sweeps, the kills of a load), started first: on two
+#: xdist workers each file runs whole on one, so a long file that started last would run alone.
+RUN_FIRST = ("test_discover.py", "test_significance.py", "test_score.py", "test_propose.py", "test_warehouse.py",
+             "test_drift.py", "test_signals.py", "test_themes.py", "test_lifecycle.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    order = {name: rank for rank, name in enumerate(RUN_FIRST)}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))  # stable: the rest keep their order
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     ws = Workspace.init(tmp_path / "ws")

@@ -78,6 +78,7 @@ def retention_runs(tmp_path_factory):
         ws.close()
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_the_planted_icp_segment_ranks_top_three_for_retention(retention_runs):
     # Significance is decided on the discovery part alone (about 1,700 customers here), no longer
     # with the holdout pooled in: measured 7 of 10 seeds (9 of 10 when the holdout helped decide).
@@ -87,6 +88,7 @@ def test_the_planted_icp_segment_ranks_top_three_for_retention(retention_runs):
     assert ranked >= 9  # where a worse segment is significant on discovery
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_the_planted_disqualifier_is_found(demo_runs):
     found = 0
     for _, truth, result in demo_runs:
@@ -99,6 +101,7 @@ def test_the_planted_disqualifier_is_found(demo_runs):
     assert found >= 9
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
     for _, truth, result in demo_runs:
         accounts = result.data.accounts
@@ -108,6 +111,7 @@ def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
         assert len(variants) <= 2, [f.label for f in variants]
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_reported_numbers_are_consistent_and_leak_nothing(demo_runs):
     _, _, result = demo_runs[0]
     report = result.reports["win"]
