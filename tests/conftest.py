@@ -6,16 +6,16 @@ import os
 import shutil
 from pathlib import Path
 
-try:  # the lock that lets xdist workers share a built demo workspace (POSIX)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: each worker may build its own
-    fcntl = None
-
 import pytest
 
 from bullseye.demo import generate_company
 from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.workspace import Workspace
+
+try:  # the lock that lets xdist workers share a built demo workspace (POSIX)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each worker may build its own
+    fcntl = None
 
 
 #: The longest test files (multi-seed demo sweeps, the kills of a load), started first: on two
