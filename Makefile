@@ -31,6 +31,8 @@ chromium:
 demo: install
 	$(BIN)/bullseye demo $(DEMO_DIR)
 
+# Two pytest-xdist workers, each test file whole on one (tests/README.md); PYTEST_ADDOPTS=-n0 runs serially.
+test: export PYTEST_ADDOPTS := -n 2 $(PYTEST_ADDOPTS)
 test: install-dev
 	$(BIN)/python -m pytest
 

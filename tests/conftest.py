@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,22 @@ import pytest
 from bullseye.demo import generate_company
 from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.workspace import Workspace
+
+try:  # the lock that lets xdist workers share a built demo workspace (POSIX)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each worker may build its own
+    fcntl = None
+
+
+#: The longest test files (multi-seed demo sweeps, the kills of a load), started first: on two
+#: xdist workers each file runs whole on one, so a long file that started last would run alone.
+RUN_FIRST = ("test_discover.py", "test_significance.py", "test_score.py", "test_propose.py", "test_warehouse.py",
+             "test_drift.py", "test_signals.py", "test_themes.py", "test_lifecycle.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    order = {name: rank for rank, name in enumerate(RUN_FIRST)}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))  # stable: the rest keep their order
 
 
 @pytest.fixture
@@ -46,25 +63,73 @@ def datasets() -> Path:
 TRUTH_ICP = PLANTED_ICP
 
 
-def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
-    """A loaded demo workspace (accounts, deals, subscriptions), built once per test session."""
-    root = factory.getbasetemp() / f"demo-{n_accounts}-{seed}"
-    if not (root / ".loaded").exists():
-        ws = Workspace.init(root, exist_ok=True)
-        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
-        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
-        ws.close()
-        (root / ".loaded").touch()
+def _shared_dir(factory) -> Path | None:
+    """A folder of this test run that every xdist worker shares (a worker's base temp is a
+    ``popen-gwN`` folder inside the run's); None without xdist or without a file lock."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        return factory.getbasetemp().parent
+    return None
+
+
+def _pristine(factory, name: str, build) -> Path:
+    """The folder of a demo workspace that ``build(root)`` makes once per test run.
+
+    Under xdist the first worker to ask builds it in the run's shared folder while the others wait
+    on a lock; tests work on copies (tests write drafts and settings into a workspace, so workers
+    never share a folder, only the cost of building it)."""
+    shared = _shared_dir(factory)
+    pristine = (factory.getbasetemp() if shared is None else shared / "demo-cache") / f"pristine-{name}"
+    pristine.parent.mkdir(exist_ok=True)
+    with open(pristine.parent / f"{name}.lock", "a") as lock:
+        if shared is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (pristine / ".loaded").exists():
+            shutil.rmtree(pristine, ignore_errors=True)
+            build(pristine)
+            (pristine / ".loaded").touch()
+    return pristine
+
+
+def _copy(pristine: Path, root: Path) -> Workspace:
+    """A workspace of its own at ``root``: the warehouse link is relative, so a copy is complete."""
+    shutil.rmtree(root, ignore_errors=True)  # a copy cut short
+    shutil.copytree(pristine, root, symlinks=True)
     return Workspace(root)
+
+
+def _demo(n_accounts: int, seed: int, full: bool):
+    """The name of a demo workspace and the function that builds it: every table loaded when
+    ``full``, otherwise accounts, deals and subscriptions."""
+    name = f"demo-{'full-' if full else ''}{n_accounts}-{seed}"
+
+    def build(root: Path) -> None:
+        ws = Workspace.init(root, name=name, exist_ok=True)
+        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
+        ws.load(None if full else [ws.data_dir / f"{t}.csv" for t in ("accounts", "deals", "subscriptions")])
+        ws.close()
+
+    return name, build
+
+
+def _session_demo(factory, n_accounts: int, seed: int, full: bool) -> Workspace:
+    """This session's copy of a demo workspace, shared by the modules that ask for it."""
+    name, build = _demo(n_accounts, seed, full)
+    root = factory.getbasetemp() / name
+    return Workspace(root) if (root / ".loaded").exists() else _copy(_pristine(factory, name, build), root)
+
+
+def demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
+    """A loaded demo workspace (accounts, deals, subscriptions), built once per test run."""
+    return _session_demo(factory, n_accounts, seed, full=False)
 
 
 def full_demo_workspace(factory, n_accounts: int, seed: int) -> Workspace:
-    """A demo workspace with every table loaded (people, notes, events, universe), built once per session."""
-    root = factory.getbasetemp() / f"demo-full-{n_accounts}-{seed}"
-    if not (root / ".loaded").exists():
-        ws = Workspace.init(root, exist_ok=True)
-        generate_company(ws.data_dir, n_accounts=n_accounts, seed=seed)
-        ws.load()
-        ws.close()
-        (root / ".loaded").touch()
-    return Workspace(root)
+    """A demo workspace with every table loaded (people, notes, events, universe), built once per run."""
+    return _session_demo(factory, n_accounts, seed, full=True)
+
+
+def demo_copy(factory, n_accounts: int, seed: int, root: Path, full: bool = False) -> Workspace:
+    """A fresh copy at ``root`` of a demo workspace (see ``demo_workspace``, ``full_demo_workspace``)
+    for a test that changes it or must not see what other modules wrote; built once per run."""
+    name, build = _demo(n_accounts, seed, full)
+    return _copy(_pristine(factory, name, build), root)

@@ -13,6 +13,8 @@ from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
 from bullseye.workspace import Workspace
 
+from conftest import demo_copy
+
 
 def _accounts_matching(frame: pd.DataFrame, conditions) -> set:
     mask = np.ones(len(frame), dtype=bool)
@@ -36,9 +38,8 @@ def demo_runs(tmp_path_factory):
     """Discovery on the demo company for several seeds (win and retention)."""
     runs = []
     for seed in range(10):
-        ws = Workspace.init(tmp_path_factory.mktemp(f"seed{seed}"))
-        truth = generate_company(ws.data_dir, n_accounts=5000, seed=seed)
-        ws.load()
+        ws = demo_copy(tmp_path_factory, 5000, seed, tmp_path_factory.mktemp(f"seed{seed}") / "ws", full=True)
+        truth = json.loads((ws.data_dir / "truth.json").read_text())
         result = discover(ws, DiscoverySettings(outcomes=("win", "retention"), max_depth=3, top=10))
         runs.append((ws, truth, result))
     yield runs
@@ -69,15 +70,15 @@ def retention_runs(tmp_path_factory):
     any search to tell it from proxies. At 20,000 accounts there are about 1,800."""
     runs = []
     for seed in range(10):
-        ws = Workspace.init(tmp_path_factory.mktemp(f"retention{seed}"))
-        truth = generate_company(ws.data_dir, n_accounts=20_000, seed=seed)
-        ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
+        ws = demo_copy(tmp_path_factory, 20_000, seed, tmp_path_factory.mktemp(f"retention{seed}") / "ws")
+        truth = json.loads((ws.data_dir / "truth.json").read_text())
         runs.append((ws, truth, discover(ws, DiscoverySettings(outcomes=("retention",), max_depth=3, top=10))))
     yield runs
     for ws, _, _ in runs:
         ws.close()
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_the_planted_icp_segment_ranks_top_three_for_retention(retention_runs):
     # Significance is decided on the discovery part alone (about 1,700 customers here), no longer
     # with the holdout pooled in: measured 7 of 10 seeds (9 of 10 when the holdout helped decide).
@@ -87,6 +88,7 @@ def test_the_planted_icp_segment_ranks_top_three_for_retention(retention_runs):
     assert ranked >= 9  # where a worse segment is significant on discovery
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_the_planted_disqualifier_is_found(demo_runs):
     found = 0
     for _, truth, result in demo_runs:
@@ -99,6 +101,7 @@ def test_the_planted_disqualifier_is_found(demo_runs):
     assert found >= 9
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
     for _, truth, result in demo_runs:
         accounts = result.data.accounts
@@ -108,6 +111,7 @@ def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
         assert len(variants) <= 2, [f.label for f in variants]
 
 
+@pytest.mark.slow  # ten demo seeds
 def test_reported_numbers_are_consistent_and_leak_nothing(demo_runs):
     _, _, result = demo_runs[0]
     report = result.reports["win"]

@@ -14,7 +14,6 @@ from test_notify import Inbox, Receiver, smtp  # noqa: F401 - the SMTP fixture
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.demo import generate_company
 from bullseye.demo.periods import generate_period
 from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.governance.lifecycle import published_card
@@ -48,11 +47,10 @@ def write_draft(ws: Workspace, owner: str | None = "Marina (PMM)", extra_criteri
 
 
 @pytest.fixture
-def company(tmp_path):
-    ws = Workspace.init(tmp_path / "ws")
-    generate_company(ws.data_dir, n_accounts=3000, seed=5)
-    ws.load()
-    return ws
+def company(tmp_path_factory, tmp_path):
+    from conftest import demo_copy
+
+    return demo_copy(tmp_path_factory, 3000, 5, tmp_path / "ws", full=True)  # built once, copied per test
 
 
 def test_publish_is_refused_without_an_owner_and_review_date(company):

@@ -204,6 +204,25 @@ def test_a_long_lived_reader_in_another_process_sees_a_finished_load(workspace):
         reader.kill()
 
 
+SETTINGS = textwrap.dedent("""
+    import sys
+    from bullseye.workspace import Workspace
+    ws = Workspace(sys.argv[1])
+    setting = "SELECT current_setting('enable_progress_bar')"
+    with ws.warehouse.transaction() as con:
+        print(ws.warehouse.con.raw_sql(setting).fetchone()[0], con.raw_sql(setting).fetchone()[0])
+""")
+
+
+def test_no_connection_draws_a_progress_bar_on_stdout(workspace):
+    # DuckDB draws its bar on stdout, a pipe too, once a query takes two seconds (a busy machine): it
+    # landed in the reader above and would land in --json output. Pytest's capture hides the default.
+    done = subprocess.run([sys.executable, "-c", SETTINGS, str(workspace.root)], env=ENV, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+
+
 @pytest.mark.slow
 def test_twenty_kills_at_random_points_of_a_load_leave_a_complete_warehouse(tmp_path):
     ws = Workspace.init(tmp_path / "ws")

@@ -36,6 +36,9 @@ __all__ = ["Warehouse", "quote_ident", "storage_error"]
 
 #: Seconds a writer waits for another process's write before giving up.
 DEFAULT_LOCK_TIMEOUT = 600.0
+#: DuckDB draws a progress bar on stdout (a pipe too) once a query runs for two seconds: it would
+#: land in --json output and in whatever reads a process's output, so every connection turns it off.
+_QUIET = "SET enable_progress_bar = false"
 _GENERATION = re.compile(r"\.g(\d{6,})\.duckdb$")
 #: Errors of the machine rather than of the data: each gets one line that says what to do.
 _STORAGE_ERRNOS = {
@@ -157,6 +160,7 @@ class Warehouse:
                 live = self.live_file()
                 try:
                     reader = ibis.duckdb.connect(str(live), read_only=True)
+                    reader.raw_sql(_QUIET)
                     break
                 except duckdb.IOException:
                     # A writer switched generations and removed this one between the two lines above.
@@ -265,6 +269,7 @@ class Warehouse:
                 con = ibis.duckdb.connect(str(staging))
                 spill = self.path.parent / "tmp"
                 spill.mkdir(exist_ok=True)
+                con.raw_sql(_QUIET)
                 # Large loads spill to disk instead of growing without bound. Values are ours, not user text.
                 con.raw_sql(f"SET memory_limit = '{_size(self.memory_limit)}'")
                 con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
