@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,13 +55,20 @@ class Workspace:
             )
         self.settings: Settings = load_model(Settings, settings_file)
         self._on_wait: Callable[[str], None] | None = None
+        self._warehouse: Warehouse | None = None
+        self._warehouse_lock = threading.Lock()  # the web app's threads may all reach for it first
 
-    @cached_property
+    @property
     def warehouse(self) -> Warehouse:
         """The warehouse, opened on first use: DuckDB and Ibis are imported only by what needs them."""
-        from bullseye.core.warehouse import Warehouse
+        if self._warehouse is None:
+            with self._warehouse_lock:
+                if self._warehouse is None:
+                    from bullseye.core.warehouse import Warehouse
 
-        return Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit, on_wait=self._on_wait)
+                    self._warehouse = Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit,
+                                                on_wait=self._on_wait)
+        return self._warehouse
 
     @property
     def on_wait(self) -> Callable[[str], None] | None:
@@ -71,8 +78,8 @@ class Workspace:
     @on_wait.setter
     def on_wait(self, callback: Callable[[str], None] | None) -> None:
         self._on_wait = callback
-        if "warehouse" in self.__dict__:
-            self.warehouse.on_wait = callback
+        if self._warehouse is not None:
+            self._warehouse.on_wait = callback
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -193,8 +200,8 @@ class Workspace:
     # -- the main job ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        if "warehouse" in self.__dict__:  # never open a warehouse just to close it
-            self.warehouse.close()
+        if self._warehouse is not None:  # never open a warehouse just to close it
+            self._warehouse.close()
 
 
 def check_preset(preset: str | None) -> None:
