@@ -13,11 +13,13 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-# pysubgroup, the independent implementation discovery is checked against, pins numpy<2 but runs
-# on numpy 2 (which pyarrow needs); its other dependencies are already installed.
+# The `baseline` extra (pysubgroup, the independent implementation discovery is checked against) pins
+# numpy<2 but runs on numpy 2 (which pyarrow needs), so it goes in without its dependencies, which the
+# runtime and dev ones already bring.
 install-dev: $(BIN)/python chromium
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	$(BIN)/python -m pip install --quiet --no-deps "pysubgroup>=0.9"
+	$(BIN)/python -m pip install --quiet --no-deps $$($(BIN)/python -c "import tomllib; \
+		print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['baseline']))")
 
 # The browser tests drive Debian's Chromium; they fail in CI without it, so install it (as root, or
 # with sudo) when it is missing and stop here if that is not possible.
@@ -34,9 +36,13 @@ demo: install
 # Two pytest-xdist workers, each test file whole on one (tests/README.md); PYTEST_ADDOPTS=-n0 runs serially.
 test: export PYTEST_ADDOPTS := -n 2 $(PYTEST_ADDOPTS)
 test: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src/bullseye
 	$(BIN)/python -m pytest
 
 bench: install-dev
+	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_discover.py
 	$(BIN)/python bench/bench_score.py

@@ -168,10 +168,13 @@ def main() -> None:
         outcomes = _phase("outcomes", root, args)
     rows = args.accounts + args.deals
     print(f"Load benchmark: {args.accounts:,} accounts + {args.deals:,} deals ({generated['bytes'] / 1e6:,.0f} MB of CSV)")
-    print(f"  baseline  duckdb read_csv, untyped  {baseline['seconds']:7.1f} s  {rows / baseline['seconds']:>12,.0f} rows/s  peak {baseline['peak_mb']:,.0f} MB")
-    print(f"  bullseye  load (typed, quarantine)  {loaded['seconds']:7.1f} s  {rows / loaded['seconds']:>12,.0f} rows/s  peak {loaded['peak_mb']:,.0f} MB"
+    print(f"  baseline  duckdb read_csv, untyped  {baseline['seconds']:7.1f} s  "
+          f"{rows / baseline['seconds']:>12,.0f} rows/s  peak {baseline['peak_mb']:,.0f} MB")
+    print(f"  bullseye  load (typed, quarantine)  {loaded['seconds']:7.1f} s  "
+          f"{rows / loaded['seconds']:>12,.0f} rows/s  peak {loaded['peak_mb']:,.0f} MB"
           f"  [target <= 60 s, <= 2,048 MB]  {loaded['seconds'] / baseline['seconds']:.1f}x baseline")
-    print(f"  bullseye  outcomes                  {outcomes['seconds']:7.1f} s  ({outcomes['per_account_seconds']:.1f} s per-account table, "
+    print(f"  bullseye  outcomes                  {outcomes['seconds']:7.1f} s  "
+          f"({outcomes['per_account_seconds']:.1f} s per-account table, "
           f"then summary by industry)  peak {outcomes['peak_mb']:,.0f} MB  [target <= 10 s]")
     print(f"  reconciles: {loaded['reconciles']}, rows: {loaded['rows']}, issues: {loaded['issues']}")
 

@@ -152,7 +152,8 @@ def main() -> None:
     print(f"Matching benchmark: {args.universe:,} universe companies vs {args.accounts:,} accounts "
           f"(+1% duplicate records; data generated in {made:.1f} s)")
     for label, r in (("baseline  exact-name pandas merge     ", base), ("bullseye  domain, name, location      ", ours)):
-        print(f"  {label}{r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU)  peak {r['peak_mb']:,.0f} MB  matched {r['matched']:,}  "
+        print(f"  {label}{r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU)  peak {r['peak_mb']:,.0f} MB  "
+              f"matched {r['matched']:,}  "
               f"precision {r['precision']:.4f}  recall {r['recall']:.4f}")
     sure = ours["sure"]
     print(f"  bullseye matches with confidence >= 0.8: {sure['matched']:,}  precision {sure['precision']:.4f}  "

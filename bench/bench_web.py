@@ -46,7 +46,8 @@ def main() -> None:
         generate_company(ws.data_dir, n_accounts=args.accounts, seed=0)
         ws.load()
         (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP, encoding="utf-8")
-        print(f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {time.perf_counter() - started:.0f} s; "
+        built = time.perf_counter() - started
+        print(f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {built:.0f} s; "
               f"{args.requests} sequential requests per page over loopback")
         with serving(create_app(ws, require_login=False)) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()

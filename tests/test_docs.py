@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bullseye.cli import app
+from bullseye.cli import COMMANDS
 from bullseye.config import Settings
 from bullseye.core.schema import to_markdown
 
@@ -17,8 +17,7 @@ def _docs_text() -> str:
 
 def test_every_command_is_documented():
     text = _docs_text()
-    missing = [c.name or c.callback.__name__ for c in app.registered_commands
-               if f"bullseye {c.name or c.callback.__name__}" not in text]
+    missing = [name for name in COMMANDS if f"bullseye {name}" not in text]
     assert not missing, f"commands missing from README.md/docs: {missing}"
 
 

@@ -17,7 +17,7 @@ def test_collector_stores_blocks_and_tracks_the_kth_best(keep):
     collector = Collector(max_depth=3, top_k=7, n_selectors=40, keep=keep, names=["n", "positives", "_side"])
     assert list(collector.arrays()) == ["idx", "quality", "n", "positives"]  # "_" statistics are not kept
     expected, seen = [], []
-    for block in range(60):  # enough rows to grow the columns several times
+    for _ in range(60):  # enough rows to grow the columns several times
         shape = tuple(rng.integers(1, 9, rng.integers(1, 4)))
         selectors = [np.sort(rng.choice(40, size, replace=False)) for size in shape]
         cells = np.sort(rng.choice(int(np.prod(shape)), rng.integers(0, int(np.prod(shape)) + 1), replace=False))

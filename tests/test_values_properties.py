@@ -81,8 +81,8 @@ def test_the_other_decimal_mark_is_never_misread(numbers):
     point_written = [f"{x:,.2f}" for x in numbers]
     comma_written = [_comma_style(v) for v in point_written]
     for values, profile, other in ((comma_written, POINT, "comma"), (point_written, COMMA, "point")):
-        assert _run(values, lambda v: coerce.parse_number(v, profile)) == [None] * len(values)
-        reasons = _run(values, lambda v: coerce.failure_reason("number", v, profile))
+        assert _run(values, lambda v, p=profile: coerce.parse_number(v, p)) == [None] * len(values)
+        reasons = _run(values, lambda v, p=profile: coerce.failure_reason("number", v, p))
         assert all(r.startswith(f"written with a decimal {other}") for r in reasons)
 
 
@@ -108,7 +108,7 @@ def test_dates_read_as_python_reads_them(items):
         values = [d.strftime(fmt) + t for d, t in items]
         expected = [datetime.strptime(d.strftime(fmt), fmt).date() for d, _ in items]  # %y: Python's pivot
         expected = [e if 1800 <= e.year <= 2200 else None for e in expected]
-        assert _run(values, lambda v: coerce.parse_date(v, ColumnProfile(day_first=day_first))) == expected
+        assert _run(values, lambda v, first=day_first: coerce.parse_date(v, ColumnProfile(day_first=first))) == expected
 
 
 @FAST

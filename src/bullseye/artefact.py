@@ -120,7 +120,7 @@ def decode(data: Any) -> Any:
         return {_hashable(decode(k)): decode(v) for k, v in data["$dict"]}
     if "$model" in data or "$object" in data:
         name = data.get("$model") or data["$object"]
-        cls = _registered().get(name)
+        cls: Any = _registered().get(name)
         if cls is None:
             raise InvalidInputError(f"an artefact holds a '{name}', which this version of Bullseye does not know")
         if "$model" in data:

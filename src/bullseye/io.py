@@ -40,7 +40,7 @@ def neutralise_cell(value: Any) -> Any:
 
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy(deep=False)
-    for position, (name, column) in enumerate(frame.items()):
+    for position, (_, column) in enumerate(frame.items()):
         if column.dtype == object or isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
             safe.isetitem(position, column.astype(object).map(neutralise_cell, na_action="ignore"))
     safe.columns = [neutralise_cell(str(name)) for name in frame.columns]

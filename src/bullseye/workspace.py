@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import ibis.expr.types as ir
-
 from bullseye.config import PRESET_NAMES, SETTINGS_FILE, Settings
 from bullseye.core.schema import TABLES
-from bullseye.core.warehouse import Warehouse
 from bullseye.errors import (
     BullseyeError,
     InvalidInputError,
@@ -20,6 +19,9 @@ from bullseye.paths import contained, is_inside, workspace_glob
 from bullseye.yamlio import dump_model, load_model
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from bullseye.core.warehouse import Warehouse
     from bullseye.ingest.loader import LoadReport
     from bullseye.ingest.mapping import MappingFile
     from bullseye.ingest.preview import MappingPreview
@@ -55,7 +57,32 @@ class Workspace:
                 f"{self.root} is not a Bullseye workspace (no {SETTINGS_FILE}); create one with `bullseye init {path}`"
             )
         self.settings: Settings = load_model(Settings, settings_file)
-        self.warehouse = Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit)
+        self._on_wait: Callable[[str], None] | None = None
+        self._warehouse: Warehouse | None = None
+        self._warehouse_lock = threading.Lock()  # the web app's threads may all reach for it first
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The warehouse, opened on first use: DuckDB and Ibis are imported only by what needs them."""
+        if self._warehouse is None:
+            with self._warehouse_lock:
+                if self._warehouse is None:
+                    from bullseye.core.warehouse import Warehouse
+
+                    self._warehouse = Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit,
+                                                on_wait=self._on_wait)
+        return self._warehouse
+
+    @property
+    def on_wait(self) -> Callable[[str], None] | None:
+        """Called with a message when the warehouse waits for another process's lock."""
+        return self._on_wait
+
+    @on_wait.setter
+    def on_wait(self, callback: Callable[[str], None] | None) -> None:
+        self._on_wait = callback
+        if self._warehouse is not None:
+            self._warehouse.on_wait = callback
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -125,9 +152,7 @@ class Workspace:
     def load(self, files: list[Path] | None = None, preset: str | None = None,
              mapping: Path | None = None, progress=None) -> LoadReport:
         """Load exports into the canonical tables; see :mod:`bullseye.ingest.loader`."""
-        from bullseye.ingest.loader import load_files
-
-        check_preset(preset)
+        check_preset(preset)  # before importing the loader: a typo is told at once
         load_settings = self.settings.load
         if not files:
             source = f"{self.root / SETTINGS_FILE}: load.files"
@@ -138,6 +163,8 @@ class Workspace:
                 )
         if mapping is None and load_settings.mapping:
             mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
+        from bullseye.ingest.loader import load_files
+
         return load_files(self, [Path(f) for f in files], preset=preset or load_settings.preset,
                           mapping_file=mapping, progress=progress)
 
@@ -208,7 +235,8 @@ class Workspace:
     # -- the main job ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.warehouse.close()
+        if self._warehouse is not None:  # never open a warehouse just to close it
+            self._warehouse.close()
 
 
 def check_preset(preset: str | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -24,9 +24,11 @@ from bullseye.cli.app import (
     open_workspace,
     print_json,
 )
-from bullseye.ingest.loader import LoadReport
 from bullseye.render.inert import for_terminal
-from bullseye.workspace import Workspace
+
+if TYPE_CHECKING:
+    from bullseye.ingest.loader import LoadReport
+    from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -38,6 +40,8 @@ def init(path: Annotated[Path, typer.Argument(help="Directory to create the work
 
         bullseye init acme-icp --name "Acme"
     """
+    from bullseye.workspace import Workspace
+
     workspace = Workspace.init(path, name=name)
     console.print(f"Created workspace [bold]{for_terminal(workspace.root)}[/]. Put your exports in data/ and run `bullseye load`.")
 

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bullseye.cli.app import app, console
-from bullseye.cli.data import load_with_progress, render_load_report
-from bullseye.cli.score import render_scores, write_scores
-from bullseye.discover.engine import discover
-from bullseye.discover.propose import propose_icp
-from bullseye.discover.report import rich_summary, write_html
-from bullseye.io import write_csv
-from bullseye.outcomes.summary import outcome_summary
-from bullseye.scoring.backtest import backtest
-from bullseye.scoring.scorecard import fit_scorecard
-from bullseye.strategy.icp import save_icp
-from bullseye.workspace import Workspace
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -37,7 +29,17 @@ def demo(
 
         bullseye demo demo-workspace --accounts 5000 --seed 7
     """
+    from bullseye.cli.data import load_with_progress, render_load_report
+    from bullseye.cli.score import render_scores, write_scores
     from bullseye.demo import generate_company
+    from bullseye.discover.engine import discover
+    from bullseye.discover.propose import propose_icp
+    from bullseye.discover.report import rich_summary, write_html
+    from bullseye.outcomes.summary import outcome_summary
+    from bullseye.scoring.backtest import backtest
+    from bullseye.scoring.scorecard import fit_scorecard
+    from bullseye.strategy.icp import save_icp
+    from bullseye.workspace import Workspace
 
     if add_quarter:
         _add_quarter(path, seed, shift)
@@ -98,6 +100,7 @@ def _add_quarter(path: Path, seed: int, shift: bool) -> None:
     """Three more months of the demo company's life, written over its exports as a CRM would export them."""
     from bullseye.demo.periods import generate_period
     from bullseye.errors import NotFoundError
+    from bullseye.workspace import Workspace
 
     ws = Workspace(path)
     if not (ws.data_dir / "truth.json").exists():
@@ -154,6 +157,7 @@ def _market(ws: Workspace, icp, card, truth: dict) -> None:
     """Layer one and timing: the market from the universe down, and this week's accounts to call."""
     from bullseye.cli.signals import render_ranking
     from bullseye.demo.strategy import write_demo_strategy
+    from bullseye.io import write_csv
     from bullseye.market.signals import signal_ranking
     from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
     from bullseye.strategy.audience import load_audience

@@ -16,13 +16,8 @@ from bullseye.cli.app import (
     parse_date,
     print_json,
 )
-from bullseye.core.units import OUTCOME_GROUPS, TARGET_PREFIX
-from bullseye.discover.engine import DiscoverySettings
-from bullseye.discover.engine import discover as run_discovery
-from bullseye.discover.propose import empty_draft_reason, propose_icp
-from bullseye.discover.report import rich_summary, write_html
+from bullseye.core.outcome_names import OUTCOME_GROUPS, TARGET_PREFIX
 from bullseye.render.inert import for_terminal
-from bullseye.strategy.icp import IcpWriteRefused, save_icp
 
 
 class _NothingToDraft(Exception):
@@ -61,6 +56,12 @@ def discover(
 
         bullseye discover --outcome win --target activated --until 2018-08-01
     """
+    from bullseye.discover.engine import DiscoverySettings
+    from bullseye.discover.engine import discover as run_discovery
+    from bullseye.discover.propose import empty_draft_reason, propose_icp
+    from bullseye.discover.report import rich_summary, write_html
+    from bullseye.strategy.icp import IcpWriteRefused, save_icp
+
     ws = open_workspace(workspace)
     outcomes = tuple(outcome) + ((f"{TARGET_PREFIX}{target}",) if target else ())
     settings = DiscoverySettings(outcomes=outcomes, max_depth=max_depth, min_support=min_support, top=top,

@@ -15,9 +15,6 @@ from bullseye.cli.app import (
     open_workspace,
     print_json,
 )
-from bullseye.io import write_csv
-from bullseye.market.industries import industries_rich, workspace_industries
-from bullseye.market.matching import match_workspace
 from bullseye.render.inert import for_terminal
 
 
@@ -34,6 +31,9 @@ def match(
 
         bullseye match --out reports/matches.csv
     """
+    from bullseye.io import write_csv
+    from bullseye.market.matching import match_workspace
+
     ws = open_workspace(workspace)
     with console.status("Matching universe companies to CRM accounts..."):
         result = match_workspace(ws)
@@ -56,6 +56,8 @@ def industries(workspace: WorkspaceOption = None, as_json: JsonOption = False) -
 
         bullseye industries --json
     """
+    from bullseye.market.industries import industries_rich, workspace_industries
+
     report = workspace_industries(open_workspace(workspace))
     if as_json:
         print_json(report)

@@ -15,7 +15,6 @@ from bullseye.cli.app import (
     parse_date,
     print_json,
 )
-from bullseye.outcomes.summary import outcome_summary
 
 
 @app.command()
@@ -31,6 +30,8 @@ def outcomes(
 
         bullseye outcomes --by industry --as-of 2026-06-30
     """
+    from bullseye.outcomes.summary import outcome_summary
+
     ws = open_workspace(workspace)
     summary = outcome_summary(ws, by=by, as_of=parse_date(as_of, "--as-of"))
     if as_json:

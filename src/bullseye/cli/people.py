@@ -16,17 +16,20 @@ from bullseye.cli.app import (
 )
 from bullseye.errors import BullseyeError
 from bullseye.render.inert import for_terminal
-from bullseye.strategy.icp import ICP_FILE, load_icp
 
 personas_app = typer.Typer(help="Draft personas from evidence and turn them into cards.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
 
 
 def _icp_or_none(ws):
+    from bullseye.strategy.icp import ICP_FILE, load_icp
+
     return load_icp(ws.root) if (ws.root / ICP_FILE).exists() else None
 
 
 def _icp_required(ws):
+    from bullseye.strategy.icp import ICP_FILE, load_icp
+
     if not (ws.root / ICP_FILE).exists():
         raise BullseyeError(f"personas come after the ICP: {ICP_FILE} does not exist yet; draft it with "
                             "`bullseye discover` (or write it) first")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 
 from bullseye.cli.app import (
@@ -20,11 +19,12 @@ from bullseye.cli.app import (
     print_json,
 )
 from bullseye.errors import InputFileError
-from bullseye.io import write_table
-from bullseye.market.signals import add_why_now
 from bullseye.render.inert import for_terminal
-from bullseye.scoring.scorecard import TIERS, ScoreCard
-from bullseye.scoring.tiers import DISQUALIFIED_GROUP, order_sentence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bullseye.scoring.scorecard import ScoreCard
 
 __all__ = ["score", "validate", "read_companies", "write_scores", "render_scores", "tier_cuts_sentence"]
 
@@ -46,6 +46,7 @@ def score(
     """
     from bullseye.core.dataset import build_dataset
     from bullseye.governance.lifecycle import scorecard_in_use, stamp
+    from bullseye.market.signals import add_why_now
     from bullseye.strategy.icp import load_icp
     from bullseye.strategy.icp_warnings import icp_warnings
     from bullseye.strategy.versions import VersionStore
@@ -106,6 +107,8 @@ def read_companies(path: Path, ws=None) -> pd.DataFrame:
     in ``bullseye load``). A header naming a canonical account column or one of its aliases becomes
     that column; numbers, yes/no and lists are typed like the workspace's accounts table.
     """
+    import pandas as pd
+
     from bullseye.core.schema import TABLES
     from bullseye.ingest.readers import open_reader
 
@@ -138,6 +141,8 @@ def read_companies(path: Path, ws=None) -> pd.DataFrame:
 
 def write_scores(scores: pd.DataFrame, path: Path) -> None:
     """Every score, best first: Parquet for a .parquet/.pq name, CSV otherwise."""
+    from bullseye.io import write_table
+
     ranked = scores.sort_values("fit_score", ascending=False, kind="stable")
     write_table(ranked, path)
 
@@ -171,6 +176,9 @@ def _finite(value):
 
 
 def _score_json(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, out: Path | None) -> dict:
+    from bullseye.scoring.scorecard import TIERS
+    from bullseye.scoring.tiers import order_sentence
+
     tiers = card.tier_table_.astype(object).where(card.tier_table_.notna(), None)
     return _finite({
         "icp_version": card.icp.content_hash(), "scored": len(scores), "out": str(out) if out else None,
@@ -195,6 +203,8 @@ def render_scores(card: ScoreCard, scores: pd.DataFrame, shown: pd.DataFrame, ou
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
+
+    from bullseye.scoring.tiers import DISQUALIFIED_GROUP, order_sentence
 
     version = scores["version"].iat[0] if "version" in scores.columns and len(scores) else card.icp.content_hash()
     best = Table(title=f"Best accounts of {len(scores):,} (ICP {'draft, unpublished' if version == 'draft' else version})",

@@ -17,7 +17,6 @@ from bullseye.cli.app import (
     parse_date,
     print_json,
 )
-from bullseye.io import write_table
 from bullseye.render.inert import for_terminal
 
 __all__ = ["signals", "render_ranking", "render_evidence"]
@@ -67,6 +66,8 @@ def signals(
 
 
 def _write(rows, path: Path) -> None:
+    from bullseye.io import write_table
+
     write_table(rows.assign(signals=rows["signals"].map("; ".join)), path)
 
 

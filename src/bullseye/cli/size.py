@@ -15,10 +15,7 @@ from bullseye.cli.app import (
     open_workspace,
     print_json,
 )
-from bullseye.io import write_csv
 from bullseye.render.inert import for_terminal
-from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
-from bullseye.strategy.icp import load_icp
 
 
 @app.command()
@@ -36,8 +33,11 @@ def size(
         bullseye size --whitespace prospects.csv
     """
     from bullseye.core.dataset import build_dataset
+    from bullseye.io import write_csv
     from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
     from bullseye.scoring.scorecard import fit_scorecard
+    from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
+    from bullseye.strategy.icp import load_icp
 
     ws = open_workspace(workspace)
     icp = load_icp(ws.root)

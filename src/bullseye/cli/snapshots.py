@@ -9,14 +9,13 @@ import typer
 from rich.table import Table
 
 from bullseye.cli.app import JsonOption, app, console, err_console, print_json
-from bullseye.ingest.readers import normalise_header
-from bullseye.io import write_csv
-from bullseye.market.snapshots import compare_snapshots, read_snapshot
 from bullseye.render.inert import for_terminal
 
 
 def _column(option: str | None) -> str | None:
     """An option naming a column, named the way the reader names columns ('Team Size' -> team_size)."""
+    from bullseye.ingest.readers import normalise_header
+
     return normalise_header(option) if option else None
 
 
@@ -44,6 +43,9 @@ def snapshot_events(
 
         bullseye snapshot-events 2023-02-27-yc-companies.csv 2024-05-11-yc-companies.csv --key company_id --old-date 2023-02-27 --new-date 2024-05-11 --size team_size --out data/events-yc.csv
     """
+    from bullseye.io import write_csv
+    from bullseye.market.snapshots import compare_snapshots, read_snapshot
+
     (old_frame, old_rejected), (new_frame, new_rejected) = read_snapshot(old), read_snapshot(new)
     result = compare_snapshots(old_frame, new_frame, key=_column(key), old_date=old_date, new_date=new_date,
                                size=_column(size), status=_column(status), name=_column(name), growth_threshold=threshold)

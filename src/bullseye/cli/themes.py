@@ -15,14 +15,7 @@ from bullseye.cli.app import (
     parse_date,
     print_json,
 )
-from bullseye.governance.triggers import as_records, list_triggers, record_triggers
-from bullseye.people.themes import (
-    GROUP_DIMENSIONS,
-    KINDS,
-    VOICE_KINDS,
-    objection_triggers,
-    workspace_themes,
-)
+from bullseye.people.theme_kinds import GROUP_DIMENSIONS, KINDS, VOICE_KINDS
 from bullseye.render.inert import for_terminal
 
 
@@ -45,6 +38,9 @@ def themes(
 
         bullseye themes --triggers
     """
+    from bullseye.governance.triggers import as_records, list_triggers, record_triggers
+    from bullseye.people.themes import objection_triggers, workspace_themes
+
     if by is not None and by not in GROUP_DIMENSIONS:
         raise typer.BadParameter(f"'{by}' is not one of {', '.join(GROUP_DIMENSIONS)}", param_hint="--by")
     bad = [k for k in kind or [] if k not in KINDS]

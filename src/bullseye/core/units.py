@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bullseye.core.dataset import PERIOD, UNIT, Dataset
+from bullseye.core.outcome_names import OUTCOME_GROUPS, TARGET_PREFIX
 
 __all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention",
            "retention_frame", "missing_cause", "DURATION", "EVENT", "TENURE", "ENTRY"]
@@ -26,17 +27,6 @@ __all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary",
 #: to the same end, and days already survived when the following began (left truncation).
 DURATION, EVENT, TENURE, ENTRY = "_duration", "_event", "_tenure", "_entry"
 
-#: The names users type for --outcome, and the outcomes each stands for.
-OUTCOME_GROUPS = {
-    "win": ("win",),
-    "velocity": ("days_to_close", "discount"),
-    "value": ("acv",),
-    "retention": ("retention",),
-    "stickiness": ("usage", "nps"),
-}
-OUTCOME_GROUPS["all"] = tuple(o for group in OUTCOME_GROUPS.values() for o in group)
-#: ``target:<attribute>``: an account attribute searched as a yes/no outcome of won accounts.
-TARGET_PREFIX = "target:"
 
 
 def is_binary(outcome: str) -> bool:

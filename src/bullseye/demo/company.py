@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ ADDONS = (("Rotavia Add-on: Real-time Tracking", 4_800.0), ("Rotavia Add-on: TMS
 OPEN_STAGES = ("Discovery", "Qualification", "Proposal", "Negotiation")
 NOISE_ATTRIBUTES = ("crm_tier", "newsletter_opt_in", "office_type", "linkedin_followers")
 #: The generating model. Odds ratios act on the log-odds of winning, hazard ratios on a Weibull hazard.
-MODEL = {
+MODEL: dict[str, Any] = {
     "win": {"base_logit": -1.52, "account_sd": 0.3, "odds_ratios": {
         "icp_segment": 2.5, "large_metro": 1.3, "tried_competitor": 1.4, "why_now_head_of_logistics": 3.0,
         "funding_180d": 1.4}},

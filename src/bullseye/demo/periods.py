@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from bullseye.demo.market import fmt_date, money, pick
 __all__ = ["generate_period", "SHIFT"]
 
 #: The market shift of a shifted period.
-SHIFT = {
+SHIFT: dict[str, Any] = {
     "new_segment": {"industry": "Marketplace"},
     "new_segment_odds_ratio": 3.0,  # the new segment now wins at 3x the odds
     "new_segment_pipeline_weight": 4.0,  # and is 4x as likely as another prospect to open an opportunity

@@ -97,15 +97,20 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 {% if c.forced %}<p><b>Published over the gate's objections:</b> {{ c.forced }}</p>{% endif %}
 <p>Owner: {{ c.owner or "none" }} &middot; next review {{ c.review_date or "not set" }}</p>
 {% if c.changes %}<h3>What changed</h3><ul>
-{% for ch in c.changes %}<li>{{ ch.change }} {{ ch.kind }}: {{ ch.after if ch.change != "removed" else ch.before }}</li>{% endfor %}
+{% for ch in c.changes %}
+<li>{{ ch.change }} {{ ch.kind }}: {{ ch.after if ch.change != "removed" else ch.before }}</li>
+{% endfor %}
 </ul>{% endif %}
 <h3>The ICP</h3><ul>
-{% for label, _, evidence in c.criteria %}<li>{{ label }}{% if evidence %} <small>({{ evidence }})</small>{% endif %}</li>{% endfor %}
+{% for label, _, evidence in c.criteria %}
+<li>{{ label }}{% if evidence %} <small>({{ evidence }})</small>{% endif %}</li>
+{% endfor %}
 </ul>
 {% if c.disqualifiers %}<h3>Disqualifiers</h3><ul>
 {% for label, reason, evidence in c.disqualifiers %}<li>{{ label }}: {{ reason or evidence }}</li>{% endfor %}
 </ul>{% endif %}
-{% if c.todo %}<h3>What to do differently</h3><ul>{% for item in c.todo %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
+{% if c.todo %}<h3>What to do differently</h3>
+<ul>{% for item in c.todo %}<li>{{ item }}</li>{% endfor %}</ul>{% endif %}
 </body></html>""")
 
 

@@ -113,7 +113,7 @@ def _bins(before: pd.Series, after: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     common values (plus other and missing) for anything else."""
     numeric = pd.api.types.is_numeric_dtype(before) and not pd.api.types.is_bool_dtype(before)
     if numeric:
-        edges = np.unique(np.nanpercentile(before.dropna(), np.linspace(0, 100, 11))) if before.notna().any() else []
+        edges: Any = np.unique(np.nanpercentile(before.dropna(), np.linspace(0, 100, 11))) if before.notna().any() else []
         def code(s: pd.Series) -> np.ndarray:
             values = s.to_numpy(float)
             out = np.searchsorted(edges[1:-1], values, side="right") if len(edges) > 2 else np.zeros(len(values), int)
@@ -237,10 +237,11 @@ def drift_check(ws: Workspace, icp: ICP, published: date, today: date, card=None
 
 def _holm(tests: list[DriftTest], alpha: float) -> None:
     """Holm's step-down over the tests with a p-value; a mix test also needs a PSI of at least 0.1."""
-    ranked = sorted((t for t in tests if t.p_value is not None and math.isfinite(t.p_value)), key=lambda t: t.p_value)
+    with_p = [(t.p_value, t) for t in tests if t.p_value is not None and math.isfinite(t.p_value)]
+    ranked = sorted(with_p, key=lambda pair: pair[0])
     m = len(ranked)
-    for i, test in enumerate(ranked):
-        if test.p_value > alpha / (m - i):
+    for i, (p_value, test) in enumerate(ranked):
+        if p_value > alpha / (m - i):
             break
         test.alarm = test.effect is None or test.effect >= 0.1
 

@@ -18,8 +18,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from functools import partial
 from typing import TYPE_CHECKING
 
 import ibis
@@ -61,7 +62,7 @@ class Delivery:
     status: str  # sent or failed
     attempts: int
     reason: str = ""
-    sent_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(tzinfo=None))
+    sent_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -125,7 +126,7 @@ def send(settings: NotifySettings, message: Message, sleep: Callable[[float], No
             deliveries.append(Delivery(message.event, "webhook", hook.name, "failed", 0,
                                        f"environment variable {hook.url_env} is not set"))
             continue
-        attempts, reason = _retry(lambda: _post_webhook(url, message, settings.timeout_seconds), settings, [url],
+        attempts, reason = _retry(partial(_post_webhook, url, message, settings.timeout_seconds), settings, [url],
                                   sleep)
         deliveries.append(Delivery(message.event, "webhook", hook.name, "failed" if reason else "sent", attempts,
                                    reason))

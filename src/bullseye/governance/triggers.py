@@ -10,7 +10,7 @@ the same trigger again changes nothing, and a trigger someone closed stays close
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -46,7 +46,7 @@ def _rows(found: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in ("kind", "raised_at", "subject", "detail", "evidence") if c not in found.columns]
     if missing:
         raise BullseyeError(f"triggers need the column(s) {', '.join(missing)}")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     raised = pd.to_datetime(found["raised_at"]).dt.date
     rows = pd.DataFrame({
         "trigger_id": [trigger_id(k, s, r) for k, s, r in zip(found["kind"], found["subject"], raised)],

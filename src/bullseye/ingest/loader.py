@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import ibis
@@ -83,9 +83,9 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
     mapping: MappingFile | None = load_mapping(mapping_file) if mapping_file else None
     preset = (mapping.preset if mapping and mapping.preset else preset)
     mapping_dir = mapping_file.parent if mapping_file else None
-    missing = [str(f) for f in files if not Path(f).exists()]
-    if missing:
-        raise InputFileError(f"{missing[0]}: file not found")
+    absent = [str(f) for f in files if not Path(f).exists()]
+    if absent:
+        raise InputFileError(f"{absent[0]}: file not found")
     # Read every header and plan every file before touching the warehouse: fail fast, change nothing.
     files = [Path(f) for f in files if not (mapping and mapping.ignores(Path(f)))]
     if not files:
@@ -105,7 +105,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
                 if normalise_header(needed) not in header:
                     raise InputFileError(f"{lookup_path}: lookup column '{needed}' not found; it has: {', '.join(header)}")
 
-    load_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    load_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     day_first = workspace.settings.date_order == "DMY"
     missing = MissingTokens.from_settings(workspace.settings.missing_values)
     counts: list[FileCount] = []
@@ -311,7 +311,7 @@ def _finish(con, touched: list[str], load_id: str, counts: list[FileCount]) -> N
         con.create_table("quarantine", combined, schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
     else:
         con.create_table("quarantine", new.execute(), schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     log_rows = [{"load_id": load_id, "loaded_at": now, "file": c.file, "table_name": c.table, "rows_read": c.read,
                  "rows_loaded": c.loaded, "rows_quarantined": c.quarantined, "rows_merged": c.merged} for c in counts]
     log = ibis.memtable(log_rows, schema=ibis.schema(LOAD_LOG_COLUMNS))

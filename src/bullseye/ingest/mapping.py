@@ -158,7 +158,7 @@ class FileMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     match: str = Field(description="File name or glob, e.g. 'sales_pipeline.csv' or '*deals*.csv'.")
-    table: TableName = Field(description="Canonical table the rows go to.")
+    table: TableName = Field(description="Canonical table the rows go to.")  # type: ignore[valid-type]
     columns: dict[str, str | list[str]] = Field(
         default_factory=dict,
         description="Target column -> source column (a list is joined with spaces). Targets that are not "

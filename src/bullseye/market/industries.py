@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
@@ -190,7 +190,7 @@ def save_segments(root: Path | str, segments: IndustrySegments) -> Path:
 
 
 # -- mapping -------------------------------------------------------------------------------------
-Aliases = Union[IndustrySegments, Mapping[str, str], None]
+Aliases = IndustrySegments | Mapping[str, str] | None
 
 
 def _as_segments(aliases: Aliases) -> IndustrySegments | None:

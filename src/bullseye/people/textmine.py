@@ -17,6 +17,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from bullseye.people.theme_kinds import KINDS
+
 __all__ = [
     "KINDS",
     "SPEAKER",
@@ -30,9 +32,6 @@ __all__ = [
     "cluster_phrases",
 ]
 
-#: Theme kinds, in the order reports show them.
-KINDS = ("pain", "objection", "goal", "source", "other")
-
 # Cue words per kind (accent-folded). The first cue in a sentence decides its kind and where the
 # keyphrase starts: "Main concern: X", "says the main problem today is X", "Quer X".
 _CUES = {
@@ -44,7 +43,8 @@ _CUES = {
             r"dificultad(?:es)?|retos?|quej\w*",
     "goal": r"goals?|wants?|wanted|aims?\s+to|objectives?|kpis?|hop(?:e|es|ing)\s+to|looking\s+to|plans?\s+to|"
             r"quer|querem|queria|objetivos?|metas?|deseja\w*|pretende\w*|quiere\w*|quisiera",
-    "source": r"reads?|reading|lee|leen|follows?|subscrib\w*|newsletters?|podcasts?|communit(?:y|ies)|forums?|conferences?|"
+    "source": r"reads?|reading|lee|leen|follows?|subscrib\w*|newsletters?|podcasts?|communit(?:y|ies)|"
+              r"forums?|conferences?|"
               r"webinars?|blogs?|linkedin|slack|meetups?|acompanha\w*|assina\w*|comunidades?|foruns|forum|"
               r"conferencias?|eventos?|sigue\w*|suscri\w*|foros?",
 }
@@ -138,7 +138,7 @@ def guess_language(text: str) -> str:
     """'en', 'pt', 'es' from function words and suffixes; 'und' when there is no signal."""
     folded = fold(text)
     words = _WORD.findall(folded)
-    scores = {lang: sum(w in distinct for w in words) for lang, distinct in _DISTINCT.items()}
+    scores: dict[str, float] = {lang: sum(w in distinct for w in words) for lang, distinct in _DISTINCT.items()}
     lower = text.lower()  # accents are evidence too: look at the unfolded text as well
     for lang, suffix in _SUFFIX.items():
         scores[lang] += 0.5 * (len(suffix.findall(folded)) + len(suffix.findall(lower)))
@@ -199,7 +199,9 @@ def source_names(sentence: str) -> list[str]:
     """Names of publications, communities and events in a sentence: runs of capitalised words
     ("Supply Chain Dive", "Logística Hoy"), joined across a lower-case "de"/"of"/"&"."""
     tokens = [(m.group(0).strip(".!?'’"), m.start()) for m in _TOKEN.finditer(sentence)]
-    names, run, pending = [], [], []
+    names: list[str] = []
+    run: list[str] = []
+    pending: list[str] = []
     for i, (tok, _) in enumerate(tokens):
         folded = fold(tok)
         if i == 0 and (_SOURCE_VERB.fullmatch(folded) or folded in STOP_WORDS or not _looks_like_name(tokens)):

@@ -15,9 +15,10 @@ note count once, so a note pasted twelve times into itself weighs as one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from bullseye.people.textmine import (
     source_names,
     split_sentences,
 )
+from bullseye.people.theme_kinds import GROUP_DIMENSIONS, VOICE_KINDS
 from bullseye.render.inert import for_terminal
 
 if TYPE_CHECKING:
@@ -43,10 +45,6 @@ __all__ = ["ThemeReport", "mine_themes", "workspace_themes", "roles_from_deal_co
            "objection_triggers", "KINDS", "VOICE_KINDS", "UNKNOWN", "GROUP_DIMENSIONS"]
 
 UNKNOWN = "unknown"
-#: The kinds that are the customer's voice; "other" is everything else said in notes (next steps,
-#: call logistics, win/loss summaries, survey comments without a cue).
-VOICE_KINDS = ("pain", "objection", "goal", "source")
-GROUP_DIMENSIONS = ("role", "function")
 #: A note with more distinct sentences than this is cut (and listed in ``summary["trimmed"]``).
 MAX_SENTENCES_PER_NOTE = 200
 QUOTES_PER_THEME = 3
@@ -211,7 +209,8 @@ def _prepare(notes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _sentences(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, list[dict[str, Any]]]:
     """One row per distinct sentence of each note; also the repeats removed and the notes cut short."""
-    rows, repeats, trimmed = [], 0, []
+    rows: list[tuple[Any, str]] = []
+    repeats, trimmed = 0, []
     for note_id, body in zip(frame["note_id"], frame["body"]):
         seen: dict[str, str] = {}
         parts = split_sentences(body)
@@ -404,7 +403,7 @@ def _by_group(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         group_notes = frame.groupby(dim)["note_id"].nunique()
         parts.append(counts.rename(columns={dim: "group"}).assign(
             by=dim, share_of_theme=lambda d: d["count"] / d["theme_id"].map(totals),
-            group_notes=lambda d: d["group"].map(group_notes).astype(int),
+            group_notes=lambda d, notes=group_notes: d["group"].map(notes).astype(int),
             share_of_group=lambda d: d["count"] / d["group_notes"]))
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[columns] \

@@ -193,7 +193,7 @@ class AccountValue:
         """(lifetime group, ACV group) of every row: the first churn / cost disqualifier it meets
         whose group was measured, else the rest (the last group)."""
         out = []
-        for outcome, groups in (("retention", self.lifetimes_), ("value", self.acvs_)):
+        for groups in (self.lifetimes_, self.acvs_):
             index = np.full(len(frame), len(groups) - 1, dtype=np.int32)
             rules = {r.id: r for r in self.rules_}
             for j in reversed(range(len(groups) - 1)):

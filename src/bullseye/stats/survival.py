@@ -59,9 +59,10 @@ def cox_hazard_ratio(durations: Any, events: Any, in_group: Any, confidence: flo
     d = np.bincount(inverse, weights=e, minlength=len(times))
     ex = np.bincount(inverse, weights=e * x, minlength=len(times))
     rows = d > 0
-    l = np.concatenate([np.arange(int(k)) for k in d[rows]]) if rows.any() else np.empty(0)
+    # Efron: the k-th of d tied events at a time leaves a fraction k/d of the tied set in the risk set
+    rank_in_tie = np.concatenate([np.arange(int(k)) for k in d[rows]]) if rows.any() else np.empty(0)
     tie = np.repeat(np.flatnonzero(rows), d[rows].astype(int))
-    phi = l / np.repeat(d[rows], d[rows].astype(int))
+    phi = rank_in_tie / np.repeat(d[rows], d[rows].astype(int))
 
     def parts(beta: float):
         w = np.exp(beta * x)

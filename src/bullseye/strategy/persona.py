@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -120,7 +120,7 @@ class AntiPersona(_Definition):
     why_not: Statement
 
 
-AnyPersona = Union[Persona, AntiPersona]
+AnyPersona = Persona | AntiPersona
 
 
 def persona_json_schema() -> dict:
@@ -128,7 +128,8 @@ def persona_json_schema() -> dict:
 
 
 def _header(kind: str) -> str:
-    return (f"# {'An' if kind.startswith('anti') else 'A'} {kind} of the ICP. Edit freely: Bullseye keeps your edits when it updates the evidence.\n"
+    article = "An" if kind.startswith("anti") else "A"
+    return (f"# {article} {kind} of the ICP. Edit freely: Bullseye keeps your edits when it updates the evidence.\n"
             f"# yaml-language-server: $schema=../schema/persona.schema.json\n")
 
 

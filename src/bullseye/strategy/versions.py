@@ -18,7 +18,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ class VersionStore:
                     json.dumps(_finite(value), indent=1, sort_keys=True, default=str, allow_nan=False),
                     encoding="utf-8")
             meta = {"number": number, "hash": content_hash,
-                    "published_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "published_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
                     "published_by": published_by, "message": message, "parent": previous.number if previous else None,
                     "rollback_of": rollback_of, "forced": forced, "data": data}
             (staging / META_FILE).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
