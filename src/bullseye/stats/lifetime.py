@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1, zeta
 
+from bullseye.artefact import register
 from bullseye.errors import BullseyeError
 
 __all__ = ["ShiftedBetaGeometric", "Estimate", "ltv", "sbg_log_likelihood", "CAP_SHARE"]
@@ -42,6 +43,7 @@ CAP_SHARE = 0.95
 _BOUNDS = (-9.0, 9.0)  # log alpha and log beta; beyond these the model is a plain geometric
 
 
+@register
 @dataclass(frozen=True)
 class Estimate:
     """A value with its interval (``confidence`` level, 0.95 by default)."""
@@ -94,6 +96,7 @@ def _sbg_terms(x: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> tu
     return value, grad, hess
 
 
+@register
 class ShiftedBetaGeometric:
     """The sBG lifetime model, following lifelines conventions.
 

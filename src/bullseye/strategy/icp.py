@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bullseye.artefact import register
 from bullseye.errors import BullseyeError
 from bullseye.yamlio import load_model
 
@@ -417,3 +418,7 @@ def save_icp(root: Path, icp: ICP, force: bool = False) -> tuple[Path, str]:
     generated.parent.mkdir(parents=True, exist_ok=True)
     generated.write_text(text, encoding="utf-8")
     return path, diff
+
+
+# A fitted scorecard stores the ICP it was fitted for.
+register(Condition, Evidence, Criterion, Disqualifier, Tiers, SignalFilters, Signal, Review, TriggerRules, ICP)
