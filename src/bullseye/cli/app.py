@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import BullseyeError, exit_code
 from bullseye.render.inert import for_terminal
 from bullseye.workspace import Workspace
 
@@ -20,14 +20,14 @@ err_console = Console(stderr=True)
 
 
 class BullseyeGroup(TyperGroup):
-    """Translates Bullseye errors into one clear line and exit code 1, for every command."""
+    """Translates Bullseye errors into one clear line and the exit code of their kind (docs/cli.md), for every command."""
 
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except BullseyeError as exc:
             err_console.print(f"[bold red]Error:[/] {for_terminal(exc)}", highlight=False, soft_wrap=True)
-            ctx.exit(1)
+            ctx.exit(exit_code(exc))
         except OSError as exc:
             from bullseye.core.warehouse import storage_error
 
@@ -35,7 +35,7 @@ class BullseyeGroup(TyperGroup):
             if translated is None:
                 raise
             err_console.print(f"[bold red]Error:[/] {for_terminal(translated)}", highlight=False, soft_wrap=True)
-            ctx.exit(1)
+            ctx.exit(exit_code(translated))
         except KeyboardInterrupt:
             err_console.print("Interrupted; the warehouse was left as it was before this command.")
             ctx.exit(130)
