@@ -109,7 +109,8 @@ def test_publish_history_diff_rollback_and_restore(published):
     with pytest.raises(ConflictError, match="changed since it was read"):
         ws.publish("stale", force="test", expected_hash="000000000000")
     second = ws.publish("Marketplaces now win", force="a test of the flow")
-    assert second.version.number == 2 and second.to_dict()["version"]["forced"] == "a test of the flow"
+    assert second.version.number == 2 and second.preview.refusals == []
+    assert second.to_dict()["version"]["forced"] is None  # the gate did not object, so nothing was overruled
     with pytest.raises(ConflictError, match="nothing to publish"):
         ws.publish("again")
 

@@ -12,6 +12,7 @@ from bullseye.errors import NotFoundError
 from bullseye.governance.published import (
     accounts_moving,
     backtest_headline,
+    moves_as_dict,
     published_card,
     tier_labels,
     tier_moves,
@@ -92,8 +93,7 @@ class VersionDiff(Result):
                 "settings": {k: {"before": a, "after": b} for k, (a, b) in self.settings.items()},
                 "points": self.points.to_dict(orient="records"),
                 "backtest": {k: {"before": a, "after": b} for k, (a, b) in self.backtest.items()},
-                "tier_moves": {str(k): {str(t): int(n) for t, n in row.items()}
-                               for k, row in self.tier_moves.to_dict("index").items()},
+                "tier_moves": moves_as_dict(self.tier_moves),
                 "accounts_moving": self.moved}
 
     @property

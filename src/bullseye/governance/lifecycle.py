@@ -23,6 +23,7 @@ from bullseye.governance.published import (
     TIERS_WITH_DISQUALIFIED,
     accounts_moving,
     backtest_headline,
+    moves_as_dict,
     published_card,
     scorecard_in_use,
     stamp,
@@ -59,10 +60,6 @@ class PublishRefused(ConflictError):
         self.reasons, self.preview = reasons, result
 
 
-def _moves_dict(moves: pd.DataFrame) -> dict[str, dict[str, int]]:
-    return {str(k): {str(t): int(n) for t, n in row.items()} for k, row in moves.to_dict("index").items()}
-
-
 @dataclass(repr=False)
 class Preview(Result):
     """What publishing the draft would change."""
@@ -85,7 +82,7 @@ class Preview(Result):
     def to_dict(self) -> dict[str, Any]:
         return {"draft_hash": self.draft_hash, "current": self.current.to_dict() if self.current else None,
                 "refusals": self.refusals, "comparison": self.comparison,
-                "tier_moves": _moves_dict(self.tier_moves), "accounts_moving": self.moved,
+                "tier_moves": moves_as_dict(self.tier_moves), "accounts_moving": self.moved,
                 "pipeline_moves": self.pipeline_moves, "data": self.data}
 
 

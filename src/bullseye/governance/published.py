@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = ["TIER_ORDER", "TIERS_WITH_DISQUALIFIED", "published_card", "scorecard_in_use", "stamp", "tier_labels",
-           "tier_moves", "accounts_moving", "backtest_headline"]
+           "tier_moves", "accounts_moving", "moves_as_dict", "backtest_headline"]
 
 TIER_ORDER = ("A", "B", "C", "D")
 #: Tiers from best to worst, a disqualified account last.
@@ -76,6 +76,11 @@ def accounts_moving(moves: pd.DataFrame) -> int:
         return 0
     values = moves.to_numpy()
     return int(values.sum() - np.trace(values))
+
+
+def moves_as_dict(moves: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """A from x to table of tiers as JSON-ready numbers: {from: {to: accounts}}."""
+    return {str(k): {str(t): int(n) for t, n in row.items()} for k, row in moves.to_dict("index").items()}
 
 
 def backtest_headline(backtest: dict[str, Any] | None, scorecard: dict[str, Any] | None = None) -> dict[str, Any]:

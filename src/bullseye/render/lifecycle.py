@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from rich import box
 from rich.console import Group
 from rich.table import Table
@@ -183,7 +184,7 @@ def _trigger_line(row: Any, status: bool = False) -> Text:
     resolved = getattr(row, "resolved_by", None)
     state = ""
     if status:
-        state = row.status + (f" by v{int(resolved)}" if resolved is not None and resolved == resolved else "")
+        state = row.status + (f" by v{int(resolved)}" if pd.notna(resolved) else "")
         state = f"{state:<13} "
     return _line(f"{row.trigger_id}  {state}{row.raised_at}  {for_terminal(row.kind)}: {for_terminal(row.subject)}"
                  f"\n    {for_terminal(row.detail)}")
