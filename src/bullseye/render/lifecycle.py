@@ -17,7 +17,8 @@ from bullseye.governance.events import EventAdded, Events
 from bullseye.governance.lifecycle import History, Preview, PublishResult, RestoredDraft
 from bullseye.governance.status import CheckResult, Status
 from bullseye.governance.triggers import TriggerList
-from bullseye.render import terminal_renderer
+from bullseye.render import html_renderer, terminal_renderer
+from bullseye.render.html import render_template
 from bullseye.render.inert import for_terminal
 
 __all__ = ["number", "moves_table"]
@@ -239,3 +240,15 @@ def event_added(result: EventAdded, details: bool = False) -> Text:
     if not result.added:
         return _line("Already recorded; nothing changed.")
     return _line(f"Recorded '{for_terminal(event.name)}' ({event.kind}, {event.date.isoformat()}) in strategy/events.yaml.")
+
+
+# -- HTML (notebooks and the web workspace): one template, a part per result -----------------------
+def _html(kind: str):
+    def render(result: Any) -> str:
+        return render_template("lifecycle.html", kind=kind, result=result)
+    return render
+
+
+for _cls, _kind in ((History, "history"), (VersionDiff, "diff"), (Preview, "preview"), (Status, "status"),
+                    (TriggerList, "triggers")):
+    html_renderer(_cls)(_html(_kind))
