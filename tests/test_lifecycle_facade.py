@@ -53,7 +53,7 @@ def published(tmp_path_factory):
     draft(ws)
     first = ws.publish("First ICP", expected_hash=ws.draft_hash())
     draft(ws, extra_criterion=True)
-    yield ws, first
+    yield ws, first, {}
     ws.close()
 
 
@@ -70,7 +70,7 @@ def check_renderings(result, *words: str) -> str:
 
 
 def test_the_first_publish_has_nothing_to_compare_with(published):
-    ws, first = published
+    ws, first, _ = published
     data = first.to_dict()
     assert data["version"]["number"] == 1 and data["preview"]["current"] is None
     assert data["preview"]["accounts_moving"] == 0 and data["preview"]["refusals"] == []
@@ -79,9 +79,9 @@ def test_the_first_publish_has_nothing_to_compare_with(published):
 
 
 def test_preview_counts_the_accounts_that_move_and_writes_nothing(published):
-    ws, _ = published
+    ws, _, seen = published
     before = sorted(p.name for p in (ws.root / "strategy" / "history").iterdir())
-    result = ws.preview()
+    result = seen["preview"] = ws.preview()
     data = result.to_dict()
     assert sorted(p.name for p in (ws.root / "strategy" / "history").iterdir()) == before
     comparison = data["comparison"]
@@ -104,8 +104,24 @@ def repr_details(result) -> str:
     return console.export_text()
 
 
+def test_an_edit_while_the_preview_runs_is_not_published(published, monkeypatch):
+    ws, _, seen = published
+    from bullseye.governance import lifecycle
+
+    def preview_while_someone_saves(*args, **kwargs):
+        # the preview of this very draft (computed in the test above), and meanwhile another editor saves
+        draft(ws, extra_criterion=True, owner="Another editor")
+        return seen["preview"]
+
+    monkeypatch.setattr(lifecycle, "preview", preview_while_someone_saves)
+    with pytest.raises(ConflictError, match="changed since it was read"):
+        ws.publish("Marketplaces now win", expected_hash=seen["preview"].draft_hash)
+    assert [v.number for v in ws.history().versions] == [1]
+    draft(ws, extra_criterion=True)  # back to the draft previewed
+
+
 def test_publish_history_diff_rollback_and_restore(published):
-    ws, _ = published
+    ws, _, _ = published
     with pytest.raises(ConflictError, match="changed since it was read"):
         ws.publish("stale", force="test", expected_hash="000000000000")
     second = ws.publish("Marketplaces now win", force="a test of the flow")
@@ -148,7 +164,7 @@ def test_publish_history_diff_rollback_and_restore(published):
 
 
 def test_events_triggers_and_status_hold_numbers_and_hostile_text_stays_text(published):
-    ws, _ = published
+    ws, _, _ = published
     added = ws.add_event(HOSTILE, on=date(2026, 7, 1), kind="pricing", note=HOSTILE, by="tester")
     assert added.to_dict()["added"] and added.to_dict()["triggers_new"] == 1
     assert added.to_dict()["event"]["date"] == "2026-07-01"
@@ -181,7 +197,7 @@ def test_events_triggers_and_status_hold_numbers_and_hostile_text_stays_text(pub
 
 
 def test_the_cli_commands_are_glue_over_the_facade(published):
-    ws, _ = published
+    ws, _, _ = published
     history = cli("history", "-w", ws.root, "--json")
     assert history.exit_code == 0, history.output
     assert [v["number"] for v in strict(history.stdout)["versions"]][:3] == [3, 2, 1]

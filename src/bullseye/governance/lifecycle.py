@@ -186,8 +186,11 @@ def _draft_icp(ws: Workspace, texts: dict[str, str]) -> ICP:
     if "icp.yaml" not in texts:
         raise NotFoundError(f"{path} does not exist yet; draft one with `bullseye discover`")
     text = texts["icp.yaml"]
+    data = parse_yaml(text, str(path)) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
     try:
-        return ICP.model_validate(parse_yaml(text, str(path)) or {})
+        return ICP.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path, exc, text)) from exc
 
