@@ -26,7 +26,7 @@ def test_init_creates_the_workspace_layout(tmp_path):
         assert (root / part).exists(), part
     assert Workspace(root).settings.name == "Acme"
     again = invoke("init", root)
-    assert again.exit_code == 1 and "already a workspace" in again.output
+    assert again.exit_code == 5 and "already a workspace" in again.output
 
 
 def test_a_typo_in_settings_names_the_file_and_key(tmp_path):
@@ -34,7 +34,7 @@ def test_a_typo_in_settings_names_the_file_and_key(tmp_path):
     settings = tmp_path / "ws" / "bullseye.yaml"
     settings.write_text(settings.read_text() + "curency: EUR\n")
     result = invoke("tables", "--workspace", tmp_path / "ws")
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "bullseye.yaml:" in result.output and "unknown key 'curency'" in result.output
     assert "Traceback" not in result.output
 
@@ -49,7 +49,7 @@ def test_commands_find_the_workspace_upwards(tmp_path, monkeypatch):
     assert json.loads(result.output) == {"accounts": 1}
     monkeypatch.chdir(tmp_path)
     result = invoke("tables")
-    assert result.exit_code == 1 and "no bullseye.yaml" in result.output
+    assert result.exit_code == 3 and "no bullseye.yaml" in result.output
 
 
 def test_load_prints_reconciled_counts_and_json(tmp_path):
@@ -82,7 +82,7 @@ def test_bad_files_give_one_line_and_no_traceback(tmp_path, content, expected):
         assert result.exit_code == 0, result.output
         assert json.loads(invoke("tables", "--workspace", ws.root, "--json").output) == {"accounts": 0}
         return
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert expected in result.output and "accounts.csv" in result.output
     assert "Traceback" not in result.output
 
@@ -91,7 +91,7 @@ def test_missing_column_names_the_file_the_column_and_what_exists(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     write(ws.data_dir / "deals.csv", "Deal ID,Amount\nD1,10\n")
     result = invoke("load", "--workspace", ws.root)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     line = result.output.strip()
     assert "deals.csv" in line and "missing required column 'stage'" in line and "deal_id, amount" in line
 

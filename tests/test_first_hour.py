@@ -77,7 +77,7 @@ def test_the_preset_and_mapping_of_a_load_are_remembered(tmp_path, monkeypatch):
     (ws.data_dir / "companies.csv").write_text("Record ID,Company name,Number of Employees\n1,Acme,10\n2,Beta,20\n",
                                                encoding="utf-8")
     plain = invoke("load", "--workspace", ws.root)
-    assert plain.exit_code == 1  # the generic preset does not know HubSpot's "Record ID"
+    assert plain.exit_code == 4  # the generic preset does not know HubSpot's "Record ID"
     first = invoke("load", "--preset", "hubspot", "--workspace", ws.root)
     assert first.exit_code == 0, first.output
     assert "load.preset: hubspot" in first.output and "bullseye.yaml" in first.output
@@ -101,7 +101,7 @@ def test_an_unknown_preset_is_refused_with_the_known_ones_before_anything_is_rea
     ws = Workspace.init(tmp_path / "ws")
     (ws.data_dir / "accounts.csv").write_text("account_id,name\nA1,Acme\n", encoding="utf-8")
     result = invoke("load", "--preset", "hubspt", "--workspace", ws.root)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "unknown preset 'hubspt'" in result.output
     assert "generic, hubspot, salesforce" in result.output
     assert Workspace(ws.root).loaded_tables() == []
@@ -124,14 +124,14 @@ def test_demo_refuses_a_real_workspace_before_writing_anything(tmp_path):
     (ws.data_dir / "accounts.csv").write_text("account_id,name\nA1,Acme\n", encoding="utf-8")
     before = _files(ws.root)
     result = invoke("demo", ws.root, "--accounts", 200)
-    assert result.exit_code == 1
+    assert result.exit_code == 5
     assert "not a demo workspace" in result.output and "Traceback" not in result.output
     assert _files(ws.root) == before
 
     other = tmp_path / "project"
     other.mkdir()
     (other / "notes.txt").write_text("mine", encoding="utf-8")
-    assert invoke("demo", other, "--accounts", 200).exit_code == 1
+    assert invoke("demo", other, "--accounts", 200).exit_code == 5
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
 
 
@@ -233,4 +233,4 @@ def test_exploratory_discover_leaves_the_version_in_use_and_says_how_to_publish_
 def test_restore_draft_before_any_publish_is_a_clear_error(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     result = invoke("restore-draft", "--workspace", ws.root)
-    assert result.exit_code == 1 and "no version has been published yet" in result.output
+    assert result.exit_code == 3 and "no version has been published yet" in result.output

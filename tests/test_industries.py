@@ -247,5 +247,5 @@ def test_cli_industries_uses_the_workspace_segments(loaded, demo_dir):
 
 def test_cli_industries_without_tables_is_one_clear_error(workspace):
     result = runner.invoke(app, ["industries", "--workspace", str(workspace.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "neither 'accounts' nor 'universe' has been loaded" in result.output and "Traceback" not in result.output

@@ -56,7 +56,7 @@ def company(tmp_path_factory, tmp_path):
 def test_publish_is_refused_without_an_owner_and_review_date(company):
     write_draft(company, owner=None)
     result = cli("publish", "-w", company.root, "-m", "first")
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 5 and "Traceback" not in result.output
     assert "no owner" in result.output and "no review date" in result.output
     assert VersionStore(company.root).versions() == []
     forced = cli_json("publish", "-w", company.root, "-m", "first", "--force", "owner named next week")
@@ -143,6 +143,6 @@ def test_a_version_edited_after_publication_is_caught(company):
     published = company.root / "strategy" / "history" / "v0001" / "icp.yaml"
     published.write_text(published.read_text().replace("E-commerce", "Retail"), encoding="utf-8")
     result = cli("history", "-w", company.root)
-    assert result.exit_code == 1 and "changed after publication" in result.output
+    assert result.exit_code == 4 and "changed after publication" in result.output
     same = cli("publish", "-w", company.root, "-m", "again")
-    assert same.exit_code == 1
+    assert same.exit_code == 4

@@ -205,7 +205,7 @@ def test_cli_match_writes_the_list_and_prints_the_summary(demo, tmp_path):
 
 def test_cli_match_without_a_universe_says_what_to_load(workspace):
     result = runner.invoke(app, ["match", "--workspace", str(workspace.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "table 'universe' has not been loaded" in result.output and "Traceback" not in result.output
 
 

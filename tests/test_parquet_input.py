@@ -47,5 +47,5 @@ def test_a_damaged_parquet_file_is_one_line_and_the_warehouse_stays(workspace, t
         workspace.load([path])
     assert workspace.table("accounts").count().execute() == 1
     result = CliRunner().invoke(app, ["load", "--workspace", str(workspace.root), str(path)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 4 and "Traceback" not in result.output
     assert "damaged" in result.output and str(path.name) in result.output

@@ -56,7 +56,7 @@ def ws(tmp_path):
 
 
 def _refused(result, *words):
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     output = " ".join(result.output.split())
     assert "Traceback" not in output and "TOP-SECRET" not in output and "root:x" not in output
     for word in words:

@@ -272,7 +272,7 @@ def test_score_a_file_of_new_companies(small, tmp_path):
 def test_score_without_an_icp_points_to_discover(tmp_path):
     ws = Workspace.init(tmp_path / "empty")
     result = runner.invoke(app, ["score", "-w", str(ws.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "icp.yaml does not exist yet" in result.output and "bullseye discover" in result.output
 
 

@@ -365,4 +365,4 @@ def test_themes_command_records_triggers_once(notes_workspace, tmp_path):
     assert len(list_triggers(Workspace(notes_workspace))) == first["added"]
     empty = Workspace.init(tmp_path / "empty")
     missing = invoke("themes", "--workspace", empty.root)
-    assert missing.exit_code == 1 and "table 'notes' has not been loaded" in missing.output
+    assert missing.exit_code == 3 and "table 'notes' has not been loaded" in missing.output

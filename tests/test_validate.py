@@ -126,7 +126,7 @@ def test_missing_icp_is_one_clear_error(tmp_path):
     with pytest.raises(BullseyeError, match="bullseye discover"):
         backtest(ws)
     result = runner.invoke(app, ["validate", "-w", str(ws.root)])
-    assert result.exit_code == 1 and "icp.yaml does not exist yet" in result.output
+    assert result.exit_code == 3 and "icp.yaml does not exist yet" in result.output
     assert "Traceback" not in result.output
 
 

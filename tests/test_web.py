@@ -243,18 +243,18 @@ def test_users_add_reads_the_password_from_the_environment(tmp_path):
     assert typed.exit_code == 0, typed.output
     assert UserStore(ws.state_dir).verify("joao", PASSWORD).role == "viewer" and PASSWORD not in typed.output
     short = runner.invoke(cli_app, ["users", "add", "ana", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": "short"})
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 4 and "at least 8 characters" in short.output
     listed = runner.invoke(cli_app, ["users", "list", "--workspace", str(ws.root)])
     assert "joao\tviewer" in listed.output and "maria\teditor" in listed.output
     bad = runner.invoke(cli_app, ["users", "add", "x", "--role", "admin", "--workspace", str(ws.root)],
                         env={"BULLSEYE_PASSWORD": PASSWORD})
-    assert bad.exit_code == 1 and "role must be one of viewer, editor, owner" in bad.output
+    assert bad.exit_code == 4 and "role must be one of viewer, editor, owner" in bad.output
 
 
 def test_serve_refuses_a_public_bind_without_users(tmp_path):
     ws = Workspace.init(tmp_path / "w")
     result = runner.invoke(cli_app, ["serve", "--host", "0.0.0.0", "--workspace", str(ws.root)])
-    assert result.exit_code == 1 and "refusing to serve on 0.0.0.0 with no users" in result.output
+    assert result.exit_code == 4 and "refusing to serve on 0.0.0.0 with no users" in result.output
 
 
 @pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),

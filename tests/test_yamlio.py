@@ -94,7 +94,7 @@ def test_the_icp_refuses_an_alias_bomb_through_the_cli(tmp_path):
     started = time.perf_counter()
     result = runner.invoke(app, ["score", "--workspace", str(ws.root)])
     assert time.perf_counter() - started < 5
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     assert "Traceback" not in result.output and "icp.yaml" in result.output and "aliases" in result.output
 
 
@@ -181,7 +181,7 @@ def test_a_directory_is_one_line(tmp_path):
     ws.close()
     (ws.root / ICP_FILE).mkdir(parents=True)
     result = runner.invoke(app, ["score", "--workspace", str(ws.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "is a directory" in result.output and "Traceback" not in result.output
     with pytest.raises(ConfigError, match="is a directory"):
         read_yaml(ws.root / ICP_FILE)
@@ -212,7 +212,7 @@ def test_a_comparison_with_a_word_is_refused_at_load_naming_the_line(tmp_path):
     ws.close()
     (ws.root / ICP_FILE).write_text(ICP_WITH_LOTS)
     result = runner.invoke(app, ["score", "--workspace", str(ws.root)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     output = " ".join(result.output.split())
     assert "Traceback" not in output
     assert "icp.yaml:6: key 'criteria.0.conditions.0'" in output and "'lots' is not a number" in output

@@ -14,10 +14,6 @@ import datetime as dt
 import math
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from pydantic import BaseModel
-
 from bullseye.errors import InvalidInputError
 
 __all__ = ["encode", "decode", "register", "FORMAT"]
@@ -26,28 +22,28 @@ FORMAT = 1
 _CLASSES: dict[str, type] = {}
 
 
-def register(*classes: type) -> None:
-    """Allow objects of ``classes`` in artefacts (by class name)."""
+def register(*classes: type) -> type | None:
+    """Allow objects of ``classes`` in artefacts (by class name); as a class decorator
+    (``@register``) it returns the class."""
     for cls in classes:
-        _CLASSES[cls.__name__] = cls
+        known = _CLASSES.get(cls.__name__)
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise InvalidInputError(f"two classes named {cls.__name__} cannot both be stored in artefacts "
+                                    f"({known.__module__} and {cls.__module__})")
+        _CLASSES[cls.__name__] = cls  # a reloaded module replaces its own class
+    return classes[0] if len(classes) == 1 else None
 
 
 def _registered() -> dict[str, type]:
-    if not _CLASSES:  # the fitted scorecard's parts, imported on first use
-        from bullseye.scoring.features import Feature
-        from bullseye.scoring.scorecard import ScoreCard
-        from bullseye.scoring.value import AccountValue, _Group
-        from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric
-        from bullseye.strategy import icp
-
-        register(ScoreCard, Feature, AccountValue, _Group, Estimate, ShiftedBetaGeometric)
-        register(*(getattr(icp, name) for name in icp.__all__ if isinstance(getattr(icp, name), type)
-                   and issubclass(getattr(icp, name), BaseModel)))
     return _CLASSES
 
 
 def encode(value: Any) -> Any:
     """``value`` as JSON-ready data (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+    from pydantic import BaseModel
+
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
@@ -91,6 +87,9 @@ def encode(value: Any) -> Any:
 
 def decode(data: Any) -> Any:
     """The value :func:`encode` stored."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(data, list):
         return [decode(v) for v in data]
     if not isinstance(data, dict):

@@ -21,6 +21,8 @@ __all__ = [
     "InputFileError",
     "MappingError",
     "MissingTableError",
+    "EXIT_CODES",
+    "exit_code",
 ]
 
 
@@ -76,3 +78,24 @@ class MappingError(InvalidInputError):
 
 class MissingTableError(NotFoundError):
     """A feature needs a canonical table that has not been loaded."""
+
+
+#: The CLI's exit code per kind of error (the most specific class in an error's MRO wins); 2 is
+#: click's usage error and 130 an interrupt. Documented in docs/cli.md.
+EXIT_CODES: dict[type[BullseyeError], int] = {
+    BullseyeError: 1,
+    NotFoundError: 3,
+    InvalidInputError: 4,
+    ConflictError: 5,
+    NotEnoughDataError: 6,
+    MissingDependencyError: 7,
+    StorageError: 8,
+}
+
+
+def exit_code(error: BaseException) -> int:
+    """The CLI's exit code for ``error``: its kind's code from :data:`EXIT_CODES`, 1 for anything else."""
+    for klass in type(error).__mro__:
+        if klass in EXIT_CODES:
+            return EXIT_CODES[klass]
+    return 1

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 
 __all__ = ["OutsideWorkspaceError", "is_inside", "contained", "allowed_roots", "workspace_glob"]
 
 
-class OutsideWorkspaceError(BullseyeError):
+class OutsideWorkspaceError(InvalidInputError):
     """A path from a settings or mapping file points outside the workspace."""
 
 

@@ -16,7 +16,7 @@ import typer.main
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import BullseyeError, exit_code
 from bullseye.render.inert import for_terminal
 
 if TYPE_CHECKING:
@@ -75,6 +75,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snapshot-events": ("bullseye.cli.snapshots",
                         "Write headcount_change and status_change events found between two snapshots of a "
                         "company list."),
+    "preview": ("bullseye.cli.lifecycle", "What publishing the draft would change, without publishing: the draft against the version "
+                "in use on the same holdout, the accounts that change tier, and the gate's objections."),
     "publish": ("bullseye.cli.lifecycle",
                 "Publish the draft ICP (with its personas, audience and signals) as a new immutable version."),
     "history": ("bullseye.cli.lifecycle", "List the published versions of the ICP, newest first."),
@@ -106,7 +108,8 @@ err_console = Console(stderr=True)
 
 class BullseyeGroup(TyperGroup):
     """The top-level group: lazy (commands come from :data:`COMMANDS`, each module imported when its
-    command runs), and it translates Bullseye errors into one clear line and exit code 1, for every command."""
+    command runs), and it translates Bullseye errors into one clear line and the exit code of their
+    kind (docs/cli.md), for every command."""
 
     _listing = False
 
@@ -148,7 +151,7 @@ class BullseyeGroup(TyperGroup):
             return super().invoke(ctx)
         except BullseyeError as exc:
             err_console.print(f"[bold red]Error:[/] {for_terminal(exc)}", highlight=False, soft_wrap=True)
-            ctx.exit(1)
+            ctx.exit(exit_code(exc))
         except OSError as exc:
             from bullseye.core.warehouse import storage_error
 
@@ -156,7 +159,7 @@ class BullseyeGroup(TyperGroup):
             if translated is None:
                 raise
             err_console.print(f"[bold red]Error:[/] {for_terminal(translated)}", highlight=False, soft_wrap=True)
-            ctx.exit(1)
+            ctx.exit(exit_code(translated))
         except KeyboardInterrupt:
             err_console.print("Interrupted; the warehouse was left as it was before this command.")
             ctx.exit(130)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from bullseye.core.screening import EXCLUDED_ATTRIBUTES, usable_attributes
 from bullseye.core.split import Split, split_accounts
-from bullseye.errors import BullseyeError, MissingTableError
+from bullseye.errors import InvalidInputError, MissingTableError, NotEnoughDataError
 from bullseye.outcomes.per_account import account_outcomes, deals_as_of, resolve_as_of
 
 __all__ = ["Dataset", "build_dataset", "EXCLUDED_ATTRIBUTES", "PERIOD", "UNIT", "DEAL_COLUMNS", "new_business_flags",
@@ -191,15 +191,15 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: d
     outcome, kept on the deals and out of the attributes. ``by_time=False``: the seeded random split
     even where dates could be used."""
     if not 0 < holdout_share < 1:
-        raise BullseyeError("holdout_share must be between 0 and 1")
+        raise InvalidInputError("holdout_share must be between 0 and 1")
     day = resolve_as_of(ws, as_of)
     accounts = account_outcomes(ws, day).to_pandas()
     raw_columns = [c for c in ws.table("accounts").columns if not c.startswith("_")]
     attribute_columns = [c if c in accounts.columns else f"{c}_attribute" for c in raw_columns]
     attribute_columns = _rename_clashes(accounts, attribute_columns)
     if target is not None and target not in accounts.columns:
-        raise BullseyeError(f"--target '{target}' is not an account attribute; the accounts have: "
-                            f"{', '.join(c for c in attribute_columns if c in accounts.columns)}")
+        raise InvalidInputError(f"--target '{target}' is not an account attribute; the accounts have: "
+                                f"{', '.join(c for c in attribute_columns if c in accounts.columns)}")
     attributes, skipped = usable_attributes(
         accounts, [c for c in attribute_columns if c in accounts.columns and c != target], ws.settings.attributes)
     if target is not None:
@@ -210,7 +210,7 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: d
         if not ws.has_table("deals") and not ws.has_table("subscriptions"):
             raise MissingTableError("discovery needs closed deals (the deals table) or customers (the subscriptions "
                                      "table); load one with `bullseye load`")
-        raise BullseyeError("no closed (won or lost) deals with a known account and no customers as of "
+        raise NotEnoughDataError("no closed (won or lost) deals with a known account and no customers as of "
                                  + day.isoformat())
     extra = [target] if target is not None else []
     deals = deals.merge(accounts[["account_id", *attributes, *extra]], on="account_id", how="inner")

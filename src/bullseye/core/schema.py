@@ -231,12 +231,12 @@ TABLES: dict[str, Table] = {
 
 
 def table_spec(name: str) -> Table:
-    from bullseye.errors import BullseyeError
+    from bullseye.errors import NotFoundError
 
     try:
         return TABLES[name]
     except KeyError:
-        raise BullseyeError(f"unknown table '{name}'; the canonical tables are: {', '.join(TABLES)}") from None
+        raise NotFoundError(f"unknown table '{name}'; the canonical tables are: {', '.join(TABLES)}") from None
 
 
 def to_markdown() -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bullseye.config import AttributeSettings
-from bullseye.errors import BullseyeError
+from bullseye.errors import ConfigError
 
 __all__ = ["usable_attributes", "identifier_reason", "check_attribute_names", "EXCLUDED_ATTRIBUTES",
            "MAX_DISTINCT_SHARE", "BRING_BACK"]
@@ -114,5 +114,5 @@ def check_attribute_names(settings: AttributeSettings, known: Iterable[str]) -> 
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "the account attributes are: " + ", ".join(known)
-                raise BullseyeError(f"bullseye.yaml: attributes.{key} names '{name}', which is not an account "
-                                    f"attribute; {hint}")
+                raise ConfigError(f"bullseye.yaml: attributes.{key} names '{name}', which is not an account "
+                                  f"attribute; {hint}")

@@ -8,13 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bullseye.errors import NotFoundError
+from bullseye.governance.published import (
+    accounts_moving,
+    backtest_headline,
+    moves_as_dict,
+    published_card,
+    tier_labels,
+    tier_moves,
+)
+from bullseye.results import Result
 from bullseye.strategy.icp import ICP
 
 if TYPE_CHECKING:
     from bullseye.strategy.versions import Version
     from bullseye.workspace import Workspace
 
-__all__ = ["RuleChange", "VersionDiff", "rule_changes", "diff_versions", "backtest_headline"]
+__all__ = ["RuleChange", "VersionDiff", "rule_changes", "diff_versions", "compare_versions", "backtest_headline"]
 
 
 @dataclass
@@ -65,8 +75,10 @@ def rule_changes(old: ICP | None, new: ICP) -> list[RuleChange]:
     return changes
 
 
-@dataclass
-class VersionDiff:
+@dataclass(repr=False)
+class VersionDiff(Result):
+    """What changed from version ``before`` to version ``after``."""
+
     before: Version
     after: Version
     rules: list[RuleChange]
@@ -81,8 +93,12 @@ class VersionDiff:
                 "settings": {k: {"before": a, "after": b} for k, (a, b) in self.settings.items()},
                 "points": self.points.to_dict(orient="records"),
                 "backtest": {k: {"before": a, "after": b} for k, (a, b) in self.backtest.items()},
-                "tier_moves": {str(k): {str(t): int(n) for t, n in row.items()}
-                               for k, row in self.tier_moves.to_dict("index").items()}}
+                "tier_moves": moves_as_dict(self.tier_moves),
+                "accounts_moving": self.moved}
+
+    @property
+    def moved(self) -> int:
+        return accounts_moving(self.tier_moves)
 
 
 def _points(version: Version) -> pd.DataFrame:
@@ -92,20 +108,6 @@ def _points(version: Version) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["feature", "level", "points"])
 
 
-def backtest_headline(backtest: dict[str, Any] | None, scorecard: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The measures a reviewer compares, from a backtest's and a scorecard's stored dicts."""
-    out: dict[str, Any] = {}
-    for group, measures in (backtest or {}).get("groups", {}).items():
-        for measure in ("win_rate", "acv", "retention", "lifetime_years", "ltv"):
-            value = measures.get(measure)
-            if isinstance(value, dict):
-                value = value.get("value")
-            out[f"{group}: {measure.replace('_', ' ')}"] = value
-    if scorecard and "tier_cuts" in scorecard:
-        out["tier cuts"] = scorecard["tier_cuts"]
-    return out
-
-
 def _headline(version: Version) -> dict[str, Any]:
     return backtest_headline(version.artefact("backtest"), version.artefact("scorecard"))
 
@@ -113,8 +115,6 @@ def _headline(version: Version) -> dict[str, Any]:
 def diff_versions(ws: Workspace, before: Version, after: Version, frame: pd.DataFrame | None = None) -> VersionDiff:
     """Compare two published versions; ``frame`` (default: the CRM accounts) is scored under both
     stored scorecards to count the accounts that move tier."""
-    from bullseye.governance.lifecycle import TIER_ORDER, _tiers_frame, published_card
-
     old, new = before.icp(), after.icp()
     settings = {}
     for key in ("owner", "review_date", "tiers", "review", "triggers", "description"):
@@ -133,9 +133,23 @@ def diff_versions(ws: Workspace, before: Version, after: Version, frame: pd.Data
 
         frame = build_dataset(ws).accounts
     if frame is not None and before.artefact("scorecard") and after.artefact("scorecard"):
-        order = [*TIER_ORDER, "disqualified"]
-        a = _tiers_frame(published_card(before).score(frame))
-        b = _tiers_frame(published_card(after).score(frame))
-        moves = pd.crosstab(pd.Categorical(a, order), pd.Categorical(b, order), dropna=False)
-        moves.index.name, moves.columns.name = "from", "to"
+        moves = tier_moves(tier_labels(published_card(before).score(frame)),
+                           tier_labels(published_card(after).score(frame)))
     return VersionDiff(before, after, rule_changes(old, new), settings, points.reset_index(drop=True), backtest, moves)
+
+
+def compare_versions(ws: Workspace, before: str | int | None = None, after: str | int | None = None) -> VersionDiff:
+    """The diff of two published versions named by number or hash; ``after`` defaults to the
+    version in use and ``before`` to the one published before ``after``."""
+    from bullseye.strategy.versions import VersionStore
+
+    store = VersionStore(ws.root)
+    versions = store.versions()
+    second = store.get(after) if after is not None else (versions[-1] if versions else None)
+    if second is None:
+        raise NotFoundError("no published version yet; publish one with `bullseye publish -m \"why\"`")
+    first = store.get(before) if before is not None else \
+        next((v for v in reversed(versions) if v.number < second.number), None)
+    if first is None:
+        raise NotFoundError(f"{second.label} is the first version; there is nothing before it to compare with")
+    return diff_versions(ws, first, second)

@@ -3,20 +3,28 @@ shift. Kept in ``strategy/events.yaml`` (reviewable in git) and raised as trigge
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from bullseye.errors import InvalidInputError
+from bullseye.results import Result
 from bullseye.yamlio import load_model
 
-__all__ = ["MarketEvent", "EventLog", "EVENTS_FILE", "load_events", "add_event", "event_triggers"]
+__all__ = ["MarketEvent", "EventLog", "EVENTS_FILE", "load_events", "add_event", "event_triggers", "Events",
+           "EventAdded", "record_event", "EVENT_KINDS"]
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
 
 EVENTS_FILE = "strategy/events.yaml"
 EventKind = Literal["launch", "pricing", "category", "competitor", "other"]
+EVENT_KINDS = get_args(EventKind)
 
 
 class MarketEvent(BaseModel):
@@ -60,3 +68,42 @@ def event_triggers(log: EventLog) -> pd.DataFrame:
              "detail": e.note or f"{e.kind} recorded by {e.recorded_by or 'someone'}", "evidence": []}
             for e in log.events]
     return pd.DataFrame(rows, columns=["kind", "raised_at", "subject", "detail", "evidence"])
+
+
+@dataclass(repr=False)
+class Events(Result):
+    """The recorded market events, oldest first as recorded."""
+
+    log: EventLog
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.log.model_dump(mode="json")
+
+
+@dataclass(repr=False)
+class EventAdded(Result):
+    """``event`` recorded (``added``), or already there; ``triggers_new``: triggers it raised that were not stored yet."""
+
+    event: MarketEvent
+    added: bool
+    triggers_new: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event.model_dump(mode="json"), "added": self.added, "triggers_new": self.triggers_new,
+                "file": EVENTS_FILE}
+
+
+def record_event(ws: Workspace, name: str, on: date | None = None, kind: str = "other", note: str = "",
+                 by: str | None = None) -> EventAdded:
+    """Record a market event (``on``: default today) in ``strategy/events.yaml`` and raise it as a trigger."""
+    from bullseye.governance.triggers import record_triggers
+    from bullseye.strategy.versions import default_publisher
+
+    if kind not in EVENT_KINDS:
+        raise InvalidInputError(f"unknown event kind '{kind}'; the kinds are {', '.join(EVENT_KINDS)}")
+    if not name.strip():
+        raise InvalidInputError("an event needs a name saying what happened, e.g. 'pricing change'")
+    event = MarketEvent(name=name, date=on or date.today(), kind=kind, note=note, recorded_by=by or default_publisher())
+    log, added = add_event(ws.root, event)
+    new = record_triggers(ws, event_triggers(log), source="event")
+    return EventAdded(event, added, new)

@@ -19,19 +19,35 @@ import numpy as np
 import pandas as pd
 
 from bullseye.errors import ConflictError, InvalidInputError
-from bullseye.strategy.icp import ICP
+from bullseye.governance.published import (
+    TIERS_WITH_DISQUALIFIED,
+    accounts_moving,
+    backtest_headline,
+    moves_as_dict,
+    published_card,
+    scorecard_in_use,
+    stamp,
+    tier_labels,
+    tier_moves,
+)
+from bullseye.results import Result
+from bullseye.strategy.drafts import (
+    check_draft,
+    draft_conflict,
+    draft_lock,
+    draft_write,
+)
+from bullseye.strategy.icp import ICP, ICP_FILE
 from bullseye.strategy.versions import Version, VersionStore, default_publisher
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
-    from bullseye.scoring.scorecard import ScoreCard
     from bullseye.workspace import Workspace
 
-__all__ = ["Preview", "PublishResult", "preview", "publish", "rollback", "published_card", "scorecard_in_use", "stamp",
-           "auc_difference",
-           "PublishRefused", "default_publisher"]
+__all__ = ["Preview", "PublishResult", "History", "RestoredDraft", "preview", "publish", "rollback", "history",
+           "restore_draft", "published_card", "scorecard_in_use", "stamp", "auc_difference", "PublishRefused",
+           "default_publisher"]
 
-TIER_ORDER = ("A", "B", "C", "D")
 BOOTSTRAP_ROUNDS = 1000
 
 
@@ -44,8 +60,8 @@ class PublishRefused(ConflictError):
         self.reasons, self.preview = reasons, result
 
 
-@dataclass
-class Preview:
+@dataclass(repr=False)
+class Preview(Result):
     """What publishing the draft would change."""
 
     draft_hash: str
@@ -54,27 +70,26 @@ class Preview:
     comparison: dict[str, Any]  # holdout AUC of both, their difference with a bootstrap interval
     tier_moves: pd.DataFrame  # from (current tier) x to (draft tier): accounts
     pipeline_moves: dict[str, float]  # open pipeline of accounts moving up / down
-    draft_card: ScoreCard | None = None
+    draft_card: Any = None  # the draft's fitted ScoreCard
     data: dict[str, Any] = field(default_factory=dict)
     draft_backtest: dict[str, Any] | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # the draft files exactly as previewed
 
     @property
     def moved(self) -> int:
-        if self.tier_moves.empty:
-            return 0
-        values = self.tier_moves.to_numpy()
-        return int(values.sum() - np.trace(values))
+        return accounts_moving(self.tier_moves)
 
     def to_dict(self) -> dict[str, Any]:
         return {"draft_hash": self.draft_hash, "current": self.current.to_dict() if self.current else None,
                 "refusals": self.refusals, "comparison": self.comparison,
-                "tier_moves": {str(k): {str(t): int(n) for t, n in row.items()}
-                               for k, row in self.tier_moves.to_dict("index").items()},
-                "accounts_moving": self.moved, "pipeline_moves": self.pipeline_moves, "data": self.data}
+                "tier_moves": moves_as_dict(self.tier_moves), "accounts_moving": self.moved,
+                "pipeline_moves": self.pipeline_moves, "data": self.data}
 
 
-@dataclass
-class PublishResult:
+@dataclass(repr=False)
+class PublishResult(Result):
+    """A version published (or rolled back to), with what the preview found and who was told."""
+
     version: Version
     preview: Preview | None
     deliveries: list = field(default_factory=list)
@@ -84,33 +99,26 @@ class PublishResult:
                 "deliveries": [d.to_dict() for d in self.deliveries]}
 
 
-# -- scoring under a version ----------------------------------------------------------------------
-def published_card(version: Version) -> ScoreCard:
-    """The scorecard stored with ``version`` (no fit)."""
-    from bullseye.scoring.scorecard import ScoreCard
+@dataclass(repr=False)
+class History(Result):
+    """The published versions, newest first, and the hash of the draft (None without a draft)."""
 
-    icp = version.icp()
-    stored = version.artefact("scorecard")
-    if stored is None:
-        raise InvalidInputError(f"{version.folder}: no stored scorecard; publish again to store one")
-    return ScoreCard.from_artefact(icp, stored)
+    versions: list[Version]
+    draft_hash: str | None
 
-
-def scorecard_in_use(ws: Workspace, data: Dataset | None = None) -> tuple[ScoreCard, Version | None]:
-    """The published version's stored scorecard (no fit), or, before any publish, the draft
-    ICP's scorecard fitted on the workspace data."""
-    from bullseye.scoring.scorecard import fit_scorecard
-    from bullseye.strategy.icp import load_icp
-
-    current = VersionStore(ws.root).current()
-    if current is not None:
-        return published_card(current), current
-    return fit_scorecard(ws, load_icp(ws.root), dataset=data), None
+    def to_dict(self) -> dict[str, Any]:
+        return {"draft_hash": self.draft_hash, "versions": [v.to_dict() for v in self.versions]}
 
 
-def stamp(scores: pd.DataFrame, version: Version | None) -> pd.DataFrame:
-    """Name the version that produced ``scores`` in a ``version`` column ('draft' before any publish)."""
-    return scores.assign(version=f"v{version.number}-{version.hash}" if version is not None else "draft")
+@dataclass(repr=False)
+class RestoredDraft(Result):
+    """The draft files now say what ``version`` says."""
+
+    version: Version
+    draft_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version.to_dict(), "draft_hash": self.draft_hash}
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -142,11 +150,6 @@ def auc_difference(won: np.ndarray, first: np.ndarray, second: np.ndarray, seed:
             "high": float(high), "n": int(len(won))}
 
 
-def _tiers_frame(scores: pd.DataFrame) -> pd.Series:
-    tier = scores["tier"].astype(str)
-    return tier.where(~scores["disqualified"].astype(bool), "disqualified") if "disqualified" in scores else tier
-
-
 def _open_pipeline(ws: Workspace) -> pd.Series:
     """Open deal amount per account."""
     if not ws.has_table("deals"):
@@ -172,15 +175,40 @@ def _gate(icp: ICP) -> list[str]:
     return reasons
 
 
-def preview(ws: Workspace, data: Dataset | None = None) -> Preview:
-    """What publishing the current draft would do (fits the draft; never writes)."""
+def _draft_icp(ws: Workspace, texts: dict[str, str]) -> ICP:
+    """The ICP of the draft files as read (one reading, so the preview and the version agree)."""
+    from pydantic import ValidationError
+
+    from bullseye.errors import ConfigError, NotFoundError
+    from bullseye.yamlio import format_validation_error, parse_yaml
+
+    path = ws.root / ICP_FILE
+    if "icp.yaml" not in texts:
+        raise NotFoundError(f"{path} does not exist yet; draft one with `bullseye discover`")
+    text = texts["icp.yaml"]
+    data = parse_yaml(text, str(path)) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+    try:
+        return ICP.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc, text)) from exc
+
+
+def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | None = None) -> Preview:
+    """What publishing the current draft would do (fits the draft; never writes). With
+    ``expected_hash``, a ConflictError when the draft is no longer the one the caller read."""
     from bullseye.core.dataset import build_dataset
+    from bullseye.scoring.backtest import backtest
     from bullseye.scoring.scorecard import fit_scorecard
-    from bullseye.strategy.icp import load_icp
+    from bullseye.strategy.versions import definitions_hash
 
     store = VersionStore(ws.root)
-    icp = load_icp(ws.root)
-    store.draft_texts()  # reads every definition file: a broken one fails here, before any fit
+    texts = store.draft_texts()  # read once: the gate, the fit and the version see the same files
+    draft_hash = definitions_hash(texts)  # a broken file fails here, before any fit
+    if expected_hash is not None and expected_hash != draft_hash:
+        raise draft_conflict(expected_hash, draft_hash)
+    icp = _draft_icp(ws, texts)
     data = data if data is not None else build_dataset(ws)
     current = store.current()
     refusals = _gate(icp)
@@ -201,48 +229,48 @@ def preview(ws: Workspace, data: Dataset | None = None) -> Preview:
                             f"ROC AUC {comparison['second']:.3f} vs {comparison['first']:.3f} (difference "
                             f"{comparison['difference']:+.3f}, 95% interval {comparison['low']:+.3f} to "
                             f"{comparison['high']:+.3f})")
-        in_use = published_card(current).score(frame)
-        drafted = card.score(frame)
-        before, after = _tiers_frame(in_use), _tiers_frame(drafted)
-        order = [*TIER_ORDER, "disqualified"]
-        moves = pd.crosstab(pd.Categorical(before, order), pd.Categorical(after, order), dropna=False)
-        moves.index.name, moves.columns.name = "from", "to"
-        rank = {t: i for i, t in enumerate(order)}
+        before, after = tier_labels(published_card(current).score(frame)), tier_labels(card.score(frame))
+        moves = tier_moves(before, after)
+        rank = {t: i for i, t in enumerate(TIERS_WITH_DISQUALIFIED)}
         direction = after.map(rank).to_numpy() - before.map(rank).to_numpy()
         amounts = frame["account_id"].map(_open_pipeline(ws)).fillna(0.0).to_numpy()
         pipeline = {"up": float(amounts[direction < 0].sum()), "down": float(amounts[direction > 0].sum())}
-    from bullseye.governance.diff import backtest_headline
-    from bullseye.scoring.backtest import backtest
-
     draft_backtest = backtest(ws, icp, chart=False).to_dict()
     if current is not None:  # both ICPs measured on the same holdout, side by side
         current_backtest = backtest(ws, current.icp(), chart=False).to_dict()
-        before, after = backtest_headline(current_backtest), backtest_headline(draft_backtest)
-        comparison["backtest"] = {k: {"current": before.get(k), "draft": after.get(k)}
-                                  for k in dict.fromkeys([*before, *after])}
-    result = Preview(store.draft_hash(), current, refusals, comparison, moves, pipeline, card,
-                     {"as_of": data.as_of.isoformat(), "generation": ws.warehouse.generation,
-                      "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}})
-    result.draft_backtest = draft_backtest
-    return result
+        first, second = backtest_headline(current_backtest), backtest_headline(draft_backtest)
+        comparison["backtest"] = {k: {"current": first.get(k), "draft": second.get(k)}
+                                  for k in dict.fromkeys([*first, *second])}
+    return Preview(draft_hash, current, refusals, comparison, moves, pipeline, card,
+                   {"as_of": data.as_of.isoformat(), "generation": ws.warehouse.generation,
+                    "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}},
+                   draft_backtest, texts)
 
 
 def publish(ws: Workspace, message: str, by: str | None = None, force: str | None = None,
-            data: Dataset | None = None, notify: bool = True) -> PublishResult:
-    """Publish the draft as a new version (see the module docstring for the gate)."""
+            data: Dataset | None = None, notify: bool = True, expected_hash: str | None = None) -> PublishResult:
+    """Publish the draft as a new version (see the module docstring for the gate).
+
+    ``expected_hash`` is the draft's hash when the caller read it (an editor's page, a reviewed
+    preview): when the draft changed since, or changes while the preview runs, nothing is published
+    and a ConflictError says so. Without it, the draft as read at the start is what is checked and
+    published, and a change during the preview is still refused.
+    """
     if not message.strip():
         raise InvalidInputError("a version needs a message saying why: bullseye publish -m \"...\"")
     store = VersionStore(ws.root)
     current = store.current()
-    if current is not None and store.draft_hash() == current.hash:
+    seen = check_draft(ws.root, expected_hash)
+    if current is not None and seen == current.hash:
         raise ConflictError(f"the draft is the same as {current.label}; nothing to publish")
-    result = preview(ws, data)
+    result = preview(ws, data, expected_hash=seen)
     if result.refusals and not force:
         raise PublishRefused(result.refusals, result)
     artefacts = {"scorecard": result.draft_card.to_artefact(), "backtest": result.draft_backtest,
                  "preview": result.to_dict()}
-    version = store.publish(store.draft_texts(), artefacts, message, by or default_publisher(), result.data,
-                            forced=force if result.refusals else None)
+    with draft_write(ws.root, result.draft_hash):  # edited while the preview ran: that edit was not checked
+        version = store.publish(result.texts, artefacts, message, by or default_publisher(), result.data,
+                                forced=force if result.refusals else None)
     return PublishResult(version, result, _after_publish(ws, version, result, "publish"))
 
 
@@ -257,8 +285,29 @@ def rollback(ws: Workspace, ref: str | int, message: str, by: str | None = None,
     artefacts = {name: old.artefact(name) for name in ("scorecard", "backtest") if old.artefact(name) is not None}
     version = store.publish(old.texts(), artefacts, message or f"rollback to {old.label}", by or default_publisher(),
                             old.data, rollback_of=old.number)
-    store.restore_draft(version)
+    with draft_lock(ws.root):
+        store.restore_draft(version)
     return PublishResult(version, None, _after_publish(ws, version, None, "rollback"))
+
+
+def history(ws: Workspace) -> History:
+    """The published versions, newest first, and the draft's hash."""
+    store = VersionStore(ws.root)
+    has_draft = (ws.root / ICP_FILE).exists()
+    return History(list(reversed(store.versions())), store.draft_hash() if has_draft else None)
+
+
+def restore_draft(ws: Workspace, ref: str | int | None = None, expected_hash: str | None = None) -> RestoredDraft:
+    """Make the draft files say what version ``ref`` (default: the version in use) says; nothing is published."""
+    from bullseye.errors import NotFoundError
+
+    store = VersionStore(ws.root)
+    chosen = store.get(ref) if ref is not None else store.current()
+    if chosen is None:
+        raise NotFoundError("no version has been published yet, so there is no draft to restore")
+    with draft_write(ws.root, expected_hash):
+        store.restore_draft(chosen)
+    return RestoredDraft(chosen, store.draft_hash())
 
 
 def _after_publish(ws: Workspace, version: Version, result: Preview | None, event: str) -> list:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bullseye.results import Result
+
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
@@ -32,8 +34,10 @@ class Due:
         return self.__dict__.copy()
 
 
-@dataclass
-class Status:
+@dataclass(repr=False)
+class Status(Result):
+    """What needs the owner's attention: the version in use, dated items, open triggers."""
+
     today: date
     version: dict[str, Any] | None
     draft_changed: bool
@@ -139,8 +143,10 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
     return Status(today, current.to_dict() if current else None, draft_changed, items, open_triggers.reset_index(drop=True))
 
 
-@dataclass
-class CheckResult:
+@dataclass(repr=False)
+class CheckResult(Result):
+    """One round of ``check``: what was loaded and scored, the new triggers, who was told."""
+
     loaded: bool
     load_summary: str
     scored: int
@@ -191,7 +197,7 @@ def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = Fals
     from bullseye.core.dataset import build_dataset
     from bullseye.governance.drift import drift_check, drift_triggers
     from bullseye.governance.events import event_triggers, load_events
-    from bullseye.governance.lifecycle import published_card
+    from bullseye.governance.published import published_card
     from bullseye.governance.rules import evaluate_rules
     from bullseye.governance.triggers import list_triggers, record_triggers
     from bullseye.strategy.icp import load_icp

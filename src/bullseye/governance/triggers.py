@@ -10,6 +10,7 @@ the same trigger again changes nothing, and a trigger someone closed stays close
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +18,14 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from bullseye.errors import BullseyeError, InvalidInputError, NotFoundError
+from bullseye.errors import InvalidInputError, NotFoundError
+from bullseye.results import Result
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = ["TRIGGERS_TABLE", "TRIGGER_COLUMNS", "STATUSES", "trigger_id", "record_triggers", "list_triggers",
-           "set_trigger_status", "as_records"]
+           "set_trigger_status", "as_records", "TriggerList", "trigger_list"]
 
 TRIGGERS_TABLE = "triggers"
 #: open: nobody has looked yet; acknowledged: seen, being worked on; resolved: a published version
@@ -45,7 +47,7 @@ def trigger_id(kind: str, subject: str, raised_at: date) -> str:
 def _rows(found: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in ("kind", "raised_at", "subject", "detail", "evidence") if c not in found.columns]
     if missing:
-        raise BullseyeError(f"triggers need the column(s) {', '.join(missing)}")
+        raise InvalidInputError(f"triggers need the column(s) {', '.join(missing)}")
     now = datetime.now(UTC).replace(tzinfo=None)
     raised = pd.to_datetime(found["raised_at"]).dt.date
     rows = pd.DataFrame({
@@ -120,3 +122,32 @@ def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         row = {k: (v.isoformat() if isinstance(v, (date, datetime, pd.Timestamp)) else v) for k, v in row.items()}
         out.append(row)
     return out
+
+
+@dataclass(repr=False)
+class TriggerList(Result):
+    """Stored triggers, newest first: the open and acknowledged ones, or all of them (``everything``)."""
+
+    triggers: pd.DataFrame
+    everything: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """How many triggers listed per status."""
+        counted = self.triggers["status"].value_counts()
+        return {status: int(counted.get(status, 0)) for status in STATUSES}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"everything": self.everything, "counts": self.counts(), "triggers": as_records(self.triggers)}
+
+
+def trigger_list(ws: Workspace, acknowledge: list[str] | None = None, close: list[str] | None = None,
+                 everything: bool = False) -> TriggerList:
+    """Acknowledge and close the triggers named, then list the open and acknowledged ones (all with ``everything``)."""
+    if acknowledge:
+        set_trigger_status(ws, acknowledge, "acknowledged")
+    if close:
+        set_trigger_status(ws, close, "closed")
+    stored = list_triggers(ws)
+    if not everything:
+        stored = stored[stored["status"].isin(["open", "acknowledged"])]
+    return TriggerList(stored.reset_index(drop=True), everything)

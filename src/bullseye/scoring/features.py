@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bullseye.artefact import register
 from bullseye.errors import BullseyeError
 from bullseye.outcomes.summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
 from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
@@ -124,6 +125,7 @@ def _quantile_bands(values: np.ndarray) -> tuple[tuple[float | None, str], ...]:
     return tuple(bands)
 
 
+@register
 @dataclass
 class Feature:
     """One block of the scorecard: an ICP criterion (met / not met) or an account attribute

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from bullseye.artefact import FORMAT, decode, encode, register
 from bullseye.errors import BullseyeError
 from bullseye.scoring.features import Feature, learn_features, rule_mask
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
@@ -115,6 +116,7 @@ def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, 
 
 
 # -- the estimator ------------------------------------------------------------------------------
+@register
 class ScoreCard:
     """A points scorecard for account fit, following scikit-learn conventions.
 
@@ -250,8 +252,6 @@ class ScoreCard:
     def to_artefact(self) -> dict[str, Any]:
         """The fitted scorecard as JSON-ready data: a readable summary (points per level, tier
         cuts) and the whole fitted state, which :meth:`from_artefact` scores with exactly as this."""
-        from bullseye.artefact import FORMAT, encode
-
         return {"format": FORMAT, "icp_version": self.icp.content_hash(), "tier_cuts": encode(self.tier_cuts_),
                 "tier_basis": self.tier_basis_, "base_log_odds": self.base_log_odds_,
                 "features": [{"name": f.name, "kind": f.kind, "levels": list(map(str, f.levels)),
@@ -261,8 +261,6 @@ class ScoreCard:
     @classmethod
     def from_artefact(cls, icp: ICP, stored: dict[str, Any]) -> ScoreCard:
         """The scorecard :meth:`to_artefact` stored, for ``icp`` (which must be the one it was fitted for)."""
-        from bullseye.artefact import FORMAT, decode
-
         if stored.get("format") != FORMAT:
             raise BullseyeError(f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})")
         if stored.get("icp_version") != icp.content_hash():

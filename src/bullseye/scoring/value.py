@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bullseye.artefact import register
 from bullseye.core.units import ENTRY, EVENT, TENURE
 from bullseye.scoring.features import rule_mask
 from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric, ltv
@@ -80,6 +81,7 @@ def discovery_customers(dataset: Dataset) -> pd.DataFrame:
     return retention_frame(accounts[accounts[PERIOD] == "discovery"], dataset.as_of)
 
 
+@register
 @dataclass
 class _Group:
     """The lifetime or ACV of the accounts meeting one disqualifier (or of the rest)."""
@@ -94,6 +96,7 @@ class _Group:
     measured: bool = True
 
 
+@register
 class AccountValue:
     """Expected lifetime value per account, following scikit-learn conventions.
 

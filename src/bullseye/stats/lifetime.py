@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1, zeta
 
-from bullseye.errors import BullseyeError
+from bullseye.artefact import register
+from bullseye.errors import InvalidInputError, NotEnoughDataError
 
 __all__ = ["ShiftedBetaGeometric", "Estimate", "ltv", "sbg_log_likelihood", "CAP_SHARE"]
 
@@ -42,6 +43,7 @@ CAP_SHARE = 0.95
 _BOUNDS = (-9.0, 9.0)  # log alpha and log beta; beyond these the model is a plain geometric
 
 
+@register
 @dataclass(frozen=True)
 class Estimate:
     """A value with its interval (``confidence`` level, 0.95 by default)."""
@@ -94,6 +96,7 @@ def _sbg_terms(x: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> tu
     return value, grad, hess
 
 
+@register
 class ShiftedBetaGeometric:
     """The sBG lifetime model, following lifelines conventions.
 
@@ -122,9 +125,9 @@ class ShiftedBetaGeometric:
         d = np.asarray(churned).astype(bool)
         e = np.zeros_like(t) if entry is None else np.asarray(entry, dtype=float)
         if len(t) == 0:
-            raise BullseyeError("no customers to fit a lifetime on")
+            raise NotEnoughDataError("no customers to fit a lifetime on")
         if np.any(t < 0) or np.any(d & (t < 1)) or np.any(e > t) or np.any(d & (e >= t)):
-            raise BullseyeError("periods must be >= 1 for churned customers, >= 0 otherwise, and after entry")
+            raise InvalidInputError("periods must be >= 1 for churned customers, >= 0 otherwise, and after entry")
         cells, counts = np.unique(np.column_stack([t, d, e]), axis=0, return_counts=True)
         self.n_customers_, self.n_churned_ = int(len(t)), int(d.sum())
         start = self._mle(cells, counts, None)
@@ -180,7 +183,7 @@ class ShiftedBetaGeometric:
     # -- the fitted model ---------------------------------------------------------------------
     def _params(self, alpha: float | None, beta: float | None) -> tuple[float, float]:
         if (alpha is None or beta is None) and not hasattr(self, "alpha_"):
-            raise BullseyeError("fit the lifetime model first")
+            raise InvalidInputError("fit the lifetime model first")
         return (self.alpha_ if alpha is None else alpha, self.beta_ if beta is None else beta)
 
     def survival(self, t: Any, alpha: float | None = None, beta: float | None = None) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.strategy.definitions import WriteResult, write_definition
 from bullseye.strategy.icp import Condition
 from bullseye.yamlio import load_model
@@ -55,8 +55,8 @@ class AudienceCriterion(BaseModel):
         result = np.ones(len(frame), dtype=bool)
         for condition in self.conditions:
             if condition.attribute not in frame.columns:
-                raise BullseyeError(f"the target audience uses attribute '{condition.attribute}' "
-                                    f"(criterion '{self.id}'), which the companies do not have")
+                raise InvalidInputError(f"the target audience uses attribute '{condition.attribute}' "
+                                        f"(criterion '{self.id}'), which the companies do not have")
             met = condition_mask(condition, frame, cache)
             if self.keep_unknown:
                 met |= frame[condition.attribute].isna().to_numpy()
@@ -99,7 +99,7 @@ def audience_json_schema() -> dict:
 def load_audience(root: Path) -> Audience:
     path = root / AUDIENCE_FILE
     if not path.exists():
-        raise BullseyeError(f"{path} does not exist yet: write the macro criteria of who can buy (see docs/market.md)")
+        raise NotFoundError(f"{path} does not exist yet: write the macro criteria of who can buy (see docs/market.md)")
     return load_model(Audience, path)
 
 

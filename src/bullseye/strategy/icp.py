@@ -20,7 +20,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bullseye.errors import BullseyeError
+from bullseye.artefact import register
+from bullseye.errors import ConflictError, InvalidInputError, NotFoundError
+from bullseye.strategy.drafts import draft_write
 from bullseye.yamlio import load_model
 
 __all__ = [
@@ -72,7 +74,7 @@ class Condition(BaseModel):
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows of ``frame`` meet the condition (a missing value never meets a comparison)."""
         if self.attribute not in frame.columns:
-            raise BullseyeError(f"the ICP uses attribute '{self.attribute}', which the accounts do not have")
+            raise InvalidInputError(f"the ICP uses attribute '{self.attribute}', which the accounts do not have")
         column = frame[self.attribute]
         missing = column.isna().to_numpy() if column.dtype != object else column.map(_is_missing).to_numpy(bool)
         if self.op == "is missing":
@@ -375,7 +377,7 @@ class ICP(BaseModel):
                                        allow_unicode=True, width=100)
 
 
-class IcpWriteRefused(BullseyeError):
+class IcpWriteRefused(ConflictError):
     """The ICP file was edited by hand; the proposed version was not written."""
 
     def __init__(self, path: Path, diff: str) -> None:
@@ -391,15 +393,22 @@ def icp_json_schema() -> dict:
 def load_icp(root: Path) -> ICP:
     path = root / ICP_FILE
     if not path.exists():
-        raise BullseyeError(f"{path} does not exist yet; draft one with `bullseye discover`")
+        raise NotFoundError(f"{path} does not exist yet; draft one with `bullseye discover`")
     return load_model(ICP, path)
 
 
-def save_icp(root: Path, icp: ICP, force: bool = False) -> tuple[Path, str]:
+def save_icp(root: Path, icp: ICP, force: bool = False, expected_hash: str | None = None) -> tuple[Path, str]:
     """Write ``strategy/icp.yaml``; refuse (with the diff) if it was edited by hand, unless forced.
+    With ``expected_hash`` (the draft's hash when the caller read it, see
+    :mod:`bullseye.strategy.drafts`), refuse with a ConflictError when the draft changed since.
 
     Returns the path and the unified diff against what was there (empty for a new file).
     """
+    with draft_write(root, expected_hash):
+        return _write_icp(root, icp, force)
+
+
+def _write_icp(root: Path, icp: ICP, force: bool) -> tuple[Path, str]:
     path, generated = root / ICP_FILE, root / GENERATED_COPY
     text = icp.to_yaml()
     old = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -417,3 +426,7 @@ def save_icp(root: Path, icp: ICP, force: bool = False) -> tuple[Path, str]:
     generated.parent.mkdir(parents=True, exist_ok=True)
     generated.write_text(text, encoding="utf-8")
     return path, diff
+
+
+# A fitted scorecard stores the ICP it was fitted for.
+register(Condition, Evidence, Criterion, Disqualifier, Tiers, SignalFilters, Signal, Review, TriggerRules, ICP)

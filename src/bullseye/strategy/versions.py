@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from bullseye.errors import ConfigError, NotFoundError
 from bullseye.strategy.icp import ICP
-from bullseye.yamlio import format_validation_error
+from bullseye.yamlio import format_validation_error, parse_yaml
 
 __all__ = ["Version", "VersionStore", "HISTORY_DIR", "DEFINITION_FILES", "definitions_hash"]
 
@@ -47,11 +47,9 @@ def _definition_files(strategy: Path) -> dict[str, Path]:
 
 
 def _canonical(name: str, text: str) -> Any:
-    """The content of a definition file, independent of formatting and comments."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML ({exc})") from exc
+    """The content of a definition file, independent of formatting and comments (parsed within
+    the YAML limits of :mod:`bullseye.yamlio`: an alias bomb in a draft is one error, not a hang)."""
+    return parse_yaml(text, f"strategy/{name}")
 
 
 def definitions_hash(texts: dict[str, str]) -> str:
