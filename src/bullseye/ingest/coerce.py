@@ -10,6 +10,7 @@ is decided per column by :class:`MissingTokens`, once the column's type is known
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -19,7 +20,7 @@ import ibis.expr.types as ir
 from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
 
 __all__ = [
-    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "clean_text", "count_missing",
+    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "values_per_column", "clean_text", "count_missing",
     "failure_reason", "parse_date", "parse_number", "parse_integer", "parse_boolean", "parse_list",
     "profile_columns", "finite", "to_int64", "EXPECTED", "INT64_LIMIT",
 ]
@@ -46,6 +47,10 @@ SUFFIXES = {"k": 1e3, "mil": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e
 # too, with a point) and an optional fraction. A value outside its column's grammar is not guessed at.
 POINT_DIGITS = r"^(\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})+,\d{3}|\d+)(\.\d*)?$"
 COMMA_DIGITS = r"^(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$"
+#: A necessary condition for a number: digits, marks, signs, currency symbols, spaces and the letters
+#: of the currency codes, the magnitude suffixes and an exponent (what ``_bare`` removes, and the grammar).
+_NUMBER_CHARS = r"[0-9,.()+\-%$€£\sabdeghiklmnoprstu]"
+NUMBER_SHAPE = r"(?i)^" + _NUMBER_CHARS + r"*\d" + _NUMBER_CHARS + r"*$"
 #: Whole numbers are stored as 64-bit integers: magnitudes from this on do not fit.
 INT64_LIMIT = 2.0**63
 
@@ -123,15 +128,29 @@ class ColumnProfile:
 
     day_first: bool = True
     decimal_comma: bool = False
+    #: Every value is written plainly (digits only; a number the engine casts; an ISO date): the
+    #: parser then is a cast, which reads these values exactly as the full parser does, faster.
+    plain: bool = False
 
 
 def _first(formats: tuple[str, ...], text: ir.StringValue) -> ir.TimestampValue:
-    return ibis.coalesce(*(try_strptime(text, f) for f in formats))
+    """The first format that reads the value. Each is tried only on values it could read: a failed
+    strptime costs microseconds, and most values of most columns are not dates."""
+    month = text.re_search(r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+    gates = {"/": text.contains("/"), "digits": text.re_search(r"^[\s\v]*\d{7,}[\s\v]*$")}
+
+    def gate(fmt: str) -> ir.BooleanValue:
+        return month if "%b" in fmt or "%B" in fmt else gates["/" if "/" in fmt else "digits"]
+
+    return ibis.coalesce(*(ibis.ifelse(gate(f), try_strptime(text, f), ibis.null(dt.timestamp)) for f in formats))
 
 
 def parse_date(value: ir.StringValue, profile: ColumnProfile) -> ir.DateValue:
     """Dates, optionally followed by a time. Two-digit years follow the POSIX rule (as Python's and
     DuckDB's ``%y``): 00-68 are 2000-2068, 69-99 are 1969-1999."""
+    if profile.plain:  # the first branch below
+        parsed = try_strptime(value.re_extract(ISO_DATE, 1), "%Y-%m-%d").cast(dt.date)
+        return ibis.ifelse(parsed.year().between(1800, 2200), parsed, ibis.null(dt.date))
     day = value.re_extract(NUMERIC_DATE, 1 if profile.day_first else 2)
     month = value.re_extract(NUMERIC_DATE, 2 if profile.day_first else 1)
     year = value.re_extract(NUMERIC_DATE, 3)
@@ -160,8 +179,12 @@ def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.Flo
     with every reference.
     """
     lowered = value.lower()
-    suffix = lowered.re_extract(r"\d\s*" + SUFFIX + r"\.?\s*$", 1)
-    multiplier = suffix.substitute({k: ibis.literal(v) for k, v in SUFFIXES.items()}, else_=ibis.literal(1.0))
+    # Only values made of what a number, a currency and a magnitude are written with can be read:
+    # the others skip the regular expressions below (they are NULL to them).
+    value = ibis.ifelse(value.re_search(NUMBER_SHAPE), value, ibis.null(dt.string))
+    suffix = value.lower().re_extract(r"\d\s*" + SUFFIX + r"\.?\s*$", 1)
+    # A map, not a CASE per suffix: the engine would repeat the regular expression in every branch.
+    multiplier = ibis.coalesce(ibis.map(SUFFIXES)[suffix], ibis.literal(1.0))
     bare = _bare(value)
     # Only an optional sign or parentheses around digits written in the column's decimal mark (an
     # exponent, a percent sign) is a number; "(300)" is negative.
@@ -177,10 +200,13 @@ def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.Flo
 
 
 def _number_unchecked(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.FloatingValue, ir.StringValue]:
-    number, lowered = _numeric_core(value, profile)
-    if not profile.decimal_comma:  # plain numbers skip the regular expressions
-        number = ibis.coalesce(value.try_cast(dt.float64), number)
-    return number, lowered
+    if profile.decimal_comma:
+        return _numeric_core(value, profile)
+    # Plain numbers skip the regular expressions: the engine may compute a shared part of an
+    # expression for every row, so the other values are handed on and plain ones become NULL.
+    plain = value.try_cast(dt.float64)
+    return ibis.coalesce(plain, _numeric_core(ibis.ifelse(plain.isnull(), value, ibis.null(dt.string)), profile)[0]), \
+        value.lower()
 
 
 def finite(number: ir.FloatingValue) -> ir.FloatingValue:
@@ -189,7 +215,10 @@ def finite(number: ir.FloatingValue) -> ir.FloatingValue:
 
 
 def parse_number(value: ir.StringValue, profile: ColumnProfile, percent_as_fraction: bool = False) -> ir.FloatingValue:
-    number, lowered = _number_unchecked(value, profile)
+    if profile.plain and not profile.decimal_comma:  # the first value of the COALESCE
+        number, lowered = value.try_cast(dt.float64), value.lower()
+    else:
+        number, lowered = _number_unchecked(value, profile)
     number = finite(number)
     if percent_as_fraction:
         number = number / ibis.ifelse(lowered.contains("%"), 100.0, 1.0)
@@ -204,15 +233,21 @@ def to_int64(number: ir.FloatingValue) -> ir.IntegerValue:
 def parse_integer(value: ir.StringValue, profile: ColumnProfile) -> ir.IntegerValue:
     """Whole numbers; a band such as '51-200' becomes its midpoint and '10,001+' its lower bound.
     A run of digits is read exactly (not through a float), so 19-digit ids keep every digit."""
+    if profile.plain:  # digits only: the first branch below
+        return value.try_cast(dt.int64)
     band = r"^\s*([\d.,]+)\s*[-–]\s*([\d.,]+)\s*$"
-    low = _numeric_core(value.re_extract(band, 1), profile)[0]
-    high = _numeric_core(value.re_extract(band, 2), profile)[0]
-    single = _number_unchecked(value.re_replace(r"\+\s*$", ""), profile)[0]
-    return ibis.cases(
-        (value.re_search(r"^[+\-]?\d+$"), value.try_cast(dt.int64)),
-        (value.re_search(band), to_int64((low + high) / 2.0)),
-        else_=to_int64(single),
-    )
+    digits, is_band = value.re_search(r"^[+\-]?\d+$"), value.re_search(band)
+    # Each branch reads only its own values (others are NULL to it): the engine may compute a
+    # branch's shared parts for every row, and the number parser is costly.
+    banded = ibis.ifelse(is_band, value, ibis.null(dt.string))
+    low = _numeric_core(banded.re_extract(band, 1), profile)[0]
+    high = _numeric_core(banded.re_extract(band, 2), profile)[0]
+    other = ibis.ifelse(digits | is_band, ibis.null(dt.string), value)
+    single = _number_unchecked(other.re_replace(r"\+\s*$", ""), profile)[0]
+    whole = ibis.ifelse(digits, value, ibis.null(dt.string)).try_cast(dt.int64)
+    # A COALESCE of branches that are NULL off their own values (not a CASE): the engine shares the
+    # parts they have in common only outside a CASE.
+    return ibis.coalesce(whole, to_int64((low + high) / 2.0), to_int64(single))
 
 
 def parse_boolean(value: ir.StringValue) -> ir.BooleanValue:
@@ -254,34 +289,74 @@ def failure_reason(kind: str, value: ir.StringValue, profile: ColumnProfile) -> 
     )
 
 
+#: Aggregates per query: the engine's planning time grows faster than the expressions of one query.
+AGGREGATES_PER_QUERY = 200
+
+
 def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar]) -> dict[str, int]:
-    """Run count aggregates in one pass; NULL (an empty table) counts as 0."""
-    row = table.aggregate(**aggregates).to_pyarrow().to_pylist()[0]
-    return {name: int(value or 0) for name, value in row.items()}
+    """Run count aggregates, a few hundred per pass; NULL (an empty table) counts as 0."""
+    names, counts = list(aggregates), {}
+    for start in range(0, len(names), AGGREGATES_PER_QUERY):
+        batch = {name: aggregates[name] for name in names[start:start + AGGREGATES_PER_QUERY]}
+        row = table.aggregate(**batch).to_pyarrow().to_pylist()[0]
+        counts.update({name: int(value or 0) for name, value in row.items()})
+    return counts
+
+
+def values_per_column(table: ir.Table, columns: list[str], aggregates: Callable[[ir.Value], dict[str, ir.Scalar]],
+                      distinct: bool = False) -> dict[str, dict]:
+    """The same aggregates of each column's non-empty values, for many columns in one query.
+
+    The columns (all of one type) are unpivoted into (column, value) rows and aggregated per
+    column, so the query holds one copy of the expressions however many columns there are: a
+    query with a copy per column takes the engine time that grows faster than the columns (a
+    wide export's 1,000 columns took minutes to plan). A column without values gets None;
+    ``distinct`` computes each distinct value of a column once (for min and max).
+    """
+    if not columns:
+        return {}
+    long = table.select(*columns).pivot_longer(list(columns), names_to="_column", values_to="_value")
+    long = long.filter(long["_value"].notnull())
+    if distinct:
+        long = long.distinct()
+    expressions = aggregates(long["_value"])
+    rows = long.group_by("_column").aggregate(**expressions).to_pyarrow().to_pylist()
+    found = {row.pop("_column"): row for row in rows}
+    return {name: found.get(name, dict.fromkeys(expressions)) for name in columns}
 
 
 def profile_columns(table: ir.Table, date_columns: list[str], number_columns: list[str],
-                    default_day_first: bool) -> dict[str, ColumnProfile]:
-    """Decide day-first vs month-first and decimal comma vs point from the whole of each column."""
-    if not date_columns and not number_columns:
-        return {}
+                    default_day_first: bool, integer_columns: list[str] = ()) -> dict[str, ColumnProfile]:
+    """Decide day-first vs month-first and decimal comma vs point from the whole of each column,
+    and whether every value is written plainly (see :class:`ColumnProfile`)."""
     aggregates = {}
-    for name in date_columns:
+    for index, name in enumerate(date_columns):
         # Evidence, not guesses: a first part above 12 can only be a day, a second part only a month's day.
         first = table[name].re_extract(NUMERIC_DATE, 1).try_cast(dt.int64)
         second = table[name].re_extract(NUMERIC_DATE, 2).try_cast(dt.int64)
-        aggregates[f"{name}__dmy"] = ((first > 12) & (second <= 12)).sum()
-        aggregates[f"{name}__mdy"] = ((second > 12) & (first <= 12)).sum()
-    for name in number_columns:
+        aggregates[f"dmy{index}"] = ((first > 12) & (second <= 12)).sum()
+        aggregates[f"mdy{index}"] = ((second > 12) & (first <= 12)).sum()
+        aggregates[f"n{index}"] = table[name].count()
+        aggregates[f"plain{index}"] = table[name].re_search(ISO_DATE).sum()
+    integers = set(integer_columns)
+    numbers = list(dict.fromkeys([*number_columns, *integer_columns]))
+    for index, name in enumerate(numbers):
         column = table[name]
-        aggregates[f"{name}__comma"] = column.re_search(r"^[^\d]*\d{1,3}(\.\d{3})+(,\d+)?[^\d]*$|^[^\d]*\d+,\d{1,2}[^\d]*$").sum()
-        aggregates[f"{name}__point"] = column.re_search(r"^[^\d]*\d{1,3}(,\d{3})+(\.\d+)?[^\d]*$|^[^\d]*\d+\.\d{1,2}[^\d]*$").sum()
+        aggregates[f"comma{index}"] = column.re_search(r"^[^\d]*\d{1,3}(\.\d{3})+(,\d+)?[^\d]*$|^[^\d]*\d+,\d{1,2}[^\d]*$").sum()
+        aggregates[f"point{index}"] = column.re_search(r"^[^\d]*\d{1,3}(,\d{3})+(\.\d+)?[^\d]*$|^[^\d]*\d+\.\d{1,2}[^\d]*$").sum()
+        aggregates[f"count{index}"] = column.count()
+        plain = column.re_search(r"^[+\-]?\d+$") if name in integers else column.try_cast(dt.float64).notnull()
+        aggregates[f"plain_n{index}"] = plain.sum()
+    if not aggregates:
+        return {}
     counts = aggregate_counts(table, aggregates)
     profiles = {}
-    for name in date_columns:
-        dmy, mdy = counts[f"{name}__dmy"], counts[f"{name}__mdy"]
-        profiles[name] = ColumnProfile(day_first=dmy > mdy or (dmy == mdy and default_day_first))
-    for name in number_columns:
-        comma, point = counts[f"{name}__comma"], counts[f"{name}__point"]
-        profiles[name] = ColumnProfile(decimal_comma=comma > point)
+    for index, name in enumerate(date_columns):
+        dmy, mdy = counts[f"dmy{index}"], counts[f"mdy{index}"]
+        profiles[name] = ColumnProfile(day_first=dmy > mdy or (dmy == mdy and default_day_first),
+                                       plain=counts[f"plain{index}"] == counts[f"n{index}"])
+    for index, name in enumerate(numbers):
+        comma = counts[f"comma{index}"] > counts[f"point{index}"]
+        profiles[name] = ColumnProfile(decimal_comma=comma,
+                                       plain=counts[f"plain_n{index}"] == counts[f"count{index}"] and not comma)
     return profiles

@@ -15,7 +15,6 @@ from bullseye.ingest.readers import normalise_header
 
 __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
-CLEANED = "_cleaned_"  # the custom column with its typed-only missing values left out
 #: Column kinds in which a word such as "none" cannot be a real value.
 TYPED_KINDS = ("date", "number", "integer", "boolean")
 
@@ -106,36 +105,103 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
     return text
 
 
-def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile) -> dict[str, str]:
+KINDS = ("boolean", "integer", "number", "date")  # in the order a column is tried as each
+#: The first rows rule out most kinds of most columns (one value that does not read is enough),
+#: so the sample is read only for the kinds each column could still be.
+FIRST_LOOK_ROWS = 200
+
+
+def _evidence(sample: ir.Table, columns: list[str], kinds: tuple[str, ...], profile: coerce.ColumnProfile,
+              missing: coerce.MissingTokens) -> dict[str, dict[str, int]]:
+    """Per column: its non-empty values (n), how many read as each of ``kinds`` (-1 for the other
+    kinds), how many are digits only and how many are digit runs too long for a float."""
+    def evidence(raw: ir.StringValue) -> dict[str, ir.Scalar]:
+        column = missing.clean(raw, typed=True)
+        found = {
+            # Yes/no columns are read as written ("None" beside "Yes" may be an answer, not a blank):
+            # this equals n only when every value as written reads as yes or no.
+            "boolean": lambda: coerce.parse_boolean(raw).count() - raw.count() + column.count(),
+            "integer": lambda: _whole(column, profile).sum(),
+            "number": lambda: coerce.parse_number(column, profile).count(),
+            "date": lambda: coerce.parse_date(column, profile).count(),
+        }
+        return {"n": column.count(), "digits": column.re_search(r"^\s*-?\d+\s*$").sum(),
+                "long": _long_digits(column).sum(), **{kind: found[kind]() for kind in kinds}}
+
+    counts = coerce.values_per_column(sample, columns, evidence)
+    return {name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
+            for name, found in counts.items()}
+
+
+def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
+    """A cheap test that implies that a value reads as ``kind`` (with any reading profile) and is
+    whole or exact where that matters: written plainly and cast without loss."""
+    if kind == "integer":  # digits only: parse_integer is a cast, and the float a whole number
+        return column.re_search(r"^[+\-]?\d+$") & column.try_cast(dt.int64).notnull()
+    if kind == "number":
+        return coerce.finite(column.try_cast(dt.float64)).notnull() & ~_long_digits(column)
+    return column.re_search(coerce.ISO_DATE) & coerce.parse_date(column, coerce.ColumnProfile(plain=True)).notnull()
+
+
+def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
+                    missing: coerce.MissingTokens) -> dict[str, dict[str, int]]:
+    """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
+    it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
+    only the full parser can tell."""
     aggregates = {}
-    for name in custom:
-        column = text[CLEANED + name]
-        # Yes/no columns are read as written ("None" beside "Yes" may be an answer, not a blank):
-        # this equals n only when every value as written reads as yes or no.
-        aggregates[f"{name}__boolean"] = coerce.parse_boolean(text[name]).count() - text[name].count() + column.count()
-        aggregates[f"{name}__integer"] = _whole(column, profile).sum()
-        aggregates[f"{name}__number"] = coerce.parse_number(column, profile).count()
-        aggregates[f"{name}__date"] = coerce.parse_date(column, profile).count()
-        aggregates[f"{name}__n"] = column.count()
-        aggregates[f"{name}__digits"] = column.re_search(r"^\s*-?\d+\s*$").sum()
-        aggregates[f"{name}__long"] = _long_digits(column).sum()
-    counts = coerce.aggregate_counts(text, aggregates)
+    for index, (name, kinds) in enumerate(possible.items()):
+        raw = table[name]
+        column = missing.clean(raw, typed=True)
+        aggregates[f"n{index}"] = column.count()
+        aggregates[f"digits{index}"] = column.re_search(r"^\s*-?\d+\s*$").sum()
+        aggregates[f"long{index}"] = _long_digits(column).sum()
+        for kind in kinds:
+            aggregates[f"{kind}{index}"] = (coerce.parse_boolean(raw).count() - raw.count() + column.count()
+                                            if kind == "boolean" else _plain_reads(kind, column).sum())
+    counts = coerce.aggregate_counts(table, aggregates)
+    evidence = {}
+    for index, (name, kinds) in enumerate(possible.items()):
+        n = counts[f"n{index}"]
+        found = {"n": n, "digits": counts[f"digits{index}"], "long": counts[f"long{index}"]}
+        for kind in KINDS:
+            read = counts.get(f"{kind}{index}", -1) if kind in kinds else -1
+            found[kind] = n if read == n else (-1 if kind in ("boolean",) or kind not in kinds else None)
+        evidence[name] = found
+    return evidence
+
+
+def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile,
+                     missing: coerce.MissingTokens, sample_rows: int) -> dict[str, str]:
+    first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing)
+    # A kind that a value of the first rows does not read as cannot read the sample, which holds them.
+    possible = {name: tuple(k for k in KINDS if counts[k] == counts["n"]) for name, counts in first.items()}
+    evidence = {name: first[name] for name, kinds in possible.items() if not kinds}  # text: no kind is left
+    sample = text.limit(sample_rows)
+    evidence.update(_plain_evidence(sample, {n: k for n, k in possible.items() if k}, missing))
+    # Columns written otherwise than plainly are read in full (at most one query per set of kinds).
+    unsure: dict[tuple[str, ...], list[str]] = {}
+    for name, counts in evidence.items():
+        if any(counts[kind] is None for kind in KINDS):
+            unsure.setdefault(possible[name], []).append(name)
+    for kinds, names in unsure.items():
+        evidence.update(_evidence(sample, names, kinds, profile, missing))
     types = {}
     for name in custom:
-        n, digits = counts[f"{name}__n"], counts[f"{name}__digits"]
+        counts = evidence[name]
+        n, digits = counts["n"], counts["digits"]
         chosen = "string"
-        for kind in ("boolean", "integer", "number", "date") if n else ():
-            if counts[f"{name}__{kind}"] != n:
+        for kind in KINDS if n else ():
+            if counts[kind] != n:
                 continue
-            if kind == "boolean" and digits == n and counts[f"{name}__integer"] == n:
+            if kind == "boolean" and digits == n and counts["integer"] == n:
                 continue  # 0/1 only: decided below together with the other integers
             # Digit runs named like ids or codes (zip codes, CNPJ) stay text: leading zeros matter.
             if kind in ("integer", "number") and digits == n and name.endswith(("_id", "id", "zip", "cep", "code")):
                 break
             # A run of more digits than a float keeps (a 22-digit tax number) is only exact as text.
-            chosen = "string" if kind == "number" and counts[f"{name}__long"] else kind
+            chosen = "string" if kind == "number" and counts["long"] else kind
             break
-        if chosen == "string" and n and counts[f"{name}__boolean"] == n:
+        if chosen == "string" and n and counts["boolean"] == n:
             chosen = "boolean"
         types[name] = chosen
     return types
@@ -147,30 +213,39 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
 
     The type is proposed from a sample (most columns are text, and a sample shows it at once),
     then checked against every value; a column that fails the check stays text. Words that are
-    missing only in typed columns ("none", "?") do not count against numbers and dates.
+    missing only in typed columns ("none", "?") do not count against numbers and dates. Columns
+    are read together: the first rows rule out most kinds of most columns, values written plainly
+    (digits, ISO dates) are checked with a cast, and only the others go through the full parsers.
     """
     if not custom:
         return {}
-    text = text.mutate(**{CLEANED + c: missing.clean(text[c], typed=True) for c in custom})
     profile = coerce.ColumnProfile(day_first=day_first)
-    proposed = _candidate_types(text.limit(sample_rows), custom, profile)
-    typed = [name for name, kind in proposed.items() if kind != "string"]
-    if not typed:
-        return proposed
-    checks = {}
-    for name in typed:
-        column = text[name if proposed[name] == "boolean" else CLEANED + name]
-        parsed = _parse(proposed[name], column, profile, name)
-        fits = {"integer": _whole(column, profile), "number": parsed.notnull() & ~_long_digits(column)}
-        checks[f"{name}__ok"] = (column.isnull() | fits.get(proposed[name], parsed.notnull())).min()
-    ok = text.aggregate(**checks).to_pyarrow().to_pylist()[0]
-    return {name: kind if kind == "string" or ok[f"{name}__ok"] in (True, None) else "string"
+    proposed = _candidate_types(text, custom, profile, missing, sample_rows)
+    typed = {name: (kind,) for name, kind in proposed.items() if kind != "string"}
+    plain = _plain_evidence(text, typed, missing)
+    ok: dict[str, bool | None] = {name: True for name, kind in typed.items() if plain[name][kind[0]] is not None}
+    ok.update({name: False for name, kind in typed.items() if plain[name][kind[0]] == -1})
+    for kind in KINDS:
+        def fits(raw: ir.StringValue, kind=kind) -> dict[str, ir.Scalar]:
+            column = raw if kind == "boolean" else missing.clean(raw, typed=True)
+            parsed = _parse(kind, column, profile, "")
+            read = {"integer": _whole(column, profile), "number": parsed.notnull() & ~_long_digits(column)}
+            return {"ok": (column.isnull() | read.get(kind, parsed.notnull())).min()}
+
+        names = [name for name, (chosen,) in typed.items() if chosen == kind and name not in ok]
+        # Each value once: whether every value reads does not depend on how often each is written.
+        found = coerce.values_per_column(text, names, fits, distinct=True)
+        ok.update({name: values["ok"] for name, values in found.items()})
+    return {name: kind if kind == "string" or ok[name] in (True, None) else "string"
             for name, kind in proposed.items()}
 
 
 def _whole(column: ir.StringValue, profile: coerce.ColumnProfile) -> ir.BooleanValue:
     """Reads as a whole number that a 64-bit integer holds."""
-    return (coerce.parse_number(column, profile) % 1 == 0) & coerce.parse_integer(column, profile).notnull()
+    # The same as `whole & integer.notnull()` (NULL when the number is, and the integer is not), as
+    # a CASE: inside AND the engine would compute each parser's shared parts again and again.
+    whole = coerce.parse_number(column, profile) % 1 == 0
+    return ibis.ifelse(coerce.parse_integer(column, profile).notnull(), whole, ibis.literal(False))
 
 
 def _long_digits(column: ir.StringValue) -> ir.BooleanValue:
@@ -234,8 +309,9 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     typed_kinds = [c for c, k in kinds.items() if k in TYPED_KINDS]
     text = clean_typed(text, typed_kinds)
     profiles = coerce.profile_columns(
-        text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k in ("number", "integer")],
+        text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k == "number"],
         default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
+        integer_columns=[c for c, k in kinds.items() if k == "integer"],
     )
     typed_columns = {c: _parse(k, text[c], profiles.get(c, coerce.ColumnProfile()), c) for c, k in kinds.items()}
     for target, factor in plan.scale.items():
@@ -270,7 +346,7 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
             action=ibis.literal("quarantined" if target in required else "value_dropped")))
         if target in required:
             row_bad = row_bad | found
-    for column in checked:
+    for column in _failing(typed, checked, required):
         failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
         action = "quarantined" if column in required else "value_dropped"
         reason = _failure_reason(plan, kinds[column], typed[f"_raw_{column}"], column,
@@ -306,6 +382,14 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     count.missing = missing_counts(typed_kinds)
     count.quarantined = int(stage.count().execute()) - loaded
     return result, count
+
+
+def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
+    """The checked columns with a value that did not read (required ones always: they decide which
+    rows load). One query counts them all, so a clean file does not cost a query per column."""
+    counts = coerce.aggregate_counts(typed, {c: (typed[f"_raw_{c}"].notnull() & typed[c].isnull()).sum()
+                                             for c in checked})
+    return [c for c in checked if c in required or counts[c]]
 
 
 def _failure_reason(plan: FilePlan, kind: str, raw: ir.StringValue, column: str,
