@@ -13,7 +13,6 @@ from bullseye.cli.score import render_scores, write_scores
 from bullseye.discover.engine import discover
 from bullseye.discover.propose import propose_icp
 from bullseye.discover.report import rich_summary, write_html
-from bullseye.io import write_csv
 from bullseye.outcomes.summary import outcome_summary
 from bullseye.scoring.backtest import backtest
 from bullseye.scoring.scorecard import fit_scorecard
@@ -152,25 +151,22 @@ def _people(ws: Workspace, icp) -> None:
 
 def _market(ws: Workspace, icp, card, truth: dict) -> None:
     """Layer one and timing: the market from the universe down, and this week's accounts to call."""
-    from bullseye.cli.signals import render_ranking
     from bullseye.demo.strategy import write_demo_strategy
     from bullseye.market.signals import signal_ranking
-    from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
+    from bullseye.market.sizing import FUNNEL_CHART, size_market
+    from bullseye.render import to_terminal
     from bullseye.strategy.audience import load_audience
 
     console.rule("The market: from the universe to the customers")
     write_demo_strategy(ws.root, truth)
     with console.status("Matching the market list to the CRM and sizing it..."):
         sized = size_market(ws, load_audience(ws.root), icp, card)
-    console.print(sized.to_rich())
-    chart = funnel_chart(sized, ws.reports_dir / FUNNEL_CHART)
-    whitespace = ws.reports_dir / "whitespace.csv"
-    write_csv(sized.whitespace, whitespace)
-    console.print(f"Funnel chart: {chart}\nWhitespace ({len(sized.whitespace):,} ICP-fit companies not in the CRM): "
-                  f"{whitespace}")
+    sized.write_funnel_chart(ws.reports_dir / FUNNEL_CHART)
+    sized.write_whitespace(ws.reports_dir / "whitespace.csv")
+    console.print(to_terminal(sized))
     if not icp.signals:
         return
     console.rule("Why now: the accounts to call this week")
     with console.status("Ranking fresh signals..."):
         ranking = signal_ranking(ws, icp, days=30, limit=10)
-    console.print(render_ranking(ranking))
+    console.print(to_terminal(ranking))
