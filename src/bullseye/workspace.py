@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from bullseye.market.signals import SignalRanking
     from bullseye.market.sizing import MarketSize
     from bullseye.market.snapshots import SnapshotComparison
+    from bullseye.people.cards import PersonaCards
+    from bullseye.people.committee import CommitteeReport
+    from bullseye.people.personas import PersonaDrafts
+    from bullseye.people.themes import ThemeReport
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -171,6 +175,65 @@ class Workspace:
     # -- the ICP and its scores --------------------------------------------------------------------
 
     # -- people ------------------------------------------------------------------------------------
+    def committee(self) -> CommitteeReport:
+        """Who shows up on won and lost deals of the ICP's accounts (the draft strategy/icp.yaml, which
+        the personas are drafted for; all deals before there is one), in which committee role, and
+        what their presence changes."""
+        from bullseye.people.committee import committee_report
+
+        return committee_report(self, self._people_icp(required=False))
+
+    def themes(self, by: str | None = None, kinds: tuple[str, ...] | None = None, since=None,
+               min_count: int = 3, progress=None) -> ThemeReport:
+        """Pains, objections, goals and sources mined from the notes, with who says them and quotes;
+        ``by`` (role, function...) groups them for display; ``kinds`` default to all but "other"."""
+        from bullseye.people.themes import VOICE_KINDS, workspace_themes
+
+        kinds = tuple(dict.fromkeys(kinds)) if kinds else VOICE_KINDS
+        roles = None
+        if self.has_table("contacts") and self.has_table("deal_contacts"):
+            from bullseye.people.committee import contact_roles
+
+            roles = contact_roles(self)  # recorded roles, and blank ones inferred from titles
+        report = workspace_themes(self, roles=roles, since=since, min_count=min_count, kinds=kinds,
+                                  progress=progress).select(kinds)
+        if by is not None:
+            report.by_group_of(by)  # a bad dimension is an error here, not at display
+        report.by = by
+        return report
+
+    def personas(self) -> PersonaDrafts:
+        """A persona drafted per committee role of the ICP (and the anti-persona), every field linked
+        to its evidence or marked as an assumption; nothing is written (see ``save_personas``)."""
+        from bullseye.people.personas import PersonaDrafts, suggest_personas
+
+        return PersonaDrafts(suggest_personas(self, self._people_icp(required=True)), root=self.root)
+
+    def save_personas(self, drafts: PersonaDrafts, force: bool = False) -> PersonaDrafts:
+        """Write the drafts to strategy/personas/, keeping hand edits unless ``force``."""
+        from bullseye.people.personas import write_personas
+
+        drafts.written = write_personas(self, drafts.personas, force=force)
+        return drafts
+
+    def cards(self, formats: tuple[str, ...] = ("html",), out_dir: Path | None = None) -> PersonaCards:
+        """One-page persona cards of strategy/personas/ (md, html; pdf needs ``out_dir``), written
+        into ``out_dir`` only when it is given."""
+        from bullseye.people.cards import workspace_cards
+
+        return workspace_cards(self, self._people_icp(required=True), tuple(formats), out_dir)
+
+    def _people_icp(self, required: bool):
+        from bullseye.errors import NotFoundError
+        from bullseye.strategy.icp import ICP_FILE, load_icp
+
+        if (self.root / ICP_FILE).exists():
+            return load_icp(self.root)
+        if required:
+            raise NotFoundError(f"personas come after the ICP: {ICP_FILE} does not exist yet; draft it with "
+                                "`bullseye discover` (or write it) first")
+        return None
+
 
     # -- market ------------------------------------------------------------------------------------
     def industries(self) -> IndustryMapping:
@@ -236,7 +299,6 @@ class Workspace:
         from bullseye.market.signal_evidence import measure_signals
         from bullseye.strategy.icp import ICP_FILE
         from bullseye.strategy.in_use import strategy_in_use
-
         from bullseye.strategy.versions import VersionStore
 
         defined = (self.root / ICP_FILE).exists() or VersionStore(self.root).current() is not None

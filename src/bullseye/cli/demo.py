@@ -122,30 +122,28 @@ def _publish(ws: Workspace, data) -> None:
 
 def _people(ws: Workspace, icp) -> None:
     """Layer three: the buying committee of the ICP's deals, what they say, and the personas."""
-    from bullseye.cli.people import write_workspace_cards
     from bullseye.governance.triggers import record_triggers
     from bullseye.people.cards import find_chromium
-    from bullseye.people.committee import committee_report, contact_roles
-    from bullseye.people.personas import suggest_personas, write_personas
-    from bullseye.people.themes import VOICE_KINDS, objection_triggers, workspace_themes
+    from bullseye.people.themes import objection_triggers
+    from bullseye.render import to_terminal
 
     console.rule("The buying committee of the ICP's deals")
     with console.status("Reading contacts and their roles..."):
-        committee = committee_report(ws, icp)
-    console.print(committee.to_rich())
+        committee = ws.committee()
+    console.print(to_terminal(committee))
     console.rule("What they say: themes in the notes")
     with console.status("Mining call, interview, survey and win/loss notes..."):
-        themes = workspace_themes(ws, roles=contact_roles(ws), kinds=VOICE_KINDS)
+        themes = ws.themes()
         added = record_triggers(ws, objection_triggers(themes.select(("objection",))), source="themes")
-    console.print(themes.to_rich())
+    console.print(to_terminal(themes))
     console.print(f"New-objection triggers raised: {added} (see `bullseye themes --triggers`).")
     console.rule("Personas drafted from the evidence")
     with console.status("Drafting a persona per committee role..."):
-        written = write_personas(ws, suggest_personas(ws, icp), force=True)
-    for result in written:
+        written = ws.save_personas(ws.personas(), force=True)
+    for result in written.written:
         console.print(f"  {result.path.relative_to(ws.root)}")
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
-    for card_path in write_workspace_cards(ws, formats):
+    for card_path in ws.cards(formats, out_dir=ws.reports_dir).files:
         console.print(f"Persona cards: {card_path}")
 
 

@@ -7,7 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace, parse_date
+from bullseye.cli.app import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    console,
+    open_workspace,
+    parse_date,
+)
 from bullseye.cli.output import print_result
 
 __all__ = ["signals"]

@@ -107,12 +107,14 @@ class MarketSize(Result):
         return {str(k): int(v) for k, v in self.whitespace["tier"].value_counts().sort_index().items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of, "currency": self.currency, "definitions": self.definitions,
+        from bullseye.render.encoder import jsonable
+
+        return jsonable({"as_of": self.as_of, "currency": self.currency, "definitions": self.definitions,
                 "notes": self.notes, "audience_defined": self.audience_file, "waterfall": self.waterfall,
                 "sizing": self.sizing, "assumptions": self.assumptions, "acv_by_segment": self.acv_by_segment,
                 "matching": self.match_summary,
                 "whitespace": {"companies": len(self.whitespace), "by_tier": self.whitespace_tiers},
-                "files": self.files}
+                "files": self.files})
 
     def write_whitespace(self, path: Path) -> Path:
         """Write the whitespace prospect list (CSV) to ``path``."""

@@ -7,13 +7,10 @@ explanations (how a figure is computed, a company's reasons) sit on their own li
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
-from rich import box
 from rich.console import Group
-from rich.padding import Padding
-from rich.table import Column, Table
+from rich.table import Column
 from rich.text import Text
 
 from bullseye.market.industries import IndustryMapping
@@ -23,15 +20,12 @@ from bullseye.market.signals import SignalRanking
 from bullseye.market.sizing import MarketSize
 from bullseye.market.snapshots import SnapshotComparison
 from bullseye.render import terminal_renderer
-from bullseye.render.inert import for_terminal, visible_controls
+from bullseye.render.inert import for_terminal
+from bullseye.render.layout import number, plain, titled_table, under
 
 __all__ = ["money", "share", "render_size", "render_signals", "render_signal_evidence", "render_industries",
            "render_match", "render_snapshots"]
 
-
-def plain(value: Any) -> str:
-    """``value`` as text for a Rich ``Text`` (no markup is parsed there): control characters made visible."""
-    return visible_controls(str(value))
 
 
 def _missing(value: Any) -> bool:
@@ -60,28 +54,6 @@ def _notes(notes: list[str]) -> list[Text]:
     return [Text(f"Note: {plain(note)}.", style="yellow") for note in notes]
 
 
-#: Notes longer than this are broken at condition boundaries (" and ", " or ", "; ") before wrapping.
-_NOTE_WIDTH = 56
-_BOUNDARY = re.compile(r"(?<=;) | (?=(?:and|or) )")
-
-
-def _labelled(label: str, note: str | None) -> Group | Text:
-    """A cell with ``label`` and, under it, indented and dim, ``note`` (broken at condition
-    boundaries when long, so a rule reads one condition per line)."""
-    if not note:
-        return Text(plain(label))
-    text = plain(note)
-    if len(text) > _NOTE_WIDTH:
-        text = "\n".join(_BOUNDARY.split(text))
-    return Group(Text(plain(label)), Padding(Text(text, style="dim"), (0, 0, 0, 2)))
-
-
-def _table(title: str, *columns: Column) -> Table:
-    return Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAVY, pad_edge=False)
-
-
-def _number(header: str) -> Column:
-    return Column(header, justify="right", no_wrap=True)
 
 
 def _assumption_value(record: dict[str, Any]) -> str:
@@ -100,20 +72,20 @@ def render_size(result: MarketSize, details: bool = False):
     """TAM/SAM/SOM first, then the waterfall; the assumptions unfold with ``details``."""
     parts: list[Any] = [Text(f"Market sized for the ICP {result.definitions}, as of {result.as_of}.", style="bold")]
     parts += _notes(result.notes)
-    sizing = _table(f"Market size per year ({for_terminal(result.currency)})", Column(""), _number("Companies"),
-                    _number("Value"), Column("How", ratio=1))
+    sizing = titled_table(f"Market size per year ({for_terminal(result.currency)})", Column(""), number("Companies"),
+                    number("Value"), Column("How", ratio=1))
     for row in result.sizing.itertuples():
         sizing.add_row(for_terminal(row.name), f"{int(row.companies):,}", money(row.value), for_terminal(row.how))
-    waterfall = _table("From the universe to the customers", Column("Step", ratio=1), _number("Companies"),
-                       _number("Removed"))
+    waterfall = titled_table("From the universe to the customers", Column("Step", ratio=1), number("Companies"),
+                       number("Removed"))
     for row in result.waterfall.itertuples():
         removed = "" if _missing(row.removed) else f"-{int(row.removed):,}"
-        waterfall.add_row(_labelled(row.step, row.note), f"{int(row.companies):,}", removed)
+        waterfall.add_row(under(row.step, row.note), f"{int(row.companies):,}", removed)
     parts += [sizing, waterfall]
     if details:
-        assumptions = _table("Assumptions", Column("Figure", ratio=1), Column("Value", ratio=1))
+        assumptions = titled_table("Assumptions", Column("Figure", ratio=1), Column("Value", ratio=1))
         for record in result.assumptions:
-            assumptions.add_row(_labelled(record["name"], record["source"]), for_terminal(_assumption_value(record)))
+            assumptions.add_row(under(record["name"], record["source"]), for_terminal(_assumption_value(record)))
         parts.append(assumptions)
     else:
         parts.append(Text("The assumptions behind these figures: --details.", style="dim"))
@@ -132,13 +104,13 @@ def render_signals(ranking: SignalRanking, details: bool = False):
     """The ranked companies, each with its reasons on the lines under its name."""
     title = (f"Why now: {ranking.companies:,} companies with a fresh signal in the {ranking.days} days to "
              f"{ranking.as_of} (ICP {ranking.definitions})")
-    table = _table(title, Column("Company and why now", ratio=1), Column("Tier", no_wrap=True),
-                   _number("Fit"), _number("Signal"), _number("Priority"))
+    table = titled_table(title, Column("Company and why now", ratio=1), Column("Tier", no_wrap=True),
+                   number("Fit"), number("Signal"), number("Priority"))
     for row in ranking.rows.to_dict(orient="records"):
         fit = "?" if not row["fit_known"] else f"{row['fit_score']:.0f}"
         tier = (row["tier"] or "–") + (" (disq.)" if row["disqualified"] else "")
         company = f"{row['name'] or row['company']} ({row['kind']})"
-        table.add_row(_labelled(company, "\n".join(row["signals"]) or "–"), tier, fit, f"{row['why_now_score']:+.2f}", f"{row['priority']:.2f}")
+        table.add_row(under(company, "\n".join(row["signals"]) or "–"), tier, fit, f"{row['why_now_score']:+.2f}", f"{row['priority']:.2f}")
     lines = [Text("Priority = fit score / 100 x signal score (unknown fit counts as 50; disqualified companies "
                   "go last). Signals: " + plain(", ".join(s.name for s in ranking.signals)) + ".", style="dim")]
     lines += _notes(ranking.notes)
@@ -150,20 +122,20 @@ def render_signals(ranking: SignalRanking, details: bool = False):
 @terminal_renderer(SignalReport)
 def render_signal_evidence(report: SignalReport, details: bool = False):
     """Every candidate at its best lookback; days to close and the evidence words under its name."""
-    table = _table(f"Why-now candidates on {report.deals:,} closed new-business deals (fit held constant by "
-                   f"{report.strata}); best lookback of each", Column("Signal", ratio=1), _number("Days"),
-                   _number("Deals"), _number("Won with (95% CI)"), _number("Without"), _number("Odds ratio"),
-                   _number("Adj. p"))
+    table = titled_table(f"Why-now candidates on {report.deals:,} closed new-business deals (fit held constant by "
+                   f"{report.strata}); best lookback of each", Column("Signal", ratio=1), number("Days"),
+                   number("Deals"), number("Won with (95% CI)"), number("Adj. p"))
     for test in report.best():
         low, high = test.win_rate_with_interval
-        ratio = "–" if math.isnan(test.odds_ratio) else f"{test.odds_ratio:.2f}"
-        notes = [f"evidence: {test.strength}" + (" (not proposed)" if test.signal.id in report.explained else "")]
+        notes = [f"won without: {share(test.win_rate_without)}"]
         if not _missing(test.odds_ratio):
-            notes.append(f"odds ratio 95% CI {test.odds_ratio_interval[0]:.2f}-{test.odds_ratio_interval[1]:.2f}")
+            notes.append(f"odds ratio {test.odds_ratio:.2f} ({test.odds_ratio_interval[0]:.2f}-"
+                         f"{test.odds_ratio_interval[1]:.2f})")
         if test.days_with is not None:
             notes.append(f"days to close {test.days_with:.0f} vs {test.days_without:.0f}")
-        table.add_row(_labelled(test.signal.name, "; ".join(notes)), str(test.lookback_days), f"{test.deals_with:,}", share(test.win_rate_with, low, high),
-                      share(test.win_rate_without), ratio, f"{test.p_adjusted:.2g}")
+        notes.append(f"evidence: {test.strength}" + (" (not proposed)" if test.signal.id in report.explained else ""))
+        table.add_row(under(test.signal.name, "; ".join(notes)), str(test.lookback_days), f"{test.deals_with:,}",
+                      share(test.win_rate_with, low, high), f"{test.p_adjusted:.2g}")
     holding = report.holding_up()
     names = {t.signal.id: t.signal.name for t in report.tests}
     lines = [f"{len(report.tests)} tests ({len(report.best())} candidates x lookbacks); p-values Holm-adjusted over "
@@ -184,12 +156,12 @@ def render_industries(report: IndustryMapping, details: bool = False):
             f"\n[bold]{name}[/]: {info['rows']:,} rows, {info['mapped_share']:.1%} of the filled-in values mapped "
             f"({how['segment']:,} by segment, {how['alias']:,} by alias, {how['part']:,} by part of the label); "
             f"{how['unmapped']:,} unmapped, {how['missing']:,} empty."))
-        mapped = _table(f"{name}: industries", Column("industry", ratio=1), _number("rows"))
+        mapped = titled_table(f"{name}: industries", Column("industry", ratio=1), number("rows"))
         for industry, count in info["industries"].items():
             mapped.add_row(for_terminal(industry), f"{count:,}")
         parts.append(mapped)
         if info["unmapped"]:
-            unmapped = _table(f"{name}: values that map nowhere", Column("value", ratio=1), _number("rows"))
+            unmapped = titled_table(f"{name}: values that map nowhere", Column("value", ratio=1), number("rows"))
             for row in info["unmapped"]:
                 unmapped.add_row(for_terminal(row["value"]), f"{row['count']:,}")
             parts.append(unmapped)
@@ -200,8 +172,8 @@ def render_industries(report: IndustryMapping, details: bool = False):
 def render_match(result: MatchResult, details: bool = False):
     """Matched (by method), ambiguous and unmatched universe companies; the counts add up."""
     s = result.summary
-    table = _table(f"{s['universe_rows']:,} universe companies against {s['accounts']:,} CRM accounts",
-                   Column("outcome", ratio=1), _number("companies"), _number("share"))
+    table = titled_table(f"{s['universe_rows']:,} universe companies against {s['accounts']:,} CRM accounts",
+                   Column("outcome", ratio=1), number("companies"), number("share"))
     total = max(s["universe_rows"], 1)
     for method, count in s["matched_by_method"].items():
         table.add_row(f"matched by {method}", f"{count:,}", f"{count / total:.1%}")
@@ -217,7 +189,7 @@ def render_match(result: MatchResult, details: bool = False):
 @terminal_renderer(SnapshotComparison)
 def render_snapshots(result: SnapshotComparison, details: bool = False):
     """The counts of what changed, and where the events were written."""
-    table = _table("Snapshots compared", Column("count", ratio=1), _number("value"))
+    table = titled_table("Snapshots compared", Column("count", ratio=1), number("value"))
     for label, value in result.counts.items():
         table.add_row(label.replace("_", " "), f"{value:,}")
     lines = [Text(f"Wrote {len(result.events):,} events to {plain(path)}; load them with "
