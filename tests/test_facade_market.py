@@ -213,3 +213,22 @@ def test_industries_and_match_cli_print_strict_json_at_80_columns(market_ws, tmp
         assert shown.exit_code == 0, shown.output
         _fits(shown.output)
         strict_json(invoke(*command, "--json", "--workspace", market_ws.root).stdout)
+
+
+def test_snapshot_events_compare_two_files_and_write_only_when_asked(tmp_path):
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_text("Company ID,Team Size,Status\n1,10,Active\n2,40,Active\n3,5,Active\n", encoding="utf-8")
+    new.write_text("Company ID,Team Size,Status\n1,20,Active\n2,41,Active\n3,5,Inactive\n", encoding="utf-8")
+    from bullseye.market.snapshots import snapshot_events
+
+    result = snapshot_events(old, new, key="Company ID", old_date="2024-01-01", new_date="2024-07-01",
+                             size="Team Size", status="Status")
+    data = strict_json(result.to_json())
+    assert data["events_by_type"] == {"headcount_change": 1, "status_change": 1} and data["files"] == {}
+    assert set(tmp_path.iterdir()) == {old, new}  # nothing written unless asked
+    out = tmp_path / "events.csv"
+    shown = invoke("snapshot-events", old, new, "--key", "Company ID", "--old-date", "2024-01-01", "--new-date",
+                   "2024-07-01", "--size", "Team Size", "--status", "Status", "--out", out)
+    assert shown.exit_code == 0, shown.output
+    _fits(shown.output)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3 and "bullseye load" in shown.output
