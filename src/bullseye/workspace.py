@@ -47,8 +47,8 @@ class Workspace:
     - data: ``load``, ``quarantine``, ``table``, ``loaded_tables``
     - outcomes and discovery: ``outcomes``, ``funnel``, ``discover``, ``propose``
     - the ICP and its scores: ``icp``, ``icp_in_use``, ``backtest``, ``scorecard``, ``score``
-    - people: ``committee``, ``themes``, ``personas``, ``cards``
-    - market: ``industries``, ``match``, ``size``, ``signals``
+    - people: ``committee``, ``themes``, ``personas``, ``save_personas``, ``cards``
+    - market: ``industries``, ``match``, ``size``, ``signals``, ``signal_evidence``, ``snapshot_events``
     - lifecycle: ``preview``, ``publish``, ``history``, ``diff``, ``rollback``, ``restore_draft``,
       ``status``, ``check``, ``triggers``, ``events``, ``add_event``
     - the main job: ``run_all``

@@ -36,9 +36,6 @@ from scipy import stats
 
 from bullseye.core.dataset import PERIOD
 from bullseye.core.units import Units
-from bullseye.discover.engine import evidence_words
-from bullseye.discover.findings import Measure
-from bullseye.discover.measure import measure
 from bullseye.errors import InvalidInputError, NotEnoughDataError, NotFoundError
 from bullseye.market.event_links import link_workspace_events
 from bullseye.market.signals import read_events, signal_masks
@@ -49,6 +46,7 @@ from bullseye.strategy.icp import ICP, Evidence, Signal, SignalFilters
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
+    from bullseye.discover.findings import Measure
     from bullseye.workspace import Workspace
 
 __all__ = ["SignalTest", "SignalReport", "measure_signals", "propose_signals", "candidate_signals",
@@ -314,6 +312,8 @@ def _tables(flag: np.ndarray, won: np.ndarray, strata: np.ndarray, k: int) -> np
 
 def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray, deals: pd.DataFrame,
              strata: np.ndarray, k: int) -> SignalTest:
+    from bullseye.discover.measure import measure
+
     won = deals["won"].to_numpy(np.int64)
     t = _tables(flag, won, strata, k)
     a, b, c, d = (int(v) for v in t.sum(axis=0).ravel())
@@ -380,6 +380,7 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     fit tiers to hold constant (default: strategy/icp.yaml when it exists); ``strata``: 'tier',
     'none' or an account attribute (default: 'tier' with an ICP, else 'industry')."""
     from bullseye.core.dataset import build_dataset
+    from bullseye.discover.engine import evidence_words
     from bullseye.scoring.scorecard import new_business
     from bullseye.strategy.icp import ICP_FILE, load_icp
 
