@@ -136,7 +136,7 @@ def test_tam_sam_som_follow_their_assumptions(demo, sized):
     icp_acv = sizing.loc["SAM", "value"] / sizing.loc["SAM", "companies"]
     assert 0.2 * deals["Amount"].median() < icp_acv < 5 * deals["Amount"].median()
     reps = deals["Deal Owner"].nunique()
-    assert sized.assumptions.set_index("name").loc["Sales reps", "value"] == str(reps)
+    assert sized.assumption("Sales reps")["value"] == reps
     assert sizing.loc["SOM (a year)", "companies"] <= sizing.loc["SAM", "companies"]
     assert sizing.loc["TAM", "value"] > sizing.loc["SAM", "value"] > 0
 

@@ -40,6 +40,16 @@ if TYPE_CHECKING:
     from bullseye.ingest.mapping import MappingFile
     from bullseye.ingest.preview import MappingPreview
     from bullseye.ingest.quarantine_browse import QuarantinePage
+    from bullseye.market.industries import IndustryMapping
+    from bullseye.market.matching import MatchResult
+    from bullseye.market.signal_evidence import SignalReport
+    from bullseye.market.signals import SignalRanking
+    from bullseye.market.sizing import MarketSize
+    from bullseye.market.snapshots import SnapshotComparison
+    from bullseye.people.cards import PersonaCards
+    from bullseye.people.committee import CommitteeReport
+    from bullseye.people.personas import PersonaDrafts
+    from bullseye.people.themes import ThemeReport
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -56,8 +66,8 @@ class Workspace:
     - data: ``load``, ``quarantine``, ``table``, ``loaded_tables``
     - outcomes and discovery: ``outcomes``, ``funnel``, ``discover``, ``propose``
     - the ICP and its scores: ``icp``, ``icp_in_use``, ``backtest``, ``scorecard``, ``score``
-    - people: ``committee``, ``themes``, ``personas``, ``cards``
-    - market: ``industries``, ``match``, ``size``, ``signals``
+    - people: ``committee``, ``themes``, ``personas``, ``save_personas``, ``cards``
+    - market: ``industries``, ``match``, ``size``, ``signals``, ``signal_evidence``, ``snapshot_events``
     - lifecycle: ``draft_hash``, ``preview``, ``publish``, ``history``, ``diff``, ``rollback``,
       ``restore_draft``, ``status``, ``check``, ``triggers``, ``events``, ``add_event``
     - the main job: ``run_all``
@@ -241,8 +251,143 @@ class Workspace:
     # -- the ICP and its scores --------------------------------------------------------------------
 
     # -- people ------------------------------------------------------------------------------------
+    def committee(self) -> CommitteeReport:
+        """Who shows up on won and lost deals of the ICP's accounts (the draft strategy/icp.yaml, which
+        the personas are drafted for; all deals before there is one), in which committee role, and
+        what their presence changes."""
+        from bullseye.people.committee import committee_report
+
+        return committee_report(self, self._people_icp(required=False))
+
+    def themes(self, by: str | None = None, kinds: tuple[str, ...] | None = None, since=None,
+               min_count: int = 3, progress=None) -> ThemeReport:
+        """Pains, objections, goals and sources mined from the notes, with who says them and quotes;
+        ``by`` (role, function...) groups them for display; ``kinds`` default to all but "other"."""
+        from bullseye.people.themes import VOICE_KINDS, workspace_themes
+
+        kinds = tuple(dict.fromkeys(kinds)) if kinds else VOICE_KINDS
+        roles = None
+        if self.has_table("contacts") and self.has_table("deal_contacts"):
+            from bullseye.people.committee import contact_roles
+
+            roles = contact_roles(self)  # recorded roles, and blank ones inferred from titles
+        report = workspace_themes(self, roles=roles, since=since, min_count=min_count, kinds=kinds,
+                                  progress=progress).select(kinds)
+        if by is not None:
+            report.by_group_of(by)  # a bad dimension is an error here, not at display
+        report.by = by
+        return report
+
+    def personas(self) -> PersonaDrafts:
+        """A persona drafted per committee role of the ICP (and the anti-persona), every field linked
+        to its evidence or marked as an assumption; nothing is written (see ``save_personas``)."""
+        from bullseye.people.personas import PersonaDrafts, suggest_personas
+
+        return PersonaDrafts(suggest_personas(self, self._people_icp(required=True)), root=self.root)
+
+    def save_personas(self, drafts: PersonaDrafts, force: bool = False) -> PersonaDrafts:
+        """Write the drafts to strategy/personas/, keeping hand edits unless ``force``."""
+        from bullseye.people.personas import write_personas
+
+        drafts.written = write_personas(self, drafts.personas, force=force)
+        return drafts
+
+    def cards(self, formats: tuple[str, ...] = ("html",), out_dir: Path | None = None) -> PersonaCards:
+        """One-page persona cards of strategy/personas/ (md, html; pdf needs ``out_dir``), written
+        into ``out_dir`` only when it is given."""
+        from bullseye.people.cards import workspace_cards
+
+        return workspace_cards(self, self._people_icp(required=True), tuple(formats), out_dir)
+
+    def _people_icp(self, required: bool):
+        from bullseye.errors import NotFoundError
+        from bullseye.strategy.icp import ICP_FILE, load_icp
+
+        if (self.root / ICP_FILE).exists():
+            return load_icp(self.root)
+        if required:
+            raise NotFoundError(f"personas come after the ICP: {ICP_FILE} does not exist yet; draft it with "
+                                "`bullseye discover` (or write it) first")
+        return None
+
 
     # -- market ------------------------------------------------------------------------------------
+    def industries(self) -> IndustryMapping:
+        """How the industries of ``accounts`` and ``universe`` map onto the taxonomy or your segments."""
+        from bullseye.market.industries import workspace_industries
+
+        return workspace_industries(self)
+
+    def match(self, out: Path | None = None) -> MatchResult:
+        """Universe companies matched to CRM accounts (by domain, then name); the match list is
+        written to ``out`` (CSV) only when given."""
+        from bullseye.market.matching import match_workspace
+
+        result = match_workspace(self)
+        if out is not None:
+            result.write(Path(out))
+        return result
+
+    def size(self, whitespace: Path | None = None, chart: Path | None = None) -> MarketSize:
+        """The market from the universe down to the customers, TAM/SAM/SOM and the whitespace, for
+        the ICP and audience in use (the published version; the draft, with a note, before any
+        publish). The prospect list (CSV) and the funnel chart (PNG/SVG) are written only to the
+        paths given.
+
+        Example::
+
+            sized = ws.size(whitespace=ws.reports_dir / "whitespace.csv")
+            sized.sizing.set_index("name").loc["SAM", "value"]
+        """
+        from bullseye.core.dataset import build_dataset
+        from bullseye.market.sizing import size_market
+        from bullseye.strategy.audience import Audience
+        from bullseye.strategy.in_use import strategy_in_use
+
+        in_use = strategy_in_use(self)
+        data = build_dataset(self)  # once, for the scorecard and the CRM's customers
+        result = size_market(self, in_use.audience or Audience(), in_use.icp, in_use.scorecard(self, data), data)
+        result.definitions, result.audience_file = in_use.label, in_use.audience is not None
+        result.notes = [note for note in (in_use.note, None if in_use.audience is not None else
+                        "no audience definition (strategy/audience.yaml): the whole universe is the target audience")
+                        if note]
+        if whitespace is not None:
+            result.write_whitespace(Path(whitespace))
+        if chart is not None:
+            result.write_funnel_chart(Path(chart))
+        return result
+
+    def signals(self, days: int = 30, as_of=None, limit: int | None = 20, out: Path | None = None) -> SignalRanking:
+        """Companies with a fresh "why now" signal of the ICP in use, ranked by fit times signal;
+        ``limit`` rows are kept (None: all); the whole ranking is written to ``out`` (.csv or
+        .parquet) only when given."""
+        from bullseye.market.signals import signal_ranking
+
+        ranking = signal_ranking(self, days=days, as_of=as_of, limit=None if out is not None else limit)
+        if out is not None:
+            ranking.write(Path(out))
+            ranking.rows = ranking.rows.head(limit) if limit else ranking.rows
+        return ranking
+
+    def signal_evidence(self, as_of=None) -> SignalReport:
+        """Every candidate "why now" signal measured on the deal history, fit held constant by the
+        tiers of the ICP in use."""
+        from bullseye.market.signal_evidence import measure_signals
+        from bullseye.strategy.icp import ICP_FILE
+        from bullseye.strategy.in_use import strategy_in_use
+        from bullseye.strategy.versions import VersionStore
+
+        defined = (self.root / ICP_FILE).exists() or VersionStore(self.root).current() is not None
+        return measure_signals(self, icp=strategy_in_use(self).icp if defined else None, as_of=as_of)
+
+    def snapshot_events(self, old: Path, new: Path, *, key: str, old_date: str, new_date: str,
+                        out: Path | None = None, **options) -> SnapshotComparison:
+        """Events found between two snapshots of a company list (see
+        :func:`bullseye.market.snapshots.snapshot_events`); written to ``out`` only when given."""
+        from bullseye.market.snapshots import snapshot_events
+
+        return snapshot_events(old, new, key=key, old_date=old_date, new_date=new_date, out=out, **options)
+
 
     # -- lifecycle: versions, reviews, triggers, drift ---------------------------------------------
     # Writers of the draft take ``expected_hash``: the draft's hash when the caller read it

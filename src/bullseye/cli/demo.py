@@ -126,55 +126,49 @@ def _publish(ws: Workspace, data) -> None:
 
 def _people(ws: Workspace, icp) -> None:
     """Layer three: the buying committee of the ICP's deals, what they say, and the personas."""
-    from bullseye.cli.people import write_workspace_cards
     from bullseye.governance.triggers import record_triggers
     from bullseye.people.cards import find_chromium
-    from bullseye.people.committee import committee_report, contact_roles
-    from bullseye.people.personas import suggest_personas, write_personas
-    from bullseye.people.themes import VOICE_KINDS, objection_triggers, workspace_themes
+    from bullseye.people.themes import objection_triggers
+    from bullseye.render import to_terminal
 
     console.rule("The buying committee of the ICP's deals")
     with console.status("Reading contacts and their roles..."):
-        committee = committee_report(ws, icp)
-    console.print(committee.to_rich())
+        committee = ws.committee()
+    console.print(to_terminal(committee))
     console.rule("What they say: themes in the notes")
     with console.status("Mining call, interview, survey and win/loss notes..."):
-        themes = workspace_themes(ws, roles=contact_roles(ws), kinds=VOICE_KINDS)
+        themes = ws.themes()
         added = record_triggers(ws, objection_triggers(themes.select(("objection",))), source="themes")
-    console.print(themes.to_rich())
+    console.print(to_terminal(themes))
     console.print(f"New-objection triggers raised: {added} (see `bullseye themes --triggers`).")
     console.rule("Personas drafted from the evidence")
     with console.status("Drafting a persona per committee role..."):
-        written = write_personas(ws, suggest_personas(ws, icp), force=True)
-    for result in written:
+        written = ws.save_personas(ws.personas(), force=True)
+    for result in written.written:
         console.print(f"  {result.path.relative_to(ws.root)}")
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
-    for card_path in write_workspace_cards(ws, formats):
+    for card_path in ws.cards(formats, out_dir=ws.reports_dir).files:
         console.print(f"Persona cards: {card_path}")
 
 
 def _market(ws: Workspace, icp, card, truth: dict) -> None:
     """Layer one and timing: the market from the universe down, and this week's accounts to call."""
-    from bullseye.cli.signals import render_ranking
     from bullseye.demo.strategy import write_demo_strategy
-    from bullseye.io import write_csv
     from bullseye.market.signals import signal_ranking
-    from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
+    from bullseye.market.sizing import FUNNEL_CHART, size_market
+    from bullseye.render import to_terminal
     from bullseye.strategy.audience import load_audience
 
     console.rule("The market: from the universe to the customers")
     write_demo_strategy(ws.root, truth)
     with console.status("Matching the market list to the CRM and sizing it..."):
         sized = size_market(ws, load_audience(ws.root), icp, card)
-    console.print(sized.to_rich())
-    chart = funnel_chart(sized, ws.reports_dir / FUNNEL_CHART)
-    whitespace = ws.reports_dir / "whitespace.csv"
-    write_csv(sized.whitespace, whitespace)
-    console.print(f"Funnel chart: {chart}\nWhitespace ({len(sized.whitespace):,} ICP-fit companies not in the CRM): "
-                  f"{whitespace}")
+    sized.write_funnel_chart(ws.reports_dir / FUNNEL_CHART)
+    sized.write_whitespace(ws.reports_dir / "whitespace.csv")
+    console.print(to_terminal(sized))
     if not icp.signals:
         return
     console.rule("Why now: the accounts to call this week")
     with console.status("Ranking fresh signals..."):
         ranking = signal_ranking(ws, icp, days=30, limit=10)
-    console.print(render_ranking(ranking))
+    console.print(to_terminal(ranking))

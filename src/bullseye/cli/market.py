@@ -7,15 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import (
-    JsonOption,
-    WorkspaceOption,
-    app,
-    console,
-    open_workspace,
-    print_json,
-)
-from bullseye.render.inert import for_terminal
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace
+from bullseye.cli.output import print_result
 
 
 @app.command()
@@ -31,20 +24,11 @@ def match(
 
         bullseye match --out reports/matches.csv
     """
-    from bullseye.io import write_csv
-    from bullseye.market.matching import match_workspace
 
     ws = open_workspace(workspace)
     with console.status("Matching universe companies to CRM accounts..."):
-        result = match_workspace(ws)
-    path = out or ws.reports_dir / "matches.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(result.to_frame(), path)
-    if as_json:
-        print_json({"summary": result.summary, "out": str(path)})
-        return
-    console.print(result.to_rich())
-    console.print(f"Match list with the ambiguous candidates: {for_terminal(path)}")
+        result = ws.match(out=out or ws.reports_dir / "matches.csv")
+    print_result(result, as_json)
 
 
 @app.command()
@@ -56,10 +40,4 @@ def industries(workspace: WorkspaceOption = None, as_json: JsonOption = False) -
 
         bullseye industries --json
     """
-    from bullseye.market.industries import industries_rich, workspace_industries
-
-    report = workspace_industries(open_workspace(workspace))
-    if as_json:
-        print_json(report)
-        return
-    console.print(industries_rich(report))
+    print_result(open_workspace(workspace).industries(), as_json)

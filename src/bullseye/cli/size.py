@@ -7,56 +7,30 @@ from typing import Annotated, Optional
 
 import typer
 
-from bullseye.cli.app import (
-    JsonOption,
-    WorkspaceOption,
-    app,
-    console,
-    open_workspace,
-    print_json,
-)
-from bullseye.render.inert import for_terminal
+from bullseye.cli.app import JsonOption, WorkspaceOption, app, console, open_workspace
+from bullseye.cli.output import DetailsOption, print_result
 
 
 @app.command()
 def size(
-    whitespace: Annotated[Optional[Path], typer.Option(help="Where to write the whitespace prospect list (CSV).")] = None,
+    whitespace: Annotated[Optional[Path], typer.Option(help="Where to write the whitespace prospect list (CSV; default: reports/whitespace.csv).")] = None,
+    chart: Annotated[Optional[Path], typer.Option(help="Where to draw the funnel chart (.png or .svg; default: reports/market-funnel.png).")] = None,
     workspace: WorkspaceOption = None,
+    details: DetailsOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """The market waterfall (universe, audience criteria, ICP, disqualifiers, CRM, customers),
     TAM/SAM/SOM with their assumptions, and the whitespace: ICP-fit companies not yet in the CRM,
-    scored and tiered.
+    scored and tiered. Uses the published ICP and audience (the draft, with a note, before any publish).
 
     Example:
 
-        bullseye size --whitespace prospects.csv
+        bullseye size --whitespace prospects.csv --details
     """
-    from bullseye.core.dataset import build_dataset
-    from bullseye.io import write_csv
-    from bullseye.market.sizing import FUNNEL_CHART, funnel_chart, size_market
-    from bullseye.scoring.scorecard import fit_scorecard
-    from bullseye.strategy.audience import AUDIENCE_FILE, Audience, load_audience
-    from bullseye.strategy.icp import load_icp
+    from bullseye.market.sizing import FUNNEL_CHART
 
     ws = open_workspace(workspace)
-    icp = load_icp(ws.root)
-    has_audience = (ws.root / AUDIENCE_FILE).exists()
-    audience = load_audience(ws.root) if has_audience else Audience()
     with console.status("Sizing the market and scoring the whitespace..."):
-        dataset = build_dataset(ws)  # once, for the scorecard and the CRM's customers
-        result = size_market(ws, audience, icp, fit_scorecard(ws, icp, dataset=dataset), dataset)
-    chart = funnel_chart(result, ws.reports_dir / FUNNEL_CHART)
-    out = whitespace or ws.reports_dir / "whitespace.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(result.whitespace, out)
-    if as_json:
-        print_json(result.to_dict() | {"chart": str(chart), "whitespace_file": str(out)})
-        return
-    if not has_audience:
-        console.print(f"[yellow]No {AUDIENCE_FILE}: the whole universe is taken as the target audience.[/]")
-    console.print(result.to_rich())
-    tiers = result.whitespace["tier"].value_counts().sort_index() if len(result.whitespace) else {}
-    console.print(f"\nWhitespace: {len(result.whitespace):,} ICP-fit companies not in the CRM"
-                  + (f" (tiers: {', '.join(f'{t} {n:,}' for t, n in tiers.items())})" if len(tiers) else "")
-                  + f", written to {for_terminal(out)}\nFunnel chart: {for_terminal(chart)}")
+        result = ws.size(whitespace=whitespace or ws.reports_dir / "whitespace.csv",
+                         chart=chart or ws.reports_dir / FUNNEL_CHART)
+    print_result(result, as_json, details)

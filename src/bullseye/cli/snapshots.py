@@ -6,17 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
-from bullseye.cli.app import JsonOption, app, console, err_console, print_json
-from bullseye.render.inert import for_terminal
-
-
-def _column(option: str | None) -> str | None:
-    """An option naming a column, named the way the reader names columns ('Team Size' -> team_size)."""
-    from bullseye.ingest.readers import normalise_header
-
-    return normalise_header(option) if option else None
+from bullseye.cli.app import JsonOption, app, err_console
+from bullseye.cli.output import print_result
 
 
 @app.command("snapshot-events")
@@ -43,23 +35,13 @@ def snapshot_events(
 
         bullseye snapshot-events 2023-02-27-yc-companies.csv 2024-05-11-yc-companies.csv --key company_id --old-date 2023-02-27 --new-date 2024-05-11 --size team_size --out data/events-yc.csv
     """
-    from bullseye.io import write_csv
-    from bullseye.market.snapshots import compare_snapshots, read_snapshot
+    from bullseye.market.snapshots import snapshot_events as compare
+    from bullseye.render.inert import for_terminal
 
-    (old_frame, old_rejected), (new_frame, new_rejected) = read_snapshot(old), read_snapshot(new)
-    result = compare_snapshots(old_frame, new_frame, key=_column(key), old_date=old_date, new_date=new_date,
-                               size=_column(size), status=_column(status), name=_column(name), growth_threshold=threshold)
-    result.counts |= {"unreadable_records_old": old_rejected, "unreadable_records_new": new_rejected}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(result.events, out)
-    if as_json:
-        print_json(result.to_dict() | {"out": str(out)})
-        return
-    table = Table("count", "value", title="Snapshots compared", title_justify="left")
-    for label, value in result.counts.items():
-        table.add_row(label.replace("_", " "), f"{value:,}")
-    console.print(table)
-    if old_rejected or new_rejected:
-        err_console.print(f"Records that could not be read were left out: {old_rejected} in {for_terminal(old)}, "
-                          f"{new_rejected} in {for_terminal(new)}.")
-    console.print(for_terminal(f"Wrote {len(result.events):,} events to {out}; load them with `bullseye load {out}`."))
+    result = compare(old, new, key=key, old_date=old_date, new_date=new_date, out=out, size=size, status=status,
+                     name=name, threshold=threshold)
+    print_result(result, as_json)
+    unreadable = result.counts["unreadable_records_old"], result.counts["unreadable_records_new"]
+    if any(unreadable):
+        err_console.print(f"Records that could not be read were left out: {unreadable[0]} in {for_terminal(old)}, "
+                          f"{unreadable[1]} in {for_terminal(new)}.")

@@ -15,7 +15,8 @@ from bullseye.cli.app import (
     parse_date,
     print_json,
 )
-from bullseye.people.theme_kinds import GROUP_DIMENSIONS, KINDS, VOICE_KINDS
+from bullseye.cli.output import print_result
+from bullseye.people.theme_kinds import GROUP_DIMENSIONS, KINDS
 from bullseye.render.inert import for_terminal
 
 
@@ -38,40 +39,34 @@ def themes(
 
         bullseye themes --triggers
     """
-    from bullseye.governance.triggers import as_records, list_triggers, record_triggers
-    from bullseye.people.themes import objection_triggers, workspace_themes
 
     if by is not None and by not in GROUP_DIMENSIONS:
         raise typer.BadParameter(f"'{by}' is not one of {', '.join(GROUP_DIMENSIONS)}", param_hint="--by")
     bad = [k for k in kind or [] if k not in KINDS]
     if bad:
         raise typer.BadParameter(f"'{bad[0]}' is not one of {', '.join(KINDS)}", param_hint="--kind")
-    kinds = ("objection",) if triggers else tuple(dict.fromkeys(kind)) if kind else VOICE_KINDS
     ws = open_workspace(workspace)
-    with console.status("Reading notes...") as status:
-        roles = None
-        if ws.has_table("contacts") and ws.has_table("deal_contacts"):
-            from bullseye.people.committee import contact_roles
-
-            roles = contact_roles(ws)  # recorded roles, and blank ones inferred from titles
-        # The trigger rule has its own count (3 notes in 30 days) and looks at all notes.
-        report = workspace_themes(ws, roles=roles, since=None if triggers else parse_date(since, "--since"),
-                                  min_count=3 if triggers else min_count, kinds=kinds,
-                                  progress=lambda step: status.update(f"Themes: {step}..."))
-        if triggers:
-            added = record_triggers(ws, objection_triggers(report), source="themes")
     if triggers:
-        stored = list_triggers(ws)
-        if as_json:
-            print_json({"added": added, "triggers": as_records(stored)})
-            return
-        console.print(_trigger_table(stored), f"{added} new trigger(s) recorded; {len(stored)} stored.")
+        _record_triggers(ws, as_json)
         return
-    report = report.select(kinds)
+    with console.status("Reading notes...") as status:
+        report = ws.themes(by=by, kinds=tuple(kind) if kind else None, since=parse_date(since, "--since"),
+                           min_count=min_count, progress=lambda step: status.update(f"Themes: {step}..."))
+    print_result(report, as_json)
+
+
+def _record_triggers(ws, as_json: bool) -> None:
+    """New objections become triggers; the rule has its own count (3 notes in 30 days) over all notes."""
+    from bullseye.governance.triggers import as_records, list_triggers, record_triggers
+    from bullseye.people.themes import objection_triggers
+
+    with console.status("Reading notes..."):
+        added = record_triggers(ws, objection_triggers(ws.themes(kinds=("objection",))), source="themes")
+    stored = list_triggers(ws)
     if as_json:
-        print_json(report.to_dict())
-    else:
-        console.print(report.to_rich(by=by))
+        print_json({"added": added, "triggers": as_records(stored)})
+        return
+    console.print(_trigger_table(stored), f"{added} new trigger(s) recorded; {len(stored)} stored.")
 
 
 def _trigger_table(stored):

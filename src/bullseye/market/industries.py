@@ -13,29 +13,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bullseye.errors import ConfigError, MissingTableError
-from bullseye.render.inert import for_terminal
+from bullseye.results import Result
 from bullseye.yamlio import dump_model, load_model
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from bullseye.workspace import Workspace
 
 __all__ = [
     "with_segments",
     "Industry", "Taxonomy", "IndustrySegments", "SEGMENTS_FILE", "HOW",
     "load_taxonomy", "label_key", "map_industries", "industry_table", "unmapped_report",
-    "load_segments", "save_segments", "segments_from_label_map", "workspace_industries", "industries_rich",
+    "load_segments", "save_segments", "segments_from_label_map", "workspace_industries", "IndustryMapping",
     "taxonomy_markdown",
 ]
 
@@ -276,10 +275,24 @@ def unmapped_report(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:
     return unmapped
 
 
-def workspace_industries(ws: Workspace) -> dict:
+@dataclass(repr=False)
+class IndustryMapping(Result):
+    """How each loaded table's industries map: ``tables`` holds, per table (``accounts``,
+    ``universe``), its rows, counts by how they mapped, the mapped share, rows per industry, every
+    distinct value and the values that map nowhere. ``segments_file``: the workspace's segments,
+    or None when the taxonomy alone is used."""
+
+    segments_file: str | None
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"segments_file": self.segments_file, "tables": self.tables}
+
+
+def workspace_industries(ws: Workspace) -> IndustryMapping:
     """How the industries of the workspace's ``accounts`` and ``universe`` map (tables not loaded are skipped)."""
     segments = load_segments(ws.root)
-    report: dict = {"segments_file": str(ws.root / SEGMENTS_FILE) if segments else None, "tables": {}}
+    report = IndustryMapping(str(ws.root / SEGMENTS_FILE) if segments else None)
     present = [name for name in ("accounts", "universe") if ws.has_table(name)]
     if not present:
         raise MissingTableError("neither 'accounts' nor 'universe' has been loaded; load a file with "
@@ -288,7 +301,7 @@ def workspace_industries(ws: Workspace) -> dict:
         column = ws.table(name).select("industry").to_pandas()["industry"]
         table = industry_table(column, segments)
         by_how = {how: int(table.loc[table["how"] == how, "count"].sum()) for how in HOW}
-        report["tables"][name] = {
+        report.tables[name] = {
             "rows": int(len(column)), "by_how": by_how,
             "mapped_share": (sum(by_how[h] for h in ("segment", "alias", "part")) / max(len(column) - by_how["missing"], 1)),
             "industries": (table.dropna(subset=["industry"]).groupby("industry")["count"].sum()
@@ -297,30 +310,6 @@ def workspace_industries(ws: Workspace) -> dict:
             "unmapped": table.loc[table["how"] == "unmapped", ["value", "count"]].to_dict(orient="records"),
         }
     return report
-
-
-def industries_rich(report: dict) -> RenderableType:
-    """The :func:`workspace_industries` report for the terminal."""
-    from rich.console import Group
-    from rich.table import Column, Table
-
-    source = f"your segments in {report['segments_file']}" if report["segments_file"] else "the industry taxonomy"
-    parts: list = [f"Industries mapped onto {source}."]
-    for name, info in report["tables"].items():
-        how = info["by_how"]
-        parts.append(f"\n[bold]{name}[/]: {info['rows']:,} rows, {info['mapped_share']:.1%} of the filled-in values "
-                     f"mapped ({how['segment']:,} by segment, {how['alias']:,} by alias, {how['part']:,} by part of "
-                     f"the label); {how['unmapped']:,} unmapped, {how['missing']:,} empty.")
-        mapped = Table("industry", Column("rows", justify="right"), title=f"{name}: industries")
-        for industry, count in info["industries"].items():
-            mapped.add_row(for_terminal(industry), f"{count:,}")
-        parts.append(mapped)
-        if info["unmapped"]:
-            unmapped = Table("value", Column("rows", justify="right"), title=f"{name}: values that map nowhere")
-            for row in info["unmapped"]:
-                unmapped.add_row(for_terminal(row["value"]), f"{row['count']:,}")
-            parts.append(unmapped)
-    return Group(*parts)
 
 
 def taxonomy_markdown() -> str:

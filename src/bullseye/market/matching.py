@@ -18,11 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
+from bullseye.results import Result
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from bullseye.workspace import Workspace
 
 __all__ = [
@@ -316,8 +315,8 @@ def _domain_pairs(uk: pd.DataFrame, ak: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- the result ---------------------------------------------------------------------------------
-@dataclass
-class MatchResult:
+@dataclass(repr=False)
+class MatchResult(Result):
     """Matches (one row per matched universe company), ambiguous candidate pairs (one row per
     candidate), unmatched universe companies, and a summary whose counts reconcile."""
 
@@ -325,6 +324,15 @@ class MatchResult:
     ambiguous: pd.DataFrame
     unmatched: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)  # what was written on request: the match list
+
+    def write(self, path) -> None:
+        """Write the matches and ambiguous candidates (``to_frame``) as CSV to ``path``."""
+        from bullseye.io import write_csv
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(self.to_frame(), path)
+        self.files["matches"] = path
 
     def to_frame(self) -> pd.DataFrame:
         """Matches then ambiguous candidates in one list, with a ``status`` column (for CSV)."""
@@ -334,32 +342,15 @@ class MatchResult:
                    "company_name", "account_name", "company_domain", "account_domain"]
         return pd.concat([matched.reindex(columns=columns), ambiguous.reindex(columns=columns)], ignore_index=True)
 
-    def to_dict(self, rows: int | None = None) -> dict:
-        """The summary and the rows (the first ``rows`` of each list, or all)."""
+    def to_dict(self, rows: int | None = 20) -> dict:
+        """The summary and the rows (the first ``rows`` of each list, or all with None; the
+        written match list has them all)."""
         def records(frame: pd.DataFrame) -> list[dict]:
             frame = frame if rows is None else frame.head(rows)
             return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
-        return {"summary": self.summary, "matches": records(self.matches), "ambiguous": records(self.ambiguous)}
-
-    def to_rich(self) -> RenderableType:
-        from rich.console import Group
-        from rich.table import Table
-
-        s = self.summary
-        table = Table(title=f"{s['universe_rows']:,} universe companies against {s['accounts']:,} CRM accounts")
-        table.add_column("outcome")
-        table.add_column("companies", justify="right")
-        table.add_column("share", justify="right")
-        total = max(s["universe_rows"], 1)
-        for method, count in s["matched_by_method"].items():
-            table.add_row(f"matched by {method}", f"{count:,}", f"{count / total:.1%}")
-        for label in ("ambiguous", "unmatched"):
-            table.add_row(label, f"{s[label]:,}", f"{s[label] / total:.1%}")
-        table.add_row("[bold]total[/]", f"[bold]{s['universe_rows']:,}[/]", "100.0%")
-        notes = (f"{s['accounts_matched']:,} accounts matched, {s['accounts_ambiguous']:,} ambiguous; "
-                 f"{s['universe_without_keys']:,} universe rows have neither a usable domain nor a name.")
-        return Group(table, notes)
+        return {"summary": self.summary, "matches": records(self.matches), "ambiguous": records(self.ambiguous),
+                "files": {k: str(v) for k, v in self.files.items()}}
 
 
 def _describe(pairs: pd.DataFrame, uk: pd.DataFrame, ak: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -381,7 +372,7 @@ def match_companies(universe: pd.DataFrame, accounts: pd.DataFrame) -> MatchResu
     for frame, id_column, label in ((universe, "company_id", "universe"), (accounts, "account_id", "accounts")):
         missing = [c for c in (id_column, "name") if c not in frame.columns]
         if missing:
-            raise BullseyeError(f"{label} has no column {', '.join(repr(c) for c in missing)}; matching needs "
+            raise InvalidInputError(f"{label} has no column {', '.join(repr(c) for c in missing)}; matching needs "
                                 f"{id_column!r} and 'name' (and uses domain, city, region, country when present)")
     uk, ak = _keys(universe.reset_index(drop=True), accounts.reset_index(drop=True))
 

@@ -36,18 +36,17 @@ from scipy import stats
 
 from bullseye.core.dataset import PERIOD
 from bullseye.core.units import Units
-from bullseye.discover.engine import evidence_words
-from bullseye.discover.findings import Measure
-from bullseye.discover.measure import measure
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError, NotEnoughDataError, NotFoundError
 from bullseye.market.event_links import link_workspace_events
 from bullseye.market.signals import read_events, signal_masks
 from bullseye.people.titles import workspace_title_vocabulary
+from bullseye.results import Result
 from bullseye.stats import holm, wilson_interval
 from bullseye.strategy.icp import ICP, Evidence, Signal, SignalFilters
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
+    from bullseye.discover.findings import Measure
     from bullseye.workspace import Workspace
 
 __all__ = ["SignalTest", "SignalReport", "measure_signals", "propose_signals", "candidate_signals",
@@ -245,8 +244,8 @@ class SignalTest:
 
 
 # -- the report -------------------------------------------------------------------------------------
-@dataclass
-class SignalReport:
+@dataclass(repr=False)
+class SignalReport(Result):
     """Every candidate at every lookback, and which signals hold up."""
 
     as_of: dt.date
@@ -313,6 +312,8 @@ def _tables(flag: np.ndarray, won: np.ndarray, strata: np.ndarray, k: int) -> np
 
 def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray, deals: pd.DataFrame,
              strata: np.ndarray, k: int) -> SignalTest:
+    from bullseye.discover.measure import measure
+
     won = deals["won"].to_numpy(np.int64)
     t = _tables(flag, won, strata, k)
     a, b, c, d = (int(v) for v in t.sum(axis=0).ravel())
@@ -362,11 +363,11 @@ def _strata(deals: pd.DataFrame, ws: Workspace, icp: ICP | None, by: str | None,
         return np.zeros(len(deals), dtype=np.int64), "nothing (one stratum)"
     if by == "tier":
         if icp is None:
-            raise BullseyeError("holding fit constant by tier needs an ICP (strategy/icp.yaml); run `bullseye discover`")
+            raise NotFoundError("holding fit constant by tier needs an ICP (strategy/icp.yaml); run `bullseye discover`")
         tiers = fit_scorecard(ws, icp, dataset=data).score(deals)["tier"]
         return pd.factorize(tiers)[0].astype(np.int64), "ICP fit tier (A-D)"
     if by not in deals.columns:
-        raise BullseyeError(f"cannot hold '{by}' constant: the deals' accounts have no such attribute; "
+        raise InvalidInputError(f"cannot hold '{by}' constant: the deals' accounts have no such attribute; "
                             f"use 'tier', 'none' or one of: {', '.join(data.attributes)}")
     codes = pd.factorize(deals[by].astype(str), use_na_sentinel=False)[0]
     return codes.astype(np.int64), by
@@ -379,6 +380,7 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     fit tiers to hold constant (default: strategy/icp.yaml when it exists); ``strata``: 'tier',
     'none' or an account attribute (default: 'tier' with an ICP, else 'industry')."""
     from bullseye.core.dataset import build_dataset
+    from bullseye.discover.engine import evidence_words
     from bullseye.scoring.scorecard import new_business
     from bullseye.strategy.icp import ICP_FILE, load_icp
 
@@ -392,7 +394,7 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     events = read_events(linked, data.as_of, workspace_title_vocabulary(ws))
     candidates = candidate_signals(events, min_events) if candidates is None else candidates
     if deals.empty or not candidates:
-        raise BullseyeError("no signals to measure: " + ("no closed new-business deals" if deals.empty else
+        raise NotEnoughDataError("no signals to measure: " + ("no closed new-business deals" if deals.empty else
                             f"no event type has {min_events} events up to {data.as_of}"))
     codes, what = _strata(deals, ws, icp, strata, data)
     pairs = _Pairs(deals, events, max(lookbacks))

@@ -15,7 +15,7 @@ Whether a signal deserves its place is measured in :mod:`bullseye.market.signal_
 
 Example::
 
-    ranking = signal_ranking(ws, days=30)      # the signals of strategy/icp.yaml
+    ranking = signal_ranking(ws, days=30)      # the signals of the ICP in use (published)
     ranking.rows.head(20)                      # company, fit, why_now_score, priority, why_now
 """
 
@@ -31,10 +31,11 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import BullseyeError, NotFoundError
 from bullseye.market.industries import load_segments, with_segments
 from bullseye.people.titles import normalize_titles, workspace_title_vocabulary
-from bullseye.strategy.icp import ICP, Signal, load_icp
+from bullseye.results import Result
+from bullseye.strategy.icp import ICP, Signal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -223,9 +224,10 @@ def event_reasons(events: pd.DataFrame) -> np.ndarray:
 
 
 # -- ranking ----------------------------------------------------------------------------------------
-@dataclass
-class SignalRanking:
-    """Companies with a fresh signal, best first (``rows``, columns ``RANK_COLUMNS``)."""
+@dataclass(repr=False)
+class SignalRanking(Result):
+    """Companies with a fresh signal, best first (``rows``, columns ``RANK_COLUMNS``); ``definitions``
+    names the ICP version whose signals and scorecard ranked them (``draft`` before any publish)."""
 
     as_of: dt.date
     days: int
@@ -235,12 +237,23 @@ class SignalRanking:
     events: int  # fresh matching events
     notes: list[str] = field(default_factory=list)
     event_links: dict[str, Any] | None = None  # how events that only name their company were linked
+    definitions: str = "draft"
+    files: dict[str, Any] = field(default_factory=dict)  # what was written on request: the full ranking
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.rows.astype(object).where(self.rows.notna(), None)
-        return {"as_of": self.as_of.isoformat(), "days": self.days, "companies": self.companies,
-                "events": self.events, "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
-                "notes": self.notes, "event_links": self.event_links, "rows": rows.to_dict(orient="records")}
+        return {"as_of": self.as_of.isoformat(), "days": self.days, "definitions": self.definitions,
+                "companies": self.companies, "events": self.events,
+                "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
+                "notes": self.notes, "event_links": self.event_links, "rows": rows.to_dict(orient="records"),
+                "files": {k: str(v) for k, v in self.files.items()}}
+
+    def write(self, path) -> None:
+        """Write the ranking (.csv or .parquet; each company's signals joined by "; ") to ``path``."""
+        from bullseye.io import write_table
+
+        write_table(self.rows.assign(signals=self.rows["signals"].map("; ".join)), path)
+        self.files["ranking"] = path
 
 
 def _window(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int, vocabulary) -> ir.Table:
@@ -379,32 +392,41 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
 
 
 # -- the workspace ----------------------------------------------------------------------------------
-def _require(signals: list[Signal]) -> None:
+def _require(signals: list[Signal], label: str = "given") -> None:
     if not signals:
-        raise BullseyeError("the ICP has no signals; draft them with `bullseye discover` (with the events table "
-                            "loaded) or add them under `signals:` in strategy/icp.yaml (see docs/signals.md)")
+        which = {"given": "the ICP", "draft": "the draft ICP"}.get(label, f"the ICP in use ({label})")
+        publish = "" if label in ("given", "draft") else ", then publish them with `bullseye publish -m \"why\"`"
+        raise NotFoundError(f"{which} has no signals; draft them with `bullseye discover` (with the events table "
+                            f"loaded) or add them under `signals:` in strategy/icp.yaml (see docs/signals.md){publish}")
 
 
 def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of: object = None,
                    limit: int | None = None) -> SignalRanking:
-    """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`)."""
+    """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`).
+
+    ``icp``: rank with these signals and a scorecard fitted for them; by default the ICP in use (the
+    published version's signals and stored scorecard; the draft, with a note, before any publish)."""
     from bullseye.core.dataset import build_dataset
     from bullseye.market.event_links import link_workspace_events
     from bullseye.outcomes.per_account import resolve_as_of
-    from bullseye.scoring.scorecard import fit_scorecard
+    from bullseye.strategy.in_use import strategy_in_use
 
-    icp = icp if icp is not None else load_icp(ws.root)
-    _require(icp.signals)
+    if icp is None:
+        in_use = strategy_in_use(ws)
+        icp, label, notes = in_use.icp, in_use.label, [in_use.note] if in_use.note else []
+    else:
+        in_use, label, notes = None, "given", []
+    _require(icp.signals, label)
     # Events that only name their company are linked to an account or a universe company first.
     links = link_workspace_events(ws, needed_for="bullseye signals")
     events = links.events
     day = resolve_as_of(ws, as_of)
-    card, accounts, notes = None, None, []
+    card, accounts = None, None
     if ws.has_table("deals") and ws.has_table("accounts"):
         data = build_dataset(ws, as_of=day)
         accounts = data.accounts
         try:
-            card = fit_scorecard(ws, icp, dataset=data)
+            card = _scorecard(ws, icp, in_use, data)
         except BullseyeError as why:  # e.g. no lost deals yet: rank on signals, and say why
             notes.append(f"no scorecard ({why}), so fit is unknown")
     elif ws.has_table("accounts"):
@@ -415,7 +437,17 @@ def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of:
                            vocabulary=workspace_title_vocabulary(ws), segments=load_segments(ws.root))
     ranking.notes[:0] = notes + links.notes()
     ranking.event_links = links.to_dict() if links.summary["event_companies"] else None
+    ranking.definitions = label
     return ranking
+
+
+def _scorecard(ws: Workspace, icp: ICP, in_use, data) -> ScoreCard:
+    """The in-use version's stored scorecard, or one fitted for ``icp``."""
+    if in_use is not None:
+        return in_use.scorecard(ws, data)
+    from bullseye.scoring.scorecard import fit_scorecard
+
+    return fit_scorecard(ws, icp, dataset=data)
 
 
 def why_now(ws: Workspace, account_ids: Any, icp: ICP, as_of: object = None) -> pd.DataFrame:

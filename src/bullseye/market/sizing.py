@@ -36,10 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bullseye.core.dataset import build_dataset
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError, NotEnoughDataError
 from bullseye.market.industries import load_segments, with_segments
 from bullseye.market.matching import domain_keys, fold_text, match_companies, name_keys
-from bullseye.render.inert import for_mathtext, for_terminal
+from bullseye.results import Result
 from bullseye.scoring.features import condition_mask
 from bullseye.scoring.scorecard import new_business, rule_mask
 from bullseye.stats import wilson_interval
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from bullseye.workspace import Workspace
 
-__all__ = ["MarketSize", "size_market", "universe_frame", "funnel_chart", "MIN_WON_FOR_SEGMENT_ACV"]
+__all__ = ["MarketSize", "size_market", "universe_frame", "MIN_WON_FOR_SEGMENT_ACV", "FUNNEL_CHART"]
 
 #: A segment's own ACV is used from this many won deals on; below it the overall median stands in.
 MIN_WON_FOR_SEGMENT_ACV = 5
@@ -70,60 +70,74 @@ def universe_frame(ws: Workspace) -> pd.DataFrame:
     return with_segments(universe, load_segments(ws.root))
 
 
-@dataclass
-class MarketSize:
+@dataclass(repr=False)
+class MarketSize(Result):
+    """The market from the universe down: the waterfall, TAM/SAM/SOM and the figures they rest on
+    (all numbers; the render layer words them), and the whitespace (ICP-fit companies not in the CRM).
+
+    ``assumptions``: one record per figure, ``{"name", "value", "low", "high", "unit", "source"}``;
+    ``unit`` is ``money``, ``share``, ``count`` or ``fields`` (``value`` then lists field names).
+    ``definitions``: the ICP version sized (``v1 (hash)`` or ``draft``); ``notes``: what the reader
+    must know (e.g. that the draft stood in because nothing is published)."""
+
     as_of: dt.date
     currency: str
     waterfall: pd.DataFrame  # step, companies, removed, note
     sizing: pd.DataFrame  # name, companies, value, how
-    assumptions: pd.DataFrame  # name, value, source
+    assumptions: list[dict[str, Any]]
     whitespace: pd.DataFrame
     match_summary: dict[str, Any] = field(default_factory=dict)
     acv_by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    definitions: str = "draft"
+    notes: list[str] = field(default_factory=list)
+    audience_file: bool = True  # False: no audience definition, the whole universe is the audience
+    files: dict[str, Path] = field(default_factory=dict)  # what was written on request: whitespace, chart
+
+    def assumption(self, name: str) -> dict[str, Any]:
+        """The assumption record called ``name``."""
+        for record in self.assumptions:
+            if record["name"] == name:
+                return record
+        raise KeyError(name)
+
+    @property
+    def whitespace_tiers(self) -> dict[str, int]:
+        if not len(self.whitespace) or "tier" not in self.whitespace.columns:
+            return {}
+        return {str(k): int(v) for k, v in self.whitespace["tier"].value_counts().sort_index().items()}
 
     def to_dict(self) -> dict[str, Any]:
-        def records(frame: pd.DataFrame) -> list[dict]:
-            return frame.replace({np.nan: None}).to_dict(orient="records")
+        from bullseye.render.encoder import jsonable
 
-        return {"as_of": self.as_of.isoformat(), "currency": self.currency, "waterfall": records(self.waterfall),
-                "sizing": records(self.sizing), "assumptions": records(self.assumptions),
-                "acv_by_segment": records(self.acv_by_segment), "matching": self.match_summary,
-                "whitespace": {"companies": len(self.whitespace),
-                               "by_tier": self.whitespace["tier"].value_counts().sort_index().to_dict()
-                               if len(self.whitespace) else {}}}
+        return jsonable({"as_of": self.as_of, "currency": self.currency, "definitions": self.definitions,
+                "notes": self.notes, "audience_defined": self.audience_file, "waterfall": self.waterfall,
+                "sizing": self.sizing, "assumptions": self.assumptions, "acv_by_segment": self.acv_by_segment,
+                "matching": self.match_summary,
+                "whitespace": {"companies": len(self.whitespace), "by_tier": self.whitespace_tiers},
+                "files": self.files})
 
-    def to_rich(self):
-        from rich import box
-        from rich.console import Group
-        from rich.table import Table
+    def write_whitespace(self, path: Path) -> Path:
+        """Write the whitespace prospect list (CSV) to ``path``."""
+        from bullseye.io import write_csv
 
-        waterfall = Table(title=f"From the universe to the customers (as of {self.as_of})", title_justify="left",
-                          box=box.SIMPLE_HEAVY)
-        for name, justify in (("Step", "left"), ("Companies", "right"), ("Removed", "right"), ("", "left")):
-            waterfall.add_column(name, justify=justify)
-        for row in self.waterfall.itertuples():
-            removed = "" if pd.isna(row.removed) else f"-{int(row.removed):,}"
-            waterfall.add_row(for_terminal(row.step), f"{int(row.companies):,}", removed, for_terminal(row.note))
-        sizing = Table(title=f"Market size per year ({self.currency})", title_justify="left", box=box.SIMPLE_HEAVY)
-        for name, justify in (("", "left"), ("Companies", "right"), ("Value", "right"), ("How", "left")):
-            sizing.add_column(name, justify=justify)
-        for row in self.sizing.itertuples():
-            sizing.add_row(for_terminal(row.name), f"{int(row.companies):,}", _money(row.value), for_terminal(row.how))
-        assumptions = Table(title="Assumptions", title_justify="left", box=box.SIMPLE_HEAVY)
-        for name in ("Figure", "Value", "Source"):
-            assumptions.add_column(name)
-        for row in self.assumptions.itertuples():
-            assumptions.add_row(*(for_terminal(cell) for cell in (row.name, row.value, row.source)))
-        return Group(waterfall, sizing, assumptions)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(self.whitespace, path)
+        self.files["whitespace"] = path
+        return path
+
+    def write_funnel_chart(self, path: Path) -> Path:
+        """Write the funnel chart (PNG, or SVG for a ``.svg`` path) to ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        from bullseye.render.charts import funnel_chart
+
+        path.write_bytes(funnel_chart(self, "svg" if path.suffix.lower() == ".svg" else "png"))
+        self.files["chart"] = path
+        return path
 
 
-def _money(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:,.1f}{suffix}"
-    return f"{value:,.0f}"
+def _record(name: str, value: Any, unit: str, source: str, low: float | None = None,
+            high: float | None = None) -> dict[str, Any]:
+    return {"name": name, "value": value, "low": low, "high": high, "unit": unit, "source": source}
 
 
 def _acv_by_segment(won: pd.DataFrame) -> tuple[pd.DataFrame, float]:
@@ -232,7 +246,7 @@ def _fetch_rows(table: ir.Table, ids: np.ndarray, columns: list[str]) -> pd.Data
     try:
         return found.iloc[pd.Index(found["company_id"]).get_indexer(ids)].reset_index(drop=True)
     except pd.errors.InvalidIndexError:
-        raise BullseyeError("the universe table has repeated company_id values; reload it so each company "
+        raise InvalidInputError("the universe table has repeated company_id values; reload it so each company "
                             "is listed once") from None
 
 
@@ -369,7 +383,7 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
                               {c.attribute for c in conditions if c.op in _NUMERIC_OPS}, segments)
     companies = universe.rows
     if companies == 0:
-        raise BullseyeError("the universe table is empty: load a list of companies into it (see docs/market.md)")
+        raise NotEnoughDataError("the universe table is empty: load a list of companies into it (see docs/market.md)")
     columns = {c for c in table.columns if not c.startswith("_")}
     columns |= {"industry_raw"} if "industry" in columns else set()
     missing = sorted({c.attribute for c in conditions} - columns)
@@ -444,20 +458,24 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
     ], columns=["name", "companies", "value", "how"])
     fallback_note = (f"{int((~acv['measured']).sum())} segments with fewer than {MIN_WON_FOR_SEGMENT_ACV} won deals "
                      f"use the overall median") if len(acv) else "no won deals: no ACV"
-    assumptions = pd.DataFrame([
-        ("ACV per segment", f"median {_money(overall)} over all", f"{len(won):,} won new-business deals; {fallback_note}"),
-        ("ICP ACV", _money(icp_acv), f"median of {len(icp_won):,} won deals with ICP accounts"),
-        ("ICP win rate", f"{win_rate:.0%} ({float(low):.0%}-{float(high):.0%})" if n else "–",
-         f"{n:,} closed new-business deals with ICP accounts"),
-        ("Sales reps", f"{reps}", "deal owners with a closed deal in the last 12 months"),
-        ("Closed deals per rep a year", f"{per_rep:.0f}" if reps else "–", f"{recent:,} deals closed in the last 12 months"),
-        ("Fields the universe lacks", ", ".join(missing) or "none",
-         "conditions on them are unknown for every company (not counted as met)"),
-        ("Companies that could fit", f"{int(could.sum()):,}",
-         f"not counted in the SAM: their {', '.join(lacking)} is missing" if could.any() else "none: the data is complete"),
-        ("Universe industries", f"{labelled:,} labelled",
-         "mapped onto the workspace's segments (strategy/industries.yaml) and the taxonomy"),
-    ], columns=["name", "value", "source"])
+    finite = (lambda x: float(x) if x is not None and math.isfinite(float(x)) else None)
+    assumptions = [
+        _record("ACV per segment", finite(overall), "money",
+                f"median over all: {len(won):,} won new-business deals; {fallback_note}"),
+        _record("ICP ACV", finite(icp_acv), "money", f"median of {len(icp_won):,} won deals with ICP accounts"),
+        _record("ICP win rate", finite(win_rate), "share", f"{n:,} closed new-business deals with ICP accounts",
+                finite(low), finite(high)),
+        _record("Sales reps", reps, "count", "deal owners with a closed deal in the last 12 months"),
+        _record("Closed deals per rep a year", finite(per_rep) if reps else None, "count",
+                f"{recent:,} deals closed in the last 12 months"),
+        _record("Fields the universe lacks", list(missing), "fields",
+                "conditions on them are unknown for every company (not counted as met)"),
+        _record("Companies that could fit", int(could.sum()), "count",
+                f"not counted in the SAM: their {', '.join(lacking)} is missing" if could.any()
+                else "none: the data is complete"),
+        _record("Universe industries labelled", labelled, "count",
+                "mapped onto the workspace's segments (strategy/industries.yaml) and the taxonomy"),
+    ]
     whitespace = _universe_rows(table, fit_ids[~in_crm].to_numpy(), segments, missing, companies)
     if scorecard is not None and len(whitespace):
         scores = scorecard.score(whitespace)
@@ -469,33 +487,3 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
         whitespace = whitespace.assign(fit_score=np.nan, tier="")
     return MarketSize(as_of, ws.settings.currency, waterfall, sizing, assumptions, whitespace,
                       match_summary, acv)
-
-
-def funnel_chart(result: MarketSize, path: Path) -> Path:
-    """The waterfall drawn as a funnel: one centred bar per step, widths in proportion."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps = result.waterfall[result.waterfall["step"] != "Could fit, data missing"]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(steps) + 1.2))
-    # Square-root widths: the last steps are a small fraction of the universe and would vanish.
-    widest = math.sqrt(max(float(steps["companies"].max()), 1.0))
-    colours = plt.cm.Greens(np.linspace(0.35, 0.9, len(steps)))
-    for i, row in enumerate(steps.itertuples()):
-        width = max(math.sqrt(row.companies) / widest, 0.01)
-        ax.barh(i, width, left=(1 - width) / 2, color=colours[i], height=0.8)
-        ax.text(0.5, i, f"{for_mathtext(row.step)}: {int(row.companies):,}", ha="center", va="center", fontsize=9,
-                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
-    ax.set_ylim(len(steps) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
-    ax.axis("off")
-    ax.set_title(f"The market, from the universe to the customers (as of {result.as_of})", fontsize=11, loc="left")
-    ax.text(0, -0.02, "Bar widths: square root of the number of companies.", transform=ax.transAxes, fontsize=7,
-            color="grey", va="top")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.ingest.readers import open_reader
+from bullseye.results import Result
 
-__all__ = ["DIRECTORY_RELABELS", "EVENT_COLUMNS", "SnapshotComparison", "compare_snapshots", "events_from_snapshots",
+__all__ = ["DIRECTORY_RELABELS", "EVENT_COLUMNS", "SnapshotComparison", "compare_snapshots", "snapshot_events", "events_from_snapshots",
            "read_snapshot"]
 
 #: (old status, new status) pairs, lower case, that read as a directory edit rather than an event.
@@ -33,17 +36,28 @@ EVENT_COLUMNS = ("event_id", "company_id", "company_name", "event_type", "occurr
 NAME_COLUMNS = ("company_name", "name")
 
 
-@dataclass
-class SnapshotComparison:
+@dataclass(repr=False)
+class SnapshotComparison(Result):
     """What changed between two snapshots: the events, the status changes set aside, and counts."""
 
     events: pd.DataFrame
     excluded: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)  # what was written on request: the events
 
     def to_dict(self) -> dict:
         return {"counts": self.counts, "events_by_type": self.events["event_type"].value_counts().to_dict(),
-                "excluded": self.excluded.to_dict(orient="records")}
+                "excluded": self.excluded.to_dict(orient="records"),
+                "files": {k: str(v) for k, v in self.files.items()}}
+
+    def write(self, path: Path) -> Path:
+        """Write the events as CSV (the events table's columns) to ``path``."""
+        from bullseye.io import write_csv
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(self.events, path)
+        self.files["events"] = path
+        return path
 
 
 def _as_date(value: str | dt.date, name: str) -> dt.date:
@@ -52,7 +66,7 @@ def _as_date(value: str | dt.date, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise BullseyeError(f"{name} '{value}' is not a date; use YYYY-MM-DD") from None
+        raise InvalidInputError(f"{name} '{value}' is not a date; use YYYY-MM-DD") from None
 
 
 def _prepare(frame: pd.DataFrame, which: str, key: str, size: str | None, status: str | None,
@@ -60,7 +74,7 @@ def _prepare(frame: pd.DataFrame, which: str, key: str, size: str | None, status
     """One row per key with clean size (float, NaN when unknown), status and name; and the repeats dropped."""
     for column, role in ((key, "key"), (size, "size"), (status, "status"), (name, "name")):
         if column is not None and column not in frame.columns:
-            raise BullseyeError(f"{which} snapshot has no {role} column '{column}'; its columns are: "
+            raise InvalidInputError(f"{which} snapshot has no {role} column '{column}'; its columns are: "
                                 f"{', '.join(map(str, frame.columns))}")
     keys = frame[key].astype("string").str.strip()
     present = keys.notna() & (keys != "")
@@ -93,9 +107,9 @@ def compare_snapshots(old: pd.DataFrame, new: pd.DataFrame, *, key: str, old_dat
     """Compare two snapshots of one company list (see :func:`events_from_snapshots`)."""
     start, end = _as_date(old_date, "old date"), _as_date(new_date, "new date")
     if start >= end:
-        raise BullseyeError(f"the old snapshot's date ({start}) must come before the new one's ({end})")
+        raise InvalidInputError(f"the old snapshot's date ({start}) must come before the new one's ({end})")
     if growth_threshold < 0:
-        raise BullseyeError(f"growth threshold must be 0 or more, not {growth_threshold}")
+        raise InvalidInputError(f"growth threshold must be 0 or more, not {growth_threshold}")
     if name is None:
         name = next((c for c in NAME_COLUMNS if c in new.columns and c in old.columns), None)
     before, repeated_old = _prepare(old, "old", key, size, status, name)
@@ -202,3 +216,25 @@ def read_snapshot(path) -> tuple[pd.DataFrame, int]:
         rejected += len(batch.rejects)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=reader.header)
     return frame, rejected
+
+
+def snapshot_events(old: Path, new: Path, *, key: str, old_date: str | dt.date, new_date: str | dt.date,
+                    out: Path | None = None, size: str | None = "employees", status: str | None = "status",
+                    name: str | None = None, threshold: float = 0.2) -> SnapshotComparison:
+    """Read two snapshot files and compare them (see :func:`compare_snapshots`); column names are
+    read the way the loader names columns (``Team Size`` -> ``team_size``); the events are written
+    to ``out`` (CSV, which ``bullseye load`` reads) only when given. The counts include the records
+    each file could not read."""
+    from bullseye.ingest.readers import normalise_header
+
+    def column(option: str | None) -> str | None:
+        return normalise_header(option) if option else None
+
+    (old_frame, old_rejected), (new_frame, new_rejected) = read_snapshot(old), read_snapshot(new)
+    result = compare_snapshots(old_frame, new_frame, key=column(key), old_date=old_date, new_date=new_date,
+                               size=column(size), status=column(status), name=column(name),
+                               growth_threshold=threshold)
+    result.counts |= {"unreadable_records_old": old_rejected, "unreadable_records_new": new_rejected}
+    if out is not None:
+        result.write(Path(out))
+    return result

@@ -28,9 +28,9 @@ import pandas as pd
 from scipy import stats
 
 from bullseye.core.dataset import build_dataset
-from bullseye.errors import BullseyeError
+from bullseye.errors import MissingTableError, NotEnoughDataError
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
-from bullseye.render.inert import for_terminal
+from bullseye.results import Result
 from bullseye.scoring.scorecard import new_business
 from bullseye.stats import holm, wilson_interval
 from bullseye.strategy.icp import ICP
@@ -112,7 +112,7 @@ def infer_roles(links: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def _links(ws: Workspace) -> pd.DataFrame:
     for name in ("contacts", "deal_contacts"):
         if not ws.has_table(name):
-            raise BullseyeError(f"the buying committee needs the {name} table; load it with `bullseye load`")
+            raise MissingTableError(f"the buying committee needs the {name} table; load it with `bullseye load`")
     links = ws.table("deal_contacts").to_pandas()
     contacts = ws.table("contacts").to_pandas()
     columns = [c for c in ("contact_id", "account_id", "name", "email", "title", "created_at") if c in contacts]
@@ -323,8 +323,13 @@ def _moves(champions: pd.DataFrame, contacts: pd.DataFrame | None) -> dict[str, 
     return {"followed": int(repeated["who"].nunique()), **moves}
 
 
-@dataclass
-class CommitteeReport:
+@dataclass(repr=False)
+class CommitteeReport(Result):
+    """Who is on the ICP's won and lost deals: ``presence`` (share of won and lost deals with each
+    role, its most common function and seniority), ``effects`` (what a group's presence changes,
+    with intervals and strength), ``champions`` (the profile of the best deals' champions) and
+    ``inferred`` (how many contacts' roles were recorded, inferred from titles, or unknown)."""
+
     scope: str
     deals: int
     won: int
@@ -341,53 +346,11 @@ class CommitteeReport:
         return self.effects[keep].head(n)
 
     def to_dict(self) -> dict[str, Any]:
-        def records(frame: pd.DataFrame) -> list[dict]:
-            return frame.replace({np.nan: None}).to_dict(orient="records")
+        from bullseye.render.encoder import jsonable
 
-        return {"scope": self.scope, "deals": self.deals, "won": self.won, "roles": records(self.roles),
-                "presence": records(self.presence), "effects": records(self.effects), "champions": self.champions,
-                "role_sources": self.inferred}
-
-    def to_rich(self):
-        from rich import box
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
-
-        parts: list[Any] = [Text(f"Scope: {self.scope}. {self.deals:,} deals, {self.won:,} won.", style="dim")]
-        sources = ", ".join(f"{v:,} {k}" for k, v in self.inferred.items())
-        parts.append(Text(f"Roles of contacts on these deals: {sources}.", style="dim"))
-        presence = Table(title="Who is on the deal", title_justify="left", box=box.SIMPLE_HEAVY)
-        for column in ("Role", "Won deals with one", "Lost deals with one", "Most common function", "Seniority"):
-            presence.add_column(column, justify="left" if column in ("Role", "Most common function", "Seniority")
-                                else "right")
-        for row in self.presence.itertuples():
-            presence.add_row(for_terminal(row.role), f"{row.won_share:.0%}", f"{row.lost_share:.0%}",
-                             for_terminal(_label("function", row.top_function)),
-                             for_terminal(_label("seniority", row.top_seniority)))
-        parts.append(presence)
-        effects = Table(title="What their presence changes", title_justify="left", box=box.SIMPLE_HEAVY)
-        effects.add_column("Evidence")
-        effects.add_column("Strength")
-        shown = self.top_effects()
-        for row in shown.itertuples():
-            effects.add_row(for_terminal(row.sentence[0].upper() + row.sentence[1:]), row.strength)
-        if shown.empty:
-            effects.add_row("No group of contacts changes win rate beyond chance in these deals.", "")
-        parts.append(effects)
-        c = self.champions
-        if c.get("champions"):
-            top_function = next(iter(c["functions"]), "?")
-            share = c["functions"][top_function] / c["champions"]
-            line = (f"Champions of the {c['best_deals']:,} best deals ({c['basis']}): {c['champions']:,} people, "
-                    f"{share:.0%} from {_label('function', top_function)}; typical titles: "
-                    f"{', '.join(list(c['titles'])[:3])}. ")
-            after = c.get("after", {})
-            line += (after.get("note", "").capitalize() + "." if not after.get("followed") else
-                     f"Followed {after['followed']}: {after['promoted']} promoted, {after['changed company']} "
-                     f"changed company, {after['changed title']} changed title.")
-            parts.append(Text(line))
-        return Group(*parts)
+        return jsonable({"scope": self.scope, "deals": self.deals, "won": self.won, "roles": self.roles,
+                         "presence": self.presence, "effects": self.effects, "champions": self.champions,
+                         "role_sources": self.inferred})
 
 
 def _composition(deals: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -416,7 +379,7 @@ def committee_report(ws: Workspace, icp: ICP | None = None) -> CommitteeReport:
     """The buying committee of the ICP's deals (all deals when there is no ICP yet)."""
     deals, links, scope = committee_deals(ws, icp)
     if deals.empty:
-        raise BullseyeError("no closed new-business deals in scope: nothing to learn the committee from")
+        raise NotEnoughDataError("no closed new-business deals in scope: nothing to learn the committee from")
     roles, presence = _composition(deals, links)
     contacts = ws.table("contacts").to_pandas()
     notes = ws.table("notes").select("deal_id", "contact_id", "created_at").to_pandas() if ws.has_table("notes") else None

@@ -9,7 +9,9 @@ assumption to validate, never invented. Re-running updates the evidence and keep
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from scipy import stats
@@ -23,6 +25,7 @@ from bullseye.people.committee import (
 )
 from bullseye.people.themes import ThemeReport, contact_groups, mine_themes
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.results import Result
 from bullseye.stats import wilson_interval
 from bullseye.strategy.definitions import WriteResult
 from bullseye.strategy.icp import ICP
@@ -41,7 +44,8 @@ from bullseye.strategy.persona import (
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["PersonaEvidence", "gather_evidence", "suggest_personas", "write_personas", "engagement_order"]
+__all__ = ["PersonaEvidence", "PersonaDrafts", "gather_evidence", "suggest_personas", "write_personas",
+           "engagement_order"]
 
 GENERATED_BY = "bullseye personas suggest"
 #: A theme belongs to the role it is mostly heard from.
@@ -273,3 +277,23 @@ def suggest_personas(ws: Workspace, icp: ICP | None, evidence: PersonaEvidence |
 def write_personas(ws: Workspace, personas: list[Persona | AntiPersona], force: bool = False) -> list[WriteResult]:
     return [save_persona(ws.root, persona, force=force) for persona in personas]
 
+
+@dataclass(repr=False)
+class PersonaDrafts(Result):
+    """Personas drafted from the evidence (one per committee role, then the anti-persona) and, once
+    saved, what each file became (``written``: created, updated, the user's edits kept, the diff)."""
+
+    personas: list[Persona | AntiPersona]
+    written: list[WriteResult] = field(default_factory=list)
+    root: Path | None = None  # the workspace, to show paths relative to it
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix() if self.root else str(path)
+        except ValueError:
+            return str(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"personas": [p.model_dump(mode="json", exclude_none=True) for p in self.personas],
+                "written": [{"path": self.relative(w.path), "created": w.created, "kept_edits": w.kept, "diff": w.diff}
+                            for w in self.written]}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.people.textmine import (
     KINDS,
     SPEAKER,
@@ -36,7 +36,7 @@ from bullseye.people.textmine import (
     split_sentences,
 )
 from bullseye.people.theme_kinds import GROUP_DIMENSIONS, VOICE_KINDS
-from bullseye.render.inert import for_terminal
+from bullseye.results import Result
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -51,10 +51,11 @@ QUOTES_PER_THEME = 3
 _NOTE_COLUMNS = ("note_id", "account_id", "deal_id", "contact_id", "note_type", "created_at", "body")
 
 
-@dataclass
-class ThemeReport:
+@dataclass(repr=False)
+class ThemeReport(Result):
     """Themes with their evidence. Frames: ``themes`` (one row per theme), ``mentions`` (one row per
-    note and theme, with the sentence), ``quotes``, ``by_month``, ``by_group`` and ``skipped``."""
+    note and theme, with the sentence), ``quotes``, ``by_month``, ``by_group`` and ``skipped``.
+    ``by``: the group dimension the terminal shows themes by (None: one table of all themes)."""
 
     themes: pd.DataFrame
     mentions: pd.DataFrame
@@ -63,6 +64,7 @@ class ThemeReport:
     by_group: pd.DataFrame
     skipped: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    by: str | None = None
 
     def select(self, kinds: tuple[str, ...] | list[str] | None) -> ThemeReport:
         """The same report restricted to themes of the given kinds (all when None)."""
@@ -71,7 +73,7 @@ class ThemeReport:
         keep = set(self.themes.loc[self.themes["kind"].isin(kinds), "theme_id"])
         pick = lambda frame: frame[frame["theme_id"].isin(keep)].reset_index(drop=True)  # noqa: E731
         return ThemeReport(pick(self.themes), pick(self.mentions), pick(self.quotes), pick(self.by_month),
-                           pick(self.by_group), self.skipped, {**self.summary, "kinds": list(kinds)})
+                           pick(self.by_group), self.skipped, {**self.summary, "kinds": list(kinds)}, self.by)
 
     def to_dict(self) -> dict[str, Any]:
         quotes = {tid: [_jsonable(q) for q in rows.drop(columns="theme_id").to_dict("records")]
@@ -90,75 +92,12 @@ class ThemeReport:
         return {"summary": _jsonable(self.summary), "themes": themes,
                 "skipped": [_jsonable(r) for r in self.skipped.to_dict("records")]}
 
-    def to_rich(self, by: str | None = None):
-        """A table of themes (theme, kind, notes, who it is heard from, a quote), or one per group."""
-        from rich.console import Group
-
-        if by is not None and by not in GROUP_DIMENSIONS:
-            raise BullseyeError(f"themes can be broken down by {' or '.join(GROUP_DIMENSIONS)}, not '{by}'")
-        if self.themes.empty:
-            return Group("No themes in these notes" + (f" of kind {', '.join(self.summary['kinds'])}"
-                                                      if self.summary.get("kinds") else "") + ".", self._caption())
-        tables = [self._theme_table()] if by is None else self._group_tables(by)
-        return Group(*tables, self._caption())
-
-    def _theme_table(self):
-        from rich import box
-        from rich.table import Table
-
-        table = Table(title="Voice of the customer: themes", title_justify="left", box=box.SIMPLE_HEAVY)
-        table.add_column("Theme", ratio=3, overflow="fold")
-        table.add_column("Kind", no_wrap=True)
-        table.add_column("Notes", justify="right", no_wrap=True)
-        table.add_column("Heard from", ratio=2, overflow="fold")
-        table.add_column("Quote", ratio=4, overflow="fold")
-        first_quote = self.quotes.drop_duplicates("theme_id").set_index("theme_id")
-        for row in self.themes.itertuples():
-            quote = first_quote.loc[row.theme_id] if row.theme_id in first_quote.index else None
-            heard = [f"{top} {share:.0%}" for top, share in ((row.top_role, row.top_role_share),
-                                                            (row.top_function, row.top_function_share))
-                     if top != UNKNOWN]
-            table.add_row(f"{for_terminal(_short(row.label))} [dim]{row.theme_id} {row.language}[/]", row.kind,
-                          f"{row.count:,}", for_terminal(", ".join(heard) or UNKNOWN),
-                          "" if quote is None else
-                          f"“{for_terminal(_short(quote['text'], 100))}” [dim]{for_terminal(quote['note_id'])}[/]")
-        return table
-
-    def _group_tables(self, by: str) -> list:
-        from rich import box
-        from rich.table import Table
-
-        rows = self.by_group[self.by_group["by"] == by].merge(self.themes[["theme_id", "label", "kind"]], on="theme_id")
-        tables = []
-        for group, part in sorted(rows.groupby("group"), key=lambda kv: (kv[0] == UNKNOWN, -kv[1]["group_notes"].iat[0])):
-            table = Table(title=f"{for_terminal(by)}: {for_terminal(group)} ({part['group_notes'].iat[0]:,} notes)", title_justify="left",
-                          box=box.SIMPLE_HEAVY)
-            for header in ("Theme", "Kind", "Notes", "Of this group's notes", "Of the theme's notes"):
-                table.add_column(header, justify="left" if header in ("Theme", "Kind") else "right", overflow="fold")
-            for row in part.sort_values(["count", "theme_id"], ascending=[False, True]).head(15).itertuples():
-                table.add_row(for_terminal(_short(row.label)), row.kind, f"{row.count:,}", f"{row.share_of_group:.1%}",
-                              f"{row.share_of_theme:.0%}")
-            if len(part) > 15:
-                table.caption = f"the 15 most frequent of this group's {len(part)} themes; --json has them all"
-                table.caption_justify = "left"
-            tables.append(table)
-        return tables
-
-    def _caption(self) -> str:
-        s = self.summary
-        reasons = ", ".join(f"{n} {reason}" for reason, n in s.get("skipped_by_reason", {}).items())
-        kinds = s.get("kinds")
-        shown = f"{len(self.themes)} themes" + (f" of {s.get('themes', 0)}" if len(self.themes) < s.get("themes", 0)
-                                                 else "") + (f" ({', '.join(kinds)})" if kinds else "")
-        return (f"{s.get('notes', 0):,} notes: {s.get('analysed', 0):,} analysed, {s.get('with_theme', 0):,} with a "
-                f"pain, objection, goal or source; {s.get('skipped', 0):,} skipped" + (f" ({reasons})" if reasons else "")
-                + f". {shown}, each heard in at least {s.get('min_count')} notes.")
-
-
-def _short(text: str, width: int = 140) -> str:
-    from rich.markup import escape
-
-    return escape(text if len(text) <= width else text[: width - 1] + "…")
+    def by_group_of(self, by: str) -> pd.DataFrame:
+        """The themes heard in each group of ``by`` (role, function...) with their labels and kinds."""
+        if by not in GROUP_DIMENSIONS:
+            raise InvalidInputError(f"themes can be broken down by {' or '.join(GROUP_DIMENSIONS)}, not '{by}'")
+        return self.by_group[self.by_group["by"] == by].merge(self.themes[["theme_id", "label", "kind"]],
+                                                              on="theme_id")
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +122,7 @@ def _prepare(notes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Notes to analyse and the skipped ones (note_id, reason)."""
     missing = [c for c in ("note_id", "created_at", "body") if c not in notes.columns]
     if missing:
-        raise BullseyeError(f"notes need the column(s) {', '.join(missing)}; they have {', '.join(map(str, notes.columns))}")
+        raise InvalidInputError(f"notes need the column(s) {', '.join(missing)}; they have {', '.join(map(str, notes.columns))}")
     frame = notes.reindex(columns=list(_NOTE_COLUMNS)).copy()
     for column in ("note_id", "account_id", "deal_id", "contact_id", "note_type"):
         frame[column] = frame[column].fillna("").astype(str).str.strip()
@@ -267,10 +206,10 @@ def mine_themes(notes: pd.DataFrame, *, groups: pd.DataFrame | None = None, min_
     at which keyphrase clusters stop merging. Deterministic for a given input.
     """
     if min_count < 1:
-        raise BullseyeError(f"min_count must be at least 1, not {min_count}")
+        raise InvalidInputError(f"min_count must be at least 1, not {min_count}")
     unknown_kinds = [k for k in kinds if k not in KINDS]
     if unknown_kinds:
-        raise BullseyeError(f"unknown theme kind '{unknown_kinds[0]}'; kinds are {', '.join(KINDS)}")
+        raise InvalidInputError(f"unknown theme kind '{unknown_kinds[0]}'; kinds are {', '.join(KINDS)}")
     step = progress or (lambda _: None)
     frame, skipped = _prepare(notes)
     frame = _attach_groups(frame, groups)
