@@ -3,6 +3,7 @@ JSON, a repr and HTML that show hostile values literally, and the CLI commands a
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from datetime import date, timedelta
@@ -70,7 +71,7 @@ def check_renderings(result, *words: str) -> str:
 
 
 def test_the_first_publish_has_nothing_to_compare_with(published):
-    ws, first, _ = published
+    _, first, _ = published
     data = first.to_dict()
     assert data["version"]["number"] == 1 and data["preview"]["current"] is None
     assert data["preview"]["accounts_moving"] == 0 and data["preview"]["refusals"] == []
@@ -99,7 +100,7 @@ def test_preview_counts_the_accounts_that_move_and_writes_nothing(published):
 
 
 def repr_details(result) -> str:
-    console = Console(width=80, record=True, file=open("/dev/null", "w"))
+    console = Console(width=80, record=True, file=io.StringIO())
     console.print(to_terminal(result, details=True))
     return console.export_text()
 

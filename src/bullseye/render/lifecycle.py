@@ -4,6 +4,7 @@ tables wrap at word boundaries to fit 80 columns, and long sections unfold with 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -29,7 +30,7 @@ _STATUS_LINES = 10  # open triggers shown without --details
 
 def number(value: Any) -> str:
     """A measure for a table cell: '–' for missing, three significant digits below 10, thousands separated above."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, bool):
         return str(value)
@@ -38,7 +39,8 @@ def number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):  # e.g. the tier cuts: {"A": 51.4, "B": 50.5}
-        return ", ".join(f"{for_terminal(key)} {number(item)}" for key, item in value.items())
+        return ", ".join(f"{for_terminal(key)} {item:.1f}" if isinstance(item, float) else f"{for_terminal(key)} {number(item)}"
+                         for key, item in value.items())
     return for_terminal(str(value))
 
 
