@@ -51,7 +51,10 @@ def test_permuting_the_holdout_changes_no_choice(tmp_path_factory, monkeypatch):
     ws = demo_workspace(tmp_path_factory, 2000, 0)
     settings = DiscoverySettings(outcomes=("win", "retention"), max_depth=3, top=10)
     reports, ranking, criteria, disqualifiers = _choices(discover(ws, settings))
-    assert reports["win"][0] and criteria, "the demo must report and draft something for this test to mean anything"
+    # At 2,000 accounts the draft may hold only the churn disqualifier (its mirror, "revenue >= 1M
+    # churns less", is the same idea and is not listed twice): either is a choice to check.
+    assert reports["win"][0] and (criteria or disqualifiers), \
+        "the demo must report and draft something for this test to mean anything"
     vetoable = set(disqualifiers)
     for seed in (1, 2, 3):
         monkeypatch.setattr(engine, "units_for", _shuffled_holdout(seed))

@@ -53,8 +53,8 @@ COMPLEMENT_OVERLAP = 0.8
 #: Candidates handed from the search to the redundancy filters: enough that variations of one
 #: strong idea cannot crowd out a second, different one.
 TOP_K = 1000
-#: A churn segment must be large enough to expect this many churn events at the base rate: a
-#: hazard from a handful of events says nothing, and small segments with none would lead the list.
+#: A "churns less" segment must be large enough to expect this many churn events at the base rate:
+#: small segments with none would lead the list on luck.
 MIN_EXPECTED_CHURNS = 10
 
 
@@ -198,7 +198,6 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     if refused:
         report.note, report.refused = refused, True
         return report
-    min_support = settings.min_support or _default_support(outcome, found)
     depth = depth_for(len(found), settings.max_depth)
     if depth < settings.max_depth:
         report.note = f"searched to depth {depth} (not {settings.max_depth}): {len(found):,} {unit} is too few for deeper rules"
@@ -208,6 +207,7 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     searches = {}
     for direction in directions:
         goal = direction * better_sign(outcome)  # +1: look for higher values of the target
+        min_support = settings.min_support or _default_support(outcome, found, direction)
         searches[direction] = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
                                             min_support=min_support, top_k=max(TOP_K, 5 * settings.top))
         report.evaluated += searches[direction].evaluated
@@ -315,10 +315,13 @@ def _rank_among_served(report: OutcomeReport, outcome: str, found: Units, alpha:
         f"better segments ranked among the accounts outside '{worse.label}'")
 
 
-def _default_support(outcome: str, found: Units) -> int:
-    """3% of the units and at least 10; for churn, enough customers to expect a few churn events."""
+def _default_support(outcome: str, found: Units, direction: int = +1) -> int:
+    """3% of the units and at least 10; for "churns less", enough customers to expect a few churn
+    events at the base rate: a segment without churn is news only if it should have had some.
+    "Churns more" needs no more than the 3%: to stand out, a small segment must hold many churn
+    events, which is the evidence (the exact test and the family-wise control judge how many)."""
     support = max(10, int(0.03 * len(found)))
-    if outcome == "retention" and found.events.mean() > 0:
+    if outcome == "retention" and direction > 0 and found.events.mean() > 0:
         return max(support, int(np.ceil(MIN_EXPECTED_CHURNS / found.events.mean())))
     return support
 

@@ -10,6 +10,7 @@ import numpy as np
 from bullseye.core.units import units_for
 from bullseye.discover.engine import jaccard
 from bullseye.discover.findings import Finding, metric
+from bullseye.discover.holdout_check import CONFIRMED, SILENT, check_disqualifiers
 from bullseye.discover.measure import measure
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
 
@@ -97,8 +98,11 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     on discovery), each kept only if it still wins more or churns less among the discovery rows
     not yet in the ICP and not disqualified. Disqualifiers: the negative segments on win and
     retention significant on discovery, each kept only if it still does worse among the rows
-    earlier ones leave; the holdout then only vetoes: a disqualifier the holdout does not confirm
-    ("strong") is dropped, never replaced by another. With ``ws`` (whose events table is loaded),
+    earlier ones leave; the holdout then only vetoes, never replaces
+    (:func:`bullseye.discover.holdout_check.check_disqualifiers`): one it confirms is kept, one it
+    contradicts (or fails to confirm although its test had the power to) is dropped and named in
+    the description, and one it has too few events to judge is kept flagged ``assumption`` with the
+    count in its ``note``. With ``ws`` (whose events table is loaded),
     the "why now" signals that hold up, measured with fit held constant by the draft's own tiers
     (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
@@ -130,9 +134,18 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         if not adds(finding.conditions, -1, lambda rows: _any(rows, [d for _, d in chosen])):
             continue  # explained by a disqualifier already chosen (e.g. revenue beside headcount)
         chosen.append((finding, _disqualifier(finding, data.date_range)))
-    # The holdout's veto: it can remove a disqualifier, never choose one.
+    # The holdout's veto: it can remove a disqualifier, never choose one. It confirms the candidates
+    # (Holm over them); a non-confirmation vetoes only when its test could have confirmed.
     candidates = [rule for _, rule in chosen]
-    disqualifiers = [rule for finding, rule in chosen if finding.evidence == "strong"]
+    held = {o: units_for(data, o)[1] for o in {f.outcome for f, _ in chosen}}
+    disqualifiers, vetoed = [], []
+    for (finding, rule), verdict in zip(chosen, check_disqualifiers([f for f, _ in chosen], held)):
+        if verdict.status == CONFIRMED:
+            disqualifiers.append(rule.model_copy(update={"note": verdict.sentence}))
+        elif verdict.status == SILENT:
+            disqualifiers.append(rule.model_copy(update={"note": verdict.sentence, "assumption": True}))
+        else:
+            vetoed.append(f"'{rule.label}' ({verdict.sentence})")
 
     by_label: dict[str, list[Finding]] = {}
     for finding in result.findings(positive=True):
@@ -171,7 +184,7 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
                      f"new-business opportunity and {int(data.accounts['is_customer'].eq(True).sum()):,} customers "
                      f"as of {data.as_of}. Segments were found and chosen on the discovery accounts; the holdout "
                      f"accounts ({data.split_line}) only confirmed them (and vetoed disqualifiers they did not "
-                     f"confirm)."),
+                     f"confirm)." + (f" Disqualifiers vetoed by the holdout: {'; '.join(vetoed)}." if vetoed else "")),
         criteria=criteria, disqualifiers=disqualifiers,
         review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
         data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",

@@ -132,7 +132,8 @@ class Feature:
     (one level per category or band, plus ``(missing)``). Exactly one level applies to a row."""
 
     name: str
-    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "category" or "band"
+    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "segment" (an interaction), "category"
+    # or "band"
     levels: list[str]
     rule: Criterion | Disqualifier | None = None
     lookup: dict[str, int] = field(default_factory=dict)  # category key -> level
@@ -162,13 +163,15 @@ class Feature:
     @property
     def is_flag(self) -> bool:
         """A rule met or not (an ICP criterion, a loss disqualifier): levels no / yes, no scores 0."""
-        return self.kind in ("criterion", "disqualifier")
+        return self.kind in ("criterion", "disqualifier", "segment")
 
     def describe(self, level: int) -> str:
         """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
         value = self.levels[level]
         if self.kind == "disqualifier":
             return f"{self.rule.label}: disqualified"
+        if self.kind == "segment":
+            return self.rule.name
         if self.kind == "criterion" or value == MISSING:
             return f"ICP {self.rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
         return f"{self.name} {value}" if self.kind == "band" else f"{self.name} = {value}"

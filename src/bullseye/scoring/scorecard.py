@@ -27,6 +27,7 @@ from scipy.special import expit
 from bullseye.artefact import FORMAT, decode, encode, register
 from bullseye.errors import BullseyeError
 from bullseye.scoring.features import Feature, learn_features, rule_mask
+from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
 from bullseye.scoring.tiers import (
     DISQUALIFIED_GROUP,
@@ -141,9 +142,10 @@ class ScoreCard:
     """
 
     def __init__(self, icp: ICP, C: float = 1.0, attribute_C: float | str = "cv", attributes: list[str] | None = None,
-                 min_count: int = 10, max_levels: int = 20, margin: float = 1.0) -> None:
+                 min_count: int = 10, max_levels: int = 20, margin: float = 1.0,
+                 segments: int = SEGMENT_FEATURES) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
-        self.min_count, self.max_levels, self.margin = min_count, max_levels, margin
+        self.min_count, self.max_levels, self.margin, self.segments = min_count, max_levels, margin, segments
 
     # -- fitting ------------------------------------------------------------------------------
     def design(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -156,6 +158,12 @@ class ScoreCard:
         names = [name for f in self.features_ for name in
                  ([f"{f.kind} {f.name}"] if f.is_flag else [f"{f.name}={v}" for v in f.levels])]
         return (np.hstack(blocks) if blocks else np.zeros((len(frame), 0))), names
+
+    def _flags(self) -> np.ndarray:
+        """Per design column: True for the rule flags penalised with ``C`` (criteria, loss
+        disqualifiers); interaction segments are penalised like the attribute levels."""
+        return np.concatenate([[f.kind in ("criterion", "disqualifier")] * (1 if f.is_flag else len(f.levels))
+                               for f in self.features_] or [np.zeros(0, dtype=bool)]).astype(bool)
 
     def fit(self, dataset: Dataset) -> ScoreCard:
         """Fit on the dataset's discovery-period new-business deals; check on its holdout deals."""
@@ -181,10 +189,19 @@ class ScoreCard:
         self.train_deals_ = len(train)
         y = train["won"].to_numpy(int)
         self.attribute_C_ = None
+        self.segments_ = []
+        if self.segments:  # interactions: where the additive points miss, on the discovery deals
+            X, _ = self.design(train)
+            is_flag = self._flags()
+            self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
+                if self.attribute_C == "cv" else float(self.attribute_C)
+            model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
+            usable = [f.name for f in self.features_ if not f.is_flag]
+            self.segments_ = learn_segments(train, y, expit(X @ coef + model.intercept_[0]), usable, self.segments)
+            self.features_ += [Feature(rule.id, "segment", ["no", "yes"], rule=rule) for rule in self.segments_]
         while True:
             X, names = self.design(train)
-            is_flag = np.concatenate([[f.is_flag] * (1 if f.is_flag else len(f.levels)) for f in self.features_]
-                                     or [np.zeros(0, dtype=bool)]).astype(bool)
+            is_flag = self._flags()
             if self.attribute_C_ is None:
                 self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
                     if self.attribute_C == "cv" \
@@ -393,7 +410,8 @@ class ScoreCard:
         """One row per feature level: discovery deals, their win rate, the coefficient and the points."""
         def label(f: Feature) -> str:
             return f"ICP {f.rule.name}" if f.kind == "criterion" else \
-                f"disqualifier {f.rule.name}" if f.kind == "disqualifier" else f.name
+                f"disqualifier {f.rule.name}" if f.kind == "disqualifier" else \
+                f"segment {f.rule.name}" if f.kind == "segment" else f.name
 
         return pd.DataFrame([
             {"feature": label(f), "value": "met" if f.is_flag else level, "deals": int(f.deals[i]),
