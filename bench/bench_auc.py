@@ -23,7 +23,6 @@ points scorecard is): where Bullseye matches it but trails the full trees, the g
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import sys
@@ -31,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from bullseye.core.dataset import Dataset

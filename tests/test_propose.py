@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import full_demo_workspace
+from conftest import demo_workspace, full_demo_workspace
 
 from bullseye.discover.engine import DiscoverySettings, discover
 from bullseye.discover.propose import propose_icp
