@@ -67,11 +67,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "size": ("bullseye.cli.size",
              "The market waterfall (universe, audience criteria, ICP, disqualifiers, CRM, customers), "
              "TAM/SAM/SOM with their assumptions, and the whitespace: ICP-fit companies not yet in the CRM, "
-             "scored and tiered."),
+             "scored and tiered. Uses the published ICP and audience (the draft, with a note, before any "
+             "publish)."),
     "signals": ("bullseye.cli.signals",
                 "Rank accounts and prospects by what just happened to them (funding, a new executive, "
-                "layoffs...), times their ICP fit, with the reason in words. The signals are in "
-                "strategy/icp.yaml."),
+                "layoffs...), times their ICP fit, with the reason in words. The signals are those of the "
+                "published ICP (the draft strategy/icp.yaml, with a note, before any publish)."),
     "snapshot-events": ("bullseye.cli.snapshots",
                         "Write headcount_change and status_change events found between two snapshots of a "
                         "company list."),
