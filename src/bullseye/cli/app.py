@@ -13,7 +13,7 @@ from bullseye.errors import BullseyeError
 from bullseye.render.inert import for_terminal
 from bullseye.workspace import Workspace
 
-__all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "open_workspace", "parse_date", "print_json"]
+__all__ = ["app", "console", "err_console", "WorkspaceOption", "JsonOption", "DetailsOption", "open_workspace", "parse_date", "print_json"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -59,6 +59,7 @@ WorkspaceOption = Annotated[
     typer.Option("--workspace", "-w", help="Workspace directory (default: search upwards from the current directory)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+DetailsOption = Annotated[bool, typer.Option("--details", help="Unfold the long sections (folded by default).")]
 
 
 def open_workspace(path: Path | None) -> Workspace:

@@ -39,6 +39,7 @@ from bullseye.discover.significance import (
     refusal,
 )
 from bullseye.errors import BullseyeError
+from bullseye.results import Result
 from bullseye.strategy.icp import Condition
 
 __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
@@ -71,8 +72,11 @@ class DiscoverySettings:
     as_of: Any = None
 
 
-@dataclass
-class DiscoveryResult:
+@dataclass(repr=False)
+class DiscoveryResult(Result):
+    """What discovery found per outcome (``reports``), on which data (``data``) and with which
+    ``settings``; rendered by :mod:`bullseye.render.discovery` (terminal and the HTML report)."""
+
     data: Dataset
     settings: DiscoverySettings
     reports: dict[str, OutcomeReport]
