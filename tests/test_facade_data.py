@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import pytest
 import yaml
 from conftest import TRUTH_ICP, demo_workspace, write
@@ -17,6 +16,7 @@ from bullseye.cli import app
 from bullseye.discover.engine import DiscoveryResult
 from bullseye.errors import ConflictError, InvalidInputError, NotFoundError
 from bullseye.render import as_html, as_json, as_text
+from bullseye.render.discovery import segment_lines
 from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
 
@@ -79,7 +79,7 @@ def test_outcomes_at_80_columns_keeps_every_column(ws):
     assert result.exit_code == 0, result.output
     groups = [row["group"] for row in ws.outcomes(by="industry").rows]
     assert_fits_80(result.output, ["Accounts", "Win rate (95% CI)", "Days to close", "Discount", "ACV (USD), median",
-                                   "Customers", "ARR (USD)", "Kept 12m", "NRR", "Users/wk", "NPS", *groups])
+                                   "Customers", "ARR (USD)", "Kept 12m", "NRR", *groups])  # no usage, notes here
     assert strict(invoke("outcomes", "--by", "industry", "-w", ws.root, "--json").stdout)["by"] == "industry"
 
 
@@ -96,9 +96,12 @@ def test_discover_and_propose_write_nothing(ws):
     assert not (ws.reports_dir / "discovery.html").exists()
     text = repr(found)
     assert max(len(line) for line in text.splitlines()) <= 80 and "win rate" in text
-    report = found.win = found.reports["win"]
-    shown = len(report.findings[:2]) + len(report.negative[:2])
-    assert text.count("\n  ") >= shown  # the --top rows, no more than asked
+    report = found.reports["win"]
+    shown = {f.label for f in report.findings[:2] + report.negative[:2]}
+    hidden = {f.label for f in report.findings[2:] + report.negative[2:]} - shown
+    tables = text.split("The bullseye")[0]
+    assert all(segment_lines(label).splitlines()[0] in tables for label in shown)
+    assert not any(f"  {segment_lines(label).splitlines()[0]} " in tables for label in hidden)  # top 2, no more
     assert "<h1>Who should buy" in found._repr_html_()
 
 
@@ -144,18 +147,17 @@ def test_scores_hold_the_frame_the_version_and_the_tiers(ws):
     card = ws.scorecard()
     assert card.version_label == "draft" and card.to_dict()["points"]
     # a frame of companies scores like the same accounts among all
-    some = frame.sample(20, random_state=0)
-    again = ws.score(companies=some.drop(columns=[c for c in frame.columns if c not in _account_columns(ws)]))
-    assert again.frame["fit_score"].tolist() == some["fit_score"].tolist()
+    from bullseye.core.dataset import build_dataset
 
-
-def _account_columns(ws) -> set[str]:
-    return set(ws.table("accounts").columns)
+    some = build_dataset(ws).accounts.sample(20, random_state=0)
+    again = ws.score(companies=some)
+    by_id = frame.set_index("account_id")["fit_score"]
+    assert again.frame["fit_score"].tolist() == by_id.loc[some["account_id"]].tolist()
 
 
 def test_score_reads_a_file_of_companies_and_escapes_their_names(ws, tmp_path):
-    companies = write(tmp_path / "new.csv", f"Company Name,Sector,Headcount\n\"{HOSTILE}\",E-commerce,320\n"
-                      "Frete Sul,Regional carrier,800\n")
+    companies = write(tmp_path / "new.csv", "Company Name,Sector,Headcount,Deliveries per day,Own Fleet\n"
+                      f"\"{HOSTILE}\",E-commerce,320,450,Yes\nFrete Sul,Regional carrier,800,90,no\n")
     scores = ws.score(companies)
     assert scores.frame["name"].tolist() == [HOSTILE, "Frete Sul"]
     assert scores.frame["employees"].tolist() == [320, 800]

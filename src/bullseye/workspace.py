@@ -11,9 +11,10 @@ from bullseye.config import PRESET_NAMES, SETTINGS_FILE, Settings
 from bullseye.core.schema import TABLES
 from bullseye.core.warehouse import Warehouse
 from bullseye.errors import (
-    BullseyeError,
+    ConflictError,
     InvalidInputError,
     MissingTableError,
+    NotFoundError,
     WorkspaceNotFound,
 )
 from bullseye.paths import contained, workspace_glob
@@ -73,9 +74,9 @@ class Workspace:
         root = Path(path)
         settings_file = root / SETTINGS_FILE
         if settings_file.exists() and not exist_ok:
-            raise BullseyeError(f"{settings_file} already exists; this is already a workspace")
+            raise ConflictError(f"{settings_file} already exists; this is already a workspace")
         if root.exists() and not root.is_dir():
-            raise BullseyeError(f"{root} exists and is not a directory")
+            raise ConflictError(f"{root} exists and is not a directory")
         for sub in ("data", "strategy", "reports", STATE_DIR):
             (root / sub).mkdir(parents=True, exist_ok=True)
         if not settings_file.exists():
@@ -143,7 +144,7 @@ class Workspace:
             source = f"{self.root / SETTINGS_FILE}: load.files"
             files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
             if not files:
-                raise BullseyeError(
+                raise NotFoundError(
                     f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}"
                 )
         if mapping is None and load_settings.mapping:

@@ -38,7 +38,7 @@ from bullseye.discover.significance import (
     refinements_that_hold,
     refusal,
 )
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.results import Result
 from bullseye.strategy.icp import Condition
 
@@ -143,7 +143,7 @@ def _expand(outcomes: tuple[str, ...]) -> list[str]:
             expanded.append(name)
             continue
         if name not in OUTCOME_GROUPS:
-            raise BullseyeError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
+            raise InvalidInputError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
         expanded += [o for o in OUTCOME_GROUPS[name] if o not in expanded]
     return expanded
 
@@ -153,7 +153,7 @@ def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> Di
     outcomes = _expand(settings.outcomes)
     targets = [o[len(TARGET_PREFIX):] for o in outcomes if o.startswith(TARGET_PREFIX)]
     if len(targets) > 1:
-        raise BullseyeError("search one --target at a time")
+        raise InvalidInputError("search one --target at a time")
     data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share, until=settings.until,
                          target=targets[0] if targets else None)
     leakage = leakage_guard(ws, data)  # every outcome, with the overrules in bullseye.yaml

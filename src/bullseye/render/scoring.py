@@ -50,7 +50,8 @@ def tier_cuts_sentence(card) -> str:
 
 
 def _table(title: str) -> Table:
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY)
+    # collapsed padding: one space each side of the column rule, so seven columns fit 80
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, collapse_padding=True)
 
 
 def _best_table(result: Scores) -> Table:

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import ConflictError, InvalidInputError, NotFoundError
 from bullseye.yamlio import load_model
 
 __all__ = [
@@ -72,7 +72,7 @@ class Condition(BaseModel):
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows of ``frame`` meet the condition (a missing value never meets a comparison)."""
         if self.attribute not in frame.columns:
-            raise BullseyeError(f"the ICP uses attribute '{self.attribute}', which the accounts do not have")
+            raise InvalidInputError(f"the ICP uses attribute '{self.attribute}', which the accounts do not have")
         column = frame[self.attribute]
         missing = column.isna().to_numpy() if column.dtype != object else column.map(_is_missing).to_numpy(bool)
         if self.op == "is missing":
@@ -375,7 +375,7 @@ class ICP(BaseModel):
                                        allow_unicode=True, width=100)
 
 
-class IcpWriteRefused(BullseyeError):
+class IcpWriteRefused(ConflictError):
     """The ICP file was edited by hand; the proposed version was not written."""
 
     def __init__(self, path: Path, diff: str) -> None:
@@ -391,7 +391,7 @@ def icp_json_schema() -> dict:
 def load_icp(root: Path) -> ICP:
     path = root / ICP_FILE
     if not path.exists():
-        raise BullseyeError(f"{path} does not exist yet; draft one with `bullseye discover`")
+        raise NotFoundError(f"{path} does not exist yet; draft one with `bullseye discover`")
     return load_model(ICP, path)
 
 
