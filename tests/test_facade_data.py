@@ -13,10 +13,11 @@ from conftest import TRUTH_ICP, demo_workspace, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.discover.engine import DiscoveryResult
+from bullseye.discover.result import DiscoveryResult
 from bullseye.errors import ConflictError, InvalidInputError, NotFoundError
 from bullseye.render import as_html, as_json, as_text
 from bullseye.render.discovery import segment_lines
+from bullseye.scoring.inputs import read_companies
 from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
 
@@ -160,7 +161,8 @@ def test_score_reads_a_file_of_companies_and_escapes_their_names(ws, tmp_path):
                       f"\"{HOSTILE}\",E-commerce,320,450,Yes\nFrete Sul,Regional carrier,800,90,no\n")
     scores = ws.score(companies)
     assert scores.frame["name"].tolist() == [HOSTILE, "Frete Sul"]
-    assert scores.frame["employees"].tolist() == [320, 800]
+    read = read_companies(companies, ws)
+    assert read["employees"].tolist() == [320, 800] and read["own_fleet"].tolist() == [True, False]
     assert "[/b]<script>" in repr(scores)
     html = as_html(scores)
     assert "<script>alert" not in html and "&lt;script&gt;" in html

@@ -14,7 +14,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from bullseye.discover.engine import DiscoveryResult
+from bullseye.discover.result import DiscoveryResult
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
 from bullseye.render import html_renderer, terminal_renderer
