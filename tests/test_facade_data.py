@@ -181,6 +181,8 @@ def test_score_and_validate_at_80_columns_fold_the_details(ws):
     validate = invoke("validate", "-w", ws.root, "--no-chart")
     assert validate.exit_code == 0, validate.output
     assert_fits_80(validate.output, ["New-business deals", "Win rate (95% CI)", "Not ICP", "Tiers on the holdout"])
+    assert "Calibration on the holdout" not in validate.output
+    assert "Calibration on the holdout" in invoke("validate", "-w", ws.root, "--no-chart", "--details").output
 
 
 # -- load and quarantine --------------------------------------------------------------------------

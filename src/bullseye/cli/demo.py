@@ -73,13 +73,13 @@ def _cards(ws, job) -> None:
     from bullseye.cli.people import write_workspace_cards
     from bullseye.people.cards import find_chromium
 
+    console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
+                                          if p.is_relative_to(ws.root)), markup=False)
     if not job.personas:
         return
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
     for card_path in write_workspace_cards(ws, formats):
-        console.print(f"Persona cards: {card_path}")
-    console.print("Reports: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
-                                          if p.is_relative_to(ws.reports_dir)))
+        console.print(f"Persona cards: {card_path}", markup=False)
 
 
 def _refuse_a_real_workspace(path: Path) -> None:

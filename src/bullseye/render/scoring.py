@@ -101,11 +101,11 @@ def _tiers_table(card, frame=None) -> Table:
     return table
 
 
-def _calibration_table(card) -> Table:
+def _calibration_table(rows: list[dict]) -> Table:
     table = _table("Calibration on the holdout: deciles of predicted P(win)")
     for header in ("Decile", "Deals", "Predicted", "Observed (95% CI)"):
         table.add_column(header, justify="right")
-    for row in card.calibration_.to_dict(orient="records"):
+    for row in rows:
         table.add_row(str(row["bin"]), f"{row['deals']:,}", f"{row['predicted']:.0%}",
                       f"{row['observed']:.0%} ({row['observed_low']:.0%}-{row['observed_high']:.0%})")
     return table
@@ -133,7 +133,7 @@ def render_scores(result: Scores, details: bool = False) -> Group:
     card = result.card
     parts: list[Any] = [_best_table(result), _tiers_table(card, result.frame)]
     if details:
-        parts.append(_calibration_table(card))
+        parts.append(_calibration_table(card.calibration_.to_dict(orient="records")))
     lines = _card_lines(card, details)
     if result.out:
         lines.append(f"Wrote {len(result.frame):,} scores to {result.out}.")
@@ -158,7 +158,7 @@ def render_scorecard(result: ScorecardInUse, details: bool = False) -> Group:
                        _DASH if _missing(row["win_rate"]) else f"{row['win_rate']:.0%}", f"{row['points']:+.1f}")
     parts: list[Any] = [points, _tiers_table(card)]
     if details:
-        parts.append(_calibration_table(card))
+        parts.append(_calibration_table(card.calibration_.to_dict(orient="records")))
     return Group(*parts, *_text(_card_lines(card, details)))
 
 
@@ -238,4 +238,9 @@ def render_backtest(result: Backtest, details: bool = False) -> Group:
     caption = [order_sentence(order, "win_rate"), order_sentence(order, "value_per_deal")] \
         + ([f"No holdout deals in {', '.join(order['empty'])}."] if order["empty"] else []) \
         + [f"Calibration error (ECE): {result.calibration['ece']:.3f}."]
-    return Group(table, *extra, tiers, Text(" ".join(caption)))
+    parts: list[Any] = [table, *extra, tiers, Text(" ".join(caption))]
+    if details:
+        parts.append(_calibration_table(result.calibration["reliability"]))
+    else:
+        parts.append(Text("Calibration deciles: --details.", style="dim"))
+    return Group(*parts)
