@@ -135,7 +135,15 @@ class Workspace:
 
     def load(self, files: list[Path] | None = None, preset: str | None = None,
              mapping: Path | None = None, progress=None) -> LoadReport:
-        """Load exports into the canonical tables; see :mod:`bullseye.ingest.loader`."""
+        """Load exports (default: the ``load.files`` globs of bullseye.yaml) into the canonical tables;
+        every row is loaded or quarantined, and the LoadReport's counts reconcile (see
+        :mod:`bullseye.ingest.loader`); a failed load leaves the warehouse as it was.
+
+        Example::
+
+            report = ws.load(["data/accounts.csv", "data/deals.csv"], preset="hubspot")
+            report.reconciles, report.table_rows
+        """
         from bullseye.ingest.loader import load_files
 
         check_preset(preset)
