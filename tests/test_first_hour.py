@@ -146,8 +146,9 @@ def test_demo_accepts_a_freshly_initialised_workspace(tmp_path):
 
 
 def _table_rows(text: str) -> int:
-    """Segment rows in discover's tables: a row starts with a line whose 'accounts' cell holds a number."""
-    return len(re.findall(r"^│[^│\n]*│\s+[\d,]+ │", text, flags=re.MULTILINE))
+    """Segment rows in discover's tables: a line with the segment, its accounts, the value found and
+    its p-value (three decimals or '<0.001')."""
+    return len(re.findall(r"^  \S.*?\s[\d,]+\s+\S+\s+(?:<0\.001|[01]\.\d{3})\s", text, flags=re.MULTILINE))
 
 
 @pytest.mark.parametrize("top", [2, 7])

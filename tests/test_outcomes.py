@@ -24,6 +24,7 @@ from bullseye.outcomes.summary import (
     outcome_summary,
     wilson_interval,
 )
+from bullseye.render import to_terminal
 from bullseye.workspace import Workspace
 
 _TYPES = {"string": "string", "text": "string", "integer": "int64", "number": "float64", "date": "date",
@@ -228,7 +229,7 @@ def test_only_accounts_and_deals(tmp_path):
     assert all(row["current_arr"] is None and row["retention_12m"] is None for row in summary.rows)
     assert summary.overall["deals_won"] == 2
     json.dumps(summary.to_dict())
-    tables = summary.to_rich_tables()
+    tables = list(to_terminal(summary).renderables)
     headers = [str(col.header) for table in tables for col in table.columns]
     assert "Win rate (95% CI)" in headers and not any("ARR" in h for h in headers)
     assert "subscriptions" in str(tables[-1].caption)

@@ -194,7 +194,7 @@ def test_escape_functions_round_trip_through_their_renderers():
 
 def test_discovery_chart_draws_a_segment_label_with_dollars():
     from bullseye.discover.findings import Finding, Measure
-    from bullseye.discover.report import _lift_chart
+    from bullseye.render.discovery import lift_chart as _lift_chart
 
     findings = [Finding(outcome="win", direction=1, conditions=[], discovery=Measure(40, 0.5, 0.2),
                         holdout=Measure(30, 0.45, 0.2, 0.3, 0.6), quality=1.0, q_value=0.01, p_family=0.01,

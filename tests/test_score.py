@@ -14,7 +14,7 @@ from conftest import TRUTH_ICP, demo_workspace
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.cli.score import write_scores
+from bullseye.scoring.scores import write_scores
 from bullseye.core.dataset import build_dataset
 from bullseye.scoring.accounts import score_accounts
 from bullseye.scoring.scorecard import (
@@ -246,7 +246,7 @@ def test_score_writes_every_account_with_its_version(small, tmp_path):
     written = pd.read_csv(out)
     assert len(written) == 1000 and written["fit_score"].is_monotonic_decreasing
     assert (written["icp_version"] == icp_from(TRUTH_ICP).content_hash()).all()
-    assert "Best accounts of 1,000" in result.output and "Tiers" in result.output
+    assert "Best 5 of 1,000 accounts" in result.output and "Tiers" in result.output
     parquet = tmp_path / "scores.parquet"
     write_scores(written.sample(frac=1, random_state=0), parquet)
     again = pd.read_parquet(parquet)

@@ -214,7 +214,7 @@ def test_every_word_the_demo_prints_follows_the_definition(tmp_path_factory):
         _check_words(finding)
     win = result.reports["win"]
     # One base per outcome and screen, in accounts: the power sentence, the header and the bullseye agree.
-    from bullseye.discover.report import base_line
+    from bullseye.render.discovery import base_line
 
     assert f"{100 * win.base:.0f}%" in base_line(win) and "accounts" in base_line(win)
     assert f"base win rate {100 * win.base:.0f}%" in win.power

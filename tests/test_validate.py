@@ -17,8 +17,10 @@ from bullseye.cli import app
 from bullseye.core.dataset import PERIOD, build_dataset
 from bullseye.core.units import DURATION, EVENT, TENURE
 from bullseye.errors import BullseyeError
+from bullseye.render import to_terminal
 from bullseye.scoring.backtest import (
     DISQUALIFIED,
+    KM_CHART,
     IN_ICP,
     NOT_ICP,
     backtest,
@@ -66,14 +68,15 @@ def test_icp_churns_less_and_is_worth_more(result):
     assert km["days"] == sorted(km["days"]) and np.all(np.diff(km["survival"]) <= 0)
 
 
-def test_coverage_cost_outside_and_outputs(result):
+def test_coverage_cost_outside_and_outputs(result, demo):
     coverage = result.coverage
     assert coverage["best_customers"] > 100
     assert coverage["share"].low > coverage["share_of_all_accounts"]  # tiers A/B catch the best customers
     outside = result.outside
     assert outside["deals"] == result.groups[NOT_ICP]["deals"] and 0.5 < outside["share"].value < 1
     assert outside["value_per_deal_icp"] > outside["value_per_deal_outside"] and outside["cost"] > 0
-    assert result.chart is not None and result.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.chart is None and not (demo.reports_dir / KM_CHART).exists()  # no file unless asked
+    assert result.chart_png()[:8] == b"\x89PNG\r\n\x1a\n"
     body = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert body["icp_version"] == ICP.model_validate(yaml.safe_load(TRUTH_ICP)).content_hash()
     assert set(body["groups"]) == {IN_ICP, NOT_ICP, DISQUALIFIED}
@@ -145,7 +148,7 @@ def test_the_report_reads_as_tables(result):
     from rich.console import Console
 
     console = Console(width=160, record=True)
-    console.print(result.to_rich())
+    console.print(to_terminal(result))
     text = console.export_text()
     for phrase in ("The ICP on the holdout", "Win rate (95% CI)", "log-rank p =", "best customers", "Tiers on the holdout",
                    "Value per deal worked"):
@@ -173,7 +176,7 @@ def test_a_lifetime_at_the_cap_is_shown_as_capped(result):
     capped = replace(result, groups={**result.groups, IN_ICP: {**result.groups[IN_ICP], **{
         k: row[k] for k in ("lifetime_years", "ltv", "lifetime_capped", "lifetime_cap_years")}}})
     console = Console(width=160, record=True)
-    console.print(capped.to_rich())
+    console.print(to_terminal(capped))
     text = console.export_text()
     assert f"≥ {row['lifetime_years'].value:.1f} (cap)" in text and "are lower bounds" in text
     body = json.loads(json.dumps(capped.to_dict(), allow_nan=False))

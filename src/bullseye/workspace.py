@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bullseye.config import PRESET_NAMES, SETTINGS_FILE, Settings
 from bullseye.core.schema import TABLES
 from bullseye.errors import (
-    BullseyeError,
     ConflictError,
     InvalidInputError,
     MissingTableError,
+    NotFoundError,
     WorkspaceNotFound,
 )
 from bullseye.paths import contained, is_inside, workspace_glob
@@ -50,6 +50,18 @@ if TYPE_CHECKING:
     from bullseye.people.committee import CommitteeReport
     from bullseye.people.personas import PersonaDrafts
     from bullseye.people.themes import ThemeReport
+    from collections.abc import Callable, Sequence
+
+    import pandas as pd
+
+    from bullseye.discover.engine import DiscoveryResult
+    from bullseye.ingest.quarantine import Quarantine
+    from bullseye.outcomes.summary import OutcomeSummary
+    from bullseye.pipeline import MainJob
+
+    from bullseye.scoring.backtest import Backtest
+    from bullseye.scoring.scores import ScorecardInUse, Scores
+    from bullseye.strategy.icp import ICP
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -175,14 +187,22 @@ class Workspace:
 
     def load(self, files: list[Path] | None = None, preset: str | None = None,
              mapping: Path | None = None, progress=None) -> LoadReport:
-        """Load exports into the canonical tables; see :mod:`bullseye.ingest.loader`."""
+        """Load exports (default: the ``load.files`` globs of bullseye.yaml) into the canonical tables;
+        every row is loaded or quarantined, and the LoadReport's counts reconcile (see
+        :mod:`bullseye.ingest.loader`); a failed load leaves the warehouse as it was.
+
+        Example::
+
+            report = ws.load(["data/accounts.csv", "data/deals.csv"], preset="hubspot")
+            report.reconciles, report.table_rows
+        """
         check_preset(preset)  # before importing the loader: a typo is told at once
         load_settings = self.settings.load
         if not files:
             source = f"{self.root / SETTINGS_FILE}: load.files"
             files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
             if not files:
-                raise BullseyeError(
+                raise NotFoundError(
                     f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}"
                 )
         if mapping is None and load_settings.mapping:
@@ -239,16 +259,115 @@ class Workspace:
             mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
         return preview_mapping(self, [Path(f) for f in files], preset or load_settings.preset, mapping, rows)
 
-    def quarantine(self, table: str | None = None, reason: str | None = None, page: int = 1) -> QuarantinePage:
-        """What the loads set aside: counts per table and reason, and one page of the rows.
-        TODO(facade): a minimal version for the web's Data page; merge with the facade's own."""
+    def quarantine_page(self, table: str | None = None, reason: str | None = None, page: int = 1) -> QuarantinePage:
+        """What the loads set aside, as the web's Data page browses it: counts per table and reason,
+        and one page of the rows."""
         from bullseye.ingest.quarantine_browse import browse_quarantine
 
         return browse_quarantine(self, table, reason, page)
+    def quarantine(self, table: str | None = None, reason: str | None = None, limit: int | None = None) -> Quarantine:
+        """What the loads set aside: file, line, column, value and reason; ``table`` and ``reason``
+        (a part of the reason, any case) narrow it, ``limit`` caps the rows returned (the count is of all)."""
+        from bullseye.ingest.quarantine import quarantine_issues
+
+        return quarantine_issues(self, table=table, reason=reason, limit=limit)
 
     # -- outcomes and discovery ------------------------------------------------------------------
+    def outcomes(self, by: str | None = None, as_of: date | str | None = None) -> OutcomeSummary:
+        """Win rate, days to close, discount, ACV, ARR, churn, NRR, usage and NPS, overall and ``by``
+        an account attribute, as of a date (default: the latest date in the data).
+
+        Example::
+
+            summary = ws.outcomes(by="industry")
+            summary.overall["win_rate"], summary.to_frame()
+        """
+        from bullseye.outcomes.summary import outcome_summary
+
+        return outcome_summary(self, by=by, as_of=_as_date(as_of, "as_of"))
+
+    def discover(self, outcome: str | Sequence[str] = "all", max_depth: int = 3, min_support: int | None = None,
+                 top: int = 10, target: str | None = None, until: date | str | None = None,
+                 progress: Callable[[str], None] | None = None) -> DiscoveryResult:
+        """Find the segments that win more, close faster, pay more, stay longer and use more, and
+        confirm them on newer data; writes nothing (see ``propose`` and ``save_draft``).
+
+        Example::
+
+            found = ws.discover("win", max_depth=2)
+            draft = ws.propose(found)
+            ws.save_draft(draft)
+        """
+        from bullseye.core.units import TARGET_PREFIX
+        from bullseye.discover.engine import DiscoverySettings, discover
+
+        outcomes = (outcome,) if isinstance(outcome, str) else tuple(outcome)
+        outcomes += (f"{TARGET_PREFIX}{target}",) if target else ()
+        settings = DiscoverySettings(outcomes=outcomes, max_depth=max_depth, min_support=min_support, top=top,
+                                     until=_as_date(until, "until"))
+        return discover(self, settings, progress=progress)
+
+    def propose(self, discovery: DiscoveryResult) -> ICP:
+        """The draft ICP the findings support (criteria, disqualifiers, signals); nothing is written."""
+        from bullseye.discover.propose import propose_icp
+
+        return propose_icp(discovery, ws=self)
+
+    def save_draft(self, icp: ICP, force: bool = False) -> Path:
+        """Write ``icp`` as the draft ``strategy/icp.yaml`` (the version in use does not change until
+        it is published). A hand-edited draft is kept unless ``force``: ``IcpWriteRefused`` carries the diff."""
+        from bullseye.strategy.icp import save_icp
+
+        path, _ = save_icp(self.root, icp, force=force)
+        return path
 
     # -- the ICP and its scores --------------------------------------------------------------------
+    @property
+    def icp(self) -> ICP:
+        """The draft ICP, ``strategy/icp.yaml`` (what discovery proposes and you edit)."""
+        from bullseye.strategy.icp import load_icp
+
+        return load_icp(self.root)
+
+    @property
+    def icp_in_use(self) -> ICP | None:
+        """The published version's ICP (what scores, sizing and exports use); None before any publish."""
+        from bullseye.strategy.versions import VersionStore
+
+        current = VersionStore(self.root).current()
+        return current.icp() if current is not None else None
+
+    def backtest(self, icp: ICP | None = None, margin: float = 1.0, chart: Path | str | None = None) -> Backtest:
+        """The ICP (default: the draft) against the rest on the holdout; ``chart``: a PNG path to write.
+
+        Example::
+
+            result = ws.backtest()
+            result.groups["ICP"]["win_rate"].value
+        """
+        from bullseye.scoring.backtest import backtest
+
+        return backtest(self, icp, margin=margin, chart=chart)
+
+    def scorecard(self) -> ScorecardInUse:
+        """The fitted scorecard in use: the published version's stored one, or the draft's fitted now."""
+        from bullseye.scoring.scores import scorecard_result
+
+        return scorecard_result(self)
+
+    def score(self, companies: pd.DataFrame | Path | str | None = None, top: int = 20) -> Scores:
+        """Score ``companies`` (a frame, a CSV/Parquet/Excel file, or None: every CRM account) under
+        the ICP in use; ``top`` is how many of the best the result lists (0: all).
+
+        Example::
+
+            scores = ws.score("new-companies.csv")
+            scores.frame[["account_id", "fit_score", "tier"]]
+            scores.write("scores.csv")
+        """
+        from bullseye.scoring.scores import score_companies
+
+        return score_companies(self, companies, top=top)
 
     # -- people ------------------------------------------------------------------------------------
     def committee(self) -> CommitteeReport:
@@ -476,6 +595,18 @@ class Workspace:
         return record_event(self, name, on, kind, note, by)
 
     # -- the main job ------------------------------------------------------------------------------
+    def run_all(self, progress: Callable[[str, Any], None] | None = None, **options: Any) -> MainJob:
+        """Load -> outcomes -> discover -> draft ICP -> backtest -> score -> people -> market -> why now;
+        see :func:`bullseye.pipeline.run_all` for ``progress`` and the options.
+
+        Example::
+
+            job = ws.run_all()
+            job.backtest.groups["ICP"]["win_rate"], job.scores.tier_counts()
+        """
+        from bullseye.pipeline import run_all
+
+        return run_all(self, progress, **options)
 
     def close(self) -> None:
         if self._warehouse is not None:  # never open a warehouse just to close it
@@ -486,3 +617,15 @@ def check_preset(preset: str | None) -> None:
     """An unknown preset is an error listing the known ones, before any file is read."""
     if preset is not None and preset not in PRESET_NAMES:
         raise InvalidInputError(f"unknown preset '{preset}'; the known presets are {', '.join(PRESET_NAMES)}")
+
+
+def _as_date(value: object, name: str):
+    """A date argument given as a date or 'YYYY-MM-DD'; a bad string is one line naming the argument."""
+    if not isinstance(value, str):
+        return value
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"{name}: '{value}' is not a date; use YYYY-MM-DD") from None

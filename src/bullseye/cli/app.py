@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = ["app", "console", "err_console", "COMMANDS", "WorkspaceOption", "JsonOption", "open_workspace",
-           "parse_date", "print_json", "load_all_commands"]
+           "parse_date", "print_json", "load_all_commands", "DetailsOption"]
 
 # Every top-level command (or command group): the module that defines it, and the first paragraph of
 # its help as ``bullseye --help`` shows it. tests/test_cli_lazy.py fails when this drifts from the
@@ -213,6 +213,7 @@ WorkspaceOption = Annotated[
     typer.Option("--workspace", "-w", help="Workspace directory (default: search upwards from the current directory)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+DetailsOption = Annotated[bool, typer.Option("--details", help="Unfold the long sections (folded by default).")]
 
 
 def open_workspace(path: Path | None) -> Workspace:

@@ -1,16 +1,13 @@
-"""The demo company: a whole workspace built from generated CRM exports."""
+"""The demo company: a whole workspace built from generated CRM exports, then the main job."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from bullseye.cli.app import app, console
-
-if TYPE_CHECKING:
-    from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -29,16 +26,8 @@ def demo(
 
         bullseye demo demo-workspace --accounts 5000 --seed 7
     """
-    from bullseye.cli.data import load_with_progress, render_load_report
-    from bullseye.cli.score import render_scores, write_scores
     from bullseye.demo import generate_company
-    from bullseye.discover.engine import discover
-    from bullseye.discover.propose import propose_icp
-    from bullseye.discover.report import rich_summary, write_html
-    from bullseye.outcomes.summary import outcome_summary
-    from bullseye.scoring.backtest import backtest
-    from bullseye.scoring.scorecard import fit_scorecard
-    from bullseye.strategy.icp import save_icp
+    from bullseye.demo.strategy import write_demo_strategy
     from bullseye.workspace import Workspace
 
     if add_quarter:
@@ -48,34 +37,49 @@ def demo(
     ws = Workspace.init(path, name="RotaCerta (demo)", exist_ok=True)
     with console.status(f"Generating {accounts:,} accounts and their CRM history..."):
         truth = generate_company(ws.data_dir, n_accounts=accounts, seed=seed)
-    console.rule("Load")
-    render_load_report(load_with_progress(ws, None, None, None))
-    console.rule("Outcomes")
-    console.print(outcome_summary(ws, by="industry").to_rich())
-    console.rule("Discovery: who should buy")
-    with console.status("Searching segments on every outcome..."):
-        result = discover(ws)
-    console.print(rich_summary(result, top=5))  # the demo shows the head of each list
-    report = write_html(result, ws.reports_dir / "discovery.html", company=ws.settings.name)
-    icp = propose_icp(result, ws=ws).model_copy(update={"owner": "Product marketing (demo)"})
-    icp_path, _ = save_icp(ws.root, icp, force=True)
-    console.print(f"\nReport with charts: {report}\nDraft ICP: {icp_path}")
-    console.rule("Backtest of the draft ICP on newer deals")
-    console.print(backtest(ws, icp).to_rich())
-    console.rule("Scored accounts")
-    card = fit_scorecard(ws, icp, dataset=result.data)
-    scores = card.score(result.data.accounts)
-    scores_path = ws.reports_dir / "scores.csv"
-    write_scores(scores, scores_path)
-    best = scores.sort_values("fit_score", ascending=False, kind="stable").head(10)
-    console.print(render_scores(card, scores, best, scores_path))
-    _people(ws, icp)
-    _market(ws, icp, card, truth)
-    _publish(ws, result.data)
+        write_demo_strategy(ws.root, truth)  # the audience and the industry map the market step reads
+    with console.status("Running the main job...") as status:
+        job = ws.run_all(_printer(status), force=True, owner="Product marketing (demo)", reports=True)
+    for note in job.notes:
+        console.print(note, markup=False, highlight=False)
+    if job.icp is None:
+        return
+    _cards(ws, job)
+    _publish(ws, job.discovery.data)
     console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
     console.print(f"Web workspace: `bullseye serve --workspace {path}`, then open http://127.0.0.1:8765/")
+
+
+def _printer(status):
+    """Print each step of the main job as it ends, under its title; the spinner names the running one."""
+    from bullseye.pipeline import STEPS
+    from bullseye.render.pipeline import render_step
+
+    titles = dict(STEPS)
+
+    def show(name: str, result) -> None:
+        if result is None:
+            status.update(f"{titles[name]}...")
+            return
+        console.rule(titles[name])
+        console.print(render_step(name, result))
+
+    return show
+
+
+def _cards(ws, job) -> None:
+    from bullseye.cli.people import write_workspace_cards
+    from bullseye.people.cards import find_chromium
+
+    console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
+                                          if p.is_relative_to(ws.root)), markup=False)
+    if not job.personas:
+        return
+    formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
+    for card_path in write_workspace_cards(ws, formats):
+        console.print(f"Persona cards: {card_path}", markup=False)
 
 
 def _refuse_a_real_workspace(path: Path) -> None:
@@ -112,7 +116,7 @@ def _add_quarter(path: Path, seed: int, shift: bool) -> None:
                   f"Next: `bullseye check` loads them, checks triggers and drift, and `bullseye status` explains.")
 
 
-def _publish(ws: Workspace, data) -> None:
+def _publish(ws, data) -> None:
     """The draft ICP, personas and audience become version 1: what scores and exports use from now on."""
     from bullseye.governance.lifecycle import publish
 
@@ -122,53 +126,3 @@ def _publish(ws: Workspace, data) -> None:
     console.print(f"Published {published.version.label} in {published.version.folder.relative_to(ws.root)}: "
                   f"`bullseye history`, `bullseye status`; edit strategy/ and `bullseye publish -m \"why\"` "
                   f"for version 2.")
-
-
-def _people(ws: Workspace, icp) -> None:
-    """Layer three: the buying committee of the ICP's deals, what they say, and the personas."""
-    from bullseye.governance.triggers import record_triggers
-    from bullseye.people.cards import find_chromium
-    from bullseye.people.themes import objection_triggers
-    from bullseye.render import to_terminal
-
-    console.rule("The buying committee of the ICP's deals")
-    with console.status("Reading contacts and their roles..."):
-        committee = ws.committee()
-    console.print(to_terminal(committee))
-    console.rule("What they say: themes in the notes")
-    with console.status("Mining call, interview, survey and win/loss notes..."):
-        themes = ws.themes()
-        added = record_triggers(ws, objection_triggers(themes.select(("objection",))), source="themes")
-    console.print(to_terminal(themes))
-    console.print(f"New-objection triggers raised: {added} (see `bullseye themes --triggers`).")
-    console.rule("Personas drafted from the evidence")
-    with console.status("Drafting a persona per committee role..."):
-        written = ws.save_personas(ws.personas(), force=True)
-    for result in written.written:
-        console.print(f"  {result.path.relative_to(ws.root)}")
-    formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
-    for card_path in ws.cards(formats, out_dir=ws.reports_dir).files:
-        console.print(f"Persona cards: {card_path}")
-
-
-def _market(ws: Workspace, icp, card, truth: dict) -> None:
-    """Layer one and timing: the market from the universe down, and this week's accounts to call."""
-    from bullseye.demo.strategy import write_demo_strategy
-    from bullseye.market.signals import signal_ranking
-    from bullseye.market.sizing import FUNNEL_CHART, size_market
-    from bullseye.render import to_terminal
-    from bullseye.strategy.audience import load_audience
-
-    console.rule("The market: from the universe to the customers")
-    write_demo_strategy(ws.root, truth)
-    with console.status("Matching the market list to the CRM and sizing it..."):
-        sized = size_market(ws, load_audience(ws.root), icp, card)
-    sized.write_funnel_chart(ws.reports_dir / FUNNEL_CHART)
-    sized.write_whitespace(ws.reports_dir / "whitespace.csv")
-    console.print(to_terminal(sized))
-    if not icp.signals:
-        return
-    console.rule("Why now: the accounts to call this week")
-    with console.status("Ranking fresh signals..."):
-        ranking = signal_ranking(ws, icp, days=30, limit=10)
-    console.print(to_terminal(ranking))

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from bullseye.cli.app import (
+    DetailsOption,
     JsonOption,
     WorkspaceOption,
     app,
@@ -22,6 +23,7 @@ def outcomes(
     by: Annotated[Optional[str], typer.Option(help="Break the summary down by this account attribute.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data.")] = None,
     workspace: WorkspaceOption = None,
+    details: DetailsOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Summarise outcomes: win rate, days to close, discount, ACV, ARR, churn, NRR, usage, NPS.
@@ -30,11 +32,10 @@ def outcomes(
 
         bullseye outcomes --by industry --as-of 2026-06-30
     """
-    from bullseye.outcomes.summary import outcome_summary
+    from bullseye.render import to_terminal
 
-    ws = open_workspace(workspace)
-    summary = outcome_summary(ws, by=by, as_of=parse_date(as_of, "--as-of"))
+    summary = open_workspace(workspace).outcomes(by=by, as_of=parse_date(as_of, "--as-of"))
     if as_json:
-        print_json(summary.to_dict())
+        print_json(summary)
     else:
-        console.print(summary.to_rich())
+        console.print(to_terminal(summary, details))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from bullseye.discover.encode import Selector, encode
 from bullseye.discover.findings import Finding, OutcomeReport, metric
 from bullseye.discover.leakage import leakage_guard
 from bullseye.discover.measure import better_sign, measure
+from bullseye.discover.result import DiscoveryResult, DiscoverySettings
 from bullseye.discover.significance import (
     FamilyTest,
     confirm_on_holdout,
@@ -38,7 +38,7 @@ from bullseye.discover.significance import (
     refinements_that_hold,
     refusal,
 )
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.strategy.icp import Condition
 
 __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
@@ -58,45 +58,18 @@ TOP_K = 1000
 MIN_EXPECTED_CHURNS = 10
 
 
-@dataclass
-class DiscoverySettings:
-    outcomes: tuple[str, ...] = ("all",)
-    max_depth: int = 3
-    min_support: int | None = None  # default: max(10, 3% of the units)
-    top: int = 10
-    holdout_share: float = 0.3
-    alpha: float = 0.05  # family-wise (and false-discovery) level on the discovery part that decides "significant"
-    seed: int = 0  # for the permutations; the same seed gives the same report
-    until: Any = None  # only deals decided before this date (an outcome that needs time to show)
-    as_of: Any = None
-
-
-@dataclass
-class DiscoveryResult:
-    data: Dataset
-    settings: DiscoverySettings
-    reports: dict[str, OutcomeReport]
-    leakage: dict[str, str]
-    attributes: list[str]
-    bullseye: list[dict] = field(default_factory=list)
-    alignment: dict[str, Any] = field(default_factory=dict)
-    cohorts: dict[str, Any] = field(default_factory=dict)
-
-    def findings(self, positive: bool = True) -> list[Finding]:
-        out = []
-        for report in self.reports.values():
-            out += report.findings if positive else report.negative
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "as_of": self.data.as_of.isoformat(), "cutoff": self.data.cutoff.isoformat() if self.data.cutoff else None,
-            "split": self.data.split.to_dict(), "unit": self.data.unit,
-            "date_range": [d.isoformat() for d in self.data.date_range] if self.data.date_range else None,
-            "attributes": self.attributes, "skipped_attributes": self.data.skipped, "leakage": self.leakage,
-            "outcomes": {name: report.to_dict() for name, report in self.reports.items()},
-            "bullseye": self.bullseye, "alignment": self.alignment, "cohorts": self.cohorts,
-        }
+#: Below this many units an outcome is not searched at all; the report says how many there are.
+MIN_UNITS = 30
+#: Two segments sharing this share of their rows (Jaccard) are one idea: only the better is kept.
+MAX_OVERLAP = 0.5
+#: A better and a worse segment that together cover (nearly) everything are one idea said twice.
+COMPLEMENT_OVERLAP = 0.8
+#: Candidates handed from the search to the redundancy filters: enough that variations of one
+#: strong idea cannot crowd out a second, different one.
+TOP_K = 1000
+#: A churn segment must be large enough to expect this many churn events at the base rate: a
+#: hazard from a handful of events says nothing, and small segments with none would lead the list.
+MIN_EXPECTED_CHURNS = 10
 
 
 #: Below this many units the search stops at one condition, below the second at two.
@@ -139,7 +112,7 @@ def _expand(outcomes: tuple[str, ...]) -> list[str]:
             expanded.append(name)
             continue
         if name not in OUTCOME_GROUPS:
-            raise BullseyeError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
+            raise InvalidInputError(f"unknown outcome '{name}'; choose from: {', '.join(OUTCOME_GROUPS)}")
         expanded += [o for o in OUTCOME_GROUPS[name] if o not in expanded]
     return expanded
 
@@ -149,7 +122,7 @@ def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> Di
     outcomes = _expand(settings.outcomes)
     targets = [o[len(TARGET_PREFIX):] for o in outcomes if o.startswith(TARGET_PREFIX)]
     if len(targets) > 1:
-        raise BullseyeError("search one --target at a time")
+        raise InvalidInputError("search one --target at a time")
     data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share, until=settings.until,
                          target=targets[0] if targets else None)
     leakage = leakage_guard(ws, data)  # every outcome, with the overrules in bullseye.yaml

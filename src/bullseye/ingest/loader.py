@@ -34,6 +34,7 @@ from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
 from bullseye.io import write_csv
 from bullseye.paths import allowed_roots, contained
+from bullseye.results import Result
 
 __all__ = ["load_files", "LoadReport", "FileCount", "QUARANTINE_COLUMNS"]
 
@@ -49,14 +50,21 @@ LOAD_LOG_COLUMNS = {
 }
 
 
-@dataclass
-class LoadReport:
+@dataclass(repr=False)
+class LoadReport(Result):
+    """What one load did: per file and table, rows read = loaded + quarantined (``reconciles``),
+    the tables' row counts after it, and what was set aside, grouped by reason. A caller may add
+    ``settings_saved`` (the preset/mapping remembered) and ``new_triggers`` (the ICP in use's
+    triggers the load raised); rendering is in :mod:`bullseye.render.load`."""
+
     load_id: str
     files: list[FileCount]
     table_rows: dict[str, int]
     issues: int
     issue_summary: list[tuple[str, str, str, int]] = field(default_factory=list)  # table, action, reason, count
     quarantine_csv: Path | None = None
+    settings_saved: str | None = None
+    new_triggers: list[dict] | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -71,6 +79,8 @@ class LoadReport:
             "issue_summary": [dict(zip(("table", "action", "reason", "count"), row)) for row in self.issue_summary],
             "quarantine_csv": str(self.quarantine_csv) if self.quarantine_csv else None,
             "reconciles": self.reconciles,
+            **({"new_triggers": self.new_triggers} if self.new_triggers is not None else {}),
+            **({"settings_saved": self.settings_saved} if self.settings_saved else {}),
         }
 
 

@@ -10,7 +10,7 @@ Example::
 
     ws = Workspace.find()
     per_account = account_outcomes(ws).to_pandas()
-    print(bullseye.outcomes.summary.outcome_summary(ws, by="employees").to_rich())
+    print(ws.outcomes(by="employees"))
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.datatypes as dtypes
 import ibis.expr.types as ir
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -94,7 +94,7 @@ def _to_date(value: object) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise BullseyeError(f"as-of date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-06-30")
+    raise InvalidInputError(f"as-of date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-06-30")
 
 
 def resolve_as_of(ws: Workspace, as_of: object = None) -> dt.date:

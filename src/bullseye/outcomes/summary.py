@@ -17,18 +17,17 @@ import ibis.expr.types as ir
 import numpy as np
 from scipy.stats import norm
 
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.outcomes.per_account import (
     account_attributes,
     account_outcomes,
     deals_as_of,
     resolve_as_of,
 )
-from bullseye.render.inert import for_terminal
+from bullseye.results import Result
 
 if TYPE_CHECKING:
     import pandas as pd
-    from rich.table import Table as RichTable
 
     from bullseye.workspace import Workspace
 
@@ -110,8 +109,8 @@ def km_survival_at(group: Any, time: Any, at_risk_rows: Any, events: Any, n_grou
 
 
 # -- the result ---------------------------------------------------------------------------------
-@dataclass
-class OutcomeSummary:
+@dataclass(repr=False)
+class OutcomeSummary(Result):
     """Outcomes overall and per group. ``rows`` holds one dict per group (ordered: bands in
     order, categories by number of accounts, ``(missing)`` last); without ``by`` it holds the
     overall row only. ``missing_tables`` lists the optional tables that were not loaded."""
@@ -138,39 +137,6 @@ class OutcomeSummary:
             "rows": [_jsonable(row) for row in self.rows],
         }
 
-    def to_rich_tables(self) -> list[RichTable]:
-        """Two readable tables: the pipeline (deals) and the customers (subscriptions, usage, NPS)."""
-        from rich import box
-        from rich.table import Table
-
-        title = f"as of {self.as_of.isoformat()}" + (f" by {self.by}" if self.by else "")
-        tables = []
-        for section, columns in _DISPLAY.items():
-            shown = [c for c in columns if c[2] not in self.missing_tables]
-            if len(shown) <= 1 and section != "Pipeline":
-                continue
-            table = Table(title=f"{section} {title}", title_justify="left", box=box.SIMPLE_HEAVY)
-            table.add_column(for_terminal(self.by or ""), overflow="fold", min_width=14, max_width=24)
-            for header, _, _, _ in shown:
-                table.add_column(header.replace("{currency}", self.currency), justify="right", no_wrap=True)
-            rows = self.rows if self.by else []
-            for i, row in enumerate(rows):
-                table.add_row(for_terminal(row["group"]), *(fmt(row) for _, fmt, _, _ in shown),
-                              end_section=i == len(rows) - 1)
-            table.add_row("All accounts", *(fmt(self.overall) for _, fmt, _, _ in shown), style="bold")
-            tables.append(table)
-        if self.missing_tables:
-            last = tables[-1]
-            last.caption = f"Not loaded: {', '.join(self.missing_tables)} (the outcomes that need them are left out)"
-            last.caption_justify = "left"
-        return tables
-
-    def to_rich(self):
-        """The tables as one renderable for ``console.print``."""
-        from rich.console import Group
-
-        return Group(*self.to_rich_tables())
-
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     out = {}
@@ -183,54 +149,6 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         out[key] = value
     return out
-
-
-def _num(key: str, digits: int = 0) -> Any:
-    return lambda row: "–" if row.get(key) is None else f"{row[key]:,.{digits}f}"
-
-
-def _pct(key: str, digits: int = 0) -> Any:
-    return lambda row: "–" if row.get(key) is None else f"{100 * row[key]:.{digits}f}%"
-
-
-def _ci(row: dict[str, Any]) -> str:
-    low, high = row.get("win_rate_low"), row.get("win_rate_high")
-    if low is None:
-        return "–"
-    digits = 1 if high - low < 0.02 else 0
-    return f"{100 * low:.{digits}f}-{100 * high:.{digits}f}%"
-
-
-def _nps(row: dict[str, Any]) -> str:
-    return "–" if row.get("nps") is None else f"{row['nps']:+.0f}"
-
-
-# (header, formatter, table it needs, key)
-def _rate_ci(row: dict[str, Any]) -> str:
-    return "–" if row.get("win_rate") is None else f"{100 * row['win_rate']:.0f}% ({_ci(row).rstrip('%')})"
-
-
-# section -> (header, formatter, table it needs, key)
-_DISPLAY = {
-    "Pipeline": (
-        ("Accts", _num("accounts"), None, "accounts"),
-        ("Won", _num("deals_won"), "deals", "deals_won"),
-        ("Lost", _num("deals_lost"), "deals", "deals_lost"),
-        ("Open", _num("deals_open"), "deals", "deals_open"),
-        ("Win rate (95% CI)", _rate_ci, "deals", "win_rate"),
-        ("Days", _num("days_to_close_median"), "deals", "days_to_close_median"),
-        ("Disc.", _pct("discount_mean", 1), "deals", "discount_mean"),
-        ("ACV ({currency})", _num("acv_median"), "deals", "acv_median"),
-    ),
-    "Customers": (
-        ("Customers", _num("customers"), None, "customers"),
-        ("ARR ({currency})", _num("current_arr"), "subscriptions", "current_arr"),
-        ("Kept 12m", _pct("retention_12m"), "subscriptions", "retention_12m"),
-        ("NRR", _pct("nrr"), "subscriptions", "nrr"),
-        ("Users/wk", _num("active_users_mean", 1), "usage", "active_users_mean"),
-        ("NPS", _nps, "notes", "nps"),
-    ),
-}
 
 
 # -- grouping -----------------------------------------------------------------------------------
@@ -308,13 +226,13 @@ def outcome_summary(ws: Workspace, by: str | None = None, as_of: object = None) 
 
     Example::
 
-        summary = outcome_summary(ws, by="industry")
-        rich.print(summary.to_rich())
+        summary = outcome_summary(ws, by="industry")   # or ws.outcomes(by="industry")
+        summary.to_frame()
     """
     day = resolve_as_of(ws, as_of)
     attributes = account_attributes(ws)
     if by is not None and by not in attributes:
-        raise BullseyeError(
+        raise InvalidInputError(
             f"unknown account attribute '{by}'; the account attributes are: {', '.join(attributes) or '(none)'}"
         )
     missing_tables = [name for name in ("deals", "subscriptions", "usage", "notes") if not ws.has_table(name)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,7 +15,32 @@ from bullseye.render.inert import for_mathtext
 if TYPE_CHECKING:
     from bullseye.market.sizing import MarketSize
 
-__all__ = ["funnel_chart"]
+__all__ = ["figure", "svg", "png", "funnel_chart"]
+
+
+
+def figure(width: float, height: float, dpi: int = 100) -> Any:
+    """A new figure with an Agg canvas of its own (the caller's matplotlib backend is left alone)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def svg(fig: Any) -> str:
+    """The figure as an inline ``<svg>`` element (for an HTML page)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def funnel_chart(result: MarketSize, format: str = "png") -> bytes:

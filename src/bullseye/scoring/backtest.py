@@ -15,8 +15,8 @@ newest part of the data (see :mod:`bullseye.core.dataset`):
 
 Example::
 
-    result = backtest(ws)
-    rich.print(result.to_rich())
+    result = ws.backtest()            # the draft ICP; writes nothing
+    result.groups["ICP"]["win_rate"]  # Estimate(value, low, high)
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from bullseye.core.units import DURATION, EVENT, holdout_retention
+from bullseye.results import Result
 from bullseye.scoring.scorecard import ScoreCard, new_business, rule_mask
-from bullseye.scoring.tiers import order_sentence
 from bullseye.scoring.value import MONTH_DAYS, fit_lifetime
 from bullseye.stats import kaplan_meier, logrank_test, wilson_interval
 from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric, ltv
@@ -92,8 +92,8 @@ def _survival_at(curve: dict[str, np.ndarray], day: float) -> float | None:
     return float(curve["survival"][before][-1]) if before.any() else 1.0
 
 
-@dataclass
-class Backtest:
+@dataclass(repr=False)
+class Backtest(Result):
     """The result of :func:`backtest`; ``groups`` holds one dict of measures per group."""
 
     icp_version: str
@@ -135,88 +135,9 @@ class Backtest:
             "warnings": self.warnings,
         })
 
-    def to_rich(self):
-        """Readable tables: ICP vs not on the holdout, the tiers, coverage and the cost of outside deals."""
-        from rich import box
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
-
-        def est(value: Estimate, fmt: str = "{:,.0f}") -> str:
-            if not math.isfinite(value.value):
-                return "–"
-            if not math.isfinite(value.low):
-                return fmt.format(value.value)
-            return f"{fmt.format(value.value)} ({fmt.format(value.low)}-{fmt.format(value.high)})"
-
-        def capped(group: dict, value: Estimate, fmt: str, suffix: str) -> str:
-            """A lifetime (and the LTV built on it) at the model's cap is a lower bound: '≥ 10.5 (cap)'."""
-            if group.get("lifetime_capped") and math.isfinite(value.value):
-                return f"≥ {fmt.format(value.value)}{suffix}"
-            return est(value, fmt)
-
-        pct, money = "{:.0%}", "{:,.0f}"
-        table = Table(title=f"The ICP on the holdout ({f'accounts first seen from {self.cutoff}' if self.cutoff else 'a random share of accounts'}, as of {self.as_of})",
-                      title_justify="left", box=box.SIMPLE_HEAVY)
-        table.add_column("", no_wrap=True)
-        for name in self.groups:
-            table.add_column(name, justify="right", overflow="fold")
-        measures = (
-            ("New-business deals", lambda g: f"{g['deals']:,}"),
-            ("Win rate (95% CI)", lambda g: est(g["win_rate"], pct)),
-            ("Days to close, median", lambda g: est(g["days_to_close"])),
-            ("Discount, mean", lambda g: est(g["discount"], "{:.1%}")),
-            (f"ACV, median ({self.currency})", lambda g: est(g["acv"], money)),
-            ("Customers in the window", lambda g: f"{g['customers']:,}"),
-            ("Churned in the window", lambda g: f"{g['churned']:,}"),
-            (f"Kept {RETENTION_AT_DAYS} days (KM)", lambda g: "–" if g["retention"] is None else f"{g['retention']:.0%}"),
-            ("Lifetime, years (sBG)", lambda g: capped(g, g["lifetime_years"], "{:.1f}", " (cap)")),
-            (f"LTV ({self.currency}, " + (f"{self.margin:.0%} margin)" if self.margin != 1 else "revenue)"),
-             lambda g: capped(g, g["ltv"], money, "")),
-        )
-        for label, fmt in measures:
-            table.add_row(label, *(fmt(g) for g in self.groups.values()))
-        p = self.logrank["p_value"]
-        lines = [f"Churn, ICP vs not: log-rank p = {p:.2g}" if p is not None and p == p else
-                 "Churn, ICP vs not: not tested (it needs customers in both groups and churn in the window)"]
-        cov = self.coverage
-        if cov.get("best_customers"):
-            lines.append(f"Coverage: {est(cov['share'], pct)} of the {cov['best_customers']} best customers "
-                         f"(top decile by realised revenue) are in tiers A/B, which hold "
-                         f"{cov['share_of_all_accounts']:.0%} of all accounts.")
-        out = self.outside
-        share = out["share"]
-        if out["deals"] or share.value == share.value:
-            lines.append(f"Outside the ICP: {out['deals']:,} of the holdout deals ({share.value:.0%}; 95% CI "
-                         f"{share.low:.0%}-{share.high:.0%}), {out['won']:,} of them won.")
-        if out["cost"] == out["cost"]:
-            lines.append(f"Value per deal worked (win rate x LTV): {out['value_per_deal_icp']:,.0f} {self.currency} "
-                         f"in the ICP, {out['value_per_deal_outside']:,.0f} outside. Worth as much as ICP deals, the "
-                         f"outside deals would have brought {out['cost']:,.0f} {self.currency} more.")
-        if any(g.get("lifetime_capped") for g in self.groups.values()):
-            lines.append("Lifetimes marked '≥' are at the model's cap (a customer who never churns, discounted): "
-                         "too little churn to measure them, so they and their LTV are lower bounds.")
-        extra = [Text(line) for line in lines + self.notes]
-        if self.chart:
-            extra.append(Text(f"Chart: {self.chart}"))
-        if not self.calibration:  # no win model (retention-only data): no tiers to show
-            return Group(table, *extra)
-        tiers = Table(title="Tiers on the holdout", title_justify="left", box=box.SIMPLE_HEAVY)
-        for column in ("Tier", "Deals", "Win rate (95% CI)", "Predicted", "ACV, median", "Value per deal"):
-            tiers.add_column(column, justify="left" if column == "Tier" else "right")
-        for row in self.tiers.to_dict(orient="records"):
-            tiers.add_row(row["tier"], f"{row['deals']:,}", est(Estimate(row["win_rate"], row["win_rate_low"],
-                                                                         row["win_rate_high"]), pct),
-                          "–" if row["predicted"] != row["predicted"] else f"{row['predicted']:.0%}",
-                          "–" if row["acv_median"] != row["acv_median"] else money.format(row["acv_median"]),
-                          "–" if row["value_per_deal"] != row["value_per_deal"] else money.format(row["value_per_deal"]))
-        order = self.calibration["order"]
-        empty = [t for t in order["empty"]]
-        tiers.caption = " ".join([order_sentence(order, "win_rate"), order_sentence(order, "value_per_deal")]
-                                 + ([f"No holdout deals in {', '.join(empty)}."] if empty else [])
-                                 + [f"Calibration error (ECE): {self.calibration['ece']:.3f}."])
-        tiers.caption_justify = "left"
-        return Group(table, *extra, tiers)
+    def chart_png(self) -> bytes | None:
+        """The churn curves, ICP vs not, as PNG bytes (None without churn in the window)."""
+        return _km_png(self) if any(g["churned"] for g in self.groups.values()) else None
 
 
 def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: float,
@@ -243,8 +164,10 @@ def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: flo
 
 
 def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdout_share: float = 0.3,
-             margin: float = 1.0, chart: bool = True, random_state: int = 0) -> Backtest:
-    """Measure the ICP as written on the holdout period (see the module docstring)."""
+             margin: float = 1.0, chart: Path | str | bool | None = None, random_state: int = 0) -> Backtest:
+    """Measure the ICP as written on the holdout period (see the module docstring). ``chart``: a
+    path to write the churn curves to as PNG (True: ``reports/icp-churn-km.png``); nothing is
+    written without it (``Backtest.chart_png()`` gives the bytes)."""
     from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
     from bullseye.strategy.icp_warnings import icp_warnings
@@ -287,7 +210,10 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
         if card is not None else {},
     )
     if chart and window[EVENT].any():
-        result.chart = _km_chart(result, ws.reports_dir / KM_CHART)
+        path = ws.reports_dir / KM_CHART if chart is True else Path(chart)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_km_png(result))
+        result.chart = path
     return result
 
 
@@ -320,13 +246,12 @@ def _outside(groups: dict[str, dict], deals: pd.DataFrame, deal_in: np.ndarray) 
             "cost": cost}
 
 
-def _km_chart(result: Backtest, path: Path) -> Path | None:
-    import matplotlib
+def _km_png(result: Backtest) -> bytes:
+    """Kaplan-Meier curves, ICP vs not, drawn on a Figure object: no pyplot, no backend switch."""
+    from bullseye.render.charts import figure, png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    fig = figure(7, 4.2, dpi=120)
+    ax = fig.add_subplot()
     for name, colour in ((IN_ICP, "#c0392b"), (NOT_ICP, "#7f8c8d")):
         curve = result.km[name]
         if not curve["days"]:
@@ -340,8 +265,5 @@ def _km_chart(result: Backtest, path: Path) -> Path | None:
            title="Churn in the holdout: ICP vs not" + (f" (log-rank p = {p:.2g})" if p == p else ""))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return png(fig)

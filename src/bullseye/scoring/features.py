@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bullseye.artefact import register
-from bullseye.errors import BullseyeError
+from bullseye.errors import InvalidInputError
 from bullseye.outcomes.summary import EMPLOYEE_BANDS, MISSING, REVENUE_BANDS
 from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
 
@@ -50,7 +50,7 @@ def condition_mask(condition: Condition, frame: pd.DataFrame, cache: dict) -> np
     """``condition.mask(frame)``, evaluated once per distinct value (same result, ~100x faster)."""
     name = condition.attribute
     if name not in frame.columns:
-        raise BullseyeError(f"the ICP uses attribute '{name}', which the scored companies do not have")
+        raise InvalidInputError(f"the ICP uses attribute '{name}', which the scored companies do not have")
     if condition.op in _NUMERIC_OPS or is_list_column(frame[name]):
         return condition.mask(frame[[name]])
     codes, distinct = _factorized(frame, name, cache)

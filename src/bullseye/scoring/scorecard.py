@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.special import expit
 
 from bullseye.artefact import FORMAT, decode, encode, register
-from bullseye.errors import BullseyeError
+from bullseye.errors import ConflictError, InvalidInputError, NotEnoughDataError
 from bullseye.scoring.features import Feature, learn_features, rule_mask
 from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
@@ -179,7 +179,7 @@ class ScoreCard:
             train = train.iloc[np.argsort(pd.to_datetime(train["decided_at"]).to_numpy(), kind="stable")]
         if train["won"].nunique() < 2:
             counts = train["won"].value_counts()
-            raise BullseyeError(f"scoring needs both won and lost deals in the discovery period; it has "
+            raise NotEnoughDataError(f"scoring needs both won and lost deals in the discovery period; it has "
                                 f"{int(counts.get(1, 0)):,} won and {int(counts.get(0, 0)):,} lost")
         self.outcomes_ = [disqualifier_outcome(r) for r in self.icp.disqualifiers]
         loss_rules = [r for r, o in zip(self.icp.disqualifiers, self.outcomes_) if o == "win"]
@@ -279,13 +279,13 @@ class ScoreCard:
     def from_artefact(cls, icp: ICP, stored: dict[str, Any]) -> ScoreCard:
         """The scorecard :meth:`to_artefact` stored, for ``icp`` (which must be the one it was fitted for)."""
         if stored.get("format") != FORMAT:
-            raise BullseyeError(f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})")
+            raise InvalidInputError(f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})")
         if stored.get("icp_version") != icp.content_hash():
-            raise BullseyeError(f"the stored scorecard was fitted for ICP {stored.get('icp_version')}, not "
+            raise ConflictError(f"the stored scorecard was fitted for ICP {stored.get('icp_version')}, not "
                                 f"{icp.content_hash()}")
         card = decode(stored["state"])
         if not isinstance(card, cls):
-            raise BullseyeError("the stored artefact is not a scorecard")
+            raise InvalidInputError("the stored artefact is not a scorecard")
         return card
 
     # -- scoring ------------------------------------------------------------------------------

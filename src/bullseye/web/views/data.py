@@ -72,7 +72,7 @@ def data_page(web: WebContext, request: Request) -> dict[str, Any]:
               "modified": datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="minutes")}
              for p in ws.export_files()]
     names = {f["name"] for f in files}
-    quarantine = web.cache.get("quarantine summary", lambda: ws.quarantine().to_dict())
+    quarantine = web.cache.get("quarantine summary", lambda: ws.quarantine_page().to_dict())
     return {"title": "Data", "files": files, "upload_max_mb": _limit_mb(web),
             "uploaded": [n for n in request.query_params.getlist("uploaded") if n in names],
             "preset": ws.settings.load.preset, "mapping": ws.settings.load.mapping,
@@ -307,7 +307,7 @@ def quarantine_page(web: WebContext, request: Request) -> dict[str, Any]:
     text = request.query_params.get("page") or "1"
     if not text.isdigit():
         raise InvalidInputError(f"page must be a whole number, not '{text}'")
-    result = web.ws.quarantine(table=table, reason=reason, page=int(text)).to_dict()
+    result = web.ws.quarantine_page(table=table, reason=reason, page=int(text)).to_dict()
     return {"title": "Quarantine", **result}
 
 
