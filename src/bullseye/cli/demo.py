@@ -19,6 +19,8 @@ def demo(
     add_quarter: Annotated[bool, typer.Option("--add-quarter", help="Write the next quarter of an existing demo "
                                               "workspace's exports (then run `bullseye check`).")] = False,
     shift: Annotated[bool, typer.Option(help="With --add-quarter: the market shifts in that quarter.")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="Then serve the web workspace on 127.0.0.1:8765 and open "
+                                        "it in the browser.")] = False,
 ) -> None:
     """Build a demo workspace for a route-optimisation SaaS company, load it and run the main job.
 
@@ -50,6 +52,20 @@ def demo(
                   f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
                   f"to see what your edits change.")
     console.print(f"Web workspace: `bullseye serve --workspace {path}`, then open http://127.0.0.1:8765/")
+    if serve:
+        _serve(ws)
+
+
+def _serve(ws) -> None:
+    """The demo's web workspace on this computer only, opened in the default browser once it listens."""
+    import threading
+    import webbrowser
+
+    from bullseye.cli.web import serve as serve_command
+
+    url = "http://127.0.0.1:8765/"
+    threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    serve_command(host="127.0.0.1", port=8765, workspace=ws.root)
 
 
 def _printer(status):
