@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bullseye.ingest.mapping import MappingFile
     from bullseye.ingest.preview import MappingPreview
     from bullseye.ingest.quarantine_browse import QuarantinePage
+    from bullseye.outcomes.funnel import FunnelMetrics
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -196,6 +197,17 @@ class Workspace:
         return browse_quarantine(self, table, reason, page)
 
     # -- outcomes and discovery ------------------------------------------------------------------
+
+    # -- funnel metrics --------------------------------------------------------------------------
+    def funnel(self, as_of: object = None, by: str | None = None) -> FunnelMetrics:
+        """Conversion per funnel stage, CAC by channel (and by ``by``), LTV, LTV:CAC and payback
+        months, each with its interval and assumptions; see :mod:`bullseye.outcomes.funnel`.
+
+        Example: ``ws.funnel(by="industry").to_dict()["ltv_to_cac"]``
+        """
+        from bullseye.outcomes.funnel import funnel_metrics
+
+        return funnel_metrics(self, as_of=as_of, by=by)
 
     # -- the ICP and its scores --------------------------------------------------------------------
 
