@@ -30,14 +30,19 @@ import pandas as pd
 from scipy import stats
 
 from bullseye.errors import InvalidInputError
-from bullseye.outcomes.per_account import account_attributes, account_outcomes, deals_as_of, resolve_as_of
+from bullseye.outcomes.per_account import (
+    account_attributes,
+    account_outcomes,
+    deals_as_of,
+    resolve_as_of,
+)
 from bullseye.results import Result
 from bullseye.stats.intervals import wilson_interval
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["FunnelMetrics", "funnel_metrics", "poisson_interval", "WINDOW_MONTHS", "RETENTION_DAYS", "MISSING"]
+__all__ = ["MISSING", "RETENTION_DAYS", "WINDOW_MONTHS", "FunnelMetrics", "funnel_metrics", "poisson_interval"]
 
 #: The window CAC and LTV are measured over, in calendar months ending with the as-of month.
 WINDOW_MONTHS = 12
@@ -100,7 +105,7 @@ def _cac_row(name: str, spend: float, customers: int) -> dict[str, Any]:
     with np.errstate(divide="ignore"):
         value = spend / customers if customers else math.nan
         bounds = (spend / float(high), spend / float(low) if low > 0 else math.nan)
-    return {"name": name, "spend": float(spend), "customers": int(customers),
+    return {"name": name, "spend": float(spend) if math.isfinite(spend) else None, "customers": int(customers),
             **{f"cac_{key}" if key != "value" else "cac": v for key, v in _estimate(value, *bounds).items()}}
 
 
@@ -111,6 +116,15 @@ def _key(value: Any) -> str:
 def _segment(values: pd.Series) -> pd.Series:
     text = values.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     return text.where(text.notna() & (text.astype(str).str.strip() != ""), MISSING).astype(str)
+
+
+def _groups(ws: Workspace, day: dt.date, by: str, column: str) -> pd.DataFrame:
+    """(account_id, group): the same groups (bands, list items, ``(missing)``) as the outcome summary."""
+    from bullseye.outcomes.summary import _grouped
+
+    table = account_outcomes(ws, day)
+    grouped, _ = _grouped(table.select("account_id", column), by, column)
+    return grouped.select("account_id", "group").to_pandas()
 
 
 def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
@@ -138,8 +152,8 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
     start = months_before(day.replace(day=1), WINDOW_MONTHS - 1)
     has = {name: ws.has_table(name) for name in ("deals", "subscriptions", "spend")}
     missing = [name for name, present in has.items() if not present]
-    assumptions = [f"Measured as of {day.isoformat()}; CAC and LTV over the {WINDOW_MONTHS} calendar months "
-                   f"from {start.isoformat()} to that date."]
+    window = f"the {WINDOW_MONTHS} calendar months from {start.isoformat()} to that date"
+    assumptions = [f"Measured as of {day.isoformat()}; CAC and LTV over {window}."]
 
     accounts = account_outcomes(ws, day).to_pandas()
     if "created_at" in attributes:
@@ -167,7 +181,7 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
     if has["subscriptions"]:
         first = pd.to_datetime(accounts["first_start"])
         eligible = first <= pd.Timestamp(day) - pd.Timedelta(days=RETENTION_DAYS)
-        kept = eligible & ~(accounts["churned"].fillna(False).astype(bool)
+        kept = eligible & ~(accounts["churned"].astype("boolean").fillna(False).astype(bool)
                             & (accounts["tenure_days"] < RETENTION_DAYS))
         stages.append(_rate("retained", int(kept.sum()), int(eligible.sum()),
                             "customers who started 12+ months ago"))
@@ -200,21 +214,23 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         assumptions.append("CAC by channel: a spend channel's customers are the new customers whose account source "
                            "has the same name; a channel no source names has no customers attributed (no CAC).")
         if by is not None:
-            segments = _segment(new[attributes[by]]).value_counts()
+            groups = _groups(ws, day, by, attributes[by])
+            segments = groups[groups["account_id"].isin(new["account_id"])]["group"].value_counts()
             if by in spend.columns:
                 shares = spend.assign(_s=_segment(spend[by])).groupby("_s")["amount"].sum()
                 assumptions.append(f"CAC by {by}: from the spend table's own '{by}' column.")
             else:
-                opened = deals_as_of(ws, day).to_pandas() if has["deals"] else pd.DataFrame(columns=["account_id"])
+                opened = pd.DataFrame({"account_id": []})
                 if has["deals"]:
+                    opened = deals_as_of(ws, day).to_pandas()
                     opened = opened[pd.to_datetime(opened["created_at"]) >= pd.Timestamp(start)]
-                groups = _segment(accounts.set_index("account_id")[attributes[by]])
-                counts = groups.reindex(opened["account_id"]).value_counts()
+                counts = opened[["account_id"]].merge(groups, on="account_id")["group"].value_counts()
                 shares = spend_total * counts / counts.sum() if counts.sum() else counts.astype(float)
                 assumptions.append(f"CAC by {by}: the spend table has no '{by}' column, so the window's spend is "
                                    f"allocated to each {by} in proportion to the opportunities it received then.")
-            for name in sorted(set(shares.index) | set(segments.index), key=lambda s: (s == MISSING, -segments.get(s, 0))):
-                by_segment.append(_cac_row(name, float(shares.get(name, 0.0)), int(segments.get(name, 0))))
+            for name in sorted(set(shares.index) | set(segments.index),
+                               key=lambda s: (s == MISSING, -segments.get(s, 0), str(s))):
+                by_segment.append(_cac_row(str(name), float(shares.get(name, 0.0)), int(segments.get(name, 0))))
     # -- LTV, LTV:CAC, payback ------------------------------------------------------------------
     nan3 = _estimate(math.nan, math.nan, math.nan)
     ltv_out, ratio, payback = dict(nan3), dict(nan3), dict(nan3)

@@ -9,7 +9,7 @@ from bullseye.outcomes.funnel import FunnelMetrics
 from bullseye.render import html_renderer, terminal_renderer
 from bullseye.render.inert import for_terminal
 
-__all__ = ["funnel_terminal", "funnel_html", "money", "percent", "with_interval"]
+__all__ = ["funnel_html", "funnel_terminal", "money", "percent", "with_interval"]
 
 _STAGE_WORDS = {"accounts": "Accounts", "opportunity": "Opportunity", "won": "Won", "retained": "Retained 12m"}
 
@@ -88,5 +88,4 @@ def funnel_terminal(result: FunnelMetrics, details: bool = False):
 def funnel_html(result: FunnelMetrics) -> str:
     from bullseye.render.html import render_template
 
-    return render_template("funnel.html", data=result.to_dict(), money=money, percent=percent,
-                           ratio=_ratio, with_interval=with_interval, stage_words=_STAGE_WORDS)
+    return render_template("funnel.html", data=result.to_dict())
