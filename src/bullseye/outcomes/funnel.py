@@ -118,13 +118,14 @@ def _segment(values: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text.astype(str).str.strip() != ""), MISSING).astype(str)
 
 
-def _groups(ws: Workspace, day: dt.date, by: str, column: str) -> pd.DataFrame:
-    """(account_id, group): the same groups (bands, list items, ``(missing)``) as the outcome summary."""
+def _groups(ws: Workspace, day: dt.date, by: str, column: str) -> tuple[pd.DataFrame, list[str]]:
+    """(account_id, group): the same groups (bands, list items, ``(missing)``) as the outcome summary,
+    and the order of ordinal groups (bands; empty otherwise)."""
     from bullseye.outcomes.summary import _grouped
 
     table = account_outcomes(ws, day)
-    grouped, _ = _grouped(table.select("account_id", column), by, column)
-    return grouped.select("account_id", "group").to_pandas()
+    grouped, order = _grouped(table.select("account_id", column), by, column)
+    return grouped.select("account_id", "group").to_pandas(), list(order or [])
 
 
 def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
@@ -214,7 +215,8 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         assumptions.append("CAC by channel: a spend channel's customers are the new customers whose account source "
                            "has the same name; a channel no source names has no customers attributed (no CAC).")
         if by is not None:
-            groups = _groups(ws, day, by, attributes[by])
+            groups, order = _groups(ws, day, by, attributes[by])
+            rank = {name: i for i, name in enumerate(order)}
             segments = groups[groups["account_id"].isin(new["account_id"])]["group"].value_counts()
             if by in spend.columns:
                 shares = spend.assign(_s=_segment(spend[by])).groupby("_s")["amount"].sum()
@@ -229,7 +231,7 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
                 assumptions.append(f"CAC by {by}: the spend table has no '{by}' column, so the window's spend is "
                                    f"allocated to each {by} in proportion to the opportunities it received then.")
             for name in sorted(set(shares.index) | set(segments.index),
-                               key=lambda s: (s == MISSING, -segments.get(s, 0), str(s))):
+                               key=lambda s: (s == MISSING, rank.get(s, 0), -segments.get(s, 0), str(s))):
                 by_segment.append(_cac_row(str(name), float(shares.get(name, 0.0)), int(segments.get(name, 0))))
     # -- LTV, LTV:CAC, payback ------------------------------------------------------------------
     nan3 = _estimate(math.nan, math.nan, math.nan)
