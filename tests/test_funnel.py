@@ -65,7 +65,7 @@ def planted(root, seed: int) -> tuple[Workspace, dict]:
     return ws, truth
 
 
-@pytest.fixture(scope="module", params=[0, 1])
+@pytest.fixture(scope="module", params=[0, pytest.param(1, marks=pytest.mark.slow)])
 def planted_ws(request, tmp_path_factory):
     return planted(tmp_path_factory.mktemp(f"planted{request.param}") / "ws", request.param)
 
