@@ -32,7 +32,8 @@ def pages(client: httpx.Client) -> list[tuple[str, str]]:
     return [("home", "/"), ("home json", "/index.json"), ("icp", "/icp"), ("accounts", "/accounts"),
             ("accounts tier A, by why-now", "/accounts?tier=A&sort=why_now"), ("accounts search", "/accounts?q=log"),
             ("accounts page 40", "/accounts?page=40"), ("accounts json", "/accounts.json"),
-            ("account", f"/accounts/{first}"), ("account json", f"/accounts/{first}.json"), ("glossary", "/glossary")]
+            ("account", f"/accounts/{first}"), ("account json", f"/accounts/{first}.json"), ("outcomes", "/outcomes"),
+            ("outcomes json", "/outcomes.json"), ("glossary", "/glossary")]
 
 
 def main() -> None:
@@ -51,7 +52,7 @@ def main() -> None:
               f"{args.requests} sequential requests per page over loopback")
         with serving(create_app(ws, require_login=False)) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()
-            for path in ("/", "/icp", "/accounts", "/glossary"):
+            for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary"):
                 client.get(path).raise_for_status()
             print(f"  first requests (fit and score once, then cached): {time.perf_counter() - cold:.1f} s")
             worst = 0.0

@@ -92,7 +92,7 @@ def test_keyboard_reaches_the_navigation_and_the_filters(browser, site):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     focused = []
-    for _ in range(8):
+    for _ in range(10):  # six nav links (Outcomes is new), then the filters
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
     assert "Accounts" in focused and "q" in focused and "tier" in focused
@@ -130,4 +130,23 @@ def test_pages_fit_a_small_laptop_screen(browser, site):
     for path in ("/", "/icp", "/accounts", account, "/glossary"):
         page.goto(site + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1024, f"{path} is wider than the screen"
+    page.close()
+
+
+def test_outcomes_page_switches_attribute_and_shows_the_funnel(browser, site):
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(site + "/")
+    page.get_by_role("link", name="Outcomes", exact=True).click()
+    page.wait_for_url("**/outcomes")
+    assert page.locator("h1").inner_text() == "Outcomes"
+    assert page.locator("svg.outcome-chart rect").count() >= 3
+    page.get_by_label("Break down by").select_option("employees")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/outcomes?by=employees")
+    assert "Win rate by employees" in page.locator("#chart-h").inner_text()
+    assert page.get_by_role("heading", name="Assumptions").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert not errors, errors
     page.close()

@@ -88,6 +88,9 @@ class Settings(BaseModel):
     date_order: Literal["DMY", "MDY"] = Field(
         default="DMY", description="How to read ambiguous dates such as 03/04/2025 when a column does not tell."
     )
+    gross_margin: float = Field(
+        default=0.75, gt=0, le=1, description="Gross margin (a fraction) for LTV, LTV:CAC and payback in `bullseye funnel`."
+    )
     memory_limit: str = Field(
         default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
     )

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from bullseye.scoring.backtest import Backtest
     from bullseye.scoring.scores import ScorecardInUse, Scores
     from bullseye.strategy.icp import ICP
+    from bullseye.outcomes.funnel import FunnelMetrics
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -320,6 +321,17 @@ class Workspace:
 
         path, _ = save_icp(self.root, icp, force=force)
         return path
+
+    # -- funnel metrics --------------------------------------------------------------------------
+    def funnel(self, as_of: object = None, by: str | None = None) -> FunnelMetrics:
+        """Conversion per funnel stage, CAC by channel (and by ``by``), LTV, LTV:CAC and payback
+        months, each with its interval and assumptions; see :mod:`bullseye.outcomes.funnel`.
+
+        Example: ``ws.funnel(by="industry").to_dict()["ltv_to_cac"]``
+        """
+        from bullseye.outcomes.funnel import funnel_metrics
+
+        return funnel_metrics(self, as_of=as_of, by=by)
 
     # -- the ICP and its scores --------------------------------------------------------------------
     @property

@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                    "Show what the last loads set aside: file, line, column, value and reason."),
     "outcomes": ("bullseye.cli.outcomes",
                  "Summarise outcomes: win rate, days to close, discount, ACV, ARR, churn, NRR, usage, NPS."),
+    "funnel": ("bullseye.cli.outcomes",
+               "Funnel metrics: conversion per stage, CAC by channel and segment, LTV, LTV:CAC, payback."),
     "discover": ("bullseye.cli.discover",
                  "Find the segments that win more, close faster, pay more, stay longer and use more, confirm "
                  "them on newer data, and draft strategy/icp.yaml."),

@@ -39,3 +39,25 @@ def outcomes(
         print_json(summary)
     else:
         console.print(to_terminal(summary, details))
+
+
+@app.command()
+def funnel(
+    by: Annotated[Optional[str], typer.Option(help="Also give CAC per value of this account attribute.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data.")] = None,
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Funnel metrics: conversion per stage, CAC by channel and segment, LTV, LTV:CAC, payback.
+
+    Example:
+
+        bullseye funnel --by industry --json
+    """
+    from bullseye.render import to_terminal
+
+    result = open_workspace(workspace).funnel(as_of=parse_date(as_of, "--as-of"), by=by)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        console.print(to_terminal(result))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
 from bullseye.render.encoder import jsonable, to_json
 
@@ -53,7 +53,9 @@ def _plain(value: Any) -> str:
 
 def template_environment() -> Environment:
     """Autoescaping on for every template: whatever came from a user's data renders as text."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+    # The result fragments of bullseye/render/templates (e.g. funnel.html) are included by pages.
+    loader = ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), PackageLoader("bullseye.render", "templates")])
+    env = Environment(loader=loader, autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
     env.filters["percent"] = _percent
