@@ -20,8 +20,8 @@ from bullseye.people.comments import add_comment, comments_by_field, read_commen
 from bullseye.people.textmine import fold
 from bullseye.people.theme_merge import (
     AUTO_SCORE,
-    POSSIBLE_SCORE,
     MERGES_FILE,
+    POSSIBLE_SCORE,
     apply_merges,
     pair_scores,
     read_merges,
@@ -42,7 +42,7 @@ def _planted(label: str):
 
 def _demo_report(tmp: Path, seed: int, accounts: int = 400):
     generate_company(tmp, n_accounts=accounts, seed=seed)
-    read = lambda name, columns: pd.read_csv(tmp / f"{name}.csv").rename(columns=columns)  # noqa: E731
+    read = lambda name, columns: pd.read_csv(tmp / f"{name}.csv").rename(columns=columns)
     notes = read("notes", {"Note ID": "note_id", "Account ID": "account_id", "Deal ID": "deal_id",
                            "Contact ID": "contact_id", "Type": "note_type", "Date": "created_at", "Body": "body"})
     contacts = read("contacts", {"Contact ID": "contact_id", "Name": "name", "Job Title": "title"})

@@ -13,7 +13,15 @@ from conftest import TRUTH_ICP
 
 from bullseye.demo import generate_company
 from bullseye.people.theme_merge import read_merges
-from bullseye.strategy.persona import AntiPersona, Backing, Persona, Quote, Statement, ThreeQuestions, persona_text
+from bullseye.strategy.persona import (
+    AntiPersona,
+    Backing,
+    Persona,
+    Quote,
+    Statement,
+    ThreeQuestions,
+    persona_text,
+)
 from bullseye.web import create_app
 from bullseye.web.auth import AUDIT_FILE, UserStore
 from bullseye.workspace import Workspace
@@ -149,7 +157,7 @@ def test_invalid_edit_is_shown_inline_and_nothing_is_written(local, persona_ws):
 
 
 def test_comments_and_merges_by_hand(local, persona_ws):
-    form, html = _form(local)
+    form, _ = _form(local)
     posted = local.post("/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "pains.0.text",
                                                              "text": f"Check with sales {HOSTILE}"},
                         follow_redirects=False)
