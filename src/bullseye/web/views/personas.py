@@ -59,14 +59,24 @@ def _mined_themes(web: WebContext):
 
 
 def _themes(web: WebContext) -> dict[str, Any]:
-    from bullseye.people.theme_merge import apply_merges
+    """The themes with the merges applied, once per (data load, strategy/theme-merges.yaml)."""
+    from bullseye.people.theme_merge import MERGES_FILE, apply_merges
 
     if not web.ws.has_table("notes"):
         return {"available": False, "reason": "no notes loaded: load interview, call or survey notes to hear themes"}
-    report = apply_merges(_mined_themes(web), web.ws.root)
-    data = report.to_dict()
-    return {"available": True, "themes": data["themes"][:THEMES_SHOWN], "total": len(data["themes"]),
-            "merges": report.summary.get("merges", []), "possibly_same": report.summary.get("possibly_same", [])}
+    merges = web.ws.root / MERGES_FILE
+    stat = merges.stat() if merges.exists() else None
+    key = (web.ws.warehouse.generation, stat and (stat.st_mtime_ns, stat.st_size))
+    shown = web.__dict__.setdefault("_persona_theme_views", {})
+    found = shown.get(key)
+    if found is None:
+        report = apply_merges(_mined_themes(web), web.ws.root)
+        data = report.to_dict()
+        found = {"available": True, "themes": data["themes"][:THEMES_SHOWN], "total": len(data["themes"]),
+                 "merges": report.summary.get("merges", []), "possibly_same": report.summary.get("possibly_same", [])}
+        shown.clear()
+        shown[key] = found
+    return found
 
 
 def _committee(web: WebContext) -> dict[str, Any] | None:
