@@ -1,4 +1,4 @@
-"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png).
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-personas.png).
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
@@ -22,7 +22,8 @@ IMAGES = Path(__file__).parent / "images"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp"), ("web-data.png", "/data"),
-         ("web-data-preview.png", "/data/preview?file=deals.csv"), ("web-outcomes.png", "/outcomes")]
+         ("web-data-preview.png", "/data/preview?file=deals.csv"), ("web-outcomes.png", "/outcomes"),
+         ("web-personas.png", "/personas")]
 
 
 def demo_workspace(root: Path) -> Workspace:

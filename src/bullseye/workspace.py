@@ -606,6 +606,38 @@ class Workspace:
 
         return record_event(self, name, on, kind, note, by)
 
+    # -- personas in the web workspace ------------------------------------------------------------
+    def merge_themes(self, label_a: str, label_b: str, by: str, split: bool = False) -> dict:
+        """Record that two themes are one (or, with ``split``, that they are not, undoing a merge);
+        ``bullseye themes`` and the web pages apply it. Returns the decision as written.
+
+        Example: ``ws.merge_themes("delivery delays", "atrasos nas entregas", by="ana")``
+        """
+        from bullseye.people.theme_merge import record_merge
+
+        return record_merge(self.root, label_a, label_b, by, "split" if split else "merge")
+
+    def save_persona_form(self, name: str, form: dict, expected_hash: str) -> tuple:
+        """Apply edited fields (dotted paths, see :mod:`bullseye.people.persona_edit`) to
+        ``strategy/personas/<name>.yaml``; refuses a file changed since ``expected_hash`` was read."""
+        from bullseye.people.persona_edit import save_persona_form
+
+        return save_persona_form(self.root, name, form, expected_hash)
+
+    def comment(self, target: str, field: str, text: str, author: str) -> dict:
+        """Add a comment on one field of a definition (``strategy/comments/<target>.yaml``).
+
+        Example: ``ws.comment("personas-ops-director", "pains.0.text", "Heard twice this week", "ana")``
+        """
+        from bullseye.people.comments import add_comment
+
+        return add_comment(self.root, target, field, text, author)
+
+    def comments(self, target: str) -> list[dict]:
+        from bullseye.people.comments import read_comments
+
+        return read_comments(self.root, target)
+
     # -- the main job ------------------------------------------------------------------------------
     def run_all(self, progress: Callable[[str, Any], None] | None = None, **options: Any) -> MainJob:
         """Load -> outcomes -> discover -> draft ICP -> backtest -> score -> people -> market -> why now;

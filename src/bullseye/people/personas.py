@@ -23,6 +23,7 @@ from bullseye.people.committee import (
     committee_report,
     contact_roles,
 )
+from bullseye.people.theme_merge import apply_merges
 from bullseye.people.themes import ThemeReport, contact_groups, mine_themes
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
 from bullseye.results import Result
@@ -99,7 +100,8 @@ def gather_evidence(ws: Workspace, icp: ICP | None) -> PersonaEvidence:
     mine = notes[notes["account_id"].isin(accounts)] if len(accounts) else notes
     contacts = ws.table("contacts").select("contact_id", "name", "title").to_pandas()
     roles = contact_roles(ws)[["contact_id", "role", "inferred"]]
-    themes = mine_themes(mine, groups=contact_groups(contacts, roles))
+    # One pain in two languages is one statement, as `bullseye themes` shows it (people/theme_merge.py).
+    themes = apply_merges(mine_themes(mine, groups=contact_groups(contacts, roles)), ws.root)
     return PersonaEvidence(committee, links, deals, themes, notes, engagement_order(links, deals, notes))
 
 

@@ -8,7 +8,8 @@ notes is a theme, labelled with its most frequent keyphrase. Themes carry who th
 (committee role and job function of the contact), a count per month and representative quotes.
 
 Language: there is no translation offline, so the English and the Portuguese way of saying one
-thing are two themes; each theme says which language it is heard in. See docs/themes.md.
+thing are mined as two themes; :mod:`bullseye.people.theme_merge` merges them where wording and
+who says it agree, and offers the rest as "possibly the same". See docs/themes.md.
 Empty, undated and duplicated notes are skipped with their reason; repeated sentences inside one
 note count once, so a note pasted twelve times into itself weighs as one.
 """
@@ -415,9 +416,11 @@ def contact_groups(contacts: pd.DataFrame | None, roles: pd.DataFrame | None) ->
 
 def workspace_themes(ws: Workspace, roles: pd.DataFrame | None = None, since: date | None = None,
                      min_count: int = 3, kinds: tuple[str, ...] = KINDS,
-                     progress: Callable[[str], None] | None = None) -> ThemeReport:
+                     progress: Callable[[str], None] | None = None, merge: bool = True) -> ThemeReport:
     """Themes of the workspace's notes (from ``since`` on). ``roles``: contact_id, role, inferred (e.g.
-    from :func:`bullseye.people.committee.contact_roles`); default: the roles written in deal_contacts."""
+    from :func:`bullseye.people.committee.contact_roles`); default: the roles written in deal_contacts.
+    With ``merge`` the themes found to be one (another language's wording) and those a person merged
+    in ``strategy/theme-merges.yaml`` are merged (:mod:`bullseye.people.theme_merge`)."""
     step = progress or (lambda _: None)
     step("reading notes")
     notes = ws.table("notes", needed_for="bullseye themes")
@@ -430,5 +433,10 @@ def workspace_themes(ws: Workspace, roles: pd.DataFrame | None = None, since: da
         contacts = table.select(*[c for c in ("contact_id", "name", "title") if c in table.columns]).to_pandas()
     if roles is None and ws.has_table("deal_contacts"):
         roles = roles_from_deal_contacts(ws.table("deal_contacts").select("contact_id", "role").to_pandas())
-    return mine_themes(frame, groups=contact_groups(contacts, roles), min_count=min_count, kinds=kinds,
-                       progress=progress)
+    report = mine_themes(frame, groups=contact_groups(contacts, roles), min_count=min_count, kinds=kinds,
+                         progress=progress)
+    if not merge:
+        return report
+    from bullseye.people.theme_merge import apply_merges
+
+    return apply_merges(report, ws.root)

@@ -23,7 +23,7 @@ from bullseye.strategy.icp import ICP_FILE, load_icp
 from bullseye.yamlio import load_model, read_yaml
 
 __all__ = ["Quote", "Backing", "Statement", "Objection", "ThreeQuestions", "Persona", "AntiPersona",
-           "PERSONAS_DIR", "COMMITTEE_ROLES", "load_personas", "save_persona", "persona_json_schema", "slug"]
+           "PERSONAS_DIR", "COMMITTEE_ROLES", "load_personas", "save_persona", "persona_text", "persona_json_schema", "slug"]
 
 PERSONAS_DIR = "strategy/personas"
 COMMITTEE_ROLES = ("champion", "economic buyer", "blocker", "influencer", "user")
@@ -165,14 +165,19 @@ def load_personas(root: Path) -> list[AnyPersona]:
     return definitions
 
 
-def save_persona(root: Path, persona: AnyPersona, force: bool = False) -> WriteResult:
-    """Write one drafted definition, keeping hand edits (see :mod:`bullseye.strategy.definitions`)."""
-    header = _header(persona.kind)
+def persona_text(persona: AnyPersona) -> str:
+    """The definition as the YAML document it is stored as (header comments included)."""
     # Defaults (empty quote lists, `assumption: false`) are left out so the file reads as a document;
     # `kind` stays, it tells a persona from an anti-persona.
     data = persona.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data = {"id": data.pop("id"), "kind": persona.kind, **data}
-    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return _header(persona.kind) + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_persona(root: Path, persona: AnyPersona, force: bool = False) -> WriteResult:
+    """Write one drafted definition, keeping hand edits (see :mod:`bullseye.strategy.definitions`)."""
+    header = _header(persona.kind)
+    text = persona_text(persona)
     schema = root / "strategy" / "schema" / "persona.schema.json"
     schema.parent.mkdir(parents=True, exist_ok=True)
     schema.write_text(json.dumps(persona_json_schema(), indent=2), encoding="utf-8")

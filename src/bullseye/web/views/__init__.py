@@ -8,7 +8,7 @@ __all__ = ["register_views"]
 
 
 def register_views(app: FastAPI) -> None:
-    from bullseye.web.views import accounts, data, glossary, home, icp, outcomes, session
+    from bullseye.web.views import accounts, data, glossary, home, icp, outcomes, personas, session
 
-    for module in (session, home, data, outcomes, icp, accounts, glossary):
+    for module in (session, home, data, outcomes, icp, accounts, personas, glossary):
         module.register(app)
