@@ -8,7 +8,7 @@ __all__ = ["register_views"]
 
 
 def register_views(app: FastAPI) -> None:
-    from bullseye.web.views import accounts, data, glossary, home, icp, session
+    from bullseye.web.views import accounts, data, glossary, home, icp, icp_brief, icp_edit, session
 
-    for module in (session, home, data, icp, accounts, glossary):
+    for module in (session, home, data, icp_edit, icp_brief, icp, accounts, glossary):
         module.register(app)
