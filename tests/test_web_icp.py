@@ -147,7 +147,8 @@ def test_adding_a_criterion_works_without_javascript_and_writes_nothing(local, i
                   f"criteria-{count}-cond-0-value": "50", f"criteria-{count}-assumption": "1"})
     assert local.post("/icp/draft", data=grown, follow_redirects=False).status_code == 303
     added = load_icp(icp_ws.root).criteria[-1]
-    assert (added.id, added.assumption, added.conditions[0].op, added.conditions[0].value) == ("web_added", True, ">=", 50)
+    condition = added.conditions[0]
+    assert (added.id, added.assumption, condition.op, condition.value) == ("web_added", True, ">=", 50)
     # ... and removed again with its "Remove" box.
     back = form_of(local.get("/icp/draft").text)
     back[f"criteria-{count}-remove"] = "1"
@@ -187,6 +188,7 @@ def test_roles_and_csrf_guard_the_editor(guarded, icp_ws):
     assert icp_ws.history().versions == []
 
 
+@pytest.mark.slow  # fits the draft's scorecard and backtests it (about a minute each)
 def test_the_preview_twin_carries_the_facade_numbers_and_an_owner_publishes_from_it(local, icp_ws):
     twin = local.get("/icp/draft/preview.json")
     assert twin.status_code == 200
@@ -231,6 +233,7 @@ def test_the_preview_twin_carries_the_facade_numbers_and_an_owner_publishes_from
     assert "Smaller tier A" in local.get("/icp/diff").text
 
 
+@pytest.mark.slow  # fits the draft's scorecard and backtests it (about a minute each)
 def test_publishing_a_draft_changed_after_its_preview_is_refused(local, icp_ws):
     page = local.get("/icp/draft/preview")
     local.get("/icp/draft/preview.json")
