@@ -58,11 +58,9 @@ def version_page(web: WebContext, request: Request, ref: str) -> dict[str, Any]:
 
 def rollback_to(request: Request, ref: str, message: str = Form(...)) -> Response:
     """An owner publishes an earlier version again (a new version; nothing is deleted)."""
-    from bullseye.governance.lifecycle import rollback
-
     user = require_role(request, "owner")
     request.state.audit = {"event": "rollback", "to": ref, "message": message}
-    result = rollback(request.app.state.web.ws, ref, message, by=user.name)
+    result = request.app.state.web.ws.rollback(ref, message, by=user.name)
     request.state.audit["version"] = result.version.number
     return RedirectResponse(f"/icp/versions/{result.version.number}", status_code=303)
 
