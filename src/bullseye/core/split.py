@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bullseye.errors import InvalidInputError
+
 __all__ = ["Split", "split_accounts", "MIN_DATED_SHARE", "DISCOVERY", "HOLDOUT"]
 
 DISCOVERY, HOLDOUT = "discovery", "holdout"
@@ -47,6 +49,8 @@ class Split:
         if self.kind == "random":
             return (f"{self.reason}: holdout is a seeded random {share:.0%} of accounts "
                     f"({self.holdout:,} of {self.accounts:,}; seed {self.seed})")
+        if self.cutoff is None:
+            raise InvalidInputError("a time split needs its cutoff date (the first day of the holdout)")
         undated = (f"; {self.undated:,} accounts without a date placed at random (seed {self.seed})"
                    if self.undated else "")
         return (f"holdout: the {self.holdout:,} of {self.accounts:,} accounts ({share:.0%}) first seen from "

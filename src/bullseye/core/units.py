@@ -19,6 +19,7 @@ import pandas as pd
 
 from bullseye.core.dataset import PERIOD, UNIT, Dataset
 from bullseye.core.outcome_names import OUTCOME_GROUPS, TARGET_PREFIX
+from bullseye.errors import InvalidInputError
 
 __all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention",
            "retention_frame", "missing_cause", "DURATION", "EVENT", "TENURE", "ENTRY"]
@@ -59,6 +60,12 @@ class Units:
 
     def take(self, mask: np.ndarray) -> Units:
         return Units(self.rows[mask], self.target[mask], None if self.events is None else self.events[mask], self.unit)
+
+    def churned(self) -> np.ndarray:
+        """The churn events of retention units (1 = churned); an error for units without them."""
+        if self.events is None:
+            raise InvalidInputError(f"these {self.unit}s have no churn events: only the retention outcome has them")
+        return self.events
 
 
 def _numeric(frame: pd.DataFrame, column: str, transform=None) -> Units:

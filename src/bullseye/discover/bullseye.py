@@ -32,19 +32,20 @@ def _profile(units: dict[str, Any], masks: dict[str, np.ndarray]) -> dict[str, f
         return float(np.median(units[outcome].target[masks[outcome]]))
 
     win = units.get("win")
-    chosen = masks.get("win")
+    chosen = masks.get("win") if win is not None else None
     exposure = churns = 0.0
     customers = 0
     if "retention" in units:
         keep = masks["retention"]
         exposure = float(units["retention"].target[keep].sum()) / DAYS_PER_YEAR
-        churns = float(units["retention"].events[keep].sum())
+        churns = float(units["retention"].churned()[keep].sum())
         customers = int(keep.sum())
     annual_churn = churns / exposure if exposure > 0 else None
     lifetime = min(1 / annual_churn, MAX_LIFETIME_YEARS) if annual_churn else (MAX_LIFETIME_YEARS if exposure > 0 else None)
     return {
-        "deals": int(chosen.sum()) if win is not None else 0,
-        "win_rate": float(win.target[chosen].mean()) if win is not None and chosen.any() else None,
+        "deals": int(chosen.sum()) if chosen is not None else 0,
+        "win_rate": (float(win.target[chosen].mean())
+                     if win is not None and chosen is not None and chosen.any() else None),
         "days_to_close": median("days_to_close"),
         "discount": median("discount"),
         "acv": median("acv"),
@@ -130,7 +131,7 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
     for finding in result.findings(positive=True):
         if finding.significant_on_discovery and not finding.outcome.startswith("target:"):  # targets are studies
             conditions.setdefault(finding.label, finding.conditions)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, rule in conditions.items():
         masks = _masks(units, rule)
         profile = _profile(units, masks)

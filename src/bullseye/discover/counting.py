@@ -104,7 +104,7 @@ def accumulate(prefix: np.ndarray, radix: int, last: np.ndarray, fold: np.ndarra
             _weight(*cell, w, first + i, out)
         return out
     if fold is None:
-        (_rows, _rows_one_weight, _rows_two_weights)[len(weights)](*cell, *weights, out)
+        (_rows, _rows_one_weight, _rows_two_weights)[len(weights)](*cell, *weights, out)  # type: ignore[call-arg]  # numba's Dispatcher stub hides the jitted signature
     else:
-        (_by_fold, _by_fold_one_weight, _by_fold_two_weights)[len(weights)](*cell, fold, *weights, out)
+        (_by_fold, _by_fold_one_weight, _by_fold_two_weights)[len(weights)](*cell, fold, *weights, out)  # type: ignore[call-arg]  # numba's Dispatcher stub hides the jitted signature
     return out

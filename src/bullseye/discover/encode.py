@@ -372,14 +372,14 @@ def _data_cuts(x: np.ndarray, max_cuts: int, integer: bool) -> list[float]:
     near = math.log(1.25) if log else 0.05  # a quantile cut this close to a round number moves to it
     apart = math.log(1.15) if log else 0.03  # an added round number is at least this far from a cut
     rounds = [c for c in _round_numbers(lo_s, hi_s, log) if lo < c <= hi and (not integer or c == int(c))]
-    cuts = set()
+    found: set[float] = set()
     for v in q:
         c = _round_sig(float(v), 2, float(q[-1] - q[0]))
         snapped = min(rounds, key=lambda r: gap(c, r), default=None)
         if snapped is not None and gap(c, snapped) < near:
             c = snapped
-        cuts.add(float(math.ceil(c)) if integer else c)
-    cuts = sorted(c for c in cuts if lo < c <= hi)[:max_cuts]
+        found.add(float(math.ceil(c)) if integer else c)
+    cuts = sorted(c for c in found if lo < c <= hi)[:max_cuts]
     candidates = [c for c in rounds if c not in cuts]
     while len(cuts) < max_cuts and candidates:
         ends = cuts + [lo_s, hi_s]
@@ -456,7 +456,10 @@ def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_valu
         raise KeyError(f"no column {missing[0]!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
     bands, n = bands or {}, len(frame)
     selectors: list[Selector] = []
-    packed, attr_index, kept, partitions = [], [], [], []
+    packed: list[np.ndarray] = []
+    attr_index: list[int] = []
+    kept: list[str] = []
+    partitions: list[Partition] = []
     kinds: dict[str, str] = {}
     skipped: dict[str, str] = {}
     for name in names:

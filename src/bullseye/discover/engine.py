@@ -38,8 +38,8 @@ from bullseye.discover.significance import (
     refinements_that_hold,
     refusal,
 )
-from bullseye.errors import InvalidInputError
-from bullseye.strategy.icp import Condition
+from bullseye.errors import BullseyeError, InvalidInputError
+from bullseye.strategy.icp import Condition, Operator
 
 __all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
            "evidence_words", "jaccard", "DEPTH_CUTS", "MIN_UNITS"]
@@ -96,7 +96,14 @@ def selector_conditions(selector: Selector) -> list[Condition]:
         if closed == "left":
             return [Condition(attribute=name, op="between", value=[_plain(low), _plain(high)])]
         return [Condition(attribute=name, op=">", value=_plain(low)), Condition(attribute=name, op="<=", value=_plain(high))]
-    return [Condition(attribute=name, op=op, value=_plain(value))]
+    same = _SAME_OPERATOR.get(op)
+    if same is None:
+        raise InvalidInputError(f"a search selector on {name!r} has an unknown operator {op!r}")
+    return [Condition(attribute=name, op=same, value=_plain(value))]
+
+
+#: Selector operators that are ICP operators as they are.
+_SAME_OPERATOR: dict[str, Operator] = {op: op for op in ("==", "contains", "<", "<=", ">", ">=")}
 
 
 def _plain(value: Any) -> Any:
@@ -205,7 +212,8 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     earned = refinements_that_hold(outcome, found, refinements, settings.alpha, alternatives=len(encoded.selectors))
     covers_by_direction: dict[int, list[np.ndarray]] = {}
     for part, (direction, search) in enumerate(searches.items()):
-        findings, covers = [], []
+        findings: list[Finding] = []
+        covers: list[np.ndarray] = []
         for index, selectors, cover, p in pool[direction]:
             if len(selectors) > 1 and (direction, index) not in earned:
                 continue  # a condition that adds nothing significant to its generalisation (a noise rider)
@@ -294,8 +302,8 @@ def _default_support(outcome: str, found: Units, direction: int = +1) -> int:
     "Churns more" needs no more than the 3%: to stand out, a small segment must hold many churn
     events, which is the evidence (the exact test and the family-wise control judge how many)."""
     support = max(10, int(0.03 * len(found)))
-    if outcome == "retention" and direction > 0 and found.events.mean() > 0:
-        return max(support, int(np.ceil(MIN_EXPECTED_CHURNS / found.events.mean())))
+    if outcome == "retention" and direction > 0 and found.churned().mean() > 0:
+        return max(support, int(np.ceil(MIN_EXPECTED_CHURNS / found.churned().mean())))
     return support
 
 
@@ -324,9 +332,12 @@ def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Uni
         accounts |= set(confirm.rows.loc[in_confirm, "account_id"])
     shrunk = None
     if is_binary(outcome) and held is not None and held.units:
+        if held.value is None or held.base is None:
+            raise BullseyeError(f"the holdout measure of {outcome!r} has {held.units} units but no rate")
         k = round(held.value * held.units)
         estimate = stats.shrunken_rate(np.array([k]), np.array([held.units]), prior=(held.base, 20.0))
-        shrunk = tuple(float(np.asarray(v).ravel()[0]) for v in estimate)
+        low, mid, high = (float(np.asarray(v).ravel()[0]) for v in estimate)
+        shrunk = (low, mid, high)
     return Finding(
         outcome=outcome, direction=direction,
         conditions=[c for s in selectors for c in selector_conditions(s)],

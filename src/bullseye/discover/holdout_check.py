@@ -54,7 +54,7 @@ def holdout_power(outcome: str, held: Units, mask: np.ndarray, effect: float, le
     difference and Binomial(n, effect x base) at the effect (the base held at the holdout's)."""
     mask = np.asarray(mask, dtype=bool)
     if outcome == "retention":
-        total = int(held.events.sum())
+        total = int(held.churned().sum())
         exposure = float(held.target.sum())
         if total == 0 or exposure == 0 or not mask.any():
             return 0.0, total
@@ -122,10 +122,10 @@ def check_disqualifiers(findings: list, held: dict[str, Units], alpha: float = A
         adjusted.append(None if p is None else running)
     level = alpha
     verdicts = []
-    for finding, (units, mask), p, p_adj in zip(findings, tested, raw, adjusted):
+    for finding, (rest_units, rest_mask), p, p_adj in zip(findings, tested, raw, adjusted):
         effect = _smallest_effect(finding)
-        power, count = (holdout_power(finding.outcome, units, mask, effect, level)
-                        if mask is not None and effect is not None else (0.0, 0))
+        power, count = (holdout_power(finding.outcome, rest_units, rest_mask, effect, level)
+                        if rest_units is not None and rest_mask is not None and effect is not None else (0.0, 0))
         what = "churn events" if finding.outcome == "retention" else (
             "won or lost accounts (the rarer) in the segment" if is_binary(finding.outcome) else "accounts")
         size = (f"hazard ratio of {effect:.2g}" if finding.outcome == "retention"

@@ -82,7 +82,8 @@ def _fit_partitions(parts: list[Partition], depth: int) -> list[Partition]:
 def _groups(parts: list[Partition], depth: int) -> list[list[int]]:
     """Pack partitions with few atoms together (first fit, largest first)."""
     cap = max(2, int((_PASS_BINS / 2) ** (1 / depth)))
-    groups, sizes = [], []  # partition indices and atoms per group
+    groups: list[list[int]] = []  # partition indices per group
+    sizes: list[int] = []  # atoms per group
     for i in sorted(range(len(parts)), key=lambda i: -parts[i].n_atoms):
         fit = next((g for g in range(len(groups)) if sizes[g] * parts[i].n_atoms <= cap), len(groups))
         groups, sizes = (groups + [[]], sizes + [1]) if fit == len(groups) else (groups, sizes)
@@ -216,8 +217,9 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
         """Conjunctions of ``s`` whose every generalisation one shorter is evaluated and promising."""
         if len(s) == 1:
             return np.ones(len(parts[s[0]].selectors), dtype=bool)
-        subs = [scores.get(s[:j] + s[j + 1:]) for j in range(len(s))]
-        if any(sub is None for sub in subs):
+        found = [scores.get(s[:j] + s[j + 1:]) for j in range(len(s))]
+        subs = [sub for sub in found if sub is not None]
+        if len(subs) < len(found):
             return np.zeros(tuple(len(parts[p].selectors) for p in s), dtype=bool)
         lowest = np.minimum(subs[0][None], subs[1][:, None])
         for j in range(2, len(s)):
@@ -264,20 +266,21 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
             whole = bool(allowed.all())  # else only the selectors of an allowed conjunction (their bounding box)
             if not whole and allowed.size > len(ones[0]):
                 ones[0] = np.ones(allowed.size, dtype=np.float32)
-            box = [None] * len(s) if whole else _bounding_box(allowed, ones[0])
+            boxed = None if whole else _bounding_box(allowed, ones[0])
+            box: list[np.ndarray | None] = [None] * len(s) if boxed is None else list(boxed)
             marg = _contract(stacked, [members[p] if b is None else members[p][b] for p, b in zip(s, box)])
             # the statistics of the contracted sums, as every level forms them (equal rows, equal bits)
             stats = quality.statistics(marg)
-            inside = allowed if whole else _take(allowed, box)
+            inside = allowed if boxed is None else _take(allowed, boxed)
             ok = inside & (stats["n"] >= support)
             if len(s) < max_depth:
                 oe = quality.optimistic(stats, totals) if prune else None
                 estimate = np.where(ok, np.inf if oe is None else oe, -np.inf)
-                if whole:
+                if boxed is None:
                     scores[s] = estimate
                 else:
                     scores[s] = np.full(allowed.shape, -np.inf)
-                    scores[s][np.ix_(*box)] = estimate
+                    scores[s][np.ix_(*boxed)] = estimate
             cells = ok.reshape(-1).nonzero()[0]
             if len(cells):
                 picked = {k: v.reshape(-1)[cells] for k, v in stats.items()}

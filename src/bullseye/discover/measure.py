@@ -13,6 +13,7 @@ from scipy import stats
 
 from bullseye.core.units import Units, is_binary
 from bullseye.discover.findings import Measure, metric
+from bullseye.errors import InvalidInputError
 from bullseye.outcomes.summary import wilson_interval
 from bullseye.stats import hypergeom_tail
 
@@ -36,6 +37,8 @@ def measure_values(outcome: str, target: np.ndarray, events: np.ndarray | None, 
     if is_binary(outcome):
         return _rate(target, mask, direction)
     if outcome == "retention":
+        if events is None:
+            raise InvalidInputError("the retention outcome needs churn events (1 = churned, 0 = still a customer)")
         return _hazard(target, events, mask, direction)
     return _median(target, mask, direction * better_sign(outcome))
 

@@ -90,7 +90,7 @@ def candidate_statistics(outcome: str, masks: np.ndarray, units: Units, directio
     if is_binary(outcome):
         return _binary(masks, units.target[order], directions)
     if outcome == "retention":
-        return _rates(masks, units.target[order], units.events[order].astype(float), directions)
+        return _rates(masks, units.target[order], units.churned()[order].astype(float), directions)
     return _numeric(masks, units.target[order].astype(float), directions)
 
 

@@ -12,7 +12,17 @@ from bullseye.discover.engine import jaccard
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.holdout_check import CONFIRMED, SILENT, check_disqualifiers
 from bullseye.discover.measure import measure
-from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Evidence
+from bullseye.strategy.icp import (
+    ICP,
+    Criterion,
+    CriterionKind,
+    Disqualifier,
+    Effect,
+    Evidence,
+    OutcomeKind,
+    RestsOn,
+    Strength,
+)
 
 __all__ = ["propose_icp", "empty_draft_reason", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
 
@@ -24,8 +34,9 @@ REVIEW_AFTER_DAYS = 90
 ADD_ALPHA = 0.01
 #: What an ICP is for: who should buy and stay. Other outcomes add evidence, not membership.
 PRIMARY_OUTCOMES = ("win", "retention")
-_OUTCOME_OF = {"win": "win", "days_to_close": "velocity", "discount": "velocity", "acv": "value",
-               "retention": "retention", "usage": "stickiness", "nps": "stickiness"}
+_OUTCOME_OF: dict[str, OutcomeKind] = {
+    "win": "win", "days_to_close": "velocity", "discount": "velocity", "acv": "value",
+    "retention": "retention", "usage": "stickiness", "nps": "stickiness"}
 _TECH_WORDS = ("tech", "stack", "tms", "erp", "crm", "software", "tool", "platform")
 
 
@@ -33,7 +44,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "rule"
 
 
-def _kind(finding: Finding, list_attributes: set[str]) -> str:
+def _kind(finding: Finding, list_attributes: set[str]) -> CriterionKind:
     names = {c.attribute for c in finding.conditions}
     if names & list_attributes or any(w in n for n in names for w in _TECH_WORDS):
         return "technographic"
@@ -47,14 +58,18 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else float(f"{value:.{digits}g}")
 
 
+_STRENGTHS: dict[str, Strength] = {s: s for s in ("strong", "suggestive", "weak", "did not hold up")}
+
+
 def _evidence(finding: Finding, date_range) -> Evidence:
     measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
-    strength = finding.evidence if finding.evidence in ("strong", "suggestive", "weak", "did not hold up") else (
+    strength: Strength = _STRENGTHS.get(finding.evidence) or (
         "not enough data" if finding.evidence.startswith("not enough data") else "weak")
     return Evidence(
         outcome=_OUTCOME_OF[finding.outcome], metric=metric(finding.outcome)[0],
         segment=_round(measure.value), base=_round(measure.base), lift=_round(measure.lift),
-        interval=[_round(measure.low), _round(measure.high)] if measure.low is not None and measure.high is not None else None,
+        interval=[round_low, round_high] if (round_low := _round(measure.low)) is not None
+        and (round_high := _round(measure.high)) is not None else None,
         accounts=finding.accounts, deals=measure.units if finding.outcome != "retention" else None,
         p_value=_round(finding.p_value, 3), strength=strength,
         measured_on="holdout" if measure is finding.holdout else "discovery",
@@ -83,7 +98,8 @@ def _disqualifier(finding: Finding, date_range) -> Disqualifier:
     measure_ = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
     if finding.outcome == "retention":
         reason = f"churn hazard {measure_.value:.1f}x the rest" if measure_.value else "churns more"
-        rests_on, effect = "churns more", "lowers expected value"
+        rests_on: RestsOn = "churns more"
+        effect: Effect = "lowers expected value"
     else:
         reason = f"win rate {100 * (measure_.value or 0):.0f}% vs {100 * (measure_.base or 0):.0f}% overall"
         rests_on, effect = "loses more", "lowers win probability"
@@ -173,11 +189,11 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
             conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
         ))
     taken: set[str] = set()
-    for rule in [*criteria, *disqualifiers]:  # slugs of long labels can collide: keep ids unique
-        base, number = rule.id, 2
-        while rule.id in taken:
-            rule.id, number = f"{base}-{number}", number + 1
-        taken.add(rule.id)
+    for named in [*criteria, *disqualifiers]:  # slugs of long labels can collide: keep ids unique
+        base, number = named.id, 2
+        while named.id in taken:
+            named.id, number = f"{base}-{number}", number + 1
+        taken.add(named.id)
     draft = ICP(
         name=name,
         description=(f"Drafted by `bullseye discover` from {len(data.opportunities):,} accounts with a closed "

@@ -9,6 +9,8 @@ up") and can veto a disqualifier, never which segment is shown or in which order
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 
 from bullseye import stats
@@ -93,7 +95,7 @@ class FamilyTest:
         return permutation.family_p_value(observed, self.null)
 
 
-def refinements_that_hold(outcome: str, found: Units, refinements: list[tuple[object, int, list[np.ndarray]]],
+def refinements_that_hold(outcome: str, found: Units, refinements: Sequence[tuple[Hashable, int, list[np.ndarray]]],
                           alpha: float = ALPHA, alternatives: int = 1) -> set:
     """The refinements whose every extra condition earns its place. For each refinement (``key``,
     finding direction, the row mask of each of its conditions) and each generalisation (one
@@ -141,14 +143,13 @@ def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: 
     small = _too_small(outcome, found, held)
     if small:
         return small
-    confirmed = held is not None and held.units > 0 and held.p_value is not None
-    raw = held.p_value if confirmed else None
-    adjusted = (held_p if held_p is not None else raw) if confirmed else None
-    if confirmed and raw > REVERSED_P:
+    raw = held.p_value if held is not None and held.units > 0 else None  # None: no holdout to confirm on
+    adjusted = (held_p if held_p is not None else raw) if raw is not None else None
+    if raw is not None and raw > REVERSED_P:
         return "did not hold up"
     if p_value <= alpha:
-        return "strong" if confirmed and adjusted <= alpha else "suggestive"
-    if p_value <= SUGGESTIVE_FACTOR * alpha and confirmed and adjusted <= alpha:
+        return "strong" if adjusted is not None and adjusted <= alpha else "suggestive"
+    if p_value <= SUGGESTIVE_FACTOR * alpha and adjusted is not None and adjusted <= alpha:
         return "suggestive"
     return "weak"
 
@@ -176,7 +177,7 @@ def confirm_on_holdout(findings: list, alpha: float = ALPHA) -> None:
     there are or their order."""
     held = [(f, f.holdout.p_value) for f in findings
             if f.holdout is not None and f.holdout.units and f.holdout.p_value is not None]
-    adjusted = stats.holm(np.array([p for _, p in held])) if held else []
+    adjusted: np.ndarray | list[float] = stats.holm(np.array([p for _, p in held])) if held else []
     for (finding, _), p in zip(held, adjusted):
         finding.p_holdout = float(p)
     for finding in findings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, get_args
 
 import pandas as pd
 import yaml
@@ -93,13 +93,17 @@ class EventAdded(Result):
                 "file": EVENTS_FILE}
 
 
+def _is_event_kind(kind: str) -> TypeGuard[EventKind]:
+    return kind in EVENT_KINDS
+
+
 def record_event(ws: Workspace, name: str, on: date | None = None, kind: str = "other", note: str = "",
                  by: str | None = None) -> EventAdded:
     """Record a market event (``on``: default today) in ``strategy/events.yaml`` and raise it as a trigger."""
     from bullseye.governance.triggers import record_triggers
     from bullseye.strategy.versions import default_publisher
 
-    if kind not in EVENT_KINDS:
+    if not _is_event_kind(kind):
         raise InvalidInputError(f"unknown event kind '{kind}'; the kinds are {', '.join(EVENT_KINDS)}")
     if not name.strip():
         raise InvalidInputError("an event needs a name saying what happened, e.g. 'pricing change'")

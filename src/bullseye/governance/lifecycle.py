@@ -221,8 +221,8 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
     if current is not None:
         refit = fit_scorecard(ws, current.icp(), dataset=data)  # both fitted on the same discovery part
         rows = holdout[["account_id"]].merge(frame, on="account_id", how="left")
-        comparison = auc_difference(holdout["won"].to_numpy(), refit.score(rows)["win_probability"].to_numpy(),
-                                    card.score(rows)["win_probability"].to_numpy())
+        comparison.update(auc_difference(holdout["won"].to_numpy(), refit.score(rows)["win_probability"].to_numpy(),
+                                         card.score(rows)["win_probability"].to_numpy()))
         comparison["current"] = current.label
         if comparison["high"] < 0:
             refusals.append(f"the draft ranks the holdout's new-business opportunities worse than {current.label}: "

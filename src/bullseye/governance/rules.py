@@ -91,7 +91,7 @@ def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFr
     deals = _new_business_since(data, since)
     rows = []
     for rule in icp.criteria:
-        published = next((e for e in rule.evidence if e.outcome == "win" and e.interval), None)
+        published = next((e.interval for e in rule.evidence if e.outcome == "win" and e.interval), None)
         if published is None or deals.empty:
             continue
         inside = deals[rule_mask(rule, deals)]
@@ -99,7 +99,7 @@ def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFr
         if n < MIN_DEALS:
             continue
         low, high = _wilson(k, n)
-        p_low, p_high = published.interval
+        p_low, p_high = published
         if high < p_low or low > p_high:
             direction = "fell below" if high < p_low else "rose above"
             rows.append({"kind": "segment_shift", "raised_at": today, "subject": rule.id,
@@ -122,7 +122,7 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
         return []
     rows = []
     for rule in icp.criteria:
-        published = next((e for e in rule.evidence if e.outcome == "retention" and e.interval
+        published = next((e.interval for e in rule.evidence if e.outcome == "retention" and e.interval
                           and "ratio" in e.metric), None)
         if published is None:
             continue
@@ -132,7 +132,7 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
         ratio = (events_in / years_in) / (events_out / years_out)
         half = 1.96 * math.sqrt(1 / events_in + 1 / events_out)
         low, high = ratio * math.exp(-half), ratio * math.exp(half)
-        p_low, p_high = published.interval
+        p_low, p_high = published
         if high < p_low or low > p_high:
             direction = "fell below" if high < p_low else "rose above"
             rows.append({"kind": "segment_shift", "raised_at": today, "subject": f"{rule.id} (churn)",

@@ -118,7 +118,7 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
                          if has_draft else "no ICP yet: run `bullseye discover`"))
     icp = current.icp() if current is not None else (load_icp(ws.root) if has_draft else None)
     draft_changed = bool(current is not None and has_draft and store.draft_hash() != current.hash)
-    if draft_changed:
+    if draft_changed and current is not None:
         items.append(Due("due", "publish", f"the draft differs from {current.label}: review and publish it"))
     if icp is not None:
         if not icp.owner:
@@ -222,9 +222,9 @@ def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = Fals
         icp, since = None, None
     before = set(list_triggers(ws)["trigger_id"])
     found = [event_triggers(load_events(ws.root))]
-    if icp is not None:
+    if icp is not None and since is not None:
         found.append(evaluate_rules(ws, icp, since, data=data))
-    if current is not None and data is not None:
+    if current is not None and data is not None and icp is not None and since is not None:  # set with current
         report = drift_check(ws, icp, since, data.as_of, published_card(current))
         found.append(drift_triggers(report))
         notes.append(f"drift check of month {report.look} since {current.label} (data through "

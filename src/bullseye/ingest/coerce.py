@@ -10,7 +10,7 @@ is decided per column by :class:`MissingTokens`, once the column's type is known
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -326,7 +326,7 @@ def values_per_column(table: ir.Table, columns: list[str], aggregates: Callable[
 
 
 def profile_columns(table: ir.Table, date_columns: list[str], number_columns: list[str],
-                    default_day_first: bool, integer_columns: list[str] = ()) -> dict[str, ColumnProfile]:
+                    default_day_first: bool, integer_columns: Sequence[str] = ()) -> dict[str, ColumnProfile]:
     """Decide day-first vs month-first and decimal comma vs point from the whole of each column,
     and whether every value is written plainly (see :class:`ColumnProfile`)."""
     aggregates = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -144,7 +146,7 @@ def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
 
 
 def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
-                    missing: coerce.MissingTokens) -> dict[str, dict[str, int]]:
+                    missing: coerce.MissingTokens) -> dict[str, dict[str, int | None]]:
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
     only the full parser can tell."""
@@ -162,7 +164,7 @@ def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
     evidence = {}
     for index, (name, kinds) in enumerate(possible.items()):
         n = counts[f"n{index}"]
-        found = {"n": n, "digits": counts[f"digits{index}"], "long": counts[f"long{index}"]}
+        found: dict[str, int | None] = {"n": n, "digits": counts[f"digits{index}"], "long": counts[f"long{index}"]}
         for kind in KINDS:
             read = counts.get(f"{kind}{index}", -1) if kind in kinds else -1
             found[kind] = n if read == n else (-1 if kind in ("boolean",) or kind not in kinds else None)
@@ -175,7 +177,8 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
     first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing)
     # A kind that a value of the first rows does not read as cannot read the sample, which holds them.
     possible = {name: tuple(k for k in KINDS if counts[k] == counts["n"]) for name, counts in first.items()}
-    evidence = {name: first[name] for name, kinds in possible.items() if not kinds}  # text: no kind is left
+    evidence: dict[str, Mapping[str, int | None]] = {  # None: not known from the sample
+        name: first[name] for name, kinds in possible.items() if not kinds}  # text: no kind is left
     sample = text.limit(sample_rows)
     evidence.update(_plain_evidence(sample, {n: k for n, k in possible.items() if k}, missing))
     # Columns written otherwise than plainly are read in full (at most one query per set of kinds).
@@ -221,7 +224,7 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
         return {}
     profile = coerce.ColumnProfile(day_first=day_first)
     proposed = _candidate_types(text, custom, profile, missing, sample_rows)
-    typed = {name: (kind,) for name, kind in proposed.items() if kind != "string"}
+    typed: dict[str, tuple[str, ...]] = {name: (kind,) for name, kind in proposed.items() if kind != "string"}
     plain = _plain_evidence(text, typed, missing)
     ok: dict[str, bool | None] = {name: True for name, kind in typed.items() if plain[name][kind[0]] is not None}
     ok.update({name: False for name, kind in typed.items() if plain[name][kind[0]] == -1})

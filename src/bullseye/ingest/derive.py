@@ -110,8 +110,8 @@ def derived_text(rule: Derivation, stage: ir.Table, as_of: dt.date | None, file_
     reference = rule.reference
     if reference == AS_OF:
         base: ir.DateValue = ibis.literal(as_of, type=dtypes.date)
-    elif _date_literal(reference) is not None:
-        base = ibis.literal(_date_literal(reference), type=dtypes.date)
+    elif reference is not None and (literal := _date_literal(reference)) is not None:
+        base = ibis.literal(literal, type=dtypes.date)
     else:
         base = coerce.parse_date(stage[normalise(reference)], coerce.ColumnProfile(day_first=day_first))
     if rule.from_ is not None:

@@ -221,8 +221,9 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
         reason=ibis.literal(f"no account with {lookup_column} = this value"), action=ibis.literal("quarantined")))
     matched = joined.filter(joined["_account"].notnull())
     resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
-    if plan.table.name != "accounts":
-        resolved = resolved.mutate(**{plan.table.account_ref: resolved["account_id"]}) if plan.table.account_ref != "account_id" else resolved
+    ref = plan.table.account_ref  # the column naming the account, set for every table but accounts
+    if plan.table.name != "accounts" and ref is not None and ref != "account_id":
+        resolved = resolved.mutate(**{ref: resolved["account_id"]})
     return resolved
 
 

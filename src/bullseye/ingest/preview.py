@@ -199,8 +199,13 @@ def preview_mapping(workspace, files: list[Path], preset: str = "generic", mappi
     ``mapping`` is a mapping file or a mapping not yet saved (the web form's draft). A file that
     cannot be mapped (no table recognised, a missing required column) gets its one-line error in
     the result instead of stopping the preview of the others."""
-    mapping_file = Path(mapping) if isinstance(mapping, (str, Path)) else None
-    model = load_mapping(mapping_file) if mapping_file else mapping
+    mapping_file: Path | None = None
+    model: MappingFile | None = None
+    if isinstance(mapping, (str, Path)):
+        mapping_file = Path(mapping)
+        model = load_mapping(mapping_file)
+    else:
+        model = mapping
     preset = (model.preset if model and model.preset else preset) or "generic"
     mapping_dir = mapping_file.parent if mapping_file else workspace.root
     day_first = workspace.settings.date_order == "DMY"

@@ -20,6 +20,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from bullseye.errors import NotFoundError
 from bullseye.results import Result
 
 __all__ = ["browse_quarantine", "quarantine_rows", "QuarantinePage", "PER_PAGE"]
@@ -77,6 +78,8 @@ def browse_quarantine(workspace, table: str | None = None, reason: str | None = 
     counts = [{"table": g["table_name"] or "", "reason": g["reason"], "action": g["action"], "rows": int(g["rows"])}
               for g in grouped]
     chosen = quarantine_rows(workspace, table, reason)
+    if chosen is None:  # the table was there a moment ago (``every``)
+        raise NotFoundError("the quarantine table disappeared while it was read: load again")
     matching = int(chosen.count().execute())
     pages = max(1, math.ceil(matching / per_page))
     page = min(max(1, page), pages)

@@ -13,7 +13,7 @@ import io
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -252,7 +252,7 @@ class FileReader:
         return names
 
     # -- batches ------------------------------------------------------------------------------
-    def batches(self) -> Iterator[Batch]:
+    def batches(self) -> Generator[Batch, None, None]:
         if self.format == "csv":
             yield from self._csv_batches()
         elif self.format == "parquet":

@@ -263,7 +263,7 @@ def link_event_companies(pairs: pd.DataFrame, accounts: pd.DataFrame | None = No
                         "spellings": companies["spellings"], "status": status, "kind": kind, "linked_id": linked_id,
                         "linked_name": linked_name, "method": method, "confidence": confidence})
     events = companies["events"].to_numpy()
-    summary = {
+    summary: dict[str, Any] = {
         "events": int(events.sum()), "event_companies": n, "linked": int((status == "linked").sum()),
         "linked_accounts": int((kind == "account").sum()), "linked_universe": int((kind == "prospect").sum()),
         "by_method": by_method, "ambiguous": int((status == "ambiguous").sum()),

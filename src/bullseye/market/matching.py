@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -146,7 +146,7 @@ def _place_array(values, kind: str) -> pa.Array:
     folded = pd.Series(pc.utf8_trim_whitespace(folded).to_pandas(), dtype=object)
     table = {"country": _COUNTRY_ALIASES, "region": _REGIONS}.get(kind, {})
     folded = folded.map(lambda p: table.get(p, p))
-    out = np.append(folded.to_numpy(dtype=object), None)[codes]  # code -1 (missing) picks the None
+    out = np.append(folded.to_numpy(dtype=object), None)[codes]  # type: ignore[call-overload]  # numpy stub lacks an object scalar; code -1 (missing) picks the None
     return _blank_to_null(pa.array(out, type=pa.large_string()))
 
 
@@ -393,7 +393,7 @@ def match_companies(universe: pd.DataFrame, accounts: pd.DataFrame) -> MatchResu
     unmatched = pd.DataFrame({"company_id": uk["id"].to_numpy()[lost], "name": uk["name"].to_numpy()[lost],
                               "domain": uk["domain_raw"].to_numpy()[lost]})
     by_method = accepted["method"].value_counts()
-    summary = {
+    summary: dict[str, Any] = {
         "universe_rows": int(len(uk)), "matched": int((status == 1).sum()), "ambiguous": int((status == 2).sum()),
         "unmatched": int(lost.sum()), "matched_by_method": {m: int(by_method.get(m, 0)) for m in METHODS},
         "accounts": int(len(ak)), "accounts_matched": int(accepted["a"].nunique()),

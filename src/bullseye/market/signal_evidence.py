@@ -199,17 +199,21 @@ class SignalTest:
         def num(x: float | None) -> float | None:
             return None if x is None or not math.isfinite(x) else float(f"{x:.4g}")
 
+        def interval(bounds: tuple[float, float]) -> list[float] | None:
+            low, high = num(bounds[0]), num(bounds[1])
+            return None if low is None or high is None else [low, high]  # an infinite bound: no interval
+
         dates = list(date_range) if date_range else None
         rows = [Evidence(
             outcome="win", metric="win rate with a fresh signal", segment=num(self.win_rate_with),
             base=num(self.win_rate_without),
             lift=num(self.win_rate_with / self.win_rate_without) if self.win_rate_without else None,
-            interval=[num(v) for v in self.win_rate_with_interval] if self.deals_with else None,
+            interval=interval(self.win_rate_with_interval) if self.deals_with else None,
             accounts=self.accounts_with, deals=self.deals_with, p_value=num(self.p_adjusted),
             strength=words(self.strength), measured_on="all", date_range=dates, summary=self.sentence(),
             odds_ratio=num(self.odds_ratio),
-            odds_ratio_interval=[num(v) for v in self.odds_ratio_interval] if math.isfinite(self.odds_ratio) else None)]
-        if self.days_with is not None and self.days_p_adjusted is not None:
+            odds_ratio_interval=interval(self.odds_ratio_interval) if math.isfinite(self.odds_ratio) else None)]
+        if self.days_with is not None and self.days_p_adjusted is not None and self.days_discovery is not None:
             rows.append(Evidence(
                 outcome="velocity", metric="days to close with a fresh signal (median, won deals)",
                 segment=num(self.days_with), base=num(self.days_without), p_value=num(self.days_p_adjusted),
@@ -249,7 +253,7 @@ class SignalReport(Result):
     """Every candidate at every lookback, and which signals hold up."""
 
     as_of: dt.date
-    cutoff: dt.date
+    cutoff: dt.date | None  # None: no holdout part (the data has no date to split at)
     deals: int  # closed new-business deals measured
     strata: str  # what was held constant
     tests: list[SignalTest]
@@ -409,10 +413,10 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
         test.strength = evidence_words("win", test.discovery, test.holdout, test.p_adjusted, ALPHA) \
             if test.deals_with >= MIN_DEALS else \
             f"not enough data: {test.deals_with} deal{'' if test.deals_with == 1 else 's'} with the signal"
-    timed = [t for t in family if t.days_p_value is not None and t.days_discovery is not None]
-    for test, p in zip(timed, holm([t.days_p_value for t in timed]) if timed else []):
+    timed = [(t, t.days_discovery) for t in family if t.days_p_value is not None and t.days_discovery is not None]
+    for (test, found), p in zip(timed, holm([t.days_p_value for t, _ in timed]) if timed else []):
         test.days_p_adjusted = float(p)
-        test.velocity_strength = evidence_words("days_to_close", test.days_discovery, test.days_holdout,
+        test.velocity_strength = evidence_words("days_to_close", found, test.days_holdout,
                                                 test.days_p_adjusted, ALPHA)
     report = SignalReport(data.as_of, data.cutoff, len(deals), what, tests, data.date_range)
     _explain_parents(report, pairs, masks, deals, codes, k)

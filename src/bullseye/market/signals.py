@@ -92,8 +92,8 @@ def fresh_events(events: ir.Table, as_of: dt.date, since: dt.date | None = None,
     parts = normalize_titles(distinct.astype(object), vocabulary).reset_index(drop=True)
     known = parts["recognised"].to_numpy(bool)
     mapping = ibis.memtable(pd.DataFrame({
-        "title": distinct.to_numpy(object), "title_function": np.where(known, parts["function"], None).astype(object),
-        "title_seniority": np.where(known, parts["seniority"], None).astype(object)}),
+        "title": distinct.to_numpy(object), "title_function": np.where(known, parts["function"], None).astype(object),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
+        "title_seniority": np.where(known, parts["seniority"], None).astype(object)}),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
         schema={"title": "string", "title_function": "string", "title_seniority": "string"})
     joined = table.left_join(mapping, table.title == mapping.title)
     return joined.select(*table.columns, title_function=mapping.title_function,
@@ -346,7 +346,7 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
          prospects: ir.Table, notes: list[str], segments=None) -> pd.DataFrame:
     """Name, fit score, tier, disqualified and fit_known of every ranked company, in its order."""
     kind, ident = ranked["kind"].to_numpy(object), ranked["company"].to_numpy(object)
-    out = pd.DataFrame({"name": np.where(kind == "unmatched", ident, None).astype(object),
+    out = pd.DataFrame({"name": np.where(kind == "unmatched", ident, None).astype(object),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
                         "fit_score": np.full(len(ranked), np.nan), "tier": np.full(len(ranked), None, dtype=object),
                         "disqualified": np.zeros(len(ranked), bool), "fit_known": np.zeros(len(ranked), bool)})
     if card is None:

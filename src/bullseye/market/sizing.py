@@ -43,8 +43,8 @@ from bullseye.results import Result
 from bullseye.scoring.features import condition_mask
 from bullseye.scoring.scorecard import new_business, rule_mask
 from bullseye.stats import wilson_interval
-from bullseye.strategy.audience import Audience
-from bullseye.strategy.icp import ICP
+from bullseye.strategy.audience import Audience, AudienceCriterion
+from bullseye.strategy.icp import ICP, Criterion, Disqualifier
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -377,7 +377,8 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
     from bullseye.scoring.backtest import icp_membership
 
     table = ws.table("universe", needed_for="market sizing")
-    conditions = [c for rule in [*audience.criteria, *icp.criteria, *icp.disqualifiers] for c in rule.conditions]
+    rules: list[AudienceCriterion | Criterion | Disqualifier] = [*audience.criteria, *icp.criteria, *icp.disqualifiers]
+    conditions = [c for rule in rules for c in rule.conditions]
     segments = load_segments(ws.root)
     universe = _read_universe(table, {c.attribute for c in conditions},
                               {c.attribute for c in conditions if c.op in _NUMERIC_OPS}, segments)
@@ -402,8 +403,8 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
                  f"{len(audience_rows) / companies:.0%} of the universe"))
     cache = {}
     meets = np.zeros(len(audience_rows), dtype=bool)
-    for criterion in icp.criteria:
-        meets |= rule_mask(criterion, audience_rows, cache)
+    for icp_criterion in icp.criteria:
+        meets |= rule_mask(icp_criterion, audience_rows, cache)
     rows.append(("Meets an ICP criterion", int(meets.sum()), int(len(audience_rows) - meets.sum()),
                  " or ".join(c.label for c in icp.criteria) or "the ICP has no criteria"))
     fit, _ = icp_membership(icp, audience_rows)

@@ -230,8 +230,10 @@ def snapshot_events(old: Path, new: Path, *, key: str, old_date: str | dt.date, 
     def column(option: str | None) -> str | None:
         return normalise_header(option) if option else None
 
+    if not key:
+        raise InvalidInputError("name the key column that identifies a company in both snapshots")
     (old_frame, old_rejected), (new_frame, new_rejected) = read_snapshot(old), read_snapshot(new)
-    result = compare_snapshots(old_frame, new_frame, key=column(key), old_date=old_date, new_date=new_date,
+    result = compare_snapshots(old_frame, new_frame, key=normalise_header(key), old_date=old_date, new_date=new_date,
                                size=column(size), status=column(status), name=column(name),
                                growth_threshold=threshold)
     result.counts |= {"unreadable_records_old": old_rejected, "unreadable_records_new": new_rejected}

@@ -135,15 +135,15 @@ def workspace_cards(ws: Workspace, icp, formats: tuple[str, ...] = ("html",),
         raise InvalidInputError("PDF cards are printed from a file: give a folder to write them to")
     definitions = load_personas(ws.root)
     report = committee_report(ws, icp)
-    timed = [d for d in definitions if getattr(d, "engage_when", None) is not None]
+    timings = [d.engage_when for d in definitions if isinstance(d, Persona) and d.engage_when is not None]
     order_note = ("roles in the order they first appear in the notes of the ICP's deals" if any(
-        d.engage_when.evidence for d in timed) else "the usual order of a committee sale: "
+        when.evidence for when in timings) else "the usual order of a committee sale: "
         + " → ".join(CONVENTIONAL_ORDER) + " (not measured)")
     context = {"company": ws.settings.name, "icp_name": icp.name, "scope": report.scope.split(";")[0],
                "presence": {row.role: f"{row.won_share:.0%}" for row in report.presence.itertuples()},
                "effects": report.top_effects(5).to_dict(orient="records"), "order_note": order_note}
     if not any(isinstance(d, Persona) for d in definitions):
         raise NotFoundError("no personas to draw cards for: draft them with `bullseye personas suggest`")
-    texts = {fmt: render_cards(definitions, fmt, **context) for fmt in ("md", "html") if fmt in formats}
+    texts: dict[str, str] = {fmt: render_cards(definitions, fmt, **context) for fmt in ("md", "html") if fmt in formats}
     files = write_cards(definitions, out_dir, formats, **context) if out_dir is not None else []
     return PersonaCards(texts, sum(isinstance(d, Persona) for d in definitions), files)

@@ -247,19 +247,19 @@ def _anti_persona(evidence: PersonaEvidence, icp: ICP | None, today: dt.date) ->
         for row in bad.itertuples():
             flags.append(Statement(text=f"the deal is run by {FUNCTION_LABELS.get(row.group, row.group)}",
                                    evidence=Backing(summary=row.sentence, count=row.deals_with, source="committee")))
-    backed = [f for f in flags if f.evidence]
+    backed = [(f, f.evidence) for f in flags if f.evidence]
     if backed:
-        who = Statement(text="People at accounts that meet a disqualifier: " + "; ".join(f.text for f in backed[:3]),
-                        evidence=Backing(summary="; ".join(f.evidence.summary for f in backed[:3]), count=len(backed),
+        who = Statement(text="People at accounts that meet a disqualifier: " + "; ".join(f.text for f, _ in backed[:3]),
+                        evidence=Backing(summary="; ".join(e.summary for _, e in backed[:3]), count=len(backed),
                                          source="icp"))
     elif flags:
         who = _assumption("People at accounts that meet a disqualifier: " + "; ".join(f.text for f in flags[:3]))
     else:
         who = _assumption("Not measured: the ICP has no disqualifiers yet. Who should sales walk away from?")
-    why = next((f for f in flags if f.evidence), None)
+    why = next((f.evidence for f in flags if f.evidence), None)
     return AntiPersona(
         id="anti-persona", name="Who not to serve", icp=icp_id, who=who, red_flags=flags,
-        why_not=Statement(text=why.evidence.summary, evidence=why.evidence) if why else _assumption(
+        why_not=Statement(text=why.summary, evidence=why) if why else _assumption(
             "Not measured: why they are a poor fit (churn, discount, cost to serve)."),
         review_date=today + dt.timedelta(days=90), generated_by=GENERATED_BY)
 

@@ -372,10 +372,10 @@ def _decide_function(matches: list[_Match]) -> _Match | None:
 
 
 def _decide_seniority(matches: list[_Match], has_function: bool) -> tuple[str | None, _Match | None]:
-    levelled = [m for m in matches if m.entry.seniority is not None]
+    levelled = [(m, level) for m in matches if (level := m.entry.seniority) is not None]
     if levelled:
-        best = max(levelled, key=lambda m: _RANK[m.entry.seniority])
-        return best.entry.seniority, best
+        best, level = max(levelled, key=lambda pair: _RANK[pair[1]])
+        return level, best
     modifiers = [m for m in matches if m.entry.kind == "modifier"]
     if has_function and modifiers:   # "Sr. Marketing": a grade with a function is an individual contributor
         return _IC, modifiers[0]

@@ -7,6 +7,7 @@ Split out of :mod:`bullseye.scoring.scorecard`, which fits the points; import th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -147,11 +148,13 @@ class Feature:
     def codes(self, frame: pd.DataFrame, cache: dict) -> np.ndarray:
         """The level index of every row."""
         if self.is_flag:
-            return rule_mask(self.rule, frame, cache).astype(np.int32)
+            return rule_mask(self.flag_rule, frame, cache).astype(np.int32)
         missing = len(self.levels) - 1
         if self.name not in frame.columns:
             return np.full(len(frame), missing, dtype=np.int32)
         if self.kind == "band":
+            if self.cuts is None:
+                raise InvalidInputError(f"the banded feature {self.name!r} has no band bounds")
             numbers = pd.to_numeric(frame[self.name], errors="coerce").to_numpy(float)
             return np.where(np.isnan(numbers), missing, np.searchsorted(self.cuts, numbers, side="right")).astype(np.int32)
         codes, distinct = _factorized(frame, self.name, cache)
@@ -159,6 +162,13 @@ class Feature:
         table = np.array([missing if (k := _key(u)) is None else self.lookup.get(k, other) for u in distinct[self.name]],
                          dtype=np.int32)
         return table[codes]
+
+    @property
+    def flag_rule(self) -> Criterion | Disqualifier:
+        """The rule of a flag feature (the criterion, disqualifier or segment it stands for)."""
+        if self.rule is None:
+            raise InvalidInputError(f"the {self.kind} feature {self.name!r} has no rule")
+        return self.rule
 
     @property
     def is_flag(self) -> bool:
@@ -169,11 +179,11 @@ class Feature:
         """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
         value = self.levels[level]
         if self.kind == "disqualifier":
-            return f"{self.rule.label}: disqualified"
+            return f"{self.flag_rule.label}: disqualified"
         if self.kind == "segment":
-            return self.rule.name
+            return self.flag_rule.name
         if self.kind == "criterion" or value == MISSING:
-            return f"ICP {self.rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
+            return f"ICP {self.flag_rule.name}" if self.kind == "criterion" else f"{self.name} unknown"
         return f"{self.name} {value}" if self.kind == "band" else f"{self.name} = {value}"
 
 
@@ -189,7 +199,7 @@ def _category(name: str, column: pd.Series, min_count: int, max_levels: int) -> 
 
 def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: list[str] | None,
                     min_count: int, max_levels: int,
-                    loss_rules: list[Disqualifier] = ()) -> tuple[list[Feature], dict[str, str]]:
+                    loss_rules: Sequence[Disqualifier] = ()) -> tuple[list[Feature], dict[str, str]]:
     features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
     features += [Feature(r.id, "disqualifier", ["no", "yes"], rule=r) for r in loss_rules]
     skipped: dict[str, str] = {}

@@ -73,8 +73,8 @@ def learn_segments(train: pd.DataFrame, won: np.ndarray, predicted: np.ndarray, 
         z = residual[cover].sum() / np.sqrt(max(variance[cover].sum(), 1e-12))
         if stats.norm.sf(abs(z)) * max(evaluated, 1) > alpha:
             continue  # within what the best of this many pairs reaches by chance
-        if any(np.count_nonzero(cover & other) / max(np.count_nonzero(cover | other), 1) >= SEGMENT_MAX_OVERLAP
-               for other in covers):
+        if any(int(np.count_nonzero(cover & other)) / max(int(np.count_nonzero(cover | other)), 1)
+               >= SEGMENT_MAX_OVERLAP for other in covers):
             continue
         conditions = [c for s in selectors for c in selector_conditions(s)]
         label = " and ".join(str(s) for s in selectors)

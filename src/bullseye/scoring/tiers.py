@@ -40,10 +40,11 @@ def learn_cuts(values: np.ndarray, settings: Tiers) -> tuple[dict[str, float], l
     cuts: dict[str, float] = {}
     taken, previous = 0, math.inf
     for tier, share in zip(TIERS[:3], settings.shares):
-        if fixed[tier] is not None and capacity[tier] is None:
-            cut = float(fixed[tier])
+        floor, limit = fixed[tier], capacity[tier]
+        if floor is not None and limit is None:
+            cut = float(floor)
         else:
-            count = capacity[tier] if capacity[tier] is not None else int(round(share * n))
+            count = limit if limit is not None else int(round(share * n))
             cut = math.inf if count <= 0 or n == 0 or taken >= n else float(ranked[min(taken + count, n) - 1])
         cut = min(cut, previous)
         cuts[tier] = previous = cut

@@ -122,8 +122,8 @@ class AccountValue:
         if self.lifetimes_[-1].model is None:
             self.notes_.append("No customer lifetimes before the cut (the subscriptions table gives them): "
                                "expected value is not available.")
-        elif self.lifetimes_[-1].capped:
-            self.notes_.append(f"The expected lifetime is at the model's cap (>= {self.lifetimes_[-1].lifetime.value:.1f} "
+        elif self.lifetimes_[-1].capped and (capped := self.lifetimes_[-1].lifetime) is not None:
+            self.notes_.append(f"The expected lifetime is at the model's cap (>= {capped.value:.1f} "
                                "years: too little churn to measure it); expected values are lower bounds.")
         self._ltv_cache: dict[tuple[int, int], Estimate] = {}
         self.effects_ = [self._effect(i) for i in range(len(self.rules_))]
@@ -131,8 +131,8 @@ class AccountValue:
 
     @property
     def available(self) -> bool:
-        rest = self.lifetimes_[-1]
-        return rest.model is not None and len(self.acvs_[-1].amounts[np.isfinite(self.acvs_[-1].amounts)]) > 0
+        rest, amounts = self.lifetimes_[-1], self.acvs_[-1].amounts
+        return rest.model is not None and amounts is not None and len(amounts[np.isfinite(amounts)]) > 0
 
     def _lifetime(self, group: pd.DataFrame) -> tuple[ShiftedBetaGeometric | None, int]:
         return fit_lifetime(group, self.random_state), len(group)
@@ -200,8 +200,9 @@ class AccountValue:
             index = np.full(len(frame), len(groups) - 1, dtype=np.int32)
             rules = {r.id: r for r in self.rules_}
             for j in reversed(range(len(groups) - 1)):
-                if groups[j].measured:
-                    index[rule_mask(rules[groups[j].rule], frame, cache)] = j
+                rule = groups[j].rule  # every group but the last (the rest) has one
+                if groups[j].measured and rule is not None:
+                    index[rule_mask(rules[rule], frame, cache)] = j
             out.append(index)
         return out[0], out[1]
 

@@ -132,7 +132,8 @@ class ShiftedBetaGeometric:
         self.n_customers_, self.n_churned_ = int(len(t)), int(d.sum())
         start = self._mle(cells, counts, None)
         self.alpha_, self.beta_ = np.exp(start)
-        self.log_likelihood_ = sbg_log_likelihood(self.alpha_, self.beta_, *cells.T, weights=counts)
+        periods, churned_at, entered = cells.T
+        self.log_likelihood_ = sbg_log_likelihood(self.alpha_, self.beta_, periods, churned_at, entered, weights=counts)
         rng = self.random_state if isinstance(self.random_state, np.random.Generator) \
             else np.random.default_rng(self.random_state)
         draws = rng.multinomial(len(t), counts / len(t), size=self.n_bootstrap)

@@ -35,6 +35,11 @@ ICP_FILE = "strategy/icp.yaml"
 GENERATED_COPY = ".bullseye/icp.generated.yaml"
 
 Operator = Literal["==", "!=", "in", "not in", ">=", ">", "<", "<=", "between", "contains", "is missing", "is not missing"]
+OutcomeKind = Literal["win", "velocity", "value", "retention", "stickiness"]
+Strength = Literal["strong", "suggestive", "weak", "did not hold up", "not enough data"]
+CriterionKind = Literal["firmographic", "technographic", "behavioural"]
+RestsOn = Literal["loses more", "churns more", "costs more"]
+Effect = Literal["lowers win probability", "lowers expected value"]
 
 
 class Condition(BaseModel):
@@ -150,7 +155,7 @@ class Evidence(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    outcome: Literal["win", "velocity", "value", "retention", "stickiness"]
+    outcome: OutcomeKind
     metric: str = Field(description="e.g. 'win rate', 'days to close', 'churn hazard ratio'")
     segment: float | None = Field(default=None, description="The value inside the segment.")
     base: float | None = Field(default=None, description="The value over all accounts compared.")
@@ -159,7 +164,7 @@ class Evidence(BaseModel):
     accounts: int | None = None
     deals: int | None = None
     p_value: float | None = Field(default=None, description="Adjusted for every segment the search evaluated.")
-    strength: Literal["strong", "suggestive", "weak", "did not hold up", "not enough data"] | None = None
+    strength: Strength | None = None
     measured_on: Literal["discovery", "holdout", "all"] = "holdout"
     date_range: list[date] | None = None
     summary: str = Field(default="", description="The evidence in one sentence.")
@@ -198,16 +203,16 @@ class _Rule(BaseModel):
 class Criterion(_Rule):
     """Something ICP accounts have: firmographic, technographic or behavioural."""
 
-    kind: Literal["firmographic", "technographic", "behavioural"] = "firmographic"
+    kind: CriterionKind = "firmographic"
 
 
 class Disqualifier(_Rule):
     """Something that rules an account out (the negative ICP), with the reason in words."""
 
     reason: str = Field(default="", description="e.g. 'churn is 4.1x the base under 50 employees'")
-    rests_on: Literal["loses more", "churns more", "costs more"] | None = Field(
+    rests_on: RestsOn | None = Field(
         default=None, description="The outcome the evidence is about: won less often, churned more, cost more.")
-    effect: Literal["lowers win probability", "lowers expected value"] | None = Field(
+    effect: Effect | None = Field(
         default=None, description="What it does to an account: a churn or cost disqualifier lowers the expected "
                                   "value; it does not say the account will not buy.")
 
@@ -359,7 +364,8 @@ class ICP(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ICP:
-        ids = [r.id for r in [*self.criteria, *self.disqualifiers, *self.signals]]
+        rules: list[Criterion | Disqualifier | Signal] = [*self.criteria, *self.disqualifiers, *self.signals]
+        ids = [r.id for r in rules]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"ids must be unique; repeated: {', '.join(duplicates)}")

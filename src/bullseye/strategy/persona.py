@@ -140,7 +140,7 @@ def load_personas(root: Path) -> list[AnyPersona]:
     if not files:
         return []
     icp_path = root / ICP_FILE
-    definitions = []
+    definitions: list[Persona | AntiPersona] = []
     for path in files:
         data = read_yaml(path) or {}
         if not isinstance(data, dict):
@@ -151,7 +151,7 @@ def load_personas(root: Path) -> list[AnyPersona]:
         if not icp_path.exists():
             raise ConfigError(f"{path}: belongs to ICP '{data.get('icp')}', but {ICP_FILE} does not exist; define "
                               "the ICP first (draft one with `bullseye discover`): personas come after the ICP")
-        model = AntiPersona if data.get("kind") == "anti-persona" else Persona
+        model: type[Persona | AntiPersona] = AntiPersona if data.get("kind") == "anti-persona" else Persona
         definition = load_model(model, path)
         icp = load_icp(root)
         if definition.icp != icp.id:

@@ -173,7 +173,8 @@ async def guard(request: Request) -> None:
         if token is None and path in STREAMED_UPLOADS and content_type.startswith("multipart/"):
             return  # the handler checks the token field before it writes a byte (web/upload.py)
         if token is None and "form" in content_type:
-            token = (await request.form()).get("csrf_token")
+            field = (await request.form()).get("csrf_token")
+            token = field if isinstance(field, str) else None  # a file in its place is no token
         if not SessionSigner.csrf_matches(session, token):
             raise Forbidden("missing or wrong CSRF token: reload the page and try again")
         request.state.csrf_checked = True
@@ -217,9 +218,10 @@ def page(app: FastAPI, path: str, template: str, view: Callable[..., dict[str, A
 
 
 # -- errors -------------------------------------------------------------------------------------
-def _status(exc: BullseyeError) -> int:
-    if isinstance(getattr(exc, "http_status", None), int):
-        return exc.http_status
+def _status(exc: Exception) -> int:
+    status = getattr(exc, "http_status", None)
+    if isinstance(status, int):
+        return status
     for kind, code in ((LoginRequired, 401), (Forbidden, 403), (NotFoundError, 404), (ConflictError, 409),
                        (NotEnoughDataError, 422), (InvalidInputError, 400), (MissingDependencyError, 501)):
         if isinstance(exc, kind):
@@ -227,7 +229,8 @@ def _status(exc: BullseyeError) -> int:
     return 500
 
 
-def _error_response(request: Request, exc: BullseyeError) -> Response:
+def _error_response(request: Request, exc: Exception) -> Response:
+    """The page or JSON for a BullseyeError (the only kind it is registered for)."""
     code = _status(exc)
     if code == 401 and not request.url.path.endswith(".json") and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

@@ -108,7 +108,7 @@ class UserStore:
         entry = self._read().get(name)
         stored = entry.get("hash") if entry else None
         try:
-            if stored is None:
+            if entry is None or stored is None:
                 # Hash anyway so an unknown name takes as long as a wrong password.
                 self._hasher.hash(password)
                 return None

@@ -95,7 +95,8 @@ class LoadRunner:
             ws = Workspace(root)
             ws.warehouse.on_wait = self._waiting
             report = ws.load(files, progress=self._progress)
-            outcome = {"status": "done", "report": report.to_dict(), "new_triggers": None, "triggers_error": None}
+            outcome: dict[str, Any] = {"status": "done", "report": report.to_dict(), "new_triggers": None,
+                                       "triggers_error": None}
             try:  # the load is in whatever the check after it says
                 outcome["new_triggers"] = self._triggers(ws)
             except BullseyeError as exc:

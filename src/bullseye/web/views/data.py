@@ -210,7 +210,8 @@ async def edit_mapping(request: Request) -> Response:
     if len(sources) != len(targets):
         raise InvalidInputError("the mapping form is incomplete: reload the page and try again")
     allowed = set(TABLES[table].column_names)
-    columns, skip = {}, []
+    columns: dict[str, str | list[str]] = {}
+    skip: list[str] = []
     for source, target in zip(map(str, sources), map(str, targets)):
         if source not in header:
             raise InvalidInputError(f"{path.name} has no column '{source}'; its columns are: {', '.join(header)}")

@@ -36,7 +36,7 @@ def home(web: WebContext, request: Request) -> dict[str, Any]:
 def _funnel(web: WebContext, rows: dict[str, int], has_icp: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The funnel's stages and this week's accounts, once per (data load, definitions)."""
     scores = scored_accounts(web) if has_icp and "accounts" in rows else None
-    funnel = [{"stage": "Market universe", "accounts": rows.get("universe"), "table": "universe"},
+    funnel: list[dict[str, Any]] = [{"stage": "Market universe", "accounts": rows.get("universe"), "table": "universe"},
               {"stage": "In the CRM", "accounts": rows.get("accounts"), "table": "accounts"}]
     this_week: list[dict[str, Any]] = []
     if scores is not None and len(scores):
