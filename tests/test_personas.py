@@ -83,7 +83,7 @@ def test_errors_name_the_file_line_and_field(workspace):
 
 def test_the_cli_refuses_to_draft_personas_before_the_icp(workspace):
     result = CliRunner().invoke(app, ["personas", "suggest", "--workspace", str(workspace.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # not found: no ICP yet
     assert "personas come after the ICP" in result.output
 
 

@@ -351,7 +351,7 @@ def test_score_command_shows_why_now(demo):
 def test_signals_without_definitions_is_one_clear_error(workspace):
     save_icp(workspace.root, icp_from(TRUTH_ICP))
     result = runner.invoke(app, ["signals", "-w", str(workspace.root)])
-    assert result.exit_code == 1 and "ICP has no signals" in result.output
+    assert result.exit_code == 3 and "ICP has no signals" in result.output
 
 
 def test_layoffs_from_a_real_tracker_rank_as_negative_signals(workspace, datasets):

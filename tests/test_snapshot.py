@@ -144,4 +144,4 @@ def test_validate_runs_on_a_snapshot_and_score_names_what_it_lacks(orange):
     assert any(curve["days"] for curve in result["km"].values())  # Kaplan-Meier curves on retention alone
     scored = runner.invoke(app, ["score", "--top", "5", "-w", str(orange.root)])
     assert "Traceback" not in scored.output
-    assert scored.exit_code == 1 and "0 won and 0 lost" in scored.output, scored.output
+    assert scored.exit_code == 6 and "0 won and 0 lost" in scored.output, scored.output

@@ -196,6 +196,6 @@ def test_the_command_reports_a_missing_column_in_one_line(planted, tmp_path):
     new.to_csv(tmp_path / "new.csv", index=False)
     result = runner.invoke(app, ["snapshot-events", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--key",
                                  "company", "--old-date", OLD, "--new-date", NEW, "--out", str(tmp_path / "e.csv")])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # invalid input
     assert "old snapshot has no key column 'company'" in result.output
     assert not (tmp_path / "e.csv").exists()
