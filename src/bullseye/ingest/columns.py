@@ -6,6 +6,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.core import warehouse
 from bullseye.core.schema import Table
 from bullseye.ingest import coerce
 from bullseye.ingest.counts import FileCount
@@ -148,16 +149,21 @@ def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
     only the full parser can tell."""
+    def clean(raw: ir.StringValue) -> ir.StringValue:
+        return missing.clean(raw, typed=True)
+
+    # One function per count, the same for every column: each is compiled once (coerce.PerColumn).
+    builders = {
+        "n": lambda raw: clean(raw).count(),
+        "digits": lambda raw: clean(raw).re_search(r"^\s*-?\d+\s*$").sum(),
+        "long": lambda raw: _long_digits(clean(raw)).sum(),
+        "boolean": lambda raw: coerce.parse_boolean(raw).count() - raw.count() + clean(raw).count(),
+        **{kind: (lambda raw, kind=kind: _plain_reads(kind, clean(raw)).sum()) for kind in ("integer", "number", "date")},
+    }
     aggregates = {}
     for index, (name, kinds) in enumerate(possible.items()):
-        raw = table[name]
-        column = missing.clean(raw, typed=True)
-        aggregates[f"n{index}"] = column.count()
-        aggregates[f"digits{index}"] = column.re_search(r"^\s*-?\d+\s*$").sum()
-        aggregates[f"long{index}"] = _long_digits(column).sum()
-        for kind in kinds:
-            aggregates[f"{kind}{index}"] = (coerce.parse_boolean(raw).count() - raw.count() + column.count()
-                                            if kind == "boolean" else _plain_reads(kind, column).sum())
+        for key in ("n", "digits", "long", *kinds):
+            aggregates[f"{key}{index}"] = coerce.PerColumn(builders[key], (name,))
     counts = coerce.aggregate_counts(table, aggregates)
     evidence = {}
     for index, (name, kinds) in enumerate(possible.items()):
@@ -325,9 +331,8 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     checked = typed_kinds
     key = [k for k in table.key if k in kinds]
     placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
-    typed = text.select("_file", "_line", "_blank", *placeholders, **typed_columns,
-                        **{f"_raw_{c}": text[c] for c in checked})
-    typed = con.create_table(prefix + "_all", typed, temp=True, overwrite=True)
+    typed = _write_typed(con, text, prefix + "_all", ["_file", "_line", "_blank", *placeholders],
+                         {**typed_columns, **{f"_raw_{c}": text[c] for c in checked}})
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
@@ -384,11 +389,35 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     return result, count
 
 
+#: Columns written per statement into the typed table. DuckDB keeps each expression's working
+#: state per thread: one statement over a 300-column export ran out of the 1.5 GB memory limit.
+COLUMNS_PER_PART = 100
+
+
+def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[str, ir.Value]) -> ir.Table:
+    """The typed table, written a hundred columns at a time when it is wide."""
+    if len(columns) <= COLUMNS_PER_PART:
+        return con.create_table(name, text.select(*head, **columns), temp=True, overwrite=True)
+    names, parts = list(columns), []
+    for start in range(0, len(names), COLUMNS_PER_PART):
+        # Each part in line order (a record's first line is unique), so the parts line up row by row.
+        chosen = {c: columns[c] for c in names[start:start + COLUMNS_PER_PART]}
+        part = text.select(*(head if start == 0 else ["_line"]), **chosen).order_by("_line")
+        if start:
+            part = part.drop("_line")
+        parts.append(f"{name}_part{len(parts)}")
+        con.create_table(parts[-1], part, temp=True, overwrite=True)
+    warehouse.side_by_side(con, parts, name)
+    return con.table(name)
+
+
 def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
     """The checked columns with a value that did not read (required ones always: they decide which
     rows load). One query counts them all, so a clean file does not cost a query per column."""
-    counts = coerce.aggregate_counts(typed, {c: (typed[f"_raw_{c}"].notnull() & typed[c].isnull()).sum()
-                                             for c in checked})
+    def failed(raw: ir.Value, value: ir.Value) -> ir.IntegerValue:
+        return (raw.notnull() & value.isnull()).sum()
+
+    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(failed, (f"_raw_{c}", c)) for c in checked})
     return [c for c in checked if c in required or counts[c]]
 
 
@@ -413,7 +442,10 @@ def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.Bo
     source. One aggregate finds the columns that have any, so clean files cost one scan."""
     if not text_columns:
         return []
-    counts = coerce.aggregate_counts(typed, {c: typed[c].isin(SPREADSHEET_ERRORS).sum() for c in text_columns})
+    def errors(column: ir.StringValue) -> ir.IntegerValue:
+        return column.isin(SPREADSHEET_ERRORS).sum()
+
+    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(errors, (c,)) for c in text_columns})
     issues = []
     for column in [c for c in text_columns if counts[c]]:
         found = typed[column].isin(SPREADSHEET_ERRORS) & ~row_bad
