@@ -33,7 +33,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from bullseye.errors import ConfigError, StorageError, WarehouseBusy
 
-__all__ = ["Warehouse", "quote_ident", "storage_error", "side_by_side", "column_template", "scalar_row", "table_sql"]
+__all__ = ["Warehouse", "quote_ident", "storage_error", "side_by_side", "column_template", "scalar_row", "table_sql", "create_from_sql"]
 
 #: Seconds a writer waits for another process's write before giving up.
 DEFAULT_LOCK_TIMEOUT = 600.0
@@ -66,6 +66,15 @@ def _size(text: str) -> str:
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB; user-provided names never reach SQL unquoted."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def create_from_sql(con: DuckDBBackend, name: str, base: str, head: list[str], columns: dict[str, str],
+                    order_by: str | None = None) -> None:
+    """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
+    over the query ``base``."""
+    select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
+    order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {select} FROM ({base}) AS _t{order}")
 
 
 def side_by_side(con: DuckDBBackend, parts: list[str], name: str) -> None:
@@ -107,14 +116,22 @@ def column_template(build: Callable, types: tuple) -> Callable[..., str]:
 def scalar_row(table, expressions: dict[str, str], base: str | None = None) -> dict:
     """One row of SQL aggregates (from :func:`column_template`) over an Ibis table, whose SQL
     (``table_sql``) may be given: compiling a wide table takes seconds."""
-    con = table._find_backend()
+    con = _backend(table)
     select = ", ".join(f"{sql} AS {quote_ident(name)}" for name, sql in expressions.items())
     query = f"SELECT {select} FROM ({base or table_sql(table)}) AS _t"
     return con.con.execute(query).fetch_arrow_table().to_pylist()[0]
 
 
 def table_sql(table) -> str:
-    return table._find_backend().compile(table)
+    return _backend(table).compile(table)
+
+
+def _backend(table) -> DuckDBBackend:
+    """The table's connection, with the in-memory tables it reads registered (as Ibis does before
+    it runs a query)."""
+    con = table._find_backend(use_default=True)
+    con._run_pre_execute_hooks(table)
+    return con
 
 
 def storage_error(exc: BaseException, path: Path | str | None = None) -> StorageError | None:

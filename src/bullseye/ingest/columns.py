@@ -319,11 +319,18 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
         default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
         integer_columns=[c for c, k in kinds.items() if k == "integer"],
     )
-    typed_columns = {c: _parse(k, text[c], profiles.get(c, coerce.ColumnProfile()), c) for c, k in kinds.items()}
+    # Each typed column as a function of its text columns, one function per way of reading, so
+    # that a wide export's columns share one compilation (warehouse.column_template).
+    readers: dict[tuple, object] = {}
+
+    def reader(kind: str, profile: coerce.ColumnProfile, column: str):
+        key = (kind, profile, column == "discount")
+        return readers.setdefault(key, lambda raw: _parse(kind, raw, profile, column))
+
+    typed_columns = {c: (reader(k, profiles.get(c, coerce.ColumnProfile()), c), (c,)) for c, k in kinds.items()}
     for target, factor in plan.scale.items():
         if target in typed_columns and kinds[target] in ("number", "integer"):
-            scaled = coerce.finite(typed_columns[target].cast(dt.float64) * factor)
-            typed_columns[target] = coerce.to_int64(scaled) if kinds[target] == "integer" else scaled
+            typed_columns[target] = (_scaled(typed_columns[target][0], factor, kinds[target] == "integer"), (target,))
     derived_key = bool(table.key_from) and not any(k in kinds for k in table.key)
     if derived_key:
         typed_columns[table.key[0]] = _derived_key(typed_columns, table)
@@ -332,7 +339,7 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     key = [k for k in table.key if k in kinds]
     placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
     typed = _write_typed(con, text, prefix + "_all", ["_file", "_line", "_blank", *placeholders],
-                         {**typed_columns, **{f"_raw_{c}": text[c] for c in checked}})
+                         {**typed_columns, **{f"_raw_{c}": (_as_is, (c,)) for c in checked}})
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
@@ -394,21 +401,40 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
 COLUMNS_PER_PART = 100
 
 
-def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[str, ir.Value]) -> ir.Table:
-    """The typed table, written a hundred columns at a time when it is wide."""
-    if len(columns) <= COLUMNS_PER_PART:
-        return con.create_table(name, text.select(*head, **columns), temp=True, overwrite=True)
+def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[str, tuple]) -> ir.Table:
+    """The typed table from ``columns`` (name -> (function, its text columns)), written a hundred
+    columns at a time when it is wide."""
+    schema, templates = text.schema(), {}
+
+    def sql(build, sources: tuple[str, ...]) -> str:
+        types = tuple(schema[c] for c in sources)
+        if (build, types) not in templates:
+            templates[build, types] = warehouse.column_template(build, types)
+        return templates[build, types](*sources)
+
+    base = warehouse.table_sql(text)
     names, parts = list(columns), []
     for start in range(0, len(names), COLUMNS_PER_PART):
+        chosen = {c: sql(*columns[c]) for c in names[start:start + COLUMNS_PER_PART]}
+        whole = len(names) <= COLUMNS_PER_PART
+        parts.append(name if whole else f"{name}_part{len(parts)}")
         # Each part in line order (a record's first line is unique), so the parts line up row by row.
-        chosen = {c: columns[c] for c in names[start:start + COLUMNS_PER_PART]}
-        part = text.select(*(head if start == 0 else ["_line"]), **chosen).order_by("_line")
-        if start:
-            part = part.drop("_line")
-        parts.append(f"{name}_part{len(parts)}")
-        con.create_table(parts[-1], part, temp=True, overwrite=True)
-    warehouse.side_by_side(con, parts, name)
+        warehouse.create_from_sql(con, parts[-1], base, head if start == 0 else [], chosen,
+                                  order_by=None if whole else "_line")
+    if len(parts) > 1:
+        warehouse.side_by_side(con, parts, name)
     return con.table(name)
+
+
+def _as_is(raw: ir.Value) -> ir.Value:
+    return raw
+
+
+def _scaled(parse, factor: float, integer: bool):
+    def scaled(raw: ir.StringValue) -> ir.Value:
+        number = coerce.finite(parse(raw).cast(dt.float64) * factor)
+        return coerce.to_int64(number) if integer else number
+    return scaled
 
 
 def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
@@ -430,11 +456,16 @@ def _failure_reason(plan: FilePlan, kind: str, raw: ir.StringValue, column: str,
     return reason
 
 
-def _derived_key(typed_columns: dict[str, ir.Value], table: Table) -> ir.StringValue:
+def _derived_key(typed_columns: dict[str, tuple], table: Table) -> tuple:
     """A key from the values that identify a row (typed, so '700' and '700.0' agree across files)."""
-    parts = [typed_columns[c].cast(dt.string).fill_null("") if c in typed_columns else ibis.literal("")
-             for c in table.key_from]
-    return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+    sources = tuple(c for c in table.key_from if c in typed_columns)
+    reads = [typed_columns[c][0] for c in sources]
+
+    def key(*raws: ir.Value) -> ir.StringValue:
+        typed = dict(zip(sources, [read(raw) for read, raw in zip(reads, raws, strict=True)], strict=True))
+        parts = [typed[c].cast(dt.string).fill_null("") if c in typed else ibis.literal("") for c in table.key_from]
+        return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+    return key, sources
 
 
 def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.BooleanValue) -> list[ir.Table]:
