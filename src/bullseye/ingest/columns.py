@@ -85,7 +85,7 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
         columns[f"_placeholder_{target}"] = ibis.ifelse(hit, columns[target], ibis.null(dt.string))
         columns[target] = ibis.ifelse(hit, ibis.null(dt.string), columns[target])
     fields = [stage[c] for c in stage.columns if c != "_line"]
-    blank = ibis.and_(*[f.isnull() for f in fields]) if fields else ibis.literal(False)
+    blank = _all([f.isnull() for f in fields]) if fields else ibis.literal(False)
     text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), _blank=blank, **columns)
     for lookup in plan.lookups:
         other = lookups[lookup.file]
@@ -104,6 +104,15 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
                for t in lookup.columns},
         )
     return text
+
+
+def _all(terms: list[ir.BooleanValue]) -> ir.BooleanValue:
+    """AND of many terms as a balanced tree: a chain of a wide export's 1,000 columns nests deeper
+    than Python's recursion limit when Ibis compiles it."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return _all(terms[:middle]) & _all(terms[middle:])
 
 
 KINDS = ("boolean", "integer", "number", "date")  # in the order a column is tried as each
