@@ -17,7 +17,7 @@ import pytest
 
 from bullseye.workspace import Workspace
 
-ROWS = 2_000
+ROWS = 300  # past the first look (200 rows): the late values below are found by the full check
 COLUMNS = 150  # ten or more of each kind
 
 #: Planted kind -> the type its column must get.
@@ -61,7 +61,7 @@ def _column(kind: str, rng: np.random.Generator) -> tuple[list[str], list]:
         return cells, [c or None for c in cells]
     if kind == "beyond_int64":  # one 22-digit value: exact only as text
         cells = [str(v) for v in ints]
-        cells[ROWS // 2] = "1234567890123456789012"
+        cells[ROWS - 40] = "1234567890123456789012"
         return cells, cells
     if kind == "int_then_word":  # one word, late in the file, makes the column text
         cells = [str(v) for v in ints]

@@ -28,11 +28,12 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import sqlglot
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from bullseye.errors import ConfigError, StorageError, WarehouseBusy
 
-__all__ = ["Warehouse", "quote_ident", "storage_error"]
+__all__ = ["Warehouse", "quote_ident", "storage_error", "side_by_side", "column_template", "scalar_row", "table_sql", "create_from_sql"]
 
 #: Seconds a writer waits for another process's write before giving up.
 DEFAULT_LOCK_TIMEOUT = 600.0
@@ -65,6 +66,72 @@ def _size(text: str) -> str:
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB; user-provided names never reach SQL unquoted."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def create_from_sql(con: DuckDBBackend, name: str, base: str, head: list[str], columns: dict[str, str],
+                    order_by: str | None = None) -> None:
+    """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
+    over the query ``base``."""
+    select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
+    order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {select} FROM ({base}) AS _t{order}")
+
+
+def side_by_side(con: DuckDBBackend, parts: list[str], name: str) -> None:
+    """Write one temporary table of the columns of ``parts``, tables of the same rows in the same
+    order (each written ordered by the same unique column), and drop the parts."""
+    joined = " POSITIONAL JOIN ".join(quote_ident(part) for part in parts)
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {joined}")
+    for part in parts:
+        con.raw_sql(f"DROP TABLE {quote_ident(part)}")
+
+
+_STAND_IN = "__bullseye_column_{}__"
+
+
+def column_template(build: Callable, types: tuple) -> Callable[..., str]:
+    """Compile an expression of some columns once; the result gives its SQL for any columns of
+    those types. Compiling a parser in Ibis and sqlglot takes a second or more (a whole-number test
+    is 85 KB of SQL): a wide export's columns share one compilation instead of one each."""
+    names = [_STAND_IN.format(i) for i in range(len(types))]
+    stand_in = ibis.table(dict(zip(names, types, strict=True)), name="_stand_in")
+    value = build(*[stand_in[n] for n in names])
+    # A reduction as an aggregate: in a select, Ibis would write it as a window over every row.
+    query = stand_in.aggregate(_v=value) if isinstance(value, ibis.expr.types.Scalar) else stand_in.select(_v=value)
+    select = DuckDBBackend.compiler.to_sqlglot(query)
+    expression = select.expressions[0].this
+    for column in expression.find_all(sqlglot.exp.Column):
+        column.set("table", None)  # unqualified: the caller's FROM has the one table
+    text = expression.sql(dialect="duckdb")
+    pieces = re.split("(" + "|".join(re.escape(quote_ident(n)) for n in names) + ")", text)
+    slots = {quote_ident(n): i for i, n in enumerate(names)}
+
+    def sql(*columns: str) -> str:
+        quoted = [quote_ident(c) for c in columns]
+        return "".join(quoted[slots[p]] if p in slots else p for p in pieces)
+
+    return sql
+
+
+def scalar_row(table, expressions: dict[str, str], base: str | None = None) -> dict:
+    """One row of SQL aggregates (from :func:`column_template`) over an Ibis table, whose SQL
+    (``table_sql``) may be given: compiling a wide table takes seconds."""
+    con = _backend(table)
+    select = ", ".join(f"{sql} AS {quote_ident(name)}" for name, sql in expressions.items())
+    query = f"SELECT {select} FROM ({base or table_sql(table)}) AS _t"
+    return con.con.execute(query).fetch_arrow_table().to_pylist()[0]
+
+
+def table_sql(table) -> str:
+    return _backend(table).compile(table)
+
+
+def _backend(table) -> DuckDBBackend:
+    """The table's connection, with the in-memory tables it reads registered (as Ibis does before
+    it runs a query)."""
+    con = table._find_backend(use_default=True)
+    con._run_pre_execute_hooks(table)
+    return con
 
 
 def storage_error(exc: BaseException, path: Path | str | None = None) -> StorageError | None:

@@ -18,9 +18,10 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
+from bullseye.core import warehouse
 
 __all__ = [
-    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "values_per_column", "clean_text", "count_missing",
+    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "PerColumn", "values_per_column", "clean_text", "count_missing",
     "failure_reason", "parse_date", "parse_number", "parse_integer", "parse_boolean", "parse_list",
     "profile_columns", "finite", "to_int64", "EXPECTED", "INT64_LIMIT",
 ]
@@ -114,10 +115,11 @@ def clean_text(raw: ir.StringValue, missing: MissingTokens = MissingTokens()) ->
 def count_missing(table: ir.Table, columns: list[str], missing: MissingTokens) -> dict[str, tuple[int, int]]:
     """Per column, in one pass: values missing in any column, and values missing only when typed."""
     aggregates = {}
+    builders = {key: (lambda column, tokens=tokens: column.lower().isin(tokens).sum())
+                for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only)) if tokens}
     for index, name in enumerate(columns):
-        for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only)):
-            if tokens:  # a workspace may empty a list
-                aggregates[f"{key}{index}"] = table[name].lower().isin(tokens).sum()
+        for key, build in builders.items():  # a workspace may empty a list
+            aggregates[f"{key}{index}"] = PerColumn(build, (name,))
     counts = aggregate_counts(table, aggregates) if aggregates else {}
     return {name: (counts.get(f"e{i}", 0), counts.get(f"t{i}", 0)) for i, name in enumerate(columns)}
 
@@ -293,12 +295,36 @@ def failure_reason(kind: str, value: ir.StringValue, profile: ColumnProfile) -> 
 AGGREGATES_PER_QUERY = 200
 
 
-def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar]) -> dict[str, int]:
+@dataclass(frozen=True)
+class PerColumn:
+    """A count over some columns, ``build(*columns)``. The builder is compiled once for all the
+    columns it is given (see :func:`bullseye.core.warehouse.column_template`), so pass the same
+    function for every column rather than a new closure per column."""
+
+    build: Callable[..., ir.Scalar]
+    columns: tuple[str, ...]
+
+
+def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar | PerColumn]) -> dict[str, int]:
     """Run count aggregates, a few hundred per pass; NULL (an empty table) counts as 0."""
     names, counts = list(aggregates), {}
+    schema = table.schema()
+    templates: dict[tuple, Callable[..., str]] = {}
+    base = None
+
+    def sql(count: PerColumn) -> str:
+        types = tuple(schema[c] for c in count.columns)
+        if (count.build, types) not in templates:
+            templates[count.build, types] = warehouse.column_template(count.build, types)
+        return templates[count.build, types](*count.columns)
+
     for start in range(0, len(names), AGGREGATES_PER_QUERY):
         batch = {name: aggregates[name] for name in names[start:start + AGGREGATES_PER_QUERY]}
-        row = table.aggregate(**batch).to_pyarrow().to_pylist()[0]
+        if all(isinstance(a, PerColumn) for a in batch.values()):
+            base = base or warehouse.table_sql(table)
+            row = warehouse.scalar_row(table, {name: sql(a) for name, a in batch.items()}, base)
+        else:
+            row = table.aggregate(**batch).to_pyarrow().to_pylist()[0]
         counts.update({name: int(value or 0) for name, value in row.items()})
     return counts
 
@@ -329,24 +355,31 @@ def profile_columns(table: ir.Table, date_columns: list[str], number_columns: li
                     default_day_first: bool, integer_columns: Sequence[str] = ()) -> dict[str, ColumnProfile]:
     """Decide day-first vs month-first and decimal comma vs point from the whole of each column,
     and whether every value is written plainly (see :class:`ColumnProfile`)."""
-    aggregates = {}
+    def part(column: ir.StringValue, index: int) -> ir.IntegerValue:
+        return column.re_extract(NUMERIC_DATE, index).try_cast(dt.int64)
+
+    # Evidence, not guesses: a first part above 12 can only be a day, a second part only a month's day.
+    date_counts = {
+        "dmy": lambda c: ((part(c, 1) > 12) & (part(c, 2) <= 12)).sum(),
+        "mdy": lambda c: ((part(c, 2) > 12) & (part(c, 1) <= 12)).sum(),
+        "n": lambda c: c.count(),
+        "plain": lambda c: c.re_search(ISO_DATE).sum(),
+    }
+    number_counts = {
+        "comma": lambda c: c.re_search(r"^[^\d]*\d{1,3}(\.\d{3})+(,\d+)?[^\d]*$|^[^\d]*\d+,\d{1,2}[^\d]*$").sum(),
+        "point": lambda c: c.re_search(r"^[^\d]*\d{1,3}(,\d{3})+(\.\d+)?[^\d]*$|^[^\d]*\d+\.\d{1,2}[^\d]*$").sum(),
+        "count": lambda c: c.count(),
+    }
+    plain_integer = lambda c: c.re_search(r"^[+\-]?\d+$").sum()  # noqa: E731
+    plain_number = lambda c: c.try_cast(dt.float64).notnull().sum()  # noqa: E731
+    aggregates: dict[str, PerColumn] = {}
     for index, name in enumerate(date_columns):
-        # Evidence, not guesses: a first part above 12 can only be a day, a second part only a month's day.
-        first = table[name].re_extract(NUMERIC_DATE, 1).try_cast(dt.int64)
-        second = table[name].re_extract(NUMERIC_DATE, 2).try_cast(dt.int64)
-        aggregates[f"dmy{index}"] = ((first > 12) & (second <= 12)).sum()
-        aggregates[f"mdy{index}"] = ((second > 12) & (first <= 12)).sum()
-        aggregates[f"n{index}"] = table[name].count()
-        aggregates[f"plain{index}"] = table[name].re_search(ISO_DATE).sum()
+        aggregates.update({f"{key}{index}": PerColumn(build, (name,)) for key, build in date_counts.items()})
     integers = set(integer_columns)
     numbers = list(dict.fromkeys([*number_columns, *integer_columns]))
     for index, name in enumerate(numbers):
-        column = table[name]
-        aggregates[f"comma{index}"] = column.re_search(r"^[^\d]*\d{1,3}(\.\d{3})+(,\d+)?[^\d]*$|^[^\d]*\d+,\d{1,2}[^\d]*$").sum()
-        aggregates[f"point{index}"] = column.re_search(r"^[^\d]*\d{1,3}(,\d{3})+(\.\d+)?[^\d]*$|^[^\d]*\d+\.\d{1,2}[^\d]*$").sum()
-        aggregates[f"count{index}"] = column.count()
-        plain = column.re_search(r"^[+\-]?\d+$") if name in integers else column.try_cast(dt.float64).notnull()
-        aggregates[f"plain_n{index}"] = plain.sum()
+        aggregates.update({f"{key}{index}": PerColumn(build, (name,)) for key, build in number_counts.items()})
+        aggregates[f"plain_n{index}"] = PerColumn(plain_integer if name in integers else plain_number, (name,))
     if not aggregates:
         return {}
     counts = aggregate_counts(table, aggregates)

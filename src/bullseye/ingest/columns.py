@@ -8,6 +8,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.core import warehouse
 from bullseye.core.schema import Table
 from bullseye.ingest import coerce
 from bullseye.ingest.counts import FileCount
@@ -86,7 +87,7 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
         columns[f"_placeholder_{target}"] = ibis.ifelse(hit, columns[target], ibis.null(dt.string))
         columns[target] = ibis.ifelse(hit, ibis.null(dt.string), columns[target])
     fields = [stage[c] for c in stage.columns if c != "_line"]
-    blank = ibis.and_(*[f.isnull() for f in fields]) if fields else ibis.literal(False)
+    blank = _all([f.isnull() for f in fields]) if fields else ibis.literal(False)
     text = stage.select(_line=stage["_line"], _file=ibis.literal(str(plan.path)), _blank=blank, **columns)
     for lookup in plan.lookups:
         other = lookups[lookup.file]
@@ -105,6 +106,15 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
                for t in lookup.columns},
         )
     return text
+
+
+def _all(terms: list[ir.BooleanValue]) -> ir.BooleanValue:
+    """AND of many terms as a balanced tree: a chain of a wide export's 1,000 columns nests deeper
+    than Python's recursion limit when Ibis compiles it."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return _all(terms[:middle]) & _all(terms[middle:])
 
 
 KINDS = ("boolean", "integer", "number", "date")  # in the order a column is tried as each
@@ -150,16 +160,21 @@ def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
     only the full parser can tell."""
+    def clean(raw: ir.StringValue) -> ir.StringValue:
+        return missing.clean(raw, typed=True)
+
+    # One function per count, the same for every column: each is compiled once (coerce.PerColumn).
+    builders = {
+        "n": lambda raw: clean(raw).count(),
+        "digits": lambda raw: clean(raw).re_search(r"^\s*-?\d+\s*$").sum(),
+        "long": lambda raw: _long_digits(clean(raw)).sum(),
+        "boolean": lambda raw: coerce.parse_boolean(raw).count() - raw.count() + clean(raw).count(),
+        **{kind: (lambda raw, kind=kind: _plain_reads(kind, clean(raw)).sum()) for kind in ("integer", "number", "date")},
+    }
     aggregates = {}
     for index, (name, kinds) in enumerate(possible.items()):
-        raw = table[name]
-        column = missing.clean(raw, typed=True)
-        aggregates[f"n{index}"] = column.count()
-        aggregates[f"digits{index}"] = column.re_search(r"^\s*-?\d+\s*$").sum()
-        aggregates[f"long{index}"] = _long_digits(column).sum()
-        for kind in kinds:
-            aggregates[f"{kind}{index}"] = (coerce.parse_boolean(raw).count() - raw.count() + column.count()
-                                            if kind == "boolean" else _plain_reads(kind, column).sum())
+        for key in ("n", "digits", "long", *kinds):
+            aggregates[f"{key}{index}"] = coerce.PerColumn(builders[key], (name,))
     counts = coerce.aggregate_counts(table, aggregates)
     evidence = {}
     for index, (name, kinds) in enumerate(possible.items()):
@@ -316,11 +331,18 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
         default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
         integer_columns=[c for c, k in kinds.items() if k == "integer"],
     )
-    typed_columns = {c: _parse(k, text[c], profiles.get(c, coerce.ColumnProfile()), c) for c, k in kinds.items()}
+    # Each typed column as a function of its text columns, one function per way of reading, so
+    # that a wide export's columns share one compilation (warehouse.column_template).
+    readers: dict[tuple, object] = {}
+
+    def reader(kind: str, profile: coerce.ColumnProfile, column: str):
+        key = (kind, profile, column == "discount")
+        return readers.setdefault(key, lambda raw: _parse(kind, raw, profile, column))
+
+    typed_columns = {c: (reader(k, profiles.get(c, coerce.ColumnProfile()), c), (c,)) for c, k in kinds.items()}
     for target, factor in plan.scale.items():
         if target in typed_columns and kinds[target] in ("number", "integer"):
-            scaled = coerce.finite(typed_columns[target].cast(dt.float64) * factor)
-            typed_columns[target] = coerce.to_int64(scaled) if kinds[target] == "integer" else scaled
+            typed_columns[target] = (_scaled(typed_columns[target][0], factor, kinds[target] == "integer"), (target,))
     derived_key = bool(table.key_from) and not any(k in kinds for k in table.key)
     if derived_key:
         typed_columns[table.key[0]] = _derived_key(typed_columns, table)
@@ -328,9 +350,8 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     checked = typed_kinds
     key = [k for k in table.key if k in kinds]
     placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
-    typed = text.select("_file", "_line", "_blank", *placeholders, **typed_columns,
-                        **{f"_raw_{c}": text[c] for c in checked})
-    typed = con.create_table(prefix + "_all", typed, temp=True, overwrite=True)
+    typed = _write_typed(con, text, prefix + "_all", ["_file", "_line", "_blank", *placeholders],
+                         {**typed_columns, **{f"_raw_{c}": (_as_is, (c,)) for c in checked}})
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
@@ -387,11 +408,54 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     return result, count
 
 
+#: Columns written per statement into the typed table. DuckDB keeps each expression's working
+#: state per thread: one statement over a 300-column export ran out of the 1.5 GB memory limit.
+COLUMNS_PER_PART = 100
+
+
+def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[str, tuple]) -> ir.Table:
+    """The typed table from ``columns`` (name -> (function, its text columns)), written a hundred
+    columns at a time when it is wide."""
+    schema, templates = text.schema(), {}
+
+    def sql(build, sources: tuple[str, ...]) -> str:
+        types = tuple(schema[c] for c in sources)
+        if (build, types) not in templates:
+            templates[build, types] = warehouse.column_template(build, types)
+        return templates[build, types](*sources)
+
+    base = warehouse.table_sql(text)
+    names, parts = list(columns), []
+    for start in range(0, len(names), COLUMNS_PER_PART):
+        chosen = {c: sql(*columns[c]) for c in names[start:start + COLUMNS_PER_PART]}
+        whole = len(names) <= COLUMNS_PER_PART
+        parts.append(name if whole else f"{name}_part{len(parts)}")
+        # Each part in line order (a record's first line is unique), so the parts line up row by row.
+        warehouse.create_from_sql(con, parts[-1], base, head if start == 0 else [], chosen,
+                                  order_by=None if whole else "_line")
+    if len(parts) > 1:
+        warehouse.side_by_side(con, parts, name)
+    return con.table(name)
+
+
+def _as_is(raw: ir.Value) -> ir.Value:
+    return raw
+
+
+def _scaled(parse, factor: float, integer: bool):
+    def scaled(raw: ir.StringValue) -> ir.Value:
+        number = coerce.finite(parse(raw).cast(dt.float64) * factor)
+        return coerce.to_int64(number) if integer else number
+    return scaled
+
+
 def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
     """The checked columns with a value that did not read (required ones always: they decide which
     rows load). One query counts them all, so a clean file does not cost a query per column."""
-    counts = coerce.aggregate_counts(typed, {c: (typed[f"_raw_{c}"].notnull() & typed[c].isnull()).sum()
-                                             for c in checked})
+    def failed(raw: ir.Value, value: ir.Value) -> ir.IntegerValue:
+        return (raw.notnull() & value.isnull()).sum()
+
+    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(failed, (f"_raw_{c}", c)) for c in checked})
     return [c for c in checked if c in required or counts[c]]
 
 
@@ -404,11 +468,16 @@ def _failure_reason(plan: FilePlan, kind: str, raw: ir.StringValue, column: str,
     return reason
 
 
-def _derived_key(typed_columns: dict[str, ir.Value], table: Table) -> ir.StringValue:
+def _derived_key(typed_columns: dict[str, tuple], table: Table) -> tuple:
     """A key from the values that identify a row (typed, so '700' and '700.0' agree across files)."""
-    parts = [typed_columns[c].cast(dt.string).fill_null("") if c in typed_columns else ibis.literal("")
-             for c in table.key_from]
-    return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+    sources = tuple(c for c in table.key_from if c in typed_columns)
+    reads = [typed_columns[c][0] for c in sources]
+
+    def key(*raws: ir.Value) -> ir.StringValue:
+        typed = dict(zip(sources, [read(raw) for read, raw in zip(reads, raws, strict=True)], strict=True))
+        parts = [typed[c].cast(dt.string).fill_null("") if c in typed else ibis.literal("") for c in table.key_from]
+        return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+    return key, sources
 
 
 def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.BooleanValue) -> list[ir.Table]:
@@ -416,7 +485,10 @@ def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.Bo
     source. One aggregate finds the columns that have any, so clean files cost one scan."""
     if not text_columns:
         return []
-    counts = coerce.aggregate_counts(typed, {c: typed[c].isin(SPREADSHEET_ERRORS).sum() for c in text_columns})
+    def errors(column: ir.StringValue) -> ir.IntegerValue:
+        return column.isin(SPREADSHEET_ERRORS).sum()
+
+    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(errors, (c,)) for c in text_columns})
     issues = []
     for column in [c for c in text_columns if counts[c]]:
         found = typed[column].isin(SPREADSHEET_ERRORS) & ~row_bad
