@@ -197,6 +197,9 @@ def test_the_cli_reports_missing_values_per_column(tmp_path, monkeypatch):
     write(root / "data" / "accounts.csv", PLACEHOLDER_FILE + "A5,Eps,[/b],x,1,1,x,3\n")
     result = runner.invoke(app, ["load", "--workspace", str(root)])
     assert result.exit_code == 0, result.output
+    assert "read as missing in 6 column(s)" in result.output and "--details" in result.output  # folded
+    result = runner.invoke(app, ["load", "--workspace", str(root), "--details"])
+    assert result.exit_code == 0, result.output
     assert "Read as missing" in result.output and re.search(r"city\s.*\s3\b", result.output)
     as_json = runner.invoke(app, ["load", "--workspace", str(root), "--json"])
     files = json.loads(as_json.output)["files"]
