@@ -35,7 +35,7 @@ def test_bullseye_demo_through_the_cli_runner(tmp_path):
     assert (root / "reports" / "discovery.html").is_file() and (root / "data" / "truth.json").is_file()
     assert max(len(line) for line in result.output.splitlines()) <= 80
     again = CliRunner().invoke(app, ["demo", str(tmp_path), "--accounts", str(SMALL)])
-    assert again.exit_code == 1 and "not a demo workspace" in again.output  # a real folder is refused
+    assert again.exit_code == 5 and "not a demo workspace" in again.output  # a real folder is refused
 
 
 NOTEBOOK = """
