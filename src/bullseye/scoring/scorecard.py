@@ -217,7 +217,7 @@ class ScoreCard:
             worst = max(wrong, key=lambda f: abs(f.learned("coef")[1]))  # one at a time: the others may change sign
             self.dropped_criteria_[worst.name] = (
                 f"meeting it went with {'lower' if worst.kind == 'criterion' else 'higher'} win odds in the "
-                f"discovery deals once the other features are accounted for (coefficient {worst.learned("coef")[1]:+.2f}); "
+                f"discovery deals once the other features are accounted for (coefficient {worst.learned('coef')[1]:+.2f}); "
                 f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D"))
             self.features_.remove(worst)
         self.intercept_ = float(model.intercept_[0])
