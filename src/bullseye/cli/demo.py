@@ -86,7 +86,6 @@ def _printer(status):
 
 
 def _cards(ws, job) -> None:
-    from bullseye.cli.people import write_workspace_cards
     from bullseye.people.cards import find_chromium
 
     console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
@@ -94,7 +93,7 @@ def _cards(ws, job) -> None:
     if not job.personas:
         return
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
-    for card_path in write_workspace_cards(ws, formats):
+    for card_path in ws.cards(formats, out_dir=ws.reports_dir).files:
         console.print(f"Persona cards: {card_path}", markup=False)
 
 
