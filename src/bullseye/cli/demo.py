@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bullseye.cli.app import app, console
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -85,7 +88,7 @@ def _printer(status):
     return show
 
 
-def _cards(ws, job) -> None:
+def _cards(ws: Workspace, job) -> None:
     from bullseye.people.cards import find_chromium
 
     console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
