@@ -349,8 +349,9 @@ class Workspace:
         current = VersionStore(self.root).current()
         return current.icp() if current is not None else None
 
-    def backtest(self, icp: ICP | None = None, margin: float = 1.0, chart: Path | str | None = None) -> Backtest:
-        """The ICP (default: the draft) against the rest on the holdout; ``chart``: a PNG path to write.
+    def backtest(self, icp: ICP | None = None, margin: float = 1.0, chart: Path | str | bool | None = None) -> Backtest:
+        """The ICP (default: the draft) against the rest on the holdout; ``chart``: a PNG path to write
+        (True: reports/icp-churn-km.png).
 
         Example::
 

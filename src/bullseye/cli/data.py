@@ -10,6 +10,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -88,7 +89,7 @@ def load_with_progress(ws: Workspace, files, preset, mapping, quiet: bool = Fals
     """``ws.load`` with a progress bar per file (none when ``quiet``); the LoadReport."""
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                         TimeElapsedColumn(), console=console, transient=True, disable=quiet)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def advance(file: str, rows: int) -> None:
         if file not in tasks:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bullseye.cli.app import app, console
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
 
 
 @app.command()
@@ -85,8 +88,7 @@ def _printer(status):
     return show
 
 
-def _cards(ws, job) -> None:
-    from bullseye.cli.people import write_workspace_cards
+def _cards(ws: Workspace, job) -> None:
     from bullseye.people.cards import find_chromium
 
     console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
@@ -94,7 +96,7 @@ def _cards(ws, job) -> None:
     if not job.personas:
         return
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
-    for card_path in write_workspace_cards(ws, formats):
+    for card_path in ws.cards(formats, out_dir=ws.reports_dir).files:
         console.print(f"Persona cards: {card_path}", markup=False)
 
 

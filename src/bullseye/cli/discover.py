@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -19,6 +19,9 @@ from bullseye.cli.app import (
 )
 from bullseye.render.inert import for_terminal
 
+if TYPE_CHECKING:
+    from bullseye.strategy.icp import ICP
+
 #: The outcome groups `--outcome` accepts (kept here so `--help` imports nothing heavy).
 OUTCOME_HELP = "win, velocity, value, retention, stickiness, all"
 
@@ -34,7 +37,7 @@ def _version_in_use_note(ws) -> str:
             f"with `bullseye publish -m \"...\"`, or go back to {current.label}'s files with `bullseye restore-draft`")
 
 
-def save_proposal(ws, result, force: bool) -> tuple[object | None, str]:
+def save_proposal(ws, result, force: bool) -> tuple[ICP | None, str]:
     """Draft the ICP from ``result`` and write it unless it is empty or the draft was edited by hand:
     (the ICP or None, one line saying what happened)."""
     from bullseye.discover.propose import empty_draft_reason

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -16,6 +16,10 @@ from bullseye.cli.app import (
     parse_date,
 )
 from bullseye.cli.output import print_result
+
+if TYPE_CHECKING:
+    from bullseye.market.signal_evidence import SignalReport
+    from bullseye.market.signals import SignalRanking
 
 __all__ = ["signals"]
 
@@ -42,6 +46,7 @@ def signals(
     """
     ws = open_workspace(workspace)
     day = parse_date(as_of, "--as-of")
+    result: SignalReport | SignalRanking
     if evidence:
         with console.status("Measuring every candidate signal on the deal history..."):
             result = ws.signal_evidence(as_of=day)

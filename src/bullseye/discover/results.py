@@ -85,9 +85,9 @@ class Collector:
         self.evaluated += len(q)
         self._merge(q)
         if self.keep == "positive":
-            mine = q > 0
-            if not mine.all():
-                mine = mine.nonzero()[0]
+            positive = q > 0
+            if not positive.all():
+                mine = positive.nonzero()[0]
                 cells, q = cells[mine], q[mine]
                 stats = {k: stats[k][mine] for k in self.stored}
         start, end = self.size, self.size + len(q)

@@ -201,6 +201,7 @@ def _grouped(table: ir.Table, name: str, column: str) -> tuple[ir.Table, list[st
         keys = keys.union(empty, distinct=True)
         return table.join(keys, "account_id"), None
     if dtype.is_numeric() and not dtype.is_boolean():
+        bands: list[tuple[float | None, str]]
         if name == "employees":
             bands = [(None if up is None else up + 1, label) for up, label in EMPLOYEE_BANDS]
         elif name == "revenue":

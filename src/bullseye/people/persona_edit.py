@@ -77,7 +77,7 @@ def read_persona(root: Path, name: str) -> tuple[Persona | AntiPersona, str]:
 
     path = persona_file(root, name)
     data = read_yaml(path) or {}
-    model = AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
+    model: type[Persona | AntiPersona] = AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
     return load_model(model, path), content_hash(path)
 
 

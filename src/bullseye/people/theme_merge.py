@@ -177,7 +177,8 @@ def record_merge(root: Path, label_a: str, label_b: str, by: str, action: str = 
 
 
 def _decided(root: Path | None) -> tuple[set[frozenset], set[frozenset]]:
-    merged, split = set(), set()
+    merged: set[frozenset] = set()
+    split: set[frozenset] = set()
     for entry in read_merges(root) if root is not None else []:
         key = frozenset(entry["labels"])
         (merged if entry["action"] == "merge" else split).add(key)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 from collections.abc import Callable
 from typing import Any
@@ -105,9 +106,8 @@ def as_json(result: Any, indent: int | None = None) -> str:
     return to_json(result.to_dict() if hasattr(result, "to_dict") else result, indent=indent)
 
 
-class _Discard:
+class _Discard(io.StringIO):
+    """A text file that keeps nothing (the recording console keeps the text)."""
+
     def write(self, text: str) -> int:
         return len(text)
-
-    def flush(self) -> None:
-        pass

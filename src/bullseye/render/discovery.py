@@ -133,20 +133,28 @@ def render_discovery(result: DiscoveryResult, details: bool = False, top: int | 
 
 
 # -- HTML -----------------------------------------------------------------------------------------
+def _relative_holdout(f: Finding, outcome: str) -> tuple[float, float, float] | None:
+    """The finding's holdout value and 95% interval relative to all accounts (to 1 for retention's
+    hazard ratio), or None when the holdout did not measure it."""
+    h = f.holdout
+    if not h or not h.units or not h.value or not h.base:
+        return None
+    base = h.base if outcome != "retention" else 1.0
+    return h.value / base, (h.low or h.value) / base, (h.high or h.value) / base
+
+
 def lift_chart(outcome: str, findings: list[Finding]) -> str | None:
     """Each confirmed segment's outcome relative to all accounts on the holdout, as inline SVG."""
     from bullseye.render.charts import figure, svg
 
-    rows = [f for f in findings if f.holdout and f.holdout.units and f.holdout.value and f.holdout.base]
-    if not rows:
+    measured = [(f, r) for f in findings if (r := _relative_holdout(f, outcome)) is not None]
+    if not measured:
         return None
+    rows = [f for f, _ in measured]
     fig = figure(7, 0.45 * len(rows) + 1.2)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
-    base = [f.holdout.base if outcome != "retention" else 1.0 for f in rows]
-    value = np.array([f.holdout.value / b for f, b in zip(rows, base)])
-    low = np.array([(f.holdout.low or f.holdout.value) / b for f, b in zip(rows, base)])
-    high = np.array([(f.holdout.high or f.holdout.value) / b for f, b in zip(rows, base)])
+    value, low, high = (np.array([r[i] for _, r in measured]) for i in range(3))
     colours = ["#1b7837" if f.direction > 0 else "#b2182b" for f in rows]
     ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="#888", capsize=3)
     ax.scatter(value, y, c=colours, zorder=3)

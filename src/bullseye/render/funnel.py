@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bullseye.outcomes.funnel import FunnelMetrics
 from bullseye.render import html_renderer, terminal_renderer
 from bullseye.render.inert import for_terminal
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 __all__ = ["funnel_html", "funnel_terminal", "money", "percent", "with_interval"]
 
@@ -61,7 +64,9 @@ def funnel_terminal(result: FunnelMetrics, details: bool = False):
                                                   "high": result.cac["cac_high"]}))
     head.add_row(f"LTV ({cur})", with_interval(result.ltv))
     stages = Table(title="Conversion", title_justify="left", box=box.SIMPLE_HEAVY)
-    for name, justify in (("Stage", "left"), ("Count", "right"), ("Rate (95% CI)", "right"), ("Of", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("Stage", "left"), ("Count", "right"), ("Rate (95% CI)", "right"),
+                                                      ("Of", "left"))
+    for name, justify in columns:
         stages.add_column(name, justify=justify, overflow="fold")
     for row in result.stages:
         rate = with_interval({"value": row["rate"], "low": row["rate_low"], "high": row["rate_high"]}, percent)

@@ -17,6 +17,7 @@ from bullseye.governance.diff import VersionDiff
 from bullseye.governance.events import EventAdded, Events
 from bullseye.governance.lifecycle import History, Preview, PublishResult, RestoredDraft
 from bullseye.governance.status import CheckResult, Status
+from bullseye.errors import InvalidInputError
 from bullseye.governance.triggers import TriggerList
 from bullseye.render import html_renderer, terminal_renderer
 from bullseye.render.html import render_template
@@ -63,6 +64,13 @@ def moves_table(moves, title: str) -> Table:
     return table
 
 
+def _in_use(result: Preview) -> str:
+    """The label of the version the draft is compared with (a comparison implies there is one)."""
+    if result.current is None:
+        raise InvalidInputError("the preview compares the draft with the version in use, but there is none")
+    return for_terminal(result.current.label)
+
+
 @terminal_renderer(Preview)
 def preview(result: Preview, details: bool = False) -> Group:
     parts: list[Any] = []
@@ -80,7 +88,7 @@ def preview(result: Preview, details: bool = False) -> Group:
         parts.extend(_line(f"  - {for_terminal(reason)}") for reason in result.refusals)
     if comparison.get("backtest"):
         if details:
-            table = _table(f"Backtest on the same holdout: {for_terminal(result.current.label)} vs the draft",
+            table = _table(f"Backtest on the same holdout: {_in_use(result)} vs the draft",
                            ["Measure", "In use", "Draft"], right=("In use", "Draft"))
             for key, pair in comparison["backtest"].items():
                 table.add_row(for_terminal(key), number(pair["current"]), number(pair["draft"]))
@@ -89,7 +97,7 @@ def preview(result: Preview, details: bool = False) -> Group:
             parts.append(_line(f"Backtest of both on the same holdout: {len(comparison['backtest'])} measures "
                                "(--details to show them)."))
     if not result.tier_moves.empty:
-        parts.append(moves_table(result.tier_moves, f"Accounts by tier: {for_terminal(result.current.label)} -> draft"))
+        parts.append(moves_table(result.tier_moves, f"Accounts by tier: {_in_use(result)} -> draft"))
         parts.append(_line(f"{result.moved:,} accounts change tier; open pipeline moving up "
                            f"{result.pipeline_moves['up']:,.0f}, down {result.pipeline_moves['down']:,.0f}."))
     return Group(*parts)
@@ -184,7 +192,7 @@ def restored(result: RestoredDraft, details: bool = False) -> Text:
 
 
 def _trigger_line(row: Any, status: bool = False) -> Text:
-    resolved = getattr(row, "resolved_by", None)
+    resolved: Any = getattr(row, "resolved_by", None)
     state = ""
     if status:
         state = row.status + (f" by v{int(resolved)}" if pd.notna(resolved) else "")

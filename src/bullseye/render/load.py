@@ -37,14 +37,14 @@ def render_load(report: LoadReport, details: bool = False) -> Group:
         loaded.add_row(_name(count.file), count.table, f"{count.read:,}", f"{count.loaded:,}",
                        f"{count.quarantined:,}", f"{count.merged:,}", "yes" if count.reconciles else "[red]NO[/]")
     parts: list = [loaded]
-    texts = [c for c in report.files if c.lines is not None]  # text files: every physical line accounted for
-    for count in texts:
+    texts = [(c, c.lines) for c in report.files if c.lines is not None]  # text files: every physical line accounted for
+    for count, lines in texts:
         if details or not count.lines_reconcile:
-            split = " + ".join(f"{n:,} {part}" for part, n in count.lines.items() if part != "physical" and n)
+            split = " + ".join(f"{n:,} {part}" for part, n in lines.items() if part != "physical" and n)
             parts.append(Text.from_markup(
-                f"{_name(count.file)}: {count.lines['physical']:,} lines = {split or '0'}"
+                f"{_name(count.file)}: {lines['physical']:,} lines = {split or '0'}"
                 + (": reconciles" if count.lines_reconcile else ": [red]does NOT reconcile[/]")))
-    if texts and not details and all(c.lines_reconcile for c in texts):
+    if texts and not details and all(c.lines_reconcile for c, _ in texts):
         parts.append(Text(f"Every physical line of the {len(texts)} text file{'s' if len(texts) > 1 else ''} "
                           f"is accounted for (per line: --details)."))
     parts.append(Text("Tables now: " + ", ".join(f"{name} {rows:,}" for name, rows in report.table_rows.items())))
@@ -66,8 +66,8 @@ def render_load(report: LoadReport, details: bool = False) -> Group:
         issues.add_column("Action", overflow="fold")
         issues.add_column("Reason", ratio=1, min_width=20)
         issues.add_column("Rows", justify="right", no_wrap=True)
-        for table_name, action, reason, count in report.issue_summary:
-            issues.add_row(for_terminal(table_name), for_terminal(action), for_terminal(reason), f"{count:,}")
+        for table_name, action, reason, rows in report.issue_summary:
+            issues.add_row(for_terminal(table_name), for_terminal(action), for_terminal(reason), f"{rows:,}")
         parts.append(issues)
         parts.append(Text(f"Every issue with its file, line and value: {visible_controls(str(report.quarantine_csv))}"))
     if report.settings_saved:

@@ -28,7 +28,7 @@ def _pct(key: str, digits: int = 0) -> Any:
 
 def _ci(row: dict[str, Any]) -> str:
     low, high = row.get("win_rate_low"), row.get("win_rate_high")
-    if low is None:
+    if low is None or high is None:  # both or neither
         return _DASH
     digits = 1 if high - low < 0.02 else 0
     return f"{100 * low:.{digits}f}-{100 * high:.{digits}f}%"

@@ -83,13 +83,13 @@ def _tiers_table(card, frame=None) -> Table:
                "ACV\nmedian", "Value\nper deal"]
     for header in headers:
         table.add_column(header, justify="left" if header == "Tier" else "right", no_wrap=header != "Tier")
-    forced = None
+    forced: Any = None
     if frame is not None:
         forcing = [e["id"] for e in card.disqualifier_effects_ if e["forces_tier_d"]]
         forced = frame["tier"].eq("D").to_numpy() & frame["disqualified_by"].isin(forcing).to_numpy()
     for row in card.tier_table_.to_dict(orient="records"):
-        counts = ()
-        if frame is not None:
+        counts: tuple[str, ...] = ()
+        if frame is not None and forced is not None:
             count = int(forced.sum()) if row["tier"] == DISQUALIFIED_GROUP else \
                 int(((frame["tier"] == row["tier"]).to_numpy() & ~forced).sum())
             counts = (f"{count:,}",)

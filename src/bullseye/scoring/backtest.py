@@ -98,7 +98,7 @@ class Backtest(Result):
 
     icp_version: str
     as_of: dt.date
-    cutoff: dt.date
+    cutoff: dt.date | None  # None for a random split
     groups: dict[str, dict[str, Any]]
     logrank: dict[str, float | None]
     km: dict[str, dict[str, list[float]]]

@@ -170,6 +170,13 @@ class Feature:
             raise InvalidInputError(f"the {self.kind} feature {self.name!r} has no rule")
         return self.rule
 
+    def learned(self, what: str) -> np.ndarray:
+        """A per-level array set by fitting: ``coef``, ``points``, ``reasons``, ``deals`` or ``win_rate``."""
+        value = getattr(self, what)
+        if value is None:
+            raise InvalidInputError(f"the {self.kind} feature {self.name!r} has no {what}: the scorecard is not fitted")
+        return value
+
     @property
     def is_flag(self) -> bool:
         """A rule met or not (an ICP criterion, a loss disqualifier): levels no / yes, no scores 0."""

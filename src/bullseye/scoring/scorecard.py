@@ -162,7 +162,7 @@ class ScoreCard:
     def _flags(self) -> np.ndarray:
         """Per design column: True for the rule flags penalised with ``C`` (criteria, loss
         disqualifiers); interaction segments are penalised like the attribute levels."""
-        return np.concatenate([[f.kind in ("criterion", "disqualifier")] * (1 if f.is_flag else len(f.levels))
+        return np.concatenate([np.full(1 if f.is_flag else len(f.levels), f.kind in ("criterion", "disqualifier"))
                                for f in self.features_] or [np.zeros(0, dtype=bool)]).astype(bool)
 
     def fit(self, dataset: Dataset) -> ScoreCard:
@@ -210,14 +210,14 @@ class ScoreCard:
             widths = [1 if f.is_flag else len(f.levels) for f in self.features_]
             for f, part in zip(self.features_, np.split(coef, np.cumsum(widths)[:-1])):
                 f.coef = np.r_[0.0, part] if f.is_flag else part
-            wrong = [f for f in self.features_ if (f.kind == "criterion" and f.coef[1] < 0)
-                     or (f.kind == "disqualifier" and f.coef[1] > 0)]
+            wrong = [f for f in self.features_ if (f.kind == "criterion" and f.learned("coef")[1] < 0)
+                     or (f.kind == "disqualifier" and f.learned("coef")[1] > 0)]
             if not wrong:
                 break
-            worst = max(wrong, key=lambda f: abs(f.coef[1]))  # one at a time: the others may change sign
+            worst = max(wrong, key=lambda f: abs(f.learned("coef")[1]))  # one at a time: the others may change sign
             self.dropped_criteria_[worst.name] = (
                 f"meeting it went with {'lower' if worst.kind == 'criterion' else 'higher'} win odds in the "
-                f"discovery deals once the other features are accounted for (coefficient {worst.coef[1]:+.2f}); "
+                f"discovery deals once the other features are accounted for (coefficient {worst.learned('coef')[1]:+.2f}); "
                 f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D"))
             self.features_.remove(worst)
         self.intercept_ = float(model.intercept_[0])
@@ -229,11 +229,12 @@ class ScoreCard:
             codes = f.codes(train, cache)
             f.deals = np.bincount(codes, minlength=len(f.levels))
             f.win_rate = np.bincount(codes, weights=won, minlength=len(f.levels)) / np.maximum(f.deals, 1)
-            mean = 0.0 if f.is_flag else float(f.coef[codes].mean())
+            coef = f.learned("coef")
+            mean = 0.0 if f.is_flag else float(coef[codes].mean())
             base += mean
-            f.points = scale * (f.coef - mean)
+            f.points = points = scale * (coef - mean)
             f.reasons = np.array([f"{f.describe(i)}: {p:+.0f}" if abs(p) >= MIN_REASON_POINTS and f.kind != "disqualifier"
-                                  else "" for i, p in enumerate(f.points)], dtype=object)
+                                  else "" for i, p in enumerate(points)], dtype=object)
         self.base_log_odds_ = base
         self.value_ = AccountValue(self.margin).fit(self.icp, dataset, train)
         self.disqualifier_effects_ = self._effects()
@@ -254,7 +255,7 @@ class ScoreCard:
             effect = dict(effect)
             flag = next((f for f in self.features_ if f.kind == "disqualifier" and f.name == rule.id), None)
             if effect["outcome"] == "win":
-                effect["points"] = float(flag.points[1]) if flag is not None else 0.0
+                effect["points"] = float(flag.learned("points")[1]) if flag is not None else 0.0
                 effect["does"] = (f"lowers P(win) ({effect['points']:+.0f} points, win odds x"
                                   f"{2 ** (effect['points'] / POINTS_TO_DOUBLE):.2f}) and puts the account in tier D"
                                   if flag is not None else "puts the account in tier D (no points: see dropped)")
@@ -272,7 +273,7 @@ class ScoreCard:
         return {"format": FORMAT, "icp_version": self.icp.content_hash(), "tier_cuts": encode(self.tier_cuts_),
                 "tier_basis": self.tier_basis_, "base_log_odds": self.base_log_odds_,
                 "features": [{"name": f.name, "kind": f.kind, "levels": list(map(str, f.levels)),
-                              "points": [round(float(p), 3) for p in f.points]} for f in self.features_],
+                              "points": [round(float(p), 3) for p in f.learned("points")]} for f in self.features_],
                 "state": encode(self)}
 
     @classmethod
@@ -295,7 +296,7 @@ class ScoreCard:
         points = np.empty(codes.shape, order="F")
         for j, f in enumerate(self.features_):
             codes[:, j] = f.codes(frame, cache)
-            points[:, j] = f.points[codes[:, j]]
+            points[:, j] = f.learned("points")[codes[:, j]]
         dq = np.full(len(frame), -1, dtype=np.int32)
         forced = np.zeros(len(frame), dtype=bool)
         # the first match names the reason, a "loses more" rule (it sets the tier) before the others
@@ -357,7 +358,7 @@ class ScoreCard:
         """The ``n`` largest contributions in words, largest first (a disqualifier's reason first).
         Rows are reduced to ids of reason strings; each distinct combination is joined once."""
         points, dq = arrays["points"], arrays["dq"]
-        strings = [*(r for f in self.features_ for r in f.reasons), *(e["reason"] for e in self.disqualifier_effects_), ""]
+        strings = [*(r for f in self.features_ for r in f.learned("reasons")), *(e["reason"] for e in self.disqualifier_effects_), ""]
         blank, empty = len(strings) - 1, np.array([text == "" for text in strings])
         k = min(n, points.shape[1])
         size = -np.abs(points).astype(np.float32)
@@ -409,14 +410,14 @@ class ScoreCard:
     def summary(self) -> pd.DataFrame:
         """One row per feature level: discovery deals, their win rate, the coefficient and the points."""
         def label(f: Feature) -> str:
-            return f"ICP {f.rule.name}" if f.kind == "criterion" else \
-                f"disqualifier {f.rule.name}" if f.kind == "disqualifier" else \
-                f"segment {f.rule.name}" if f.kind == "segment" else f.name
+            return f"ICP {f.flag_rule.name}" if f.kind == "criterion" else \
+                f"disqualifier {f.flag_rule.name}" if f.kind == "disqualifier" else \
+                f"segment {f.flag_rule.name}" if f.kind == "segment" else f.name
 
         return pd.DataFrame([
-            {"feature": label(f), "value": "met" if f.is_flag else level, "deals": int(f.deals[i]),
-             "win_rate": float(f.win_rate[i]) if f.deals[i] else math.nan, "coefficient": float(f.coef[i]),
-             "points": float(f.points[i])}
+            {"feature": label(f), "value": "met" if f.is_flag else level, "deals": int(f.learned("deals")[i]),
+             "win_rate": float(f.learned("win_rate")[i]) if f.learned("deals")[i] else math.nan,
+             "coefficient": float(f.learned("coef")[i]), "points": float(f.learned("points")[i])}
             for f in self.features_ for i, level in enumerate(f.levels) if not f.is_flag or i == 1])
 
 

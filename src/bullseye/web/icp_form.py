@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bullseye.errors import InvalidInputError
-from bullseye.strategy.icp import ICP
+from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Signal
 
 __all__ = ["form_fields", "parse_form", "field_errors", "apply_action", "LIST_OPERATORS", "NO_VALUE_OPERATORS",
            "OPERATORS", "RULE_KINDS", "validate", "fields_from_form"]
@@ -117,7 +117,8 @@ def parse_form(form: dict[str, str], base: ICP) -> dict[str, Any]:
     """The submitted form as the ICP's data (not yet validated): what the form does not edit
     (evidence, signal filters, trigger rules, data range) is taken from ``base``."""
     data = base.model_dump(mode="json", exclude_none=True)
-    old = {r.id: r for r in [*base.criteria, *base.disqualifiers, *base.signals]}
+    edited: list[Criterion | Disqualifier | Signal] = [*base.criteria, *base.disqualifiers, *base.signals]
+    old = {r.id: r for r in edited}
     data["name"] = form.get("name", base.name).strip() or base.name
     data["description"] = form.get("description", base.description).strip()
     data["owner"] = _optional(form.get("owner"))
@@ -152,8 +153,8 @@ def parse_form(form: dict[str, str], base: ICP) -> dict[str, Any]:
             else:
                 rule["reason"] = form.get(prefix + "reason", "").strip()
                 rule["rests_on"] = _optional(form.get(prefix + "rests_on"))
-                if rule_id in old and getattr(old[rule_id], "effect", None):
-                    rule["effect"] = old[rule_id].effect
+                if rule_id in old and (effect := getattr(old[rule_id], "effect", None)):
+                    rule["effect"] = effect
             rules.append({k: v for k, v in rule.items() if v is not None})
         data[kind] = rules
     signals = []

@@ -16,9 +16,15 @@ from bullseye.web.app import WebContext, page
 from bullseye.web.render import STATIC_DIR
 from bullseye.web.views.common import icp_in_use, scored_accounts
 
-__all__ = ["brief_data", "brief_pdf", "register"]
+__all__ = ["ChromiumMissing", "brief_data", "brief_pdf", "register"]
 
 TOP_ACCOUNTS = 8
+
+
+class ChromiumMissing(MissingDependencyError):
+    """The PDF brief needs headless Chromium, which is not installed (the page answers 503)."""
+
+    http_status = 503
 
 
 def _evidence_line(rule: Any) -> str:
@@ -57,10 +63,8 @@ def brief_pdf(request: Request) -> Response:
 
     web: WebContext = request.app.state.web
     if find_chromium() is None:
-        exc = MissingDependencyError("the PDF brief is printed with Chromium, which was not found: install chromium "
-                                     "(or set BULLSEYE_CHROMIUM), or open /icp/brief and print it from the browser")
-        exc.http_status = 503
-        raise exc
+        raise ChromiumMissing("the PDF brief is printed with Chromium, which was not found: install chromium "
+                              "(or set BULLSEYE_CHROMIUM), or open /icp/brief and print it from the browser")
     with web.cache.pinned():
         data = brief_data(web, request)
     css = (STATIC_DIR / "brief.css").read_text(encoding="utf-8")

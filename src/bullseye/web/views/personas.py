@@ -164,7 +164,7 @@ def _persona_view(persona: Any) -> dict[str, Any]:
         for part in path.split("."):
             node = getattr(node, part)
         statements.append(_statement_view(node, path) | {"label": FIELD_LABELS[path]})
-    lists = [{"name": n, "label": FIELD_LABELS[n],
+    lists: list[dict[str, Any]] = [{"name": n, "label": FIELD_LABELS[n],
               "items": [_statement_view(s, f"{n}.{i}") for i, s in enumerate(getattr(persona, n))],
               "new": _statement_view(None, f"{n}.{len(getattr(persona, n))}") if n != "objections"
               else {**_statement_view(None, f"{n}.{len(getattr(persona, n))}")}} for n in STATEMENT_LISTS[kind]]
