@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -163,13 +163,19 @@ def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
     def clean(raw: ir.StringValue) -> ir.StringValue:
         return missing.clean(raw, typed=True)
 
+    def plain_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
+        def count(raw: ir.StringValue) -> ir.Value:
+            return _plain_reads(kind, clean(raw)).sum()
+
+        return count
+
     # One function per count, the same for every column: each is compiled once (coerce.PerColumn).
-    builders = {
+    builders: dict[str, Callable[[ir.StringValue], ir.Value]] = {
         "n": lambda raw: clean(raw).count(),
         "digits": lambda raw: clean(raw).re_search(r"^\s*-?\d+\s*$").sum(),
         "long": lambda raw: _long_digits(clean(raw)).sum(),
         "boolean": lambda raw: coerce.parse_boolean(raw).count() - raw.count() + clean(raw).count(),
-        **{kind: (lambda raw, kind=kind: _plain_reads(kind, clean(raw)).sum()) for kind in ("integer", "number", "date")},
+        **{kind: plain_count(kind) for kind in ("integer", "number", "date")},
     }
     aggregates = {}
     for index, (name, kinds) in enumerate(possible.items()):
@@ -425,7 +431,7 @@ def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[
         return templates[build, types](*sources)
 
     base = warehouse.table_sql(text)
-    names, parts = list(columns), []
+    names, parts = list(columns), list[str]()
     for start in range(0, len(names), COLUMNS_PER_PART):
         chosen = {c: sql(*columns[c]) for c in names[start:start + COLUMNS_PER_PART]}
         whole = len(names) <= COLUMNS_PER_PART
