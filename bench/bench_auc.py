@@ -81,7 +81,10 @@ def bank(root: Path) -> tuple[Dataset, dict[str, ICP]]:
     """Loaded with examples/bank_marketing/mapping.yaml as a user would ("unknown" read as missing):
     no dates, so discovery splits the clients at random (seeded); drafted the same way."""
     ws = Workspace.init(root / "bank", exist_ok=True)
-    ws.load([DATASETS / "bank_marketing_uci" / "bank-full.csv"], mapping=ROOT / "examples" / "bank_marketing" / "mapping.yaml")
+    ws.load(
+        [DATASETS / "bank_marketing_uci" / "bank-full.csv"],
+        mapping=ROOT / "examples" / "bank_marketing" / "mapping.yaml",
+    )
     data, drafted = _draft(ws)
     ws.close()
     return data, {"drafted ICP": drafted, "attributes only": ICP()}
@@ -105,7 +108,8 @@ def _frame(deals: pd.DataFrame, attributes: list[str]) -> pd.DataFrame:
             out[name] = numbers.astype(float)
         else:
             out[name] = column.map(lambda v: None if v is None or v != v else str(v).strip().casefold()).astype(
-                "category")
+                "category"
+            )
     return pd.DataFrame(out, index=deals.index)
 
 
@@ -125,26 +129,36 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
     as_text = {c: X[c].astype(object).where(X[c].notna(), "(missing)") for c in categories}
     X_lr = X.assign(**as_text)
     Z_lr = Z.assign(**{c: Z[c].astype(object).where(Z[c].notna(), "(missing)") for c in categories})
-    logistic = make_pipeline(ColumnTransformer([
-        ("categories", OneHotEncoder(min_frequency=10, handle_unknown="infrequent_if_exist"), categories),
-        ("numbers", make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), numbers)]),
-        LogisticRegression(max_iter=5000))
+    logistic = make_pipeline(
+        ColumnTransformer(
+            [
+                ("categories", OneHotEncoder(min_frequency=10, handle_unknown="infrequent_if_exist"), categories),
+                ("numbers", make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), numbers),
+            ]
+        ),
+        LogisticRegression(max_iter=5000),
+    )
     y, y_test = train["won"].to_numpy(int), test["won"].to_numpy(int)
     logistic.fit(X_lr, y)
     X_trees, Z_trees = X.copy(), Z.copy()
     for c in categories:  # the trees take at most 255 categories: the most frequent ones, the rest as one
         top = list(X[c].value_counts().index[:250])
-        X_trees[c] = pd.Categorical(X[c].astype(object).where(X[c].isin(top) | X[c].isna(), "(other)"),
-                                    categories=[*top, "(other)"])
-        Z_trees[c] = pd.Categorical(Z[c].astype(object).where(Z[c].isin(top) | Z[c].isna(), "(other)"),
-                                    categories=[*top, "(other)"])
+        X_trees[c] = pd.Categorical(
+            X[c].astype(object).where(X[c].isin(top) | X[c].isna(), "(other)"), categories=[*top, "(other)"]
+        )
+        Z_trees[c] = pd.Categorical(
+            Z[c].astype(object).where(Z[c].isin(top) | Z[c].isna(), "(other)"), categories=[*top, "(other)"]
+        )
     trees = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0).fit(X_trees, y)
     # a diagnostic: the same trees without interactions (an additive model, like a points scorecard)
-    additive = HistGradientBoostingClassifier(categorical_features="from_dtype", interaction_cst="no_interactions",
-                                              random_state=0).fit(X_trees, y)
-    return {"logistic": roc_auc_score(y_test, logistic.predict_proba(Z_lr)[:, 1]),
-            "gradient boosting": roc_auc_score(y_test, trees.predict_proba(Z_trees)[:, 1]),
-            "additive boosting": roc_auc_score(y_test, additive.predict_proba(Z_trees)[:, 1])}
+    additive = HistGradientBoostingClassifier(
+        categorical_features="from_dtype", interaction_cst="no_interactions", random_state=0
+    ).fit(X_trees, y)
+    return {
+        "logistic": roc_auc_score(y_test, logistic.predict_proba(Z_lr)[:, 1]),
+        "gradient boosting": roc_auc_score(y_test, trees.predict_proba(Z_trees)[:, 1]),
+        "additive boosting": roc_auc_score(y_test, additive.predict_proba(Z_trees)[:, 1]),
+    }
 
 
 def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
@@ -160,13 +174,31 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
         card = ScoreCard(icp, attributes=attributes).fit(data)
         auc = roc_auc_score(test["won"].to_numpy(int), card.score(test)["win_probability"].to_numpy(float))
         table = card.tier_table_.set_index("tier")
-        print(f"  {name}, {label}: holdout win rate by tier " + ", ".join(
-            f"{t} {table.loc[t, 'win_rate']:.0%} of {table.loc[t, 'deals']}" for t in table.index if table.loc[t, "deals"])
-            + ". " + " ".join(order_sentence(card.order_, key) for key in card.monotone_), flush=True)
-        rows.append({"dataset": name, "scorecard": label, "train": len(train), "holdout": len(test),
-                     "holdout_won": int(test["won"].sum()), "bullseye": auc, **base,
-                     "criteria": len(icp.criteria), "fit_seconds": time.perf_counter() - start,
-                     "left_out": dropped})
+        print(
+            f"  {name}, {label}: holdout win rate by tier "
+            + ", ".join(
+                f"{t} {table.loc[t, 'win_rate']:.0%} of {table.loc[t, 'deals']}"
+                for t in table.index
+                if table.loc[t, "deals"]
+            )
+            + ". "
+            + " ".join(order_sentence(card.order_, key) for key in card.monotone_),
+            flush=True,
+        )
+        rows.append(
+            {
+                "dataset": name,
+                "scorecard": label,
+                "train": len(train),
+                "holdout": len(test),
+                "holdout_won": int(test["won"].sum()),
+                "bullseye": auc,
+                **base,
+                "criteria": len(icp.criteria),
+                "fit_seconds": time.perf_counter() - start,
+                "left_out": dropped,
+            }
+        )
     return rows
 
 
@@ -178,16 +210,21 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     root = Path(tempfile.mkdtemp(prefix="bench-auc-"))
-    print(f"{'dataset':<16} {'scorecard':<28} {'train':>6} {'holdout':>7} {'won':>5} "
-          f"{'Bullseye':>8} {'logistic':>8} {'HGB':>6} {'HGB additive':>12}", flush=True)
+    print(
+        f"{'dataset':<16} {'scorecard':<28} {'train':>6} {'holdout':>7} {'won':>5} "
+        f"{'Bullseye':>8} {'logistic':>8} {'HGB':>6} {'HGB additive':>12}",
+        flush=True,
+    )
     rows: list[dict] = []
 
     def show(new: list[dict]) -> None:
         for r in new:
-            print(f"{r['dataset']:<16} {r['scorecard'][:28]:<28} {r['train']:>6,} {r['holdout']:>7,} "
-                  f"{r['holdout_won']:>5,} {r['bullseye']:>8.3f} {r['logistic']:>8.3f} {r['gradient boosting']:>6.3f} "
-                  f"{r['additive boosting']:>12.3f}",
-                  flush=True)
+            print(
+                f"{r['dataset']:<16} {r['scorecard'][:28]:<28} {r['train']:>6,} {r['holdout']:>7,} "
+                f"{r['holdout_won']:>5,} {r['bullseye']:>8.3f} {r['logistic']:>8.3f} {r['gradient boosting']:>6.3f} "
+                f"{r['additive boosting']:>12.3f}",
+                flush=True,
+            )
         rows.extend(new)
 
     try:
@@ -207,6 +244,7 @@ def main() -> None:
     for r in rows:
         if r["left_out"]:
             print(f"{r['dataset']}: left out {', '.join(f'{k} ({v})' for k, v in r['left_out'].items())}")
+
 
 if __name__ == "__main__":
     main()

@@ -27,11 +27,49 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phases import run_phase  # noqa: E402
 
-INDUSTRIES = ["E-commerce", "Retail", "Food delivery", "Pharma", "Manufacturing", "Construction",
-              "Field services", "Wholesale", "Courier", "Healthcare", "Furniture", "Utilities"]
-TECH = ["Salesforce", "HubSpot", "SAP", "Shopify", "Magento", "Oracle", "NetSuite", "Zendesk", "Slack",
-        "Google Maps", "Mapbox", "Here", "Samsara", "Geotab", "Onfleet", "Bringg", "Twilio", "Stripe",
-        "Snowflake", "Tableau", "Looker", "Marketo", "Pardot", "Intercom", "Segment", "Okta", "Workday"]
+INDUSTRIES = [
+    "E-commerce",
+    "Retail",
+    "Food delivery",
+    "Pharma",
+    "Manufacturing",
+    "Construction",
+    "Field services",
+    "Wholesale",
+    "Courier",
+    "Healthcare",
+    "Furniture",
+    "Utilities",
+]
+TECH = [
+    "Salesforce",
+    "HubSpot",
+    "SAP",
+    "Shopify",
+    "Magento",
+    "Oracle",
+    "NetSuite",
+    "Zendesk",
+    "Slack",
+    "Google Maps",
+    "Mapbox",
+    "Here",
+    "Samsara",
+    "Geotab",
+    "Onfleet",
+    "Bringg",
+    "Twilio",
+    "Stripe",
+    "Snowflake",
+    "Tableau",
+    "Looker",
+    "Marketo",
+    "Pardot",
+    "Intercom",
+    "Segment",
+    "Okta",
+    "Workday",
+]
 
 
 def make_accounts(n: int, rng: np.random.Generator):
@@ -90,8 +128,9 @@ def make_accounts(n: int, rng: np.random.Generator):
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace, **extra) -> dict:
-    return run_phase(__file__, name, root, ["--rows", str(args.rows), "--sample", str(args.sample),
-                                            "--extra", json.dumps(extra)])
+    return run_phase(
+        __file__, name, root, ["--rows", str(args.rows), "--sample", str(args.sample), "--extra", json.dumps(extra)]
+    )
 
 
 def _timed(fn):
@@ -124,14 +163,22 @@ def _run_phase(args: argparse.Namespace) -> None:
         encoded, wall, cpu = _timed(lambda: encode(frame))
         with open(root / "encoded.pkl", "wb") as fh:
             pickle.dump(encoded, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        result = {"seconds": wall, "cpu": cpu, "selectors": len(encoded.selectors),
-                  "attributes": len(encoded.attributes), "partitions": len(encoded.partitions)}
+        result = {
+            "seconds": wall,
+            "cpu": cpu,
+            "selectors": len(encoded.selectors),
+            "attributes": len(encoded.attributes),
+            "partitions": len(encoded.partitions),
+        }
     elif args.phase == "search":
         with open(root / "encoded.pkl", "rb") as fh:
             encoded = pickle.load(fh)
         t = np.load(root / "targets.npz")
-        quality, target = {"binary": (BinaryQuality(), t["won"]), "numeric": (NumericQuality(), t["log_acv"]),
-                           "survival": (SurvivalQuality(), (t["duration"], t["churned"]))}[extra["target"]]
+        quality, target = {
+            "binary": (BinaryQuality(), t["won"]),
+            "numeric": (NumericQuality(), t["log_acv"]),
+            "survival": (SurvivalQuality(), (t["duration"], t["churned"])),
+        }[extra["target"]]
 
         def run():
             found = search(encoded, quality, target, max_depth=extra["depth"], keep=extra.get("keep", "all"))
@@ -141,9 +188,15 @@ def _run_phase(args: argparse.Namespace) -> None:
         for _ in range(extra.get("repeat", 1) - 1):  # the best of several runs: less noise from other work
             _, again, again_cpu = _timed(run)
             wall, cpu = min(wall, again), min(cpu, again_cpu)
-        result = {"seconds": wall, "cpu": cpu, "evaluated": found.evaluated, "stored": len(found.candidates),
-                  "passes": found.combinations_counted, "skipped": found.combinations_skipped,
-                  "top": [" & ".join(found.labels(i)) for i in kept[:3]]}
+        result = {
+            "seconds": wall,
+            "cpu": cpu,
+            "evaluated": found.evaluated,
+            "stored": len(found.candidates),
+            "passes": found.combinations_counted,
+            "skipped": found.combinations_skipped,
+            "top": [" & ".join(found.labels(i)) for i in kept[:3]],
+        }
     elif args.phase == "pysubgroup":
         result = _pysubgroup(root, args.sample)
     Path(args.out).write_text(json.dumps(result))
@@ -176,11 +229,18 @@ def _pysubgroup(root: Path, sample: int) -> dict:
     frame = pd.read_pickle(root / "frame.pkl").iloc[:sample].drop(columns=["tech_stack"]).reset_index(drop=True)
     won = np.load(root / "targets.npz")["won"][:sample].astype(int)
     encoded = encode(frame, max_values=50)  # no pooled values: every selector has a pysubgroup twin
-    ours, ours_wall, ours_cpu = _timed(lambda: search(encoded, BinaryQuality(0.5), won, max_depth=3, min_support=1,
-                                                      top_k=10))
+    ours, ours_wall, ours_cpu = _timed(
+        lambda: search(encoded, BinaryQuality(0.5), won, max_depth=3, min_support=1, top_k=10)
+    )
     space = [_as_pysubgroup(s) for s in encoded.selectors]
-    task = ps.SubgroupDiscoveryTask(frame.assign(won=won.astype(bool)), ps.BinaryTarget("won", True), space,
-                                    result_set_size=10, depth=3, qf=ps.StandardQF(0.5))
+    task = ps.SubgroupDiscoveryTask(
+        frame.assign(won=won.astype(bool)),
+        ps.BinaryTarget("won", True),
+        space,
+        result_set_size=10,
+        depth=3,
+        qf=ps.StandardQF(0.5),
+    )
     theirs, ps_wall, ps_cpu = _timed(lambda: ps.DFS().execute(task).to_descriptions())
     our_q = np.sort(ours.quality[ours.top])[::-1]
     their_q = np.array([q for q, _ in theirs])
@@ -188,11 +248,18 @@ def _pysubgroup(root: Path, sample: int) -> dict:
     their_sets = [frozenset(by_key[str(s)] for s in d.selectors) for _, d in theirs]
     our_sets = [frozenset(ours.labels(i)) for i in ours.top]
     untied = [i for i in range(len(their_q)) if np.sum(np.isclose(their_q, their_q[i], rtol=0, atol=1e-12)) == 1]
-    return {"rows": sample, "selectors": len(space), "ours_seconds": ours_wall, "ours_cpu": ours_cpu,
-            "pysubgroup_seconds": ps_wall, "pysubgroup_cpu": ps_cpu,
-            "same_qualities": bool(len(our_q) == len(their_q) and np.allclose(our_q, their_q, rtol=0, atol=1e-12)),
-            "same_sets": set(our_sets) == set(their_sets),
-            "same_untied": all(their_sets[i] in our_sets for i in untied), "ties": len(their_q) - len(untied)}
+    return {
+        "rows": sample,
+        "selectors": len(space),
+        "ours_seconds": ours_wall,
+        "ours_cpu": ours_cpu,
+        "pysubgroup_seconds": ps_wall,
+        "pysubgroup_cpu": ps_cpu,
+        "same_qualities": bool(len(our_q) == len(their_q) and np.allclose(our_q, their_q, rtol=0, atol=1e-12)),
+        "same_sets": set(our_sets) == set(their_sets),
+        "same_untied": all(their_sets[i] in our_sets for i in untied),
+        "ties": len(their_q) - len(untied),
+    }
 
 
 def main() -> None:
@@ -201,8 +268,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100_000)
     parser.add_argument("--no-depth4", action="store_true")
     parser.add_argument("--no-pysubgroup", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="depth-3 searches: the best wall and CPU time of this many runs")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="depth-3 searches: the best wall and CPU time of this many runs"
+    )
     parser.add_argument("--keep", help="keep generated files in this directory")
     parser.add_argument("--phase")
     parser.add_argument("--root")
@@ -215,12 +283,16 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     generated = _phase("generate", root, args)
-    print(f"generate {args.rows:,} accounts x 30 attributes: {generated['seconds']:.1f} s; depth-3 times: the best of "
-          f"{args.repeat} runs")
+    print(
+        f"generate {args.rows:,} accounts x 30 attributes: {generated['seconds']:.1f} s; depth-3 times: the best of "
+        f"{args.repeat} runs"
+    )
     enc = _phase("encode", root, args)
-    print(f"encode: {enc['seconds']:.2f} s (cpu {enc['cpu']:.2f} s), {enc['selectors']} selectors on "
-          f"{enc['attributes']} attributes, {enc['partitions']} partitions, peak {enc['peak_mb']:.0f} MB "
-          f"(with the raw frame)")
+    print(
+        f"encode: {enc['seconds']:.2f} s (cpu {enc['cpu']:.2f} s), {enc['selectors']} selectors on "
+        f"{enc['attributes']} attributes, {enc['partitions']} partitions, peak {enc['peak_mb']:.0f} MB "
+        f"(with the raw frame)"
+    )
     runs = [("binary", 3, "all"), ("numeric", 3, "all"), ("survival", 3, "all")]
     if not args.no_depth4:
         runs.append(("binary", 4, "positive"))
@@ -229,20 +301,24 @@ def main() -> None:
         r = _phase("search", root, args, target=target, depth=depth, keep=keep, repeat=args.repeat if depth < 4 else 1)
         times[target, depth] = r["seconds"], r["cpu"]
         target_note = {3: "<= 5 s", 4: "<= 60 s"}[depth] if target == "binary" else "<= 1.5x binary"
-        print(f"search {target:8s} depth {depth}: {r['seconds']:6.2f} s (cpu {r['cpu']:6.2f} s) "
-              f"[target {target_note}], "
-              f"{r['evaluated']:,} evaluated ({r['stored']:,} stored, keep={keep}), {r['passes']:,} passes, "
-              f"peak {r['peak_mb']:.0f} MB; top: {r['top'][0]}")
+        print(
+            f"search {target:8s} depth {depth}: {r['seconds']:6.2f} s (cpu {r['cpu']:6.2f} s) "
+            f"[target {target_note}], "
+            f"{r['evaluated']:,} evaluated ({r['stored']:,} stored, keep={keep}), {r['passes']:,} passes, "
+            f"peak {r['peak_mb']:.0f} MB; top: {r['top'][0]}"
+        )
     for target in ("numeric", "survival"):
         (wall, cpu), (binary_wall, binary_cpu) = times[target, 3], times["binary", 3]
         print(f"  {target} / binary at depth 3: {cpu / binary_cpu:.2f}x cpu, {wall / binary_wall:.2f}x wall")
     if not args.no_pysubgroup:
         r = _phase("pysubgroup", root, args)
-        print(f"pysubgroup DFS on {r['rows']:,} rows, {r['selectors']} selectors, depth 3, top 10: "
-              f"{r['pysubgroup_seconds']:.1f} s (cpu {r['pysubgroup_cpu']:.1f} s) vs ours {r['ours_seconds']:.2f} s "
-              f"(cpu {r['ours_cpu']:.2f} s) ({r['pysubgroup_cpu'] / r['ours_cpu']:.0f}x in cpu); "
-              f"top-10 qualities identical: {r['same_qualities']}; "
-              f"same ten segments: {r['same_sets']} (untied ranks identical: {r['same_untied']}, tied: {r['ties']})")
+        print(
+            f"pysubgroup DFS on {r['rows']:,} rows, {r['selectors']} selectors, depth 3, top 10: "
+            f"{r['pysubgroup_seconds']:.1f} s (cpu {r['pysubgroup_cpu']:.1f} s) vs ours {r['ours_seconds']:.2f} s "
+            f"(cpu {r['ours_cpu']:.2f} s) ({r['pysubgroup_cpu'] / r['ours_cpu']:.0f}x in cpu); "
+            f"top-10 qualities identical: {r['same_qualities']}; "
+            f"same ten segments: {r['same_sets']} (untied ranks identical: {r['same_untied']}, tied: {r['ties']})"
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

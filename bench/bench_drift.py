@@ -42,8 +42,10 @@ def quarter_alarms(root: Path, base: Path, seed: int, shift: bool, looks: int = 
     ws.load([ws.data_dir / f"{t}.csv" for t in TABLES])
     icp = ICP.model_validate(yaml.safe_load(PLANTED_ICP))
     published = AS_OF.astype(object)
-    out = [[t.name for t in drift_check(ws, icp, published, published + timedelta(days=MONTH_DAYS * k + 1)).alarms]
-           for k in range(1, looks + 1)]
+    out = [
+        [t.name for t in drift_check(ws, icp, published, published + timedelta(days=MONTH_DAYS * k + 1)).alarms]
+        for k in range(1, looks + 1)
+    ]
     ws.close()
     return out
 
@@ -67,8 +69,10 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
     n = args.seeds
     print(f"\nstable quarters without an alarm: {stable_clean}/{n} = {stable_clean / n:.0%} (target >= 95%)")
-    print(f"shifted quarters flagged within two monthly checks: {shifted_found}/{n} = {shifted_found / n:.0%} "
-          f"(target >= 80%)")
+    print(
+        f"shifted quarters flagged within two monthly checks: {shifted_found}/{n} = {shifted_found / n:.0%} "
+        f"(target >= 80%)"
+    )
     print(f"{time.perf_counter() - started:.0f} s for {n} seeds at {args.accounts:,} accounts")
 
 

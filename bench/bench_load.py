@@ -28,14 +28,17 @@ sys.path.insert(0, str(HERE))
 
 from phases import bench_root, phase_parser, run_phase  # noqa: E402
 
-
 #: The shapes of the issue: a 1,000-column export of 100,000 rows, and 5,000 columns.
 WIDE_SHAPES = "1000x100000,5000x100"
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
-    return run_phase(__file__, name, root, ["--accounts", str(args.accounts), "--deals", str(args.deals),
-                                            *(["--wide", args.wide] if args.wide else [])])
+    return run_phase(
+        __file__,
+        name,
+        root,
+        ["--accounts", str(args.accounts), "--deals", str(args.deals), *(["--wide", args.wide] if args.wide else [])],
+    )
 
 
 def _write_wide(path: Path, columns: int, rows: int) -> None:
@@ -45,7 +48,10 @@ def _write_wide(path: Path, columns: int, rows: int) -> None:
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(0)
-    data = {"account_id": pa.array([f"A{i}" for i in range(rows)]), "name": pa.array([f"Company {i}" for i in range(rows)])}
+    data = {
+        "account_id": pa.array([f"A{i}" for i in range(rows)]),
+        "name": pa.array([f"Company {i}" for i in range(rows)]),
+    }
     for j in range(columns - 2):
         kind = j % 5
         if kind == 0:
@@ -87,8 +93,12 @@ def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
             con.raw_sql("SET memory_limit = '1.5GB'")  # the warehouse's default
             reader = open_reader(path)
             count, rejects = stage_file(con, reader, "_stage_0")
-            return {"seconds": time.perf_counter() - start, "records": count, "rejects": len(rejects),
-                    "lines_reconcile": reader.ledger.lines == reader.ledger.accounted}
+            return {
+                "seconds": time.perf_counter() - start,
+                "records": count,
+                "rejects": len(rejects),
+                "lines_reconcile": reader.ledger.lines == reader.ledger.accounted,
+            }
         ws = Workspace(root / "ws")
         report = ws.load([path])
         kinds = ws.table("accounts").schema()
@@ -96,8 +106,13 @@ def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
         typed: dict[str, int] = {}
         for dtype in kinds.values():
             typed[str(dtype)] = typed.get(str(dtype), 0) + 1
-        return {"seconds": time.perf_counter() - start, "rows": report.table_rows, "reconciles": report.reconciles,
-                "issues": report.issues, "column_types": typed}
+        return {
+            "seconds": time.perf_counter() - start,
+            "rows": report.table_rows,
+            "reconciles": report.reconciles,
+            "issues": report.issues,
+            "column_types": typed,
+        }
     except Exception as exc:  # noqa: BLE001 - the benchmark reports a refusal as a figure
         return {"seconds": time.perf_counter() - start, "refused": str(exc)}
 
@@ -111,9 +126,14 @@ def _wide_main(args: argparse.Namespace) -> None:
             print(f"Wide export: {shape} columns x rows ({generated['bytes'] / 1e6:,.0f} MB of CSV)")
             for name in ("wide-stage", "wide-load") if args.wide_load else ("wide-stage",):
                 result = _phase(name, root, args)
-                outcome = f"refused: {result['refused']}" if "refused" in result else {
-                    k: v for k, v in result.items() if k not in ("seconds", "peak_mb")}
-                print(f"  {name:10}  {result['seconds']:7.1f} s  peak {result['peak_mb']:,.0f} MB  {outcome}", flush=True)
+                outcome = (
+                    f"refused: {result['refused']}"
+                    if "refused" in result
+                    else {k: v for k, v in result.items() if k not in ("seconds", "peak_mb")}
+                )
+                print(
+                    f"  {name:10}  {result['seconds']:7.1f} s  peak {result['peak_mb']:,.0f} MB  {outcome}", flush=True
+                )
 
 
 def _run_phase(args: argparse.Namespace) -> None:
@@ -137,7 +157,10 @@ def _run_phase(args: argparse.Namespace) -> None:
         con = duckdb.connect(str(root / "baseline.duckdb"))
         start = time.perf_counter()
         for name in ("accounts", "deals"):
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv(?)", [str(root / "ws" / "data" / f"{name}.csv")])
+            con.execute(
+                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv(?)",
+                [str(root / "ws" / "data" / f"{name}.csv")],
+            )
         con.close()
         result = {"seconds": time.perf_counter() - start}
     elif args.phase == "load":
@@ -146,8 +169,12 @@ def _run_phase(args: argparse.Namespace) -> None:
         ws = Workspace(root / "ws")
         start = time.perf_counter()
         report = ws.load()
-        result = {"seconds": time.perf_counter() - start, "rows": report.table_rows, "reconciles": report.reconciles,
-                  "issues": report.issues}
+        result = {
+            "seconds": time.perf_counter() - start,
+            "rows": report.table_rows,
+            "reconciles": report.reconciles,
+            "issues": report.issues,
+        }
     elif args.phase == "outcomes":
         from bullseye.outcomes.per_account import account_outcomes
         from bullseye.outcomes.summary import outcome_summary
@@ -158,8 +185,12 @@ def _run_phase(args: argparse.Namespace) -> None:
         per_account = account_outcomes(ws).to_pyarrow()
         middle = time.perf_counter()
         summary = outcome_summary(ws, by="industry")
-        result = {"seconds": time.perf_counter() - start, "account_rows": per_account.num_rows,
-                  "per_account_seconds": middle - start, "summary_groups": len(summary.rows)}
+        result = {
+            "seconds": time.perf_counter() - start,
+            "account_rows": per_account.num_rows,
+            "per_account_seconds": middle - start,
+            "summary_groups": len(summary.rows),
+        }
     Path(args.out).write_text(json.dumps(result))
 
 
@@ -182,15 +213,23 @@ def main() -> None:
         loaded = _phase("load", root, args)
         outcomes = _phase("outcomes", root, args)
     rows = args.accounts + args.deals
-    print(f"Load benchmark: {args.accounts:,} accounts + {args.deals:,} deals ({generated['bytes'] / 1e6:,.0f} MB of CSV)")
-    print(f"  baseline  duckdb read_csv, untyped  {baseline['seconds']:7.1f} s  "
-          f"{rows / baseline['seconds']:>12,.0f} rows/s  peak {baseline['peak_mb']:,.0f} MB")
-    print(f"  bullseye  load (typed, quarantine)  {loaded['seconds']:7.1f} s  "
-          f"{rows / loaded['seconds']:>12,.0f} rows/s  peak {loaded['peak_mb']:,.0f} MB"
-          f"  [target <= 60 s, <= 2,048 MB]  {loaded['seconds'] / baseline['seconds']:.1f}x baseline")
-    print(f"  bullseye  outcomes                  {outcomes['seconds']:7.1f} s  "
-          f"({outcomes['per_account_seconds']:.1f} s per-account table, "
-          f"then summary by industry)  peak {outcomes['peak_mb']:,.0f} MB  [target <= 10 s]")
+    print(
+        f"Load benchmark: {args.accounts:,} accounts + {args.deals:,} deals ({generated['bytes'] / 1e6:,.0f} MB of CSV)"
+    )
+    print(
+        f"  baseline  duckdb read_csv, untyped  {baseline['seconds']:7.1f} s  "
+        f"{rows / baseline['seconds']:>12,.0f} rows/s  peak {baseline['peak_mb']:,.0f} MB"
+    )
+    print(
+        f"  bullseye  load (typed, quarantine)  {loaded['seconds']:7.1f} s  "
+        f"{rows / loaded['seconds']:>12,.0f} rows/s  peak {loaded['peak_mb']:,.0f} MB"
+        f"  [target <= 60 s, <= 2,048 MB]  {loaded['seconds'] / baseline['seconds']:.1f}x baseline"
+    )
+    print(
+        f"  bullseye  outcomes                  {outcomes['seconds']:7.1f} s  "
+        f"({outcomes['per_account_seconds']:.1f} s per-account table, "
+        f"then summary by industry)  peak {outcomes['peak_mb']:,.0f} MB  [target <= 10 s]"
+    )
     print(f"  reconciles: {loaded['reconciles']}, rows: {loaded['rows']}, issues: {loaded['issues']}")
 
 

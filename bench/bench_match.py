@@ -27,14 +27,96 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phases import run_phase  # noqa: E402
 
-SYLLABLES = np.array(["ro", "ta", "ve", "lo", "mar", "sol", "lu", "za", "ca", "pe", "ri", "no", "via", "flu", "xo",
-                      "gi", "ra", "bel", "tu", "ca", "são", "ção", "lé", "ma", "ni", "ko", "dex", "tri", "vo", "quo",
-                      "pra", "ne", "su", "li", "ber", "ton", "fy", "ly", "go", "up"], dtype=object)
-WORDS = np.array(["Express", "Logística", "Transportes", "Commerce", "Store", "Shop", "Delivery", "Cargo", "Labs",
-                  "Distribuidora", "Log", "Online", "Market", "Varejo", "Digital", "Group", "Comércio", "Systems",
-                  "Foods", "Health", "Capital", "Energia", "Construções", "Software", "Tech", "Serviços", "Partners",
-                  "Consulting", "Motors", "Media", "Studio", "Farma", "Educação", "Imóveis", "Seguros", "Têxtil",
-                  "Mineração", "Agro", "Solar", "Design"], dtype=object)
+SYLLABLES = np.array(
+    [
+        "ro",
+        "ta",
+        "ve",
+        "lo",
+        "mar",
+        "sol",
+        "lu",
+        "za",
+        "ca",
+        "pe",
+        "ri",
+        "no",
+        "via",
+        "flu",
+        "xo",
+        "gi",
+        "ra",
+        "bel",
+        "tu",
+        "ca",
+        "são",
+        "ção",
+        "lé",
+        "ma",
+        "ni",
+        "ko",
+        "dex",
+        "tri",
+        "vo",
+        "quo",
+        "pra",
+        "ne",
+        "su",
+        "li",
+        "ber",
+        "ton",
+        "fy",
+        "ly",
+        "go",
+        "up",
+    ],
+    dtype=object,
+)
+WORDS = np.array(
+    [
+        "Express",
+        "Logística",
+        "Transportes",
+        "Commerce",
+        "Store",
+        "Shop",
+        "Delivery",
+        "Cargo",
+        "Labs",
+        "Distribuidora",
+        "Log",
+        "Online",
+        "Market",
+        "Varejo",
+        "Digital",
+        "Group",
+        "Comércio",
+        "Systems",
+        "Foods",
+        "Health",
+        "Capital",
+        "Energia",
+        "Construções",
+        "Software",
+        "Tech",
+        "Serviços",
+        "Partners",
+        "Consulting",
+        "Motors",
+        "Media",
+        "Studio",
+        "Farma",
+        "Educação",
+        "Imóveis",
+        "Seguros",
+        "Têxtil",
+        "Mineração",
+        "Agro",
+        "Solar",
+        "Design",
+    ],
+    dtype=object,
+)
 CITIES = np.array([f"Cidade {i}" for i in range(300)], dtype=object)
 REGIONS = np.array(["SP", "RJ", "MG", "RS", "PR", "SC", "BA", "PE", "CE", "GO"], dtype=object)
 LEGAL = np.array([" Ltda", " LTDA", " Ltda.", " S.A.", " S/A", " ME", " EIRELI", " Inc.", " LLC"], dtype=object)
@@ -49,7 +131,9 @@ def other_spellings(rng: np.random.Generator, name: pd.Series, dom: pd.Series) -
     r = rng.random(m)
     name = name.where(r >= 0.35, name + LEGAL[rng.integers(0, len(LEGAL), m)])
     name = name.where((r < 0.35) | (r >= 0.50), name.str.upper())
-    name = name.where((r < 0.50) | (r >= 0.60), name.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii"))
+    name = name.where(
+        (r < 0.50) | (r >= 0.60), name.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    )
     r = rng.random(m)
     swapped = dom.str.replace(".com.br", ".TMP", regex=False).str.replace(".com", ".com.br", regex=False)
     dom = dom.where(r >= 0.30, "www." + dom)
@@ -74,8 +158,15 @@ def _companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
     slug = slug.str.replace(r"[^a-z0-9]+", "", regex=True)
     slug = slug + np.where(slug.duplicated(), pd.Series(np.arange(n)).astype(str), "")
     city_idx = rng.integers(0, len(CITIES), n)
-    return pd.DataFrame({"name": name, "domain": slug + _pick(rng, TLDS, n, p=[0.6, 0.2, 0.1, 0.1]),
-                         "city": CITIES[city_idx], "region": REGIONS[city_idx % len(REGIONS)], "country": "Brazil"})
+    return pd.DataFrame(
+        {
+            "name": name,
+            "domain": slug + _pick(rng, TLDS, n, p=[0.6, 0.2, 0.1, 0.1]),
+            "city": CITIES[city_idx],
+            "region": REGIONS[city_idx % len(REGIONS)],
+            "country": "Brazil",
+        }
+    )
 
 
 def generate(root: Path, n_universe: int, n_accounts: int, seed: int = 0) -> None:
@@ -86,17 +177,24 @@ def generate(root: Path, n_universe: int, n_accounts: int, seed: int = 0) -> Non
     accounts.insert(0, "account_id", "A" + pd.Series(np.arange(n_accounts)).astype(str))
     # CRM quirks: blank and free-mail domains, and 1% duplicate records of the same company.
     r = rng.random(n_accounts)
-    accounts["domain"] = accounts["domain"].where(r >= 0.05, "").where((r < 0.05) | (r >= 0.08),
-                                                                         "contato@" + _pick(rng, FREE, n_accounts))
-    dup = accounts.sample(frac=0.01, random_state=seed).assign(
-        account_id=lambda f: "D" + f["account_id"].str[1:])
+    accounts["domain"] = (
+        accounts["domain"]
+        .where(r >= 0.05, "")
+        .where((r < 0.05) | (r >= 0.08), "contato@" + _pick(rng, FREE, n_accounts))
+    )
+    dup = accounts.sample(frac=0.01, random_state=seed).assign(account_id=lambda f: "D" + f["account_id"].str[1:])
     accounts = pd.concat([accounts, dup], ignore_index=True)
 
     shared = rng.choice(n_accounts, n_shared, replace=False)
     crm = firms.iloc[shared].reset_index(drop=True)
     name, dom = other_spellings(rng, crm["name"], crm["domain"])
-    universe = pd.concat([crm.assign(name=name, domain=dom, truth="A" + pd.Series(shared).astype(str)),
-                          firms.iloc[n_accounts:].assign(truth=None)], ignore_index=True)
+    universe = pd.concat(
+        [
+            crm.assign(name=name, domain=dom, truth="A" + pd.Series(shared).astype(str)),
+            firms.iloc[n_accounts:].assign(truth=None),
+        ],
+        ignore_index=True,
+    )
     universe = universe.iloc[rng.permutation(len(universe))].reset_index(drop=True)
     universe.insert(0, "company_id", "U" + pd.Series(np.arange(len(universe))).astype(str))
     universe.to_parquet(root / "universe.parquet")
@@ -107,8 +205,11 @@ def _quality(pairs: pd.DataFrame, universe: pd.DataFrame) -> dict:
     truth = universe.set_index("company_id")["truth"]
     found = pairs.drop_duplicates("company_id")
     right = (truth.reindex(found["company_id"]).to_numpy() == found["account_id"].to_numpy()).sum()
-    return {"matched": int(len(found)), "precision": right / max(len(found), 1),
-            "recall": right / int(truth.notna().sum())}
+    return {
+        "matched": int(len(found)),
+        "precision": right / max(len(found), 1),
+        "recall": right / int(truth.notna().sum()),
+    }
 
 
 def phase(name: str, root: Path, out: Path) -> None:
@@ -149,17 +250,28 @@ def main() -> None:
         base = run_phase(__file__, "baseline", root, [])
         ours = run_phase(__file__, "bullseye", root, [])
     s = ours["summary"]
-    print(f"Matching benchmark: {args.universe:,} universe companies vs {args.accounts:,} accounts "
-          f"(+1% duplicate records; data generated in {made:.1f} s)")
-    for label, r in (("baseline  exact-name pandas merge     ", base), ("bullseye  domain, name, location      ", ours)):
-        print(f"  {label}{r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU)  peak {r['peak_mb']:,.0f} MB  "
-              f"matched {r['matched']:,}  "
-              f"precision {r['precision']:.4f}  recall {r['recall']:.4f}")
+    print(
+        f"Matching benchmark: {args.universe:,} universe companies vs {args.accounts:,} accounts "
+        f"(+1% duplicate records; data generated in {made:.1f} s)"
+    )
+    for label, r in (
+        ("baseline  exact-name pandas merge     ", base),
+        ("bullseye  domain, name, location      ", ours),
+    ):
+        print(
+            f"  {label}{r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU)  peak {r['peak_mb']:,.0f} MB  "
+            f"matched {r['matched']:,}  "
+            f"precision {r['precision']:.4f}  recall {r['recall']:.4f}"
+        )
     sure = ours["sure"]
-    print(f"  bullseye matches with confidence >= 0.8: {sure['matched']:,}  precision {sure['precision']:.4f}  "
-          f"recall {sure['recall']:.4f}")
-    print(f"  target <= 30 s; by method {s['matched_by_method']}; ambiguous {s['ambiguous']:,}; "
-          f"unmatched {s['unmatched']:,}; reconciles {s['reconciles']}")
+    print(
+        f"  bullseye matches with confidence >= 0.8: {sure['matched']:,}  precision {sure['precision']:.4f}  "
+        f"recall {sure['recall']:.4f}"
+    )
+    print(
+        f"  target <= 30 s; by method {s['matched_by_method']}; ambiguous {s['ambiguous']:,}; "
+        f"unmatched {s['unmatched']:,}; reconciles {s['reconciles']}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,12 +24,27 @@ from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
 from bullseye.workspace import Workspace
 
 PLANTED = ICP(
-    criteria=[Criterion(id="ecom-fleet", name="E-commerce with own fleet and 200+ deliveries a day", assumption=True,
-                        conditions=[Condition(attribute="industry", op="==", value="E-commerce"),
-                                    Condition(attribute="own_fleet", op="==", value="yes"),
-                                    Condition(attribute="deliveries_per_day", op=">=", value=200)])],
-    disqualifiers=[Disqualifier(id="small", name="Under 50 employees", assumption=True, reason="churn 4x",
-                                conditions=[Condition(attribute="employees", op="<", value=50)])],
+    criteria=[
+        Criterion(
+            id="ecom-fleet",
+            name="E-commerce with own fleet and 200+ deliveries a day",
+            assumption=True,
+            conditions=[
+                Condition(attribute="industry", op="==", value="E-commerce"),
+                Condition(attribute="own_fleet", op="==", value="yes"),
+                Condition(attribute="deliveries_per_day", op=">=", value=200),
+            ],
+        )
+    ],
+    disqualifiers=[
+        Disqualifier(
+            id="small",
+            name="Under 50 employees",
+            assumption=True,
+            reason="churn 4x",
+            conditions=[Condition(attribute="employees", op="<", value=50)],
+        )
+    ],
 )
 
 
@@ -61,12 +76,18 @@ def main() -> None:
         score_seconds = time.perf_counter() - start
         ws.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Scoring benchmark: {args.accounts:,} accounts, scorecard fitted on {args.fit_accounts:,} "
-          f"demo accounts in {fit_seconds:.1f} s")
-    print(f"  baseline  dense one-hot design + probabilities {baseline_seconds:6.2f} s  "
-          f"(mean probability {probabilities.mean():.3f})")
-    print(f"  bullseye  scores, tiers and reasons in words   {score_seconds:6.2f} s  "
-          f"{args.accounts / score_seconds:,.0f} accounts/s  [target <= 5 s]  peak {peak:,.0f} MB")
+    print(
+        f"Scoring benchmark: {args.accounts:,} accounts, scorecard fitted on {args.fit_accounts:,} "
+        f"demo accounts in {fit_seconds:.1f} s"
+    )
+    print(
+        f"  baseline  dense one-hot design + probabilities {baseline_seconds:6.2f} s  "
+        f"(mean probability {probabilities.mean():.3f})"
+    )
+    print(
+        f"  bullseye  scores, tiers and reasons in words   {score_seconds:6.2f} s  "
+        f"{args.accounts / score_seconds:,.0f} accounts/s  [target <= 5 s]  peak {peak:,.0f} MB"
+    )
     print(f"  rows: {len(scores):,}; tiers: {scores['tier'].value_counts().to_dict()}")
 
 

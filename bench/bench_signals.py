@@ -31,11 +31,28 @@ from bullseye.demo.strategy import PLANTED_ICP  # noqa: E402
 AS_OF = dt.date(2026, 6, 30)
 HISTORY_DAYS = 730
 INDUSTRIES = ["E-commerce", "Retail", "Food delivery", "Pharma", "Wholesale", "Courier", "Furniture", "Construction"]
-TITLES = ["Head of Logistics", "Head de Logística", "CFO", "VP Sales", "CTO", "Director of Operations", "CMO",
-          "Head of Growth", "Country Manager", "Gerente de TI", "Diretor Financeiro", "Head de Marketing"]
+TITLES = [
+    "Head of Logistics",
+    "Head de Logística",
+    "CFO",
+    "VP Sales",
+    "CTO",
+    "Director of Operations",
+    "CMO",
+    "Head of Growth",
+    "Country Manager",
+    "Gerente de TI",
+    "Diretor Financeiro",
+    "Head de Marketing",
+]
 KINDS = ["funding", "exec_hire", "headcount_change", "layoff", "tech_adopted"]
-ROUNDS = ["Raised Seed round", "Raised Series A round", "Raised Series B round", "Raised Series C round",
-          "Raised Debt financing round"]
+ROUNDS = [
+    "Raised Seed round",
+    "Raised Series A round",
+    "Raised Series B round",
+    "Raised Series C round",
+    "Raised Debt financing round",
+]
 TECH = ["Adopted Shopify", "Adopted SAP", "Adopted Salesforce", "Adopted Intelipost", "Adopted HubSpot"]
 SIGNALS = """signals:
 - {id: hol, name: New Head of Logistics, event_type: exec_hire, filters: {title_function: operations,
@@ -66,11 +83,18 @@ def write_universe(path: Path, n: int, rng: np.random.Generator) -> None:
 
     employees = np.clip(np.round(np.exp(rng.normal(np.log(80), 1.1, n))), 1, 50_000).astype(np.int64)
     dpd = np.maximum(1, np.round(60 * (employees / 80) ** 0.5 * np.exp(rng.normal(0, 0.6, n)))).astype(np.int64)
-    table = pa.table({
-        "company_id": _ids("UNI-", np.arange(n)), "name": _ids("Company ", np.arange(n)),
-        "industry": _dictionary(rng, INDUSTRIES, n), "country": _dictionary(rng, ["Brazil", "Mexico", "Chile"], n),
-        "employees": employees, "revenue": np.round(employees * np.exp(rng.normal(np.log(90_000), 0.5, n)), -3),
-        "deliveries_per_day": dpd, "own_fleet": _dictionary(rng, ["yes", "no"], n, p=[0.4, 0.6])})
+    table = pa.table(
+        {
+            "company_id": _ids("UNI-", np.arange(n)),
+            "name": _ids("Company ", np.arange(n)),
+            "industry": _dictionary(rng, INDUSTRIES, n),
+            "country": _dictionary(rng, ["Brazil", "Mexico", "Chile"], n),
+            "employees": employees,
+            "revenue": np.round(employees * np.exp(rng.normal(np.log(90_000), 0.5, n)), -3),
+            "deliveries_per_day": dpd,
+            "own_fleet": _dictionary(rng, ["yes", "no"], n, p=[0.4, 0.6]),
+        }
+    )
     pq.write_table(table, path)
 
 
@@ -84,29 +108,46 @@ def write_events(path: Path, n: int, companies: int, rng: np.random.Generator, c
         k = min(chunk, n - start)
         kind = rng.choice(len(KINDS), k, p=[0.12, 0.35, 0.30, 0.08, 0.15])
         title = np.where(kind == 1, rng.integers(0, len(TITLES), k), len(TITLES)).astype(np.int32)
-        text = np.where(kind == 0, rng.integers(0, len(ROUNDS), k),
-                        np.where(kind == 4, len(ROUNDS) + rng.integers(0, len(TECH), k), len(ROUNDS) + len(TECH)))
-        value = np.select([kind == 0, kind == 2, kind == 3],
-                          [np.round(np.exp(rng.normal(np.log(5e6), 0.9, k)), -5), np.round(rng.normal(15, 20, k)),
-                           -np.round(np.exp(rng.normal(np.log(20), 0.7, k)))], np.nan)
+        text = np.where(
+            kind == 0,
+            rng.integers(0, len(ROUNDS), k),
+            np.where(kind == 4, len(ROUNDS) + rng.integers(0, len(TECH), k), len(ROUNDS) + len(TECH)),
+        )
+        value = np.select(
+            [kind == 0, kind == 2, kind == 3],
+            [
+                np.round(np.exp(rng.normal(np.log(5e6), 0.9, k)), -5),
+                np.round(rng.normal(15, 20, k)),
+                -np.round(np.exp(rng.normal(np.log(20), 0.7, k))),
+            ],
+            np.nan,
+        )
         day = np.datetime64(AS_OF) - rng.integers(0, HISTORY_DAYS, k).astype("timedelta64[D]")
-        table = pa.table({
-            "event_id": _ids("EVT-", np.arange(start, start + k)),
-            "company_id": _ids("UNI-", rng.integers(0, companies, k)),
-            "event_type": pa.DictionaryArray.from_arrays(pa.array(kind.astype(np.int32)), pa.array(KINDS)),
-            "occurred_at": pa.array(day, type=pa.date32()),
-            "title": pa.DictionaryArray.from_arrays(pa.array(title, mask=title == len(TITLES)), pa.array(TITLES)),
-            "value": pa.array(value, mask=np.isnan(value)),
-            "description": pa.DictionaryArray.from_arrays(
-                pa.array(text.astype(np.int32), mask=text == len(ROUNDS) + len(TECH)), pa.array([*ROUNDS, *TECH]))})
+        table = pa.table(
+            {
+                "event_id": _ids("EVT-", np.arange(start, start + k)),
+                "company_id": _ids("UNI-", rng.integers(0, companies, k)),
+                "event_type": pa.DictionaryArray.from_arrays(pa.array(kind.astype(np.int32)), pa.array(KINDS)),
+                "occurred_at": pa.array(day, type=pa.date32()),
+                "title": pa.DictionaryArray.from_arrays(pa.array(title, mask=title == len(TITLES)), pa.array(TITLES)),
+                "value": pa.array(value, mask=np.isnan(value)),
+                "description": pa.DictionaryArray.from_arrays(
+                    pa.array(text.astype(np.int32), mask=text == len(ROUNDS) + len(TECH)), pa.array([*ROUNDS, *TECH])
+                ),
+            }
+        )
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
     writer.close()
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
-    return run_phase(__file__, name, root, ["--companies", str(args.companies), "--events", str(args.events),
-                                            "--days", str(args.days)])
+    return run_phase(
+        __file__,
+        name,
+        root,
+        ["--companies", str(args.companies), "--events", str(args.events), "--days", str(args.days)],
+    )
 
 
 def _run_phase(args: argparse.Namespace) -> None:
@@ -125,16 +166,20 @@ def _run_phase(args: argparse.Namespace) -> None:
         generate_company(ws.data_dir, n_accounts=5000, seed=0)
         ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
         ws.close()
-        result = {"seconds": seconds, "mb": sum((root / f).stat().st_size for f in ("universe.parquet", "events.parquet"))
-                  / 1e6}
+        result = {
+            "seconds": seconds,
+            "mb": sum((root / f).stat().st_size for f in ("universe.parquet", "events.parquet")) / 1e6,
+        }
     elif args.phase == "baseline":
         import duckdb
 
         con = duckdb.connect()
         start = time.perf_counter()
-        latest = con.execute("SELECT company_id, max(occurred_at) AS latest, count(*) AS events "
-                             "FROM read_parquet(?) GROUP BY company_id ORDER BY latest DESC LIMIT 50",
-                             [str(root / "events.parquet")]).fetchall()
+        latest = con.execute(
+            "SELECT company_id, max(occurred_at) AS latest, count(*) AS events "
+            "FROM read_parquet(?) GROUP BY company_id ORDER BY latest DESC LIMIT 50",
+            [str(root / "events.parquet")],
+        ).fetchall()
         result = {"seconds": time.perf_counter() - start, "rows": len(latest)}
     elif args.phase == "rank":
         import ibis
@@ -157,10 +202,16 @@ def _run_phase(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         ranking = rank_signals(events, icp.signals, AS_OF, args.days, card=card, universe=universe, limit=50)
         seconds = time.perf_counter() - start
-        result = {"seconds": seconds, "fit_seconds": fit_seconds, "companies": ranking.companies,
-                  "events": ranking.events, "top": ranking.rows.head(3)[["company", "fit_score", "why_now_score",
-                                                                         "priority", "why_now"]].to_dict("records"),
-                  "notes": ranking.notes}
+        result = {
+            "seconds": seconds,
+            "fit_seconds": fit_seconds,
+            "companies": ranking.companies,
+            "events": ranking.events,
+            "top": ranking.rows.head(3)[["company", "fit_score", "why_now_score", "priority", "why_now"]].to_dict(
+                "records"
+            ),
+            "notes": ranking.notes,
+        }
     Path(args.out).write_text(json.dumps(result, default=str))
 
 
@@ -178,18 +229,28 @@ def main() -> None:
         generated = _phase("generate", root, args)
         baseline = _phase("baseline", root, args)
         ranked = _phase("rank", root, args)
-    print(f"Signals benchmark: {args.companies:,} universe companies, {args.events:,} events "
-          f"({generated['mb']:,.0f} MB of Parquet, generated in {generated['seconds']:.1f} s)")
-    print(f"  baseline  duckdb group-by, latest event per company  {baseline['seconds']:6.2f} s  "
-          f"peak {baseline['peak_mb']:,.0f} MB")
-    print(f"  bullseye  rank the last {args.days} days: match, decay, fit, words  {ranked['seconds']:6.2f} s  "
-          f"peak {ranked['peak_mb']:,.0f} MB  [target <= 30 s, <= 4,096 MB]  "
-          f"{ranked['seconds'] / baseline['seconds']:.1f}x baseline")
-    print(f"  {ranked['events']:,} fresh matching events, {ranked['companies']:,} companies ranked; scorecard fitted "
-          f"on the 5,000-account demo in {ranked['fit_seconds']:.1f} s (not in the ranking time)")
+    print(
+        f"Signals benchmark: {args.companies:,} universe companies, {args.events:,} events "
+        f"({generated['mb']:,.0f} MB of Parquet, generated in {generated['seconds']:.1f} s)"
+    )
+    print(
+        f"  baseline  duckdb group-by, latest event per company  {baseline['seconds']:6.2f} s  "
+        f"peak {baseline['peak_mb']:,.0f} MB"
+    )
+    print(
+        f"  bullseye  rank the last {args.days} days: match, decay, fit, words  {ranked['seconds']:6.2f} s  "
+        f"peak {ranked['peak_mb']:,.0f} MB  [target <= 30 s, <= 4,096 MB]  "
+        f"{ranked['seconds'] / baseline['seconds']:.1f}x baseline"
+    )
+    print(
+        f"  {ranked['events']:,} fresh matching events, {ranked['companies']:,} companies ranked; scorecard fitted "
+        f"on the 5,000-account demo in {ranked['fit_seconds']:.1f} s (not in the ranking time)"
+    )
     for row in ranked["top"]:
-        print(f"    {row['company']}  fit {row['fit_score']}  signal {row['why_now_score']:+.2f}  "
-              f"priority {row['priority']:.2f}  {row['why_now']}")
+        print(
+            f"    {row['company']}  fit {row['fit_score']}  signal {row['why_now_score']:+.2f}  "
+            f"priority {row['priority']:.2f}  {row['why_now']}"
+        )
     for note in ranked["notes"]:
         print(f"  note: {note}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")

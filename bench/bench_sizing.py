@@ -70,7 +70,8 @@ criteria:
   keep_unknown: true
   conditions: [{attribute: revenue, op: "<", value: 500000000}]
 """
-ICP = """id: icp
+ICP = (
+    """id: icp
 name: Benchmark ICP
 criteria:
 - id: ecom_fleet
@@ -93,7 +94,9 @@ disqualifiers:
   reason: churn is much higher under 50 employees
   conditions:
   - {attribute: employees, op: "<", value: 50}
-""" + SIGNALS
+"""
+    + SIGNALS
+)
 # The same waterfall written by hand in SQL: the baseline, and a check on Bullseye's counts.
 BASELINE_SQL = """
 WITH u AS (SELECT u.*, coalesce(m.segment, u.industry) AS segment
@@ -112,11 +115,29 @@ SELECT count(*) AS universe, count(*) FILTER (geo) AS geo, count(*) FILTER (geo 
        count(*) FILTER (geo AND seg AND size AND rev AND meets AND NOT small) AS fit
 FROM f
 """
-BASELINE_STEPS = {"universe": "Universe", "geo": "Operates in Brazil, Mexico or Chile", "seg": "Moves physical goods",
-                  "size": "10 or more employees", "audience": "Target audience", "meets": "Meets an ICP criterion",
-                  "fit": "ICP fit (no disqualifier)"}
-TECH = ["Google Sheets", "Microsoft Excel", "Salesforce", "HubSpot", "VTEX", "Shopify", "Nuvemshop", "Power BI",
-        "Zendesk", "Totvs Protheus", "WhatsApp Business", "SAP"]
+BASELINE_STEPS = {
+    "universe": "Universe",
+    "geo": "Operates in Brazil, Mexico or Chile",
+    "seg": "Moves physical goods",
+    "size": "10 or more employees",
+    "audience": "Target audience",
+    "meets": "Meets an ICP criterion",
+    "fit": "ICP fit (no disqualifier)",
+}
+TECH = [
+    "Google Sheets",
+    "Microsoft Excel",
+    "Salesforce",
+    "HubSpot",
+    "VTEX",
+    "Shopify",
+    "Nuvemshop",
+    "Power BI",
+    "Zendesk",
+    "Totvs Protheus",
+    "WhatsApp Business",
+    "SAP",
+]
 TLDS = [".com.br", ".com", ".com.mx", ".cl", ".io"]
 FREE_TEXT_INDUSTRIES = ["Mining & Metals", "Legal Services", "Apparel & Fashion", "Hospitality", "Telecommunications"]
 
@@ -146,19 +167,25 @@ def _new_companies(rng: np.random.Generator, n: int, offset: int) -> dict[str, p
     word = rng.integers(0, len(words), n)
     stem = pc.binary_join_element_wise(*[_take([*syllables, ""], p) for p in parts], "")
     name = pc.binary_join_element_wise(pc.utf8_capitalize(stem), _take(words, word), " ")
-    slug = pc.binary_join_element_wise(*[_take([*map(_ascii, syllables), ""], p) for p in parts],
-                                       _take([_ascii(w) for w in words], word), "")
+    slug = pc.binary_join_element_wise(
+        *[_take([*map(_ascii, syllables), ""], p) for p in parts], _take([_ascii(w) for w in words], word), ""
+    )
     # Domains are unique: a slug met before gets the row number.
     seen = pd.Series(slug.to_numpy(zero_copy_only=False)).duplicated().to_numpy()
-    slug = pc.if_else(pa.array(seen), pc.binary_join_element_wise(slug, pa.array((np.arange(n) + offset).astype(str)), ""),
-                      slug)
-    domain = pc.binary_join_element_wise(slug, _take(TLDS, rng.choice(len(TLDS), n, p=[0.55, 0.3, 0.07, 0.05, 0.03])), "")
+    slug = pc.if_else(
+        pa.array(seen), pc.binary_join_element_wise(slug, pa.array((np.arange(n) + offset).astype(str)), ""), slug
+    )
+    domain = pc.binary_join_element_wise(
+        slug, _take(TLDS, rng.choice(len(TLDS), n, p=[0.55, 0.3, 0.07, 0.05, 0.03])), ""
+    )
 
     specs = [*INDUSTRY_SPECS]
     labels = [label for spec in specs for label in spec[1]] + FREE_TEXT_INDUSTRIES
     share = np.array([spec[3] / len(spec[1]) for spec in specs for _ in spec[1]] + [0.02] * len(FREE_TEXT_INDUSTRIES))
     label = rng.choice(len(labels), n, p=share / share.sum())
-    spec_of = np.array([i for i, spec in enumerate(specs) for _ in spec[1]] + [len(specs) - 1] * len(FREE_TEXT_INDUSTRIES))
+    spec_of = np.array(
+        [i for i, spec in enumerate(specs) for _ in spec[1]] + [len(specs) - 1] * len(FREE_TEXT_INDUSTRIES)
+    )
     fleet_p = np.array([spec[4] for spec in specs])[spec_of[label]]
     dpd_median = np.array([spec[5] for spec in specs], dtype=float)[spec_of[label]]
 
@@ -171,16 +198,21 @@ def _new_companies(rng: np.random.Generator, n: int, offset: int) -> dict[str, p
     stack_size = rng.integers(1, 4, n)
     picks = rng.integers(0, len(TECH), (n, 3))
     flat = picks[np.arange(3)[None, :] < stack_size[:, None]]
-    tech = pa.ListArray.from_arrays(pa.array(np.concatenate([[0], np.cumsum(stack_size)]).astype(np.int32)),
-                                    _take(TECH, flat))
+    tech = pa.ListArray.from_arrays(
+        pa.array(np.concatenate([[0], np.cumsum(stack_size)]).astype(np.int32)), _take(TECH, flat)
+    )
     return {
-        "name": _blank(rng, name, 0.01), "domain": _blank(rng, domain, 0.2), "industry": _blank(rng, _take(labels, label), 0.1),
+        "name": _blank(rng, name, 0.01),
+        "domain": _blank(rng, domain, 0.2),
+        "industry": _blank(rng, _take(labels, label), 0.1),
         "country": _blank(rng, _take([p[2] for p in places], place), 0.05),
         "region": _blank(rng, _take([p[1] for p in places], place), 0.1),
         "city": _blank(rng, _take([p[0] for p in places], place), 0.05),
-        "employees": _blank(rng, pa.array(employees), 0.2), "revenue": _blank(rng, pa.array(revenue), 0.35),
+        "employees": _blank(rng, pa.array(employees), 0.2),
+        "revenue": _blank(rng, pa.array(revenue), 0.35),
         "founded_year": _blank(rng, pa.array(rng.integers(1950, 2024, n)), 0.3),
-        "tech_stack": _blank(rng, tech, 0.7), "deliveries_per_day": _blank(rng, pa.array(dpd), 0.6),
+        "tech_stack": _blank(rng, tech, 0.7),
+        "deliveries_per_day": _blank(rng, pa.array(dpd), 0.6),
         "own_fleet": _blank(rng, pa.array(rng.random(n) < fleet_p), 0.55),
     }
 
@@ -201,11 +233,20 @@ def _perturbed_accounts(rng: np.random.Generator, accounts: pd.DataFrame, label_
 
     stack = accounts["Tech Stack"].map(lambda s: [t.strip() for t in s.split(";") if t.strip()] or None if s else None)
     fleet = accounts["own_fleet"].map({"yes": True, "no": False})
-    return {"name": text(name), "domain": text(dom), "industry": text(label), "country": text(accounts["Country"]),
-            "region": text(accounts["State"]), "city": text(accounts["City"]), "employees": numbers("Employees"),
-            "revenue": pa.array(pd.to_numeric(accounts["Annual Revenue"].str.replace(",", ""), errors="coerce")),
-            "founded_year": numbers("Founded Year"), "tech_stack": pa.array(stack, type=pa.list_(pa.string())),
-            "deliveries_per_day": numbers("deliveries_per_day"), "own_fleet": pa.array(fleet, type=pa.bool_())}
+    return {
+        "name": text(name),
+        "domain": text(dom),
+        "industry": text(label),
+        "country": text(accounts["Country"]),
+        "region": text(accounts["State"]),
+        "city": text(accounts["City"]),
+        "employees": numbers("Employees"),
+        "revenue": pa.array(pd.to_numeric(accounts["Annual Revenue"].str.replace(",", ""), errors="coerce")),
+        "founded_year": numbers("Founded Year"),
+        "tech_stack": pa.array(stack, type=pa.list_(pa.string())),
+        "deliveries_per_day": numbers("deliveries_per_day"),
+        "own_fleet": pa.array(fleet, type=pa.bool_()),
+    }
 
 
 def write_universe(root: Path, n: int, accounts: pd.DataFrame, label_map: dict[str, str], seed: int = 0) -> int:
@@ -253,33 +294,48 @@ def generate(root: Path, companies: int, accounts: int, events: int) -> dict:
     (root / "head").mkdir()
     pacsv.write_csv(head, root / "head" / "universe.csv")
     ws = Workspace.init(root / "ws")
-    report = ws.load([crm / "accounts.csv", crm / "deals.csv", crm / "subscriptions.csv", root / "head" / "universe.csv"])
+    report = ws.load(
+        [crm / "accounts.csv", crm / "deals.csv", crm / "subscriptions.csv", root / "head" / "universe.csv"]
+    )
     with ws.warehouse.transaction() as con:
-        con.raw_sql("INSERT INTO universe BY NAME SELECT * EXCLUDE (truth, file_row_number), 'universe.parquet' AS _file, "
-                    f"file_row_number + 2 AS _line FROM read_parquet('{root / 'universe.parquet'}', "
-                    f"file_row_number = true) WHERE file_row_number >= {HEAD_ROWS}")
+        con.raw_sql(
+            "INSERT INTO universe BY NAME SELECT * EXCLUDE (truth, file_row_number), 'universe.parquet' AS _file, "
+            f"file_row_number + 2 AS _line FROM read_parquet('{root / 'universe.parquet'}', "
+            f"file_row_number = true) WHERE file_row_number >= {HEAD_ROWS}"
+        )
     rows = ws.table("universe").count().execute()
     ws.close()
     save_segments(ws.root, segments_from_label_map(label_map))
     (ws.root / "strategy" / "audience.yaml").write_text(AUDIENCE, encoding="utf-8")
     (ws.root / "strategy" / "icp.yaml").write_text(ICP, encoding="utf-8")
-    return {"seconds": made, "load_seconds": time.perf_counter() - start, "universe_rows": int(rows),
-            "planted": planted, "loaded": report.table_rows, "issues": report.issues, "labels": label_map}
+    return {
+        "seconds": made,
+        "load_seconds": time.perf_counter() - start,
+        "universe_rows": int(rows),
+        "planted": planted,
+        "loaded": report.table_rows,
+        "issues": report.issues,
+        "labels": label_map,
+    }
 
 
 def baseline(root: Path) -> dict:
     import duckdb
 
-    labels = pd.DataFrame(list(json.loads((root / "generate.json").read_text())["labels"].items()),
-                          columns=["label", "segment"])
+    labels = pd.DataFrame(
+        list(json.loads((root / "generate.json").read_text())["labels"].items()), columns=["label", "segment"]
+    )
     from bullseye.workspace import Workspace
 
     con = duckdb.connect(str(Workspace(root / "ws").warehouse.path), read_only=True)
     start, cpu = time.perf_counter(), time.process_time()
     con.register("labels", labels)
     row = con.execute(BASELINE_SQL).fetchdf().iloc[0]
-    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
-            "counts": {BASELINE_STEPS[k]: int(v) for k, v in row.items()}}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "counts": {BASELINE_STEPS[k]: int(v) for k, v in row.items()},
+    }
 
 
 def size(root: Path) -> dict:
@@ -300,11 +356,17 @@ def size(root: Path) -> dict:
     steps = result.waterfall.set_index("step")["companies"].astype(int).to_dict()
     truth = pd.read_parquet(root / "universe.parquet", columns=["company_id", "truth"])
     fit_ids = set(result.whitespace["company_id"])
-    return {"seconds": seconds, "cpu": cpu, "fit": fit, "steps": steps,
-            "sizing": result.sizing[["name", "companies", "value"]].to_dict("records"),
-            "whitespace": len(result.whitespace), "tiers": result.whitespace["tier"].value_counts().to_dict(),
-            "whitespace_planted": int(truth.loc[truth["truth"].notna(), "company_id"].isin(fit_ids).sum()),
-            "matching": result.match_summary}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "fit": fit,
+        "steps": steps,
+        "sizing": result.sizing[["name", "companies", "value"]].to_dict("records"),
+        "whitespace": len(result.whitespace),
+        "tiers": result.whitespace["tier"].value_counts().to_dict(),
+        "whitespace_planted": int(truth.loc[truth["truth"].notna(), "company_id"].isin(fit_ids).sum()),
+        "matching": result.match_summary,
+    }
 
 
 def rank(root: Path, days: int) -> dict:
@@ -324,8 +386,12 @@ def rank(root: Path, days: int) -> dict:
     universe = con.read_parquet(root / "universe.parquet", table_name="universe")
     start, cpu = time.perf_counter(), time.process_time()
     ranking = rank_signals(events, icp.signals, AS_OF, days, card=card, universe=universe, limit=50)
-    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "companies": ranking.companies,
-            "events": ranking.events}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "companies": ranking.companies,
+        "events": ranking.events,
+    }
 
 
 def _run_phase(args: argparse.Namespace) -> None:
@@ -342,8 +408,21 @@ def _run_phase(args: argparse.Namespace) -> None:
 
 
 def _phase(name: str, root: Path, args: argparse.Namespace) -> dict:
-    return run_phase(__file__, name, root, ["--companies", str(args.companies), "--accounts", str(args.accounts),
-                                            "--events", str(args.events), "--days", str(args.days)])
+    return run_phase(
+        __file__,
+        name,
+        root,
+        [
+            "--companies",
+            str(args.companies),
+            "--accounts",
+            str(args.accounts),
+            "--events",
+            str(args.events),
+            "--days",
+            str(args.days),
+        ],
+    )
 
 
 def main() -> None:
@@ -374,22 +453,36 @@ def _report(args, generated: dict, base: dict, sized: dict, ranked: dict | None)
         peak = f"  peak {r['peak_mb']:,.0f} MB" if "peak_mb" in r else ""
         print(f"  {label:<68} {r['seconds']:6.2f} s ({r['cpu']:5.1f} s CPU){peak}{extra}")
 
-    print(f"Sizing benchmark: {generated['universe_rows']:,} universe companies, {args.accounts:,} CRM accounts "
-          f"({generated['planted']:,} of them in the universe under other spellings)"
-          + (f", {args.events:,} events" if ranked else "")
-          + f"; data generated in {generated['seconds']:.0f} s, loaded in {generated['load_seconds']:.0f} s")
+    print(
+        f"Sizing benchmark: {generated['universe_rows']:,} universe companies, {args.accounts:,} CRM accounts "
+        f"({generated['planted']:,} of them in the universe under other spellings)"
+        + (f", {args.events:,} events" if ranked else "")
+        + f"; data generated in {generated['seconds']:.0f} s, loaded in {generated['load_seconds']:.0f} s"
+    )
     line("baseline  DuckDB count of the same waterfall filters", base)
-    line("bullseye  size: waterfall, CRM match, TAM/SAM/SOM, whitespace scored", sized,
-         f"  {sized['seconds'] / base['seconds']:.1f}x baseline")
+    line(
+        "bullseye  size: waterfall, CRM match, TAM/SAM/SOM, whitespace scored",
+        sized,
+        f"  {sized['seconds'] / base['seconds']:.1f}x baseline",
+    )
     total = {"seconds": sized["seconds"], "cpu": sized["cpu"], "peak_mb": sized["peak_mb"]}
     if ranked:
-        line(f"bullseye  rank why-now signals, last {args.days} days", ranked,
-             f"  {ranked['events']:,} fresh events, {ranked['companies']:,} companies")
-        total = {"seconds": total["seconds"] + ranked["seconds"], "cpu": total["cpu"] + ranked["cpu"],
-                 "peak_mb": max(total["peak_mb"], ranked["peak_mb"])}
+        line(
+            f"bullseye  rank why-now signals, last {args.days} days",
+            ranked,
+            f"  {ranked['events']:,} fresh events, {ranked['companies']:,} companies",
+        )
+        total = {
+            "seconds": total["seconds"] + ranked["seconds"],
+            "cpu": total["cpu"] + ranked["cpu"],
+            "peak_mb": max(total["peak_mb"], ranked["peak_mb"]),
+        }
     line("sizing + ranking" if ranked else "sizing", total, "  [target <= 30 s, <= 4,096 MB]")
-    line(f"not in the target: fit the scorecard on the {args.accounts:,}-account CRM", sized["fit"],
-         "  (bullseye size does it first, in the same process: its peak is in the size line)")
+    line(
+        f"not in the target: fit the scorecard on the {args.accounts:,}-account CRM",
+        sized["fit"],
+        "  (bullseye size does it first, in the same process: its peak is in the size line)",
+    )
     agree = {step: (count, sized["steps"].get(step)) for step, count in base["counts"].items()}
     print(f"  waterfall equals the baseline's counts: {all(a == b for a, b in agree.values())}")
     for step, count in sized["steps"].items():
@@ -397,9 +490,11 @@ def _report(args, generated: dict, base: dict, sized: dict, ranked: dict | None)
     for row in sized["sizing"]:
         print(f"    {row['name']:<14} {row['companies']:>11,}  {row['value']:>18,.0f}")
     m = sized["matching"]
-    print(f"  matching: {m['matched']:,} matched {m['matched_by_method']}, {m['ambiguous']:,} ambiguous, "
-          f"{m['unmatched']:,} unmatched, reconciles {m['reconciles']}; whitespace {sized['whitespace']:,} "
-          f"(tiers {dict(sorted(sized['tiers'].items()))}), of which {sized['whitespace_planted']:,} planted CRM accounts")
+    print(
+        f"  matching: {m['matched']:,} matched {m['matched_by_method']}, {m['ambiguous']:,} ambiguous, "
+        f"{m['unmatched']:,} unmatched, reconciles {m['reconciles']}; whitespace {sized['whitespace']:,} "
+        f"(tiers {dict(sorted(sized['tiers'].items()))}), of which {sized['whitespace_planted']:,} planted CRM accounts"
+    )
 
 
 if __name__ == "__main__":

@@ -29,11 +29,21 @@ TARGET_P95_MS = 150.0
 
 def pages(client: httpx.Client) -> list[tuple[str, str]]:
     first = client.get("/accounts.json").json()["accounts"][0]["account_id"]
-    return [("home", "/"), ("home json", "/index.json"), ("icp", "/icp"), ("accounts", "/accounts"),
-            ("accounts tier A, by why-now", "/accounts?tier=A&sort=why_now"), ("accounts search", "/accounts?q=log"),
-            ("accounts page 40", "/accounts?page=40"), ("accounts json", "/accounts.json"),
-            ("account", f"/accounts/{first}"), ("account json", f"/accounts/{first}.json"), ("outcomes", "/outcomes"),
-            ("outcomes json", "/outcomes.json"), ("glossary", "/glossary")]
+    return [
+        ("home", "/"),
+        ("home json", "/index.json"),
+        ("icp", "/icp"),
+        ("accounts", "/accounts"),
+        ("accounts tier A, by why-now", "/accounts?tier=A&sort=why_now"),
+        ("accounts search", "/accounts?q=log"),
+        ("accounts page 40", "/accounts?page=40"),
+        ("accounts json", "/accounts.json"),
+        ("account", f"/accounts/{first}"),
+        ("account json", f"/accounts/{first}.json"),
+        ("outcomes", "/outcomes"),
+        ("outcomes json", "/outcomes.json"),
+        ("glossary", "/glossary"),
+    ]
 
 
 def main() -> None:
@@ -48,8 +58,10 @@ def main() -> None:
         ws.load()
         (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP, encoding="utf-8")
         built = time.perf_counter() - started
-        print(f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {built:.0f} s; "
-              f"{args.requests} sequential requests per page over loopback")
+        print(
+            f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {built:.0f} s; "
+            f"{args.requests} sequential requests per page over loopback"
+        )
         with serving(create_app(ws, require_login=False)) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()
             for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary"):
@@ -66,10 +78,14 @@ def main() -> None:
                     response.raise_for_status()
                 p50, p95, p99 = np.percentile(times, [50, 95, 99])
                 worst = max(worst, p95)
-                print(f"  {name:<30} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  "
-                      f"({len(response.content) / 1024:.0f} KiB)")
-            print(f"  worst p95 {worst:.1f} ms [target <= {TARGET_P95_MS:.0f} ms]: "
-                  f"{'met' if worst <= TARGET_P95_MS else 'NOT met'}")
+                print(
+                    f"  {name:<30} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  "
+                    f"({len(response.content) / 1024:.0f} KiB)"
+                )
+            print(
+                f"  worst p95 {worst:.1f} ms [target <= {TARGET_P95_MS:.0f} ms]: "
+                f"{'met' if worst <= TARGET_P95_MS else 'NOT met'}"
+            )
 
 
 if __name__ == "__main__":

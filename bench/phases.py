@@ -16,7 +16,9 @@ from pathlib import Path
 __all__ = ["run_phase", "phase_parser", "bench_root"]
 
 
-def phase_parser(description: str, keep: str = "Keep the generated files in this directory.") -> argparse.ArgumentParser:
+def phase_parser(
+    description: str, keep: str = "Keep the generated files in this directory."
+) -> argparse.ArgumentParser:
     """A benchmark's argument parser with ``--keep`` and the hidden arguments of a phase."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", help=keep)
@@ -41,8 +43,17 @@ def run_phase(script: str, name: str, root: Path, arguments: list[str]) -> dict:
     """Run ``script --phase NAME --root ROOT --out FILE ARGUMENTS``; return the JSON it wrote,
     with the child's peak resident memory added as ``peak_mb``."""
     out = root / f"{name}.json"
-    command = [sys.executable, str(Path(script).resolve()), "--phase", name, "--root", str(root),
-               "--out", str(out), *arguments]
+    command = [
+        sys.executable,
+        str(Path(script).resolve()),
+        "--phase",
+        name,
+        "--root",
+        str(root),
+        "--out",
+        str(out),
+        *arguments,
+    ]
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:

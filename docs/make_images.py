@@ -33,17 +33,35 @@ def render(command: list[str], cwd: Path, out: Path, title: str) -> None:
 def screenshot(page: Path, out: Path, width: int = 1100, height: int = 1500) -> None:
     """A PNG of an HTML page, taken by headless Chromium (Debian's package)."""
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                        f"--screenshot={out}", f"--window-size={width},{height}", page.as_uri()],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                f"--screenshot={out}",
+                f"--window-size={width},{height}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def main() -> None:
     workspace = Path(sys.argv[1]).resolve()
     bullseye = str(Path(sys.executable).with_name("bullseye"))
-    render([bullseye, "outcomes", "--by", "industry"], workspace, HERE / "images" / "outcomes-by-industry.svg",
-           "bullseye outcomes --by industry")
+    render(
+        [bullseye, "outcomes", "--by", "industry"],
+        workspace,
+        HERE / "images" / "outcomes-by-industry.svg",
+        "bullseye outcomes --by industry",
+    )
     screenshot(workspace / "reports" / "discovery.html", HERE / "images" / "discovery-report.png")
     card(workspace / "reports" / "persona-cards.html", "#champion", HERE / "images" / "persona-card.png")
     shutil.copyfile(workspace / "reports" / "market-funnel.png", HERE / "images" / "market-funnel.png")

@@ -19,11 +19,23 @@ from bullseye.web.server import serving
 from bullseye.workspace import Workspace
 
 IMAGES = Path(__file__).parent / "images"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-SHOTS = [("web-home.png", "/"), ("web-accounts.png", "/accounts"), ("web-icp.png", "/icp"), ("web-data.png", "/data"),
-         ("web-data-preview.png", "/data/preview?file=deals.csv"), ("web-outcomes.png", "/outcomes"),
-         ("web-personas.png", "/personas")]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SHOTS = [
+    ("web-home.png", "/"),
+    ("web-accounts.png", "/accounts"),
+    ("web-icp.png", "/icp"),
+    ("web-data.png", "/data"),
+    ("web-data-preview.png", "/data/preview?file=deals.csv"),
+    ("web-outcomes.png", "/outcomes"),
+    ("web-personas.png", "/personas"),
+]
 
 
 def demo_workspace(root: Path) -> Workspace:
@@ -38,8 +50,14 @@ def demo_workspace(root: Path) -> Workspace:
     store = VersionStore(ws.root)
     icp_file.write_text(PLANTED_ICP, encoding="utf-8")
     store.publish(store.draft_texts(), {}, "First ICP, from the workshop with sales", "marina", {})
-    icp_file.write_text(PLANTED_ICP.replace("name: Planted truth\n", "name: Planted truth\nowner: Marina Costa "
-                                            "(product marketing)\nreview_date: 2027-03-01\n", 1), encoding="utf-8")
+    icp_file.write_text(
+        PLANTED_ICP.replace(
+            "name: Planted truth\n",
+            "name: Planted truth\nowner: Marina Costa (product marketing)\nreview_date: 2027-03-01\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     store.publish(store.draft_texts(), {}, "Name the owner and the next review", "marina", {})
     return ws
 

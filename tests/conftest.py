@@ -20,8 +20,17 @@ except ImportError:  # pragma: no cover - Windows: each worker may build its own
 
 #: The longest test files (multi-seed demo sweeps, the kills of a load), started first: on two
 #: xdist workers each file runs whole on one, so a long file that started last would run alone.
-RUN_FIRST = ("test_discover.py", "test_significance.py", "test_score.py", "test_propose.py", "test_warehouse.py",
-             "test_drift.py", "test_signals.py", "test_themes.py", "test_lifecycle.py")
+RUN_FIRST = (
+    "test_discover.py",
+    "test_significance.py",
+    "test_score.py",
+    "test_propose.py",
+    "test_warehouse.py",
+    "test_drift.py",
+    "test_signals.py",
+    "test_themes.py",
+    "test_lifecycle.py",
+)
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -18,8 +18,13 @@ from bullseye.strategy.icp import ICP
 
 
 def test_plain_values_round_trip_through_strict_json():
-    value = {"a": np.array([1.5, np.nan, np.inf]), "b": (1, "x"), 3: {"nested": [np.int64(4), None]},
-             "frame": pd.DataFrame({"x": [1, 2], "y": ["a", None]}), "when": pd.Timestamp("2026-01-02").date()}
+    value = {
+        "a": np.array([1.5, np.nan, np.inf]),
+        "b": (1, "x"),
+        3: {"nested": [np.int64(4), None]},
+        "frame": pd.DataFrame({"x": [1, 2], "y": ["a", None]}),
+        "when": pd.Timestamp("2026-01-02").date(),
+    }
     back = decode(json.loads(json.dumps(encode(value), allow_nan=False)))
     assert np.array_equal(back["a"], value["a"], equal_nan=True) and back["b"] == (1, "x")
     assert back[3] == {"nested": [4, None]} and back["when"] == value["when"]

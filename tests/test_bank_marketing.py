@@ -42,8 +42,9 @@ def bank(tmp_path_factory):
     """The 10% sample (bank.csv) loaded through the CLI with the example's mapping."""
     root = tmp_path_factory.mktemp("bank") / "ws"
     assert runner.invoke(app, ["init", str(root)]).exit_code == 0
-    result = runner.invoke(app, ["load", "--workspace", str(root), "--mapping", str(MAPPING), "--json",
-                                 str(_folder() / "bank.csv")])
+    result = runner.invoke(
+        app, ["load", "--workspace", str(root), "--mapping", str(MAPPING), "--json", str(_folder() / "bank.csv")]
+    )
     assert result.exit_code == 0, result.output
     ws = Workspace(root)
     yield root, json.loads(result.stdout), ws
@@ -56,8 +57,10 @@ def test_every_client_is_an_account_with_one_deal_and_unknown_is_missing(bank):
     assert report["reconciles"] and report["table_rows"] == {"accounts": len(raw), "deals": len(raw)}
     accounts, deals = ws.table("accounts").execute(), ws.table("deals").execute()
     assert accounts["account_id"].is_unique and set(deals["account_id"]) == set(accounts["account_id"])
-    assert deals["stage"].value_counts().to_dict() == {"lost": int((raw.y == "no").sum()),
-                                                       "won": int((raw.y == "yes").sum())}
+    assert deals["stage"].value_counts().to_dict() == {
+        "lost": int((raw.y == "no").sum()),
+        "won": int((raw.y == "yes").sum()),
+    }
     for column in MISSING:
         assert accounts[column].isna().sum() == (raw[column] == "unknown").sum() > 0, column
         assert "unknown" not in set(accounts[column].dropna())
@@ -93,8 +96,9 @@ def test_the_guard_keeps_duration_out_on_the_full_file():
 
 def test_bullseye_discover_keeps_duration_out_with_its_reason(bank):
     root, _, _ = bank
-    result = runner.invoke(app, ["discover", "--workspace", str(root), "--outcome", "win", "--max-depth", "1",
-                                 "--json"])
+    result = runner.invoke(
+        app, ["discover", "--workspace", str(root), "--outcome", "win", "--max-depth", "1", "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert "duration" in report["leakage"] and "alone nearly decides the outcome" in report["leakage"]["duration"]

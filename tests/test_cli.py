@@ -59,20 +59,33 @@ def test_load_prints_reconciled_counts_and_json(tmp_path):
     assert result.exit_code == 0, result.output
     assert "accounts.csv" in result.output and "duplicate key" in result.output
     data = json.loads(invoke("load", "--workspace", ws.root, "--json").output)
-    assert data["files"][0] | {"file": None} == {"file": None, "table": "accounts", "read": 3, "loaded": 2,
-                                                 "quarantined": 1, "merged": 0, "missing": {}, "reconciles": True,
-                                                 "lines": {"physical": 4, "header": 1, "blank": 0, "loaded": 2,
-                                                           "quarantined": 1}}
+    assert data["files"][0] | {"file": None} == {
+        "file": None,
+        "table": "accounts",
+        "read": 3,
+        "loaded": 2,
+        "quarantined": 1,
+        "merged": 0,
+        "missing": {},
+        "reconciles": True,
+        "lines": {"physical": 4, "header": 1, "blank": 0, "loaded": 2, "quarantined": 1},
+    }
     shown = invoke("quarantine", "--workspace", ws.root, "--json")
     issues = json.loads(shown.output)
-    assert {(i["line"], i["column"], i["action"]) for i in issues} == {(3, "account_id", "quarantined"), (4, "employees", "value_dropped")}
+    assert {(i["line"], i["column"], i["action"]) for i in issues} == {
+        (3, "account_id", "quarantined"),
+        (4, "employees", "value_dropped"),
+    }
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "the file is empty"),
-    (b"\x00\x00\x01binary\x00" * 50, "binary file"),
-    (b"account_id,name\n", None),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x00\x01binary\x00" * 50, "binary file"),
+        (b"account_id,name\n", None),
+    ],
+)
 def test_bad_files_give_one_line_and_no_traceback(tmp_path, content, expected):
     ws = Workspace.init(tmp_path / "ws")
     bad = ws.data_dir / "accounts.csv"

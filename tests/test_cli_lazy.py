@@ -100,7 +100,10 @@ def test_help_and_early_errors_import_no_heavy_library(tmp_path):
         steps.append(([name, "--help"], 0))
         for info in groups[name].registered_commands if name in groups else []:
             steps.append(([name, info.name or info.callback.__name__.replace("_", "-"), "--help"], 0))
-    steps += [(["load"], 3), (["load", "--preset", "hubspt", "--workspace", str(workspace)], 4)]  # not found, invalid input
+    steps += [
+        (["load"], 3),
+        (["load", "--preset", "hubspt", "--workspace", str(workspace)], 4),
+    ]  # not found, invalid input
 
     report = _probe(steps, cwd=outside)
     for step in report:

@@ -7,8 +7,10 @@ from conftest import write
 
 def test_columns_named_like_join_suffixes_and_internal_names_load(workspace):
     write(workspace.data_dir / "accounts.csv", "account_id,name,_line,_file,_dup_of\nA1,x,1,2,3\n")
-    write(workspace.data_dir / "deals.csv",
-          "deal_id,account_id,stage,deal_id_right,account_id_right\nD1,A1,won,a,b\nD1,A1,won,a,b\nD2,A1,lost,c,d\n")
+    write(
+        workspace.data_dir / "deals.csv",
+        "deal_id,account_id,stage,deal_id_right,account_id_right\nD1,A1,won,a,b\nD1,A1,won,a,b\nD2,A1,lost,c,d\n",
+    )
     report = workspace.load()
     assert report.reconciles
     deals = next(f for f in report.files if f.table == "deals")

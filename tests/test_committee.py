@@ -73,8 +73,10 @@ def test_presence_statistics_match_scipy_and_statsmodels(report):
     row = report.effects.iloc[0]
     low, high = proportion_confint(row["won_with"], row["deals_with"], method="wilson")
     assert row["win_with_low"] == pytest.approx(low) and row["win_with_high"] == pytest.approx(high)
-    table = [[row["won_with"], row["deals_with"] - row["won_with"]],
-             [row["won_without"], row["deals_without"] - row["won_without"]]]
+    table = [
+        [row["won_with"], row["deals_with"] - row["won_with"]],
+        [row["won_without"], row["deals_without"] - row["won_without"]],
+    ]
     assert row["p_value"] == pytest.approx(stats.fisher_exact(table)[1])
     assert (report.effects["p_holm"] >= report.effects["p_value"] - 1e-12).all()
 
@@ -103,8 +105,15 @@ def test_inferred_roles_agree_with_hidden_recorded_ones(demo):
 
 
 def test_without_recorded_roles_a_finance_leader_is_inferred_as_economic_buyer():
-    links = pd.DataFrame({"deal_id": ["D1", "D1", "D2"], "contact_id": ["C1", "C2", "C3"], "role": [None, "", None],
-                          "function": ["finance", "it", "executive"], "seniority": ["c-level", "manager", "c-level"]})
+    links = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D1", "D2"],
+            "contact_id": ["C1", "C2", "C3"],
+            "role": [None, "", None],
+            "function": ["finance", "it", "executive"],
+            "seniority": ["c-level", "manager", "c-level"],
+        }
+    )
     filled, how = infer_roles(links)
     assert list(filled["role"]) == ["economic buyer", "unknown", "economic buyer"]
     assert list(filled["inferred"]) == [True, False, True]
@@ -116,10 +125,22 @@ def test_presence_effects_on_planted_synthetic_deals():
     n = 400
     with_cfo = rng.random(n) < 0.5
     won = rng.random(n) < np.where(with_cfo, 0.6, 0.2)
-    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(n)], "won": won.astype(int),
-                          "days_to_close": np.where(with_cfo, 40, 60) + rng.integers(0, 5, n)})
-    links = pd.DataFrame({"deal_id": deals.loc[with_cfo, "deal_id"], "contact_id": "C", "role": "economic buyer",
-                          "function": "finance", "seniority": "c-level"})
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(n)],
+            "won": won.astype(int),
+            "days_to_close": np.where(with_cfo, 40, 60) + rng.integers(0, 5, n),
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "deal_id": deals.loc[with_cfo, "deal_id"],
+            "contact_id": "C",
+            "role": "economic buyer",
+            "function": "finance",
+            "seniority": "c-level",
+        }
+    )
     effects = presence_effects(deals, links).set_index(["kind", "group"])
     row = effects.loc[("role", "economic buyer")]
     assert row["strength"] == "strong" and row["win_with"] > 0.5 > row["win_without"]
@@ -136,13 +157,32 @@ def test_finance_engaged_early_is_measured_from_the_notes():
     created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
     early = rng.random(n) < 0.5
     days = np.where(early, 40, 60) + rng.integers(0, 6, n)
-    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(n)], "won": 1, "days_to_close": days,
-                          "created_at": created, "decided_at": created + pd.to_timedelta(days, unit="D")})
-    links = pd.DataFrame({"deal_id": deals["deal_id"], "contact_id": [f"C{i}" for i in range(n)],
-                          "role": "economic buyer", "function": "finance", "seniority": "director"})
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(n)],
+            "won": 1,
+            "days_to_close": days,
+            "created_at": created,
+            "decided_at": created + pd.to_timedelta(days, unit="D"),
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "deal_id": deals["deal_id"],
+            "contact_id": [f"C{i}" for i in range(n)],
+            "role": "economic buyer",
+            "function": "finance",
+            "seniority": "director",
+        }
+    )
     note_day = np.where(early, 0.2, 0.8) * days
-    notes = pd.DataFrame({"deal_id": deals["deal_id"], "contact_id": links["contact_id"],
-                          "created_at": created + pd.to_timedelta(note_day.astype(int), unit="D")})
+    notes = pd.DataFrame(
+        {
+            "deal_id": deals["deal_id"],
+            "contact_id": links["contact_id"],
+            "created_at": created + pd.to_timedelta(note_day.astype(int), unit="D"),
+        }
+    )
     marked = mark_early(links, deals, notes)
     assert (marked["early"].astype(bool) == early).all()
     effects = presence_effects(deals.assign(won=np.r_[np.ones(n - 20), np.zeros(20)].astype(int)), marked)
@@ -152,14 +192,27 @@ def test_finance_engaged_early_is_measured_from_the_notes():
 
 
 def test_champion_moves_are_followed_in_later_contact_records():
-    links = pd.DataFrame({"deal_id": ["D1", "D2"], "contact_id": ["C1", "C2"], "role": "champion",
-                          "function": "operations", "seniority": "manager", "title": ["Ops Manager", "Ops Manager"]})
+    links = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2"],
+            "contact_id": ["C1", "C2"],
+            "role": "champion",
+            "function": "operations",
+            "seniority": "manager",
+            "title": ["Ops Manager", "Ops Manager"],
+        }
+    )
     deals = pd.DataFrame({"deal_id": ["D1", "D2"], "won": [1, 1], "amount": [10.0, 12.0]})
-    contacts = pd.DataFrame({
-        "contact_id": ["C1", "C2", "C1b", "C2b"], "account_id": ["A1", "A2", "A1", "A9"],
-        "name": ["Ana", "Bia", "Ana", "Bia"], "email": ["ana@a.com", "bia@b.com", "ana@a.com", "bia@b.com"],
-        "title": ["Operations Manager", "Operations Manager", "Director of Operations", "Operations Manager"],
-        "created_at": pd.to_datetime(["2023-01-01", "2023-01-01", "2024-06-01", "2024-06-01"])})
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C1b", "C2b"],
+            "account_id": ["A1", "A2", "A1", "A9"],
+            "name": ["Ana", "Bia", "Ana", "Bia"],
+            "email": ["ana@a.com", "bia@b.com", "ana@a.com", "bia@b.com"],
+            "title": ["Operations Manager", "Operations Manager", "Director of Operations", "Operations Manager"],
+            "created_at": pd.to_datetime(["2023-01-01", "2023-01-01", "2024-06-01", "2024-06-01"]),
+        }
+    )
     after = champion_profile(links, deals, contacts)["after"]
     assert after == {"followed": 2, "promoted": 1, "changed title": 0, "changed company": 1}
 

@@ -25,14 +25,34 @@ PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[Health
 DELIMITERS = [",", ";", "\t", "|"]
 NEWLINES = ["\n", "\r\n", "\r"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"]
-HOSTILE = ["=HYPERLINK(\"x\")", "[/b]", "$x^2$", "<script>", "{{ x }}", "‮RTL", "n/a", "  padded  ", "名前",
-           "😀", "'quoted'", '"', '""', "line\nbreak", "cr\ronly", "crlf\r\nend", "x" * 300]
+HOSTILE = [
+    '=HYPERLINK("x")',
+    "[/b]",
+    "$x^2$",
+    "<script>",
+    "{{ x }}",
+    "‮RTL",
+    "n/a",
+    "  padded  ",
+    "名前",
+    "😀",
+    "'quoted'",
+    '"',
+    '""',
+    "line\nbreak",
+    "cr\ronly",
+    "crlf\r\nend",
+    "x" * 300,
+]
 
 
 def _values(delimiter: str) -> st.SearchStrategy[str]:
     others = "".join(d for d in DELIMITERS if d != delimiter)
-    text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=others)
-                   | st.sampled_from(['"', "\n", "\r", delimiter, " "]), max_size=25)
+    text = st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=others)
+        | st.sampled_from(['"', "\n", "\r", delimiter, " "]),
+        max_size=25,
+    )
     return text | st.sampled_from(HOSTILE)
 
 

@@ -13,8 +13,18 @@ from scipy.stats import chi2_contingency
 from bullseye.core.schema import TABLES
 from bullseye.demo import generate_company
 
-FILES = ("accounts", "deals", "subscriptions", "usage", "contacts", "deal_contacts", "notes", "events", "universe",
-         "spend")
+FILES = (
+    "accounts",
+    "deals",
+    "subscriptions",
+    "usage",
+    "contacts",
+    "deal_contacts",
+    "notes",
+    "events",
+    "universe",
+    "spend",
+)
 
 
 def _read(path) -> pd.DataFrame:
@@ -47,8 +57,7 @@ def clean_deals(demo):
     _, truth, data = demo
     deals, acc = data["deals"], data["accounts"]
     deals = deals[~deals["Deal ID"].duplicated(keep="first") & deals["Account ID"].isin(acc["Account ID"])].copy()
-    inside = ((acc["Industry"] == "E-commerce") & (acc["own_fleet"] == "yes")
-              & (_num(acc["deliveries_per_day"]) >= 200))
+    inside = (acc["Industry"] == "E-commerce") & (acc["own_fleet"] == "yes") & (_num(acc["deliveries_per_day"]) >= 200)
     deals["inside"] = deals["Account ID"].map(dict(zip(acc["Account ID"], inside))).astype(bool)
     deals["created"] = pd.to_datetime(deals["Create Date"])
     deals["closed"] = pd.to_datetime(deals["Close Date"], errors="coerce")
@@ -108,9 +117,18 @@ def test_headers_normalise_to_canonical_or_snake_case_custom(demo):
 
 def test_keys_are_unique_except_planted_duplicates(demo):
     _, truth, data = demo
-    keys = {"accounts": ["Account ID"], "deals": ["Deal ID"], "subscriptions": ["Subscription ID"],
-            "usage": ["Account ID", "Week"], "contacts": ["Contact ID"], "deal_contacts": ["Deal ID", "Contact ID"],
-            "notes": ["Note ID"], "events": ["Event ID"], "universe": ["Company ID"], "spend": ["Month", "Channel"]}
+    keys = {
+        "accounts": ["Account ID"],
+        "deals": ["Deal ID"],
+        "subscriptions": ["Subscription ID"],
+        "usage": ["Account ID", "Week"],
+        "contacts": ["Contact ID"],
+        "deal_contacts": ["Deal ID", "Contact ID"],
+        "notes": ["Note ID"],
+        "events": ["Event ID"],
+        "universe": ["Company ID"],
+        "spend": ["Month", "Channel"],
+    }
     planted = sum(d["kind"] == "duplicate_deal_id" for d in truth["defects"])
     for name, key in keys.items():
         assert data[name].duplicated(key).sum() == (planted if name == "deals" else 0), name
@@ -147,8 +165,9 @@ def test_segment_size_is_recorded_and_reconciles(demo, clean_deals):
     assert 0.08 <= seg["share_true"] <= 0.15
     assert seg["size_true"] == len(seg["account_ids"])
     acc = data["accounts"]
-    observed = ((acc["Industry"] == "E-commerce") & (acc["own_fleet"] == "yes")
-                & (_num(acc["deliveries_per_day"]) >= 200))
+    observed = (
+        (acc["Industry"] == "E-commerce") & (acc["own_fleet"] == "yes") & (_num(acc["deliveries_per_day"]) >= 200)
+    )
     assert int(observed.sum()) == seg["size_observed"]
     assert set(acc.loc[observed, "Account ID"]) <= set(seg["account_ids"])  # missing values only ever hide members
 
@@ -166,7 +185,9 @@ def test_segment_wins_more_often_faster_and_with_less_discount(demo, clean_deals
     assert 0.45 <= ratio <= 0.8, ratio
     discount = 1 - _num(won["Amount"]) / _num(won["List Price"])
     gap = discount[~won["inside"]].mean() - discount[won["inside"]].mean()
-    expected = truth["segment"]["effects"]["discount_mean_outside"] - truth["segment"]["effects"]["discount_mean_inside"]
+    expected = (
+        truth["segment"]["effects"]["discount_mean_outside"] - truth["segment"]["effects"]["discount_mean_inside"]
+    )
     assert abs(gap - expected) < 0.04, gap
 
 
@@ -174,9 +195,11 @@ def test_small_companies_churn_about_four_times_faster(demo):
     _, truth, data = demo
     subs, acc = data["subscriptions"], data["accounts"]
     as_of = pd.Timestamp(truth["as_of"])
-    first = subs.assign(start=pd.to_datetime(subs["Start Date"]),
-                        end=pd.to_datetime(subs["End Date"].replace("", None))).groupby("Account ID").agg(
-        start=("start", "min"), end=("end", "max"), churned=("End Date", lambda s: (s != "").all()))
+    first = (
+        subs.assign(start=pd.to_datetime(subs["Start Date"]), end=pd.to_datetime(subs["End Date"].replace("", None)))
+        .groupby("Account ID")
+        .agg(start=("start", "min"), end=("end", "max"), churned=("End Date", lambda s: (s != "").all()))
+    )
     first["years"] = (first["end"].fillna(as_of) - first["start"]).dt.days / 365.25
     employees = _num(acc.set_index("Account ID")["Employees"]).reindex(first.index)
     first = first[employees.notna()]
@@ -196,11 +219,15 @@ def test_small_companies_churn_about_four_times_faster(demo):
 def test_head_of_logistics_hire_is_a_why_now_signal(demo, clean_deals):
     _, truth, data = demo
     ev = data["events"]
-    hires = ev[(ev["Type"] == "exec_hire") & (ev["Account ID"] != "")
-               & _plain(ev["Title"]).str.contains("head of logistics|head de logistica")]
+    hires = ev[
+        (ev["Type"] == "exec_hire")
+        & (ev["Account ID"] != "")
+        & _plain(ev["Title"]).str.contains("head of logistics|head de logistica")
+    ]
     new = clean_deals[clean_deals["deal_type"] == "New Business"]
     pairs = new[["Deal ID", "Account ID", "created"]].merge(
-        hires.assign(hired=pd.to_datetime(hires["Date"]))[["Account ID", "hired"]], on="Account ID")
+        hires.assign(hired=pd.to_datetime(hires["Date"]))[["Account ID", "hired"]], on="Account ID"
+    )
     lag = (pairs["created"] - pairs["hired"]).dt.days
     flagged = set(pairs.loc[(lag >= 0) & (lag <= truth["why_now"]["window_days"]), "Deal ID"])
     assert len(flagged) == truth["why_now"]["deals_with_signal"]
@@ -271,8 +298,18 @@ def test_defects_are_present_as_recorded(demo):
 def test_titles_mix_portuguese_and_english(demo):
     _, truth, data = demo
     titles = set(data["contacts"]["Job Title"].str.strip())
-    for title in ("Diretora de Operações", "Director of Operations", "Head de Logística", "Head of Logistics", "CFO",
-                  "Diretor Financeiro", "Gerente de TI", "IT Manager", "Coordenador de Rotas", "Route Coordinator"):
+    for title in (
+        "Diretora de Operações",
+        "Director of Operations",
+        "Head de Logística",
+        "Head of Logistics",
+        "CFO",
+        "Diretor Financeiro",
+        "Gerente de TI",
+        "IT Manager",
+        "Coordenador de Rotas",
+        "Route Coordinator",
+    ):
         assert title in titles, title
     assert len({t.lower() for t in titles}) < len(titles)  # casing noise
     for role, spec in truth["committee"]["roles"].items():

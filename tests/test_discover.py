@@ -7,13 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import demo_copy
 
 from bullseye.core.units import Units
 from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
 from bullseye.workspace import Workspace
-
-from conftest import demo_copy
 
 
 def _accounts_matching(frame: pd.DataFrame, conditions) -> set:
@@ -94,9 +93,13 @@ def test_the_planted_disqualifier_is_found(demo_runs):
     for _, truth, result in demo_runs:
         rule = truth["disqualifiers"][0]
         accounts = result.data.accounts
-        small = set(accounts.loc[pd.to_numeric(accounts[rule["attribute"]], errors="coerce") < rule["value"], "account_id"])
+        small = set(
+            accounts.loc[pd.to_numeric(accounts[rule["attribute"]], errors="coerce") < rule["value"], "account_id"]
+        )
         negatives = result.reports["retention"].negative
-        if any(_overlap(_accounts_matching(accounts, f.conditions), small) >= MATCH and f.holds_up for f in negatives[:3]):
+        if any(
+            _overlap(_accounts_matching(accounts, f.conditions), small) >= MATCH and f.holds_up for f in negatives[:3]
+        ):
             found += 1
     assert found >= 9
 
@@ -106,8 +109,11 @@ def test_at_most_two_variants_of_the_planted_segment_are_reported(demo_runs):
     for _, truth, result in demo_runs:
         accounts = result.data.accounts
         planted = set(truth["segment"]["account_ids"])
-        variants = [f for f in result.reports["win"].findings
-                    if _overlap(_accounts_matching(accounts, f.conditions), planted) >= MATCH]
+        variants = [
+            f
+            for f in result.reports["win"].findings
+            if _overlap(_accounts_matching(accounts, f.conditions), planted) >= MATCH
+        ]
         assert len(variants) <= 2, [f.label for f in variants]
 
 
@@ -124,14 +130,16 @@ def test_reported_numbers_are_consistent_and_leak_nothing(demo_runs):
 
 # -- synthetic data: null and small ---------------------------------------------------------------
 def _synthetic(rng: np.random.Generator, n: int, lift: float | None, share: float = 0.2, base: float = 0.25):
-    frame = pd.DataFrame({
-        "account_id": [f"a{i}" for i in range(n)],
-        "industry": rng.choice(["retail", "logistics", "software", "food", "health"], n),
-        "region": rng.choice(["north", "south", "east", "west"], n),
-        "size": rng.choice(["small", "mid", "large"], n),
-        "channel": rng.choice(["web", "partner", "outbound"], n),
-        "employees": rng.integers(5, 3000, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(n)],
+            "industry": rng.choice(["retail", "logistics", "software", "food", "health"], n),
+            "region": rng.choice(["north", "south", "east", "west"], n),
+            "size": rng.choice(["small", "mid", "large"], n),
+            "channel": rng.choice(["web", "partner", "outbound"], n),
+            "employees": rng.integers(5, 3000, n),
+        }
+    )
     planted = rng.random(n) < share
     frame["segment"] = np.where(planted, "yes", "no")
     rate = np.where(planted, min(base * (lift or 1.0), 0.95), base)
@@ -226,5 +234,7 @@ def test_evidence_words_follow_the_adjusted_p_value_the_holdout_and_the_counts()
     few_losses = Measure(units=12, value=0.9, base=0.3)
     assert evidence_words("win", few_losses, None, 0.001, 0.05) == "not enough data: 1 lost deal"
     few_churns = Measure(units=80, value=0.5, base=1.0, events=3)
-    assert evidence_words("retention", few_churns, Measure(units=40, value=0.4, base=1.0, events=2), 0.01, 0.05) \
+    assert (
+        evidence_words("retention", few_churns, Measure(units=40, value=0.4, base=1.0, events=2), 0.01, 0.05)
         == "not enough data: 5 churned customers"
+    )

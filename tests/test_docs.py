@@ -36,7 +36,8 @@ def test_every_setting_is_documented():
 
 def test_tables_reference_is_current():
     assert (ROOT / "docs" / "tables.md").read_text(encoding="utf-8") == to_markdown(), (
-        "docs/tables.md is out of date: run `python -m bullseye.core.schema > docs/tables.md`")
+        "docs/tables.md is out of date: run `python -m bullseye.core.schema > docs/tables.md`"
+    )
 
 
 def test_readme_starts_with_the_two_commands():

@@ -47,7 +47,7 @@ def test_the_odds_ratio_change_is_woolfs_test_as_statsmodels_computes_it():
     result = _log_ratio_difference("win", first, second, "odds")
     t1 = Table2x2(np.array(first).reshape(2, 2) + 0.5)
     t2 = Table2x2(np.array(second).reshape(2, 2) + 0.5)
-    z = (t2.log_oddsratio - t1.log_oddsratio) / math.sqrt(t1.log_oddsratio_se ** 2 + t2.log_oddsratio_se ** 2)
+    z = (t2.log_oddsratio - t1.log_oddsratio) / math.sqrt(t1.log_oddsratio_se**2 + t2.log_oddsratio_se**2)
     from scipy import stats
 
     assert result.before == pytest.approx(t1.oddsratio) and result.after == pytest.approx(t2.oddsratio)
@@ -73,8 +73,10 @@ def _quarter(factory, seed: int, shift: bool, n: int = 3000):
 def _alarms(ws) -> list[list[str]]:
     icp = ICP.model_validate(yaml.safe_load(PLANTED_ICP))
     published = AS_OF.astype(object)
-    return [[t.name for t in drift_check(ws, icp, published, published + timedelta(days=MONTH_DAYS * k + 1)).alarms]
-            for k in (1, 2)]
+    return [
+        [t.name for t in drift_check(ws, icp, published, published + timedelta(days=MONTH_DAYS * k + 1)).alarms]
+        for k in (1, 2)
+    ]
 
 
 def test_a_later_quarter_keeps_every_earlier_row_and_adds_the_planted_objection(tmp_path):
@@ -84,7 +86,7 @@ def test_a_later_quarter_keeps_every_earlier_row_and_adds_the_planted_objection(
     period = generate_period(data, months=3, seed=3, shift=True)
     for name, lines in before.items():
         after = (data / name).read_text(encoding="utf-8").splitlines()
-        assert after[:len(lines)] == lines  # nothing rewritten
+        assert after[: len(lines)] == lines  # nothing rewritten
     notes = (data / "notes.csv").read_text(encoding="utf-8")
     assert period["objection_notes"] >= 3 and notes.count("integra") >= period["objection_notes"]
     assert period["new_opportunities"] > 0 and period["shift"]

@@ -22,21 +22,25 @@ def frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     dpd = np.round(np.exp(rng.normal(np.log(120), 0.8, n)))
     dpd[rng.random(n) < 0.1] = np.nan
-    stacks = [list(rng.choice(["SAP", "Salesforce", "HubSpot", "Shopify", "Oracle"], rng.integers(0, 4), replace=False))
-              for _ in range(n)]
+    stacks = [
+        list(rng.choice(["SAP", "Salesforce", "HubSpot", "Shopify", "Oracle"], rng.integers(0, 4), replace=False))
+        for _ in range(n)
+    ]
     stacks[0] = None
-    return pd.DataFrame({
-        "industry": rng.choice(["E-commerce", "Retail", "Pharma", None], n, p=[0.3, 0.4, 0.25, 0.05]),
-        "country": rng.choice([f"C{i}" for i in range(40)], n),
-        "own_fleet": rng.random(n) < 0.4,
-        "employees": np.round(np.exp(rng.normal(np.log(150), 1.2, n))),
-        "revenue": np.exp(rng.normal(np.log(2e7), 1.5, n)),
-        "deliveries_per_day": dpd,
-        "funding": np.where(rng.random(n) < 0.5, 0.0, np.exp(rng.normal(15, 1, n))),
-        "seats": rng.integers(1, 4, n),
-        "tech_stack": stacks,
-        "created_at": pd.date_range("2024-01-01", periods=n, freq="h"),
-    })
+    return pd.DataFrame(
+        {
+            "industry": rng.choice(["E-commerce", "Retail", "Pharma", None], n, p=[0.3, 0.4, 0.25, 0.05]),
+            "country": rng.choice([f"C{i}" for i in range(40)], n),
+            "own_fleet": rng.random(n) < 0.4,
+            "employees": np.round(np.exp(rng.normal(np.log(150), 1.2, n))),
+            "revenue": np.exp(rng.normal(np.log(2e7), 1.5, n)),
+            "deliveries_per_day": dpd,
+            "funding": np.where(rng.random(n) < 0.5, 0.0, np.exp(rng.normal(15, 1, n))),
+            "seats": rng.integers(1, 4, n),
+            "tech_stack": stacks,
+            "created_at": pd.date_range("2024-01-01", periods=n, freq="h"),
+        }
+    )
 
 
 def labels(encoded, attribute: str) -> list[str]:
@@ -63,8 +67,12 @@ def test_bits_match_masks_and_masks_reapply_to_new_rows():
 def test_categorical_values_rare_pool_and_missing():
     data = frame()
     encoded = encode(data, ["industry", "country"], max_values=10)
-    assert set(labels(encoded, "industry")) == {"industry = E-commerce", "industry = Retail", "industry = Pharma",
-                                                "industry is missing"}
+    assert set(labels(encoded, "industry")) == {
+        "industry = E-commerce",
+        "industry = Retail",
+        "industry = Pharma",
+        "industry is missing",
+    }
     country = labels(encoded, "country")
     assert len(country) == 11 and country[-1] == "country in {30 other values}"
     pooled = encoded.selectors[encoded.attribute_index.tolist().index(1) + 10]
@@ -79,15 +87,29 @@ def test_categorical_values_rare_pool_and_missing():
 def test_fixed_bands_for_employees_and_revenue():
     encoded = encode(frame(), ["employees", "revenue"])
     emp = labels(encoded, "employees")
-    for label in ("employees 1-10", "employees 11-50", "employees 51-200", "employees 201-1000",
-                  "employees 1001-5000", "employees <= 50", "employees > 50"):
+    for label in (
+        "employees 1-10",
+        "employees 11-50",
+        "employees 51-200",
+        "employees 201-1000",
+        "employees 1001-5000",
+        "employees <= 50",
+        "employees > 50",
+    ):
         assert label in emp
     s = next(s for s in encoded.selectors if s.label == "employees 51-200")
     assert s.op == "range" and s.value == (50, 200, "right")
     x = pd.DataFrame({"employees": [50, 51, 200, 201, np.nan]})
     assert s.mask(x).tolist() == [False, True, True, False, False]
     rev = labels(encoded, "revenue")
-    for label in ("revenue <1M", "revenue 1-10M", "revenue 10-50M", "revenue 100M-1B", "revenue >= 10M", "revenue < 10M"):
+    for label in (
+        "revenue <1M",
+        "revenue 1-10M",
+        "revenue 10-50M",
+        "revenue 100M-1B",
+        "revenue >= 10M",
+        "revenue < 10M",
+    ):
         assert label in rev
 
 
@@ -142,7 +164,9 @@ def test_skips_dates_and_constants_and_respects_min_count():
 def test_partitions_reproduce_every_selector():
     data = frame()
     encoded = encode(data)
-    assert sorted(np.concatenate([p.selectors for p in encoded.partitions]).tolist()) == list(range(len(encoded.selectors)))
+    assert sorted(np.concatenate([p.selectors for p in encoded.partitions]).tolist()) == list(
+        range(len(encoded.selectors))
+    )
     for part in encoded.partitions:
         assert part.n_atoms <= MAX_ATOMS
         for j, sel in enumerate(part.selectors):

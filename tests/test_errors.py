@@ -19,11 +19,20 @@ runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
 
 KINDS = [
-    (errors.BullseyeError, 1), (errors.NotFoundError, 3), (errors.InvalidInputError, 4), (errors.ConflictError, 5),
-    (errors.NotEnoughDataError, 6), (errors.MissingDependencyError, 7), (errors.StorageError, 8),
+    (errors.BullseyeError, 1),
+    (errors.NotFoundError, 3),
+    (errors.InvalidInputError, 4),
+    (errors.ConflictError, 5),
+    (errors.NotEnoughDataError, 6),
+    (errors.MissingDependencyError, 7),
+    (errors.StorageError, 8),
     # subclasses take their kind's code
-    (errors.WorkspaceNotFound, 3), (errors.MissingTableError, 3), (errors.ConfigError, 4), (errors.InputFileError, 4),
-    (errors.MappingError, 4), (errors.WarehouseBusy, 5),
+    (errors.WorkspaceNotFound, 3),
+    (errors.MissingTableError, 3),
+    (errors.ConfigError, 4),
+    (errors.InputFileError, 4),
+    (errors.MappingError, 4),
+    (errors.WarehouseBusy, 5),
 ]
 
 
@@ -73,8 +82,9 @@ def test_real_commands_exit_with_their_kind(tmp_path, monkeypatch):
     bad = runner.invoke(app, ["load", "--preset", "hubspt", "-w", str(ws.root)])
     assert bad.exit_code == 4 and "unknown preset 'hubspt'" in bad.output
     (ws.data_dir / "accounts.csv").write_text("account_id,name\nA1,Acme\nA2,Beta\n", encoding="utf-8")
-    (ws.data_dir / "deals.csv").write_text("deal_id,account_id,stage,amount,created_date\n"
-                                           "D1,A1,open,10,2026-01-05\n", encoding="utf-8")
+    (ws.data_dir / "deals.csv").write_text(
+        "deal_id,account_id,stage,amount,created_date\nD1,A1,open,10,2026-01-05\n", encoding="utf-8"
+    )
     assert runner.invoke(app, ["load", "-w", str(ws.root)]).exit_code == 0
     from bullseye.core.dataset import build_dataset
 

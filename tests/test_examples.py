@@ -21,8 +21,11 @@ from bullseye.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 OLIST, MAVEN = "olist_marketing_funnel", "maven_crm_sales_opportunities"
-MQL, CLOSED, SELLERS = ("olist_marketing_qualified_leads_dataset.csv", "olist_closed_deals_dataset.csv",
-                        "olist_sellers_dataset.csv")
+MQL, CLOSED, SELLERS = (
+    "olist_marketing_qualified_leads_dataset.csv",
+    "olist_closed_deals_dataset.csv",
+    "olist_sellers_dataset.csv",
+)
 runner = CliRunner()
 
 
@@ -53,15 +56,18 @@ def _load(tmp: Path, mapping: Path, files: list[Path]) -> tuple[dict, Workspace]
     root = tmp / "ws"
     result = runner.invoke(app, ["init", str(root)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["load", "--workspace", str(root), "--mapping", str(mapping), "--json",
-                                 *map(str, files)])
+    result = runner.invoke(
+        app, ["load", "--workspace", str(root), "--mapping", str(mapping), "--json", *map(str, files)]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout), Workspace(root)
 
 
 def _counts(report: dict) -> dict[tuple[str, str], tuple[int, int, int, int]]:
-    return {(Path(f["file"]).name, f["table"]): (f["read"], f["loaded"], f["quarantined"], f["merged"])
-            for f in report["files"]}
+    return {
+        (Path(f["file"]).name, f["table"]): (f["read"], f["loaded"], f["quarantined"], f["merged"])
+        for f in report["files"]
+    }
 
 
 def _data() -> Path:
@@ -144,7 +150,8 @@ def test_olist_sellers_outside_the_sample_are_quarantined_with_a_reason(olist):
     outside = issues[issues.file.str.endswith(SELLERS)]
     assert set(outside.value) == set(sellers.seller_id[~sellers.seller_id.isin(closed.seller_id)])
     assert set(zip(outside.column, outside.reason, outside.action)) == {
-        ("seller_id", "no account with seller_id = this value", "quarantined")}
+        ("seller_id", "no account with seller_id = this value", "quarantined")
+    }
     # Activation is right-censored: deals won from 2018-08 on had almost no time to sell.
     late = closed[pd.to_datetime(closed.won_date) >= "2018-08-01"]
     late_activated = int(late.seller_id.isin(sellers.seller_id).sum())
@@ -163,12 +170,25 @@ def test_olist_quirks_are_kept_as_exported(olist):
     assert tables["deals"].source.isna().sum() == missing_origin
     assert accounts.landing_page_id.notna().all() and accounts.created_at.notna().all()
     # Firmographics exist only for won MQLs; lost ones have none.
-    firmographics = ["industry", "seller_id", "lead_type", "lead_behaviour_profile", "has_company", "has_gtin",
-                     "average_stock", "business_type", "declared_product_catalog_size", "declared_monthly_revenue"]
+    firmographics = [
+        "industry",
+        "seller_id",
+        "lead_type",
+        "lead_behaviour_profile",
+        "has_company",
+        "has_gtin",
+        "average_stock",
+        "business_type",
+        "declared_product_catalog_size",
+        "declared_monthly_revenue",
+    ]
     assert accounts.loc[~won, firmographics].isna().all().all()
-    for column, source in [("industry", "business_segment"), ("has_company", "has_company"),
-                           ("average_stock", "average_stock"), ("declared_product_catalog_size",
-                                                                 "declared_product_catalog_size")]:
+    for column, source in [
+        ("industry", "business_segment"),
+        ("has_company", "has_company"),
+        ("average_stock", "average_stock"),
+        ("declared_product_catalog_size", "declared_product_catalog_size"),
+    ]:
         assert accounts[column].notna().sum() == (~closed[source].isin(["", "unknown"])).sum(), column
     assert accounts.has_company.dropna().map(type).eq(bool).all()
     # declared_monthly_revenue 0.0 is kept as 0 (the loader cannot turn it into an empty value).
@@ -182,7 +202,9 @@ def test_olist_quirks_are_kept_as_exported(olist):
 def maven(tmp_path_factory):
     folder = _data() / MAVEN
     tmp = tmp_path_factory.mktemp("maven")
-    report, ws = _load(tmp, _mapping("maven", _data(), tmp), sorted(folder.glob("*.csv")))  # the mapping ignores the rest
+    report, ws = _load(
+        tmp, _mapping("maven", _data(), tmp), sorted(folder.glob("*.csv"))
+    )  # the mapping ignores the rest
     raw = {name: _raw(folder / f"{name}.csv") for name in ("accounts", "sales_pipeline", "products", "sales_teams")}
     tables = {name: ws.table(name).execute() for name in ("accounts", "deals", "quarantine")}
     yield report, raw, tables
@@ -208,7 +230,8 @@ def test_maven_deals_without_an_account_are_kept(maven):
     pipeline = raw["sales_pipeline"]
     issues = tables["quarantine"]
     assert set(zip(issues.table_name, issues.action, issues.reason)) == {
-        ("deals", "kept", "no account_id: loaded, left out of per-account outcomes")}
+        ("deals", "kept", "no account_id: loaded, left out of per-account outcomes")
+    }
     no_account = set(pipeline.opportunity_id[pipeline.account == ""])
     assert len(issues) == len(no_account) == 1425
     deals = tables["deals"].set_index("deal_id")

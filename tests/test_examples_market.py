@@ -42,15 +42,27 @@ def _load(tmp: Path, example: str, files: list[Path]) -> tuple[dict, Workspace]:
     root = tmp / "ws"
     result = runner.invoke(app, ["init", str(root)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["load", "--workspace", str(root), "--mapping", str(EXAMPLES / example / "mapping.yaml"),
-                                 "--json", *map(str, files)])
+    result = runner.invoke(
+        app,
+        [
+            "load",
+            "--workspace",
+            str(root),
+            "--mapping",
+            str(EXAMPLES / example / "mapping.yaml"),
+            "--json",
+            *map(str, files),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout), Workspace(root)
 
 
 def _counts(report: dict) -> dict[tuple[str, str], tuple[int, int, int, int]]:
-    return {(Path(f["file"]).name, f["table"]): (f["read"], f["loaded"], f["quarantined"], f["merged"])
-            for f in report["files"]}
+    return {
+        (Path(f["file"]).name, f["table"]): (f["read"], f["loaded"], f["quarantined"], f["merged"])
+        for f in report["files"]
+    }
 
 
 def _issues(tables: dict, file: str) -> pd.DataFrame:
@@ -76,13 +88,27 @@ def crunchbase(tmp_path_factory):
 
 
 def _round_identity(rounds: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"id": rounds.company_permalink, "name": rounds.company_name, "at": rounds.funded_at,
-                         "value": pd.to_numeric(rounds.raised_amount_usd), "type": rounds.funding_round_type})
+    return pd.DataFrame(
+        {
+            "id": rounds.company_permalink,
+            "name": rounds.company_name,
+            "at": rounds.funded_at,
+            "value": pd.to_numeric(rounds.raised_amount_usd),
+            "type": rounds.funding_round_type,
+        }
+    )
 
 
 def _acquisition_identity(acq: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"id": acq.company_permalink, "name": acq.company_name, "at": acq.acquired_at,
-                         "value": pd.to_numeric(acq.price_amount), "by": acq.acquirer_name})
+    return pd.DataFrame(
+        {
+            "id": acq.company_permalink,
+            "name": acq.company_name,
+            "at": acq.acquired_at,
+            "value": pd.to_numeric(acq.price_amount),
+            "by": acq.acquirer_name,
+        }
+    )
 
 
 def test_crunchbase_counts_reconcile(crunchbase):
@@ -100,7 +126,10 @@ def test_crunchbase_counts_reconcile(crunchbase):
     }
     assert (len(companies), len(rounds), (~blank).sum(), blank.sum()) == (17727, 31679, 4651, 1534)
     assert (len(rounds) - len(dated), round_repeats, acq_repeats) == (6, 63, 3)
-    assert report["table_rows"] == {"universe": 17727, "events": len(dated) - round_repeats + (~blank).sum() - acq_repeats}
+    assert report["table_rows"] == {
+        "universe": 17727,
+        "events": len(dated) - round_repeats + (~blank).sum() - acq_repeats,
+    }
 
 
 def test_crunchbase_text_is_mac_roman_and_lines_are_physical_with_cr_line_ends(crunchbase):
@@ -125,8 +154,11 @@ def test_crunchbase_1960_placeholder_dates_are_dropped_with_a_reason(crunchbase)
     issues = _issues(tables, COMPANIES)
     dropped = issues[issues.reason.str.startswith("placeholder")]
     assert set(dropped.action) == {"value_dropped"}
-    expected = {(line, column) for column in ("first_funding_at", "last_funding_at", "last_milestone_at")
-                for line in _lines(companies, companies[column] == PLACEHOLDER)}
+    expected = {
+        (line, column)
+        for column in ("first_funding_at", "last_funding_at", "last_milestone_at")
+        for line in _lines(companies, companies[column] == PLACEHOLDER)
+    }
     assert set(zip(dropped.line, dropped.column)) == expected and len(expected) == 10
     assert (dropped.value == PLACEHOLDER).all()
     universe = tables["universe"].set_index("company_id")
@@ -147,12 +179,16 @@ def test_crunchbase_spreadsheet_damage_is_kept_or_set_aside_and_reported(crunchb
     companies, rounds = raw[COMPANIES], raw[ROUNDS]
     universe = tables["universe"].set_index("company_id")
     # "#NAME?" (Excel's failed formula) is loaded as exported and listed; "#waywire" is a real name.
-    assert universe.loc["/company/n-plusn", "name"] == "#NAME?" and universe.loc["/company/waywire", "name"] == "#waywire"
+    assert (
+        universe.loc["/company/n-plusn", "name"] == "#NAME?" and universe.loc["/company/waywire", "name"] == "#waywire"
+    )
     for file, frame, column in ((COMPANIES, companies, "name"), (ROUNDS, rounds, "company_name")):
         kept = _issues(tables, file)
         kept = kept[kept.action == "kept"]
         assert set(zip(kept.line, kept.column, kept.value)) == {
-            (line, "company_name" if file == ROUNDS else "name", "#NAME?") for line in _lines(frame, frame[column] == "#NAME?")}
+            (line, "company_name" if file == ROUNDS else "name", "#NAME?")
+            for line in _lines(frame, frame[column] == "#NAME?")
+        }
     # funding_total_usd turned into dates ("5/18/27") or "####" by a spreadsheet: those values are set aside.
     totals = companies.funding_total_usd
     damaged = (totals != "") & ~totals.str.fullmatch(r"\d+")
@@ -161,7 +197,9 @@ def test_crunchbase_spreadsheet_damage_is_kept_or_set_aside_and_reported(crunchb
     assert set(dropped.line) == _lines(companies, damaged) and damaged.sum() == 13
     assert set(dropped.action) == {"value_dropped"}
     clean = companies[~damaged & (totals != "")]
-    assert (universe.loc[clean.permalink, "funding_total_usd"].values == clean.funding_total_usd.astype(float).values).all()
+    assert (
+        universe.loc[clean.permalink, "funding_total_usd"].values == clean.funding_total_usd.astype(float).values
+    ).all()
 
 
 def test_crunchbase_events_rounds_and_acquisitions(crunchbase):
@@ -199,9 +237,25 @@ def yc(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("yc")
     report, ws = _load(tmp, "yc", sorted(folder.glob("*.csv")))  # the mapping ignores the older snapshot
     out = ws.root / "data" / "events-yc.csv"
-    result = runner.invoke(app, ["snapshot-events", str(folder / OLD_YC), str(folder / NEW_YC), "--key", "company_id",
-                                 "--old-date", "2023-02-27", "--new-date", "2024-05-11", "--size", "team_size",
-                                 "--out", str(out), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "snapshot-events",
+            str(folder / OLD_YC),
+            str(folder / NEW_YC),
+            "--key",
+            "company_id",
+            "--old-date",
+            "2023-02-27",
+            "--new-date",
+            "2024-05-11",
+            "--size",
+            "team_size",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     compared = json.loads(result.stdout)
     loaded = runner.invoke(app, ["load", "--workspace", str(ws.root), "--json", str(out)])
@@ -221,12 +275,17 @@ def test_yc_universe_loads_with_placeholders_reported(yc):
     assert universe.employees[zero].isna().all() and zero.sum() == 107
     known = ~zero & (new.team_size != "").values
     assert (universe.employees[known].values == new.team_size[known].astype(float).values).all()
-    assert (universe.founded_year.dropna().values == new.year_founded[new.year_founded != ""].astype(float).values).all()
+    assert (
+        universe.founded_year.dropna().values == new.year_founded[new.year_founded != ""].astype(float).values
+    ).all()
     issues = tables["quarantine"]
     dropped = issues[issues.reason.str.startswith("placeholder")].merge(
-        tables["universe"][["_line", "company_id"]], left_on="line", right_on="_line")
+        tables["universe"][["_line", "company_id"]], left_on="line", right_on="_line"
+    )
     assert set(dropped.company_id[dropped.column == "employees"]) == set(new.company_id[zero])
-    assert set(dropped.company_id[dropped.column == "domain"]) == set(new.company_id[new.website.isin(["https://", "http://"])])
+    assert set(dropped.company_id[dropped.column == "domain"]) == set(
+        new.company_id[new.website.isin(["https://", "http://"])]
+    )
     assert set(dropped.action) == {"value_dropped"}
 
 
@@ -242,10 +301,12 @@ def test_yc_snapshot_events_match_pandas(yc):
     assert len(both) == 4110
     size_old, size_new = _sizes(old).loc[both.company_id], _sizes(new).loc[both.company_id]
     given = (both.team_size_old != "").values & (both.team_size_new != "").values
-    changed_any = given & (pd.to_numeric(both.team_size_old, errors="coerce").values
-                           != pd.to_numeric(both.team_size_new, errors="coerce").values)
+    changed_any = given & (
+        pd.to_numeric(both.team_size_old, errors="coerce").values
+        != pd.to_numeric(both.team_size_new, errors="coerce").values
+    )
     assert changed_any.sum() / len(both) == pytest.approx(0.22, abs=0.01)  # the datasets README's "22%"
-    relative = ((size_new.values - size_old.values) / size_old.values)
+    relative = (size_new.values - size_old.values) / size_old.values
     crossing = np.abs(np.nan_to_num(relative)) >= 0.2
     status_changed = both.status_old.str.lower() != both.status_new.str.lower()
     relabels = status_changed & both.status_new.eq("Active") & both.status_old.isin(["Acquired", "Inactive", "Public"])
@@ -284,8 +345,14 @@ def _number(text: pd.Series) -> pd.Series:
 
 def _layoff_identity(frame: pd.DataFrame) -> pd.DataFrame:
     """What makes two rows the same layoff: company, date, people and share laid off."""
-    return pd.DataFrame({"company": frame.company, "date": pd.to_datetime(frame.date, format="%m/%d/%Y", errors="coerce"),
-                         "total": _number(frame.total_laid_off), "share": _number(frame.percentage_laid_off)})
+    return pd.DataFrame(
+        {
+            "company": frame.company,
+            "date": pd.to_datetime(frame.date, format="%m/%d/%Y", errors="coerce"),
+            "total": _number(frame.total_laid_off),
+            "share": _number(frame.percentage_laid_off),
+        }
+    )
 
 
 def test_layoffs_counts_duplicates_and_overlap(layoffs):
@@ -359,8 +426,14 @@ def test_inc5000_revenue_strings_and_spaced_header(tmp_path):
     assert " REVENUE " in raw.columns and raw[" REVENUE "].str.endswith(" MM").all()
     assert _counts(report) == {(path.name, "universe"): (5000, 5000, 0, 0)}
     zero = (raw.EMPLOYEES == "0").values  # firms with millions in revenue and "0" employees: unknown
-    assert report["issue_summary"] == [{"table": "universe", "action": "value_dropped", "count": int(zero.sum()),
-                                        "reason": "placeholder for an unknown value (listed in the mapping's placeholders)"}]
+    assert report["issue_summary"] == [
+        {
+            "table": "universe",
+            "action": "value_dropped",
+            "count": int(zero.sum()),
+            "reason": "placeholder for an unknown value (listed in the mapping's placeholders)",
+        }
+    ]
     assert zero.sum() == 10 and universe.employees[zero].isna().all()
     millions = raw[" REVENUE "].str.replace(" MM", "", regex=False).astype(float).values
     assert universe.revenue.values == pytest.approx(millions * 1e6)

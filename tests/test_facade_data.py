@@ -27,8 +27,10 @@ HOSTILE = "[/b]<script>alert(1)</script>"
 
 def strict(text: str):
     """JSON that a strict parser accepts: NaN or Infinity raise."""
+
     def refuse(name):
         raise ValueError(f"not JSON: {name}")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -79,8 +81,21 @@ def test_outcomes_at_80_columns_keeps_every_column(ws):
     result = invoke("outcomes", "--by", "industry", "-w", ws.root)
     assert result.exit_code == 0, result.output
     groups = [row["group"] for row in ws.outcomes(by="industry").rows]
-    assert_fits_80(result.output, ["Accounts", "Win rate (95% CI)", "Days to close", "Discount", "ACV (USD), median",
-                                   "Customers", "ARR (USD)", "Kept 12m", "NRR", *groups])  # no usage, notes here
+    assert_fits_80(
+        result.output,
+        [
+            "Accounts",
+            "Win rate (95% CI)",
+            "Days to close",
+            "Discount",
+            "ACV (USD), median",
+            "Customers",
+            "ARR (USD)",
+            "Kept 12m",
+            "NRR",
+            *groups,
+        ],
+    )  # no usage, notes here
     assert strict(invoke("outcomes", "--by", "industry", "-w", ws.root, "--json").stdout)["by"] == "industry"
 
 
@@ -157,8 +172,11 @@ def test_scores_hold_the_frame_the_version_and_the_tiers(ws):
 
 
 def test_score_reads_a_file_of_companies_and_escapes_their_names(ws, tmp_path):
-    companies = write(tmp_path / "new.csv", "Company Name,Sector,Headcount,Deliveries per day,Own Fleet\n"
-                      f"\"{HOSTILE}\",E-commerce,320,450,Yes\nFrete Sul,Regional carrier,800,90,no\n")
+    companies = write(
+        tmp_path / "new.csv",
+        "Company Name,Sector,Headcount,Deliveries per day,Own Fleet\n"
+        f'"{HOSTILE}",E-commerce,320,450,Yes\nFrete Sul,Regional carrier,800,90,no\n',
+    )
     scores = ws.score(companies)
     assert scores.frame["name"].tolist() == [HOSTILE, "Frete Sul"]
     read = read_companies(companies, ws)
@@ -171,8 +189,20 @@ def test_score_reads_a_file_of_companies_and_escapes_their_names(ws, tmp_path):
 def test_score_and_validate_at_80_columns_fold_the_details(ws):
     result = invoke("score", "-w", ws.root, "--top", "3")
     assert result.exit_code == 0, result.output
-    headers = ["Account, and why", "Tier", "Score", "P(win)", "Exp. value", "Accounts", "Deals", "Win rate",
-               "(95% CI)", "Pred.", "median", "per deal"]
+    headers = [
+        "Account, and why",
+        "Tier",
+        "Score",
+        "P(win)",
+        "Exp. value",
+        "Accounts",
+        "Deals",
+        "Win rate",
+        "(95% CI)",
+        "Pred.",
+        "median",
+        "per deal",
+    ]
     assert_fits_80(result.output, headers)
     assert "Calibration on the holdout" not in result.output and "--details" in result.output
     detailed = invoke("score", "-w", ws.root, "--top", "3", "--details")
@@ -188,7 +218,7 @@ def test_score_and_validate_at_80_columns_fold_the_details(ws):
 # -- load and quarantine --------------------------------------------------------------------------
 def test_load_and_quarantine_on_a_fresh_workspace(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
-    write(ws.data_dir / "accounts.csv", f"account_id,name,employees\nA1,x,10\nA1,y,11\nA2,\"{HOSTILE}\",lots\n")
+    write(ws.data_dir / "accounts.csv", f'account_id,name,employees\nA1,x,10\nA1,y,11\nA2,"{HOSTILE}",lots\n')
     report = ws.load()
     data = strict(as_json(report))
     assert data["files"][0]["read"] == 3 and data["files"][0]["loaded"] == 2 and data["reconciles"]

@@ -38,11 +38,19 @@ def strict_json(text: str):
 
 
 def _planted_icp() -> ICP:
-    data = yaml.safe_load(PLANTED_ICP) | {"owner": "Marina (PMM)",
-                                          "review_date": (date.today() + timedelta(days=60)).isoformat(),
-                                          "signals": [{"id": "funding", "name": "Funding round",
-                                                       "event_type": "funding", "lookback_days": 180,
-                                                       "assumption": True}]}
+    data = yaml.safe_load(PLANTED_ICP) | {
+        "owner": "Marina (PMM)",
+        "review_date": (date.today() + timedelta(days=60)).isoformat(),
+        "signals": [
+            {
+                "id": "funding",
+                "name": "Funding round",
+                "event_type": "funding",
+                "lookback_days": 180,
+                "assumption": True,
+            }
+        ],
+    }
     return ICP.model_validate(data)
 
 
@@ -107,8 +115,9 @@ def test_size_to_dict_carries_numbers_not_display_strings(draft_sized):
 
 def test_the_first_hour_trap_an_exploratory_discover_leaves_the_market_numbers_alone(market_ws):
     ws = market_ws
-    published = invoke("publish", "-m", "the planted ICP", "--force", "a test publishes without a gate",
-                       "--workspace", ws.root)
+    published = invoke(
+        "publish", "-m", "the planted ICP", "--force", "a test publishes without a gate", "--workspace", ws.root
+    )
     assert published.exit_code == 0, published.output
     before = strict_json(invoke("size", "--json", "--workspace", ws.root).stdout)
     assert before["definitions"].startswith("v1") and before["notes"] == []
@@ -172,8 +181,9 @@ def test_no_library_code_switches_the_matplotlib_backend():
     for area in ("market", "people", "render"):
         for path in (source / area).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
-            assert not re.search(r"matplotlib\.use\(|import matplotlib\.pyplot|from matplotlib import pyplot",
-                                 text), path
+            assert not re.search(r"matplotlib\.use\(|import matplotlib\.pyplot|from matplotlib import pyplot", text), (
+                path
+            )
 
 
 def test_funnel_chart_is_bytes_and_leaves_pyplot_alone(draft_sized):
@@ -221,14 +231,30 @@ def test_snapshot_events_compare_two_files_and_write_only_when_asked(tmp_path):
     new.write_text("Company ID,Team Size,Status\n1,20,Active\n2,41,Active\n3,5,Inactive\n", encoding="utf-8")
     from bullseye.market.snapshots import snapshot_events
 
-    result = snapshot_events(old, new, key="Company ID", old_date="2024-01-01", new_date="2024-07-01",
-                             size="Team Size", status="Status")
+    result = snapshot_events(
+        old, new, key="Company ID", old_date="2024-01-01", new_date="2024-07-01", size="Team Size", status="Status"
+    )
     data = strict_json(result.to_json())
     assert data["events_by_type"] == {"headcount_change": 1, "status_change": 1} and data["files"] == {}
     assert set(tmp_path.iterdir()) == {old, new}  # nothing written unless asked
     out = tmp_path / "events.csv"
-    shown = invoke("snapshot-events", old, new, "--key", "Company ID", "--old-date", "2024-01-01", "--new-date",
-                   "2024-07-01", "--size", "Team Size", "--status", "Status", "--out", out)
+    shown = invoke(
+        "snapshot-events",
+        old,
+        new,
+        "--key",
+        "Company ID",
+        "--old-date",
+        "2024-01-01",
+        "--new-date",
+        "2024-07-01",
+        "--size",
+        "Team Size",
+        "--status",
+        "Status",
+        "--out",
+        out,
+    )
     assert shown.exit_code == 0, shown.output
     _fits(shown.output)
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3 and "bullseye load" in shown.output

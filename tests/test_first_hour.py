@@ -36,18 +36,33 @@ def demo_ws(tmp_path_factory):
     ws = Workspace.init(tmp_path_factory.mktemp("first") / "ws", name="Demo")
     generate_company(ws.data_dir, n_accounts=600, seed=3)
     ws.load()
-    icp = yaml.safe_load(PLANTED_ICP) | {"owner": "Marina (PMM)",
-                                         "review_date": (date.today() + timedelta(days=60)).isoformat()}
+    icp = yaml.safe_load(PLANTED_ICP) | {
+        "owner": "Marina (PMM)",
+        "review_date": (date.today() + timedelta(days=60)).isoformat(),
+    }
     (ws.strategy_dir / "icp.yaml").write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
     return ws
 
 
 # Every command with --json that runs on a loaded workspace with an ICP (signals needs signals in the ICP).
 JSON_COMMANDS = [
-    ("tables",), ("quarantine",), ("outcomes", "--by", "industry"), ("industries",),
-    ("discover", "--outcome", "win", "--max-depth", "2"), ("validate",), ("score",), ("size",),
-    ("committee",), ("themes",), ("status",), ("check",), ("history",), ("event", "list"),
-    ("triggers",), ("publish", "-m", "first version"), ("personas", "suggest"),
+    ("tables",),
+    ("quarantine",),
+    ("outcomes", "--by", "industry"),
+    ("industries",),
+    ("discover", "--outcome", "win", "--max-depth", "2"),
+    ("validate",),
+    ("score",),
+    ("size",),
+    ("committee",),
+    ("themes",),
+    ("status",),
+    ("check",),
+    ("history",),
+    ("event", "list"),
+    ("triggers",),
+    ("publish", "-m", "first version"),
+    ("personas", "suggest"),
 ]
 
 
@@ -64,18 +79,33 @@ def test_the_encoder_turns_nan_infinity_dates_and_numpy_into_strict_json():
 
     from bullseye.render.encoder import to_json
 
-    data = {"nan": float("nan"), "inf": np.float64("inf"), "n": np.int64(3), "x": np.float32(0.5),
-            "day": date(2026, 1, 2), "ts": pd.Timestamp("2026-01-02 03:04"), "nat": pd.NaT,
-            "frame": pd.DataFrame({"a": [1.0, np.nan]})}
-    assert strict_json(to_json(data)) == {"nan": None, "inf": None, "n": 3, "x": 0.5, "day": "2026-01-02",
-                                          "ts": "2026-01-02T03:04:00", "nat": None,
-                                          "frame": [{"a": 1.0}, {"a": None}]}
+    data = {
+        "nan": float("nan"),
+        "inf": np.float64("inf"),
+        "n": np.int64(3),
+        "x": np.float32(0.5),
+        "day": date(2026, 1, 2),
+        "ts": pd.Timestamp("2026-01-02 03:04"),
+        "nat": pd.NaT,
+        "frame": pd.DataFrame({"a": [1.0, np.nan]}),
+    }
+    assert strict_json(to_json(data)) == {
+        "nan": None,
+        "inf": None,
+        "n": 3,
+        "x": 0.5,
+        "day": "2026-01-02",
+        "ts": "2026-01-02T03:04:00",
+        "nat": None,
+        "frame": [{"a": 1.0}, {"a": None}],
+    }
 
 
 def test_the_preset_and_mapping_of_a_load_are_remembered(tmp_path, monkeypatch):
     ws = Workspace.init(tmp_path / "ws")
-    (ws.data_dir / "companies.csv").write_text("Record ID,Company name,Number of Employees\n1,Acme,10\n2,Beta,20\n",
-                                               encoding="utf-8")
+    (ws.data_dir / "companies.csv").write_text(
+        "Record ID,Company name,Number of Employees\n1,Acme,10\n2,Beta,20\n", encoding="utf-8"
+    )
     plain = invoke("load", "--workspace", ws.root)
     assert plain.exit_code == 4  # the generic preset does not know HubSpot's "Record ID"
     first = invoke("load", "--preset", "hubspot", "--workspace", ws.root)
@@ -88,8 +118,11 @@ def test_the_preset_and_mapping_of_a_load_are_remembered(tmp_path, monkeypatch):
     assert strict_json(invoke("tables", "--json", "--workspace", ws.root).stdout) == {"accounts": 2}
 
     mapping = ws.root / "mapping.yaml"
-    mapping.write_text("files:\n  - match: companies.csv\n    table: accounts\n"
-                       "    columns: {account_id: Record ID, name: Company name}\n", encoding="utf-8")
+    mapping.write_text(
+        "files:\n  - match: companies.csv\n    table: accounts\n"
+        "    columns: {account_id: Record ID, name: Company name}\n",
+        encoding="utf-8",
+    )
     monkeypatch.chdir(ws.root)
     mapped = invoke("load", "--mapping", "mapping.yaml")
     assert mapped.exit_code == 0, mapped.output
@@ -185,12 +218,23 @@ def test_an_empty_icp_gives_a_warning(unpublished_ws, command):
 
 @pytest.mark.parametrize("command", ["validate", "score"])
 def test_a_criterion_matching_no_account_names_the_closest_values(unpublished_ws, command):
-    _write_icp(unpublished_ws, [
-        {"id": "ecom", "name": "Online shops", "assumption": True,
-         "conditions": [{"attribute": "industry", "op": "==", "value": "Ecommerce"}]},
-        {"id": "fleet", "name": "Own fleet", "assumption": True,
-         "conditions": [{"attribute": "own_fleet", "op": "==", "value": "yes"}]},
-    ])
+    _write_icp(
+        unpublished_ws,
+        [
+            {
+                "id": "ecom",
+                "name": "Online shops",
+                "assumption": True,
+                "conditions": [{"attribute": "industry", "op": "==", "value": "Ecommerce"}],
+            },
+            {
+                "id": "fleet",
+                "name": "Own fleet",
+                "assumption": True,
+                "conditions": [{"attribute": "own_fleet", "op": "==", "value": "yes"}],
+            },
+        ],
+    )
     result = invoke(command, "--workspace", unpublished_ws.root)
     assert result.exit_code == 0, result.output
     assert "industry == Ecommerce matches no account; did you mean 'E-commerce'?" in result.output
@@ -208,8 +252,10 @@ def test_exploratory_discover_leaves_the_version_in_use_and_says_how_to_publish_
     ws.load()
     assert _version_in_use_note(ws) == ""  # before any publish the draft is what is in use
     icp_file = ws.strategy_dir / "icp.yaml"
-    icp = yaml.safe_load(PLANTED_ICP) | {"owner": "Marina (PMM)",
-                                         "review_date": (date.today() + timedelta(days=60)).isoformat()}
+    icp = yaml.safe_load(PLANTED_ICP) | {
+        "owner": "Marina (PMM)",
+        "review_date": (date.today() + timedelta(days=60)).isoformat(),
+    }
     icp_file.write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
     published = invoke("publish", "-m", "v1", "--workspace", ws.root)
     assert published.exit_code == 0, published.output

@@ -46,22 +46,41 @@ def planted(root, seed: int) -> tuple[Workspace, dict]:
             if won[i]:
                 subs.append((f"S{i}", ids[i], "2025-10-01", "", 24_000))
     ws = Workspace.init(root, name="Planted")
-    pd.DataFrame({"account_id": ids, "name": ids, "industry": np.where(np.arange(n) % 2, "Retail", "Logistics"),
-                  "source": source, "created_at": "2023-01-01"}).to_csv(ws.data_dir / "accounts.csv", index=False)
-    pd.DataFrame(deals, columns=["deal_id", "account_id", "stage", "created_at", "closed_at", "amount"]) \
-        .to_csv(ws.data_dir / "deals.csv", index=False)
-    pd.DataFrame(subs, columns=["subscription_id", "account_id", "start_date", "end_date", "arr"]) \
-        .to_csv(ws.data_dir / "subscriptions.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": ids,
+            "name": ids,
+            "industry": np.where(np.arange(n) % 2, "Retail", "Logistics"),
+            "source": source,
+            "created_at": "2023-01-01",
+        }
+    ).to_csv(ws.data_dir / "accounts.csv", index=False)
+    pd.DataFrame(deals, columns=["deal_id", "account_id", "stage", "created_at", "closed_at", "amount"]).to_csv(
+        ws.data_dir / "deals.csv", index=False
+    )
+    pd.DataFrame(subs, columns=["subscription_id", "account_id", "start_date", "end_date", "arr"]).to_csv(
+        ws.data_dir / "subscriptions.csv", index=False
+    )
     months = pd.date_range("2025-06-01", "2026-06-01", freq="MS")  # June 2025 is outside the window
-    pd.DataFrame([(m.date().isoformat(), c, total / 12) for m in months for c, total in CHANNELS.items()],
-                 columns=["month", "channel", "amount"]).to_csv(ws.data_dir / "spend.csv", index=False)
+    pd.DataFrame(
+        [(m.date().isoformat(), c, total / 12) for m in months for c, total in CHANNELS.items()],
+        columns=["month", "channel", "amount"],
+    ).to_csv(ws.data_dir / "spend.csv", index=False)
     ws.load()
-    truth = {"accounts": n, "opportunity": int(opp.sum() + old.sum()), "won": int(won.sum() + old.sum()),
-             "closed": int(won.sum() + lost.sum() + old.sum()), "eligible": int(old.sum()),
-             "retained": int((old & ~churned_early).sum()), "new": int(won.sum()),
-             "new_by_channel": {c: int((won & (source == c)).sum()) for c in CHANNELS},
-             "new_by_industry": {name: int((won & (np.where(np.arange(n) % 2, "Retail", "Logistics") == name)).sum())
-                                 for name in ("Retail", "Logistics")}}
+    truth = {
+        "accounts": n,
+        "opportunity": int(opp.sum() + old.sum()),
+        "won": int(won.sum() + old.sum()),
+        "closed": int(won.sum() + lost.sum() + old.sum()),
+        "eligible": int(old.sum()),
+        "retained": int((old & ~churned_early).sum()),
+        "new": int(won.sum()),
+        "new_by_channel": {c: int((won & (source == c)).sum()) for c in CHANNELS},
+        "new_by_industry": {
+            name: int((won & (np.where(np.arange(n) % 2, "Retail", "Logistics") == name)).sum())
+            for name in ("Retail", "Logistics")
+        },
+    }
     return ws, truth
 
 

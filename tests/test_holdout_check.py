@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bullseye.core.units import Units
 from bullseye.discover.findings import Finding, Measure
 from bullseye.discover.holdout_check import CONFIRMED, CONTRADICTED, SILENT, check_disqualifiers, holdout_power
 from bullseye.discover.measure import measure
-from bullseye.core.units import Units
 from bullseye.strategy.icp import Condition
 
 
@@ -62,9 +62,18 @@ def test_the_rate_power_is_the_binomial_rejection_rate():
 
 def _finding(attribute: str, value: str, low: float = 2.2) -> Finding:
     found = Measure(units=500, value=3.0, base=1.0, low=low, high=4.1, p_value=1e-9, events=120)
-    return Finding(outcome="retention", direction=-1, conditions=[Condition(attribute=attribute, op="==", value=value)],
-                   discovery=found, holdout=None, quality=1.0, q_value=1e-6, p_family=1e-6, p_value=1e-6,
-                   evidence="suggestive")
+    return Finding(
+        outcome="retention",
+        direction=-1,
+        conditions=[Condition(attribute=attribute, op="==", value=value)],
+        discovery=found,
+        holdout=None,
+        quality=1.0,
+        q_value=1e-6,
+        p_family=1e-6,
+        p_value=1e-6,
+        evidence="suggestive",
+    )
 
 
 def _with_region(rng, units: Units) -> Units:
@@ -94,12 +103,10 @@ def test_later_candidates_are_confirmed_in_sequence_among_the_rest():
     rng = np.random.default_rng(2)
     units = _with_region(rng, _churn_units(rng, 3000, 0.2, 3.0, 3.0))
     # "north" is no worse among the accounts "small" leaves: with this many events, a veto
-    first, second = check_disqualifiers([_finding("size", "small"), _finding("region", "north")],
-                                        {"retention": units})
+    first, second = check_disqualifiers([_finding("size", "small"), _finding("region", "north")], {"retention": units})
     assert first.status == CONFIRMED and second.status == CONTRADICTED
     # Tested first, the empty rule stops the sequence: the real one is then not confirmed by it
-    first, second = check_disqualifiers([_finding("region", "north"), _finding("size", "small")],
-                                        {"retention": units})
+    first, second = check_disqualifiers([_finding("region", "north"), _finding("size", "small")], {"retention": units})
     assert first.status == CONTRADICTED and second.status == SILENT
     assert "sequence stopped" in second.sentence and second.p_adjusted >= first.p_adjusted
 
@@ -114,15 +121,26 @@ def test_null_churn_data_passes_no_worse_segment_in_95_percent_of_seeds():
     for seed in range(40):
         rng = np.random.default_rng(seed)
         n = 600
-        rows = pd.DataFrame({"account_id": np.arange(n), "industry": rng.choice(list("ABCDEFGH"), n),
-                             "region": rng.choice(list("NSEW"), n), "employees": rng.lognormal(4, 1.2, n).round(),
-                             "score": rng.normal(0, 1, n)})
+        rows = pd.DataFrame(
+            {
+                "account_id": np.arange(n),
+                "industry": rng.choice(list("ABCDEFGH"), n),
+                "region": rng.choice(list("NSEW"), n),
+                "employees": rng.lognormal(4, 1.2, n).round(),
+                "score": rng.normal(0, 1, n),
+            }
+        )
         time, censor = rng.exponential(1 / 0.3, n), rng.uniform(0, 3, n)
         days, events = 365 * np.minimum(time, censor), (time <= censor).astype(np.int8)
         cut = int(0.7 * n)
         found = Units(rows.iloc[:cut].reset_index(drop=True), days[:cut], events[:cut])
         confirm = Units(rows.iloc[cut:].reset_index(drop=True), days[cut:], events[cut:])
-        report = search_units("retention", found, confirm, ["industry", "region", "employees", "score"],
-                              DiscoverySettings(max_depth=3, top=10))
+        report = search_units(
+            "retention",
+            found,
+            confirm,
+            ["industry", "region", "employees", "score"],
+            DiscoverySettings(max_depth=3, top=10),
+        )
         clean += not [f for f in report.findings + report.negative if f.significant_on_discovery]
     assert clean >= 38, f"{40 - clean} of 40 null datasets gave a significant churn segment"

@@ -17,29 +17,71 @@ from bullseye.strategy.icp import (
 
 def _icp(**changes) -> ICP:
     base = ICP(
-        criteria=[Criterion(id="ecom", name="E-commerce with many deliveries", conditions=[
-            Condition(attribute="industry", op="==", value="E-commerce"),
-            Condition(attribute="deliveries_per_day", op=">=", value=200)], assumption=True)],
-        disqualifiers=[Disqualifier(id="small", name="Under 50 employees", reason="churn 4x",
-                                    conditions=[Condition(attribute="employees", op="<", value=50)], assumption=True)],
+        criteria=[
+            Criterion(
+                id="ecom",
+                name="E-commerce with many deliveries",
+                conditions=[
+                    Condition(attribute="industry", op="==", value="E-commerce"),
+                    Condition(attribute="deliveries_per_day", op=">=", value=200),
+                ],
+                assumption=True,
+            )
+        ],
+        disqualifiers=[
+            Disqualifier(
+                id="small",
+                name="Under 50 employees",
+                reason="churn 4x",
+                conditions=[Condition(attribute="employees", op="<", value=50)],
+                assumption=True,
+            )
+        ],
     )
     return base.model_copy(update=changes)
 
 
 def test_conditions_select_rows_and_treat_missing_as_not_meeting():
-    frame = pd.DataFrame({
-        "industry": ["E-commerce", "e-commerce ", None, "Retail"],
-        "deliveries_per_day": [250, 150, 300, None],
-        "own_fleet": [True, False, None, True],
-        "tech_stack": [["SAP", "Shopify"], [], None, ["sap"]],
-    })
-    assert Condition(attribute="industry", op="==", value="E-commerce").mask(frame).tolist() == [True, True, False, False]
-    assert Condition(attribute="deliveries_per_day", op=">=", value=200).mask(frame).tolist() == [True, False, True, False]
+    frame = pd.DataFrame(
+        {
+            "industry": ["E-commerce", "e-commerce ", None, "Retail"],
+            "deliveries_per_day": [250, 150, 300, None],
+            "own_fleet": [True, False, None, True],
+            "tech_stack": [["SAP", "Shopify"], [], None, ["sap"]],
+        }
+    )
+    assert Condition(attribute="industry", op="==", value="E-commerce").mask(frame).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert Condition(attribute="deliveries_per_day", op=">=", value=200).mask(frame).tolist() == [
+        True,
+        False,
+        True,
+        False,
+    ]
     assert Condition(attribute="own_fleet", op="==", value="yes").mask(frame).tolist() == [True, False, False, True]
-    assert Condition(attribute="tech_stack", op="contains", value="SAP").mask(frame).tolist() == [True, False, False, True]
-    assert Condition(attribute="industry", op="not in", value=["Retail"]).mask(frame).tolist() == [True, True, False, False]
+    assert Condition(attribute="tech_stack", op="contains", value="SAP").mask(frame).tolist() == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert Condition(attribute="industry", op="not in", value=["Retail"]).mask(frame).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert Condition(attribute="industry", op="is missing").mask(frame).tolist() == [False, False, True, False]
-    assert Condition(attribute="deliveries_per_day", op="between", value=[150, 260]).mask(frame).tolist() == [True, True, False, False]
+    assert Condition(attribute="deliveries_per_day", op="between", value=[150, 260]).mask(frame).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert _icp().criteria[0].mask(frame).tolist() == [True, False, False, False]
 
 

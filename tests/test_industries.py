@@ -52,34 +52,55 @@ def test_the_taxonomy_has_a_common_top_level_size_and_unambiguous_aliases():
 
 def test_an_alias_given_to_two_industries_is_refused():
     with pytest.raises(ValidationError, match="'Food & Beverages' is given to both 'food' and 'drink'"):
-        Taxonomy.model_validate({"industries": [
-            {"id": "food", "name": "Food", "aliases": ["food and beverage"]},
-            {"id": "drink", "name": "Drink", "aliases": ["Food & Beverages"]},
-        ]})
+        Taxonomy.model_validate(
+            {
+                "industries": [
+                    {"id": "food", "name": "Food", "aliases": ["food and beverage"]},
+                    {"id": "drink", "name": "Drink", "aliases": ["Food & Beverages"]},
+                ]
+            }
+        )
 
 
-@pytest.mark.parametrize("left, right", [
-    ("Food & Beverages", "food-and-beverage"), ("FOOD AND BEVERAGE", "Food, Beverages"),
-    ("E-Commerce", "ecommerce"), ("Hospital & Health Care", "hospitals and health care"),
-    ("Telecomunicações", "telecomunicacoes"), ("IT Services", "it-services"),
-])
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("Food & Beverages", "food-and-beverage"),
+        ("FOOD AND BEVERAGE", "Food, Beverages"),
+        ("E-Commerce", "ecommerce"),
+        ("Hospital & Health Care", "hospitals and health care"),
+        ("Telecomunicações", "telecomunicacoes"),
+        ("IT Services", "it-services"),
+    ],
+)
 def test_labels_fold_case_accents_punctuation_and_plurals(left, right):
     assert label_key(left) == label_key(right)
 
 
-@pytest.mark.parametrize("value, industry, how", [
-    ("SaaS", "Software", "alias"), ("Computer Software", "Software", "alias"), ("software", "Software", "alias"),
-    ("E-Commerce", "E-commerce & Marketplaces", "alias"), ("Internet Retail", "E-commerce & Marketplaces", "alias"),
-    ("ecommerce", "E-commerce & Marketplaces", "alias"), ("Retailing", "Retail", "alias"),
-    ("Logistics Services", "Transportation & Logistics", "alias"),
-    ("Transportation/Trucking/Railroad", "Transportation & Logistics", "alias"),
-    ("Freight/Widgets", "Transportation & Logistics", "part"), ("['b2b', 'fintech']", "Financial Services", "part"),
-    ("Other", None, "unmapped"), ("B2B", None, "unmapped"), ("", None, "missing"), (None, None, "missing"),
-])
+@pytest.mark.parametrize(
+    "value, industry, how",
+    [
+        ("SaaS", "Software", "alias"),
+        ("Computer Software", "Software", "alias"),
+        ("software", "Software", "alias"),
+        ("E-Commerce", "E-commerce & Marketplaces", "alias"),
+        ("Internet Retail", "E-commerce & Marketplaces", "alias"),
+        ("ecommerce", "E-commerce & Marketplaces", "alias"),
+        ("Retailing", "Retail", "alias"),
+        ("Logistics Services", "Transportation & Logistics", "alias"),
+        ("Transportation/Trucking/Railroad", "Transportation & Logistics", "alias"),
+        ("Freight/Widgets", "Transportation & Logistics", "part"),
+        ("['b2b', 'fintech']", "Financial Services", "part"),
+        ("Other", None, "unmapped"),
+        ("B2B", None, "unmapped"),
+        ("", None, "missing"),
+        (None, None, "missing"),
+    ],
+)
 def test_map_industries_says_how_each_value_mapped(value, industry, how):
     row = map_industries(pd.Series([value])).iloc[0]
     assert row["how"] == how and row["how"] in HOW
-    assert (pd.isna(row["industry"]) if industry is None else row["industry"] == industry)
+    assert pd.isna(row["industry"]) if industry is None else row["industry"] == industry
 
 
 def test_mapping_keeps_every_row_and_its_index():
@@ -95,8 +116,12 @@ def test_mapping_keeps_every_row_and_its_index():
 
 # -- real data --------------------------------------------------------------------------------
 def crunchbase_categories(datasets: Path) -> pd.Series:
-    frame = pd.read_csv(datasets / "crunchbase_2013" / "crunchbase-companies.csv", encoding="latin-1",
-                        lineterminator="\r", usecols=["category_code"])
+    frame = pd.read_csv(
+        datasets / "crunchbase_2013" / "crunchbase-companies.csv",
+        encoding="latin-1",
+        lineterminator="\r",
+        usecols=["category_code"],
+    )
     return frame["category_code"]
 
 
@@ -192,8 +217,11 @@ def test_segment_file_errors_name_the_file_line_and_key(tmp_path):
     with pytest.raises(ConfigError, match=r"industries\.yaml:3: unknown key 'use_taxonomie'"):
         load_segments(tmp_path)
     path.write_text("segments:\n  E-commerce: [Internet Retail]\n  Retail: [internet-retail]\n")
-    with pytest.raises(ConfigError, match=r"industries\.yaml:1: key 'segments'.*'internet-retail' is listed under "
-                                          r"both 'E-commerce' and 'Retail'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"industries\.yaml:1: key 'segments'.*'internet-retail' is listed under "
+        r"both 'E-commerce' and 'Retail'",
+    ):
         load_segments(tmp_path)
     assert load_segments(tmp_path / "elsewhere") is None
 
@@ -204,7 +232,8 @@ def test_the_taxonomy_in_the_docs_is_the_taxonomy_in_the_package():
     between = re.search(r"<!-- taxonomy:start -->\n(.*?)<!-- taxonomy:end -->", text, re.S)
     assert between, "docs/market.md has lost its taxonomy markers"
     assert between.group(1) == taxonomy_markdown(), (
-        "docs/market.md is out of date: paste `python -m bullseye.market.industries` between the markers")
+        "docs/market.md is out of date: paste `python -m bullseye.market.industries` between the markers"
+    )
     assert f"taxonomy of {len(load_taxonomy().industries)} industries" in text
 
 

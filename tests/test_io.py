@@ -18,8 +18,19 @@ from bullseye.io import (
     write_table,
 )
 
-LIVE = ['=HYPERLINK("http://evil.example","Acme")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
-        "\t=1", "\r=1", "-x", "+", "=", "@"]
+LIVE = [
+    '=HYPERLINK("http://evil.example","Acme")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1",
+    "\r=1",
+    "-x",
+    "+",
+    "=",
+    "@",
+]
 INERT = ["Acme", "-12.5", "+3", "1e5", "-1.5E+06", ".5", "", "a=b", " =1", "Ação", "—", "'=already"]
 
 
@@ -61,8 +72,12 @@ def test_a_pandas_frame_is_written_safely_with_numbers_and_gaps_intact(tmp_path)
 def test_a_warehouse_table_is_neutralised_in_sql_and_keeps_its_order(tmp_path):
     con = ibis.duckdb.connect()
     values = LIVE + INERT
-    table = con.create_table("issues", pd.DataFrame({"file": [f"f{i:02d}" for i in range(len(values))][::-1],
-                                                     "line": range(len(values)), "value": values}))
+    table = con.create_table(
+        "issues",
+        pd.DataFrame(
+            {"file": [f"f{i:02d}" for i in range(len(values))][::-1], "line": range(len(values)), "value": values}
+        ),
+    )
     path = write_csv(table.order_by("file"), tmp_path / "quarantine.csv")
     rows = _read_back(path)
     assert rows[0] == ["file", "line", "value"]
@@ -79,8 +94,7 @@ def test_parquet_keeps_values_as_they_are(tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from([*FORMULA_STARTS, "1", ".", "e", "a", " ", '"', ",", "\n", "'"]),
-               max_size=8))
+@given(st.text(alphabet=st.sampled_from([*FORMULA_STARTS, "1", ".", "e", "a", " ", '"', ",", "\n", "'"]), max_size=8))
 def test_no_text_ever_reads_back_as_a_live_formula(tmp_path_factory, value):
     path = tmp_path_factory.mktemp("csv") / "x.csv"
     write_csv(pd.DataFrame({"v": [value]}), path)

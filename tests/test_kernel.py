@@ -32,13 +32,15 @@ from bullseye.discover.quality import PreparedTarget
 
 def data(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.random.Generator]:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "A": rng.integers(0, 4, n).astype(str),
-        "B": rng.integers(0, 3, n).astype(str),
-        "C": rng.normal(size=n),
-        "D": rng.choice(["x", "y", None], n),
-        "E": [list(rng.choice(["s", "t", "u"], rng.integers(0, 3), replace=False)) for _ in range(n)],
-    })
+    frame = pd.DataFrame(
+        {
+            "A": rng.integers(0, 4, n).astype(str),
+            "B": rng.integers(0, 3, n).astype(str),
+            "C": rng.normal(size=n),
+            "D": rng.choice(["x", "y", None], n),
+            "E": [list(rng.choice(["s", "t", "u"], rng.integers(0, 3), replace=False)) for _ in range(n)],
+        }
+    )
     return frame, rng
 
 
@@ -53,9 +55,15 @@ def targets(frame: pd.DataFrame, rng: np.random.Generator) -> list:
     value = rng.normal(size=n) + 1.5 * p
     duration = rng.exponential(np.where(p, 30.0, 10.0)) + 0.1
     event = rng.random(n) < 0.7
-    return [(BinaryQuality(), won), (BinaryQuality(direction=-1), won), (BinaryQuality(a=1.0), won),
-            (NumericQuality(), value), (NumericQuality(direction=-1), value),
-            (SurvivalQuality(), (duration, event)), (SurvivalQuality(direction=-1), (duration, event))]
+    return [
+        (BinaryQuality(), won),
+        (BinaryQuality(direction=-1), won),
+        (BinaryQuality(a=1.0), won),
+        (NumericQuality(), value),
+        (NumericQuality(direction=-1), value),
+        (SurvivalQuality(), (duration, event)),
+        (SurvivalQuality(direction=-1), (duration, event)),
+    ]
 
 
 def brute_force(encoded, max_depth: int, min_support: int, rows=None) -> dict[tuple[int, ...], np.ndarray]:
@@ -77,8 +85,9 @@ def key(row) -> tuple[int, ...]:
     return tuple(int(s) for s in row if s >= 0)
 
 
-def reference_search(encoded, quality, target, *, max_depth: int, min_support: int, top_k: int,
-                     defined: np.ndarray | None = None) -> tuple[dict[tuple[int, ...], float], int]:
+def reference_search(
+    encoded, quality, target, *, max_depth: int, min_support: int, top_k: int, defined: np.ndarray | None = None
+) -> tuple[dict[tuple[int, ...], float], int]:
     """The kernel's pruning rule, conjunction by conjunction on row masks, without histograms: the
     same passes in the same order, counted ``_LOOKAHEAD`` passes ahead of their processing. Returns
     {selectors: quality} of the evaluated conjunctions and how many there were."""
@@ -94,10 +103,10 @@ def reference_search(encoded, quality, target, *, max_depth: int, min_support: i
 
     def allowed_of(s: tuple[int, ...]) -> np.ndarray:
         shape = tuple(len(parts[p].selectors) for p in s)
-        subs = [scores.get(s[:j] + s[j + 1:]) for j in range(len(s))]
+        subs = [scores.get(s[:j] + s[j + 1 :]) for j in range(len(s))]
         if len(s) == 1 or any(sub is None for sub in subs):
             return np.full(shape, len(s) == 1)
-        lowest = np.array([min(subs[j][cell[:j] + cell[j + 1:]] for j in range(len(s))) for cell in np.ndindex(shape)])
+        lowest = np.array([min(subs[j][cell[:j] + cell[j + 1 :]] for j in range(len(s))) for cell in np.ndindex(shape)])
         return lowest.reshape(shape) >= max(threshold(), np.nextafter(-np.inf, 0))
 
     def evaluate(s: tuple[int, ...], allowed: np.ndarray) -> None:
@@ -181,8 +190,9 @@ def test_no_two_selectors_on_one_attribute():
     frame, rng = data()
     encoded = encode(frame)
     result = search(encoded, BinaryQuality(), targets(frame, rng)[0][1], max_depth=4, min_support=1)
-    attrs = np.where(result.candidates >= 0, encoded.attribute_index[np.maximum(result.candidates, 0)],
-                     -1 - np.arange(4))
+    attrs = np.where(
+        result.candidates >= 0, encoded.attribute_index[np.maximum(result.candidates, 0)], -1 - np.arange(4)
+    )
     assert all(len(set(row)) == 4 for row in attrs.tolist())
 
 
@@ -242,8 +252,9 @@ def test_pruning_evaluates_what_a_plain_reference_search_evaluates(seed):
     for quality, target, depth in searches:
         for top_k in (5, 40):
             result = search(encoded, quality, target, defined=rows, max_depth=depth, min_support=15, top_k=top_k)
-            expected, count = reference_search(encoded, quality, target, max_depth=depth, min_support=15,
-                                               top_k=top_k, defined=rows)
+            expected, count = reference_search(
+                encoded, quality, target, max_depth=depth, min_support=15, top_k=top_k, defined=rows
+            )
             assert result.evaluated == count == len(result.candidates)
             found = {key(row): q for row, q in zip(result.candidates.tolist(), result.quality.tolist())}
             assert set(found) == set(expected)
@@ -282,9 +293,15 @@ def test_counting_gives_the_sums_of_separate_bincounts_bit_for_bit():
     rows = rng.random(len(frame)) < 0.7
     duration, event = rng.exponential(10, len(frame)) + 0.1, rng.random(len(frame)) < 0.5
     n = len(frame)
-    three = PreparedTarget(None, {"a": rng.normal(size=n)[rows], "b": rng.random(n)[rows], "c": rng.random(n)[rows]}, {})
-    for quality, target in ((BinaryQuality(), rng.integers(0, 2, n)), (NumericQuality(), rng.normal(size=n)),
-                            (SurvivalQuality(), (duration, event)), (None, three)):
+    three = PreparedTarget(
+        None, {"a": rng.normal(size=n)[rows], "b": rng.random(n)[rows], "c": rng.random(n)[rows]}, {}
+    )
+    for quality, target in (
+        (BinaryQuality(), rng.integers(0, 2, n)),
+        (NumericQuality(), rng.normal(size=n)),
+        (SurvivalQuality(), (duration, event)),
+        (None, three),
+    ):
         prepared = target if quality is None else quality.prepare(target, rows)
         parts = _fit_partitions(encoded.partitions, 3)
         groups = _groups(parts, 3)
@@ -384,16 +401,26 @@ def test_same_top_ten_as_pysubgroup():
     ps = pytest.importorskip("pysubgroup")
     rng = np.random.default_rng(11)
     n = 1500
-    frame = pd.DataFrame({name: rng.choice(values, n) for name, values in
-                          {"a": list("pqrs"), "b": list("xyz"), "c": ["lo", "mid", "hi"], "d": list("uvw"),
-                           "e": ["0", "1"]}.items()})
+    frame = pd.DataFrame(
+        {
+            name: rng.choice(values, n)
+            for name, values in {
+                "a": list("pqrs"),
+                "b": list("xyz"),
+                "c": ["lo", "mid", "hi"],
+                "d": list("uvw"),
+                "e": ["0", "1"],
+            }.items()
+        }
+    )
     won = rng.random(n) < np.where((frame["a"] == "p") & (frame["b"] == "x"), 0.55, 0.25)
     encoded = encode(frame)
     ours = search(encoded, BinaryQuality(a=0.5), won.astype(int), max_depth=3, min_support=1, top_k=10)
     table = frame.assign(won=won)
     space = [ps.EqualitySelector(s.attribute, s.value) for s in encoded.selectors]
-    task = ps.SubgroupDiscoveryTask(table, ps.BinaryTarget("won", True), space, result_set_size=10, depth=3,
-                                    qf=ps.StandardQF(0.5))
+    task = ps.SubgroupDiscoveryTask(
+        table, ps.BinaryTarget("won", True), space, result_set_size=10, depth=3, qf=ps.StandardQF(0.5)
+    )
     theirs = ps.DFS().execute(task).to_descriptions()
     their_q = np.array([q for q, _ in theirs])
     assert np.allclose(np.sort(ours.quality[ours.top])[::-1], their_q, rtol=0, atol=1e-12)

@@ -77,18 +77,30 @@ def test_reasons_carry_the_measured_numbers():
     fill_won = closed.loc[won, "signed_by"].notna().mean()
     fill_lost = closed.loc[~won, "signed_by"].notna().mean()
     assert flags["signed_by"].reason.startswith(
-        f"filled for {100 * fill_won:.0f}% of won deals but {100 * fill_lost:.0f}% of lost ones")
+        f"filled for {100 * fill_won:.0f}% of won deals but {100 * fill_lost:.0f}% of lost ones"
+    )
     tagged = closed["tags"] == "will sign"
-    expected = (f"({100 * closed.loc[tagged, 'won'].mean():.1f}% won over {tagged.sum():,} deals, "
-                f"{100 * closed.loc[~tagged, 'won'].mean():.1f}% elsewhere)")
+    expected = (
+        f"({100 * closed.loc[tagged, 'won'].mean():.1f}% won over {tagged.sum():,} deals, "
+        f"{100 * closed.loc[~tagged, 'won'].mean():.1f}% elsewhere)"
+    )
     assert expected in flags["tags"].reason
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_planted_retention_leaks_are_flagged(seed):
     frame, days, churned = customers(seed)
-    flags = _flagged(screen_binary(frame, sorted(RETENTION_LEAKS | RETENTION_HONEST), churned, "retention",
-                                   ("churned", "kept"), "customers", clock=days))
+    flags = _flagged(
+        screen_binary(
+            frame,
+            sorted(RETENTION_LEAKS | RETENTION_HONEST),
+            churned,
+            "retention",
+            ("churned", "kept"),
+            "customers",
+            clock=days,
+        )
+    )
     assert set(flags) == RETENTION_LEAKS
     assert flags["months_on_book"].evidence == "own clock"
     assert flags["cancel_reason"].evidence == "fill gap"
@@ -101,8 +113,14 @@ def test_a_name_lowers_the_bar_but_never_flags_alone():
     high = rng.random(n) < 0.10  # 85% won among a tenth: beyond an honest segment, short of decisive
     won = np.where(high, rng.random(n) < 0.85, rng.random(n) < 0.25)
     grade = np.where(high, "high", rng.choice(["medium", "low"], n))
-    frame = pd.DataFrame({"lead_quality": grade, "field_9": grade, "status": rng.choice(["a", "b"], n),
-                          "LastActivity": rng.choice(["email", "call", "visit"], n)})
+    frame = pd.DataFrame(
+        {
+            "lead_quality": grade,
+            "field_9": grade,
+            "status": rng.choice(["a", "b"], n),
+            "LastActivity": rng.choice(["email", "call", "visit"], n),
+        }
+    )
     flags = _flagged(screen_binary(frame, list(frame.columns), won))
     assert set(flags) == {"lead_quality"}
     assert flags["lead_quality"].hinted and "lowered the bar" in flags["lead_quality"].reason
@@ -117,8 +135,15 @@ def test_numeric_outcomes_flag_the_outcome_in_disguise():
     band = pd.cut(acv, [0, 2000, 3500, 5000, 7000, 10000, 14000, 20000, np.inf], labels=list("ABCDEFGH")).astype(str)
     industry = rng.choice(["retail", "logistics", "health"], n)
     acv *= np.where(industry == "retail", 1.5, 1.0)  # an honest effect on value
-    frame = pd.DataFrame({"price_band": band, "industry": industry, "contract_value": acv * rng.normal(1, 0.02, n),
-                          "employees": rng.integers(5, 5000, n), "usage_tier": acv * rng.lognormal(0, 0.3, n)})
+    frame = pd.DataFrame(
+        {
+            "price_band": band,
+            "industry": industry,
+            "contract_value": acv * rng.normal(1, 0.02, n),
+            "employees": rng.integers(5, 5000, n),
+            "usage_tier": acv * rng.lognormal(0, 0.3, n),
+        }
+    )
     flags = _flagged(screen_numeric(frame, list(frame.columns), acv, "acv"))
     # usage_tier tracks ACV closely (Spearman about 0.9), as an honest trait can: it stays in.
     assert set(flags) == {"price_band", "contract_value"}

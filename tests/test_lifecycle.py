@@ -41,8 +41,14 @@ def write_draft(ws: Workspace, owner: str | None = "Marina (PMM)", extra_criteri
         icp["review_date"] = (date.today() + timedelta(days=60)).isoformat()
     icp["triggers"] = {"watch_terms": ["marketplaces"]}
     if extra_criterion:
-        icp["criteria"].append({"id": "marketplace", "name": "Marketplaces", "assumption": True,
-                                "conditions": [{"attribute": "industry", "op": "==", "value": "Marketplace"}]})
+        icp["criteria"].append(
+            {
+                "id": "marketplace",
+                "name": "Marketplaces",
+                "assumption": True,
+                "conditions": [{"attribute": "industry", "op": "==", "value": "Marketplace"}],
+            }
+        )
     (ws.strategy_dir / "icp.yaml").write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
 
 
@@ -102,9 +108,11 @@ def test_the_icp_lives_through_a_market_shift(company, smtp, monkeypatch):  # no
     with Receiver() as receiver:
         monkeypatch.setenv("TEAM_WEBHOOK", receiver.url)
         settings = yaml.safe_load((ws.root / "bullseye.yaml").read_text())
-        settings["notify"] = {"webhooks": [{"name": "gtm", "url_env": "TEAM_WEBHOOK"}],
-                              "email": {"host": "127.0.0.1", "port": port, "to": ["sales@example.com"]},
-                              "backoff_seconds": 0}
+        settings["notify"] = {
+            "webhooks": [{"name": "gtm", "url_env": "TEAM_WEBHOOK"}],
+            "email": {"host": "127.0.0.1", "port": port, "to": ["sales@example.com"]},
+            "backoff_seconds": 0,
+        }
         (ws.root / "bullseye.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
         write_draft(ws, extra_criterion=True)
         second = cli_json("publish", "-w", ws.root, "-m", "Marketplaces now win", "--force", "a test of the flow")

@@ -38,8 +38,14 @@ def draft(ws: Workspace, extra_criterion: bool = False, owner: str | None = "Mar
     icp["owner"] = owner
     icp["review_date"] = (date.today() + timedelta(days=60)).isoformat()
     if extra_criterion:
-        icp["criteria"].append({"id": "marketplace", "name": "Marketplaces", "assumption": True,
-                                "conditions": [{"attribute": "industry", "op": "==", "value": "Marketplace"}]})
+        icp["criteria"].append(
+            {
+                "id": "marketplace",
+                "name": "Marketplaces",
+                "assumption": True,
+                "conditions": [{"attribute": "industry", "op": "==", "value": "Marketplace"}],
+            }
+        )
     (ws.strategy_dir / "icp.yaml").write_text(yaml.safe_dump(icp, sort_keys=False), encoding="utf-8")
 
 

@@ -100,8 +100,9 @@ def test_expected_lifetime_closed_forms_and_truncation():
     survival = np.exp(np.cumsum(np.log(np.r_[1.0, (b + t[1:] - 1) / (a + b + t[1:] - 1)])))  # S(t) by recursion
     discounted = np.sum(survival * (1 / 1.1) ** t)
     assert model.expected_lifetime() == pytest.approx(discounted, rel=1e-9)
-    assert ShiftedBetaGeometric(horizon_years=5).fit(*_cohort(REGULAR)).expected_lifetime() == \
-        pytest.approx(np.sum(survival[:5] * (1 / 1.1) ** t[:5]), rel=1e-9)
+    assert ShiftedBetaGeometric(horizon_years=5).fit(*_cohort(REGULAR)).expected_lifetime() == pytest.approx(
+        np.sum(survival[:5] * (1 / 1.1) ** t[:5]), rel=1e-9
+    )
     # alpha <= 1: the undiscounted, untruncated lifetime is infinite; above 1 it is (a + b - 1) / (a - 1)
     assert ShiftedBetaGeometric(annual_discount=0).fit(*_cohort(REGULAR)).expected_lifetime() == math.inf
     assert ShiftedBetaGeometric(annual_discount=0).expected_lifetime(3.0, 4.0) == pytest.approx((3 + 4 - 1) / (3 - 1))
@@ -147,4 +148,4 @@ def test_a_cohort_without_churn_is_at_the_cap_and_a_churning_one_is_not():
     annual = ShiftedBetaGeometric(periods_per_year=1, n_bootstrap=20).fit(periods, churned)
     assert not annual.at_cap(annual.expected_lifetime())
     truncated = ShiftedBetaGeometric(periods_per_year=1, horizon_years=5)
-    assert truncated.lifetime_cap() == pytest.approx(sum(1.1 ** -t for t in range(5)))
+    assert truncated.lifetime_cap() == pytest.approx(sum(1.1**-t for t in range(5)))

@@ -44,7 +44,9 @@ def test_load_types_quarantines_and_reconciles(workspace):
     accounts = _frame(workspace, "accounts")
     assert accounts.account_id.tolist() == ["A1", "A2", "A3"]
     assert accounts.loc[0, "revenue"] == 1.2e6 and list(accounts.loc[0, "tech_stack"]) == ["Salesforce", "Marketo"]
-    assert accounts.loc[1, "employees"] == 126 and accounts.loc[1, "name"] == "Beta Ltda"  # first row of a duplicate wins
+    assert (
+        accounts.loc[1, "employees"] == 126 and accounts.loc[1, "name"] == "Beta Ltda"
+    )  # first row of a duplicate wins
     assert str(accounts.loc[1, "created_at"])[:10] == "2024-02-05"
     # Custom attributes are kept, typed when every value reads as the type; zip codes stay text.
     schema = workspace.table("accounts").schema()
@@ -65,7 +67,10 @@ def test_load_types_quarantines_and_reconciles(workspace):
     assert by_line[("accounts.csv", 6, "account_id")] == ("missing required value", "quarantined")
     assert by_line[("accounts.csv", 7, None)][0].startswith("expected 10 fields, found 2")
     assert by_line[("deals.csv", 3, "closed_at")][1] == "value_dropped"
-    assert by_line[("deals.csv", 4, "account_id")] == ("unknown account_id: loaded, left out of per-account outcomes", "kept")
+    assert by_line[("deals.csv", 4, "account_id")] == (
+        "unknown account_id: loaded, left out of per-account outcomes",
+        "kept",
+    )
     assert by_line[("deals.csv", 6, "account_id")][1] == "kept"
     assert report.quarantine_csv.exists()
     assert len(report.quarantine_csv.read_text().splitlines()) == len(issues) + 1
@@ -100,7 +105,10 @@ def test_a_failed_load_leaves_the_previous_warehouse_intact(workspace):
 
 def test_later_files_update_earlier_rows_field_by_field(workspace):
     crm = write(workspace.root / "accounts.csv", "account_id,name,industry,employees\nA1,Acme,,10\nA2,Beta,Retail,20\n")
-    enrich = write(workspace.root / "accounts_enrichment.csv", "account_id,industry,employees,funding\nA1,E-commerce,,5000000\nA3,Gamma,30,\n")
+    enrich = write(
+        workspace.root / "accounts_enrichment.csv",
+        "account_id,industry,employees,funding\nA1,E-commerce,,5000000\nA3,Gamma,30,\n",
+    )
     report = workspace.load([crm, enrich])
     frame = _frame(workspace, "accounts")
     assert frame.account_id.tolist() == ["A1", "A2", "A3"]
@@ -113,11 +121,19 @@ def test_later_files_update_earlier_rows_field_by_field(workspace):
 
 def test_mapping_file_constants_values_lookups_scale_and_account_match(workspace):
     root = workspace.root
-    write(root / "leads.csv", "lead,first_contact,origin\nL1,2024-01-01,paid_search\nL2,2024-01-03,organic\nL3,2024-01-04,\n")
-    write(root / "closed.csv", "lead,seller,won_date,segment,product\nL1,S1,2024-02-01,pets,GTXPro\nL2,S2,2024-02-03,toys,MG Special\n")
+    write(
+        root / "leads.csv",
+        "lead,first_contact,origin\nL1,2024-01-01,paid_search\nL2,2024-01-03,organic\nL3,2024-01-04,\n",
+    )
+    write(
+        root / "closed.csv",
+        "lead,seller,won_date,segment,product\nL1,S1,2024-02-01,pets,GTXPro\nL2,S2,2024-02-03,toys,MG Special\n",
+    )
     write(root / "products.csv", "product,sales_price\nGTX Pro,4821\nMG Special,55\n")
     write(root / "sellers.csv", "seller_id,state\nS1,SP\nS9,RJ\n")
-    write(root / "mapping.yaml", """
+    write(
+        root / "mapping.yaml",
+        """
 files:
   - match: leads.csv
     table: accounts
@@ -144,7 +160,8 @@ files:
     constants: {activated: "yes"}
     account_match: seller_id
     skip: [state]
-""")
+""",
+    )
     files = [root / "leads.csv", root / "closed.csv", root / "sellers.csv"]
     report = workspace.load(files, mapping=root / "mapping.yaml")
     assert report.reconciles
@@ -163,7 +180,10 @@ files:
 
 def test_scale_and_unknown_mapping_key(workspace):
     write(workspace.root / "accounts.csv", "account,revenue_musd\nA1,12.5\n")
-    write(workspace.root / "m.yaml", "files:\n  - match: accounts.csv\n    table: accounts\n    columns: {account_id: account, revenue: revenue_musd}\n    scale: {revenue: 1000000}\n")
+    write(
+        workspace.root / "m.yaml",
+        "files:\n  - match: accounts.csv\n    table: accounts\n    columns: {account_id: account, revenue: revenue_musd}\n    scale: {revenue: 1000000}\n",
+    )
     workspace.load([workspace.root / "accounts.csv"], mapping=workspace.root / "m.yaml")
     assert _frame(workspace, "accounts").revenue.tolist() == [12.5e6]
     write(workspace.root / "bad.yaml", "files:\n  - match: accounts.csv\n    tabel: accounts\n")
@@ -174,27 +194,40 @@ def test_scale_and_unknown_mapping_key(workspace):
 
 
 def test_presets_read_hubspot_and_salesforce_exports(workspace):
-    hubspot = write(workspace.root / "hubspot-crm-exports-all-deals.csv",
-                    "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Associated Company IDs,Pipeline\n"
-                    "9001,Big deal,closedwon,\"12,000\",2024-05-01 10:00,2024-03-01 09:00,77,Sales\n")
+    hubspot = write(
+        workspace.root / "hubspot-crm-exports-all-deals.csv",
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Associated Company IDs,Pipeline\n"
+        '9001,Big deal,closedwon,"12,000",2024-05-01 10:00,2024-03-01 09:00,77,Sales\n',
+    )
     workspace.load([hubspot], preset="hubspot")
     deals = _frame(workspace, "deals")
     assert deals[["deal_id", "account_id", "stage", "amount"]].values.tolist() == [["9001", "77", "won", 12000.0]]
     assert deals.pipeline.tolist() == ["Sales"]
-    salesforce = write(workspace.root / "report_opportunities.csv",
-                       "Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Created Date,Account ID,Lead Source\n"
-                       "006A,Renewal,Closed Lost,\"$1,500.00\",3/31/2024,1/15/2024,001X,Web\n")
+    salesforce = write(
+        workspace.root / "report_opportunities.csv",
+        "Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Created Date,Account ID,Lead Source\n"
+        '006A,Renewal,Closed Lost,"$1,500.00",3/31/2024,1/15/2024,001X,Web\n',
+    )
     workspace.load([salesforce], preset="salesforce")
     deals = _frame(workspace, "deals")
     row = deals.iloc[0]
-    assert (row.deal_id, row.account_id, row.stage, row.amount, str(row.closed_at)[:10]) == ("006A", "001X", "lost", 1500.0, "2024-03-31")
+    assert (row.deal_id, row.account_id, row.stage, row.amount, str(row.closed_at)[:10]) == (
+        "006A",
+        "001X",
+        "lost",
+        1500.0,
+        "2024-03-31",
+    )
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"", "empty"),
-    (b"\x00\x01\x00\x02" * 100, "binary"),
-    (b"PK\x03\x04" + b"\x00" * 64, "content is EXCEL"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x00\x02" * 100, "binary"),
+        (b"PK\x03\x04" + b"\x00" * 64, "content is EXCEL"),
+    ],
+)
 def test_unreadable_files_are_refused_before_anything_changes(workspace, content, message):
     write(workspace.data_dir / "accounts.csv", "account_id\nA1\n")
     workspace.load()
@@ -242,12 +275,15 @@ def test_mapping_order_decides_precedence_and_ignore_leaves_files_out(workspace)
     write(root / "leads.csv", "id\nL1\nL2\n")
     write(root / "won.csv", "id\nL1\n")
     write(root / "notes.txt", "not crm data\n")
-    write(root / "m.yaml", """
+    write(
+        root / "m.yaml",
+        """
 ignore: [notes.txt]
 files:
   - {match: leads.csv, table: deals, columns: {deal_id: id, account_id: id}, constants: {stage: lost}}
   - {match: won.csv, table: deals, columns: {deal_id: id, account_id: id}, constants: {stage: won}}
-""")
+""",
+    )
     for order in ([root / "leads.csv", root / "won.csv"], [root / "won.csv", root / "leads.csv", root / "notes.txt"]):
         report = workspace.load(order, mapping=root / "m.yaml")
         assert _frame(workspace, "deals").stage.tolist() == ["won", "lost"]
@@ -258,22 +294,31 @@ def test_a_replacement_can_mean_no_value_and_lookups_are_checked(workspace):
     root = workspace.root
     write(root / "deals.csv", "deal_id,stage,amount,list_price,agent\nD1,Won,100,125,Ann\nD2,Lost,0,125,Bob\n")
     write(root / "teams.csv", "agent,manager\nAnn,Eve\n")
-    write(root / "m.yaml", "files:\n  - match: deals.csv\n    table: deals\n    columns: {owner: agent}\n"
-                           "    values: {amount: {'0': ''}}\n"
-                           "    lookups: [{file: teams.csv, on_column: owner, key: agent, columns: {manager: manager}}]\n")
+    write(
+        root / "m.yaml",
+        "files:\n  - match: deals.csv\n    table: deals\n    columns: {owner: agent}\n"
+        "    values: {amount: {'0': ''}}\n"
+        "    lookups: [{file: teams.csv, on_column: owner, key: agent, columns: {manager: manager}}]\n",
+    )
     workspace.load([root / "deals.csv"], mapping=root / "m.yaml")
     deals = _frame(workspace, "deals")
     assert deals.amount.isna().tolist() == [False, True] and deals.manager.tolist()[0] == "Eve"
     assert deals.discount.tolist()[0] == pytest.approx(0.2) and deals.discount.isna().tolist()[1]
     assert workspace.table("quarantine").count().execute() == 0
-    write(root / "bad.yaml", "files:\n  - match: deals.csv\n    table: deals\n"
-                             "    lookups: [{file: teams.csv, on_column: agent_name, key: agent, columns: {manager: manager}}]\n")
+    write(
+        root / "bad.yaml",
+        "files:\n  - match: deals.csv\n    table: deals\n"
+        "    lookups: [{file: teams.csv, on_column: agent_name, key: agent, columns: {manager: manager}}]\n",
+    )
     with pytest.raises(MappingError, match="on_column 'agent_name' must be a target column"):
         workspace.load([root / "deals.csv"], mapping=root / "bad.yaml")
 
 
 def test_deals_closed_before_they_were_created_are_kept_and_reported(workspace):
-    write(workspace.data_dir / "deals.csv", "deal_id,stage,created_at,closed_at\nD1,won,2024-03-08,2024-03-06\nD2,won,2024-03-01,2024-03-06\n")
+    write(
+        workspace.data_dir / "deals.csv",
+        "deal_id,stage,created_at,closed_at\nD1,won,2024-03-08,2024-03-06\nD2,won,2024-03-01,2024-03-06\n",
+    )
     workspace.load()
     issues = workspace.table("quarantine").execute()
     backwards = issues[issues.reason.str.startswith("closed before it was created")]
@@ -283,13 +328,21 @@ def test_deals_closed_before_they_were_created_are_kept_and_reported(workspace):
 
 def test_templates_placeholders_types_and_derived_event_ids(workspace):
     root = workspace.root
-    write(root / "layoffs_old.csv", "company,date,laid_off,share,country\n"
-                                    "Acme,3/6/2023,500,0.05,US\nAcme,3/6/2023,500,0.05,US\n"      # the same event twice
-                                    "Beta,1/1/1900,10,,BR\nGamma,2/2/2023,,0.125,#NAME?\n"        # placeholder date; #NAME?
-                                    ",,,,\n")                                                       # an empty record
-    write(root / "layoffs_new.csv", "company,date,laid_off,share,source\n"
-                                    "Acme,3/6/2023,500.0,0.05,https://news/acme\nDelta,4/4/2023,7,1,https://news/d\n")
-    write(root / "m.yaml", """
+    write(
+        root / "layoffs_old.csv",
+        "company,date,laid_off,share,country\n"
+        "Acme,3/6/2023,500,0.05,US\nAcme,3/6/2023,500,0.05,US\n"  # the same event twice
+        "Beta,1/1/1900,10,,BR\nGamma,2/2/2023,,0.125,#NAME?\n"  # placeholder date; #NAME?
+        ",,,,\n",
+    )  # an empty record
+    write(
+        root / "layoffs_new.csv",
+        "company,date,laid_off,share,source\n"
+        "Acme,3/6/2023,500.0,0.05,https://news/acme\nDelta,4/4/2023,7,1,https://news/d\n",
+    )
+    write(
+        root / "m.yaml",
+        """
 files:
   - match: layoffs_old.csv
     table: events
@@ -305,7 +358,8 @@ files:
     templates: {description: "[{share:%} of staff]"}
     constants: {event_type: layoff}
     date_order: MDY
-""")
+""",
+    )
     report = workspace.load([root / "layoffs_new.csv", root / "layoffs_old.csv"], mapping=root / "m.yaml")
     assert report.reconciles
     counts = {c.file.rsplit("/", 1)[-1]: (c.read, c.loaded, c.quarantined, c.merged) for c in report.files}
@@ -319,35 +373,49 @@ files:
     assert events.loc["Gamma", "country"] == "#NAME?"
     issues = workspace.table("quarantine").execute()
     found = {(int(r.line), r.column, r.action): r.reason for r in issues.itertuples()}
-    assert found[(3, "event_id", "quarantined")].startswith("same event (same event_type, company_name, occurred_at, value")
+    assert found[(3, "event_id", "quarantined")].startswith(
+        "same event (same event_type, company_name, occurred_at, value"
+    )
     assert found[(3, "event_id", "quarantined")].endswith("as line 2")
     assert found[(4, "occurred_at", "quarantined")].startswith("placeholder for an unknown value")
     assert found[(5, "country", "kept")].startswith("a spreadsheet error value")
     assert found[(6, None, "quarantined")] == "empty record: every field is blank"
-    assert any(r == "same event (same event_type, company_name, occurred_at, value, description) as an earlier line"
-               for _, _, r, _ in report.issue_summary)
+    assert any(
+        r == "same event (same event_type, company_name, occurred_at, value, description) as an earlier line"
+        for _, _, r, _ in report.issue_summary
+    )
 
 
 def test_placeholders_on_an_optional_column_drop_the_value_not_the_row(workspace):
     root = workspace.root
-    write(root / "universe.csv", "company_id,name,first_funding_at,total\nc1,A,1960-01-01,5/18/27\nc2,B,2012-01-02,100\n")
-    write(root / "m.yaml", "files:\n  - match: universe.csv\n    table: universe\n"
-                           "    placeholders: {first_funding_at: ['1960-01-01']}\n    types: {total: number}\n")
+    write(
+        root / "universe.csv", "company_id,name,first_funding_at,total\nc1,A,1960-01-01,5/18/27\nc2,B,2012-01-02,100\n"
+    )
+    write(
+        root / "m.yaml",
+        "files:\n  - match: universe.csv\n    table: universe\n"
+        "    placeholders: {first_funding_at: ['1960-01-01']}\n    types: {total: number}\n",
+    )
     report = workspace.load([root / "universe.csv"], mapping=root / "m.yaml")
     assert [(c.loaded, c.quarantined) for c in report.files] == [(2, 0)]
     universe = _frame(workspace, "universe")
     assert universe.first_funding_at.isna().tolist() == [True, False] and universe.total.tolist()[1] == 100
     issues = workspace.table("quarantine").execute()
     assert sorted(zip(issues.column, issues.value, issues.action)) == [
-        ("first_funding_at", "1960-01-01", "value_dropped"), ("total", "5/18/27", "value_dropped")]
+        ("first_funding_at", "1960-01-01", "value_dropped"),
+        ("total", "5/18/27", "value_dropped"),
+    ]
 
 
-@pytest.mark.parametrize("entry,message", [
-    ("templates: {description: 'by {buyer}'}", "template for 'description' names column 'buyer'"),
-    ("templates: {description: 'by [{company}'}", "'\\[' without '\\]'"),
-    ("types: {name: number}", "types for 'name': a canonical column"),
-    ("placeholders: {founded_year: ['1960']}", "placeholders for 'founded_year', which is not a target column"),
-])
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ("templates: {description: 'by {buyer}'}", "template for 'description' names column 'buyer'"),
+        ("templates: {description: 'by [{company}'}", "'\\[' without '\\]'"),
+        ("types: {name: number}", "types for 'name': a canonical column"),
+        ("placeholders: {founded_year: ['1960']}", "placeholders for 'founded_year', which is not a target column"),
+    ],
+)
 def test_new_mapping_keys_refuse_mistakes(workspace, entry, message):
     write(workspace.root / "universe.csv", "company_id,company\nc1,A\n")
     write(workspace.root / "m.yaml", f"files:\n  - match: universe.csv\n    table: universe\n    {entry}\n")

@@ -68,8 +68,19 @@ def test_a_notebook_runs_the_main_job_with_only_the_workspace(notebook):
     where, namespace = notebook
     job, seen, ws = namespace["job"], namespace["seen"], namespace["ws"]
     steps = [name for name, _, _ in job.steps()]
-    assert steps == ["load", "outcomes", "discovery", "icp", "backtest", "scores", "committee", "themes",
-                     "personas", "market", "why_now"]
+    assert steps == [
+        "load",
+        "outcomes",
+        "discovery",
+        "icp",
+        "backtest",
+        "scores",
+        "committee",
+        "themes",
+        "personas",
+        "market",
+        "why_now",
+    ]
     assert [s for s, done in seen if done] == steps and [s for s, done in seen if not done] == steps
     assert job.load.reconciles and job.scores.frame["fit_score"].between(0, 100).all()
     assert sum(job.scores.tier_counts().values()) == ACCOUNTS and job.backtest.groups["ICP"]["deals"] > 0
@@ -106,5 +117,7 @@ def _modules_with_examples() -> list[str]:
 
 @pytest.mark.parametrize("module", _modules_with_examples())
 def test_docstring_examples_run(module):
-    tested = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tested = doctest.testmod(
+        importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert tested.attempted > 0 and tested.failed == 0, module

@@ -101,8 +101,17 @@ def _raw(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
 
 def _age_words(days: int) -> str:
     """The ages the ranking's reasons use (docs/signals.md), for the ages these tests meet (under a year)."""
-    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago" if days < 14 else \
-        f"{round(days / 7)} weeks ago" if days < 60 else f"{round(days / 30.44)} months ago"
+    return (
+        "today"
+        if days == 0
+        else "yesterday"
+        if days == 1
+        else f"{days} days ago"
+        if days < 14
+        else f"{round(days / 7)} weeks ago"
+        if days < 60
+        else f"{round(days / 30.44)} months ago"
+    )
 
 
 # -- linking events that only name their company ----------------------------------------------------
@@ -131,8 +140,10 @@ e8,A2,,Initech,,funding,2024-05-08,4000000
 
 @pytest.fixture
 def small(workspace):
-    files = [write(workspace.data_dir / f"{name}.csv", text)
-             for name, text in (("accounts", ACCOUNTS), ("universe", UNIVERSE), ("events", EVENTS))]
+    files = [
+        write(workspace.data_dir / f"{name}.csv", text)
+        for name, text in (("accounts", ACCOUNTS), ("universe", UNIVERSE), ("events", EVENTS))
+    ]
     workspace.load(files)
     return workspace
 
@@ -142,11 +153,23 @@ def test_event_companies_link_to_accounts_first_then_universe(small):
     companies = links.companies.set_index("company_name")
     # "ACME INC" and "Acme" (with the domain) are one company; the account wins over the universe row.
     assert links.summary | {"by_method": None} == {
-        "events": 6, "event_companies": 5, "linked": 3, "linked_accounts": 2, "linked_universe": 1,
-        "by_method": None, "ambiguous": 1, "unmatched": 1, "without_keys": 0, "linked_events": 4,
-        "linked_against": ["accounts", "universe"], "reconciles": True}
-    assert links.summary["by_method"] == {"accounts": {"domain": 1, "name": 1, "name+location": 0},
-                                          "universe": {"domain": 0, "name": 1, "name+location": 0}}
+        "events": 6,
+        "event_companies": 5,
+        "linked": 3,
+        "linked_accounts": 2,
+        "linked_universe": 1,
+        "by_method": None,
+        "ambiguous": 1,
+        "unmatched": 1,
+        "without_keys": 0,
+        "linked_events": 4,
+        "linked_against": ["accounts", "universe"],
+        "reconciles": True,
+    }
+    assert links.summary["by_method"] == {
+        "accounts": {"domain": 1, "name": 1, "name+location": 0},
+        "universe": {"domain": 0, "name": 1, "name+location": 0},
+    }
     acme = links.companies[links.companies["linked_id"] == "A1"]
     assert len(acme) == 1 and acme["events"].item() == 2 and acme["spellings"].item() == 2
     assert companies.loc["Globex", ["kind", "linked_id"]].tolist() == ["account", "A2"]  # accounts before universe
@@ -157,13 +180,30 @@ def test_event_companies_link_to_accounts_first_then_universe(small):
     assert links.notes() == [
         "6 events name their company without an id (5 companies): 3 companies (4 events) were linked by the "
         "company matcher, 2 to CRM accounts (1 by domain, 1 by name) and 1 to universe companies (1 by name); "
-        "1 are ambiguous and left unlinked (Umbrella); 1 matched nothing"]
+        "1 are ambiguous and left unlinked (Umbrella); 1 matched nothing"
+    ]
     # Applied in the warehouse: events with an id of their own keep it, whatever their name says.
     events = links.events.order_by("event_id").to_pandas().set_index("event_id")
-    assert events["account_id"].to_dict() == {"e1": "A1", "e2": "A1", "e3": "A2", "e4": None, "e5": None,
-                                              "e6": None, "e7": None, "e8": "A2"}
-    assert events["company_id"].to_dict() == {"e1": None, "e2": None, "e3": None, "e4": "U2", "e5": None,
-                                              "e6": None, "e7": "U2", "e8": None}
+    assert events["account_id"].to_dict() == {
+        "e1": "A1",
+        "e2": "A1",
+        "e3": "A2",
+        "e4": None,
+        "e5": None,
+        "e6": None,
+        "e7": None,
+        "e8": "A2",
+    }
+    assert events["company_id"].to_dict() == {
+        "e1": None,
+        "e2": None,
+        "e3": None,
+        "e4": "U2",
+        "e5": None,
+        "e6": None,
+        "e7": "U2",
+        "e8": None,
+    }
     assert list(links.events.columns) == list(small.table("events").columns)
 
 
@@ -172,18 +212,45 @@ def test_linking_without_anything_to_link_to_says_so(small):
     assert pairs["events"].sum() == 6 and len(pairs) == 6  # distinct spellings, before grouping
     links = link_event_companies(pairs)
     assert links.summary["unmatched"] == 5 and links.summary["linked_against"] == []
-    assert links.notes() == ["6 events name their company without an id (5 companies); there is no accounts or "
-                             "universe table to link them to"]
+    assert links.notes() == [
+        "6 events name their company without an id (5 companies); there is no accounts or "
+        "universe table to link them to"
+    ]
 
 
 def test_spellings_fold_into_one_company_unless_their_domains_differ():
-    pairs = pd.DataFrame({
-        "company_name": ["Acme", "ACME Inc.", "Acme Corp", "Umbrella", "Umbrella", "Umbrella", "Alphabet", "Google"],
-        "domain": [None, "acme.com", "https://www.acme.com/", "umbrella-a.com", "umbrella-b.com", None,
-                   "google.com", "www.google.com"],
-        "events": [3, 1, 1, 2, 1, 1, 1, 5]})
-    universe = pd.DataFrame({"company_id": ["U1", "U2", "U3", "U4"], "name": ["Acme", "Umbrella", "Umbrella", "Google"],
-                             "domain": ["acme.com", "umbrella-a.com", "umbrella-b.com", "google.com"]})
+    pairs = pd.DataFrame(
+        {
+            "company_name": [
+                "Acme",
+                "ACME Inc.",
+                "Acme Corp",
+                "Umbrella",
+                "Umbrella",
+                "Umbrella",
+                "Alphabet",
+                "Google",
+            ],
+            "domain": [
+                None,
+                "acme.com",
+                "https://www.acme.com/",
+                "umbrella-a.com",
+                "umbrella-b.com",
+                None,
+                "google.com",
+                "www.google.com",
+            ],
+            "events": [3, 1, 1, 2, 1, 1, 1, 5],
+        }
+    )
+    universe = pd.DataFrame(
+        {
+            "company_id": ["U1", "U2", "U3", "U4"],
+            "name": ["Acme", "Umbrella", "Umbrella", "Google"],
+            "domain": ["acme.com", "umbrella-a.com", "umbrella-b.com", "google.com"],
+        }
+    )
     links = link_event_companies(pairs, universe=universe)
     companies = links.companies.set_index("linked_id")
     # Three spellings of Acme are one company, named by its most frequent spelling.
@@ -216,23 +283,34 @@ def test_events_that_only_name_a_company_rank_with_its_fit(demo):
     # Companies whose name is unambiguous on both sides (the generator plants near-duplicates).
     keys = normalize_names(pd.concat([accounts["Company Name"], universe["Company Name"]], ignore_index=True))
     unique = ~keys.duplicated(keep=False).to_numpy()
-    picked_accounts = accounts[unique[:len(accounts)] & (accounts["Domain"] != "")].head(30)
+    picked_accounts = accounts[unique[: len(accounts)] & (accounts["Domain"] != "")].head(30)
     only_universe = ~universe["Company ID"].isin(list(truth["universe"]["matches"])).to_numpy()
-    picked_universe = universe[unique[len(accounts):] & only_universe].head(30)
+    picked_universe = universe[unique[len(accounts) :] & only_universe].head(30)
     as_of = dt.date.fromisoformat(truth["as_of"])
     n = len(picked_accounts) + len(picked_universe)
-    named = pd.DataFrame({
-        "company_name": [*np.where(np.arange(len(picked_accounts)) % 2 == 0, "",  # half by web address only
-                                   picked_accounts["Company Name"].str.upper()),
-                         *(picked_universe["Company Name"] + " Ltda.")],  # a legal form the matcher folds away
-        "domain": [*np.where(np.arange(len(picked_accounts)) % 2 == 0, "https://www." + picked_accounts["Domain"], ""),
-                   *[""] * len(picked_universe)],
-        "event_type": np.where(np.arange(n) % 3 == 0, "layoff", "funding"),
-        "occurred_at": [as_of - dt.timedelta(days=int(d)) for d in np.arange(n) % 25],
-        "value": np.where(np.arange(n) % 3 == 0, 40, 2_000_000)})
+    named = pd.DataFrame(
+        {
+            "company_name": [
+                *np.where(
+                    np.arange(len(picked_accounts)) % 2 == 0,
+                    "",  # half by web address only
+                    picked_accounts["Company Name"].str.upper(),
+                ),
+                *(picked_universe["Company Name"] + " Ltda."),
+            ],  # a legal form the matcher folds away
+            "domain": [
+                *np.where(np.arange(len(picked_accounts)) % 2 == 0, "https://www." + picked_accounts["Domain"], ""),
+                *[""] * len(picked_universe),
+            ],
+            "event_type": np.where(np.arange(n) % 3 == 0, "layoff", "funding"),
+            "occurred_at": [as_of - dt.timedelta(days=int(d)) for d in np.arange(n) % 25],
+            "value": np.where(np.arange(n) % 3 == 0, 40, 2_000_000),
+        }
+    )
     with_ids = named.drop(columns=["company_name", "domain"]).assign(
         account_id=[*picked_accounts["Account ID"], *[""] * len(picked_universe)],
-        company_id=[*[""] * len(picked_accounts), *picked_universe["Company ID"]])
+        company_id=[*[""] * len(picked_accounts), *picked_universe["Company ID"]],
+    )
     icp = icp_from(TRUTH_ICP + "signals:\n" + FUNDING_ICP.split("signals:\n")[1] + LAYOFF)
     rankings, columns = [], []
     for frame in (named, with_ids):
@@ -247,13 +325,24 @@ def test_events_that_only_name_a_company_rank_with_its_fit(demo):
     assert by_name.event_links["summary"]["linked"] == n and by_name.event_links["summary"]["reconciles"]
     assert by_name.event_links["summary"]["by_method"]["accounts"]["domain"] == len(picked_accounts[::2])
     assert by_id.event_links is None
-    columns = ["company", "kind", "name", "fit_score", "tier", "disqualified", "fit_known", "why_now_score",
-               "priority", "why_now"]
+    columns = [
+        "company",
+        "kind",
+        "name",
+        "fit_score",
+        "tier",
+        "disqualified",
+        "fit_known",
+        "why_now_score",
+        "priority",
+        "why_now",
+    ]
     pd.testing.assert_frame_equal(by_name.rows[columns], by_id.rows[columns])
     assert by_name.rows["fit_known"].all() and set(by_name.rows["kind"]) == {"account", "prospect"}
     assert (by_name.rows["why_now_score"] < 0).sum() == (np.arange(n) % 3 == 0).sum()  # the layoffs
-    assert any(f"were linked by the company matcher, {len(picked_accounts)} to CRM accounts" in note
-               for note in by_name.notes)
+    assert any(
+        f"were linked by the company matcher, {len(picked_accounts)} to CRM accounts" in note for note in by_name.notes
+    )
 
 
 # -- Crunchbase 2013: funding rounds ----------------------------------------------------------------
@@ -262,8 +351,15 @@ def crunchbase(tmp_path_factory):
     folder = _data() / "crunchbase_2013"
     root = tmp_path_factory.mktemp("crunchbase") / "ws"
     _cli("init", str(root))
-    _cli("load", "-w", str(root), "--mapping", str(EXAMPLES / "crunchbase" / "mapping.yaml"),
-         str(folder / "crunchbase-companies.csv"), str(folder / "crunchbase-rounds.csv"))
+    _cli(
+        "load",
+        "-w",
+        str(root),
+        "--mapping",
+        str(EXAMPLES / "crunchbase" / "mapping.yaml"),
+        str(folder / "crunchbase-companies.csv"),
+        str(folder / "crunchbase-rounds.csv"),
+    )
     (root / "strategy" / "icp.yaml").write_text(FUNDING_ICP)
     ws = Workspace(root)
     yield ws
@@ -274,24 +370,34 @@ def test_crunchbase_funding_rounds_counted_like_pandas(crunchbase, datasets):
     ranking = signal_ranking(crunchbase, days=90, as_of=CRUNCHBASE_AS_OF)
     rounds = _raw(datasets / "crunchbase_2013" / "crunchbase-rounds.csv", "mac_roman")
     funded = pd.to_datetime(rounds["funded_at"], errors="coerce")
-    fresh = rounds[(funded <= pd.Timestamp(CRUNCHBASE_AS_OF))
-                   & (funded >= pd.Timestamp(CRUNCHBASE_AS_OF - dt.timedelta(days=90)))]
+    fresh = rounds[
+        (funded <= pd.Timestamp(CRUNCHBASE_AS_OF)) & (funded >= pd.Timestamp(CRUNCHBASE_AS_OF - dt.timedelta(days=90)))
+    ]
     # The loader drops a round listed twice (same company, date, amount and type): the same rule here.
-    distinct = fresh.drop_duplicates(["company_permalink", "company_name", "funded_at", "raised_amount_usd",
-                                      "funding_round_type"])
+    distinct = fresh.drop_duplicates(
+        ["company_permalink", "company_name", "funded_at", "raised_amount_usd", "funding_round_type"]
+    )
     assert ranking.companies == fresh["company_permalink"].nunique() == 1727
     assert ranking.events == len(distinct) == len(fresh) - 1
     rows = ranking.rows.set_index("company")
     assert set(rows["kind"]) == {"prospect"} and (rows["why_now_score"] > 0).all()
     assert ranking.event_links is None and not rows["fit_known"].any()  # no deals: no scorecard
     # Each company's reason is its newest round, read from the raw file.
-    newest = fresh.assign(at=funded).sort_values("at").groupby("company_permalink").tail(1).set_index(
-        "company_permalink")
+    newest = (
+        fresh.assign(at=funded).sort_values("at").groupby("company_permalink").tail(1).set_index("company_permalink")
+    )
     alone = fresh.assign(at=funded).groupby(["company_permalink", "at"]).size()
     newest = newest[[alone[(c, a)] == 1 for c, a in zip(newest.index, newest["at"])]]
-    words = {"series-a": "a Series A", "series-b": "a Series B", "series-c+": "a Series C or later",
-             "angel": "an angel round", "venture": "a venture round", "private-equity": "private equity",
-             "post-ipo": "a post-IPO round", "crowdfunding": "a crowdfunding round"}
+    words = {
+        "series-a": "a Series A",
+        "series-b": "a Series B",
+        "series-c+": "a Series C or later",
+        "angel": "an angel round",
+        "venture": "a venture round",
+        "private-equity": "private equity",
+        "post-ipo": "a post-IPO round",
+        "crowdfunding": "a crowdfunding round",
+    }
     checked = 0
     for company, row in newest.iterrows():
         amount = float(row["raised_amount_usd"]) if row["raised_amount_usd"] else None
@@ -314,14 +420,34 @@ def yc(tmp_path_factory):
     data = _data()
     root = tmp_path_factory.mktemp("yc") / "ws"
     _cli("init", str(root))
-    _cli("load", "-w", str(root), "--mapping", str(EXAMPLES / "yc" / "mapping.yaml"),
-         str(data / "yc_companies" / NEW_YC))
+    _cli(
+        "load", "-w", str(root), "--mapping", str(EXAMPLES / "yc" / "mapping.yaml"), str(data / "yc_companies" / NEW_YC)
+    )
     out = root / "data" / "events-yc.csv"
-    _cli("snapshot-events", str(data / "yc_companies" / OLD_YC), str(data / "yc_companies" / NEW_YC),
-         "--key", "company_id", "--old-date", "2023-02-27", "--new-date", "2024-05-11", "--size", "team_size",
-         "--out", str(out))
-    report = _cli("load", "-w", str(root), "--mapping", str(EXAMPLES / "layoffs" / "mapping.yaml"), str(out),
-                  *[str(data / "layoffs_fyi" / name) for name in LAYOFFS])
+    _cli(
+        "snapshot-events",
+        str(data / "yc_companies" / OLD_YC),
+        str(data / "yc_companies" / NEW_YC),
+        "--key",
+        "company_id",
+        "--old-date",
+        "2023-02-27",
+        "--new-date",
+        "2024-05-11",
+        "--size",
+        "team_size",
+        "--out",
+        str(out),
+    )
+    report = _cli(
+        "load",
+        "-w",
+        str(root),
+        "--mapping",
+        str(EXAMPLES / "layoffs" / "mapping.yaml"),
+        str(out),
+        *[str(data / "layoffs_fyi" / name) for name in LAYOFFS],
+    )
     assert report["reconciles"] and report["table_rows"]["events"] == 1037 + 4286
     ws = Workspace(root)
     yield ws
@@ -342,8 +468,10 @@ def test_yc_headcount_growth_ranks_the_companies_that_grew(yc, datasets):
     rows = ranking.rows.set_index("company")
     assert ranking.companies == len(grew) == 682
     assert set(rows.index) == set(grew.index) and set(rows["kind"]) == {"prospect"}
-    expected = {company: f"headcount up {(after - before) / before * 100:.0f}% ({before:.0f} -> {after:.0f}) today"
-                for company, (before, after) in grew.iterrows()}
+    expected = {
+        company: f"headcount up {(after - before) / before * 100:.0f}% ({before:.0f} -> {after:.0f}) today"
+        for company, (before, after) in grew.iterrows()
+    }
     assert rows["why_now"].to_dict() == expected
     names = new.set_index("company_id")["company_name"]
     assert (rows["name"] == names.loc[rows.index]).all()
@@ -353,8 +481,9 @@ def _layoff_names(datasets: Path) -> pd.DataFrame:
     """Every dated layoff of both copies: company name (trimmed) and date."""
     frames = [_raw(datasets / "layoffs_fyi" / name)[["company", "date"]] for name in LAYOFFS]
     raw = pd.concat(frames, ignore_index=True)
-    return pd.DataFrame({"name": raw["company"].str.strip(),
-                         "at": pd.to_datetime(raw["date"], format="%m/%d/%Y", errors="coerce")}).dropna()
+    return pd.DataFrame(
+        {"name": raw["company"].str.strip(), "at": pd.to_datetime(raw["date"], format="%m/%d/%Y", errors="coerce")}
+    ).dropna()
 
 
 def _plain_key(names: pd.Series) -> pd.Series:
@@ -400,11 +529,13 @@ def test_layoffs_at_yc_companies_rank_as_negatives_next_to_growth(yc, datasets):
     target = links.companies["linked_id"].to_numpy(object)[links.pairs.set_index("company_name")["company"]]
     linked_to = pd.Series(target, index=links.pairs["company_name"])
     layoffs = _layoff_names(datasets)
-    window = layoffs[(layoffs["at"] <= pd.Timestamp(YC_AS_OF))
-                     & (layoffs["at"] >= pd.Timestamp(YC_AS_OF - dt.timedelta(days=365)))]
+    window = layoffs[
+        (layoffs["at"] <= pd.Timestamp(YC_AS_OF)) & (layoffs["at"] >= pd.Timestamp(YC_AS_OF - dt.timedelta(days=365)))
+    ]
     hit = set(linked_to.loc[window["name"].unique()].dropna())
-    laid_off = rows[rows["signals"].map(lambda reasons: any(r.startswith(("laid off", "announced layoffs"))
-                                                            for r in reasons))]
+    laid_off = rows[
+        rows["signals"].map(lambda reasons: any(r.startswith(("laid off", "announced layoffs")) for r in reasons))
+    ]
     prospects = laid_off[laid_off["kind"] == "prospect"]
     assert set(prospects["company"]) == hit and len(hit) >= 20
     unlinked = set(window["name"]) - set(linked_to.dropna().index)
@@ -425,8 +556,9 @@ def test_signals_command_on_real_data_reports_the_links(yc):
     links = link_workspace_events(yc)
     assert out["event_links"]["summary"] == json.loads(json.dumps(links.summary))
     assert len(out["event_links"]["linked"]) == links.summary["linked"]
-    assert {a["company_name"] for a in out["event_links"]["ambiguous"]} == \
-        set(links.companies.loc[links.companies["status"] == "ambiguous", "company_name"])
+    assert {a["company_name"] for a in out["event_links"]["ambiguous"]} == set(
+        links.companies.loc[links.companies["status"] == "ambiguous", "company_name"]
+    )
     assert len(out["rows"]) == 5 and out["companies"] > 5
     text = runner.invoke(app, ["signals", "-w", str(yc.root), "--as-of", "2024-05-11", "--days", "365"])
     assert text.exit_code == 0 and re.search(r"were linked by the\s+company matcher", text.output)

@@ -85,23 +85,32 @@ def smtp():
     controller.stop()
 
 
-MESSAGE = Message("publish", "ICP v2 published", "**What changed**: industry = E-commerce added.",
-                  "<p><b>What changed</b>: industry = E-commerce added.</p>")
+MESSAGE = Message(
+    "publish",
+    "ICP v2 published",
+    "**What changed**: industry = E-commerce added.",
+    "<p><b>What changed</b>: industry = E-commerce added.</p>",
+)
 
 
 def test_a_brief_reaches_the_webhook_and_the_inbox(smtp, monkeypatch):
     inbox, port = smtp
     with Receiver() as receiver:
         monkeypatch.setenv("TEAM_WEBHOOK", receiver.url)
-        settings = NotifySettings(webhooks=[WebhookChannel(name="team", url_env="TEAM_WEBHOOK")],
-                                  email=EmailChannel(host="127.0.0.1", port=port, to=["sales@example.com"]))
+        settings = NotifySettings(
+            webhooks=[WebhookChannel(name="team", url_env="TEAM_WEBHOOK")],
+            email=EmailChannel(host="127.0.0.1", port=port, to=["sales@example.com"]),
+        )
         deliveries = send(settings, MESSAGE)
     assert [(d.channel, d.status, d.attempts) for d in deliveries] == [("webhook", "sent", 1), ("email", "sent", 1)]
     assert receiver.bodies[0]["text"].startswith("*ICP v2 published*")
     (received,) = inbox.messages
     assert received["Subject"] == "ICP v2 published" and received["To"] == "sales@example.com"
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in received.walk()
-             if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in received.walk()
+        if not part.is_multipart()
+    }
     assert "E-commerce" in parts["text/plain"] and "<b>What changed</b>" in parts["text/html"]
 
 
@@ -109,8 +118,9 @@ def test_a_flaky_webhook_is_retried_with_backoff(monkeypatch):
     waits = []
     with Receiver(failures=2) as receiver:
         monkeypatch.setenv("TEAM_WEBHOOK", receiver.url)
-        settings = NotifySettings(webhooks=[WebhookChannel(name="team", url_env="TEAM_WEBHOOK")],
-                                  attempts=3, backoff_seconds=0.5)
+        settings = NotifySettings(
+            webhooks=[WebhookChannel(name="team", url_env="TEAM_WEBHOOK")], attempts=3, backoff_seconds=0.5
+        )
         (delivery,) = send(settings, MESSAGE, sleep=waits.append)
     assert (delivery.status, delivery.attempts) == ("sent", 3)
     assert waits == [0.5, 1.0] and receiver.calls == 3
@@ -121,11 +131,20 @@ def test_failures_are_recorded_without_secrets_and_never_raise(workspace, monkey
         monkeypatch.setenv("TEAM_WEBHOOK", receiver.url)
         monkeypatch.setenv("SMTP_PASSWORD", "hunter2-smtp")
         settings = NotifySettings(
-            webhooks=[WebhookChannel(name="team", url_env="TEAM_WEBHOOK"),
-                      WebhookChannel(name="unset", url_env="NO_SUCH_VARIABLE")],
-            email=EmailChannel(host="127.0.0.1", port=1, to=["x@example.com"], username_env="SMTP_PASSWORD",
-                               password_env="SMTP_PASSWORD"),
-            attempts=2, backoff_seconds=0)
+            webhooks=[
+                WebhookChannel(name="team", url_env="TEAM_WEBHOOK"),
+                WebhookChannel(name="unset", url_env="NO_SUCH_VARIABLE"),
+            ],
+            email=EmailChannel(
+                host="127.0.0.1",
+                port=1,
+                to=["x@example.com"],
+                username_env="SMTP_PASSWORD",
+                password_env="SMTP_PASSWORD",
+            ),
+            attempts=2,
+            backoff_seconds=0,
+        )
         deliveries = send(settings, MESSAGE)
     assert [d.status for d in deliveries] == ["failed", "failed", "failed"]
     assert "500" in deliveries[0].reason and "NO_SUCH_VARIABLE is not set" in deliveries[1].reason

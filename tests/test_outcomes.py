@@ -27,8 +27,15 @@ from bullseye.outcomes.summary import (
 from bullseye.render import to_terminal
 from bullseye.workspace import Workspace
 
-_TYPES = {"string": "string", "text": "string", "integer": "int64", "number": "float64", "date": "date",
-          "boolean": "boolean", "list": "array<string>"}
+_TYPES = {
+    "string": "string",
+    "text": "string",
+    "integer": "int64",
+    "number": "float64",
+    "date": "date",
+    "boolean": "boolean",
+    "list": "array<string>",
+}
 D = dt.date
 
 
@@ -60,48 +67,83 @@ AS_OF = D(2024, 12, 31)
 @pytest.fixture
 def small(tmp_path) -> Workspace:
     ws = Workspace.init(tmp_path / "small")
-    accounts = pd.DataFrame({
-        "account_id": ["a1", "a2", "a3", "a4", "a5"],
-        "name": ["One", "Two", "Three", "Four", "Five"],
-        "industry": ["saas", "saas", "retail", None, "retail"],
-        "employees": pd.array([5, 11, 250, None, 7000], dtype="Int64"),
-        "tech_stack": [["crm", "erp"], ["crm"], [], None, ["erp", "erp"]],
-        "plan_tier": ["gold", "silver", "gold", "gold", None],  # a custom attribute
-    })
-    deals = pd.DataFrame({
-        "deal_id": [f"d{i}" for i in range(1, 10)],
-        "account_id": ["a1", "a1", "a1", "a2", "a2", "a3", None, "zz", "a5"],
-        "stage": ["won", "won", "lost", "lost", "open", "won", "won", "won", "won"],
-        "created_at": [D(2024, 1, 1), D(2024, 3, 1), D(2024, 4, 1), D(2024, 2, 1), D(2024, 6, 1),
-                       D(2024, 11, 1), D(2024, 1, 1), D(2024, 1, 1), D(2025, 1, 15)],
-        "closed_at": [D(2024, 1, 31), D(2024, 4, 10), D(2024, 5, 1), D(2024, 3, 1), None,
-                      D(2025, 2, 1), D(2024, 2, 1), D(2024, 2, 1), D(2025, 1, 20)],
-        "amount": [1000.0, 3000.0, 500.0, 800.0, 900.0, 700.0, 5.0, 5.0, 5.0],
-        "discount": [0.10, 0.20, 0.0, 0.05, None, 0.3, 0.9, 0.9, 0.9],
-    })
-    subscriptions = pd.DataFrame({
-        "subscription_id": ["s1", "s2", "s3", "s4", "s5", "s6"],
-        "account_id": ["a1", "a1", "a2", "a3", "a4", "a5"],
-        "start_date": [D(2023, 1, 1), D(2024, 7, 1), D(2022, 6, 1), D(2024, 3, 1), D(2025, 1, 10), D(2023, 1, 1)],
-        "end_date": [None, None, D(2024, 6, 30), D(2025, 3, 1), None, D(2023, 12, 31)],
-        "arr": [12000.0, 6000.0, 10000.0, 5000.0, 9999.0, 7000.0],
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["a1", "a2", "a3", "a4", "a5"],
+            "name": ["One", "Two", "Three", "Four", "Five"],
+            "industry": ["saas", "saas", "retail", None, "retail"],
+            "employees": pd.array([5, 11, 250, None, 7000], dtype="Int64"),
+            "tech_stack": [["crm", "erp"], ["crm"], [], None, ["erp", "erp"]],
+            "plan_tier": ["gold", "silver", "gold", "gold", None],  # a custom attribute
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(1, 10)],
+            "account_id": ["a1", "a1", "a1", "a2", "a2", "a3", None, "zz", "a5"],
+            "stage": ["won", "won", "lost", "lost", "open", "won", "won", "won", "won"],
+            "created_at": [
+                D(2024, 1, 1),
+                D(2024, 3, 1),
+                D(2024, 4, 1),
+                D(2024, 2, 1),
+                D(2024, 6, 1),
+                D(2024, 11, 1),
+                D(2024, 1, 1),
+                D(2024, 1, 1),
+                D(2025, 1, 15),
+            ],
+            "closed_at": [
+                D(2024, 1, 31),
+                D(2024, 4, 10),
+                D(2024, 5, 1),
+                D(2024, 3, 1),
+                None,
+                D(2025, 2, 1),
+                D(2024, 2, 1),
+                D(2024, 2, 1),
+                D(2025, 1, 20),
+            ],
+            "amount": [1000.0, 3000.0, 500.0, 800.0, 900.0, 700.0, 5.0, 5.0, 5.0],
+            "discount": [0.10, 0.20, 0.0, 0.05, None, 0.3, 0.9, 0.9, 0.9],
+        }
+    )
+    subscriptions = pd.DataFrame(
+        {
+            "subscription_id": ["s1", "s2", "s3", "s4", "s5", "s6"],
+            "account_id": ["a1", "a1", "a2", "a3", "a4", "a5"],
+            "start_date": [D(2023, 1, 1), D(2024, 7, 1), D(2022, 6, 1), D(2024, 3, 1), D(2025, 1, 10), D(2023, 1, 1)],
+            "end_date": [None, None, D(2024, 6, 30), D(2025, 3, 1), None, D(2023, 12, 31)],
+            "arr": [12000.0, 6000.0, 10000.0, 5000.0, 9999.0, 7000.0],
+        }
+    )
     weeks = [AS_OF - dt.timedelta(days=7 * k) for k in range(25)]
-    usage = pd.DataFrame({
-        "account_id": ["a1"] * 25 + ["a1", "a2", "a2"],
-        "period_start": weeks + [D(2025, 1, 7), AS_OF, AS_OF - dt.timedelta(days=14)],
-        # a1: 20 in the last 12 weeks, 10 in the 12 before, 1000 outside both windows
-        "active_users": [20.0] * 12 + [10.0] * 12 + [1000.0] + [999.0, 5.0, 7.0],
-    })
-    notes = pd.DataFrame({
-        "note_id": ["n1", "n2", "n3", "n4", "n5", "n7", "n6"],
-        "account_id": ["a1", "a1", "a1", "a1", "a2", "a3", "a3"],
-        "created_at": [D(2024, 5, 1), D(2024, 11, 1), D(2025, 2, 1), D(2024, 12, 1), D(2024, 8, 1), D(2024, 9, 1),
-                       D(2024, 9, 1)],
-        "score": [9.0, 3.0, 10.0, None, 10.0, 10.0, 9.0],  # a3: two on one day, the larger note id wins
-        "note_type": ["survey"] * 7,
-        "body": ["..."] * 7,
-    })
+    usage = pd.DataFrame(
+        {
+            "account_id": ["a1"] * 25 + ["a1", "a2", "a2"],
+            "period_start": weeks + [D(2025, 1, 7), AS_OF, AS_OF - dt.timedelta(days=14)],
+            # a1: 20 in the last 12 weeks, 10 in the 12 before, 1000 outside both windows
+            "active_users": [20.0] * 12 + [10.0] * 12 + [1000.0] + [999.0, 5.0, 7.0],
+        }
+    )
+    notes = pd.DataFrame(
+        {
+            "note_id": ["n1", "n2", "n3", "n4", "n5", "n7", "n6"],
+            "account_id": ["a1", "a1", "a1", "a1", "a2", "a3", "a3"],
+            "created_at": [
+                D(2024, 5, 1),
+                D(2024, 11, 1),
+                D(2025, 2, 1),
+                D(2024, 12, 1),
+                D(2024, 8, 1),
+                D(2024, 9, 1),
+                D(2024, 9, 1),
+            ],
+            "score": [9.0, 3.0, 10.0, None, 10.0, 10.0, 9.0],  # a3: two on one day, the larger note id wins
+            "note_type": ["survey"] * 7,
+            "body": ["..."] * 7,
+        }
+    )
     put(ws, accounts=accounts, deals=deals, subscriptions=subscriptions, usage=usage, notes=notes)
     return ws
 
@@ -199,12 +241,17 @@ def test_quartile_bands_of_a_custom_number(tmp_path):
     score = rng.lognormal(3, 1, n)
     score[:20] = np.nan
     ws = Workspace.init(tmp_path / "q")
-    put(ws, accounts=pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "fit_score": score}),
-        deals=pd.DataFrame({"deal_id": ["d"], "account_id": ["a1"], "stage": ["won"]}))
+    put(
+        ws,
+        accounts=pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "fit_score": score}),
+        deals=pd.DataFrame({"deal_id": ["d"], "account_id": ["a1"], "stage": ["won"]}),
+    )
     rows = outcome_summary(ws, by="fit_score").rows
     labels = [row["group"] for row in rows]
-    expected = [float(np.format_float_positional(q, precision=2, unique=False, fractional=False, trim="-"))
-                for q in np.nanquantile(score, [0.25, 0.5, 0.75])]
+    expected = [
+        float(np.format_float_positional(q, precision=2, unique=False, fractional=False, trim="-"))
+        for q in np.nanquantile(score, [0.25, 0.5, 0.75])
+    ]
     assert labels[0] == f"<{expected[0]:g}" and labels[-2] == f"{expected[2]:g}+" and labels[-1] == MISSING
     known = score[~np.isnan(score)]
     edges = [-np.inf, *expected, np.inf]
@@ -214,13 +261,21 @@ def test_quartile_bands_of_a_custom_number(tmp_path):
 
 def test_only_accounts_and_deals(tmp_path):
     ws = Workspace.init(tmp_path / "lean")
-    put(ws,
+    put(
+        ws,
         accounts=pd.DataFrame({"account_id": ["a", "b"], "industry": ["x", "y"]}),
-        deals=pd.DataFrame({"deal_id": ["1", "2", "3"], "account_id": ["a", "a", "b"],
-                            "stage": ["won", "lost", "won"], "created_at": [D(2024, 1, 1)] * 3,
-                            "closed_at": [D(2024, 2, 1), D(2024, 3, 1), D(2024, 4, 1)]}))
+        deals=pd.DataFrame(
+            {
+                "deal_id": ["1", "2", "3"],
+                "account_id": ["a", "a", "b"],
+                "stage": ["won", "lost", "won"],
+                "created_at": [D(2024, 1, 1)] * 3,
+                "closed_at": [D(2024, 2, 1), D(2024, 3, 1), D(2024, 4, 1)],
+            }
+        ),
+    )
     out = by_id(account_outcomes(ws))
-    assert list(out.columns[-len(OUTCOME_COLUMNS):]) == list(OUTCOME_COLUMNS)
+    assert list(out.columns[-len(OUTCOME_COLUMNS) :]) == list(OUTCOME_COLUMNS)
     assert out["current_arr"].isna().all() and out["nps"].isna().all() and out["churned"].isna().all()
     assert out.loc["a", "is_customer"] and out.loc["a", "win_rate"] == 0.5
     summary = outcome_summary(ws, by="industry")
@@ -250,8 +305,9 @@ def random_frames(seed: int = 42, n: int = 600) -> dict[str, pd.DataFrame]:
 
     industry = rng.choice(["saas", "retail", "health", "finance"], n).astype(object)
     industry[rng.random(n) < 0.1] = None
-    accounts = pd.DataFrame({"account_id": ids, "industry": industry,
-                             "employees": pd.array(rng.integers(1, 8000, n), dtype="Int64")})
+    accounts = pd.DataFrame(
+        {"account_id": ids, "industry": industry, "employees": pd.array(rng.integers(1, 8000, n), dtype="Int64")}
+    )
     m = 2500
     deal_accounts = rng.choice(ids, m).astype(object)
     deal_accounts[rng.random(m) < 0.05] = None
@@ -262,9 +318,17 @@ def random_frames(seed: int = 42, n: int = 600) -> dict[str, pd.DataFrame]:
     closed[(stage == "open") & (rng.random(m) < 0.7)] = np.nan
     discount = rng.uniform(0, 0.4, m)
     discount[rng.random(m) < 0.2] = np.nan
-    deals = pd.DataFrame({"deal_id": [f"d{i}" for i in range(m)], "account_id": deal_accounts, "stage": stage,
-                          "created_at": day(created), "closed_at": day(closed),
-                          "amount": rng.gamma(2, 5000, m).round(2), "discount": discount})
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(m)],
+            "account_id": deal_accounts,
+            "stage": stage,
+            "created_at": day(created),
+            "closed_at": day(closed),
+            "amount": rng.gamma(2, 5000, m).round(2),
+            "discount": discount,
+        }
+    )
     subs = []
     for i, acc in enumerate(rng.choice(ids, int(n * 0.6), replace=False)):
         start = rng.integers(0, 1450)
@@ -285,8 +349,15 @@ def random_frames(seed: int = 42, n: int = 600) -> dict[str, pd.DataFrame]:
     k = 900
     score = rng.integers(0, 11, k).astype(float)
     score[rng.random(k) < 0.2] = np.nan
-    notes = pd.DataFrame({"note_id": [f"n{i:04d}" for i in range(k)], "account_id": rng.choice(ids, k),
-                          "created_at": day(rng.integers(0, 1500, k)), "score": score, "body": "..."})
+    notes = pd.DataFrame(
+        {
+            "note_id": [f"n{i:04d}" for i in range(k)],
+            "account_id": rng.choice(ids, k),
+            "created_at": day(rng.integers(0, 1500, k)),
+            "score": score,
+            "body": "...",
+        }
+    )
     return {"accounts": accounts, "deals": deals, "subscriptions": subscriptions, "usage": usage, "notes": notes}
 
 

@@ -35,20 +35,55 @@ runner = CliRunner()
 #: ``$\fooo{$`` is mathtext that matplotlib cannot parse; ``[/b]`` is a Rich closing tag with no opening.
 HOSTILE_INDUSTRY = "E-com $\\fooo{$ [/b]"
 HOSTILE_NAMES = [
-    '=HYPERLINK("http://evil.example","Acme")', "Acme [do not use]", "[link=http://evil.example]click[/link]",
-    "[/b]", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|x", "-2+3", "<script>alert(1)</script>", "{{ 7*7 }} {% x %}",
-    "\x1b[31mred\x1b[0m \u202eTrojan", "שלום عربي", "$x^{2}$ Ltd", "\tTab=1", "Acme " + "[b]" * 400,
+    '=HYPERLINK("http://evil.example","Acme")',
+    "Acme [do not use]",
+    "[link=http://evil.example]click[/link]",
+    "[/b]",
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|x",
+    "-2+3",
+    "<script>alert(1)</script>",
+    "{{ 7*7 }} {% x %}",
+    "\x1b[31mred\x1b[0m \u202eTrojan",
+    "שלום عربي",
+    "$x^{2}$ Ltd",
+    "\tTab=1",
+    "Acme " + "[b]" * 400,
 ]
 HOSTILE_TITLE_SUFFIX = " <img src=x onerror=alert(1)> [/b] $y$"
 HOSTILE_EMPLOYEES = "=1+1 [/b]"
 HOSTILE_ICP = {
-    "id": "icp", "name": "ICP [/b] <b>$x$</b>",
-    "criteria": [{"id": "hostile", "name": HOSTILE_INDUSTRY, "assumption": True,
-                  "conditions": [{"attribute": "industry", "op": "==", "value": HOSTILE_INDUSTRY}]}],
-    "disqualifiers": [{"id": "small", "name": "Under 50 [do not use]", "reason": "churn $4x$ [/b]", "assumption": True,
-                       "conditions": [{"attribute": "employees", "op": "<", "value": 50}]}],
-    "signals": [{"id": "funding", "name": "Funding [/b] =1+1", "event_type": "funding", "lookback_days": 3650,
-                 "half_life_days": 365, "weight": 1.0, "direction": "positive", "assumption": True}],
+    "id": "icp",
+    "name": "ICP [/b] <b>$x$</b>",
+    "criteria": [
+        {
+            "id": "hostile",
+            "name": HOSTILE_INDUSTRY,
+            "assumption": True,
+            "conditions": [{"attribute": "industry", "op": "==", "value": HOSTILE_INDUSTRY}],
+        }
+    ],
+    "disqualifiers": [
+        {
+            "id": "small",
+            "name": "Under 50 [do not use]",
+            "reason": "churn $4x$ [/b]",
+            "assumption": True,
+            "conditions": [{"attribute": "employees", "op": "<", "value": 50}],
+        }
+    ],
+    "signals": [
+        {
+            "id": "funding",
+            "name": "Funding [/b] =1+1",
+            "event_type": "funding",
+            "lookback_days": 3650,
+            "half_life_days": 365,
+            "weight": 1.0,
+            "direction": "positive",
+            "assumption": True,
+        }
+    ],
 }
 
 
@@ -71,8 +106,9 @@ def wide_console():
         target._width = width
 
 
-def _write_hostile(data: Path, names: list[str], industry: str, title_suffix: str, employees: str,
-                   replacing: str = "E-commerce") -> None:
+def _write_hostile(
+    data: Path, names: list[str], industry: str, title_suffix: str, employees: str, replacing: str = "E-commerce"
+) -> None:
     def rewrite(name: str, change) -> None:
         frame = pd.read_csv(data / name, dtype=str, keep_default_na=False)
         change(frame)
@@ -196,9 +232,21 @@ def test_discovery_chart_draws_a_segment_label_with_dollars():
     from bullseye.discover.findings import Finding, Measure
     from bullseye.render.discovery import lift_chart as _lift_chart
 
-    findings = [Finding(outcome="win", direction=1, conditions=[], discovery=Measure(40, 0.5, 0.2),
-                        holdout=Measure(30, 0.45, 0.2, 0.3, 0.6), quality=1.0, q_value=0.01, p_family=0.01,
-                        p_value=0.01, evidence="strong", names=[f"industry = {HOSTILE_INDUSTRY}"])]
+    findings = [
+        Finding(
+            outcome="win",
+            direction=1,
+            conditions=[],
+            discovery=Measure(40, 0.5, 0.2),
+            holdout=Measure(30, 0.45, 0.2, 0.3, 0.6),
+            quality=1.0,
+            q_value=0.01,
+            p_family=0.01,
+            p_value=0.01,
+            evidence="strong",
+            names=[f"industry = {HOSTILE_INDUSTRY}"],
+        )
+    ]
     svg = _lift_chart("win", findings)
     assert svg and svg.startswith("<svg")
 
@@ -214,18 +262,56 @@ def test_mathtext_labels_draw_literally(tmp_path):
 
 
 # -- generated hostile values ---------------------------------------------------------------------
-_PIECES = ["[/b]", "[bold]", "[link=http://evil.example]", "=", "+", "-", "@", "\t", "<script>", "</div>", "{{ x }}",
-           "{%", "$", "$x^{2}$", "\\", "\x1b[2J", "\x07", "\u202e", "\u200f", "عربي", "'", '"', ",", ";", "|", "*", "_"]
-hostile_text = st.lists(st.one_of(st.sampled_from(_PIECES), st.text(min_size=1, max_size=3)), min_size=1,
-                        max_size=12).map("".join).filter(lambda s: s.strip() and "\x00" not in s)
+_PIECES = [
+    "[/b]",
+    "[bold]",
+    "[link=http://evil.example]",
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "<script>",
+    "</div>",
+    "{{ x }}",
+    "{%",
+    "$",
+    "$x^{2}$",
+    "\\",
+    "\x1b[2J",
+    "\x07",
+    "\u202e",
+    "\u200f",
+    "عربي",
+    "'",
+    '"',
+    ",",
+    ";",
+    "|",
+    "*",
+    "_",
+]
+hostile_text = (
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(min_size=1, max_size=3)), min_size=1, max_size=12)
+    .map("".join)
+    .filter(lambda s: s.strip() and "\x00" not in s)
+)
 
 
 @pytest.mark.slow
 # Few examples and no shrinking: each example loads and runs eight commands.
-@settings(max_examples=4, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(name=hostile_text, title=hostile_text,
-       industry=hostile_text.map(lambda s: " ".join(s[:20].split())).filter(lambda s: len(s) > 2))
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=hostile_text,
+    title=hostile_text,
+    industry=hostile_text.map(lambda s: " ".join(s[:20].split())).filter(lambda s: len(s) > 2),
+)
 def test_generated_hostile_values_stay_inert(hostile, tmp_path_factory, name, industry, title):
     base, _ = hostile
     root = tmp_path_factory.mktemp("generated") / "ws"
@@ -234,8 +320,16 @@ def test_generated_hostile_values_stay_inert(hostile, tmp_path_factory, name, in
         path.unlink()
     _write_hostile(root / "data", [name, name + " 2"], industry, " " + title, name, replacing=HOSTILE_INDUSTRY)
     w = ["--workspace", root]
-    icp = {**HOSTILE_ICP, "criteria": [{**HOSTILE_ICP["criteria"][0], "name": industry, "conditions": [
-        {"attribute": "industry", "op": "==", "value": industry}]}]}  # the ICP names the generated industry
+    icp = {
+        **HOSTILE_ICP,
+        "criteria": [
+            {
+                **HOSTILE_ICP["criteria"][0],
+                "name": industry,
+                "conditions": [{"attribute": "industry", "op": "==", "value": industry}],
+            }
+        ],
+    }  # the ICP names the generated industry
     (root / "strategy" / "icp.yaml").write_text(yaml.safe_dump(icp, allow_unicode=True), encoding="utf-8")
     _invoke("load", root / "data" / "accounts.csv", root / "data" / "contacts.csv", *w)
     outcomes = _invoke("outcomes", "--by", "industry", *w)

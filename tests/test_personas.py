@@ -74,8 +74,10 @@ def test_errors_name_the_file_line_and_field(workspace):
     write(workspace.root / "strategy" / "personas" / "cfo.yaml", text)
     with pytest.raises(ConfigError, match=r"cfo.yaml:5: key 'committee_role'"):
         load_personas(workspace.root)
-    text = MINIMAL.format(icp="icp").replace("hook: {text: A predictable cost per delivery, assumption: true}",
-                                             "hook: {text: A predictable cost per delivery}")
+    text = MINIMAL.format(icp="icp").replace(
+        "hook: {text: A predictable cost per delivery, assumption: true}",
+        "hook: {text: A predictable cost per delivery}",
+    )
     write(workspace.root / "strategy" / "personas" / "cfo.yaml", text)
     with pytest.raises(ConfigError, match="key 'hook': .*needs evidence or `assumption: true`"):
         load_personas(workspace.root)
@@ -152,8 +154,10 @@ def test_cards_render_one_page_per_persona_in_a_real_browser(demo, drafted):
     chromium = chromium_or_skip()  # fails in CI instead of skipping
     from playwright.sync_api import sync_playwright
 
-    result = CliRunner().invoke(app, ["personas", "cards", "--format", "md", "--format", "html", "--format", "pdf",
-                                      "--workspace", str(demo.root)])
+    result = CliRunner().invoke(
+        app,
+        ["personas", "cards", "--format", "md", "--format", "html", "--format", "pdf", "--workspace", str(demo.root)],
+    )
     assert result.exit_code == 0, result.output
     reports = demo.reports_dir
     markdown = (reports / "persona-cards.md").read_text(encoding="utf-8")

@@ -44,13 +44,16 @@ def test_the_draft_holds_the_planted_segment_and_disqualifier_only(drafted):
     accounts = result.data.accounts
     # Each says what it rests on and what it does: churn lowers expected value, it does not stop a sale.
     for rule in icp.disqualifiers:
-        assert (rule.rests_on, rule.effect) in (("churns more", "lowers expected value"),
-                                                ("loses more", "lowers win probability"))
+        assert (rule.rests_on, rule.effect) in (
+            ("churns more", "lowers expected value"),
+            ("loses more", "lowers win probability"),
+        )
         # From family-wise significant discovery evidence that the holdout confirms, or that its
         # handful of events cannot judge (then flagged as an assumption, with the count)
         assert rule.evidence[0].p_value <= 0.05
         assert rule.note.startswith("confirmed on the holdout") or (
-            rule.assumption and rule.note.startswith("not confirmed: too few")), rule.note
+            rule.assumption and rule.note.startswith("not confirmed: too few")
+        ), rule.note
     from bullseye.strategy.icp import ICP
 
     assert ICP.model_validate(icp.model_dump()).disqualifiers[0].rests_on == icp.disqualifiers[0].rests_on
@@ -67,8 +70,9 @@ def test_the_draft_holds_the_planted_disqualifier(drafted):
     _, result, icp = drafted
     accounts = result.data.accounts
     small = set(accounts.loc[pd.to_numeric(accounts["employees"], errors="coerce") < 50, "account_id"])
-    assert [d for d in icp.disqualifiers if _jaccard(_accounts(result, d), small) >= 0.5], \
-        [d.label for d in icp.disqualifiers]
+    assert [d for d in icp.disqualifiers if _jaccard(_accounts(result, d), small) >= 0.5], [
+        d.label for d in icp.disqualifiers
+    ]
 
 
 @pytest.mark.slow

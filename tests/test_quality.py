@@ -14,14 +14,28 @@ def statistics_of(quality, prepared, mask: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def targets(rng: np.random.Generator, n: int) -> dict[str, object]:
-    return {"binary": (rng.random(n) < 0.3).astype(int), "numeric": rng.normal(size=n) ** 3,
-            "survival": (rng.exponential(10, n) + 0.1, rng.random(n) < 0.5)}
+    return {
+        "binary": (rng.random(n) < 0.3).astype(int),
+        "numeric": rng.normal(size=n) ** 3,
+        "survival": (rng.exponential(10, n) + 0.1, rng.random(n) < 0.5),
+    }
 
 
-@pytest.mark.parametrize("quality", [BinaryQuality(), BinaryQuality(direction=-1), BinaryQuality(a=1.0),
-                                     BinaryQuality(a=1.5), NumericQuality(), NumericQuality(direction=-1),
-                                     NumericQuality(a=1.0), NumericQuality(a=1.5), SurvivalQuality(a=0.5),
-                                     SurvivalQuality(a=1.0)])
+@pytest.mark.parametrize(
+    "quality",
+    [
+        BinaryQuality(),
+        BinaryQuality(direction=-1),
+        BinaryQuality(a=1.0),
+        BinaryQuality(a=1.5),
+        NumericQuality(),
+        NumericQuality(direction=-1),
+        NumericQuality(a=1.0),
+        NumericQuality(a=1.5),
+        SurvivalQuality(a=0.5),
+        SurvivalQuality(a=1.0),
+    ],
+)
 def test_optimistic_estimate_bounds_every_subset(quality):
     """The estimate of a set of rows is at least the quality of any subset of them."""
     rng = np.random.default_rng(7)
@@ -51,8 +65,10 @@ def test_qualities_follow_their_definitions(a, direction):
     for _ in range(20):
         segment = rng.random(rows.sum()) < rng.uniform(0.05, 0.6)
         share = segment.mean() ** a * direction
-        for quality, y in ((BinaryQuality(a, direction), target["binary"]),
-                           (NumericQuality(a, direction), target["numeric"])):
+        for quality, y in (
+            (BinaryQuality(a, direction), target["binary"]),
+            (NumericQuality(a, direction), target["numeric"]),
+        ):
             prepared = quality.prepare(y, rows)
             stats = statistics_of(quality, prepared, segment)
             values = np.asarray(y, dtype=float)[rows]

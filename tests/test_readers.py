@@ -23,13 +23,19 @@ def _rows(path):
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_any_delimiter_is_detected(tmp_path, delimiter):
-    path = write(tmp_path / "a.csv", delimiter.join(["id", "name", "city"]) + "\n" + delimiter.join(["1", "Acme", "Recife"]) + "\n")
+    path = write(
+        tmp_path / "a.csv",
+        delimiter.join(["id", "name", "city"]) + "\n" + delimiter.join(["1", "Acme", "Recife"]) + "\n",
+    )
     reader, records, _, _ = _rows(path)
     assert reader.delimiter == delimiter
     assert records == [("1", "Acme", "Recife")]
 
 
-@pytest.mark.parametrize("encoding,text", [("utf-8", "São Paulo"), ("latin-1", "São Paulo"), ("cp1252", "“Rota” €"), ("utf-8-sig", "Niterói")])
+@pytest.mark.parametrize(
+    "encoding,text",
+    [("utf-8", "São Paulo"), ("latin-1", "São Paulo"), ("cp1252", "“Rota” €"), ("utf-8-sig", "Niterói")],
+)
 def test_encodings(tmp_path, encoding, text):
     path = write(tmp_path / "a.csv", f"id,city\n1,{text}\n", encoding=encoding)
     _, records, _, _ = _rows(path)
@@ -52,7 +58,10 @@ def test_wrong_field_counts_are_rejected_with_their_line(tmp_path):
     _, records, lines, rejects = _rows(path)
     assert [r[0] for r in records] == ["1", "4"]  # trailing empty fields are tolerated
     assert [(r.line, r.reason.split(" (")[0]) for r in rejects] == [
-        (3, "expected 3 fields, found 2"), (4, "expected 3 fields, found 4"), (6, "expected 3 fields, found 2")]
+        (3, "expected 3 fields, found 2"),
+        (4, "expected 3 fields, found 4"),
+        (6, "expected 3 fields, found 2"),
+    ]
     assert "truncated" in rejects[-1].reason and rejects[-1].record == "5,e"
 
 
@@ -109,21 +118,28 @@ def test_header_normalisation():
     assert normalise_header("Country/Region") == "country_region"
 
 
-@pytest.mark.parametrize("text,encoding,expected", [
-    ("MiaSolé,Condé Nast,Bogotá,Jake’s,Telefónica", "mac_roman", "mac_roman"),  # old-Mac exports (Crunchbase 2013)
-    ("Fábrica de Móveis,São Paulo,Müller", "cp1252", "cp1252"),
-    ("“Rota” €,ÉCOLE,naïve", "cp1252", "cp1252"),
-])
+@pytest.mark.parametrize(
+    "text,encoding,expected",
+    [
+        ("MiaSolé,Condé Nast,Bogotá,Jake’s,Telefónica", "mac_roman", "mac_roman"),  # old-Mac exports (Crunchbase 2013)
+        ("Fábrica de Móveis,São Paulo,Müller", "cp1252", "cp1252"),
+        ("“Rota” €,ÉCOLE,naïve", "cp1252", "cp1252"),
+    ],
+)
 def test_mac_roman_is_told_from_cp1252_by_how_the_accents_read(tmp_path, text, encoding, expected):
     fields = text.split(",")
-    path = write(tmp_path / "a.csv", ",".join("abcde"[:len(fields)]) + "\n" + text + "\n", encoding=encoding, newline="\r")
+    path = write(
+        tmp_path / "a.csv", ",".join("abcde"[: len(fields)]) + "\n" + text + "\n", encoding=encoding, newline="\r"
+    )
     reader, records, lines, _ = _rows(path)
     assert reader.encoding == expected
     assert list(records[0]) == fields and lines == [2]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-@pytest.mark.parametrize("text", ["id,city\n1,São Paulo\n2,東京\n", "id;note\n" + "".join(f"{i};línea {i}\n" for i in range(3000))])
+@pytest.mark.parametrize(
+    "text", ["id,city\n1,São Paulo\n2,東京\n", "id;note\n" + "".join(f"{i};línea {i}\n" for i in range(3000))]
+)
 def test_utf16_without_a_bom_is_detected_not_refused_as_binary(tmp_path, encoding, text):
     # The issue: UTF-16 without BOM was refused as binary.
     path = write(tmp_path / "a.csv", text, encoding=encoding)

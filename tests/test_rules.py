@@ -19,14 +19,31 @@ def _accounts(hazard_inside: float, hazard_outside: float, n: int = 4000, seed: 
     years = rng.exponential(1 / np.where(inside, hazard_inside, hazard_outside))
     churn = start + pd.to_timedelta((years * 365.25).astype(int), unit="D")
     churned = churn < pd.Timestamp("2026-12-31")
-    return pd.DataFrame({"account_id": [f"A{i}" for i in range(n)],
-                         "industry": np.where(inside, "E-commerce", "Retail"), "first_start": start,
-                         "churned": churned, "churn_date": churn.where(churned)})
+    return pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "industry": np.where(inside, "E-commerce", "Retail"),
+            "first_start": start,
+            "churned": churned,
+            "churn_date": churn.where(churned),
+        }
+    )
 
 
-ICP_WITH_CHURN_EVIDENCE = ICP.model_validate({"criteria": [{
-    "id": "ecom", "name": "E-commerce", "conditions": [{"attribute": "industry", "op": "==", "value": "E-commerce"}],
-    "evidence": [{"outcome": "retention", "metric": "churn hazard ratio", "segment": 0.45, "interval": [0.35, 0.6]}]}]})
+ICP_WITH_CHURN_EVIDENCE = ICP.model_validate(
+    {
+        "criteria": [
+            {
+                "id": "ecom",
+                "name": "E-commerce",
+                "conditions": [{"attribute": "industry", "op": "==", "value": "E-commerce"}],
+                "evidence": [
+                    {"outcome": "retention", "metric": "churn hazard ratio", "segment": 0.45, "interval": [0.35, 0.6]}
+                ],
+            }
+        ]
+    }
+)
 
 
 def test_a_segment_that_churns_like_everyone_else_since_publication_raises_a_trigger():

@@ -14,7 +14,6 @@ from conftest import TRUTH_ICP, demo_workspace
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.scoring.scores import write_scores
 from bullseye.core.dataset import build_dataset
 from bullseye.scoring.accounts import score_accounts
 from bullseye.scoring.scorecard import (
@@ -26,6 +25,7 @@ from bullseye.scoring.scorecard import (
     new_business,
     score_one,
 )
+from bullseye.scoring.scores import write_scores
 from bullseye.scoring.tiers import (
     DISQUALIFIED_GROUP,
     assign_tiers,
@@ -43,7 +43,10 @@ runner = CliRunner()
 # The demo's disqualifier as what it is: small accounts churn more (they do not lose more).
 CHURN_EVIDENCE = "  evidence: [{outcome: retention, metric: churn hazard ratio, lift: 4.1}]\n"
 # The segment plus the demo's two milder planted win drivers, with sales capacity for tiers A and B.
-WIN_DRIVERS = TRUTH_ICP.replace("disqualifiers:", """- id: metro
+WIN_DRIVERS = (
+    TRUTH_ICP.replace(
+        "disqualifiers:",
+        """- id: metro
   name: Large metro
   assumption: true
   conditions:
@@ -53,8 +56,10 @@ WIN_DRIVERS = TRUTH_ICP.replace("disqualifiers:", """- id: metro
   assumption: true
   conditions:
   - {attribute: tried_competitor, op: "==", value: "yes"}
-disqualifiers:""").replace("  reason: churn 4.1x base\n", "  reason: churn 4.1x base\n" + CHURN_EVIDENCE) \
+disqualifiers:""",
+    ).replace("  reason: churn 4.1x base\n", "  reason: churn 4.1x base\n" + CHURN_EVIDENCE)
     + "tiers: {a_capacity: 2000, b_capacity: 4000, c_min_score: 50}\n"
+)
 
 
 def icp_from(text: str) -> ICP:
@@ -121,8 +126,10 @@ def test_disqualifier_forces_tier_d_with_its_reason(big, truth_card):
     assert scores.loc[~small, "disqualified_by"].isna().all()
     assert hit["fit_score"].max() > 60  # the score is kept: a disqualified account can fit well otherwise
     icp = icp_from(TRUTH_ICP)
-    measured = type(icp.disqualifiers[0]).model_validate(icp.disqualifiers[0].model_dump() | {
-        "reason": "", "assumption": False, "evidence": [{"outcome": "retention", "metric": "churn", "lift": 4.13}]})
+    measured = type(icp.disqualifiers[0]).model_validate(
+        icp.disqualifiers[0].model_dump()
+        | {"reason": "", "assumption": False, "evidence": [{"outcome": "retention", "metric": "churn", "lift": 4.13}]}
+    )
     assert disqualifier_reason(measured) == "employees < 50: disqualified (churns more), churn 4.1x base"
 
 
@@ -139,17 +146,23 @@ def test_points_add_up_exactly_and_reasons_are_the_largest(big, truth_card):
     row = int(np.argmax(points["ecom_fleet"].to_numpy() > 0) if (points["ecom_fleet"] > 0).any() else 0)
     reasons = scores["reasons"].iloc[row].split("; ")
     assert reasons[0].startswith("ICP E-commerce with own fleet") and reasons[0].endswith(
-        f"+{points['ecom_fleet'].iloc[row]:.0f}")
+        f"+{points['ecom_fleet'].iloc[row]:.0f}"
+    )
 
 
 def test_a_criterion_that_lowers_win_odds_is_dropped_not_negative(big):
     # The demo plants a lower win rate for accounts that never tried a competitor (odds 1 / 1.4).
-    icp = icp_from(TRUTH_ICP.replace("disqualifiers:", """- id: carriers
+    icp = icp_from(
+        TRUTH_ICP.replace(
+            "disqualifiers:",
+            """- id: carriers
   name: Never tried a competitor
   assumption: true
   conditions:
   - {attribute: tried_competitor, op: "==", value: "no"}
-disqualifiers:"""))
+disqualifiers:""",
+        )
+    )
     card = ScoreCard(icp, attribute_C=0.01).fit(big[1])
     assert "carriers" in card.dropped_criteria_ and "ecom_fleet" not in card.dropped_criteria_
     assert [f.name for f in card.features_ if f.kind == "criterion"] == ["ecom_fleet"]
@@ -159,18 +172,27 @@ disqualifiers:"""))
 def test_score_one_equals_the_table_row(big, truth_card):
     _, data, _ = big
     rows = data.accounts.sample(60, random_state=1)
-    rows = pd.concat([rows, data.accounts[pd.to_numeric(data.accounts["employees"]) < 50].head(5),
-                      data.accounts[data.accounts["industry"].isna()].head(5)])
+    rows = pd.concat(
+        [
+            rows,
+            data.accounts[pd.to_numeric(data.accounts["employees"]) < 50].head(5),
+            data.accounts[data.accounts["industry"].isna()].head(5),
+        ]
+    )
     table = truth_card.score(rows)
     columns = ["account_id", *data.attributes]
     for (_, record), (_, expected) in zip(rows[columns].iterrows(), table.iterrows()):
         got = score_one(truth_card, record.to_dict())
         assert got == {k: v for k, v in expected.to_dict().items() if k != "name"}, (got, expected.to_dict())
     # what an API client would send: strings, other spellings, absent fields
-    loose = score_one(truth_card, {"industry": " e-commerce", "own_fleet": "Yes", "deliveries_per_day": "450",
-                                   "employees": 120})
-    strict = truth_card.score(pd.DataFrame({"industry": ["E-commerce"], "own_fleet": [True],
-                                            "deliveries_per_day": [450.0], "employees": [120.0]})).iloc[0]
+    loose = score_one(
+        truth_card, {"industry": " e-commerce", "own_fleet": "Yes", "deliveries_per_day": "450", "employees": 120}
+    )
+    strict = truth_card.score(
+        pd.DataFrame(
+            {"industry": ["E-commerce"], "own_fleet": [True], "deliveries_per_day": [450.0], "employees": [120.0]}
+        )
+    ).iloc[0]
     assert loose["fit_score"] == strict["fit_score"] and loose["reasons"] == strict["reasons"]
     assert loose["reasons"].startswith("ICP E-commerce")
 
@@ -195,11 +217,14 @@ def test_fast_masks_equal_the_definition(big):
 
 
 def test_new_business_leaves_out_deals_after_the_first_win():
-    deals = pd.DataFrame({
-        "account_id": ["a", "a", "a", "b", "b"], "won": [0, 1, 1, 0, 0],
-        "created_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-06-01", "2024-01-01", "2024-03-01"]),
-        "closed_at": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-07-01", "2024-02-01", "2024-04-01"]),
-    })
+    deals = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "b", "b"],
+            "won": [0, 1, 1, 0, 0],
+            "created_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-06-01", "2024-01-01", "2024-03-01"]),
+            "closed_at": pd.to_datetime(["2024-01-20", "2024-03-01", "2024-07-01", "2024-02-01", "2024-04-01"]),
+        }
+    )
     assert new_business(deals).index.tolist() == [0, 1, 3, 4]
 
 
@@ -216,7 +241,8 @@ def test_logistic_fit_matches_statsmodels_on_the_same_design(big):
     # sklearn minimises C * sum(log loss) + |w|^2 / 2; statsmodels loglike / n + sum(alpha_j w_j^2 / 2)
     alpha = np.r_[0.0, np.where(is_criterion, 1 / (n * card.C), 1 / (n * card.attribute_C_))]
     reference = sm.GLM(y, sm.add_constant(X, has_constant="add"), family=sm.families.Binomial()).fit_regularized(
-        method="elastic_net", alpha=alpha, L1_wt=0.0)
+        method="elastic_net", alpha=alpha, L1_wt=0.0
+    )
     coef = np.concatenate([f.coef[1:] if f.is_flag else f.coef for f in card.features_])
     # statsmodels' coordinate descent stops at a gradient of ~1e-5, which leaves up to ~2e-3 on weakly
     # identified levels; the exact-optimum check below is the strict one
@@ -229,7 +255,7 @@ def test_logistic_fit_matches_statsmodels_on_the_same_design(big):
     offset = 0
     for f in card.features_:
         width = 1 if f.is_flag else len(f.levels)
-        ref = reference.params[1 + offset:1 + offset + width]
+        ref = reference.params[1 + offset : 1 + offset + width]
         offset += width
         if f.is_flag:
             assert f.points[1] == pytest.approx(POINTS_TO_DOUBLE / math.log(2) * ref[0], abs=0.1)
@@ -259,7 +285,9 @@ def test_score_a_file_of_new_companies(small, tmp_path):
         "Company Name;Sector;Headcount;Deliveries per day;Own Fleet;City\n"
         "Loja Rápida;E-commerce;320;450;Yes;São Paulo\n"
         "Mini Entregas;E-commerce;12;300;yes;Recife\n"
-        "Frete Sul;Regional carrier;800;90;no;Curitiba\n", encoding="utf-8")
+        "Frete Sul;Regional carrier;800;90;no;Curitiba\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["score", str(companies), "-w", str(small.root), "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -313,16 +341,24 @@ def test_order_check_names_the_tiers_that_break_it():
     assert check["breaks"]["win_rate"][0]["within_noise"] is True  # 20% vs 25% of 200: intervals overlap
     sentence = order_sentence(check, "win_rate")
     assert "does NOT fall in order" in sentence and "D (25%) is not below C (20%), within noise" in sentence
-    falling = tier_table(group, np.concatenate([np.arange(200) < 200 * r for r in (0.5, 0.3, 0.2, 0.15, 0.1)]),
-                         np.full(len(won), 1000.0), np.full(len(won), 0.3))
+    falling = tier_table(
+        group,
+        np.concatenate([np.arange(200) < 200 * r for r in (0.5, 0.3, 0.2, 0.15, 0.1)]),
+        np.full(len(won), 1000.0),
+        np.full(len(won), 0.3),
+    )
     assert order_check(falling)["win_rate"] is True
-    assert order_sentence(order_check(falling), "win_rate") == \
-        "Holdout win rate falls in order: A > B > C > D > D (disqualified)."
+    assert (
+        order_sentence(order_check(falling), "win_rate")
+        == "Holdout win rate falls in order: A > B > C > D > D (disqualified)."
+    )
     assert order_check(table.assign(deals=[0, 0, 0, 0, 200]))["win_rate"] is None  # nothing to compare
     unpriced = order_check(tier_table(group, won, np.full(len(won), np.nan), np.full(len(won), 0.3)))
     assert unpriced["value_per_deal"] is None and unpriced["win_rate"] is False
-    assert order_sentence(unpriced, "value_per_deal") == \
-        "Holdout value per deal worked: order not checked (no deal amounts)."
+    assert (
+        order_sentence(unpriced, "value_per_deal")
+        == "Holdout value per deal worked: order not checked (no deal amounts)."
+    )
 
 
 def test_default_tiers_are_quantiles_of_the_scores_and_never_empty(big, churn_card):
@@ -354,8 +390,13 @@ def test_churn_disqualifier_lowers_expected_value_not_the_odds_or_the_tier(big, 
     assert np.allclose(ratio[small] / ratio[~small].mean(), life.value / rest.value, rtol=2e-3)
     assert (scores["expected_value_low"] <= scores["expected_value"]).all()
     assert (scores["expected_value"] <= scores["expected_value_high"]).all()
-    assert scores.loc[small, "reasons"].str.startswith(
-        f"employees < 50: disqualified (churns more), churn 4.1x base: expected lifetime {life.value:.1f} vs").all()
+    assert (
+        scores.loc[small, "reasons"]
+        .str.startswith(
+            f"employees < 50: disqualified (churns more), churn 4.1x base: expected lifetime {life.value:.1f} vs"
+        )
+        .all()
+    )
     assert churn_card.tier_table_.set_index("tier").loc[DISQUALIFIED_GROUP, "deals"] == 0
 
 
@@ -371,21 +412,29 @@ def test_tiers_can_be_cut_on_expected_value(big):
 
 
 def test_loss_disqualifier_lowers_p_win_and_puts_the_account_in_d(big):
-    icp = icp_from(TRUTH_ICP.replace("disqualifiers:\n", """disqualifiers:
+    icp = icp_from(
+        TRUTH_ICP.replace(
+            "disqualifiers:\n",
+            """disqualifiers:
 - id: carriers
   name: Carriers and others
   assumption: true
   conditions:
   - {attribute: industry, op: in, value: [Regional carrier, Other]}
-"""))
+""",
+        )
+    )
     card = ScoreCard(icp).fit(big[1])
     effect = next(e for e in card.disqualifier_effects_ if e["id"] == "carriers")
     assert effect["outcome"] == "win" and effect["forces_tier_d"] and effect["points"] < 0
     scores = card.score(big[1].accounts)
     hit = scores["disqualified_by"].eq("carriers").to_numpy()
     assert (scores.loc[hit, "tier"] == "D").all()
-    assert scores.loc[hit, "reasons"].str.startswith("industry in Regional carrier, Other: disqualified (loses more)"
-                                                     ", an assumption: -").all()
+    assert (
+        scores.loc[hit, "reasons"]
+        .str.startswith("industry in Regional carrier, Other: disqualified (loses more), an assumption: -")
+        .all()
+    )
     table = card.tier_table_.set_index("tier")
     assert table.loc[DISQUALIFIED_GROUP, "deals"] > 100
     assert table.loc[DISQUALIFIED_GROUP, "win_rate"] < table.loc["A", "win_rate"]
@@ -417,12 +466,19 @@ def test_tiers_on_five_demo_seeds_are_full_and_their_order_is_said_truthfully(tm
     scores = card.score(data.accounts)
     assert all((scores["tier"] == t).any() for t in "ABCD")
     table = card.tier_table_.set_index("tier")
-    print(f"seed {seed}:", {t: f"{table.loc[t, 'win_rate']:.0%} of {table.loc[t, 'deals']}" for t in "ABCD"},
-          order_sentence(card.order_, "win_rate"), order_sentence(card.order_, "value_per_deal"))
+    print(
+        f"seed {seed}:",
+        {t: f"{table.loc[t, 'win_rate']:.0%} of {table.loc[t, 'deals']}" for t in "ABCD"},
+        order_sentence(card.order_, "win_rate"),
+        order_sentence(card.order_, "value_per_deal"),
+    )
     assert table.loc["A", "win_rate"] > table.loc["D", "win_rate"]
     for key in ("win_rate", "value_per_deal"):
         values = table.loc[card.order_["groups"], key].to_numpy()
         assert card.monotone_[key] is bool(np.all(np.diff(values) < 0))
         named = {(b["upper"], b["lower"]) for b in card.order_["breaks"][key]}
-        assert named == {(u, lo) for u, lo, a, b in zip(card.order_["groups"], card.order_["groups"][1:],
-                                                        values, values[1:]) if b >= a}
+        assert named == {
+            (u, lo)
+            for u, lo, a, b in zip(card.order_["groups"], card.order_["groups"][1:], values, values[1:])
+            if b >= a
+        }

@@ -11,10 +11,14 @@ from bullseye.scoring.segments import learn_segments
 
 
 def _data(rng, n: int, interaction: float):
-    frame = pd.DataFrame({"channel": rng.choice(["web", "event", "partner"], n),
-                          "plan": rng.choice(["basic", "pro"], n),
-                          "region": rng.choice(["north", "south", "east", "west"], n),
-                          "size": rng.lognormal(3, 1, n).round()})
+    frame = pd.DataFrame(
+        {
+            "channel": rng.choice(["web", "event", "partner"], n),
+            "plan": rng.choice(["basic", "pro"], n),
+            "region": rng.choice(["north", "south", "east", "west"], n),
+            "size": rng.lognormal(3, 1, n).round(),
+        }
+    )
     logit = -1.5 + 0.4 * (frame["plan"] == "pro") + 0.3 * (frame["region"] == "east")
     logit += interaction * ((frame["channel"] == "event") & (frame["plan"] == "pro"))
     won = (rng.random(n) < 1 / (1 + np.exp(-logit.to_numpy(float)))).astype(int)

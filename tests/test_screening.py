@@ -32,21 +32,23 @@ N = 2000
 
 def _accounts(seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "account_id": [f"A{i}" for i in range(N)],
-        "landing_page": [hashlib.md5(str(k).encode()).hexdigest() for k in rng.integers(0, 300, N)],
-        "visitor": [str(uuid.UUID(int=int(k))) for k in rng.integers(0, 2**62, N)],
-        "sf_id": [f"0015g0000{k:09d}AAB"[:15] + "QAA" for k in rng.integers(10**6, 10**8, N)],
-        "lead_code": [f"LC-{k}" for k in rng.permutation(N * 3)[:N]],
-        "row_number": rng.permutation(np.arange(1, N + 1)),
-        "industry": rng.choice(["retail", "logistics", "health", "software"], N),
-        "zip": [f"{k:05d}" for k in rng.integers(1000, 1200, N)],  # a code shared by many accounts: a trait
-        "employees": np.round(np.exp(rng.normal(4, 1.5, N))).astype(int) + 1,
-        "revenue": rng.lognormal(15, 1, N),
-        "city": rng.choice([f"city {k}" for k in range(60)], N),
-        "empty": [None] * N,
-        "country": ["BR"] * N,
-    })
+    return pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(N)],
+            "landing_page": [hashlib.md5(str(k).encode()).hexdigest() for k in rng.integers(0, 300, N)],
+            "visitor": [str(uuid.UUID(int=int(k))) for k in rng.integers(0, 2**62, N)],
+            "sf_id": [f"0015g0000{k:09d}AAB"[:15] + "QAA" for k in rng.integers(10**6, 10**8, N)],
+            "lead_code": [f"LC-{k}" for k in rng.permutation(N * 3)[:N]],
+            "row_number": rng.permutation(np.arange(1, N + 1)),
+            "industry": rng.choice(["retail", "logistics", "health", "software"], N),
+            "zip": [f"{k:05d}" for k in rng.integers(1000, 1200, N)],  # a code shared by many accounts: a trait
+            "employees": np.round(np.exp(rng.normal(4, 1.5, N))).astype(int) + 1,
+            "revenue": rng.lognormal(15, 1, N),
+            "city": rng.choice([f"city {k}" for k in range(60)], N),
+            "empty": [None] * N,
+            "country": ["BR"] * N,
+        }
+    )
 
 
 def test_identifier_like_attributes_are_recognised():
@@ -55,7 +57,8 @@ def test_identifier_like_attributes_are_recognised():
         assert "values look generated" in identifier_reason(accounts[name]), name
     assert "(nearly one per account): an identifier or free text" in identifier_reason(accounts["lead_code"])
     assert identifier_reason(accounts["row_number"]) == (
-        f"{N:,} distinct whole numbers packed from 1 to {N} over {N:,} accounts: a running number")
+        f"{N:,} distinct whole numbers packed from 1 to {N} over {N:,} accounts: a running number"
+    )
     for name in ("industry", "zip", "employees", "revenue", "city"):
         assert identifier_reason(accounts[name]) is None, name
     # Few accounts: a count alone calls nothing an identifier.

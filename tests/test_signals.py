@@ -107,8 +107,11 @@ def report(demo):
 
 def _planted(report):
     """The candidate for the planted signal: executive hires whose title is operations x head."""
-    return [t for t in report.tests if t.signal.filters.title_function == "operations"
-            and t.signal.filters.title_seniority == "head"]
+    return [
+        t
+        for t in report.tests
+        if t.signal.filters.title_function == "operations" and t.signal.filters.title_seniority == "head"
+    ]
 
 
 # -- statistics, pinned against statsmodels -------------------------------------------------------------
@@ -159,9 +162,16 @@ def test_planted_signal_is_strong_and_pinned_against_statsmodels(demo, report):
     assert test.deals_with == flagged.sum()
     tiers = fit_scorecard(ws, icp_from(TRUTH_ICP), dataset=data).score(deals)["tier"].to_numpy()
     won = deals["won"].to_numpy() == 1
-    tables = [np.array([[np.sum(s & flagged & won), np.sum(s & flagged & ~won)],
-                        [np.sum(s & ~flagged & won), np.sum(s & ~flagged & ~won)]], dtype=float)
-              for s in (tiers == tier for tier in np.unique(tiers))]
+    tables = [
+        np.array(
+            [
+                [np.sum(s & flagged & won), np.sum(s & flagged & ~won)],
+                [np.sum(s & ~flagged & won), np.sum(s & ~flagged & ~won)],
+            ],
+            dtype=float,
+        )
+        for s in (tiers == tier for tier in np.unique(tiers))
+    ]
     reference = StratifiedTable([t for t in tables if t.sum() > 1])
     assert test.odds_ratio == pytest.approx(reference.oddsratio_pooled, rel=1e-9)
     assert test.p_value == pytest.approx(reference.test_null_odds().pvalue, rel=1e-6)
@@ -186,8 +196,11 @@ def test_noise_is_not_strong_and_the_parent_is_explained_by_its_child(report):
 def test_propose_signals_drafts_the_planted_signal_with_evidence(demo, report):
     proposed = propose_signals(demo[0], report=report)
     first = proposed[0]
-    assert (first.event_type, first.filters.title_function, first.filters.title_seniority) == \
-        ("exec_hire", "operations", "head")
+    assert (first.event_type, first.filters.title_function, first.filters.title_seniority) == (
+        "exec_hire",
+        "operations",
+        "head",
+    )
     assert first.direction == "positive" and not first.assumption and first.lookback_days in (30, 90, 180)
     assert first.weight == pytest.approx(abs(math.log(first.evidence[0].odds_ratio)), abs=0.01)
     assert first.evidence[0].strength == "strong" and first.evidence[0].metric == "win rate with a fresh signal"
@@ -203,47 +216,87 @@ def test_planted_signal_is_found_on_other_seeds(tmp_path_factory, seed):
     best = {t.signal.id: t for t in found.best()}
     assert found.strata == "industry"
     assert any(best[t.signal.id].strength == "strong" for t in _planted(found))
-    assert not any(t.strength == "strong" for t in found.tests
-                   if t.signal.event_type in ("headcount_change", "layoff", "tech_adopted"))
+    assert not any(
+        t.strength == "strong"
+        for t in found.tests
+        if t.signal.event_type in ("headcount_change", "layoff", "tech_adopted")
+    )
     ws.close()
 
 
 # -- ranking ---------------------------------------------------------------------------------------------
 def test_reasons_in_words():
-    assert [age_words(d) for d in (0, 1, 12, 21, 95, 800)] == \
-        ["today", "yesterday", "12 days ago", "3 weeks ago", "3 months ago", "2 years ago"]
-    events = pd.DataFrame({
-        "event_type": ["funding", "exec_hire", "layoff", "layoff", "tech_adopted", "headcount_change", "acquired"],
-        "title": ["", "Head of Logistics", None, None, None, None, None],
-        "value": [12e6, np.nan, 0.1, -250, np.nan, 15, np.nan],
-        "description": ["Raised Series B round", "", "", "", "Adopted Shopify", "", "Bought by Acme"],
-        "age_days": [12, 21, 5, 40, 3, 9, 2]})
+    assert [age_words(d) for d in (0, 1, 12, 21, 95, 800)] == [
+        "today",
+        "yesterday",
+        "12 days ago",
+        "3 weeks ago",
+        "3 months ago",
+        "2 years ago",
+    ]
+    events = pd.DataFrame(
+        {
+            "event_type": ["funding", "exec_hire", "layoff", "layoff", "tech_adopted", "headcount_change", "acquired"],
+            "title": ["", "Head of Logistics", None, None, None, None, None],
+            "value": [12e6, np.nan, 0.1, -250, np.nan, 15, np.nan],
+            "description": ["Raised Series B round", "", "", "", "Adopted Shopify", "", "Bought by Acme"],
+            "age_days": [12, 21, 5, 40, 3, 9, 2],
+        }
+    )
     assert list(event_reasons(events)) == [
-        "raised a Series B (12M) 12 days ago", "new Head of Logistics 3 weeks ago", "laid off 10% of staff 5 days ago",
-        "laid off 250 people 6 weeks ago", "adopted Shopify 3 days ago", "headcount up 15% 9 days ago",
-        "acquired: Bought by Acme 2 days ago"]
+        "raised a Series B (12M) 12 days ago",
+        "new Head of Logistics 3 weeks ago",
+        "laid off 10% of staff 5 days ago",
+        "laid off 250 people 6 weeks ago",
+        "adopted Shopify 3 days ago",
+        "headcount up 15% 9 days ago",
+        "acquired: Bought by Acme 2 days ago",
+    ]
 
 
 def test_filters_and_decay_select_and_weigh_events():
     as_of = dt.date(2026, 6, 30)
-    events = ibis.memtable(pd.DataFrame({
-        "event_id": ["e1", "e2", "e3", "e4", "e5", "e6"],
-        "account_id": ["A", "A", "B", "C", "D", None], "company_id": [None, None, None, None, None, "U1"],
-        "event_type": ["funding", "Funding ", "exec_hire", "exec_hire", "layoff", "funding"],
-        "occurred_at": [as_of - dt.timedelta(days=d) for d in (10, 40, 0, 5, 30, 3)],
-        "title": [None, None, "Jefe de Logística", "CFO", None, None],
-        "value": [20e6, 20e6, np.nan, np.nan, -30, 9e6],
-        "description": ["Raised Seed round", "Raised Series B round", "", "", "", "Series A"]}))
-    big = Signal(id="b", name="b", event_type="funding", assumption=True,
-                 filters=SignalFilters(min_value=5e6, description_contains="SERIES"))
-    logistics = Signal(id="l", name="l", event_type="exec_hire", assumption=True,
-                       filters=SignalFilters(title_function="operations", title_contains="log"))
-    cuts = Signal(id="c", name="c", event_type="layoff", direction="negative", weight=2, half_life_days=15,
-                  assumption=True)
+    events = ibis.memtable(
+        pd.DataFrame(
+            {
+                "event_id": ["e1", "e2", "e3", "e4", "e5", "e6"],
+                "account_id": ["A", "A", "B", "C", "D", None],
+                "company_id": [None, None, None, None, None, "U1"],
+                "event_type": ["funding", "Funding ", "exec_hire", "exec_hire", "layoff", "funding"],
+                "occurred_at": [as_of - dt.timedelta(days=d) for d in (10, 40, 0, 5, 30, 3)],
+                "title": [None, None, "Jefe de Logística", "CFO", None, None],
+                "value": [20e6, 20e6, np.nan, np.nan, -30, 9e6],
+                "description": ["Raised Seed round", "Raised Series B round", "", "", "", "Series A"],
+            }
+        )
+    )
+    big = Signal(
+        id="b",
+        name="b",
+        event_type="funding",
+        assumption=True,
+        filters=SignalFilters(min_value=5e6, description_contains="SERIES"),
+    )
+    logistics = Signal(
+        id="l",
+        name="l",
+        event_type="exec_hire",
+        assumption=True,
+        filters=SignalFilters(title_function="operations", title_contains="log"),
+    )
+    cuts = Signal(
+        id="c", name="c", event_type="layoff", direction="negative", weight=2, half_life_days=15, assumption=True
+    )
     frame = read_events(events, as_of)
     masks = dict(zip(frame["event_id"], signal_masks([big, logistics, cuts], frame).T.tolist()))
-    assert masks == {"e1": [False, False, False], "e2": [True, False, False], "e3": [False, True, False],
-                     "e4": [False, False, False], "e5": [False, False, True], "e6": [True, False, False]}
+    assert masks == {
+        "e1": [False, False, False],
+        "e2": [True, False, False],
+        "e3": [False, True, False],
+        "e4": [False, False, False],
+        "e5": [False, False, True],
+        "e6": [True, False, False],
+    }
     ranking = rank_signals(events, [big, logistics, cuts], as_of, days=35)  # e2 is 40 days old: too old
     rows = ranking.rows.set_index("company")
     assert list(ranking.rows["company"]) == ["B", "U1", "D"] and ranking.events == 3
@@ -251,8 +304,11 @@ def test_filters_and_decay_select_and_weigh_events():
     assert rows.loc["U1", "why_now_score"] == pytest.approx(0.5 ** (3 / 30), abs=1e-3)
     assert rows.loc["D", "why_now_score"] == pytest.approx(-2 * 0.5 ** (30 / 15), abs=1e-3)
     assert rows.loc["U1", "priority"] == pytest.approx(NEUTRAL_FIT / 100 * rows.loc["U1", "why_now_score"], abs=1e-3)
-    assert list(rows["why_now"]) == ["new Jefe de Logística today", "raised a Series A (9M) 3 days ago",
-                                     "laid off 30 people 4 weeks ago"]
+    assert list(rows["why_now"]) == [
+        "new Jefe de Logística today",
+        "raised a Series A (9M) 3 days ago",
+        "laid off 30 people 4 weeks ago",
+    ]
     assert list(rows["kind"]) == ["account", "prospect", "account"] and not rows["fit_known"].any()
 
 
@@ -359,9 +415,15 @@ def test_layoffs_from_a_real_tracker_rank_as_negative_signals(workspace, dataset
     raw = pd.read_csv(datasets / "layoffs_fyi" / "layoffs_2020_2023_alextheanalyst.csv")
     dates = pd.to_datetime(raw["date"], format="%m/%d/%Y", errors="coerce")
     share = pd.to_numeric(raw["percentage_laid_off"], errors="coerce")
-    events = pd.DataFrame({"company_name": raw["company"], "event_type": "layoff", "occurred_at": dates.dt.date,
-                           "value": share.where(share < 1, pd.to_numeric(raw["total_laid_off"], errors="coerce")),
-                           "description": raw["industry"]})
+    events = pd.DataFrame(
+        {
+            "company_name": raw["company"],
+            "event_type": "layoff",
+            "occurred_at": dates.dt.date,
+            "value": share.where(share < 1, pd.to_numeric(raw["total_laid_off"], errors="coerce")),
+            "description": raw["industry"],
+        }
+    )
     path = workspace.data_dir / "events.csv"
     events.dropna(subset=["occurred_at"]).to_csv(path, index=False)
     workspace.load([path])

@@ -43,8 +43,12 @@ def _shuffled_holdout(seed: int):
 def _choices(result):
     reports = {o: ([f.label for f in r.findings], [f.label for f in r.negative]) for o, r in result.reports.items()}
     draft = propose_icp(result)
-    return reports, [r["segment"] for r in result.bullseye], [c.label for c in draft.criteria], \
-        [d.label for d in draft.disqualifiers]
+    return (
+        reports,
+        [r["segment"] for r in result.bullseye],
+        [c.label for c in draft.criteria],
+        [d.label for d in draft.disqualifiers],
+    )
 
 
 def test_permuting_the_holdout_changes_no_choice(tmp_path_factory, monkeypatch):
@@ -53,8 +57,9 @@ def test_permuting_the_holdout_changes_no_choice(tmp_path_factory, monkeypatch):
     reports, ranking, criteria, disqualifiers = _choices(discover(ws, settings))
     # At 2,000 accounts the draft may hold only the churn disqualifier (its mirror, "revenue >= 1M
     # churns less", is the same idea and is not listed twice): either is a choice to check.
-    assert reports["win"][0] and (criteria or disqualifiers), \
+    assert reports["win"][0] and (criteria or disqualifiers), (
         "the demo must report and draft something for this test to mean anything"
+    )
     vetoable = set(disqualifiers)
     for seed in (1, 2, 3):
         monkeypatch.setattr(engine, "units_for", _shuffled_holdout(seed))
@@ -110,8 +115,9 @@ def test_too_few_churn_events_is_one_line_with_the_count():
     found = Units(frame.iloc[:200].reset_index(drop=True), np.full(200, 300.0), events)
     confirm = Units(frame.iloc[200:].reset_index(drop=True), np.full(100, 100.0), np.zeros(100, dtype=np.int8))
     report = search_units("retention", found, confirm, ["industry"], DiscoverySettings())
-    assert report.refused and report.note == (f"3 churn events before the cut: retention discovery needs at least "
-                                              f"{significance.MIN_CHURN_EVENTS}")
+    assert report.refused and report.note == (
+        f"3 churn events before the cut: retention discovery needs at least {significance.MIN_CHURN_EVENTS}"
+    )
 
 
 def test_discover_never_writes_an_empty_icp_silently(tmp_path):
@@ -126,12 +132,24 @@ def test_discover_never_writes_an_empty_icp_silently(tmp_path):
     rng = np.random.default_rng(1)
     n = 400
     ids = [f"acc{i}" for i in range(n)]
-    pd.DataFrame({"account_id": ids, "name": [f"Company {i}" for i in range(n)],
-                  "industry": rng.choice(["Retail", "Food", "Health"], n)}).to_csv(ws.data_dir / "accounts.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": ids,
+            "name": [f"Company {i}" for i in range(n)],
+            "industry": rng.choice(["Retail", "Food", "Health"], n),
+        }
+    ).to_csv(ws.data_dir / "accounts.csv", index=False)
     created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
-    pd.DataFrame({"deal_id": [f"d{i}" for i in range(n)], "account_id": ids, "stage": "Closed Won",
-                  "amount": 1000.0, "created_at": created.date,
-                  "closed_at": (created + pd.Timedelta(days=30)).date}).to_csv(ws.data_dir / "deals.csv", index=False)
+    pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(n)],
+            "account_id": ids,
+            "stage": "Closed Won",
+            "amount": 1000.0,
+            "created_at": created.date,
+            "closed_at": (created + pd.Timedelta(days=30)).date,
+        }
+    ).to_csv(ws.data_dir / "deals.csv", index=False)
     ws.load()
     result = CliRunner().invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--json"])
     assert result.exit_code == 0, result.output
@@ -196,8 +214,11 @@ def _check_words(finding, alpha=significance.ALPHA):
     confirmed = finding.p_holdout is not None and finding.p_holdout <= alpha
     if word == "strong":
         assert finding.p_value <= alpha and confirmed and held.value is not None
-        better = held.value > held.base if finding.direction * (1 if finding.outcome != "retention" else -1) > 0 \
+        better = (
+            held.value > held.base
+            if finding.direction * (1 if finding.outcome != "retention" else -1) > 0
             else held.value < held.base
+        )
         assert better, finding.label
     elif word == "suggestive":
         assert (finding.p_value <= alpha) or (finding.p_value <= 4 * alpha and confirmed)
@@ -263,9 +284,12 @@ def test_no_noise_riders_and_the_planted_icp_in_the_top_three_over_ten_seeds(tmp
             if finding.evidence == "strong":
                 strong += 1
                 noisy += bool({c.attribute for c in finding.conditions} & noise)
-        ranks = [rank for rank, f in enumerate(result.reports["win"].findings, start=1)
-                 if len(found := _accounts_of(accounts, f.conditions)) and
-                 len(found & planted) / len(found | planted) >= SAME_ACCOUNTS]
+        ranks = [
+            rank
+            for rank, f in enumerate(result.reports["win"].findings, start=1)
+            if len(found := _accounts_of(accounts, f.conditions))
+            and len(found & planted) / len(found | planted) >= SAME_ACCOUNTS
+        ]
         top_three += bool(ranks) and ranks[0] <= 3
         ws.close()
     assert strong and noisy * 20 <= strong, f"{noisy} of {strong} strong segments carry a noise condition"

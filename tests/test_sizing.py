@@ -117,8 +117,13 @@ def test_icp_companies_in_the_crm_agree_with_the_planted_matches(demo, sized):
     steps = sized.waterfall.set_index("step")
     raw = _raw_universe(ws, truth)
     fleet = raw["own_fleet"].str.strip().str.casefold().isin(["yes", "true"])
-    fit = ((raw["Country"] == "Brazil") & (raw["segment"] == "E-commerce") & (raw["employees"] >= 50) & fleet
-           & (raw["dpd"] >= 200))
+    fit = (
+        (raw["Country"] == "Brazil")
+        & (raw["segment"] == "E-commerce")
+        & (raw["employees"] >= 50)
+        & fleet
+        & (raw["dpd"] >= 200)
+    )
     planted = raw.loc[fit, "Company ID"].isin(truth["universe"]["matches"]).sum()
     found = steps.loc["ICP fit, already in the CRM", "companies"]
     assert abs(found - planted) <= max(2, 0.05 * planted), (found, planted)
@@ -131,8 +136,10 @@ def test_tam_sam_som_follow_their_assumptions(demo, sized):
     ws, truth = demo
     sizing = sized.sizing.set_index("name")
     deals = pd.read_csv(ws.data_dir / "deals.csv", thousands=",")
-    assert sizing.loc["SAM", "companies"] == sized.waterfall.set_index("step").loc["ICP fit (no disqualifier)",
-                                                                                  "companies"]
+    assert (
+        sizing.loc["SAM", "companies"]
+        == sized.waterfall.set_index("step").loc["ICP fit (no disqualifier)", "companies"]
+    )
     icp_acv = sizing.loc["SAM", "value"] / sizing.loc["SAM", "companies"]
     assert 0.2 * deals["Amount"].median() < icp_acv < 5 * deals["Amount"].median()
     reps = deals["Deal Owner"].nunique()
@@ -165,40 +172,105 @@ def test_size_command_writes_the_chart_and_the_prospect_list(demo, tmp_path):
 # -- the fast paths give what the plain definitions give -------------------------------------------
 def _tricky_names(rng: np.random.Generator, n: int) -> pd.Series:
     """Names built to trip the name keys: accents, brackets, "the", "&", apostrophes, dots, legal forms."""
-    syllables = np.array(["ro", "ta", "vé", "lo", "são", "ção", "ma", "ni", "ko", "dex", "and", "co", "a", "ß",
-                          "ø", "3m", "inc", "o", "br", "pe", "lu", "za", "mar", "sol", "via", "flu", "xo", "gi", "bel",
-                          "tu", "lé", "quo", "pra", "ne", "su", "li", "ber", "ton", "fy"], dtype=object)
-    first = (pd.Series(syllables[rng.integers(0, len(syllables), n)]) + syllables[rng.integers(0, len(syllables), n)]
-             + np.where(rng.random(n) < 0.7, syllables[rng.integers(0, len(syllables), n)], ""))
+    syllables = np.array(
+        [
+            "ro",
+            "ta",
+            "vé",
+            "lo",
+            "são",
+            "ção",
+            "ma",
+            "ni",
+            "ko",
+            "dex",
+            "and",
+            "co",
+            "a",
+            "ß",
+            "ø",
+            "3m",
+            "inc",
+            "o",
+            "br",
+            "pe",
+            "lu",
+            "za",
+            "mar",
+            "sol",
+            "via",
+            "flu",
+            "xo",
+            "gi",
+            "bel",
+            "tu",
+            "lé",
+            "quo",
+            "pra",
+            "ne",
+            "su",
+            "li",
+            "ber",
+            "ton",
+            "fy",
+        ],
+        dtype=object,
+    )
+    first = (
+        pd.Series(syllables[rng.integers(0, len(syllables), n)])
+        + syllables[rng.integers(0, len(syllables), n)]
+        + np.where(rng.random(n) < 0.7, syllables[rng.integers(0, len(syllables), n)], "")
+    )
     second = pd.Series(syllables[rng.integers(0, len(syllables), n)]) + syllables[rng.integers(0, len(syllables), n)]
-    before = np.array(["", "", "", "", "", "", "", "", "The ", "the ", "(BR) ", " ", "& ", "'", "THE ", "A ", "o'",
-                       "3 "], dtype=object)
+    before = np.array(
+        ["", "", "", "", "", "", "", "", "The ", "the ", "(BR) ", " ", "& ", "'", "THE ", "A ", "o'", "3 "],
+        dtype=object,
+    )
     joint = np.array([" ", " ", "", "'", ".", "’", "`", "-", "&", " + ", " and ", ". ", "(x) ", ".com "], dtype=object)
-    after = np.array(["", "", " Ltda", " S.A.", " Inc.", " Co", " & Co. KG", ".com", ".com.br", " (Brasil)", " The",
-                      " AND", "."], dtype=object)
-    names = (before[rng.integers(0, len(before), n)] + first.str.capitalize() + joint[rng.integers(0, len(joint), n)]
-             + second + after[rng.integers(0, len(after), n)])
+    after = np.array(
+        ["", "", " Ltda", " S.A.", " Inc.", " Co", " & Co. KG", ".com", ".com.br", " (Brasil)", " The", " AND", "."],
+        dtype=object,
+    )
+    names = (
+        before[rng.integers(0, len(before), n)]
+        + first.str.capitalize()
+        + joint[rng.integers(0, len(joint), n)]
+        + second
+        + after[rng.integers(0, len(after), n)]
+    )
     names = names.where(rng.random(n) > 0.1, names.str.upper())
     return names.where(rng.random(n) > 0.05, None)
 
 
 def _tricky_domains(rng: np.random.Generator, n: int) -> pd.Series:
     labels = np.array(["rota", "velo", "acme", "sao", "a-b", "x1", "shop", "www", "mail", "ro"], dtype=object)
-    before = np.array(["", "", "www.", "https://", "http://www.", "shop.", "mailto:x@", "x@", " ", "WWW."], dtype=object)
+    before = np.array(
+        ["", "", "www.", "https://", "http://www.", "shop.", "mailto:x@", "x@", " ", "WWW."], dtype=object
+    )
     tld = np.array([".com", ".com.br", ".co.uk", ".io", ".myshopify.com", "", ".com."], dtype=object)
     tail = np.array(["", "", "/contato", ":8080", "?q=1", " "], dtype=object)
-    domains = (before[rng.integers(0, len(before), n)] + pd.Series(labels[rng.integers(0, len(labels), n)])
-               + labels[rng.integers(0, len(labels), n)] + tld[rng.integers(0, len(tld), n)]
-               + tail[rng.integers(0, len(tail), n)])
+    domains = (
+        before[rng.integers(0, len(before), n)]
+        + pd.Series(labels[rng.integers(0, len(labels), n)])
+        + labels[rng.integers(0, len(labels), n)]
+        + tld[rng.integers(0, len(tld), n)]
+        + tail[rng.integers(0, len(tail), n)]
+    )
     return domains.where(rng.random(n) > 0.15, None)
 
 
 def _companies(rng: np.random.Generator, n: int, id_column: str, prefix: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        id_column: [f"{prefix}{i}" for i in range(n)], "name": _tricky_names(rng, n), "domain": _tricky_domains(rng, n),
-        "city": pd.Series(rng.choice(["Recife", "Natal", "Sao Paulo", "São Paulo"], n)).where(rng.random(n) > 0.2),
-        "region": rng.choice(["PE", "RN", "SP"], n), "country": rng.choice(["Brazil", "BR", "Chile"], n),
-        "founded_year": np.where(rng.random(n) > 0.3, rng.integers(1990, 2000, n), np.nan)})
+    return pd.DataFrame(
+        {
+            id_column: [f"{prefix}{i}" for i in range(n)],
+            "name": _tricky_names(rng, n),
+            "domain": _tricky_domains(rng, n),
+            "city": pd.Series(rng.choice(["Recife", "Natal", "Sao Paulo", "São Paulo"], n)).where(rng.random(n) > 0.2),
+            "region": rng.choice(["PE", "RN", "SP"], n),
+            "country": rng.choice(["Brazil", "BR", "Chile"], n),
+            "founded_year": np.where(rng.random(n) > 0.3, rng.integers(1990, 2000, n), np.nan),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -218,15 +290,17 @@ def test_the_cheap_key_tests_never_rule_out_a_shared_key(tricky):
     universe, accounts = tricky
     names, domains = normalize_names(universe["name"]), normalize_domains(universe["domain"])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        could_name = _could_share_name(pool, pa.array(universe["name"], pa.string()),
-                                       name_keys(accounts["name"]))
-        could_domain = _could_share_domain(pool, pa.array(universe["domain"], pa.string()),
-                                           domain_keys(accounts["domain"]))
+        could_name = _could_share_name(pool, pa.array(universe["name"], pa.string()), name_keys(accounts["name"]))
+        could_domain = _could_share_domain(
+            pool, pa.array(universe["domain"], pa.string()), domain_keys(accounts["domain"])
+        )
     shares_name = names.isin(normalize_names(accounts["name"]).dropna()).to_numpy() | names.isna().to_numpy()
     shares_domain = domains.isin(normalize_domains(accounts["domain"]).dropna()).to_numpy()
     assert shares_name.sum() > 100 and shares_domain.sum() > 100  # the data does share keys
     assert not (shares_name & ~could_name).any(), universe.loc[shares_name & ~could_name, "name"].head().tolist()
-    assert not (shares_domain & ~could_domain).any(), universe.loc[shares_domain & ~could_domain, "domain"].head().tolist()
+    assert not (shares_domain & ~could_domain).any(), (
+        universe.loc[shares_domain & ~could_domain, "domain"].head().tolist()
+    )
     assert (~could_name).sum() > 500 and (~could_domain).sum() > 500  # and they do rule rows out
 
 
@@ -234,13 +308,19 @@ def test_matching_only_what_can_match_equals_matching_everything(tricky):
     universe, accounts = tricky
     plain = match_companies(universe, accounts)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        matches, summary = _match_universe(pool, pa.array(universe["name"], pa.string()),
-                                           pa.array(universe["domain"], pa.string()),
-                                           lambda at: universe.iloc[at].reset_index(drop=True), accounts)
+        matches, summary = _match_universe(
+            pool,
+            pa.array(universe["name"], pa.string()),
+            pa.array(universe["domain"], pa.string()),
+            lambda at: universe.iloc[at].reset_index(drop=True),
+            accounts,
+        )
     assert plain.summary["ambiguous"] > 50 and plain.summary["universe_without_keys"] > 0
     assert summary == plain.summary and list(summary) == list(plain.summary)
-    pd.testing.assert_frame_equal(matches.sort_values("company_id").reset_index(drop=True),
-                                  plain.matches.sort_values("company_id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        matches.sort_values("company_id").reset_index(drop=True),
+        plain.matches.sort_values("company_id").reset_index(drop=True),
+    )
 
 
 def _row_by_row(criterion, frame: pd.DataFrame) -> np.ndarray:
@@ -261,14 +341,21 @@ def test_audience_criteria_per_distinct_value_equal_row_by_row():
     def pick(values):
         return pd.Series([values[i] for i in rng.integers(0, len(values), n)], dtype=object)
 
-    frame = pd.DataFrame({
-        "country": pick(["Brazil", "brazil ", "BRAZIL", "Chile", None, "", np.nan]),
-        "own_fleet": pick([True, False, None]), "flag": pick(["yes", "No", "TRUE", "false", None, "maybe"]),
-        "employees": np.where(rng.random(n) > 0.2, rng.integers(1, 500, n), np.nan),
-        "tech_stack": pick([["Shopify", "SAP"], ["shopify "], [], None, ["VTEX"], np.array(["SHOPIFY"], dtype=object)])})
+    frame = pd.DataFrame(
+        {
+            "country": pick(["Brazil", "brazil ", "BRAZIL", "Chile", None, "", np.nan]),
+            "own_fleet": pick([True, False, None]),
+            "flag": pick(["yes", "No", "TRUE", "false", None, "maybe"]),
+            "employees": np.where(rng.random(n) > 0.2, rng.integers(1, 500, n), np.nan),
+            "tech_stack": pick(
+                [["Shopify", "SAP"], ["shopify "], [], None, ["VTEX"], np.array(["SHOPIFY"], dtype=object)]
+            ),
+        }
+    )
     # Sizing reads text and yes/no columns as categories: the same rows must meet the criteria.
     as_categories = frame.assign(**{c: frame[c].astype("category") for c in ("country", "own_fleet", "flag")})
-    criteria = Audience.model_validate(yaml.safe_load("""
+    criteria = Audience.model_validate(
+        yaml.safe_load("""
 criteria:
 - {id: a, name: a, conditions: [{attribute: country, op: "==", value: brazil}]}
 - {id: b, name: b, keep_unknown: true, conditions: [{attribute: country, op: in, value: [Chile, ""]}]}
@@ -279,10 +366,15 @@ criteria:
 - {id: g, name: g, conditions: [{attribute: tech_stack, op: contains, value: Shopify}]}
 - {id: h, name: h, conditions: [{attribute: tech_stack, op: is missing}, {attribute: flag, op: is not missing}]}
 - {id: i, name: i, conditions: [{attribute: country, op: contains, value: brazil}]}
-""")).criteria
+""")
+    ).criteria
     # ... and reads the universe table column by column; the plain frame is the whole table in pandas.
-    table = ibis.duckdb.connect().create_table("universe", pa.Table.from_pandas(frame.assign(
-        company_id=[f"U{i}" for i in range(n)], name="x", domain="x.com"), preserve_index=False))
+    table = ibis.duckdb.connect().create_table(
+        "universe",
+        pa.Table.from_pandas(
+            frame.assign(company_id=[f"U{i}" for i in range(n)], name="x", domain="x.com"), preserve_index=False
+        ),
+    )
     plain = table.to_pandas()
     read = _read_universe(table, set(frame.columns), {"employees"}, None).conditions
     for criterion in criteria:
@@ -292,8 +384,9 @@ criteria:
         assert (criterion.mask(as_categories) == expected).all(), criterion.id
         assert (criterion.mask(read) == _row_by_row(criterion, plain)).all(), criterion.id
     with pytest.raises(BullseyeError, match="'revenue'.*criterion 'x'"):
-        Audience.model_validate({"criteria": [{"id": "x", "name": "x", "conditions": [
-            {"attribute": "revenue", "op": ">", "value": 1}]}]}).criteria[0].mask(frame)
+        Audience.model_validate(
+            {"criteria": [{"id": "x", "name": "x", "conditions": [{"attribute": "revenue", "op": ">", "value": 1}]}]}
+        ).criteria[0].mask(frame)
 
 
 def test_sizing_reads_the_universe_as_the_plain_frame_gives_it(demo):
@@ -303,8 +396,9 @@ def test_sizing_reads_the_universe_as_the_plain_frame_gives_it(demo):
     audience, icp = load_audience(ws.root), load_icp(ws.root)
     conditions = [c for rule in [*audience.criteria, *icp.criteria, *icp.disqualifiers] for c in rule.conditions]
     conditions.append(Condition(attribute="industry_raw", op="==", value="Internet Retail"))
-    universe = _read_universe(table, {c.attribute for c in conditions},
-                              {c.attribute for c in conditions if c.op in (">=", "<")}, segments)
+    universe = _read_universe(
+        table, {c.attribute for c in conditions}, {c.attribute for c in conditions if c.op in (">=", "<")}, segments
+    )
     assert universe.rows == len(plain)
     for condition in conditions:
         expected = condition.mask(plain)
@@ -317,7 +411,12 @@ def test_sizing_reads_the_universe_as_the_plain_frame_gives_it(demo):
     accounts = ws.table("accounts").to_pandas()
     plain_match = match_companies(plain, accounts)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        matches, summary = _match_universe(pool, pa.array(plain["name"], pa.string()), pa.array(plain["domain"], pa.string()),
-                                           lambda at: plain.iloc[at].reset_index(drop=True), accounts)
+        matches, summary = _match_universe(
+            pool,
+            pa.array(plain["name"], pa.string()),
+            pa.array(plain["domain"], pa.string()),
+            lambda at: plain.iloc[at].reset_index(drop=True),
+            accounts,
+        )
     assert summary == plain_match.summary
     pd.testing.assert_frame_equal(matches, plain_match.matches)

@@ -59,16 +59,32 @@ def test_a_mapping_derives_dates_from_tenure_and_a_churn_flag(workspace):
     assert (issues["column"] == "start_date").sum() == 1
 
 
-@pytest.mark.parametrize("entry,message", [
-    ("derive: {start_date: {from: tenure, before: as_of}}",
-     r"m.yaml:4: key 'files.0.derive': Value error, 'start_date' counts from as_of: give the snapshot's date"),
-    ("as_of: 2025-06-30\n    derive: {start_date: {from: tenure, unit: fortnights, before: as_of}}",
-     r"m.yaml:5: key 'files.0.derive.start_date.unit'"),
-    ("derive: {start_date: {from: tenure}}", r"key 'files.0.derive.start_date': Value error, 'from' needs exactly one"),
-    ("derive: {start_date: {from: tenure, before: 2025-13-01}}", r"m.yaml:4: a value cannot be read \(month must be in 1..12\)"),
-    ("derive: {start_date: {from: tenure, before: '2025-13-01'}}", r"m.yaml:4: .*'2025-13-01' is not a date"),
-    ("derive: {start_date: {from: tenure, before: 2025-06-30, color: red}}", r"unknown key 'files.0.derive.start_date.color'"),
-])
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        (
+            "derive: {start_date: {from: tenure, before: as_of}}",
+            r"m.yaml:4: key 'files.0.derive': Value error, 'start_date' counts from as_of: give the snapshot's date",
+        ),
+        (
+            "as_of: 2025-06-30\n    derive: {start_date: {from: tenure, unit: fortnights, before: as_of}}",
+            r"m.yaml:5: key 'files.0.derive.start_date.unit'",
+        ),
+        (
+            "derive: {start_date: {from: tenure}}",
+            r"key 'files.0.derive.start_date': Value error, 'from' needs exactly one",
+        ),
+        (
+            "derive: {start_date: {from: tenure, before: 2025-13-01}}",
+            r"m.yaml:4: a value cannot be read \(month must be in 1..12\)",
+        ),
+        ("derive: {start_date: {from: tenure, before: '2025-13-01'}}", r"m.yaml:4: .*'2025-13-01' is not a date"),
+        (
+            "derive: {start_date: {from: tenure, before: 2025-06-30, color: red}}",
+            r"unknown key 'files.0.derive.start_date.color'",
+        ),
+    ],
+)
 def test_date_derivations_refuse_mistakes_with_file_line_and_key(workspace, entry, message):
     write(workspace.root / "snap.csv", "account_id,tenure\na1,3\n")
     write(workspace.root / "m.yaml", f"files:\n  - match: snap.csv\n    table: subscriptions\n    {entry}\n")
@@ -78,9 +94,12 @@ def test_date_derivations_refuse_mistakes_with_file_line_and_key(workspace, entr
 
 def test_a_derivation_naming_a_missing_column_is_refused(workspace):
     write(workspace.root / "snap.csv", "account_id,tenure\na1,3\n")
-    write(workspace.root / "m.yaml", "files:\n  - match: snap.csv\n    table: subscriptions\n    derive:\n"
-                                     "      subscription_id: {id: line}\n"
-                                     "      start_date: {from: months_active, unit: months, after: 2020-01-01}\n")
+    write(
+        workspace.root / "m.yaml",
+        "files:\n  - match: snap.csv\n    table: subscriptions\n    derive:\n"
+        "      subscription_id: {id: line}\n"
+        "      start_date: {from: months_active, unit: months, after: 2020-01-01}\n",
+    )
     with pytest.raises(MappingError, match="derive for 'start_date' names column 'months_active'"):
         workspace.load([workspace.root / "snap.csv"], mapping=workspace.root / "m.yaml")
 
@@ -127,8 +146,9 @@ def test_retention_discovery_runs_on_a_snapshot_and_finds_the_known_drivers(oran
     assert body["split"]["kind"] == "time" and body["unit"] == "accounts"
     worse = body["outcomes"]["retention"]["negative"]
     # Among the drivers the dataset's README documents: the international plan and many service calls.
-    assert any("international_plan" in f["label"] or "customer_service_calls" in f["label"] for f in worse), \
-        [f["label"] for f in worse]
+    assert any("international_plan" in f["label"] or "customer_service_calls" in f["label"] for f in worse), [
+        f["label"] for f in worse
+    ]
     assert (orange.strategy_dir / "icp.yaml").exists()
     shown = runner.invoke(app, ["discover", "-w", str(orange.root), "--outcome", "retention", "--force"])
     assert shown.exit_code == 0 and "Traceback" not in shown.output, shown.output

@@ -43,17 +43,33 @@ def planted():
     status_new[(status_old == "Active") & (moves > 0.95)] = "Inactive"
     relabel = (status_old != "Active") & (moves < 0.2)
     status_new[relabel] = "Active"
-    old = pd.DataFrame({"id": ids + [f"GONE{i}" for i in range(7)],
-                        "company_name": [f"Old name {i}" for i in range(n + 7)],
-                        "employees": [("" if u else "0" if z else f"{s:g}") for s, u, z in zip(size_old, unknown, zero)]
-                        + ["10"] * 7,
-                        "status": list(status_old) + ["Active"] * 7})
-    new = pd.DataFrame({"id": ids + [f"NEW{i}" for i in range(11)],
-                        "company_name": [f"Company {i}" for i in range(n + 11)],
-                        "employees": [f"{s:g}" for s in size_new] + ["3"] * 11,
-                        "status": [s.lower() if i % 9 == 0 else s for i, s in enumerate(status_new)] + ["Active"] * 11})
-    truth = pd.DataFrame({"id": ids, "size_old": np.where(unknown | zero, np.nan, size_old), "size_new": size_new,
-                          "status_old": status_old, "status_new": status_new, "relabel": relabel})
+    old = pd.DataFrame(
+        {
+            "id": ids + [f"GONE{i}" for i in range(7)],
+            "company_name": [f"Old name {i}" for i in range(n + 7)],
+            "employees": [("" if u else "0" if z else f"{s:g}") for s, u, z in zip(size_old, unknown, zero)]
+            + ["10"] * 7,
+            "status": list(status_old) + ["Active"] * 7,
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "id": ids + [f"NEW{i}" for i in range(11)],
+            "company_name": [f"Company {i}" for i in range(n + 11)],
+            "employees": [f"{s:g}" for s in size_new] + ["3"] * 11,
+            "status": [s.lower() if i % 9 == 0 else s for i, s in enumerate(status_new)] + ["Active"] * 11,
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "id": ids,
+            "size_old": np.where(unknown | zero, np.nan, size_old),
+            "size_new": size_new,
+            "status_old": status_old,
+            "status_new": status_new,
+            "relabel": relabel,
+        }
+    )
     return old, new, truth
 
 
@@ -71,8 +87,9 @@ def test_planted_headcount_changes_are_found_with_their_size_and_window(planted)
     assert (headcount.size_before.astype(float) == truth.set_index("id").size_old.loc[headcount.index]).all()
     grew = headcount.loc[headcount.value > 0].iloc[0]
     pct = round(abs(grew.value))
-    assert grew.description == (f"team grew {pct}% ({int(grew.size_before)} -> {int(grew.size_after)}) "
-                                f"between {OLD} and {NEW}")
+    assert grew.description == (
+        f"team grew {pct}% ({int(grew.size_before)} -> {int(grew.size_after)}) between {OLD} and {NEW}"
+    )
     assert headcount.description[headcount.value < 0].str.startswith("team shrank ").all()
     # A 10% move is under the threshold; unknown and 0 sizes give no event.
     small = set(truth.id[(change.abs() > 0) & (change.abs() < 0.2)])
@@ -125,12 +142,15 @@ def test_threshold_repeated_keys_and_optional_columns(planted):
     assert result.counts["repeated_keys_old"] == 3 and result.counts["in_both"] == 400
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"old_date": NEW, "new_date": OLD}, "must come before"),
-    ({"old_date": "last year"}, "not a date"),
-    ({"size": "team_size"}, "old snapshot has no size column 'team_size'"),
-    ({"growth_threshold": -1}, "threshold"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"old_date": NEW, "new_date": OLD}, "must come before"),
+        ({"old_date": "last year"}, "not a date"),
+        ({"size": "team_size"}, "old snapshot has no size column 'team_size'"),
+        ({"growth_threshold": -1}, "threshold"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(planted, kwargs, message):
     old, new, _ = planted
     arguments = {"key": "id", "old_date": OLD, "new_date": NEW} | kwargs
@@ -168,8 +188,25 @@ def test_the_command_writes_events_that_load(planted, tmp_path):
     new.rename(columns={"employees": "Team Size"}).to_csv(tmp_path / "new.csv", index=False, sep=";")
     ws = Workspace.init(tmp_path / "ws")
     out = ws.data_dir / "events-planted.csv"
-    result = runner.invoke(app, ["snapshot-events", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--key", "id",
-                                 "--old-date", OLD, "--new-date", NEW, "--size", "Team Size", "--out", str(out), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "snapshot-events",
+            str(tmp_path / "old.csv"),
+            str(tmp_path / "new.csv"),
+            "--key",
+            "id",
+            "--old-date",
+            OLD,
+            "--new-date",
+            NEW,
+            "--size",
+            "Team Size",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     expected = compare_snapshots(old, new, key="id", old_date=OLD, new_date=NEW)
@@ -185,8 +222,24 @@ def test_the_command_writes_events_that_load(planted, tmp_path):
     assert str(ws.table("events").schema()["size_before"]) == "int64"
     ws.close()
     # The table output names the file to load next.
-    text = runner.invoke(app, ["snapshot-events", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--key", "id",
-                               "--old-date", OLD, "--new-date", NEW, "--size", "Team Size", "--out", str(out)])
+    text = runner.invoke(
+        app,
+        [
+            "snapshot-events",
+            str(tmp_path / "old.csv"),
+            str(tmp_path / "new.csv"),
+            "--key",
+            "id",
+            "--old-date",
+            OLD,
+            "--new-date",
+            NEW,
+            "--size",
+            "Team Size",
+            "--out",
+            str(out),
+        ],
+    )
     assert text.exit_code == 0 and "bullseye load" in text.output
 
 
@@ -194,8 +247,22 @@ def test_the_command_reports_a_missing_column_in_one_line(planted, tmp_path):
     old, new, _ = planted
     old.to_csv(tmp_path / "old.csv", index=False)
     new.to_csv(tmp_path / "new.csv", index=False)
-    result = runner.invoke(app, ["snapshot-events", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--key",
-                                 "company", "--old-date", OLD, "--new-date", NEW, "--out", str(tmp_path / "e.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "snapshot-events",
+            str(tmp_path / "old.csv"),
+            str(tmp_path / "new.csv"),
+            "--key",
+            "company",
+            "--old-date",
+            OLD,
+            "--new-date",
+            NEW,
+            "--out",
+            str(tmp_path / "e.csv"),
+        ],
+    )
     assert result.exit_code == 4  # invalid input
     assert "old snapshot has no key column 'company'" in result.output
     assert not (tmp_path / "e.csv").exists()

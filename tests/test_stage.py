@@ -20,7 +20,7 @@ def _staged(con, path):
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_clean_files_take_the_fast_path_with_exact_lines(con, tmp_path, newline):
-    path = write(tmp_path / "a.csv", "id,name\n1, Acme \n\n2,n/a\n3,\"Beta, Ltd\"\n", newline=newline)
+    path = write(tmp_path / "a.csv", 'id,name\n1, Acme \n\n2,n/a\n3,"Beta, Ltd"\n', newline=newline)
     assert stage._stage_with_duckdb(con.con, open_reader(path), "fast") == 3
     count, rejects, frame = _staged(con, path)
     assert count == 3 and rejects == []
@@ -28,10 +28,13 @@ def test_clean_files_take_the_fast_path_with_exact_lines(con, tmp_path, newline)
     assert frame.values.tolist() == [["1", "Acme", 2], ["2", "n/a", 4], ["3", "Beta, Ltd", 5]]
 
 
-@pytest.mark.parametrize("text", [
-    'id,note\n1,"two\nlines"\n2,x\n',  # a record over two lines: DuckDB cannot number it exactly
-    "id,note\n1,a\n2\n3,c\n",  # a malformed record
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id,note\n1,"two\nlines"\n2,x\n',  # a record over two lines: DuckDB cannot number it exactly
+        "id,note\n1,a\n2\n3,c\n",  # a malformed record
+    ],
+)
 def test_doubtful_files_fall_back_to_the_exact_reader(con, tmp_path, text):
     path = write(tmp_path / "a.csv", text)
     assert stage._stage_with_duckdb(con.con, open_reader(path), "fast") is None
@@ -62,5 +65,7 @@ def test_wide_exports_stage_within_the_default_memory_limit(con, tmp_path, encod
     assert count == 40 and rejects == [] and reader.ledger.lines == reader.ledger.accounted == 41
     frame = con.table("s").execute().sort_values("_line")
     assert frame["property_1"].tolist()[:2] == ["v0.1", "v1.1"]
-    expected_missing = sum(1 for i in range(40) for j in range(width) if (i + j) % 7 == 0 and "n/a" in stage.NULL_TOKENS)
+    expected_missing = sum(
+        1 for i in range(40) for j in range(width) if (i + j) % 7 == 0 and "n/a" in stage.NULL_TOKENS
+    )
     assert int(frame.drop(columns="_line").isna().sum().sum()) == expected_missing

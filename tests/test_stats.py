@@ -55,8 +55,9 @@ def test_numeric_p_values_match_welch():
         y_shifted = np.where(inside, y + shift, y)
         a, b = y_shifted[inside], y_shifted[~inside]
         for direction, alternative in ((1, "greater"), (-1, "less"), (0, "two-sided")):
-            ours = stats.numeric_p_values([len(a)], [a.sum()], [(a * a).sum()], len(y_shifted), y_shifted.sum(),
-                                          (y_shifted ** 2).sum(), direction)[0]
+            ours = stats.numeric_p_values(
+                [len(a)], [a.sum()], [(a * a).sum()], len(y_shifted), y_shifted.sum(), (y_shifted**2).sum(), direction
+            )[0]
             theirs = sps.ttest_ind(a, b, equal_var=False, alternative=alternative).pvalue
             assert ours == pytest.approx(theirs, rel=1e-7)
 
@@ -111,8 +112,9 @@ def test_multiple_testing_matches_statsmodels():
     # hypotheses evaluated but not stored count as p = 1
     padded = np.concatenate([p, np.ones(500)])
     assert np.allclose(stats.holm(p, n_tests=len(padded)), multipletests(padded, method="holm")[1][: len(p)])
-    assert np.allclose(stats.benjamini_hochberg(p, n_tests=len(padded)),
-                       multipletests(padded, method="fdr_bh")[1][: len(p)])
+    assert np.allclose(
+        stats.benjamini_hochberg(p, n_tests=len(padded)), multipletests(padded, method="fdr_bh")[1][: len(p)]
+    )
     with pytest.raises(ValueError, match="smaller"):
         stats.holm(p, n_tests=3)
 
@@ -169,13 +171,16 @@ def test_search_p_values_and_permutations():
     value = rng.normal(size=n) + p
     numeric = search(encoded, NumericQuality(direction=-1), value, max_depth=1, min_support=10)
     s = numeric.stats
-    assert np.allclose(search_p_values(numeric),
-                       stats.numeric_p_values(numeric.n, s["sum"], s["sumsq"], n, value.sum(), (value ** 2).sum(), -1))
+    assert np.allclose(
+        search_p_values(numeric),
+        stats.numeric_p_values(numeric.n, s["sum"], s["sumsq"], n, value.sum(), (value**2).sum(), -1),
+    )
     duration, event = rng.exponential(10, n) + 0.1, rng.random(n) < 0.6
     survival = search(encoded, SurvivalQuality(), (duration, event), max_depth=1, min_support=10)
     s = survival.stats
-    assert np.allclose(search_p_values(survival),
-                       stats.rate_ratio_p_values(s["events"], s["exposure"], event.sum(), duration.sum(), 1))
+    assert np.allclose(
+        search_p_values(survival), stats.rate_ratio_p_values(s["events"], s["exposure"], event.sum(), duration.sum(), 1)
+    )
 
 
 def test_hypergeom_tail_is_exact_on_small_cells_and_close_on_large_ones():

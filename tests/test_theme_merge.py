@@ -29,8 +29,13 @@ from bullseye.people.theme_merge import (
 )
 from bullseye.people.themes import contact_groups, mine_themes, roles_from_deal_contacts
 
-_PLANTED = {" ".join(fold(w).split()): (role, kind, i) for role, kinds in ROLE_TEXT.items()
-            for kind, pairs in kinds.items() for i, pair in enumerate(pairs) for w in pair}
+_PLANTED = {
+    " ".join(fold(w).split()): (role, kind, i)
+    for role, kinds in ROLE_TEXT.items()
+    for kind, pairs in kinds.items()
+    for i, pair in enumerate(pairs)
+    for w in pair
+}
 
 
 def _planted(label: str):
@@ -42,19 +47,36 @@ def _planted(label: str):
 
 def _demo_report(tmp: Path, seed: int, accounts: int = 400):
     generate_company(tmp, n_accounts=accounts, seed=seed)
-    read = lambda name, columns: pd.read_csv(tmp / f"{name}.csv").rename(columns=columns)
-    notes = read("notes", {"Note ID": "note_id", "Account ID": "account_id", "Deal ID": "deal_id",
-                           "Contact ID": "contact_id", "Type": "note_type", "Date": "created_at", "Body": "body"})
+
+    def read(name, columns):
+        return pd.read_csv(tmp / f"{name}.csv").rename(columns=columns)
+
+    notes = read(
+        "notes",
+        {
+            "Note ID": "note_id",
+            "Account ID": "account_id",
+            "Deal ID": "deal_id",
+            "Contact ID": "contact_id",
+            "Type": "note_type",
+            "Date": "created_at",
+            "Body": "body",
+        },
+    )
     contacts = read("contacts", {"Contact ID": "contact_id", "Name": "name", "Job Title": "title"})
     links = read("deal_contacts", {"Deal ID": "deal_id", "Contact ID": "contact_id", "Role": "role"})
-    return mine_themes(notes, groups=contact_groups(contacts, roles_from_deal_contacts(links)),
-                       kinds=("pain", "objection", "goal", "source"))
+    return mine_themes(
+        notes,
+        groups=contact_groups(contacts, roles_from_deal_contacts(links)),
+        kinds=("pain", "objection", "goal", "source"),
+    )
 
 
 def _labelled(report) -> pd.DataFrame:
     scores = pair_scores(report.themes, report.mentions)
-    scores["same"] = [_planted(a) is not None and _planted(a) == _planted(b)
-                      for a, b in zip(scores["label_a"], scores["label_b"])]
+    scores["same"] = [
+        _planted(a) is not None and _planted(a) == _planted(b) for a, b in zip(scores["label_a"], scores["label_b"])
+    ]
     return scores
 
 
@@ -110,8 +132,9 @@ def test_people_merge_and_split_and_the_file_is_checked(tmp_path):
     pairs = [{m["label_a"], m["label_b"]} for m in decided.summary["merges"]]
     assert {first["label_a"], first["label_b"]} not in pairs and set(never) in pairs
     assert [m["by"] for m in decided.summary["merges"] if {m["label_a"], m["label_b"]} == set(never)] == ["user"]
-    assert {first["label_a"], first["label_b"]} not in [{p["label_a"], p["label_b"]}
-                                                        for p in decided.summary["possibly_same"]]
+    assert {first["label_a"], first["label_b"]} not in [
+        {p["label_a"], p["label_b"]} for p in decided.summary["possibly_same"]
+    ]
     assert [d["action"] for d in read_merges(root)] == ["split", "merge"]
     with pytest.raises(InvalidInputError):
         record_merge(root, "x", "x", by="ana")

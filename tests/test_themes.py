@@ -37,8 +37,16 @@ from bullseye.workspace import Workspace
 runner = CliRunner()
 KIND_OF = {"pains": "pain", "objections": "objection", "goals": "goal"}
 _COLUMNS = {
-    "notes": {"Note ID": "note_id", "Account ID": "account_id", "Deal ID": "deal_id", "Contact ID": "contact_id",
-              "Type": "note_type", "Date": "created_at", "Score": "score", "Body": "body"},
+    "notes": {
+        "Note ID": "note_id",
+        "Account ID": "account_id",
+        "Deal ID": "deal_id",
+        "Contact ID": "contact_id",
+        "Type": "note_type",
+        "Date": "created_at",
+        "Score": "score",
+        "Body": "body",
+    },
     "contacts": {"Contact ID": "contact_id", "Account ID": "account_id", "Name": "name", "Job Title": "title"},
     "deal_contacts": {"Deal ID": "deal_id", "Contact ID": "contact_id", "Role": "role"},
 }
@@ -59,16 +67,21 @@ def demo_runs(tmp_path_factory):
         notes = _read(folder, "notes")
         contacts = _read(folder, "contacts")
         groups = contacts[["contact_id", "name", "title"]].merge(
-            roles_from_deal_contacts(_read(folder, "deal_contacts")), on="contact_id", how="left")
+            roles_from_deal_contacts(_read(folder, "deal_contacts")), on="contact_id", how="left"
+        )
         runs[seed] = (truth, notes, mine_themes(notes, groups=groups))
     return runs
 
 
 def _planted(truth: dict) -> list[tuple[tuple[str, str, int], str, str]]:
     """((role, kind, index), language, folded text) of every planted phrase, longest first."""
-    out = [((role, kind, i), lang, fold(item[lang]))
-           for role, entry in truth["committee"]["roles"].items() for key, kind in KIND_OF.items()
-           for i, item in enumerate(entry[key]) for lang in ("en", "pt")]
+    out = [
+        ((role, kind, i), lang, fold(item[lang]))
+        for role, entry in truth["committee"]["roles"].items()
+        for key, kind in KIND_OF.items()
+        for i, item in enumerate(entry[key])
+        for lang in ("en", "pt")
+    ]
     return sorted(out, key=lambda v: -len(v[2]))
 
 
@@ -77,8 +90,10 @@ def _recovery(truth: dict, report) -> dict:
     planted = _planted(truth)
     voc = report.themes[report.themes["kind"].isin(KIND_OF.values())]
     mentions = report.mentions[report.mentions["theme_id"].isin(voc["theme_id"])].copy()
-    found = [next(((item, lang) for item, lang, text in planted if text in fold(s)), (None, None))
-             for s in mentions["sentence"]]
+    found = [
+        next(((item, lang) for item, lang, text in planted if text in fold(s)), (None, None))
+        for s in mentions["sentence"]
+    ]
     mentions["item"] = [f[0] for f in found]
     mentions["lang"] = [f[1] for f in found]
     good, items, variants = {}, set(), set()
@@ -92,35 +107,66 @@ def _recovery(truth: dict, report) -> dict:
             items.add(item)
             variants.add((item, lang))
     n_items = len({p[0] for p in planted})
-    return {"precision": len(good) / len(voc), "recall": len(items) / n_items,
-            "variant_recall": len(variants) / (2 * n_items), "good": good, "mentions": mentions}
+    return {
+        "precision": len(good) / len(voc),
+        "recall": len(items) / n_items,
+        "variant_recall": len(variants) / (2 * n_items),
+        "good": good,
+        "mentions": mentions,
+    }
 
 
 # -- text mining ----------------------------------------------------------------------------------
 def test_sentences_kinds_and_keyphrases():
     assert split_sentences("Call with Ana.  Pain: delays; drivers lost.\n\nNext step: demo!") == [
-        "Call with Ana.", "Pain: delays;", "drivers lost.", "Next step: demo!"]
+        "Call with Ana.",
+        "Pain: delays;",
+        "drivers lost.",
+        "Next step: demo!",
+    ]
     assert classify("Maior dor: atrasos nas entregas.") == ("pain", "atrasos nas entregas")
     assert classify("Ana says the main problem today is delivery delays.") == ("pain", "delivery delays")
     assert classify("[contact] está preocupado(a) com segurança dos dados.") == ("objection", "segurança dos dados")
     assert classify("Main concern: timing: other priorities this quarter.") == (
-        "objection", "timing: other priorities this quarter")
+        "objection",
+        "timing: other priorities this quarter",
+    )
     assert classify("Quer cumprir todos os SLAs de entrega.") == ("goal", "cumprir todos os SLAs de entrega")
     assert classify("Objeción: el precio es muy alto.") == ("objection", "precio es muy alto")
     assert classify("Follow-up call.")[0] == "other"  # "follow" inside "follow-up" is not a source cue
     assert classify("Too much manual work was the real pain.") == ("pain", "Too much manual work was the real")
     assert source_names("Acompanha o podcast Papo de Logística e o grupo da ABRALOG no LinkedIn.") == [
-        "Papo de Logística", "ABRALOG", "LinkedIn"]
-    assert mask_speaker("Call with Ana (Dir. de Operações). Ana Lima agreed.", "Ana Lima", "Dir. de Operações") == \
-        "Call with [contact] ([title]). [contact] agreed."
-    assert [guess_language(t) for t in ("Left a voicemail with the team.", "Reunião remarcada com a equipe.",
-                                        "Llamada con el cliente, muy interesado.", "OK")] == ["en", "pt", "es", "und"]
+        "Papo de Logística",
+        "ABRALOG",
+        "LinkedIn",
+    ]
+    assert (
+        mask_speaker("Call with Ana (Dir. de Operações). Ana Lima agreed.", "Ana Lima", "Dir. de Operações")
+        == "Call with [contact] ([title]). [contact] agreed."
+    )
+    assert [
+        guess_language(t)
+        for t in (
+            "Left a voicemail with the team.",
+            "Reunião remarcada com a equipe.",
+            "Llamada con el cliente, muy interesado.",
+            "OK",
+        )
+    ] == ["en", "pt", "es", "und"]
 
 
 def test_clustering_merges_paraphrases_and_keeps_distinct_pains_apart():
-    phrases = ["no real-time visibility", "no real time visibility of the fleet", "lack of real-time visibility",
-               "logistics costs growing faster than revenue", "order volume growing faster than the fleet",
-               "learning curve", "steep learning curve for drivers", "price/ROI unclear", "price/ROI unclear for the CFO"]
+    phrases = [
+        "no real-time visibility",
+        "no real time visibility of the fleet",
+        "lack of real-time visibility",
+        "logistics costs growing faster than revenue",
+        "order volume growing faster than the fleet",
+        "learning curve",
+        "steep learning curve for drivers",
+        "price/ROI unclear",
+        "price/ROI unclear for the CFO",
+    ]
     labels = cluster_phrases(phrases, [5, 1, 1, 3, 3, 4, 1, 2, 1])
     assert len(set(labels[:3])) == 1 and labels[5] == labels[6] and labels[7] == labels[8]
     assert len(set(labels)) == 5
@@ -145,8 +191,9 @@ def test_recovers_the_planted_pains_objections_and_goals(demo_runs, seed):
     mentions = scores["mentions"]
     for theme_id, variant in scores["good"].items():
         expected = int(bodies.str.contains(planted[variant], regex=False).sum())
-        got = mentions[(mentions["theme_id"] == theme_id) & (mentions["item"] == variant[0]) &
-                       (mentions["lang"] == variant[1])]["note_id"].nunique()
+        got = mentions[
+            (mentions["theme_id"] == theme_id) & (mentions["item"] == variant[0]) & (mentions["lang"] == variant[1])
+        ]["note_id"].nunique()
         assert got == expected, (variant, got, expected)
 
 
@@ -190,8 +237,12 @@ def test_report_frames_reconcile(demo_runs):
     assert (report.mentions.groupby("theme_id")["note_id"].nunique() == themes["count"]).all()
     assert (themes["first_seen"] <= themes["last_seen"]).all()
     assert (themes["share"] == themes["count"] / report.summary["analysed"]).all()
-    quotes = report.quotes.merge(report.mentions, left_on=["theme_id", "note_id", "text"],
-                                 right_on=["theme_id", "note_id", "sentence"], how="left")
+    quotes = report.quotes.merge(
+        report.mentions,
+        left_on=["theme_id", "note_id", "text"],
+        right_on=["theme_id", "note_id", "sentence"],
+        how="left",
+    )
     assert quotes["sentence"].notna().all() and report.quotes.groupby("theme_id").size().max() <= 3
     assert not report.quotes.duplicated(["theme_id", "text"]).any()
     voice = report.themes.loc[report.themes["kind"].isin(VOICE_KINDS), "theme_id"]
@@ -214,8 +265,14 @@ def test_mining_is_deterministic_and_ignores_row_order(demo_runs):
 # -- robustness -----------------------------------------------------------------------------------
 def _notes(bodies: list[str], dates: list[str] | None = None, contacts: list[str] | None = None) -> pd.DataFrame:
     n = len(bodies)
-    return pd.DataFrame({"note_id": [f"N{i:03d}" for i in range(n)], "created_at": dates or ["2024-03-01"] * n,
-                         "contact_id": contacts or [""] * n, "body": bodies})
+    return pd.DataFrame(
+        {
+            "note_id": [f"N{i:03d}" for i in range(n)],
+            "created_at": dates or ["2024-03-01"] * n,
+            "contact_id": contacts or [""] * n,
+            "body": bodies,
+        }
+    )
 
 
 def test_no_notes_one_note_and_empty_notes():
@@ -232,8 +289,12 @@ def test_no_notes_one_note_and_empty_notes():
 
 def test_very_long_and_duplicated_notes():
     filler = " ".join(f"Filler sentence number {i}." for i in range(400))
-    bodies = ["Pain: delivery delays. " + ("Left voicemail. " * 5000), "Pain: delivery delays. " + filler,
-              "Pain: delivery delays.", "Pain: delivery delays."]
+    bodies = [
+        "Pain: delivery delays. " + ("Left voicemail. " * 5000),
+        "Pain: delivery delays. " + filler,
+        "Pain: delivery delays.",
+        "Pain: delivery delays.",
+    ]
     report = mine_themes(_notes(bodies, contacts=["C1", "C2", "C3", "C3"]))
     assert report.skipped.to_dict("records") == [{"note_id": "N003", "reason": "duplicate of N002"}]
     assert report.summary["trimmed"] == [{"note_id": "N001", "sentences": 401, "kept": 200}]
@@ -243,21 +304,33 @@ def test_very_long_and_duplicated_notes():
 
 
 def test_spanish_notes_become_themes_in_spanish():
-    bodies = ["Llamada con Juan. Dolor principal: falta de visibilidad de la flota.",
-              "El principal problema es la falta de visibilidad de la flota.",
-              "Dolor: falta de visibilidad de la flota en tiempo real. Objeción: el precio es muy alto.",
-              "Nos preocupa el precio muy alto.", "Objeción: el precio es muy alto.",
-              "Lee el blog de Logística Hoy.", "Sigue la newsletter Logistica Hoy.", "Lee Logística Hoy cada semana."]
+    bodies = [
+        "Llamada con Juan. Dolor principal: falta de visibilidad de la flota.",
+        "El principal problema es la falta de visibilidad de la flota.",
+        "Dolor: falta de visibilidad de la flota en tiempo real. Objeción: el precio es muy alto.",
+        "Nos preocupa el precio muy alto.",
+        "Objeción: el precio es muy alto.",
+        "Lee el blog de Logística Hoy.",
+        "Sigue la newsletter Logistica Hoy.",
+        "Lee Logística Hoy cada semana.",
+    ]
     themes = mine_themes(_notes(bodies)).themes
     assert themes[["label", "kind", "count", "language"]].values.tolist() == [
-        ["falta de visibilidad de la flota", "pain", 3, "es"], ["precio es muy alto", "objection", 3, "es"],
-        ["Logística Hoy", "source", 3, "es"]]
+        ["falta de visibilidad de la flota", "pain", 3, "es"],
+        ["precio es muy alto", "objection", 3, "es"],
+        ["Logística Hoy", "source", 3, "es"],
+    ]
 
 
 def test_groups_attribute_roles_and_functions_and_bad_input_is_named():
     bodies = ["Pain: delivery delays."] * 3 + ["Pain: delivery delays!"]
-    groups = pd.DataFrame({"contact_id": ["C1", "C2", "C3"], "role": ["champion", "champion", ""],
-                           "function": ["operations", None, "finance"]})
+    groups = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C3"],
+            "role": ["champion", "champion", ""],
+            "function": ["operations", None, "finance"],
+        }
+    )
     report = mine_themes(_notes(bodies, contacts=["C1", "C2", "C3", "C9"]), groups=groups)
     theme = report.themes.iloc[0]
     assert (theme["top_role"], theme["top_role_share"], theme["top_function"]) == ("champion", 1.0, "operations")
@@ -270,8 +343,13 @@ def test_groups_attribute_roles_and_functions_and_bad_input_is_named():
 
 
 def test_roles_from_deal_contacts_takes_the_most_frequent_written_role():
-    links = pd.DataFrame({"deal_id": ["D1", "D2", "D3", "D1", "D2"], "contact_id": ["C1", "C1", "C1", "C2", "C3"],
-                          "role": ["Champion", "influencer", "champion", " ", None]})
+    links = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3", "D1", "D2"],
+            "contact_id": ["C1", "C1", "C1", "C2", "C3"],
+            "role": ["Champion", "influencer", "champion", " ", None],
+        }
+    )
     roles = roles_from_deal_contacts(links)
     assert roles.to_dict("records") == [{"contact_id": "C1", "role": "champion", "inferred": False}]
 
@@ -307,10 +385,15 @@ def notes_workspace(tmp_path_factory):
     ws = Workspace.init(root / "ws")
     generate_company(ws.data_dir, n_accounts=600, seed=3)
     extra = "Note ID,Date,Body\n" + "".join(
-        f"NEW-{i},2026-06-{10 + i:02d},Main concern: data residency in the EU.\n" for i in range(3))
+        f"NEW-{i},2026-06-{10 + i:02d},Main concern: data residency in the EU.\n" for i in range(3)
+    )
     write(ws.data_dir / "notes_new.csv", extra)
-    ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "contacts", "deal_contacts", "notes",
-                                                      "notes_new")])
+    ws.load(
+        [
+            ws.data_dir / f"{name}.csv"
+            for name in ("accounts", "deals", "contacts", "deal_contacts", "notes", "notes_new")
+        ]
+    )
     ws.close()
     return ws.root
 

@@ -55,8 +55,6 @@ def _accuracies(frame: pd.DataFrame) -> tuple[float, float]:
     return function, seniority
 
 
-
-
 # ----------------------------------------------------------------------------------------------
 # Measured accuracy
 # ----------------------------------------------------------------------------------------------
@@ -95,11 +93,16 @@ def test_portuguese_and_spanish_titles_reach_the_target():
 
 
 def test_accuracy_counts_an_unread_title_right_only_when_labelled_unknown():
-    frame = pd.DataFrame({"title": ["Gerente", "Zzyzx", "CEO"], "function": ["unknown", "other", "executive"],
-                          "seniority": ["manager", "unknown", "c-level"]})
+    frame = pd.DataFrame(
+        {
+            "title": ["Gerente", "Zzyzx", "CEO"],
+            "function": ["unknown", "other", "executive"],
+            "seniority": ["manager", "unknown", "c-level"],
+        }
+    )
     function, seniority = _accuracies(frame)
-    assert function == pytest.approx(2 / 3)     # "Zzyzx" unread but labelled other: wrong
-    assert seniority == pytest.approx(1.0)      # "Zzyzx" unread and labelled unknown: right
+    assert function == pytest.approx(2 / 3)  # "Zzyzx" unread but labelled other: wrong
+    assert seniority == pytest.approx(1.0)  # "Zzyzx" unread and labelled unknown: right
 
 
 @pytest.mark.datasets
@@ -116,7 +119,7 @@ def test_fluquid_samples_redraw_from_the_documented_seeds(datasets):
     rest = np.setdiff1d(rest, dev2)
     second = np.sort(np.random.default_rng(5).choice(rest, 200, replace=False))
     rest = np.setdiff1d(rest, second)
-    dev3 = np.random.default_rng(7).choice(rest, 400, replace=False)       # third round of development
+    dev3 = np.random.default_rng(7).choice(rest, 400, replace=False)  # third round of development
     rest = np.setdiff1d(rest, dev3)
     dev4 = np.random.default_rng(8).choice(rest, 300, replace=False)
     rest = np.setdiff1d(rest, dev4)
@@ -131,39 +134,42 @@ def test_fluquid_samples_redraw_from_the_documented_seeds(datasets):
 # ----------------------------------------------------------------------------------------------
 # Titles the product relies on
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("title, function, seniority", [
-    ("Diretora de Operacoes", "operations", "director"),
-    ("Gerente de TI", "it", "manager"),
-    ("Jefe de Logistica", "operations", "head"),
-    ("VP Sales EMEA", "sales", "vp"),
-    ("Sr. Mgr, RevOps", "sales", "manager"),
-    ("Diretora de Operações", "operations", "director"),
-    ("Dir. de Operações", "operations", "director"),
-    ("Coord. de Rotas", "operations", "manager"),
-    ("Gerente de T.I.", "it", "manager"),
-    ("Analista de RH Pleno", "hr", IC),
-    ("Head de CS", "customer success", "head"),
-    ("SDR", "sales", IC),
-    ("BDR Jr.", "sales", IC),
-    ("Senior AE, Mid-Market", "sales", IC),
-    ("FP&A Manager", "finance", "manager"),
-    ("CX Lead", "customer success", "manager"),
-    ("Vice-presidente de Operações", "operations", "vp"),
-    ("Vice President, Marketing (LATAM)", "marketing", "vp"),
-    ("Directora Comercial / Brasil", "sales", "director"),
-    ("Coordenadora de Logística - Região Sul", "operations", "manager"),
-    ("Sócia-fundadora", "executive", "c-level"),
-    ("Founder & CEO", "executive", "c-level"),
-    ("Diretor Geral", "executive", "c-level"),
-    ("Country Manager", "executive", "head"),
-    ("Estagiária de Marketing", "marketing", IC),
-    ("Customer Success Manager", "customer success", IC),
-    ("Product Owner", "product", IC),
-    ("Gerente de Contas", "sales", IC),
-    ("Registered Nurse", "other", IC),
-    ("Truck Driver", "other", IC),
-    ("Teacher", "other", IC),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        ("Diretora de Operacoes", "operations", "director"),
+        ("Gerente de TI", "it", "manager"),
+        ("Jefe de Logistica", "operations", "head"),
+        ("VP Sales EMEA", "sales", "vp"),
+        ("Sr. Mgr, RevOps", "sales", "manager"),
+        ("Diretora de Operações", "operations", "director"),
+        ("Dir. de Operações", "operations", "director"),
+        ("Coord. de Rotas", "operations", "manager"),
+        ("Gerente de T.I.", "it", "manager"),
+        ("Analista de RH Pleno", "hr", IC),
+        ("Head de CS", "customer success", "head"),
+        ("SDR", "sales", IC),
+        ("BDR Jr.", "sales", IC),
+        ("Senior AE, Mid-Market", "sales", IC),
+        ("FP&A Manager", "finance", "manager"),
+        ("CX Lead", "customer success", "manager"),
+        ("Vice-presidente de Operações", "operations", "vp"),
+        ("Vice President, Marketing (LATAM)", "marketing", "vp"),
+        ("Directora Comercial / Brasil", "sales", "director"),
+        ("Coordenadora de Logística - Região Sul", "operations", "manager"),
+        ("Sócia-fundadora", "executive", "c-level"),
+        ("Founder & CEO", "executive", "c-level"),
+        ("Diretor Geral", "executive", "c-level"),
+        ("Country Manager", "executive", "head"),
+        ("Estagiária de Marketing", "marketing", IC),
+        ("Customer Success Manager", "customer success", IC),
+        ("Product Owner", "product", IC),
+        ("Gerente de Contas", "sales", IC),
+        ("Registered Nurse", "other", IC),
+        ("Truck Driver", "other", IC),
+        ("Teacher", "other", IC),
+    ],
+)
 def test_examples(title, function, seniority):
     info = normalize_title(title)
     assert (info.function, info.seniority, info.recognised) == (function, seniority, True)
@@ -172,11 +178,14 @@ def test_examples(title, function, seniority):
 
 def _expected_demo_reading(persona: str, title: str) -> tuple[str | None, set[str]]:
     if persona == "other":
-        return None, set()   # checked title by title below
+        return None, set()  # checked title by title below
     return {
-        "ops_director": ("operations", {"director"}), "cfo": ("finance", {"c-level", "director"}),
-        "it": ("it", {"manager", "director"}), "route_coord": ("operations", {"manager"}),
-        "analyst": ("operations", {IC}), "head_logistics": ("operations", {"head"}),
+        "ops_director": ("operations", {"director"}),
+        "cfo": ("finance", {"c-level", "director"}),
+        "it": ("it", {"manager", "director"}),
+        "route_coord": ("operations", {"manager"}),
+        "analyst": ("operations", {IC}),
+        "head_logistics": ("operations", {"head"}),
         "ceo": ("executive", {"c-level"}),
     }[persona]
 
@@ -188,27 +197,44 @@ def test_every_planted_demo_title_reads_as_its_persona_in_any_case_and_padding()
             for variant in (title, title.lower(), title.upper(), f" {title} "):
                 info = normalize_title(variant)
                 if persona == "other":
-                    expected = {"Gerente Comercial": ("sales", "manager"), "Sales Manager": ("sales", "manager"),
-                                "Gerente de Marketing": ("marketing", "manager"),
-                                "Marketing Manager": ("marketing", "manager"),
-                                "Analista de Compras": ("operations", IC), "Comprador": ("operations", IC),
-                                "Customer Success Manager": ("customer success", IC),
-                                # an intern names no department: the seniority is read, the function is not
-                                "Estagiária": (None, IC), "Estagiário": (None, IC)}[title]
+                    expected = {
+                        "Gerente Comercial": ("sales", "manager"),
+                        "Sales Manager": ("sales", "manager"),
+                        "Gerente de Marketing": ("marketing", "manager"),
+                        "Marketing Manager": ("marketing", "manager"),
+                        "Analista de Compras": ("operations", IC),
+                        "Comprador": ("operations", IC),
+                        "Customer Success Manager": ("customer success", IC),
+                        # an intern names no department: the seniority is read, the function is not
+                        "Estagiária": (None, IC),
+                        "Estagiário": (None, IC),
+                    }[title]
                     assert (info.function, info.seniority) == expected, variant
                 else:
                     assert info.function == function and info.seniority in seniorities, variant
 
 
-@pytest.mark.parametrize("title, function, seniority", [
-    ("Head of Logistics", "operations", "head"), ("Head de Logística", "operations", "head"),
-    ("Head de Logistica", "operations", "head"), ("HEAD OF LOGISTICS", "operations", "head"),
-    ("CFO", "finance", "c-level"), ("Diretor Financeiro", "finance", "director"), ("VP Sales", "sales", "vp"),
-    ("VP de Vendas", "sales", "vp"), ("CTO", "engineering", "c-level"), ("Gerente de TI", "it", "manager"),
-    ("Director of Operations", "operations", "director"), ("Diretora de Operações", "operations", "director"),
-    ("CMO", "marketing", "c-level"), ("Head of Growth", "marketing", "head"),
-    ("Country Manager", "executive", "head"), ("Head de Marketing", "marketing", "head"),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        ("Head of Logistics", "operations", "head"),
+        ("Head de Logística", "operations", "head"),
+        ("Head de Logistica", "operations", "head"),
+        ("HEAD OF LOGISTICS", "operations", "head"),
+        ("CFO", "finance", "c-level"),
+        ("Diretor Financeiro", "finance", "director"),
+        ("VP Sales", "sales", "vp"),
+        ("VP de Vendas", "sales", "vp"),
+        ("CTO", "engineering", "c-level"),
+        ("Gerente de TI", "it", "manager"),
+        ("Director of Operations", "operations", "director"),
+        ("Diretora de Operações", "operations", "director"),
+        ("CMO", "marketing", "c-level"),
+        ("Head of Growth", "marketing", "head"),
+        ("Country Manager", "executive", "head"),
+        ("Head de Marketing", "marketing", "head"),
+    ],
+)
 def test_demo_exec_hires(title, function, seniority):
     assert title in HOL_TITLES + OTHER_HIRES
     info = normalize_title(title)
@@ -216,115 +242,182 @@ def test_demo_exec_hires(title, function, seniority):
 
 
 def test_demo_exec_hires_are_all_covered_above():
-    covered = {"Head of Logistics", "Head de Logística", "Head de Logistica", "HEAD OF LOGISTICS", "CFO",
-               "Diretor Financeiro", "VP Sales", "VP de Vendas", "CTO", "Gerente de TI", "Director of Operations",
-               "Diretora de Operações", "CMO", "Head of Growth", "Country Manager", "Head de Marketing"}
+    covered = {
+        "Head of Logistics",
+        "Head de Logística",
+        "Head de Logistica",
+        "HEAD OF LOGISTICS",
+        "CFO",
+        "Diretor Financeiro",
+        "VP Sales",
+        "VP de Vendas",
+        "CTO",
+        "Gerente de TI",
+        "Director of Operations",
+        "Diretora de Operações",
+        "CMO",
+        "Head of Growth",
+        "Country Manager",
+        "Head de Marketing",
+    }
     assert set(HOL_TITLES + OTHER_HIRES) == covered
 
 
 # ----------------------------------------------------------------------------------------------
 # Words that depend on their neighbours, and the ranking of words
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("title, function, seniority", [
-    ("Head Chef", "other", "head"),
-    ("Band-Head-Saw Operator", "other", IC),             # "head" inside a machine name
-    ("Lead Software Engineer", "engineering", IC),        # a senior grade, not a people lead
-    ("Team Lead, Sales", "sales", "manager"),
-    ("Lead Generation Specialist", "sales", IC),          # "lead" the prospect
-    ("Chief Happiness Officer", None, "c-level"),
-    ("Chief Engineer", "engineering", "head"),
-    ("Partner", "executive", "c-level"),
-    ("Talent Partner", "hr", IC),
-    ("Strategic Partner Development Manager", "sales", "manager"),
-    ("Building Principal", "other", "head"),
-    ("Principal Engineer", "engineering", IC),
-    ("Department Chair", None, "head"),
-    ("Rolling Chair Pusher", "other", IC),
-    ("Executive Assistant to the CEO", "other", IC),       # the CEO is who they assist
-    ("Assistant Manager", None, "manager"),
-    ("Sales Operations Analyst", "sales", IC),            # a specific function beats "operations"
-    ("Production Engineer", "engineering", IC),
-    ("Warehouse Worker", "other", IC),                    # frontline work is outside the functions
-    ("Warehouse Supervisor", "operations", "manager"),
-    ("Sales Teacher", "other", IC),
-    ("Hospital Finance Manager", "finance", "manager"),   # the setting gives way to the function
-    ("Billet Heater", "other", IC),                       # an unknown English job noun
-    ("Gerente Comercial RN", "sales", "manager"),         # RN is the state, not a nurse, here
-    ("Sales & Marketing Director", "sales", "director"),  # two functions: the first named
-    ("Gerente de Marketing e Vendas", "marketing", "manager"),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        ("Head Chef", "other", "head"),
+        ("Band-Head-Saw Operator", "other", IC),  # "head" inside a machine name
+        ("Lead Software Engineer", "engineering", IC),  # a senior grade, not a people lead
+        ("Team Lead, Sales", "sales", "manager"),
+        ("Lead Generation Specialist", "sales", IC),  # "lead" the prospect
+        ("Chief Happiness Officer", None, "c-level"),
+        ("Chief Engineer", "engineering", "head"),
+        ("Partner", "executive", "c-level"),
+        ("Talent Partner", "hr", IC),
+        ("Strategic Partner Development Manager", "sales", "manager"),
+        ("Building Principal", "other", "head"),
+        ("Principal Engineer", "engineering", IC),
+        ("Department Chair", None, "head"),
+        ("Rolling Chair Pusher", "other", IC),
+        ("Executive Assistant to the CEO", "other", IC),  # the CEO is who they assist
+        ("Assistant Manager", None, "manager"),
+        ("Sales Operations Analyst", "sales", IC),  # a specific function beats "operations"
+        ("Production Engineer", "engineering", IC),
+        ("Warehouse Worker", "other", IC),  # frontline work is outside the functions
+        ("Warehouse Supervisor", "operations", "manager"),
+        ("Sales Teacher", "other", IC),
+        ("Hospital Finance Manager", "finance", "manager"),  # the setting gives way to the function
+        ("Billet Heater", "other", IC),  # an unknown English job noun
+        ("Gerente Comercial RN", "sales", "manager"),  # RN is the state, not a nurse, here
+        ("Sales & Marketing Director", "sales", "director"),  # two functions: the first named
+        ("Gerente de Marketing e Vendas", "marketing", "manager"),
+    ],
+)
 def test_context_and_ranking(title, function, seniority):
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
 
 
-@pytest.mark.parametrize("title, function, seniority", [
-    # the last department word of an English compound names the job
-    ("Software Sales Executive", "sales", IC), ("Insurance Sales Agent", "sales", IC),
-    ("IT Procurement Manager", "operations", "manager"), ("Sales Tax Analyst", "finance", IC),
-    ("Channel Marketing Manager", "marketing", "manager"), ("Data Privacy Analyst", "legal", IC),
-    ("Sales Marketing Director", "sales", "director"),       # read as "Sales & Marketing": the first named
-    ("Sales & Marketing Coordinator", "sales", "manager"),
-    ("Medical Device Sales", "sales", IC),                    # named by what they sell: a salesperson
-    ("Software Sales", "sales", IC),
-    # sectors and trades outside the business functions give way to a named function
-    ("Kennel Supervisor", "other", "manager"), ("Irrigation Foreman", "other", "manager"),
-    ("Kennel Sales Manager", "sales", "manager"), ("Hotel Finance Director", "finance", "director"),
-    # platforms read as IT unless a job noun names engineering
-    ("Linux Administrator", "it", IC), ("Linux Developer", "engineering", IC),
-    # guessed job nouns: before a particle or an apprentice level, and above weak words
-    ("Layer-Off", "other", IC), ("Cutter In", "other", IC), ("Coremaker Apprentice", "other", IC),
-    ("Stock Wetter", "other", IC), ("Production Scheduler", "operations", IC),
-    ("Good Humor Vendor", "other", IC), ("Shipsmith", "other", IC), ("Millwright", "other", IC),
-    # "to" after a job names who they work for; elsewhere it is part of the job
-    ("Assistant to the Sales Director", "other", IC), ("Door to Door Salesman", "sales", IC),
-    ("R & D Manager", "engineering", "manager"), ("People & Culture Lead", "hr", "manager"),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        # the last department word of an English compound names the job
+        ("Software Sales Executive", "sales", IC),
+        ("Insurance Sales Agent", "sales", IC),
+        ("IT Procurement Manager", "operations", "manager"),
+        ("Sales Tax Analyst", "finance", IC),
+        ("Channel Marketing Manager", "marketing", "manager"),
+        ("Data Privacy Analyst", "legal", IC),
+        ("Sales Marketing Director", "sales", "director"),  # read as "Sales & Marketing": the first named
+        ("Sales & Marketing Coordinator", "sales", "manager"),
+        ("Medical Device Sales", "sales", IC),  # named by what they sell: a salesperson
+        ("Software Sales", "sales", IC),
+        # sectors and trades outside the business functions give way to a named function
+        ("Kennel Supervisor", "other", "manager"),
+        ("Irrigation Foreman", "other", "manager"),
+        ("Kennel Sales Manager", "sales", "manager"),
+        ("Hotel Finance Director", "finance", "director"),
+        # platforms read as IT unless a job noun names engineering
+        ("Linux Administrator", "it", IC),
+        ("Linux Developer", "engineering", IC),
+        # guessed job nouns: before a particle or an apprentice level, and above weak words
+        ("Layer-Off", "other", IC),
+        ("Cutter In", "other", IC),
+        ("Coremaker Apprentice", "other", IC),
+        ("Stock Wetter", "other", IC),
+        ("Production Scheduler", "operations", IC),
+        ("Good Humor Vendor", "other", IC),
+        ("Shipsmith", "other", IC),
+        ("Millwright", "other", IC),
+        # "to" after a job names who they work for; elsewhere it is part of the job
+        ("Assistant to the Sales Director", "other", IC),
+        ("Door to Door Salesman", "sales", IC),
+        ("R & D Manager", "engineering", "manager"),
+        ("People & Culture Lead", "hr", "manager"),
+    ],
+)
 def test_compounds_settings_and_guessed_jobs(title, function, seniority):
-    assert title not in set(_labelled()["title"])      # examples, not test titles
+    assert title not in set(_labelled()["title"])  # examples, not test titles
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
 
 
-@pytest.mark.parametrize("title, function, seniority", [
-    # "Head" before a word the tables do not know, however it is punctuated: the level is read, the function is not
-    ("Head - Zorbling", None, "head"), ("Head, Zorbling", None, "head"), ("Head of Zorbling", None, "head"),
-    ("Head Zorbling", None, "head"), ("Head | Zorbling", None, "head"), ("Head (Zorbling)", None, "head"),
-    ("Head: Zorbling", None, "head"), ("Head\u2013Zorbling", None, "head"), ("Head-Zorbling", None, "head"),
-    ("Co-Head, Zorbling", None, "head"), ("Global Head Zorbling", None, "head"), ("Zorbling - Head", None, "head"),
-    ("Head -Sales", "sales", "head"), ("Head- Sales", "sales", "head"), ("HEAD \u2014 OPERATIONS", "operations", "head"),
-    # a head inside a compound that names something else is not a level
-    ("Head Saw Operator", "other", IC), ("Band-Head-Saw Operator", "other", IC),
-    # other levels behind punctuation, and abbreviations
-    ("VP - Zorbling", None, "vp"), ("VP, Sales", "sales", "vp"), ("Director, Ops", "operations", "director"),
-    ("Director/Zorbling", None, "director"), ("Mgr (Sales)", "sales", "manager"), ("Sr./Jr. Analyst", None, IC),
-    ("Sr. Mgr \\ Mktg", "marketing", "manager"), ("Acctg Supvr", "finance", "manager"),
-    ("Whse Supv.", "operations", "manager"), ("Sr. Engr", "engineering", IC), ("Dir. of Engrg", "engineering", "director"),
-    ("Pres. & CEO", "executive", "c-level"), ("Sys Admin", "it", IC), ("V.P. & G.M.", "executive", "vp"),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        # "Head" before a word the tables do not know, however it is punctuated: the level is read, the function is not
+        ("Head - Zorbling", None, "head"),
+        ("Head, Zorbling", None, "head"),
+        ("Head of Zorbling", None, "head"),
+        ("Head Zorbling", None, "head"),
+        ("Head | Zorbling", None, "head"),
+        ("Head (Zorbling)", None, "head"),
+        ("Head: Zorbling", None, "head"),
+        ("Head\u2013Zorbling", None, "head"),
+        ("Head-Zorbling", None, "head"),
+        ("Co-Head, Zorbling", None, "head"),
+        ("Global Head Zorbling", None, "head"),
+        ("Zorbling - Head", None, "head"),
+        ("Head -Sales", "sales", "head"),
+        ("Head- Sales", "sales", "head"),
+        ("HEAD \u2014 OPERATIONS", "operations", "head"),
+        # a head inside a compound that names something else is not a level
+        ("Head Saw Operator", "other", IC),
+        ("Band-Head-Saw Operator", "other", IC),
+        # other levels behind punctuation, and abbreviations
+        ("VP - Zorbling", None, "vp"),
+        ("VP, Sales", "sales", "vp"),
+        ("Director, Ops", "operations", "director"),
+        ("Director/Zorbling", None, "director"),
+        ("Mgr (Sales)", "sales", "manager"),
+        ("Sr./Jr. Analyst", None, IC),
+        ("Sr. Mgr \\ Mktg", "marketing", "manager"),
+        ("Acctg Supvr", "finance", "manager"),
+        ("Whse Supv.", "operations", "manager"),
+        ("Sr. Engr", "engineering", IC),
+        ("Dir. of Engrg", "engineering", "director"),
+        ("Pres. & CEO", "executive", "c-level"),
+        ("Sys Admin", "it", IC),
+        ("V.P. & G.M.", "executive", "vp"),
+    ],
+)
 def test_punctuation_and_abbreviations(title, function, seniority):
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
 
 
-@pytest.mark.parametrize("title, function, seniority", [
-    # added after blind sample D
-    ("Roofer Foreman", "other", "manager"),                 # a job word before a level names whom it leads
-    ("Order Manager", None, "manager"),                     # ... but "order" is not a job word
-    ("QA Test Automation Engineer (Quality Assurance)", "engineering", IC),   # the job noun picks the department
-    ("Quality Assurance Manager", "operations", "manager"),
-    ("Nurse in Charge", "other", "manager"), ("Town Manager", "executive", "c-level"),
-    ("Insurance Agent", "sales", IC), ("Field Service Engineer", "other", IC),
-    # added after blind sample F
-    ("Commercial Manager", "sales", "manager"), ("Head of Commercial", "sales", "head"),   # "commercial" sells ...
-    ("Commercial Photographer", "other", IC), ("Commercial Lending Officer", "finance", IC),  # ... unless it qualifies
-    ("Product Test Engineer", "engineering", IC), ("VP Product", "product", "vp"),        # "product" gives way
-    ("Material Handler", "other", IC), ("Materials Planner", "operations", IC),
-    ("Portfolio Manager", "finance", IC), ("Malware Reverse Engineer", "it", IC),
-])
+@pytest.mark.parametrize(
+    "title, function, seniority",
+    [
+        # added after blind sample D
+        ("Roofer Foreman", "other", "manager"),  # a job word before a level names whom it leads
+        ("Order Manager", None, "manager"),  # ... but "order" is not a job word
+        ("QA Test Automation Engineer (Quality Assurance)", "engineering", IC),  # the job noun picks the department
+        ("Quality Assurance Manager", "operations", "manager"),
+        ("Nurse in Charge", "other", "manager"),
+        ("Town Manager", "executive", "c-level"),
+        ("Insurance Agent", "sales", IC),
+        ("Field Service Engineer", "other", IC),
+        # added after blind sample F
+        ("Commercial Manager", "sales", "manager"),
+        ("Head of Commercial", "sales", "head"),  # "commercial" sells ...
+        ("Commercial Photographer", "other", IC),
+        ("Commercial Lending Officer", "finance", IC),  # ... unless it qualifies
+        ("Product Test Engineer", "engineering", IC),
+        ("VP Product", "product", "vp"),  # "product" gives way
+        ("Material Handler", "other", IC),
+        ("Materials Planner", "operations", IC),
+        ("Portfolio Manager", "finance", IC),
+        ("Malware Reverse Engineer", "it", IC),
+    ],
+)
 def test_rules_added_after_the_blind_samples(title, function, seniority):
     blind = pd.read_csv(FIXTURES / "titles_blind.csv", keep_default_na=False)["title"].str.casefold()
-    assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())   # examples, not test titles
+    assert title.casefold() not in set(blind) | set(_labelled()["title"].str.casefold())  # examples, not test titles
     info = normalize_title(title)
     assert (info.function, info.seniority) == (function, seniority)
 
@@ -352,8 +445,23 @@ def test_matched_names_the_deciding_words():
 # ----------------------------------------------------------------------------------------------
 # Edge cases
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("title", [None, "", "   ", "\t\n", float("nan"), "---", "12345", "🙂",
-                                   "Менеджер по продажам", "营销经理", "مدير المبيعات", "Ζζζ"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        None,
+        "",
+        "   ",
+        "\t\n",
+        float("nan"),
+        "---",
+        "12345",
+        "🙂",
+        "Менеджер по продажам",
+        "营销经理",
+        "مدير المبيعات",
+        "Ζζζ",
+    ],
+)
 def test_empty_and_non_latin_titles_are_unrecognised(title):
     info = normalize_title(title)
     assert (info.function, info.seniority, info.recognised, info.matched) == (None, None, False, "")
@@ -361,8 +469,13 @@ def test_empty_and_non_latin_titles_are_unrecognised(title):
 
 
 def test_case_accents_and_spacing_do_not_matter():
-    readings = {(i.function, i.seniority) for i in map(normalize_title, [
-        "Diretora de Operações", "DIRETORA DE OPERAÇÕES", "diretora de operacoes", "  Diretora   de Operacoes  "])}
+    readings = {
+        (i.function, i.seniority)
+        for i in map(
+            normalize_title,
+            ["Diretora de Operações", "DIRETORA DE OPERAÇÕES", "diretora de operacoes", "  Diretora   de Operacoes  "],
+        )
+    }
     assert readings == {("operations", "director")}
 
 
@@ -386,8 +499,9 @@ def test_a_partly_read_title_keeps_what_was_read_and_is_not_recognised():
 # Series API
 # ----------------------------------------------------------------------------------------------
 def test_normalize_titles_keeps_the_index_and_agrees_with_one_by_one():
-    titles = pd.Series(["Gerente de TI", None, float("nan"), "", "CEO", "Gerente de TI", "Zzyzx"],
-                       index=[10, 11, 12, 13, 14, 15, 16])
+    titles = pd.Series(
+        ["Gerente de TI", None, float("nan"), "", "CEO", "Gerente de TI", "Zzyzx"], index=[10, 11, 12, 13, 14, 15, 16]
+    )
     frame = normalize_titles(titles)
     assert list(frame.columns) == ["title", "function", "seniority", "recognised"]
     assert frame.index.tolist() == titles.index.tolist()
@@ -395,7 +509,10 @@ def test_normalize_titles_keeps_the_index_and_agrees_with_one_by_one():
     for index, title in titles.items():
         one = normalize_title(title)
         assert (frame.at[index, "function"], frame.at[index, "seniority"], frame.at[index, "recognised"]) == (
-            one.function, one.seniority, one.recognised)
+            one.function,
+            one.seniority,
+            one.recognised,
+        )
     assert frame["function"].isna().tolist() == [False, True, True, True, False, False, True]
     assert normalize_titles(pd.Series([], dtype=object)).empty
 
@@ -410,7 +527,7 @@ def test_normalize_titles_reads_each_distinct_title_once():
 
     titles = pd.Series(["CFO", "Gerente de TI", None, "Zzyzx"] * 25_000)
     frame = normalize_titles(titles, Counting())
-    assert Counting.calls == 4          # three distinct titles and the empty reading
+    assert Counting.calls == 4  # three distinct titles and the empty reading
     assert frame["function"].value_counts().to_dict() == {"finance": 25_000, "it": 25_000}
 
 
@@ -452,11 +569,16 @@ def test_gendered_notation_expands_both_forms():
 
 def test_workspace_aliases_win_over_the_built_in_words(workspace):
     path = workspace.root / TITLES_FILE
-    path.write_text("aliases:\n  Roteirista: {function: operations, seniority: individual contributor}\n"
-                    "  Consultor: {function: sales}\n", encoding="utf-8")
+    path.write_text(
+        "aliases:\n  Roteirista: {function: operations, seniority: individual contributor}\n"
+        "  Consultor: {function: sales}\n",
+        encoding="utf-8",
+    )
     vocabulary = workspace_title_vocabulary(workspace)
     assert (normalize_title("Roteirista Sênior", vocabulary).function, normalize_title("Roteirista").function) == (
-        "operations", None)
+        "operations",
+        None,
+    )
     consultant = normalize_title("Consultor", vocabulary)
     assert (consultant.function, consultant.seniority) == ("sales", None)
     frame = normalize_titles(pd.Series(["Roteirista", "Roteirista"]), vocabulary)
@@ -482,7 +604,7 @@ def test_a_bad_alias_file_names_the_file_and_the_line(tmp_path):
 
 def test_development_titles_all_read_into_the_taxonomy():
     dev = pd.read_csv(FIXTURES / "titles_dev.csv", keep_default_na=False)
-    assert not set(dev["title"]) & set(_labelled()["title"])     # development and test titles stay apart
+    assert not set(dev["title"]) & set(_labelled()["title"])  # development and test titles stay apart
     frame = normalize_titles(dev["title"])
     assert set(frame["function"].dropna()) <= set(FUNCTIONS)
     assert set(frame["seniority"].dropna()) <= set(SENIORITIES)

@@ -52,8 +52,9 @@ def _docs_rows() -> list[str]:
     return [
         markdown_summary_row("**D, blind**: first rules of issue 10 (039910a)", d, blind_readings("D")),
         markdown_summary_row("**E, blind**: rules tuned on D (b4ae6bb)", e, blind_readings("E")),
-        markdown_summary_row("E, blind: the titles labelled with a business function", e[business],
-                             blind_readings("E")[business]),
+        markdown_summary_row(
+            "E, blind: the titles labelled with a business function", e[business], blind_readings("E")[business]
+        ),
         markdown_summary_row("**F, blind**: business occupations, rules tuned on D (b4ae6bb)", f, blind_readings("F")),
         markdown_summary_row("**G, blind**: business occupations, rules tuned on F (d4e7070)", g, blind_readings("G")),
         markdown_summary_row("D, current rules (tuned on D: not blind)", d, _current(d)),
@@ -65,16 +66,29 @@ def _docs_rows() -> list[str]:
 
 def test_blind_fixture_is_labelled_with_the_taxonomy_and_new():
     frame = blind_labels()
-    assert list(frame.columns) == ["title", "function", "seniority", "source", "round", "onet_code",
-                                   "onet_occupation", "onet_function", "onet_level"]
+    assert list(frame.columns) == [
+        "title",
+        "function",
+        "seniority",
+        "source",
+        "round",
+        "onet_code",
+        "onet_occupation",
+        "onet_function",
+        "onet_level",
+    ]
     assert set(frame["function"]) <= set(FUNCTIONS) | {"unknown"}
     assert set(frame["seniority"]) <= set(SENIORITIES) | {"unknown"}
     assert set(frame["round"]) == set(BLIND_ROUNDS) | set(BUSINESS_ROUNDS)
     sizes = frame.groupby("round").size()
     assert (sizes[list(BLIND_ROUNDS)] >= 500).all() and (sizes[list(BUSINESS_ROUNDS)] >= 300).all()
     assert not frame["title"].map(title_key).duplicated().any()
-    earlier = pd.concat([pd.read_csv(ROOT / "tests" / "fixtures" / name, keep_default_na=False)["title"]
-                         for name in ("titles_labelled.csv", "titles_dev.csv")])
+    earlier = pd.concat(
+        [
+            pd.read_csv(ROOT / "tests" / "fixtures" / name, keep_default_na=False)["title"]
+            for name in ("titles_labelled.csv", "titles_dev.csv")
+        ]
+    )
     assert not set(frame["title"].map(title_key)) & set(earlier.map(title_key))
 
 
@@ -94,8 +108,9 @@ def test_blind_rounds_redraw_from_their_seeds(datasets):
 
 @pytest.mark.datasets
 def test_every_onet_code_maps_onto_the_taxonomy(datasets):
-    codes = pd.read_csv(datasets / "job_titles_labelled" / "Occupation Data.txt", sep="\t", dtype=str,
-                        keep_default_na=False)["O*NET-SOC Code"]
+    codes = pd.read_csv(
+        datasets / "job_titles_labelled" / "Occupation Data.txt", sep="\t", dtype=str, keep_default_na=False
+    )["O*NET-SOC Code"]
     assert {onet_function(code) for code in codes} <= set(FUNCTIONS) | {"unknown"}
     assert onet_function("11-3031.01") == "finance" and onet_function("15-1252.00") == "engineering"
     assert onet_function("43-4051.00") == "customer success" and onet_function("51-4121.06") == "other"
@@ -110,8 +125,13 @@ def test_wilson_intervals_match_statsmodels():
 
 
 def test_an_unread_part_is_right_only_when_labelled_unknown():
-    labels = pd.DataFrame({"title": ["a", "b", "c", "d"], "function": ["unknown", "other", "sales", "unknown"],
-                           "seniority": ["manager"] * 4})
+    labels = pd.DataFrame(
+        {
+            "title": ["a", "b", "c", "d"],
+            "function": ["unknown", "other", "sales", "unknown"],
+            "seniority": ["manager"] * 4,
+        }
+    )
     read = pd.DataFrame({"function": [None, "", "sales", "sales"], "seniority": ["manager"] * 4})
     s = score(labels, read, "function")
     assert (s["right"], s["unread"], s["unread_labelled_unknown"], s["read"], s["right_when_read"]) == (2, 2, 1, 2, 1)
@@ -137,8 +157,12 @@ def test_docs_report_the_measured_figures():
 
 def _onet_rows() -> list[str]:
     rows = []
-    for name, rules in (("D", "first rules"), ("E", "rules tuned on D"), ("F", "rules tuned on D"),
-                        ("G", "rules tuned on F")):
+    for name, rules in (
+        ("D", "first rules"),
+        ("E", "rules tuned on D"),
+        ("F", "rules tuned on D"),
+        ("G", "rules tuned on F"),
+    ):
         labels = blind_labels(name)
         rows.append(markdown_onet_row(f"{name}, normaliser ({rules}, blind)", labels, blind_readings(name)))
         rows.append(markdown_onet_row(f"{name}, hand labels", labels, labels))
@@ -152,9 +176,13 @@ def test_docs_report_the_agreement_with_the_onet_codes():
 
 
 def test_onet_agreement_counts_any_of_several_codes():
-    labels = pd.DataFrame({"source": ["onet", "onet", "fluquid"],
-                           "onet_level": ["manager or above", "manager;c-level", ""],
-                           "onet_function": ["sales", "other;finance", ""]})
+    labels = pd.DataFrame(
+        {
+            "source": ["onet", "onet", "fluquid"],
+            "onet_level": ["manager or above", "manager;c-level", ""],
+            "onet_function": ["sales", "other;finance", ""],
+        }
+    )
     said = pd.DataFrame({"seniority": ["director", "vp", "manager"], "function": ["sales", "finance", "sales"]})
     assert onet_agreement(labels, said) == (2, 1, 2)
 
@@ -165,24 +193,31 @@ def test_docs_list_the_titles_left_unread_on_the_blind_sample():
     listed = re.findall(r"^- (.+)$", section, re.M)
     labels, readings = blind_labels("E"), blind_readings("E")
     function, seniority = score(labels, readings, "function"), score(labels, readings, "seniority")
-    expected = [f"{t}: function and seniority" if t in seniority["unread_titles"] else f"{t}: function"
-                for t in function["unread_titles"]]
+    expected = [
+        f"{t}: function and seniority" if t in seniority["unread_titles"] else f"{t}: function"
+        for t in function["unread_titles"]
+    ]
     expected += [f"{t}: seniority" for t in seniority["unread_titles"] if t not in function["unread_titles"]]
     assert listed == expected
 
 
 def test_readme_reports_the_blind_figures():
     text = (ROOT / "README.md").read_text(encoding="utf-8").split("## Job title accuracy", 1)[1].split("\n## ", 1)[0]
-    for name, sample in (("E", "E, blind (rules tuned on D)"), ("D", "D, blind (first rules)"),
-                         ("F", "F, blind, business occupations (rules tuned on D)"),
-                         ("G", "G, blind, business occupations (rules tuned on F)")):
+    for name, sample in (
+        ("E", "E, blind (rules tuned on D)"),
+        ("D", "D, blind (first rules)"),
+        ("F", "F, blind, business occupations (rules tuned on D)"),
+        ("G", "G, blind, business occupations (rules tuned on F)"),
+    ):
         labels, readings = blind_labels(name), blind_readings(name)
         for part in ("seniority", "function"):
             s = score(labels, readings, part)
-            row = (f"| {part.capitalize()} | {sample} | {percent(s['accuracy'])} | "
-                   f"{percent(s['low'])}-{percent(s['high'])} | {s['n']} | {s['unread']} |")
+            row = (
+                f"| {part.capitalize()} | {sample} | {percent(s['accuracy'])} | "
+                f"{percent(s['low'])}-{percent(s['high'])} | {s['n']} | {s['unread']} |"
+            )
             assert row in text, row
-    assert "910" not in text     # the development fixture is not blind: not the headline any more
+    assert "910" not in text  # the development fixture is not blind: not the headline any more
 
 
 def test_business_titles_are_the_ones_labelled_with_a_business_function():

@@ -25,7 +25,10 @@ def _load(ws, **files: str):
 
 
 def test_each_account_is_one_new_business_opportunity(workspace):
-    _load(workspace, accounts="account_id,industry\na1,Retail\na2,Retail\na3,Logistics\n", deals="""\
+    _load(
+        workspace,
+        accounts="account_id,industry\na1,Retail\na2,Retail\na3,Logistics\n",
+        deals="""\
 deal_id,account_id,stage,created_at,closed_at,amount,discount
 d1,a1,lost,2024-01-01,2024-02-01,900,
 d2,a1,lost,2024-03-01,2024-04-01,800,
@@ -36,13 +39,23 @@ d6,a2,lost,2024-02-01,2024-03-01,700,
 d7,a2,lost,2024-06-01,2024-07-01,600,
 d8,a3,won,2024-03-01,2024-04-15,2000,0.2
 d9,a3,won,2024-03-10,2024-06-01,2500,0.3
-""")
+""",
+    )
     data = build_dataset(workspace, as_of="2024-12-31")
     flags = dict(zip(data.deals["deal_id"], data.deals["new_business"]))
     # a1: two losses and the first win are its attempt; what came after the win is expansion.
     # a3: d9 was opened before the first win closed, so it belongs to the attempt.
-    assert flags == {"d1": True, "d2": True, "d3": True, "d4": False, "d5": False, "d6": True, "d7": True,
-                     "d8": True, "d9": True}
+    assert flags == {
+        "d1": True,
+        "d2": True,
+        "d3": True,
+        "d4": False,
+        "d5": False,
+        "d6": True,
+        "d7": True,
+        "d8": True,
+        "d9": True,
+    }
     assert sorted(data.expansions["deal_id"]) == ["d4", "d5"]
     opps = data.opportunities.set_index("account_id")
     assert opps["won"].to_dict() == {"a1": 1, "a2": 0, "a3": 1}
@@ -59,18 +72,38 @@ def test_a_deal_attribute_name_on_the_accounts_is_renamed_and_internal_names_are
     """Account attributes called amount, tenure, period or event neither clash nor vanish."""
     rng = np.random.default_rng(3)
     n = 120
-    accounts = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "amount": rng.integers(1, 5, n),
-                             "tenure": rng.integers(1, 40, n), "period": rng.choice(["Q1", "Q2"], n),
-                             "event": rng.choice(["fair", "webinar"], n)})
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(n)],
+            "amount": rng.integers(1, 5, n),
+            "tenure": rng.integers(1, 40, n),
+            "period": rng.choice(["Q1", "Q2"], n),
+            "event": rng.choice(["fair", "webinar"], n),
+        }
+    )
     days = pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 500, n), unit="D")
-    deals = pd.DataFrame({"deal_id": [f"d{i}" for i in range(n)], "account_id": accounts["account_id"],
-                          "stage": rng.choice(["won", "lost"], n), "created_at": days.strftime("%Y-%m-%d"),
-                          "closed_at": (days + pd.Timedelta(days=30)).strftime("%Y-%m-%d"), "amount": 1000})
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(n)],
+            "account_id": accounts["account_id"],
+            "stage": rng.choice(["won", "lost"], n),
+            "created_at": days.strftime("%Y-%m-%d"),
+            "closed_at": (days + pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+            "amount": 1000,
+        }
+    )
     won = deals[deals["stage"] == "won"]
-    subs = won.assign(subscription_id="s" + won["deal_id"], start_date=won["closed_at"],
-                      end_date=np.where(rng.random(len(won)) < 0.4, "2024-12-01", ""))
-    _load(workspace, accounts=accounts.to_csv(index=False), deals=deals.to_csv(index=False),
-          subscriptions=subs[["subscription_id", "account_id", "start_date", "end_date"]].to_csv(index=False))
+    subs = won.assign(
+        subscription_id="s" + won["deal_id"],
+        start_date=won["closed_at"],
+        end_date=np.where(rng.random(len(won)) < 0.4, "2024-12-01", ""),
+    )
+    _load(
+        workspace,
+        accounts=accounts.to_csv(index=False),
+        deals=deals.to_csv(index=False),
+        subscriptions=subs[["subscription_id", "account_id", "start_date", "end_date"]].to_csv(index=False),
+    )
     data = build_dataset(workspace, as_of="2025-01-31")
     assert {"amount_attribute", "tenure", "period", "event"} <= set(data.attributes)
     assert data.opportunities["amount"].eq(1000).all()
@@ -119,8 +152,10 @@ def test_expansions_are_never_units_and_split_evenly_at_random(tmp_path_factory)
         nb = set(data.deals.loc[data.deals["new_business"], "deal_id"])
         for part in units_for(data, "win"):
             assert set(part.rows["deal_id"]) <= nb
-        counts = [[int((~d["new_business"]).sum()), int(d["new_business"].sum())]
-                  for d in (data.deals_in("discovery"), data.deals_in("holdout"))]
+        counts = [
+            [int((~d["new_business"]).sum()), int(d["new_business"].sum())]
+            for d in (data.deals_in("discovery"), data.deals_in("holdout"))
+        ]
         assert min(c[0] for c in counts) > 20, counts
         p_values.append(stats.chi2_contingency(counts).pvalue)
         ws.close()
@@ -161,11 +196,28 @@ def _lead_export(root, n: int = 1200, seed: int = 0) -> None:
     industry = rng.choice(["Retail", "Software", "Health", "Education"], n)
     source = rng.choice(["Referral", "Paid search", "Organic"], n)
     rate = np.where(industry == "Software", 0.55, 0.15) + np.where(source == "Referral", 0.15, 0.0)
-    write(root / "accounts.csv", pd.DataFrame({"account_id": [f"L{i}" for i in range(n)], "industry": industry,
-                                               "source": source, "employees": rng.integers(5, 500, n)}).to_csv(index=False))
-    write(root / "deals.csv", pd.DataFrame({"deal_id": [f"D{i}" for i in range(n)], "account_id": [f"L{i}" for i in range(n)],
-                                            "stage": np.where(rng.random(n) < rate, "Closed Won", "Closed Lost"),
-                                            "amount": rng.integers(1, 50, n) * 100}).to_csv(index=False))
+    write(
+        root / "accounts.csv",
+        pd.DataFrame(
+            {
+                "account_id": [f"L{i}" for i in range(n)],
+                "industry": industry,
+                "source": source,
+                "employees": rng.integers(5, 500, n),
+            }
+        ).to_csv(index=False),
+    )
+    write(
+        root / "deals.csv",
+        pd.DataFrame(
+            {
+                "deal_id": [f"D{i}" for i in range(n)],
+                "account_id": [f"L{i}" for i in range(n)],
+                "stage": np.where(rng.random(n) < rate, "Closed Won", "Closed Lost"),
+                "amount": rng.integers(1, 50, n) * 100,
+            }
+        ).to_csv(index=False),
+    )
 
 
 def test_a_lead_export_without_dates_runs_discover_validate_and_score(workspace):
@@ -192,8 +244,9 @@ def test_an_outcome_without_units_names_its_real_cause(workspace):
     workspace.load()
     data = build_dataset(workspace)
     assert missing_cause(data, "win") is None and missing_cause(data, "acv") is None
-    assert missing_cause(data, "days_to_close") == ("the won deals have no creation or close date, so days to "
-                                                    "close cannot be measured")
+    assert missing_cause(data, "days_to_close") == (
+        "the won deals have no creation or close date, so days to close cannot be measured"
+    )
     assert missing_cause(data, "retention").startswith("no customers with a start date")
     won_only = data.opportunities.assign(won=1)
     data.opportunities = won_only

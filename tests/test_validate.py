@@ -20,8 +20,8 @@ from bullseye.errors import BullseyeError
 from bullseye.render import to_terminal
 from bullseye.scoring.backtest import (
     DISQUALIFIED,
-    KM_CHART,
     IN_ICP,
+    KM_CHART,
     NOT_ICP,
     backtest,
     holdout_retention,
@@ -83,18 +83,27 @@ def test_coverage_cost_outside_and_outputs(result, demo):
 
 
 def test_membership_is_any_criterion_and_no_disqualifier():
-    icp = ICP.model_validate(yaml.safe_load(TRUTH_ICP.replace("disqualifiers:", """- id: big
+    icp = ICP.model_validate(
+        yaml.safe_load(
+            TRUTH_ICP.replace(
+                "disqualifiers:",
+                """- id: big
   name: Big
   assumption: true
   conditions:
   - {attribute: employees, op: ">=", value: 1000}
-disqualifiers:""")))
-    frame = pd.DataFrame({
-        "industry": ["E-commerce", "Retail", "Retail", "E-commerce", None],
-        "own_fleet": [True, False, False, True, None],
-        "deliveries_per_day": [300, 10, 10, 300, None],
-        "employees": [120, 2000, 100, 20, None],
-    })
+disqualifiers:""",
+            )
+        )
+    )
+    frame = pd.DataFrame(
+        {
+            "industry": ["E-commerce", "Retail", "Retail", "E-commerce", None],
+            "own_fleet": [True, False, False, True, None],
+            "deliveries_per_day": [300, 10, 10, 300, None],
+            "employees": [120, 2000, 100, 20, None],
+        }
+    )
     inside, disqualified = icp_membership(icp, frame)
     assert inside.tolist() == [True, True, False, False, False]
     assert disqualified.tolist() == [False, False, False, True, False]
@@ -150,8 +159,14 @@ def test_the_report_reads_as_tables(result):
     console = Console(width=160, record=True)
     console.print(to_terminal(result))
     text = console.export_text()
-    for phrase in ("The ICP on the holdout", "Win rate (95% CI)", "log-rank p =", "best customers", "Tiers on the holdout",
-                   "Value per deal worked"):
+    for phrase in (
+        "The ICP on the holdout",
+        "Win rate (95% CI)",
+        "log-rank p =",
+        "best customers",
+        "Tiers on the holdout",
+        "Value per deal worked",
+    ):
         assert phrase in text, phrase
     assert "Holdout win rate falls in order" in text or "Holdout win rate does NOT fall in order" in text
 
@@ -165,16 +180,36 @@ def test_a_lifetime_at_the_cap_is_shown_as_capped(result):
     from bullseye.core.units import DURATION, ENTRY, EVENT, TENURE
     from bullseye.scoring.backtest import _group_row
 
-    window = pd.DataFrame({DURATION: np.full(200, 400.0), EVENT: np.zeros(200, bool),
-                           TENURE: np.full(200, 700.0), ENTRY: np.full(200, 300.0)})
-    deals = pd.DataFrame({"won": [1, 1, 0], "amount": [1000.0, 2000.0, np.nan], "days_to_close": [30, 40, np.nan],
-                          "discount": [0.1, 0.0, np.nan]})
+    window = pd.DataFrame(
+        {
+            DURATION: np.full(200, 400.0),
+            EVENT: np.zeros(200, bool),
+            TENURE: np.full(200, 700.0),
+            ENTRY: np.full(200, 300.0),
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "won": [1, 1, 0],
+            "amount": [1000.0, 2000.0, np.nan],
+            "days_to_close": [30, 40, np.nan],
+            "discount": [0.1, 0.0, np.nan],
+        }
+    )
     row, _, model = _group_row("kept", deals, window, 1.0, 0)
     assert row["lifetime_capped"] and row["lifetime_cap_years"] == pytest.approx(model.lifetime_cap())
     assert row["lifetime_cap_years"] == pytest.approx(10.5, abs=0.1)
     assert not any(g["lifetime_capped"] for g in result.groups.values())  # the demo's churn is measurable
-    capped = replace(result, groups={**result.groups, IN_ICP: {**result.groups[IN_ICP], **{
-        k: row[k] for k in ("lifetime_years", "ltv", "lifetime_capped", "lifetime_cap_years")}}})
+    capped = replace(
+        result,
+        groups={
+            **result.groups,
+            IN_ICP: {
+                **result.groups[IN_ICP],
+                **{k: row[k] for k in ("lifetime_years", "ltv", "lifetime_capped", "lifetime_cap_years")},
+            },
+        },
+    )
     console = Console(width=160, record=True)
     console.print(to_terminal(capped))
     text = console.export_text()

@@ -60,8 +60,11 @@ def _issues(workspace) -> dict[tuple[int, str], tuple[str, str, str]]:
 
 
 def test_an_integer_beyond_64_bits_is_dropped_with_its_row_loaded(workspace):
-    report, count = _load(workspace, "account_id,employees\nA1,120\nA2,1234567890123456789012\nA3,1E+20\n"
-                                     "A4,9223372036854775807\nA5,-9223372036854775809\n")
+    report, count = _load(
+        workspace,
+        "account_id,employees\nA1,120\nA2,1234567890123456789012\nA3,1E+20\n"
+        "A4,9223372036854775807\nA5,-9223372036854775809\n",
+    )
     assert (count.read, count.loaded, count.quarantined) == (5, 5, 0)
     rows = _rows(workspace)
     assert rows["A1"].employees == 120 and rows["A4"].employees == 9223372036854775807  # exact, not via a float
@@ -72,8 +75,10 @@ def test_an_integer_beyond_64_bits_is_dropped_with_its_row_loaded(workspace):
 
 
 def test_a_custom_column_beyond_64_bits_becomes_text_or_decimal(workspace):
-    report, _ = _load(workspace, "account_id,tax_number,exposure,small\n"
-                                 "A1,1234567890123456789012,5,1\nA2,0000000000000000000042,1E+20,2\n")
+    report, _ = _load(
+        workspace,
+        "account_id,tax_number,exposure,small\nA1,1234567890123456789012,5,1\nA2,0000000000000000000042,1E+20,2\n",
+    )
     schema = workspace.table("accounts").schema()
     assert schema["tax_number"].is_string() and schema["exposure"].is_floating() and schema["small"].is_integer()
     rows = _rows(workspace)
@@ -111,15 +116,17 @@ def test_a_number_with_the_other_decimal_mark_is_dropped_not_misread(workspace):
 
 
 def test_a_decimal_comma_column_drops_a_decimal_point(workspace):
-    _, _ = _load(workspace, 'account_id;revenue\nA1;1.234,50\nA2;2,5\nA3;7,25\nA4;1.5\nA5;1.000\n')
+    _, _ = _load(workspace, "account_id;revenue\nA1;1.234,50\nA2;2,5\nA3;7,25\nA4;1.5\nA5;1.000\n")
     rows = _rows(workspace)
     assert [rows[a].revenue for a in ("A1", "A2", "A3", "A5")] == [1234.5, 2.5, 7.25, 1000.0]
     assert "mostly uses a decimal comma" in _issues(workspace)[(5, "revenue")][1]
 
 
 def test_e_notation_reads_as_a_number(workspace):
-    report, _ = _load(workspace, "account_id,sdr_score,ratio,revenue\nA1,1.5E+06,1.5E-03,2.5e6\n"
-                                 "A2,2E+03,2e-1,1E+03\nA3,3.25E+02,-4.5E+00,\n")
+    report, _ = _load(
+        workspace,
+        "account_id,sdr_score,ratio,revenue\nA1,1.5E+06,1.5E-03,2.5e6\nA2,2E+03,2e-1,1E+03\nA3,3.25E+02,-4.5E+00,\n",
+    )
     assert report.issues == 0
     schema = workspace.table("accounts").schema()
     assert schema["sdr_score"].is_integer() and schema["ratio"].is_floating()
@@ -132,8 +139,13 @@ def test_e_notation_reads_as_a_number(workspace):
 def test_two_digit_years_parse_with_the_posix_pivot(workspace):
     _, _ = _load(workspace, "account_id,created_at\nA1,01/02/24\nA2,31/12/99\nA3,15/06/68\nA4,15/06/69\nA5,1/2/2024\n")
     got = {a: r.created_at for a, r in _rows(workspace).items()}
-    assert got == {"A1": date(2024, 2, 1), "A2": date(1999, 12, 31), "A3": date(2068, 6, 15),
-                   "A4": date(1969, 6, 15), "A5": date(2024, 2, 1)}
+    assert got == {
+        "A1": date(2024, 2, 1),
+        "A2": date(1999, 12, 31),
+        "A3": date(2068, 6, 15),
+        "A4": date(1969, 6, 15),
+        "A5": date(2024, 2, 1),
+    }
 
 
 def test_two_digit_years_follow_the_columns_month_first_order(workspace):
@@ -152,8 +164,15 @@ def test_a_date_with_trailing_text_is_rejected(workspace, value):
 
 
 def test_times_after_dates_still_read(workspace):
-    values = ["2025-03-31 10:30:00", "2025-03-31T10:00:00.123+02:00", "31/03/2025 10:30 PM", "2025-03-31 10:30:00 UTC",
-              "31/03/2025, 10:23 AM", "2025-03-31 10:30 EST", "2025-03-31 10:30:00 GMT+2"]
+    values = [
+        "2025-03-31 10:30:00",
+        "2025-03-31T10:00:00.123+02:00",
+        "31/03/2025 10:30 PM",
+        "2025-03-31 10:30:00 UTC",
+        "31/03/2025, 10:23 AM",
+        "2025-03-31 10:30 EST",
+        "2025-03-31 10:30:00 GMT+2",
+    ]
     text = "account_id,created_at\n" + "".join(f'A{i},"{v}"\n' for i, v in enumerate(values))
     report, _ = _load(workspace, text)
     assert report.issues == 0

@@ -87,8 +87,13 @@ def test_the_other_decimal_mark_is_never_misread(numbers):
 
 
 @FAST
-@given(st.lists(st.sampled_from(["inf", "-inf", "Infinity", "-INFINITY", "1e309", "-2.5E+400", "(1e999)",
-                                 "1e308 bn"]), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(["inf", "-inf", "Infinity", "-INFINITY", "1e309", "-2.5E+400", "(1e999)", "1e308 bn"]),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_infinities_are_never_numbers(values):
     assert _run(values, lambda v: coerce.parse_number(v, POINT)) == [None] * len(values)
     reasons = _run(values, lambda v: coerce.failure_reason("number", v, POINT))
@@ -96,15 +101,32 @@ def test_infinities_are_never_numbers(values):
 
 
 dates = st.dates(min_value=date(1800, 1, 1), max_value=date(2200, 12, 31))
-times = st.sampled_from(["", " 10:30", " 23:59:59", "T10:00:00Z", " 10:30:00.123", " 9:05 PM", " 10:30:00 UTC",
-                         "T10:00:00+02:00", " 10:30:00 -0300"])
+times = st.sampled_from(
+    [
+        "",
+        " 10:30",
+        " 23:59:59",
+        "T10:00:00Z",
+        " 10:30:00.123",
+        " 9:05 PM",
+        " 10:30:00 UTC",
+        "T10:00:00+02:00",
+        " 10:30:00 -0300",
+    ]
+)
 
 
 @FAST
 @given(st.lists(st.tuples(dates, times), min_size=1, max_size=20))
 def test_dates_read_as_python_reads_them(items):
-    for fmt, day_first in (("%Y-%m-%d", True), ("%d/%m/%Y", True), ("%d.%m.%Y", True), ("%m/%d/%Y", False),
-                           ("%d/%m/%y", True), ("%m-%d-%y", False)):
+    for fmt, day_first in (
+        ("%Y-%m-%d", True),
+        ("%d/%m/%Y", True),
+        ("%d.%m.%Y", True),
+        ("%m/%d/%Y", False),
+        ("%d/%m/%y", True),
+        ("%m-%d-%y", False),
+    ):
         values = [d.strftime(fmt) + t for d, t in items]
         expected = [datetime.strptime(d.strftime(fmt), fmt).date() for d, _ in items]  # %y: Python's pivot
         expected = [e if 1800 <= e.year <= 2200 else None for e in expected]
@@ -112,8 +134,17 @@ def test_dates_read_as_python_reads_them(items):
 
 
 @FAST
-@given(st.lists(st.tuples(dates, st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %b %Y"]),
-                          st.text(alphabet="abcxyzJUNK!#_/", min_size=1, max_size=6)), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.tuples(
+            dates,
+            st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %b %Y"]),
+            st.text(alphabet="abcxyzJUNK!#_/", min_size=1, max_size=6),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_a_date_with_trailing_text_is_never_a_date(items):
     values = [d.strftime(fmt) + junk for d, fmt, junk in items]
     assert _run(values, lambda v: coerce.parse_date(v, ColumnProfile())) == [None] * len(values)
@@ -125,12 +156,15 @@ def test_a_date_with_trailing_text_is_never_a_date(items):
 
 def _any_case(token: str) -> st.SearchStrategy[str]:
     return st.lists(st.booleans(), min_size=len(token), max_size=len(token)).map(
-        lambda flips: "".join(c.upper() if f else c for c, f in zip(token, flips)))
+        lambda flips: "".join(c.upper() if f else c for c, f in zip(token, flips))
+    )
 
 
 @FAST
-@given(st.lists(st.sampled_from(MISSING_EVERYWHERE).flatmap(_any_case), min_size=1, max_size=10),
-       st.lists(st.sampled_from(MISSING_IN_TYPED).flatmap(_any_case), min_size=1, max_size=10))
+@given(
+    st.lists(st.sampled_from(MISSING_EVERYWHERE).flatmap(_any_case), min_size=1, max_size=10),
+    st.lists(st.sampled_from(MISSING_IN_TYPED).flatmap(_any_case), min_size=1, max_size=10),
+)
 def test_missing_tokens_in_any_case(everywhere, typed_only):
     tokens = MissingTokens()
     assert _run(everywhere, lambda v: tokens.clean(v)) == [None] * len(everywhere)
@@ -153,7 +187,9 @@ cells = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(cells, cells), min_size=1, max_size=40))
 def test_a_generated_file_loads_every_value_or_accounts_for_it(tmp_path_factory, rows):
     """Every cell of a generated number column is loaded as Python reads it, counted as missing, or
@@ -186,8 +222,11 @@ def test_a_generated_file_loads_every_value_or_accounts_for_it(tmp_path_factory,
                     expected = None
                 if raw in ("1.234,56", "3,5"):
                     expected = None
-                if expected is not None and math.isfinite(expected) and (
-                        column == "revenue" or abs(round(expected)) < 2**63):
+                if (
+                    expected is not None
+                    and math.isfinite(expected)
+                    and (column == "revenue" or abs(round(expected)) < 2**63)
+                ):
                     want = int(raw) if column == "employees" and raw.lstrip("-").isdigit() else expected
                     assert value == (_half_away(want) if column == "employees" else want) and reason is None
                 else:

@@ -33,9 +33,12 @@ def accounts_csv(path: Path, n: int, prefix: str = "A", random_names: bool = Fal
     """``random_names``: names that do not compress, so the warehouse grows with the rows."""
     rng = random.Random(n)
     lines = ["account_id,name,industry,employees"]
-    lines += [f"{prefix}{i},{rng.getrandbits(128):032x} {i} Ltda,{('Retail', 'Logistics', 'SaaS')[i % 3]},"
-              f"{10 + i % 500}" if random_names else
-              f"{prefix}{i},Company {i},{('Retail', 'Logistics', 'SaaS')[i % 3]},{10 + i % 500}" for i in range(n)]
+    lines += [
+        f"{prefix}{i},{rng.getrandbits(128):032x} {i} Ltda,{('Retail', 'Logistics', 'SaaS')[i % 3]},{10 + i % 500}"
+        if random_names
+        else f"{prefix}{i},Company {i},{('Retail', 'Logistics', 'SaaS')[i % 3]},{10 + i % 500}"
+        for i in range(n)
+    ]
     return write(path, "\n".join(lines) + "\n")
 
 
@@ -61,8 +64,14 @@ def leftovers(root: Path) -> list[str]:
 
 
 def cli_load(root: Path, *files: Path, **popen) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, "load", "--workspace", str(root), *map(str, files)], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [*CLI, "load", "--workspace", str(root), *map(str, files)],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def test_a_finished_load_is_seen_by_every_workspace_object_on_the_path(tmp_path):
@@ -120,14 +129,18 @@ HOLD_LOCK = textwrap.dedent("""
 
 
 def test_a_second_writer_is_told_who_holds_the_lock_and_waits_for_it(workspace):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(workspace.root), "3"], env=ENV,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(workspace.root), "3"], env=ENV, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(WarehouseBusy) as busy, workspace.warehouse.transaction(timeout=0):
             pass
-        assert re.fullmatch(rf"another load is running since \d\d:\d\d \(pid {holder.pid}\); try again when it "
-                            r"has finished", str(busy.value))
+        assert re.fullmatch(
+            rf"another load is running since \d\d:\d\d \(pid {holder.pid}\); try again when it "
+            r"has finished",
+            str(busy.value),
+        )
         told = []
         workspace.warehouse.on_wait = told.append
         with workspace.warehouse.transaction(timeout=60) as con:
@@ -155,8 +168,14 @@ def test_two_loads_at_once_in_separate_processes_both_land(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     big = accounts_csv(ws.data_dir / "accounts.csv", 200_000)
     deals = deals_csv(ws.data_dir / "deals.csv", 500)
-    second = subprocess.Popen([sys.executable, "-c", READY_CLI, "load", "--workspace", str(ws.root), str(deals)],
-                              env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(
+        [sys.executable, "-c", READY_CLI, "load", "--workspace", str(ws.root), str(deals)],
+        env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert second.stdout.readline().strip() == "ready"
     first = cli_load(ws.root, big)
     lock = ws.root / ".bullseye" / "warehouse.duckdb.lock"
@@ -186,9 +205,15 @@ READER = textwrap.dedent("""
 
 
 def test_a_long_lived_reader_in_another_process_sees_a_finished_load(workspace):
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(workspace.root)], env=ENV, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(workspace.root)],
+        env=ENV,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
+
         def ask() -> int:
             reader.stdin.write("?\n")
             reader.stdin.flush()
@@ -217,8 +242,9 @@ SETTINGS = textwrap.dedent("""
 def test_no_connection_draws_a_progress_bar_on_stdout(workspace):
     # DuckDB draws its bar on stdout, a pipe too, once a query takes two seconds (a busy machine): it
     # landed in the reader above and would land in --json output. Pytest's capture hides the default.
-    done = subprocess.run([sys.executable, "-c", SETTINGS, str(workspace.root)], env=ENV, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SETTINGS, str(workspace.root)], env=ENV, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
 
@@ -271,8 +297,9 @@ def test_a_full_disk_is_one_line_and_the_previous_warehouse_stays(tmp_path):
         assert ws.table("accounts").count().execute() == 20
         assert leftovers(ws.root) == []
         ws.close()
-        done = subprocess.run([*CLI, "load", "--workspace", str(ws.root), str(big)], env=ENV,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [*CLI, "load", "--workspace", str(ws.root), str(big)], env=ENV, capture_output=True, text=True
+        )
         assert done.returncode == 1 and "Traceback" not in done.stderr
         error_lines = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
         assert len(error_lines) == 1 and "the disk is full" in error_lines[0]
@@ -287,12 +314,17 @@ def test_a_read_only_workspace_reads_and_refuses_writes_in_one_line(tmp_path):
         ws.close()
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         try:
-            tables = subprocess.run([*CLI, "tables", "--workspace", str(ws.root), "--json"], env=ENV,
-                                    capture_output=True, text=True)
+            tables = subprocess.run(
+                [*CLI, "tables", "--workspace", str(ws.root), "--json"], env=ENV, capture_output=True, text=True
+            )
             assert tables.returncode == 0, tables.stderr
             assert '"accounts": 20' in tables.stdout
-            done = subprocess.run([*CLI, "load", "--workspace", str(ws.root), str(ws.data_dir / "accounts.csv")],
-                                  env=ENV, capture_output=True, text=True)
+            done = subprocess.run(
+                [*CLI, "load", "--workspace", str(ws.root), str(ws.data_dir / "accounts.csv")],
+                env=ENV,
+                capture_output=True,
+                text=True,
+            )
             assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
             assert "read-only" in done.stderr
         finally:

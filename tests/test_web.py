@@ -67,13 +67,21 @@ def csrf_of(html: str) -> str:
 
 def login(client, name: str, password: str = PASSWORD):
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": token, "next": "/"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
 
 
 # -- pages and their twins ------------------------------------------------------------------------
-PAGES = [("/", "/index.json"), ("/icp", "/icp.json"), ("/accounts", "/accounts.json"),
-         ("/accounts?tier=A&sort=why_now", "/accounts.json?tier=A&sort=why_now"), ("/glossary", "/glossary.json")]
+PAGES = [
+    ("/", "/index.json"),
+    ("/icp", "/icp.json"),
+    ("/accounts", "/accounts.json"),
+    ("/accounts?tier=A&sort=why_now", "/accounts.json?tier=A&sort=why_now"),
+    ("/glossary", "/glossary.json"),
+]
 
 
 @pytest.mark.parametrize("html_path,json_path", PAGES)
@@ -217,8 +225,11 @@ def test_login_is_rate_limited(guarded):
 
 def test_login_does_not_redirect_off_site(guarded):
     token = csrf_of(guarded.get("/login").text)
-    response = guarded.post("/login", data={"username": "eddie", "password": PASSWORD, "csrf_token": token,
-                                            "next": "//evil.example/"}, follow_redirects=False)
+    response = guarded.post(
+        "/login",
+        data={"username": "eddie", "password": PASSWORD, "csrf_token": token, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
@@ -234,20 +245,32 @@ runner = CliRunner()
 
 def test_users_add_reads_the_password_from_the_environment(tmp_path):
     ws = Workspace.init(tmp_path / "w")
-    result = runner.invoke(cli_app, ["users", "add", "maria", "--role", "editor", "--workspace", str(ws.root)],
-                           env={"BULLSEYE_PASSWORD": PASSWORD})
+    result = runner.invoke(
+        cli_app,
+        ["users", "add", "maria", "--role", "editor", "--workspace", str(ws.root)],
+        env={"BULLSEYE_PASSWORD": PASSWORD},
+    )
     assert result.exit_code == 0, result.output
     assert UserStore(ws.state_dir).verify("maria", PASSWORD).role == "editor"
-    typed = runner.invoke(cli_app, ["users", "add", "joao", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": ""},
-                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    typed = runner.invoke(
+        cli_app,
+        ["users", "add", "joao", "--workspace", str(ws.root)],
+        env={"BULLSEYE_PASSWORD": ""},
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert typed.exit_code == 0, typed.output
     assert UserStore(ws.state_dir).verify("joao", PASSWORD).role == "viewer" and PASSWORD not in typed.output
-    short = runner.invoke(cli_app, ["users", "add", "ana", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": "short"})
+    short = runner.invoke(
+        cli_app, ["users", "add", "ana", "--workspace", str(ws.root)], env={"BULLSEYE_PASSWORD": "short"}
+    )
     assert short.exit_code == 4 and "at least 8 characters" in short.output
     listed = runner.invoke(cli_app, ["users", "list", "--workspace", str(ws.root)])
     assert "joao\tviewer" in listed.output and "maria\teditor" in listed.output
-    bad = runner.invoke(cli_app, ["users", "add", "x", "--role", "admin", "--workspace", str(ws.root)],
-                        env={"BULLSEYE_PASSWORD": PASSWORD})
+    bad = runner.invoke(
+        cli_app,
+        ["users", "add", "x", "--role", "admin", "--workspace", str(ws.root)],
+        env={"BULLSEYE_PASSWORD": PASSWORD},
+    )
     assert bad.exit_code == 4 and "role must be one of viewer, editor, owner" in bad.output
 
 
@@ -257,8 +280,18 @@ def test_serve_refuses_a_public_bind_without_users(tmp_path):
     assert result.exit_code == 4 and "refusing to serve on 0.0.0.0 with no users" in result.output
 
 
-@pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),
-                                           ("[::1]", True), ("0.0.0.0", False), ("192.168.1.4", False), ("::", False)])
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("192.168.1.4", False),
+        ("::", False),
+    ],
+)
 def test_which_binds_are_local(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -288,8 +321,10 @@ def test_icp_page_shows_the_published_version_history_and_each_diff(web_ws, tmp_
         page = client.get("/icp").text
         assert "Olga &lt;b&gt;PMM&lt;/b&gt;" in page and 'href="/icp/versions/1"' in page
         diff = client.get("/icp/versions/2.json").json()["diff"]
-        assert diff["before"]["number"] == first.number and diff["settings"]["owner"] == {"before": None,
-                                                                                         "after": "Olga <b>PMM</b>"}
+        assert diff["before"]["number"] == first.number and diff["settings"]["owner"] == {
+            "before": None,
+            "after": "Olga <b>PMM</b>",
+        }
         assert client.get("/icp/versions/2").status_code == 200
         assert client.get("/icp/versions/1.json").json()["diff"] is None
         assert client.get("/icp/versions/9.json").status_code == 404
@@ -309,8 +344,12 @@ def test_bullseye_serve_serves_over_real_http(tmp_path):
     ws = Workspace.init(tmp_path / "served", name="Served")
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    process = subprocess.Popen([sys.executable, "-m", "bullseye.cli", "serve", "--port", str(port),
-                                "--workspace", str(ws.root)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bullseye.cli", "serve", "--port", str(port), "--workspace", str(ws.root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -336,10 +375,19 @@ def test_values_render_as_people_write_them_and_json_has_no_nan():
 
     from bullseye.web.render import _plain, to_json
 
-    assert [_plain(v) for v in (0.21999999999999997, np.float64(59.0), pd.Timestamp("2022-07-01"), None, math.nan)] \
-        == ["0.22", "59", "2022-07-01", "", ""]
-    assert json.loads(to_json({"a": math.nan, "b": np.int64(3), "c": pd.NaT, "d": [np.float32(1.5)]})) == \
-        {"a": None, "b": 3, "c": None, "d": [1.5]}
+    assert [_plain(v) for v in (0.21999999999999997, np.float64(59.0), pd.Timestamp("2022-07-01"), None, math.nan)] == [
+        "0.22",
+        "59",
+        "2022-07-01",
+        "",
+        "",
+    ]
+    assert json.loads(to_json({"a": math.nan, "b": np.int64(3), "c": pd.NaT, "d": [np.float32(1.5)]})) == {
+        "a": None,
+        "b": 3,
+        "c": None,
+        "d": [1.5],
+    }
 
 
 def test_only_owners_roll_back_and_a_rollback_is_a_new_version(web_ws, tmp_path):
@@ -358,8 +406,11 @@ def test_only_owners_roll_back_and_a_rollback_is_a_new_version(web_ws, tmp_path)
         login(client, "olga")
         page = client.get("/icp/versions/1").text
         assert '<label for="rollback-message">' in page and "Roll back to v1" not in client.get("/icp/versions/2").text
-        done = client.post("/icp/versions/1/rollback", data={"csrf_token": csrf_of(page), "message": "owner was wrong"},
-                           follow_redirects=False)
+        done = client.post(
+            "/icp/versions/1/rollback",
+            data={"csrf_token": csrf_of(page), "message": "owner was wrong"},
+            follow_redirects=False,
+        )
         assert done.status_code == 303 and done.headers["location"] == "/icp/versions/3"
         current = VersionStore(ws.root).current()
         assert (current.number, current.rollback_of, current.hash, current.published_by) == (3, 1, first.hash, "olga")
@@ -378,9 +429,19 @@ def test_an_editor_acknowledges_a_trigger_and_home_shows_it_at_once(web_ws, tmp_
     root = tmp_path / "triggers"
     shutil.copytree(web_ws.root, root, symlinks=True)
     ws = Workspace(root)
-    record_triggers(ws, pd.DataFrame({"kind": ["objection"], "raised_at": [date(2026, 11, 30)],
-                                      "subject": ["<img src=x onerror=alert(1)>"], "detail": ["heard 4 times"],
-                                      "evidence": [["NOTE-1"]]}), "test")
+    record_triggers(
+        ws,
+        pd.DataFrame(
+            {
+                "kind": ["objection"],
+                "raised_at": [date(2026, 11, 30)],
+                "subject": ["<img src=x onerror=alert(1)>"],
+                "detail": ["heard 4 times"],
+                "evidence": [["NOTE-1"]],
+            }
+        ),
+        "test",
+    )
     UserStore(ws.state_dir).add("eddie", "editor", PASSWORD)
     with TestClient(create_app(ws, require_login=True)) as client:
         login(client, "eddie")
@@ -388,8 +449,11 @@ def test_an_editor_acknowledges_a_trigger_and_home_shows_it_at_once(web_ws, tmp_
         assert "&lt;img src=x onerror=alert(1)&gt;" in home.text and "<img src=x" not in home.text
         (trigger,) = client.get("/index.json").json()["open_triggers"]
         assert trigger["status"] == "open"
-        done = client.post(f"/triggers/{trigger['trigger_id']}/acknowledge", data={"csrf_token": csrf_of(home.text)},
-                           follow_redirects=False)
+        done = client.post(
+            f"/triggers/{trigger['trigger_id']}/acknowledge",
+            data={"csrf_token": csrf_of(home.text)},
+            follow_redirects=False,
+        )
         assert done.status_code == 303
         assert client.get("/index.json").json()["open_triggers"][0]["status"] == "acknowledged"
     assert list_triggers(ws)["status"].tolist() == ["acknowledged"]

@@ -14,8 +14,14 @@ from bullseye.web import create_app
 from bullseye.web.server import serving
 
 #: Launch arguments for Chromium in containers and CI.
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def chromium_or_skip() -> str:

@@ -61,8 +61,13 @@ def csrf_of(html: str) -> str:
 
 def upload(client, *files: tuple[str, bytes], token: str | None = None, **options):
     data = {"csrf_token": token} if token is not None else {}
-    return client.post("/data/upload", data=data, files=[("file", (name, body, "text/csv")) for name, body in files],
-                       follow_redirects=False, **options)
+    return client.post(
+        "/data/upload",
+        data=data,
+        files=[("file", (name, body, "text/csv")) for name, body in files],
+        follow_redirects=False,
+        **options,
+    )
 
 
 @pytest.fixture()
@@ -74,8 +79,9 @@ def fresh(tmp_path):
 
 def leftovers(ws: Workspace) -> list[str]:
     staging = ws.state_dir / "uploads"
-    return sorted(p.name for p in ws.data_dir.iterdir()) + (sorted(p.name for p in staging.iterdir())
-                                                             if staging.exists() else [])
+    return sorted(p.name for p in ws.data_dir.iterdir()) + (
+        sorted(p.name for p in staging.iterdir()) if staging.exists() else []
+    )
 
 
 # -- upload ---------------------------------------------------------------------------------------
@@ -86,8 +92,14 @@ def test_upload_saves_into_data_with_safe_names_and_never_overwrites(fresh, expo
     assert first.status_code == 303 and first.headers["location"] == "/data?uploaded=accounts.csv"
     again = upload(client, ("accounts.csv", body), token=token)
     assert again.headers["location"] == "/data?uploaded=accounts-2.csv"
-    hostile = upload(client, ("../../../outside.csv", body), ("..\\..\\win.csv", body), ("/etc/abs.csv", body),
-                     ("ünïcode deals (v2).CSV", body), token=token)
+    hostile = upload(
+        client,
+        ("../../../outside.csv", body),
+        ("..\\..\\win.csv", body),
+        ("/etc/abs.csv", body),
+        ("ünïcode deals (v2).CSV", body),
+        token=token,
+    )
     assert hostile.status_code == 303
     saved = sorted(p.name for p in ws.data_dir.iterdir())
     assert saved == ["abs.csv", "accounts-2.csv", "accounts.csv", "outside.csv", "unicode_deals_v2.csv", "win.csv"]
@@ -102,9 +114,13 @@ def test_upload_saves_into_data_with_safe_names_and_never_overwrites(fresh, expo
 
 def test_upload_refuses_unknown_extensions_and_unreadable_files(fresh):
     ws, client, token = fresh
-    for name, body, status in (("tool.exe", b"MZ\x90\x00", 415), ("notes", b"a,b\n1,2\n", 415),
-                               ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", 400),
-                               ("empty.csv", b"", 400), ("sheet.xlsx", b"a,b\n1,2\n", 400)):
+    for name, body, status in (
+        ("tool.exe", b"MZ\x90\x00", 415),
+        ("notes", b"a,b\n1,2\n", 415),
+        ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", 400),
+        ("empty.csv", b"", 400),
+        ("sheet.xlsx", b"a,b\n1,2\n", 400),
+    ):
         response = upload(client, (name, body), token=token, headers={"accept": "application/json"})
         assert response.status_code == status, (name, response.text)
         assert response.json()["error"]
@@ -124,18 +140,24 @@ def test_upload_size_limit_is_enforced_while_streaming(tmp_path):
         assert declared.status_code == 413 and "0.01 MB limit" in declared.text
         # Without a Content-Length (chunked), the limit holds on the bytes as they arrive.
         boundary = "bullseyeboundary"
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-                "Content-Type: text/csv\r\n\r\n").encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
 
         def chunks():
             yield head
             for start in range(0, len(big), 4096):
-                yield big[start:start + 4096]
+                yield big[start : start + 4096]
             yield f"\r\n--{boundary}--\r\n".encode()
 
-        streamed = client.post("/data/upload", content=chunks(), follow_redirects=False,
-                               headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+        streamed = client.post(
+            "/data/upload",
+            content=chunks(),
+            follow_redirects=False,
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
         assert streamed.status_code == 413 and "upload_max_mb" in streamed.text
         assert leftovers(ws) == []
         small = upload(client, ("small.csv", big[:5_000]), token=token)
@@ -149,6 +171,7 @@ def test_upload_needs_the_csrf_token_and_the_editor_role(tmp_path, exports):
     users.add("vera", "viewer", PASSWORD)
     body = (exports / "accounts.csv").read_bytes()
     with TestClient(create_app(ws, require_login=True)) as client:
+
         def login(name):
             token = csrf_of(client.get("/login").text)
             client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token, "next": "/"})
@@ -210,14 +233,26 @@ def test_mapping_edited_in_the_form_is_saved_as_yaml_and_used_by_the_preview(fre
     assert [c["source"] for c in form["columns"]] == ["ref", "firma", "staff", "notes"]
     assert [c["example"] for c in form["columns"]] == ["X1", "Acme", "120", "a"]
     assert {"account_id", "name", "employees"} <= {t["name"] for t in form["targets"]}
-    fields = {"csrf_token": token, "file": "crm_dump.csv", "table": "accounts",
-              "source": ["ref", "firma", "staff", "notes"], "target": ["account_id", "name", "employees", "-"]}
+    fields = {
+        "csrf_token": token,
+        "file": "crm_dump.csv",
+        "table": "accounts",
+        "source": ["ref", "firma", "staff", "notes"],
+        "target": ["account_id", "name", "employees", "-"],
+    }
     saved = client.post("/data/mapping/edit", data=fields, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == "/data/preview?file=crm_dump.csv"
     stored = yaml.safe_load((ws.root / "mapping.yaml").read_text())
-    assert stored == {"files": [{"match": "crm_dump.csv", "table": "accounts",
-                                 "columns": {"account_id": "ref", "name": "firma", "employees": "staff"},
-                                 "skip": ["notes"]}]}
+    assert stored == {
+        "files": [
+            {
+                "match": "crm_dump.csv",
+                "table": "accounts",
+                "columns": {"account_id": "ref", "name": "firma", "employees": "staff"},
+                "skip": ["notes"],
+            }
+        ]
+    }
     assert Workspace(ws.root).settings.load.mapping == "mapping.yaml"
     preview = client.get("/data/preview.json").json()["preview"]
     (accounts,) = preview["files"][0]["tables"]
@@ -230,8 +265,11 @@ def test_mapping_edited_in_the_form_is_saved_as_yaml_and_used_by_the_preview(fre
     assert [c["target"] for c in again["columns"]] == ["account_id", "name", "employees", "-"]
     # A mapping that cannot load is refused and the stored one stays as it was.
     before = (ws.root / "mapping.yaml").read_text()
-    broken = client.post("/data/mapping/edit", data={**fields, "target": ["-", "name", "employees", "-"]},
-                         headers={"accept": "application/json"})
+    broken = client.post(
+        "/data/mapping/edit",
+        data={**fields, "target": ["-", "name", "employees", "-"]},
+        headers={"accept": "application/json"},
+    )
     assert broken.status_code == 400 and "account_id" in broken.json()["error"]
     twice = client.post("/data/mapping/edit", data={**fields, "target": ["account_id", "name", "name", "-"]})
     assert twice.status_code == 400
@@ -245,14 +283,21 @@ def test_choosing_a_preset_or_mapping_file_is_saved_in_the_settings(fresh):
     (ws.root / "hubspot-map.yaml").write_text("preset: hubspot\nfiles: []\n")
     listed = client.get("/data/mapping.json").json()
     assert listed["presets"] == ["generic", "hubspot", "salesforce"] and listed["mapping_files"] == ["hubspot-map.yaml"]
-    chosen = client.post("/data/mapping/choose", data={"csrf_token": token, "preset": "hubspot",
-                                                       "mapping": "hubspot-map.yaml"}, follow_redirects=False)
+    chosen = client.post(
+        "/data/mapping/choose",
+        data={"csrf_token": token, "preset": "hubspot", "mapping": "hubspot-map.yaml"},
+        follow_redirects=False,
+    )
     assert chosen.status_code == 303
     settings = Workspace(ws.root).settings.load
     assert (settings.preset, settings.mapping) == ("hubspot", "hubspot-map.yaml")
     assert client.post("/data/mapping/choose", data={"csrf_token": token, "preset": "sap"}).status_code == 400
-    assert client.post("/data/mapping/choose", data={"csrf_token": token, "preset": "generic",
-                                                     "mapping": "../../etc/passwd"}).status_code == 404
+    assert (
+        client.post(
+            "/data/mapping/choose", data={"csrf_token": token, "preset": "generic", "mapping": "../../etc/passwd"}
+        ).status_code
+        == 404
+    )
     client.post("/data/mapping/choose", data={"csrf_token": token, "preset": "generic", "mapping": ""})
     assert Workspace(ws.root).settings.load.mapping is None
 
@@ -275,8 +320,7 @@ def loaded(tmp_path_factory, exports):
     ws = new_workspace(tmp_path_factory.mktemp("loaded") / "ws")
     with TestClient(create_app(ws, require_login=False), base_url=LOCAL) as client:
         token = csrf_of(client.get("/data").text)
-        upload(client, *[(name, (exports / name).read_bytes()) for name in ("accounts.csv", "deals.csv")],
-               token=token)
+        upload(client, *[(name, (exports / name).read_bytes()) for name in ("accounts.csv", "deals.csv")], token=token)
         seen = {}
         with ws.warehouse._write_lock():  # another writer (a CLI load) holds the warehouse
             started = client.post("/data/load", data={"csrf_token": token}, follow_redirects=False)
@@ -285,8 +329,9 @@ def loaded(tmp_path_factory, exports):
                 time.sleep(0.1)
             seen["waiting"] = client.get("/data/load.json").json()
             seen["page"] = client.get("/data/load").text
-            seen["second"] = client.post("/data/load", data={"csrf_token": token},
-                                         headers={"accept": "application/json"})
+            seen["second"] = client.post(
+                "/data/load", data={"csrf_token": token}, headers={"accept": "application/json"}
+            )
         seen["started"] = started
         seen["done"] = wait_for_load(client)
         yield ws, client, seen
@@ -367,8 +412,18 @@ def test_preview_agrees_with_what_the_load_set_aside(loaded, exports):
     assert flagged == loaded_flags and len(flagged) >= 3
 
 
-@pytest.mark.parametrize("path", ["/data", "/data/mapping", "/data/mapping?file=deals.csv", "/data/preview",
-                                  "/data/load", "/data/quarantine", "/data/quarantine?table=deals&page=1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/data",
+        "/data/mapping",
+        "/data/mapping?file=deals.csv",
+        "/data/preview",
+        "/data/load",
+        "/data/quarantine",
+        "/data/quarantine?table=deals&page=1",
+    ],
+)
 def test_each_data_page_and_its_json_twin(loaded, path):
     _, client, _ = loaded
     page = client.get(path)

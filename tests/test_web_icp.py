@@ -142,9 +142,16 @@ def test_adding_a_criterion_works_without_javascript_and_writes_nothing(local, i
     assert f'name="criteria-{count}-name"' in answer.text
     assert icp_file(icp_ws).read_text() == text
     grown = form_of(answer.text)
-    grown.update({f"criteria-{count}-id": "web_added", f"criteria-{count}-name": "Added on the web",
-                  f"criteria-{count}-cond-0-attribute": "employees", f"criteria-{count}-cond-0-op": ">=",
-                  f"criteria-{count}-cond-0-value": "50", f"criteria-{count}-assumption": "1"})
+    grown.update(
+        {
+            f"criteria-{count}-id": "web_added",
+            f"criteria-{count}-name": "Added on the web",
+            f"criteria-{count}-cond-0-attribute": "employees",
+            f"criteria-{count}-cond-0-op": ">=",
+            f"criteria-{count}-cond-0-value": "50",
+            f"criteria-{count}-assumption": "1",
+        }
+    )
     assert local.post("/icp/draft", data=grown, follow_redirects=False).status_code == 303
     added = load_icp(icp_ws.root).criteria[-1]
     condition = added.conditions[0]
@@ -182,8 +189,10 @@ def test_roles_and_csrf_guard_the_editor(guarded, icp_ws):
     fields = form_of(page.text)
     assert guarded.post("/icp/draft", data={**fields, "csrf_token": "forged"}).status_code == 403
     assert icp_file(icp_ws).read_text() == text
-    publish = guarded.post("/icp/draft/publish", data={"csrf_token": fields["csrf_token"], "message": "by an editor",
-                                                       "draft_hash": icp_ws.draft_hash()})
+    publish = guarded.post(
+        "/icp/draft/publish",
+        data={"csrf_token": fields["csrf_token"], "message": "by an editor", "draft_hash": icp_ws.draft_hash()},
+    )
     assert publish.status_code == 403
     assert icp_ws.history().versions == []
 

@@ -32,8 +32,12 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def _said(text: str, note_id: str) -> Statement:
-    return Statement(text=text, evidence=Backing(summary="heard in 3 notes", count=3,
-                                                 quotes=[Quote(text=f"Pain: {text}. {HOSTILE}", note_id=note_id)]))
+    return Statement(
+        text=text,
+        evidence=Backing(
+            summary="heard in 3 notes", count=3, quotes=[Quote(text=f"Pain: {text}. {HOSTILE}", note_id=note_id)]
+        ),
+    )
 
 
 def build_persona_workspace(root: Path) -> Workspace:
@@ -45,11 +49,19 @@ def build_persona_workspace(root: Path) -> Workspace:
     (ws.strategy_dir / "icp.yaml").write_text(TRUTH_ICP, encoding="utf-8")
     note_id = ws.table("notes").select("note_id").limit(1).to_pandas()["note_id"].iat[0]
     guess = Statement(text="to be validated", assumption=True)
-    champion = Persona(id="champion", name="Champion: Head of Ops", icp="icp", committee_role="champion",
-                       titles=["Head of Operations"], role=_said("runs the delivery operation", note_id),
-                       pains=[_said("delivery delays", note_id)], decision_style=guess, hook=guess, trap=guess,
-                       three_questions=ThreeQuestions(midnight_worry=guess, watercooler_brag=guess,
-                                                      killer_objection=guess))
+    champion = Persona(
+        id="champion",
+        name="Champion: Head of Ops",
+        icp="icp",
+        committee_role="champion",
+        titles=["Head of Operations"],
+        role=_said("runs the delivery operation", note_id),
+        pains=[_said("delivery delays", note_id)],
+        decision_style=guess,
+        hook=guess,
+        trap=guess,
+        three_questions=ThreeQuestions(midnight_worry=guess, watercooler_brag=guess, killer_objection=guess),
+    )
     anti = AntiPersona(id="anti-persona", name="Who not to serve", icp="icp", who=guess, why_not=guess)
     folder = ws.strategy_dir / "personas"
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,10 +126,21 @@ def test_persona_page_shows_fields_evidence_and_escaped_quotes(local, persona_ws
 
 
 def test_edit_save_and_conflict(local, persona_ws):
-    form, _ = _form(local, **{"owner": "Ana", "pains.0.text": "late deliveries", "pains.1.text": "fuel costs",
-                              "pains.1.shown": "1", "pains.1.assumption": "1", "titles": "Head of Ops\nCOO",
-                              "hook.text": "A morning without phone calls", "hook.shown": "1",
-                              "hook.assumption": "1", "role.shown": "1"})
+    form, _ = _form(
+        local,
+        **{
+            "owner": "Ana",
+            "pains.0.text": "late deliveries",
+            "pains.1.text": "fuel costs",
+            "pains.1.shown": "1",
+            "pains.1.assumption": "1",
+            "titles": "Head of Ops\nCOO",
+            "hook.text": "A morning without phone calls",
+            "hook.shown": "1",
+            "hook.assumption": "1",
+            "role.shown": "1",
+        },
+    )
     saved = local.post("/personas/champion", data=form, follow_redirects=False)
     assert saved.status_code == 303, saved.text[-500:]
     stored = yaml.safe_load((persona_ws.strategy_dir / "personas/champion.yaml").read_text(encoding="utf-8"))
@@ -158,22 +181,31 @@ def test_invalid_edit_is_shown_inline_and_nothing_is_written(local, persona_ws):
 
 def test_comments_and_merges_by_hand(local, persona_ws):
     form, _ = _form(local)
-    posted = local.post("/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "pains.0.text",
-                                                             "text": f"Check with sales {HOSTILE}"},
-                        follow_redirects=False)
+    posted = local.post(
+        "/personas/champion/comments",
+        data={"csrf_token": form["csrf_token"], "field": "pains.0.text", "text": f"Check with sales {HOSTILE}"},
+        follow_redirects=False,
+    )
     assert posted.status_code == 303
     page = local.get("/personas/champion").text
     assert "Check with sales &lt;script&gt;" in page
     comments = local.get("/personas/champion.json").json()["comments"]["pains.0.text"]
     assert comments[-1]["author"] and comments[-1]["at"]
     assert (persona_ws.strategy_dir / "comments/personas-champion.yaml").exists()
-    assert local.post("/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "x y",
-                                                           "text": "t"}).status_code == 400
+    assert (
+        local.post(
+            "/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "x y", "text": "t"}
+        ).status_code
+        == 400
+    )
     # one-click merge of two themes, then every page sees it
     themes = local.get("/personas.json").json()["themes"]
     a, b = themes["themes"][0]["label"], themes["themes"][1]["label"]
-    merged = local.post("/personas/themes/merge", data={"csrf_token": form["csrf_token"], "label_a": a,
-                                                        "label_b": b, "action": "merge"}, follow_redirects=False)
+    merged = local.post(
+        "/personas/themes/merge",
+        data={"csrf_token": form["csrf_token"], "label_a": a, "label_b": b, "action": "merge"},
+        follow_redirects=False,
+    )
     assert merged.status_code == 303
     assert read_merges(persona_ws.root)[-1]["labels"] == [a, b]
     after = local.get("/personas.json").json()["themes"]
@@ -191,13 +223,21 @@ def test_viewer_cannot_edit_and_csrf_is_required(persona_ws):
         client.post("/login", data={"username": "vera", "password": PASSWORD, "csrf_token": token, "next": "/"})
         page = client.get("/personas/champion")
         assert page.status_code == 200 and "Editing needs the editor role" in page.text
-        assert "<button type=\"submit\">Save" not in page.text
+        assert '<button type="submit">Save' not in page.text
         form = {"csrf_token": csrf_of(page.text), "hash": hash_of(page.text), "owner": "Vera"}
         assert client.post("/personas/champion", data=form).status_code == 403
-        assert client.post("/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "owner",
-                                                                "text": "hi"}).status_code == 403
-        assert client.post("/personas/themes/merge", data={"csrf_token": form["csrf_token"], "label_a": "a",
-                                                           "label_b": "b"}).status_code == 403
+        assert (
+            client.post(
+                "/personas/champion/comments", data={"csrf_token": form["csrf_token"], "field": "owner", "text": "hi"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                "/personas/themes/merge", data={"csrf_token": form["csrf_token"], "label_a": "a", "label_b": "b"}
+            ).status_code
+            == 403
+        )
         client.post("/logout", data={"csrf_token": form["csrf_token"]})
         token = csrf_of(client.get("/login").text)
         client.post("/login", data={"username": "eddie", "password": PASSWORD, "csrf_token": token, "next": "/"})
@@ -205,7 +245,11 @@ def test_viewer_cannot_edit_and_csrf_is_required(persona_ws):
         no_token = {"hash": hash_of(page), "owner": "Eddie"}
         assert client.post("/personas/champion", data=no_token).status_code == 403
         assert client.post("/personas/champion", data={**no_token, "csrf_token": "forged"}).status_code == 403
-        assert client.post("/personas/champion", data={**no_token, "csrf_token": csrf_of(page)},
-                           follow_redirects=False).status_code == 303
+        assert (
+            client.post(
+                "/personas/champion", data={**no_token, "csrf_token": csrf_of(page)}, follow_redirects=False
+            ).status_code
+            == 303
+        )
     lines = (persona_ws.state_dir / AUDIT_FILE).read_text(encoding="utf-8")
     assert "persona edit" in lines and "eddie" in lines and "vera" in lines

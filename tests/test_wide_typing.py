@@ -22,10 +22,20 @@ COLUMNS = 150  # ten or more of each kind
 
 #: Planted kind -> the type its column must get.
 KINDS = {
-    "int": pa.int64(), "int_grouped": pa.int64(), "decimal": pa.float64(), "decimal_grouped": pa.float64(),
-    "e_notation": pa.float64(), "iso_date": pa.date32(), "day_first_date": pa.date32(), "yes_no": pa.bool_(),
-    "text": pa.string(), "sparse_text": pa.string(), "beyond_int64": pa.string(), "int_then_word": pa.string(),
-    "date_time": pa.date32(), "band": pa.string(),
+    "int": pa.int64(),
+    "int_grouped": pa.int64(),
+    "decimal": pa.float64(),
+    "decimal_grouped": pa.float64(),
+    "e_notation": pa.float64(),
+    "iso_date": pa.date32(),
+    "day_first_date": pa.date32(),
+    "yes_no": pa.bool_(),
+    "text": pa.string(),
+    "sparse_text": pa.string(),
+    "beyond_int64": pa.string(),
+    "int_then_word": pa.string(),
+    "date_time": pa.date32(),
+    "band": pa.string(),
 }
 
 

@@ -24,10 +24,28 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "BLIND_ROUNDS", "BUSINESS_ROUNDS", "LEVELS", "ONET_FUNCTION", "UNREAD", "blind_labels", "blind_readings", "business_titles",
-    "draw_blind_round", "draw_blind_rounds", "fluquid_titles", "level_confusion", "markdown_confusion",
-    "markdown_function_table", "markdown_onet_row", "markdown_summary_row", "onet_agreement", "onet_function",
-    "onet_level", "percent", "score", "title_key",
+    "BLIND_ROUNDS",
+    "BUSINESS_ROUNDS",
+    "LEVELS",
+    "ONET_FUNCTION",
+    "UNREAD",
+    "blind_labels",
+    "blind_readings",
+    "business_titles",
+    "draw_blind_round",
+    "draw_blind_rounds",
+    "fluquid_titles",
+    "level_confusion",
+    "markdown_confusion",
+    "markdown_function_table",
+    "markdown_onet_row",
+    "markdown_summary_row",
+    "onet_agreement",
+    "onet_function",
+    "onet_level",
+    "percent",
+    "score",
+    "title_key",
     "used_fluquid_indices",
 ]
 
@@ -38,49 +56,136 @@ BLIND_ROUNDS = {"D": (10, 260, 11, 260), "E": (12, 260, 13, 260)}
 # round -> (O*NET seed, size): O*NET titles only, filed under an occupation of a business major group that maps to a
 # business function (not `other`, not `unknown`): the kind of titles a B2B CRM holds, which D and E hold few of.
 BUSINESS_ROUNDS = {"F": (14, 300), "G": (15, 300)}
-BUSINESS_GROUPS = ("11", "13", "15", "17", "23", "41", "43")   # management, business and financial, computer and
+BUSINESS_GROUPS = ("11", "13", "15", "17", "23", "41", "43")  # management, business and financial, computer and
 #                   mathematical, architecture and engineering, legal, sales, office and administrative support
 
 # O*NET-SOC code prefix -> the project's function (longest prefix wins). SOC 2018 major groups, refined where a
 # group spans several of the project's functions (management 11-, business and financial 13-, computer 15-,
 # office support 43-, sales 41-).
 ONET_FUNCTION = {
-    "11": "other",                                                             # education, health, construction...
-    "11-1011": "executive", "11-1021": "executive",                            # chief executives, general managers
-    "11-2011": "marketing", "11-2021": "marketing", "11-2022": "sales", "11-2032": "marketing",
-    "11-3012": "other", "11-3013": "operations", "11-3013.01": "other", "11-3021": "it", "11-3031": "finance",
-    "11-3051": "operations", "11-3061": "operations", "11-3071": "operations",
-    "11-3111": "hr", "11-3121": "hr", "11-3131": "hr",
-    "11-9041": "engineering", "11-9199": "unknown", "11-9199.01": "legal", "11-9199.02": "legal",
-    "11-9199.08": "other", "11-9199.09": "other", "11-9199.10": "other", "11-9199.11": "other",
-    "13": "finance",                                                           # financial specialists (13-2)
-    "13-1011": "other", "13-1021": "operations", "13-1022": "operations", "13-1023": "operations",
-    "13-1031": "finance", "13-1032": "finance", "13-1041": "legal", "13-1041.01": "other", "13-1041.03": "hr",
-    "13-1041.04": "other", "13-1041.06": "other", "13-1041.08": "operations", "13-1051": "other",
-    "13-1071": "hr", "13-1074": "other", "13-1075": "hr", "13-1081": "operations", "13-1082": "unknown",
-    "13-1111": "unknown", "13-1121": "marketing", "13-1131": "other", "13-1141": "hr", "13-1151": "hr",
-    "13-1161": "marketing", "13-1199": "unknown", "13-1199.05": "other", "13-1199.06": "sales",
+    "11": "other",  # education, health, construction...
+    "11-1011": "executive",
+    "11-1021": "executive",  # chief executives, general managers
+    "11-2011": "marketing",
+    "11-2021": "marketing",
+    "11-2022": "sales",
+    "11-2032": "marketing",
+    "11-3012": "other",
+    "11-3013": "operations",
+    "11-3013.01": "other",
+    "11-3021": "it",
+    "11-3031": "finance",
+    "11-3051": "operations",
+    "11-3061": "operations",
+    "11-3071": "operations",
+    "11-3111": "hr",
+    "11-3121": "hr",
+    "11-3131": "hr",
+    "11-9041": "engineering",
+    "11-9199": "unknown",
+    "11-9199.01": "legal",
+    "11-9199.02": "legal",
+    "11-9199.08": "other",
+    "11-9199.09": "other",
+    "11-9199.10": "other",
+    "11-9199.11": "other",
+    "13": "finance",  # financial specialists (13-2)
+    "13-1011": "other",
+    "13-1021": "operations",
+    "13-1022": "operations",
+    "13-1023": "operations",
+    "13-1031": "finance",
+    "13-1032": "finance",
+    "13-1041": "legal",
+    "13-1041.01": "other",
+    "13-1041.03": "hr",
+    "13-1041.04": "other",
+    "13-1041.06": "other",
+    "13-1041.08": "operations",
+    "13-1051": "other",
+    "13-1071": "hr",
+    "13-1074": "other",
+    "13-1075": "hr",
+    "13-1081": "operations",
+    "13-1082": "unknown",
+    "13-1111": "unknown",
+    "13-1121": "marketing",
+    "13-1131": "other",
+    "13-1141": "hr",
+    "13-1151": "hr",
+    "13-1161": "marketing",
+    "13-1199": "unknown",
+    "13-1199.05": "other",
+    "13-1199.06": "sales",
     "13-1199.07": "other",
-    "15": "it",                                                                # support, networks, systems, security
-    "15-1221": "engineering", "15-1243.01": "engineering", "15-1251": "engineering", "15-1252": "engineering",
-    "15-1253": "engineering", "15-1254": "engineering", "15-1255": "product", "15-1255.01": "other",
-    "15-1299.02": "other", "15-1299.03": "other", "15-1299.07": "engineering",
-    "15-2": "engineering", "15-2011": "finance", "15-2021": "other", "15-2031": "unknown", "15-2051.02": "other",
+    "15": "it",  # support, networks, systems, security
+    "15-1221": "engineering",
+    "15-1243.01": "engineering",
+    "15-1251": "engineering",
+    "15-1252": "engineering",
+    "15-1253": "engineering",
+    "15-1254": "engineering",
+    "15-1255": "product",
+    "15-1255.01": "other",
+    "15-1299.02": "other",
+    "15-1299.03": "other",
+    "15-1299.07": "engineering",
+    "15-2": "engineering",
+    "15-2011": "finance",
+    "15-2021": "other",
+    "15-2031": "unknown",
+    "15-2051.02": "other",
     "17": "engineering",
-    "19": "other", "21": "other", "23": "legal", "25": "other",
-    "27": "other", "27-1021": "product", "27-1024": "marketing", "27-3031": "marketing",
-    "29": "other", "31": "other", "33": "other", "35": "other", "37": "other", "39": "other",
-    "41": "sales", "41-2011": "other", "41-2012": "other", "41-2021": "other", "41-3041": "other",
-    "41-9011": "other", "41-9012": "other",
+    "19": "other",
+    "21": "other",
+    "23": "legal",
+    "25": "other",
+    "27": "other",
+    "27-1021": "product",
+    "27-1024": "marketing",
+    "27-3031": "marketing",
+    "29": "other",
+    "31": "other",
+    "33": "other",
+    "35": "other",
+    "37": "other",
+    "39": "other",
+    "41": "sales",
+    "41-2011": "other",
+    "41-2012": "other",
+    "41-2021": "other",
+    "41-3041": "other",
+    "41-9011": "other",
+    "41-9012": "other",
     "43": "other",
-    "43-3011": "finance", "43-3021": "finance", "43-3031": "finance", "43-3041": "finance", "43-3051": "hr",
-    "43-3061": "operations", "43-3071": "finance", "43-3099": "finance", "43-4011": "finance",
-    "43-4041": "finance", "43-4051": "customer success", "43-4131": "finance", "43-4141": "finance",
-    "43-4161": "hr", "43-5011": "operations", "43-5032": "operations", "43-5061": "operations",
-    "43-5071": "operations", "43-5111": "operations", "43-9041": "finance",
-    "45": "other", "47": "other", "49": "other",
-    "51": "other", "51-1011": "operations", "51-9061": "operations",
-    "53": "other", "53-1": "operations",                                       # supervisors of transport and moving
+    "43-3011": "finance",
+    "43-3021": "finance",
+    "43-3031": "finance",
+    "43-3041": "finance",
+    "43-3051": "hr",
+    "43-3061": "operations",
+    "43-3071": "finance",
+    "43-3099": "finance",
+    "43-4011": "finance",
+    "43-4041": "finance",
+    "43-4051": "customer success",
+    "43-4131": "finance",
+    "43-4141": "finance",
+    "43-4161": "hr",
+    "43-5011": "operations",
+    "43-5032": "operations",
+    "43-5061": "operations",
+    "43-5071": "operations",
+    "43-5111": "operations",
+    "43-9041": "finance",
+    "45": "other",
+    "47": "other",
+    "49": "other",
+    "51": "other",
+    "51-1011": "operations",
+    "51-9061": "operations",
+    "53": "other",
+    "53-1": "operations",  # supervisors of transport and moving
     "55": "other",
 }
 
@@ -120,8 +225,15 @@ def used_fluquid_indices(n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The fluquid samples of rounds A-C and their development samples (seeds as in docs/titles.md), and the rest."""
     rest = np.arange(n)
     used = {}
-    for name, seed, size in (("A", 4, 300), ("dev2024", 2024, 400), ("dev2025", 2025, 300), ("B", 5, 200),
-                             ("dev7", 7, 400), ("dev8", 8, 300), ("C", 6, 250)):
+    for name, seed, size in (
+        ("A", 4, 300),
+        ("dev2024", 2024, 400),
+        ("dev2025", 2025, 300),
+        ("B", 5, 200),
+        ("dev7", 7, 400),
+        ("dev8", 8, 300),
+        ("C", 6, 250),
+    ):
         # round A was drawn from all indices, the others from what was left (same calls as the original draws)
         drawn = np.random.default_rng(seed).choice(n if name == "A" else rest, size, replace=False)
         used[name] = np.sort(drawn)
@@ -137,18 +249,20 @@ def _onet_titles(datasets: Path) -> pd.DataFrame:
     alternate = alternate.rename(columns={"O*NET-SOC Code": "code", "Alternate Title": "title"})
     alternate["title"] = alternate["title"].str.strip()
     alternate = alternate[alternate["title"] != ""]
-    grouped = alternate.groupby("title", sort=False)["code"].agg(list).reset_index()   # file order of first sight
+    grouped = alternate.groupby("title", sort=False)["code"].agg(list).reset_index()  # file order of first sight
     grouped["onet_code"] = grouped["code"].map(";".join)
     grouped["onet_occupation"] = grouped["code"].map(lambda codes: ";".join(names[c] for c in codes))
     grouped["onet_function"] = grouped["code"].map(lambda codes: ";".join(dict.fromkeys(map(onet_function, codes))))
-    grouped["onet_level"] = [";".join(dict.fromkeys(onet_level(c, names[c]) for c in codes))
-                             for codes in grouped["code"]]
+    grouped["onet_level"] = [
+        ";".join(dict.fromkeys(onet_level(c, names[c]) for c in codes)) for codes in grouped["code"]
+    ]
     return grouped.drop(columns="code")
 
 
 def _is_business(codes: str) -> bool:
-    return any(code[:2] in BUSINESS_GROUPS and onet_function(code) not in ("other", "unknown")
-               for code in codes.split(";"))
+    return any(
+        code[:2] in BUSINESS_GROUPS and onet_function(code) not in ("other", "unknown") for code in codes.split(";")
+    )
 
 
 def _fixture_keys() -> set[str]:
@@ -230,11 +344,18 @@ def score(labels: pd.DataFrame, read: pd.DataFrame, part: str) -> dict:
     right = np.where(unread, truth == "unknown", truth == said)
     low, high = wilson_interval(right.sum(), len(right))
     read_rows = ~unread
-    return {"n": len(right), "right": int(right.sum()), "accuracy": right.mean(), "low": float(low),
-            "high": float(high), "unread": int(unread.sum()),
-            "unread_labelled_unknown": int((truth[unread] == "unknown").sum()),
-            "read": int(read_rows.sum()), "right_when_read": int(right[read_rows].sum()),
-            "unread_titles": labels.loc[unread, "title"].tolist()}
+    return {
+        "n": len(right),
+        "right": int(right.sum()),
+        "accuracy": right.mean(),
+        "low": float(low),
+        "high": float(high),
+        "unread": int(unread.sum()),
+        "unread_labelled_unknown": int((truth[unread] == "unknown").sum()),
+        "read": int(read_rows.sum()),
+        "right_when_read": int(right[read_rows].sum()),
+        "unread_titles": labels.loc[unread, "title"].tolist(),
+    }
 
 
 def level_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
@@ -258,8 +379,10 @@ def percent(value: float) -> str:
 def markdown_summary_row(name: str, labels: pd.DataFrame, read: pd.DataFrame) -> str:
     """One row of the docs' blind table: titles, seniority and function accuracy with 95% Wilson intervals, unread."""
     s, f = score(labels, read, "seniority"), score(labels, read, "function")
-    return (f"| {name} | {s['n']} | {percent(s['accuracy'])} | {percent(s['low'])}-{percent(s['high'])} | "
-            f"{percent(f['accuracy'])} | {percent(f['low'])}-{percent(f['high'])} | {s['unread']} | {f['unread']} |")
+    return (
+        f"| {name} | {s['n']} | {percent(s['accuracy'])} | {percent(s['low'])}-{percent(s['high'])} | "
+        f"{percent(f['accuracy'])} | {percent(f['low'])}-{percent(f['high'])} | {s['unread']} | {f['unread']} |"
+    )
 
 
 def markdown_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> str:
@@ -268,8 +391,18 @@ def markdown_confusion(labels: pd.DataFrame, read: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for level, row in table.iterrows():
         share = row["right"] / row["titles"]
-        lines.append("| " + " | ".join([str(level), *(str(int(v)) for v in row.iloc[:-2]), str(int(row["titles"])),
-                                        f"{int(row['right'])} ({percent(share)})"]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    str(level),
+                    *(str(int(v)) for v in row.iloc[:-2]),
+                    str(int(row["titles"])),
+                    f"{int(row['right'])} ({percent(share)})",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -283,13 +416,19 @@ def markdown_function_table(labels: pd.DataFrame, read: pd.DataFrame) -> str:
         unread = mine & (said == UNREAD)
         right = unread if function == "unknown" else mine & (said == function)
         wrong = mine & ~right & ~unread
-        lines.append(f"| {function} | {mine.sum()} | {right.sum()} | {wrong.sum()} | "
-                     f"{0 if function == 'unknown' else unread.sum()} |")
+        lines.append(
+            f"| {function} | {mine.sum()} | {right.sum()} | {wrong.sum()} | "
+            f"{0 if function == 'unknown' else unread.sum()} |"
+        )
     return "\n".join(lines)
 
 
-_LEVELS_ALLOWED = {"c-level": {"c-level"}, "manager or above": {"manager", "head", "director", "vp", "c-level"},
-                   "manager": {"manager"}, "individual contributor": {"individual contributor"}}
+_LEVELS_ALLOWED = {
+    "c-level": {"c-level"},
+    "manager or above": {"manager", "head", "director", "vp", "c-level"},
+    "manager": {"manager"},
+    "individual contributor": {"individual contributor"},
+}
 
 
 def onet_agreement(labels: pd.DataFrame, said: pd.DataFrame) -> tuple[int, int, int]:
@@ -300,8 +439,10 @@ def onet_agreement(labels: pd.DataFrame, said: pd.DataFrame) -> tuple[int, int, 
     rows = labels[onet]
     seniority = said["seniority"].to_numpy(dtype=object)[onet]
     function = said["function"].to_numpy(dtype=object)[onet]
-    levels = sum(s in set().union(*(_LEVELS_ALLOWED[x] for x in lev.split(";")))
-                 for s, lev in zip(seniority, rows["onet_level"], strict=True))
+    levels = sum(
+        s in set().union(*(_LEVELS_ALLOWED[x] for x in lev.split(";")))
+        for s, lev in zip(seniority, rows["onet_level"], strict=True)
+    )
     functions = sum(f in set(fun.split(";")) for f, fun in zip(function, rows["onet_function"], strict=True))
     return len(rows), int(levels), int(functions)
 

@@ -28,8 +28,10 @@ def register(*classes: type) -> type | None:
     for cls in classes:
         known = _CLASSES.get(cls.__name__)
         if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise InvalidInputError(f"two classes named {cls.__name__} cannot both be stored in artefacts "
-                                    f"({known.__module__} and {cls.__module__})")
+            raise InvalidInputError(
+                f"two classes named {cls.__name__} cannot both be stored in artefacts "
+                f"({known.__module__} and {cls.__module__})"
+            )
         _CLASSES[cls.__name__] = cls  # a reloaded module replaces its own class
     return classes[0] if len(classes) == 1 else None
 
@@ -56,13 +58,23 @@ def encode(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             return {"$array": [encode(v) for v in value.tolist()], "dtype": "object", "shape": list(value.shape)}
-        return {"$array": [encode(v) for v in value.ravel().tolist()], "dtype": value.dtype.str,
-                "shape": list(value.shape)}
+        return {
+            "$array": [encode(v) for v in value.ravel().tolist()],
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+        }
     if isinstance(value, pd.DataFrame):
-        return {"$frame": {str(c): encode(value[c].to_numpy()) for c in value.columns},
-                "columns": [str(c) for c in value.columns], "index": encode(value.index.to_numpy())}
+        return {
+            "$frame": {str(c): encode(value[c].to_numpy()) for c in value.columns},
+            "columns": [str(c) for c in value.columns],
+            "index": encode(value.index.to_numpy()),
+        }
     if isinstance(value, pd.Series):
-        return {"$series": encode(value.to_numpy()), "index": encode(value.index.to_numpy()), "name": encode(value.name)}
+        return {
+            "$series": encode(value.to_numpy()),
+            "index": encode(value.index.to_numpy()),
+            "name": encode(value.name),
+        }
     if isinstance(value, (dt.datetime, pd.Timestamp)):
         return {"$datetime": value.isoformat()}
     if isinstance(value, dt.date):
@@ -80,8 +92,11 @@ def encode(value: Any) -> Any:
         raise InvalidInputError(f"cannot store a {type(value).__module__}.{name} in an artefact")
     if isinstance(value, BaseModel):
         return {"$model": name, "data": value.model_dump(mode="json")}
-    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)} if dataclasses.is_dataclass(value) \
+    fields = (
+        {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if dataclasses.is_dataclass(value)
         else dict(vars(value))
+    )
     return {"$object": name, "fields": {k: encode(v) for k, v in fields.items()}}
 
 

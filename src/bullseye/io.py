@@ -29,8 +29,7 @@ _SQL_NUMBER = f"^{_NUMBER}$"
 
 def is_live_formula(value: Any) -> bool:
     """True when a spreadsheet would evaluate ``value`` (read back from a CSV) as a formula."""
-    return (isinstance(value, str) and value.startswith(FORMULA_STARTS)
-            and _PLAIN_NUMBER.fullmatch(value) is None)
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(value) is None
 
 
 def neutralise_cell(value: Any) -> Any:

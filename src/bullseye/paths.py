@@ -49,7 +49,8 @@ def contained(path: Path, roots: list[Path], what: str) -> Path:
         raise OutsideWorkspaceError(
             f"{what} {path} is outside the workspace ({roots[0]}); Bullseye only reads files inside it or "
             "next to a file given on the command line: copy the file into the workspace or name it on the "
-            "command line")
+            "command line"
+        )
     return resolved
 
 
@@ -63,17 +64,23 @@ def workspace_glob(root: Path, pattern: str, source: str) -> list[Path]:
     root = Path(root).resolve()
     pure = PurePath(pattern)
     if pure.is_absolute() or pure.drive or pattern.startswith("~"):
-        raise OutsideWorkspaceError(f"{source}: '{pattern}' is not relative to the workspace; write globs "
-                                    "relative to it (e.g. data/*.csv), or name outside files on the command line")
+        raise OutsideWorkspaceError(
+            f"{source}: '{pattern}' is not relative to the workspace; write globs "
+            "relative to it (e.g. data/*.csv), or name outside files on the command line"
+        )
     if ".." in pure.parts:
-        raise OutsideWorkspaceError(f"{source}: '{pattern}' climbs out of the workspace with '..'; keep globs "
-                                    "inside it, or name outside files on the command line")
+        raise OutsideWorkspaceError(
+            f"{source}: '{pattern}' climbs out of the workspace with '..'; keep globs "
+            "inside it, or name outside files on the command line"
+        )
     try:
         matches = sorted(p for p in root.glob(pattern) if p.is_file())
     except (ValueError, NotImplementedError) as exc:
         raise OutsideWorkspaceError(f"{source}: '{pattern}' is not a usable glob ({exc})") from exc
     for match in matches:
         if not is_inside(match, [root]):
-            raise OutsideWorkspaceError(f"{source}: {match.relative_to(root)} is a link to {match.resolve()}, "
-                                        "outside the workspace; copy the file in, or name it on the command line")
+            raise OutsideWorkspaceError(
+                f"{source}: {match.relative_to(root)} is a link to {match.resolve()}, "
+                "outside the workspace; copy the file in, or name it on the command line"
+            )
     return matches

@@ -68,19 +68,29 @@ class MainJob(Result):
 
     def steps(self) -> list[tuple[str, str, Any]]:
         """(name, title, result) of the steps that ran, in order."""
-        return [(name, title, getattr(self, name)) for name, title in STEPS
-                if getattr(self, name) not in (None, [])]
+        return [(name, title, getattr(self, name)) for name, title in STEPS if getattr(self, name) not in (None, [])]
 
     def to_dict(self) -> dict[str, Any]:
         from bullseye.render.encoder import jsonable
 
-        return {"steps": [name for name, _, _ in self.steps()], "notes": self.notes,
-                "written": [str(p) for p in self.written],
-                **{name: jsonable(result) for name, _, result in self.steps()}}
+        return {
+            "steps": [name for name, _, _ in self.steps()],
+            "notes": self.notes,
+            "written": [str(p) for p in self.written],
+            **{name: jsonable(result) for name, _, result in self.steps()},
+        }
 
 
-def run_all(ws: Workspace, progress: Progress | None = None, *, by: str | None = "industry", top: int = 5,
-            force: bool = False, owner: str | None = None, reports: bool = False) -> MainJob:
+def run_all(
+    ws: Workspace,
+    progress: Progress | None = None,
+    *,
+    by: str | None = "industry",
+    top: int = 5,
+    force: bool = False,
+    owner: str | None = None,
+    reports: bool = False,
+) -> MainJob:
     """Run the main job on ``ws`` (see the module docstring). ``by``: the attribute the outcome
     summary breaks down by (when the accounts have it); ``top``: segments reported per outcome and
     direction; ``force``: replace a hand-edited draft ICP and personas; ``owner``: the draft ICP's

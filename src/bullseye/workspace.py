@@ -20,12 +20,14 @@ from bullseye.paths import contained, is_inside, workspace_glob
 from bullseye.yamlio import dump_model, load_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from datetime import date
 
     import ibis.expr.types as ir
+    import pandas as pd
 
     from bullseye.core.warehouse import Warehouse
-
+    from bullseye.discover.engine import DiscoveryResult
     from bullseye.governance.diff import VersionDiff
     from bullseye.governance.events import EventAdded, Events
     from bullseye.governance.lifecycle import (
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from bullseye.ingest.loader import LoadReport
     from bullseye.ingest.mapping import MappingFile
     from bullseye.ingest.preview import MappingPreview
+    from bullseye.ingest.quarantine import Quarantine
     from bullseye.ingest.quarantine_browse import QuarantinePage
     from bullseye.market.industries import IndustryMapping
     from bullseye.market.matching import MatchResult
@@ -46,23 +49,16 @@ if TYPE_CHECKING:
     from bullseye.market.signals import SignalRanking
     from bullseye.market.sizing import MarketSize
     from bullseye.market.snapshots import SnapshotComparison
+    from bullseye.outcomes.funnel import FunnelMetrics
+    from bullseye.outcomes.summary import OutcomeSummary
     from bullseye.people.cards import PersonaCards
     from bullseye.people.committee import CommitteeReport
     from bullseye.people.personas import PersonaDrafts
     from bullseye.people.themes import ThemeReport
-    from collections.abc import Callable, Sequence
-
-    import pandas as pd
-
-    from bullseye.discover.engine import DiscoveryResult
-    from bullseye.ingest.quarantine import Quarantine
-    from bullseye.outcomes.summary import OutcomeSummary
     from bullseye.pipeline import MainJob
-
     from bullseye.scoring.backtest import Backtest
     from bullseye.scoring.scores import ScorecardInUse, Scores
     from bullseye.strategy.icp import ICP
-    from bullseye.outcomes.funnel import FunnelMetrics
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -106,8 +102,9 @@ class Workspace:
                 if self._warehouse is None:
                     from bullseye.core.warehouse import Warehouse
 
-                    self._warehouse = Warehouse(self.state_dir / "warehouse.duckdb", self.settings.memory_limit,
-                                                on_wait=self._on_wait)
+                    self._warehouse = Warehouse(
+                        self.state_dir / "warehouse.duckdb", self.settings.memory_limit, on_wait=self._on_wait
+                    )
         return self._warehouse
 
     @property
@@ -186,8 +183,9 @@ class Workspace:
             )
         return self.warehouse.con.table(name)
 
-    def load(self, files: list[Path] | None = None, preset: str | None = None,
-             mapping: Path | None = None, progress=None) -> LoadReport:
+    def load(
+        self, files: list[Path] | None = None, preset: str | None = None, mapping: Path | None = None, progress=None
+    ) -> LoadReport:
         """Load exports (default: the ``load.files`` globs of bullseye.yaml) into the canonical tables;
         every row is loaded or quarantined, and the LoadReport's counts reconcile (see
         :mod:`bullseye.ingest.loader`); a failed load leaves the warehouse as it was.
@@ -210,8 +208,13 @@ class Workspace:
             mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
         from bullseye.ingest.loader import load_files
 
-        return load_files(self, [Path(f) for f in files], preset=preset or load_settings.preset,
-                          mapping_file=mapping, progress=progress)
+        return load_files(
+            self,
+            [Path(f) for f in files],
+            preset=preset or load_settings.preset,
+            mapping_file=mapping,
+            progress=progress,
+        )
 
     def remember_load(self, preset: str | None, mapping: Path | None) -> str | None:
         """Write the preset and mapping of a successful load to ``bullseye.yaml`` (``load.preset``,
@@ -223,8 +226,10 @@ class Workspace:
         if mapping is not None:
             resolved = Path(mapping).resolve()
             if not resolved.is_relative_to(self.root):
-                return (f"the mapping {mapping} is outside the workspace, so it was not saved in {SETTINGS_FILE}; "
-                        f"move it into the workspace to have `bullseye load` use it by default")
+                return (
+                    f"the mapping {mapping} is outside the workspace, so it was not saved in {SETTINGS_FILE}; "
+                    f"move it into the workspace to have `bullseye load` use it by default"
+                )
             relative = resolved.relative_to(self.root).as_posix()
             if relative != current.mapping:
                 update["mapping"] = relative
@@ -242,11 +247,19 @@ class Workspace:
 
         if not self.data_dir.is_dir():
             return []
-        return sorted(p for p in self.data_dir.iterdir()
-                      if p.is_file() and p.suffix.lower() in EXTENSIONS and is_inside(p, [self.root]))
+        return sorted(
+            p
+            for p in self.data_dir.iterdir()
+            if p.is_file() and p.suffix.lower() in EXTENSIONS and is_inside(p, [self.root])
+        )
 
-    def preview_mapping(self, files: list[Path] | None = None, preset: str | None = None,
-                        mapping: Path | MappingFile | None = None, rows: int = 20) -> MappingPreview:
+    def preview_mapping(
+        self,
+        files: list[Path] | None = None,
+        preset: str | None = None,
+        mapping: Path | MappingFile | None = None,
+        rows: int = 20,
+    ) -> MappingPreview:
         """The first ``rows`` rows of each export mapped onto the canonical tables, with each column's
         type and the values a load would set aside; loads nothing. Defaults as ``load``."""
         from bullseye.ingest.preview import preview_mapping
@@ -266,6 +279,7 @@ class Workspace:
         from bullseye.ingest.quarantine_browse import browse_quarantine
 
         return browse_quarantine(self, table, reason, page)
+
     def quarantine(self, table: str | None = None, reason: str | None = None, limit: int | None = None) -> Quarantine:
         """What the loads set aside: file, line, column, value and reason; ``table`` and ``reason``
         (a part of the reason, any case) narrow it, ``limit`` caps the rows returned (the count is of all)."""
@@ -287,9 +301,16 @@ class Workspace:
 
         return outcome_summary(self, by=by, as_of=_as_date(as_of, "as_of"))
 
-    def discover(self, outcome: str | Sequence[str] = "all", max_depth: int = 3, min_support: int | None = None,
-                 top: int = 10, target: str | None = None, until: date | str | None = None,
-                 progress: Callable[[str], None] | None = None) -> DiscoveryResult:
+    def discover(
+        self,
+        outcome: str | Sequence[str] = "all",
+        max_depth: int = 3,
+        min_support: int | None = None,
+        top: int = 10,
+        target: str | None = None,
+        until: date | str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> DiscoveryResult:
         """Find the segments that win more, close faster, pay more, stay longer and use more, and
         confirm them on newer data; writes nothing (see ``propose`` and ``save_draft``).
 
@@ -304,8 +325,9 @@ class Workspace:
 
         outcomes = (outcome,) if isinstance(outcome, str) else tuple(outcome)
         outcomes += (f"{TARGET_PREFIX}{target}",) if target else ()
-        settings = DiscoverySettings(outcomes=outcomes, max_depth=max_depth, min_support=min_support, top=top,
-                                     until=_as_date(until, "until"))
+        settings = DiscoverySettings(
+            outcomes=outcomes, max_depth=max_depth, min_support=min_support, top=top, until=_as_date(until, "until")
+        )
         return discover(self, settings, progress=progress)
 
     def propose(self, discovery: DiscoveryResult) -> ICP:
@@ -391,8 +413,9 @@ class Workspace:
 
         return committee_report(self, self._people_icp(required=False))
 
-    def themes(self, by: str | None = None, kinds: tuple[str, ...] | None = None, since=None,
-               min_count: int = 3, progress=None) -> ThemeReport:
+    def themes(
+        self, by: str | None = None, kinds: tuple[str, ...] | None = None, since=None, min_count: int = 3, progress=None
+    ) -> ThemeReport:
         """Pains, objections, goals and sources mined from the notes, with who says them and quotes;
         ``by`` (role, function...) groups them for display; ``kinds`` default to all but "other"."""
         from bullseye.people.themes import VOICE_KINDS, workspace_themes
@@ -403,8 +426,9 @@ class Workspace:
             from bullseye.people.committee import contact_roles
 
             roles = contact_roles(self)  # recorded roles, and blank ones inferred from titles
-        report = workspace_themes(self, roles=roles, since=since, min_count=min_count, kinds=kinds,
-                                  progress=progress).select(kinds)
+        report = workspace_themes(
+            self, roles=roles, since=since, min_count=min_count, kinds=kinds, progress=progress
+        ).select(kinds)
         if by is not None:
             report.by_group_of(by)  # a bad dimension is an error here, not at display
         report.by = by
@@ -438,10 +462,11 @@ class Workspace:
         if (self.root / ICP_FILE).exists():
             return load_icp(self.root)
         if required:
-            raise NotFoundError(f"personas come after the ICP: {ICP_FILE} does not exist yet; draft it with "
-                                "`bullseye discover` (or write it) first")
+            raise NotFoundError(
+                f"personas come after the ICP: {ICP_FILE} does not exist yet; draft it with "
+                "`bullseye discover` (or write it) first"
+            )
         return None
-
 
     # -- market ------------------------------------------------------------------------------------
     def industries(self) -> IndustryMapping:
@@ -480,9 +505,16 @@ class Workspace:
         data = build_dataset(self)  # once, for the scorecard and the CRM's customers
         result = size_market(self, in_use.audience or Audience(), in_use.icp, in_use.scorecard(self, data), data)
         result.definitions, result.audience_file = in_use.label, in_use.audience is not None
-        result.notes = [note for note in (in_use.note, None if in_use.audience is not None else
-                        "no audience definition (strategy/audience.yaml): the whole universe is the target audience")
-                        if note]
+        result.notes = [
+            note
+            for note in (
+                in_use.note,
+                None
+                if in_use.audience is not None
+                else "no audience definition (strategy/audience.yaml): the whole universe is the target audience",
+            )
+            if note
+        ]
         if whitespace is not None:
             result.write_whitespace(Path(whitespace))
         if chart is not None:
@@ -512,14 +544,14 @@ class Workspace:
         defined = (self.root / ICP_FILE).exists() or VersionStore(self.root).current() is not None
         return measure_signals(self, icp=strategy_in_use(self).icp if defined else None, as_of=as_of)
 
-    def snapshot_events(self, old: Path, new: Path, *, key: str, old_date: str, new_date: str,
-                        out: Path | None = None, **options) -> SnapshotComparison:
+    def snapshot_events(
+        self, old: Path, new: Path, *, key: str, old_date: str, new_date: str, out: Path | None = None, **options
+    ) -> SnapshotComparison:
         """Events found between two snapshots of a company list (see
         :func:`bullseye.market.snapshots.snapshot_events`); written to ``out`` only when given."""
         from bullseye.market.snapshots import snapshot_events
 
         return snapshot_events(old, new, key=key, old_date=old_date, new_date=new_date, out=out, **options)
-
 
     # -- lifecycle: versions, reviews, triggers, drift ---------------------------------------------
     # Writers of the draft take ``expected_hash``: the draft's hash when the caller read it
@@ -537,8 +569,14 @@ class Workspace:
 
         return preview(self, expected_hash=expected_hash)
 
-    def publish(self, message: str, force: str | None = None, by: str | None = None,
-                expected_hash: str | None = None, notify: bool = True) -> PublishResult:
+    def publish(
+        self,
+        message: str,
+        force: str | None = None,
+        by: str | None = None,
+        expected_hash: str | None = None,
+        notify: bool = True,
+    ) -> PublishResult:
         """Publish the draft as a new immutable version behind the gate (``force``: the reason to
         publish over its objections, recorded).
 
@@ -584,8 +622,9 @@ class Workspace:
 
         return run_check(self, notify=notify)
 
-    def triggers(self, acknowledge: list[str] | None = None, close: list[str] | None = None,
-                 everything: bool = False) -> TriggerList:
+    def triggers(
+        self, acknowledge: list[str] | None = None, close: list[str] | None = None, everything: bool = False
+    ) -> TriggerList:
         """The open and acknowledged triggers (all with ``everything``), after acknowledging and closing those named."""
         from bullseye.governance.triggers import trigger_list
 
@@ -597,8 +636,9 @@ class Workspace:
 
         return Events(load_events(self.root))
 
-    def add_event(self, name: str, on: date | None = None, kind: str = "other", note: str = "",
-                  by: str | None = None) -> EventAdded:
+    def add_event(
+        self, name: str, on: date | None = None, kind: str = "other", note: str = "", by: str | None = None
+    ) -> EventAdded:
         """Record a market event in ``strategy/events.yaml``; it is raised as a trigger.
 
         Example: ``ws.add_event("pricing change", kind="pricing")``

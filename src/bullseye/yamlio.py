@@ -18,8 +18,15 @@ from pydantic import BaseModel, ValidationError
 from bullseye.errors import ConfigError
 
 __all__ = [
-    "load_model", "dump_model", "format_validation_error", "parse_yaml", "read_yaml", "read_yaml_file",
-    "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES",
+    "load_model",
+    "dump_model",
+    "format_validation_error",
+    "parse_yaml",
+    "read_yaml",
+    "read_yaml_file",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
 ]
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -45,8 +52,10 @@ class _LimitedLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_YAML_DEPTH:
                 mark = self.peek_event().start_mark
-                raise ConfigError(f"{self._source}:{mark.line + 1}: nested deeper than {MAX_YAML_DEPTH} levels; "
-                                  "a definition file is never this deep")
+                raise ConfigError(
+                    f"{self._source}:{mark.line + 1}: nested deeper than {MAX_YAML_DEPTH} levels; "
+                    "a definition file is never this deep"
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -75,25 +84,32 @@ def _expanded_size(root: yaml.Node, source: str) -> int:
         if isinstance(node, yaml.ScalarNode):
             sizes[key] = 1
             continue
-        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) \
-            else list(node.value)
+        children = (
+            [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        )
         if children_done:
             on_path.discard(key)
             total = 1 + sum(sizes[id(child)] for child in children)
             if total > MAX_YAML_NODES:
-                raise ConfigError(f"{source}: has more than {MAX_YAML_NODES:,} values once its aliases (*name) are "
-                                  "expanded; refusing it (a definition is far smaller; is it a 'billion laughs' file?)")
+                raise ConfigError(
+                    f"{source}: has more than {MAX_YAML_NODES:,} values once its aliases (*name) are "
+                    "expanded; refusing it (a definition is far smaller; is it a 'billion laughs' file?)"
+                )
             sizes[key] = total
             continue
         if key in on_path:
-            raise ConfigError(f"{source}:{node.start_mark.line + 1}: an alias refers to the node that contains it; "
-                              "recursive YAML is not supported")
+            raise ConfigError(
+                f"{source}:{node.start_mark.line + 1}: an alias refers to the node that contains it; "
+                "recursive YAML is not supported"
+            )
         on_path.add(key)
         stack.append((node, True))
         for child in children:
             if id(child) in on_path:
-                raise ConfigError(f"{source}:{child.start_mark.line + 1}: an alias refers to a node that contains "
-                                  "it; recursive YAML is not supported")
+                raise ConfigError(
+                    f"{source}:{child.start_mark.line + 1}: an alias refers to a node that contains "
+                    "it; recursive YAML is not supported"
+                )
             if id(child) not in sizes:
                 stack.append((child, False))
     return sizes[id(root)]
@@ -125,8 +141,10 @@ def _check_depth(text: str, source: str) -> None:
             if isinstance(event, _OPENS):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    raise ConfigError(f"{source}:{event.start_mark.line + 1}: nested deeper than {MAX_YAML_DEPTH} "
-                                      "levels; a definition file is never this deep")
+                    raise ConfigError(
+                        f"{source}:{event.start_mark.line + 1}: nested deeper than {MAX_YAML_DEPTH} "
+                        "levels; a definition file is never this deep"
+                    )
             elif isinstance(event, _CLOSES):
                 depth -= 1
     except yaml.YAMLError as exc:
@@ -178,8 +196,10 @@ def read_yaml_file(path: Path) -> tuple[str, yaml.Node | None]:
             raise ConfigError(f"{source}: is a directory; expected a YAML file")
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
-            raise ConfigError(f"{source}: {size / 1e6:.1f} MB is too large for a definition file "
-                              f"(at most {MAX_YAML_BYTES / 1e6:.0f} MB)")
+            raise ConfigError(
+                f"{source}: {size / 1e6:.1f} MB is too large for a definition file "
+                f"(at most {MAX_YAML_BYTES / 1e6:.0f} MB)"
+            )
         raw = path.read_bytes()[: MAX_YAML_BYTES + 1]  # it may have grown since stat
     except FileNotFoundError:
         raise ConfigError(f"{source}: file not found") from None
@@ -194,8 +214,9 @@ def read_yaml_file(path: Path) -> tuple[str, yaml.Node | None]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError(f"{source}:{line}:{column}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                          "save the file as UTF-8") from None
+        raise ConfigError(
+            f"{source}:{line}:{column}: not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, _compose(text, source)

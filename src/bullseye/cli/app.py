@@ -25,83 +25,136 @@ if TYPE_CHECKING:
 
     from bullseye.workspace import Workspace
 
-__all__ = ["app", "console", "err_console", "COMMANDS", "WorkspaceOption", "JsonOption", "open_workspace",
-           "parse_date", "print_json", "load_all_commands", "DetailsOption"]
+__all__ = [
+    "app",
+    "console",
+    "err_console",
+    "COMMANDS",
+    "WorkspaceOption",
+    "JsonOption",
+    "open_workspace",
+    "parse_date",
+    "print_json",
+    "load_all_commands",
+    "DetailsOption",
+]
 
 # Every top-level command (or command group): the module that defines it, and the first paragraph of
 # its help as ``bullseye --help`` shows it. tests/test_cli_lazy.py fails when this drifts from the
 # commands' docstrings. The order is the order of ``bullseye --help``: the tour of a new user.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("bullseye.cli.demo",
-             "Build a demo workspace for a route-optimisation SaaS company, load it and run the main job."),
-    "init": ("bullseye.cli.data",
-             "Create a workspace: bullseye.yaml, data/, strategy/, reports/ and the warehouse."),
-    "load": ("bullseye.cli.data",
-             "Load exports into the canonical tables; what cannot load is quarantined with its reason."),
+    "demo": (
+        "bullseye.cli.demo",
+        "Build a demo workspace for a route-optimisation SaaS company, load it and run the main job.",
+    ),
+    "init": ("bullseye.cli.data", "Create a workspace: bullseye.yaml, data/, strategy/, reports/ and the warehouse."),
+    "load": (
+        "bullseye.cli.data",
+        "Load exports into the canonical tables; what cannot load is quarantined with its reason.",
+    ),
     "tables": ("bullseye.cli.data", "List the canonical tables in the warehouse with their row counts."),
-    "quarantine": ("bullseye.cli.data",
-                   "Show what the last loads set aside: file, line, column, value and reason."),
-    "outcomes": ("bullseye.cli.outcomes",
-                 "Summarise outcomes: win rate, days to close, discount, ACV, ARR, churn, NRR, usage, NPS."),
-    "funnel": ("bullseye.cli.outcomes",
-               "Funnel metrics: conversion per stage, CAC by channel and segment, LTV, LTV:CAC, payback."),
-    "discover": ("bullseye.cli.discover",
-                 "Find the segments that win more, close faster, pay more, stay longer and use more, confirm "
-                 "them on newer data, and draft strategy/icp.yaml."),
-    "validate": ("bullseye.cli.score",
-                 "Backtest the ICP as written on the holdout: ICP vs not on wins, speed, price, churn and LTV."),
-    "score": ("bullseye.cli.score",
-              "Score accounts against the ICP: fit score 0-100, tier A-D, win probability and the reasons."),
-    "committee": ("bullseye.cli.people",
-                  "Who shows up on won and lost deals of ICP accounts, in which committee role, and what their "
-                  "presence changes (win rate and days to close, with intervals)."),
-    "themes": ("bullseye.cli.themes",
-               "Mine interview, call, survey and win/loss notes for pains, objections, goals and where buyers "
-               "learn, with who says it (committee role, job function), when, and quotes."),
+    "quarantine": ("bullseye.cli.data", "Show what the last loads set aside: file, line, column, value and reason."),
+    "outcomes": (
+        "bullseye.cli.outcomes",
+        "Summarise outcomes: win rate, days to close, discount, ACV, ARR, churn, NRR, usage, NPS.",
+    ),
+    "funnel": (
+        "bullseye.cli.outcomes",
+        "Funnel metrics: conversion per stage, CAC by channel and segment, LTV, LTV:CAC, payback.",
+    ),
+    "discover": (
+        "bullseye.cli.discover",
+        "Find the segments that win more, close faster, pay more, stay longer and use more, confirm "
+        "them on newer data, and draft strategy/icp.yaml.",
+    ),
+    "validate": (
+        "bullseye.cli.score",
+        "Backtest the ICP as written on the holdout: ICP vs not on wins, speed, price, churn and LTV.",
+    ),
+    "score": (
+        "bullseye.cli.score",
+        "Score accounts against the ICP: fit score 0-100, tier A-D, win probability and the reasons.",
+    ),
+    "committee": (
+        "bullseye.cli.people",
+        "Who shows up on won and lost deals of ICP accounts, in which committee role, and what their "
+        "presence changes (win rate and days to close, with intervals).",
+    ),
+    "themes": (
+        "bullseye.cli.themes",
+        "Mine interview, call, survey and win/loss notes for pains, objections, goals and where buyers "
+        "learn, with who says it (committee role, job function), when, and quotes.",
+    ),
     "personas": ("bullseye.cli.people", "Draft personas from evidence and turn them into cards."),
-    "match": ("bullseye.cli.market",
-              "Match universe companies to CRM accounts: by web domain, then by name with location to break "
-              "ties. Prints matched (by method), ambiguous and unmatched counts; writes the match list."),
-    "industries": ("bullseye.cli.market",
-                   "Show how the industries of the accounts and the universe map onto the industry taxonomy "
-                   "(or onto your segments in strategy/industries.yaml), and every value that maps nowhere, "
-                   "with counts."),
-    "size": ("bullseye.cli.size",
-             "The market waterfall (universe, audience criteria, ICP, disqualifiers, CRM, customers), "
-             "TAM/SAM/SOM with their assumptions, and the whitespace: ICP-fit companies not yet in the CRM, "
-             "scored and tiered. Uses the published ICP and audience (the draft, with a note, before any "
-             "publish)."),
-    "signals": ("bullseye.cli.signals",
-                "Rank accounts and prospects by what just happened to them (funding, a new executive, "
-                "layoffs...), times their ICP fit, with the reason in words. The signals are those of the "
-                "published ICP (the draft strategy/icp.yaml, with a note, before any publish)."),
-    "snapshot-events": ("bullseye.cli.snapshots",
-                        "Write headcount_change and status_change events found between two snapshots of a "
-                        "company list."),
-    "preview": ("bullseye.cli.lifecycle", "What publishing the draft would change, without publishing: the draft against the version "
-                "in use on the same holdout, the accounts that change tier, and the gate's objections."),
-    "publish": ("bullseye.cli.lifecycle",
-                "Publish the draft ICP (with its personas, audience and signals) as a new immutable version."),
+    "match": (
+        "bullseye.cli.market",
+        "Match universe companies to CRM accounts: by web domain, then by name with location to break "
+        "ties. Prints matched (by method), ambiguous and unmatched counts; writes the match list.",
+    ),
+    "industries": (
+        "bullseye.cli.market",
+        "Show how the industries of the accounts and the universe map onto the industry taxonomy "
+        "(or onto your segments in strategy/industries.yaml), and every value that maps nowhere, "
+        "with counts.",
+    ),
+    "size": (
+        "bullseye.cli.size",
+        "The market waterfall (universe, audience criteria, ICP, disqualifiers, CRM, customers), "
+        "TAM/SAM/SOM with their assumptions, and the whitespace: ICP-fit companies not yet in the CRM, "
+        "scored and tiered. Uses the published ICP and audience (the draft, with a note, before any "
+        "publish).",
+    ),
+    "signals": (
+        "bullseye.cli.signals",
+        "Rank accounts and prospects by what just happened to them (funding, a new executive, "
+        "layoffs...), times their ICP fit, with the reason in words. The signals are those of the "
+        "published ICP (the draft strategy/icp.yaml, with a note, before any publish).",
+    ),
+    "snapshot-events": (
+        "bullseye.cli.snapshots",
+        "Write headcount_change and status_change events found between two snapshots of a company list.",
+    ),
+    "preview": (
+        "bullseye.cli.lifecycle",
+        "What publishing the draft would change, without publishing: the draft against the version "
+        "in use on the same holdout, the accounts that change tier, and the gate's objections.",
+    ),
+    "publish": (
+        "bullseye.cli.lifecycle",
+        "Publish the draft ICP (with its personas, audience and signals) as a new immutable version.",
+    ),
     "history": ("bullseye.cli.lifecycle", "List the published versions of the ICP, newest first."),
-    "diff": ("bullseye.cli.lifecycle",
-             "What changed between two published versions: rules, evidence, points, backtest, and tier moves."),
-    "rollback": ("bullseye.cli.lifecycle",
-                 "Publish an earlier version's content again as a new version; the draft, scores and exports "
-                 "follow."),
-    "restore-draft": ("bullseye.cli.lifecycle",
-                      "Make the draft files in strategy/ say what a published version says again (e.g. after an "
-                      "exploratory `bullseye discover`); nothing is published."),
-    "status": ("bullseye.cli.governance",
-               "What is due and overdue for the ICP, and why: reviews, open triggers, stale evidence."),
-    "check": ("bullseye.cli.governance",
-              "Load changed exports, rescore with the published version, evaluate triggers, notify."),
-    "triggers": ("bullseye.cli.governance",
-                 "List the ICP's triggers and change their state (open, acknowledged, resolved by a version, "
-                 "closed)."),
+    "diff": (
+        "bullseye.cli.lifecycle",
+        "What changed between two published versions: rules, evidence, points, backtest, and tier moves.",
+    ),
+    "rollback": (
+        "bullseye.cli.lifecycle",
+        "Publish an earlier version's content again as a new version; the draft, scores and exports follow.",
+    ),
+    "restore-draft": (
+        "bullseye.cli.lifecycle",
+        "Make the draft files in strategy/ say what a published version says again (e.g. after an "
+        "exploratory `bullseye discover`); nothing is published.",
+    ),
+    "status": (
+        "bullseye.cli.governance",
+        "What is due and overdue for the ICP, and why: reviews, open triggers, stale evidence.",
+    ),
+    "check": (
+        "bullseye.cli.governance",
+        "Load changed exports, rescore with the published version, evaluate triggers, notify.",
+    ),
+    "triggers": (
+        "bullseye.cli.governance",
+        "List the ICP's triggers and change their state (open, acknowledged, resolved by a version, closed).",
+    ),
     "event": ("bullseye.cli.governance", "Events that change the market (launch, pricing change, category shift)."),
-    "serve": ("bullseye.cli.web",
-              "Serve the web workspace: every page and its .json twin. No login on 127.0.0.1; any other "
-              "address requires users (add them with `bullseye users add`)."),
+    "serve": (
+        "bullseye.cli.web",
+        "Serve the web workspace: every page and its .json twin. No login on 127.0.0.1; any other "
+        "address requires users (add them with `bullseye users add`).",
+    ),
     "users": ("bullseye.cli.web", "People who may log in to the web workspace."),
 }
 
@@ -174,12 +227,16 @@ def _load_command(name: str) -> Command:
     for info in app.registered_commands:
         if info.callback is not None and (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
             return typer.main.get_command_from_info(
-                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode)
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
     for group in app.registered_groups:
         if group.name == name:
             return typer.main.get_group_from_info(
-                group, pretty_exceptions_short=app.pretty_exceptions_short,
-                rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
+                group,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
     raise LookupError(f"{COMMANDS[name][0]} defines no command '{name}'; fix COMMANDS in {__name__}")
 
 
@@ -209,6 +266,7 @@ app = typer.Typer(
 def _root() -> None:
     # A group with its commands still unloaded needs a callback to be built as a group at all.
     pass
+
 
 WorkspaceOption = Annotated[
     Path | None,

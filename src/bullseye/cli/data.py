@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
 
 @app.command()
-def init(path: Annotated[Path, typer.Argument(help="Directory to create the workspace in.")] = Path("."),
-         name: Annotated[Optional[str], typer.Option(help="Company name shown in reports.")] = None) -> None:
+def init(
+    path: Annotated[Path, typer.Argument(help="Directory to create the workspace in.")] = Path("."),
+    name: Annotated[str | None, typer.Option(help="Company name shown in reports.")] = None,
+) -> None:
     """Create a workspace: bullseye.yaml, data/, strategy/, reports/ and the warehouse.
 
     Example:
@@ -43,14 +45,25 @@ def init(path: Annotated[Path, typer.Argument(help="Directory to create the work
     from bullseye.workspace import Workspace
 
     workspace = Workspace.init(path, name=name)
-    console.print(f"Created workspace [bold]{for_terminal(workspace.root)}[/]. Put your exports in data/ and run `bullseye load`.")
+    console.print(
+        f"Created workspace [bold]{for_terminal(workspace.root)}[/]. Put your exports in data/ and run `bullseye load`."
+    )
 
 
 @app.command()
 def load(
-    files: Annotated[Optional[list[Path]], typer.Argument(help="Export files (CSV, Parquet, Excel). Default: the `load.files` globs of bullseye.yaml.")] = None,
-    preset: Annotated[Optional[str], typer.Option(help="Column names of: generic, hubspot or salesforce exports (remembered in bullseye.yaml).")] = None,
-    mapping: Annotated[Optional[Path], typer.Option(help="A mapping file (YAML) saying which column is which (remembered in bullseye.yaml).")] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Export files (CSV, Parquet, Excel). Default: the `load.files` globs of bullseye.yaml."),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Column names of: generic, hubspot or salesforce exports (remembered in bullseye.yaml)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="A mapping file (YAML) saying which column is which (remembered in bullseye.yaml)."),
+    ] = None,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -87,8 +100,16 @@ def _published_triggers(ws: Workspace) -> list[dict] | None:
 
 def load_with_progress(ws: Workspace, files, preset, mapping, quiet: bool = False):
     """``ws.load`` with a progress bar per file (none when ``quiet``); the LoadReport."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-                        TimeElapsedColumn(), console=console, transient=True, disable=quiet)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    )
     tasks: dict[str, TaskID] = {}
 
     def advance(file: str, rows: int) -> None:
@@ -121,8 +142,8 @@ def tables(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> No
 
 @app.command()
 def quarantine(
-    table_name: Annotated[Optional[str], typer.Option("--table", help="Only issues of this table.")] = None,
-    reason: Annotated[Optional[str], typer.Option(help="Only issues whose reason contains this text (any case).")] = None,
+    table_name: Annotated[str | None, typer.Option("--table", help="Only issues of this table.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only issues whose reason contains this text (any case).")] = None,
     limit: Annotated[int, typer.Option(help="How many rows to show.")] = 20,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,

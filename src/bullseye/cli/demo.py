@@ -19,11 +19,17 @@ def demo(
     # 10,000: with one unit per account, fewer leave the planted segment below family-wise significance
     accounts: Annotated[int, typer.Option("--accounts", min=100, help="Number of CRM accounts to generate.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same company.")] = 0,
-    add_quarter: Annotated[bool, typer.Option("--add-quarter", help="Write the next quarter of an existing demo "
-                                              "workspace's exports (then run `bullseye check`).")] = False,
+    add_quarter: Annotated[
+        bool,
+        typer.Option(
+            "--add-quarter",
+            help="Write the next quarter of an existing demo workspace's exports (then run `bullseye check`).",
+        ),
+    ] = False,
     shift: Annotated[bool, typer.Option(help="With --add-quarter: the market shifts in that quarter.")] = False,
-    serve: Annotated[bool, typer.Option("--serve", help="Then serve the web workspace on 127.0.0.1:8765 and open "
-                                        "it in the browser.")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the web workspace on 127.0.0.1:8765 and open it in the browser.")
+    ] = False,
 ) -> None:
     """Build a demo workspace for a route-optimisation SaaS company, load it and run the main job.
 
@@ -51,9 +57,11 @@ def demo(
         return
     _cards(ws, job)
     _publish(ws, job.discovery.data)
-    console.print(f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
-                  f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
-                  f"to see what your edits change.")
+    console.print(
+        f"\nWorkspace ready in [bold]{ws.root}[/]. Next: `cd {path}`, edit strategy/icp.yaml or a persona "
+        f"in strategy/personas/, then `bullseye validate`, `bullseye score` and `bullseye personas cards` "
+        f"to see what your edits change."
+    )
     console.print(f"Web workspace: `bullseye serve --workspace {path}`, then open http://127.0.0.1:8765/")
     if serve:
         _serve(ws)
@@ -91,8 +99,10 @@ def _printer(status):
 def _cards(ws: Workspace, job) -> None:
     from bullseye.people.cards import find_chromium
 
-    console.print("Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written
-                                          if p.is_relative_to(ws.root)), markup=False)
+    console.print(
+        "Written: " + ", ".join(str(p.relative_to(ws.root)) for p in job.written if p.is_relative_to(ws.root)),
+        markup=False,
+    )
     if not job.personas:
         return
     formats = ("md", "html", "pdf") if find_chromium() else ("md", "html")
@@ -111,11 +121,14 @@ def _refuse_a_real_workspace(path: Path) -> None:
     fresh = {"bullseye.yaml", "data", "strategy", "reports", ".bullseye"}  # what `bullseye init` creates
     entries = {entry.name for entry in path.iterdir()}
     untouched = entries <= fresh and not any(
-        any(p.is_file() for p in (path / sub).rglob("*")) for sub in ("data", "strategy", "reports") if sub in entries)
+        any(p.is_file() for p in (path / sub).rglob("*")) for sub in ("data", "strategy", "reports") if sub in entries
+    )
     if not untouched:
-        raise ConflictError(f"{path} is not empty and not a demo workspace (no data/truth.json), so the demo would "
-                            f"write a made-up company's exports over it; give the demo a new directory, "
-                            f"e.g. `bullseye demo demo-workspace`")
+        raise ConflictError(
+            f"{path} is not empty and not a demo workspace (no data/truth.json), so the demo would "
+            f"write a made-up company's exports over it; give the demo a new directory, "
+            f"e.g. `bullseye demo demo-workspace`"
+        )
 
 
 def _add_quarter(path: Path, seed: int, shift: bool) -> None:
@@ -128,10 +141,12 @@ def _add_quarter(path: Path, seed: int, shift: bool) -> None:
     if not (ws.data_dir / "truth.json").exists():
         raise NotFoundError(f"{ws.root} is not a demo workspace (no data/truth.json); create one with `bullseye demo`")
     period = generate_period(ws.data_dir, months=3, seed=seed, shift=shift)
-    console.print(f"Wrote {period['start']} to {period['end']}"
-                  + (" (the market shifts: marketplaces start to win, a new objection is heard)" if shift else "")
-                  + f": {period['new_opportunities']:,} new opportunities, {period['churned']:,} churned customers. "
-                  f"Next: `bullseye check` loads them, checks triggers and drift, and `bullseye status` explains.")
+    console.print(
+        f"Wrote {period['start']} to {period['end']}"
+        + (" (the market shifts: marketplaces start to win, a new objection is heard)" if shift else "")
+        + f": {period['new_opportunities']:,} new opportunities, {period['churned']:,} churned customers. "
+        f"Next: `bullseye check` loads them, checks triggers and drift, and `bullseye status` explains."
+    )
 
 
 def _publish(ws, data) -> None:
@@ -141,6 +156,8 @@ def _publish(ws, data) -> None:
     console.rule("Publish version 1")
     with console.status("Fitting and storing the scorecard of version 1..."):
         published = publish(ws, "First ICP of the demo company, drafted by discovery", by="bullseye demo", data=data)
-    console.print(f"Published {published.version.label} in {published.version.folder.relative_to(ws.root)}: "
-                  f"`bullseye history`, `bullseye status`; edit strategy/ and `bullseye publish -m \"why\"` "
-                  f"for version 2.")
+    console.print(
+        f"Published {published.version.label} in {published.version.folder.relative_to(ws.root)}: "
+        f'`bullseye history`, `bullseye status`; edit strategy/ and `bullseye publish -m "why"` '
+        f"for version 2."
+    )

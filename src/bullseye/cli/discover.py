@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,8 +33,10 @@ def _version_in_use_note(ws) -> str:
     current = VersionStore(ws.root).current()
     if current is None:
         return ""
-    return (f". The version in use is unchanged ({current.label}: scores and exports use it). Publish the draft "
-            f"with `bullseye publish -m \"...\"`, or go back to {current.label}'s files with `bullseye restore-draft`")
+    return (
+        f". The version in use is unchanged ({current.label}: scores and exports use it). Publish the draft "
+        f'with `bullseye publish -m "..."`, or go back to {current.label}\'s files with `bullseye restore-draft`'
+    )
 
 
 def save_proposal(ws, result, force: bool) -> tuple[ICP | None, str]:
@@ -53,8 +55,10 @@ def save_proposal(ws, result, force: bool) -> tuple[ICP | None, str]:
         draft.parent.mkdir(parents=True, exist_ok=True)
         draft.write_text(proposal.to_yaml(), encoding="utf-8")
         err_console.print(refused.diff, markup=False, highlight=False, soft_wrap=True)
-        return proposal, (f"strategy/icp.yaml was edited by hand, so it was left as it is; the new draft is in "
-                          f"{draft} (the difference is above). Use --force to replace it.")
+        return proposal, (
+            f"strategy/icp.yaml was edited by hand, so it was left as it is; the new draft is in "
+            f"{draft} (the difference is above). Use --force to replace it."
+        )
     return proposal, f"Draft ICP written to {path}" + _version_in_use_note(ws)
 
 
@@ -62,11 +66,23 @@ def save_proposal(ws, result, force: bool) -> tuple[ICP | None, str]:
 def discover(
     outcome: Annotated[list[str], typer.Option(help=f"Outcome(s) to search: {OUTCOME_HELP}.")] = ["all"],  # noqa: B006
     max_depth: Annotated[int, typer.Option(min=1, max=4, help="Most conditions in one segment.")] = 3,
-    min_support: Annotated[Optional[int], typer.Option(help="Fewest deals or customers in a segment (default: 3%, at least 10).")] = None,
+    min_support: Annotated[
+        int | None, typer.Option(help="Fewest deals or customers in a segment (default: 3%, at least 10).")
+    ] = None,
     top: Annotated[int, typer.Option(min=1, help="Segments to report per outcome and direction.")] = 10,
-    target: Annotated[Optional[str], typer.Option(help="Also search a yes/no account attribute as an outcome of won deals (e.g. activated).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Use only deals decided before this date (YYYY-MM-DD), e.g. when the target needs time to show.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a hand-edited strategy/icp.yaml with the new draft.")] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Also search a yes/no account attribute as an outcome of won deals (e.g. activated)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="Use only deals decided before this date (YYYY-MM-DD), e.g. when the target needs time to show."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a hand-edited strategy/icp.yaml with the new draft.")
+    ] = False,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -85,16 +101,24 @@ def discover(
 
     ws = open_workspace(workspace)
     with console.status("Searching...") as status:
-        result = ws.discover(outcome, max_depth=max_depth, min_support=min_support, top=top, target=target,
-                             until=parse_date(until, "--until"),
-                             progress=lambda name: status.update(f"Searching {name}..."))
+        result = ws.discover(
+            outcome,
+            max_depth=max_depth,
+            min_support=min_support,
+            top=top,
+            target=target,
+            until=parse_date(until, "--until"),
+            progress=lambda name: status.update(f"Searching {name}..."),
+        )
     report = ws.reports_dir / "discovery.html"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")
     proposal, written = save_proposal(ws, result, force)
     if as_json:
-        print_json(result.to_dict() | {"report": str(report), "icp": proposal and proposal.model_dump(mode="json"),
-                                       "icp_note": written})
+        print_json(
+            result.to_dict()
+            | {"report": str(report), "icp": proposal and proposal.model_dump(mode="json"), "icp_note": written}
+        )
         return
     console.print(to_terminal(result, details))
     console.print(f"\nReport with charts: {for_terminal(report)}\n{for_terminal(written)}")

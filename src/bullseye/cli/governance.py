@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,9 @@ from bullseye.cli.lifecycle import ByOption, DetailsOption, show
 
 __all__ = ["status", "check", "triggers", "event_app"]
 
-event_app = typer.Typer(help="Events that change the market (launch, pricing change, category shift).",
-                        no_args_is_help=True)
+event_app = typer.Typer(
+    help="Events that change the market (launch, pricing change, category shift).", no_args_is_help=True
+)
 app.add_typer(event_app, name="event")
 
 
@@ -55,7 +56,7 @@ def check(
 @event_app.command("add")
 def event_add(
     name: Annotated[str, typer.Argument(help="What happened, e.g. 'pricing change'.")],
-    on: Annotated[Optional[str], typer.Option("--date", help="When (YYYY-MM-DD; default: today).")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="When (YYYY-MM-DD; default: today).")] = None,
     kind: Annotated[str, typer.Option(help="launch, pricing, category, competitor or other.")] = "other",
     note: Annotated[str, typer.Option(help="A sentence of context.")] = "",
     by: ByOption = None,
@@ -85,8 +86,10 @@ def event_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -
 
 @app.command()
 def triggers(
-    ack: Annotated[Optional[list[str]], typer.Option("--ack", help="Acknowledge a trigger (seen, being worked on).")] = None,
-    close: Annotated[Optional[list[str]], typer.Option("--close", help="Close a trigger (looked at, dismissed).")] = None,
+    ack: Annotated[
+        list[str] | None, typer.Option("--ack", help="Acknowledge a trigger (seen, being worked on).")
+    ] = None,
+    close: Annotated[list[str] | None, typer.Option("--close", help="Close a trigger (looked at, dismissed).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also list resolved and closed triggers.")] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,

@@ -3,7 +3,7 @@ the options and output step the governance commands share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -16,14 +16,29 @@ from bullseye.cli.app import (
     print_json,
 )
 
-__all__ = ["preview", "publish", "history", "diff", "rollback", "restore_draft", "show", "ByOption",
-           "DetailsOption", "ExpectedHashOption"]
+__all__ = [
+    "preview",
+    "publish",
+    "history",
+    "diff",
+    "rollback",
+    "restore_draft",
+    "show",
+    "ByOption",
+    "DetailsOption",
+    "ExpectedHashOption",
+]
 
-ByOption = Annotated[Optional[str], typer.Option(help="Who does it (default: $BULLSEYE_USER or the login name).")]
+ByOption = Annotated[str | None, typer.Option(help="Who does it (default: $BULLSEYE_USER or the login name).")]
 DetailsOption = Annotated[bool, typer.Option("--details", help="Unfold the long sections.")]
-ExpectedHashOption = Annotated[Optional[str], typer.Option(
-    "--expect", metavar="HASH",
-    help="The draft's hash when you read it (bullseye history --json: draft_hash); refuse if it changed since.")]
+ExpectedHashOption = Annotated[
+    str | None,
+    typer.Option(
+        "--expect",
+        metavar="HASH",
+        help="The draft's hash when you read it (bullseye history --json: draft_hash); refuse if it changed since.",
+    ),
+]
 
 
 def show(result: Any, as_json: bool = False, details: bool = False) -> None:
@@ -37,8 +52,12 @@ def show(result: Any, as_json: bool = False, details: bool = False) -> None:
 
 
 @app.command()
-def preview(expect: ExpectedHashOption = None, workspace: WorkspaceOption = None, details: DetailsOption = False,
-            as_json: JsonOption = False) -> None:
+def preview(
+    expect: ExpectedHashOption = None,
+    workspace: WorkspaceOption = None,
+    details: DetailsOption = False,
+    as_json: JsonOption = False,
+) -> None:
     """What publishing the draft would change, without publishing: the draft against the version in
     use on the same holdout, the accounts that change tier, and the gate's objections.
 
@@ -52,7 +71,9 @@ def preview(expect: ExpectedHashOption = None, workspace: WorkspaceOption = None
 @app.command()
 def publish(
     message: Annotated[str, typer.Option("--message", "-m", help="Why this version: recorded and sent to the teams.")],
-    force: Annotated[Optional[str], typer.Option(help="Publish over the gate's objections; the reason is recorded.")] = None,
+    force: Annotated[
+        str | None, typer.Option(help="Publish over the gate's objections; the reason is recorded.")
+    ] = None,
     by: ByOption = None,
     expect: ExpectedHashOption = None,
     workspace: WorkspaceOption = None,
@@ -94,8 +115,10 @@ def history(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> N
 
 @app.command()
 def diff(
-    before: Annotated[Optional[str], typer.Argument(help="A version number or hash (default: the one before AFTER).")] = None,
-    after: Annotated[Optional[str], typer.Argument(help="A version number or hash (default: the version in use).")] = None,
+    before: Annotated[
+        str | None, typer.Argument(help="A version number or hash (default: the one before AFTER).")
+    ] = None,
+    after: Annotated[str | None, typer.Argument(help="A version number or hash (default: the version in use).")] = None,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -128,7 +151,9 @@ def rollback(
 
 @app.command("restore-draft")
 def restore_draft(
-    version: Annotated[Optional[str], typer.Argument(help="The version whose files to restore (default: the version in use).")] = None,
+    version: Annotated[
+        str | None, typer.Argument(help="The version whose files to restore (default: the version in use).")
+    ] = None,
     expect: ExpectedHashOption = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,

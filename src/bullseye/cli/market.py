@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,7 +13,10 @@ from bullseye.cli.output import print_result
 
 @app.command()
 def match(
-    out: Annotated[Optional[Path], typer.Option("--out", help="CSV for the matches and ambiguous candidates (default: reports/matches.csv).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="CSV for the matches and ambiguous candidates (default: reports/matches.csv)."),
+    ] = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,11 @@ from bullseye.cli.app import (
 
 @app.command()
 def outcomes(
-    by: Annotated[Optional[str], typer.Option(help="Break the summary down by this account attribute.")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data.")] = None,
+    by: Annotated[str | None, typer.Option(help="Break the summary down by this account attribute.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data."),
+    ] = None,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -43,8 +46,11 @@ def outcomes(
 
 @app.command()
 def funnel(
-    by: Annotated[Optional[str], typer.Option(help="Also give CAC per value of this account attribute.")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data.")] = None,
+    by: Annotated[str | None, typer.Option(help="Also give CAC per value of this account attribute.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Compute as of this date (YYYY-MM-DD); default: the latest date in the data."),
+    ] = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:

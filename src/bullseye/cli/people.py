@@ -30,7 +30,9 @@ def committee(workspace: WorkspaceOption = None, as_json: JsonOption = False) ->
 
 @personas_app.command("suggest")
 def personas_suggest(
-    force: Annotated[bool, typer.Option("--force", help="Replace hand-edited persona files with the new drafts.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace hand-edited persona files with the new drafts.")
+    ] = False,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,

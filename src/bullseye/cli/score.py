@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,9 +24,15 @@ __all__ = ["score", "validate", "warn"]
 
 @app.command()
 def score(
-    input_file: Annotated[Optional[Path], typer.Argument(
-        metavar="[INPUT]", help="CSV, Parquet or Excel file of companies to score. Default: the CRM accounts.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write every score to this file (.csv or .parquet).")] = None,
+    input_file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[INPUT]", help="CSV, Parquet or Excel file of companies to score. Default: the CRM accounts."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every score to this file (.csv or .parquet).")
+    ] = None,
     top: Annotated[int, typer.Option(min=0, help="How many of the best accounts to show (0: all).")] = 20,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,11 +26,20 @@ __all__ = ["signals"]
 
 @app.command()
 def signals(
-    days: Annotated[int, typer.Option(min=1, help="Events from the last N days (each signal's lookback also applies).")] = 30,
+    days: Annotated[
+        int, typer.Option(min=1, help="Events from the last N days (each signal's lookback also applies).")
+    ] = 30,
     limit: Annotated[int, typer.Option(min=0, help="How many companies to show (0: all).")] = 20,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The day to rank on, YYYY-MM-DD (default: the workspace's as-of date).")] = None,
-    evidence: Annotated[bool, typer.Option("--evidence", help="Measure every candidate signal on the deal history instead of ranking.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the whole ranking to this file (.csv or .parquet).")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The day to rank on, YYYY-MM-DD (default: the workspace's as-of date)."),
+    ] = None,
+    evidence: Annotated[
+        bool, typer.Option("--evidence", help="Measure every candidate signal on the deal history instead of ranking.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the whole ranking to this file (.csv or .parquet).")
+    ] = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:

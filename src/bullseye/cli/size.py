@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,8 +13,14 @@ from bullseye.cli.output import DetailsOption, print_result
 
 @app.command()
 def size(
-    whitespace: Annotated[Optional[Path], typer.Option(help="Where to write the whitespace prospect list (CSV; default: reports/whitespace.csv).")] = None,
-    chart: Annotated[Optional[Path], typer.Option(help="Where to draw the funnel chart (.png or .svg; default: reports/market-funnel.png).")] = None,
+    whitespace: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the whitespace prospect list (CSV; default: reports/whitespace.csv)."),
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(help="Where to draw the funnel chart (.png or .svg; default: reports/market-funnel.png)."),
+    ] = None,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -31,6 +37,7 @@ def size(
 
     ws = open_workspace(workspace)
     with console.status("Sizing the market and scoring the whitespace..."):
-        result = ws.size(whitespace=whitespace or ws.reports_dir / "whitespace.csv",
-                         chart=chart or ws.reports_dir / FUNNEL_CHART)
+        result = ws.size(
+            whitespace=whitespace or ws.reports_dir / "whitespace.csv", chart=chart or ws.reports_dir / FUNNEL_CHART
+        )
     print_result(result, as_json, details)

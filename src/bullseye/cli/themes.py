@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,11 +22,20 @@ from bullseye.render.inert import for_terminal
 
 @app.command()
 def themes(
-    by: Annotated[Optional[str], typer.Option(help=f"Break the themes down by {' or '.join(GROUP_DIMENSIONS)}.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option(help=f"Only themes of this kind: {', '.join(KINDS)} (repeatable; default: all but other).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Only notes from this date on (YYYY-MM-DD).")] = None,
+    by: Annotated[str | None, typer.Option(help=f"Break the themes down by {' or '.join(GROUP_DIMENSIONS)}.")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Only themes of this kind: {', '.join(KINDS)} (repeatable; default: all but other)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only notes from this date on (YYYY-MM-DD).")] = None,
     min_count: Annotated[int, typer.Option(min=1, help="Fewest notes a theme must be heard in.")] = 3,
-    triggers: Annotated[bool, typer.Option("--triggers", help="Check all notes for new objections, store the triggers, and list them (ignores --since, --min-count).")] = False,
+    triggers: Annotated[
+        bool,
+        typer.Option(
+            "--triggers",
+            help="Check all notes for new objections, store the triggers, and list them (ignores --since, --min-count).",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -50,8 +59,13 @@ def themes(
         _record_triggers(ws, as_json)
         return
     with console.status("Reading notes...") as status:
-        report = ws.themes(by=by, kinds=tuple(kind) if kind else None, since=parse_date(since, "--since"),
-                           min_count=min_count, progress=lambda step: status.update(f"Themes: {step}..."))
+        report = ws.themes(
+            by=by,
+            kinds=tuple(kind) if kind else None,
+            since=parse_date(since, "--since"),
+            min_count=min_count,
+            progress=lambda step: status.update(f"Themes: {step}..."),
+        )
     print_result(report, as_json)
 
 
@@ -78,6 +92,12 @@ def _trigger_table(stored):
         table.add_column(header, overflow="fold")
     for row in stored.itertuples():
         evidence = ", ".join(row.evidence[:5]) + (f" (+{len(row.evidence) - 5})" if len(row.evidence) > 5 else "")
-        table.add_row(str(row.raised_at), row.kind, for_terminal(row.subject), for_terminal(row.detail),
-                      for_terminal(evidence), row.status)
+        table.add_row(
+            str(row.raised_at),
+            row.kind,
+            for_terminal(row.subject),
+            for_terminal(row.detail),
+            for_terminal(evidence),
+            row.status,
+        )
     return table

@@ -18,7 +18,9 @@ app.add_typer(users_app, name="users")
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on; anything but 127.0.0.1/localhost/::1 needs users.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; anything but 127.0.0.1/localhost/::1 needs users.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -37,18 +39,24 @@ def serve(
     ws = open_workspace(workspace)
     require_login = not is_loopback(host)
     if require_login and not UserStore(ws.state_dir).has_users():
-        raise InvalidInputError(f"refusing to serve on {host} with no users: add one with "
-                                "`bullseye users add NAME --role owner`, or serve on 127.0.0.1")
+        raise InvalidInputError(
+            f"refusing to serve on {host} with no users: add one with "
+            "`bullseye users add NAME --role owner`, or serve on 127.0.0.1"
+        )
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"Bullseye is serving {ws.settings.name} at http://{shown}:{port}/ "
-                  f"({'login required' if require_login else 'no login: this computer only'}); Ctrl+C stops it.")
+    console.print(
+        f"Bullseye is serving {ws.settings.name} at http://{shown}:{port}/ "
+        f"({'login required' if require_login else 'no login: this computer only'}); Ctrl+C stops it."
+    )
     uvicorn.run(create_app(ws, require_login=require_login), host=host, port=port, log_level="warning")
 
 
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="The user name to log in with.")],
-    role: Annotated[str, typer.Option(help="viewer (read and export), editor (draft and comment) or owner (publish and roll back).")] = "viewer",
+    role: Annotated[
+        str, typer.Option(help="viewer (read and export), editor (draft and comment) or owner (publish and roll back).")
+    ] = "viewer",
     workspace: WorkspaceOption = None,
 ) -> None:
     """Add a user (or change a user's role and password); asks for the password, or reads
@@ -61,8 +69,9 @@ def users_add(
     from bullseye.web.auth import UserStore
 
     ws = open_workspace(workspace)
-    password = os.environ.get("BULLSEYE_PASSWORD") or typer.prompt(f"Password for {name}", hide_input=True,
-                                                                   confirmation_prompt=True)
+    password = os.environ.get("BULLSEYE_PASSWORD") or typer.prompt(
+        f"Password for {name}", hide_input=True, confirmation_prompt=True
+    )
     user = UserStore(ws.state_dir).add(name, role, password)
     console.print(f"{user.name} can now log in as {user.role} (stored in {ws.state_dir.name}/users.yaml, not in git).")
 

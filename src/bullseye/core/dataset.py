@@ -28,8 +28,16 @@ from bullseye.core.split import Split, split_accounts
 from bullseye.errors import InvalidInputError, MissingTableError, NotEnoughDataError
 from bullseye.outcomes.per_account import account_outcomes, deals_as_of, resolve_as_of
 
-__all__ = ["Dataset", "build_dataset", "EXCLUDED_ATTRIBUTES", "PERIOD", "UNIT", "DEAL_COLUMNS", "new_business_flags",
-           "opportunities"]
+__all__ = [
+    "Dataset",
+    "build_dataset",
+    "EXCLUDED_ATTRIBUTES",
+    "PERIOD",
+    "UNIT",
+    "DEAL_COLUMNS",
+    "new_business_flags",
+    "opportunities",
+]
 
 #: What win, velocity, value, retention and stickiness count: one unit per account.
 UNIT = "accounts"
@@ -38,13 +46,40 @@ UNIT = "accounts"
 PERIOD = "_period"
 #: Columns of the deal frames; an account attribute with one of these names is renamed
 #: ``<name>_attribute`` (as :func:`bullseye.outcomes.per_account.account_attributes` does for outcomes).
-DEAL_COLUMNS = ("deal_id", "stage", "closed_at", "amount", "discount", "days_to_close", "won", "decided_at",
-                "opened_at", "new_business", "attempt_deals")
+DEAL_COLUMNS = (
+    "deal_id",
+    "stage",
+    "closed_at",
+    "amount",
+    "discount",
+    "days_to_close",
+    "won",
+    "decided_at",
+    "opened_at",
+    "new_business",
+    "attempt_deals",
+)
 
 OUTCOME_FIELDS = (
-    "deals_won", "deals_lost", "deals_open", "win_rate", "days_to_close", "discount", "acv", "is_customer",
-    "current_arr", "first_start", "tenure_days", "churned", "churn_date", "arr_12m_ago", "nrr",
-    "realised_revenue", "avg_active_users", "usage_trend", "nps",
+    "deals_won",
+    "deals_lost",
+    "deals_open",
+    "win_rate",
+    "days_to_close",
+    "discount",
+    "acv",
+    "is_customer",
+    "current_arr",
+    "first_start",
+    "tenure_days",
+    "churned",
+    "churn_date",
+    "arr_12m_ago",
+    "nrr",
+    "realised_revenue",
+    "avg_active_users",
+    "usage_trend",
+    "nps",
 )
 
 
@@ -84,16 +119,20 @@ class Dataset:
         return self.deals[~self.deals["new_business"].astype(bool)]
 
     def customers_in(self, period: str) -> pd.DataFrame:
-        customers = self.accounts[self.accounts["is_customer"].eq(True)
-                                  & self.accounts["first_start"].notna()]
+        customers = self.accounts[self.accounts["is_customer"].eq(True) & self.accounts["first_start"].notna()]
         return customers[customers[PERIOD] == period]
 
     def counts(self, period: str) -> dict[str, int]:
         """What the period holds, for a refusal that names the count ("0 churn events before ...")."""
         opps = self.opportunities_in(period)
         customers = self.customers_in(period)
-        return {"accounts": int(len(opps)), "won": int(opps["won"].sum()), "lost": int((opps["won"] == 0).sum()),
-                "customers": int(len(customers)), "churn_events": int(customers["churned"].eq(True).sum())}
+        return {
+            "accounts": int(len(opps)),
+            "won": int(opps["won"].sum()),
+            "lost": int((opps["won"] == 0).sum()),
+            "customers": int(len(customers)),
+            "churn_events": int(customers["churned"].eq(True).sum()),
+        }
 
     @property
     def date_range(self) -> tuple[dt.date, dt.date] | None:
@@ -123,7 +162,10 @@ def _closed_deals(ws, day: dt.date, until: dt.date | None) -> pd.DataFrame:
     columns = ["deal_id", "account_id", "stage", "created_at", "closed_at", "amount", "discount", "days_to_close"]
     if not ws.has_table("deals"):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}).assign(
-            won=pd.Series(dtype=np.int8), decided_at=pd.Series(dtype=object), opened_at=pd.Series(dtype="datetime64[ns]"))
+            won=pd.Series(dtype=np.int8),
+            decided_at=pd.Series(dtype=object),
+            opened_at=pd.Series(dtype="datetime64[ns]"),
+        )
     deals = deals_as_of(ws, day).to_pandas()
     deals = deals[deals["stage"].isin(["won", "lost"]) & deals["account_id"].notna()].copy()
     deals["won"] = (deals["stage"] == "won").astype(np.int8)
@@ -141,8 +183,13 @@ def new_business_flags(deals: pd.DataFrame) -> np.ndarray:
     opened after it (expansions, renewals). An account that never won: all its deals."""
     decided = pd.to_datetime(deals["decided_at"], errors="coerce")
     won = deals["won"].to_numpy() == 1
-    ranked = pd.DataFrame({"account_id": deals["account_id"].to_numpy(), "decided": decided.to_numpy(),
-                           "deal": deals["deal_id"].astype(str).to_numpy()})[won]
+    ranked = pd.DataFrame(
+        {
+            "account_id": deals["account_id"].to_numpy(),
+            "decided": decided.to_numpy(),
+            "deal": deals["deal_id"].astype(str).to_numpy(),
+        }
+    )[won]
     ranked = ranked.sort_values(["decided", "deal"], na_position="last", kind="stable")
     first = ranked.drop_duplicates("account_id")
     first_win = pd.Series(first["decided"].to_numpy(), index=first["account_id"].to_numpy())
@@ -164,9 +211,11 @@ def opportunities(deals: pd.DataFrame) -> pd.DataFrame:
     won = won.drop_duplicates("account_id")
     lost = order[~order["account_id"].isin(won["account_id"])]
     lost = lost.sort_values(["_decided", "_deal"], na_position="first", kind="stable").drop_duplicates(
-        "account_id", keep="last")
+        "account_id", keep="last"
+    )
     per_account = attempt.groupby("account_id", as_index=False).agg(
-        opened_at=("opened_at", "min"), attempt_deals=("deal_id", "size"))
+        opened_at=("opened_at", "min"), attempt_deals=("deal_id", "size")
+    )
     rows = pd.concat([won, lost]).drop(columns=["_decided", "_deal", "opened_at", "attempt_deals"], errors="ignore")
     rows = rows.merge(per_account, on="account_id", how="left")
     return rows.sort_values("account_id", kind="stable").reset_index(drop=True)
@@ -182,8 +231,15 @@ def _first_seen(accounts: pd.DataFrame, opps: pd.DataFrame) -> pd.Series:
     return pd.concat(parts) if parts else by_deal
 
 
-def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: dt.date | None = None,
-                  target: str | None = None, seed: int = 0, by_time: bool = True) -> Dataset:
+def build_dataset(
+    ws,
+    as_of: object = None,
+    holdout_share: float = 0.3,
+    until: dt.date | None = None,
+    target: str | None = None,
+    seed: int = 0,
+    by_time: bool = True,
+) -> Dataset:
     """Accounts with outcomes, their closed deals and new-business opportunities, split by account:
     about ``holdout_share`` of the accounts go to the holdout (the newest, or a ``seed``-ed random
     share when time cannot be used). ``until`` keeps only deals decided before it (for an outcome
@@ -198,20 +254,26 @@ def build_dataset(ws, as_of: object = None, holdout_share: float = 0.3, until: d
     attribute_columns = [c if c in accounts.columns else f"{c}_attribute" for c in raw_columns]
     attribute_columns = _rename_clashes(accounts, attribute_columns)
     if target is not None and target not in accounts.columns:
-        raise InvalidInputError(f"--target '{target}' is not an account attribute; the accounts have: "
-                                f"{', '.join(c for c in attribute_columns if c in accounts.columns)}")
+        raise InvalidInputError(
+            f"--target '{target}' is not an account attribute; the accounts have: "
+            f"{', '.join(c for c in attribute_columns if c in accounts.columns)}"
+        )
     attributes, skipped = usable_attributes(
-        accounts, [c for c in attribute_columns if c in accounts.columns and c != target], ws.settings.attributes)
+        accounts, [c for c in attribute_columns if c in accounts.columns and c != target], ws.settings.attributes
+    )
     if target is not None:
         skipped[target] = "the outcome being searched"
     deals = _closed_deals(ws, day, until)
     has_customers = bool(accounts["first_start"].notna().any())
     if deals.empty and not has_customers:
         if not ws.has_table("deals") and not ws.has_table("subscriptions"):
-            raise MissingTableError("discovery needs closed deals (the deals table) or customers (the subscriptions "
-                                     "table); load one with `bullseye load`")
-        raise NotEnoughDataError("no closed (won or lost) deals with a known account and no customers as of "
-                                 + day.isoformat())
+            raise MissingTableError(
+                "discovery needs closed deals (the deals table) or customers (the subscriptions "
+                "table); load one with `bullseye load`"
+            )
+        raise NotEnoughDataError(
+            "no closed (won or lost) deals with a known account and no customers as of " + day.isoformat()
+        )
     extra = [target] if target is not None else []
     deals = deals.merge(accounts[["account_id", *attributes, *extra]], on="account_id", how="inner")
     deals["new_business"] = new_business_flags(deals) if len(deals) else np.zeros(0, dtype=bool)

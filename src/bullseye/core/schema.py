@@ -63,10 +63,20 @@ def _firmographics() -> tuple[Column, ...]:
         Column("country", "string", "Country.", aliases=("country_region",)),
         Column("region", "string", "State, province or region.", aliases=("state", "state_region", "province")),
         Column("city", "string", "City or metro area.", aliases=("metro",)),
-        Column("employees", "integer", "Number of employees.", aliases=("employee_count", "headcount", "number_of_employees", "team_size")),
+        Column(
+            "employees",
+            "integer",
+            "Number of employees.",
+            aliases=("employee_count", "headcount", "number_of_employees", "team_size"),
+        ),
         Column("revenue", "number", "Annual revenue in the workspace currency.", aliases=("annual_revenue",)),
         Column("founded_year", "integer", "Year founded.", aliases=("year_founded", "year_established", "founded")),
-        Column("tech_stack", "list", "Technologies in use, e.g. 'Salesforce; Marketo'.", aliases=("technologies", "technographics")),
+        Column(
+            "tech_stack",
+            "list",
+            "Technologies in use, e.g. 'Salesforce; Marketo'.",
+            aliases=("technologies", "technographics"),
+        ),
     )
 
 
@@ -77,11 +87,18 @@ TABLES: dict[str, Table] = {
             "accounts",
             "Companies in the CRM: prospects, customers and former customers.",
             (
-                Column("account_id", "string", "Unique id of the account.", required=True, aliases=("company_id", "id")),
+                Column(
+                    "account_id", "string", "Unique id of the account.", required=True, aliases=("company_id", "id")
+                ),
                 *_firmographics(),
                 Column("owner", "string", "Account owner.", aliases=("account_owner",)),
                 Column("source", "string", "Lead or account source.", aliases=("lead_source", "origin")),
-                Column("created_at", "date", "When the account entered the CRM.", aliases=("create_date", "created_date", "created")),
+                Column(
+                    "created_at",
+                    "date",
+                    "When the account entered the CRM.",
+                    aliases=("create_date", "created_date", "created"),
+                ),
             ),
             key=("account_id",),
             file_aliases=("accounts", "account", "companies", "company", "organisations", "organizations"),
@@ -93,15 +110,43 @@ TABLES: dict[str, Table] = {
                 Column("deal_id", "string", "Unique id of the deal.", required=True, aliases=("opportunity_id", "id")),
                 Column("account_id", "string", "The account the deal belongs to.", aliases=("company_id",)),
                 Column("name", "string", "Deal name.", aliases=("deal_name", "opportunity_name")),
-                Column("stage", "string", "won, lost or open (normalised from the raw stage).", required=True, aliases=("deal_stage", "status")),
+                Column(
+                    "stage",
+                    "string",
+                    "won, lost or open (normalised from the raw stage).",
+                    required=True,
+                    aliases=("deal_stage", "status"),
+                ),
                 Column("stage_raw", "string", "The stage as exported."),
-                Column("created_at", "date", "When the deal was created.", aliases=("create_date", "created_date", "engage_date")),
-                Column("closed_at", "date", "When the deal was won or lost.", aliases=("close_date", "closed_date", "won_date")),
-                Column("amount", "number", "Contract value (ACV for subscriptions).", aliases=("value", "close_value", "deal_amount", "acv")),
+                Column(
+                    "created_at",
+                    "date",
+                    "When the deal was created.",
+                    aliases=("create_date", "created_date", "engage_date"),
+                ),
+                Column(
+                    "closed_at",
+                    "date",
+                    "When the deal was won or lost.",
+                    aliases=("close_date", "closed_date", "won_date"),
+                ),
+                Column(
+                    "amount",
+                    "number",
+                    "Contract value (ACV for subscriptions).",
+                    aliases=("value", "close_value", "deal_amount", "acv"),
+                ),
                 Column("list_price", "number", "List price before discount.", aliases=("list_amount",)),
-                Column("discount", "number", "Discount as a fraction of list price (0.15 = 15%).", aliases=("discount_pct",)),
+                Column(
+                    "discount",
+                    "number",
+                    "Discount as a fraction of list price (0.15 = 15%).",
+                    aliases=("discount_pct",),
+                ),
                 Column("product", "string", "Product sold."),
-                Column("source", "string", "Where the deal came from.", aliases=("lead_source", "deal_source", "origin")),
+                Column(
+                    "source", "string", "Where the deal came from.", aliases=("lead_source", "deal_source", "origin")
+                ),
                 Column("owner", "string", "Sales rep who owns the deal.", aliases=("deal_owner", "sales_agent", "rep")),
             ),
             key=("deal_id",),
@@ -112,12 +157,34 @@ TABLES: dict[str, Table] = {
             "subscriptions",
             "Contracts of customers: one row per subscription period.",
             (
-                Column("subscription_id", "string", "Unique id of the subscription.", required=True, aliases=("contract_id", "id")),
+                Column(
+                    "subscription_id",
+                    "string",
+                    "Unique id of the subscription.",
+                    required=True,
+                    aliases=("contract_id", "id"),
+                ),
                 Column("account_id", "string", "The customer.", required=True, aliases=("company_id",)),
                 Column("product", "string", "Product or plan.", aliases=("plan",)),
-                Column("start_date", "date", "First day of the subscription.", required=True, aliases=("start", "started_at")),
-                Column("end_date", "date", "Last day, empty while active.", aliases=("end", "ended_at", "cancel_date", "churn_date")),
-                Column("arr", "number", "Annual recurring revenue of the subscription.", aliases=("annual_recurring_revenue",)),
+                Column(
+                    "start_date",
+                    "date",
+                    "First day of the subscription.",
+                    required=True,
+                    aliases=("start", "started_at"),
+                ),
+                Column(
+                    "end_date",
+                    "date",
+                    "Last day, empty while active.",
+                    aliases=("end", "ended_at", "cancel_date", "churn_date"),
+                ),
+                Column(
+                    "arr",
+                    "number",
+                    "Annual recurring revenue of the subscription.",
+                    aliases=("annual_recurring_revenue",),
+                ),
                 Column("mrr", "number", "Monthly recurring revenue (ARR = 12 x MRR when ARR is absent)."),
             ),
             key=("subscription_id",),
@@ -129,9 +196,20 @@ TABLES: dict[str, Table] = {
             "Product usage per account and period (for example weekly).",
             (
                 Column("account_id", "string", "The customer.", required=True, aliases=("company_id",)),
-                Column("period_start", "date", "First day of the period.", required=True, aliases=("week", "date", "period", "week_start")),
+                Column(
+                    "period_start",
+                    "date",
+                    "First day of the period.",
+                    required=True,
+                    aliases=("week", "date", "period", "week_start"),
+                ),
                 Column("active_users", "number", "Active users in the period.", aliases=("users", "wau")),
-                Column("actions", "number", "Key actions in the period (e.g. routes optimised).", aliases=("events", "sessions")),
+                Column(
+                    "actions",
+                    "number",
+                    "Key actions in the period (e.g. routes optimised).",
+                    aliases=("events", "sessions"),
+                ),
             ),
             key=("account_id", "period_start"),
             account_ref="account_id",
@@ -146,7 +224,12 @@ TABLES: dict[str, Table] = {
                 Column("name", "string", "Full name.", aliases=("full_name",)),
                 Column("email", "string", "Email address."),
                 Column("title", "string", "Job title as written.", aliases=("job_title",)),
-                Column("created_at", "date", "When the contact record was created (or last updated).", aliases=("create_date", "created_date")),
+                Column(
+                    "created_at",
+                    "date",
+                    "When the contact record was created (or last updated).",
+                    aliases=("create_date", "created_date"),
+                ),
             ),
             key=("contact_id",),
             account_ref="account_id",
@@ -158,7 +241,12 @@ TABLES: dict[str, Table] = {
             (
                 Column("deal_id", "string", "The deal.", required=True, aliases=("opportunity_id",)),
                 Column("contact_id", "string", "The contact.", required=True),
-                Column("role", "string", "Role in the buying committee (champion, economic buyer, blocker, ...).", aliases=("contact_role",)),
+                Column(
+                    "role",
+                    "string",
+                    "Role in the buying committee (champion, economic buyer, blocker, ...).",
+                    aliases=("contact_role",),
+                ),
             ),
             key=("deal_id", "contact_id"),
             file_aliases=("deal_contacts", "deal_contact", "opportunity_contacts", "contact_roles"),
@@ -184,14 +272,34 @@ TABLES: dict[str, Table] = {
             "events",
             "Dated things that happened to companies: funding, executive hires, headcount changes, layoffs.",
             (
-                Column("event_id", "string", "Unique id; when absent, derived from the event's type, company, date, "
-                       "title, value and description, so the same event given twice is a duplicate.", aliases=("id",)),
+                Column(
+                    "event_id",
+                    "string",
+                    "Unique id; when absent, derived from the event's type, company, date, "
+                    "title, value and description, so the same event given twice is a duplicate.",
+                    aliases=("id",),
+                ),
                 Column("account_id", "string", "The account, when the company is in the CRM.", aliases=("company_id",)),
-                Column("company_id", "string", "The universe company, when it is not in the CRM.", aliases=("universe_id",)),
-                Column("company_name", "string", "The company's name as the source gives it, for matching when "
-                       "the source has no id of ours (e.g. layoff trackers).", aliases=("company", "organization", "organisation")),
-                Column("domain", "string", "The company's web domain, for matching.", aliases=("website", "company_domain")),
-                Column("event_type", "string", "funding, exec_hire, headcount_change, layoff, tech_adopted, ...", required=True, aliases=("type", "kind")),
+                Column(
+                    "company_id", "string", "The universe company, when it is not in the CRM.", aliases=("universe_id",)
+                ),
+                Column(
+                    "company_name",
+                    "string",
+                    "The company's name as the source gives it, for matching when "
+                    "the source has no id of ours (e.g. layoff trackers).",
+                    aliases=("company", "organization", "organisation"),
+                ),
+                Column(
+                    "domain", "string", "The company's web domain, for matching.", aliases=("website", "company_domain")
+                ),
+                Column(
+                    "event_type",
+                    "string",
+                    "funding, exec_hire, headcount_change, layoff, tech_adopted, ...",
+                    required=True,
+                    aliases=("type", "kind"),
+                ),
                 Column("occurred_at", "date", "When it happened.", required=True, aliases=("date", "event_date")),
                 Column("title", "string", "Job title for hires and departures.", aliases=("job_title",)),
                 Column("value", "number", "Amount of money raised, headcount change, and so on.", aliases=("amount",)),
@@ -201,8 +309,17 @@ TABLES: dict[str, Table] = {
             key=("event_id",),
             account_ref="account_id",
             file_aliases=("events", "event", "signals"),
-            key_from=("event_type", "account_id", "company_id", "company_name", "domain", "occurred_at", "title",
-                      "value", "description"),
+            key_from=(
+                "event_type",
+                "account_id",
+                "company_id",
+                "company_name",
+                "domain",
+                "occurred_at",
+                "title",
+                "value",
+                "description",
+            ),
         ),
         Table(
             "universe",
@@ -253,15 +370,26 @@ def to_markdown() -> str:
         "",
     ]
     for table in TABLES.values():
-        lines += [f"## {table.name}", "", table.description, "",
-                  f"Key: {', '.join(table.key)}. File names recognised: {', '.join(table.file_aliases)}.", ""]
+        lines += [
+            f"## {table.name}",
+            "",
+            table.description,
+            "",
+            f"Key: {', '.join(table.key)}. File names recognised: {', '.join(table.file_aliases)}.",
+            "",
+        ]
         if table.key_from:
-            lines += [f"When a file has no {', '.join(table.key)}, it is derived from {', '.join(table.key_from)} "
-                      "(not from `source`), so the same row given twice, or by two sources, is a duplicate key.", ""]
+            lines += [
+                f"When a file has no {', '.join(table.key)}, it is derived from {', '.join(table.key_from)} "
+                "(not from `source`), so the same row given twice, or by two sources, is a duplicate key.",
+                "",
+            ]
         lines += ["| column | type | required | also recognised | meaning |", "|---|---|---|---|---|"]
         for col in table.columns:
-            lines.append(f"| {col.name} | {col.type} | {'yes' if col.required else ''} | "
-                         f"{', '.join(col.aliases)} | {col.description} |")
+            lines.append(
+                f"| {col.name} | {col.type} | {'yes' if col.required else ''} | "
+                f"{', '.join(col.aliases)} | {col.description} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

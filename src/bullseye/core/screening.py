@@ -17,8 +17,14 @@ import pandas as pd
 from bullseye.config import AttributeSettings
 from bullseye.errors import ConfigError
 
-__all__ = ["usable_attributes", "identifier_reason", "check_attribute_names", "EXCLUDED_ATTRIBUTES",
-           "MAX_DISTINCT_SHARE", "BRING_BACK"]
+__all__ = [
+    "usable_attributes",
+    "identifier_reason",
+    "check_attribute_names",
+    "EXCLUDED_ATTRIBUTES",
+    "MAX_DISTINCT_SHARE",
+    "BRING_BACK",
+]
 
 #: Account columns that describe identity or bookkeeping, not the kind of company.
 EXCLUDED_ATTRIBUTES = {"account_id", "name", "domain", "owner", "created_at", "email", "website", "stage_raw"}
@@ -38,7 +44,8 @@ _GENERATED = re.compile(
     r"^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"  # UUID
     r"|(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{16,}"  # hex digest: digits and letters, 16+ long
     r"|(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{18,})$",  # e.g. Salesforce ids
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def identifier_reason(column: pd.Series) -> str | None:
@@ -49,27 +56,37 @@ def identifier_reason(column: pd.Series) -> str | None:
     distinct = values.nunique()
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.to_numpy(float)
-        if (distinct > MIN_IDENTIFIER_VALUES and np.all(numbers == np.round(numbers))
-                and distinct >= RUNNING_DISTINCT_SHARE * len(numbers)
-                and numbers.max() - numbers.min() + 1 <= RUNNING_SPAN * distinct):
-            return (f"{distinct:,} distinct whole numbers packed from {numbers.min():.0f} to {numbers.max():.0f} "
-                    f"over {len(values):,} accounts: a running number")
+        if (
+            distinct > MIN_IDENTIFIER_VALUES
+            and np.all(numbers == np.round(numbers))
+            and distinct >= RUNNING_DISTINCT_SHARE * len(numbers)
+            and numbers.max() - numbers.min() + 1 <= RUNNING_SPAN * distinct
+        ):
+            return (
+                f"{distinct:,} distinct whole numbers packed from {numbers.min():.0f} to {numbers.max():.0f} "
+                f"over {len(values):,} accounts: a running number"
+            )
         return None
     text = values.astype(str).str.strip()
     unique = pd.Series(text.unique())
     generated = unique.str.match(_GENERATED)
     if len(unique) >= 2 and generated.mean() >= GENERATED_SHARE:
         example = unique[generated].iloc[0]
-        return (f"values look generated (hashes or keys such as '{example[:12]}...', {distinct:,} of them "
-                f"over {len(values):,} accounts): a code, not a trait")
+        return (
+            f"values look generated (hashes or keys such as '{example[:12]}...', {distinct:,} of them "
+            f"over {len(values):,} accounts): a code, not a trait"
+        )
     if distinct > MIN_IDENTIFIER_VALUES and distinct > MAX_DISTINCT_SHARE * len(values):
-        return (f"{distinct:,} distinct values over {len(values):,} accounts (nearly one per account): "
-                "an identifier or free text")
+        return (
+            f"{distinct:,} distinct values over {len(values):,} accounts (nearly one per account): "
+            "an identifier or free text"
+        )
     return None
 
 
-def usable_attributes(accounts: pd.DataFrame, attribute_columns: list[str],
-                      settings: AttributeSettings | None = None) -> tuple[list[str], dict[str, str]]:
+def usable_attributes(
+    accounts: pd.DataFrame, attribute_columns: list[str], settings: AttributeSettings | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The attributes discovery may search, and attribute -> why not for the others.
 
     ``settings.use`` brings back bookkeeping and identifier-like attributes; nothing brings back
@@ -114,5 +131,6 @@ def check_attribute_names(settings: AttributeSettings, known: Iterable[str]) -> 
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "the account attributes are: " + ", ".join(known)
-                raise ConfigError(f"bullseye.yaml: attributes.{key} names '{name}', which is not an account "
-                                  f"attribute; {hint}")
+                raise ConfigError(
+                    f"bullseye.yaml: attributes.{key} names '{name}', which is not an account attribute; {hint}"
+                )

@@ -47,20 +47,33 @@ class Split:
         """One line for the user: which split, and why when it is not by time."""
         share = self.holdout / self.accounts if self.accounts else self.holdout_share
         if self.kind == "random":
-            return (f"{self.reason}: holdout is a seeded random {share:.0%} of accounts "
-                    f"({self.holdout:,} of {self.accounts:,}; seed {self.seed})")
+            return (
+                f"{self.reason}: holdout is a seeded random {share:.0%} of accounts "
+                f"({self.holdout:,} of {self.accounts:,}; seed {self.seed})"
+            )
         if self.cutoff is None:
             raise InvalidInputError("a time split needs its cutoff date (the first day of the holdout)")
-        undated = (f"; {self.undated:,} accounts without a date placed at random (seed {self.seed})"
-                   if self.undated else "")
-        return (f"holdout: the {self.holdout:,} of {self.accounts:,} accounts ({share:.0%}) first seen from "
-                f"{self.cutoff.isoformat()} on; discovery: the {self.accounts - self.holdout:,} first seen before "
-                f"then{undated}")
+        undated = (
+            f"; {self.undated:,} accounts without a date placed at random (seed {self.seed})" if self.undated else ""
+        )
+        return (
+            f"holdout: the {self.holdout:,} of {self.accounts:,} accounts ({share:.0%}) first seen from "
+            f"{self.cutoff.isoformat()} on; discovery: the {self.accounts - self.holdout:,} first seen before "
+            f"then{undated}"
+        )
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "holdout_share": self.holdout_share, "accounts": self.accounts,
-                "holdout": self.holdout, "cutoff": self.cutoff.isoformat() if self.cutoff else None,
-                "seed": self.seed, "undated": self.undated, "reason": self.reason or None, "line": self.line}
+        return {
+            "kind": self.kind,
+            "holdout_share": self.holdout_share,
+            "accounts": self.accounts,
+            "holdout": self.holdout,
+            "cutoff": self.cutoff.isoformat() if self.cutoff else None,
+            "seed": self.seed,
+            "undated": self.undated,
+            "reason": self.reason or None,
+            "line": self.line,
+        }
 
 
 def _random_holdout(ids: np.ndarray, share: float, seed: int) -> np.ndarray:
@@ -78,8 +91,9 @@ def _quantile_date(dates: pd.Series, q: float) -> dt.date:
     return dt.date.fromordinal(int(ordinals[min(int(q * len(ordinals)), len(ordinals) - 1)]))
 
 
-def split_accounts(first_seen: pd.Series, holdout_share: float, seed: int = 0,
-                   undated_reason: str = "no dates", by_time: bool = True) -> tuple[pd.Series, Split]:
+def split_accounts(
+    first_seen: pd.Series, holdout_share: float, seed: int = 0, undated_reason: str = "no dates", by_time: bool = True
+) -> tuple[pd.Series, Split]:
     """``first_seen``: the date each account was first seen (index: account id; NaT/None when
     unknown). Returns the period of each account (``discovery`` or ``holdout``) and the split.
     ``undated_reason`` says what a random split is for lack of (e.g. "no deal dates");

@@ -21,13 +21,25 @@ from bullseye.core.dataset import PERIOD, UNIT, Dataset
 from bullseye.core.outcome_names import OUTCOME_GROUPS, TARGET_PREFIX
 from bullseye.errors import InvalidInputError
 
-__all__ = ["Units", "units_for", "OUTCOME_GROUPS", "TARGET_PREFIX", "is_binary", "truthy", "holdout_retention",
-           "retention_frame", "missing_cause", "DURATION", "EVENT", "TENURE", "ENTRY"]
+__all__ = [
+    "Units",
+    "units_for",
+    "OUTCOME_GROUPS",
+    "TARGET_PREFIX",
+    "is_binary",
+    "truthy",
+    "holdout_retention",
+    "retention_frame",
+    "missing_cause",
+    "DURATION",
+    "EVENT",
+    "TENURE",
+    "ENTRY",
+]
 
 #: Columns :func:`holdout_retention` adds: days followed, churned (bool), days from the first start
 #: to the same end, and days already survived when the following began (left truncation).
 DURATION, EVENT, TENURE, ENTRY = "_duration", "_event", "_tenure", "_entry"
-
 
 
 def is_binary(outcome: str) -> bool:
@@ -55,8 +67,12 @@ class Units:
 
     def concat(self, other: Units) -> Units:
         events = None if self.events is None else np.concatenate([self.events, other.events])
-        return Units(pd.concat([self.rows, other.rows], ignore_index=True),
-                     np.concatenate([self.target, other.target]), events, self.unit)
+        return Units(
+            pd.concat([self.rows, other.rows], ignore_index=True),
+            np.concatenate([self.target, other.target]),
+            events,
+            self.unit,
+        )
 
     def take(self, mask: np.ndarray) -> Units:
         return Units(self.rows[mask], self.target[mask], None if self.events is None else self.events[mask], self.unit)
@@ -80,7 +96,7 @@ def units_for(data: Dataset, outcome: str) -> tuple[Units, Units]:
     """(discovery, holdout) units of one outcome."""
     periods = ("discovery", "holdout")
     if outcome.startswith(TARGET_PREFIX):  # an account attribute as a yes/no outcome of won accounts
-        column = outcome[len(TARGET_PREFIX):]
+        column = outcome[len(TARGET_PREFIX) :]
         won = [data.opportunities_in(p) for p in periods]
         parts = [w[w["won"] == 1].reset_index(drop=True) for w in won]
         return tuple(Units(p, p[column].map(truthy).to_numpy(np.int8)) for p in parts)  # type: ignore[return-value]
@@ -127,9 +143,14 @@ def holdout_retention(accounts: pd.DataFrame, cutoff, as_of) -> pd.DataFrame:
     end = pd.to_datetime(customers["churn_date"]).where(churned, pd.Timestamp(as_of))
     cut = pd.Timestamp(cutoff)
     origin = start.where(start > cut, cut)
-    out = customers.assign(**{DURATION: (end - origin).dt.days.to_numpy(float), EVENT: churned,
-                              TENURE: (end - start).dt.days.to_numpy(float),
-                              ENTRY: (origin - start).dt.days.to_numpy(float)})
+    out = customers.assign(
+        **{
+            DURATION: (end - origin).dt.days.to_numpy(float),
+            EVENT: churned,
+            TENURE: (end - start).dt.days.to_numpy(float),
+            ENTRY: (origin - start).dt.days.to_numpy(float),
+        }
+    )
     return out[(end >= cut).to_numpy() & (out[DURATION] > 0).to_numpy()].reset_index(drop=True)
 
 

@@ -33,7 +33,16 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from bullseye.errors import ConfigError, StorageError, WarehouseBusy
 
-__all__ = ["Warehouse", "quote_ident", "storage_error", "side_by_side", "column_template", "scalar_row", "table_sql", "create_from_sql"]
+__all__ = [
+    "Warehouse",
+    "quote_ident",
+    "storage_error",
+    "side_by_side",
+    "column_template",
+    "scalar_row",
+    "table_sql",
+    "create_from_sql",
+]
 
 #: Seconds a writer waits for another process's write before giving up.
 DEFAULT_LOCK_TIMEOUT = 600.0
@@ -68,8 +77,9 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_from_sql(con: DuckDBBackend, name: str, base: str, head: list[str], columns: dict[str, str],
-                    order_by: str | None = None) -> None:
+def create_from_sql(
+    con: DuckDBBackend, name: str, base: str, head: list[str], columns: dict[str, str], order_by: str | None = None
+) -> None:
     """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
     over the query ``base``."""
     select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
@@ -151,8 +161,13 @@ def storage_error(exc: BaseException, path: Path | str | None = None) -> Storage
 
 
 class Warehouse:
-    def __init__(self, path: Path, memory_limit: str = "1.5GB", lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        memory_limit: str = "1.5GB",
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
         self.lock_timeout = lock_timeout
@@ -185,8 +200,10 @@ class Warehouse:
         """An empty warehouse, when there is none yet."""
         if self.path.exists() or self.path.is_symlink():
             if not self.path.exists():
-                raise StorageError(f"{self.path} points at {self.live_file().name}, which is missing; "
-                                   "restore it or delete the link and load again")
+                raise StorageError(
+                    f"{self.path} points at {self.live_file().name}, which is missing; "
+                    "restore it or delete the link and load again"
+                )
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._write_lock():
@@ -309,8 +326,12 @@ class Warehouse:
     def _remove_leftovers(self, keep: set[Path]) -> None:
         """Staging copies and old generations of earlier writes; only called under the write lock,
         so none of them belongs to a running write."""
-        patterns = (f"{self.path.name}.staging-*", f"{self.path.stem}.staging-*", f"{self.path.stem}.g*.duckdb*",
-                    f"{self.path.name}.link-*")
+        patterns = (
+            f"{self.path.name}.staging-*",
+            f"{self.path.stem}.staging-*",
+            f"{self.path.stem}.g*.duckdb*",
+            f"{self.path.name}.link-*",
+        )
         for pattern in patterns:
             for leftover in self.path.parent.glob(pattern):
                 if leftover not in keep and leftover.with_name(leftover.name.removesuffix(".wal")) not in keep:

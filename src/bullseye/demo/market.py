@@ -28,17 +28,35 @@ __all__ = [
 
 # city, UF, weight, large metro
 CITIES = (
-    ("São Paulo", "SP", 0.22, True), ("Rio de Janeiro", "RJ", 0.11, True), ("Belo Horizonte", "MG", 0.07, True),
-    ("Porto Alegre", "RS", 0.06, True), ("Curitiba", "PR", 0.06, True), ("Recife", "PE", 0.05, True),
-    ("Campinas", "SP", 0.05, False), ("Florianópolis", "SC", 0.04, False), ("Goiânia", "GO", 0.04, False),
-    ("Salvador", "BA", 0.04, False), ("Fortaleza", "CE", 0.04, False), ("Manaus", "AM", 0.03, False),
-    ("Natal", "RN", 0.02, False), ("Londrina", "PR", 0.02, False), ("Joinville", "SC", 0.03, False),
-    ("Ribeirão Preto", "SP", 0.03, False), ("Sorocaba", "SP", 0.02, False), ("Vitória", "ES", 0.02, False),
-    ("Uberlândia", "MG", 0.02, False), ("Brasília", "DF", 0.03, False),
+    ("São Paulo", "SP", 0.22, True),
+    ("Rio de Janeiro", "RJ", 0.11, True),
+    ("Belo Horizonte", "MG", 0.07, True),
+    ("Porto Alegre", "RS", 0.06, True),
+    ("Curitiba", "PR", 0.06, True),
+    ("Recife", "PE", 0.05, True),
+    ("Campinas", "SP", 0.05, False),
+    ("Florianópolis", "SC", 0.04, False),
+    ("Goiânia", "GO", 0.04, False),
+    ("Salvador", "BA", 0.04, False),
+    ("Fortaleza", "CE", 0.04, False),
+    ("Manaus", "AM", 0.03, False),
+    ("Natal", "RN", 0.02, False),
+    ("Londrina", "PR", 0.02, False),
+    ("Joinville", "SC", 0.03, False),
+    ("Ribeirão Preto", "SP", 0.03, False),
+    ("Sorocaba", "SP", 0.02, False),
+    ("Vitória", "ES", 0.02, False),
+    ("Uberlândia", "MG", 0.02, False),
+    ("Brasília", "DF", 0.03, False),
 )
 LARGE_METROS = tuple(c[0] for c in CITIES if c[3])
-ABROAD = (("Buenos Aires", "CABA", "Argentina"), ("Santiago", "RM", "Chile"), ("Bogotá", "DC", "Colombia"),
-          ("Ciudad de México", "CDMX", "Mexico"), ("Lima", "LIM", "Peru"))
+ABROAD = (
+    ("Buenos Aires", "CABA", "Argentina"),
+    ("Santiago", "RM", "Chile"),
+    ("Bogotá", "DC", "Colombia"),
+    ("Ciudad de México", "CDMX", "Mexico"),
+    ("Lima", "LIM", "Peru"),
+)
 
 # CRM label, data-provider labels, share in CRM, share in universe, P(own fleet), median deliveries/day
 INDUSTRY_SPECS = (
@@ -55,25 +73,152 @@ INDUSTRY_SPECS = (
     ("Financial Services", ("Financial Services",), 0.0, 0.06, 0.02, 5),
     ("Education", ("Education Management",), 0.0, 0.06, 0.05, 5),
 )
-TECH = (("Google Sheets", 0.40), ("Microsoft Excel", 0.22), ("Salesforce", 0.12), ("HubSpot", 0.15),
-        ("Pipedrive", 0.08), ("RD Station", 0.15), ("VTEX", 0.12), ("Shopify", 0.08), ("Nuvemshop", 0.07),
-        ("Power BI", 0.15), ("Zendesk", 0.10), ("Slack", 0.15), ("Totvs Protheus", 0.10), ("WhatsApp Business", 0.20))
+TECH = (
+    ("Google Sheets", 0.40),
+    ("Microsoft Excel", 0.22),
+    ("Salesforce", 0.12),
+    ("HubSpot", 0.15),
+    ("Pipedrive", 0.08),
+    ("RD Station", 0.15),
+    ("VTEX", 0.12),
+    ("Shopify", 0.08),
+    ("Nuvemshop", 0.07),
+    ("Power BI", 0.15),
+    ("Zendesk", 0.10),
+    ("Slack", 0.15),
+    ("Totvs Protheus", 0.10),
+    ("WhatsApp Business", 0.20),
+)
 TMS = ("Totvs TMS", "Senior TMS", "Intelipost", "SAP TM", "Oracle OTM", "ESL TMS", "Bsoft TMS")
 ERP = ("Totvs Protheus", "SAP Business One", "Omie", "Bling", "Sankhya", "Senior", "Oracle NetSuite", "Tiny ERP")
 HOL_TITLES = ("Head of Logistics", "Head de Logística", "Head de Logistica", "HEAD OF LOGISTICS")
-OTHER_HIRES = ("CFO", "Diretor Financeiro", "VP Sales", "VP de Vendas", "CTO", "Gerente de TI", "Director of Operations",
-               "Diretora de Operações", "CMO", "Head of Growth", "Country Manager", "Head de Marketing")
+OTHER_HIRES = (
+    "CFO",
+    "Diretor Financeiro",
+    "VP Sales",
+    "VP de Vendas",
+    "CTO",
+    "Gerente de TI",
+    "Director of Operations",
+    "Diretora de Operações",
+    "CMO",
+    "Head of Growth",
+    "Country Manager",
+    "Head de Marketing",
+)
 
-_NAME_A = ("Rota", "Velo", "Entre", "Logi", "Trans", "Carga", "Via", "Fluxo", "Movi", "Expre", "Agili", "Pronto",
-           "Norte", "Sul", "Brasa", "Tropi", "Ama", "Serra", "Mar", "Sol", "Luz", "Nova", "Prime", "Mega", "Top",
-           "Bem", "Casa", "Loja", "Mercado", "Feira", "Bela", "Terra", "Rio", "Vila", "Ponto", "Giro", "Zap",
-           "Jet", "Flash", "Turbo", "Leva", "Manda", "Pega", "Chega", "Corre", "Voa", "Onda", "Ipê", "Jacaré",
-           "Tucano", "Arara", "Caju", "Coco", "Pampa", "Cerrado", "Litoral", "Capital", "Urbano", "Metro", "Bairro")
-_NAME_B = ("", "x", "lar", "mais", "net", "log", "ex", "via", "sul", "tec", "max", "lis", "ra", "ville", "bras",
-           "go", "on", "fy", "ly", "ria", "ton", "vix", "pro", "up", "já")
-_NAME_C = ("Express", "Logística", "Transportes", "Entregas", "Commerce", "Store", "Shop", "Delivery", "Cargo",
-           "Distribuidora", "Log", "Online", "Market", "Varejo", "Fretes", "Mobilidade", "Atacado", "Digital",
-           "Brasil", "Group", "Comércio")
+_NAME_A = (
+    "Rota",
+    "Velo",
+    "Entre",
+    "Logi",
+    "Trans",
+    "Carga",
+    "Via",
+    "Fluxo",
+    "Movi",
+    "Expre",
+    "Agili",
+    "Pronto",
+    "Norte",
+    "Sul",
+    "Brasa",
+    "Tropi",
+    "Ama",
+    "Serra",
+    "Mar",
+    "Sol",
+    "Luz",
+    "Nova",
+    "Prime",
+    "Mega",
+    "Top",
+    "Bem",
+    "Casa",
+    "Loja",
+    "Mercado",
+    "Feira",
+    "Bela",
+    "Terra",
+    "Rio",
+    "Vila",
+    "Ponto",
+    "Giro",
+    "Zap",
+    "Jet",
+    "Flash",
+    "Turbo",
+    "Leva",
+    "Manda",
+    "Pega",
+    "Chega",
+    "Corre",
+    "Voa",
+    "Onda",
+    "Ipê",
+    "Jacaré",
+    "Tucano",
+    "Arara",
+    "Caju",
+    "Coco",
+    "Pampa",
+    "Cerrado",
+    "Litoral",
+    "Capital",
+    "Urbano",
+    "Metro",
+    "Bairro",
+)
+_NAME_B = (
+    "",
+    "x",
+    "lar",
+    "mais",
+    "net",
+    "log",
+    "ex",
+    "via",
+    "sul",
+    "tec",
+    "max",
+    "lis",
+    "ra",
+    "ville",
+    "bras",
+    "go",
+    "on",
+    "fy",
+    "ly",
+    "ria",
+    "ton",
+    "vix",
+    "pro",
+    "up",
+    "já",
+)
+_NAME_C = (
+    "Express",
+    "Logística",
+    "Transportes",
+    "Entregas",
+    "Commerce",
+    "Store",
+    "Shop",
+    "Delivery",
+    "Cargo",
+    "Distribuidora",
+    "Log",
+    "Online",
+    "Market",
+    "Varejo",
+    "Fretes",
+    "Mobilidade",
+    "Atacado",
+    "Digital",
+    "Brasil",
+    "Group",
+    "Comércio",
+)
 _NAME_D = ("do Brasil", "Sul", "Nordeste", "Paulista", "Minas", "Rio", "Norte", "BR", "Centro-Oeste", "Capital")
 _LEGAL = (" Ltda", " LTDA", " Ltda.", " S.A.", " S/A", " ME", " EIRELI")
 
@@ -189,16 +334,30 @@ def make_firms(rng: np.random.Generator, names, domains, universe: bool, abroad_
     for tech, p in TECH:
         stack = stack + np.where(rng.random(n) < p, tech + "; ", "")
     stack = stack.str.rstrip("; ")
-    return pd.DataFrame({
-        "name": names, "domain": domains, "industry_idx": ind,
-        "industry": np.array([s[0] for s in INDUSTRY_SPECS], dtype=object)[ind],
-        "city": city, "region": region, "country": country, "large_metro": large,
-        "employees": employees, "revenue": revenue,
-        "founded_year": np.clip(2024 - np.round(np.exp(rng.normal(np.log(12), 0.7, n))), 1950, 2024).astype(np.int64),
-        "dpd": dpd, "own_fleet": own_fleet, "fleet_size": fleet_size.astype(np.int64),
-        "tried_competitor": rng.random(n) < np.where(ind == 0, 0.30, 0.22),
-        "tms": tms, "erp": pick(rng, ERP, n), "tech_stack": stack.to_numpy(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "name": names,
+            "domain": domains,
+            "industry_idx": ind,
+            "industry": np.array([s[0] for s in INDUSTRY_SPECS], dtype=object)[ind],
+            "city": city,
+            "region": region,
+            "country": country,
+            "large_metro": large,
+            "employees": employees,
+            "revenue": revenue,
+            "founded_year": np.clip(2024 - np.round(np.exp(rng.normal(np.log(12), 0.7, n))), 1950, 2024).astype(
+                np.int64
+            ),
+            "dpd": dpd,
+            "own_fleet": own_fleet,
+            "fleet_size": fleet_size.astype(np.int64),
+            "tried_competitor": rng.random(n) < np.where(ind == 0, 0.30, 0.22),
+            "tms": tms,
+            "erp": pick(rng, ERP, n),
+            "tech_stack": stack.to_numpy(dtype=object),
+        }
+    )
 
 
 def _industry_label(rng: np.random.Generator, ind: np.ndarray) -> np.ndarray:
@@ -238,15 +397,21 @@ def make_universe(rng: np.random.Generator, accounts: pd.DataFrame, others: pd.D
     def noisy(values, sd):  # a data provider's estimate of the true value
         return np.round(values * np.exp(rng.normal(0, sd, k)))
 
-    out = pd.DataFrame({
-        "Company ID": both["company_id"], "Company Name": both["name"], "Domain": both["domain"],
-        "Industry": _industry_label(rng, both["industry_idx"].to_numpy()),
-        "City": both["city"], "State": both["region"], "Country": both["country"],
-        "Employees": blank(rng, noisy(both["employees"].to_numpy(), 0.1).astype(np.int64), 0.06),
-        "Annual Revenue": blank(rng, np.round(noisy(both["revenue"].to_numpy(), 0.15), -4).astype(np.int64), 0.15),
-        "deliveries_per_day": blank(rng, noisy(both["dpd"].to_numpy(), 0.15).astype(np.int64), 0.6),
-        "own_fleet": blank(rng, np.where(both["own_fleet"], "yes", "no"), 0.5),
-    })
+    out = pd.DataFrame(
+        {
+            "Company ID": both["company_id"],
+            "Company Name": both["name"],
+            "Domain": both["domain"],
+            "Industry": _industry_label(rng, both["industry_idx"].to_numpy()),
+            "City": both["city"],
+            "State": both["region"],
+            "Country": both["country"],
+            "Employees": blank(rng, noisy(both["employees"].to_numpy(), 0.1).astype(np.int64), 0.06),
+            "Annual Revenue": blank(rng, np.round(noisy(both["revenue"].to_numpy(), 0.15), -4).astype(np.int64), 0.15),
+            "deliveries_per_day": blank(rng, noisy(both["dpd"].to_numpy(), 0.15).astype(np.int64), 0.6),
+            "own_fleet": blank(rng, np.where(both["own_fleet"], "yes", "no"), 0.5),
+        }
+    )
     matches = dict(zip(both["company_id"][both["account_id"].notna()], both["account_id"].dropna()))
     icp = (both["industry_idx"].to_numpy() == 0) & both["own_fleet"].to_numpy() & (both["dpd"].to_numpy() >= 200)
     icp &= both["country"].to_numpy() == "Brazil"
@@ -269,28 +434,47 @@ def background_events(rng: np.random.Generator, ids: np.ndarray, rate: float, st
     growth = np.round(rng.normal(15, 20, k))
     growth = np.where(growth == 0, 1, growth)
     cuts = -np.round(np.exp(rng.normal(np.log(20), 0.7, k)))
-    value = np.select([etype == "funding", etype == "headcount_change", etype == "layoff"], [funding, growth, cuts],
-                      np.nan)
+    value = np.select(
+        [etype == "funding", etype == "headcount_change", etype == "layoff"], [funding, growth, cuts], np.nan
+    )
     rounds = pick(rng, ("Seed", "Series A", "Series B", "Series C", "Debt financing"), k)
     tech = pick(rng, [t for t, _ in TECH] + list(TMS), k)
     desc = np.select(
         [etype == "funding", etype == "exec_hire", etype == "headcount_change", etype == "layoff"],
-        ["Raised " + rounds + " round", "New " + title.astype(object) + " announced on LinkedIn",
-         "Headcount change over the last 6 months", "Layoffs reported in the press"],
+        [
+            "Raised " + rounds + " round",
+            "New " + title.astype(object) + " announced on LinkedIn",
+            "Headcount change over the last 6 months",
+            "Layoffs reported in the press",
+        ],
         "Adopted " + tech,
     )
     source = pick(rng, ("LinkedIn", "Crunchbase", "News", "Manual"), k, p=(0.5, 0.2, 0.2, 0.1))
-    return pd.DataFrame({"owner": owner, "event_type": etype, "date": date, "title": title, "value": value,
-                         "description": desc, "source": source})
+    return pd.DataFrame(
+        {
+            "owner": owner,
+            "event_type": etype,
+            "date": date,
+            "title": title,
+            "value": value,
+            "description": desc,
+            "source": source,
+        }
+    )
 
 
 def make_spend(rng: np.random.Generator, start, months: int, scale: float) -> pd.DataFrame:
     """Monthly marketing and sales spend per channel, growing over time, with event-season spikes."""
     first = np.datetime64(start, "M")
     month = first + np.arange(months)
-    channels = (("paid search", "marketing", 22_000), ("LinkedIn ads", "marketing", 15_000),
-                ("events", "marketing", 12_000), ("content", "marketing", 8_000),
-                ("SDR team", "sales", 45_000), ("AE team", "sales", 90_000))
+    channels = (
+        ("paid search", "marketing", 22_000),
+        ("LinkedIn ads", "marketing", 15_000),
+        ("events", "marketing", 12_000),
+        ("content", "marketing", 8_000),
+        ("SDR team", "sales", 45_000),
+        ("AE team", "sales", 90_000),
+    )
     trend = 1 + 0.012 * np.arange(months)
     mon = month.astype(int) % 12 + 1
     frames = []
@@ -298,6 +482,14 @@ def make_spend(rng: np.random.Generator, start, months: int, scale: float) -> pd
         level = base * scale * trend * np.exp(rng.normal(0, 0.08 if kind == "sales" else 0.18, months))
         if channel == "events":
             level = level * np.where(np.isin(mon, (3, 5, 9, 10)), 2.5, 0.5)
-        frames.append(pd.DataFrame({"Month": fmt_date(month.astype("datetime64[D]")), "Channel": channel,
-                                    "Kind": kind, "Amount": np.round(level, 2)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Month": fmt_date(month.astype("datetime64[D]")),
+                    "Channel": channel,
+                    "Kind": kind,
+                    "Amount": np.round(level, 2),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True).sort_values(["Month", "Channel"], kind="stable").reset_index(drop=True)

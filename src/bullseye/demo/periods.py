@@ -75,7 +75,9 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     new_segment = (accounts["Industry"] == SHIFT["new_segment"]["industry"]).to_numpy() & ~icp
     # As in the generated history, a first attempt can come from any account that has not had one,
     # so the pipeline's mix is the accounts' mix (not thinned of the ICP accounts already won).
-    prospects = np.flatnonzero(~accounts["Account ID"].isin(set(deals["Account ID"]) | set(subs["Account ID"])).to_numpy())
+    prospects = np.flatnonzero(
+        ~accounts["Account ID"].isin(set(deals["Account ID"]) | set(subs["Account ID"])).to_numpy()
+    )
 
     # Pipeline, as in the generated history: first attempts of accounts that never had one, at the
     # pace of the last year (faster after a shift), and retries 60-360 days after a lost first attempt.
@@ -86,16 +88,25 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     per_day = recent.sum() / 365 * (SHIFT["pipeline_growth"] if shift else 1.0)
     days = int((end - start) / np.timedelta64(1, "D"))
     n_first = min(int(rng.poisson(per_day * days)), len(prospects))
-    weight = np.where(new_segment[prospects], SHIFT["new_segment_pipeline_weight"], 1.0) if shift else np.ones(len(prospects))
+    weight = (
+        np.where(new_segment[prospects], SHIFT["new_segment_pipeline_weight"], 1.0)
+        if shift
+        else np.ones(len(prospects))
+    )
     first_accounts = rng.choice(prospects, size=n_first, replace=False, p=weight / weight.sum())
     first_days = start + rng.integers(1, days + 1, n_first).astype("timedelta64[D]")
     attempts = new_business.groupby("Account ID").size()
-    single_loss = new_business[new_business["Account ID"].map(attempts).eq(1)
-                               & new_business["Deal Stage"].eq("Closed Lost")]
+    single_loss = new_business[
+        new_business["Account ID"].map(attempts).eq(1) & new_business["Deal Stage"].eq("Closed Lost")
+    ]
     lost_on = pd.to_datetime(single_loss["Close Date"], errors="coerce").to_numpy("datetime64[D]")
     retry_on = lost_on + rng.integers(60, 360, len(single_loss)).astype("timedelta64[D]")
-    retry = (~np.isnat(lost_on) & (rng.random(len(single_loss)) < MODEL["deals"]["p_retry_after_loss"])
-             & (retry_on > start) & (retry_on <= end))
+    retry = (
+        ~np.isnat(lost_on)
+        & (rng.random(len(single_loss)) < MODEL["deals"]["p_retry_after_loss"])
+        & (retry_on > start)
+        & (retry_on <= end)
+    )
     index_of = pd.Series(np.arange(len(accounts)), index=accounts["Account ID"])
     retry_accounts = index_of.reindex(single_loss["Account ID"].to_numpy()[retry]).dropna().astype(int).to_numpy()
     retry_days = retry_on[retry][~np.isnan(index_of.reindex(single_loss["Account ID"].to_numpy()[retry]).to_numpy())]
@@ -105,42 +116,71 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
 
     spec = MODEL["win"]
     icp_or = SHIFT["planted_segment_odds_ratio"] if shift else spec["odds_ratios"]["icp_segment"]
-    logit = (spec["base_logit"] + rng.normal(0, spec["account_sd"], n_new) + np.log(icp_or) * icp[chosen]
-             + (np.log(SHIFT["new_segment_odds_ratio"]) * new_segment[chosen] if shift else 0.0))
+    logit = (
+        spec["base_logit"]
+        + rng.normal(0, spec["account_sd"], n_new)
+        + np.log(icp_or) * icp[chosen]
+        + (np.log(SHIFT["new_segment_odds_ratio"]) * new_segment[chosen] if shift else 0.0)
+    )
     won = rng.random(n_new) < 1 / (1 + np.exp(-logit))
     dtc = MODEL["days_to_close"]
-    median = np.where(won, dtc["won_median"], dtc["lost_median"]) * np.where(icp[chosen] & (not shift), dtc["icp_segment_factor"], 1.0)
-    closed = opened + np.maximum(3, np.round(median * np.exp(rng.normal(0, dtc["sigma"], n_new)))).astype("timedelta64[D]")
+    median = np.where(won, dtc["won_median"], dtc["lost_median"]) * np.where(
+        icp[chosen] & (not shift), dtc["icp_segment_factor"], 1.0
+    )
+    closed = opened + np.maximum(3, np.round(median * np.exp(rng.normal(0, dtc["sigma"], n_new)))).astype(
+        "timedelta64[D]"
+    )
     is_open = closed > end
     plan = np.digitize(dpd[chosen], (150, 600))
-    list_price = np.array([p[1] for p in PLANS])[plan] * np.clip((np.maximum(dpd[chosen], 1) / np.array([60, 300, 1200])[plan]) ** 0.3, 0.6, 2.0)
+    list_price = np.array([p[1] for p in PLANS])[plan] * np.clip(
+        (np.maximum(dpd[chosen], 1) / np.array([60, 300, 1200])[plan]) ** 0.3, 0.6, 2.0
+    )
     list_price = np.round(list_price, -2)
     mean = np.where(icp[chosen] & (not shift), MODEL["discount"]["mean_inside"], MODEL["discount"]["mean_outside"])
     discount = rng.beta(2.0, 2.0 * (1 - mean) / mean)
     amount = np.round(list_price * (1 - discount), 2)
-    stage = np.where(is_open, pick(rng, ("Discovery", "Qualification", "Proposal", "Negotiation"), n_new),
-                     np.where(won, "Closed Won", "Closed Lost"))
+    stage = np.where(
+        is_open,
+        pick(rng, ("Discovery", "Qualification", "Proposal", "Negotiation"), n_new),
+        np.where(won, "Closed Won", "Closed Lost"),
+    )
     product = np.array([p[0] for p in PLANS], dtype=object)[plan]
     first_deal = _last_number(deals["Deal ID"]) + 1
     deal_ids = _ids("DEAL-", first_deal, n_new)
     names = accounts["Company Name"].to_numpy(dtype=object)[chosen]
-    new_deals = pd.DataFrame({
-        "Deal ID": deal_ids, "Account ID": accounts["Account ID"].to_numpy()[chosen],
-        "Deal Name": names + " - " + product + " (New Business)", "Deal Stage": stage,
-        "Create Date": fmt_date(opened), "Close Date": np.where(is_open, "", fmt_date(closed)),
-        "Amount": money(amount), "List Price": list_price.astype(np.int64).astype(str), "Product": product,
-        "Lead Source": accounts["Lead Source"].to_numpy()[chosen],
-        "Deal Owner": np.where(accounts["Owner"].to_numpy()[chosen] != "", accounts["Owner"].to_numpy()[chosen],
-                               pick(rng, REPS, n_new)),
-        "deal_type": "New Business"})
+    new_deals = pd.DataFrame(
+        {
+            "Deal ID": deal_ids,
+            "Account ID": accounts["Account ID"].to_numpy()[chosen],
+            "Deal Name": names + " - " + product + " (New Business)",
+            "Deal Stage": stage,
+            "Create Date": fmt_date(opened),
+            "Close Date": np.where(is_open, "", fmt_date(closed)),
+            "Amount": money(amount),
+            "List Price": list_price.astype(np.int64).astype(str),
+            "Product": product,
+            "Lead Source": accounts["Lead Source"].to_numpy()[chosen],
+            "Deal Owner": np.where(
+                accounts["Owner"].to_numpy()[chosen] != "", accounts["Owner"].to_numpy()[chosen], pick(rng, REPS, n_new)
+            ),
+            "deal_type": "New Business",
+        }
+    )
 
     # New customers, and churn of every customer over the period (Weibull hazard, as generated).
     wins = new_deals[(stage == "Closed Won")]
     start_dates = closed[stage == "Closed Won"]
     first_sub = _last_number(subs["Subscription ID"]) + 1
-    new_subs = pd.DataFrame({"Subscription ID": _ids("SUB-", first_sub, len(wins)), "Account ID": wins["Account ID"],
-                             "Plan": wins["Product"], "Start Date": fmt_date(start_dates), "End Date": "",
-                             "ARR": amount[stage == "Closed Won"].round(2).astype(str)})
+    new_subs = pd.DataFrame(
+        {
+            "Subscription ID": _ids("SUB-", first_sub, len(wins)),
+            "Account ID": wins["Account ID"],
+            "Plan": wins["Product"],
+            "Start Date": fmt_date(start_dates),
+            "End Date": "",
+            "ARR": amount[stage == "Closed Won"].round(2).astype(str),
+        }
+    )
     subs = pd.concat([subs, new_subs], ignore_index=True)
     churn = MODEL["churn"]
     active = np.flatnonzero((subs["End Date"] == "").to_numpy())
@@ -151,19 +191,34 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     sub_start = pd.to_datetime(subs["Start Date"].to_numpy()[active], errors="coerce").to_numpy("datetime64[D]")
     origin = np.maximum(sub_start, start)
     years = np.maximum((end - origin) / np.timedelta64(365, "D"), 0)
-    hr = np.where(icp[acc_of], SHIFT["planted_segment_hazard_ratio"] if shift else churn["hazard_ratios"]["icp_segment"], 1.0)
+    hr = np.where(
+        icp[acc_of], SHIFT["planted_segment_hazard_ratio"] if shift else churn["hazard_ratios"]["icp_segment"], 1.0
+    )
     hr = hr * np.where(employees[acc_of] < 50, churn["hazard_ratios"]["employees_lt_50"], 1.0)
     rate = -np.log(1 - churn["baseline_annual_churn"]) * hr
     gone = rng.random(len(active)) < 1 - np.exp(-rate * years)
-    when = origin[gone] + (rng.random(gone.sum()) * np.maximum((end - origin[gone]) / np.timedelta64(1, "D"), 1)).astype("timedelta64[D]")
+    when = origin[gone] + (
+        rng.random(gone.sum()) * np.maximum((end - origin[gone]) / np.timedelta64(1, "D"), 1)
+    ).astype("timedelta64[D]")
     subs.loc[subs.index[active[gone]], "End Date"] = fmt_date(when)
 
     # Notes: a call note on each new opportunity; after a shift, a new objection voiced repeatedly.
     first_note = _last_number(notes["Note ID"]) + 1
     lang = (rng.random(n_new) < 0.6).astype(int)
     bodies = np.array([_CALL[x].format(who="o time" if x else "the team") for x in lang], dtype=object)
-    new_notes = [pd.DataFrame({"Account ID": new_deals["Account ID"], "Deal ID": new_deals["Deal ID"], "Contact ID": "",
-                               "Type": "call", "Date": fmt_date(opened), "Score": "", "Body": bodies})]
+    new_notes = [
+        pd.DataFrame(
+            {
+                "Account ID": new_deals["Account ID"],
+                "Deal ID": new_deals["Deal ID"],
+                "Contact ID": "",
+                "Type": "call",
+                "Date": fmt_date(opened),
+                "Score": "",
+                "Body": bodies,
+            }
+        )
+    ]
     objection = []
     if shift:
         k = int(round(SHIFT["objection_notes_per_month"] * months))
@@ -172,19 +227,37 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
         heard = np.minimum(heard, end)
         x = (rng.random(len(pick_deals)) < 0.5).astype(int)
         objection = [_OBJ[i].format(x=SHIFT["objection"][i]) for i in x]
-        new_notes.append(pd.DataFrame({"Account ID": new_deals["Account ID"].to_numpy()[pick_deals],
-                                       "Deal ID": new_deals["Deal ID"].to_numpy()[pick_deals], "Contact ID": "",
-                                       "Type": "call", "Date": fmt_date(heard), "Score": "", "Body": objection}))
+        new_notes.append(
+            pd.DataFrame(
+                {
+                    "Account ID": new_deals["Account ID"].to_numpy()[pick_deals],
+                    "Deal ID": new_deals["Deal ID"].to_numpy()[pick_deals],
+                    "Contact ID": "",
+                    "Type": "call",
+                    "Date": fmt_date(heard),
+                    "Score": "",
+                    "Body": objection,
+                }
+            )
+        )
     added_notes = pd.concat(new_notes, ignore_index=True)
     added_notes.insert(0, "Note ID", _ids("NOTE-", first_note, len(added_notes)))
 
     pd.concat([deals, new_deals], ignore_index=True).to_csv(data_dir / "deals.csv", index=False)
     subs.to_csv(data_dir / "subscriptions.csv", index=False)
     pd.concat([notes, added_notes[notes.columns]], ignore_index=True).to_csv(data_dir / "notes.csv", index=False)
-    period = {"start": str(start), "end": str(end), "months": months, "shift": bool(shift),
-              "new_opportunities": int(n_new), "won": int((stage == "Closed Won").sum()),
-              "open": int(is_open.sum()), "churned": int(gone.sum()), "objection_notes": len(objection),
-              "shift_spec": SHIFT if shift else None}
+    period = {
+        "start": str(start),
+        "end": str(end),
+        "months": months,
+        "shift": bool(shift),
+        "new_opportunities": int(n_new),
+        "won": int((stage == "Closed Won").sum()),
+        "open": int(is_open.sum()),
+        "churned": int(gone.sum()),
+        "objection_notes": len(objection),
+        "shift_spec": SHIFT if shift else None,
+    }
     periods.append(period)
     truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return period

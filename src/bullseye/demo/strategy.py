@@ -40,15 +40,28 @@ DEMO_AUDIENCE = Audience(
     id="audience",
     name="Companies that deliver goods in Brazil",
     description="Who can buy route optimisation: firms in Brazil that move physical goods to customers, "
-                "with a team big enough to run routes every day.",
+    "with a team big enough to run routes every day.",
     owner="Product marketing",
     criteria=[
-        AudienceCriterion(id="brazil", name="Operates in Brazil", kind="geography",
-                          conditions=[Condition(attribute="country", op="==", value="Brazil")]),
-        AudienceCriterion(id="delivers-goods", name="Sells or moves physical goods", kind="segment",
-                          conditions=[Condition(attribute="industry", op="in", value=SEGMENTS)]),
-        AudienceCriterion(id="team", name="10 or more employees", kind="size", keep_unknown=True,
-                          conditions=[Condition(attribute="employees", op=">=", value=10)]),
+        AudienceCriterion(
+            id="brazil",
+            name="Operates in Brazil",
+            kind="geography",
+            conditions=[Condition(attribute="country", op="==", value="Brazil")],
+        ),
+        AudienceCriterion(
+            id="delivers-goods",
+            name="Sells or moves physical goods",
+            kind="segment",
+            conditions=[Condition(attribute="industry", op="in", value=SEGMENTS)],
+        ),
+        AudienceCriterion(
+            id="team",
+            name="10 or more employees",
+            kind="size",
+            keep_unknown=True,
+            conditions=[Condition(attribute="employees", op=">=", value=10)],
+        ),
     ],
 )
 

@@ -26,6 +26,7 @@ DAYS_PER_YEAR = 365.25
 
 def _profile(units: dict[str, Any], masks: dict[str, np.ndarray]) -> dict[str, float | None]:
     """One segment (``masks``: its rows in each outcome's discovery units) on every outcome."""
+
     def median(outcome: str) -> float | None:
         if outcome not in units or not masks[outcome].any():
             return None
@@ -41,11 +42,14 @@ def _profile(units: dict[str, Any], masks: dict[str, np.ndarray]) -> dict[str, f
         churns = float(units["retention"].churned()[keep].sum())
         customers = int(keep.sum())
     annual_churn = churns / exposure if exposure > 0 else None
-    lifetime = min(1 / annual_churn, MAX_LIFETIME_YEARS) if annual_churn else (MAX_LIFETIME_YEARS if exposure > 0 else None)
+    lifetime = (
+        min(1 / annual_churn, MAX_LIFETIME_YEARS) if annual_churn else (MAX_LIFETIME_YEARS if exposure > 0 else None)
+    )
     return {
         "deals": int(chosen.sum()) if chosen is not None else 0,
-        "win_rate": (float(win.target[chosen].mean())
-                     if win is not None and chosen is not None and chosen.any() else None),
+        "win_rate": (
+            float(win.target[chosen].mean()) if win is not None and chosen is not None and chosen.any() else None
+        ),
         "days_to_close": median("days_to_close"),
         "discount": median("discount"),
         "acv": median("acv"),
@@ -136,18 +140,31 @@ def bullseye_segments(ws, result, top: int = 10) -> list[dict[str, Any]]:
         masks = _masks(units, rule)
         profile = _profile(units, masks)
         value = _value(profile, cost)
-        rows.append({
-            "segment": label, "good_on": _good_on(units, masks), **profile,
-            "value_per_opportunity": value,
-            "value_lift": value / base_value if value is not None and base_value else None,
-        })
+        rows.append(
+            {
+                "segment": label,
+                "good_on": _good_on(units, masks),
+                **profile,
+                "value_per_opportunity": value,
+                "value_lift": value / base_value if value is not None and base_value else None,
+            }
+        )
     rows.sort(key=lambda r: (len(r["good_on"]), r["value_per_opportunity"] or -np.inf), reverse=True)
-    return [{"segment": "all accounts (discovery part)", "good_on": [], **base, "value_per_opportunity": base_value,
-             "value_lift": 1.0, "cost_per_opportunity": cost}] + rows[:top]
+    return [
+        {
+            "segment": "all accounts (discovery part)",
+            "good_on": [],
+            **base,
+            "value_per_opportunity": base_value,
+            "value_lift": 1.0,
+            "cost_per_opportunity": cost,
+        }
+    ] + rows[:top]
 
 
-def _over_represented(frame: pd.DataFrame, members: np.ndarray, attributes: list[str], top: int = 5,
-                      min_count: int = 10) -> list[dict[str, Any]]:
+def _over_represented(
+    frame: pd.DataFrame, members: np.ndarray, attributes: list[str], top: int = 5, min_count: int = 10
+) -> list[dict[str, Any]]:
     """Single conditions whose share among ``members`` most exceeds their share among all rows."""
     if members.sum() < min_count or members.all():
         return []
@@ -161,8 +178,16 @@ def _over_represented(frame: pd.DataFrame, members: np.ndarray, attributes: list
             continue
         share_members, share_all = inside / chosen, covered.sum() / total
         p = float(sps.hypergeom(total, int(covered.sum()), chosen).sf(inside - 1))
-        out.append({"trait": selector.label, "share": share_members, "share_all": float(share_all),
-                    "lift": share_members / share_all, "members": inside, "p_value": p})
+        out.append(
+            {
+                "trait": selector.label,
+                "share": share_members,
+                "share_all": float(share_all),
+                "lift": share_members / share_all,
+                "members": inside,
+                "p_value": p,
+            }
+        )
     out = [o for o in out if o["lift"] >= 1.2 and o["p_value"] < 0.05]
     return sorted(out, key=lambda o: (o["p_value"], -o["lift"]))[:top]
 
@@ -175,16 +200,27 @@ def alignment(data: Dataset, attributes: list[str], share: float = 0.2) -> dict[
         return {"note": "not enough won deals or usage data for the alignment exercise"}
     speed = won["days_to_close"].rank(pct=True) + won["discount"].fillna(won["discount"].median()).rank(pct=True)
     efficient = set(won.loc[speed <= speed.quantile(share), "account_id"])
-    heavy = set(customers.loc[customers["avg_active_users"] >= customers["avg_active_users"].quantile(1 - share), "account_id"])
+    heavy = set(
+        customers.loc[customers["avg_active_users"] >= customers["avg_active_users"].quantile(1 - share), "account_id"]
+    )
     accounts = data.accounts[data.accounts["account_id"].isin(set(won["account_id"]) | set(customers["account_id"]))]
     ids = accounts["account_id"]
-    traits_efficient = {t["trait"]: t for t in _over_represented(accounts, ids.isin(efficient).to_numpy(), attributes, top=50)}
+    traits_efficient = {
+        t["trait"]: t for t in _over_represented(accounts, ids.isin(efficient).to_numpy(), attributes, top=50)
+    }
     traits_heavy = {t["trait"]: t for t in _over_represented(accounts, ids.isin(heavy).to_numpy(), attributes, top=50)}
-    shared = [{"trait": name, "lift_efficient": traits_efficient[name]["lift"], "lift_heavy": traits_heavy[name]["lift"]}
-              for name in traits_efficient if name in traits_heavy]
+    shared = [
+        {"trait": name, "lift_efficient": traits_efficient[name]["lift"], "lift_heavy": traits_heavy[name]["lift"]}
+        for name in traits_efficient
+        if name in traits_heavy
+    ]
     shared.sort(key=lambda t: min(t["lift_efficient"], t["lift_heavy"]), reverse=True)
-    return {"efficient_accounts": len(efficient), "heavy_users": len(heavy), "on_both": len(efficient & heavy),
-            "shared_traits": shared[:10]}
+    return {
+        "efficient_accounts": len(efficient),
+        "heavy_users": len(heavy),
+        "on_both": len(efficient & heavy),
+        "shared_traits": shared[:10],
+    }
 
 
 def cohorts(data: Dataset, attributes: list[str]) -> dict[str, Any]:
@@ -201,14 +237,21 @@ def cohorts(data: Dataset, attributes: list[str]) -> dict[str, Any]:
     out = {}
     for name, members in groups.items():
         if members is None or members.sum() < 10:
-            out[name] = {"members": int(members.sum()) if members is not None else 0, "traits": [],
-                         "note": "too few members to say what they share"}
+            out[name] = {
+                "members": int(members.sum()) if members is not None else 0,
+                "traits": [],
+                "note": "too few members to say what they share",
+            }
             continue
         distinguishing = {}
         for column in ("tenure_days", "current_arr", "avg_active_users", "nps", "acv"):
             values = pd.to_numeric(customers[column], errors="coerce")
             if values.notna().sum() >= 10:
                 distinguishing[column] = {"members": _median(values[members]), "others": _median(values[~members])}
-        out[name] = {"members": int(members.sum()), "share": float(members.mean()),
-                     "traits": _over_represented(customers, members, attributes), "medians": distinguishing}
+        out[name] = {
+            "members": int(members.sum()),
+            "share": float(members.mean()),
+            "traits": _over_represented(customers, members, attributes),
+            "medians": distinguishing,
+        }
     return out

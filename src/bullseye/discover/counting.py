@@ -90,8 +90,14 @@ def cell_keys(codes: np.ndarray, groups: np.ndarray, radices: np.ndarray, out: n
     return out
 
 
-def accumulate(prefix: np.ndarray, radix: int, last: np.ndarray, fold: np.ndarray | None, weights: list[np.ndarray],
-               out: np.ndarray) -> np.ndarray:
+def accumulate(
+    prefix: np.ndarray,
+    radix: int,
+    last: np.ndarray,
+    fold: np.ndarray | None,
+    weights: list[np.ndarray],
+    out: np.ndarray,
+) -> np.ndarray:
     """Add each row to its cell of ``out`` (cells x channels, float64, zeroed): its count (in channel
     ``fold[i]`` when split by the fold bit, else channel 0), then each weight in the next channels.
     Row i's cell is ``prefix[i] * radix + last[i]`` (the key of the other groups, then the last

@@ -37,10 +37,8 @@ __all__ = [
 #: ``closed="right"`` means bands ``lo < x <= hi`` (head counts: "11-50"); ``"left"`` means
 #: ``lo <= x < hi`` (money: "1-10M"). Same bands as the outcome summary's.
 FIXED_BANDS: dict[str, tuple[tuple[float, ...], str, tuple[str, ...]]] = {
-    "employees": ((10, 50, 200, 1000, 5000), "right",
-                  ("1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+")),
-    "revenue": ((1e6, 1e7, 5e7, 1e8, 1e9), "left",
-                ("<1M", "1-10M", "10-50M", "50-100M", "100M-1B", "1B+")),
+    "employees": ((10, 50, 200, 1000, 5000), "right", ("1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+")),
+    "revenue": ((1e6, 1e7, 5e7, 1e8, 1e9), "left", ("<1M", "1-10M", "10-50M", "50-100M", "100M-1B", "1B+")),
 }
 _QUANTILES = (0.2, 0.4, 0.6, 0.8)
 _FEW_VALUES = 5  # a numeric column with at most this many values is treated as categorical
@@ -143,13 +141,25 @@ class EncodedAttributes:
         n = int(rows.sum())
         bits = np.empty((len(self.selectors), _n_words(n)), dtype=np.uint64)
         for start in range(0, len(self.selectors), 64):  # bounded memory: 64 unpacked rows at a time
-            block = unpack_bits(self.bits[start:start + 64], self.n_rows)
-            bits[start:start + 64] = pack_bits(block[:, rows])
+            block = unpack_bits(self.bits[start : start + 64], self.n_rows)
+            bits[start : start + 64] = pack_bits(block[:, rows])
         counts = _popcount(bits)
-        parts = None if self.partitions is None else [
-            Partition(p.attribute, p.selectors, p.codes[rows], p.members) for p in self.partitions]
-        return EncodedAttributes(list(self.selectors), bits, self.attribute_index.copy(), n,
-                                 list(self.attributes), counts, dict(self.kinds), dict(self.skipped), parts)
+        parts = (
+            None
+            if self.partitions is None
+            else [Partition(p.attribute, p.selectors, p.codes[rows], p.members) for p in self.partitions]
+        )
+        return EncodedAttributes(
+            list(self.selectors),
+            bits,
+            self.attribute_index.copy(),
+            n,
+            list(self.attributes),
+            counts,
+            dict(self.kinds),
+            dict(self.skipped),
+            parts,
+        )
 
 
 # -- bits ------------------------------------------------------------------------------------------
@@ -184,8 +194,14 @@ def split_partition(part: Partition) -> tuple[Partition, Partition]:
         members = part.members[rows]
         weights = 1 << np.arange(members.shape[0], dtype=np.int64)
         codes, atoms = pd.factorize(weights @ members.astype(np.int64))
-        out.append(Partition(part.attribute, part.selectors[rows], _small(codes[part.codes]),
-                             ((atoms[None, :] >> np.arange(members.shape[0])[:, None]) & 1).astype(bool)))
+        out.append(
+            Partition(
+                part.attribute,
+                part.selectors[rows],
+                _small(codes[part.codes]),
+                ((atoms[None, :] >> np.arange(members.shape[0])[:, None]) & 1).astype(bool),
+            )
+        )
     return out[0], out[1]
 
 
@@ -194,13 +210,15 @@ def _small(codes: np.ndarray) -> np.ndarray:
     return codes.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int32)
 
 
-def _partitions(attribute: int, selectors: np.ndarray, masks: np.ndarray,
-                max_atoms: int = MAX_ATOMS) -> list[Partition]:
+def _partitions(
+    attribute: int, selectors: np.ndarray, masks: np.ndarray, max_atoms: int = MAX_ATOMS
+) -> list[Partition]:
     """Atoms of one attribute's selectors (boolean rows ``masks``), split until at most ``max_atoms``."""
     k = len(selectors)
     if k > 60:
-        return _partitions(attribute, selectors[:60], masks[:60], max_atoms) + \
-            _partitions(attribute, selectors[60:], masks[60:], max_atoms)
+        return _partitions(attribute, selectors[:60], masks[:60], max_atoms) + _partitions(
+            attribute, selectors[60:], masks[60:], max_atoms
+        )
     pattern = np.zeros(masks.shape[1], dtype=np.int64)
     for j in range(k):
         pattern |= masks[j].astype(np.int64) << j
@@ -314,8 +332,9 @@ def _categorical(name: str, series: pd.Series, max_values: int) -> tuple[list[tu
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     values = [_py(v) for v in np.asarray(uniques, dtype=object)]
     order = [k for k in sorted(range(len(values)), key=lambda k: (-counts[k], str(values[k]))) if counts[k] > 0]
-    out = [(Selector(name, "==", values[k], f"{name} = {_value_text(values[k])}"), codes == k)
-           for k in order[:max_values]]
+    out = [
+        (Selector(name, "==", values[k], f"{name} = {_value_text(values[k])}"), codes == k) for k in order[:max_values]
+    ]
     rare = order[max_values:]
     if rare:
         pooled = tuple(sorted((values[k] for k in rare), key=str))
@@ -338,8 +357,10 @@ def _list(name: str, series: pd.Series, max_values: int) -> tuple[list[tuple[Sel
     row_of = slot[codes]
     masks = np.zeros((len(order), len(series)), dtype=bool)
     masks[row_of[row_of >= 0], parents[row_of >= 0]] = True
-    out = [(Selector(name, "contains", _py(uniques[k]), f"{name} contains {uniques[k]}"), masks[i])
-           for i, k in enumerate(order)]
+    out = [
+        (Selector(name, "contains", _py(uniques[k]), f"{name} contains {uniques[k]}"), masks[i])
+        for i, k in enumerate(order)
+    ]
     return out, null
 
 
@@ -347,13 +368,13 @@ def _round_numbers(lo: float, hi: float, log: bool) -> list[float]:
     """Round numbers within [lo, hi]: the 1-2-5 sequence on a log scale, else multiples of a 1-2-5 step."""
     if log:
         k = math.floor(math.log10(hi))
-        out = [m * 10.0 ** e for e in range(k - 6, k + 1) for m in (1, 2, 5)]
+        out = [m * 10.0**e for e in range(k - 6, k + 1) for m in (1, 2, 5)]
     else:
         raw = (hi - lo) / 6
         if raw <= 0:
             return []
         e = math.floor(math.log10(raw))
-        step = min(m * 10.0 ** e for m in (1, 2, 5, 10) if m * 10.0 ** e >= raw)
+        step = min(m * 10.0**e for m in (1, 2, 5, 10) if m * 10.0**e >= raw)
         out = [i * step for i in range(math.ceil(lo / step), math.floor(hi / step) + 1)]
     return sorted({_round_sig(v, 3) for v in out if lo <= v <= hi})
 
@@ -392,8 +413,9 @@ def _data_cuts(x: np.ndarray, max_cuts: int, integer: bool) -> list[float]:
     return cuts
 
 
-def _bands(name: str, x: np.ndarray, cuts: list[float], closed: str,
-           labels: tuple[str, ...] | None) -> list[tuple[Selector, np.ndarray]]:
+def _bands(
+    name: str, x: np.ndarray, cuts: list[float], closed: str, labels: tuple[str, ...] | None
+) -> list[tuple[Selector, np.ndarray]]:
     """Threshold selectors both ways at each cut point, and the intervals between them."""
     left = closed == "left"
     below, above = ("<", ">=") if left else ("<=", ">")
@@ -402,8 +424,10 @@ def _bands(name: str, x: np.ndarray, cuts: list[float], closed: str,
         for i, c in enumerate(cuts):
             low = f"{name} {labels[0]}" if labels and i == 0 else f"{name} {below} {_fmt(c)}"
             high = f"{name} {labels[-1]}" if labels and i == len(cuts) - 1 else f"{name} {above} {_fmt(c)}"
-            out += [(Selector(name, below, c, low), _COMPARE[below](x, c)),
-                    (Selector(name, above, c, high), _COMPARE[above](x, c))]
+            out += [
+                (Selector(name, below, c, low), _COMPARE[below](x, c)),
+                (Selector(name, above, c, high), _COMPARE[above](x, c)),
+            ]
         for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
             signs = ("<=", "<") if left else ("<", "<=")
             label = f"{name} {labels[i + 1]}" if labels else f"{_fmt(lo)} {signs[0]} {name} {signs[1]} {_fmt(hi)}"
@@ -412,8 +436,9 @@ def _bands(name: str, x: np.ndarray, cuts: list[float], closed: str,
     return out
 
 
-def _numeric(name: str, series: pd.Series, cuts: list[float] | None,
-             max_selectors: int) -> tuple[list[tuple[Selector, np.ndarray]], np.ndarray]:
+def _numeric(
+    name: str, series: pd.Series, cuts: list[float] | None, max_selectors: int
+) -> tuple[list[tuple[Selector, np.ndarray]], np.ndarray]:
     x = _as_float(series)
     na, xs = np.isnan(x), x[np.isfinite(x)]
     if not len(xs):
@@ -430,8 +455,10 @@ def _numeric(name: str, series: pd.Series, cuts: list[float] | None,
     integer, lo = bool(np.all(xs == np.round(xs))), float(xs.min())
     out: list[tuple[Selector, np.ndarray]] = []
     if np.mean(xs == lo) >= _MASS_AT_MIN:  # zero-inflated: "x = 0" and "x > 0" first
-        out = [(Selector(name, "==", _py(lo), f"{name} = {_fmt(lo)}"), x == lo),
-               (Selector(name, ">", _py(lo), f"{name} > {_fmt(lo)}"), x > lo)]
+        out = [
+            (Selector(name, "==", _py(lo), f"{name} = {_fmt(lo)}"), x == lo),
+            (Selector(name, ">", _py(lo), f"{name} > {_fmt(lo)}"), x > lo),
+        ]
         xs = xs[xs > lo]
         budget -= 2
     if len(xs):
@@ -439,9 +466,15 @@ def _numeric(name: str, series: pd.Series, cuts: list[float] | None,
     return out, na
 
 
-def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_values: int = 25,
-           min_count: int = 1, bands: dict[str, list[float]] | None = None,
-           max_band_selectors: int = 15) -> EncodedAttributes:
+def encode(
+    frame: pd.DataFrame,
+    attributes: list[str] | None = None,
+    *,
+    max_values: int = 25,
+    min_count: int = 1,
+    bands: dict[str, list[float]] | None = None,
+    max_band_selectors: int = 15,
+) -> EncodedAttributes:
     """Encode the attributes of ``frame`` as selectors with packed row bitsets.
 
     Selectors covering fewer than ``min_count`` rows, or every row, are dropped, and so is a
@@ -469,9 +502,13 @@ def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_valu
         if kind == "skip":
             skipped[name] = "date or time column: derive a number from it first"
             continue
-        pairs, na = (_categorical(name, series, max_values) if kind == "categorical" else
-                     _list(name, series, max_values) if kind == "list" else
-                     _numeric(name, series, bands.get(name), max_band_selectors))
+        pairs, na = (
+            _categorical(name, series, max_values)
+            if kind == "categorical"
+            else _list(name, series, max_values)
+            if kind == "list"
+            else _numeric(name, series, bands.get(name), max_band_selectors)
+        )
         if na.any():
             pairs.append((Selector(name, "missing", None, f"{name} is missing"), na))
         seen: set[bytes] = set()
@@ -497,5 +534,6 @@ def encode(frame: pd.DataFrame, attributes: list[str] | None = None, *, max_valu
         else:
             skipped[name] = "no selector covers some but not all rows"
     bits = np.vstack(packed) if packed else np.zeros((0, _n_words(n)), dtype=np.uint64)
-    return EncodedAttributes(selectors, bits, np.asarray(attr_index, dtype=np.int64), n, kept,
-                             _popcount(bits), kinds, skipped, partitions)
+    return EncodedAttributes(
+        selectors, bits, np.asarray(attr_index, dtype=np.int64), n, kept, _popcount(bits), kinds, skipped, partitions
+    )

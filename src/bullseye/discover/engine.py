@@ -41,8 +41,18 @@ from bullseye.discover.significance import (
 from bullseye.errors import BullseyeError, InvalidInputError
 from bullseye.strategy.icp import Condition, Operator
 
-__all__ = ["DiscoverySettings", "DiscoveryResult", "discover", "search_units", "selector_conditions", "depth_for",
-           "evidence_words", "jaccard", "DEPTH_CUTS", "MIN_UNITS"]
+__all__ = [
+    "DiscoverySettings",
+    "DiscoveryResult",
+    "discover",
+    "search_units",
+    "selector_conditions",
+    "depth_for",
+    "evidence_words",
+    "jaccard",
+    "DEPTH_CUTS",
+    "MIN_UNITS",
+]
 
 #: Below this many units an outcome is not searched at all; the report says how many there are.
 MIN_UNITS = 30
@@ -95,7 +105,10 @@ def selector_conditions(selector: Selector) -> list[Condition]:
         low, high, closed = value
         if closed == "left":
             return [Condition(attribute=name, op="between", value=[_plain(low), _plain(high)])]
-        return [Condition(attribute=name, op=">", value=_plain(low)), Condition(attribute=name, op="<=", value=_plain(high))]
+        return [
+            Condition(attribute=name, op=">", value=_plain(low)),
+            Condition(attribute=name, op="<=", value=_plain(high)),
+        ]
     same = _SAME_OPERATOR.get(op)
     if same is None:
         raise InvalidInputError(f"a search selector on {name!r} has an unknown operator {op!r}")
@@ -127,11 +140,16 @@ def _expand(outcomes: tuple[str, ...]) -> list[str]:
 def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> DiscoveryResult:
     settings = settings or DiscoverySettings()
     outcomes = _expand(settings.outcomes)
-    targets = [o[len(TARGET_PREFIX):] for o in outcomes if o.startswith(TARGET_PREFIX)]
+    targets = [o[len(TARGET_PREFIX) :] for o in outcomes if o.startswith(TARGET_PREFIX)]
     if len(targets) > 1:
         raise InvalidInputError("search one --target at a time")
-    data = build_dataset(ws, as_of=settings.as_of, holdout_share=settings.holdout_share, until=settings.until,
-                         target=targets[0] if targets else None)
+    data = build_dataset(
+        ws,
+        as_of=settings.as_of,
+        holdout_share=settings.holdout_share,
+        until=settings.until,
+        target=targets[0] if targets else None,
+    )
     leakage = leakage_guard(ws, data)  # every outcome, with the overrules in bullseye.yaml
     attributes = [a for a in data.attributes if a not in leakage]
     reports = {}
@@ -163,8 +181,9 @@ def _discover_outcome(data: Dataset, outcome: str, attributes: list[str], settin
     return report
 
 
-def search_units(outcome: str, found: Units, confirm: Units, attributes: list[str],
-                 settings: DiscoverySettings) -> OutcomeReport:
+def search_units(
+    outcome: str, found: Units, confirm: Units, attributes: list[str], settings: DiscoverySettings
+) -> OutcomeReport:
     """Search one outcome on ``found`` and confirm on ``confirm`` (both need an ``account_id`` column).
 
     The protocol: the search, the pruning, the choice of segments and their order use ``found``
@@ -180,7 +199,9 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
         return report
     depth = depth_for(len(found), settings.max_depth)
     if depth < settings.max_depth:
-        report.note = f"searched to depth {depth} (not {settings.max_depth}): {len(found):,} {unit} is too few for deeper rules"
+        report.note = (
+            f"searched to depth {depth} (not {settings.max_depth}): {len(found):,} {unit} is too few for deeper rules"
+        )
     encoded = encode(found.rows, attributes)
     directions = (+1, -1) if is_binary(outcome) or outcome == "retention" else (+1,)
     target = _target(outcome, found)
@@ -188,8 +209,14 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     for direction in directions:
         goal = direction * better_sign(outcome)  # +1: look for higher values of the target
         min_support = settings.min_support or _default_support(outcome, found, direction)
-        searches[direction] = kernel.search(encoded, _quality(outcome, direction, goal), target, max_depth=depth,
-                                            min_support=min_support, top_k=max(TOP_K, 5 * settings.top))
+        searches[direction] = kernel.search(
+            encoded,
+            _quality(outcome, direction, goal),
+            target,
+            max_depth=depth,
+            min_support=min_support,
+            top_k=max(TOP_K, 5 * settings.top),
+        )
         report.evaluated += searches[direction].evaluated
     family_test = _family_test(outcome, searches, encoded, found, report.evaluated, settings)
     # Every candidate that could be reported (beats its generalisations on quality), with its
@@ -218,8 +245,17 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
             if len(selectors) > 1 and (direction, index) not in earned:
                 continue  # a condition that adds nothing significant to its generalisation (a noise rider)
             same = [i for i, other in enumerate(covers) if jaccard(cover, other) >= MAX_OVERLAP]
-            finding = _confirm(outcome, direction, selectors, found, confirm, float(search.quality[index]),
-                               float(family_test.q[part][index]), float(family_test.holm[part][index]), p)
+            finding = _confirm(
+                outcome,
+                direction,
+                selectors,
+                found,
+                confirm,
+                float(search.quality[index]),
+                float(family_test.q[part][index]),
+                float(family_test.holm[part][index]),
+                p,
+            )
             if same:
                 # The same idea as a segment already listed. A sharper version of it (its conditions
                 # and more, beating it within its own rows) takes its place; anything else is a repeat.
@@ -242,7 +278,8 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     confirm_on_holdout(report.findings + report.negative, settings.alpha)  # words only: nothing is chosen here
     if family_test.null is not None:
         report.note = (report.note + "; " if report.note else "") + (
-            f"significance by {family_test.method} over the whole search")
+            f"significance by {family_test.method} over the whole search"
+        )
     if is_binary(outcome):
         report.base = float(found.target.mean())
     if outcome == "win":
@@ -250,11 +287,14 @@ def search_units(outcome: str, found: Units, confirm: Units, attributes: list[st
     return report
 
 
-def _family_test(outcome: str, searches: dict, encoded, found: Units, evaluated: int,
-                 settings: DiscoverySettings) -> FamilyTest:
+def _family_test(
+    outcome: str, searches: dict, encoded, found: Units, evaluated: int, settings: DiscoverySettings
+) -> FamilyTest:
     searched = Units(found.rows, _target(outcome, found) if outcome != "retention" else found.target, found.events)
-    family = [(search.candidates, _test_direction(outcome, direction), _search_p_values(search))
-              for direction, search in searches.items()]
+    family = [
+        (search.candidates, _test_direction(outcome, direction), _search_p_values(search))
+        for direction, search in searches.items()
+    ]
     total = sum(len(c) for c, _, _ in family)
     masks = None
     if total and permutation.affordable(total, len(found)):
@@ -293,7 +333,8 @@ def _rank_among_served(report: OutcomeReport, outcome: str, found: Units, alpha:
     order = sorted(range(len(report.findings)), key=lambda i: (conditional_p(report.findings[i]), i))
     report.findings = [report.findings[i] for i in order]
     report.note = (report.note + "; " if report.note else "") + (
-        f"better segments ranked among the accounts outside '{worse.label}'")
+        f"better segments ranked among the accounts outside '{worse.label}'"
+    )
 
 
 def _default_support(outcome: str, found: Units, direction: int = +1) -> int:
@@ -320,8 +361,17 @@ def _rows_mask(selectors: list[Selector], rows) -> np.ndarray:
     return mask
 
 
-def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Units, confirm: Units, quality: float,
-             q_value: float, p_family: float, p_value: float) -> Finding:
+def _confirm(
+    outcome: str,
+    direction: int,
+    selectors: list[Selector],
+    found: Units,
+    confirm: Units,
+    quality: float,
+    q_value: float,
+    p_family: float,
+    p_value: float,
+) -> Finding:
     in_found = _rows_mask(selectors, found.rows)
     found_measure = measure(outcome, found, in_found, direction)
     held = None
@@ -339,10 +389,19 @@ def _confirm(outcome: str, direction: int, selectors: list[Selector], found: Uni
         low, mid, high = (float(np.asarray(v).ravel()[0]) for v in estimate)
         shrunk = (low, mid, high)
     return Finding(
-        outcome=outcome, direction=direction,
+        outcome=outcome,
+        direction=direction,
         conditions=[c for s in selectors for c in selector_conditions(s)],
-        discovery=found_measure, holdout=held, quality=quality, q_value=q_value, p_family=p_family,
-        p_value=p_value, evidence="", shrunk=shrunk, accounts=len(accounts), names=[s.label for s in selectors],
+        discovery=found_measure,
+        holdout=held,
+        quality=quality,
+        q_value=q_value,
+        p_family=p_family,
+        p_value=p_value,
+        evidence="",
+        shrunk=shrunk,
+        accounts=len(accounts),
+        names=[s.label for s in selectors],
         selectors=selectors,
     )
 
@@ -354,8 +413,9 @@ def _search_p_values(search) -> np.ndarray:
     p = np.ones(len(search.n))
     pointing = np.flatnonzero(search.quality > 0)
     if len(pointing):
-        subset = dataclasses.replace(search, n=search.n[pointing],
-                                     stats={key: value[pointing] for key, value in search.stats.items()})
+        subset = dataclasses.replace(
+            search, n=search.n[pointing], stats={key: value[pointing] for key, value in search.stats.items()}
+        )
         p[pointing] = search_p_values(subset)
     return p
 

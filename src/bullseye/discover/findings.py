@@ -26,7 +26,7 @@ METRICS = {
 def metric(outcome: str) -> tuple[str, int, str]:
     """(name, +1 when higher is better, unit) of an outcome, including ``target:<attribute>``."""
     if outcome.startswith("target:"):
-        return (f"share with {outcome[len('target:'):]}", +1, "won accounts")
+        return (f"share with {outcome[len('target:') :]}", +1, "won accounts")
     return METRICS[outcome]
 
 
@@ -98,8 +98,10 @@ class Finding:
         if measure.low is not None and measure.high is not None:
             interval = f", 95% CI {format_value(self.outcome, measure.low)}-{format_value(self.outcome, measure.high)}"
         if self.outcome == "retention":
-            return (f"{self.label}: churn hazard {value} the rest{interval} "
-                    f"({measure.units:,} {unit} {where}; {self.evidence})")
+            return (
+                f"{self.label}: churn hazard {value} the rest{interval} "
+                f"({measure.units:,} {unit} {where}; {self.evidence})"
+            )
         return f"{self.label}: {name} {value} vs {base}{interval} ({measure.units:,} {unit} {where}; {self.evidence})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,9 +143,17 @@ class OutcomeReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "outcome": self.outcome, "metric": metric(self.outcome)[0], "units_discovery": self.units_discovery,
-            "units_holdout": self.units_holdout, "evaluated": self.evaluated,
-            "findings": [f.to_dict() for f in self.findings], "negative": [f.to_dict() for f in self.negative],
-            "power": self.power, "note": self.note, "leakage": self.leakage, "refused": self.refused,
-            "base": self.base, "unit": metric(self.outcome)[2],
+            "outcome": self.outcome,
+            "metric": metric(self.outcome)[0],
+            "units_discovery": self.units_discovery,
+            "units_holdout": self.units_holdout,
+            "evaluated": self.evaluated,
+            "findings": [f.to_dict() for f in self.findings],
+            "negative": [f.to_dict() for f in self.negative],
+            "power": self.power,
+            "note": self.note,
+            "leakage": self.leakage,
+            "refused": self.refused,
+            "base": self.base,
+            "unit": metric(self.outcome)[2],
         }

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from bullseye.core.units import Units, is_binary
 from bullseye.discover.measure import measure
 from bullseye.discover.significance import ALPHA, POWER_TARGET, REVERSED_P
-from bullseye.core.units import Units, is_binary
 
 __all__ = ["Verdict", "check_disqualifiers", "holdout_power", "CONFIRMED", "CONTRADICTED", "SILENT"]
 
@@ -124,34 +124,80 @@ def check_disqualifiers(findings: list, held: dict[str, Units], alpha: float = A
     verdicts = []
     for finding, (rest_units, rest_mask), p, p_adj in zip(findings, tested, raw, adjusted):
         effect = _smallest_effect(finding)
-        power, count = (holdout_power(finding.outcome, rest_units, rest_mask, effect, level)
-                        if rest_units is not None and rest_mask is not None and effect is not None else (0.0, 0))
-        what = "churn events" if finding.outcome == "retention" else (
-            "won or lost accounts (the rarer) in the segment" if is_binary(finding.outcome) else "accounts")
-        size = (f"hazard ratio of {effect:.2g}" if finding.outcome == "retention"
-                else f"rate of {effect:.2g}x the base" if effect is not None else "effect")
+        power, count = (
+            holdout_power(finding.outcome, rest_units, rest_mask, effect, level)
+            if rest_units is not None and rest_mask is not None and effect is not None
+            else (0.0, 0)
+        )
+        what = (
+            "churn events"
+            if finding.outcome == "retention"
+            else ("won or lost accounts (the rarer) in the segment" if is_binary(finding.outcome) else "accounts")
+        )
+        size = (
+            f"hazard ratio of {effect:.2g}"
+            if finding.outcome == "retention"
+            else f"rate of {effect:.2g}x the base"
+            if effect is not None
+            else "effect"
+        )
         if p is not None and p > REVERSED_P:
-            verdicts.append(Verdict(CONTRADICTED, p_adj, power, count,
-                                    f"vetoed by the holdout: it points the other way (one-sided p = {p:.2f})"))
+            verdicts.append(
+                Verdict(
+                    CONTRADICTED,
+                    p_adj,
+                    power,
+                    count,
+                    f"vetoed by the holdout: it points the other way (one-sided p = {p:.2f})",
+                )
+            )
         elif p_adj is not None and p_adj <= alpha:
-            verdicts.append(Verdict(CONFIRMED, p_adj, power, count,
-                                    f"confirmed on the holdout (p = {p_adj:.2g}, in sequence over the "
-                                    f"{len(findings)} disqualifier{'s' if len(findings) != 1 else ''} proposed)"))
+            verdicts.append(
+                Verdict(
+                    CONFIRMED,
+                    p_adj,
+                    power,
+                    count,
+                    f"confirmed on the holdout (p = {p_adj:.2g}, in sequence over the "
+                    f"{len(findings)} disqualifier{'s' if len(findings) != 1 else ''} proposed)",
+                )
+            )
         elif p is not None and p <= alpha:
-            verdicts.append(Verdict(SILENT, p_adj, power, count,
-                                    f"not confirmed: its holdout p = {p:.2g}, but the sequence stopped at an earlier "
-                                    f"disqualifier; kept on the discovery evidence (family-wise p = "
-                                    f"{finding.p_value:.2g}): check it before relying on it"))
+            verdicts.append(
+                Verdict(
+                    SILENT,
+                    p_adj,
+                    power,
+                    count,
+                    f"not confirmed: its holdout p = {p:.2g}, but the sequence stopped at an earlier "
+                    f"disqualifier; kept on the discovery evidence (family-wise p = "
+                    f"{finding.p_value:.2g}): check it before relying on it",
+                )
+            )
         elif power >= POWER_TARGET:
-            verdicts.append(Verdict(CONTRADICTED, p_adj, power, count,
-                                    f"vetoed by the holdout: not confirmed (p = {p_adj:.2g}) although its test had "
-                                    f"{power:.0%} power at a {size}, the smallest discovery supports"))
+            verdicts.append(
+                Verdict(
+                    CONTRADICTED,
+                    p_adj,
+                    power,
+                    count,
+                    f"vetoed by the holdout: not confirmed (p = {p_adj:.2g}) although its test had "
+                    f"{power:.0%} power at a {size}, the smallest discovery supports",
+                )
+            )
         else:
-            verdicts.append(Verdict(SILENT, p_adj, power, count,
-                                    f"not confirmed: too few {what} on the holdout ({count}; its test had "
-                                    f"{power:.0%} power at a {size}, the smallest discovery supports); kept on the "
-                                    f"discovery evidence (family-wise p = {finding.p_value:.2g}): check it before "
-                                    f"relying on it"))
+            verdicts.append(
+                Verdict(
+                    SILENT,
+                    p_adj,
+                    power,
+                    count,
+                    f"not confirmed: too few {what} on the holdout ({count}; its test had "
+                    f"{power:.0%} power at a {size}, the smallest discovery supports); kept on the "
+                    f"discovery evidence (family-wise p = {finding.p_value:.2g}): check it before "
+                    f"relying on it",
+                )
+            )
     return verdicts
 
 

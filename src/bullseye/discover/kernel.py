@@ -75,7 +75,7 @@ def _fit_partitions(parts: list[Partition], depth: int) -> list[Partition]:
         big = max(range(len(parts)), key=lambda i: (parts[i].n_atoms, len(parts[i].selectors)))
         if len(parts[big].selectors) < 2:
             raise ValueError("an attribute has too many atoms for one histogram")
-        parts[big:big + 1] = list(split_partition(parts[big]))
+        parts[big : big + 1] = list(split_partition(parts[big]))
     return parts
 
 
@@ -119,7 +119,7 @@ def _bounding_box(allowed: np.ndarray, ones: np.ndarray) -> list[np.ndarray]:
     with np.errstate(all="ignore"):  # BLAS kernels may leave a stale floating-point flag: not ours
         for size in allowed.shape[:-1]:
             block = rest.reshape(size, -1)
-            out.append((block @ ones[:block.shape[1]]).nonzero()[0])
+            out.append((block @ ones[: block.shape[1]]).nonzero()[0])
             rest = ones[:size] @ block
     out.append(rest.reshape(-1).nonzero()[0])
     return out
@@ -136,8 +136,14 @@ class _Counter:
     """Joint histograms of groups of partitions: each cell's channels (``PreparedTarget``). Called
     from worker threads (the compiled loops release the GIL): each thread keeps its own keys."""
 
-    def __init__(self, parts: list[Partition], groups: list[list[int]], rows: np.ndarray, prepared: PreparedTarget,
-                 slots: int = 1):
+    def __init__(
+        self,
+        parts: list[Partition],
+        groups: list[list[int]],
+        rows: np.ndarray,
+        prepared: PreparedTarget,
+        slots: int = 1,
+    ):
         everything = bool(rows.all())
         self.buffers = [np.empty(0) for _ in range(slots)]
         self.parts, self.groups, self.channels = parts, groups, prepared.n_channels
@@ -146,7 +152,9 @@ class _Counter:
         self.codes = np.zeros((len(groups), int(rows.sum())), dtype=np.int32)
         for g, members in enumerate(groups):
             for p in members:
-                self.codes[g] = self.codes[g] * parts[p].n_atoms + (parts[p].codes if everything else parts[p].codes[rows])
+                self.codes[g] = self.codes[g] * parts[p].n_atoms + (
+                    parts[p].codes if everything else parts[p].codes[rows]
+                )
         self.atoms = np.array([math.prod(parts[p].n_atoms for p in g) for g in groups], dtype=np.int64)
         self.fold = None if prepared.fold is None else np.ascontiguousarray(prepared.fold, dtype=np.uint8)
         self.weights = [np.ascontiguousarray(w, dtype=np.float64) for w in prepared.weights.values()]
@@ -158,7 +166,11 @@ class _Counter:
         caller keeps a pass's histogram only until the slot comes round again."""
         local = self.local
         if getattr(local, "prefix", None) is None:
-            local.prefix, local.prefix_of, local.cells = np.empty(self.codes.shape[1], dtype=np.int32), None, np.empty(0)
+            local.prefix, local.prefix_of, local.cells = (
+                np.empty(self.codes.shape[1], dtype=np.int32),
+                None,
+                np.empty(0),
+            )
         if len(gc) > 1 and local.prefix_of != gc[:-1]:  # passes come in lexicographic order: prefixes repeat
             ahead = np.asarray(gc[:-1], dtype=np.int64)
             counting.cell_keys(self.codes, ahead, self.atoms[ahead], local.prefix)
@@ -179,9 +191,19 @@ class _Counter:
         return hist.reshape((self.channels,) + atoms)
 
 
-def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
-           defined: np.ndarray | None = None, max_depth: int = 3, min_support: float | int | None = None,
-           top_k: int = 100, prune: bool = True, keep: str = "all", threads: int = 1) -> SearchResult:
+def search(
+    encoded: EncodedAttributes,
+    quality: QualityFunction,
+    target: Any,
+    *,
+    defined: np.ndarray | None = None,
+    max_depth: int = 3,
+    min_support: float | int | None = None,
+    top_k: int = 100,
+    prune: bool = True,
+    keep: str = "all",
+    threads: int = 1,
+) -> SearchResult:
     """Search conjunctions of up to ``max_depth`` selectors on different attributes. ``target``: a 0/1
     array (``BinaryQuality``), a float array (``NumericQuality``) or ``(duration, event)``
     (``SurvivalQuality``), one value per encoded row; ``defined`` marks the rows where it is defined
@@ -202,8 +224,9 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
     totals = prepared.totals
     share = 0.01 if min_support is None else min_support  # a share of the rows, or a number of rows
     support = max(1, math.ceil(share * rows.sum()) if isinstance(share, float) and 0 < share < 1 else int(share))
-    parts = _fit_partitions(encoded.partitions if encoded.partitions is not None else build_partitions(encoded),
-                            max_depth)
+    parts = _fit_partitions(
+        encoded.partitions if encoded.partitions is not None else build_partitions(encoded), max_depth
+    )
     groups = _groups(parts, max_depth)
     counter = _Counter(parts, groups, rows, prepared, slots=_LOOKAHEAD + 2)  # passes in flight, and one spare
     names = list(quality.statistics(np.zeros((prepared.n_channels, 0))))
@@ -217,7 +240,7 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
         """Conjunctions of ``s`` whose every generalisation one shorter is evaluated and promising."""
         if len(s) == 1:
             return np.ones(len(parts[s[0]].selectors), dtype=bool)
-        found = [scores.get(s[:j] + s[j + 1:]) for j in range(len(s))]
+        found = [scores.get(s[:j] + s[j + 1 :]) for j in range(len(s))]
         subs = [sub for sub in found if sub is not None]
         if len(subs) < len(found):
             return np.zeros(tuple(len(parts[p].selectors) for p in s), dtype=bool)
@@ -308,6 +331,20 @@ def search(encoded: EncodedAttributes, quality: QualityFunction, target: Any, *,
 
     arrays = out.arrays()
     candidates, q_all, n_all = arrays.pop("idx"), arrays.pop("quality"), arrays.pop("n")
-    return SearchResult(list(encoded.selectors), candidates, n_all, arrays, q_all, top_indices(candidates, q_all, top_k,
-                        out.threshold()), totals, quality, max_depth, support, out.evaluated, counted, skipped,
-                        time.perf_counter() - started, keep)
+    return SearchResult(
+        list(encoded.selectors),
+        candidates,
+        n_all,
+        arrays,
+        q_all,
+        top_indices(candidates, q_all, top_k, out.threshold()),
+        totals,
+        quality,
+        max_depth,
+        support,
+        out.evaluated,
+        counted,
+        skipped,
+        time.perf_counter() - started,
+        keep,
+    )

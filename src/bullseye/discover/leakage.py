@@ -33,8 +33,16 @@ from bullseye.core.units import OUTCOME_GROUPS, TARGET_PREFIX, truthy, units_for
 from bullseye.discover.findings import metric
 from bullseye.errors import BullseyeError
 
-__all__ = ["LeakageFlag", "leakage_guard", "non_leaking_attributes", "outcome_flags", "screen_binary", "screen_numeric", "leakage_flags",
-           "name_hint"]
+__all__ = [
+    "LeakageFlag",
+    "leakage_guard",
+    "non_leaking_attributes",
+    "outcome_flags",
+    "screen_binary",
+    "screen_numeric",
+    "leakage_flags",
+    "name_hint",
+]
 
 #: Fill rates this far apart between the two outcomes (or closed and open): recorded with the outcome.
 FILL_GAP, FILL_GAP_HINTED = 0.5, 0.3
@@ -61,11 +69,45 @@ MIN_UNITS = 30
 NUMBER_BINS = 10
 
 #: Words of names that are often filled in by sales during or after the sale, and of time fields.
-PROCESS_WORDS = {"status", "stage", "reason", "reasons", "tag", "tags", "quality", "grade", "disposition",
-                 "outcome", "result", "activity", "won", "lost", "closed", "churn", "churned", "cancel",
-                 "cancelled", "cancellation", "lifecycle"}
-TIME_WORDS = {"tenure", "days", "duration", "length", "months", "weeks", "years", "lifetime", "seconds", "minutes",
-              "hours", "since", "elapsed", "age"}
+PROCESS_WORDS = {
+    "status",
+    "stage",
+    "reason",
+    "reasons",
+    "tag",
+    "tags",
+    "quality",
+    "grade",
+    "disposition",
+    "outcome",
+    "result",
+    "activity",
+    "won",
+    "lost",
+    "closed",
+    "churn",
+    "churned",
+    "cancel",
+    "cancelled",
+    "cancellation",
+    "lifecycle",
+}
+TIME_WORDS = {
+    "tenure",
+    "days",
+    "duration",
+    "length",
+    "months",
+    "weeks",
+    "years",
+    "lifetime",
+    "seconds",
+    "minutes",
+    "hours",
+    "since",
+    "elapsed",
+    "age",
+}
 #: Outcomes the guard judges when discovery runs (all of them, whatever is searched: a field filled
 #: after the sale must not reach the draft ICP through another outcome's segment).
 GUARDED = OUTCOME_GROUPS["all"]
@@ -133,8 +175,14 @@ def _groups(name: str, column: pd.Series) -> _Groups | None:
             return _Groups(codes, [f"{name} = {_fmt(v)}" for v in distinct])
         codes, edges = pd.qcut(values, NUMBER_BINS, labels=False, retbins=True, duplicates="drop")
         last = len(edges) - 2
-        labels = [f"{name} <= {_fmt(edges[1])}" if k == 0 else f"{name} > {_fmt(edges[k])}" if k == last
-                  else f"{_fmt(edges[k])} < {name} <= {_fmt(edges[k + 1])}" for k in range(last + 1)]
+        labels = [
+            f"{name} <= {_fmt(edges[1])}"
+            if k == 0
+            else f"{name} > {_fmt(edges[k])}"
+            if k == last
+            else f"{_fmt(edges[k])} < {name} <= {_fmt(edges[k + 1])}"
+            for k in range(last + 1)
+        ]
         return _Groups(np.where(present, np.nan_to_num(codes, nan=-1), -1).astype(np.int64), labels)
     codes, uniques = pd.factorize(column)
     return _Groups(codes.astype(np.int64), [f"{name} = {v}" for v in uniques])
@@ -146,13 +194,16 @@ def _fill_gap(filled: np.ndarray, yes: np.ndarray, labels: tuple[str, str], unit
     high_count = filled[yes].sum() if f_yes >= f_no else filled[~yes].sum()
     one_sided = low < ONE_SIDED_LOW and high >= ONE_SIDED_RATIO * max(low, 1e-9) and high_count >= ONE_SIDED_MIN
     if high - low >= gap or one_sided:
-        return (f"filled for {100 * f_yes:.0f}% of {labels[0]} {unit} but {100 * f_no:.0f}% of {labels[1]} ones: "
-                "recorded once the outcome was known")
+        return (
+            f"filled for {100 * f_yes:.0f}% of {labels[0]} {unit} but {100 * f_no:.0f}% of {labels[1]} ones: "
+            "recorded once the outcome was known"
+        )
     return None
 
 
-def _decisive(groups: _Groups, yes: np.ndarray, labels: tuple[str, str], unit: str, margin: float,
-              odds: float) -> str | None:
+def _decisive(
+    groups: _Groups, yes: np.ndarray, labels: tuple[str, str], unit: str, margin: float, odds: float
+) -> str | None:
     valid = groups.codes >= 0
     if not valid.any():
         return None
@@ -163,13 +214,16 @@ def _decisive(groups: _Groups, yes: np.ndarray, labels: tuple[str, str], unit: s
     ratio = ((hits + 0.5) / (sizes - hits + 0.5)) / ((rest_k + 0.5) / (rest_n - rest_k + 0.5))
     rate = np.divide(hits, sizes, out=np.zeros_like(sizes), where=sizes > 0)
     decisive = (sizes >= max(MIN_GROUP, DECISIVE_SHARE * total)) & (
-        ((rate >= 1 - margin) & (ratio >= odds)) | ((rate <= margin) & (ratio <= 1 / odds)))
+        ((rate >= 1 - margin) & (ratio >= odds)) | ((rate <= margin) & (ratio <= 1 / odds))
+    )
     if not decisive.any():
         return None
     worst = int(np.argmax(np.where(decisive, np.abs(np.log(ratio)), -1.0)))
     rest = rest_k[worst] / rest_n[worst] if rest_n[worst] else float("nan")
-    return (f"'{groups.labels[worst]}' alone nearly decides the outcome ({100 * rate[worst]:.1f}% {labels[0]} over "
-            f"{int(sizes[worst]):,} {unit}, {100 * rest:.1f}% elsewhere): the outcome in disguise or a step of the sale")
+    return (
+        f"'{groups.labels[worst]}' alone nearly decides the outcome ({100 * rate[worst]:.1f}% {labels[0]} over "
+        f"{int(sizes[worst]):,} {unit}, {100 * rest:.1f}% elsewhere): the outcome in disguise or a step of the sale"
+    )
 
 
 def _closed_only(column: pd.Series, open_column: pd.Series, unit: str, share: float) -> str | None:
@@ -183,8 +237,10 @@ def _closed_only(column: pd.Series, open_column: pd.Series, unit: str, share: fl
     covered = missing.sum() / len(column)
     if covered >= share:
         shown = ", ".join(f"'{v}'" for v in missing.index[:3]) + (", ..." if len(missing) > 3 else "")
-        return (f"{shown} on {100 * covered:.0f}% of closed {unit} and never on the {len(open_groups):,} open ones "
-                "that have a value: set at or after the close")
+        return (
+            f"{shown} on {100 * covered:.0f}% of closed {unit} and never on the {len(open_groups):,} open ones "
+            "that have a value: set at or after the close"
+        )
     return None
 
 
@@ -221,9 +277,17 @@ def _explained_share(groups: _Groups, y: np.ndarray) -> float | None:
 HINT_NOTE = "; its name reads like a sales-process or time field, which lowered the bar"
 
 
-def _binary_evidence(name: str, column: pd.Series, yes: np.ndarray, outcome: str, labels: tuple[str, str],
-                     unit: str, open_column: pd.Series | None, clock: np.ndarray | None,
-                     lowered: bool) -> tuple[str, str] | None:
+def _binary_evidence(
+    name: str,
+    column: pd.Series,
+    yes: np.ndarray,
+    outcome: str,
+    labels: tuple[str, str],
+    unit: str,
+    open_column: pd.Series | None,
+    clock: np.ndarray | None,
+    lowered: bool,
+) -> tuple[str, str] | None:
     """(evidence, reason) of the first sign of leakage in one attribute, or None."""
     filled = _filled(column)
     gap = FILL_GAP_HINTED if lowered else FILL_GAP
@@ -240,22 +304,37 @@ def _binary_evidence(name: str, column: pd.Series, yes: np.ndarray, outcome: str
             return "closed only", reason
     groups = _groups(name, column)
     if groups is not None:
-        reason = _decisive(groups, yes, labels, unit, DECISIVE_MARGIN_HINTED if lowered else DECISIVE_MARGIN,
-                           DECISIVE_ODDS_HINTED if lowered else DECISIVE_ODDS)
+        reason = _decisive(
+            groups,
+            yes,
+            labels,
+            unit,
+            DECISIVE_MARGIN_HINTED if lowered else DECISIVE_MARGIN,
+            DECISIVE_ODDS_HINTED if lowered else DECISIVE_ODDS,
+        )
         if reason:
             return "near-deterministic", reason
     if clock is not None and _is_number(column):
         rho = _spearman(column.to_numpy(float), np.asarray(clock, float))
         if rho is not None and abs(rho) >= (CLOCK_RHO_HINTED if lowered else CLOCK_RHO):
             days = "days as a customer" if outcome == "retention" else "days to close"
-            return "own clock", (f"moves with the outcome's own time (Spearman {rho:+.2f} with {days}): "
-                                 "tenure or a duration, known only as time passes")
+            return "own clock", (
+                f"moves with the outcome's own time (Spearman {rho:+.2f} with {days}): "
+                "tenure or a duration, known only as time passes"
+            )
     return None
 
 
-def screen_binary(rows: pd.DataFrame, attributes: list[str], yes: np.ndarray, outcome: str = "win",
-                  labels: tuple[str, str] = ("won", "lost"), unit: str = "deals",
-                  open_rows: pd.DataFrame | None = None, clock: np.ndarray | None = None) -> list[LeakageFlag]:
+def screen_binary(
+    rows: pd.DataFrame,
+    attributes: list[str],
+    yes: np.ndarray,
+    outcome: str = "win",
+    labels: tuple[str, str] = ("won", "lost"),
+    unit: str = "deals",
+    open_rows: pd.DataFrame | None = None,
+    clock: np.ndarray | None = None,
+) -> list[LeakageFlag]:
     """Flags for a yes/no outcome (won, churned, a target) on ``rows``. ``open_rows`` are records
     whose outcome is not known yet; ``clock`` the outcome's own time per row (days to close, days
     as a customer). A hinting name gets a second look at the lower bar."""
@@ -291,17 +370,30 @@ def screen_numeric(rows: pd.DataFrame, attributes: list[str], target: np.ndarray
         for lowered in (False, True) if name_hint(name) else (False,):
             if _is_number(column):
                 rho = _spearman(column.to_numpy(float), target)
-                bar = (CLOCK_RHO_HINTED if lowered else CLOCK_RHO) if clock else (
-                    EXPLAINS_RHO_HINTED if lowered else EXPLAINS_RHO)
-                found = None if rho is None or abs(rho) < bar else (
-                    "own clock" if clock else "explains outcome",
-                    f"moves with {what} itself (Spearman {rho:+.2f}): the outcome in disguise")
+                bar = (
+                    (CLOCK_RHO_HINTED if lowered else CLOCK_RHO)
+                    if clock
+                    else (EXPLAINS_RHO_HINTED if lowered else EXPLAINS_RHO)
+                )
+                found = (
+                    None
+                    if rho is None or abs(rho) < bar
+                    else (
+                        "own clock" if clock else "explains outcome",
+                        f"moves with {what} itself (Spearman {rho:+.2f}): the outcome in disguise",
+                    )
+                )
             else:
                 groups = _groups(name, column)
                 share = None if groups is None else _explained_share(groups, target)
-                found = None if share is None or share < (EXPLAINS_SHARE_HINTED if lowered else EXPLAINS_SHARE) else (
-                    "explains outcome",
-                    f"explains {100 * share:.0f}% of the variation of {what} on its own: the outcome in disguise")
+                found = (
+                    None
+                    if share is None or share < (EXPLAINS_SHARE_HINTED if lowered else EXPLAINS_SHARE)
+                    else (
+                        "explains outcome",
+                        f"explains {100 * share:.0f}% of the variation of {what} on its own: the outcome in disguise",
+                    )
+                )
             if found:
                 flags.append(LeakageFlag(name, outcome, found[0], found[1] + (HINT_NOTE if lowered else ""), lowered))
                 break
@@ -325,10 +417,12 @@ def outcome_flags(data: Dataset, outcome: str, attributes: list[str] | None = No
     attributes = [a for a in attributes if a in rows.columns]
     unit = metric(outcome)[2]
     if outcome.startswith(TARGET_PREFIX):
-        label = outcome[len(TARGET_PREFIX):]
+        label = outcome[len(TARGET_PREFIX) :]
         return screen_binary(rows, attributes, found.target, outcome, (f"{label}", f"not {label}"), unit)
     if outcome == "win":
-        clock = pd.to_numeric(rows["days_to_close"], errors="coerce").to_numpy(float) if "days_to_close" in rows else None
+        clock = (
+            pd.to_numeric(rows["days_to_close"], errors="coerce").to_numpy(float) if "days_to_close" in rows else None
+        )
         return screen_binary(rows, attributes, found.target, outcome, ("won", "lost"), unit, _open_rows(data), clock)
     if outcome == "retention":
         if found.events is None:
@@ -344,7 +438,7 @@ def leakage_guard(ws, data: Dataset, outcome: str | None = None) -> dict[str, st
     settings = ws.settings.attributes
     check_attribute_names(settings, [*data.attributes, *data.skipped])
     by_attribute: dict[str, list[LeakageFlag]] = {}
-    for name in ([outcome] if outcome else GUARDED):
+    for name in [outcome] if outcome else GUARDED:
         try:
             flags = outcome_flags(data, name)
         except BullseyeError:

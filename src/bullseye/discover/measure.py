@@ -30,8 +30,9 @@ def measure(outcome: str, units: Units, mask: np.ndarray, direction: int) -> Mea
     return measure_values(outcome, units.target, units.events, mask, direction)
 
 
-def measure_values(outcome: str, target: np.ndarray, events: np.ndarray | None, mask: np.ndarray,
-                   direction: int) -> Measure:
+def measure_values(
+    outcome: str, target: np.ndarray, events: np.ndarray | None, mask: np.ndarray, direction: int
+) -> Measure:
     """:func:`measure` on the target (and churn events) alone, without the rows."""
     mask = np.asarray(mask, dtype=bool)
     if is_binary(outcome):

@@ -16,8 +16,18 @@ import numpy as np
 
 from bullseye.core.units import Units, is_binary
 
-__all__ = ["family_masks", "candidate_statistics", "max_statistic_null", "max_statistic_null_chunked",
-           "family_p_value", "affordable", "MAX_CELLS", "MAX_WORK", "CHUNK", "PERMUTATIONS"]
+__all__ = [
+    "family_masks",
+    "candidate_statistics",
+    "max_statistic_null",
+    "max_statistic_null_chunked",
+    "family_p_value",
+    "affordable",
+    "MAX_CELLS",
+    "MAX_WORK",
+    "CHUNK",
+    "PERMUTATIONS",
+]
 
 PERMUTATIONS = 400
 #: Candidates whose rows are held at once while the null is computed (bounded memory).
@@ -80,8 +90,9 @@ def _rates(masks: np.ndarray, durations: np.ndarray, events: np.ndarray, directi
     return np.where(np.isfinite(z), z * directions[:, None], -np.inf)
 
 
-def candidate_statistics(outcome: str, masks: np.ndarray, units: Units, directions: np.ndarray,
-                         order: np.ndarray | None = None) -> np.ndarray:
+def candidate_statistics(
+    outcome: str, masks: np.ndarray, units: Units, directions: np.ndarray, order: np.ndarray | None = None
+) -> np.ndarray:
     """Standardised statistics of every candidate (larger: more extreme in its direction), for the
     units in ``order`` (permutations as columns) or as they are."""
     order = np.arange(len(units)) if order is None else order
@@ -94,27 +105,39 @@ def candidate_statistics(outcome: str, masks: np.ndarray, units: Units, directio
     return _numeric(masks, units.target[order].astype(float), directions)
 
 
-def max_statistic_null(outcome: str, masks: np.ndarray, units: Units, directions: np.ndarray,
-                       rng: np.random.Generator, permutations: int = PERMUTATIONS) -> np.ndarray:
+def max_statistic_null(
+    outcome: str,
+    masks: np.ndarray,
+    units: Units,
+    directions: np.ndarray,
+    rng: np.random.Generator,
+    permutations: int = PERMUTATIONS,
+) -> np.ndarray:
     """The largest statistic of the family under ``permutations`` shuffles of the outcome."""
     orders = np.stack([rng.permutation(len(units)) for _ in range(permutations)], axis=1)
     out = np.empty(permutations)
     for start in range(0, permutations, 100):
-        block = orders[:, start:start + 100]
-        out[start:start + 100] = candidate_statistics(outcome, masks, units, directions, block).max(axis=0)
+        block = orders[:, start : start + 100]
+        out[start : start + 100] = candidate_statistics(outcome, masks, units, directions, block).max(axis=0)
     return out
 
 
-def max_statistic_null_chunked(outcome: str, candidates: np.ndarray, selector_masks: np.ndarray, units: Units,
-                               directions: np.ndarray, rng: np.random.Generator,
-                               permutations: int = PERMUTATIONS) -> np.ndarray:
+def max_statistic_null_chunked(
+    outcome: str,
+    candidates: np.ndarray,
+    selector_masks: np.ndarray,
+    units: Units,
+    directions: np.ndarray,
+    rng: np.random.Generator,
+    permutations: int = PERMUTATIONS,
+) -> np.ndarray:
     """:func:`max_statistic_null` for a family too large to hold: the candidates' rows are built
     ``CHUNK`` at a time and the running maximum kept per shuffle (the same shuffles for all)."""
     orders = np.stack([rng.permutation(len(units)) for _ in range(permutations)], axis=1)
     out = np.full(permutations, -np.inf)
     for start in range(0, len(candidates), CHUNK):
-        masks = family_masks(candidates[start:start + CHUNK], selector_masks)
-        statistics = candidate_statistics(outcome, masks, units, directions[start:start + CHUNK], orders)
+        masks = family_masks(candidates[start : start + CHUNK], selector_masks)
+        statistics = candidate_statistics(outcome, masks, units, directions[start : start + CHUNK], orders)
         out = np.maximum(out, statistics.max(axis=0))
     return out
 

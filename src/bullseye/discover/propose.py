@@ -35,8 +35,14 @@ ADD_ALPHA = 0.01
 #: What an ICP is for: who should buy and stay. Other outcomes add evidence, not membership.
 PRIMARY_OUTCOMES = ("win", "retention")
 _OUTCOME_OF: dict[str, OutcomeKind] = {
-    "win": "win", "days_to_close": "velocity", "discount": "velocity", "acv": "value",
-    "retention": "retention", "usage": "stickiness", "nps": "stickiness"}
+    "win": "win",
+    "days_to_close": "velocity",
+    "discount": "velocity",
+    "acv": "value",
+    "retention": "retention",
+    "usage": "stickiness",
+    "nps": "stickiness",
+}
 _TECH_WORDS = ("tech", "stack", "tms", "erp", "crm", "software", "tool", "platform")
 
 
@@ -64,16 +70,24 @@ _STRENGTHS: dict[str, Strength] = {s: s for s in ("strong", "suggestive", "weak"
 def _evidence(finding: Finding, date_range) -> Evidence:
     measure = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
     strength: Strength = _STRENGTHS.get(finding.evidence) or (
-        "not enough data" if finding.evidence.startswith("not enough data") else "weak")
+        "not enough data" if finding.evidence.startswith("not enough data") else "weak"
+    )
     return Evidence(
-        outcome=_OUTCOME_OF[finding.outcome], metric=metric(finding.outcome)[0],
-        segment=_round(measure.value), base=_round(measure.base), lift=_round(measure.lift),
-        interval=[round_low, round_high] if (round_low := _round(measure.low)) is not None
-        and (round_high := _round(measure.high)) is not None else None,
-        accounts=finding.accounts, deals=measure.units if finding.outcome != "retention" else None,
-        p_value=_round(finding.p_value, 3), strength=strength,
+        outcome=_OUTCOME_OF[finding.outcome],
+        metric=metric(finding.outcome)[0],
+        segment=_round(measure.value),
+        base=_round(measure.base),
+        lift=_round(measure.lift),
+        interval=[round_low, round_high]
+        if (round_low := _round(measure.low)) is not None and (round_high := _round(measure.high)) is not None
+        else None,
+        accounts=finding.accounts,
+        deals=measure.units if finding.outcome != "retention" else None,
+        p_value=_round(finding.p_value, 3),
+        strength=strength,
         measured_on="holdout" if measure is finding.holdout else "discovery",
-        date_range=list(date_range) if date_range else None, summary=finding.sentence(),
+        date_range=list(date_range) if date_range else None,
+        summary=finding.sentence(),
     )
 
 
@@ -103,8 +117,15 @@ def _disqualifier(finding: Finding, date_range) -> Disqualifier:
     else:
         reason = f"win rate {100 * (measure_.value or 0):.0f}% vs {100 * (measure_.base or 0):.0f}% overall"
         rests_on, effect = "loses more", "lowers win probability"
-    return Disqualifier(id=_slug(finding.label), name=finding.label, conditions=finding.conditions, reason=reason,
-                        rests_on=rests_on, effect=effect, evidence=[_evidence(finding, date_range)])
+    return Disqualifier(
+        id=_slug(finding.label),
+        name=finding.label,
+        conditions=finding.conditions,
+        reason=reason,
+        rests_on=rests_on,
+        effect=effect,
+        evidence=[_evidence(finding, date_range)],
+    )
 
 
 def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
@@ -122,8 +143,14 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     the "why now" signals that hold up, measured with fit held constant by the draft's own tiers
     (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
-    list_attributes = {a for a in result.attributes if data.accounts[a].dropna().map(
-        lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str)).any()}
+    list_attributes = {
+        a
+        for a in result.attributes
+        if data.accounts[a]
+        .dropna()
+        .map(lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str))
+        .any()
+    }
     primary = {o: units_for(data, o)[0] for o in PRIMARY_OUTCOMES if o in result.reports}
 
     def adds(conditions, direction: int, excluded) -> bool:
@@ -140,9 +167,10 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
 
     chosen: list[tuple[Finding, Disqualifier]] = []
     seen: set[str] = set()
-    negatives = sorted((f for f in result.findings(positive=False)
-                        if f.significant_on_discovery and f.outcome in PRIMARY_OUTCOMES),
-                       key=lambda f: (f.p_value, f.q_value))
+    negatives = sorted(
+        (f for f in result.findings(positive=False) if f.significant_on_discovery and f.outcome in PRIMARY_OUTCOMES),
+        key=lambda f: (f.p_value, f.q_value),
+    )
     for finding in negatives:
         if finding.label in seen or len(chosen) >= MAX_DISQUALIFIERS:
             continue
@@ -155,7 +183,7 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     candidates = [rule for _, rule in chosen]
     held = {o: units_for(data, o)[1] for o in {f.outcome for f, _ in chosen}}
     disqualifiers, vetoed = [], []
-    for (finding, rule), verdict in zip(chosen, check_disqualifiers([f for f, _ in chosen], held)):
+    for (_, rule), verdict in zip(chosen, check_disqualifiers([f for f, _ in chosen], held)):
         if verdict.status == CONFIRMED:
             disqualifiers.append(rule.model_copy(update={"note": verdict.sentence}))
         elif verdict.status == SILENT:
@@ -184,10 +212,15 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         if not adds(findings[0].conditions, +1, lambda rows: _any(rows, criteria) | _any(rows, candidates)):
             continue
         covers.append(cover)
-        criteria.append(Criterion(
-            id=_slug(label), name=label, kind=_kind(findings[0], list_attributes),
-            conditions=findings[0].conditions, evidence=[_evidence(f, data.date_range) for f in findings],
-        ))
+        criteria.append(
+            Criterion(
+                id=_slug(label),
+                name=label,
+                kind=_kind(findings[0], list_attributes),
+                conditions=findings[0].conditions,
+                evidence=[_evidence(f, data.date_range) for f in findings],
+            )
+        )
     taken: set[str] = set()
     for named in [*criteria, *disqualifiers]:  # slugs of long labels can collide: keep ids unique
         base, number = named.id, 2
@@ -196,14 +229,18 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         taken.add(named.id)
     draft = ICP(
         name=name,
-        description=(f"Drafted by `bullseye discover` from {len(data.opportunities):,} accounts with a closed "
-                     f"new-business opportunity and {int(data.accounts['is_customer'].eq(True).sum()):,} customers "
-                     f"as of {data.as_of}. Segments were found and chosen on the discovery accounts; the holdout "
-                     f"accounts ({data.split_line}) only confirmed them (and vetoed disqualifiers they did not "
-                     f"confirm)." + (f" Disqualifiers vetoed by the holdout: {'; '.join(vetoed)}." if vetoed else "")),
-        criteria=criteria, disqualifiers=disqualifiers,
+        description=(
+            f"Drafted by `bullseye discover` from {len(data.opportunities):,} accounts with a closed "
+            f"new-business opportunity and {int(data.accounts['is_customer'].eq(True).sum()):,} customers "
+            f"as of {data.as_of}. Segments were found and chosen on the discovery accounts; the holdout "
+            f"accounts ({data.split_line}) only confirmed them (and vetoed disqualifiers they did not "
+            f"confirm)." + (f" Disqualifiers vetoed by the holdout: {'; '.join(vetoed)}." if vetoed else "")
+        ),
+        criteria=criteria,
+        disqualifiers=disqualifiers,
         review_date=dt.date.today() + dt.timedelta(days=REVIEW_AFTER_DAYS),
-        data_range=list(data.date_range) if data.date_range else None, generated_by="bullseye discover",
+        data_range=list(data.date_range) if data.date_range else None,
+        generated_by="bullseye discover",
     )
     if ws is None or not ws.has_table("events"):
         return draft

@@ -125,9 +125,17 @@ class NumericQuality(_Quality):
             raise ValueError("a numeric target must be finite on the rows where it is defined")
         mean = float(y.mean()) if len(y) else 0.0
         extreme = float(np.max(self.direction * (y - mean), initial=0.0))
-        return PreparedTarget(None, {"sum": y, "sumsq": y * y},
-                              {"N": float(len(y)), "sum": float(y.sum()), "sumsq": float((y * y).sum()),
-                               "mean": mean, "extreme": extreme})
+        return PreparedTarget(
+            None,
+            {"sum": y, "sumsq": y * y},
+            {
+                "N": float(len(y)),
+                "sum": float(y.sum()),
+                "sumsq": float((y * y).sum()),
+                "mean": mean,
+                "extreme": extreme,
+            },
+        )
 
     def statistics(self, channels):
         return {"n": channels[0], "sum": channels[1], "sumsq": channels[2]}
@@ -146,8 +154,8 @@ class NumericQuality(_Quality):
             if a > 1:
                 bound = n ** (a - 1) * (n * np.maximum(shift, 0) + np.sqrt(n) * spread / 2)
             else:
-                bound = np.maximum(n ** a * shift, shift) + np.maximum(1.0, n ** (a - 0.5)) * spread
-        estimate = N ** -a * np.minimum(bound, n ** a * D)
+                bound = np.maximum(n**a * shift, shift) + np.maximum(1.0, n ** (a - 0.5)) * spread
+        estimate = N**-a * np.minimum(bound, n**a * D)
         return estimate + 1e-9 * np.abs(estimate)  # upwards, whatever the sign
 
 
@@ -165,8 +173,11 @@ class SurvivalQuality(_Quality):
         t, e = np.asarray(target[0], dtype=float)[rows], np.asarray(target[1]).astype(bool)[rows]
         if not (np.isfinite(t).all() and (t > 0).all()):
             raise ValueError("durations must be positive and finite on the rows where they are defined")
-        return PreparedTarget(e.astype(np.uint8), {"exposure": t},
-                              {"N": float(len(t)), "events": float(e.sum()), "exposure": float(t.sum())})
+        return PreparedTarget(
+            e.astype(np.uint8),
+            {"exposure": t},
+            {"N": float(len(t)), "events": float(e.sum()), "exposure": float(t.sum())},
+        )
 
     def statistics(self, channels):
         return {"n": channels[0] + channels[1], "events": channels[1], "exposure": channels[2]}

@@ -50,10 +50,16 @@ class DiscoveryResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "as_of": self.data.as_of.isoformat(), "cutoff": self.data.cutoff.isoformat() if self.data.cutoff else None,
-            "split": self.data.split.to_dict(), "unit": self.data.unit,
+            "as_of": self.data.as_of.isoformat(),
+            "cutoff": self.data.cutoff.isoformat() if self.data.cutoff else None,
+            "split": self.data.split.to_dict(),
+            "unit": self.data.unit,
             "date_range": [d.isoformat() for d in self.data.date_range] if self.data.date_range else None,
-            "attributes": self.attributes, "skipped_attributes": self.data.skipped, "leakage": self.leakage,
+            "attributes": self.attributes,
+            "skipped_attributes": self.data.skipped,
+            "leakage": self.leakage,
             "outcomes": {name: report.to_dict() for name, report in self.reports.items()},
-            "bullseye": self.bullseye, "alignment": self.alignment, "cohorts": self.cohorts,
+            "bullseye": self.bullseye,
+            "alignment": self.alignment,
+            "cohorts": self.cohorts,
         }

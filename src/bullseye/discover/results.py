@@ -59,7 +59,6 @@ class SearchResult:
         return pd.DataFrame(data, index=rows)
 
 
-
 class Collector:
     """Evaluated conjunctions and the running top-k qualities. ``names``: the statistics kept
     (their columns exist even when nothing is found). The columns grow together, their capacity
@@ -67,8 +66,10 @@ class Collector:
 
     def __init__(self, max_depth: int, top_k: int, n_selectors: int, keep: str, names: list[str]):
         index_dtype = np.int16 if n_selectors < 32767 else np.int32
-        self.columns: dict[str, np.ndarray] = {"idx": np.empty((1024, max_depth), dtype=index_dtype),
-                                               "quality": np.empty(1024)}
+        self.columns: dict[str, np.ndarray] = {
+            "idx": np.empty((1024, max_depth), dtype=index_dtype),
+            "quality": np.empty(1024),
+        }
         for name in (k for k in names if not k.startswith("_")):
             self.columns[name] = np.empty(1024, dtype=np.int32 if name in _INTEGER_STATS else float)
         self.stored = [k for k in self.columns if k not in ("idx", "quality")]
@@ -78,8 +79,14 @@ class Collector:
     def threshold(self) -> float:  # the k-th best quality so far
         return self._threshold
 
-    def add(self, selectors: list[np.ndarray], cells: np.ndarray, shape: tuple[int, ...], q: np.ndarray,
-            stats: dict[str, np.ndarray]) -> None:
+    def add(
+        self,
+        selectors: list[np.ndarray],
+        cells: np.ndarray,
+        shape: tuple[int, ...],
+        q: np.ndarray,
+        stats: dict[str, np.ndarray],
+    ) -> None:
         """Conjunctions at the flat positions ``cells`` of a block of ``shape``, whose axis ``j``
         holds the selectors ``selectors[j]``; ``q`` and ``stats`` are aligned with ``cells``."""
         self.evaluated += len(q)
@@ -99,7 +106,7 @@ class Collector:
         columns = self.columns
         idx = columns["idx"][start:end]
         if len(shape) < idx.shape[1]:
-            idx[:, len(shape):] = -1
+            idx[:, len(shape) :] = -1
         for j, position in enumerate(np.unravel_index(cells, shape) if len(shape) > 1 else (cells,)):
             idx[:, j] = selectors[j][position]
         columns["quality"][start:end] = q
@@ -110,7 +117,7 @@ class Collector:
         capacity = max(needed, 2 * len(self.columns["quality"]))
         for name, data in self.columns.items():
             grown = np.empty((capacity,) + data.shape[1:], dtype=data.dtype)
-            grown[:self.size] = data[:self.size]
+            grown[: self.size] = data[: self.size]
             self.columns[name] = grown
 
     def _merge(self, q: np.ndarray) -> None:
@@ -129,7 +136,7 @@ class Collector:
                 self._threshold = float(self.best.min())
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: data[:self.size] for name, data in self.columns.items()}
+        return {name: data[: self.size] for name, data in self.columns.items()}
 
 
 def top_indices(candidates: np.ndarray, q: np.ndarray, k: int, threshold: float = -np.inf) -> np.ndarray:
@@ -148,8 +155,14 @@ def top_indices(candidates: np.ndarray, q: np.ndarray, k: int, threshold: float 
 _ROUNDING = 1e-9
 
 
-def filter_redundant(result: SearchResult, *, by: str = "quality", min_improvement: float = 0.0,
-                     distinct: bool = True, k: int | None = None) -> np.ndarray:
+def filter_redundant(
+    result: SearchResult,
+    *,
+    by: str = "quality",
+    min_improvement: float = 0.0,
+    distinct: bool = True,
+    k: int | None = None,
+) -> np.ndarray:
     """The top candidates that beat every one of their generalisations, best first. A conjunction is
     kept only if its quality (``by="quality"``) or its rate or mean in the search's direction
     (``by="rate"``; survival: -log HR) exceeds that of every proper subset of its selectors by more than
@@ -170,8 +183,10 @@ def filter_redundant(result: SearchResult, *, by: str = "quality", min_improveme
     for i in top.tolist():
         sel = [s for s in cand[i].tolist() if s >= 0]
         subsets = (c + (-1,) * (cand.shape[1] - r) for r in range(1, len(sel)) for c in combinations(sel, r))
-        if any(j is not None and not score[i] > score[j] + min_improvement + _ROUNDING * abs(score[j])
-               for j in map(index.get, subsets)):
+        if any(
+            j is not None and not score[i] > score[j] + min_improvement + _ROUNDING * abs(score[j])
+            for j in map(index.get, subsets)
+        ):
             continue
         signature = (int(result.n[i]),) + tuple(float(f"{v[i]:.10g}") for v in result.stats.values())
         if not (distinct and signature in seen):

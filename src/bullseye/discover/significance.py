@@ -19,9 +19,24 @@ from bullseye.discover import permutation
 from bullseye.discover.findings import Measure, metric
 from bullseye.discover.measure import measure_values
 
-__all__ = ["FamilyTest", "refinements_that_hold", "evidence_words", "confirm_on_holdout", "smallest_detectable_lift",
-           "power_sentence", "ALPHA", "SUGGESTIVE_FACTOR", "REVERSED_P", "POWER_SHARE", "POWER_TARGET",
-           "POWER_EXACT_UNITS", "LIFT_PRECISION", "MIN_EACH_CLASS", "MIN_CHURN_EVENTS", "refusal"]
+__all__ = [
+    "FamilyTest",
+    "refinements_that_hold",
+    "evidence_words",
+    "confirm_on_holdout",
+    "smallest_detectable_lift",
+    "power_sentence",
+    "ALPHA",
+    "SUGGESTIVE_FACTOR",
+    "REVERSED_P",
+    "POWER_SHARE",
+    "POWER_TARGET",
+    "POWER_EXACT_UNITS",
+    "LIFT_PRECISION",
+    "MIN_EACH_CLASS",
+    "MIN_CHURN_EVENTS",
+    "refusal",
+]
 
 #: Family-wise level for "significant": on the discovery part, over every candidate evaluated.
 ALPHA = 0.05
@@ -50,15 +65,24 @@ def refusal(outcome: str, found: Units, cutoff_text: str = "before the cut") -> 
         negatives = len(found) - positives
         if min(positives, negatives) < MIN_EACH_CLASS:
             which, count = ("won", positives) if positives <= negatives else ("lost", negatives)
-            return (f"{count} {which} deal{'' if count == 1 else 's'} {cutoff_text}: win discovery needs both won and "
-                    f"lost deals (at least {MIN_EACH_CLASS} of each)") if outcome == "win" else (
-                f"{count} {'with' if which == 'won' else 'without'} the target {cutoff_text}: the search needs "
-                f"at least {MIN_EACH_CLASS} of each")
+            return (
+                (
+                    f"{count} {which} deal{'' if count == 1 else 's'} {cutoff_text}: win discovery needs both won and "
+                    f"lost deals (at least {MIN_EACH_CLASS} of each)"
+                )
+                if outcome == "win"
+                else (
+                    f"{count} {'with' if which == 'won' else 'without'} the target {cutoff_text}: the search needs "
+                    f"at least {MIN_EACH_CLASS} of each"
+                )
+            )
     if outcome == "retention":
         events = int(np.sum(found.events)) if found.events is not None else 0
         if events < MIN_CHURN_EVENTS:
-            return (f"{events} churn event{'' if events == 1 else 's'} {cutoff_text}: retention discovery needs "
-                    f"at least {MIN_CHURN_EVENTS}")
+            return (
+                f"{events} churn event{'' if events == 1 else 's'} {cutoff_text}: retention discovery needs "
+                f"at least {MIN_CHURN_EVENTS}"
+            )
     return None
 
 
@@ -67,8 +91,15 @@ class FamilyTest:
     candidate evaluated in both directions: Westfall-Young max-T by permuting the outcome where
     affordable (exact, aware that candidates overlap), else Holm over the analytic p-values."""
 
-    def __init__(self, outcome: str, searched: Units, family: list[tuple[np.ndarray, int, np.ndarray]],
-                 selector_masks: np.ndarray | None, evaluated: int, rng: np.random.Generator):
+    def __init__(
+        self,
+        outcome: str,
+        searched: Units,
+        family: list[tuple[np.ndarray, int, np.ndarray]],
+        selector_masks: np.ndarray | None,
+        evaluated: int,
+        rng: np.random.Generator,
+    ):
         """``family``: (candidates, test direction, analytic one-sided p-values) per direction;
         ``searched``: the discovery units with the target as searched (log scale where used)."""
         self.outcome, self.searched, self.evaluated = outcome, searched, max(evaluated, 1)
@@ -79,8 +110,9 @@ class FamilyTest:
         total = sum(len(c) for c in candidates)
         if selector_masks is not None and total and permutation.affordable(total, len(searched)):
             directions = np.concatenate([np.full(len(c), d) for c, d, _ in family if len(c)])
-            self.null = permutation.max_statistic_null_chunked(outcome, np.vstack(candidates), selector_masks,
-                                                               searched, directions, rng)
+            self.null = permutation.max_statistic_null_chunked(
+                outcome, np.vstack(candidates), selector_masks, searched, directions, rng
+            )
 
     @property
     def method(self) -> str:
@@ -90,13 +122,19 @@ class FamilyTest:
         """The family-wise p-value of candidate ``index`` of family part ``part`` (rows ``mask``)."""
         if self.null is None:
             return float(self.holm[part][index])
-        observed = permutation.candidate_statistics(self.outcome, mask[None, :], self.searched,
-                                                    np.array([test_direction]))[0, 0]
+        observed = permutation.candidate_statistics(
+            self.outcome, mask[None, :], self.searched, np.array([test_direction])
+        )[0, 0]
         return permutation.family_p_value(observed, self.null)
 
 
-def refinements_that_hold(outcome: str, found: Units, refinements: Sequence[tuple[Hashable, int, list[np.ndarray]]],
-                          alpha: float = ALPHA, alternatives: int = 1) -> set:
+def refinements_that_hold(
+    outcome: str,
+    found: Units,
+    refinements: Sequence[tuple[Hashable, int, list[np.ndarray]]],
+    alpha: float = ALPHA,
+    alternatives: int = 1,
+) -> set:
     """The refinements whose every extra condition earns its place. For each refinement (``key``,
     finding direction, the row mask of each of its conditions) and each generalisation (one
     condition dropped), the refinement's rows are tested against the generalisation's other rows,
@@ -114,8 +152,13 @@ def refinements_that_hold(outcome: str, found: Units, refinements: Sequence[tupl
             if not rest.any():
                 p = 1.0  # the condition removes nothing: it cannot be an improvement
             else:
-                within = measure_values(outcome, found.target[parent],
-                                        None if found.events is None else found.events[parent], cover[parent], direction)
+                within = measure_values(
+                    outcome,
+                    found.target[parent],
+                    None if found.events is None else found.events[parent],
+                    cover[parent],
+                    direction,
+                )
                 p = 1.0 if within.p_value is None or not np.isfinite(within.p_value) else float(within.p_value)
             tests.append((key, min(1.0, p * max(alternatives, 1))))
     if not tests:
@@ -125,8 +168,14 @@ def refinements_that_hold(outcome: str, found: Units, refinements: Sequence[tupl
     return {key for key, _ in tests} - failed
 
 
-def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: float, alpha: float = ALPHA,
-                   held_p: float | None = None) -> str:
+def evidence_words(
+    outcome: str,
+    found: Measure,
+    held: Measure | None,
+    p_value: float,
+    alpha: float = ALPHA,
+    held_p: float | None = None,
+) -> str:
     """Plain words for how far to trust a finding (the definition in docs/discovery.md).
 
     ``p_value``: family-wise on the discovery part; ``held_p``: the one-sided holdout p-value,
@@ -157,7 +206,9 @@ def evidence_words(outcome: str, found: Measure, held: Measure | None, p_value: 
 def _too_small(outcome: str, found: Measure, held: Measure | None) -> str | None:
     units = found.units + (held.units if held else 0)
     if is_binary(outcome):
-        wins = round((found.value or 0) * found.units) + (round((held.value or 0) * held.units) if held and held.units else 0)
+        wins = round((found.value or 0) * found.units) + (
+            round((held.value or 0) * held.units) if held and held.units else 0
+        )
         losses = units - wins
         if min(wins, losses) < MIN_EACH_CLASS:
             which, count = ("won", wins) if wins < losses else ("lost", losses)
@@ -175,18 +226,23 @@ def confirm_on_holdout(findings: list, alpha: float = ALPHA) -> None:
     """Holm-adjust the one-sided holdout p-values over the segments shown for one outcome (both
     directions), then put every finding's evidence in words. Nothing here changes which findings
     there are or their order."""
-    held = [(f, f.holdout.p_value) for f in findings
-            if f.holdout is not None and f.holdout.units and f.holdout.p_value is not None]
+    held = [
+        (f, f.holdout.p_value)
+        for f in findings
+        if f.holdout is not None and f.holdout.units and f.holdout.p_value is not None
+    ]
     adjusted: np.ndarray | list[float] = stats.holm(np.array([p for _, p in held])) if held else []
     for (finding, _), p in zip(held, adjusted):
         finding.p_holdout = float(p)
     for finding in findings:
-        finding.evidence = evidence_words(finding.outcome, finding.discovery, finding.holdout, finding.p_value, alpha,
-                                          held_p=finding.p_holdout)
+        finding.evidence = evidence_words(
+            finding.outcome, finding.discovery, finding.holdout, finding.p_value, alpha, held_p=finding.p_holdout
+        )
 
 
-def smallest_detectable_lift(units: int, base: float, tests: int, alpha: float = ALPHA, share: float = POWER_SHARE,
-                             power: float = POWER_TARGET) -> tuple[float | None, float]:
+def smallest_detectable_lift(
+    units: int, base: float, tests: int, alpha: float = ALPHA, share: float = POWER_SHARE, power: float = POWER_TARGET
+) -> tuple[float | None, float]:
     """The smallest lift (segment rate over the base) that a segment holding ``share`` of ``units``
     is detected with probability ``power`` by the exact test at the Bonferroni level over ``tests``
     (:func:`bullseye.stats.detection_power`). Returns (lift or None when even the largest
@@ -219,8 +275,12 @@ def power_sentence(units: int, base: float, tests: int, unit: str, alpha: float 
     share = f"{100 * POWER_SHARE:.0f}%"
     head = f"with {units:,} {unit} before the cut (base win rate {100 * base:.0f}%) and {tests:,} segments evaluated, "
     if lift is None:
-        return head + (f"even a segment of {share} of them winning at the highest possible rate would be detected "
-                       f"with probability {best:.0%}")
+        return head + (
+            f"even a segment of {share} of them winning at the highest possible rate would be detected "
+            f"with probability {best:.0%}"
+        )
     bound = " (or less)" if counted < units else ""
-    return head + (f"a segment of {share} of them is detected with {POWER_TARGET:.0%} power when it wins at "
-                   f"{lift:.2g}x the base{bound} ({100 * min(lift * base, 1):.0f}% vs {100 * base:.0f}%)")
+    return head + (
+        f"a segment of {share} of them is detected with {POWER_TARGET:.0%} power when it wins at "
+        f"{lift:.2g}x the base{bound} ({100 * min(lift * base, 1):.0f}% vs {100 * base:.0f}%)"
+    )

@@ -41,11 +41,15 @@ def brief_content(ws: Workspace, version: Version, result: Preview | None, event
         up = sum(int(moves.iloc[i, j]) for i in range(len(order)) for j in range(len(order)) if j < i)
         down = sum(int(moves.iloc[i, j]) for i in range(len(order)) for j in range(len(order)) if j > i)
         if up:
-            todo.append(f"{up:,} accounts move up a tier (open pipeline {result.pipeline_moves['up']:,.0f}): "
-                        "look at them this week")
+            todo.append(
+                f"{up:,} accounts move up a tier (open pipeline {result.pipeline_moves['up']:,.0f}): "
+                "look at them this week"
+            )
         if down:
-            todo.append(f"{down:,} accounts move down (open pipeline {result.pipeline_moves['down']:,.0f}): "
-                        "stop prospecting them unless there is a fresh why-now")
+            todo.append(
+                f"{down:,} accounts move down (open pipeline {result.pipeline_moves['down']:,.0f}): "
+                "stop prospecting them unless there is a fresh why-now"
+            )
     for change in changes:
         if change.kind == "disqualifier" and change.change == "added":
             todo.append(f"Disqualify accounts where {change.after}")
@@ -53,15 +57,30 @@ def brief_content(ws: Workspace, version: Version, result: Preview | None, event
         todo.append(f"Scores and exports follow v{version.rollback_of}'s content again")
     return {
         "title": f"ICP {version.label} {'rolled back' if event == 'rollback' else 'published'} by "
-                 f"{version.published_by}",
-        "why": version.message, "forced": version.forced, "owner": icp.owner,
+        f"{version.published_by}",
+        "why": version.message,
+        "forced": version.forced,
+        "owner": icp.owner,
         "review_date": icp.review_date.isoformat() if icp.review_date else None,
-        "criteria": [(c.label, c.reason if hasattr(c, "reason") else "", "; ".join(e.summary for e in c.evidence
-                      if e.summary) or ("assumption" if c.assumption else "")) for c in icp.criteria],
-        "disqualifiers": [(d.label, d.reason, "; ".join(e.summary for e in d.evidence if e.summary)
-                           or ("assumption" if d.assumption else "")) for d in icp.disqualifiers],
+        "criteria": [
+            (
+                c.label,
+                c.reason if hasattr(c, "reason") else "",
+                "; ".join(e.summary for e in c.evidence if e.summary) or ("assumption" if c.assumption else ""),
+            )
+            for c in icp.criteria
+        ],
+        "disqualifiers": [
+            (
+                d.label,
+                d.reason,
+                "; ".join(e.summary for e in d.evidence if e.summary) or ("assumption" if d.assumption else ""),
+            )
+            for d in icp.disqualifiers
+        ],
         "signals": [(s.name, s.event_type) for s in icp.signals],
-        "changes": [c.to_dict() for c in changes], "todo": todo,
+        "changes": [c.to_dict() for c in changes],
+        "todo": todo,
         "previous": previous.label if previous else None,
     }
 
@@ -77,8 +96,9 @@ def _markdown(content: dict[str, Any]) -> str:
             what = c["after"] if c["change"] != "removed" else c["before"]
             lines.append(f"- {c['change']} {c['kind']}: {_md(what)}")
     lines.append("\n**The ICP**")
-    lines += [f"- {_md(label)}" + (f" ({_md(evidence)})" if evidence else "") for label, _, evidence in
-              content["criteria"]]
+    lines += [
+        f"- {_md(label)}" + (f" ({_md(evidence)})" if evidence else "") for label, _, evidence in content["criteria"]
+    ]
     if content["disqualifiers"]:
         lines.append("\n**Disqualifiers**")
         lines += [f"- {_md(label)}: {_md(reason or evidence)}" for label, reason, evidence in content["disqualifiers"]]

@@ -88,13 +88,16 @@ class VersionDiff(Result):
     tier_moves: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"before": self.before.to_dict(), "after": self.after.to_dict(),
-                "rules": [r.to_dict() for r in self.rules],
-                "settings": {k: {"before": a, "after": b} for k, (a, b) in self.settings.items()},
-                "points": self.points.to_dict(orient="records"),
-                "backtest": {k: {"before": a, "after": b} for k, (a, b) in self.backtest.items()},
-                "tier_moves": moves_as_dict(self.tier_moves),
-                "accounts_moving": self.moved}
+        return {
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "rules": [r.to_dict() for r in self.rules],
+            "settings": {k: {"before": a, "after": b} for k, (a, b) in self.settings.items()},
+            "points": self.points.to_dict(orient="records"),
+            "backtest": {k: {"before": a, "after": b} for k, (a, b) in self.backtest.items()},
+            "tier_moves": moves_as_dict(self.tier_moves),
+            "accounts_moving": self.moved,
+        }
 
     @property
     def moved(self) -> int:
@@ -103,8 +106,11 @@ class VersionDiff(Result):
 
 def _points(version: Version) -> pd.DataFrame:
     card = version.artefact("scorecard") or {}
-    rows = [{"feature": f["name"], "level": level, "points": points}
-            for f in card.get("features", []) for level, points in zip(f.get("levels", []), f.get("points", []))]
+    rows = [
+        {"feature": f["name"], "level": level, "points": points}
+        for f in card.get("features", [])
+        for level, points in zip(f.get("levels", []), f.get("points", []))
+    ]
     return pd.DataFrame(rows, columns=["feature", "level", "points"])
 
 
@@ -133,8 +139,9 @@ def diff_versions(ws: Workspace, before: Version, after: Version, frame: pd.Data
 
         frame = build_dataset(ws).accounts
     if frame is not None and before.artefact("scorecard") and after.artefact("scorecard"):
-        moves = tier_moves(tier_labels(published_card(before).score(frame)),
-                           tier_labels(published_card(after).score(frame)))
+        moves = tier_moves(
+            tier_labels(published_card(before).score(frame)), tier_labels(published_card(after).score(frame))
+        )
     return VersionDiff(before, after, rule_changes(old, new), settings, points.reset_index(drop=True), backtest, moves)
 
 
@@ -147,9 +154,12 @@ def compare_versions(ws: Workspace, before: str | int | None = None, after: str 
     versions = store.versions()
     second = store.get(after) if after is not None else (versions[-1] if versions else None)
     if second is None:
-        raise NotFoundError("no published version yet; publish one with `bullseye publish -m \"why\"`")
-    first = store.get(before) if before is not None else \
-        next((v for v in reversed(versions) if v.number < second.number), None)
+        raise NotFoundError('no published version yet; publish one with `bullseye publish -m "why"`')
+    first = (
+        store.get(before)
+        if before is not None
+        else next((v for v in reversed(versions) if v.number < second.number), None)
+    )
     if first is None:
         raise NotFoundError(f"{second.label} is the first version; there is nothing before it to compare with")
     return diff_versions(ws, first, second)

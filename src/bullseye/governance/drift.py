@@ -32,8 +32,17 @@ if TYPE_CHECKING:
     from bullseye.strategy.icp import ICP
     from bullseye.workspace import Workspace
 
-__all__ = ["DriftTest", "DriftReport", "drift_check", "drift_triggers", "look_alpha", "psi", "ALPHA", "BASELINE_DAYS",
-           "MONTH_DAYS"]
+__all__ = [
+    "DriftTest",
+    "DriftReport",
+    "drift_check",
+    "drift_triggers",
+    "look_alpha",
+    "psi",
+    "ALPHA",
+    "BASELINE_DAYS",
+    "MONTH_DAYS",
+]
 
 ALPHA = 0.05
 BASELINE_DAYS = 365
@@ -85,9 +94,14 @@ class DriftReport:
         return [t for t in self.tests if t.alarm]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"published": self.published.isoformat(), "look": self.look, "through": self.through.isoformat(),
-                "alpha": self.alpha, "tests": [t.to_dict() for t in self.tests],
-                "alarms": [t.name for t in self.alarms]}
+        return {
+            "published": self.published.isoformat(),
+            "look": self.look,
+            "through": self.through.isoformat(),
+            "alpha": self.alpha,
+            "tests": [t.to_dict() for t in self.tests],
+            "alarms": [t.name for t in self.alarms],
+        }
 
 
 def _opportunities(ws: Workspace, accounts: pd.DataFrame, through: date) -> pd.DataFrame:
@@ -98,8 +112,11 @@ def _opportunities(ws: Workspace, accounts: pd.DataFrame, through: date) -> pd.D
     frame["created_at"] = pd.to_datetime(frame["created_at"])
     frame["closed_at"] = pd.to_datetime(frame["closed_at"])
     frame = frame[frame["created_at"] <= pd.Timestamp(through)]
-    decided = frame["stage"].isin(["won", "lost"]) & frame["closed_at"].notna() & \
-        (frame["closed_at"] <= pd.Timestamp(through))
+    decided = (
+        frame["stage"].isin(["won", "lost"])
+        & frame["closed_at"].notna()
+        & (frame["closed_at"] <= pd.Timestamp(through))
+    )
     frame["decided"] = decided.to_numpy()
     frame["won"] = ((frame["stage"] == "won") & decided).astype(int)
     first_win = frame[frame["won"] == 1].groupby("account_id")["closed_at"].min()
@@ -113,17 +130,22 @@ def _bins(before: pd.Series, after: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     common values (plus other and missing) for anything else."""
     numeric = pd.api.types.is_numeric_dtype(before) and not pd.api.types.is_bool_dtype(before)
     if numeric:
-        edges: Any = np.unique(np.nanpercentile(before.dropna(), np.linspace(0, 100, 11))) if before.notna().any() else []
+        edges: Any = (
+            np.unique(np.nanpercentile(before.dropna(), np.linspace(0, 100, 11))) if before.notna().any() else []
+        )
+
         def code(s: pd.Series) -> np.ndarray:
             values = s.to_numpy(float)
             out = np.searchsorted(edges[1:-1], values, side="right") if len(edges) > 2 else np.zeros(len(values), int)
             return np.where(np.isnan(values), -1, out)
     else:
         top = before.astype("string").value_counts().index[:10].tolist()
+
         def code(s: pd.Series) -> np.ndarray:
             text = s.astype("string")
             out = np.array([top.index(v) if v in top else len(top) for v in text.fillna("\x00")])
             return np.where(text.isna().to_numpy(), -1, out)
+
     a, b = code(before), code(after)
     levels = np.union1d(np.unique(a), np.unique(b))
     return (np.array([(a == v).sum() for v in levels]), np.array([(b == v).sum() for v in levels]))
@@ -134,8 +156,17 @@ def _mix_test(name: str, before: pd.Series, after: pd.Series) -> DriftTest:
     keep = (counts_before + counts_after) > 0
     table = np.vstack([counts_before[keep], counts_after[keep]])
     p = float(stats.chi2_contingency(table)[1]) if table.shape[1] > 1 else 1.0
-    return DriftTest(f"mix: {name}", None, None, None, None, p, psi(counts_before, counts_after),
-                     int(counts_before.sum()), int(counts_after.sum()))
+    return DriftTest(
+        f"mix: {name}",
+        None,
+        None,
+        None,
+        None,
+        p,
+        psi(counts_before, counts_after),
+        int(counts_before.sum()),
+        int(counts_after.sum()),
+    )
 
 
 def _share_test(name: str, before: np.ndarray, after: np.ndarray) -> DriftTest:
@@ -149,10 +180,12 @@ def _share_test(name: str, before: np.ndarray, after: np.ndarray) -> DriftTest:
     return DriftTest(name, k1 / n1, k2 / n2, float(low), float(high), float(2 * stats.norm.sf(abs(z))), None, n1, n2)
 
 
-def _log_ratio_difference(name: str, first: tuple[float, float, float, float], second: tuple[float, float, float, float],
-                          kind: str) -> DriftTest:
+def _log_ratio_difference(
+    name: str, first: tuple[float, float, float, float], second: tuple[float, float, float, float], kind: str
+) -> DriftTest:
     """Woolf (odds ratios: a, b, c, d counts) or Poisson (rate ratios: events, exposure, events,
     exposure): the change of the log ratio from ``first`` to ``second``."""
+
     def log_ratio(x):
         a, b, c, d = (v + 0.5 for v in x) if kind == "odds" else x
         if kind == "odds":
@@ -167,11 +200,14 @@ def _log_ratio_difference(name: str, first: tuple[float, float, float, float], s
         return DriftTest(name, None, None, None, None, None, note="too few events to compare")
     z = (l2 - l1) / math.sqrt(v1 + v2)
     half = 1.96 * math.sqrt(v2)
-    return DriftTest(name, math.exp(l1), math.exp(l2), math.exp(l2 - half), math.exp(l2 + half),
-                     float(2 * stats.norm.sf(abs(z))))
+    return DriftTest(
+        name, math.exp(l1), math.exp(l2), math.exp(l2 - half), math.exp(l2 + half), float(2 * stats.norm.sf(abs(z)))
+    )
 
 
-def _churn_counts(accounts: pd.DataFrame, inside: np.ndarray, start: date, end: date) -> tuple[float, float, float, float]:
+def _churn_counts(
+    accounts: pd.DataFrame, inside: np.ndarray, start: date, end: date
+) -> tuple[float, float, float, float]:
     """Churn events and years at risk inside and outside the ICP between ``start`` and ``end``."""
     first = pd.to_datetime(accounts["first_start"])
     churn = pd.to_datetime(accounts["churn_date"]).where(accounts["churned"].astype("boolean").fillna(False))
@@ -181,8 +217,12 @@ def _churn_counts(accounts: pd.DataFrame, inside: np.ndarray, start: date, end: 
     years = ((leave - entry).dt.days.clip(lower=0) / 365.25).fillna(0).to_numpy()
     event = (churn.notna() & (churn >= s) & (churn < e)).to_numpy()
     customer = first.notna().to_numpy() & (years > 0)
-    return (float((event & inside & customer).sum()), float(years[inside & customer].sum()),
-            float((event & ~inside & customer).sum()), float(years[~inside & customer].sum()))
+    return (
+        float((event & inside & customer).sum()),
+        float(years[inside & customer].sum()),
+        float((event & ~inside & customer).sum()),
+        float(years[~inside & customer].sum()),
+    )
 
 
 def drift_check(ws: Workspace, icp: ICP, published: date, today: date, card=None) -> DriftReport:
@@ -198,8 +238,9 @@ def drift_check(ws: Workspace, icp: ICP, published: date, today: date, card=None
     data = build_dataset(ws, as_of=through)
     opportunities = _opportunities(ws, data.accounts, through)
     created = opportunities["created_at"]
-    baseline = opportunities[(created <= pd.Timestamp(published))
-                             & (created > pd.Timestamp(published - timedelta(days=BASELINE_DAYS)))]
+    baseline = opportunities[
+        (created <= pd.Timestamp(published)) & (created > pd.Timestamp(published - timedelta(days=BASELINE_DAYS)))
+    ]
     recent = opportunities[created > pd.Timestamp(published)]
     tests: list[DriftTest] = []
     if len(baseline) >= MIN_ROWS and len(recent) >= MIN_ROWS:
@@ -207,24 +248,45 @@ def drift_check(ws: Workspace, icp: ICP, published: date, today: date, card=None
         for attribute in attributes:
             if attribute in opportunities.columns:
                 tests.append(_mix_test(attribute, baseline[attribute], recent[attribute]))
-        tests.append(_share_test("icp share of new opportunities", icp_membership(icp, baseline)[0],
-                                 icp_membership(icp, recent)[0]))
+        tests.append(
+            _share_test(
+                "icp share of new opportunities", icp_membership(icp, baseline)[0], icp_membership(icp, recent)[0]
+            )
+        )
     decided_before = baseline[baseline["decided"]]
     decided_after = recent[recent["decided"]]
     if len(decided_before) >= MIN_ROWS and len(decided_after) >= MIN_ROWS and icp.criteria:
+
         def counts(frame):
             inside = icp_membership(icp, frame)[0]
             won = frame["won"].to_numpy() == 1
-            return (float((inside & won).sum()), float((inside & ~won).sum()), float((~inside & won).sum()),
-                    float((~inside & ~won).sum()))
-        tests.append(_log_ratio_difference("win: ICP odds ratio", counts(decided_before), counts(decided_after), "odds"))
+            return (
+                float((inside & won).sum()),
+                float((inside & ~won).sum()),
+                float((~inside & won).sum()),
+                float((~inside & ~won).sum()),
+            )
+
+        tests.append(
+            _log_ratio_difference("win: ICP odds ratio", counts(decided_before), counts(decided_after), "odds")
+        )
         if card is not None:
             p = card.score(decided_after)["win_probability"].to_numpy(float)
             observed, expected = float(decided_after["won"].sum()), float(p.sum())
             se = math.sqrt(float(np.sum(p * (1 - p)))) or 1.0
-            tests.append(DriftTest("calibration: observed / expected wins", 1.0, observed / expected if expected else None,
-                                   None, None, float(2 * stats.norm.sf(abs((observed - expected) / se))), None, 0,
-                                   len(decided_after)))
+            tests.append(
+                DriftTest(
+                    "calibration: observed / expected wins",
+                    1.0,
+                    observed / expected if expected else None,
+                    None,
+                    None,
+                    float(2 * stats.norm.sf(abs((observed - expected) / se))),
+                    None,
+                    0,
+                    len(decided_after),
+                )
+            )
     if "first_start" in data.accounts.columns and data.accounts["first_start"].notna().any() and icp.criteria:
         inside = icp_membership(icp, data.accounts)[0]
         before = _churn_counts(data.accounts, inside, published - timedelta(days=BASELINE_DAYS), published)
@@ -250,9 +312,21 @@ def drift_triggers(report: DriftReport) -> pd.DataFrame:
     """One trigger per alarm, dated at the end of the month checked (so re-checking adds nothing)."""
     rows = []
     for test in report.alarms:
-        change = (f"{test.before:.3g} -> {test.after:.3g}" if test.before is not None and test.after is not None
-                  else f"PSI {test.effect:.2f}" if test.effect is not None else "changed")
-        rows.append({"kind": "drift", "raised_at": report.through, "subject": test.name,
-                     "detail": f"{change} since {report.published.isoformat()} (p = {test.p_value:.2g}, month "
-                               f"{report.look}, false-alarm rate {report.alpha:.3g})", "evidence": []})
+        change = (
+            f"{test.before:.3g} -> {test.after:.3g}"
+            if test.before is not None and test.after is not None
+            else f"PSI {test.effect:.2f}"
+            if test.effect is not None
+            else "changed"
+        )
+        rows.append(
+            {
+                "kind": "drift",
+                "raised_at": report.through,
+                "subject": test.name,
+                "detail": f"{change} since {report.published.isoformat()} (p = {test.p_value:.2g}, month "
+                f"{report.look}, false-alarm rate {report.alpha:.3g})",
+                "evidence": [],
+            }
+        )
     return pd.DataFrame(rows, columns=["kind", "raised_at", "subject", "detail", "evidence"])

@@ -16,8 +16,18 @@ from bullseye.errors import InvalidInputError
 from bullseye.results import Result
 from bullseye.yamlio import load_model
 
-__all__ = ["MarketEvent", "EventLog", "EVENTS_FILE", "load_events", "add_event", "event_triggers", "Events",
-           "EventAdded", "record_event", "EVENT_KINDS"]
+__all__ = [
+    "MarketEvent",
+    "EventLog",
+    "EVENTS_FILE",
+    "load_events",
+    "add_event",
+    "event_triggers",
+    "Events",
+    "EventAdded",
+    "record_event",
+    "EVENT_KINDS",
+]
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -51,22 +61,32 @@ def load_events(root: Path) -> EventLog:
 def add_event(root: Path, event: MarketEvent) -> tuple[EventLog, bool]:
     """Append ``event`` unless the same name, date and kind are already there; (log, added)."""
     log = load_events(root)
-    same = any(e.name.casefold() == event.name.casefold() and e.date == event.date and e.kind == event.kind
-               for e in log.events)
+    same = any(
+        e.name.casefold() == event.name.casefold() and e.date == event.date and e.kind == event.kind for e in log.events
+    )
     if not same:
         log.events.append(event)
         path = root / EVENTS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# Market events recorded with `bullseye event add`; each raises a trigger.\n"
-                        + yaml.safe_dump(log.model_dump(mode="json"), sort_keys=False, allow_unicode=True),
-                        encoding="utf-8")
+        path.write_text(
+            "# Market events recorded with `bullseye event add`; each raises a trigger.\n"
+            + yaml.safe_dump(log.model_dump(mode="json"), sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
     return log, not same
 
 
 def event_triggers(log: EventLog) -> pd.DataFrame:
-    rows = [{"kind": "market_event", "raised_at": e.date, "subject": f"{e.kind}: {e.name}",
-             "detail": e.note or f"{e.kind} recorded by {e.recorded_by or 'someone'}", "evidence": []}
-            for e in log.events]
+    rows = [
+        {
+            "kind": "market_event",
+            "raised_at": e.date,
+            "subject": f"{e.kind}: {e.name}",
+            "detail": e.note or f"{e.kind} recorded by {e.recorded_by or 'someone'}",
+            "evidence": [],
+        }
+        for e in log.events
+    ]
     return pd.DataFrame(rows, columns=["kind", "raised_at", "subject", "detail", "evidence"])
 
 
@@ -89,16 +109,21 @@ class EventAdded(Result):
     triggers_new: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event.model_dump(mode="json"), "added": self.added, "triggers_new": self.triggers_new,
-                "file": EVENTS_FILE}
+        return {
+            "event": self.event.model_dump(mode="json"),
+            "added": self.added,
+            "triggers_new": self.triggers_new,
+            "file": EVENTS_FILE,
+        }
 
 
 def _is_event_kind(kind: str) -> TypeGuard[EventKind]:
     return kind in EVENT_KINDS
 
 
-def record_event(ws: Workspace, name: str, on: date | None = None, kind: str = "other", note: str = "",
-                 by: str | None = None) -> EventAdded:
+def record_event(
+    ws: Workspace, name: str, on: date | None = None, kind: str = "other", note: str = "", by: str | None = None
+) -> EventAdded:
     """Record a market event (``on``: default today) in ``strategy/events.yaml`` and raise it as a trigger."""
     from bullseye.governance.triggers import record_triggers
     from bullseye.strategy.versions import default_publisher

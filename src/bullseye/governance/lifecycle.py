@@ -44,9 +44,23 @@ if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
-__all__ = ["Preview", "PublishResult", "History", "RestoredDraft", "preview", "publish", "rollback", "history",
-           "restore_draft", "published_card", "scorecard_in_use", "stamp", "auc_difference", "PublishRefused",
-           "default_publisher"]
+__all__ = [
+    "Preview",
+    "PublishResult",
+    "History",
+    "RestoredDraft",
+    "preview",
+    "publish",
+    "rollback",
+    "history",
+    "restore_draft",
+    "published_card",
+    "scorecard_in_use",
+    "stamp",
+    "auc_difference",
+    "PublishRefused",
+    "default_publisher",
+]
 
 BOOTSTRAP_ROUNDS = 1000
 
@@ -55,8 +69,11 @@ class PublishRefused(ConflictError):
     """The publish gate found reasons not to publish."""
 
     def __init__(self, reasons: list[str], result: Preview) -> None:
-        super().__init__("not published: " + "; ".join(reasons) +
-                         ". Fix the draft, or publish anyway with --force \"the reason\" (recorded).")
+        super().__init__(
+            "not published: "
+            + "; ".join(reasons)
+            + '. Fix the draft, or publish anyway with --force "the reason" (recorded).'
+        )
         self.reasons, self.preview = reasons, result
 
 
@@ -80,10 +97,16 @@ class Preview(Result):
         return accounts_moving(self.tier_moves)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"draft_hash": self.draft_hash, "current": self.current.to_dict() if self.current else None,
-                "refusals": self.refusals, "comparison": self.comparison,
-                "tier_moves": moves_as_dict(self.tier_moves), "accounts_moving": self.moved,
-                "pipeline_moves": self.pipeline_moves, "data": self.data}
+        return {
+            "draft_hash": self.draft_hash,
+            "current": self.current.to_dict() if self.current else None,
+            "refusals": self.refusals,
+            "comparison": self.comparison,
+            "tier_moves": moves_as_dict(self.tier_moves),
+            "accounts_moving": self.moved,
+            "pipeline_moves": self.pipeline_moves,
+            "data": self.data,
+        }
 
 
 @dataclass(repr=False)
@@ -95,8 +118,11 @@ class PublishResult(Result):
     deliveries: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version.to_dict(), "preview": self.preview.to_dict() if self.preview else None,
-                "deliveries": [d.to_dict() for d in self.deliveries]}
+        return {
+            "version": self.version.to_dict(),
+            "preview": self.preview.to_dict() if self.preview else None,
+            "deliveries": [d.to_dict() for d in self.deliveries],
+        }
 
 
 @dataclass(repr=False)
@@ -135,8 +161,14 @@ def auc_difference(won: np.ndarray, first: np.ndarray, second: np.ndarray, seed:
 
     won = np.asarray(won, dtype=int)
     if len(np.unique(won)) < 2:
-        return {"first": float("nan"), "second": float("nan"), "difference": float("nan"), "low": float("nan"),
-                "high": float("nan"), "n": int(len(won))}
+        return {
+            "first": float("nan"),
+            "second": float("nan"),
+            "difference": float("nan"),
+            "low": float("nan"),
+            "high": float("nan"),
+            "n": int(len(won)),
+        }
     rng = np.random.default_rng(seed)
     differences = []
     for _ in range(BOOTSTRAP_ROUNDS):
@@ -146,8 +178,14 @@ def auc_difference(won: np.ndarray, first: np.ndarray, second: np.ndarray, seed:
         differences.append(roc_auc_score(won[pick], second[pick]) - roc_auc_score(won[pick], first[pick]))
     a, b = roc_auc_score(won, first), roc_auc_score(won, second)
     low, high = np.percentile(differences, [2.5, 97.5]) if differences else (float("nan"), float("nan"))
-    return {"first": float(a), "second": float(b), "difference": float(b - a), "low": float(low),
-            "high": float(high), "n": int(len(won))}
+    return {
+        "first": float(a),
+        "second": float(b),
+        "difference": float(b - a),
+        "low": float(low),
+        "high": float(high),
+        "n": int(len(won)),
+    }
 
 
 def _open_pipeline(ws: Workspace) -> pd.Series:
@@ -221,14 +259,21 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
     if current is not None:
         refit = fit_scorecard(ws, current.icp(), dataset=data)  # both fitted on the same discovery part
         rows = holdout[["account_id"]].merge(frame, on="account_id", how="left")
-        comparison.update(auc_difference(holdout["won"].to_numpy(), refit.score(rows)["win_probability"].to_numpy(),
-                                         card.score(rows)["win_probability"].to_numpy()))
+        comparison.update(
+            auc_difference(
+                holdout["won"].to_numpy(),
+                refit.score(rows)["win_probability"].to_numpy(),
+                card.score(rows)["win_probability"].to_numpy(),
+            )
+        )
         comparison["current"] = current.label
         if comparison["high"] < 0:
-            refusals.append(f"the draft ranks the holdout's new-business opportunities worse than {current.label}: "
-                            f"ROC AUC {comparison['second']:.3f} vs {comparison['first']:.3f} (difference "
-                            f"{comparison['difference']:+.3f}, 95% interval {comparison['low']:+.3f} to "
-                            f"{comparison['high']:+.3f})")
+            refusals.append(
+                f"the draft ranks the holdout's new-business opportunities worse than {current.label}: "
+                f"ROC AUC {comparison['second']:.3f} vs {comparison['first']:.3f} (difference "
+                f"{comparison['difference']:+.3f}, 95% interval {comparison['low']:+.3f} to "
+                f"{comparison['high']:+.3f})"
+            )
         before, after = tier_labels(published_card(current).score(frame)), tier_labels(card.score(frame))
         moves = tier_moves(before, after)
         rank = {t: i for i, t in enumerate(TIERS_WITH_DISQUALIFIED)}
@@ -239,16 +284,36 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
     if current is not None:  # both ICPs measured on the same holdout, side by side
         current_backtest = backtest(ws, current.icp(), chart=False).to_dict()
         first, second = backtest_headline(current_backtest), backtest_headline(draft_backtest)
-        comparison["backtest"] = {k: {"current": first.get(k), "draft": second.get(k)}
-                                  for k in dict.fromkeys([*first, *second])}
-    return Preview(draft_hash, current, refusals, comparison, moves, pipeline, card,
-                   {"as_of": data.as_of.isoformat(), "generation": ws.warehouse.generation,
-                    "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()}},
-                   draft_backtest, texts)
+        comparison["backtest"] = {
+            k: {"current": first.get(k), "draft": second.get(k)} for k in dict.fromkeys([*first, *second])
+        }
+    return Preview(
+        draft_hash,
+        current,
+        refusals,
+        comparison,
+        moves,
+        pipeline,
+        card,
+        {
+            "as_of": data.as_of.isoformat(),
+            "generation": ws.warehouse.generation,
+            "rows": {name: int(ws.table(name).count().execute()) for name in ws.loaded_tables()},
+        },
+        draft_backtest,
+        texts,
+    )
 
 
-def publish(ws: Workspace, message: str, by: str | None = None, force: str | None = None,
-            data: Dataset | None = None, notify: bool = True, expected_hash: str | None = None) -> PublishResult:
+def publish(
+    ws: Workspace,
+    message: str,
+    by: str | None = None,
+    force: str | None = None,
+    data: Dataset | None = None,
+    notify: bool = True,
+    expected_hash: str | None = None,
+) -> PublishResult:
     """Publish the draft as a new version (see the module docstring for the gate).
 
     ``expected_hash`` is the draft's hash when the caller read it (an editor's page, a reviewed
@@ -257,7 +322,7 @@ def publish(ws: Workspace, message: str, by: str | None = None, force: str | Non
     published, and a change during the preview is still refused.
     """
     if not message.strip():
-        raise InvalidInputError("a version needs a message saying why: bullseye publish -m \"...\"")
+        raise InvalidInputError('a version needs a message saying why: bullseye publish -m "..."')
     store = VersionStore(ws.root)
     current = store.current()
     seen = check_draft(ws.root, expected_hash)
@@ -266,16 +331,24 @@ def publish(ws: Workspace, message: str, by: str | None = None, force: str | Non
     result = preview(ws, data, expected_hash=seen)
     if result.refusals and not force:
         raise PublishRefused(result.refusals, result)
-    artefacts = {"scorecard": result.draft_card.to_artefact(), "backtest": result.draft_backtest,
-                 "preview": result.to_dict()}
+    artefacts = {
+        "scorecard": result.draft_card.to_artefact(),
+        "backtest": result.draft_backtest,
+        "preview": result.to_dict(),
+    }
     with draft_write(ws.root, result.draft_hash):  # edited while the preview ran: that edit was not checked
-        version = store.publish(result.texts, artefacts, message, by or default_publisher(), result.data,
-                                forced=force if result.refusals else None)
+        version = store.publish(
+            result.texts,
+            artefacts,
+            message,
+            by or default_publisher(),
+            result.data,
+            forced=force if result.refusals else None,
+        )
     return PublishResult(version, result, _after_publish(ws, version, result, "publish"))
 
 
-def rollback(ws: Workspace, ref: str | int, message: str, by: str | None = None,
-             notify: bool = True) -> PublishResult:
+def rollback(ws: Workspace, ref: str | int, message: str, by: str | None = None, notify: bool = True) -> PublishResult:
     """Publish an earlier version's content (definitions and scorecard, unchanged) as a new version."""
     store = VersionStore(ws.root)
     old = store.get(ref)
@@ -283,8 +356,14 @@ def rollback(ws: Workspace, ref: str | int, message: str, by: str | None = None,
     if current is not None and current.hash == old.hash:
         raise ConflictError(f"{old.label} is already the version in use")
     artefacts = {name: old.artefact(name) for name in ("scorecard", "backtest") if old.artefact(name) is not None}
-    version = store.publish(old.texts(), artefacts, message or f"rollback to {old.label}", by or default_publisher(),
-                            old.data, rollback_of=old.number)
+    version = store.publish(
+        old.texts(),
+        artefacts,
+        message or f"rollback to {old.label}",
+        by or default_publisher(),
+        old.data,
+        rollback_of=old.number,
+    )
     with draft_lock(ws.root):
         store.restore_draft(version)
     return PublishResult(version, None, _after_publish(ws, version, None, "rollback"))

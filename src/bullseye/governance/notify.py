@@ -32,13 +32,27 @@ from bullseye.governance.settings import EmailChannel, NotifySettings, WebhookCh
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["Message", "Delivery", "WebhookChannel", "EmailChannel", "NotifySettings", "send", "record_deliveries",
-           "list_deliveries", "DELIVERIES_TABLE"]
+__all__ = [
+    "Message",
+    "Delivery",
+    "WebhookChannel",
+    "EmailChannel",
+    "NotifySettings",
+    "send",
+    "record_deliveries",
+    "list_deliveries",
+    "DELIVERIES_TABLE",
+]
 
 DELIVERIES_TABLE = "deliveries"
 DELIVERY_COLUMNS = {
-    "sent_at": dt.timestamp, "event": dt.string, "channel": dt.string, "target": dt.string, "status": dt.string,
-    "attempts": dt.int64, "reason": dt.string,
+    "sent_at": dt.timestamp,
+    "event": dt.string,
+    "channel": dt.string,
+    "target": dt.string,
+    "status": dt.string,
+    "attempts": dt.int64,
+    "reason": dt.string,
 }
 
 
@@ -77,8 +91,9 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def _retry(action: Callable[[], None], settings: NotifySettings, secrets: list[str],
-           sleep: Callable[[float], None]) -> tuple[int, str]:
+def _retry(
+    action: Callable[[], None], settings: NotifySettings, secrets: list[str], sleep: Callable[[float], None]
+) -> tuple[int, str]:
     """Run ``action`` until it succeeds or the tries run out: (tries made, last error or '')."""
     delay = settings.backoff_seconds
     for attempt in range(1, settings.attempts + 1):
@@ -96,8 +111,9 @@ def _retry(action: Callable[[], None], settings: NotifySettings, secrets: list[s
 
 def _post_webhook(url: str, message: Message, timeout: float) -> None:
     body = json.dumps({"text": f"*{message.subject}*\n\n{message.markdown}"}).encode()
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "bullseye"})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "bullseye"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the user's own webhook
         if not 200 <= response.status < 300:
             raise urllib.error.HTTPError(url, response.status, "unexpected status", response.headers, None)
@@ -123,20 +139,27 @@ def send(settings: NotifySettings, message: Message, sleep: Callable[[float], No
     for hook in settings.webhooks:
         url = os.environ.get(hook.url_env, "")
         if not url:
-            deliveries.append(Delivery(message.event, "webhook", hook.name, "failed", 0,
-                                       f"environment variable {hook.url_env} is not set"))
+            deliveries.append(
+                Delivery(
+                    message.event, "webhook", hook.name, "failed", 0, f"environment variable {hook.url_env} is not set"
+                )
+            )
             continue
-        attempts, reason = _retry(partial(_post_webhook, url, message, settings.timeout_seconds), settings, [url],
-                                  sleep)
-        deliveries.append(Delivery(message.event, "webhook", hook.name, "failed" if reason else "sent", attempts,
-                                   reason))
+        attempts, reason = _retry(
+            partial(_post_webhook, url, message, settings.timeout_seconds), settings, [url], sleep
+        )
+        deliveries.append(
+            Delivery(message.event, "webhook", hook.name, "failed" if reason else "sent", attempts, reason)
+        )
     channel = settings.email
     if channel is not None and channel.to:
         secrets = [os.environ.get(name, "") for name in (channel.username_env, channel.password_env) if name]
-        attempts, reason = _retry(lambda: _send_email(channel, message, settings.timeout_seconds), settings,
-                                  secrets, sleep)
-        deliveries.append(Delivery(message.event, "email", ", ".join(channel.to), "failed" if reason else "sent",
-                                   attempts, reason))
+        attempts, reason = _retry(
+            lambda: _send_email(channel, message, settings.timeout_seconds), settings, secrets, sleep
+        )
+        deliveries.append(
+            Delivery(message.event, "email", ", ".join(channel.to), "failed" if reason else "sent", attempts, reason)
+        )
     return deliveries
 
 

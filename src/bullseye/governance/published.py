@@ -20,8 +20,18 @@ if TYPE_CHECKING:
     from bullseye.scoring.scorecard import ScoreCard
     from bullseye.workspace import Workspace
 
-__all__ = ["TIER_ORDER", "TIERS_WITH_DISQUALIFIED", "published_card", "scorecard_in_use", "stamp", "tier_labels",
-           "tier_moves", "accounts_moving", "moves_as_dict", "backtest_headline"]
+__all__ = [
+    "TIER_ORDER",
+    "TIERS_WITH_DISQUALIFIED",
+    "published_card",
+    "scorecard_in_use",
+    "stamp",
+    "tier_labels",
+    "tier_moves",
+    "accounts_moving",
+    "moves_as_dict",
+    "backtest_headline",
+]
 
 TIER_ORDER = ("A", "B", "C", "D")
 #: Tiers from best to worst, a disqualified account last.

@@ -17,18 +17,35 @@ __all__ = ["VERSIONS_TABLE", "mirror_version", "resolve_open_triggers"]
 
 VERSIONS_TABLE = "versions"
 VERSION_COLUMNS = {
-    "number": dt.int64, "hash": dt.string, "published_at": dt.timestamp, "published_by": dt.string,
-    "message": dt.string, "forced": dt.string, "rollback_of": dt.int64, "as_of": dt.string, "generation": dt.int64,
+    "number": dt.int64,
+    "hash": dt.string,
+    "published_at": dt.timestamp,
+    "published_by": dt.string,
+    "message": dt.string,
+    "forced": dt.string,
+    "rollback_of": dt.int64,
+    "as_of": dt.string,
+    "generation": dt.int64,
 }
 
 
 def mirror_version(ws: Workspace, version: Version) -> None:
     """Add ``version`` to the warehouse table ``versions`` (once)."""
-    row = pd.DataFrame([{
-        "number": version.number, "hash": version.hash, "published_at": version.published_at.replace(tzinfo=None),
-        "published_by": version.published_by, "message": version.message, "forced": version.forced,
-        "rollback_of": version.rollback_of, "as_of": version.data.get("as_of"),
-        "generation": version.data.get("generation")}])
+    row = pd.DataFrame(
+        [
+            {
+                "number": version.number,
+                "hash": version.hash,
+                "published_at": version.published_at.replace(tzinfo=None),
+                "published_by": version.published_by,
+                "message": version.message,
+                "forced": version.forced,
+                "rollback_of": version.rollback_of,
+                "as_of": version.data.get("as_of"),
+                "generation": version.data.get("generation"),
+            }
+        ]
+    )
     table = ibis.memtable(row, schema=ibis.schema(VERSION_COLUMNS))
     with ws.warehouse.transaction() as con:
         if VERSIONS_TABLE not in con.list_tables():

@@ -39,8 +39,9 @@ def objection_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
     from bullseye.people.themes import objection_triggers, workspace_themes
 
     report = workspace_themes(ws, min_count=icp.triggers.objection_mentions, kinds=("objection",))
-    found = objection_triggers(report, window_days=icp.triggers.objection_days,
-                               min_count=icp.triggers.objection_mentions)
+    found = objection_triggers(
+        report, window_days=icp.triggers.objection_days, min_count=icp.triggers.objection_mentions
+    )
     return found[pd.to_datetime(found["raised_at"]) > pd.Timestamp(since)].reset_index(drop=True)
 
 
@@ -68,10 +69,19 @@ def large_loss_rule(data: Dataset, icp: ICP, since: date) -> pd.DataFrame:
     inside, _ = icp_membership(icp, deals)
     amount = pd.to_numeric(deals["amount"], errors="coerce").to_numpy(float)
     lost = deals[inside & (deals["won"].to_numpy() == 0) & (np.nan_to_num(amount) >= threshold)]
-    return _frame([{"kind": "large_icp_loss", "raised_at": row.decided_at, "subject": f"deal {row.deal_id}",
-                    "detail": f"lost an ICP deal of {float(row.amount):,.0f} (threshold {threshold:,.0f}) at account "
-                              f"{row.account_id}", "evidence": [str(row.deal_id)]}
-                   for row in lost.itertuples()])
+    return _frame(
+        [
+            {
+                "kind": "large_icp_loss",
+                "raised_at": row.decided_at,
+                "subject": f"deal {row.deal_id}",
+                "detail": f"lost an ICP deal of {float(row.amount):,.0f} (threshold {threshold:,.0f}) at account "
+                f"{row.account_id}",
+                "evidence": [str(row.deal_id)],
+            }
+            for row in lost.itertuples()
+        ]
+    )
 
 
 def _wilson(k: int, n: int) -> tuple[float, float]:
@@ -102,11 +112,17 @@ def segment_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.DataFr
         p_low, p_high = published
         if high < p_low or low > p_high:
             direction = "fell below" if high < p_low else "rose above"
-            rows.append({"kind": "segment_shift", "raised_at": today, "subject": rule.id,
-                         "detail": f"win rate of '{rule.label}' since {since.isoformat()} is {k / n:.0%} "
-                                   f"({low:.0%}-{high:.0%}, {n} opportunities): it {direction} the published "
-                                   f"{p_low:.0%}-{p_high:.0%}",
-                         "evidence": inside["deal_id"].astype(str).tolist()[:200]})
+            rows.append(
+                {
+                    "kind": "segment_shift",
+                    "raised_at": today,
+                    "subject": rule.id,
+                    "detail": f"win rate of '{rule.label}' since {since.isoformat()} is {k / n:.0%} "
+                    f"({low:.0%}-{high:.0%}, {n} opportunities): it {direction} the published "
+                    f"{p_low:.0%}-{p_high:.0%}",
+                    "evidence": inside["deal_id"].astype(str).tolist()[:200],
+                }
+            )
     rows += _churn_shifts(data, icp, since, today)
     return _frame(rows)
 
@@ -122,8 +138,9 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
         return []
     rows = []
     for rule in icp.criteria:
-        published = next((e.interval for e in rule.evidence if e.outcome == "retention" and e.interval
-                          and "ratio" in e.metric), None)
+        published = next(
+            (e.interval for e in rule.evidence if e.outcome == "retention" and e.interval and "ratio" in e.metric), None
+        )
         if published is None:
             continue
         events_in, years_in, events_out, years_out = _churn_counts(accounts, rule_mask(rule, accounts), since, today)
@@ -135,10 +152,17 @@ def _churn_shifts(data: Dataset, icp: ICP, since: date, today: date) -> list[dic
         p_low, p_high = published
         if high < p_low or low > p_high:
             direction = "fell below" if high < p_low else "rose above"
-            rows.append({"kind": "segment_shift", "raised_at": today, "subject": f"{rule.id} (churn)",
-                         "detail": f"churn rate ratio of '{rule.label}' since {since.isoformat()} is {ratio:.2f} "
-                                   f"({low:.2f}-{high:.2f}, {int(events_in + events_out)} churn events): it "
-                                   f"{direction} the published {p_low:.2f}-{p_high:.2f}", "evidence": []})
+            rows.append(
+                {
+                    "kind": "segment_shift",
+                    "raised_at": today,
+                    "subject": f"{rule.id} (churn)",
+                    "detail": f"churn rate ratio of '{rule.label}' since {since.isoformat()} is {ratio:.2f} "
+                    f"({low:.2f}-{high:.2f}, {int(events_in + events_out)} churn events): it "
+                    f"{direction} the published {p_low:.2f}-{p_high:.2f}",
+                    "evidence": [],
+                }
+            )
     return rows
 
 
@@ -154,20 +178,34 @@ def icp_share_rule(data: Dataset, icp: ICP, since: date, today: date) -> pd.Data
     created = pd.to_datetime(deals["created_at"]).fillna(pd.to_datetime(deals["decided_at"]))
     span = max((pd.Timestamp(today) - pd.Timestamp(since)).days, 30)
     after = deals[(created > pd.Timestamp(since)).to_numpy()]
-    before = deals[((created <= pd.Timestamp(since)) & (created > pd.Timestamp(since) - timedelta(days=span))).to_numpy()]
+    before = deals[
+        ((created <= pd.Timestamp(since)) & (created > pd.Timestamp(since) - timedelta(days=span))).to_numpy()
+    ]
     if len(after) < MIN_DEALS or len(before) < MIN_DEALS:
         return _frame([])
     share_after, share_before = (icp_membership(icp, after)[0].mean(), icp_membership(icp, before)[0].mean())
     drop = share_before - share_after
-    table = np.array([[share_after * len(after), (1 - share_after) * len(after)],
-                      [share_before * len(before), (1 - share_before) * len(before)]]).round()
+    table = np.array(
+        [
+            [share_after * len(after), (1 - share_after) * len(after)],
+            [share_before * len(before), (1 - share_before) * len(before)],
+        ]
+    ).round()
     p = stats.chi2_contingency(table)[1] if table.min() >= 0 and table.sum(axis=1).min() > 0 else math.nan
     if drop < icp.triggers.icp_share_drop or not p < 0.01:
         return _frame([])
-    return _frame([{"kind": "icp_share_drop", "raised_at": today, "subject": "ICP share of new opportunities",
-                    "detail": f"{share_after:.0%} of {len(after):,} new opportunities since {since.isoformat()} are in "
-                              f"the ICP, against {share_before:.0%} of {len(before):,} before (p = {p:.3g})",
-                    "evidence": []}])
+    return _frame(
+        [
+            {
+                "kind": "icp_share_drop",
+                "raised_at": today,
+                "subject": "ICP share of new opportunities",
+                "detail": f"{share_after:.0%} of {len(after):,} new opportunities since {since.isoformat()} are in "
+                f"the ICP, against {share_before:.0%} of {len(before):,} before (p = {p:.3g})",
+                "evidence": [],
+            }
+        ]
+    )
 
 
 def watch_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
@@ -181,14 +219,21 @@ def watch_rule(ws: Workspace, icp: ICP, since: date) -> pd.DataFrame:
     for term in terms:
         hit = frame[frame["body"].fillna("").str.contains(term, case=False, regex=False)]
         for day, part in hit.groupby(pd.to_datetime(hit["created_at"]).dt.date):
-            rows.append({"kind": "watched_term", "raised_at": day, "subject": term,
-                         "detail": f"'{term}' mentioned in {len(part)} note(s)",
-                         "evidence": part["note_id"].astype(str).tolist()})
+            rows.append(
+                {
+                    "kind": "watched_term",
+                    "raised_at": day,
+                    "subject": term,
+                    "detail": f"'{term}' mentioned in {len(part)} note(s)",
+                    "evidence": part["note_id"].astype(str).tolist(),
+                }
+            )
     return _frame(rows)
 
 
-def evaluate_rules(ws: Workspace, icp: ICP, since: date, data: Dataset | None = None,
-                   today: date | None = None) -> pd.DataFrame:
+def evaluate_rules(
+    ws: Workspace, icp: ICP, since: date, data: Dataset | None = None, today: date | None = None
+) -> pd.DataFrame:
     """Every trigger rule of ``icp`` over what happened after ``since`` (the published as-of date)."""
     from bullseye.core.dataset import build_dataset
 
@@ -196,7 +241,10 @@ def evaluate_rules(ws: Workspace, icp: ICP, since: date, data: Dataset | None = 
     if ws.has_table("deals"):
         data = data if data is not None else build_dataset(ws)
         today = today or data.as_of
-        parts += [large_loss_rule(data, icp, since), segment_rule(data, icp, since, today),
-                  icp_share_rule(data, icp, since, today)]
+        parts += [
+            large_loss_rule(data, icp, since),
+            segment_rule(data, icp, since, today),
+            icp_share_rule(data, icp, since, today),
+        ]
     found = [p for p in parts if not p.empty]
     return pd.concat(found, ignore_index=True) if found else _frame([])

@@ -16,8 +16,15 @@ from bullseye.results import Result
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["Due", "Status", "workspace_status", "CheckResult", "run_check", "evaluate_after_load",
-           "EVIDENCE_MAX_AGE_DAYS"]
+__all__ = [
+    "Due",
+    "Status",
+    "workspace_status",
+    "CheckResult",
+    "run_check",
+    "evaluate_after_load",
+    "EVIDENCE_MAX_AGE_DAYS",
+]
 
 #: Evidence measured on data that ended longer ago than this is stale.
 EVIDENCE_MAX_AGE_DAYS = 365
@@ -52,9 +59,14 @@ class Status(Result):
     def to_dict(self) -> dict[str, Any]:
         from bullseye.governance.triggers import as_records
 
-        return {"today": self.today.isoformat(), "version": self.version, "draft_changed": self.draft_changed,
-                "items": [i.to_dict() for i in self.items], "open_triggers": as_records(self.open_triggers),
-                "drift": self.drift}
+        return {
+            "today": self.today.isoformat(),
+            "version": self.version,
+            "draft_changed": self.draft_changed,
+            "items": [i.to_dict() for i in self.items],
+            "open_triggers": as_records(self.open_triggers),
+            "drift": self.drift,
+        }
 
 
 def _date_due(what: str, due: date | None, today: date, never: str) -> Due:
@@ -114,8 +126,15 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
     items: list[Due] = []
     has_draft = (ws.root / "strategy" / "icp.yaml").exists()
     if current is None:
-        items.append(Due("due", "publish", "no version is published: scores use the unpublished draft"
-                         if has_draft else "no ICP yet: run `bullseye discover`"))
+        items.append(
+            Due(
+                "due",
+                "publish",
+                "no version is published: scores use the unpublished draft"
+                if has_draft
+                else "no ICP yet: run `bullseye discover`",
+            )
+        )
     icp = current.icp() if current is not None else (load_icp(ws.root) if has_draft else None)
     draft_changed = bool(current is not None and has_draft and store.draft_hash() != current.hash)
     if draft_changed and current is not None:
@@ -126,11 +145,19 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
         items.append(_date_due("review", icp.review_date, today, "no review date set"))
         review = icp.review
         published = current.published_at.date() if current is not None else None
-        for what, last, every in (("monthly hygiene check", review.last_hygiene, review.hygiene_every_days),
-                                  ("quarterly strategic review", review.last_strategic, review.strategic_every_days)):
+        for what, last, every in (
+            ("monthly hygiene check", review.last_hygiene, review.hygiene_every_days),
+            ("quarterly strategic review", review.last_strategic, review.strategic_every_days),
+        ):
             start = last or published
-            items.append(_date_due(what, start + timedelta(days=every) if start else None, today,
-                                   "never done: set review.last_hygiene / last_strategic when done"))
+            items.append(
+                _date_due(
+                    what,
+                    start + timedelta(days=every) if start else None,
+                    today,
+                    "never done: set review.last_hygiene / last_strategic when done",
+                )
+            )
         for text in _stale_evidence(icp, today):
             items.append(Due("due", "stale evidence", text))
     for text in _stale_personas(ws, today):
@@ -138,9 +165,17 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
     triggers = list_triggers(ws)
     open_triggers = triggers[triggers["status"].isin(["open", "acknowledged"])]
     if len(open_triggers):
-        items.append(Due("due", "triggers", f"{len(open_triggers)} open trigger(s): "
-                         + "; ".join(f"{r.kind} {r.subject}" for r in open_triggers.head(3).itertuples())))
-    return Status(today, current.to_dict() if current else None, draft_changed, items, open_triggers.reset_index(drop=True))
+        items.append(
+            Due(
+                "due",
+                "triggers",
+                f"{len(open_triggers)} open trigger(s): "
+                + "; ".join(f"{r.kind} {r.subject}" for r in open_triggers.head(3).itertuples()),
+            )
+        )
+    return Status(
+        today, current.to_dict() if current else None, draft_changed, items, open_triggers.reset_index(drop=True)
+    )
 
 
 @dataclass(repr=False)
@@ -157,16 +192,22 @@ class CheckResult(Result):
     def to_dict(self) -> dict[str, Any]:
         from bullseye.governance.triggers import as_records
 
-        return {"loaded": self.loaded, "load": self.load_summary, "scored": self.scored,
-                "new_triggers": as_records(self.new_triggers), "deliveries": [d.to_dict() for d in self.deliveries],
-                "notes": self.notes}
+        return {
+            "loaded": self.loaded,
+            "load": self.load_summary,
+            "scored": self.scored,
+            "new_triggers": as_records(self.new_triggers),
+            "deliveries": [d.to_dict() for d in self.deliveries],
+            "notes": self.notes,
+        }
 
 
 def _exports_fingerprint(ws: Workspace) -> tuple[str, list]:
     from bullseye.paths import workspace_glob
 
-    files = sorted({p for pattern in ws.settings.load.files
-                    for p in workspace_glob(ws.root, pattern, "bullseye.yaml: load.files")})
+    files = sorted(
+        {p for pattern in ws.settings.load.files for p in workspace_glob(ws.root, pattern, "bullseye.yaml: load.files")}
+    )
     listing = [[str(p.relative_to(ws.root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest(), files
 
@@ -182,8 +223,10 @@ def run_check(ws: Workspace, notify: bool = True) -> CheckResult:
     if files and previous.get("fingerprint") != fingerprint:
         report = ws.load(files)
         loaded = True
-        summary = f"loaded {sum(f.loaded for f in report.files):,} rows, quarantined " \
-                  f"{sum(f.quarantined for f in report.files):,}"
+        summary = (
+            f"loaded {sum(f.loaded for f in report.files):,} rows, quarantined "
+            f"{sum(f.quarantined for f in report.files):,}"
+        )
         marker.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
     result = evaluate_after_load(ws, notify=notify, rescore=True)
     result.loaded, result.load_summary = loaded, summary
@@ -227,9 +270,13 @@ def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = Fals
     if current is not None and data is not None and icp is not None and since is not None:  # set with current
         report = drift_check(ws, icp, since, data.as_of, published_card(current))
         found.append(drift_triggers(report))
-        notes.append(f"drift check of month {report.look} since {current.label} (data through "
-                     f"{report.through.isoformat()}): {len(report.alarms)} alarm(s) at a false-alarm rate of "
-                     f"{report.alpha:.3g}" if report.look else "drift: less than a month since publication")
+        notes.append(
+            f"drift check of month {report.look} since {current.label} (data through "
+            f"{report.through.isoformat()}): {len(report.alarms)} alarm(s) at a false-alarm rate of "
+            f"{report.alpha:.3g}"
+            if report.look
+            else "drift: less than a month since publication"
+        )
     found = [f for f in found if not f.empty]
     if found:
         record_triggers(ws, pd.concat(found, ignore_index=True), source="check")
@@ -242,8 +289,9 @@ def evaluate_after_load(ws: Workspace, notify: bool = True, rescore: bool = Fals
         settings = ws.settings.notify
         if settings.webhooks or settings.email is not None:
             lines = [f"- {r.kind}: {r.subject} ({r.raised_at}): {r.detail}" for r in new.itertuples()]
-            deliveries = send(settings, Message("trigger", f"{len(new)} new ICP trigger(s) in {ws.settings.name}",
-                                                "\n".join(lines)))
+            deliveries = send(
+                settings, Message("trigger", f"{len(new)} new ICP trigger(s) in {ws.settings.name}", "\n".join(lines))
+            )
             record_deliveries(ws, deliveries)
     return CheckResult(False, "", scored, new, deliveries, notes)
 

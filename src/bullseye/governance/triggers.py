@@ -24,16 +24,33 @@ from bullseye.results import Result
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["TRIGGERS_TABLE", "TRIGGER_COLUMNS", "STATUSES", "trigger_id", "record_triggers", "list_triggers",
-           "set_trigger_status", "as_records", "TriggerList", "trigger_list"]
+__all__ = [
+    "TRIGGERS_TABLE",
+    "TRIGGER_COLUMNS",
+    "STATUSES",
+    "trigger_id",
+    "record_triggers",
+    "list_triggers",
+    "set_trigger_status",
+    "as_records",
+    "TriggerList",
+    "trigger_list",
+]
 
 TRIGGERS_TABLE = "triggers"
 #: open: nobody has looked yet; acknowledged: seen, being worked on; resolved: a published version
 #: answered it (``resolved_by``); closed: looked at and dismissed.
 STATUSES = ("open", "acknowledged", "resolved", "closed")
 TRIGGER_COLUMNS = {
-    "trigger_id": dt.string, "kind": dt.string, "raised_at": dt.date, "subject": dt.string, "detail": dt.string,
-    "evidence": dt.Array(dt.string), "source": dt.string, "status": dt.string, "recorded_at": dt.timestamp,
+    "trigger_id": dt.string,
+    "kind": dt.string,
+    "raised_at": dt.date,
+    "subject": dt.string,
+    "detail": dt.string,
+    "evidence": dt.Array(dt.string),
+    "source": dt.string,
+    "status": dt.string,
+    "recorded_at": dt.timestamp,
     "resolved_by": dt.int64,
 }
 
@@ -50,13 +67,20 @@ def _rows(found: pd.DataFrame, source: str) -> pd.DataFrame:
         raise InvalidInputError(f"triggers need the column(s) {', '.join(missing)}")
     now = datetime.now(UTC).replace(tzinfo=None)
     raised = pd.to_datetime(found["raised_at"]).dt.date
-    rows = pd.DataFrame({
-        "trigger_id": [trigger_id(k, s, r) for k, s, r in zip(found["kind"], found["subject"], raised)],
-        "kind": found["kind"].astype(str).to_numpy(), "raised_at": raised.to_numpy(),
-        "subject": found["subject"].astype(str).to_numpy(), "detail": found["detail"].astype(str).to_numpy(),
-        "evidence": [[str(e) for e in ev] for ev in found["evidence"]], "source": source, "status": "open",
-        "recorded_at": now, "resolved_by": pd.array([None] * len(found), dtype="Int64"),
-    })
+    rows = pd.DataFrame(
+        {
+            "trigger_id": [trigger_id(k, s, r) for k, s, r in zip(found["kind"], found["subject"], raised)],
+            "kind": found["kind"].astype(str).to_numpy(),
+            "raised_at": raised.to_numpy(),
+            "subject": found["subject"].astype(str).to_numpy(),
+            "detail": found["detail"].astype(str).to_numpy(),
+            "evidence": [[str(e) for e in ev] for ev in found["evidence"]],
+            "source": source,
+            "status": "open",
+            "recorded_at": now,
+            "resolved_by": pd.array([None] * len(found), dtype="Int64"),
+        }
+    )
     return rows.drop_duplicates("trigger_id").reset_index(drop=True)
 
 
@@ -140,8 +164,9 @@ class TriggerList(Result):
         return {"everything": self.everything, "counts": self.counts(), "triggers": as_records(self.triggers)}
 
 
-def trigger_list(ws: Workspace, acknowledge: list[str] | None = None, close: list[str] | None = None,
-                 everything: bool = False) -> TriggerList:
+def trigger_list(
+    ws: Workspace, acknowledge: list[str] | None = None, close: list[str] | None = None, everything: bool = False
+) -> TriggerList:
     """Acknowledge and close the triggers named, then list the open and acknowledged ones (all with ``everything``)."""
     if acknowledge:
         set_trigger_status(ws, acknowledge, "acknowledged")

@@ -21,9 +21,25 @@ from bullseye.config import MISSING_EVERYWHERE, MISSING_IN_TYPED
 from bullseye.core import warehouse
 
 __all__ = [
-    "NULL_TOKENS", "ColumnProfile", "MissingTokens", "aggregate_counts", "PerColumn", "values_per_column", "clean_text", "count_missing",
-    "failure_reason", "parse_date", "parse_number", "parse_integer", "parse_boolean", "parse_list",
-    "profile_columns", "finite", "to_int64", "EXPECTED", "INT64_LIMIT",
+    "NULL_TOKENS",
+    "ColumnProfile",
+    "MissingTokens",
+    "aggregate_counts",
+    "PerColumn",
+    "values_per_column",
+    "clean_text",
+    "count_missing",
+    "failure_reason",
+    "parse_date",
+    "parse_number",
+    "parse_integer",
+    "parse_boolean",
+    "parse_list",
+    "profile_columns",
+    "finite",
+    "to_int64",
+    "EXPECTED",
+    "INT64_LIMIT",
 ]
 
 #: What staging turns into NULL: only empty cells. Placeholders are read later, per column, by
@@ -34,16 +50,40 @@ FALSE_TOKENS = ("false", "f", "no", "n", "0", "nao", "não", "falso", "unchecked
 
 # A time after a date: "T10:00", " 10:30:00.123 PM", ", 10:23 AM" (Salesforce), then "Z", "UTC", "EST",
 # "+02:00". Anything else after a date is not part of it ("2024-01-01junk" is refused, not read as 2024-01-01).
-TIME_TAIL = (r"(?:(?:T|,?\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
-             r"\s*(?:Z|[A-Z]{2,5}(?:[+\-]\d{1,2}(?::?\d{2})?)?|[+\-]\d{2}(?::?\d{2})?)?)?")
+TIME_TAIL = (
+    r"(?:(?:T|,?\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
+    r"\s*(?:Z|[A-Z]{2,5}(?:[+\-]\d{1,2}(?::?\d{2})?)?|[+\-]\d{2}(?::?\d{2})?)?)?"
+)
 ISO_DATE = r"^(\d{4}-\d{1,2}-\d{1,2})" + TIME_TAIL + r"$"
 NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + TIME_TAIL + r"$"
 DATE_PREFIX = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})"
-NAMED_FORMATS = ("%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y",
-                 "%b %d %Y", "%Y%m%d")
+NAMED_FORMATS = (
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%b %d %Y",
+    "%Y%m%d",
+)
 SUFFIX = r"(k|mm|mn|mil|mi|million|millions|thousand|m|bn|bi|billion|b)"
-SUFFIXES = {"k": 1e3, "mil": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mi": 1e6,
-            "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9, "bi": 1e9, "billion": 1e9}
+SUFFIXES = {
+    "k": 1e3,
+    "mil": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mi": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "bi": 1e9,
+    "billion": 1e9,
+}
 # The digits of a number as each decimal mark writes them: thousands groups (Indian lakh groups
 # too, with a point) and an optional fraction. A value outside its column's grammar is not guessed at.
 POINT_DIGITS = r"^(\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})+,\d{3}|\d+)(\.\d*)?$"
@@ -89,7 +129,9 @@ class MissingTokens:
         keep = {t.strip().lower() for t in settings.keep}
 
         def normal(tokens):
-            return tuple(dict.fromkeys(t.strip().lower() for t in tokens if t.strip() and t.strip().lower() not in keep))
+            return tuple(
+                dict.fromkeys(t.strip().lower() for t in tokens if t.strip() and t.strip().lower() not in keep)
+            )
 
         listed = MISSING_EVERYWHERE if settings.everywhere is None else settings.everywhere
         typed_only = MISSING_IN_TYPED if settings.typed_only is None else settings.typed_only
@@ -115,8 +157,11 @@ def clean_text(raw: ir.StringValue, missing: MissingTokens = MissingTokens()) ->
 def count_missing(table: ir.Table, columns: list[str], missing: MissingTokens) -> dict[str, tuple[int, int]]:
     """Per column, in one pass: values missing in any column, and values missing only when typed."""
     aggregates = {}
-    builders = {key: (lambda column, tokens=tokens: column.lower().isin(tokens).sum())
-                for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only)) if tokens}
+    builders = {
+        key: (lambda column, tokens=tokens: column.lower().isin(tokens).sum())
+        for key, tokens in (("e", missing.everywhere), ("t", missing.typed_only))
+        if tokens
+    }
     for index, name in enumerate(columns):
         for key, build in builders.items():  # a workspace may empty a list
             aggregates[f"{key}{index}"] = PerColumn(build, (name,))
@@ -171,7 +216,8 @@ def parse_date(value: ir.StringValue, profile: ColumnProfile) -> ir.DateValue:
 def _bare(value: ir.StringValue) -> ir.StringValue:
     """The value without currency, spaces and a magnitude suffix."""
     return value.re_replace(r"(?i)(r\$|us\$|usd|brl|eur|gbp|[$€£\s])", "").re_replace(
-        r"(?i)" + SUFFIX + r"\.?(%?\)?)$", "\\2")
+        r"(?i)" + SUFFIX + r"\.?(%?\)?)$", "\\2"
+    )
 
 
 def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.FloatingValue, ir.StringValue]:
@@ -192,8 +238,9 @@ def _numeric_core(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir.Flo
     # exponent, a percent sign) is a number; "(300)" is negative.
     digits = (COMMA_DIGITS if profile.decimal_comma else POINT_DIGITS)[1:-1]
     grammar = r"^[(+\-]?" + digits + r"([eE][+\-]?\d+)?%?\)?$"
-    sign = ibis.cases((bare.re_search(grammar), 1.0), else_=ibis.null(dt.float64)) * \
-        ibis.ifelse(bare.startswith("("), -1.0, 1.0)
+    sign = ibis.cases((bare.re_search(grammar), 1.0), else_=ibis.null(dt.float64)) * ibis.ifelse(
+        bare.startswith("("), -1.0, 1.0
+    )
     if profile.decimal_comma:
         plain = bare.re_replace(r"[.()%]", "").replace(",", ".")
     else:
@@ -207,8 +254,9 @@ def _number_unchecked(value: ir.StringValue, profile: ColumnProfile) -> tuple[ir
     # Plain numbers skip the regular expressions: the engine may compute a shared part of an
     # expression for every row, so the other values are handed on and plain ones become NULL.
     plain = value.try_cast(dt.float64)
-    return ibis.coalesce(plain, _numeric_core(ibis.ifelse(plain.isnull(), value, ibis.null(dt.string)), profile)[0]), \
-        value.lower()
+    return ibis.coalesce(
+        plain, _numeric_core(ibis.ifelse(plain.isnull(), value, ibis.null(dt.string)), profile)[0]
+    ), value.lower()
 
 
 def finite(number: ir.FloatingValue) -> ir.FloatingValue:
@@ -269,8 +317,10 @@ def failure_reason(kind: str, value: ir.StringValue, profile: ColumnProfile) -> 
     expected = ibis.literal(f"expected {EXPECTED[kind]}") if kind in EXPECTED else ibis.literal("cannot be read")
     if kind == "date":
         return ibis.cases(
-            (value.re_search(DATE_PREFIX) & ~value.re_search(ISO_DATE) & ~value.re_search(NUMERIC_DATE),
-             "a date followed by other text: " + expected),
+            (
+                value.re_search(DATE_PREFIX) & ~value.re_search(ISO_DATE) & ~value.re_search(NUMERIC_DATE),
+                "a date followed by other text: " + expected,
+            ),
             (value.re_search(DATE_PREFIX), "no such day, or a year outside 1800-2200: " + expected),
             else_=expected,
         )
@@ -282,11 +332,15 @@ def failure_reason(kind: str, value: ir.StringValue, profile: ColumnProfile) -> 
     infinite = lowered.re_search(r"^[+\-]?(inf|infinity|nan)$")
     return ibis.cases(
         (number.isinf() | number.isnan() | infinite, "not a finite number (infinity or NaN)"),
-        (number.isnull() & other.notnull() & ~other.isinf(),
-         f"written with a decimal {other_mark}, but this column mostly uses a decimal {mark}: "
-         "not read, to avoid misreading it"),
-        (ibis.literal(kind == "integer") & (number.abs() >= INT64_LIMIT),
-         "a whole number too large to store (beyond 64 bits, about 9.2e18)"),
+        (
+            number.isnull() & other.notnull() & ~other.isinf(),
+            f"written with a decimal {other_mark}, but this column mostly uses a decimal {mark}: "
+            "not read, to avoid misreading it",
+        ),
+        (
+            ibis.literal(kind == "integer") & (number.abs() >= INT64_LIMIT),
+            "a whole number too large to store (beyond 64 bits, about 9.2e18)",
+        ),
         else_=expected,
     )
 
@@ -319,7 +373,7 @@ def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar | PerColum
         return templates[count.build, types](*count.columns)
 
     for start in range(0, len(names), AGGREGATES_PER_QUERY):
-        batch = {name: aggregates[name] for name in names[start:start + AGGREGATES_PER_QUERY]}
+        batch = {name: aggregates[name] for name in names[start : start + AGGREGATES_PER_QUERY]}
         if all(isinstance(a, PerColumn) for a in batch.values()):
             base = base or warehouse.table_sql(table)
             row = warehouse.scalar_row(table, {name: sql(a) for name, a in batch.items()}, base)
@@ -329,8 +383,9 @@ def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar | PerColum
     return counts
 
 
-def values_per_column(table: ir.Table, columns: list[str], aggregates: Callable[[ir.Value], dict[str, ir.Scalar]],
-                      distinct: bool = False) -> dict[str, dict]:
+def values_per_column(
+    table: ir.Table, columns: list[str], aggregates: Callable[[ir.Value], dict[str, ir.Scalar]], distinct: bool = False
+) -> dict[str, dict]:
     """The same aggregates of each column's non-empty values, for many columns in one query.
 
     The columns (all of one type) are unpivoted into (column, value) rows and aggregated per
@@ -351,10 +406,16 @@ def values_per_column(table: ir.Table, columns: list[str], aggregates: Callable[
     return {name: found.get(name, dict.fromkeys(expressions)) for name in columns}
 
 
-def profile_columns(table: ir.Table, date_columns: list[str], number_columns: list[str],
-                    default_day_first: bool, integer_columns: Sequence[str] = ()) -> dict[str, ColumnProfile]:
+def profile_columns(
+    table: ir.Table,
+    date_columns: list[str],
+    number_columns: list[str],
+    default_day_first: bool,
+    integer_columns: Sequence[str] = (),
+) -> dict[str, ColumnProfile]:
     """Decide day-first vs month-first and decimal comma vs point from the whole of each column,
     and whether every value is written plainly (see :class:`ColumnProfile`)."""
+
     def part(column: ir.StringValue, index: int) -> ir.IntegerValue:
         return column.re_extract(NUMERIC_DATE, index).try_cast(dt.int64)
 
@@ -386,10 +447,13 @@ def profile_columns(table: ir.Table, date_columns: list[str], number_columns: li
     profiles = {}
     for index, name in enumerate(date_columns):
         dmy, mdy = counts[f"dmy{index}"], counts[f"mdy{index}"]
-        profiles[name] = ColumnProfile(day_first=dmy > mdy or (dmy == mdy and default_day_first),
-                                       plain=counts[f"plain{index}"] == counts[f"n{index}"])
+        profiles[name] = ColumnProfile(
+            day_first=dmy > mdy or (dmy == mdy and default_day_first),
+            plain=counts[f"plain{index}"] == counts[f"n{index}"],
+        )
     for index, name in enumerate(numbers):
         comma = counts[f"comma{index}"] > counts[f"point{index}"]
-        profiles[name] = ColumnProfile(decimal_comma=comma,
-                                       plain=counts[f"plain_n{index}"] == counts[f"count{index}"] and not comma)
+        profiles[name] = ColumnProfile(
+            decimal_comma=comma, plain=counts[f"plain_n{index}"] == counts[f"count{index}"] and not comma
+        )
     return profiles

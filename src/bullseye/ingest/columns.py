@@ -22,8 +22,13 @@ __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 TYPED_KINDS = ("date", "number", "integer", "boolean")
 
 IBIS_TYPES = {
-    "string": dt.string, "text": dt.string, "integer": dt.int64, "number": dt.float64,
-    "date": dt.date, "boolean": dt.boolean, "list": dt.Array(dt.string),
+    "string": dt.string,
+    "text": dt.string,
+    "integer": dt.int64,
+    "number": dt.float64,
+    "date": dt.date,
+    "boolean": dt.boolean,
+    "list": dt.Array(dt.string),
 }
 
 #: What spreadsheets write in a cell whose formula failed ("#N/A" is read as no value instead).
@@ -40,8 +45,9 @@ def _percent(value: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(whole, number.round(0).cast(dt.int64).cast(dt.string), number.cast(dt.string)) + "%"
 
 
-def _render_template(stage: ir.Table, segments: list[tuple[bool, list]],
-                     tokens: coerce.MissingTokens) -> ir.StringValue:
+def _render_template(
+    stage: ir.Table, segments: list[tuple[bool, list]], tokens: coerce.MissingTokens
+) -> ir.StringValue:
     """Text from a parsed template: an empty column empties an optional part, or else the whole value."""
     pieces, whole_missing = [], ibis.literal(False)
     for optional, parts in segments:
@@ -62,7 +68,9 @@ def _render_template(stage: ir.Table, segments: list[tuple[bool, list]],
     return coerce.clean_text(ibis.ifelse(whole_missing, ibis.null(dt.string), ibis.literal("").join(pieces)), tokens)
 
 
-def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], missing: coerce.MissingTokens) -> ir.Table:
+def _text_table(
+    plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], missing: coerce.MissingTokens
+) -> ir.Table:
     """Target columns as text (the stage has its every-column missing values cleaned), with templates,
     constants, value replacements, placeholders set apart, lookups and lineage."""
     columns: dict[str, ir.Value] = {}
@@ -70,17 +78,22 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
         if len(sources) == 1:
             columns[target] = stage[sources[0]]
         else:
-            columns[target] = coerce.clean_text(ibis.literal(" ").join([stage[s].fill_null("") for s in sources]), missing)
+            columns[target] = coerce.clean_text(
+                ibis.literal(" ").join([stage[s].fill_null("") for s in sources]), missing
+            )
     for target, segments in plan.templates.items():
         columns[target] = _render_template(stage, segments, missing)
     for target, rule in plan.derive.items():
-        columns[target] = derived_text(rule, stage, plan.as_of, plan.path.name, normalise_header,
-                                       plan.date_order != "MDY")
+        columns[target] = derived_text(
+            rule, stage, plan.as_of, plan.path.name, normalise_header, plan.date_order != "MDY"
+        )
     for target, constant in plan.constants.items():
         columns[target] = ibis.literal(constant, type=dt.string)
     for target, replacements in plan.values.items():
         if target in columns:  # a replacement may itself mean "no value" ("" or "n/a")
-            columns[target] = coerce.clean_text(columns[target].substitute(replacements, else_=columns[target]), missing)
+            columns[target] = coerce.clean_text(
+                columns[target].substitute(replacements, else_=columns[target]), missing
+            )
     for target, raw_values in plan.placeholders.items():
         # Kept aside under another name, so the loader can report each one with its line.
         hit = columns[target].isin([v.strip() for v in raw_values])
@@ -102,8 +115,10 @@ def _text_table(plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], m
         joined = text.left_join(picked, text[on] == picked["_key"])
         text = joined.select(
             *[joined[c] for c in text.columns if c not in lookup.columns],
-            **{t: ibis.coalesce(joined[f"_lk_{t}"], joined[t]) if t in text.columns else joined[f"_lk_{t}"]
-               for t in lookup.columns},
+            **{
+                t: ibis.coalesce(joined[f"_lk_{t}"], joined[t]) if t in text.columns else joined[f"_lk_{t}"]
+                for t in lookup.columns
+            },
         )
     return text
 
@@ -123,10 +138,16 @@ KINDS = ("boolean", "integer", "number", "date")  # in the order a column is tri
 FIRST_LOOK_ROWS = 200
 
 
-def _evidence(sample: ir.Table, columns: list[str], kinds: tuple[str, ...], profile: coerce.ColumnProfile,
-              missing: coerce.MissingTokens) -> dict[str, dict[str, int]]:
+def _evidence(
+    sample: ir.Table,
+    columns: list[str],
+    kinds: tuple[str, ...],
+    profile: coerce.ColumnProfile,
+    missing: coerce.MissingTokens,
+) -> dict[str, dict[str, int]]:
     """Per column: its non-empty values (n), how many read as each of ``kinds`` (-1 for the other
     kinds), how many are digits only and how many are digit runs too long for a float."""
+
     def evidence(raw: ir.StringValue) -> dict[str, ir.Scalar]:
         column = missing.clean(raw, typed=True)
         found = {
@@ -137,12 +158,18 @@ def _evidence(sample: ir.Table, columns: list[str], kinds: tuple[str, ...], prof
             "number": lambda: coerce.parse_number(column, profile).count(),
             "date": lambda: coerce.parse_date(column, profile).count(),
         }
-        return {"n": column.count(), "digits": column.re_search(r"^\s*-?\d+\s*$").sum(),
-                "long": _long_digits(column).sum(), **{kind: found[kind]() for kind in kinds}}
+        return {
+            "n": column.count(),
+            "digits": column.re_search(r"^\s*-?\d+\s*$").sum(),
+            "long": _long_digits(column).sum(),
+            **{kind: found[kind]() for kind in kinds},
+        }
 
     counts = coerce.values_per_column(sample, columns, evidence)
-    return {name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
-            for name, found in counts.items()}
+    return {
+        name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
+        for name, found in counts.items()
+    }
 
 
 def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
@@ -155,11 +182,13 @@ def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
     return column.re_search(coerce.ISO_DATE) & coerce.parse_date(column, coerce.ColumnProfile(plain=True)).notnull()
 
 
-def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
-                    missing: coerce.MissingTokens) -> dict[str, dict[str, int | None]]:
+def _plain_evidence(
+    table: ir.Table, possible: dict[str, tuple[str, ...]], missing: coerce.MissingTokens
+) -> dict[str, dict[str, int | None]]:
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
     only the full parser can tell."""
+
     def clean(raw: ir.StringValue) -> ir.StringValue:
         return missing.clean(raw, typed=True)
 
@@ -193,13 +222,15 @@ def _plain_evidence(table: ir.Table, possible: dict[str, tuple[str, ...]],
     return evidence
 
 
-def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnProfile,
-                     missing: coerce.MissingTokens, sample_rows: int) -> dict[str, str]:
+def _candidate_types(
+    text: ir.Table, custom: list[str], profile: coerce.ColumnProfile, missing: coerce.MissingTokens, sample_rows: int
+) -> dict[str, str]:
     first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing)
     # A kind that a value of the first rows does not read as cannot read the sample, which holds them.
     possible = {name: tuple(k for k in KINDS if counts[k] == counts["n"]) for name, counts in first.items()}
     evidence: dict[str, Mapping[str, int | None]] = {  # None: not known from the sample
-        name: first[name] for name, kinds in possible.items() if not kinds}  # text: no kind is left
+        name: first[name] for name, kinds in possible.items() if not kinds
+    }  # text: no kind is left
     sample = text.limit(sample_rows)
     evidence.update(_plain_evidence(sample, {n: k for n, k in possible.items() if k}, missing))
     # Columns written otherwise than plainly are read in full (at most one query per set of kinds).
@@ -231,8 +262,13 @@ def _candidate_types(text: ir.Table, custom: list[str], profile: coerce.ColumnPr
     return types
 
 
-def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sample_rows: int = 20_000,
-                       missing: coerce.MissingTokens = coerce.MissingTokens()) -> dict[str, str]:
+def infer_custom_types(
+    text: ir.Table,
+    custom: list[str],
+    day_first: bool,
+    sample_rows: int = 20_000,
+    missing: coerce.MissingTokens = coerce.MissingTokens(),
+) -> dict[str, str]:
     """A custom attribute is typed only when every non-empty value reads as that type.
 
     The type is proposed from a sample (most columns are text, and a sample shows it at once),
@@ -250,6 +286,7 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
     ok: dict[str, bool | None] = {name: True for name, kind in typed.items() if plain[name][kind[0]] is not None}
     ok.update({name: False for name, kind in typed.items() if plain[name][kind[0]] == -1})
     for kind in KINDS:
+
         def fits(raw: ir.StringValue, kind=kind) -> dict[str, ir.Scalar]:
             column = raw if kind == "boolean" else missing.clean(raw, typed=True)
             parsed = _parse(kind, column, profile, "")
@@ -260,8 +297,7 @@ def infer_custom_types(text: ir.Table, custom: list[str], day_first: bool, sampl
         # Each value once: whether every value reads does not depend on how often each is written.
         found = coerce.values_per_column(text, names, fits, distinct=True)
         ok.update({name: values["ok"] for name, values in found.items()})
-    return {name: kind if kind == "string" or ok[name] in (True, None) else "string"
-            for name, kind in proposed.items()}
+    return {name: kind if kind == "string" or ok[name] in (True, None) else "string" for name, kind in proposed.items()}
 
 
 def _whole(column: ir.StringValue, profile: coerce.ColumnProfile) -> ir.BooleanValue:
@@ -304,8 +340,13 @@ def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens
 
     def clean_typed(text: ir.Table, targets) -> ir.Table:
         # Columns from a lookup or a template were not counted: cleaned all the same.
-        return text.mutate(**{t: missing.clean(text[t], typed=True) for t in targets
-                              if (t in single and hits[single[t]][1]) or t not in plan.sources})
+        return text.mutate(
+            **{
+                t: missing.clean(text[t], typed=True)
+                for t in targets
+                if (t in single and hits[single[t]][1]) or t not in plan.sources
+            }
+        )
 
     def counts(typed_targets) -> dict[str, int]:
         found = {t: sum(hits[s][0] for s in plan.sources[t] if s in hits) for t in plan.sources}
@@ -315,8 +356,16 @@ def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens
     return stage, clean_typed, counts
 
 
-def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table], order: int,
-              load_id: str, day_first: bool, missing: coerce.MissingTokens = coerce.MissingTokens()):
+def type_plan(
+    con,
+    plan: FilePlan,
+    stage: ir.Table,
+    lookups: dict[str, ir.Table],
+    order: int,
+    load_id: str,
+    day_first: bool,
+    missing: coerce.MissingTokens = coerce.MissingTokens(),
+):
     """Type one file's rows for one table; quarantine what cannot load. Returns (table, FileCount)."""
 
     table = plan.table
@@ -326,14 +375,17 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
     custom = [c for c in text.columns if c not in canonical and not c.startswith("_")]
     inferable = [c for c in custom if c not in plan.types]
-    custom_types = infer_custom_types(text, inferable, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY",
-                                      missing=missing)
+    custom_types = infer_custom_types(
+        text, inferable, (plan.date_order or ("DMY" if day_first else "MDY")) == "DMY", missing=missing
+    )
     custom_types.update({c: kind for c, kind in plan.types.items() if c in custom})
     kinds = {**canonical, **custom_types}
     typed_kinds = [c for c, k in kinds.items() if k in TYPED_KINDS]
     text = clean_typed(text, typed_kinds)
     profiles = coerce.profile_columns(
-        text, [c for c, k in kinds.items() if k == "date"], [c for c, k in kinds.items() if k == "number"],
+        text,
+        [c for c, k in kinds.items() if k == "date"],
+        [c for c, k in kinds.items() if k == "number"],
         default_day_first=(plan.date_order == "DMY") if plan.date_order else day_first,
         integer_columns=[c for c, k in kinds.items() if k == "integer"],
     )
@@ -356,51 +408,91 @@ def type_plan(con, plan: FilePlan, stage: ir.Table, lookups: dict[str, ir.Table]
     checked = typed_kinds
     key = [k for k in table.key if k in kinds]
     placeholders = [f"_placeholder_{t}" for t in plan.placeholders]
-    typed = _write_typed(con, text, prefix + "_all", ["_file", "_line", "_blank", *placeholders],
-                         {**typed_columns, **{f"_raw_{c}": (_as_is, (c,)) for c in checked}})
+    typed = _write_typed(
+        con,
+        text,
+        prefix + "_all",
+        ["_file", "_line", "_blank", *placeholders],
+        {**typed_columns, **{f"_raw_{c}": (_as_is, (c,)) for c in checked}},
+    )
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
     issues = []
     # A record whose every field is blank (spreadsheets append such rows) carries nothing to load.
     row_bad = typed["_blank"]
-    issues.append(typed.filter(row_bad).select(
-        file=typed["_file"], line=typed["_line"], column=ibis.null(dt.string), value=ibis.null(dt.string),
-        reason=ibis.literal("empty record: every field is blank"), action=ibis.literal("quarantined")))
+    issues.append(
+        typed.filter(row_bad).select(
+            file=typed["_file"],
+            line=typed["_line"],
+            column=ibis.null(dt.string),
+            value=ibis.null(dt.string),
+            reason=ibis.literal("empty record: every field is blank"),
+            action=ibis.literal("quarantined"),
+        )
+    )
     for target in plan.placeholders:
         found = typed[f"_placeholder_{target}"].notnull() & ~row_bad
-        issues.append(typed.filter(found).select(
-            file=typed["_file"], line=typed["_line"], column=ibis.literal(target),
-            value=typed[f"_placeholder_{target}"],
-            reason=ibis.literal("placeholder for an unknown value (listed in the mapping's placeholders)"),
-            action=ibis.literal("quarantined" if target in required else "value_dropped")))
+        issues.append(
+            typed.filter(found).select(
+                file=typed["_file"],
+                line=typed["_line"],
+                column=ibis.literal(target),
+                value=typed[f"_placeholder_{target}"],
+                reason=ibis.literal("placeholder for an unknown value (listed in the mapping's placeholders)"),
+                action=ibis.literal("quarantined" if target in required else "value_dropped"),
+            )
+        )
         if target in required:
             row_bad = row_bad | found
     for column in _failing(typed, checked, required):
         failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
         action = "quarantined" if column in required else "value_dropped"
-        reason = _failure_reason(plan, kinds[column], typed[f"_raw_{column}"], column,
-                                 profiles.get(column, coerce.ColumnProfile()))
-        issues.append(typed.filter(failed).select(
-            file=typed["_file"], line=typed["_line"], column=ibis.literal(column),
-            value=typed[f"_raw_{column}"], reason=reason, action=ibis.literal(action)))
+        reason = _failure_reason(
+            plan, kinds[column], typed[f"_raw_{column}"], column, profiles.get(column, coerce.ColumnProfile())
+        )
+        issues.append(
+            typed.filter(failed).select(
+                file=typed["_file"],
+                line=typed["_line"],
+                column=ibis.literal(column),
+                value=typed[f"_raw_{column}"],
+                reason=reason,
+                action=ibis.literal(action),
+            )
+        )
         if column in required:
             row_bad = row_bad | failed
     for column in required:
         missing = typed[column].isnull() & (typed[f"_raw_{column}"].isnull() if column in checked else True)
-        issues.append(typed.filter(missing & ~row_bad).select(
-            file=typed["_file"], line=typed["_line"], column=ibis.literal(column), value=ibis.null(dt.string),
-            reason=ibis.literal("missing required value"), action=ibis.literal("quarantined")))
+        issues.append(
+            typed.filter(missing & ~row_bad).select(
+                file=typed["_file"],
+                line=typed["_line"],
+                column=ibis.literal(column),
+                value=ibis.null(dt.string),
+                reason=ibis.literal("missing required value"),
+                action=ibis.literal("quarantined"),
+            )
+        )
         row_bad = row_bad | typed[column].isnull()
     if "_dup_of" in typed.columns:
         duplicate = typed["_dup_of"].notnull() & (typed["_dup_of"] != typed["_line"])
-        first_seen = (f"same {table.name[:-1]} (same {', '.join(c for c in table.key_from if c in kinds)}) "
-                      "as line ") if derived_key else "duplicate key, first seen on line "
-        issues.append(typed.filter(duplicate & ~row_bad).select(
-            file=typed["_file"], line=typed["_line"], column=ibis.literal(", ".join(key)),
-            value=typed[key[0]].cast(dt.string),
-            reason=ibis.literal(first_seen) + typed["_dup_of"].cast(dt.string),
-            action=ibis.literal("quarantined")))
+        first_seen = (
+            (f"same {table.name[:-1]} (same {', '.join(c for c in table.key_from if c in kinds)}) as line ")
+            if derived_key
+            else "duplicate key, first seen on line "
+        )
+        issues.append(
+            typed.filter(duplicate & ~row_bad).select(
+                file=typed["_file"],
+                line=typed["_line"],
+                column=ibis.literal(", ".join(key)),
+                value=typed[key[0]].cast(dt.string),
+                reason=ibis.literal(first_seen) + typed["_dup_of"].cast(dt.string),
+                action=ibis.literal("quarantined"),
+            )
+        )
         row_bad = row_bad | duplicate
     issues.extend(_spreadsheet_errors(typed, [c for c, k in kinds.items() if k in ("string", "text")], row_bad))
     _record_issues(con, issues, table.name, load_id)
@@ -433,12 +525,13 @@ def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[
     base = warehouse.table_sql(text)
     names, parts = list(columns), list[str]()
     for start in range(0, len(names), COLUMNS_PER_PART):
-        chosen = {c: sql(*columns[c]) for c in names[start:start + COLUMNS_PER_PART]}
+        chosen = {c: sql(*columns[c]) for c in names[start : start + COLUMNS_PER_PART]}
         whole = len(names) <= COLUMNS_PER_PART
         parts.append(name if whole else f"{name}_part{len(parts)}")
         # Each part in line order (a record's first line is unique), so the parts line up row by row.
-        warehouse.create_from_sql(con, parts[-1], base, head if start == 0 else [], chosen,
-                                  order_by=None if whole else "_line")
+        warehouse.create_from_sql(
+            con, parts[-1], base, head if start == 0 else [], chosen, order_by=None if whole else "_line"
+        )
     if len(parts) > 1:
         warehouse.side_by_side(con, parts, name)
     return con.table(name)
@@ -452,12 +545,14 @@ def _scaled(parse, factor: float, integer: bool):
     def scaled(raw: ir.StringValue) -> ir.Value:
         number = coerce.finite(parse(raw).cast(dt.float64) * factor)
         return coerce.to_int64(number) if integer else number
+
     return scaled
 
 
 def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
     """The checked columns with a value that did not read (required ones always: they decide which
     rows load). One query counts them all, so a clean file does not cost a query per column."""
+
     def failed(raw: ir.Value, value: ir.Value) -> ir.IntegerValue:
         return (raw.notnull() & value.isnull()).sum()
 
@@ -465,8 +560,9 @@ def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[s
     return [c for c in checked if c in required or counts[c]]
 
 
-def _failure_reason(plan: FilePlan, kind: str, raw: ir.StringValue, column: str,
-                    profile: coerce.ColumnProfile) -> ir.StringValue:
+def _failure_reason(
+    plan: FilePlan, kind: str, raw: ir.StringValue, column: str, profile: coerce.ColumnProfile
+) -> ir.StringValue:
     reason = coerce.failure_reason(kind, raw, profile)
     if column in plan.scale:  # read, but out of range once multiplied
         read = _parse(kind, raw, profile, column).notnull()
@@ -483,6 +579,7 @@ def _derived_key(typed_columns: dict[str, tuple], table: Table) -> tuple:
         typed = dict(zip(sources, [read(raw) for read, raw in zip(reads, raws, strict=True)], strict=True))
         parts = [typed[c].cast(dt.string).fill_null("") if c in typed else ibis.literal("") for c in table.key_from]
         return ibis.literal("\x1f").join(parts).hexdigest("md5").substr(0, 16)
+
     return key, sources
 
 
@@ -491,6 +588,7 @@ def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.Bo
     source. One aggregate finds the columns that have any, so clean files cost one scan."""
     if not text_columns:
         return []
+
     def errors(column: ir.StringValue) -> ir.IntegerValue:
         return column.isin(SPREADSHEET_ERRORS).sum()
 
@@ -498,10 +596,16 @@ def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.Bo
     issues = []
     for column in [c for c in text_columns if counts[c]]:
         found = typed[column].isin(SPREADSHEET_ERRORS) & ~row_bad
-        issues.append(typed.filter(found).select(
-            file=typed["_file"], line=typed["_line"], column=ibis.literal(column), value=typed[column],
-            reason=ibis.literal("a spreadsheet error value: loaded as exported, check the source"),
-            action=ibis.literal("kept")))
+        issues.append(
+            typed.filter(found).select(
+                file=typed["_file"],
+                line=typed["_line"],
+                column=ibis.literal(column),
+                value=typed[column],
+                reason=ibis.literal("a spreadsheet error value: loaded as exported, check the source"),
+                action=ibis.literal("kept"),
+            )
+        )
     return issues
 
 
@@ -523,10 +627,19 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
 
 def _record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> None:
     for part in parts:
-        con.insert("_issues", part.select(
-            load_id=ibis.literal(load_id), table_name=ibis.literal(table_name), file=part["file"],
-            line=part["line"].cast(dt.int64), column=part["column"], value=part["value"].cast(dt.string),
-            reason=part["reason"], action=part["action"]))
+        con.insert(
+            "_issues",
+            part.select(
+                load_id=ibis.literal(load_id),
+                table_name=ibis.literal(table_name),
+                file=part["file"],
+                line=part["line"].cast(dt.int64),
+                column=part["column"],
+                value=part["value"].cast(dt.string),
+                reason=part["reason"],
+                action=part["action"],
+            ),
+        )
 
 
 def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
@@ -539,11 +652,16 @@ def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
         )
         if "list_price" in merged.columns and "amount" in merged.columns:
             # A lost deal exported with amount 0 has no discount; only real amounts give one.
-            derived = ibis.ifelse((merged["list_price"] > 0) & (merged["amount"] > 0),
-                                  1 - merged["amount"] / merged["list_price"], ibis.null(dt.float64))
-            merged = merged.mutate(discount=ibis.coalesce(merged["discount"], derived)
-                                   if "discount" in merged.columns else derived)
+            derived = ibis.ifelse(
+                (merged["list_price"] > 0) & (merged["amount"] > 0),
+                1 - merged["amount"] / merged["list_price"],
+                ibis.null(dt.float64),
+            )
+            merged = merged.mutate(
+                discount=ibis.coalesce(merged["discount"], derived) if "discount" in merged.columns else derived
+            )
     if table.name == "subscriptions" and "mrr" in merged.columns:
-        merged = merged.mutate(arr=ibis.coalesce(merged["arr"], merged["mrr"] * 12)
-                               if "arr" in merged.columns else merged["mrr"] * 12)
+        merged = merged.mutate(
+            arr=ibis.coalesce(merged["arr"], merged["mrr"] * 12) if "arr" in merged.columns else merged["mrr"] * 12
+        )
     return merged

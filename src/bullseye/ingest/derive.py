@@ -54,8 +54,9 @@ class Derivation(BaseModel):
     @model_validator(mode="after")
     def _one_shape(self) -> Derivation:
         if self.id is not None:
-            if any(v is not None for v in (self.from_, self.unit, self.before, self.after, self.at, self.when,
-                                           self.unless)):
+            if any(
+                v is not None for v in (self.from_, self.unit, self.before, self.after, self.at, self.when, self.unless)
+            ):
                 raise ValueError("'id: line' stands alone")
             return self
         if (self.from_ is None) == (self.at is None):
@@ -90,7 +91,9 @@ def check_derivations(derive: dict[str, Derivation], as_of: dt.date | None) -> N
     """Refuse ``as_of`` used without the entry's ``as_of`` date (pydantic reports it with its line)."""
     users = [target for target, rule in derive.items() if rule.uses_as_of()]
     if users and as_of is None:
-        raise ValueError(f"'{users[0]}' counts from as_of: give the snapshot's date as 'as_of: YYYY-MM-DD' in this entry")
+        raise ValueError(
+            f"'{users[0]}' counts from as_of: give the snapshot's date as 'as_of: YYYY-MM-DD' in this entry"
+        )
 
 
 def source_columns(rule: Derivation, normalise) -> list[str]:
@@ -102,8 +105,9 @@ def source_columns(rule: Derivation, normalise) -> list[str]:
     return [normalise(n) for n in names if n]
 
 
-def derived_text(rule: Derivation, stage: ir.Table, as_of: dt.date | None, file_label: str, normalise,
-                 day_first: bool) -> ir.StringValue:
+def derived_text(
+    rule: Derivation, stage: ir.Table, as_of: dt.date | None, file_label: str, normalise, day_first: bool
+) -> ir.StringValue:
     """The derived column as text (an ISO date or an id), before typing."""
     if rule.id == "line":
         return ibis.literal(f"{file_label}:") + stage["_line"].cast(dtypes.string)

@@ -74,8 +74,12 @@ def spill_long_values(issues, reports_dir: Path, load_id: str):
         return issues
     mapping = ibis.memtable({"_long": list(pointers), "_pointer": list(pointers.values())})
     joined = issues.left_join(mapping, issues["value"] == mapping["_long"])
-    return joined.select(**{c: (ibis.coalesce(joined["_pointer"], joined["value"]) if c == "value" else joined[c])
-                            for c in issues.columns})
+    return joined.select(
+        **{
+            c: (ibis.coalesce(joined["_pointer"], joined["value"]) if c == "value" else joined[c])
+            for c in issues.columns
+        }
+    )
 
 
 def line_counts(raw, ledger: LineLedger, stage: str, file: str, table: str) -> dict[str, int]:
@@ -86,15 +90,24 @@ def line_counts(raw, ledger: LineLedger, stage: str, file: str, table: str) -> d
         f"SELECT count(*), coalesce(sum(s._line_end - s._line), 0) FROM "
         f"(SELECT DISTINCT line FROM _issues WHERE file = ? AND table_name = ? AND action = 'quarantined') q "
         f"JOIN {quote_ident(stage)} st ON st._line = q.line LEFT JOIN {quote_ident(spans)} s ON s._line = q.line",
-        [file, table]).fetchone()
+        [file, table],
+    ).fetchone()
     in_quarantined = int(quarantined) + int(extra)
-    return {"physical": ledger.lines, "header": ledger.header, "blank": ledger.blank,
-            "loaded": ledger.in_records - in_quarantined, "quarantined": ledger.set_aside + in_quarantined}
+    return {
+        "physical": ledger.lines,
+        "header": ledger.header,
+        "blank": ledger.blank,
+        "loaded": ledger.in_records - in_quarantined,
+        "quarantined": ledger.set_aside + in_quarantined,
+    }
 
 
 def fill_line_ends(raw, stages: dict[str, str]) -> None:
     """Give every quarantine row its last line: a record's span, else its first line."""
     for file, stage in stages.items():
-        raw.execute(f"UPDATE _issues SET line_end = s._line_end FROM {quote_ident(stage + '_spans')} s "
-                    f"WHERE _issues.file = ? AND _issues.line = s._line AND _issues.line_end IS NULL", [file])
+        raw.execute(
+            f"UPDATE _issues SET line_end = s._line_end FROM {quote_ident(stage + '_spans')} s "
+            f"WHERE _issues.file = ? AND _issues.line = s._line AND _issues.line_end IS NULL",
+            [file],
+        )
     raw.execute("UPDATE _issues SET line_end = line WHERE line_end IS NULL")

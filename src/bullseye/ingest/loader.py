@@ -41,12 +41,25 @@ __all__ = ["load_files", "LoadReport", "FileCount", "QUARANTINE_COLUMNS"]
 Progress = Callable[[str, int], None]
 
 QUARANTINE_COLUMNS = {
-    "load_id": dt.string, "table_name": dt.string, "file": dt.string, "line": dt.int64,
-    "column": dt.string, "value": dt.string, "reason": dt.string, "action": dt.string, "line_end": dt.int64,
+    "load_id": dt.string,
+    "table_name": dt.string,
+    "file": dt.string,
+    "line": dt.int64,
+    "column": dt.string,
+    "value": dt.string,
+    "reason": dt.string,
+    "action": dt.string,
+    "line_end": dt.int64,
 }
 LOAD_LOG_COLUMNS = {
-    "load_id": dt.string, "loaded_at": dt.timestamp, "file": dt.string, "table_name": dt.string,
-    "rows_read": dt.int64, "rows_loaded": dt.int64, "rows_quarantined": dt.int64, "rows_merged": dt.int64,
+    "load_id": dt.string,
+    "loaded_at": dt.timestamp,
+    "file": dt.string,
+    "table_name": dt.string,
+    "rows_read": dt.int64,
+    "rows_loaded": dt.int64,
+    "rows_quarantined": dt.int64,
+    "rows_merged": dt.int64,
 }
 
 
@@ -88,10 +101,15 @@ def _issues_frame(con, name: str) -> ir.Table:
     return con.create_table(name, schema=ibis.schema(QUARANTINE_COLUMNS), temp=True, overwrite=True)
 
 
-def load_files(workspace, files: list[Path], preset: str = "generic", mapping_file: Path | None = None,
-               progress: Progress | None = None) -> LoadReport:
+def load_files(
+    workspace,
+    files: list[Path],
+    preset: str = "generic",
+    mapping_file: Path | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
     mapping: MappingFile | None = load_mapping(mapping_file) if mapping_file else None
-    preset = (mapping.preset if mapping and mapping.preset else preset)
+    preset = mapping.preset if mapping and mapping.preset else preset
     mapping_dir = mapping_file.parent if mapping_file else None
     absent = [str(f) for f in files if not Path(f).exists()]
     if absent:
@@ -113,7 +131,9 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
             header = readers[lookup_path].header
             for needed in [lookup.key, *lookup.columns.values()]:
                 if normalise_header(needed) not in header:
-                    raise InputFileError(f"{lookup_path}: lookup column '{needed}' not found; it has: {', '.join(header)}")
+                    raise InputFileError(
+                        f"{lookup_path}: lookup column '{needed}' not found; it has: {', '.join(header)}"
+                    )
 
     load_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     day_first = workspace.settings.date_order == "DMY"
@@ -129,9 +149,20 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
             stages[path], read_counts[path] = stage_name, n
             if rejects:
                 owner = next(p.table.name for p in plans if p.path == path)
-                rows = [{"load_id": load_id, "table_name": owner, "file": str(path), "line": r.line, "column": None,
-                         "value": r.record, "reason": r.reason, "action": "quarantined", "line_end": r.last_line}
-                        for r in rejects]
+                rows = [
+                    {
+                        "load_id": load_id,
+                        "table_name": owner,
+                        "file": str(path),
+                        "line": r.line,
+                        "column": None,
+                        "value": r.record,
+                        "reason": r.reason,
+                        "action": "quarantined",
+                        "line_end": r.last_line,
+                    }
+                    for r in rejects
+                ]
                 con.insert("_issues", ibis.memtable(rows, schema=ibis.schema(QUARANTINE_COLUMNS)))
         reject_counts = _reject_counts(con, load_id)
 
@@ -149,7 +180,7 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
                 count.read = read_counts[plan.path]
                 counts.append(count)
                 typed_parts.append(typed)
-            _merge_table(con, table, typed_parts, table_plans, counts[-len(table_plans):], load_id)
+            _merge_table(con, table, typed_parts, table_plans, counts[-len(table_plans) :], load_id)
         for count in counts:
             rejected = reject_counts.get(count.file, 0)
             count.quarantined += rejected
@@ -164,18 +195,30 @@ def load_files(workspace, files: list[Path], preset: str = "generic", mapping_fi
         issue_rows = con.table("_issues")
         # Duplicates name the line of their first row; the summary counts them as one reason.
         general = issue_rows.mutate(reason=issue_rows["reason"].re_replace(r"line \d+$", "an earlier line"))
-        summary = (general.group_by(["table_name", "action", "reason"]).agg(n=general.count())
-                   .order_by([ibis.desc("n"), "table_name", "reason"]).execute())
+        summary = (
+            general.group_by(["table_name", "action", "reason"])
+            .agg(n=general.count())
+            .order_by([ibis.desc("n"), "table_name", "reason"])
+            .execute()
+        )
         issue_total = int(issue_rows.count().execute())
-        report = LoadReport(load_id, counts, table_rows, issue_total,
-                            [(r.table_name or "", r.action, r.reason, int(r.n)) for r in summary.itertuples()])
+        report = LoadReport(
+            load_id,
+            counts,
+            table_rows,
+            issue_total,
+            [(r.table_name or "", r.action, r.reason, int(r.n)) for r in summary.itertuples()],
+        )
         quarantine_csv = workspace.reports_dir / f"quarantine-{load_id}.csv"
         if issue_total:
             workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-            write_csv(spill_long_values(issue_rows, workspace.reports_dir, load_id).order_by(["file", "line"]),
-                      quarantine_csv)
+            write_csv(
+                spill_long_values(issue_rows, workspace.reports_dir, load_id).order_by(["file", "line"]), quarantine_csv
+            )
             report.quarantine_csv = quarantine_csv
-        for name in [t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"]:
+        for name in [
+            t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"
+        ]:
             con.drop_table(name)
     return report
 
@@ -197,9 +240,14 @@ def _align(parts: list[ir.Table]) -> list[ir.Table]:
                 types.setdefault(name, dtype)
     aligned = []
     for part in parts:
-        aligned.append(part.select(**{
-            name: (part[name].cast(dtype) if name in part.columns else ibis.null(dtype)) for name, dtype in types.items()
-        }))
+        aligned.append(
+            part.select(
+                **{
+                    name: (part[name].cast(dtype) if name in part.columns else ibis.null(dtype))
+                    for name, dtype in types.items()
+                }
+            )
+        )
     return aligned
 
 
@@ -215,10 +263,19 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
     joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
     unmatched = joined.filter(joined["_account"].isnull())
-    con.insert("_issues", unmatched.select(
-        load_id=ibis.literal(load_id), table_name=ibis.literal(plan.table.name), file=unmatched["_file"],
-        line=unmatched["_line"], column=ibis.literal(source_column), value=unmatched[source_column].cast(dt.string),
-        reason=ibis.literal(f"no account with {lookup_column} = this value"), action=ibis.literal("quarantined")))
+    con.insert(
+        "_issues",
+        unmatched.select(
+            load_id=ibis.literal(load_id),
+            table_name=ibis.literal(plan.table.name),
+            file=unmatched["_file"],
+            line=unmatched["_line"],
+            column=ibis.literal(source_column),
+            value=unmatched[source_column].cast(dt.string),
+            reason=ibis.literal(f"no account with {lookup_column} = this value"),
+            action=ibis.literal("quarantined"),
+        ),
+    )
     matched = joined.filter(joined["_account"].notnull())
     resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
     ref = plan.table.account_ref  # the column naming the account, set for every table but accounts
@@ -227,15 +284,18 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     return resolved
 
 
-def _merge_table(con, table, parts: list[ir.Table], plans: list[FilePlan], counts: list[FileCount], load_id: str) -> None:
+def _merge_table(
+    con, table, parts: list[ir.Table], plans: list[FilePlan], counts: list[FileCount], load_id: str
+) -> None:
     """Combine the files of one table: later files update earlier rows with the same key."""
     plain = [(order, p, c) for order, (p, plan, c) in enumerate(zip(parts, plans, counts)) if not plan.account_match]
     matched = [(p, plan, c) for p, plan, c in zip(parts, plans, counts) if plan.account_match]
     _count_merged(table, plain)
     base = _combine(con, table, [p for _, p, _ in plain]) if plain else None
     for part, plan, count in matched:
-        accounts = base if table.name == "accounts" else (
-            con.table("accounts") if "accounts" in con.list_tables() else None)
+        accounts = (
+            base if table.name == "accounts" else (con.table("accounts") if "accounts" in con.list_tables() else None)
+        )
         before = int(part.count().execute())
         resolved = _resolve_accounts(con, part, plan, accounts, load_id)
         after = int(resolved.count().execute())
@@ -275,10 +335,15 @@ def _combine(con, table, parts: list[ir.Table]) -> ir.Table:
     key = list(table.key)
     values = {
         c: union[c].argmax(union["_order"] * 10**12 + union["_line"], where=union[c].notnull())
-        for c in union.columns if c not in key
+        for c in union.columns
+        if c not in key
     }
-    return con.create_table(f"_typed_{table.name}_merged_{uuid.uuid4().hex[:6]}",
-                            union.group_by(key).agg(**values), temp=True, overwrite=True)
+    return con.create_table(
+        f"_typed_{table.name}_merged_{uuid.uuid4().hex[:6]}",
+        union.group_by(key).agg(**values),
+        temp=True,
+        overwrite=True,
+    )
 
 
 def _check_references(con, touched: list[str], load_id: str) -> None:
@@ -287,11 +352,19 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
     if "deals" in touched:
         deals = con.table("deals")
         backwards = deals.filter(deals["closed_at"] < deals["created_at"])
-        con.insert("_issues", backwards.select(
-            load_id=ibis.literal(load_id), table_name=ibis.literal("deals"), file=backwards["_file"],
-            line=backwards["_line"], column=ibis.literal("closed_at"), value=backwards["closed_at"].cast(dt.string),
-            reason=ibis.literal("closed before it was created: loaded as exported, check the dates"),
-            action=ibis.literal("kept")))
+        con.insert(
+            "_issues",
+            backwards.select(
+                load_id=ibis.literal(load_id),
+                table_name=ibis.literal("deals"),
+                file=backwards["_file"],
+                line=backwards["_line"],
+                column=ibis.literal("closed_at"),
+                value=backwards["closed_at"].cast(dt.string),
+                reason=ibis.literal("closed before it was created: loaded as exported, check the dates"),
+                action=ibis.literal("kept"),
+            ),
+        )
     if "accounts" not in con.list_tables():
         return
     accounts = con.table("accounts").select(_known=con.table("accounts")["account_id"])
@@ -302,12 +375,23 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
         rows = con.table(name)
         joined = rows.left_join(accounts, rows[ref] == accounts["_known"])
         unknown = joined.filter(joined["_known"].isnull())
-        con.insert("_issues", unknown.select(
-            load_id=ibis.literal(load_id), table_name=ibis.literal(name), file=unknown["_file"], line=unknown["_line"],
-            column=ibis.literal(ref), value=unknown[ref],
-            reason=ibis.ifelse(unknown[ref].isnull(), f"no {ref}: loaded, left out of per-account outcomes",
-                               f"unknown {ref}: loaded, left out of per-account outcomes"),
-            action=ibis.literal("kept")))
+        con.insert(
+            "_issues",
+            unknown.select(
+                load_id=ibis.literal(load_id),
+                table_name=ibis.literal(name),
+                file=unknown["_file"],
+                line=unknown["_line"],
+                column=ibis.literal(ref),
+                value=unknown[ref],
+                reason=ibis.ifelse(
+                    unknown[ref].isnull(),
+                    f"no {ref}: loaded, left out of per-account outcomes",
+                    f"unknown {ref}: loaded, left out of per-account outcomes",
+                ),
+                action=ibis.literal("kept"),
+            ),
+        )
 
 
 def _finish(con, touched: list[str], load_id: str, counts: list[FileCount]) -> None:
@@ -323,8 +407,19 @@ def _finish(con, touched: list[str], load_id: str, counts: list[FileCount]) -> N
     else:
         con.create_table("quarantine", new.execute(), schema=ibis.schema(QUARANTINE_COLUMNS), overwrite=True)
     now = datetime.now(UTC).replace(tzinfo=None)
-    log_rows = [{"load_id": load_id, "loaded_at": now, "file": c.file, "table_name": c.table, "rows_read": c.read,
-                 "rows_loaded": c.loaded, "rows_quarantined": c.quarantined, "rows_merged": c.merged} for c in counts]
+    log_rows = [
+        {
+            "load_id": load_id,
+            "loaded_at": now,
+            "file": c.file,
+            "table_name": c.table,
+            "rows_read": c.read,
+            "rows_loaded": c.loaded,
+            "rows_quarantined": c.quarantined,
+            "rows_merged": c.merged,
+        }
+        for c in counts
+    ]
     log = ibis.memtable(log_rows, schema=ibis.schema(LOAD_LOG_COLUMNS))
     if "load_log" in con.list_tables():
         con.insert("load_log", log)

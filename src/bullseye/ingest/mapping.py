@@ -23,8 +23,17 @@ from bullseye.ingest.derive import Derivation, check_derivations, source_columns
 from bullseye.ingest.readers import normalise_header
 from bullseye.yamlio import load_model
 
-__all__ = ["PRESETS", "MappingFile", "FileMapping", "Lookup", "FilePlan", "plan_file", "load_mapping",
-           "parse_template", "TemplatePart"]
+__all__ = [
+    "PRESETS",
+    "MappingFile",
+    "FileMapping",
+    "Lookup",
+    "FilePlan",
+    "plan_file",
+    "load_mapping",
+    "parse_template",
+    "TemplatePart",
+]
 
 TableName = Literal[tuple(TABLES)]  # type: ignore[valid-type]
 
@@ -271,10 +280,7 @@ class FilePlan:
 
 def _candidates(table: Table, preset: str) -> dict[str, tuple[str, ...]]:
     extra = PRESETS.get(preset, {}).get(table.name, {})
-    return {
-        col.name: tuple(dict.fromkeys((*extra.get(col.name, ()), col.name, *col.aliases)))
-        for col in table.columns
-    }
+    return {col.name: tuple(dict.fromkeys((*extra.get(col.name, ()), col.name, *col.aliases))) for col in table.columns}
 
 
 def _auto_sources(table: Table, header: list[str], preset: str) -> dict[str, list[str]]:
@@ -317,8 +323,9 @@ def guess_table(path: Path, header: list[str], preset: str) -> Table:
     )
 
 
-def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile | None,
-              mapping_dir: Path | None = None) -> list[FilePlan]:
+def plan_file(
+    path: Path, header: list[str], preset: str, mapping: MappingFile | None, mapping_dir: Path | None = None
+) -> list[FilePlan]:
     """The plans for one file; a missing required column is one clear error."""
     entries = mapping.entries_for(path) if mapping else []
     if not entries:
@@ -338,8 +345,9 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
                     f"its columns are: {', '.join(header)}"
                 )
             # An explicit mapping replaces any automatic guess that used the same source column.
-            for other in [t for t, s in sources.items()
-                          if set(s) & set(normalised) and t != target and t not in entry.columns]:
+            for other in [
+                t for t, s in sources.items() if set(s) & set(normalised) and t != target and t not in entry.columns
+            ]:
                 del sources[other]
             sources[target] = normalised
         templates = {target: parse_template(text) for target, text in entry.templates.items()}
@@ -375,26 +383,42 @@ def plan_file(path: Path, header: list[str], preset: str, mapping: MappingFile |
         for key in ("placeholders", "types"):
             unknown = [t for t in getattr(entry, key) if t not in provided]
             if unknown:
-                raise MappingError(f"{path}: {key} for '{unknown[0]}', which is not a target column of this mapping "
-                                   f"(one of: {', '.join(sorted(provided))})")
+                raise MappingError(
+                    f"{path}: {key} for '{unknown[0]}', which is not a target column of this mapping "
+                    f"(one of: {', '.join(sorted(provided))})"
+                )
         fixed = [t for t in entry.types if t in table.column_names]
         if fixed:
-            raise MappingError(f"{path}: types for '{fixed[0]}': a canonical column of {table.name} has its type "
-                               f"already ({table.column(fixed[0]).type}); types are for custom attributes")
+            raise MappingError(
+                f"{path}: types for '{fixed[0]}': a canonical column of {table.name} has its type "
+                f"already ({table.column(fixed[0]).type}); types are for custom attributes"
+            )
         for lookup in entry.lookups:
             if normalise_header(lookup.on_column) not in provided:
                 raise MappingError(
                     f"{path}: lookup on_column '{lookup.on_column}' must be a target column of this mapping "
                     f"(one of: {', '.join(sorted(provided))})"
                 )
-        plans.append(FilePlan(
-            path=path, table=table, sources=sources, constants=dict(entry.constants),
-            values=dict(entry.values), scale=dict(entry.scale), placeholders=dict(entry.placeholders),
-            templates=templates, types=dict(entry.types), lookups=list(entry.lookups),
-            account_match=entry.account_match, date_order=entry.date_order,
-            derive=dict(entry.derive), as_of=entry.as_of, base_dir=mapping_dir or path.parent,
-            order=mapping.entry_order(entry) if mapping and entry in mapping.files else 0,
-        ))
+        plans.append(
+            FilePlan(
+                path=path,
+                table=table,
+                sources=sources,
+                constants=dict(entry.constants),
+                values=dict(entry.values),
+                scale=dict(entry.scale),
+                placeholders=dict(entry.placeholders),
+                templates=templates,
+                types=dict(entry.types),
+                lookups=list(entry.lookups),
+                account_match=entry.account_match,
+                date_order=entry.date_order,
+                derive=dict(entry.derive),
+                as_of=entry.as_of,
+                base_dir=mapping_dir or path.parent,
+                order=mapping.entry_order(entry) if mapping and entry in mapping.files else 0,
+            )
+        )
     return plans
 
 

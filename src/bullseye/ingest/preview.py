@@ -50,11 +50,18 @@ class TablePreview:
     rows: list[dict[str, Any]]  # line, status, cells {column: value}, flags {column: reason}, reason
 
     def to_dict(self) -> dict[str, Any]:
-        counts = {"loads": sum(r["status"] == "loads" for r in self.rows),
-                  "quarantined": sum(r["status"] == "quarantined" for r in self.rows),
-                  "values_dropped": sum(len(r["flags"]) for r in self.rows if r["status"] == "loads")}
-        return {"table": self.table, "columns": self.columns, "missing": self.missing, "rows": self.rows,
-                "counts": counts}
+        counts = {
+            "loads": sum(r["status"] == "loads" for r in self.rows),
+            "quarantined": sum(r["status"] == "quarantined" for r in self.rows),
+            "values_dropped": sum(len(r["flags"]) for r in self.rows if r["status"] == "loads"),
+        }
+        return {
+            "table": self.table,
+            "columns": self.columns,
+            "missing": self.missing,
+            "rows": self.rows,
+            "counts": counts,
+        }
 
 
 @dataclass
@@ -66,8 +73,13 @@ class FilePreview:
     set_aside: list[dict[str, Any]] = field(default_factory=list)  # records the reader could not split
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format, "error": self.error,
-                "tables": [t.to_dict() for t in self.tables], "set_aside": self.set_aside}
+        return {
+            "file": self.file,
+            "format": self.format,
+            "error": self.error,
+            "tables": [t.to_dict() for t in self.tables],
+            "set_aside": self.set_aside,
+        }
 
 
 @dataclass(repr=False)  # Result's repr renders it
@@ -84,8 +96,13 @@ class MappingPreview(Result):
         return all(f.error is None for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"preset": self.preset, "mapping": self.mapping, "rows": self.rows, "ok": self.ok,
-                "files": [f.to_dict() for f in self.files]}
+        return {
+            "preset": self.preset,
+            "mapping": self.mapping,
+            "rows": self.rows,
+            "ok": self.ok,
+            "files": [f.to_dict() for f in self.files],
+        }
 
 
 def first_rows(reader: FileReader, limit: int) -> tuple[pa.Table, list[Reject]]:
@@ -151,8 +168,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _preview_plan(con, plan: FilePlan, stage_name: str, lookups: dict[str, str], day_first: bool,
-                  missing: MissingTokens) -> TablePreview:
+def _preview_plan(
+    con, plan: FilePlan, stage_name: str, lookups: dict[str, str], day_first: bool, missing: MissingTokens
+) -> TablePreview:
     con.create_table("_issues", schema=ibis.schema(QUARANTINE_COLUMNS), temp=True, overwrite=True)
     stage = con.table(stage_name)
     lookup_tables = {file: con.table(name) for file, name in lookups.items()}
@@ -163,15 +181,24 @@ def _preview_plan(con, plan: FilePlan, stage_name: str, lookups: dict[str, str],
     typed = derive_columns(plan.table, typed)
     canonical = [c.name for c in plan.table.columns]
     names = [c for c in canonical if c in typed.columns] + sorted(
-        c for c in typed.columns if c not in canonical and not c.startswith("_"))
+        c for c in typed.columns if c not in canonical and not c.startswith("_")
+    )
     schema = typed.schema()
     declared = {c.name: c.type for c in plan.table.columns}
-    columns = [{"name": n, "source": _source_of(plan, n) if n != "stage_raw" else "derived",
-                "type": {"string": "text"}.get(declared.get(n, ""), declared.get(n)) or _type_name(schema[n]), "canonical": n in declared,
-                "required": n in plan.table.required} for n in names]
+    columns = [
+        {
+            "name": n,
+            "source": _source_of(plan, n) if n != "stage_raw" else "derived",
+            "type": {"string": "text"}.get(declared.get(n, ""), declared.get(n)) or _type_name(schema[n]),
+            "canonical": n in declared,
+            "required": n in plan.table.required,
+        }
+        for n in names
+    ]
     provided = set(names)
     missing_columns = [c for c in plan.table.required if c not in provided] + [
-        c for c in canonical if c not in provided and c not in plan.table.required]
+        c for c in canonical if c not in provided and c not in plan.table.required
+    ]
     frame = typed.select("_line", *names).order_by("_line").to_pyarrow().to_pylist()
     issues = con.table("_issues").order_by(["line", "column"]).to_pyarrow().to_pylist()
     by_line: dict[int, list[dict[str, Any]]] = {}
@@ -186,14 +213,26 @@ def _preview_plan(con, plan: FilePlan, stage_name: str, lookups: dict[str, str],
         for issue in found:  # a value set aside shows as it was written, next to its reason
             if issue["column"] in cells and issue["value"] is not None:
                 cells[issue["column"]] = issue["value"]
-        rows.append({"line": record["_line"], "status": "quarantined" if row_issue else "loads",
-                     "reason": row_issue["reason"] if row_issue else None, "cells": cells, "flags": flags,
-                     "kept": [i["reason"] for i in found if i["action"] == "kept"]})
+        rows.append(
+            {
+                "line": record["_line"],
+                "status": "quarantined" if row_issue else "loads",
+                "reason": row_issue["reason"] if row_issue else None,
+                "cells": cells,
+                "flags": flags,
+                "kept": [i["reason"] for i in found if i["action"] == "kept"],
+            }
+        )
     return TablePreview(plan.table.name, columns, missing_columns, rows)
 
 
-def preview_mapping(workspace, files: list[Path], preset: str = "generic", mapping: MappingFile | Path | None = None,
-                    rows: int = PREVIEW_ROWS) -> MappingPreview:
+def preview_mapping(
+    workspace,
+    files: list[Path],
+    preset: str = "generic",
+    mapping: MappingFile | Path | None = None,
+    rows: int = PREVIEW_ROWS,
+) -> MappingPreview:
     """The first ``rows`` rows of each file mapped onto the canonical tables; changes nothing.
 
     ``mapping`` is a mapping file or a mapping not yet saved (the web form's draft). A file that
@@ -240,4 +279,3 @@ def preview_mapping(workspace, files: list[Path], preset: str = "generic", mappi
     finally:
         con.disconnect()
     return MappingPreview(preset, str(mapping_file) if mapping_file else ("draft" if model else None), rows, previews)
-

@@ -26,12 +26,17 @@ class Quarantine(Result):
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "reason": self.reason, "total": self.total,
-                "issues": self.frame.to_dict(orient="records")}
+        return {
+            "table": self.table,
+            "reason": self.reason,
+            "total": self.total,
+            "issues": self.frame.to_dict(orient="records"),
+        }
 
 
-def quarantine_issues(ws: Workspace, table: str | None = None, reason: str | None = None,
-                      limit: int | None = None) -> Quarantine:
+def quarantine_issues(
+    ws: Workspace, table: str | None = None, reason: str | None = None, limit: int | None = None
+) -> Quarantine:
     """The quarantine table filtered in the warehouse: ``table`` exactly, ``reason`` as a
     case-insensitive substring; at most ``limit`` rows come back."""
     issues = ws.table("quarantine", needed_for="`bullseye quarantine`")

@@ -35,8 +35,9 @@ def quarantine_rows(workspace, table: str | None = None, reason: str | None = No
     if not workspace.has_table("quarantine"):
         return None
     issues = workspace.warehouse.con.table("quarantine")
-    issues = issues.mutate(reason=issues["reason"].re_replace(_LINE_IN_REASON, "an earlier line"),
-                           detail=issues["reason"])
+    issues = issues.mutate(
+        reason=issues["reason"].re_replace(_LINE_IN_REASON, "an earlier line"), detail=issues["reason"]
+    )
     if table:
         issues = issues.filter(issues["table_name"] == table)
     if reason:
@@ -62,21 +63,38 @@ class QuarantinePage(Result):
         tables: dict[str, int] = {}
         for count in self.counts:
             tables[count["table"]] = tables.get(count["table"], 0) + count["rows"]
-        return {"total": self.total, "tables": tables, "counts": self.counts, "table": self.table,
-                "reason": self.reason, "matching": self.matching, "page": self.page, "pages": self.pages,
-                "per_page": PER_PAGE, "rows": self.rows}
+        return {
+            "total": self.total,
+            "tables": tables,
+            "counts": self.counts,
+            "table": self.table,
+            "reason": self.reason,
+            "matching": self.matching,
+            "page": self.page,
+            "pages": self.pages,
+            "per_page": PER_PAGE,
+            "rows": self.rows,
+        }
 
 
-def browse_quarantine(workspace, table: str | None = None, reason: str | None = None, page: int = 1,
-                      per_page: int = PER_PAGE) -> QuarantinePage:
+def browse_quarantine(
+    workspace, table: str | None = None, reason: str | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> QuarantinePage:
     """Counts per (table, reason, action) and the ``page``-th page of the rows matching the filters."""
     every = quarantine_rows(workspace)
     if every is None:
         return QuarantinePage([], table, reason, 0, 1, 1, [])
-    grouped = (every.group_by(["table_name", "reason", "action"]).agg(rows=every.count())
-               .order_by(["table_name", ibis.desc("rows"), "reason"]).to_pyarrow().to_pylist())
-    counts = [{"table": g["table_name"] or "", "reason": g["reason"], "action": g["action"], "rows": int(g["rows"])}
-              for g in grouped]
+    grouped = (
+        every.group_by(["table_name", "reason", "action"])
+        .agg(rows=every.count())
+        .order_by(["table_name", ibis.desc("rows"), "reason"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    counts = [
+        {"table": g["table_name"] or "", "reason": g["reason"], "action": g["action"], "rows": int(g["rows"])}
+        for g in grouped
+    ]
     chosen = quarantine_rows(workspace, table, reason)
     if chosen is None:  # the table was there a moment ago (``every``)
         raise NotFoundError("the quarantine table disappeared while it was read: load again")
@@ -84,7 +102,16 @@ def browse_quarantine(workspace, table: str | None = None, reason: str | None = 
     pages = max(1, math.ceil(matching / per_page))
     page = min(max(1, page), pages)
     shown = chosen.limit(per_page, offset=(page - 1) * per_page).to_pyarrow().to_pylist()
-    rows = [{"table": r["table_name"], "file": Path(r["file"]).name if r["file"] else "", "line": r["line"],
-             "column": r["column"], "value": r["value"], "reason": r["detail"], "action": r["action"]}
-            for r in shown]
+    rows = [
+        {
+            "table": r["table_name"],
+            "file": Path(r["file"]).name if r["file"] else "",
+            "line": r["line"],
+            "column": r["column"],
+            "value": r["value"],
+            "reason": r["detail"],
+            "action": r["action"],
+        }
+        for r in shown
+    ]
     return QuarantinePage(counts, table, reason, matching, page, pages, rows)

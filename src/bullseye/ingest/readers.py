@@ -40,9 +40,15 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "excel",  # legacy .xls
 }
 EXTENSIONS = _EXTENSIONS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".ods": "excel",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+    ".ods": "excel",
 }
 
 
@@ -84,8 +90,11 @@ def detect_format(path: Path) -> str:
     by_content = next((fmt for magic, fmt in _MAGIC.items() if head.startswith(magic)), None)
     by_name = _EXTENSIONS.get(path.suffix.lower())
     if by_content is None:
-        if (b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-                and _utf16_without_bom(head) is None):
+        if (
+            b"\x00" in head
+            and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            and _utf16_without_bom(head) is None
+        ):
             raise InputFileError(f"{path}: looks like a binary file, not a CSV, Parquet or Excel export")
         by_content = "csv"
     if by_name is not None and by_name != by_content:
@@ -99,7 +108,7 @@ def detect_format(path: Path) -> str:
 def _utf16_without_bom(head: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' when text without a BOM has its zero bytes (the high bytes of
     ASCII letters, digits and delimiters) on one side of each pair and decodes to printable text."""
-    head = head[:len(head) // 2 * 2]
+    head = head[: len(head) // 2 * 2]
     if len(head) < 4:
         return None
     even, odd = head[0::2], head[1::2]
@@ -161,8 +170,8 @@ def _plausibility(sample: bytes, encoding: str, limit: int = 5000) -> int:
         if count >= limit:
             break
         start, end = match.span()
-        before = sample[max(start - 1, 0):start].decode("ascii", "replace")
-        after = sample[end:end + 1].decode("ascii", "replace")
+        before = sample[max(start - 1, 0) : start].decode("ascii", "replace")
+        after = sample[end : end + 1].decode("ascii", "replace")
         text = before + match.group().decode(encoding, "replace") + after
         for index in range(len(before), len(text) - len(after)):
             char = text[index]
@@ -238,7 +247,8 @@ class FileReader:
         if len(self.raw_header) > MAX_COLUMNS:
             raise InputFileError(
                 f"{self.path}: {len(self.raw_header):,} columns, more than the {MAX_COLUMNS:,} a load takes; "
-                f"export only the properties you need, or split the file into groups of columns with the id in each")
+                f"export only the properties you need, or split the file into groups of columns with the id in each"
+            )
 
     @property
     def header(self) -> list[str]:
@@ -288,9 +298,15 @@ class FileReader:
                         record = record[:width]  # trailing empty fields, as spreadsheets write them
                     else:
                         ledger.set_aside += span
-                        rejects.append(Reject(item.first, f"expected {width} fields, found {len(record)}"
-                                              + (" (the file may be truncated)" if len(record) < width else ""),
-                                              _chomp(item.text), item.last))
+                        rejects.append(
+                            Reject(
+                                item.first,
+                                f"expected {width} fields, found {len(record)}"
+                                + (" (the file may be truncated)" if len(record) < width else ""),
+                                _chomp(item.text),
+                                item.last,
+                            )
+                        )
                         continue
                 ledger.in_records += span
                 rows.append(record)
@@ -303,8 +319,13 @@ class FileReader:
             yield self._to_batch(names, rows, lines, rejects, last_lines)
 
     @staticmethod
-    def _to_batch(names: list[str], rows: list[list[str]], lines: list[int], rejects: list[Reject],
-                  last_lines: list[int] | None = None) -> Batch:
+    def _to_batch(
+        names: list[str],
+        rows: list[list[str]],
+        lines: list[int],
+        rejects: list[Reject],
+        last_lines: list[int] | None = None,
+    ) -> Batch:
         columns = list(zip(*rows)) if rows else [()] * len(names)
         return Batch(
             {name: pa.array(values, type=pa.string()) for name, values in zip(names, columns)},
@@ -326,8 +347,9 @@ class FileReader:
                 offset += n
         except (pa.ArrowException, OSError) as exc:
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise InputFileError(f"{self.path}: the Parquet file is damaged after row {offset - 1} ({reason}); "
-                                 "export it again") from exc
+            raise InputFileError(
+                f"{self.path}: the Parquet file is damaged after row {offset - 1} ({reason}); export it again"
+            ) from exc
 
     def _excel_rows(self) -> Iterator[list]:
         from python_calamine import CalamineWorkbook
@@ -392,9 +414,13 @@ def _parquet_text(column: pa.Array) -> pa.Array:
     if (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and not pa.types.is_nested(kind.value_type):
         return pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
     if pa.types.is_nested(kind) or pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type):
-        return pa.array([None if v is None else json.dumps(v, default=str, ensure_ascii=False)
-                         for v in column.to_pylist()], type=pa.string())
+        return pa.array(
+            [None if v is None else json.dumps(v, default=str, ensure_ascii=False) for v in column.to_pylist()],
+            type=pa.string(),
+        )
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
-        return pa.array([None if v is None else v.decode("utf-8", errors="backslashreplace")
-                         for v in column.to_pylist()], type=pa.string())
+        return pa.array(
+            [None if v is None else v.decode("utf-8", errors="backslashreplace") for v in column.to_pylist()],
+            type=pa.string(),
+        )
     return column.cast(pa.string())

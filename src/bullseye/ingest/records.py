@@ -126,9 +126,13 @@ def read_records(handle: TextIO, delimiter: str, width: int = 0) -> Iterator[Rec
         taken = lines.taken
         text = "".join(line for _, line in taken)
         if len(taken) > 1 and _swallowed_records(taken, delimiter, width):
-            yield SetAside(taken[0][0], taken[-1][0], text,
-                           f"a quoted field runs over {len(taken) - 1} more lines that each read as a record; "
-                           "a quote is probably not closed where it should be")
+            yield SetAside(
+                taken[0][0],
+                taken[-1][0],
+                text,
+                f"a quoted field runs over {len(taken) - 1} more lines that each read as a record; "
+                "a quote is probably not closed where it should be",
+            )
             continue
         yield Record(fields, taken[0][0], taken[-1][0], text)
 

@@ -39,7 +39,9 @@ def _cleaned(columns: list[str]) -> str:
     tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
     return ", ".join(
         f"CASE WHEN lower(trim({quote_ident(c)}, ' ')) IN ({tokens}) THEN NULL ELSE trim({quote_ident(c)}, ' ') END "
-        f"AS {quote_ident(c)}" for c in columns)
+        f"AS {quote_ident(c)}"
+        for c in columns
+    )
 
 
 def _clean_arrow(values: pa.Array) -> pa.Array:
@@ -65,8 +67,9 @@ def _insert_cleaned(raw, name: str, columns: list[str], table: pa.Table) -> bool
     return spans_lines
 
 
-def stage_file(con, reader: FileReader, name: str,
-               progress: Callable[[str, int], None] | None = None) -> tuple[int, list[Reject]]:
+def stage_file(
+    con, reader: FileReader, name: str, progress: Callable[[str, int], None] | None = None
+) -> tuple[int, list[Reject]]:
     """Create table ``name`` (cleaned text columns plus ``_line``); return records read and rejects.
 
     Also creates ``<name>_spans`` (``_line``, ``_line_end``) for the records that run over several
@@ -110,10 +113,12 @@ def _record_spans(raw, name: str, batch) -> None:
 
 def _read_csv_sql(reader: FileReader, name: str) -> tuple[str, list]:
     """DuckDB's parse of the file, numbered by the line scan (``_lines``), with a ``_parsed`` marker."""
-    return (f"SELECT * FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
-            f"store_rejects=true, rejects_table='{name}_rejects', rejects_scan='{name}_scans', "
-            f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
-            [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}])
+    return (
+        f"SELECT * FROM (SELECT *, 1 AS _parsed FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, "
+        f"store_rejects=true, rejects_table='{name}_rejects', rejects_scan='{name}_scans', "
+        f"auto_detect=false, columns=?, parallel=true)) POSITIONAL JOIN _lines",
+        [str(reader.path), reader.delimiter, {h: "VARCHAR" for h in reader.header}],
+    )
 
 
 def _stage_with_duckdb(raw, reader: FileReader, name: str) -> int | None:
@@ -142,8 +147,11 @@ def _parse_narrow(raw, reader: FileReader, name: str, lines: np.ndarray):
     sql, params = _read_csv_sql(reader, name)
     raw.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
     try:
-        raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line, "
-                    f"_parsed FROM ({sql})", params)
+        raw.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {_cleaned(reader.header)}, _line, "
+            f"_parsed FROM ({sql})",
+            params,
+        )
     except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
         _drop(raw, name, f"{name}_rejects", f"{name}_scans")
         return None
@@ -151,11 +159,13 @@ def _parse_narrow(raw, reader: FileReader, name: str, lines: np.ndarray):
         raw.unregister("_lines")
     rejected = raw.execute(f"SELECT count(*) FROM {quote_ident(name + '_rejects')}").fetchone()[0]
     _drop(raw, f"{name}_rejects", f"{name}_scans")
-    spans_lines = " OR ".join(f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))"
-                              for h in reader.header)
+    spans_lines = " OR ".join(
+        f"contains({quote_ident(h)}, chr(10)) OR contains({quote_ident(h)}, chr(13))" for h in reader.header
+    )
     rows, unmatched, multiline = raw.execute(
         f"SELECT count(*), count(*) FILTER (WHERE _parsed IS NULL OR _line IS NULL), "
-        f"count(*) FILTER (WHERE {spans_lines}) FROM {quote_ident(name)}").fetchone()
+        f"count(*) FILTER (WHERE {spans_lines}) FROM {quote_ident(name)}"
+    ).fetchone()
     raw.execute(f"ALTER TABLE {quote_ident(name)} DROP COLUMN _parsed")
     return rows, unmatched, rejected, multiline
 
@@ -172,8 +182,11 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
     try:
         cursor.register("_lines", pa.table({"_line": pa.array(lines, type=pa.int64())}))
         result = cursor.execute(sql, params)
-        stream = result.to_arrow_reader(WIDE_BATCH_ROWS) if hasattr(result, "to_arrow_reader") else \
-            result.fetch_record_batch(WIDE_BATCH_ROWS)
+        stream = (
+            result.to_arrow_reader(WIDE_BATCH_ROWS)
+            if hasattr(result, "to_arrow_reader")
+            else result.fetch_record_batch(WIDE_BATCH_ROWS)
+        )
         for batch in stream:
             part = pa.Table.from_batches([batch])
             rows += part.num_rows

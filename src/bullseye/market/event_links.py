@@ -39,8 +39,14 @@ if TYPE_CHECKING:
 
     from bullseye.workspace import Workspace
 
-__all__ = ["EventLinks", "MATCH_COLUMNS", "event_companies", "link_event_companies", "link_events",
-           "link_workspace_events"]
+__all__ = [
+    "EventLinks",
+    "MATCH_COLUMNS",
+    "event_companies",
+    "link_event_companies",
+    "link_events",
+    "link_workspace_events",
+]
 
 #: Columns of accounts and universe companies the matcher uses, besides their id.
 MATCH_COLUMNS = ("name", "domain", "city", "region", "country", "founded_year")
@@ -62,10 +68,16 @@ def event_companies(events: ir.Table) -> pd.DataFrame:
     """The distinct ``company_name`` / ``domain`` pairs (trimmed) of the events with neither an
     ``account_id`` nor a ``company_id``, with their number of ``events``; one row per pair."""
     if "company_name" not in events.columns and "domain" not in events.columns:
-        return pd.DataFrame({"company_name": pd.Series(dtype=object), "domain": pd.Series(dtype=object),
-                             "events": pd.Series(dtype=np.int64)})
-    keyed = events.mutate(_no_id=_without_ids(events), _name=_text(events, "company_name"),
-                          _domain=_text(events, "domain"))
+        return pd.DataFrame(
+            {
+                "company_name": pd.Series(dtype=object),
+                "domain": pd.Series(dtype=object),
+                "events": pd.Series(dtype=np.int64),
+            }
+        )
+    keyed = events.mutate(
+        _no_id=_without_ids(events), _name=_text(events, "company_name"), _domain=_text(events, "domain")
+    )
     named = keyed.filter(keyed._no_id, keyed._name.notnull() | keyed._domain.notnull())
     pairs = named.group_by(["_name", "_domain"]).aggregate(events=named.count()).order_by(["_name", "_domain"])
     frame = pairs.to_pandas().rename(columns={"_name": "company_name", "_domain": "domain"})
@@ -92,8 +104,9 @@ def _company_codes(name_key: pd.Series, domain_key: pd.Series) -> np.ndarray:
     # nodes: names, then domains, then one per spelling without any key
     node = np.where(has_domain, n_names + domains, np.where(has_name, names, n_names + n_domains + np.arange(rows)))
     size = n_names + n_domains + rows
-    graph = coo_matrix((np.ones(len(joined)), (joined["n"].to_numpy(), n_names + joined["d"].to_numpy())),
-                       shape=(size, size))
+    graph = coo_matrix(
+        (np.ones(len(joined)), (joined["n"].to_numpy(), n_names + joined["d"].to_numpy())), shape=(size, size)
+    )
     _, component = connected_components(graph, directed=False)
     return pd.factorize(component[node])[0]
 
@@ -110,12 +123,16 @@ def _group(pairs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     domain = np.full(len(first), None, dtype=object)
     top = _most_frequent(code[with_domain], count[with_domain], pairs["domain"].to_numpy(str)[with_domain])
     domain[code[with_domain][top]] = pairs["domain"].to_numpy(object)[with_domain][top]
-    companies = pd.DataFrame({
-        "company_id": [f"event-company-{i}" for i in range(len(first))],
-        "name": pairs["company_name"].to_numpy(object)[first], "domain": domain,
-        "events": np.bincount(code, weights=count, minlength=len(first)).astype(np.int64),
-        "spellings": np.bincount(code, minlength=len(first)),
-        "has_key": (name_key.notna() | domain_key.notna()).to_numpy()[first]})
+    companies = pd.DataFrame(
+        {
+            "company_id": [f"event-company-{i}" for i in range(len(first))],
+            "name": pairs["company_name"].to_numpy(object)[first],
+            "domain": domain,
+            "events": np.bincount(code, weights=count, minlength=len(first)).astype(np.int64),
+            "spellings": np.bincount(code, minlength=len(first)),
+            "has_key": (name_key.notna() | domain_key.notna()).to_numpy()[first],
+        }
+    )
     return companies, code
 
 
@@ -150,15 +167,20 @@ class EventLinks:
         if not s["event_companies"]:
             return []
         if not s["linked_against"]:
-            return [f"{s['events']:,} events name their company without an id ({s['event_companies']:,} companies); "
-                    f"there is no accounts or universe table to link them to"]
+            return [
+                f"{s['events']:,} events name their company without an id ({s['event_companies']:,} companies); "
+                f"there is no accounts or universe table to link them to"
+            ]
         parts = []
         for _, key, label in (t for t in _TARGETS if t[1] in s["linked_against"]):
             how = ", ".join(f"{n:,} by {m}" for m, n in s["by_method"][key].items() if n)
             parts.append(f"{s['linked_' + key]:,} to {label}" + (f" ({how})" if how else ""))
-        text = (f"{s['events']:,} events name their company without an id ({s['event_companies']:,} companies): "
-                f"{s['linked']:,} companies ({s['linked_events']:,} events) were linked by the company matcher, "
-                + " and ".join(parts) + f"; {s['ambiguous']:,} are ambiguous and left unlinked")
+        text = (
+            f"{s['events']:,} events name their company without an id ({s['event_companies']:,} companies): "
+            f"{s['linked']:,} companies ({s['linked_events']:,} events) were linked by the company matcher, "
+            + " and ".join(parts)
+            + f"; {s['ambiguous']:,} are ambiguous and left unlinked"
+        )
         if s["ambiguous"]:
             names = self.companies.loc[self.companies["status"] == "ambiguous", "company_name"].astype(str).tolist()
             more = f" and {len(names) - listed:,} more" if len(names) > listed else ""
@@ -169,8 +191,11 @@ class EventLinks:
         def records(frame: pd.DataFrame) -> list[dict]:
             return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
-        return {"summary": self.summary, "linked": records(self.companies[self.companies["status"] == "linked"]),
-                "ambiguous": records(self.ambiguous)}
+        return {
+            "summary": self.summary,
+            "linked": records(self.companies[self.companies["status"] == "linked"]),
+            "ambiguous": records(self.ambiguous),
+        }
 
     def apply(self, events: ir.Table) -> ir.Table:
         """``events`` with the linked account's ``account_id`` or universe company's ``company_id``
@@ -182,22 +207,33 @@ class EventLinks:
         kind = self.companies["kind"].to_numpy(object)[row]
         target = self.companies["linked_id"].to_numpy(object)[row]
         keep = linked[row]
-        mapping = ibis.memtable(pd.DataFrame({
-            "_link_name": self.pairs["company_name"].fillna("").to_numpy(object)[keep],
-            "_link_domain": self.pairs["domain"].fillna("").to_numpy(object)[keep],
-            "_link_account": np.where(kind == "account", target, None)[keep].astype(object),
-            "_link_company": np.where(kind == "prospect", target, None)[keep].astype(object)}), schema=_LINK_SCHEMA)
-        keyed = events.mutate(_no_id=_without_ids(events), _name_key=_text(events, "company_name").fill_null(""),
-                              _domain_key=_text(events, "domain").fill_null(""))
-        joined = keyed.left_join(mapping, [keyed._name_key == mapping._link_name,
-                                           keyed._domain_key == mapping._link_domain])
+        mapping = ibis.memtable(
+            pd.DataFrame(
+                {
+                    "_link_name": self.pairs["company_name"].fillna("").to_numpy(object)[keep],
+                    "_link_domain": self.pairs["domain"].fillna("").to_numpy(object)[keep],
+                    "_link_account": np.where(kind == "account", target, None)[keep].astype(object),
+                    "_link_company": np.where(kind == "prospect", target, None)[keep].astype(object),
+                }
+            ),
+            schema=_LINK_SCHEMA,
+        )
+        keyed = events.mutate(
+            _no_id=_without_ids(events),
+            _name_key=_text(events, "company_name").fill_null(""),
+            _domain_key=_text(events, "domain").fill_null(""),
+        )
+        joined = keyed.left_join(
+            mapping, [keyed._name_key == mapping._link_name, keyed._domain_key == mapping._link_domain]
+        )
         found = joined._no_id & joined._link_name.notnull()
         filled = {}
         for column, link in (("account_id", joined._link_account), ("company_id", joined._link_company)):
             own = joined[column].cast("string") if column in events.columns else ibis.null("string")
             filled[column] = ibis.ifelse(found, link, own)
         return joined.select(*[c for c in events.columns if c not in filled], **filled).select(
-            *dict.fromkeys([*events.columns, *filled]))
+            *dict.fromkeys([*events.columns, *filled])
+        )
 
 
 def _candidates(frame: pd.DataFrame | None, id_column: str) -> pd.DataFrame | None:
@@ -212,14 +248,19 @@ def _reworded(reasons: pd.Series, label: str) -> np.ndarray:
     """The matcher's reason with its sides named as here: its universe companies are the event
     companies, its accounts are ``label`` ('CRM accounts' or 'universe companies')."""
     other = "accounts" if label == "CRM accounts" else "universe companies"
-    sides = {"several companies and accounts": f"several event companies and {other}",
-             "several accounts": f"several {other}", "several universe companies": "several event companies"}
-    return reasons.str.replace(r"^several (?:companies and accounts|accounts|universe companies)",
-                               lambda m: sides[m.group(0)], regex=True).to_numpy(object)
+    sides = {
+        "several companies and accounts": f"several event companies and {other}",
+        "several accounts": f"several {other}",
+        "several universe companies": "several event companies",
+    }
+    return reasons.str.replace(
+        r"^several (?:companies and accounts|accounts|universe companies)", lambda m: sides[m.group(0)], regex=True
+    ).to_numpy(object)
 
 
-def link_event_companies(pairs: pd.DataFrame, accounts: pd.DataFrame | None = None,
-                         universe: pd.DataFrame | None = None) -> EventLinks:
+def link_event_companies(
+    pairs: pd.DataFrame, accounts: pd.DataFrame | None = None, universe: pd.DataFrame | None = None
+) -> EventLinks:
     """Link the event companies (``pairs`` from :func:`event_companies`) to ``accounts``
     (``account_id`` and :data:`MATCH_COLUMNS`) first, then the still unmatched to ``universe``
     (``company_id`` and the same columns). Either side may be None."""
@@ -251,28 +292,58 @@ def link_event_companies(pairs: pd.DataFrame, accounts: pd.DataFrame | None = No
             by_method[key][name] = count
         if not result.ambiguous.empty:
             status[position.loc[result.ambiguous["company_id"]].to_numpy()] = "ambiguous"
-            ambiguous.append(pd.DataFrame({
-                "company_name": result.ambiguous["company_name"].to_numpy(object),
-                "event_domain": result.ambiguous["company_domain"].to_numpy(object), "candidate_kind": target,
-                "candidate_id": result.ambiguous["account_id"].to_numpy(object),
-                "candidate_name": result.ambiguous["account_name"].to_numpy(object),
-                "candidate_domain": result.ambiguous["account_domain"].to_numpy(object),
-                "reason": _reworded(result.ambiguous["reason"], label)}))
-    out = pd.DataFrame({"event_company": companies["company_id"], "company_name": companies["name"],
-                        "domain": companies["domain"], "events": companies["events"],
-                        "spellings": companies["spellings"], "status": status, "kind": kind, "linked_id": linked_id,
-                        "linked_name": linked_name, "method": method, "confidence": confidence})
+            ambiguous.append(
+                pd.DataFrame(
+                    {
+                        "company_name": result.ambiguous["company_name"].to_numpy(object),
+                        "event_domain": result.ambiguous["company_domain"].to_numpy(object),
+                        "candidate_kind": target,
+                        "candidate_id": result.ambiguous["account_id"].to_numpy(object),
+                        "candidate_name": result.ambiguous["account_name"].to_numpy(object),
+                        "candidate_domain": result.ambiguous["account_domain"].to_numpy(object),
+                        "reason": _reworded(result.ambiguous["reason"], label),
+                    }
+                )
+            )
+    out = pd.DataFrame(
+        {
+            "event_company": companies["company_id"],
+            "company_name": companies["name"],
+            "domain": companies["domain"],
+            "events": companies["events"],
+            "spellings": companies["spellings"],
+            "status": status,
+            "kind": kind,
+            "linked_id": linked_id,
+            "linked_name": linked_name,
+            "method": method,
+            "confidence": confidence,
+        }
+    )
     events = companies["events"].to_numpy()
     summary: dict[str, Any] = {
-        "events": int(events.sum()), "event_companies": n, "linked": int((status == "linked").sum()),
-        "linked_accounts": int((kind == "account").sum()), "linked_universe": int((kind == "prospect").sum()),
-        "by_method": by_method, "ambiguous": int((status == "ambiguous").sum()),
-        "unmatched": int((status == "unmatched").sum()), "without_keys": int((~companies["has_key"]).sum()),
-        "linked_events": int(events[status == "linked"].sum()), "linked_against": against,
+        "events": int(events.sum()),
+        "event_companies": n,
+        "linked": int((status == "linked").sum()),
+        "linked_accounts": int((kind == "account").sum()),
+        "linked_universe": int((kind == "prospect").sum()),
+        "by_method": by_method,
+        "ambiguous": int((status == "ambiguous").sum()),
+        "unmatched": int((status == "unmatched").sum()),
+        "without_keys": int((~companies["has_key"]).sum()),
+        "linked_events": int(events[status == "linked"].sum()),
+        "linked_against": against,
     }
     summary["reconciles"] = summary["linked"] + summary["ambiguous"] + summary["unmatched"] == n
-    columns = ["company_name", "event_domain", "candidate_kind", "candidate_id", "candidate_name", "candidate_domain",
-               "reason"]
+    columns = [
+        "company_name",
+        "event_domain",
+        "candidate_kind",
+        "candidate_id",
+        "candidate_name",
+        "candidate_domain",
+        "reason",
+    ]
     listed = pd.concat(ambiguous, ignore_index=True) if ambiguous else pd.DataFrame(columns=columns)
     return EventLinks(out, listed, summary, pairs.assign(company=code))
 
@@ -284,8 +355,9 @@ def _frame(table: pd.DataFrame | ir.Table | None, id_column: str) -> pd.DataFram
     return table.select(id_column, *[c for c in MATCH_COLUMNS if c in table.columns]).to_pandas()
 
 
-def link_events(events: ir.Table, accounts: pd.DataFrame | ir.Table | None = None,
-                universe: pd.DataFrame | ir.Table | None = None) -> EventLinks:
+def link_events(
+    events: ir.Table, accounts: pd.DataFrame | ir.Table | None = None, universe: pd.DataFrame | ir.Table | None = None
+) -> EventLinks:
     """Link the ``events`` (an Ibis table) that only name their company to ``accounts`` then
     ``universe`` (frames or Ibis tables; see :func:`link_event_companies`); ``links.events`` is
     the linked table. Accounts and universe are read (their matching columns only) only when

@@ -32,9 +32,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "with_segments",
-    "Industry", "Taxonomy", "IndustrySegments", "SEGMENTS_FILE", "HOW",
-    "load_taxonomy", "label_key", "map_industries", "industry_table", "unmapped_report",
-    "load_segments", "save_segments", "segments_from_label_map", "workspace_industries", "IndustryMapping",
+    "Industry",
+    "Taxonomy",
+    "IndustrySegments",
+    "SEGMENTS_FILE",
+    "HOW",
+    "load_taxonomy",
+    "label_key",
+    "map_industries",
+    "industry_table",
+    "unmapped_report",
+    "load_segments",
+    "save_segments",
+    "segments_from_label_map",
+    "workspace_industries",
+    "IndustryMapping",
     "taxonomy_markdown",
 ]
 
@@ -47,8 +59,25 @@ HOW = ("segment", "alias", "part", "unmapped", "missing")
 # Words that carry no meaning in a label, and words that only say "a kind of business"; the latter
 # are dropped only when the full label has no alias ("Logistics Services" -> "logistics").
 _STOP_WORDS = frozenset({"and", "the", "of"})
-_GENERIC_WORDS = frozenset({"service", "industry", "sector", "company", "general", "solution", "business", "other",
-                            "product", "provider", "misc", "miscellaneou", "related", "activity", "segment"})
+_GENERIC_WORDS = frozenset(
+    {
+        "service",
+        "industry",
+        "sector",
+        "company",
+        "general",
+        "solution",
+        "business",
+        "other",
+        "product",
+        "provider",
+        "misc",
+        "miscellaneou",
+        "related",
+        "activity",
+        "segment",
+    }
+)
 _PART_SEPARATORS = re.compile(r"[/;,|+&()\[\]]|\band\b|\bor\b", re.IGNORECASE)
 
 
@@ -93,8 +122,11 @@ class Taxonomy(BaseModel):
 
     def alias_index(self) -> dict[str, str]:
         """Folded label -> industry name."""
-        return {label_key(label): industry.name for industry in self.industries
-                for label in (industry.id, industry.name, *industry.aliases)}
+        return {
+            label_key(label): industry.name
+            for industry in self.industries
+            for label in (industry.id, industry.name, *industry.aliases)
+        }
 
 
 @cache
@@ -160,8 +192,7 @@ class IndustrySegments(BaseModel):
 
     def label_index(self) -> dict[str, str]:
         """Folded label -> segment name."""
-        return {label_key(label): segment for segment, labels in self.segments.items()
-                for label in (segment, *labels)}
+        return {label_key(label): segment for segment, labels in self.segments.items() for label in (segment, *labels)}
 
 
 def segments_from_label_map(label_map: Mapping[str, str], use_taxonomy: bool = True) -> IndustrySegments:
@@ -242,8 +273,9 @@ def map_industries(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:
     mapped = [_map_one(u, segment_index, taxonomy) for u in uniques]
     industry = pd.Series([m[0] for m in mapped] + [None], dtype="string")
     how = pd.Series([m[1] for m in mapped] + ["missing"], dtype="string")
-    return pd.DataFrame({"value": values, "industry": industry.to_numpy()[codes],
-                         "how": how.to_numpy()[codes]}, index=values.index)
+    return pd.DataFrame(
+        {"value": values, "industry": industry.to_numpy()[codes], "how": how.to_numpy()[codes]}, index=values.index
+    )
 
 
 def with_segments(frame: pd.DataFrame, aliases: Aliases = None) -> pd.DataFrame:
@@ -253,8 +285,9 @@ def with_segments(frame: pd.DataFrame, aliases: Aliases = None) -> pd.DataFrame:
     if "industry" not in frame.columns:
         return frame
     mapped = map_industries(frame["industry"], aliases)["industry"].astype(object)
-    return frame.assign(industry_raw=frame["industry"],
-                        industry=mapped.where(mapped.notna(), frame["industry"]).to_numpy(object))
+    return frame.assign(
+        industry_raw=frame["industry"], industry=mapped.where(mapped.notna(), frame["industry"]).to_numpy(object)
+    )
 
 
 def industry_table(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:
@@ -262,8 +295,7 @@ def industry_table(values: pd.Series, aliases: Aliases = None) -> pd.DataFrame:
     Missing values are one row with an empty ``value``."""
     mapped = map_industries(values, aliases)
     mapped["value"] = mapped["value"].astype("string").fillna("")
-    table = (mapped.groupby(["value", "industry", "how"], dropna=False, sort=False).size()
-             .rename("count").reset_index())
+    table = mapped.groupby(["value", "industry", "how"], dropna=False, sort=False).size().rename("count").reset_index()
     return table.sort_values(["count", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -295,17 +327,28 @@ def workspace_industries(ws: Workspace) -> IndustryMapping:
     report = IndustryMapping(str(ws.root / SEGMENTS_FILE) if segments else None)
     present = [name for name in ("accounts", "universe") if ws.has_table(name)]
     if not present:
-        raise MissingTableError("neither 'accounts' nor 'universe' has been loaded; load a file with "
-                                "`bullseye load FILE` (see docs/tables.md)")
+        raise MissingTableError(
+            "neither 'accounts' nor 'universe' has been loaded; load a file with "
+            "`bullseye load FILE` (see docs/tables.md)"
+        )
     for name in present:
         column = ws.table(name).select("industry").to_pandas()["industry"]
         table = industry_table(column, segments)
         by_how = {how: int(table.loc[table["how"] == how, "count"].sum()) for how in HOW}
         report.tables[name] = {
-            "rows": int(len(column)), "by_how": by_how,
-            "mapped_share": (sum(by_how[h] for h in ("segment", "alias", "part")) / max(len(column) - by_how["missing"], 1)),
-            "industries": (table.dropna(subset=["industry"]).groupby("industry")["count"].sum()
-                           .sort_values(ascending=False).astype(int).to_dict()),
+            "rows": int(len(column)),
+            "by_how": by_how,
+            "mapped_share": (
+                sum(by_how[h] for h in ("segment", "alias", "part")) / max(len(column) - by_how["missing"], 1)
+            ),
+            "industries": (
+                table.dropna(subset=["industry"])
+                .groupby("industry")["count"]
+                .sum()
+                .sort_values(ascending=False)
+                .astype(int)
+                .to_dict()
+            ),
             "values": table.to_dict(orient="records"),
             "unmapped": table.loc[table["how"] == "unmapped", ["value", "count"]].to_dict(orient="records"),
         }

@@ -25,8 +25,20 @@ if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
 __all__ = [
-    "METHODS", "FOUNDED_TOLERANCE", "FREE_MAIL_DOMAINS", "PLACEHOLDER_DOMAINS", "LEGAL_SUFFIXES", "MatchResult",
-    "normalize_domains", "fold_text", "domain_keys", "name_keys", "normalize_names", "normalize_places", "match_companies", "match_workspace",
+    "METHODS",
+    "FOUNDED_TOLERANCE",
+    "FREE_MAIL_DOMAINS",
+    "PLACEHOLDER_DOMAINS",
+    "LEGAL_SUFFIXES",
+    "MatchResult",
+    "normalize_domains",
+    "fold_text",
+    "domain_keys",
+    "name_keys",
+    "normalize_names",
+    "normalize_places",
+    "match_companies",
+    "match_workspace",
 ]
 
 METHODS = ("domain", "name", "name+location")
@@ -35,41 +47,104 @@ METHODS = ("domain", "name", "name+location")
 FOUNDED_TOLERANCE = 3
 
 #: Mailbox providers: an address or "domain" there says nothing about the company.
-FREE_MAIL_DOMAINS = frozenset("""
+FREE_MAIL_DOMAINS = frozenset(
+    """
 gmail.com googlemail.com yahoo.com yahoo.com.br yahoo.co.uk yahoo.fr yahoo.es ymail.com rocketmail.com hotmail.com
 hotmail.com.br hotmail.co.uk hotmail.fr outlook.com outlook.com.br live.com live.co.uk msn.com aol.com icloud.com
 me.com mac.com protonmail.com proton.me pm.me gmx.com gmx.de gmx.net web.de mail.com mail.ru yandex.ru yandex.com
 zoho.com zohomail.com fastmail.com hey.com tutanota.com qq.com 163.com 126.com sina.com naver.com daum.net
 uol.com.br bol.com.br terra.com.br ig.com.br globo.com r7.com orange.fr free.fr laposte.net wanadoo.fr libero.it
 comcast.net verizon.net att.net sbcglobal.net btinternet.com rediffmail.com
-""".split())
+""".split()
+)
 #: Sites that are often typed as a company's website but are someone else's.
-PLACEHOLDER_DOMAINS = frozenset("""
+PLACEHOLDER_DOMAINS = frozenset(
+    """
 facebook.com fb.com instagram.com linkedin.com twitter.com x.com youtube.com tiktok.com wa.me whatsapp.com
 linktr.ee bit.ly example.com example.org test.com none.com na.com
-""".split())
+""".split()
+)
 
 #: Legal-form words removed from the end of a name (repeatedly: "Acme Holdings Co., Ltd." -> "acme holdings").
 LEGAL_SUFFIXES = (
-    "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company",
-    "plc", "gmbh", "mbh", "ag", "kg", "co kg", "sa", "s a", "sas", "s a s", "sarl", "srl", "s r l", "spa",
-    "s p a", "ltda", "me", "epp", "eireli", "mei", "bv", "b v", "nv", "n v", "pty", "pte", "sdn bhd", "bhd",
-    "oy", "oyj", "ab", "as", "a s", "aps", "kk", "sl", "s l", "lda", "sa de cv", "de cv", "s de rl", "sapi",
-    "ulc", "pc", "pllc", "lllp",
+    "inc",
+    "incorporated",
+    "llc",
+    "l l c",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "co kg",
+    "sa",
+    "s a",
+    "sas",
+    "s a s",
+    "sarl",
+    "srl",
+    "s r l",
+    "spa",
+    "s p a",
+    "ltda",
+    "me",
+    "epp",
+    "eireli",
+    "mei",
+    "bv",
+    "b v",
+    "nv",
+    "n v",
+    "pty",
+    "pte",
+    "sdn bhd",
+    "bhd",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "a s",
+    "aps",
+    "kk",
+    "sl",
+    "s l",
+    "lda",
+    "sa de cv",
+    "de cv",
+    "s de rl",
+    "sapi",
+    "ulc",
+    "pc",
+    "pllc",
+    "lllp",
 )
 
 # Second-level labels under which registrations happen ("acme.com.br", "acme.co.uk") and hosts
 # that give every customer a subdomain ("acme.myshopify.com"): keep one more label for both.
 _SECOND_LEVEL = "com|net|org|gov|edu|co|ac|or|ne|go|gob|nic|ind|adv|eng|art|ltd|plc|blog|info"
-_SHARED_HOSTS = (r"myshopify\.com|github\.io|gitlab\.io|wordpress\.com|blogspot\.com|wixsite\.com|herokuapp\.com|"
-                 r"netlify\.app|vercel\.app|squarespace\.com|business\.site|webflow\.io|carrd\.co|weebly\.com|"
-                 r"tumblr\.com|substack\.com|notion\.site")
-_REGISTRABLE = rf"^.*?([a-z0-9-]+\.(?:{_SHARED_HOSTS})|[a-z0-9-]+\.(?:{_SECOND_LEVEL})\.[a-z]{{2}}|[a-z0-9-]+\.[a-z0-9-]+)$"
+_SHARED_HOSTS = (
+    r"myshopify\.com|github\.io|gitlab\.io|wordpress\.com|blogspot\.com|wixsite\.com|herokuapp\.com|"
+    r"netlify\.app|vercel\.app|squarespace\.com|business\.site|webflow\.io|carrd\.co|weebly\.com|"
+    r"tumblr\.com|substack\.com|notion\.site"
+)
+_REGISTRABLE = (
+    rf"^.*?([a-z0-9-]+\.(?:{_SHARED_HOSTS})|[a-z0-9-]+\.(?:{_SECOND_LEVEL})\.[a-z]{{2}}|[a-z0-9-]+\.[a-z0-9-]+)$"
+)
 _LEGAL_TAIL = r"^(.+?)(?: (?:" + "|".join(sorted(LEGAL_SUFFIXES, key=len, reverse=True)) + r"))+$"
 _FOLD_LETTERS = (("ß", "ss"), ("ø", "o"), ("æ", "ae"), ("œ", "oe"), ("ł", "l"), ("đ", "d"), ("þ", "th"), ("ı", "i"))
 
 # Countries under their usual names and ISO codes; anything else is compared as folded text.
-_COUNTRY_ALIASES = {name: code for entry in """
+_COUNTRY_ALIASES = {
+    name: code
+    for entry in """
 us=us|usa|u s a|united states|united states of america|america; br=br|bra|brazil|brasil; ca=ca|can|canada;
 gb=gb|gbr|uk|united kingdom|great britain|england|scotland|wales; de=de|deu|germany|deutschland; fr=fr|fra|france;
 es=es|esp|spain|espana; pt=pt|prt|portugal; it=it|ita|italy|italia; nl=nl|nld|netherlands|the netherlands|holland;
@@ -77,9 +152,14 @@ mx=mx|mex|mexico; ar=ar|arg|argentina; cl=cl|chl|chile; co=co|col|colombia; pe=p
 cn=cn|chn|china; jp=jp|jpn|japan; au=au|aus|australia; ie=ie|irl|ireland; il=il|isr|israel; sg=sg|sgp|singapore;
 se=se|swe|sweden; ch=ch|che|switzerland; kr=kr|kor|south korea|korea; ng=ng|nga|nigeria; za=za|zaf|south africa;
 ae=ae|are|uae|united arab emirates; pk=pk|pak|pakistan; id=id|idn|indonesia
-""".replace("\n", " ").split(";") for code, names in [entry.strip().split("=")] for name in names.split("|")}
+""".replace("\n", " ").split(";")
+    for code, names in [entry.strip().split("=")]
+    for name in names.split("|")
+}
 # US states and Brazilian states by name, so "California" meets "CA" and "São Paulo" meets "SP".
-_REGIONS = dict(pair.split("=") for pair in """
+_REGIONS = dict(
+    pair.split("=")
+    for pair in """
 alabama=al alaska=ak arizona=az arkansas=ar california=ca colorado=co connecticut=ct delaware=de florida=fl georgia=ga
 hawaii=hi idaho=id illinois=il indiana=in iowa=ia kansas=ks kentucky=ky louisiana=la maine=me maryland=md
 massachusetts=ma michigan=mi minnesota=mn mississippi=ms missouri=mo montana=mt nebraska=ne nevada=nv
@@ -90,7 +170,8 @@ acre=ac alagoas=al amapa=ap amazonas=am bahia=ba ceara=ce distrito_federal=df es
 maranhao=ma mato_grosso=mt mato_grosso_do_sul=ms minas_gerais=mg para=pa paraiba=pb parana=pr
 pernambuco=pe piaui=pi rio_de_janeiro=rj rio_grande_do_norte=rn rio_grande_do_sul=rs rondonia=ro roraima=rr
 santa_catarina=sc sao_paulo=sp sergipe=se tocantins=to
-""".split())
+""".split()
+)
 _REGIONS = {name.replace("_", " "): code for name, code in _REGIONS.items()}
 
 
@@ -120,8 +201,15 @@ def domain_keys(values) -> pa.Array:
     """The registrable web domain of each value (no scheme, www., path or port); null when there is
     none or it is a free-mail or placeholder domain. The key matching joins on."""
     x = pc.utf8_trim_whitespace(pc.utf8_lower(_strings(values)))
-    for pattern, replacement in ((r"^[a-z][a-z0-9+.-]*://", ""), (r"^[^@/]*@", ""), (r"[/?#\\].*$", ""),
-                                 (r":[0-9]*$", ""), (r"\.+$", ""), (r"^www[0-9]*\.", ""), (_REGISTRABLE, r"\1")):
+    for pattern, replacement in (
+        (r"^[a-z][a-z0-9+.-]*://", ""),
+        (r"^[^@/]*@", ""),
+        (r"[/?#\\].*$", ""),
+        (r":[0-9]*$", ""),
+        (r"\.+$", ""),
+        (r"^www[0-9]*\.", ""),
+        (_REGISTRABLE, r"\1"),
+    ):
         x = pc.replace_substring_regex(x, pattern, replacement)
     shaped = pc.match_substring_regex(x, r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
     useless = pc.is_in(x, pa.array(sorted(FREE_MAIL_DOMAINS | PLACEHOLDER_DOMAINS), type=pa.large_string()))
@@ -132,9 +220,18 @@ def name_keys(values) -> pa.Array:
     """Each company name folded to the key matching joins on (case, accents, punctuation, "the",
     "and" and legal suffixes removed)."""
     x = fold_text(_strings(values))
-    for pattern, replacement in ((r"\.(?:com|net|org|io|co|ai|app)(?:\.[a-z]{2})?\s*$", ""), (r"\([^)]*\)", " "),
-                                 (r"&|\+", " and "), (r"['’`.]", ""), (r"[^a-z0-9]+", " "), (r"^ +| +$", ""),
-                                 (r"^the ", ""), (r" and ", " "), (_LEGAL_TAIL, r"\1"), (r" ", "")):
+    for pattern, replacement in (
+        (r"\.(?:com|net|org|io|co|ai|app)(?:\.[a-z]{2})?\s*$", ""),
+        (r"\([^)]*\)", " "),
+        (r"&|\+", " and "),
+        (r"['’`.]", ""),
+        (r"[^a-z0-9]+", " "),
+        (r"^ +| +$", ""),
+        (r"^the ", ""),
+        (r" and ", " "),
+        (_LEGAL_TAIL, r"\1"),
+        (r" ", ""),
+    ):
         x = pc.replace_substring_regex(x, pattern, replacement)
     return _blank_to_null(x, shortest=2)
 
@@ -178,19 +275,22 @@ def _codes(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes shared by both sides (-1 for missing), so that joins and comparisons run on ints."""
     encoded = pc.dictionary_encode(pa.chunked_array([left, right]).combine_chunks())
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes[:len(left)], codes[len(left):]
+    return codes[: len(left)], codes[len(left) :]
 
 
 def _keys(universe: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Key codes of both sides: name, domain, domain stem, city, region, country; plus ids and founding years."""
+
     def column(frame, name):
         return frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
 
     # The string kernels release the GIL: names and domains of both sides fold on two threads.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {(side, what): pool.submit(fold, column(frame, what))
-                   for side, frame in (("u", universe), ("a", accounts))
-                   for what, fold in (("name", name_keys), ("domain", domain_keys))}
+        futures = {
+            (side, what): pool.submit(fold, column(frame, what))
+            for side, frame in (("u", universe), ("a", accounts))
+            for what, fold in (("name", name_keys), ("domain", domain_keys))
+        }
         arrays = {key: future.result() for key, future in futures.items()}
     for side, frame in (("u", universe), ("a", accounts)):
         arrays[side, "stem"] = pc.replace_substring_regex(arrays[side, "domain"], r"\..*$", "")
@@ -199,10 +299,16 @@ def _keys(universe: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame,
     out = []
     for frame, id_column in ((universe, "company_id"), (accounts, "account_id")):
         founded = pd.to_numeric(column(frame, "founded_year"), errors="coerce").astype(float)
-        out.append(pd.DataFrame({
-            "id": frame[id_column].to_numpy(), "name": column(frame, "name").to_numpy(),
-            "domain_raw": column(frame, "domain").to_numpy(),
-            "founded": founded.where((founded >= 1600) & (founded <= 2200)).to_numpy()}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "id": frame[id_column].to_numpy(),
+                    "name": column(frame, "name").to_numpy(),
+                    "domain_raw": column(frame, "domain").to_numpy(),
+                    "founded": founded.where((founded >= 1600) & (founded <= 2200)).to_numpy(),
+                }
+            )
+        )
     for what in ("name", "domain", "stem", "city", "region", "country"):
         key = "name_key" if what == "name" else what
         out[0][key], out[1][key] = _codes(arrays["u", what], arrays["a", what])
@@ -226,10 +332,14 @@ def _founded_conflict(pairs: pd.DataFrame, uk: pd.DataFrame, ak: pd.DataFrame) -
 def _evidence(pairs: pd.DataFrame, uk: pd.DataFrame, ak: pd.DataFrame) -> pd.DataFrame:
     city, region, country = (_compare(pairs, uk, ak, p) for p in ("city", "region", "country"))
     pairs = pairs.assign(
-        city=city, region=region, country=country,
+        city=city,
+        region=region,
+        country=country,
         # A shared city says the most; a different country rules a same-name pair out (see _name_pairs).
         location=np.where(city > 0, 4, np.where(city < 0, -1, 0)) + 2 * region + np.where(country < 0, -4, country),
-        name_same=_compare(pairs, uk, ak, "name_key") > 0, stem=_compare(pairs, uk, ak, "stem"))
+        name_same=_compare(pairs, uk, ak, "name_key") > 0,
+        stem=_compare(pairs, uk, ak, "stem"),
+    )
     return pairs
 
 
@@ -289,10 +399,12 @@ def _confidence(pairs: pd.DataFrame, stage: str) -> np.ndarray:
 def _reasons(pairs: pd.DataFrame, stage: str) -> np.ndarray:
     what = "share the web domain" if stage == "domain" else "share the name"
     many_a, many_u = pairs["n_u"].to_numpy() > 1, pairs["n_a"].to_numpy() > 1
-    side = np.where(many_a & many_u, f"several companies and accounts {what}",
-                    np.where(many_a, f"several accounts {what}", f"several universe companies {what}"))
-    tail = ("; name and location do not tell them apart" if stage == "domain"
-            else "; location does not tell them apart")
+    side = np.where(
+        many_a & many_u,
+        f"several companies and accounts {what}",
+        np.where(many_a, f"several accounts {what}", f"several universe companies {what}"),
+    )
+    tail = "; name and location do not tell them apart" if stage == "domain" else "; location does not tell them apart"
     return pd.Series(side, dtype=object).add(tail).to_numpy()
 
 
@@ -338,19 +450,35 @@ class MatchResult(Result):
         """Matches then ambiguous candidates in one list, with a ``status`` column (for CSV)."""
         matched = self.matches.assign(status="matched", reason="")
         ambiguous = self.ambiguous.rename(columns={"stage": "method"}).assign(status="ambiguous", confidence=np.nan)
-        columns = ["status", "company_id", "account_id", "method", "confidence", "location", "reason",
-                   "company_name", "account_name", "company_domain", "account_domain"]
+        columns = [
+            "status",
+            "company_id",
+            "account_id",
+            "method",
+            "confidence",
+            "location",
+            "reason",
+            "company_name",
+            "account_name",
+            "company_domain",
+            "account_domain",
+        ]
         return pd.concat([matched.reindex(columns=columns), ambiguous.reindex(columns=columns)], ignore_index=True)
 
     def to_dict(self, rows: int | None = 20) -> dict:
         """The summary and the rows (the first ``rows`` of each list, or all with None; the
         written match list has them all)."""
+
         def records(frame: pd.DataFrame) -> list[dict]:
             frame = frame if rows is None else frame.head(rows)
             return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
-        return {"summary": self.summary, "matches": records(self.matches), "ambiguous": records(self.ambiguous),
-                "files": {k: str(v) for k, v in self.files.items()}}
+        return {
+            "summary": self.summary,
+            "matches": records(self.matches),
+            "ambiguous": records(self.ambiguous),
+            "files": {k: str(v) for k, v in self.files.items()},
+        }
 
 
 def _describe(pairs: pd.DataFrame, uk: pd.DataFrame, ak: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -358,12 +486,18 @@ def _describe(pairs: pd.DataFrame, uk: pd.DataFrame, ak: pd.DataFrame, columns: 
     u, a = pairs["u"].to_numpy(), pairs["a"].to_numpy()
     parts = pairs[["city", "region", "country"]].to_numpy()
     agree, differ = (parts > 0).any(axis=1), (parts < 0).any(axis=1)
-    return pd.DataFrame({
-        "company_id": uk["id"].to_numpy()[u], "account_id": ak["id"].to_numpy()[a],
-        **{c: pairs[c].to_numpy() for c in columns},
-        "location": np.select([agree & differ, agree, differ], ["partly", "agrees", "conflicts"], "unknown"),
-        "company_name": uk["name"].to_numpy()[u], "account_name": ak["name"].to_numpy()[a],
-        "company_domain": uk["domain_raw"].to_numpy()[u], "account_domain": ak["domain_raw"].to_numpy()[a]})
+    return pd.DataFrame(
+        {
+            "company_id": uk["id"].to_numpy()[u],
+            "account_id": ak["id"].to_numpy()[a],
+            **{c: pairs[c].to_numpy() for c in columns},
+            "location": np.select([agree & differ, agree, differ], ["partly", "agrees", "conflicts"], "unknown"),
+            "company_name": uk["name"].to_numpy()[u],
+            "account_name": ak["name"].to_numpy()[a],
+            "company_domain": uk["domain_raw"].to_numpy()[u],
+            "account_domain": ak["domain_raw"].to_numpy()[a],
+        }
+    )
 
 
 def match_companies(universe: pd.DataFrame, accounts: pd.DataFrame) -> MatchResult:
@@ -372,8 +506,10 @@ def match_companies(universe: pd.DataFrame, accounts: pd.DataFrame) -> MatchResu
     for frame, id_column, label in ((universe, "company_id", "universe"), (accounts, "account_id", "accounts")):
         missing = [c for c in (id_column, "name") if c not in frame.columns]
         if missing:
-            raise InvalidInputError(f"{label} has no column {', '.join(repr(c) for c in missing)}; matching needs "
-                                f"{id_column!r} and 'name' (and uses domain, city, region, country when present)")
+            raise InvalidInputError(
+                f"{label} has no column {', '.join(repr(c) for c in missing)}; matching needs "
+                f"{id_column!r} and 'name' (and uses domain, city, region, country when present)"
+            )
     uk, ak = _keys(universe.reset_index(drop=True), accounts.reset_index(drop=True))
 
     by_domain, open_domain = _stage(_domain_pairs(uk, ak), uk, ak, "domain")
@@ -390,20 +526,32 @@ def match_companies(universe: pd.DataFrame, accounts: pd.DataFrame) -> MatchResu
     status[accepted["u"].to_numpy()] = 1
     status[contested["u"].to_numpy()] = 2
     lost = status == 0
-    unmatched = pd.DataFrame({"company_id": uk["id"].to_numpy()[lost], "name": uk["name"].to_numpy()[lost],
-                              "domain": uk["domain_raw"].to_numpy()[lost]})
+    unmatched = pd.DataFrame(
+        {
+            "company_id": uk["id"].to_numpy()[lost],
+            "name": uk["name"].to_numpy()[lost],
+            "domain": uk["domain_raw"].to_numpy()[lost],
+        }
+    )
     by_method = accepted["method"].value_counts()
     summary: dict[str, Any] = {
-        "universe_rows": int(len(uk)), "matched": int((status == 1).sum()), "ambiguous": int((status == 2).sum()),
-        "unmatched": int(lost.sum()), "matched_by_method": {m: int(by_method.get(m, 0)) for m in METHODS},
-        "accounts": int(len(ak)), "accounts_matched": int(accepted["a"].nunique()),
+        "universe_rows": int(len(uk)),
+        "matched": int((status == 1).sum()),
+        "ambiguous": int((status == 2).sum()),
+        "unmatched": int(lost.sum()),
+        "matched_by_method": {m: int(by_method.get(m, 0)) for m in METHODS},
+        "accounts": int(len(ak)),
+        "accounts_matched": int(accepted["a"].nunique()),
         "accounts_ambiguous": int(contested["a"].nunique()),
         "universe_without_keys": int(((uk["domain"] < 0) & (uk["name_key"] < 0)).sum()),
     }
     summary["reconciles"] = summary["matched"] + summary["ambiguous"] + summary["unmatched"] == summary["universe_rows"]
-    return MatchResult(matches=_describe(accepted, uk, ak, ["method", "confidence"]),
-                       ambiguous=_describe(contested, uk, ak, ["stage", "reason"]),
-                       unmatched=unmatched, summary=summary)
+    return MatchResult(
+        matches=_describe(accepted, uk, ak, ["method", "confidence"]),
+        ambiguous=_describe(contested, uk, ak, ["stage", "reason"]),
+        unmatched=unmatched,
+        summary=summary,
+    )
 
 
 def match_workspace(ws: Workspace) -> MatchResult:

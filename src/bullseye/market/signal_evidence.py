@@ -49,8 +49,20 @@ if TYPE_CHECKING:
     from bullseye.discover.findings import Measure
     from bullseye.workspace import Workspace
 
-__all__ = ["SignalTest", "SignalReport", "measure_signals", "propose_signals", "candidate_signals",
-           "mantel_haenszel", "odds_ratio", "difference_interval", "LOOKBACKS", "MIN_EVENTS", "MIN_DEALS", "ALPHA"]
+__all__ = [
+    "SignalTest",
+    "SignalReport",
+    "measure_signals",
+    "propose_signals",
+    "candidate_signals",
+    "mantel_haenszel",
+    "odds_ratio",
+    "difference_interval",
+    "LOOKBACKS",
+    "MIN_EVENTS",
+    "MIN_DEALS",
+    "ALPHA",
+]
 
 #: The lookbacks every candidate is tested at (days before the deal's creation).
 LOOKBACKS = (30, 90, 180)
@@ -61,9 +73,16 @@ MIN_EVENTS = 20
 MIN_DEALS = 10
 #: Family-wise level for "significant" (as in discovery).
 ALPHA = 0.05
-EVENT_NAMES = {"funding": "Funding round", "exec_hire": "New executive", "headcount_change": "Headcount change",
-               "layoff": "Layoffs", "tech_adopted": "Technology adopted", "tech_dropped": "Technology dropped",
-               "job_posting": "Job posting", "exec_departure": "Executive left"}
+EVENT_NAMES = {
+    "funding": "Funding round",
+    "exec_hire": "New executive",
+    "headcount_change": "Headcount change",
+    "layoff": "Layoffs",
+    "tech_adopted": "Technology adopted",
+    "tech_dropped": "Technology dropped",
+    "job_posting": "Job posting",
+    "exec_departure": "Executive left",
+}
 
 
 # -- statistics -------------------------------------------------------------------------------------
@@ -131,10 +150,18 @@ def candidate_signals(events: pd.DataFrame, min_events: int = MIN_EVENTS) -> lis
             continue
         for (function, seniority), size in titled.groupby(["title_function", "title_seniority"]).size().items():
             if size >= min_events:
-                out.append((Signal(id=f"signal-{_slug(kind)}-{_slug(function)}-{_slug(seniority)}",
-                                   name=f"{name}: {function} ({seniority})", event_type=kind, assumption=True,
-                                   filters=SignalFilters(title_function=function, title_seniority=seniority)),
-                            f"signal-{_slug(kind)}"))
+                out.append(
+                    (
+                        Signal(
+                            id=f"signal-{_slug(kind)}-{_slug(function)}-{_slug(seniority)}",
+                            name=f"{name}: {function} ({seniority})",
+                            event_type=kind,
+                            assumption=True,
+                            filters=SignalFilters(title_function=function, title_seniority=seniority),
+                        ),
+                        f"signal-{_slug(kind)}",
+                    )
+                )
     return out
 
 
@@ -179,22 +206,29 @@ class SignalTest:
     @property
     def holds_up(self) -> bool:
         return self.strength in ("strong", "suggestive") or (
-            self.velocity_strength in ("strong", "suggestive") and (self.days_with or 0) < (self.days_without or 0))
+            self.velocity_strength in ("strong", "suggestive") and (self.days_with or 0) < (self.days_without or 0)
+        )
 
     def sentence(self) -> str:
         low, high = self.win_rate_with_interval
-        text = (f"Deals created within {self.lookback_days} days after '{self.signal.name}' won "
-                f"{self.win_rate_with:.0%} (95% CI {low:.0%}-{high:.0%}, {self.deals_with} deals) vs "
-                f"{self.win_rate_without:.0%} without ({self.deals_without} deals); odds ratio "
-                f"{self.odds_ratio:.2f} ({self.odds_ratio_interval[0]:.2f}-{self.odds_ratio_interval[1]:.2f}) "
-                f"with fit held constant; adjusted p = {self.p_adjusted:.2g}; evidence: {self.strength}.")
+        text = (
+            f"Deals created within {self.lookback_days} days after '{self.signal.name}' won "
+            f"{self.win_rate_with:.0%} (95% CI {low:.0%}-{high:.0%}, {self.deals_with} deals) vs "
+            f"{self.win_rate_without:.0%} without ({self.deals_without} deals); odds ratio "
+            f"{self.odds_ratio:.2f} ({self.odds_ratio_interval[0]:.2f}-{self.odds_ratio_interval[1]:.2f}) "
+            f"with fit held constant; adjusted p = {self.p_adjusted:.2g}; evidence: {self.strength}."
+        )
         return text.replace("nan%", "–")
 
     def evidence(self, date_range=None) -> list[Evidence]:
         """The measurements as ``Evidence`` for the ICP: win rate, and days to close when measured."""
+
         def words(text: str):
-            return text if text in ("strong", "suggestive", "weak") else (
-                "not enough data" if text.startswith("not enough") else "weak")
+            return (
+                text
+                if text in ("strong", "suggestive", "weak")
+                else ("not enough data" if text.startswith("not enough") else "weak")
+            )
 
         def num(x: float | None) -> float | None:
             return None if x is None or not math.isfinite(x) else float(f"{x:.4g}")
@@ -204,47 +238,87 @@ class SignalTest:
             return None if low is None or high is None else [low, high]  # an infinite bound: no interval
 
         dates = list(date_range) if date_range else None
-        rows = [Evidence(
-            outcome="win", metric="win rate with a fresh signal", segment=num(self.win_rate_with),
-            base=num(self.win_rate_without),
-            lift=num(self.win_rate_with / self.win_rate_without) if self.win_rate_without else None,
-            interval=interval(self.win_rate_with_interval) if self.deals_with else None,
-            accounts=self.accounts_with, deals=self.deals_with, p_value=num(self.p_adjusted),
-            strength=words(self.strength), measured_on="all", date_range=dates, summary=self.sentence(),
-            odds_ratio=num(self.odds_ratio),
-            odds_ratio_interval=interval(self.odds_ratio_interval) if math.isfinite(self.odds_ratio) else None)]
+        rows = [
+            Evidence(
+                outcome="win",
+                metric="win rate with a fresh signal",
+                segment=num(self.win_rate_with),
+                base=num(self.win_rate_without),
+                lift=num(self.win_rate_with / self.win_rate_without) if self.win_rate_without else None,
+                interval=interval(self.win_rate_with_interval) if self.deals_with else None,
+                accounts=self.accounts_with,
+                deals=self.deals_with,
+                p_value=num(self.p_adjusted),
+                strength=words(self.strength),
+                measured_on="all",
+                date_range=dates,
+                summary=self.sentence(),
+                odds_ratio=num(self.odds_ratio),
+                odds_ratio_interval=interval(self.odds_ratio_interval) if math.isfinite(self.odds_ratio) else None,
+            )
+        ]
         if self.days_with is not None and self.days_p_adjusted is not None and self.days_discovery is not None:
-            rows.append(Evidence(
-                outcome="velocity", metric="days to close with a fresh signal (median, won deals)",
-                segment=num(self.days_with), base=num(self.days_without), p_value=num(self.days_p_adjusted),
-                deals=self.days_discovery.units + (self.days_holdout.units if self.days_holdout else 0),
-                strength=words(self.velocity_strength), measured_on="all", date_range=dates,
-                summary=f"Won deals with the signal closed in {self.days_with:.0f} days (median) vs "
-                        f"{self.days_without:.0f} without; adjusted p = {self.days_p_adjusted:.2g}."))
+            rows.append(
+                Evidence(
+                    outcome="velocity",
+                    metric="days to close with a fresh signal (median, won deals)",
+                    segment=num(self.days_with),
+                    base=num(self.days_without),
+                    p_value=num(self.days_p_adjusted),
+                    deals=self.days_discovery.units + (self.days_holdout.units if self.days_holdout else 0),
+                    strength=words(self.velocity_strength),
+                    measured_on="all",
+                    date_range=dates,
+                    summary=f"Won deals with the signal closed in {self.days_with:.0f} days (median) vs "
+                    f"{self.days_without:.0f} without; adjusted p = {self.days_p_adjusted:.2g}.",
+                )
+            )
         return rows
 
     def to_signal(self, date_range=None) -> Signal:
         """The candidate as a definition: weight = |log odds ratio| (what a fresh event adds to the
         log-odds of winning), half-life = half the lookback."""
-        weight = round(abs(math.log(self.odds_ratio)), 2) if math.isfinite(self.odds_ratio) and self.odds_ratio > 0 \
-            else 0.1
-        return self.signal.model_copy(update={
-            "lookback_days": self.lookback_days, "half_life_days": self.lookback_days / 2,
-            "weight": max(weight, 0.05), "direction": self.direction, "assumption": False,
-            "evidence": self.evidence(date_range)})
+        weight = (
+            round(abs(math.log(self.odds_ratio)), 2) if math.isfinite(self.odds_ratio) and self.odds_ratio > 0 else 0.1
+        )
+        return self.signal.model_copy(
+            update={
+                "lookback_days": self.lookback_days,
+                "half_life_days": self.lookback_days / 2,
+                "weight": max(weight, 0.05),
+                "direction": self.direction,
+                "assumption": False,
+                "evidence": self.evidence(date_range),
+            }
+        )
 
     def row(self) -> dict[str, Any]:
-        return {"signal": self.signal.id, "name": self.signal.name, "lookback_days": self.lookback_days,
-                "deals_with": self.deals_with, "win_rate_with": self.win_rate_with,
-                "win_rate_with_low": self.win_rate_with_interval[0], "win_rate_with_high": self.win_rate_with_interval[1],
-                "deals_without": self.deals_without, "win_rate_without": self.win_rate_without,
-                "difference": self.difference[0], "difference_low": self.difference[1],
-                "difference_high": self.difference[2], "crude_odds_ratio": self.crude_odds_ratio[0],
-                "odds_ratio": self.odds_ratio, "odds_ratio_low": self.odds_ratio_interval[0],
-                "odds_ratio_high": self.odds_ratio_interval[1], "p_value": self.p_value,
-                "p_adjusted": self.p_adjusted, "strength": self.strength, "days_with": self.days_with,
-                "days_without": self.days_without, "days_p_adjusted": self.days_p_adjusted,
-                "velocity_strength": self.velocity_strength, "holds_up": self.holds_up}
+        return {
+            "signal": self.signal.id,
+            "name": self.signal.name,
+            "lookback_days": self.lookback_days,
+            "deals_with": self.deals_with,
+            "win_rate_with": self.win_rate_with,
+            "win_rate_with_low": self.win_rate_with_interval[0],
+            "win_rate_with_high": self.win_rate_with_interval[1],
+            "deals_without": self.deals_without,
+            "win_rate_without": self.win_rate_without,
+            "difference": self.difference[0],
+            "difference_low": self.difference[1],
+            "difference_high": self.difference[2],
+            "crude_odds_ratio": self.crude_odds_ratio[0],
+            "odds_ratio": self.odds_ratio,
+            "odds_ratio_low": self.odds_ratio_interval[0],
+            "odds_ratio_high": self.odds_ratio_interval[1],
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "strength": self.strength,
+            "days_with": self.days_with,
+            "days_without": self.days_without,
+            "days_p_adjusted": self.days_p_adjusted,
+            "velocity_strength": self.velocity_strength,
+            "holds_up": self.holds_up,
+        }
 
 
 # -- the report -------------------------------------------------------------------------------------
@@ -279,10 +353,17 @@ class SignalReport(Result):
 
     def to_dict(self) -> dict[str, Any]:
         table = self.table()
-        return {"as_of": self.as_of.isoformat(), "cutoff": self.cutoff.isoformat() if self.cutoff else None, "deals": self.deals,
-                "strata": self.strata, "tests": len(self.tests), "explained": self.explained, "notes": self.notes,
-                "holding_up": [t.signal.id for t in self.holding_up()],
-                "candidates": table.astype(object).where(table.notna(), None).to_dict(orient="records")}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cutoff": self.cutoff.isoformat() if self.cutoff else None,
+            "deals": self.deals,
+            "strata": self.strata,
+            "tests": len(self.tests),
+            "explained": self.explained,
+            "notes": self.notes,
+            "holding_up": [t.signal.id for t in self.holding_up()],
+            "candidates": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+        }
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -293,10 +374,20 @@ class _Pairs:
     """Each (deal, event at its account up to ``widest`` days before its creation) pair."""
 
     def __init__(self, deals: pd.DataFrame, events: pd.DataFrame, widest: int) -> None:
-        left = pd.DataFrame({"deal": np.arange(len(deals)), "account_id": deals["account_id"].astype(str).to_numpy(),
-                             "created": _days(deals["created_at"])})
-        right = pd.DataFrame({"event": np.arange(len(events)), "account_id": events["company"].astype(str).to_numpy(),
-                              "occurred": _days(events["occurred_at"])})
+        left = pd.DataFrame(
+            {
+                "deal": np.arange(len(deals)),
+                "account_id": deals["account_id"].astype(str).to_numpy(),
+                "created": _days(deals["created_at"]),
+            }
+        )
+        right = pd.DataFrame(
+            {
+                "event": np.arange(len(events)),
+                "account_id": events["company"].astype(str).to_numpy(),
+                "occurred": _days(events["occurred_at"]),
+            }
+        )
         pairs = left.merge(right[(events["kind"] == "account").to_numpy()], on="account_id")
         lag = (pairs["created"] - pairs["occurred"]).to_numpy()
         keep = (lag >= 0) & (lag <= widest)
@@ -314,8 +405,9 @@ def _tables(flag: np.ndarray, won: np.ndarray, strata: np.ndarray, k: int) -> np
     return np.bincount(cell, minlength=4 * k).reshape(k, 2, 2)
 
 
-def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray, deals: pd.DataFrame,
-             strata: np.ndarray, k: int) -> SignalTest:
+def _measure(
+    signal: Signal, parent: str | None, lookback: int, flag: np.ndarray, deals: pd.DataFrame, strata: np.ndarray, k: int
+) -> SignalTest:
     from bullseye.discover.measure import measure
 
     won = deals["won"].to_numpy(np.int64)
@@ -335,29 +427,47 @@ def _measure(signal: Signal, parent: str | None, lookback: int, flag: np.ndarray
     inside, outside = days[won_days & flag], days[won_days & ~flag]
     days_p = float(stats.mannwhitneyu(inside, outside).pvalue) if len(inside) and len(outside) else None
     test = SignalTest(
-        signal=signal, parent=parent, lookback_days=lookback, deals_with=a + b, won_with=a, deals_without=c + d,
-        won_without=c, accounts_with=int(deals.loc[flag, "account_id"].nunique()),
-        win_rate_with=a / (a + b) if a + b else math.nan, win_rate_with_interval=(float(lw), float(hw)),
-        win_rate_without=c / (c + d) if c + d else math.nan, win_rate_without_interval=(float(lwo), float(hwo)),
+        signal=signal,
+        parent=parent,
+        lookback_days=lookback,
+        deals_with=a + b,
+        won_with=a,
+        deals_without=c + d,
+        won_without=c,
+        accounts_with=int(deals.loc[flag, "account_id"].nunique()),
+        win_rate_with=a / (a + b) if a + b else math.nan,
+        win_rate_with_interval=(float(lw), float(hw)),
+        win_rate_without=c / (c + d) if c + d else math.nan,
+        win_rate_without_interval=(float(lwo), float(hwo)),
         difference=difference_interval(a, a + b, c, c + d),
         crude_odds_ratio=odds_ratio(a, b, c, d) if a + b and c + d else (math.nan,) * 3,
-        odds_ratio=mh["odds_ratio"], odds_ratio_interval=(mh["low"], mh["high"]),
+        odds_ratio=mh["odds_ratio"],
+        odds_ratio_interval=(mh["low"], mh["high"]),
         p_value=1.0 if math.isnan(mh["p_value"]) else mh["p_value"],
         days_with=float(np.median(inside)) if len(inside) else None,
-        days_without=float(np.median(outside)) if len(outside) else None, days_p_value=days_p,
-        discovery=found, holdout=held)
+        days_without=float(np.median(outside)) if len(outside) else None,
+        days_p_value=days_p,
+        discovery=found,
+        holdout=held,
+    )
     if days_p is not None:
         in_d = won_days & discovery
-        slower = (in_d & flag).any() and (in_d & ~flag).any() and \
-            np.median(days[in_d & flag]) > np.median(days[in_d & ~flag])
+        slower = (
+            (in_d & flag).any()
+            and (in_d & ~flag).any()
+            and np.median(days[in_d & flag]) > np.median(days[in_d & ~flag])
+        )
         faster = -1 if slower else 1
         test.days_discovery, test.days_holdout = (
             measure("days_to_close", Units(deals[m].reset_index(drop=True), days[m]), flag[m], faster)
-            for m in (in_d, won_days & ~discovery))
+            for m in (in_d, won_days & ~discovery)
+        )
     return test
 
 
-def _strata(deals: pd.DataFrame, ws: Workspace, icp: ICP | None, by: str | None, data: Dataset) -> tuple[np.ndarray, str]:
+def _strata(
+    deals: pd.DataFrame, ws: Workspace, icp: ICP | None, by: str | None, data: Dataset
+) -> tuple[np.ndarray, str]:
     """Stratum code of every deal, and what the strata are."""
     from bullseye.scoring.scorecard import fit_scorecard
 
@@ -367,19 +477,30 @@ def _strata(deals: pd.DataFrame, ws: Workspace, icp: ICP | None, by: str | None,
         return np.zeros(len(deals), dtype=np.int64), "nothing (one stratum)"
     if by == "tier":
         if icp is None:
-            raise NotFoundError("holding fit constant by tier needs an ICP (strategy/icp.yaml); run `bullseye discover`")
+            raise NotFoundError(
+                "holding fit constant by tier needs an ICP (strategy/icp.yaml); run `bullseye discover`"
+            )
         tiers = fit_scorecard(ws, icp, dataset=data).score(deals)["tier"]
         return pd.factorize(tiers)[0].astype(np.int64), "ICP fit tier (A-D)"
     if by not in deals.columns:
-        raise InvalidInputError(f"cannot hold '{by}' constant: the deals' accounts have no such attribute; "
-                            f"use 'tier', 'none' or one of: {', '.join(data.attributes)}")
+        raise InvalidInputError(
+            f"cannot hold '{by}' constant: the deals' accounts have no such attribute; "
+            f"use 'tier', 'none' or one of: {', '.join(data.attributes)}"
+        )
     codes = pd.factorize(deals[by].astype(str), use_na_sentinel=False)[0]
     return codes.astype(np.int64), by
 
 
-def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None, strata: str | None = None,
-                    lookbacks: tuple[int, ...] = LOOKBACKS, candidates: list[tuple[Signal, str | None]] | None = None,
-                    dataset: Dataset | None = None, min_events: int = MIN_EVENTS) -> SignalReport:
+def measure_signals(
+    ws: Workspace,
+    icp: ICP | None = None,
+    as_of: object = None,
+    strata: str | None = None,
+    lookbacks: tuple[int, ...] = LOOKBACKS,
+    candidates: list[tuple[Signal, str | None]] | None = None,
+    dataset: Dataset | None = None,
+    min_events: int = MIN_EVENTS,
+) -> SignalReport:
     """Measure every candidate signal at every lookback (see the module docstring). ``icp``: the
     fit tiers to hold constant (default: strategy/icp.yaml when it exists); ``strata``: 'tier',
     'none' or an account attribute (default: 'tier' with an ICP, else 'industry')."""
@@ -398,33 +519,44 @@ def measure_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None,
     events = read_events(linked, data.as_of, workspace_title_vocabulary(ws))
     candidates = candidate_signals(events, min_events) if candidates is None else candidates
     if deals.empty or not candidates:
-        raise NotEnoughDataError("no signals to measure: " + ("no closed new-business deals" if deals.empty else
-                            f"no event type has {min_events} events up to {data.as_of}"))
+        raise NotEnoughDataError(
+            "no signals to measure: "
+            + (
+                "no closed new-business deals"
+                if deals.empty
+                else f"no event type has {min_events} events up to {data.as_of}"
+            )
+        )
     codes, what = _strata(deals, ws, icp, strata, data)
     pairs = _Pairs(deals, events, max(lookbacks))
     masks = dict(zip((s.id for s, _ in candidates), signal_masks([s for s, _ in candidates], events)))
     k = int(codes.max()) + 1
-    tests = [_measure(signal, parent, lookback, pairs.flags(masks[signal.id], lookback), deals, codes, k)
-             for signal, parent in candidates for lookback in lookbacks]
+    tests = [
+        _measure(signal, parent, lookback, pairs.flags(masks[signal.id], lookback), deals, codes, k)
+        for signal, parent in candidates
+        for lookback in lookbacks
+    ]
     family = [t for t in tests if t.deals_with >= MIN_DEALS]  # fewer could never be significant
     for test, p in zip(family, holm([t.p_value for t in family]) if family else []):
         test.p_adjusted = float(p)
     for test in tests:
-        test.strength = evidence_words("win", test.discovery, test.holdout, test.p_adjusted, ALPHA) \
-            if test.deals_with >= MIN_DEALS else \
-            f"not enough data: {test.deals_with} deal{'' if test.deals_with == 1 else 's'} with the signal"
+        test.strength = (
+            evidence_words("win", test.discovery, test.holdout, test.p_adjusted, ALPHA)
+            if test.deals_with >= MIN_DEALS
+            else f"not enough data: {test.deals_with} deal{'' if test.deals_with == 1 else 's'} with the signal"
+        )
     timed = [(t, t.days_discovery) for t in family if t.days_p_value is not None and t.days_discovery is not None]
     for (test, found), p in zip(timed, holm([t.days_p_value for t, _ in timed]) if timed else []):
         test.days_p_adjusted = float(p)
-        test.velocity_strength = evidence_words("days_to_close", found, test.days_holdout,
-                                                test.days_p_adjusted, ALPHA)
+        test.velocity_strength = evidence_words("days_to_close", found, test.days_holdout, test.days_p_adjusted, ALPHA)
     report = SignalReport(data.as_of, data.cutoff, len(deals), what, tests, data.date_range)
     _explain_parents(report, pairs, masks, deals, codes, k)
     return report
 
 
-def _explain_parents(report: SignalReport, pairs: _Pairs, masks: dict[str, np.ndarray], deals: pd.DataFrame,
-                     codes: np.ndarray, k: int) -> None:
+def _explain_parents(
+    report: SignalReport, pairs: _Pairs, masks: dict[str, np.ndarray], deals: pd.DataFrame, codes: np.ndarray, k: int
+) -> None:
     """A parent (e.g. any executive hire) whose children hold up is proposed only if its other
     events still show an effect on their own (CMH p <= ALPHA, unadjusted): otherwise the
     children say it better."""
@@ -443,12 +575,18 @@ def _explain_parents(report: SignalReport, pairs: _Pairs, masks: dict[str, np.nd
         p = mantel_haenszel(_tables(flag, won, codes[without_children], k))["p_value"]
         if math.isnan(p) or p > ALPHA:
             names = ", ".join(f"'{c.signal.name}'" for c in children)
-            report.explained[parent.signal.id] = (f"its effect comes from {names}: without those events it shows none "
-                                                  f"(p = {p:.2g})")
+            report.explained[parent.signal.id] = (
+                f"its effect comes from {names}: without those events it shows none (p = {p:.2g})"
+            )
 
 
-def propose_signals(ws: Workspace, icp: ICP | None = None, as_of: object = None, dataset: Dataset | None = None,
-                    report: SignalReport | None = None) -> list[Signal]:
+def propose_signals(
+    ws: Workspace,
+    icp: ICP | None = None,
+    as_of: object = None,
+    dataset: Dataset | None = None,
+    report: SignalReport | None = None,
+) -> list[Signal]:
     """Signal definitions, with their evidence, for the candidates that hold up (strongest first)."""
     report = report if report is not None else measure_signals(ws, icp, as_of=as_of, dataset=dataset)
     return [test.to_signal(report.date_range) for test in report.holding_up()]

@@ -43,16 +43,44 @@ if TYPE_CHECKING:
     from bullseye.scoring.scorecard import ScoreCard
     from bullseye.workspace import Workspace
 
-__all__ = ["SignalRanking", "signal_ranking", "rank_signals", "fresh_events", "read_events", "signal_predicate",
-           "signal_masks", "event_reasons", "age_words", "why_now", "add_why_now", "NEUTRAL_FIT", "RANK_COLUMNS"]
+__all__ = [
+    "SignalRanking",
+    "signal_ranking",
+    "rank_signals",
+    "fresh_events",
+    "read_events",
+    "signal_predicate",
+    "signal_masks",
+    "event_reasons",
+    "age_words",
+    "why_now",
+    "add_why_now",
+    "NEUTRAL_FIT",
+    "RANK_COLUMNS",
+]
 
 #: The fit score assumed for a company that cannot be scored: the base odds.
 NEUTRAL_FIT = 50.0
 #: Columns of a ranking, in order.
-RANK_COLUMNS = ("company", "kind", "name", "fit_score", "tier", "disqualified", "fit_known", "why_now_score",
-                "priority", "why_now", "signals", "last_event")
-_ROUND = re.compile(r"\b(pre-?seed|seed|angel|series[\s-]+[a-k]\b(?:\+|\s+or\s+later)?|debt|post-?ipo|ipo|grant|venture|"
-                    r"private equity|crowdfunding)", re.IGNORECASE)
+RANK_COLUMNS = (
+    "company",
+    "kind",
+    "name",
+    "fit_score",
+    "tier",
+    "disqualified",
+    "fit_known",
+    "why_now_score",
+    "priority",
+    "why_now",
+    "signals",
+    "last_event",
+)
+_ROUND = re.compile(
+    r"\b(pre-?seed|seed|angel|series[\s-]+[a-k]\b(?:\+|\s+or\s+later)?|debt|post-?ipo|ipo|grant|venture|"
+    r"private equity|crowdfunding)",
+    re.IGNORECASE,
+)
 # "team grew 33% (30 -> 40) between ...": how `bullseye snapshot-events` words a headcount change.
 _TEAM_CHANGE = re.compile(r"\bteam (grew|shrank) ([\d.]+%)(?: \(([\d.]+ -> [\d.]+)\))?", re.IGNORECASE)
 
@@ -63,8 +91,14 @@ def _text(table: ir.Table, name: str) -> ir.StringValue:
     return table[name].cast("string").strip().nullif("") if name in table.columns else ibis.null("string")
 
 
-def fresh_events(events: ir.Table, as_of: dt.date, since: dt.date | None = None,
-                 event_types: list[str] | None = None, titles: bool = False, vocabulary=None) -> ir.Table:
+def fresh_events(
+    events: ir.Table,
+    as_of: dt.date,
+    since: dt.date | None = None,
+    event_types: list[str] | None = None,
+    titles: bool = False,
+    vocabulary=None,
+) -> ir.Table:
     """The events that happened on or before ``as_of`` (and after ``since``), of ``event_types``,
     as an Ibis expression with columns ``kind`` ('account', 'prospect' or 'unmatched'),
     ``company`` (its account_id, company_id or company_name), ``company_name``, ``event_id``, ``event_type``
@@ -79,32 +113,44 @@ def fresh_events(events: ir.Table, as_of: dt.date, since: dt.date | None = None,
     account, company, name = (_text(kept, c) for c in ("account_id", "company_id", "company_name"))
     occurred = kept["occurred_at"].cast("date")
     table = kept.select(
-        kind=ibis.cases((account.notnull(), "account"), (company.notnull(), "prospect"), (name.notnull(), "unmatched"),
-                        else_=ibis.null("string")),
-        company=ibis.coalesce(account, company, name), company_name=name, event_id=_text(kept, "event_id"),
-        event_type=kept["event_type"].cast("string").strip().lower(), occurred_at=occurred,
-        age_days=day.delta(occurred, unit="day"), title=_text(kept, "title"),
+        kind=ibis.cases(
+            (account.notnull(), "account"),
+            (company.notnull(), "prospect"),
+            (name.notnull(), "unmatched"),
+            else_=ibis.null("string"),
+        ),
+        company=ibis.coalesce(account, company, name),
+        company_name=name,
+        event_id=_text(kept, "event_id"),
+        event_type=kept["event_type"].cast("string").strip().lower(),
+        occurred_at=occurred,
+        age_days=day.delta(occurred, unit="day"),
+        title=_text(kept, "title"),
         value=kept["value"].cast("float64") if "value" in kept.columns else ibis.null("float64"),
-        description=_text(kept, "description"))
+        description=_text(kept, "description"),
+    )
     if not titles:
         return table.mutate(title_function=ibis.null("string"), title_seniority=ibis.null("string"))
     distinct = table.select("title").distinct().to_pandas()["title"].dropna().reset_index(drop=True)
     parts = normalize_titles(distinct.astype(object), vocabulary).reset_index(drop=True)
     known = parts["recognised"].to_numpy(bool)
-    mapping = ibis.memtable(pd.DataFrame({
-        "title": distinct.to_numpy(object), "title_function": np.where(known, parts["function"], None).astype(object),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
-        "title_seniority": np.where(known, parts["seniority"], None).astype(object)}),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
-        schema={"title": "string", "title_function": "string", "title_seniority": "string"})
+    # numpy's stubs read where(c, x, None) as the one-argument where(c)
+    functions = np.where(known, parts["function"], None).astype(object)  # type: ignore[attr-defined]
+    seniorities = np.where(known, parts["seniority"], None).astype(object)  # type: ignore[attr-defined]
+    mapping = ibis.memtable(
+        pd.DataFrame({"title": distinct.to_numpy(object), "title_function": functions, "title_seniority": seniorities}),
+        schema={"title": "string", "title_function": "string", "title_seniority": "string"},
+    )
     joined = table.left_join(mapping, table.title == mapping.title)
-    return joined.select(*table.columns, title_function=mapping.title_function,
-                         title_seniority=mapping.title_seniority)
+    return joined.select(*table.columns, title_function=mapping.title_function, title_seniority=mapping.title_seniority)
 
 
 def read_events(events: ir.Table, as_of: dt.date, vocabulary=None) -> pd.DataFrame:
     """Every event on or before ``as_of``, with the title's function and seniority, as a frame."""
     frame = fresh_events(events, as_of, titles=True, vocabulary=vocabulary).to_pandas()
-    return frame.assign(value=pd.to_numeric(frame["value"], errors="coerce"),
-                        age_days=frame["age_days"].astype(np.int64))
+    return frame.assign(
+        value=pd.to_numeric(frame["value"], errors="coerce"), age_days=frame["age_days"].astype(np.int64)
+    )
 
 
 def signal_predicate(signal: Signal, events: ir.Table) -> ir.BooleanValue:
@@ -126,8 +172,14 @@ def signal_predicate(signal: Signal, events: ir.Table) -> ir.BooleanValue:
     return match.fill_null(False)
 
 
-_SCHEMA = {"event_type": "string", "title": "string", "description": "string", "value": "float64",
-           "title_function": "string", "title_seniority": "string"}
+_SCHEMA = {
+    "event_type": "string",
+    "title": "string",
+    "description": "string",
+    "value": "float64",
+    "title_function": "string",
+    "title_seniority": "string",
+}
 
 
 def signal_masks(signals: list[Signal], events: pd.DataFrame) -> np.ndarray:
@@ -172,8 +224,13 @@ def _round_words(found: str) -> str:
     if text.startswith("series"):  # 'series c', 'series c+', 'series c or later' (Crunchbase's 'series-c+')
         later = " or later" if text.endswith(("+", "later")) else ""
         return f"a Series {text.split()[1].rstrip('+').upper()}{later}"
-    return {"ipo": "money in an IPO", "debt": "debt financing", "grant": "a grant", "angel": "an angel round",
-            "private equity": "private equity"}.get(text, f"a {text} round")
+    return {
+        "ipo": "money in an IPO",
+        "debt": "debt financing",
+        "grant": "a grant",
+        "angel": "an angel round",
+        "private equity": "private equity",
+    }.get(text, f"a {text} round")
 
 
 def _reason(kind: str, title: str, value: float, description: str) -> str:
@@ -219,8 +276,10 @@ def event_reasons(events: pd.DataFrame) -> np.ndarray:
     value = events["value"].to_numpy(float)
     kind = events["event_type"].to_numpy(object)
     age = events["age_days"].to_numpy(np.int64)
-    return np.array([f"{_reason(k, t, v, d)} {age_words(a)}" for k, t, v, d, a in
-                     zip(kind, title, value, description, age)], dtype=object)
+    return np.array(
+        [f"{_reason(k, t, v, d)} {age_words(a)}" for k, t, v, d, a in zip(kind, title, value, description, age)],
+        dtype=object,
+    )
 
 
 # -- ranking ----------------------------------------------------------------------------------------
@@ -242,11 +301,18 @@ class SignalRanking(Result):
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.rows.astype(object).where(self.rows.notna(), None)
-        return {"as_of": self.as_of.isoformat(), "days": self.days, "definitions": self.definitions,
-                "companies": self.companies, "events": self.events,
-                "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
-                "notes": self.notes, "event_links": self.event_links, "rows": rows.to_dict(orient="records"),
-                "files": {k: str(v) for k, v in self.files.items()}}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "days": self.days,
+            "definitions": self.definitions,
+            "companies": self.companies,
+            "events": self.events,
+            "signals": [s.model_dump(mode="json", exclude_none=True) for s in self.signals],
+            "notes": self.notes,
+            "event_links": self.event_links,
+            "rows": rows.to_dict(orient="records"),
+            "files": {k: str(v) for k, v in self.files.items()},
+        }
 
     def write(self, path) -> None:
         """Write the ranking (.csv or .parquet; each company's signals joined by "; ") to ``path``."""
@@ -260,8 +326,14 @@ def _window(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int, 
     """The events of the signals' types young enough for any of them (see :func:`fresh_events`)."""
     widest = min(days, max(s.lookback_days for s in signals))
     by_title = any(s.filters.title_function or s.filters.title_seniority for s in signals)
-    return fresh_events(events, as_of, since=as_of - dt.timedelta(days=widest + 1),
-                        event_types=[s.event_type for s in signals], titles=by_title, vocabulary=vocabulary)
+    return fresh_events(
+        events,
+        as_of,
+        since=as_of - dt.timedelta(days=widest + 1),
+        event_types=[s.event_type for s in signals],
+        titles=by_title,
+        vocabulary=vocabulary,
+    )
 
 
 def _matches(fresh: ir.Table, signals: list[Signal], days: int) -> ir.Table:
@@ -269,17 +341,30 @@ def _matches(fresh: ir.Table, signals: list[Signal], days: int) -> ir.Table:
     parts = []
     for index, signal in enumerate(signals):
         sign = -1.0 if signal.direction == "negative" else 1.0
-        hit = fresh.filter(signal_predicate(signal, fresh), fresh.kind.notnull(), fresh.age_days >= 0,
-                           fresh.age_days <= min(signal.lookback_days, days))
+        hit = fresh.filter(
+            signal_predicate(signal, fresh),
+            fresh.kind.notnull(),
+            fresh.age_days >= 0,
+            fresh.age_days <= min(signal.lookback_days, days),
+        )
         decay = ibis.literal(0.5) ** (hit.age_days.cast("float64") / signal.half_life_days)
         parts.append(hit.mutate(signal=ibis.literal(index, type="int64"), points=sign * signal.weight * decay))
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
-def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: int = 30,
-                 card: ScoreCard | None = None, accounts: pd.DataFrame | None = None,
-                 universe: ir.Table | None = None, limit: int | None = None,
-                 n_reasons: int = 3, vocabulary=None, segments=None) -> SignalRanking:
+def rank_signals(
+    events: ir.Table,
+    signals: list[Signal],
+    as_of: dt.date,
+    days: int = 30,
+    card: ScoreCard | None = None,
+    accounts: pd.DataFrame | None = None,
+    universe: ir.Table | None = None,
+    limit: int | None = None,
+    n_reasons: int = 3,
+    vocabulary=None,
+    segments=None,
+) -> SignalRanking:
     """Rank the companies with a fresh signal in the ``days`` before ``as_of``.
 
     The matching, decay and per-company sums run in the warehouse; only one row per company comes
@@ -293,15 +378,21 @@ def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: 
     """
     _require(signals)
     # Two materialisations: the window is read from the events once, not once per signal.
-    with _window(events, signals, as_of, days, vocabulary).cache() as fresh, \
-            _matches(fresh, signals, days).cache() as matches:
+    with (
+        _window(events, signals, as_of, days, vocabulary).cache() as fresh,
+        _matches(fresh, signals, days).cache() as matches,
+    ):
         size = matches.points.abs()
-        first = ibis.row_number().over(group_by=[matches.kind, matches.company, matches.signal],
-                                       order_by=[size.desc(), matches.age_days, matches.event_id])
+        first = ibis.row_number().over(
+            group_by=[matches.kind, matches.company, matches.signal],
+            order_by=[size.desc(), matches.age_days, matches.event_id],
+        )
         strongest = matches.mutate(_order=first).filter(lambda m: m._order == 0).drop("_order")
         totals = strongest.group_by(["kind", "company"]).aggregate(
-            why_now_score=strongest.points.sum(), last_event=strongest.occurred_at.max(),
-            event_name=strongest.company_name.max())
+            why_now_score=strongest.points.sum(),
+            last_event=strongest.occurred_at.max(),
+            event_name=strongest.company_name.max(),
+        )
         ranked = totals.order_by(["kind", "company"]).to_pandas()
         fresh = int(matches.count().execute())
         notes: list[str] = []
@@ -314,16 +405,28 @@ def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: 
         disqualified = ranked["disqualified"].to_numpy(bool)
         ranked["priority"] = np.where(disqualified, 0.0, score / 100 * ranked["why_now_score"].to_numpy(float))
         # disqualified last, then priority, then signal; ties keep the (kind, company) order
-        order = np.lexsort((-ranked["why_now_score"].to_numpy(float), -ranked["priority"].to_numpy(float), disqualified))
+        order = np.lexsort(
+            (-ranked["why_now_score"].to_numpy(float), -ranked["priority"].to_numpy(float), disqualified)
+        )
         ranked = ranked.iloc[order].reset_index(drop=True)
         companies = len(ranked)
         if limit:
             ranked = ranked.head(limit)
-        chosen = strongest if not limit else strongest.inner_join(
-            ibis.memtable(ranked[["kind", "company"]], schema={"kind": "string", "company": "string"}),
-            ["kind", "company"])
-        ranked = _with_reasons(ranked, chosen.select("kind", "company", "points", "event_type", "title", "value",
-                                                     "description", "age_days").to_pandas(), n_reasons)
+        chosen = (
+            strongest
+            if not limit
+            else strongest.inner_join(
+                ibis.memtable(ranked[["kind", "company"]], schema={"kind": "string", "company": "string"}),
+                ["kind", "company"],
+            )
+        )
+        ranked = _with_reasons(
+            ranked,
+            chosen.select(
+                "kind", "company", "points", "event_type", "title", "value", "description", "age_days"
+            ).to_pandas(),
+            n_reasons,
+        )
     ranked["why_now_score"] = ranked["why_now_score"].round(3)
     ranked["priority"] = ranked["priority"].round(3)
     return SignalRanking(as_of, days, signals, ranked[list(RANK_COLUMNS)], companies, fresh, notes)
@@ -332,7 +435,8 @@ def rank_signals(events: ir.Table, signals: list[Signal], as_of: dt.date, days: 
 def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int) -> pd.DataFrame:
     """``why_now`` (the strongest fresh signal in words) and ``signals`` (up to ``n`` of them)."""
     strongest = strongest.assign(size=strongest["points"].abs()).sort_values(
-        ["size", "age_days"], ascending=[False, True], kind="stable")
+        ["size", "age_days"], ascending=[False, True], kind="stable"
+    )
     strongest["text"] = event_reasons(strongest)
     listed = strongest.groupby(["kind", "company"], sort=False)["text"].agg(lambda texts: list(texts)[:n])
     reasons = pd.MultiIndex.from_frame(ranked[["kind", "company"]]).map(listed.to_dict().get)
@@ -342,13 +446,26 @@ def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int) -> pd.D
     return ranked
 
 
-def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | None, universe: ir.Table | None,
-         prospects: ir.Table, notes: list[str], segments=None) -> pd.DataFrame:
+def _fit(
+    ranked: pd.DataFrame,
+    card: ScoreCard | None,
+    accounts: pd.DataFrame | None,
+    universe: ir.Table | None,
+    prospects: ir.Table,
+    notes: list[str],
+    segments=None,
+) -> pd.DataFrame:
     """Name, fit score, tier, disqualified and fit_known of every ranked company, in its order."""
     kind, ident = ranked["kind"].to_numpy(object), ranked["company"].to_numpy(object)
-    out = pd.DataFrame({"name": np.where(kind == "unmatched", ident, None).astype(object),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
-                        "fit_score": np.full(len(ranked), np.nan), "tier": np.full(len(ranked), None, dtype=object),
-                        "disqualified": np.zeros(len(ranked), bool), "fit_known": np.zeros(len(ranked), bool)})
+    out = pd.DataFrame(
+        {
+            "name": np.where(kind == "unmatched", ident, None).astype(object),  # type: ignore[attr-defined]  # numpy stub reads where(c, x, None) as where(c)
+            "fit_score": np.full(len(ranked), np.nan),
+            "tier": np.full(len(ranked), None, dtype=object),
+            "disqualified": np.zeros(len(ranked), bool),
+            "fit_known": np.zeros(len(ranked), bool),
+        }
+    )
     if card is None:
         notes.append("no scorecard: ranked by signal strength alone")
     for which, key, table in (("account", "account_id", accounts), ("prospect", "company_id", universe)):
@@ -356,8 +473,10 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
         if not len(rows):
             continue
         if table is None:
-            notes.append(f"{which}s have no {'accounts' if which == 'account' else 'universe'} table, so no fit: "
-                         f"ranked by signal strength alone")
+            notes.append(
+                f"{which}s have no {'accounts' if which == 'account' else 'universe'} table, so no fit: "
+                f"ranked by signal strength alone"
+            )
             continue
         if which == "prospect":
             table = with_segments(table.inner_join(prospects, "company_id").to_pandas(), segments)
@@ -382,12 +501,15 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
         out.loc[at, "fit_known"] = True
         lacking = [f.name for f in card.features_ if not f.is_flag and f.name not in found.columns]
         if lacking and which == "prospect":
-            notes.append(f"prospects are scored without {', '.join(lacking)} (not in the universe table): "
-                         f"those count as unknown")
+            notes.append(
+                f"prospects are scored without {', '.join(lacking)} (not in the universe table): those count as unknown"
+            )
     out["name"] = out["name"].where(out["name"].notna(), ranked["event_name"].to_numpy(object))
     if (kind == "unmatched").any():
-        notes.append("events that only name their company (no account_id or company_id) and matched no account or "
-                     "universe company are ranked by signal strength alone")
+        notes.append(
+            "events that only name their company (no account_id or company_id) and matched no account or "
+            "universe company are ranked by signal strength alone"
+        )
     return out
 
 
@@ -395,13 +517,16 @@ def _fit(ranked: pd.DataFrame, card: ScoreCard | None, accounts: pd.DataFrame | 
 def _require(signals: list[Signal], label: str = "given") -> None:
     if not signals:
         which = {"given": "the ICP", "draft": "the draft ICP"}.get(label, f"the ICP in use ({label})")
-        publish = "" if label in ("given", "draft") else ", then publish them with `bullseye publish -m \"why\"`"
-        raise NotFoundError(f"{which} has no signals; draft them with `bullseye discover` (with the events table "
-                            f"loaded) or add them under `signals:` in strategy/icp.yaml (see docs/signals.md){publish}")
+        publish = "" if label in ("given", "draft") else ', then publish them with `bullseye publish -m "why"`'
+        raise NotFoundError(
+            f"{which} has no signals; draft them with `bullseye discover` (with the events table "
+            f"loaded) or add them under `signals:` in strategy/icp.yaml (see docs/signals.md){publish}"
+        )
 
 
-def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of: object = None,
-                   limit: int | None = None) -> SignalRanking:
+def signal_ranking(
+    ws: Workspace, icp: ICP | None = None, days: int = 30, as_of: object = None, limit: int | None = None
+) -> SignalRanking:
     """The workspace's companies with a fresh signal of the ICP, ranked (see :func:`rank_signals`).
 
     ``icp``: rank with these signals and a scorecard fitted for them; by default the ICP in use (the
@@ -433,8 +558,18 @@ def signal_ranking(ws: Workspace, icp: ICP | None = None, days: int = 30, as_of:
         accounts = ws.table("accounts").to_pandas()
         notes.append("no deals table: no scorecard, so fit is unknown")
     universe = ws.table("universe") if ws.has_table("universe") else None
-    ranking = rank_signals(events, icp.signals, day, days, card, accounts, universe, limit,
-                           vocabulary=workspace_title_vocabulary(ws), segments=load_segments(ws.root))
+    ranking = rank_signals(
+        events,
+        icp.signals,
+        day,
+        days,
+        card,
+        accounts,
+        universe,
+        limit,
+        vocabulary=workspace_title_vocabulary(ws),
+        segments=load_segments(ws.root),
+    )
     ranking.notes[:0] = notes + links.notes()
     ranking.event_links = links.to_dict() if links.summary["event_companies"] else None
     ranking.definitions = label

@@ -109,12 +109,22 @@ class MarketSize(Result):
     def to_dict(self) -> dict[str, Any]:
         from bullseye.render.encoder import jsonable
 
-        return jsonable({"as_of": self.as_of, "currency": self.currency, "definitions": self.definitions,
-                "notes": self.notes, "audience_defined": self.audience_file, "waterfall": self.waterfall,
-                "sizing": self.sizing, "assumptions": self.assumptions, "acv_by_segment": self.acv_by_segment,
+        return jsonable(
+            {
+                "as_of": self.as_of,
+                "currency": self.currency,
+                "definitions": self.definitions,
+                "notes": self.notes,
+                "audience_defined": self.audience_file,
+                "waterfall": self.waterfall,
+                "sizing": self.sizing,
+                "assumptions": self.assumptions,
+                "acv_by_segment": self.acv_by_segment,
                 "matching": self.match_summary,
                 "whitespace": {"companies": len(self.whitespace), "by_tier": self.whitespace_tiers},
-                "files": self.files})
+                "files": self.files,
+            }
+        )
 
     def write_whitespace(self, path: Path) -> Path:
         """Write the whitespace prospect list (CSV) to ``path``."""
@@ -135,16 +145,23 @@ class MarketSize(Result):
         return path
 
 
-def _record(name: str, value: Any, unit: str, source: str, low: float | None = None,
-            high: float | None = None) -> dict[str, Any]:
+def _record(
+    name: str, value: Any, unit: str, source: str, low: float | None = None, high: float | None = None
+) -> dict[str, Any]:
     return {"name": name, "value": value, "low": low, "high": high, "unit": unit, "source": source}
 
 
 def _acv_by_segment(won: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     amounts = pd.to_numeric(won["amount"], errors="coerce")
     overall = float(amounts.median()) if amounts.notna().any() else float("nan")
-    table = (won.assign(amount=amounts).dropna(subset=["amount"]).groupby("industry")["amount"]
-             .agg(["median", "size"]).rename(columns={"median": "acv", "size": "won_deals"}).reset_index())
+    table = (
+        won.assign(amount=amounts)
+        .dropna(subset=["amount"])
+        .groupby("industry")["amount"]
+        .agg(["median", "size"])
+        .rename(columns={"median": "acv", "size": "won_deals"})
+        .reset_index()
+    )
     table["measured"] = table["won_deals"] >= MIN_WON_FOR_SEGMENT_ACV
     return table, overall
 
@@ -216,8 +233,11 @@ def _read_universe(table: ir.Table, attributes: set[str], numeric: set[str], seg
     # Text and yes/no columns compared as categories: per distinct value, as condition_mask does.
     coded = [c for c in wanted if (schema[c].is_string() or schema[c].is_boolean()) and c not in numeric]
     # Numbers and lists converted by pyarrow: the values ibis gives (lists as arrays), ten times faster.
-    converted = [c for c in wanted if c not in coded and (schema[c].is_integer() or schema[c].is_floating()
-                                                          or schema[c].is_array())]
+    converted = [
+        c
+        for c in wanted
+        if c not in coded and (schema[c].is_integer() or schema[c].is_floating() or schema[c].is_array())
+    ]
     plain = [c for c in wanted if c not in coded and c not in converted]
     keys = [c for c in ("company_id", "name", "domain") if c in schema]
     # One scan for all but the rare other types (DuckDB keeps a table's row order).
@@ -246,8 +266,9 @@ def _fetch_rows(table: ir.Table, ids: np.ndarray, columns: list[str]) -> pd.Data
     try:
         return found.iloc[pd.Index(found["company_id"]).get_indexer(ids)].reset_index(drop=True)
     except pd.errors.InvalidIndexError:
-        raise InvalidInputError("the universe table has repeated company_id values; reload it so each company "
-                            "is listed once") from None
+        raise InvalidInputError(
+            "the universe table has repeated company_id values; reload it so each company is listed once"
+        ) from None
 
 
 def _universe_rows(table: ir.Table, ids: np.ndarray, segments, missing: list[str], rows: int) -> pd.DataFrame:
@@ -304,8 +325,14 @@ def _could_share_name(pool: ThreadPoolExecutor, names: pa.Array, account_keys: p
     the word's first characters start an account's key."""
     keys = account_keys.drop_null()
     lengths = pc.utf8_length(keys)
-    starts = pc.unique(pa.concat_arrays([pc.utf8_slice_codeunits(keys.filter(pc.greater_equal(lengths, size)), 0, size)
-                                         for size in range(2, _WORD_PREFIX + 1)]))
+    starts = pc.unique(
+        pa.concat_arrays(
+            [
+                pc.utf8_slice_codeunits(keys.filter(pc.greater_equal(lengths, size)), 0, size)
+                for size in range(2, _WORD_PREFIX + 1)
+            ]
+        )
+    )
 
     def could(part: pa.Array) -> pa.Array:
         word = pc.struct_field(pc.extract_regex(_folded(part), r"^(?P<word>[a-z0-9]+)"), "word")
@@ -330,8 +357,9 @@ def _could_share_domain(pool: ThreadPoolExecutor, domains: pa.Array, account_key
     return _halves(pool, has_label, domains).to_numpy(zero_copy_only=False)
 
 
-def _match_universe(pool: ThreadPoolExecutor, names: pa.Array, domains: pa.Array | None, rows_of,
-                    accounts: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _match_universe(
+    pool: ThreadPoolExecutor, names: pa.Array, domains: pa.Array | None, rows_of, accounts: pd.DataFrame
+) -> tuple[pd.DataFrame, dict]:
     """``match_companies(universe, accounts)``'s matches and summary, the matching run only on the
     universe rows that share a name key or a domain key with an account (``rows_of(positions)`` gives
     those rows).
@@ -358,8 +386,11 @@ def _match_universe(pool: ThreadPoolExecutor, names: pa.Array, domains: pa.Array
         by_domain[rows], no_domain[rows] = _in(keys, account_domains), keys.is_null().to_numpy(zero_copy_only=False)
     result = match_companies(rows_of(np.flatnonzero(by_name | by_domain)), accounts)
     summary = dict(result.summary)
-    summary.update(universe_rows=n, unmatched=n - summary["matched"] - summary["ambiguous"],
-                   universe_without_keys=int((no_name & no_domain).sum()))
+    summary.update(
+        universe_rows=n,
+        unmatched=n - summary["matched"] - summary["ambiguous"],
+        universe_without_keys=int((no_name & no_domain).sum()),
+    )
     summary["reconciles"] = summary["matched"] + summary["ambiguous"] + summary["unmatched"] == n
     return result.matches, summary
 
@@ -371,8 +402,9 @@ def size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard=None, dat
         return _size_market(ws, audience, icp, scorecard, pool, dataset)
 
 
-def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: ThreadPoolExecutor,
-                 dataset=None) -> MarketSize:
+def _size_market(
+    ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: ThreadPoolExecutor, dataset=None
+) -> MarketSize:
     from bullseye.outcomes.per_account import resolve_as_of
     from bullseye.scoring.backtest import icp_membership
 
@@ -380,8 +412,9 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
     rules: list[AudienceCriterion | Criterion | Disqualifier] = [*audience.criteria, *icp.criteria, *icp.disqualifiers]
     conditions = [c for rule in rules for c in rule.conditions]
     segments = load_segments(ws.root)
-    universe = _read_universe(table, {c.attribute for c in conditions},
-                              {c.attribute for c in conditions if c.op in _NUMERIC_OPS}, segments)
+    universe = _read_universe(
+        table, {c.attribute for c in conditions}, {c.attribute for c in conditions if c.op in _NUMERIC_OPS}, segments
+    )
     companies = universe.rows
     if companies == 0:
         raise NotEnoughDataError("the universe table is empty: load a list of companies into it (see docs/market.md)")
@@ -399,17 +432,30 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
         rows.append((criterion.name, int(after.sum()), int(keep.sum() - after.sum()), criterion.label))
         keep = after
     audience_rows = frame[keep]
-    rows.append(("Target audience", len(audience_rows), np.nan,
-                 f"{len(audience_rows) / companies:.0%} of the universe"))
+    rows.append(
+        ("Target audience", len(audience_rows), np.nan, f"{len(audience_rows) / companies:.0%} of the universe")
+    )
     cache = {}
     meets = np.zeros(len(audience_rows), dtype=bool)
     for icp_criterion in icp.criteria:
         meets |= rule_mask(icp_criterion, audience_rows, cache)
-    rows.append(("Meets an ICP criterion", int(meets.sum()), int(len(audience_rows) - meets.sum()),
-                 " or ".join(c.label for c in icp.criteria) or "the ICP has no criteria"))
+    rows.append(
+        (
+            "Meets an ICP criterion",
+            int(meets.sum()),
+            int(len(audience_rows) - meets.sum()),
+            " or ".join(c.label for c in icp.criteria) or "the ICP has no criteria",
+        )
+    )
     fit, _ = icp_membership(icp, audience_rows)
-    rows.append(("ICP fit (no disqualifier)", int(fit.sum()), int(meets.sum() - fit.sum()),
-                 "; ".join(d.label for d in icp.disqualifiers) or "no disqualifiers"))
+    rows.append(
+        (
+            "ICP fit (no disqualifier)",
+            int(fit.sum()),
+            int(meets.sum() - fit.sum()),
+            "; ".join(d.label for d in icp.disqualifiers) or "no disqualifiers",
+        )
+    )
     could, lacking = _could_fit(icp, audience_rows, meets)
     labelled = int(frame["industry"].notna().sum()) if "industry" in frame.columns else 0
     fit_ids = pd.Series(universe.match["company_id"].take(pa.array(np.flatnonzero(keep)[fit])).to_numpy(), dtype=object)
@@ -418,23 +464,43 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
     accounts = accounts.select(*[c for c in ("account_id", *_MATCH_COLUMNS[1:]) if c in accounts.columns]).to_pandas()
     schema, keys = table.schema(), universe.match
     matches, match_summary = _match_universe(
-        pool, keys["name"].combine_chunks() if "name" in schema else pa.nulls(companies, pa.string()),
+        pool,
+        keys["name"].combine_chunks() if "name" in schema else pa.nulls(companies, pa.string()),
         keys["domain"].combine_chunks() if "domain" in schema else None,
-        lambda at: _fetch_rows(table, keys["company_id"].take(pa.array(at)).to_numpy(),
-                               [c for c in _MATCH_COLUMNS if c in schema]), accounts)
+        lambda at: _fetch_rows(
+            table, keys["company_id"].take(pa.array(at)).to_numpy(), [c for c in _MATCH_COLUMNS if c in schema]
+        ),
+        accounts,
+    )
     account_of = matches.set_index("company_id")["account_id"]
     in_crm = fit_ids.isin(account_of.index).to_numpy()
     data = dataset if dataset is not None else build_dataset(ws)
     customers = set(data.accounts.loc[data.accounts["is_customer"].eq(True), "account_id"])
     is_customer = fit_ids.map(account_of).isin(customers).to_numpy() & in_crm
-    rows.append(("ICP fit, already in the CRM", int(in_crm.sum()), int(fit.sum() - in_crm.sum()),
-                 f"matched by domain or name ({match_summary.get('ambiguous', 0):,} ambiguous matches not counted)"))
-    rows.append(("ICP fit, already customers", int(is_customer.sum()), int(in_crm.sum() - is_customer.sum()),
-                 f"saturation: {is_customer.sum() / max(fit.sum(), 1):.1%} of the ICP market is won"))
+    rows.append(
+        (
+            "ICP fit, already in the CRM",
+            int(in_crm.sum()),
+            int(fit.sum() - in_crm.sum()),
+            f"matched by domain or name ({match_summary.get('ambiguous', 0):,} ambiguous matches not counted)",
+        )
+    )
+    rows.append(
+        (
+            "ICP fit, already customers",
+            int(is_customer.sum()),
+            int(in_crm.sum() - is_customer.sum()),
+            f"saturation: {is_customer.sum() / max(fit.sum(), 1):.1%} of the ICP market is won",
+        )
+    )
     waterfall = pd.DataFrame(rows, columns=["step", "companies", "removed", "note"])
     if could.any():
-        waterfall.loc[len(waterfall)] = ("Could fit, data missing", int(could.sum()), np.nan,
-                                         f"meet every ICP condition that is known; enrich {', '.join(lacking)}")
+        waterfall.loc[len(waterfall)] = (
+            "Could fit, data missing",
+            int(could.sum()),
+            np.nan,
+            f"meet every ICP condition that is known; enrich {', '.join(lacking)}",
+        )
 
     as_of = resolve_as_of(ws)
     deals = new_business(data.deals)
@@ -450,41 +516,96 @@ def _size_market(ws: Workspace, audience: Audience, icp: ICP, scorecard, pool: T
     winnable = reps * per_rep * win_rate if reps else float("nan")
     open_icp = int(fit.sum() - is_customer.sum())
     som_companies = int(min(open_icp, winnable)) if math.isfinite(winnable) else 0
-    sizing = pd.DataFrame([
-        ("TAM", len(audience_rows), _value(audience_rows, acv, overall),
-         "the target audience x the median ACV of won deals in its segment"),
-        ("SAM", int(fit.sum()), float(fit.sum() * icp_acv), "the ICP-fit part of the audience x the ICP's median ACV"),
-        ("SOM (a year)", som_companies, float(som_companies * icp_acv),
-         "reps x closed deals per rep a year x the ICP win rate, capped by the ICP companies not yet customers"),
-    ], columns=["name", "companies", "value", "how"])
-    fallback_note = (f"{int((~acv['measured']).sum())} segments with fewer than {MIN_WON_FOR_SEGMENT_ACV} won deals "
-                     f"use the overall median") if len(acv) else "no won deals: no ACV"
-    finite = (lambda x: float(x) if x is not None and math.isfinite(float(x)) else None)
+    sizing = pd.DataFrame(
+        [
+            (
+                "TAM",
+                len(audience_rows),
+                _value(audience_rows, acv, overall),
+                "the target audience x the median ACV of won deals in its segment",
+            ),
+            (
+                "SAM",
+                int(fit.sum()),
+                float(fit.sum() * icp_acv),
+                "the ICP-fit part of the audience x the ICP's median ACV",
+            ),
+            (
+                "SOM (a year)",
+                som_companies,
+                float(som_companies * icp_acv),
+                "reps x closed deals per rep a year x the ICP win rate, capped by the ICP companies not yet customers",
+            ),
+        ],
+        columns=["name", "companies", "value", "how"],
+    )
+    fallback_note = (
+        (
+            f"{int((~acv['measured']).sum())} segments with fewer than {MIN_WON_FOR_SEGMENT_ACV} won deals "
+            f"use the overall median"
+        )
+        if len(acv)
+        else "no won deals: no ACV"
+    )
+
+    def finite(x):
+        return float(x) if x is not None and math.isfinite(float(x)) else None
+
     assumptions = [
-        _record("ACV per segment", finite(overall), "money",
-                f"median over all: {len(won):,} won new-business deals; {fallback_note}"),
+        _record(
+            "ACV per segment",
+            finite(overall),
+            "money",
+            f"median over all: {len(won):,} won new-business deals; {fallback_note}",
+        ),
         _record("ICP ACV", finite(icp_acv), "money", f"median of {len(icp_won):,} won deals with ICP accounts"),
-        _record("ICP win rate", finite(win_rate), "share", f"{n:,} closed new-business deals with ICP accounts",
-                finite(low), finite(high)),
+        _record(
+            "ICP win rate",
+            finite(win_rate),
+            "share",
+            f"{n:,} closed new-business deals with ICP accounts",
+            finite(low),
+            finite(high),
+        ),
         _record("Sales reps", reps, "count", "deal owners with a closed deal in the last 12 months"),
-        _record("Closed deals per rep a year", finite(per_rep) if reps else None, "count",
-                f"{recent:,} deals closed in the last 12 months"),
-        _record("Fields the universe lacks", list(missing), "fields",
-                "conditions on them are unknown for every company (not counted as met)"),
-        _record("Companies that could fit", int(could.sum()), "count",
-                f"not counted in the SAM: their {', '.join(lacking)} is missing" if could.any()
-                else "none: the data is complete"),
-        _record("Universe industries labelled", labelled, "count",
-                "mapped onto the workspace's segments (strategy/industries.yaml) and the taxonomy"),
+        _record(
+            "Closed deals per rep a year",
+            finite(per_rep) if reps else None,
+            "count",
+            f"{recent:,} deals closed in the last 12 months",
+        ),
+        _record(
+            "Fields the universe lacks",
+            list(missing),
+            "fields",
+            "conditions on them are unknown for every company (not counted as met)",
+        ),
+        _record(
+            "Companies that could fit",
+            int(could.sum()),
+            "count",
+            f"not counted in the SAM: their {', '.join(lacking)} is missing"
+            if could.any()
+            else "none: the data is complete",
+        ),
+        _record(
+            "Universe industries labelled",
+            labelled,
+            "count",
+            "mapped onto the workspace's segments (strategy/industries.yaml) and the taxonomy",
+        ),
     ]
     whitespace = _universe_rows(table, fit_ids[~in_crm].to_numpy(), segments, missing, companies)
     if scorecard is not None and len(whitespace):
         scores = scorecard.score(whitespace)
-        whitespace = pd.concat([whitespace.reset_index(drop=True),
-                                scores.drop(columns=[c for c in scores.columns if c in whitespace.columns])
-                                .reset_index(drop=True)], axis=1)
+        whitespace = pd.concat(
+            [
+                whitespace.reset_index(drop=True),
+                scores.drop(columns=[c for c in scores.columns if c in whitespace.columns]).reset_index(drop=True),
+            ],
+            axis=1,
+        )
         whitespace = whitespace.sort_values("fit_score", ascending=False, kind="stable").reset_index(drop=True)
     elif len(whitespace):
         whitespace = whitespace.assign(fit_score=np.nan, tier="")
-    return MarketSize(as_of, ws.settings.currency, waterfall, sizing, assumptions, whitespace,
-                      match_summary, acv)
+    return MarketSize(as_of, ws.settings.currency, waterfall, sizing, assumptions, whitespace, match_summary, acv)

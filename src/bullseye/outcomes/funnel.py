@@ -62,8 +62,10 @@ def poisson_interval(k: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.n
 
 
 def _estimate(value: float, low: float, high: float) -> dict[str, float | None]:
-    return {k: (float(v) if v is not None and math.isfinite(v) else None)
-            for k, v in (("value", value), ("low", low), ("high", high))}
+    return {
+        k: (float(v) if v is not None and math.isfinite(v) else None)
+        for k, v in (("value", value), ("low", low), ("high", high))
+    }
 
 
 @dataclass
@@ -86,18 +88,36 @@ class FunnelMetrics(Result):
     currency: str = "USD"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "window_start": self.window_start.isoformat(), "by": self.by,
-                "currency": self.currency, "gross_margin": self.gross_margin, "stages": self.stages,
-                "cac": self.cac, "cac_by_channel": self.cac_by_channel, "cac_by_segment": self.cac_by_segment,
-                "ltv": self.ltv, "ltv_to_cac": self.ltv_to_cac, "payback_months": self.payback_months,
-                "assumptions": list(self.assumptions), "missing": list(self.missing)}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "window_start": self.window_start.isoformat(),
+            "by": self.by,
+            "currency": self.currency,
+            "gross_margin": self.gross_margin,
+            "stages": self.stages,
+            "cac": self.cac,
+            "cac_by_channel": self.cac_by_channel,
+            "cac_by_segment": self.cac_by_segment,
+            "ltv": self.ltv,
+            "ltv_to_cac": self.ltv_to_cac,
+            "payback_months": self.payback_months,
+            "assumptions": list(self.assumptions),
+            "missing": list(self.missing),
+        }
 
 
 def _rate(stage: str, k: int, n: int, of: str) -> dict[str, Any]:
     low, high = wilson_interval(k, n)
-    return {"stage": stage, "count": int(k), "of": of, "base": int(n),
-            **{f"rate_{key}" if key != "value" else "rate": v
-               for key, v in _estimate(k / n if n else math.nan, float(low), float(high)).items()}}
+    return {
+        "stage": stage,
+        "count": int(k),
+        "of": of,
+        "base": int(n),
+        **{
+            f"rate_{key}" if key != "value" else "rate": v
+            for key, v in _estimate(k / n if n else math.nan, float(low), float(high)).items()
+        },
+    }
 
 
 def _cac_row(name: str, spend: float, customers: int) -> dict[str, Any]:
@@ -105,8 +125,12 @@ def _cac_row(name: str, spend: float, customers: int) -> dict[str, Any]:
     with np.errstate(divide="ignore"):
         value = spend / customers if customers else math.nan
         bounds = (spend / float(high), spend / float(low) if low > 0 else math.nan)
-    return {"name": name, "spend": float(spend) if math.isfinite(spend) else None, "customers": int(customers),
-            **{f"cac_{key}" if key != "value" else "cac": v for key, v in _estimate(value, *bounds).items()}}
+    return {
+        "name": name,
+        "spend": float(spend) if math.isfinite(spend) else None,
+        "customers": int(customers),
+        **{f"cac_{key}" if key != "value" else "cac": v for key, v in _estimate(value, *bounds).items()},
+    }
 
 
 def _key(value: Any) -> str:
@@ -128,8 +152,9 @@ def _groups(ws: Workspace, day: dt.date, by: str, column: str) -> tuple[pd.DataF
     return grouped.select("account_id", "group").to_pandas(), list(order or [])
 
 
-def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
-                   gross_margin: float | None = None, random_state: int = 0) -> FunnelMetrics:
+def funnel_metrics(
+    ws: Workspace, as_of: object = None, by: str | None = None, gross_margin: float | None = None, random_state: int = 0
+) -> FunnelMetrics:
     """The funnel metrics as of ``as_of``; CAC also per value of account attribute ``by``.
 
     Example::
@@ -148,8 +173,9 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         raise InvalidInputError(f"gross margin {margin} is not a fraction in (0, 1]; write 0.75 for 75%")
     attributes = account_attributes(ws)
     if by is not None and by not in attributes:
-        raise InvalidInputError(f"unknown account attribute '{by}'; the account attributes are: "
-                                f"{', '.join(attributes) or '(none)'}")
+        raise InvalidInputError(
+            f"unknown account attribute '{by}'; the account attributes are: {', '.join(attributes) or '(none)'}"
+        )
     start = months_before(day.replace(day=1), WINDOW_MONTHS - 1)
     has = {name: ws.has_table(name) for name in ("deals", "subscriptions", "spend")}
     missing = [name for name, present in has.items() if not present]
@@ -161,8 +187,17 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         created = pd.to_datetime(accounts[attributes["created_at"]], errors="coerce")
         accounts = accounts[created.isna() | (created <= pd.Timestamp(day))]
     # -- conversion ---------------------------------------------------------------------------
-    stages = [{"stage": "accounts", "count": len(accounts), "of": None, "base": None,
-               "rate": None, "rate_low": None, "rate_high": None}]
+    stages = [
+        {
+            "stage": "accounts",
+            "count": len(accounts),
+            "of": None,
+            "base": None,
+            "rate": None,
+            "rate_low": None,
+            "rate_high": None,
+        }
+    ]
     won_dates = pd.Series(dtype="datetime64[ns]")
     amounts = np.array([])
     if has["deals"]:
@@ -177,17 +212,22 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         won_dates = deals.groupby("account_id")["closed_at"].min()
         in_window = deals["closed_at"] >= pd.Timestamp(start)
         amounts = deals.loc[in_window, "amount"].to_numpy(float)
-        assumptions.append("Won: accounts with a won deal among the accounts with a won or lost deal; accounts "
-                           "whose deals are all still open are left out.")
+        assumptions.append(
+            "Won: accounts with a won deal among the accounts with a won or lost deal; accounts "
+            "whose deals are all still open are left out."
+        )
     if has["subscriptions"]:
         first = pd.to_datetime(accounts["first_start"])
         eligible = first <= pd.Timestamp(day) - pd.Timedelta(days=RETENTION_DAYS)
-        kept = eligible & ~(accounts["churned"].astype("boolean").fillna(False).astype(bool)
-                            & (accounts["tenure_days"] < RETENTION_DAYS))
-        stages.append(_rate("retained", int(kept.sum()), int(eligible.sum()),
-                            "customers who started 12+ months ago"))
-        assumptions.append(f"Retained: still a customer {RETENTION_DAYS} days after the first subscription start, "
-                           "among the customers who started at least that long before the as-of date.")
+        kept = eligible & ~(
+            accounts["churned"].astype("boolean").fillna(False).astype(bool)
+            & (accounts["tenure_days"] < RETENTION_DAYS)
+        )
+        stages.append(_rate("retained", int(kept.sum()), int(eligible.sum()), "customers who started 12+ months ago"))
+        assumptions.append(
+            f"Retained: still a customer {RETENTION_DAYS} days after the first subscription start, "
+            "among the customers who started at least that long before the as-of date."
+        )
     # -- new customers in the window ------------------------------------------------------------
     first_won = accounts["account_id"].map(won_dates)
     became = pd.to_datetime(accounts["first_start"]).fillna(first_won) if has["subscriptions"] else first_won
@@ -206,14 +246,17 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
         spend = spend[(spend["month"] >= pd.Timestamp(start)) & (spend["month"] <= pd.Timestamp(day))]
         spend_total = float(spend["amount"].sum())
         cac = _cac_row("all spend", spend_total, len(new))
-        assumptions.append("CAC interval: the spend is taken as exact and the number of new customers as a Poisson "
-                           "count (exact gamma interval on the count).")
-        sources = (new[attributes["source"]].map(_key).value_counts() if "source" in attributes
-                   else pd.Series(dtype=int))
+        assumptions.append(
+            "CAC interval: the spend is taken as exact and the number of new customers as a Poisson "
+            "count (exact gamma interval on the count)."
+        )
+        sources = new[attributes["source"]].map(_key).value_counts() if "source" in attributes else pd.Series(dtype=int)
         for channel, amount in spend.groupby("channel")["amount"].sum().sort_values(ascending=False).items():
             by_channel.append(_cac_row(str(channel), float(amount), int(sources.get(_key(channel), 0))))
-        assumptions.append("CAC by channel: a spend channel's customers are the new customers whose account source "
-                           "has the same name; a channel no source names has no customers attributed (no CAC).")
+        assumptions.append(
+            "CAC by channel: a spend channel's customers are the new customers whose account source "
+            "has the same name; a channel no source names has no customers attributed (no CAC)."
+        )
         if by is not None:
             groups, order = _groups(ws, day, by, attributes[by])
             rank = {name: i for i, name in enumerate(order)}
@@ -228,10 +271,14 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
                     opened = opened[pd.to_datetime(opened["created_at"]) >= pd.Timestamp(start)]
                 counts = opened[["account_id"]].merge(groups, on="account_id")["group"].value_counts()
                 shares = spend_total * counts / counts.sum() if counts.sum() else counts.astype(float)
-                assumptions.append(f"CAC by {by}: the spend table has no '{by}' column, so the window's spend is "
-                                   f"allocated to each {by} in proportion to the opportunities it received then.")
-            for name in sorted(set(shares.index) | set(segments.index),
-                               key=lambda s: (s == MISSING, rank.get(s, 0), -segments.get(s, 0), str(s))):
+                assumptions.append(
+                    f"CAC by {by}: the spend table has no '{by}' column, so the window's spend is "
+                    f"allocated to each {by} in proportion to the opportunities it received then."
+                )
+            for name in sorted(
+                set(shares.index) | set(segments.index),
+                key=lambda s: (s == MISSING, rank.get(s, 0), -segments.get(s, 0), str(s)),
+            ):
                 by_segment.append(_cac_row(str(name), float(shares.get(name, 0.0)), int(segments.get(name, 0))))
     # -- LTV, LTV:CAC, payback ------------------------------------------------------------------
     nan3 = _estimate(math.nan, math.nan, math.nan)
@@ -242,9 +289,11 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
     if model is not None and math.isfinite(acv):
         value = lifetime_value(margin, amounts, model, random_state)
         ltv_out = value.to_dict()
-        assumptions.append(f"LTV: {margin:.0%} gross margin x mean ACV of the window's won deals ({acv:,.0f}) x the "
-                           "expected lifetime of a shifted-beta-geometric model of renewals, discounted at 10% a "
-                           "year; interval from its bootstrap.")
+        assumptions.append(
+            f"LTV: {margin:.0%} gross margin x mean ACV of the window's won deals ({acv:,.0f}) x the "
+            "expected lifetime of a shifted-beta-geometric model of renewals, discounted at 10% a "
+            "year; interval from its bootstrap."
+        )
         if math.isfinite(spend_total) and len(new):
             rng = np.random.default_rng(random_state)
             customers = rng.gamma(len(new), size=_DRAWS)  # the customer count's uncertainty
@@ -254,12 +303,26 @@ def funnel_metrics(ws: Workspace, as_of: object = None, by: str | None = None,
             ratio = _estimate(value.value / cac["cac"], *np.percentile(ltv_draws / cac_draws, [2.5, 97.5]))
             monthly = margin * acv / 12
             payback = _estimate(cac["cac"] / monthly, *np.percentile(cac_draws / monthly, [2.5, 97.5]))
-            assumptions.append(f"Payback: CAC / monthly gross margin contribution ({margin:.0%} x ACV / 12); "
-                               "intervals from draws of the customer count and of the lifetime bootstrap.")
+            assumptions.append(
+                f"Payback: CAC / monthly gross margin contribution ({margin:.0%} x ACV / 12); "
+                "intervals from draws of the customer count and of the lifetime bootstrap."
+            )
     assumptions.append(f"Gross margin {margin:.0%}: the workspace setting `gross_margin` (default 75%).")
     if missing:
         assumptions.append(f"Not loaded: {', '.join(missing)}; the metrics that need them are left out.")
-    return FunnelMetrics(as_of=day, window_start=start, by=by, stages=stages, cac=cac, cac_by_channel=by_channel,
-                         cac_by_segment=by_segment, ltv=ltv_out, ltv_to_cac=ratio, payback_months=payback,
-                         gross_margin=margin, assumptions=assumptions, missing=missing,
-                         currency=ws.settings.currency)
+    return FunnelMetrics(
+        as_of=day,
+        window_start=start,
+        by=by,
+        stages=stages,
+        cac=cac,
+        cac_by_channel=by_channel,
+        cac_by_segment=by_segment,
+        ltv=ltv_out,
+        ltv_to_cac=ratio,
+        payback_months=payback,
+        gross_margin=margin,
+        assumptions=assumptions,
+        missing=missing,
+        currency=ws.settings.currency,
+    )

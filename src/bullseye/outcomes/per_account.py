@@ -224,8 +224,7 @@ def _usage_outcomes(ws: Workspace, as_of: dt.date) -> ir.Table:
     period = _typed(usage, "period_start", "date")
     recent_from = as_of - dt.timedelta(days=WINDOW_DAYS)
     baseline_from = as_of - dt.timedelta(days=2 * WINDOW_DAYS)
-    usage = usage.filter(period <= ibis.literal(as_of, type="date"),
-                         period > ibis.literal(baseline_from, type="date"))
+    usage = usage.filter(period <= ibis.literal(as_of, type="date"), period > ibis.literal(baseline_from, type="date"))
     users = _typed(usage, "active_users", "float64")
     recent = _typed(usage, "period_start", "date") > ibis.literal(recent_from, type="date")
     agg = usage.group_by(account_id=_typed(usage, "account_id", "string")).aggregate(
@@ -248,8 +247,9 @@ def _nps_outcomes(ws: Workspace, as_of: dt.date) -> ir.Table:
         created_at=created,
         score=score,
     )
-    notes = notes.filter(notes.account_id.notnull(), notes.score.notnull(),
-                         notes.created_at <= ibis.literal(as_of, type="date"))
+    notes = notes.filter(
+        notes.account_id.notnull(), notes.score.notnull(), notes.created_at <= ibis.literal(as_of, type="date")
+    )
     rank = ibis.row_number().over(group_by="account_id", order_by=[notes.created_at.desc(), notes.note_id.desc()])
     latest = notes.mutate(_rank=rank)
     return latest.filter(latest._rank == 0).select("account_id", nps="score")
@@ -267,8 +267,9 @@ def account_outcomes(ws: Workspace, as_of: object = None) -> ir.Table:
     day = ibis.literal(day_value, type="date")
     accounts = ws.table("accounts", needed_for="outcomes")
     attributes = account_attributes(ws)
-    table = accounts.select(account_id=_typed(accounts, "account_id", "string"),
-                            **{new: accounts[old] for old, new in attributes.items()})
+    table = accounts.select(
+        account_id=_typed(accounts, "account_id", "string"), **{new: accounts[old] for old, new in attributes.items()}
+    )
     has = {name: ws.has_table(name) for name in OPTIONAL_TABLES}
     if has["deals"]:
         table = _left_join(table, _deal_outcomes(ws, day_value))
@@ -284,9 +285,13 @@ def account_outcomes(ws: Workspace, as_of: object = None) -> ir.Table:
         won, lost = table.deals_won.fill_null(0), table.deals_lost.fill_null(0)
         closed = won + lost
         out.update(
-            deals_won=won, deals_lost=lost, deals_open=table.deals_open.fill_null(0),
+            deals_won=won,
+            deals_lost=lost,
+            deals_open=table.deals_open.fill_null(0),
             win_rate=ibis.ifelse(closed > 0, won.cast("float64") / closed, ibis.null("float64")),
-            days_to_close=table.days_to_close.cast("float64"), discount=table.discount, acv=table.acv,
+            days_to_close=table.days_to_close.cast("float64"),
+            discount=table.discount,
+            acv=table.acv,
         )
     if has["subscriptions"]:
         subscriber = table.first_start.notnull()
@@ -314,8 +319,9 @@ def account_outcomes(ws: Workspace, as_of: object = None) -> ir.Table:
         out.update(avg_active_users=table.avg_active_users, usage_trend=table.usage_trend)
     if has["notes"]:
         out["nps"] = table.nps
-    columns = {name: out[name].cast(dtype) if name in out else ibis.null(dtype)
-               for name, (dtype, _) in OUTCOME_COLUMNS.items()}
+    columns = {
+        name: out[name].cast(dtype) if name in out else ibis.null(dtype) for name, (dtype, _) in OUTCOME_COLUMNS.items()
+    }
     return table.select("account_id", *attributes.values(), **columns)
 
 

@@ -47,14 +47,28 @@ MISSING = "(missing)"
 #: "12 months" for retention, in days of tenure.
 RETENTION_DAYS = 365
 #: (inclusive upper bound, label); the last band has no upper bound.
-EMPLOYEE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"),
-                  (None, "5001+"))
+EMPLOYEE_BANDS = (
+    (10, "1-10"),
+    (50, "11-50"),
+    (200, "51-200"),
+    (1000, "201-1000"),
+    (5000, "1001-5000"),
+    (None, "5001+"),
+)
 #: (exclusive upper bound, label).
 REVENUE_BANDS = ((1e6, "<1M"), (1e7, "1-10M"), (5e7, "10-50M"), (1e8, "50-100M"), (1e9, "100M-1B"), (None, "1B+"))
 
-_COUNTS = {"accounts": None, "customers": None, "deals_won": "deals", "deals_lost": "deals", "deals_open": "deals",
-           "current_arr": "subscriptions", "subscribers": "subscriptions", "churned": "subscriptions",
-           "nps_responses": "notes"}
+_COUNTS = {
+    "accounts": None,
+    "customers": None,
+    "deals_won": "deals",
+    "deals_lost": "deals",
+    "deals_open": "deals",
+    "current_arr": "subscriptions",
+    "subscribers": "subscriptions",
+    "churned": "subscriptions",
+    "nps_responses": "notes",
+}
 
 
 # -- statistics ---------------------------------------------------------------------------------
@@ -73,8 +87,9 @@ def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95) -> tu
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
-def km_survival_at(group: Any, time: Any, at_risk_rows: Any, events: Any, n_groups: int,
-                   at: float = RETENTION_DAYS) -> np.ndarray:
+def km_survival_at(
+    group: Any, time: Any, at_risk_rows: Any, events: Any, n_groups: int, at: float = RETENTION_DAYS
+) -> np.ndarray:
     """Kaplan-Meier survival S(at) per group, vectorised over groups.
 
     Rows are (group code, time, subjects with that time, events among them), as aggregated by the
@@ -210,8 +225,11 @@ def _grouped(table: ir.Table, name: str, column: str) -> tuple[ir.Table, list[st
             bands = _quartile_bands(col, table)
         cases = [(col < upper, label) for upper, label in bands if upper is not None]
         last = bands[-1][1] if bands else MISSING
-        group = ibis.cases((col.isnull(), missing), *cases, else_=last) if cases else ibis.ifelse(
-            col.isnull(), missing, ibis.literal(last))
+        group = (
+            ibis.cases((col.isnull(), missing), *cases, else_=last)
+            if cases
+            else ibis.ifelse(col.isnull(), missing, ibis.literal(last))
+        )
         return table.mutate(group=group), [label for _, label in bands]
     if dtype.is_boolean():
         return table.mutate(group=col.cases((True, "true"), (False, "false"), else_=missing)), ["true", "false"]
@@ -237,8 +255,20 @@ def outcome_summary(ws: Workspace, by: str | None = None, as_of: object = None) 
             f"unknown account attribute '{by}'; the account attributes are: {', '.join(attributes) or '(none)'}"
         )
     missing_tables = [name for name in ("deals", "subscriptions", "usage", "notes") if not ws.has_table(name)]
-    keep = ["account_id", "is_customer", "deals_won", "deals_lost", "deals_open", "current_arr", "first_start",
-            "tenure_days", "churned", "arr_12m_ago", "avg_active_users", "nps"]
+    keep = [
+        "account_id",
+        "is_customer",
+        "deals_won",
+        "deals_lost",
+        "deals_open",
+        "current_arr",
+        "first_start",
+        "tenure_days",
+        "churned",
+        "arr_12m_ago",
+        "avg_active_users",
+        "nps",
+    ]
     outcomes = account_outcomes(ws, day)
     outcomes = outcomes.select(*keep, *([attributes[by]] if by else []))
     with outcomes.cache() as cached:
@@ -264,8 +294,14 @@ def outcome_summary(ws: Workspace, by: str | None = None, as_of: object = None) 
     for row in rows:
         del row["_all"]
     groups.sort(key=_sort_key(order))
-    return OutcomeSummary(as_of=day, by=by, rows=groups if by else [overall], overall=overall,
-                          missing_tables=missing_tables, currency=ws.settings.currency)
+    return OutcomeSummary(
+        as_of=day,
+        by=by,
+        rows=groups if by else [overall],
+        overall=overall,
+        missing_tables=missing_tables,
+        currency=ws.settings.currency,
+    )
 
 
 def _sort_key(order: list[str] | None):
@@ -281,9 +317,24 @@ def _sort_key(order: list[str] | None):
     return key
 
 
-_STAT_KEYS = ("_all", "group", "accounts", "customers", "deals_won", "deals_lost", "deals_open", "current_arr",
-              "subscribers", "churned", "_arr_now", "_arr_then", "active_users_mean", "nps_responses",
-              "_promoters", "_detractors")
+_STAT_KEYS = (
+    "_all",
+    "group",
+    "accounts",
+    "customers",
+    "deals_won",
+    "deals_lost",
+    "deals_open",
+    "current_arr",
+    "subscribers",
+    "churned",
+    "_arr_now",
+    "_arr_then",
+    "active_users_mean",
+    "nps_responses",
+    "_promoters",
+    "_detractors",
+)
 
 
 def _account_stats(t: ir.Table) -> list[dict[str, Any]]:
@@ -311,7 +362,8 @@ def _account_stats(t: ir.Table) -> list[dict[str, Any]]:
 def _deal_stats(ws: Workspace, day: dt.date, tagged: ir.Table) -> list[dict[str, Any]]:
     deals = deals_as_of(ws, day)
     won = deals.filter(deals.stage == "won", deals.account_id.notnull()).select(
-        "account_id", "days_to_close", "discount", "amount")
+        "account_id", "days_to_close", "discount", "amount"
+    )
     joined = won.join(tagged.select("account_id", "group", "_all"), "account_id")
     agg = joined.group_by("_all", "group").aggregate(
         days_to_close_median=joined.days_to_close.median(),
@@ -327,15 +379,21 @@ def _km_rows(tagged: ir.Table) -> list[dict[str, Any]]:
     return agg.to_pyarrow().to_pylist()
 
 
-def _combine(stats: list[dict], deal_stats: list[dict], km_rows: list[dict],
-             missing_tables: list[str]) -> list[dict[str, Any]]:
+def _combine(
+    stats: list[dict], deal_stats: list[dict], km_rows: list[dict], missing_tables: list[str]
+) -> list[dict[str, Any]]:
     index = {(row["_all"], row["group"]): i for i, row in enumerate(stats)}
     won = np.array([row["deals_won"] or 0 for row in stats], dtype=float)
     lost = np.array([row["deals_lost"] or 0 for row in stats], dtype=float)
     low, high = wilson_interval(won, won + lost)
     km = [r for r in km_rows if (r["_all"], r["group"]) in index]
-    retention = km_survival_at([index[(r["_all"], r["group"])] for r in km], [r["tenure_days"] for r in km],
-                               [r["n"] for r in km], [r["d"] or 0 for r in km], len(stats))
+    retention = km_survival_at(
+        [index[(r["_all"], r["group"])] for r in km],
+        [r["tenure_days"] for r in km],
+        [r["n"] for r in km],
+        [r["d"] or 0 for r in km],
+        len(stats),
+    )
     by_key = {(r["_all"], r["group"]): r for r in deal_stats}
     rows = []
     for i, row in enumerate(stats):
@@ -355,8 +413,11 @@ def _combine(stats: list[dict], deal_stats: list[dict], km_rows: list[dict],
             retention_12m=None if np.isnan(retention[i]) else float(retention[i]),
             nrr=row["_arr_now"] / row["_arr_then"] if row["_arr_then"] else None,
             active_users_mean=row["active_users_mean"],
-            nps=(100.0 * (row["_promoters"] - row["_detractors"]) / row["nps_responses"]
-                 if row["nps_responses"] else None),
+            nps=(
+                100.0 * (row["_promoters"] - row["_detractors"]) / row["nps_responses"]
+                if row["nps_responses"]
+                else None
+            ),
         )
         rows.append(out)
     return rows

@@ -42,21 +42,39 @@ def find_chromium() -> str | None:
     return next((found for name in _CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-def _context(definitions: list[Persona | AntiPersona], company: str, icp_name: str, scope: str,
-             presence: dict[str, str], effects: list[dict[str, Any]], order_note: str) -> dict[str, Any]:
+def _context(
+    definitions: list[Persona | AntiPersona],
+    company: str,
+    icp_name: str,
+    scope: str,
+    presence: dict[str, str],
+    effects: list[dict[str, Any]],
+    order_note: str,
+) -> dict[str, Any]:
     personas = sorted((d for d in definitions if isinstance(d, Persona)), key=lambda p: p.engage_order or 99)
     anti = next((d for d in definitions if isinstance(d, AntiPersona)), None)
-    return {"personas": personas, "anti": anti, "company": company, "icp_name": icp_name, "scope": scope,
-            "presence": presence, "effects": effects, "order_note": order_note}
+    return {
+        "personas": personas,
+        "anti": anti,
+        "company": company,
+        "icp_name": icp_name,
+        "scope": scope,
+        "presence": presence,
+        "effects": effects,
+        "order_note": order_note,
+    }
 
 
 def render_cards(definitions: list[Persona | AntiPersona], fmt: str, **context: Any) -> str:
     """The cards as Markdown or HTML text."""
     if fmt not in ("md", "html"):
         raise InvalidInputError(f"cards can be rendered as md or html text, not '{fmt}'")
-    env = Environment(loader=PackageLoader("bullseye", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html", "md"), default_for_string=False),
-                      trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=PackageLoader("bullseye", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "md"), default_for_string=False),
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     if fmt == "md":  # data (job titles, quotes) must not become HTML or Markdown in the card
         env.finalize = _markdown_value
     template = env.get_template("persona_cards.html" if fmt == "html" else "persona_cards.md")
@@ -71,18 +89,29 @@ def _markdown_value(value: Any) -> Any:
 def _print_pdf(html_path: Path, pdf_path: Path) -> None:
     chromium = find_chromium()
     if chromium is None:
-        raise MissingDependencyError("PDF cards are printed with Chromium, which was not found: install chromium (or set "
-                            "BULLSEYE_CHROMIUM to a Chrome/Chromium binary), or use --format html and print it")
+        raise MissingDependencyError(
+            "PDF cards are printed with Chromium, which was not found: install chromium (or set "
+            "BULLSEYE_CHROMIUM to a Chrome/Chromium binary), or use --format html and print it"
+        )
     with tempfile.TemporaryDirectory() as profile:
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
-                   "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if done.returncode != 0 or not pdf_path.exists():
         raise StorageError(f"Chromium could not print {pdf_path}: {done.stderr.strip()[-500:]}")
 
 
-def write_cards(definitions: list[Persona | AntiPersona], out_dir: Path, formats: tuple[str, ...],
-                **context: Any) -> list[Path]:
+def write_cards(
+    definitions: list[Persona | AntiPersona], out_dir: Path, formats: tuple[str, ...], **context: Any
+) -> list[Path]:
     """Write ``persona-cards.<fmt>`` for each format into ``out_dir``; PDF is printed from the HTML."""
     unknown = [f for f in formats if f not in CARD_FORMATS]
     if unknown:
@@ -119,8 +148,9 @@ class PersonaCards(Result):
         return {"personas": self.personas, "formats": sorted(self.texts), "files": [str(p) for p in self.files]}
 
 
-def workspace_cards(ws: Workspace, icp, formats: tuple[str, ...] = ("html",),
-                    out_dir: Path | None = None) -> PersonaCards:
+def workspace_cards(
+    ws: Workspace, icp, formats: tuple[str, ...] = ("html",), out_dir: Path | None = None
+) -> PersonaCards:
     """The cards of the workspace's persona files for ``icp``, with the committee's numbers on the
     first page; written as ``persona-cards.<fmt>`` into ``out_dir`` only when it is given (PDF
     needs it: Chromium prints the HTML file)."""
@@ -136,12 +166,19 @@ def workspace_cards(ws: Workspace, icp, formats: tuple[str, ...] = ("html",),
     definitions = load_personas(ws.root)
     report = committee_report(ws, icp)
     timings = [d.engage_when for d in definitions if isinstance(d, Persona) and d.engage_when is not None]
-    order_note = ("roles in the order they first appear in the notes of the ICP's deals" if any(
-        when.evidence for when in timings) else "the usual order of a committee sale: "
-        + " → ".join(CONVENTIONAL_ORDER) + " (not measured)")
-    context = {"company": ws.settings.name, "icp_name": icp.name, "scope": report.scope.split(";")[0],
-               "presence": {row.role: f"{row.won_share:.0%}" for row in report.presence.itertuples()},
-               "effects": report.top_effects(5).to_dict(orient="records"), "order_note": order_note}
+    order_note = (
+        "roles in the order they first appear in the notes of the ICP's deals"
+        if any(when.evidence for when in timings)
+        else "the usual order of a committee sale: " + " → ".join(CONVENTIONAL_ORDER) + " (not measured)"
+    )
+    context = {
+        "company": ws.settings.name,
+        "icp_name": icp.name,
+        "scope": report.scope.split(";")[0],
+        "presence": {row.role: f"{row.won_share:.0%}" for row in report.presence.itertuples()},
+        "effects": report.top_effects(5).to_dict(orient="records"),
+        "order_note": order_note,
+    }
     if not any(isinstance(d, Persona) for d in definitions):
         raise NotFoundError("no personas to draw cards for: draft them with `bullseye personas suggest`")
     texts: dict[str, str] = {fmt: render_cards(definitions, fmt, **context) for fmt in ("md", "html") if fmt in formats}

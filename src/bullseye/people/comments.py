@@ -53,13 +53,19 @@ def add_comment(root: Path, target: str, field: str, text: str, author: str) -> 
     if not _FIELD.match(field or ""):
         raise InvalidInputError(f"'{field}' is not a field of the definition (a dotted path such as pains.0.text)")
     comments = read_comments(root, target)
-    entry = {"field": field, "author": author, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-             "text": text}
+    entry = {
+        "field": field,
+        "author": author,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "text": text,
+    }
     path = _path(root, target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# Comments on {target}, field by field (written by the web workspace).\n"
-                    + yaml.safe_dump({"comments": comments + [entry]}, sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        f"# Comments on {target}, field by field (written by the web workspace).\n"
+        + yaml.safe_dump({"comments": comments + [entry]}, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
     return entry
 
 

@@ -38,18 +38,44 @@ from bullseye.strategy.icp import ICP
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["ROLES", "normalize_role", "infer_roles", "contact_roles", "committee_deals", "presence_effects", "mark_early",
-           "champion_profile", "CommitteeReport", "committee_report"]
+__all__ = [
+    "ROLES",
+    "normalize_role",
+    "infer_roles",
+    "contact_roles",
+    "committee_deals",
+    "presence_effects",
+    "mark_early",
+    "champion_profile",
+    "CommitteeReport",
+    "committee_report",
+]
 
 ROLES = ("champion", "economic buyer", "blocker", "influencer", "user")
 _ROLE_ALIASES = {
-    "champion": "champion", "coach": "champion", "sponsor": "champion", "internal champion": "champion",
-    "economic buyer": "economic buyer", "economic_buyer": "economic buyer", "decision maker": "economic buyer",
-    "decision-maker": "economic buyer", "signer": "economic buyer", "approver": "economic buyer",
-    "budget holder": "economic buyer", "executive sponsor": "economic buyer", "buyer": "economic buyer",
-    "blocker": "blocker", "gatekeeper": "blocker", "technical evaluator": "blocker", "detractor": "blocker",
-    "influencer": "influencer", "evaluator": "influencer", "business user": "user", "user": "user",
-    "end user": "user", "end-user": "user",
+    "champion": "champion",
+    "coach": "champion",
+    "sponsor": "champion",
+    "internal champion": "champion",
+    "economic buyer": "economic buyer",
+    "economic_buyer": "economic buyer",
+    "decision maker": "economic buyer",
+    "decision-maker": "economic buyer",
+    "signer": "economic buyer",
+    "approver": "economic buyer",
+    "budget holder": "economic buyer",
+    "executive sponsor": "economic buyer",
+    "buyer": "economic buyer",
+    "blocker": "blocker",
+    "gatekeeper": "blocker",
+    "technical evaluator": "blocker",
+    "detractor": "blocker",
+    "influencer": "influencer",
+    "evaluator": "influencer",
+    "business user": "user",
+    "user": "user",
+    "end user": "user",
+    "end-user": "user",
 }
 #: Inference from titles needs this many explicit role links to learn from, and this agreement.
 MIN_EXPLICIT_LINKS, MIN_GROUP_LINKS, MIN_AGREEMENT = 30, 10, 0.6
@@ -93,17 +119,22 @@ def infer_roles(links: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         fill = blank & guess.notna().to_numpy()
         links.loc[fill, "role"] = guess[fill]
         links.loc[fill, "basis"] = [
-            f"{k} contacts were {learned[k]} in {share[k]:.0%} of {int(totals[k])} recorded cases" for k in key[fill]]
-        how = (f"blank roles inferred from {len(explicit):,} recorded roles: a title group takes the role it had in "
-               f"at least {MIN_AGREEMENT:.0%} of at least {MIN_GROUP_LINKS} recorded cases")
+            f"{k} contacts were {learned[k]} in {share[k]:.0%} of {int(totals[k])} recorded cases" for k in key[fill]
+        ]
+        how = (
+            f"blank roles inferred from {len(explicit):,} recorded roles: a title group takes the role it had in "
+            f"at least {MIN_AGREEMENT:.0%} of at least {MIN_GROUP_LINKS} recorded cases"
+        )
     else:
         rule = [_rule_role(f, s) for f, s in zip(links["function"], links["seniority"])]
         guess = pd.Series(rule, index=links.index, dtype=object)
         fill = blank & guess.notna().to_numpy()
         links.loc[fill, "role"] = guess[fill]
         links.loc[fill, "basis"] = "rule: a finance or executive leader is the economic buyer (signer/approver)"
-        how = (f"only {len(explicit)} recorded roles, too few to learn from: blank roles inferred by rule "
-               "(finance or executive leaders are economic buyers); others stay unknown")
+        how = (
+            f"only {len(explicit)} recorded roles, too few to learn from: blank roles inferred by rule "
+            "(finance or executive leaders are economic buyers); others stay unknown"
+        )
     links.loc[fill, "inferred"] = True
     links["role"] = links["role"].fillna("unknown")
     return links, how
@@ -117,8 +148,11 @@ def _links(ws: Workspace) -> pd.DataFrame:
     contacts = ws.table("contacts").to_pandas()
     columns = [c for c in ("contact_id", "account_id", "name", "email", "title", "created_at") if c in contacts]
     links = links.merge(contacts[columns].drop_duplicates("contact_id"), on="contact_id", how="left")
-    titles = normalize_titles(links["title"].fillna("").astype(str)) if len(links) else pd.DataFrame(
-        columns=["function", "seniority"])
+    titles = (
+        normalize_titles(links["title"].fillna("").astype(str))
+        if len(links)
+        else pd.DataFrame(columns=["function", "seniority"])
+    )
     links["function"] = titles["function"].to_numpy() if len(links) else []
     links["seniority"] = titles["seniority"].to_numpy() if len(links) else []
     if "role" not in links.columns:
@@ -133,8 +167,14 @@ def contact_roles(ws: Workspace) -> pd.DataFrame:
     if links.empty:
         return pd.DataFrame(columns=["contact_id", "role", "inferred", "basis", "function", "seniority"])
     known = links[links["role"] != "unknown"]
-    top = (known.groupby(["contact_id", "role"]).size().rename("n").reset_index()
-           .sort_values(["contact_id", "n", "role"], ascending=[True, False, True]).drop_duplicates("contact_id"))
+    top = (
+        known.groupby(["contact_id", "role"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["contact_id", "n", "role"], ascending=[True, False, True])
+        .drop_duplicates("contact_id")
+    )
     first = links.drop_duplicates("contact_id").set_index("contact_id")
     out = pd.DataFrame({"contact_id": first.index})
     out["role"] = out["contact_id"].map(top.set_index("contact_id")["role"]).fillna("unknown")
@@ -159,7 +199,9 @@ def committee_deals(ws: Workspace, icp: ICP | None = None) -> tuple[pd.DataFrame
         inside, _ = icp_membership(icp, deals)
         deals = deals[inside]
         scope = f"closed new-business deals with ICP accounts ({icp.name})"
-    deals = deals[["deal_id", "account_id", "won", "created_at", "decided_at", "days_to_close", "amount"]].reset_index(drop=True)
+    deals = deals[["deal_id", "account_id", "won", "created_at", "decided_at", "days_to_close", "amount"]].reset_index(
+        drop=True
+    )
     links, how = infer_roles(_links(ws))
     links = links[links["deal_id"].isin(deals["deal_id"])].reset_index(drop=True)
     return deals, links, f"{scope}; {how}"
@@ -209,19 +251,34 @@ def presence_effects(deals: pd.DataFrame, links: pd.DataFrame, min_deals: int = 
             p = stats.fisher_exact([[k_with, n_with - k_with], [k_without, n_without - k_without]])[1]
             d_with, d_without = days[present & won], days[~present & won]
             d_with, d_without = d_with[np.isfinite(d_with)], d_without[np.isfinite(d_without)]
-            p_days = (stats.mannwhitneyu(d_with, d_without).pvalue if min(len(d_with), len(d_without)) >= 5
-                      else float("nan"))
+            p_days = (
+                stats.mannwhitneyu(d_with, d_without).pvalue if min(len(d_with), len(d_without)) >= 5 else float("nan")
+            )
             fewest = min(k_with, n_with - k_with, k_without, n_without - k_without)
             small = None
             if fewest < 10:
                 small = f"not enough data: {fewest} deals in the smallest cell"
-            rows.append({
-                "kind": kind, "group": value, "deals_with": n_with, "won_with": k_with, "win_with": k_with / n_with,
-                "win_with_low": low[0], "win_with_high": high[0], "deals_without": n_without, "won_without": k_without,
-                "win_without": k_without / n_without, "win_without_low": low[1], "win_without_high": high[1],
-                "p_value": p, "days_with": float(np.median(d_with)) if len(d_with) else float("nan"),
-                "days_without": float(np.median(d_without)) if len(d_without) else float("nan"),
-                "p_days": p_days, "small": small})
+            rows.append(
+                {
+                    "kind": kind,
+                    "group": value,
+                    "deals_with": n_with,
+                    "won_with": k_with,
+                    "win_with": k_with / n_with,
+                    "win_with_low": low[0],
+                    "win_with_high": high[0],
+                    "deals_without": n_without,
+                    "won_without": k_without,
+                    "win_without": k_without / n_without,
+                    "win_without_low": low[1],
+                    "win_without_high": high[1],
+                    "p_value": p,
+                    "days_with": float(np.median(d_with)) if len(d_with) else float("nan"),
+                    "days_without": float(np.median(d_without)) if len(d_without) else float("nan"),
+                    "p_days": p_days,
+                    "small": small,
+                }
+            )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
@@ -252,10 +309,16 @@ def mark_early(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFrame | N
     (None when the contact has no dated note on it)."""
     if notes is None or notes.empty or not {"deal_id", "contact_id", "created_at"} <= set(notes.columns):
         return links
-    first = (notes.dropna(subset=["deal_id", "contact_id"]).groupby(["deal_id", "contact_id"])["created_at"].min()
-             .rename("first_note").reset_index())
-    when = pd.to_datetime(links[["deal_id", "contact_id"]].merge(first, on=["deal_id", "contact_id"], how="left")
-                          ["first_note"]).set_axis(links.index)
+    first = (
+        notes.dropna(subset=["deal_id", "contact_id"])
+        .groupby(["deal_id", "contact_id"])["created_at"]
+        .min()
+        .rename("first_note")
+        .reset_index()
+    )
+    when = pd.to_datetime(
+        links[["deal_id", "contact_id"]].merge(first, on=["deal_id", "contact_id"], how="left")["first_note"]
+    ).set_axis(links.index)
     span = deals.set_index("deal_id")
     start = pd.to_datetime(links["deal_id"].map(span["created_at"]))
     end = pd.to_datetime(links["deal_id"].map(span["decided_at"]))
@@ -265,8 +328,10 @@ def mark_early(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFrame | N
 
 def _sentence(row: Any) -> str:
     who = _group_words(row.kind, row.group)
-    text = (f"deals with {who} on them won {row.win_with:.0%} ({row.win_with_low:.0%}-{row.win_with_high:.0%}, "
-            f"{row.deals_with:,} deals) vs {row.win_without:.0%} without ({row.deals_without:,})")
+    text = (
+        f"deals with {who} on them won {row.win_with:.0%} ({row.win_with_low:.0%}-{row.win_with_high:.0%}, "
+        f"{row.deals_with:,} deals) vs {row.win_without:.0%} without ({row.deals_without:,})"
+    )
     gap = row.days_without - row.days_with
     if math.isfinite(gap) and abs(gap) >= 1:
         text += f"; won deals closed {abs(gap):.0f} days {'faster' if gap > 0 else 'slower'} (median)"
@@ -280,9 +345,12 @@ def champion_profile(links: pd.DataFrame, deals: pd.DataFrame, contacts: pd.Data
         return {"champions": 0, "note": "no won deals"}
     value = pd.to_numeric(won["amount"], errors="coerce")
     best = won[value >= value.quantile(0.75)] if value.notna().sum() >= 8 else won
-    champions = links[(links["role"] == "champion") & links["deal_id"].isin(best["deal_id"])].drop_duplicates("contact_id")
+    champions = links[(links["role"] == "champion") & links["deal_id"].isin(best["deal_id"])].drop_duplicates(
+        "contact_id"
+    )
     profile: dict[str, Any] = {
-        "best_deals": len(best), "basis": "won deals in the top quarter by amount" if len(best) < len(won) else "won deals",
+        "best_deals": len(best),
+        "basis": "won deals in the top quarter by amount" if len(best) < len(won) else "won deals",
         "champions": len(champions),
         "with_champion": float(best["deal_id"].isin(champions["deal_id"]).mean()) if len(best) else 0.0,
         "functions": champions["function"].fillna("unrecognised title").value_counts().to_dict(),
@@ -299,8 +367,9 @@ def _moves(champions: pd.DataFrame, contacts: pd.DataFrame | None) -> dict[str, 
         return {"followed": 0, "note": "no later contact records to follow the champions"}
     people = contacts.copy()
     people["who"] = people["email"].fillna("").str.strip().str.casefold() if "email" in people else ""
-    people.loc[people["who"] == "", "who"] = (people["name"].fillna("").str.casefold() + "@" +
-                                              people["account_id"].fillna(""))
+    people.loc[people["who"] == "", "who"] = (
+        people["name"].fillna("").str.casefold() + "@" + people["account_id"].fillna("")
+    )
     who = people.set_index("contact_id")["who"]
     mine = champions["contact_id"].map(who).dropna()
     later = people[people["who"].isin(set(mine))].sort_values("created_at", kind="stable")
@@ -308,8 +377,9 @@ def _moves(champions: pd.DataFrame, contacts: pd.DataFrame | None) -> dict[str, 
     if repeated.empty:
         return {"followed": 0, "note": "each champion appears in one contact record: no later titles to follow"}
     moves = {"promoted": 0, "changed title": 0, "changed company": 0}
-    rank = {s: i for i, s in enumerate(reversed(("c-level", "vp", "director", "head", "manager",
-                                                  "individual contributor")))}
+    rank = {
+        s: i for i, s in enumerate(reversed(("c-level", "vp", "director", "head", "manager", "individual contributor")))
+    }
     titled = normalize_titles(repeated["title"].fillna("").astype(str))
     repeated = repeated.assign(seniority=titled["seniority"].to_numpy())
     for _, person in repeated.groupby("who"):
@@ -348,18 +418,31 @@ class CommitteeReport(Result):
     def to_dict(self) -> dict[str, Any]:
         from bullseye.render.encoder import jsonable
 
-        return jsonable({"scope": self.scope, "deals": self.deals, "won": self.won, "roles": self.roles,
-                         "presence": self.presence, "effects": self.effects, "champions": self.champions,
-                         "role_sources": self.inferred})
+        return jsonable(
+            {
+                "scope": self.scope,
+                "deals": self.deals,
+                "won": self.won,
+                "roles": self.roles,
+                "presence": self.presence,
+                "effects": self.effects,
+                "champions": self.champions,
+                "role_sources": self.inferred,
+            }
+        )
 
 
 def _composition(deals: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     outcome = deals.set_index("deal_id")["won"]
     links = links.assign(won=links["deal_id"].map(outcome))
-    roles = (links.groupby(["role", links["function"].fillna("unrecognised title"),
-                            links["seniority"].fillna("unrecognised title")])
-             .agg(won_deals=("won", lambda s: int((s == 1).sum())), lost_deals=("won", lambda s: int((s == 0).sum())))
-             .reset_index().sort_values(["role", "won_deals"], ascending=[True, False]))
+    roles = (
+        links.groupby(
+            ["role", links["function"].fillna("unrecognised title"), links["seniority"].fillna("unrecognised title")]
+        )
+        .agg(won_deals=("won", lambda s: int((s == 1).sum())), lost_deals=("won", lambda s: int((s == 0).sum())))
+        .reset_index()
+        .sort_values(["role", "won_deals"], ascending=[True, False])
+    )
     n_won, n_lost = max(int((deals["won"] == 1).sum()), 1), max(int((deals["won"] == 0).sum()), 1)
     rows = []
     for role in [r for r in ROLES if r in set(links["role"])]:
@@ -369,9 +452,17 @@ def _composition(deals: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.DataFrame
         lost_ids = set(deals.loc[deals["won"] == 0, "deal_id"]) & deal_ids
         functions = mine["function"].fillna("unrecognised title").value_counts()
         seniorities = mine["seniority"].fillna("unrecognised title").value_counts()
-        rows.append({"role": role, "won_share": len(won_ids) / n_won, "lost_share": len(lost_ids) / n_lost,
-                     "top_function": functions.index[0], "top_function_share": functions.iloc[0] / len(mine),
-                     "top_seniority": seniorities.index[0], "contacts": int(mine["contact_id"].nunique())})
+        rows.append(
+            {
+                "role": role,
+                "won_share": len(won_ids) / n_won,
+                "lost_share": len(lost_ids) / n_lost,
+                "top_function": functions.index[0],
+                "top_function_share": functions.iloc[0] / len(mine),
+                "top_seniority": seniorities.index[0],
+                "contacts": int(mine["contact_id"].nunique()),
+            }
+        )
     return roles.reset_index(drop=True), pd.DataFrame(rows)
 
 
@@ -382,10 +473,22 @@ def committee_report(ws: Workspace, icp: ICP | None = None) -> CommitteeReport:
         raise NotEnoughDataError("no closed new-business deals in scope: nothing to learn the committee from")
     roles, presence = _composition(deals, links)
     contacts = ws.table("contacts").to_pandas()
-    notes = ws.table("notes").select("deal_id", "contact_id", "created_at").to_pandas() if ws.has_table("notes") else None
+    notes = (
+        ws.table("notes").select("deal_id", "contact_id", "created_at").to_pandas() if ws.has_table("notes") else None
+    )
     links = mark_early(links, deals, notes)
-    sources = {"recorded": int((~links["inferred"] & (links["role"] != "unknown")).sum()),
-               "inferred": int(links["inferred"].sum()), "unknown": int((links["role"] == "unknown").sum())}
-    return CommitteeReport(scope=scope, deals=len(deals), won=int(deals["won"].sum()), roles=roles, presence=presence,
-                           effects=presence_effects(deals, links), champions=champion_profile(links, deals, contacts),
-                           inferred=sources)
+    sources = {
+        "recorded": int((~links["inferred"] & (links["role"] != "unknown")).sum()),
+        "inferred": int(links["inferred"].sum()),
+        "unknown": int((links["role"] == "unknown").sum()),
+    }
+    return CommitteeReport(
+        scope=scope,
+        deals=len(deals),
+        won=int(deals["won"].sum()),
+        roles=roles,
+        presence=presence,
+        effects=presence_effects(deals, links),
+        champions=champion_profile(links, deals, contacts),
+        inferred=sources,
+    )

@@ -38,13 +38,27 @@ __all__ = [
 ]
 
 #: The fields of each kind, in the order a reader meets them.
-SCALARS = {"persona": ("name", "committee_role", "function", "seniority", "engage_order", "owner", "review_date"),
-           "anti-persona": ("name", "owner", "review_date")}
-STATEMENTS = {"persona": ("role", "engage_when", "decision_style", "hook", "trap", "three_questions.midnight_worry",
-                          "three_questions.watercooler_brag", "three_questions.killer_objection"),
-              "anti-persona": ("who", "why_not")}
-STATEMENT_LISTS = {"persona": ("pains", "goals", "where_they_learn", "objections", "internal_influencers"),
-                   "anti-persona": ("red_flags",)}
+SCALARS = {
+    "persona": ("name", "committee_role", "function", "seniority", "engage_order", "owner", "review_date"),
+    "anti-persona": ("name", "owner", "review_date"),
+}
+STATEMENTS = {
+    "persona": (
+        "role",
+        "engage_when",
+        "decision_style",
+        "hook",
+        "trap",
+        "three_questions.midnight_worry",
+        "three_questions.watercooler_brag",
+        "three_questions.killer_objection",
+    ),
+    "anti-persona": ("who", "why_not"),
+}
+STATEMENT_LISTS = {
+    "persona": ("pains", "goals", "where_they_learn", "objections", "internal_influencers"),
+    "anti-persona": ("red_flags",),
+}
 OPTIONAL_STATEMENTS = {"engage_when"}
 
 
@@ -77,7 +91,9 @@ def read_persona(root: Path, name: str) -> tuple[Persona | AntiPersona, str]:
 
     path = persona_file(root, name)
     data = read_yaml(path) or {}
-    model: type[Persona | AntiPersona] = AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
+    model: type[Persona | AntiPersona] = (
+        AntiPersona if isinstance(data, dict) and data.get("kind") == "anti-persona" else Persona
+    )
     return load_model(model, path), content_hash(path)
 
 
@@ -151,7 +167,9 @@ def _errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def save_persona_form(root: Path, name: str, form: Mapping[str, str], expected_hash: str) -> tuple[Persona | AntiPersona, str]:
+def save_persona_form(
+    root: Path, name: str, form: Mapping[str, str], expected_hash: str
+) -> tuple[Persona | AntiPersona, str]:
     """Apply the form to ``<name>.yaml`` and write it; returns the saved persona and the file's new hash.
 
     Raises ConflictError when the file changed since ``expected_hash`` was read, PersonaFormError
@@ -159,12 +177,17 @@ def save_persona_form(root: Path, name: str, form: Mapping[str, str], expected_h
     path = persona_file(root, name)
     current = content_hash(path)
     if expected_hash != current:
-        raise ConflictError(f"{PERSONAS_DIR}/{path.name} changed since you opened it (someone saved it first); "
-                            "reload the page to see their version, then make your change again")
+        raise ConflictError(
+            f"{PERSONAS_DIR}/{path.name} changed since you opened it (someone saved it first); "
+            "reload the page to see their version, then make your change again"
+        )
     persona, _ = read_persona(root, name)
     data = apply_form(persona.model_dump(mode="json"), form)
-    empty = {f"{p}.text": "a statement needs some text" for p in STATEMENTS[persona.kind]
-             if isinstance(_get(data, p), dict) and not _get(data, p).get("text")}
+    empty = {
+        f"{p}.text": "a statement needs some text"
+        for p in STATEMENTS[persona.kind]
+        if isinstance(_get(data, p), dict) and not _get(data, p).get("text")
+    }
     model = AntiPersona if persona.kind == "anti-persona" else Persona
     try:
         edited = model.model_validate(data)

@@ -45,8 +45,14 @@ from bullseye.strategy.persona import (
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["PersonaEvidence", "PersonaDrafts", "gather_evidence", "suggest_personas", "write_personas",
-           "engagement_order"]
+__all__ = [
+    "PersonaEvidence",
+    "PersonaDrafts",
+    "gather_evidence",
+    "suggest_personas",
+    "write_personas",
+    "engagement_order",
+]
 
 GENERATED_BY = "bullseye personas suggest"
 #: A theme belongs to the role it is mostly heard from.
@@ -59,8 +65,15 @@ CONVENTIONAL_ORDER = ("user", "champion", "influencer", "blocker", "economic buy
 class PersonaEvidence:
     """Everything the drafts are made from, gathered once."""
 
-    def __init__(self, committee: CommitteeReport, links: pd.DataFrame, deals: pd.DataFrame, themes: ThemeReport,
-                 notes: pd.DataFrame, order: dict[str, tuple[int, str, bool]]) -> None:
+    def __init__(
+        self,
+        committee: CommitteeReport,
+        links: pd.DataFrame,
+        deals: pd.DataFrame,
+        themes: ThemeReport,
+        notes: pd.DataFrame,
+        order: dict[str, tuple[int, str, bool]],
+    ) -> None:
         self.committee, self.links, self.deals, self.themes, self.notes = committee, links, deals, themes, notes
         self.order = order
 
@@ -70,10 +83,18 @@ def engagement_order(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFra
     (median share of the deal's cycle elapsed), else the conventional order, marked as such."""
     timed = pd.DataFrame()
     if len(notes) and {"deal_id", "contact_id", "created_at"} <= set(notes.columns):
-        first = (notes.dropna(subset=["deal_id", "contact_id"]).groupby(["deal_id", "contact_id"])["created_at"].min()
-                 .rename("first_note").reset_index())
-        timed = links[["deal_id", "contact_id", "role"]].merge(first, on=["deal_id", "contact_id"]).merge(
-            deals[["deal_id", "created_at", "decided_at"]], on="deal_id")
+        first = (
+            notes.dropna(subset=["deal_id", "contact_id"])
+            .groupby(["deal_id", "contact_id"])["created_at"]
+            .min()
+            .rename("first_note")
+            .reset_index()
+        )
+        timed = (
+            links[["deal_id", "contact_id", "role"]]
+            .merge(first, on=["deal_id", "contact_id"])
+            .merge(deals[["deal_id", "created_at", "decided_at"]], on="deal_id")
+        )
     if len(timed):
         created, end = pd.to_datetime(timed["created_at"]), pd.to_datetime(timed["decided_at"])
         span = (end - created).dt.days.clip(lower=1)
@@ -84,19 +105,30 @@ def engagement_order(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFra
         samples = [timed.loc[timed["role"] == role, "position"].to_numpy() for role in medians.index]
         # Only an order the notes really show: the roles' timings must differ beyond chance.
         if len(medians) >= 2 and stats.kruskal(*samples).pvalue < 0.05:
-            return {role: (i + 1, f"first heard from at {row['median']:.0%} of the deal's course (median of "
-                                  f"{int(row['size'])} deals; roles differ, Kruskal-Wallis p < 0.05)", True)
-                    for i, (role, row) in enumerate(medians.iterrows())}
-    return {role: (i + 1, "the usual order of a committee sale (the notes do not show a different one)", False)
-            for i, role in enumerate(CONVENTIONAL_ORDER)}
+            return {
+                role: (
+                    i + 1,
+                    f"first heard from at {row['median']:.0%} of the deal's course (median of "
+                    f"{int(row['size'])} deals; roles differ, Kruskal-Wallis p < 0.05)",
+                    True,
+                )
+                for i, (role, row) in enumerate(medians.iterrows())
+            }
+    return {
+        role: (i + 1, "the usual order of a committee sale (the notes do not show a different one)", False)
+        for i, role in enumerate(CONVENTIONAL_ORDER)
+    }
 
 
 def gather_evidence(ws: Workspace, icp: ICP | None) -> PersonaEvidence:
     committee = committee_report(ws, icp)
     deals, links, _ = committee_deals(ws, icp)
     accounts = set(deals["account_id"])
-    notes = ws.table("notes").to_pandas() if ws.has_table("notes") else pd.DataFrame(
-        columns=["note_id", "account_id", "deal_id", "contact_id", "note_type", "created_at", "body"])
+    notes = (
+        ws.table("notes").to_pandas()
+        if ws.has_table("notes")
+        else pd.DataFrame(columns=["note_id", "account_id", "deal_id", "contact_id", "note_type", "created_at", "body"])
+    )
     mine = notes[notes["account_id"].isin(accounts)] if len(accounts) else notes
     contacts = ws.table("contacts").select("contact_id", "name", "title").to_pandas()
     roles = contact_roles(ws)[["contact_id", "role", "inferred"]]
@@ -115,13 +147,28 @@ def _theme_statement(evidence: PersonaEvidence, theme: pd.Series, role: str, ext
     groups = evidence.themes.by_group
     from_role = groups[(groups["theme_id"] == theme["theme_id"]) & (groups["by"] == "role") & (groups["group"] == role)]
     share = float(from_role["share_of_theme"].iloc[0]) if len(from_role) else 0.0
-    summary = (f"heard in {int(theme['count'])} notes from {theme['first_seen']} to {theme['last_seen']}, "
-               f"{share:.0%} of them from {role}s" + extra)
-    return Statement(text=str(theme["label"]), evidence=Backing(
-        summary=summary, count=int(theme["count"]), source="themes",
-        date_range=[theme["first_seen"], theme["last_seen"]],
-        quotes=[Quote(text=q.text, note_id=q.note_id, date=pd.Timestamp(q.created_at).date(),
-                      source=_note_type(evidence, q.note_id)) for q in quotes.itertuples()]))
+    summary = (
+        f"heard in {int(theme['count'])} notes from {theme['first_seen']} to {theme['last_seen']}, "
+        f"{share:.0%} of them from {role}s" + extra
+    )
+    return Statement(
+        text=str(theme["label"]),
+        evidence=Backing(
+            summary=summary,
+            count=int(theme["count"]),
+            source="themes",
+            date_range=[theme["first_seen"], theme["last_seen"]],
+            quotes=[
+                Quote(
+                    text=q.text,
+                    note_id=q.note_id,
+                    date=pd.Timestamp(q.created_at).date(),
+                    source=_note_type(evidence, q.note_id),
+                )
+                for q in quotes.itertuples()
+            ],
+        ),
+    )
 
 
 def _note_type(evidence: PersonaEvidence, note_id: str) -> str | None:
@@ -131,7 +178,9 @@ def _note_type(evidence: PersonaEvidence, note_id: str) -> str | None:
 
 def _role_themes(evidence: PersonaEvidence, role: str, kind: str) -> pd.DataFrame:
     themes = evidence.themes.themes
-    mine = themes[(themes["kind"] == kind) & (themes["top_role"] == role) & (themes["top_role_share"] >= MIN_ROLE_SHARE)]
+    mine = themes[
+        (themes["kind"] == kind) & (themes["top_role"] == role) & (themes["top_role_share"] >= MIN_ROLE_SHARE)
+    ]
     return mine.sort_values("count", ascending=False).head(PER_KIND)
 
 
@@ -155,8 +204,10 @@ def _objections(evidence: PersonaEvidence, role: str) -> tuple[list[Objection], 
         if outcome:
             won, n = outcome
             low, high = wilson_interval(won, n)
-            extra = (f"; deals where it came up won {won / n:.0%} ({float(low):.0%}-{float(high):.0%}, {n} deals) "
-                     f"vs {base:.0%} over all")
+            extra = (
+                f"; deals where it came up won {won / n:.0%} ({float(low):.0%}-{float(high):.0%}, {n} deals) "
+                f"vs {base:.0%} over all"
+            )
             if won / n < base and (worst is None or won / n < worst[0]):
                 worst = (won / n, theme, extra)  # a trap only if its deals went worse than the rest
         statement = _theme_statement(evidence, theme, role, extra)
@@ -178,94 +229,155 @@ def _influencers(evidence: PersonaEvidence, role: str) -> list[Statement]:
         return []
     others = links[links["deal_id"].isin(mine) & ~links["role"].isin([role, "unknown"])]
     shares = others.groupby("role")["deal_id"].nunique().sort_values(ascending=False) / len(mine)
-    return [Statement(text=f"the {other}", evidence=Backing(
-        summary=f"on {share:.0%} of the {len(mine)} won deals this role was on", count=int(round(share * len(mine))),
-        out_of=len(mine), source="committee")) for other, share in shares.head(3).items() if share >= 0.3]
+    return [
+        Statement(
+            text=f"the {other}",
+            evidence=Backing(
+                summary=f"on {share:.0%} of the {len(mine)} won deals this role was on",
+                count=int(round(share * len(mine))),
+                out_of=len(mine),
+                source="committee",
+            ),
+        )
+        for other, share in shares.head(3).items()
+        if share >= 0.3
+    ]
 
 
 def _role_statement(evidence: PersonaEvidence, role: str, row: pd.Series) -> Statement:
     effects = evidence.committee.effects
     effect = effects[(effects["kind"] == "role") & (effects["group"] == role)] if len(effects) else effects
-    summary = (f"on {row['won_share']:.0%} of won and {row['lost_share']:.0%} of lost deals in scope; "
-               f"{row['top_function_share']:.0%} of the {int(row['contacts'])} contacts in this role work in "
-               f"{FUNCTION_LABELS.get(row['top_function'], row['top_function'])}")
+    summary = (
+        f"on {row['won_share']:.0%} of won and {row['lost_share']:.0%} of lost deals in scope; "
+        f"{row['top_function_share']:.0%} of the {int(row['contacts'])} contacts in this role work in "
+        f"{FUNCTION_LABELS.get(row['top_function'], row['top_function'])}"
+    )
     if len(effect):
         summary += f"; {effect['sentence'].iloc[0]} ({effect['strength'].iloc[0]})"
     function = FUNCTION_LABELS.get(row["top_function"], row["top_function"])
     seniority = SENIORITY_LABELS.get(row["top_seniority"], row["top_seniority"])
-    return Statement(text=f"The {role} of the buying committee, usually {seniority} in {function}",
-                     evidence=Backing(summary=summary, count=int(row["contacts"]), source="committee"))
+    return Statement(
+        text=f"The {role} of the buying committee, usually {seniority} in {function}",
+        evidence=Backing(summary=summary, count=int(row["contacts"]), source="committee"),
+    )
 
 
 def _draft(evidence: PersonaEvidence, icp_id: str, row: pd.Series, today: dt.date) -> Persona:
     role = row["role"]
     titles = evidence.links.loc[evidence.links["role"] == role, "title"].dropna().str.strip()
-    typical = list(titles.groupby(titles.str.casefold()).agg(lambda s: s.iloc[0]).reindex(
-        titles.str.casefold().value_counts().index).head(5))
+    typical = list(
+        titles.groupby(titles.str.casefold())
+        .agg(lambda s: s.iloc[0])
+        .reindex(titles.str.casefold().value_counts().index)
+        .head(5)
+    )
     pains = [_theme_statement(evidence, t, role) for _, t in _role_themes(evidence, role, "pain").iterrows()]
     goals = [_theme_statement(evidence, t, role) for _, t in _role_themes(evidence, role, "goal").iterrows()]
     sources = [_theme_statement(evidence, t, role) for _, t in _role_themes(evidence, role, "source").iterrows()]
     objections, trap, killer = _objections(evidence, role)
     position, why, measured = evidence.order.get(role, (len(ROLES), "", False))
     function = FUNCTION_LABELS.get(row["top_function"], row["top_function"])
-    hook = (Statement(text=f"Open with their pain: {pains[0].text}", evidence=pains[0].evidence) if pains
-            else _assumption("Not measured: what opens the conversation? No pain is heard mostly from this role."))
+    hook = (
+        Statement(text=f"Open with their pain: {pains[0].text}", evidence=pains[0].evidence)
+        if pains
+        else _assumption("Not measured: what opens the conversation? No pain is heard mostly from this role.")
+    )
     return Persona(
-        id=slug(role), name=f"{role.capitalize()}: {typical[0] if typical else function}", icp=icp_id,
-        committee_role=role, function=row["top_function"], seniority=row["top_seniority"], titles=typical,
-        role=_role_statement(evidence, role, row), engage_order=position,
+        id=slug(role),
+        name=f"{role.capitalize()}: {typical[0] if typical else function}",
+        icp=icp_id,
+        committee_role=role,
+        function=row["top_function"],
+        seniority=row["top_seniority"],
+        titles=typical,
+        role=_role_statement(evidence, role, row),
+        engage_order=position,
         engage_when=Statement(text=f"step {position}: {why}", evidence=Backing(summary=why, source="notes"))
-        if measured else _assumption(f"step {position}: {why}"), pains=pains, goals=goals,
-        where_they_learn=sources or [_assumption("Not heard in notes: ask where they learn (events, communities, "
-                                                 "newsletters, peers).")],
-        decision_style=_assumption("Not measured: validate in interviews how they decide (alone or by consensus, "
-                                   "on numbers or on references)."),
-        objections=objections, internal_influencers=_influencers(evidence, role), hook=hook, trap=trap,
+        if measured
+        else _assumption(f"step {position}: {why}"),
+        pains=pains,
+        goals=goals,
+        where_they_learn=sources
+        or [_assumption("Not heard in notes: ask where they learn (events, communities, newsletters, peers).")],
+        decision_style=_assumption(
+            "Not measured: validate in interviews how they decide (alone or by consensus, on numbers or on references)."
+        ),
+        objections=objections,
+        internal_influencers=_influencers(evidence, role),
+        hook=hook,
+        trap=trap,
         three_questions=ThreeQuestions(
             midnight_worry=pains[0] if pains else _assumption("Not heard: what keeps them up at night?"),
             watercooler_brag=goals[0] if goals else _assumption("Not heard: what would they brag about to peers?"),
-            killer_objection=killer),
-        review_date=today + dt.timedelta(days=90), generated_by=GENERATED_BY)
+            killer_objection=killer,
+        ),
+        review_date=today + dt.timedelta(days=90),
+        generated_by=GENERATED_BY,
+    )
 
 
 def _anti_persona(evidence: PersonaEvidence, icp: ICP | None, today: dt.date) -> AntiPersona:
     icp_id = icp.id if icp else "icp"
     flags = []
-    for rule in (icp.disqualifiers if icp else []):
+    for rule in icp.disqualifiers if icp else []:
         text = f"{rule.label}: {rule.reason}" if rule.reason else rule.label
         if rule.evidence:
             e = rule.evidence[0]
-            flags.append(Statement(text=text, evidence=Backing(
-                summary=e.summary or f"{e.metric} {e.lift:.1f}x base", count=e.accounts, source="icp",
-                date_range=e.date_range)))
+            flags.append(
+                Statement(
+                    text=text,
+                    evidence=Backing(
+                        summary=e.summary or f"{e.metric} {e.lift:.1f}x base",
+                        count=e.accounts,
+                        source="icp",
+                        date_range=e.date_range,
+                    ),
+                )
+            )
         else:
             flags.append(Statement(text=text, assumption=True))
     effects = evidence.committee.effects
     if len(effects):
-        bad = effects[(effects["kind"] == "function") & (effects["strength"] == "strong")
-                      & (effects["win_with"] < effects["win_without"])]
+        bad = effects[
+            (effects["kind"] == "function")
+            & (effects["strength"] == "strong")
+            & (effects["win_with"] < effects["win_without"])
+        ]
         for row in bad.itertuples():
-            flags.append(Statement(text=f"the deal is run by {FUNCTION_LABELS.get(row.group, row.group)}",
-                                   evidence=Backing(summary=row.sentence, count=row.deals_with, source="committee")))
+            flags.append(
+                Statement(
+                    text=f"the deal is run by {FUNCTION_LABELS.get(row.group, row.group)}",
+                    evidence=Backing(summary=row.sentence, count=row.deals_with, source="committee"),
+                )
+            )
     backed = [(f, f.evidence) for f in flags if f.evidence]
     if backed:
-        who = Statement(text="People at accounts that meet a disqualifier: " + "; ".join(f.text for f, _ in backed[:3]),
-                        evidence=Backing(summary="; ".join(e.summary for _, e in backed[:3]), count=len(backed),
-                                         source="icp"))
+        who = Statement(
+            text="People at accounts that meet a disqualifier: " + "; ".join(f.text for f, _ in backed[:3]),
+            evidence=Backing(summary="; ".join(e.summary for _, e in backed[:3]), count=len(backed), source="icp"),
+        )
     elif flags:
         who = _assumption("People at accounts that meet a disqualifier: " + "; ".join(f.text for f in flags[:3]))
     else:
         who = _assumption("Not measured: the ICP has no disqualifiers yet. Who should sales walk away from?")
     why = next((f.evidence for f in flags if f.evidence), None)
     return AntiPersona(
-        id="anti-persona", name="Who not to serve", icp=icp_id, who=who, red_flags=flags,
-        why_not=Statement(text=why.summary, evidence=why) if why else _assumption(
-            "Not measured: why they are a poor fit (churn, discount, cost to serve)."),
-        review_date=today + dt.timedelta(days=90), generated_by=GENERATED_BY)
+        id="anti-persona",
+        name="Who not to serve",
+        icp=icp_id,
+        who=who,
+        red_flags=flags,
+        why_not=Statement(text=why.summary, evidence=why)
+        if why
+        else _assumption("Not measured: why they are a poor fit (churn, discount, cost to serve)."),
+        review_date=today + dt.timedelta(days=90),
+        generated_by=GENERATED_BY,
+    )
 
 
-def suggest_personas(ws: Workspace, icp: ICP | None, evidence: PersonaEvidence | None = None,
-                     today: dt.date | None = None) -> list[Persona | AntiPersona]:
+def suggest_personas(
+    ws: Workspace, icp: ICP | None, evidence: PersonaEvidence | None = None, today: dt.date | None = None
+) -> list[Persona | AntiPersona]:
     """A persona per committee role seen on the ICP's deals (in engagement order), then the anti-persona."""
     evidence = evidence or gather_evidence(ws, icp)
     today = today or dt.date.today()
@@ -296,6 +408,10 @@ class PersonaDrafts(Result):
             return str(path)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"personas": [p.model_dump(mode="json", exclude_none=True) for p in self.personas],
-                "written": [{"path": self.relative(w.path), "created": w.created, "kept_edits": w.kept, "diff": w.diff}
-                            for w in self.written]}
+        return {
+            "personas": [p.model_dump(mode="json", exclude_none=True) for p in self.personas],
+            "written": [
+                {"path": self.relative(w.path), "created": w.created, "kept_edits": w.kept, "diff": w.diff}
+                for w in self.written
+            ],
+        }

@@ -36,17 +36,17 @@ __all__ = [
 # keyphrase starts: "Main concern: X", "says the main problem today is X", "Quer X".
 _CUES = {
     "objection": r"objections?|objected|concerns?|concerned|worr(?:y|ied|ies)|hesita\w*|doubts?|skeptic\w*|"
-                 r"pushback|push\s+back|reservations?|fears?|afraid|objecao|objecoes|receios?|preocupa\w*|duvidas?|"
-                 r"medo|ressalvas?|objecion(?:es)?|inquietud(?:es)?|dudas?|temor(?:es)?",
+    r"pushback|push\s+back|reservations?|fears?|afraid|objecao|objecoes|receios?|preocupa\w*|duvidas?|"
+    r"medo|ressalvas?|objecion(?:es)?|inquietud(?:es)?|dudas?|temor(?:es)?",
     "pain": r"pains?|painful|problems?|issues?|struggl\w*|challeng\w*|frustrat\w*|headaches?|bottlenecks?|"
-            r"complain\w*|dor|dores|problemas?|dificuldades?|desafios?|gargalos?|reclama\w*|frustra\w*|dolor(?:es)?|"
-            r"dificultad(?:es)?|retos?|quej\w*",
+    r"complain\w*|dor|dores|problemas?|dificuldades?|desafios?|gargalos?|reclama\w*|frustra\w*|dolor(?:es)?|"
+    r"dificultad(?:es)?|retos?|quej\w*",
     "goal": r"goals?|wants?|wanted|aims?\s+to|objectives?|kpis?|hop(?:e|es|ing)\s+to|looking\s+to|plans?\s+to|"
-            r"quer|querem|queria|objetivos?|metas?|deseja\w*|pretende\w*|quiere\w*|quisiera",
+    r"quer|querem|queria|objetivos?|metas?|deseja\w*|pretende\w*|quiere\w*|quisiera",
     "source": r"reads?|reading|lee|leen|follows?|subscrib\w*|newsletters?|podcasts?|communit(?:y|ies)|"
-              r"forums?|conferences?|"
-              r"webinars?|blogs?|linkedin|slack|meetups?|acompanha\w*|assina\w*|comunidades?|foruns|forum|"
-              r"conferencias?|eventos?|sigue\w*|suscri\w*|foros?",
+    r"forums?|conferences?|"
+    r"webinars?|blogs?|linkedin|slack|meetups?|acompanha\w*|assina\w*|comunidades?|foruns|forum|"
+    r"conferencias?|eventos?|sigue\w*|suscri\w*|foros?",
 }
 # Hyphens count as part of a word, so "follow-up" is not the cue "follow".
 _CUE_RE = re.compile("|".join(f"(?P<{kind}>(?<![\\w-])(?:{rx})(?![\\w-]))" for kind, rx in _CUES.items()))
@@ -54,31 +54,45 @@ _CUE_RE = re.compile("|".join(f"(?P<{kind}>(?<![\\w-])(?:{rx})(?![\\w-]))" for k
 _LEADING_FILLER = frozenset(
     "is are was were be that today currently now about with of to on regarding the a an its their and or "
     "e ou sao foi seja que hoje atualmente agora sobre com de do da dos das o a os as um uma em na "
-    "y es son fue hoy ahora con del el la los las un una en sobre".split())
+    "y es son fue hoy ahora con del el la los las un una en sobre".split()
+)
 _GENDER_MARK = re.compile(r"^\s*\(\w{1,2}\)")
 _WORD = re.compile(r"[\w%/'’-]+", re.UNICODE)
 
 # Frequent words of each language (accent-folded), for the language guess; the function words among
 # them are also TF-IDF stop words. Words two languages share say nothing about which one it is.
 _STOP = {
-    "en": set("the and is are was with to of for our about on in a an be not this we they it that their your "
-              "says said wants very has have had from at by or but no".split()),
-    "pt": set("de que com nao para a os as em um uma da do das dos nos na no e esta nosso nossa mais muito hoje "
-              "sem tambem voce ele ela sao foi pelo pela ao aos quer o por sobre".split()),
-    "es": set("de que con para los las el la en un una del y es esta nuestro nuestra mas muy hoy sin pero "
-              "tambien usted lo al por quiere sobre".split()),
+    "en": set(
+        "the and is are was with to of for our about on in a an be not this we they it that their your "
+        "says said wants very has have had from at by or but no".split()
+    ),
+    "pt": set(
+        "de que com nao para a os as em um uma da do das dos nos na no e esta nosso nossa mais muito hoje "
+        "sem tambem voce ele ela sao foi pelo pela ao aos quer o por sobre".split()
+    ),
+    "es": set(
+        "de que con para los las el la en un una del y es esta nuestro nuestra mas muy hoy sin pero "
+        "tambien usted lo al por quiere sobre".split()
+    ),
 }
 _COMMON = {
-    "en": set("will again week next step left meeting raised biggest main asked shared sent won lost after too "
-              "hard great good could love much customer interview answer every".split()),
-    "pt": set("dor maior passo proximo reuniao recado apos duas bem otima ganho perdido cliente entrevista "
-              "ligacao ano semana vem novo pediu telefone deixei remarcada equipe".split()),
-    "es": set("dolor objecion reunion llamada paso perdida ganado equipo gracias ano semana cliente entrevista "
-              "nuevo pidio telefono".split()),
+    "en": set(
+        "will again week next step left meeting raised biggest main asked shared sent won lost after too "
+        "hard great good could love much customer interview answer every".split()
+    ),
+    "pt": set(
+        "dor maior passo proximo reuniao recado apos duas bem otima ganho perdido cliente entrevista "
+        "ligacao ano semana vem novo pediu telefone deixei remarcada equipe".split()
+    ),
+    "es": set(
+        "dolor objecion reunion llamada paso perdida ganado equipo gracias ano semana cliente entrevista "
+        "nuevo pidio telefono".split()
+    ),
 }
-_DISTINCT = {lang: (words | _COMMON[lang]) - set().union(*(w | _COMMON[other] for other, w in _STOP.items()
-                                                          if other != lang))
-             for lang, words in _STOP.items()}
+_DISTINCT = {
+    lang: (words | _COMMON[lang]) - set().union(*(w | _COMMON[other] for other, w in _STOP.items() if other != lang))
+    for lang, words in _STOP.items()
+}
 _SUFFIX = {"pt": re.compile(r"\w(?:cao|coes|oes|dade)\b|[ãõç]"), "es": re.compile(r"\w(?:cion|ciones|dad)\b|[ñ¿¡]")}
 STOP_WORDS = sorted(set().union(*_STOP.values()))
 
@@ -171,20 +185,22 @@ def classify(sentence: str) -> tuple[str, str]:
     if match is None:
         return "other", _strip_phrase(sentence) or sentence.strip()
     kind = match.lastgroup or "other"
-    after = sentence[match.end():]
+    after = sentence[match.end() :]
     colon = after.find(":")
     if colon >= 0 and len(_GENDER_MARK.sub("", after[:colon]).split()) <= 1:
-        after = after[colon + 1:]  # "Objection raised: X", "Biggest pain: X"
+        after = after[colon + 1 :]  # "Objection raised: X", "Biggest pain: X"
     phrase = _strip_phrase(after)
     if not any(ch.isalnum() for ch in phrase):  # the cue came last: "... was the real pain"
-        phrase = _strip_phrase(sentence[:match.start()])
+        phrase = _strip_phrase(sentence[: match.start()])
     if not any(ch.isalnum() for ch in phrase):  # a bare heading such as "Problem:" says nothing yet
         return "other", _strip_phrase(sentence) or sentence.strip()
     return kind, phrase
 
 
-_SOURCE_VERB = re.compile(r"reads?|reading|lee|leen|follows?|subscrib\w*|acompanha\w*|assina\w*|segue\w*|sigue\w*|"
-                          r"suscri\w*|listens?|ouve|escucha\w*|attends?|participa\w*")
+_SOURCE_VERB = re.compile(
+    r"reads?|reading|lee|leen|follows?|subscrib\w*|acompanha\w*|assina\w*|segue\w*|sigue\w*|"
+    r"suscri\w*|listens?|ouve|escucha\w*|attends?|participa\w*"
+)
 _NAME_JOINERS = frozenset("de da do dos das del of the and & e y for para".split())
 _TOKEN = re.compile(r"[^\s,;:()\[\]\"“”]+")
 
@@ -227,8 +243,14 @@ def _vectorise(phrases: list[str]):
     from sklearn.preprocessing import normalize
 
     folded = [fold(p) for p in phrases]
-    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), stop_words=STOP_WORDS, sublinear_tf=True,
-                            token_pattern=r"(?u)\b\w[\w/]*\b", min_df=1)
+    words = TfidfVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        stop_words=STOP_WORDS,
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b\w[\w/]*\b",
+        min_df=1,
+    )
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), sublinear_tf=True, min_df=1)
     try:
         w = words.fit_transform(folded)
@@ -239,8 +261,9 @@ def _vectorise(phrases: list[str]):
     return normalize(matrix)
 
 
-def cluster_phrases(phrases: Iterable[str], weights: Iterable[int], distance: float = 0.5,
-                    max_exact: int = 3000) -> np.ndarray:
+def cluster_phrases(
+    phrases: Iterable[str], weights: Iterable[int], distance: float = 0.5, max_exact: int = 3000
+) -> np.ndarray:
     """Cluster labels (0..k-1, biggest cluster first) for distinct keyphrases.
 
     Average linkage on cosine distance, cut at ``distance``. Above ``max_exact`` distinct phrases,
@@ -268,8 +291,9 @@ def _cluster_rows(matrix, weights: np.ndarray, names: np.ndarray, distance: floa
         labels[seeds] = 0
     else:
         dist = np.clip(1.0 - (matrix[seeds] @ matrix[seeds].T).toarray(), 0.0, None)
-        model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
-                                        distance_threshold=distance)
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
+        )
         labels[seeds] = model.fit_predict(dist)
     rest = np.setdiff1d(np.arange(n), seeds)
     if len(rest):
@@ -283,8 +307,9 @@ def _cluster_rows(matrix, weights: np.ndarray, names: np.ndarray, distance: floa
     return labels
 
 
-def _nearest_centre(matrix, seeds: np.ndarray, seed_labels: np.ndarray, k: int, rest: np.ndarray,
-                    chunk: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_centre(
+    matrix, seeds: np.ndarray, seed_labels: np.ndarray, k: int, rest: np.ndarray, chunk: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
     """For each row in ``rest``, the nearest cluster centre (cosine) and its similarity.
 
     Centres stay sparse (a dense centre over every n-gram would need gigabytes), and the
@@ -298,9 +323,9 @@ def _nearest_centre(matrix, seeds: np.ndarray, seed_labels: np.ndarray, k: int, 
     best = np.zeros(len(rest), dtype=int)
     similarity = np.zeros(len(rest))
     for start in range(0, len(rest), chunk):
-        sims = (matrix[rest[start:start + chunk]] @ centres).toarray()
-        best[start:start + chunk] = sims.argmax(axis=1)
-        similarity[start:start + chunk] = sims.max(axis=1)
+        sims = (matrix[rest[start : start + chunk]] @ centres).toarray()
+        best[start : start + chunk] = sims.argmax(axis=1)
+        similarity[start : start + chunk] = sims.max(axis=1)
     return best, similarity
 
 

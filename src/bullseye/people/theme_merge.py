@@ -64,8 +64,16 @@ class ThemePair:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "label_a": self.label_a, "label_b": self.label_b, "kind": self.kind,
-                "wording": round(self.wording, 4), "profile": round(self.profile, 4), "score": round(self.score, 4)}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "label_a": self.label_a,
+            "label_b": self.label_b,
+            "kind": self.kind,
+            "wording": round(self.wording, 4),
+            "profile": round(self.profile, 4),
+            "score": round(self.score, 4),
+        }
 
 
 def _texts(themes: pd.DataFrame) -> list[str]:
@@ -122,21 +130,36 @@ def pair_scores(themes: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     best = masked.argmax(axis=1)
     rows = []
     for i, j in zip(*np.nonzero(np.triu(allowed, 1))):
-        rows.append({"a": themes.at[i, "theme_id"], "b": themes.at[j, "theme_id"], "label_a": themes.at[i, "label"],
-                     "label_b": themes.at[j, "label"], "kind": kind[i], "wording": float(wording[i, j]),
-                     "profile": float(profile[i, j]), "score": float(score[i, j]),
-                     "mutual": bool(best[i] == j and best[j] == i)})
-    return pd.DataFrame(rows, columns=columns).sort_values(["score", "a", "b"], ascending=[False, True, True],
-                                                          ignore_index=True)
+        rows.append(
+            {
+                "a": themes.at[i, "theme_id"],
+                "b": themes.at[j, "theme_id"],
+                "label_a": themes.at[i, "label"],
+                "label_b": themes.at[j, "label"],
+                "kind": kind[i],
+                "wording": float(wording[i, j]),
+                "profile": float(profile[i, j]),
+                "score": float(score[i, j]),
+                "mutual": bool(best[i] == j and best[j] == i),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns).sort_values(
+        ["score", "a", "b"], ascending=[False, True, True], ignore_index=True
+    )
 
 
-def propose_pairs(themes: pd.DataFrame, mentions: pd.DataFrame, auto: float = AUTO_SCORE,
-                  possible: float = POSSIBLE_SCORE) -> tuple[list[ThemePair], list[ThemePair]]:
+def propose_pairs(
+    themes: pd.DataFrame, mentions: pd.DataFrame, auto: float = AUTO_SCORE, possible: float = POSSIBLE_SCORE
+) -> tuple[list[ThemePair], list[ThemePair]]:
     """(pairs to merge automatically, pairs "possibly the same"): mutual best matches by score."""
     scores = pair_scores(themes, mentions)
     scores = scores[scores["mutual"]]
-    make = lambda frame: [ThemePair(r.a, r.b, r.label_a, r.label_b, r.kind, r.wording, r.profile, r.score)
-                          for r in frame.itertuples()]
+
+    def make(frame):
+        return [
+            ThemePair(r.a, r.b, r.label_a, r.label_b, r.kind, r.wording, r.profile, r.score) for r in frame.itertuples()
+        ]
+
     return make(scores[scores["score"] >= auto]), make(scores[(scores["score"] >= possible) & (scores["score"] < auto)])
 
 
@@ -153,8 +176,12 @@ def read_merges(root: Path) -> list[dict[str, Any]]:
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected `decisions:` with a list of {{labels: [a, b], action: merge|split}}")
     for n, entry in enumerate(entries, 1):
-        if (not isinstance(entry, dict) or entry.get("action") not in ("merge", "split")
-                or not isinstance(entry.get("labels"), list) or len(entry["labels"]) != 2):
+        if (
+            not isinstance(entry, dict)
+            or entry.get("action") not in ("merge", "split")
+            or not isinstance(entry.get("labels"), list)
+            or len(entry["labels"]) != 2
+        ):
             raise ConfigError(f"{path}: decision {n}: expected labels: [a, b] and action: merge or split")
     return entries
 
@@ -166,12 +193,18 @@ def record_merge(root: Path, label_a: str, label_b: str, by: str, action: str = 
     if not label_a or not label_b or label_a == label_b:
         raise InvalidInputError("name two different themes to merge or split")
     entries = read_merges(root)
-    entry = {"labels": [label_a, label_b], "action": action, "by": by,
-             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    entry = {
+        "labels": [label_a, label_b],
+        "action": action,
+        "by": by,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     path = root / MERGES_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = ("# Themes merged (or split again) by people; `bullseye themes` and the web pages apply them.\n"
-            + yaml.safe_dump({"decisions": entries + [entry]}, sort_keys=False, allow_unicode=True))
+    text = (
+        "# Themes merged (or split again) by people; `bullseye themes` and the web pages apply them.\n"
+        + yaml.safe_dump({"decisions": entries + [entry]}, sort_keys=False, allow_unicode=True)
+    )
     path.write_text(text, encoding="utf-8")
     return entry
 
@@ -205,16 +238,27 @@ def apply_merges(report, root: Path | None = None, auto: float = AUTO_SCORE, pos
         labels = sorted(key)
         already = any({m["label_a"], m["label_b"]} == key for m in merges)
         if all(label in by_label for label in labels) and not already:
-            merges.append({"a": by_label[labels[0]], "b": by_label[labels[1]], "label_a": labels[0],
-                           "label_b": labels[1], "by": "user"})
+            merges.append(
+                {
+                    "a": by_label[labels[0]],
+                    "b": by_label[labels[1]],
+                    "label_a": labels[0],
+                    "label_b": labels[1],
+                    "by": "user",
+                }
+            )
     taken = {tid for m in merges for tid in (m["a"], m["b"])}
-    offered = [p.to_dict() for p in possible_pairs if p.a not in taken and p.b not in taken
-               and frozenset((p.label_a, p.label_b)) not in split]
+    offered = [
+        p.to_dict()
+        for p in possible_pairs
+        if p.a not in taken and p.b not in taken and frozenset((p.label_a, p.label_b)) not in split
+    ]
     into = _union(merges, themes)
     summary = {**report.summary, "merges": merges, "possibly_same": offered}
     if not into:
-        return ThemeReport(themes, report.mentions, report.quotes, report.by_month, report.by_group, report.skipped,
-                           summary)
+        return ThemeReport(
+            themes, report.mentions, report.quotes, report.by_month, report.by_group, report.skipped, summary
+        )
     return _merged_report(report, into, summary)
 
 
@@ -250,16 +294,26 @@ def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
     languages = []
     for row in keep.itertuples():
         part = mentions[mentions["theme_id"] == row.theme_id]
-        languages.append(", ".join(part["language"].value_counts().index) if row.theme_id in merged_from else row.language)
+        languages.append(
+            ", ".join(part["language"].value_counts().index) if row.theme_id in merged_from else row.language
+        )
     keep["count"] = keep["theme_id"].map(counts).astype(int)
     keep["share"] = keep["count"] / analysed
     keep["language"] = languages
     keep["merged_from"] = [[labels[t] for t in sorted(merged_from.get(tid, []))] for tid in keep["theme_id"]]
     keep = keep.sort_values(["count", "theme_id"], ascending=[False, True], kind="stable")
-    keep = keep.sort_values("kind", key=lambda k: k.map({"pain": 0, "objection": 1, "goal": 2, "source": 3,
-                                                           "other": 4}), kind="stable").reset_index(drop=True)
-    return ThemeReport(keep, mentions, _quotes(mentions, keep), _by_month(mentions), _regroup(mentions, report.by_group),
-                       report.skipped, summary)
+    keep = keep.sort_values(
+        "kind", key=lambda k: k.map({"pain": 0, "objection": 1, "goal": 2, "source": 3, "other": 4}), kind="stable"
+    ).reset_index(drop=True)
+    return ThemeReport(
+        keep,
+        mentions,
+        _quotes(mentions, keep),
+        _by_month(mentions),
+        _regroup(mentions, report.by_group),
+        report.skipped,
+        summary,
+    )
 
 
 def _regroup(mentions: pd.DataFrame, by_group: pd.DataFrame) -> pd.DataFrame:
@@ -280,5 +334,6 @@ def _regroup(mentions: pd.DataFrame, by_group: pd.DataFrame) -> pd.DataFrame:
         counts["share_of_group"] = counts["count"] / counts["group_notes"]
         parts.append(counts)
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[columns] \
-        .reset_index(drop=True)
+    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[
+        columns
+    ].reset_index(drop=True)

@@ -42,8 +42,18 @@ from bullseye.results import Result
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["ThemeReport", "mine_themes", "workspace_themes", "roles_from_deal_contacts", "contact_groups",
-           "objection_triggers", "KINDS", "VOICE_KINDS", "UNKNOWN", "GROUP_DIMENSIONS"]
+__all__ = [
+    "ThemeReport",
+    "mine_themes",
+    "workspace_themes",
+    "roles_from_deal_contacts",
+    "contact_groups",
+    "objection_triggers",
+    "KINDS",
+    "VOICE_KINDS",
+    "UNKNOWN",
+    "GROUP_DIMENSIONS",
+]
 
 UNKNOWN = "unknown"
 #: A note with more distinct sentences than this is cut (and listed in ``summary["trimmed"]``).
@@ -73,32 +83,51 @@ class ThemeReport(Result):
             return self
         keep = set(self.themes.loc[self.themes["kind"].isin(kinds), "theme_id"])
         pick = lambda frame: frame[frame["theme_id"].isin(keep)].reset_index(drop=True)  # noqa: E731
-        return ThemeReport(pick(self.themes), pick(self.mentions), pick(self.quotes), pick(self.by_month),
-                           pick(self.by_group), self.skipped, {**self.summary, "kinds": list(kinds)}, self.by)
+        return ThemeReport(
+            pick(self.themes),
+            pick(self.mentions),
+            pick(self.quotes),
+            pick(self.by_month),
+            pick(self.by_group),
+            self.skipped,
+            {**self.summary, "kinds": list(kinds)},
+            self.by,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        quotes = {tid: [_jsonable(q) for q in rows.drop(columns="theme_id").to_dict("records")]
-                  for tid, rows in self.quotes.groupby("theme_id", sort=False)}
-        months = {tid: dict(zip(rows["month"], rows["count"].astype(int).tolist()))
-                  for tid, rows in self.by_month.groupby("theme_id", sort=False)}
+        quotes = {
+            tid: [_jsonable(q) for q in rows.drop(columns="theme_id").to_dict("records")]
+            for tid, rows in self.quotes.groupby("theme_id", sort=False)
+        }
+        months = {
+            tid: dict(zip(rows["month"], rows["count"].astype(int).tolist()))
+            for tid, rows in self.by_month.groupby("theme_id", sort=False)
+        }
         themes = []
         for row in self.themes.to_dict("records"):
             groups = self.by_group[self.by_group["theme_id"] == row["theme_id"]]
-            themes.append(_jsonable(row) | {
-                "heard_from": {dim: [_jsonable(g) for g in part.drop(columns=["theme_id", "by"]).to_dict("records")]
-                               for dim, part in groups.groupby("by", sort=False)},
-                "by_month": months.get(row["theme_id"], {}),
-                "quotes": quotes.get(row["theme_id"], []),
-            })
-        return {"summary": _jsonable(self.summary), "themes": themes,
-                "skipped": [_jsonable(r) for r in self.skipped.to_dict("records")]}
+            themes.append(
+                _jsonable(row)
+                | {
+                    "heard_from": {
+                        dim: [_jsonable(g) for g in part.drop(columns=["theme_id", "by"]).to_dict("records")]
+                        for dim, part in groups.groupby("by", sort=False)
+                    },
+                    "by_month": months.get(row["theme_id"], {}),
+                    "quotes": quotes.get(row["theme_id"], []),
+                }
+            )
+        return {
+            "summary": _jsonable(self.summary),
+            "themes": themes,
+            "skipped": [_jsonable(r) for r in self.skipped.to_dict("records")],
+        }
 
     def by_group_of(self, by: str) -> pd.DataFrame:
         """The themes heard in each group of ``by`` (role, function...) with their labels and kinds."""
         if by not in GROUP_DIMENSIONS:
             raise InvalidInputError(f"themes can be broken down by {' or '.join(GROUP_DIMENSIONS)}, not '{by}'")
-        return self.by_group[self.by_group["by"] == by].merge(self.themes[["theme_id", "label", "kind"]],
-                                                              on="theme_id")
+        return self.by_group[self.by_group["by"] == by].merge(self.themes[["theme_id", "label", "kind"]], on="theme_id")
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +152,9 @@ def _prepare(notes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Notes to analyse and the skipped ones (note_id, reason)."""
     missing = [c for c in ("note_id", "created_at", "body") if c not in notes.columns]
     if missing:
-        raise InvalidInputError(f"notes need the column(s) {', '.join(missing)}; they have {', '.join(map(str, notes.columns))}")
+        raise InvalidInputError(
+            f"notes need the column(s) {', '.join(missing)}; they have {', '.join(map(str, notes.columns))}"
+        )
     frame = notes.reindex(columns=list(_NOTE_COLUMNS)).copy()
     for column in ("note_id", "account_id", "deal_id", "contact_id", "note_type"):
         frame[column] = frame[column].fillna("").astype(str).str.strip()
@@ -136,8 +167,17 @@ def _prepare(notes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     reason[frame["body"].str.strip() == ""] = "empty body"
     reason[(reason == "") & frame["created_at"].isna()] = "no date"
     # The same text about the same account, deal and contact on the same day is a copy, not a second voice.
-    key = (frame["account_id"] + "|" + frame["deal_id"] + "|" + frame["contact_id"] + "|" +
-           frame["created_at"].astype(str) + "|" + frame["body"].map(lambda b: " ".join(fold(b).split()), na_action="ignore"))
+    key = (
+        frame["account_id"]
+        + "|"
+        + frame["deal_id"]
+        + "|"
+        + frame["contact_id"]
+        + "|"
+        + frame["created_at"].astype(str)
+        + "|"
+        + frame["body"].map(lambda b: " ".join(fold(b).split()), na_action="ignore")
+    )
     live = reason == ""
     firsts = frame.loc[live].assign(_key=key[live]).drop_duplicates("_key").set_index("_key")["note_id"]
     dup = live & key.duplicated()
@@ -189,15 +229,23 @@ def _mask_speakers(frame: pd.DataFrame, groups: pd.DataFrame | None) -> pd.Serie
     people = people.set_index("contact_id").reindex(columns=["name", "title"]).fillna("")
     known = frame["contact_id"].isin(people.index)
     masked = frame["body"].copy()
-    masked[known] = [mask_speaker(body, people.at[cid, "name"], people.at[cid, "title"])
-                     for body, cid in zip(frame.loc[known, "body"], frame.loc[known, "contact_id"])]
+    masked[known] = [
+        mask_speaker(body, people.at[cid, "name"], people.at[cid, "title"])
+        for body, cid in zip(frame.loc[known, "body"], frame.loc[known, "contact_id"])
+    ]
     return masked
 
 
 # -- mining ---------------------------------------------------------------------------------------
-def mine_themes(notes: pd.DataFrame, *, groups: pd.DataFrame | None = None, min_count: int = 3,
-                kinds: tuple[str, ...] = KINDS, distance: float = 0.5,
-                progress: Callable[[str], None] | None = None) -> ThemeReport:
+def mine_themes(
+    notes: pd.DataFrame,
+    *,
+    groups: pd.DataFrame | None = None,
+    min_count: int = 3,
+    kinds: tuple[str, ...] = KINDS,
+    distance: float = 0.5,
+    progress: Callable[[str], None] | None = None,
+) -> ThemeReport:
     """Themes of ``notes`` (columns of the canonical ``notes`` table; note_id, created_at, body needed).
 
     ``groups``: contact_id with ``role`` and/or ``function`` (missing or blank: "unknown"), and
@@ -238,29 +286,62 @@ def mine_themes(notes: pd.DataFrame, *, groups: pd.DataFrame | None = None, min_
         cut = distance / 2 if kind == "source" else distance
         labels = cluster_phrases(weights.index.tolist(), weights.to_numpy(), distance=cut)
         sentences.loc[rows, "cluster"] = sentences.loc[rows, "phrase"].map(dict(zip(weights.index, labels)))
-    mentions = sentences.merge(frame[["note_id", "created_at", "note_type", "language", *GROUP_DIMENSIONS]], on="note_id")
+    mentions = sentences.merge(
+        frame[["note_id", "created_at", "note_type", "language", *GROUP_DIMENSIONS]], on="note_id"
+    )
     themes, mentions = _themes(mentions, min_count, len(frame))
     summary = {
-        "notes": int(len(notes)), "analysed": int(len(frame)), "skipped": int(len(skipped)),
+        "notes": int(len(notes)),
+        "analysed": int(len(frame)),
+        "skipped": int(len(skipped)),
         "skipped_by_reason": skipped["reason"].str.replace(r" of .*", "", regex=True).value_counts().to_dict(),
         "with_theme": int(mentions.loc[mentions["kind"].isin(VOICE_KINDS), "note_id"].nunique()),
         "notes_by_kind": {kind: int(mentions.loc[mentions["kind"] == kind, "note_id"].nunique()) for kind in kinds},
         "sentences": int(n_sentences),
-        "repeated_sentences_ignored": int(repeats), "trimmed": trimmed, "themes": int(len(themes)),
-        "min_count": int(min_count), "kinds_mined": list(kinds),
+        "repeated_sentences_ignored": int(repeats),
+        "trimmed": trimmed,
+        "themes": int(len(themes)),
+        "min_count": int(min_count),
+        "kinds_mined": list(kinds),
         "first_note": None if frame.empty else frame["created_at"].min().date().isoformat(),
         "last_note": None if frame.empty else frame["created_at"].max().date().isoformat(),
         "languages": frame["language"].value_counts().to_dict(),
     }
-    return ThemeReport(themes, mentions, _quotes(mentions, themes), _by_month(mentions), _by_group(mentions, frame),
-                       skipped, summary)
+    return ThemeReport(
+        themes, mentions, _quotes(mentions, themes), _by_month(mentions), _by_group(mentions, frame), skipped, summary
+    )
 
 
-_THEME_COLUMNS = ["theme_id", "label", "kind", "count", "share", "first_seen", "last_seen", "language",
-                  "language_share", "top_role", "top_role_share", "roles", "top_function", "top_function_share",
-                  "functions", "phrases"]
-_MENTION_COLUMNS = ["theme_id", "note_id", "created_at", "note_type", "language", "role", "function", "kind",
-                    "sentence", "phrase"]
+_THEME_COLUMNS = [
+    "theme_id",
+    "label",
+    "kind",
+    "count",
+    "share",
+    "first_seen",
+    "last_seen",
+    "language",
+    "language_share",
+    "top_role",
+    "top_role_share",
+    "roles",
+    "top_function",
+    "top_function_share",
+    "functions",
+    "phrases",
+]
+_MENTION_COLUMNS = [
+    "theme_id",
+    "note_id",
+    "created_at",
+    "note_type",
+    "language",
+    "role",
+    "function",
+    "kind",
+    "sentence",
+    "phrase",
+]
 
 
 def _themes(mentions: pd.DataFrame, min_count: int, analysed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -284,10 +365,18 @@ def _themes(mentions: pd.DataFrame, min_count: int, analysed: int) -> tuple[pd.D
     for row in kept.itertuples():
         part = mentions[mentions["theme_id"] == row.theme_id]
         language = part["language"].value_counts()
-        entry = {"theme_id": row.theme_id, "label": row.label, "kind": row.kind, "count": int(row.count),
-                 "share": row.count / analysed, "first_seen": part["created_at"].min().date(),
-                 "last_seen": part["created_at"].max().date(), "language": language.index[0],
-                 "language_share": language.iat[0] / len(part), "phrases": variants[(row.kind, row.cluster)]}
+        entry = {
+            "theme_id": row.theme_id,
+            "label": row.label,
+            "kind": row.kind,
+            "count": int(row.count),
+            "share": row.count / analysed,
+            "first_seen": part["created_at"].min().date(),
+            "last_seen": part["created_at"].max().date(),
+            "language": language.index[0],
+            "language_share": language.iat[0] / len(part),
+            "phrases": variants[(row.kind, row.cluster)],
+        }
         for dim in GROUP_DIMENSIONS:
             top, share, text = _top_groups(part[dim])
             entry |= {f"top_{dim}": top, f"top_{dim}_share": share, f"{dim}s": text}
@@ -303,7 +392,11 @@ def _top_groups(values: pd.Series, shown: int = 3) -> tuple[str, float, str]:
         return UNKNOWN, float("nan"), f"{UNKNOWN} (100%)"
     text = ", ".join(f"{group} {n / known.sum():.0%}" for group, n in known.head(shown).items())
     unknown = int((values == UNKNOWN).sum())
-    return known.index[0], float(known.iat[0] / known.sum()), text + (f"; {unknown / len(values):.0%} {UNKNOWN}" if unknown else "")
+    return (
+        known.index[0],
+        float(known.iat[0] / known.sum()),
+        text + (f"; {unknown / len(values):.0%} {UNKNOWN}" if unknown else ""),
+    )
 
 
 def _quotes(mentions: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
@@ -316,8 +409,9 @@ def _quotes(mentions: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     frame["typical"] = frame["phrase"] == frame["label"]
     frame["masked"] = frame["sentence"].str.contains(SPEAKER, regex=False)  # "[contact] says ..." reads worse
     frame["folded"] = frame["sentence"].map(fold)
-    frame = frame.sort_values(["theme_id", "typical", "masked", "created_at", "note_id"],
-                              ascending=[True, False, True, False, True])
+    frame = frame.sort_values(
+        ["theme_id", "typical", "masked", "created_at", "note_id"], ascending=[True, False, True, False, True]
+    )
     frame = frame.drop_duplicates(["theme_id", "folded"]).groupby("theme_id", sort=False).head(QUOTES_PER_THEME)
     frame["rank"] = frame.groupby("theme_id").cumcount() + 1
     return frame.rename(columns={"sentence": "text"})[columns].reset_index(drop=True)
@@ -341,18 +435,24 @@ def _by_group(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     for dim in GROUP_DIMENSIONS:
         counts = mentions.groupby(["theme_id", dim])["note_id"].nunique().reset_index(name="count")
         group_notes = frame.groupby(dim)["note_id"].nunique()
-        parts.append(counts.rename(columns={dim: "group"}).assign(
-            by=dim, share_of_theme=lambda d: d["count"] / d["theme_id"].map(totals),
-            group_notes=lambda d, notes=group_notes: d["group"].map(notes).astype(int),
-            share_of_group=lambda d: d["count"] / d["group_notes"]))
+        parts.append(
+            counts.rename(columns={dim: "group"}).assign(
+                by=dim,
+                share_of_theme=lambda d: d["count"] / d["theme_id"].map(totals),
+                group_notes=lambda d, notes=group_notes: d["group"].map(notes).astype(int),
+                share_of_group=lambda d: d["count"] / d["group_notes"],
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[columns] \
-        .reset_index(drop=True)
+    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[
+        columns
+    ].reset_index(drop=True)
 
 
 # -- triggers -------------------------------------------------------------------------------------
-def objection_triggers(report: ThemeReport, *, window_days: int = 30, min_count: int = 3,
-                       baseline_days: int = 90) -> pd.DataFrame:
+def objection_triggers(
+    report: ThemeReport, *, window_days: int = 30, min_count: int = 3, baseline_days: int = 90
+) -> pd.DataFrame:
     """New objections: never heard before, then heard in ``min_count`` notes within ``window_days``.
 
     "Never heard before" needs history to mean anything, so an objection first heard in the first
@@ -376,10 +476,16 @@ def objection_triggers(report: ThemeReport, *, window_days: int = 30, min_count:
         raised = window["created_at"].iat[min_count - 1].date()
         roles = window.loc[window["role"] != UNKNOWN, "role"].value_counts()
         heard = f"; heard from {', '.join(f'{r} ({n})' for r, n in roles.items())}" if len(roles) else ""
-        rows.append({"kind": "new_objection", "raised_at": raised, "subject": theme.label,
-                     "detail": f"objection first heard on {first.date().isoformat()}; {len(window)} notes within "
-                               f"{window_days} days{heard}",
-                     "evidence": window["note_id"].tolist()})
+        rows.append(
+            {
+                "kind": "new_objection",
+                "raised_at": raised,
+                "subject": theme.label,
+                "detail": f"objection first heard on {first.date().isoformat()}; {len(window)} notes within "
+                f"{window_days} days{heard}",
+                "evidence": window["note_id"].tolist(),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -402,8 +508,7 @@ def contact_groups(contacts: pd.DataFrame | None, roles: pd.DataFrame | None) ->
     if contacts is not None and len(contacts):
         people = contacts.reindex(columns=["contact_id", "name", "title"]).reset_index(drop=True)
         titles = normalize_titles(people["title"].fillna("").astype(str))
-        parts.append(people.assign(contact_id=people["contact_id"].astype(str),
-                                   function=titles["function"].to_numpy()))
+        parts.append(people.assign(contact_id=people["contact_id"].astype(str), function=titles["function"].to_numpy()))
     if roles is not None and len(roles):
         parts.append(roles[["contact_id", "role"]].assign(contact_id=lambda d: d["contact_id"].astype(str)))
     if not parts:
@@ -414,9 +519,15 @@ def contact_groups(contacts: pd.DataFrame | None, roles: pd.DataFrame | None) ->
     return out.reindex(columns=columns)
 
 
-def workspace_themes(ws: Workspace, roles: pd.DataFrame | None = None, since: date | None = None,
-                     min_count: int = 3, kinds: tuple[str, ...] = KINDS,
-                     progress: Callable[[str], None] | None = None, merge: bool = True) -> ThemeReport:
+def workspace_themes(
+    ws: Workspace,
+    roles: pd.DataFrame | None = None,
+    since: date | None = None,
+    min_count: int = 3,
+    kinds: tuple[str, ...] = KINDS,
+    progress: Callable[[str], None] | None = None,
+    merge: bool = True,
+) -> ThemeReport:
     """Themes of the workspace's notes (from ``since`` on). ``roles``: contact_id, role, inferred (e.g.
     from :func:`bullseye.people.committee.contact_roles`); default: the roles written in deal_contacts.
     With ``merge`` the themes found to be one (another language's wording) and those a person merged
@@ -433,8 +544,9 @@ def workspace_themes(ws: Workspace, roles: pd.DataFrame | None = None, since: da
         contacts = table.select(*[c for c in ("contact_id", "name", "title") if c in table.columns]).to_pandas()
     if roles is None and ws.has_table("deal_contacts"):
         roles = roles_from_deal_contacts(ws.table("deal_contacts").select("contact_id", "role").to_pandas())
-    report = mine_themes(frame, groups=contact_groups(contacts, roles), min_count=min_count, kinds=kinds,
-                         progress=progress)
+    report = mine_themes(
+        frame, groups=contact_groups(contacts, roles), min_count=min_count, kinds=kinds, progress=progress
+    )
     if not merge:
         return report
     from bullseye.people.theme_merge import apply_merges

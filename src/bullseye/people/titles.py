@@ -33,34 +33,82 @@ from bullseye.people import titles_vocabulary as vocab
 from bullseye.yamlio import load_model
 
 __all__ = [
-    "FUNCTIONS", "SENIORITIES", "FUNCTION_LABELS", "SENIORITY_LABELS", "TITLES_FILE",
-    "TitleInfo", "TitleVocabulary", "TitleAlias", "TitleAliases", "normalize_title", "normalize_titles", "unrecognised_titles",
-    "default_vocabulary", "load_title_vocabulary", "workspace_title_vocabulary",
+    "FUNCTIONS",
+    "SENIORITIES",
+    "FUNCTION_LABELS",
+    "SENIORITY_LABELS",
+    "TITLES_FILE",
+    "TitleInfo",
+    "TitleVocabulary",
+    "TitleAlias",
+    "TitleAliases",
+    "normalize_title",
+    "normalize_titles",
+    "unrecognised_titles",
+    "default_vocabulary",
+    "load_title_vocabulary",
+    "workspace_title_vocabulary",
 ]
 
-FUNCTIONS = ("operations", "finance", "it", "sales", "marketing", "product", "engineering",
-             "customer success", "hr", "legal", "executive", "other")
+FUNCTIONS = (
+    "operations",
+    "finance",
+    "it",
+    "sales",
+    "marketing",
+    "product",
+    "engineering",
+    "customer success",
+    "hr",
+    "legal",
+    "executive",
+    "other",
+)
 SENIORITIES = ("c-level", "vp", "director", "head", "manager", "individual contributor")
 
 FUNCTION_LABELS = {
-    "operations": "Operations / logistics", "finance": "Finance", "it": "IT", "sales": "Sales",
-    "marketing": "Marketing", "product": "Product", "engineering": "Engineering",
-    "customer success": "Customer success / support", "hr": "HR / people", "legal": "Legal / compliance",
-    "executive": "Executive / general management", "other": "Other jobs",
+    "operations": "Operations / logistics",
+    "finance": "Finance",
+    "it": "IT",
+    "sales": "Sales",
+    "marketing": "Marketing",
+    "product": "Product",
+    "engineering": "Engineering",
+    "customer success": "Customer success / support",
+    "hr": "HR / people",
+    "legal": "Legal / compliance",
+    "executive": "Executive / general management",
+    "other": "Other jobs",
 }
 SENIORITY_LABELS = {
-    "c-level": "C-level / founder", "vp": "VP", "director": "Director", "head": "Head of",
-    "manager": "Manager / coordinator", "individual contributor": "Individual contributor",
+    "c-level": "C-level / founder",
+    "vp": "VP",
+    "director": "Director",
+    "head": "Head of",
+    "manager": "Manager / coordinator",
+    "individual contributor": "Individual contributor",
 }
 
 TITLES_FILE = "strategy/titles.yaml"
 
-Function = Literal["operations", "finance", "it", "sales", "marketing", "product", "engineering",
-                   "customer success", "hr", "legal", "executive", "other"]
+Function = Literal[
+    "operations",
+    "finance",
+    "it",
+    "sales",
+    "marketing",
+    "product",
+    "engineering",
+    "customer success",
+    "hr",
+    "legal",
+    "executive",
+    "other",
+]
 Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual contributor"]
 
 _IC = "individual contributor"
-_RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}   # higher is more senior
+_RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}  # higher is more senior
 # Which kind of word decides the function when a title has several (see titles_vocabulary).
 _FUNCTION_PRIORITY = {"alias": 7, "role": 6, "fixed": 5, "domain": 4, "job": 3, "guess": 2, "weak": 1}
 _JOB_KINDS = ("role", "fixed", "job", "marker", "alias", "guess")
@@ -73,13 +121,13 @@ class TitleInfo:
     title: str
     function: str | None
     seniority: str | None
-    recognised: bool      # both the function and the seniority were read
-    matched: str          # the phrases that decided, e.g. "diretora + operacoes"
+    recognised: bool  # both the function and the seniority were read
+    matched: str  # the phrases that decided, e.g. "diretora + operacoes"
 
 
 @dataclass(frozen=True)
 class _Entry:
-    kind: str                 # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, subject, ignored
+    kind: str  # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, subject, ignored
     function: str | None
     seniority: str | None
 
@@ -95,15 +143,14 @@ class _Match:
 # ----------------------------------------------------------------------------------------------
 # Folding and tokens
 # ----------------------------------------------------------------------------------------------
-_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b\.?")            # T.I. -> ti, R.H. -> rh
-_AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")     # FP&A -> fpa, R&D -> rd, S&OP -> sop
-_AND = re.compile(r"\s*&\s*")                                # "Sales & Marketing": a conjunction, not a compound
-_POSSESSIVE = re.compile(r"['’]s\b")                          # "Men's Coach" -> "Men Coach"
+_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b\.?")  # T.I. -> ti, R.H. -> rh
+_AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")  # FP&A -> fpa, R&D -> rd, S&OP -> sop
+_AND = re.compile(r"\s*&\s*")  # "Sales & Marketing": a conjunction, not a compound
+_POSSESSIVE = re.compile(r"['’]s\b")  # "Men's Coach" -> "Men Coach"
 _WORD = re.compile(r"[a-z0-9]+")
 # Segment breaks: "Carpenter, Rough", "Host/Hostess", "Head | Sales", "Head (Sales)"; a dash is a break when it
 # is an en/em dash or a hyphen with a space on either side ("VP - Sales", "Head -Sales"), not inside "Co-Head".
 _SEGMENT = re.compile(r"[,;:/|()\[\]{}\\•·]|\s*[–—]+\s*|\s+-+\s*|\s*-+\s+")
-
 
 
 def _fold(text: str) -> str:
@@ -196,7 +243,7 @@ class TitleVocabulary:
             keys = _phrases(phrase)
             if not keys:
                 raise ValueError(f"alias '{phrase}' has no letters or digits to match")
-            for key in keys:   # aliases replace built-in phrases on purpose
+            for key in keys:  # aliases replace built-in phrases on purpose
                 self.lexicon[key] = _Entry("alias", function, seniority)
         self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
         self.head_qualifiers = {p[0] for p in _phrases(vocab.HEAD_QUALIFIERS)}
@@ -208,16 +255,22 @@ class TitleVocabulary:
     def _put(self, table: str, entry: _Entry) -> None:
         for key in _phrases(table):
             if key in self.lexicon and self.lexicon[key] != entry:
-                raise ValueError(f"'{' '.join(key)}' appears twice in the title vocabulary: "
-                                 f"{self.lexicon[key]} and {entry}")
+                raise ValueError(
+                    f"'{' '.join(key)}' appears twice in the title vocabulary: {self.lexicon[key]} and {entry}"
+                )
             self.lexicon[key] = entry
 
     def _add_builtin(self) -> None:
         self._put(vocab.IGNORED_PHRASES, _Entry("ignored", None, None))
         for (function, seniority), table in vocab.ROLES.items():
             self._put(table, _Entry("role", function, seniority))
-        for kind, tables in (("fixed", vocab.FIXED_JOBS), ("domain", vocab.DOMAINS), ("job", vocab.JOBS),
-                             ("weak", vocab.WEAK_DOMAINS), ("weak", {"other": ", ".join(vocab.SETTINGS.values())})):
+        for kind, tables in (
+            ("fixed", vocab.FIXED_JOBS),
+            ("domain", vocab.DOMAINS),
+            ("job", vocab.JOBS),
+            ("weak", vocab.WEAK_DOMAINS),
+            ("weak", {"other": ", ".join(vocab.SETTINGS.values())}),
+        ):
             for function, table in tables.items():
                 self._put(table, _Entry(kind, function, _IC if kind in ("fixed", "job") else None))
         for level, table in vocab.LEVELS.items():
@@ -227,7 +280,7 @@ class TitleVocabulary:
 
     def _lookup(self, key: tuple[str, ...]) -> _Entry | None:
         entry = self.lexicon.get(key)
-        if entry is None and len(key[-1]) > 3 and key[-1].endswith("s"):   # plurals: "Managers", "Analistas"
+        if entry is None and len(key[-1]) > 3 and key[-1].endswith("s"):  # plurals: "Managers", "Analistas"
             entry = self.lexicon.get(key[:-1] + (key[-1][:-1],))
         return entry
 
@@ -236,17 +289,18 @@ class TitleVocabulary:
         found, i = [], 0
         while i < len(tokens):
             for length in range(min(self.longest, len(tokens) - i), 0, -1):
-                entry = self._lookup(tuple(tokens[i:i + length]))
+                entry = self._lookup(tuple(tokens[i : i + length]))
                 if entry is not None:
-                    found.append(_Match(i, i + length, " ".join(tokens[i:i + length]), entry))
+                    found.append(_Match(i, i + length, " ".join(tokens[i : i + length]), entry))
                     i += length
                     break
             else:
                 i += 1
         return found
 
-    def _guessed_jobs(self, tokens: list[str], heads: set[int], starts: set[int],
-                      matches: list[_Match]) -> list[_Match]:
+    def _guessed_jobs(
+        self, tokens: list[str], heads: set[int], starts: set[int], matches: list[_Match]
+    ) -> list[_Match]:
         """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist").
 
         The head noun is the last word of a segment, or the word before a trailing particle ("Layer-Off",
@@ -257,20 +311,31 @@ class TitleVocabulary:
         markers = {m.start for m in matches if m.entry.kind == "marker" and m.end == m.start + 1}
         places = set(heads) | {h - 1 for h in heads if h > 0 and (tokens[h] in self.particles or h in markers)}
         places |= {m.start - 1 for m in matches if m.entry.kind == "level" and m.start > 0 and m.start not in starts}
-        return [_Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC)) for i in sorted(places)
-                if i not in covered and len(tokens[i]) >= 4 and tokens[i].endswith(self.agent_endings)
-                and tokens[i] not in self.not_agents]
+        return [
+            _Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC))
+            for i in sorted(places)
+            if i not in covered
+            and len(tokens[i]) >= 4
+            and tokens[i].endswith(self.agent_endings)
+            and tokens[i] not in self.not_agents
+        ]
 
     def _compound_head(self, matches: list[_Match], starts: set[int]) -> list[_Match]:
-        """"Software Sales", "Insurance Sales Agent", "IT Procurement": in an English compound the last word names
+        """ "Software Sales", "Insurance Sales Agent", "IT Procurement": in an English compound the last word names
         the job, so a department word that directly follows another (same segment, no "and") is the one that counts."""
-        adjacent = {id(m) for a, m in itertools.pairwise(matches)
-                    if a.end == m.start and m.start not in starts and a.entry.kind == m.entry.kind == "domain"
-                    and a.entry.function != m.entry.function and tuple(m.phrase.split()) in self.compound_heads
-                    and {a.phrase, m.phrase} != {"sales", "marketing"}}   # "Sales Marketing" is "Sales & Marketing"
+        adjacent = {
+            id(m)
+            for a, m in itertools.pairwise(matches)
+            if a.end == m.start
+            and m.start not in starts
+            and a.entry.kind == m.entry.kind == "domain"
+            and a.entry.function != m.entry.function
+            and tuple(m.phrase.split()) in self.compound_heads
+            and {a.phrase, m.phrase} != {"sales", "marketing"}
+        }  # "Sales Marketing" is "Sales & Marketing"
         for first, second in itertools.pairwise(matches):
             if id(second) in adjacent:
-                first.entry = _Entry("subject", None, None)   # what is sold or bought, not the department
+                first.entry = _Entry("subject", None, None)  # what is sold or bought, not the department
         return matches
 
     def read(self, title: str | None) -> TitleInfo:
@@ -294,32 +359,39 @@ class TitleVocabulary:
             # "Software Sales", "Inbound Sales": named by what or how they sell, a salesperson
             seniority = _IC
         function = function_match.entry.function if function_match else None
-        deciders = sorted({id(m): m for m in (function_match, seniority_match) if m is not None}.values(),
-                          key=lambda m: m.start)
-        return TitleInfo(title=text, function=function, seniority=seniority,
-                         recognised=function is not None and seniority is not None,
-                         matched=" + ".join(m.phrase for m in deciders))
+        deciders = sorted(
+            {id(m): m for m in (function_match, seniority_match) if m is not None}.values(), key=lambda m: m.start
+        )
+        return TitleInfo(
+            title=text,
+            function=function,
+            seniority=seniority,
+            recognised=function is not None and seniority is not None,
+            matched=" + ".join(m.phrase for m in deciders),
+        )
 
 
-def _head_is_a_level(m: _Match, matches: list[_Match], tokens: list[str], segment_starts: set[int],
-                     vocabulary: TitleVocabulary) -> bool:
-    """"Head of Logistics", "Head - X", "Head, X", "Head Chef", "Logistics Head", "Head X": a level. Not inside a
+def _head_is_a_level(
+    m: _Match, matches: list[_Match], tokens: list[str], segment_starts: set[int], vocabulary: TitleVocabulary
+) -> bool:
+    """ "Head of Logistics", "Head - X", "Head, X", "Head Chef", "Logistics Head", "Head X": a level. Not inside a
     compound that names something else: "Band-Head-Saw Operator", "Head Saw Operator" (the operator of a head saw)."""
     after = m.end
     if after == len(tokens) or tokens[after] in vocabulary.prepositions or after in segment_starts:
         return True
     if any(k.start == after for k in matches):
-        return True                                      # "Head Nurse", "Head Teller", "Head Sales"
+        return True  # "Head Nurse", "Head Teller", "Head Sales"
     segment_start = max(s for s in segment_starts if s <= m.start)
-    if any(token not in vocabulary.head_qualifiers for token in tokens[segment_start:m.start]):
-        return False                                     # "Band-Head-Saw": an unknown word follows a mid-title head
+    if any(token not in vocabulary.head_qualifiers for token in tokens[segment_start : m.start]):
+        return False  # "Band-Head-Saw": an unknown word follows a mid-title head
     # "Head X" opening a segment is the head of X, unless a job noun later in the segment makes "Head X" its subject
     segment_end = min((s for s in segment_starts if s > m.start), default=len(tokens))
     return not any(k.start > after and k.end <= segment_end and k.entry.kind in _JOB_KINDS for k in matches)
 
 
-def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], segment_starts: set[int],
-                   vocabulary: TitleVocabulary) -> list[_Match]:
+def _apply_context(
+    matches: list[_Match], tokens: list[str], heads: set[int], segment_starts: set[int], vocabulary: TitleVocabulary
+) -> list[_Match]:
     """The few words whose meaning depends on their neighbours: head, chief, lead, principal."""
     kept: list[_Match] = []
     last_officer = max((o.start for o in matches if o.phrase == "officer"), default=-1)
@@ -331,20 +403,24 @@ def _apply_context(matches: list[_Match], tokens: list[str], heads: set[int], se
             if not _head_is_a_level(m, matches, tokens, segment_starts, vocabulary):
                 continue
         elif m.phrase == "chief" and last_officer > m.start:
-            m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))   # "Chief Happiness Officer"
+            m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))  # "Chief Happiness Officer"
         elif m.phrase == "officer" and any(k.phrase == "chief" for k in kept):
             continue
-        elif m.phrase == "partner" and (m.end - 1 not in heads
-                                        or any(k.entry.function for k in kept if k.entry.kind != "level")):
+        elif m.phrase == "partner" and (
+            m.end - 1 not in heads or any(k.entry.function for k in kept if k.entry.kind != "level")
+        ):
             # "Partner" or "Senior Partner" owns the firm; "Talent Partner", "Partner Development Manager" do not
             m = _Match(m.start, m.end, m.phrase, _Entry("job", None, _IC))
         elif m.phrase == "lead" and m.start == 0 and last_job > m.start:
-            continue   # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
+            continue  # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
         elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in vocabulary.prepositions):
-            continue   # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
-        elif m.phrase == "commercial" and not (m.end == len(tokens) or m.end in segment_starts or any(
-                k.start == m.end and k.entry.kind in ("level", "role", "job", "marker") for k in matches)):
-            continue   # "Gerente Comercial", "Commercial Director" sell; "Commercial Pilot", "Commercial Loan" do not
+            continue  # "Department Chair", "Chair of Finance" -- not "Rolling Chair Pusher"
+        elif m.phrase == "commercial" and not (
+            m.end == len(tokens)
+            or m.end in segment_starts
+            or any(k.start == m.end and k.entry.kind in ("level", "role", "job", "marker") for k in matches)
+        ):
+            continue  # "Gerente Comercial", "Commercial Director" sell; "Commercial Pilot", "Commercial Loan" do not
         kept.append(m)
     if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):
         # "Principal" last is the head of a school ("Building Principal"); first it is a grade ("Principal Engineer")
@@ -377,7 +453,7 @@ def _decide_seniority(matches: list[_Match], has_function: bool) -> tuple[str | 
         best, level = max(levelled, key=lambda pair: _RANK[pair[1]])
         return level, best
     modifiers = [m for m in matches if m.entry.kind == "modifier"]
-    if has_function and modifiers:   # "Sr. Marketing": a grade with a function is an individual contributor
+    if has_function and modifiers:  # "Sr. Marketing": a grade with a function is an individual contributor
         return _IC, modifiers[0]
     return None, None
 
@@ -421,13 +497,16 @@ def normalize_titles(titles: pd.Series, vocabulary: TitleVocabulary | None = Non
     titles = pd.Series(titles)
     codes, uniques = pd.factorize(titles, use_na_sentinel=True)
     read = [normalize_title(u, vocabulary) for u in uniques] + [normalize_title(None, vocabulary)]
-    picks = np.where(codes >= 0, codes, len(uniques))   # missing titles take the empty reading (the last one)
-    return pd.DataFrame({
-        "title": titles.to_numpy(dtype=object),
-        "function": np.array([r.function for r in read], dtype=object)[picks],
-        "seniority": np.array([r.seniority for r in read], dtype=object)[picks],
-        "recognised": np.array([r.recognised for r in read], dtype=bool)[picks],
-    }, index=titles.index)
+    picks = np.where(codes >= 0, codes, len(uniques))  # missing titles take the empty reading (the last one)
+    return pd.DataFrame(
+        {
+            "title": titles.to_numpy(dtype=object),
+            "function": np.array([r.function for r in read], dtype=object)[picks],
+            "seniority": np.array([r.seniority for r in read], dtype=object)[picks],
+            "recognised": np.array([r.recognised for r in read], dtype=bool)[picks],
+        },
+        index=titles.index,
+    )
 
 
 def unrecognised_titles(titles: pd.Series, vocabulary: TitleVocabulary | None = None) -> pd.DataFrame:

@@ -23,8 +23,22 @@ How the kinds of words rank when a title has several (see docs/titles.md):
 from __future__ import annotations
 
 __all__ = [
-    "ROLES", "FIXED_JOBS", "DOMAINS", "JOBS", "WEAK_DOMAINS", "SETTINGS", "LEVELS", "IC_MARKERS", "IC_MODIFIERS",
-    "PREPOSITIONS", "HEAD_QUALIFIERS", "IGNORED_PHRASES", "AGENT_ENDINGS", "NOT_AGENTS", "PARTICLES", "COMPOUND_HEADS",
+    "ROLES",
+    "FIXED_JOBS",
+    "DOMAINS",
+    "JOBS",
+    "WEAK_DOMAINS",
+    "SETTINGS",
+    "LEVELS",
+    "IC_MARKERS",
+    "IC_MODIFIERS",
+    "PREPOSITIONS",
+    "HEAD_QUALIFIERS",
+    "IGNORED_PHRASES",
+    "AGENT_ENDINGS",
+    "NOT_AGENTS",
+    "PARTICLES",
+    "COMPOUND_HEADS",
 ]
 
 IC = "individual contributor"
@@ -376,7 +390,7 @@ SETTINGS: dict[str, str] = {
 # Seniority words: level -> phrases (context rules for head, lead, chief and principal live in titles.py)
 # ---------------------------------------------------------------------------------------------
 LEVELS: dict[str, str] = {
-    "c-level": "",   # c-level titles are roles (they also name a function): see ROLES
+    "c-level": "",  # c-level titles are roles (they also name a function): see ROLES
     "vp": """vp, svp, evp, avp, vice president, vicepresident, vice presidente, vicepresidente, vice presidenta,
         vicepresidenta, senior vice president, executive vice president, assistant vice president""",
     "director": """director(a), diretor(a), dir, directeur, associate director, assistant director,

@@ -36,17 +36,21 @@ _loaded = False
 
 def terminal_renderer(cls: type) -> Callable:
     """Register ``function(result, details: bool) -> Rich renderable`` for ``cls``."""
+
     def register(function: Callable) -> Callable:
         _TERMINAL[cls] = function
         return function
+
     return register
 
 
 def html_renderer(cls: type) -> Callable:
     """Register ``function(result) -> str`` (an HTML fragment) for ``cls``."""
+
     def register(function: Callable) -> Callable:
         _HTML[cls] = function
         return function
+
     return register
 
 
@@ -93,8 +97,8 @@ def as_html(result: Any) -> str:
     function = _lookup(_HTML, result)
     if function is not None:
         return function(result)
-    from bullseye.render.html import render_template
     from bullseye.render.encoder import jsonable
+    from bullseye.render.html import render_template
 
     return render_template("result.html", title=type(result).__name__, data=jsonable(result.to_dict()))
 

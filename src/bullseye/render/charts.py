@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = ["figure", "svg", "png", "funnel_chart"]
 
 
-
 def figure(width: float, height: float, dpi: int = 100) -> Any:
     """A new figure with an Agg canvas of its own (the caller's matplotlib backend is left alone)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -34,7 +33,7 @@ def svg(fig: Any) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def png(fig: Any) -> bytes:
@@ -60,14 +59,28 @@ def funnel_chart(result: MarketSize, format: str = "png") -> bytes:
     for i, row in enumerate(steps.itertuples()):
         width = max(math.sqrt(row.companies) / widest, 0.01)
         ax.barh(i, width, left=(1 - width) / 2, color=colours[i], height=0.8)
-        ax.text(0.5, i, f"{for_mathtext(row.step)}: {int(row.companies):,}", ha="center", va="center", fontsize=9,
-                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
+        ax.text(
+            0.5,
+            i,
+            f"{for_mathtext(row.step)}: {int(row.companies):,}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5},
+        )
     ax.set_ylim(len(steps) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.axis("off")
     ax.set_title(f"The market, from the universe to the customers (as of {result.as_of})", fontsize=11, loc="left")
-    ax.text(0, -0.02, "Bar widths: square root of the number of companies.", transform=ax.transAxes, fontsize=7,
-            color="grey", va="top")
+    ax.text(
+        0,
+        -0.02,
+        "Bar widths: square root of the number of companies.",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="grey",
+        va="top",
+    )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format=format, dpi=120)

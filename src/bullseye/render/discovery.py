@@ -14,14 +14,21 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from bullseye.discover.result import DiscoveryResult
 from bullseye.discover.findings import Finding, metric
 from bullseye.discover.findings import format_value as _value
+from bullseye.discover.result import DiscoveryResult
 from bullseye.render import html_renderer, terminal_renderer
 from bullseye.render.inert import for_mathtext, for_terminal, visible_controls
 
-__all__ = ["render_discovery", "discovery_html", "segment_lines", "base_line", "lifetime_text", "lift_chart",
-           "funnel_chart"]
+__all__ = [
+    "render_discovery",
+    "discovery_html",
+    "segment_lines",
+    "base_line",
+    "lifetime_text",
+    "lift_chart",
+    "funnel_chart",
+]
 
 #: Rows of the bullseye table shown unless ``details`` unfolds them all.
 BULLSEYE_ROWS = 8
@@ -69,29 +76,48 @@ def _findings_table(title: str, outcome: str, findings: list[Finding]) -> Table:
         held = f.holdout
         segment = Text(visible_controls(segment_lines(f.label)))
         segment.append(f"\n{visible_controls(f.evidence)}", style="italic")
-        table.add_row(segment, f"{f.accounts:,}", _value(outcome, f.discovery.value), _p(f.p_value),
-                      _value(outcome, held.value) if held and held.units else _DASH, _interval(outcome, f),
-                      end_section=True)
-    table.caption = for_terminal(f"{name}: found on the discovery part (p: family-wise over every segment evaluated), "
-                     f"held: on the holdout, with its 95% CI")
+        table.add_row(
+            segment,
+            f"{f.accounts:,}",
+            _value(outcome, f.discovery.value),
+            _p(f.p_value),
+            _value(outcome, held.value) if held and held.units else _DASH,
+            _interval(outcome, f),
+            end_section=True,
+        )
+    table.caption = for_terminal(
+        f"{name}: found on the discovery part (p: family-wise over every segment evaluated), "
+        f"held: on the holdout, with its 95% CI"
+    )
     table.caption_justify = "left"
     return table
 
 
 def _bullseye_table(rows: list[dict]) -> Table:
-    table = Table(title="The bullseye: good on several outcomes at once (discovery part)", title_justify="left",
-                  box=box.SIMPLE_HEAVY)
+    table = Table(
+        title="The bullseye: good on several outcomes at once (discovery part)",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+    )
     table.add_column("Segment", ratio=1, min_width=18)
     for header in ("Win", "Days", "Disc.", "ACV", "Life (y)", "Value/opp."):
         table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
         good = row["good_on"]
         segment = Text(visible_controls(segment_lines(row["segment"])))
-        segment.append(f"\ngood on {len(good)} outcome{'s' if len(good) > 1 else ''}" if good else "\n(baseline)",
-                       style="italic")
-        table.add_row(segment, _value("win", row["win_rate"]), _value("days_to_close", row["days_to_close"]),
-                      _value("discount", row["discount"]), _value("acv", row["acv"]), lifetime_text(row),
-                      _value("acv", row["value_per_opportunity"]), end_section=True)
+        segment.append(
+            f"\ngood on {len(good)} outcome{'s' if len(good) > 1 else ''}" if good else "\n(baseline)", style="italic"
+        )
+        table.add_row(
+            segment,
+            _value("win", row["win_rate"]),
+            _value("days_to_close", row["days_to_close"]),
+            _value("discount", row["discount"]),
+            _value("acv", row["acv"]),
+            lifetime_text(row),
+            _value("acv", row["value_per_opportunity"]),
+            end_section=True,
+        )
     return table
 
 
@@ -100,19 +126,30 @@ def render_discovery(result: DiscoveryResult, details: bool = False, top: int | 
     """``top`` segments per outcome and direction (default: the ``top`` the search was run with);
     ``details`` adds the power notes and every bullseye row."""
     top = result.settings.top if top is None else top
-    parts: list[Any] = [Text.from_markup(
-        f"[bold]Discovery as of {result.data.as_of}[/]: found and chosen on the discovery accounts, "
-        f"confirmed on the holdout accounts ({for_terminal(result.data.split_line)}).")]
+    parts: list[Any] = [
+        Text.from_markup(
+            f"[bold]Discovery as of {result.data.as_of}[/]: found and chosen on the discovery accounts, "
+            f"confirmed on the holdout accounts ({for_terminal(result.data.split_line)})."
+        )
+    ]
     if result.leakage:
-        parts.append(Text.from_markup("[yellow]Kept out as possible leakage:[/] " + for_terminal(
-            "; ".join(f"{name} ({why})" for name, why in result.leakage.items()))))
+        parts.append(
+            Text.from_markup(
+                "[yellow]Kept out as possible leakage:[/] "
+                + for_terminal("; ".join(f"{name} ({why})" for name, why in result.leakage.items()))
+            )
+        )
     for outcome, report in result.reports.items():
         name, _, unit = (for_terminal(part) for part in metric(outcome))
         if report.refused:
             parts.append(Text.from_markup(f"\n[bold]{name}[/] — not searched: {for_terminal(report.note)}."))
             continue
-        parts.append(Text.from_markup(f"\n[bold]{name}[/] — {report.units_discovery:,} + {report.units_holdout:,} "
-                                      f"{unit}, {report.evaluated:,} segments evaluated"))
+        parts.append(
+            Text.from_markup(
+                f"\n[bold]{name}[/] — {report.units_discovery:,} + {report.units_holdout:,} "
+                f"{unit}, {report.evaluated:,} segments evaluated"
+            )
+        )
         if base_line(report):
             parts.append(Text(f"  {base_line(report)[0].upper()}{base_line(report)[1:]}."))
         if report.note:
@@ -192,11 +229,21 @@ def discovery_html(result: DiscoveryResult, company: str = "") -> str:
     """The discovery report as one HTML page (template ``render/templates/discovery.html``)."""
     from bullseye.render.html import render_template
 
-    charts = {outcome: lift_chart(outcome, report.findings[:8] + report.negative[:5])
-              for outcome, report in result.reports.items()}
-    return render_template("discovery.html", result=result, company=company, metric=metric, charts=charts,
-                           funnel=funnel_chart(result.data), fmt=_value, base_line=base_line,
-                           lifetime_text=lifetime_text)
+    charts = {
+        outcome: lift_chart(outcome, report.findings[:8] + report.negative[:5])
+        for outcome, report in result.reports.items()
+    }
+    return render_template(
+        "discovery.html",
+        result=result,
+        company=company,
+        metric=metric,
+        charts=charts,
+        funnel=funnel_chart(result.data),
+        fmt=_value,
+        base_line=base_line,
+        lifetime_text=lifetime_text,
+    )
 
 
 @html_renderer(DiscoveryResult)

@@ -54,27 +54,43 @@ def funnel_terminal(result: FunnelMetrics, details: bool = False):
     from rich.text import Text
 
     cur = for_terminal(result.currency)
-    head = Table(title=f"Funnel metrics as of {result.as_of.isoformat()}", title_justify="left",
-                 box=box.SIMPLE_HEAVY, show_header=True)
+    head = Table(
+        title=f"Funnel metrics as of {result.as_of.isoformat()}",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        show_header=True,
+    )
     head.add_column("Metric", no_wrap=True)
     head.add_column("Value (95% interval)", justify="right")
     head.add_row("LTV:CAC", with_interval(result.ltv_to_cac, _ratio))
     head.add_row("Payback (months)", with_interval(result.payback_months, _ratio))
-    head.add_row(f"CAC ({cur})", with_interval({"value": result.cac["cac"], "low": result.cac["cac_low"],
-                                                  "high": result.cac["cac_high"]}))
+    head.add_row(
+        f"CAC ({cur})",
+        with_interval({"value": result.cac["cac"], "low": result.cac["cac_low"], "high": result.cac["cac_high"]}),
+    )
     head.add_row(f"LTV ({cur})", with_interval(result.ltv))
     stages = Table(title="Conversion", title_justify="left", box=box.SIMPLE_HEAVY)
-    columns: tuple[tuple[str, JustifyMethod], ...] = (("Stage", "left"), ("Count", "right"), ("Rate (95% CI)", "right"),
-                                                      ("Of", "left"))
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Stage", "left"),
+        ("Count", "right"),
+        ("Rate (95% CI)", "right"),
+        ("Of", "left"),
+    )
     for name, justify in columns:
         stages.add_column(name, justify=justify, overflow="fold")
     for row in result.stages:
         rate = with_interval({"value": row["rate"], "low": row["rate_low"], "high": row["rate_high"]}, percent)
-        stages.add_row(_STAGE_WORDS.get(row["stage"], row["stage"]), f"{row['count']:,}",
-                       rate if row["rate"] is not None else "", row["of"] or "")
+        stages.add_row(
+            _STAGE_WORDS.get(row["stage"], row["stage"]),
+            f"{row['count']:,}",
+            rate if row["rate"] is not None else "",
+            row["of"] or "",
+        )
     parts: list[Any] = [head, stages]
-    for title, rows in ((f"CAC by channel ({cur})", result.cac_by_channel),
-                        (f"CAC by {for_terminal(result.by or '')} ({cur})", result.cac_by_segment)):
+    for title, rows in (
+        (f"CAC by channel ({cur})", result.cac_by_channel),
+        (f"CAC by {for_terminal(result.by or '')} ({cur})", result.cac_by_segment),
+    ):
         if not rows:
             continue
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY)

@@ -14,8 +14,10 @@ __all__ = ["environment", "render_template"]
 def environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("bullseye.render", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
+    return Environment(
+        loader=PackageLoader("bullseye.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
 
 
 def render_template(name: str, **context: Any) -> str:

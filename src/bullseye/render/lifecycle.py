@@ -13,11 +13,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from bullseye.errors import InvalidInputError
 from bullseye.governance.diff import VersionDiff
 from bullseye.governance.events import EventAdded, Events
 from bullseye.governance.lifecycle import History, Preview, PublishResult, RestoredDraft
 from bullseye.governance.status import CheckResult, Status
-from bullseye.errors import InvalidInputError
 from bullseye.governance.triggers import TriggerList
 from bullseye.render import html_renderer, terminal_renderer
 from bullseye.render.html import render_template
@@ -40,8 +40,10 @@ def number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):  # e.g. the tier cuts: {"A": 51.4, "B": 50.5}
-        return ", ".join(f"{for_terminal(key)} {item:.1f}" if isinstance(item, float) else f"{for_terminal(key)} {number(item)}"
-                         for key, item in value.items())
+        return ", ".join(
+            f"{for_terminal(key)} {item:.1f}" if isinstance(item, float) else f"{for_terminal(key)} {number(item)}"
+            for key, item in value.items()
+        )
     return for_terminal(str(value))
 
 
@@ -78,28 +80,42 @@ def preview(result: Preview, details: bool = False) -> Group:
     if result.current is None:
         parts.append(_line(f"Draft {result.draft_hash}: the first version, nothing to compare with."))
     elif "second" in comparison:
-        parts.append(_line(
-            f"Holdout ROC AUC of P(win): draft {number(comparison['second'])} vs "
-            f"{for_terminal(result.current.label)} {number(comparison['first'])} (difference "
-            f"{comparison['difference']:+.3f}, 95% interval {comparison['low']:+.3f} to {comparison['high']:+.3f}; "
-            f"{comparison['n']:,} holdout accounts)."))
+        parts.append(
+            _line(
+                f"Holdout ROC AUC of P(win): draft {number(comparison['second'])} vs "
+                f"{for_terminal(result.current.label)} {number(comparison['first'])} (difference "
+                f"{comparison['difference']:+.3f}, 95% interval {comparison['low']:+.3f} to {comparison['high']:+.3f}; "
+                f"{comparison['n']:,} holdout accounts)."
+            )
+        )
     if result.refusals:
         parts.append(_line("[bold]The publish gate objects:[/]"))
         parts.extend(_line(f"  - {for_terminal(reason)}") for reason in result.refusals)
     if comparison.get("backtest"):
         if details:
-            table = _table(f"Backtest on the same holdout: {_in_use(result)} vs the draft",
-                           ["Measure", "In use", "Draft"], right=("In use", "Draft"))
+            table = _table(
+                f"Backtest on the same holdout: {_in_use(result)} vs the draft",
+                ["Measure", "In use", "Draft"],
+                right=("In use", "Draft"),
+            )
             for key, pair in comparison["backtest"].items():
                 table.add_row(for_terminal(key), number(pair["current"]), number(pair["draft"]))
             parts.append(table)
         else:
-            parts.append(_line(f"Backtest of both on the same holdout: {len(comparison['backtest'])} measures "
-                               "(--details to show them)."))
+            parts.append(
+                _line(
+                    f"Backtest of both on the same holdout: {len(comparison['backtest'])} measures "
+                    "(--details to show them)."
+                )
+            )
     if not result.tier_moves.empty:
         parts.append(moves_table(result.tier_moves, f"Accounts by tier: {_in_use(result)} -> draft"))
-        parts.append(_line(f"{result.moved:,} accounts change tier; open pipeline moving up "
-                           f"{result.pipeline_moves['up']:,.0f}, down {result.pipeline_moves['down']:,.0f}."))
+        parts.append(
+            _line(
+                f"{result.moved:,} accounts change tier; open pipeline moving up "
+                f"{result.pipeline_moves['up']:,.0f}, down {result.pipeline_moves['down']:,.0f}."
+            )
+        )
     return Group(*parts)
 
 
@@ -107,8 +123,13 @@ def _deliveries(deliveries: list) -> list[Text]:
     lines = []
     for delivery in deliveries:
         target = for_terminal(f"{delivery.channel} {delivery.target}")
-        lines.append(_line(f"Notified {target}" if delivery.status == "sent"
-                           else f"[yellow]Could not notify {target}:[/] {for_terminal(delivery.reason)}"))
+        lines.append(
+            _line(
+                f"Notified {target}"
+                if delivery.status == "sent"
+                else f"[yellow]Could not notify {target}:[/] {for_terminal(delivery.reason)}"
+            )
+        )
     return lines
 
 
@@ -118,8 +139,12 @@ def publish(result: PublishResult, details: bool = False) -> Group:
     parts: list[Any] = [preview(result.preview, details)] if result.preview is not None else []
     where = f"strategy/history/{version.folder.name}"
     if version.rollback_of:
-        parts.append(_line(f"Published {for_terminal(version.label)}: the content of v{version.rollback_of}, with its "
-                           f"stored scorecard, in {where}. The draft in strategy/ now says the same."))
+        parts.append(
+            _line(
+                f"Published {for_terminal(version.label)}: the content of v{version.rollback_of}, with its "
+                f"stored scorecard, in {where}. The draft in strategy/ now says the same."
+            )
+        )
     else:
         forced = f" over the gate (reason recorded: {for_terminal(version.forced)})" if version.forced else ""
         parts.append(_line(f"Published {for_terminal(version.label)} to {where}{forced}."))
@@ -129,13 +154,20 @@ def publish(result: PublishResult, details: bool = False) -> Group:
 @terminal_renderer(History)
 def history(result: History, details: bool = False) -> Group | Text:
     if not result.versions:
-        return _line("No published version yet; publish the draft with `bullseye publish -m \"why\"`.")
+        return _line('No published version yet; publish the draft with `bullseye publish -m "why"`.')
     table = _table("Published versions (the first is in use)", ["Version", "Published", "By", "Why"])
     for v in result.versions:
-        why = v.message + (f" [rollback to v{v.rollback_of}]" if v.rollback_of else "") + \
-            (f" [forced: {v.forced}]" if v.forced else "")
-        table.add_row(for_terminal(v.label), v.published_at.strftime("%Y-%m-%d %H:%M"), for_terminal(v.published_by),
-                      for_terminal(why))
+        why = (
+            v.message
+            + (f" [rollback to v{v.rollback_of}]" if v.rollback_of else "")
+            + (f" [forced: {v.forced}]" if v.forced else "")
+        )
+        table.add_row(
+            for_terminal(v.label),
+            v.published_at.strftime("%Y-%m-%d %H:%M"),
+            for_terminal(v.published_by),
+            for_terminal(why),
+        )
     in_use = result.versions[0]
     if result.draft_hash is None:
         note = "No draft in strategy/."
@@ -153,14 +185,21 @@ def _with_evidence(label: str | None, evidence: str | None) -> str:
 
 @terminal_renderer(VersionDiff)
 def diff(result: VersionDiff, details: bool = False) -> Group:
-    parts: list[Any] = [_line(f"[bold]{for_terminal(result.before.label)} -> {for_terminal(result.after.label)}[/]: "
-                              f"{for_terminal(result.after.message)}")]
+    parts: list[Any] = [
+        _line(
+            f"[bold]{for_terminal(result.before.label)} -> {for_terminal(result.after.label)}[/]: "
+            f"{for_terminal(result.after.message)}"
+        )
+    ]
     if result.rules:
         rules = _table("Rules", ["Change", "Rule", "Before", "After"])
         for change in result.rules:
-            rules.add_row(change.change, f"{change.kind} {for_terminal(change.id)}",
-                          _with_evidence(change.before, change.evidence_before),
-                          _with_evidence(change.after, change.evidence_after))
+            rules.add_row(
+                change.change,
+                f"{change.kind} {for_terminal(change.id)}",
+                _with_evidence(change.before, change.evidence_before),
+                _with_evidence(change.after, change.evidence_after),
+            )
         parts.append(rules)
     else:
         parts.append(_line("No rule changed."))
@@ -170,8 +209,12 @@ def diff(result: VersionDiff, details: bool = False) -> Group:
         if details:
             points = _table("Points that changed", ["Feature", "Level", "Before", "After"], right=("Before", "After"))
             for row in result.points.itertuples():
-                points.add_row(for_terminal(str(row.feature)), for_terminal(str(row.level)), number(row.points_before),
-                               number(row.points_after))
+                points.add_row(
+                    for_terminal(str(row.feature)),
+                    for_terminal(str(row.level)),
+                    number(row.points_before),
+                    number(row.points_after),
+                )
             parts.append(points)
         else:
             parts.append(_line(f"{len(result.points):,} scorecard levels changed points (--details to list them)."))
@@ -197,18 +240,29 @@ def _trigger_line(row: Any, status: bool = False) -> Text:
     if status:
         state = row.status + (f" by v{int(resolved)}" if pd.notna(resolved) else "")
         state = f"{state:<13} "
-    return _line(f"{row.trigger_id}  {state}{row.raised_at}  {for_terminal(row.kind)}: {for_terminal(row.subject)}"
-                 f"\n    {for_terminal(row.detail)}")
+    return _line(
+        f"{row.trigger_id}  {state}{row.raised_at}  {for_terminal(row.kind)}: {for_terminal(row.subject)}"
+        f"\n    {for_terminal(row.detail)}"
+    )
 
 
 @terminal_renderer(Status)
 def status(result: Status, details: bool = False) -> Group:
     version = result.version
-    parts: list[Any] = [_line(
-        f"In use: v{version['number']} ({version['hash']}), published {version['published_at'][:10]} by "
-        f"{for_terminal(version['published_by'])}" if version else "In use: no published version")]
+    parts: list[Any] = [
+        _line(
+            f"In use: v{version['number']} ({version['hash']}), published {version['published_at'][:10]} by "
+            f"{for_terminal(version['published_by'])}"
+            if version
+            else "In use: no published version"
+        )
+    ]
     for item in sorted(result.items, key=lambda i: ("overdue", "due", "ok").index(i.level)):
-        parts.append(_line(f"[{_LEVEL_STYLE[item.level]}]{item.level:>7}[/]  {for_terminal(item.what)}: {for_terminal(item.why)}"))
+        parts.append(
+            _line(
+                f"[{_LEVEL_STYLE[item.level]}]{item.level:>7}[/]  {for_terminal(item.what)}: {for_terminal(item.why)}"
+            )
+        )
     shown = result.open_triggers if details else result.open_triggers.head(_STATUS_LINES)
     parts.extend(_trigger_line(row) for row in shown.itertuples())
     if len(shown) < len(result.open_triggers):
@@ -218,14 +272,22 @@ def status(result: Status, details: bool = False) -> Group:
 
 @terminal_renderer(CheckResult)
 def check(result: CheckResult, details: bool = False) -> Group:
-    parts: list[Any] = [_line(f"Exports: {for_terminal(result.load_summary)}. Scored {result.scored:,} accounts with "
-                              "the published version." if result.scored else
-                              f"Exports: {for_terminal(result.load_summary)}.")]
+    parts: list[Any] = [
+        _line(
+            f"Exports: {for_terminal(result.load_summary)}. Scored {result.scored:,} accounts with "
+            "the published version."
+            if result.scored
+            else f"Exports: {for_terminal(result.load_summary)}."
+        )
+    ]
     parts.extend(_line(for_terminal(note)) for note in result.notes)
     parts.append(_line(f"{len(result.new_triggers)} new trigger(s)."))
     parts.extend(_trigger_line(row) for row in result.new_triggers.itertuples())
-    parts.extend(line for line, delivery in zip(_deliveries(result.deliveries), result.deliveries)
-                 if delivery.status != "sent" or details)
+    parts.extend(
+        line
+        for line, delivery in zip(_deliveries(result.deliveries), result.deliveries)
+        if delivery.status != "sent" or details
+    )
     return Group(*parts)
 
 
@@ -240,8 +302,15 @@ def triggers(result: TriggerList, details: bool = False) -> Group | Text:
 def events(result: Events, details: bool = False) -> Group | Text:
     if not result.log.events:
         return _line("No events recorded; add one with `bullseye event add NAME --date YYYY-MM-DD`.")
-    return Group(*(_line(f"{e.date.isoformat()}  {e.kind:<10} {for_terminal(e.name)}"
-                         + (f"\n    {for_terminal(e.note)}" if e.note else "")) for e in result.log.events))
+    return Group(
+        *(
+            _line(
+                f"{e.date.isoformat()}  {e.kind:<10} {for_terminal(e.name)}"
+                + (f"\n    {for_terminal(e.note)}" if e.note else "")
+            )
+            for e in result.log.events
+        )
+    )
 
 
 @terminal_renderer(EventAdded)
@@ -249,16 +318,24 @@ def event_added(result: EventAdded, details: bool = False) -> Text:
     event = result.event
     if not result.added:
         return _line("Already recorded; nothing changed.")
-    return _line(f"Recorded '{for_terminal(event.name)}' ({event.kind}, {event.date.isoformat()}) in strategy/events.yaml.")
+    return _line(
+        f"Recorded '{for_terminal(event.name)}' ({event.kind}, {event.date.isoformat()}) in strategy/events.yaml."
+    )
 
 
 # -- HTML (notebooks and the web workspace): one template, a part per result -----------------------
 def _html(kind: str):
     def render(result: Any) -> str:
         return render_template("lifecycle.html", kind=kind, result=result)
+
     return render
 
 
-for _cls, _kind in ((History, "history"), (VersionDiff, "diff"), (Preview, "preview"), (Status, "status"),
-                    (TriggerList, "triggers")):
+for _cls, _kind in (
+    (History, "history"),
+    (VersionDiff, "diff"),
+    (Preview, "preview"),
+    (Status, "status"),
+    (TriggerList, "triggers"),
+):
     html_renderer(_cls)(_html(_kind))

@@ -83,12 +83,14 @@ def render_outcomes(summary: OutcomeSummary, details: bool = False) -> Group:
             table.add_column(header.replace("{currency}", summary.currency), justify="right", no_wrap=True)
         rows = summary.rows if summary.by else []
         for i, row in enumerate(rows):
-            table.add_row(for_terminal(row["group"]), *(fmt(row) for _, fmt, _ in shown),
-                          end_section=i == len(rows) - 1)
+            table.add_row(
+                for_terminal(row["group"]), *(fmt(row) for _, fmt, _ in shown), end_section=i == len(rows) - 1
+            )
         table.add_row("All accounts", *(fmt(summary.overall) for _, fmt, _ in shown), style="bold")
         tables.append(table)
     if summary.missing_tables:
-        tables[-1].caption = (f"Not loaded: {', '.join(summary.missing_tables)} "
-                              f"(the outcomes that need them are left out)")
+        tables[
+            -1
+        ].caption = f"Not loaded: {', '.join(summary.missing_tables)} (the outcomes that need them are left out)"
         tables[-1].caption_justify = "left"
     return Group(*tables)

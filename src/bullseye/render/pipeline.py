@@ -22,8 +22,10 @@ def render_step(name: str, result: Any, details: bool = False) -> Any:
     if name == "personas":
         return Group(*(Text(f"  {visible_controls(str(path))}") for path in result))
     if name == "icp":
-        lines = [f"Draft ICP '{result.name}': {len(result.criteria)} criteria, "
-                 f"{len(result.disqualifiers)} disqualifiers, {len(result.signals)} signals"]
+        lines = [
+            f"Draft ICP '{result.name}': {len(result.criteria)} criteria, "
+            f"{len(result.disqualifiers)} disqualifiers, {len(result.signals)} signals"
+        ]
         lines += [f"  + {rule.name}" for rule in result.criteria]
         lines += [f"  - {rule.name}" for rule in result.disqualifiers]
         return Text(visible_controls("\n".join(lines)))

@@ -37,16 +37,26 @@ def _money(value: Any) -> str:
 def tier_cuts_sentence(card) -> str:
     """'Tiers cut on the fit score: A >= 61.2 (best 10%), ...' in one line."""
     settings, cuts = card.icp.tiers, card.tier_cuts_
-    how = {"A": "capacity" if settings.a_capacity is not None else "fixed" if settings.a_min_score is not None
-           else f"best {settings.shares[0]:.0%}",
-           "B": "capacity" if settings.b_capacity is not None else "fixed" if settings.b_min_score is not None
-           else f"next {settings.shares[1]:.0%}",
-           "C": "fixed" if settings.c_min_score is not None else f"next {settings.shares[2]:.0%}"}
+    how = {
+        "A": "capacity"
+        if settings.a_capacity is not None
+        else "fixed"
+        if settings.a_min_score is not None
+        else f"best {settings.shares[0]:.0%}",
+        "B": "capacity"
+        if settings.b_capacity is not None
+        else "fixed"
+        if settings.b_min_score is not None
+        else f"next {settings.shares[1]:.0%}",
+        "C": "fixed" if settings.c_min_score is not None else f"next {settings.shares[2]:.0%}",
+    }
     fmt = "{:,.0f}" if card.tier_basis_ == "expected_value" else "{:.1f}"
     parts = [f"{t} >= {fmt.format(cuts[t])} ({how[t]})" for t in ("A", "B", "C")]
     basis = "expected value" if card.tier_basis_ == "expected_value" else "fit score"
-    return (f"Tiers cut on the {basis}: {', '.join(parts)}, D below; accounts a 'loses more' disqualifier meets "
-            f"are D whatever their score.")
+    return (
+        f"Tiers cut on the {basis}: {', '.join(parts)}, D below; accounts a 'loses more' disqualifier meets "
+        f"are D whatever their score."
+    )
 
 
 def _table(title: str) -> Table:
@@ -71,16 +81,29 @@ def _best_table(result: Scores) -> Table:
                 label.append("\n  " + visible_controls(reason), style="")
         if row.get("why_now"):
             label.append("\nWhy now: " + visible_controls(row["why_now"]), style="")
-        table.add_row(label, row["tier"], f"{row['fit_score']:.0f}", f"{row['win_probability']:.0%}",
-                      _money(row.get("expected_value")), end_section=True)
+        table.add_row(
+            label,
+            row["tier"],
+            f"{row['fit_score']:.0f}",
+            f"{row['win_probability']:.0%}",
+            _money(row.get("expected_value")),
+            end_section=True,
+        )
     return table
 
 
 def _tiers_table(card, frame=None) -> Table:
     """The tiers as they did on the holdout (and, given scores, how many accounts each holds)."""
     table = _table("Tiers on the holdout deals (not used to fit)")
-    headers = ["Tier", *(("Accounts",) if frame is not None else ()), "Deals", "Win rate\n(95% CI)", "Pred.",
-               "ACV\nmedian", "Value\nper deal"]
+    headers = [
+        "Tier",
+        *(("Accounts",) if frame is not None else ()),
+        "Deals",
+        "Win rate\n(95% CI)",
+        "Pred.",
+        "ACV\nmedian",
+        "Value\nper deal",
+    ]
     for header in headers:
         table.add_column(header, justify="left" if header == "Tier" else "right", no_wrap=header != "Tier")
     forced: Any = None
@@ -90,14 +113,26 @@ def _tiers_table(card, frame=None) -> Table:
     for row in card.tier_table_.to_dict(orient="records"):
         counts: tuple[str, ...] = ()
         if frame is not None and forced is not None:
-            count = int(forced.sum()) if row["tier"] == DISQUALIFIED_GROUP else \
-                int(((frame["tier"] == row["tier"]).to_numpy() & ~forced).sum())
+            count = (
+                int(forced.sum())
+                if row["tier"] == DISQUALIFIED_GROUP
+                else int(((frame["tier"] == row["tier"]).to_numpy() & ~forced).sum())
+            )
             counts = (f"{count:,}",)
-        rate = _DASH if not row["deals"] else \
-            f"{row['win_rate']:.0%} ({row['win_rate_low']:.0%}-{row['win_rate_high']:.0%})"
-        table.add_row(for_terminal(row["tier"]), *counts, f"{row['deals']:,}", rate,
-                      _DASH if not row["deals"] else f"{row['predicted']:.0%}",
-                      _money(row["acv_median"]), _money(row["value_per_deal"]))
+        rate = (
+            _DASH
+            if not row["deals"]
+            else f"{row['win_rate']:.0%} ({row['win_rate_low']:.0%}-{row['win_rate_high']:.0%})"
+        )
+        table.add_row(
+            for_terminal(row["tier"]),
+            *counts,
+            f"{row['deals']:,}",
+            rate,
+            _DASH if not row["deals"] else f"{row['predicted']:.0%}",
+            _money(row["acv_median"]),
+            _money(row["value_per_deal"]),
+        )
     return table
 
 
@@ -106,16 +141,22 @@ def _calibration_table(rows: list[dict]) -> Table:
     for header in ("Decile", "Deals", "Predicted", "Observed (95% CI)"):
         table.add_column(header, justify="right")
     for row in rows:
-        table.add_row(str(row["bin"]), f"{row['deals']:,}", f"{row['predicted']:.0%}",
-                      f"{row['observed']:.0%} ({row['observed_low']:.0%}-{row['observed_high']:.0%})")
+        table.add_row(
+            str(row["bin"]),
+            f"{row['deals']:,}",
+            f"{row['predicted']:.0%}",
+            f"{row['observed']:.0%} ({row['observed_low']:.0%}-{row['observed_high']:.0%})",
+        )
     return table
 
 
 def _card_lines(card, details: bool) -> list[str]:
-    lines = [tier_cuts_sentence(card),
-             *(order_sentence(card.order_, key) for key in card.monotone_),
-             (f"No holdout deals in {', '.join(card.empty_tiers_)}; " if card.empty_tiers_ else "")
-             + f"calibration error (ECE over deciles): {card.ece_:.3f}."]
+    lines = [
+        tier_cuts_sentence(card),
+        *(order_sentence(card.order_, key) for key in card.monotone_),
+        (f"No holdout deals in {', '.join(card.empty_tiers_)}; " if card.empty_tiers_ else "")
+        + f"calibration error (ECE over deciles): {card.ece_:.3f}.",
+    ]
     lines += [f"Disqualifier '{e['id']}' ({e['reads']}): {e['does']}." for e in card.disqualifier_effects_]
     if details:
         lines += [f"Note: {note}." for note in card.tier_notes_] + list(card.value_.notes_)
@@ -148,14 +189,22 @@ def render_scorecard(result: ScorecardInUse, details: bool = False) -> Group:
     card = result.card
     points = _table(f"Scorecard in use (ICP {result.version_label})")
     for header in ("Feature", "Value", "Deals", "Win rate", "Points"):
-        points.add_column(header, justify="left" if header in ("Feature", "Value") else "right",
-                          no_wrap=header not in ("Feature", "Value"))
+        points.add_column(
+            header,
+            justify="left" if header in ("Feature", "Value") else "right",
+            no_wrap=header not in ("Feature", "Value"),
+        )
     rows = card.summary.to_dict(orient="records")
     if not details:
         rows = [r for r in rows if abs(r["points"]) >= 0.5]
     for row in rows:
-        points.add_row(for_terminal(row["feature"]), for_terminal(row["value"]), f"{row['deals']:,}",
-                       _DASH if _missing(row["win_rate"]) else f"{row['win_rate']:.0%}", f"{row['points']:+.1f}")
+        points.add_row(
+            for_terminal(row["feature"]),
+            for_terminal(row["value"]),
+            f"{row['deals']:,}",
+            _DASH if _missing(row["win_rate"]) else f"{row['win_rate']:.0%}",
+            f"{row['points']:+.1f}",
+        )
     parts: list[Any] = [points, _tiers_table(card)]
     if details:
         parts.append(_calibration_table(card.calibration_.to_dict(orient="records")))
@@ -196,31 +245,44 @@ def render_backtest(result: Backtest, details: bool = False) -> Group:
         ("Churned in the window", lambda g: f"{g['churned']:,}"),
         (f"Kept {RETENTION_AT_DAYS} days (KM)", lambda g: _DASH if g["retention"] is None else f"{g['retention']:.0%}"),
         ("Lifetime, years (sBG)", lambda g: _capped(g, g["lifetime_years"], "{:.1f}", " (cap)")),
-        (f"LTV ({result.currency}, " + (f"{result.margin:.0%} margin)" if result.margin != 1 else "revenue)"),
-         lambda g: _capped(g, g["ltv"], money, "")),
+        (
+            f"LTV ({result.currency}, " + (f"{result.margin:.0%} margin)" if result.margin != 1 else "revenue)"),
+            lambda g: _capped(g, g["ltv"], money, ""),
+        ),
     )
     for label, fmt in measures:
         table.add_row(label, *(fmt(g) for g in result.groups.values()))
     p = result.logrank["p_value"]
-    lines = [f"Churn, ICP vs not: log-rank p = {p:.2g}" if p is not None and p == p else
-             "Churn, ICP vs not: not tested (it needs customers in both groups and churn in the window)"]
+    lines = [
+        f"Churn, ICP vs not: log-rank p = {p:.2g}"
+        if p is not None and p == p
+        else "Churn, ICP vs not: not tested (it needs customers in both groups and churn in the window)"
+    ]
     cov = result.coverage
     if cov.get("best_customers"):
-        lines.append(f"Coverage: {_estimate(cov['share'], pct)} of the {cov['best_customers']} best customers "
-                     f"(top decile by realised revenue) are in tiers A/B, which hold "
-                     f"{cov['share_of_all_accounts']:.0%} of all accounts.")
+        lines.append(
+            f"Coverage: {_estimate(cov['share'], pct)} of the {cov['best_customers']} best customers "
+            f"(top decile by realised revenue) are in tiers A/B, which hold "
+            f"{cov['share_of_all_accounts']:.0%} of all accounts."
+        )
     out = result.outside
     share = out["share"]
     if out["deals"] or share.value == share.value:
-        lines.append(f"Outside the ICP: {out['deals']:,} of the holdout deals ({share.value:.0%}; 95% CI "
-                     f"{share.low:.0%}-{share.high:.0%}), {out['won']:,} of them won.")
+        lines.append(
+            f"Outside the ICP: {out['deals']:,} of the holdout deals ({share.value:.0%}; 95% CI "
+            f"{share.low:.0%}-{share.high:.0%}), {out['won']:,} of them won."
+        )
     if out["cost"] == out["cost"]:
-        lines.append(f"Value per deal worked (win rate x LTV): {out['value_per_deal_icp']:,.0f} {result.currency} "
-                     f"in the ICP, {out['value_per_deal_outside']:,.0f} outside. Worth as much as ICP deals, the "
-                     f"outside deals would have brought {out['cost']:,.0f} {result.currency} more.")
+        lines.append(
+            f"Value per deal worked (win rate x LTV): {out['value_per_deal_icp']:,.0f} {result.currency} "
+            f"in the ICP, {out['value_per_deal_outside']:,.0f} outside. Worth as much as ICP deals, the "
+            f"outside deals would have brought {out['cost']:,.0f} {result.currency} more."
+        )
     if any(g.get("lifetime_capped") for g in result.groups.values()):
-        lines.append("Lifetimes marked '≥' are at the model's cap (a customer who never churns, discounted): "
-                     "too little churn to measure them, so they and their LTV are lower bounds.")
+        lines.append(
+            "Lifetimes marked '≥' are at the model's cap (a customer who never churns, discounted): "
+            "too little churn to measure them, so they and their LTV are lower bounds."
+        )
     extra = _text(lines + result.notes)
     if result.chart:
         extra.append(Text(f"Chart: {visible_controls(str(result.chart))}"))
@@ -230,14 +292,20 @@ def render_backtest(result: Backtest, details: bool = False) -> Group:
     for column in ("Tier", "Deals", "Win rate\n(95% CI)", "Pred.", "ACV\nmedian", "Value\nper deal"):
         tiers.add_column(column, justify="left" if column == "Tier" else "right", no_wrap=column != "Tier")
     for row in result.tiers.to_dict(orient="records"):
-        tiers.add_row(for_terminal(row["tier"]), f"{row['deals']:,}",
-                      _estimate(Estimate(row["win_rate"], row["win_rate_low"], row["win_rate_high"]), pct),
-                      _DASH if _missing(row["predicted"]) else f"{row['predicted']:.0%}",
-                      _money(row["acv_median"]), _money(row["value_per_deal"]))
+        tiers.add_row(
+            for_terminal(row["tier"]),
+            f"{row['deals']:,}",
+            _estimate(Estimate(row["win_rate"], row["win_rate_low"], row["win_rate_high"]), pct),
+            _DASH if _missing(row["predicted"]) else f"{row['predicted']:.0%}",
+            _money(row["acv_median"]),
+            _money(row["value_per_deal"]),
+        )
     order = result.calibration["order"]
-    caption = [order_sentence(order, "win_rate"), order_sentence(order, "value_per_deal")] \
-        + ([f"No holdout deals in {', '.join(order['empty'])}."] if order["empty"] else []) \
+    caption = (
+        [order_sentence(order, "win_rate"), order_sentence(order, "value_per_deal")]
+        + ([f"No holdout deals in {', '.join(order['empty'])}."] if order["empty"] else [])
         + [f"Calibration error (ECE): {result.calibration['ece']:.3f}."]
+    )
     parts: list[Any] = [table, *extra, tiers, Text(" ".join(caption))]
     if details:
         parts.append(_calibration_table(result.calibration["reliability"]))

@@ -17,8 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["score_accounts"]
 
 
-def score_accounts(ws: Workspace, icp: ICP | None = None, frame: pd.DataFrame | None = None,
-                   card: ScoreCard | None = None, as_of: object = None) -> pd.DataFrame:
+def score_accounts(
+    ws: Workspace,
+    icp: ICP | None = None,
+    frame: pd.DataFrame | None = None,
+    card: ScoreCard | None = None,
+    as_of: object = None,
+) -> pd.DataFrame:
     """Score ``frame`` (default: every CRM account) with a scorecard fitted on the workspace data,
     plus ``why_now`` and ``why_now_score``: the account's strongest fresh signal of the ICP as of
     ``as_of`` (see :mod:`bullseye.market.signals`; '' and 0 when there is none)."""

@@ -42,8 +42,18 @@ from bullseye.strategy.icp import ICP, load_icp
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["Backtest", "backtest", "icp_membership", "median_interval", "holdout_retention", "IN_ICP", "NOT_ICP",
-           "DISQUALIFIED", "KM_CHART", "RETENTION_AT_DAYS"]
+__all__ = [
+    "Backtest",
+    "backtest",
+    "icp_membership",
+    "median_interval",
+    "holdout_retention",
+    "IN_ICP",
+    "NOT_ICP",
+    "DISQUALIFIED",
+    "KM_CHART",
+    "RETENTION_AT_DAYS",
+]
 
 IN_ICP, NOT_ICP, DISQUALIFIED = "ICP", "Not ICP", "Disqualified"
 KM_CHART = "icp-churn-km.png"
@@ -126,45 +136,73 @@ class Backtest(Result):
                 return None
             return value
 
-        return clean({
-            "icp_version": self.icp_version, "as_of": self.as_of.isoformat(), "holdout_from": self.cutoff.isoformat() if self.cutoff else None,
-            "currency": self.currency, "margin": self.margin, "groups": self.groups, "logrank": self.logrank,
-            "coverage": self.coverage, "outside_icp": self.outside, "calibration": self.calibration,
-            "tiers": self.tiers.to_dict(orient="records"), "km": self.km,
-            "chart": str(self.chart) if self.chart else None, "notes": self.notes,
-            "warnings": self.warnings,
-        })
+        return clean(
+            {
+                "icp_version": self.icp_version,
+                "as_of": self.as_of.isoformat(),
+                "holdout_from": self.cutoff.isoformat() if self.cutoff else None,
+                "currency": self.currency,
+                "margin": self.margin,
+                "groups": self.groups,
+                "logrank": self.logrank,
+                "coverage": self.coverage,
+                "outside_icp": self.outside,
+                "calibration": self.calibration,
+                "tiers": self.tiers.to_dict(orient="records"),
+                "km": self.km,
+                "chart": str(self.chart) if self.chart else None,
+                "notes": self.notes,
+                "warnings": self.warnings,
+            }
+        )
 
     def chart_png(self) -> bytes | None:
         """The churn curves, ICP vs not, as PNG bytes (None without churn in the window)."""
         return _km_png(self) if any(g["churned"] for g in self.groups.values()) else None
 
 
-def _group_row(name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: float,
-               random_state: int) -> tuple[dict[str, Any], dict[str, np.ndarray], ShiftedBetaGeometric | None]:
+def _group_row(
+    name: str, deals: pd.DataFrame, window: pd.DataFrame, margin: float, random_state: int
+) -> tuple[dict[str, Any], dict[str, np.ndarray], ShiftedBetaGeometric | None]:
     won = deals[deals["won"] == 1]
     low, high = wilson_interval(len(won), len(deals))
-    curve = kaplan_meier(window[DURATION], window[EVENT]) if len(window) else \
-        {"time": np.zeros(0), "survival": np.zeros(0)}
+    curve = (
+        kaplan_meier(window[DURATION], window[EVENT]) if len(window) else {"time": np.zeros(0), "survival": np.zeros(0)}
+    )
     model = fit_lifetime(window, random_state)
     life = model.lifetime_estimate() if model is not None else Estimate(math.nan, math.nan, math.nan)
     value = ltv(margin, won["amount"], model, random_state) if model is not None else life
     capped = model is not None and model.at_cap(life.value)
     row = {
-        "group": name, "deals": len(deals), "won": len(won),
+        "group": name,
+        "deals": len(deals),
+        "won": len(won),
         "win_rate": Estimate(len(won) / len(deals) if len(deals) else math.nan, float(low), float(high)),
-        "days_to_close": median_interval(won["days_to_close"]), "discount": _mean_interval(won["discount"]),
-        "acv": median_interval(won["amount"]), "customers": len(window), "churned": int(window[EVENT].sum()),
-        "retention": _survival_at(curve, RETENTION_AT_DAYS), "lifetime_years": life, "ltv": value,
+        "days_to_close": median_interval(won["days_to_close"]),
+        "discount": _mean_interval(won["discount"]),
+        "acv": median_interval(won["amount"]),
+        "customers": len(window),
+        "churned": int(window[EVENT].sum()),
+        "retention": _survival_at(curve, RETENTION_AT_DAYS),
+        "lifetime_years": life,
+        "ltv": value,
         # at the cap the data show too little churn to measure the lifetime: a lower bound, not a value
-        "lifetime_capped": capped, "lifetime_cap_years": model.lifetime_cap() if model is not None else None,
+        "lifetime_capped": capped,
+        "lifetime_cap_years": model.lifetime_cap() if model is not None else None,
         "lifetime_high_capped": model is not None and model.at_cap(life.high),
     }
     return row, curve, model
 
 
-def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdout_share: float = 0.3,
-             margin: float = 1.0, chart: Path | str | bool | None = None, random_state: int = 0) -> Backtest:
+def backtest(
+    ws: Workspace,
+    icp: ICP | None = None,
+    as_of: object = None,
+    holdout_share: float = 0.3,
+    margin: float = 1.0,
+    chart: Path | str | bool | None = None,
+    random_state: int = 0,
+) -> Backtest:
     """Measure the ICP as written on the holdout period (see the module docstring). ``chart``: a
     path to write the churn curves to as PNG (True: ``reports/icp-churn-km.png``); nothing is
     written without it (``Backtest.chart_png()`` gives the bytes)."""
@@ -179,35 +217,65 @@ def backtest(ws: Workspace, icp: ICP | None = None, as_of: object = None, holdou
     deal_in, deal_dq = icp_membership(icp, deals)
     win_in, win_dq = icp_membership(icp, window)
     groups, curves, models = {}, {}, {}
-    for name, deal_mask, window_mask in ((IN_ICP, deal_in, win_in), (NOT_ICP, ~deal_in, ~win_in),
-                                         (DISQUALIFIED, deal_dq, win_dq)):
-        groups[name], curves[name], models[name] = _group_row(name, deals[deal_mask], window[window_mask], margin,
-                                                              random_state)
-    statistic, p = logrank_test(window[DURATION], window[EVENT], win_in) \
-        if win_in.any() and (~win_in).any() and window[EVENT].any() else (math.nan, math.nan)
+    for name, deal_mask, window_mask in (
+        (IN_ICP, deal_in, win_in),
+        (NOT_ICP, ~deal_in, ~win_in),
+        (DISQUALIFIED, deal_dq, win_dq),
+    ):
+        groups[name], curves[name], models[name] = _group_row(
+            name, deals[deal_mask], window[window_mask], margin, random_state
+        )
+    statistic, p = (
+        logrank_test(window[DURATION], window[EVENT], win_in)
+        if win_in.any() and (~win_in).any() and window[EVENT].any()
+        else (math.nan, math.nan)
+    )
     opportunities = data.opportunities_in("discovery")
     has_wins = len(opportunities) > 0 and opportunities["won"].nunique() == 2
     # retention-only data (a churn snapshot) has no win model: the backtest measures churn alone
     card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data) if has_wins else None
-    notes = [data.split_line] + ([f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
-                                 if card is not None else
-                                 ["No won and lost deals: the fit score, its tiers and calibration need them; this "
-                                  "backtest measures churn, lifetime and LTV only."])
+    notes = [data.split_line] + (
+        [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
+        if card is not None
+        else [
+            "No won and lost deals: the fit score, its tiers and calibration need them; this "
+            "backtest measures churn, lifetime and LTV only."
+        ]
+    )
     if window.empty:
-        notes.append("No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"
-                     + ("" if ws.has_table("subscriptions") else " (not loaded)") + ".")
+        notes.append(
+            "No customers in the holdout window: churn, lifetime and LTV need the subscriptions table"
+            + ("" if ws.has_table("subscriptions") else " (not loaded)")
+            + "."
+        )
     result = Backtest(
-        icp_version=icp.content_hash(), as_of=data.as_of, cutoff=data.cutoff, groups=groups,
+        icp_version=icp.content_hash(),
+        as_of=data.as_of,
+        cutoff=data.cutoff,
+        groups=groups,
         logrank={"statistic": statistic, "p_value": p},
-        km={k: {"days": c["time"].tolist(), "survival": c["survival"].tolist()} for k, c in curves.items()
-            if k != DISQUALIFIED},
+        km={
+            k: {"days": c["time"].tolist(), "survival": c["survival"].tolist()}
+            for k, c in curves.items()
+            if k != DISQUALIFIED
+        },
         coverage=_coverage(card, data.accounts) if card is not None else {"best_customers": 0},
         outside=_outside(groups, deals, deal_in),
-        tiers=card.tier_table_ if card is not None else pd.DataFrame(), margin=margin, currency=ws.settings.currency,
-        notes=notes, warnings=icp_warnings(icp, data.accounts),
-        calibration={"ece": card.ece_, "monotone": card.monotone_, "order": card.order_, "tier_cuts": card.tier_cuts_,
-                     "tier_basis": card.tier_basis_, "reliability": card.calibration_.to_dict(orient="records")}
-        if card is not None else {},
+        tiers=card.tier_table_ if card is not None else pd.DataFrame(),
+        margin=margin,
+        currency=ws.settings.currency,
+        notes=notes,
+        warnings=icp_warnings(icp, data.accounts),
+        calibration={
+            "ece": card.ece_,
+            "monotone": card.monotone_,
+            "order": card.order_,
+            "tier_cuts": card.tier_cuts_,
+            "tier_basis": card.tier_basis_,
+            "reliability": card.calibration_.to_dict(orient="records"),
+        }
+        if card is not None
+        else {},
     )
     if chart and window[EVENT].any():
         path = ws.reports_dir / KM_CHART if chart is True else Path(chart)
@@ -229,8 +297,13 @@ def _coverage(card: ScoreCard, accounts: pd.DataFrame) -> dict[str, Any]:
     best = customers & (revenue >= threshold)
     k, n = int((best & top_ab).sum()), int(best.sum())
     low, high = wilson_interval(k, n)
-    return {"best_customers": n, "revenue_threshold": float(threshold), "in_tiers_ab": k,
-            "share": Estimate(k / n, float(low), float(high)), "share_of_all_accounts": float(top_ab.mean())}
+    return {
+        "best_customers": n,
+        "revenue_threshold": float(threshold),
+        "in_tiers_ab": k,
+        "share": Estimate(k / n, float(low), float(high)),
+        "share_of_all_accounts": float(top_ab.mean()),
+    }
 
 
 def _outside(groups: dict[str, dict], deals: pd.DataFrame, deal_in: np.ndarray) -> dict[str, Any]:
@@ -241,9 +314,14 @@ def _outside(groups: dict[str, dict], deals: pd.DataFrame, deal_in: np.ndarray) 
     low, high = wilson_interval(k, n)
     value = {name: g["win_rate"].value * g["ltv"].value for name, g in ((IN_ICP, inside), (NOT_ICP, outside))}
     cost = k * (value[IN_ICP] - value[NOT_ICP]) if all(map(math.isfinite, value.values())) else math.nan
-    return {"deals": k, "share": Estimate(k / n if n else math.nan, float(low), float(high)),
-            "won": outside["won"], "value_per_deal_icp": value[IN_ICP], "value_per_deal_outside": value[NOT_ICP],
-            "cost": cost}
+    return {
+        "deals": k,
+        "share": Estimate(k / n if n else math.nan, float(low), float(high)),
+        "won": outside["won"],
+        "value_per_deal_icp": value[IN_ICP],
+        "value_per_deal_outside": value[NOT_ICP],
+        "cost": cost,
+    }
 
 
 def _km_png(result: Backtest) -> bytes:
@@ -258,11 +336,16 @@ def _km_png(result: Backtest) -> bytes:
             continue
         months = np.concatenate([[0.0], np.asarray(curve["days"]) / MONTH_DAYS])
         survival = np.concatenate([[1.0], curve["survival"]])
-        ax.step(months, survival, where="post", color=colour,
-                label=f"{name} ({result.groups[name]['customers']} customers)")
+        ax.step(
+            months, survival, where="post", color=colour, label=f"{name} ({result.groups[name]['customers']} customers)"
+        )
     p = result.logrank["p_value"]
-    ax.set(xlabel="Months into the holdout window", ylabel="Still a customer", ylim=(0, 1.02),
-           title="Churn in the holdout: ICP vs not" + (f" (log-rank p = {p:.2g})" if p == p else ""))
+    ax.set(
+        xlabel="Months into the holdout window",
+        ylabel="Still a customer",
+        ylim=(0, 1.02),
+        title="Churn in the holdout: ICP vs not" + (f" (log-rank p = {p:.2g})" if p == p else ""),
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
     fig.tight_layout()

@@ -26,8 +26,10 @@ __all__ = ["Feature", "rule_mask", "learn_features", "is_list_column", "conditio
 
 OTHER = "(other)"
 _NUMERIC_OPS = {">=", ">", "<", "<=", "between"}
-_BANDS = {"employees": tuple((None if up is None else up + 1, label) for up, label in EMPLOYEE_BANDS),
-          "revenue": REVENUE_BANDS}
+_BANDS = {
+    "employees": tuple((None if up is None else up + 1, label) for up, label in EMPLOYEE_BANDS),
+    "revenue": REVENUE_BANDS,
+}
 
 
 # -- fast, exact rule masks ---------------------------------------------------------------------
@@ -156,11 +158,15 @@ class Feature:
             if self.cuts is None:
                 raise InvalidInputError(f"the banded feature {self.name!r} has no band bounds")
             numbers = pd.to_numeric(frame[self.name], errors="coerce").to_numpy(float)
-            return np.where(np.isnan(numbers), missing, np.searchsorted(self.cuts, numbers, side="right")).astype(np.int32)
+            return np.where(np.isnan(numbers), missing, np.searchsorted(self.cuts, numbers, side="right")).astype(
+                np.int32
+            )
         codes, distinct = _factorized(frame, self.name, cache)
         other = self.levels.index(OTHER)
-        table = np.array([missing if (k := _key(u)) is None else self.lookup.get(k, other) for u in distinct[self.name]],
-                         dtype=np.int32)
+        table = np.array(
+            [missing if (k := _key(u)) is None else self.lookup.get(k, other) for u in distinct[self.name]],
+            dtype=np.int32,
+        )
         return table[codes]
 
     @property
@@ -200,13 +206,20 @@ def _category(name: str, column: pd.Series, min_count: int, max_levels: int) -> 
     kept = [k for k, n in counts.items() if n >= min_count][:max_levels]
     spelled = column[keys.isin(kept)].astype(str).str.strip()
     labels = {k: spelled[keys == k].mode().iloc[0] if k not in ("yes", "no") else k for k in kept}
-    return Feature(name, "category", [labels[k] for k in kept] + [OTHER, MISSING],
-                   lookup={k: i for i, k in enumerate(kept)})
+    return Feature(
+        name, "category", [labels[k] for k in kept] + [OTHER, MISSING], lookup={k: i for i, k in enumerate(kept)}
+    )
 
 
-def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: list[str] | None,
-                    min_count: int, max_levels: int,
-                    loss_rules: Sequence[Disqualifier] = ()) -> tuple[list[Feature], dict[str, str]]:
+def learn_features(
+    icp: ICP,
+    dataset: Dataset,
+    deals: pd.DataFrame,
+    attributes: list[str] | None,
+    min_count: int,
+    max_levels: int,
+    loss_rules: Sequence[Disqualifier] = (),
+) -> tuple[list[Feature], dict[str, str]]:
     features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
     features += [Feature(r.id, "disqualifier", ["no", "yes"], rule=r) for r in loss_rules]
     skipped: dict[str, str] = {}
@@ -216,11 +229,16 @@ def learn_features(icp: ICP, dataset: Dataset, deals: pd.DataFrame, attributes: 
             skipped[name] = "not an account attribute of this workspace"
         elif is_list_column(column):
             skipped[name] = "a list (enters the score only through ICP criteria)"
-        elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) \
-                and column.nunique() > 4:
+        elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and column.nunique() > 4:
             bands = _BANDS.get(name) or _quantile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float))
-            features.append(Feature(name, "band", [label for _, label in bands] + [MISSING],
-                                    cuts=np.array([up for up, _ in bands if up is not None], dtype=float)))
+            features.append(
+                Feature(
+                    name,
+                    "band",
+                    [label for _, label in bands] + [MISSING],
+                    cuts=np.array([up for up, _ in bands if up is not None], dtype=float),
+                )
+            )
         else:
             features.append(_category(name, deals[name], min_count, max_levels))
     return features, skipped

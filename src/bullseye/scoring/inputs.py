@@ -52,8 +52,15 @@ def read_companies(path: Path | str, ws: Workspace | None = None) -> pd.DataFram
     kinds = {c.name: c.type for c in TABLES["accounts"].columns}
     if ws is not None and ws.has_table("accounts"):
         for name, dtype in ws.table("accounts").schema().items():
-            kinds[name] = "list" if dtype.is_array() else "boolean" if dtype.is_boolean() else \
-                "number" if dtype.is_numeric() else "string"
+            kinds[name] = (
+                "list"
+                if dtype.is_array()
+                else "boolean"
+                if dtype.is_boolean()
+                else "number"
+                if dtype.is_numeric()
+                else "string"
+            )
     for name in frame.columns:
         kind, text = kinds.get(name), frame[name].astype("string").str.strip()
         if kind in ("integer", "number"):

@@ -27,8 +27,8 @@ from scipy.special import expit
 from bullseye.artefact import FORMAT, decode, encode, register
 from bullseye.errors import ConflictError, InvalidInputError, NotEnoughDataError
 from bullseye.scoring.features import Feature, learn_features, rule_mask
-from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
+from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
 from bullseye.scoring.tiers import (
     DISQUALIFIED_GROUP,
     TIERS,
@@ -45,9 +45,21 @@ if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
-__all__ = ["ScoreCard", "Feature", "fit_scorecard", "score_one", "disqualifier_reason", "new_business",
-           "rule_mask", "BASE_SCORE", "MIN_REASON_POINTS", "POINTS_TO_DOUBLE", "TIERS", "DISQUALIFIED_GROUP",
-           "SCORE_COLUMNS"]
+__all__ = [
+    "ScoreCard",
+    "Feature",
+    "fit_scorecard",
+    "score_one",
+    "disqualifier_reason",
+    "new_business",
+    "rule_mask",
+    "BASE_SCORE",
+    "MIN_REASON_POINTS",
+    "POINTS_TO_DOUBLE",
+    "TIERS",
+    "DISQUALIFIED_GROUP",
+    "SCORE_COLUMNS",
+]
 
 #: The fit score of the base odds.
 BASE_SCORE = 50.0
@@ -57,15 +69,30 @@ POINTS_TO_DOUBLE = 20.0
 MIN_REASON_POINTS = 2.0
 #: Columns of a score table, in order (``name`` is added when the companies have one;
 #: ``score_accounts`` and ``bullseye score`` add ``why_now`` and ``why_now_score``).
-SCORE_COLUMNS = ("account_id", "fit_score", "tier", "win_probability", "expected_value", "expected_value_low",
-                 "expected_value_high", "disqualified", "disqualified_by", "reasons", "icp_version")
+SCORE_COLUMNS = (
+    "account_id",
+    "fit_score",
+    "tier",
+    "win_probability",
+    "expected_value",
+    "expected_value_low",
+    "expected_value_high",
+    "disqualified",
+    "disqualified_by",
+    "reasons",
+    "icp_version",
+)
 
 
 def disqualifier_reason(rule: Disqualifier) -> str:
     """'employees < 50: disqualified (churns more), churn 4.1x base': the rule, the outcome it rests
     on and its evidence in words."""
-    why = rule.reason or next((f"{e.metric} {e.lift:.1f}x base" for e in rule.evidence if e.lift), "") \
-        or next((e.summary for e in rule.evidence if e.summary), "") or ("an assumption" if rule.assumption else "")
+    why = (
+        rule.reason
+        or next((f"{e.metric} {e.lift:.1f}x base" for e in rule.evidence if e.lift), "")
+        or next((e.summary for e in rule.evidence if e.summary), "")
+        or ("an assumption" if rule.assumption else "")
+    )
     return f"{rule.label}: disqualified ({OUTCOME_WORDS[disqualifier_outcome(rule)]})" + (f", {why}" if why else "")
 
 
@@ -95,8 +122,9 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: flo
     return model, model.coef_[0] * scale
 
 
-def _choose_attribute_C(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5,
-                        shuffle: bool = False) -> float:
+def _choose_attribute_C(
+    X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5, shuffle: bool = False
+) -> float:
     """The attribute strength with the best cross-validated log loss: stratified folds, in time
     order (blocks of time, as the holdout is later in time) or, ``shuffle``, seeded random folds
     (as the holdout is a random split when there are no dates)."""
@@ -141,9 +169,17 @@ class ScoreCard:
     tiers break it), ``monotone_`` and ``empty_tiers_``.
     """
 
-    def __init__(self, icp: ICP, C: float = 1.0, attribute_C: float | str = "cv", attributes: list[str] | None = None,
-                 min_count: int = 10, max_levels: int = 20, margin: float = 1.0,
-                 segments: int = SEGMENT_FEATURES) -> None:
+    def __init__(
+        self,
+        icp: ICP,
+        C: float = 1.0,
+        attribute_C: float | str = "cv",
+        attributes: list[str] | None = None,
+        min_count: int = 10,
+        max_levels: int = 20,
+        margin: float = 1.0,
+        segments: int = SEGMENT_FEATURES,
+    ) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
         self.min_count, self.max_levels, self.margin, self.segments = min_count, max_levels, margin, segments
 
@@ -152,18 +188,27 @@ class ScoreCard:
         """The 0/1 design matrix of ``frame`` (a flag per criterion and loss disqualifier, a column
         per attribute level)."""
         cache: dict = {}
-        blocks = [(f.codes(frame, cache)[:, None] == (np.array([1]) if f.is_flag
-                                                      else np.arange(len(f.levels)))).astype(float)
-                  for f in self.features_]
-        names = [name for f in self.features_ for name in
-                 ([f"{f.kind} {f.name}"] if f.is_flag else [f"{f.name}={v}" for v in f.levels])]
+        blocks = [
+            (f.codes(frame, cache)[:, None] == (np.array([1]) if f.is_flag else np.arange(len(f.levels)))).astype(float)
+            for f in self.features_
+        ]
+        names = [
+            name
+            for f in self.features_
+            for name in ([f"{f.kind} {f.name}"] if f.is_flag else [f"{f.name}={v}" for v in f.levels])
+        ]
         return (np.hstack(blocks) if blocks else np.zeros((len(frame), 0))), names
 
     def _flags(self) -> np.ndarray:
         """Per design column: True for the rule flags penalised with ``C`` (criteria, loss
         disqualifiers); interaction segments are penalised like the attribute levels."""
-        return np.concatenate([np.full(1 if f.is_flag else len(f.levels), f.kind in ("criterion", "disqualifier"))
-                               for f in self.features_] or [np.zeros(0, dtype=bool)]).astype(bool)
+        return np.concatenate(
+            [
+                np.full(1 if f.is_flag else len(f.levels), f.kind in ("criterion", "disqualifier"))
+                for f in self.features_
+            ]
+            or [np.zeros(0, dtype=bool)]
+        ).astype(bool)
 
     def fit(self, dataset: Dataset) -> ScoreCard:
         """Fit on the dataset's discovery-period new-business deals; check on its holdout deals."""
@@ -179,12 +224,15 @@ class ScoreCard:
             train = train.iloc[np.argsort(pd.to_datetime(train["decided_at"]).to_numpy(), kind="stable")]
         if train["won"].nunique() < 2:
             counts = train["won"].value_counts()
-            raise NotEnoughDataError(f"scoring needs both won and lost deals in the discovery period; it has "
-                                f"{int(counts.get(1, 0)):,} won and {int(counts.get(0, 0)):,} lost")
+            raise NotEnoughDataError(
+                f"scoring needs both won and lost deals in the discovery period; it has "
+                f"{int(counts.get(1, 0)):,} won and {int(counts.get(0, 0)):,} lost"
+            )
         self.outcomes_ = [disqualifier_outcome(r) for r in self.icp.disqualifiers]
         loss_rules = [r for r, o in zip(self.icp.disqualifiers, self.outcomes_) if o == "win"]
-        self.features_, self.skipped_ = learn_features(self.icp, dataset, train, self.attributes,
-                                                        self.min_count, self.max_levels, loss_rules)
+        self.features_, self.skipped_ = learn_features(
+            self.icp, dataset, train, self.attributes, self.min_count, self.max_levels, loss_rules
+        )
         self.dropped_criteria_: dict[str, str] = {}
         self.train_deals_ = len(train)
         y = train["won"].to_numpy(int)
@@ -193,8 +241,11 @@ class ScoreCard:
         if self.segments:  # interactions: where the additive points miss, on the discovery deals
             X, _ = self.design(train)
             is_flag = self._flags()
-            self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
-                if self.attribute_C == "cv" else float(self.attribute_C)
+            self.attribute_C_ = (
+                _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated)
+                if self.attribute_C == "cv"
+                else float(self.attribute_C)
+            )
             model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
             usable = [f.name for f in self.features_ if not f.is_flag]
             self.segments_ = learn_segments(train, y, expit(X @ coef + model.intercept_[0]), usable, self.segments)
@@ -203,22 +254,29 @@ class ScoreCard:
             X, names = self.design(train)
             is_flag = self._flags()
             if self.attribute_C_ is None:
-                self.attribute_C_ = _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated) \
-                    if self.attribute_C == "cv" \
+                self.attribute_C_ = (
+                    _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated)
+                    if self.attribute_C == "cv"
                     else float(self.attribute_C)
+                )
             model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
             widths = [1 if f.is_flag else len(f.levels) for f in self.features_]
             for f, part in zip(self.features_, np.split(coef, np.cumsum(widths)[:-1])):
                 f.coef = np.r_[0.0, part] if f.is_flag else part
-            wrong = [f for f in self.features_ if (f.kind == "criterion" and f.learned("coef")[1] < 0)
-                     or (f.kind == "disqualifier" and f.learned("coef")[1] > 0)]
+            wrong = [
+                f
+                for f in self.features_
+                if (f.kind == "criterion" and f.learned("coef")[1] < 0)
+                or (f.kind == "disqualifier" and f.learned("coef")[1] > 0)
+            ]
             if not wrong:
                 break
             worst = max(wrong, key=lambda f: abs(f.learned("coef")[1]))  # one at a time: the others may change sign
             self.dropped_criteria_[worst.name] = (
                 f"meeting it went with {'lower' if worst.kind == 'criterion' else 'higher'} win odds in the "
                 f"discovery deals once the other features are accounted for (coefficient {worst.learned('coef')[1]:+.2f}); "
-                f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D"))
+                f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D")
+            )
             self.features_.remove(worst)
         self.intercept_ = float(model.intercept_[0])
         scale = POINTS_TO_DOUBLE / math.log(2)
@@ -233,8 +291,13 @@ class ScoreCard:
             mean = 0.0 if f.is_flag else float(coef[codes].mean())
             base += mean
             f.points = points = scale * (coef - mean)
-            f.reasons = np.array([f"{f.describe(i)}: {p:+.0f}" if abs(p) >= MIN_REASON_POINTS and f.kind != "disqualifier"
-                                  else "" for i, p in enumerate(points)], dtype=object)
+            f.reasons = np.array(
+                [
+                    f"{f.describe(i)}: {p:+.0f}" if abs(p) >= MIN_REASON_POINTS and f.kind != "disqualifier" else ""
+                    for i, p in enumerate(points)
+                ],
+                dtype=object,
+            )
         self.base_log_odds_ = base
         self.value_ = AccountValue(self.margin).fit(self.icp, dataset, train)
         self.disqualifier_effects_ = self._effects()
@@ -242,8 +305,9 @@ class ScoreCard:
         self.tier_basis_ = self.icp.tiers.basis
         if self.tier_basis_ == "expected_value" and not self.value_.available:
             self.tier_basis_ = "fit_score"
-            self.value_.notes_.append("Tiers are cut on the fit score: the expected value they were set to use "
-                                      "is not available.")
+            self.value_.notes_.append(
+                "Tiers are cut on the fit score: the expected value they were set to use is not available."
+            )
         self.tier_cuts_, self.tier_notes_ = learn_cuts(self._basis(accounts)[~accounts["forced"]], self.icp.tiers)
         self._evaluate(new_business(dataset.deals_in("holdout"), dataset.deals))
         return self
@@ -256,9 +320,12 @@ class ScoreCard:
             flag = next((f for f in self.features_ if f.kind == "disqualifier" and f.name == rule.id), None)
             if effect["outcome"] == "win":
                 effect["points"] = float(flag.learned("points")[1]) if flag is not None else 0.0
-                effect["does"] = (f"lowers P(win) ({effect['points']:+.0f} points, win odds x"
-                                  f"{2 ** (effect['points'] / POINTS_TO_DOUBLE):.2f}) and puts the account in tier D"
-                                  if flag is not None else "puts the account in tier D (no points: see dropped)")
+                effect["does"] = (
+                    f"lowers P(win) ({effect['points']:+.0f} points, win odds x"
+                    f"{2 ** (effect['points'] / POINTS_TO_DOUBLE):.2f}) and puts the account in tier D"
+                    if flag is not None
+                    else "puts the account in tier D (no points: see dropped)"
+                )
                 words = f"{effect['points']:+.0f}" if flag is not None else "tier D"
             else:
                 words = effect["what"] or "not measured"
@@ -270,20 +337,35 @@ class ScoreCard:
     def to_artefact(self) -> dict[str, Any]:
         """The fitted scorecard as JSON-ready data: a readable summary (points per level, tier
         cuts) and the whole fitted state, which :meth:`from_artefact` scores with exactly as this."""
-        return {"format": FORMAT, "icp_version": self.icp.content_hash(), "tier_cuts": encode(self.tier_cuts_),
-                "tier_basis": self.tier_basis_, "base_log_odds": self.base_log_odds_,
-                "features": [{"name": f.name, "kind": f.kind, "levels": list(map(str, f.levels)),
-                              "points": [round(float(p), 3) for p in f.learned("points")]} for f in self.features_],
-                "state": encode(self)}
+        return {
+            "format": FORMAT,
+            "icp_version": self.icp.content_hash(),
+            "tier_cuts": encode(self.tier_cuts_),
+            "tier_basis": self.tier_basis_,
+            "base_log_odds": self.base_log_odds_,
+            "features": [
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "levels": list(map(str, f.levels)),
+                    "points": [round(float(p), 3) for p in f.learned("points")],
+                }
+                for f in self.features_
+            ],
+            "state": encode(self),
+        }
 
     @classmethod
     def from_artefact(cls, icp: ICP, stored: dict[str, Any]) -> ScoreCard:
         """The scorecard :meth:`to_artefact` stored, for ``icp`` (which must be the one it was fitted for)."""
         if stored.get("format") != FORMAT:
-            raise InvalidInputError(f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})")
+            raise InvalidInputError(
+                f"a stored scorecard of format {stored.get('format')} cannot be read (expected {FORMAT})"
+            )
         if stored.get("icp_version") != icp.content_hash():
-            raise ConflictError(f"the stored scorecard was fitted for ICP {stored.get('icp_version')}, not "
-                                f"{icp.content_hash()}")
+            raise ConflictError(
+                f"the stored scorecard was fitted for ICP {stored.get('icp_version')}, not {icp.content_hash()}"
+            )
         card = decode(stored["state"])
         if not isinstance(card, cls):
             raise InvalidInputError("the stored artefact is not a scorecard")
@@ -309,8 +391,19 @@ class ScoreCard:
         raw = BASE_SCORE + points.sum(axis=1)
         p = self._probability(raw)
         ltv, ltv_low, ltv_high = self.value_.ltv_arrays(frame, cache)
-        return {"codes": codes, "points": points, "raw": raw, "dq": dq, "disqualified": dq >= 0, "forced": forced,
-                "by": by, "p": p, "ev": p * ltv, "ltv_low": ltv_low, "ltv_high": ltv_high}
+        return {
+            "codes": codes,
+            "points": points,
+            "raw": raw,
+            "dq": dq,
+            "disqualified": dq >= 0,
+            "forced": forced,
+            "by": by,
+            "p": p,
+            "ev": p * ltv,
+            "ltv_low": ltv_low,
+            "ltv_high": ltv_high,
+        }
 
     def _probability(self, raw: np.ndarray) -> np.ndarray:
         return expit(self.base_log_odds_ + (raw - BASE_SCORE) * math.log(2) / POINTS_TO_DOUBLE)
@@ -341,15 +434,23 @@ class ScoreCard:
         arrays = self._arrays(frame)
         raw, p = arrays["raw"], arrays["p"]
         p_low, p_high = self.probability_interval(p)
-        out = pd.DataFrame({
-            "account_id": frame["account_id"].to_numpy(object) if "account_id" in frame.columns
-            else np.full(len(frame), None, dtype=object),
-            "fit_score": np.round(np.clip(raw, 0, 100), 1), "tier": self._tiers(arrays),
-            "win_probability": np.round(p, 4), "expected_value": np.round(arrays["ev"], 0),
-            "expected_value_low": np.round(p_low * arrays["ltv_low"], 0),
-            "expected_value_high": np.round(p_high * arrays["ltv_high"], 0),
-            "disqualified": arrays["disqualified"], "disqualified_by": arrays["by"],
-            "reasons": self._reasons(arrays, n_reasons), "icp_version": self.icp.content_hash()})
+        out = pd.DataFrame(
+            {
+                "account_id": frame["account_id"].to_numpy(object)
+                if "account_id" in frame.columns
+                else np.full(len(frame), None, dtype=object),
+                "fit_score": np.round(np.clip(raw, 0, 100), 1),
+                "tier": self._tiers(arrays),
+                "win_probability": np.round(p, 4),
+                "expected_value": np.round(arrays["ev"], 0),
+                "expected_value_low": np.round(p_low * arrays["ltv_low"], 0),
+                "expected_value_high": np.round(p_high * arrays["ltv_high"], 0),
+                "disqualified": arrays["disqualified"],
+                "disqualified_by": arrays["by"],
+                "reasons": self._reasons(arrays, n_reasons),
+                "icp_version": self.icp.content_hash(),
+            }
+        )
         if "name" in frame.columns:
             out.insert(1, "name", frame["name"].to_numpy(object))
         return out
@@ -358,13 +459,20 @@ class ScoreCard:
         """The ``n`` largest contributions in words, largest first (a disqualifier's reason first).
         Rows are reduced to ids of reason strings; each distinct combination is joined once."""
         points, dq = arrays["points"], arrays["dq"]
-        strings = [*(r for f in self.features_ for r in f.learned("reasons")), *(e["reason"] for e in self.disqualifier_effects_), ""]
+        strings = [
+            *(r for f in self.features_ for r in f.learned("reasons")),
+            *(e["reason"] for e in self.disqualifier_effects_),
+            "",
+        ]
         blank, empty = len(strings) - 1, np.array([text == "" for text in strings])
         k = min(n, points.shape[1])
         size = -np.abs(points).astype(np.float32)
         size[:, [f.kind == "disqualifier" for f in self.features_]] = 0  # said by the disqualifier's reason
-        top = np.argpartition(size, k - 1, axis=1)[:, :k] if 0 < k < points.shape[1] \
+        top = (
+            np.argpartition(size, k - 1, axis=1)[:, :k]
+            if 0 < k < points.shape[1]
             else np.tile(np.arange(k), (len(points), 1))
+        )
         top = np.take_along_axis(top, np.argsort(np.take_along_axis(size, top, axis=1), axis=1, kind="stable"), 1)
         offsets = np.cumsum([0] + [len(f.levels) for f in self.features_])[:-1].astype(np.int64)
         ids = np.take_along_axis(arrays["codes"], top, axis=1) + offsets[top]
@@ -392,10 +500,16 @@ class ScoreCard:
             y = holdout["won"].to_numpy(float)
             bins = np.array_split(np.argsort(p, kind="stable"), min(10, len(p)))
             low, high = wilson_interval([y[b].sum() for b in bins], [len(b) for b in bins])
-            self.calibration_ = pd.DataFrame({"bin": np.arange(1, len(bins) + 1), "deals": [len(b) for b in bins],
-                                              "predicted": [p[b].mean() for b in bins],
-                                              "observed": [y[b].mean() for b in bins],
-                                              "observed_low": low, "observed_high": high})
+            self.calibration_ = pd.DataFrame(
+                {
+                    "bin": np.arange(1, len(bins) + 1),
+                    "deals": [len(b) for b in bins],
+                    "predicted": [p[b].mean() for b in bins],
+                    "observed": [y[b].mean() for b in bins],
+                    "observed_low": low,
+                    "observed_high": high,
+                }
+            )
             self.calibration_edges_ = np.array([p[b].max() for b in bins])
             gap = (self.calibration_["predicted"] - self.calibration_["observed"]).abs()
             self.ece_ = float(np.sum(self.calibration_["deals"] * gap) / len(p))
@@ -409,21 +523,39 @@ class ScoreCard:
     @property
     def summary(self) -> pd.DataFrame:
         """One row per feature level: discovery deals, their win rate, the coefficient and the points."""
-        def label(f: Feature) -> str:
-            return f"ICP {f.flag_rule.name}" if f.kind == "criterion" else \
-                f"disqualifier {f.flag_rule.name}" if f.kind == "disqualifier" else \
-                f"segment {f.flag_rule.name}" if f.kind == "segment" else f.name
 
-        return pd.DataFrame([
-            {"feature": label(f), "value": "met" if f.is_flag else level, "deals": int(f.learned("deals")[i]),
-             "win_rate": float(f.learned("win_rate")[i]) if f.learned("deals")[i] else math.nan,
-             "coefficient": float(f.learned("coef")[i]), "points": float(f.learned("points")[i])}
-            for f in self.features_ for i, level in enumerate(f.levels) if not f.is_flag or i == 1])
+        def label(f: Feature) -> str:
+            return (
+                f"ICP {f.flag_rule.name}"
+                if f.kind == "criterion"
+                else f"disqualifier {f.flag_rule.name}"
+                if f.kind == "disqualifier"
+                else f"segment {f.flag_rule.name}"
+                if f.kind == "segment"
+                else f.name
+            )
+
+        return pd.DataFrame(
+            [
+                {
+                    "feature": label(f),
+                    "value": "met" if f.is_flag else level,
+                    "deals": int(f.learned("deals")[i]),
+                    "win_rate": float(f.learned("win_rate")[i]) if f.learned("deals")[i] else math.nan,
+                    "coefficient": float(f.learned("coef")[i]),
+                    "points": float(f.learned("points")[i]),
+                }
+                for f in self.features_
+                for i, level in enumerate(f.levels)
+                if not f.is_flag or i == 1
+            ]
+        )
 
 
 # -- workspace entry points ---------------------------------------------------------------------
-def fit_scorecard(ws: Workspace, icp: ICP | None = None, as_of: object = None,
-                  dataset: Dataset | None = None) -> ScoreCard:
+def fit_scorecard(
+    ws: Workspace, icp: ICP | None = None, as_of: object = None, dataset: Dataset | None = None
+) -> ScoreCard:
     """A scorecard for ``icp`` (default: strategy/icp.yaml) fitted on the workspace's deals."""
     from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes

@@ -45,13 +45,23 @@ class ScorecardInUse(Result):
     def to_dict(self) -> dict[str, Any]:
         card = self.card
         return {
-            "icp_version": card.icp.content_hash(), "version": self.version_label,
+            "icp_version": card.icp.content_hash(),
+            "version": self.version_label,
             "points": card.summary.to_dict(orient="records"),
-            "tiering": {"basis": card.tier_basis_, "cuts": card.tier_cuts_, "shares": card.icp.tiers.shares,
-                        "notes": card.tier_notes_},
-            "holdout": {"ece": card.ece_, "monotone": card.monotone_, "order": card.order_,
-                        "empty_tiers": card.empty_tiers_, "tiers": card.tier_table_.to_dict(orient="records"),
-                        "reliability": card.calibration_.to_dict(orient="records")},
+            "tiering": {
+                "basis": card.tier_basis_,
+                "cuts": card.tier_cuts_,
+                "shares": card.icp.tiers.shares,
+                "notes": card.tier_notes_,
+            },
+            "holdout": {
+                "ece": card.ece_,
+                "monotone": card.monotone_,
+                "order": card.order_,
+                "empty_tiers": card.empty_tiers_,
+                "tiers": card.tier_table_.to_dict(orient="records"),
+                "reliability": card.calibration_.to_dict(orient="records"),
+            },
             "disqualifiers": [{k: v for k, v in e.items() if k != "what"} for e in card.disqualifier_effects_],
             "value_notes": list(card.value_.notes_),
             "dropped_criteria": card.dropped_criteria_,
@@ -86,11 +96,16 @@ class Scores(ScorecardInUse):
     def to_dict(self) -> dict[str, Any]:
         card = super().to_dict()
         return {
-            "icp_version": card["icp_version"], "version": self.version_label, "scored": len(self.frame),
-            "out": str(self.out) if self.out else None, "tier_counts": self.tier_counts(),
+            "icp_version": card["icp_version"],
+            "version": self.version_label,
+            "scored": len(self.frame),
+            "out": str(self.out) if self.out else None,
+            "tier_counts": self.tier_counts(),
             "disqualified": int(self.frame["disqualified"].sum()),
-            **{k: card[k] for k in ("tiering", "holdout", "disqualifiers", "value_notes", "dropped_criteria",
-                                    "warnings")},
+            **{
+                k: card[k]
+                for k in ("tiering", "holdout", "disqualifiers", "value_notes", "dropped_criteria", "warnings")
+            },
             "scores": self.best.to_dict(orient="records"),
         }
 
@@ -123,8 +138,13 @@ def scorecard_result(ws: Workspace) -> ScorecardInUse:
     return ScorecardInUse(card=card, version=version, split_line=data.split_line, warnings=warnings)
 
 
-def score_companies(ws: Workspace, companies: pd.DataFrame | Path | str | None = None, top: int = 20,
-                    data: Dataset | None = None, icp: ICP | None = None) -> Scores:
+def score_companies(
+    ws: Workspace,
+    companies: pd.DataFrame | Path | str | None = None,
+    top: int = 20,
+    data: Dataset | None = None,
+    icp: ICP | None = None,
+) -> Scores:
     """Score ``companies`` (a frame with account columns, a file read by
     :func:`bullseye.scoring.inputs.read_companies`, or None: every CRM account) under the ICP in
     use, or under ``icp`` (fitted now, version 'draft') when given; ``data`` reuses a dataset
@@ -151,4 +171,3 @@ def score_companies(ws: Workspace, companies: pd.DataFrame | Path | str | None =
         frame = read_companies(companies, ws)
     scored = stamp(add_why_now(ws, card.score(frame), card.icp), version)
     return Scores(card=card, version=version, split_line=data.split_line, warnings=warnings, frame=scored, top=top)
-

@@ -33,8 +33,14 @@ SEGMENT_MIN_DEALS = 30
 SEGMENT_MAX_OVERLAP = 0.5
 
 
-def learn_segments(train: pd.DataFrame, won: np.ndarray, predicted: np.ndarray, attributes: list[str],
-                   k: int = SEGMENT_FEATURES, alpha: float = 0.05) -> list[Criterion]:
+def learn_segments(
+    train: pd.DataFrame,
+    won: np.ndarray,
+    predicted: np.ndarray,
+    attributes: list[str],
+    k: int = SEGMENT_FEATURES,
+    alpha: float = 0.05,
+) -> list[Criterion]:
     """Up to ``k`` conjunctions of two conditions whose deals won more (or less) than the additive
     model ``predicted``, as rules the scorecard flags. Each must pass the score test for adding its
     flag to the model (z = sum of won - predicted over the deals / sqrt(sum of predicted x (1 -
@@ -58,8 +64,14 @@ def learn_segments(train: pd.DataFrame, won: np.ndarray, predicted: np.ndarray, 
     pool = []
     evaluated = 0
     for direction in (+1, -1):
-        search = kernel.search(encoded, kernel.NumericQuality(a=0.5, direction=direction), residual.astype(float),
-                               max_depth=2, min_support=support, top_k=200)
+        search = kernel.search(
+            encoded,
+            kernel.NumericQuality(a=0.5, direction=direction),
+            residual.astype(float),
+            max_depth=2,
+            min_support=support,
+            top_k=200,
+        )
         evaluated += search.evaluated
         for index in kernel.filter_redundant(search):
             chosen = [int(i) for i in search.candidates[index] if i >= 0]
@@ -73,19 +85,32 @@ def learn_segments(train: pd.DataFrame, won: np.ndarray, predicted: np.ndarray, 
         z = residual[cover].sum() / np.sqrt(max(variance[cover].sum(), 1e-12))
         if stats.norm.sf(abs(z)) * max(evaluated, 1) > alpha:
             continue  # within what the best of this many pairs reaches by chance
-        if any(int(np.count_nonzero(cover & other)) / max(int(np.count_nonzero(cover | other)), 1)
-               >= SEGMENT_MAX_OVERLAP for other in covers):
+        if any(
+            int(np.count_nonzero(cover & other)) / max(int(np.count_nonzero(cover | other)), 1) >= SEGMENT_MAX_OVERLAP
+            for other in covers
+        ):
             continue
         conditions = [c for s in selectors for c in selector_conditions(s)]
         label = " and ".join(str(s) for s in selectors)
         rate = float(residual[cover].mean())
-        segments.append(Criterion(
-            id="segment-" + (re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:50] or str(len(segments))),
-            name=label, conditions=conditions,
-            evidence=[Evidence(outcome="win", metric="win rate beyond the additive points", segment=round(rate, 4),
-                               deals=int(cover.sum()), measured_on="discovery",
-                               summary=f"{label}: won {100 * rate:+.1f} points more often than its attribute points "
-                                       f"predict ({int(cover.sum()):,} discovery deals)")]))
+        segments.append(
+            Criterion(
+                id="segment-" + (re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:50] or str(len(segments))),
+                name=label,
+                conditions=conditions,
+                evidence=[
+                    Evidence(
+                        outcome="win",
+                        metric="win rate beyond the additive points",
+                        segment=round(rate, 4),
+                        deals=int(cover.sum()),
+                        measured_on="discovery",
+                        summary=f"{label}: won {100 * rate:+.1f} points more often than its attribute points "
+                        f"predict ({int(cover.sum()):,} discovery deals)",
+                    )
+                ],
+            )
+        )
         covers.append(cover)
         if len(segments) >= k:
             break

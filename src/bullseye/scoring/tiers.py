@@ -20,8 +20,16 @@ import pandas as pd
 from bullseye.stats import wilson_interval
 from bullseye.strategy.icp import Tiers
 
-__all__ = ["TIERS", "DISQUALIFIED_GROUP", "ORDER_MEASURES", "learn_cuts", "assign_tiers", "tier_table",
-           "order_check", "order_sentence"]
+__all__ = [
+    "TIERS",
+    "DISQUALIFIED_GROUP",
+    "ORDER_MEASURES",
+    "learn_cuts",
+    "assign_tiers",
+    "tier_table",
+    "order_check",
+    "order_sentence",
+]
 
 TIERS = ("A", "B", "C", "D")
 #: The holdout row of the accounts a disqualifier forced to tier D.
@@ -50,9 +58,16 @@ def learn_cuts(values: np.ndarray, settings: Tiers) -> tuple[dict[str, float], l
         cuts[tier] = previous = cut
         taken = int(np.sum(ranked >= cut)) if math.isfinite(cut) else taken
     counts = _counts(ranked, cuts)
-    notes = [f"tier {tier} is empty on the {n:,} accounts tiered" + (
-        f": the fixed cut {fixed[tier]:g} (`{tier.lower()}_min_score`) is above every score" if fixed[tier] is not None
-        and capacity[tier] is None and tier != "D" else "") for tier in TIERS if n and counts[tier] == 0]
+    notes = [
+        f"tier {tier} is empty on the {n:,} accounts tiered"
+        + (
+            f": the fixed cut {fixed[tier]:g} (`{tier.lower()}_min_score`) is above every score"
+            if fixed[tier] is not None and capacity[tier] is None and tier != "D"
+            else ""
+        )
+        for tier in TIERS
+        if n and counts[tier] == 0
+    ]
     return cuts, notes
 
 
@@ -79,13 +94,21 @@ def tier_table(group: np.ndarray, won: np.ndarray, amount: np.ndarray, predicted
         hit = member & (won == 1)
         low, high = wilson_interval(hit.sum(), member.sum())
         acv = amount[hit & np.isfinite(amount)]
-        rows.append({"tier": name, "deals": int(member.sum()), "won": int(hit.sum()),
-                     "win_rate": hit.sum() / member.sum() if member.any() else math.nan,
-                     "win_rate_low": float(low), "win_rate_high": float(high),
-                     "acv_median": float(np.median(acv)) if len(acv) else math.nan,
-                     "value_per_deal": float(acv.sum() / member.sum()) if member.any() and priced
-                     and (len(acv) or not hit.any()) else math.nan,
-                     "predicted": float(predicted[member].mean()) if member.any() else math.nan})
+        rows.append(
+            {
+                "tier": name,
+                "deals": int(member.sum()),
+                "won": int(hit.sum()),
+                "win_rate": hit.sum() / member.sum() if member.any() else math.nan,
+                "win_rate_low": float(low),
+                "win_rate_high": float(high),
+                "acv_median": float(np.median(acv)) if len(acv) else math.nan,
+                "value_per_deal": float(acv.sum() / member.sum())
+                if member.any() and priced and (len(acv) or not hit.any())
+                else math.nan,
+                "predicted": float(predicted[member].mean()) if member.any() else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -94,8 +117,11 @@ def order_check(table: pd.DataFrame) -> dict[str, Any]:
     groups with holdout deals? ``breaks`` names every adjacent pair that does not fall (the lower
     group at least as good as the one above it) and whether their win-rate intervals overlap."""
     present = table[table["deals"] > 0].reset_index(drop=True)
-    result: dict[str, Any] = {"groups": present["tier"].tolist(),
-                              "empty": [t for t in table["tier"] if t not in set(present["tier"])], "breaks": {}}
+    result: dict[str, Any] = {
+        "groups": present["tier"].tolist(),
+        "empty": [t for t in table["tier"] if t not in set(present["tier"])],
+        "breaks": {},
+    }
     for key in ORDER_MEASURES:
         values = present[key].to_numpy(float)
         keep = np.isfinite(values)
@@ -103,15 +129,24 @@ def order_check(table: pd.DataFrame) -> dict[str, Any]:
         if len(rows) < 2:
             result[key] = None
             result.setdefault("unchecked", {})[key] = (
-                "no deal amounts" if len(present) >= 2 and key == "value_per_deal" and not keep.any()
-                else "fewer than two tiers with holdout deals")
+                "no deal amounts"
+                if len(present) >= 2 and key == "value_per_deal" and not keep.any()
+                else "fewer than two tiers with holdout deals"
+            )
             continue
         breaks = []
         for upper, lower in zip(rows.to_dict(orient="records"), rows.iloc[1:].to_dict(orient="records")):
             if lower[key] >= upper[key]:
                 overlap = lower["win_rate_low"] <= upper["win_rate_high"] if key == "win_rate" else None
-                breaks.append({"upper": upper["tier"], "lower": lower["tier"], "upper_value": upper[key],
-                               "lower_value": lower[key], "within_noise": overlap})
+                breaks.append(
+                    {
+                        "upper": upper["tier"],
+                        "lower": lower["tier"],
+                        "upper_value": upper[key],
+                        "lower_value": lower[key],
+                        "within_noise": overlap,
+                    }
+                )
         result[key] = not breaks
         result["breaks"][key] = breaks
     return result
@@ -127,6 +162,9 @@ def order_sentence(check: dict[str, Any], key: str) -> str:
     if check[key]:
         return f"Holdout {name} falls in order: {' > '.join(groups)}."
     fmt = "{:.0%}" if key == "win_rate" else "{:,.0f}"
-    parts = [f"{b['lower']} ({fmt.format(b['lower_value'])}) is not below {b['upper']} ({fmt.format(b['upper_value'])})"
-             + (", within noise" if b["within_noise"] else "") for b in check["breaks"][key]]
+    parts = [
+        f"{b['lower']} ({fmt.format(b['lower_value'])}) is not below {b['upper']} ({fmt.format(b['upper_value'])})"
+        + (", within noise" if b["within_noise"] else "")
+        for b in check["breaks"][key]
+    ]
     return f"Holdout {name} does NOT fall in order: " + "; ".join(parts) + "."

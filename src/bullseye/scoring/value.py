@@ -33,17 +33,34 @@ from bullseye.strategy.icp import ICP, Disqualifier
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
 
-__all__ = ["AccountValue", "disqualifier_outcome", "fit_lifetime", "discovery_customers", "OUTCOME_WORDS",
-           "MIN_GROUP", "MONTH_DAYS"]
+__all__ = [
+    "AccountValue",
+    "disqualifier_outcome",
+    "fit_lifetime",
+    "discovery_customers",
+    "OUTCOME_WORDS",
+    "MIN_GROUP",
+    "MONTH_DAYS",
+]
 
 MONTH_DAYS = 365.25 / 12
 #: How each disqualifier outcome reads.
 OUTCOME_WORDS = {"win": "loses more", "retention": "churns more", "value": "costs more"}
 #: Customers (lifetime) or won deals (ACV) a disqualifier's group needs for its own estimate.
 MIN_GROUP = 20
-_ALIASES = {"win": "win", "loss": "win", "loses more": "win", "lose": "win", "retention": "retention",
-            "churn": "retention", "churns more": "retention", "value": "value", "cost": "value",
-            "costs more": "value", "velocity": "value"}
+_ALIASES = {
+    "win": "win",
+    "loss": "win",
+    "loses more": "win",
+    "lose": "win",
+    "retention": "retention",
+    "churn": "retention",
+    "churns more": "retention",
+    "value": "value",
+    "cost": "value",
+    "costs more": "value",
+    "velocity": "value",
+}
 
 
 def disqualifier_outcome(rule: Disqualifier) -> str:
@@ -112,19 +129,27 @@ class AccountValue:
         self.rules_ = list(icp.disqualifiers)
         self.outcomes_ = [disqualifier_outcome(r) for r in self.rules_]
         self.notes_: list[str] = []
-        customers = discovery_customers(dataset) \
-            if {"first_start", "churned", "churn_date"} <= set(dataset.accounts.columns) else pd.DataFrame()
+        customers = (
+            discovery_customers(dataset)
+            if {"first_start", "churned", "churn_date"} <= set(dataset.accounts.columns)
+            else pd.DataFrame()
+        )
         won = train[train["won"] == 1]
-        amounts = pd.to_numeric(won["amount"], errors="coerce").to_numpy(float) if "amount" in won.columns \
-            else np.zeros(0)
+        amounts = (
+            pd.to_numeric(won["amount"], errors="coerce").to_numpy(float) if "amount" in won.columns else np.zeros(0)
+        )
         self.lifetimes_ = self._groups("retention", customers, lambda g: self._lifetime(g))
         self.acvs_ = self._groups("value", won.assign(_amount=amounts), lambda g: g["_amount"].to_numpy(float))
         if self.lifetimes_[-1].model is None:
-            self.notes_.append("No customer lifetimes before the cut (the subscriptions table gives them): "
-                               "expected value is not available.")
+            self.notes_.append(
+                "No customer lifetimes before the cut (the subscriptions table gives them): "
+                "expected value is not available."
+            )
         elif self.lifetimes_[-1].capped and (capped := self.lifetimes_[-1].lifetime) is not None:
-            self.notes_.append(f"The expected lifetime is at the model's cap (>= {capped.value:.1f} "
-                               "years: too little churn to measure it); expected values are lower bounds.")
+            self.notes_.append(
+                f"The expected lifetime is at the model's cap (>= {capped.value:.1f} "
+                "years: too little churn to measure it); expected values are lower bounds."
+            )
         self._ltv_cache: dict[tuple[int, int], Estimate] = {}
         self.effects_ = [self._effect(i) for i in range(len(self.rules_))]
         return self
@@ -169,8 +194,12 @@ class AccountValue:
 
     def _effect(self, i: int) -> dict[str, Any]:
         rule, outcome = self.rules_[i], self.outcomes_[i]
-        effect: dict[str, Any] = {"id": rule.id, "outcome": outcome, "reads": OUTCOME_WORDS[outcome],
-                                  "forces_tier_d": outcome == "win"}
+        effect: dict[str, Any] = {
+            "id": rule.id,
+            "outcome": outcome,
+            "reads": OUTCOME_WORDS[outcome],
+            "forces_tier_d": outcome == "win",
+        }
         if outcome == "win":
             effect["does"] = "lowers P(win) (a flag in the win model) and puts the account in tier D"
             return effect
@@ -181,14 +210,19 @@ class AccountValue:
             effect.update(lifetime_years=mine, rest_lifetime_years=base, customers=group.units)
             what = f"expected lifetime {mine:.1f} vs {base:.1f} years" if group.measured and math.isfinite(mine) else ""
         else:
-            mine, base = (float(np.nanmean(g.amounts)) if g.amounts is not None and np.isfinite(g.amounts).any()
-                          else math.nan for g in (group, rest))
+            mine, base = (
+                float(np.nanmean(g.amounts)) if g.amounts is not None and np.isfinite(g.amounts).any() else math.nan
+                for g in (group, rest)
+            )
             effect.update(acv=mine, rest_acv=base, won_deals=group.units)
             what = f"ACV {mine:,.0f} vs {base:,.0f}" if group.measured and math.isfinite(mine) else ""
         effect["measured"], effect["what"] = bool(what), what
-        effect["does"] = (f"lowers expected value ({what}); not forced to tier D" if what else
-                          f"not measured (only {group.units} {'customers' if outcome == 'retention' else 'won deals'} "
-                          f"meet it, {MIN_GROUP} needed): no effect on the score")
+        effect["does"] = (
+            f"lowers expected value ({what}); not forced to tier D"
+            if what
+            else f"not measured (only {group.units} {'customers' if outcome == 'retention' else 'won deals'} "
+            f"meet it, {MIN_GROUP} needed): no effect on the score"
+        )
         return effect
 
     # -- per account --------------------------------------------------------------------------
@@ -211,16 +245,22 @@ class AccountValue:
         key = (int(life), int(acv))
         if key not in self._ltv_cache:
             model, amounts = self.lifetimes_[key[0]].model, self.acvs_[key[1]].amounts
-            self._ltv_cache[key] = ltv(self.margin, amounts, model, self.random_state) \
-                if model is not None and amounts is not None and np.isfinite(amounts).any() \
+            self._ltv_cache[key] = (
+                ltv(self.margin, amounts, model, self.random_state)
+                if model is not None and amounts is not None and np.isfinite(amounts).any()
                 else Estimate(math.nan, math.nan, math.nan)
+            )
         return self._ltv_cache[key]
 
     def ltv_arrays(self, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """LTV (value, low, high) of every row."""
         life, acv = self.group_index(frame, cache)
         width = len(self.acvs_)
-        table = np.array([[e.value, e.low, e.high] for e in
-                          (self.ltv(i // width, i % width) for i in range(len(self.lifetimes_) * width))])
+        table = np.array(
+            [
+                [e.value, e.low, e.high]
+                for e in (self.ltv(i // width, i % width) for i in range(len(self.lifetimes_) * width))
+            ]
+        )
         rows = table[life.astype(np.int64) * width + acv]  # a handful of groups: look every row up
         return rows[:, 0], rows[:, 1], rows[:, 2]

@@ -13,12 +13,26 @@ from bullseye.stats.power import detection_power
 from bullseye.stats.shrinkage import ShrunkenRates, fit_beta_prior, shrunken_rate
 from bullseye.stats.survival import cox_hazard_ratio, kaplan_meier, logrank_test
 from bullseye.stats.tests import (
-           binary_p_values,
-           hypergeom_tail,
-           numeric_p_values,
-           rate_ratio_p_values,
+    binary_p_values,
+    hypergeom_tail,
+    numeric_p_values,
+    rate_ratio_p_values,
 )
 
-__all__ = ["wilson_interval", "exact_interval", "binary_p_values", "hypergeom_tail", "numeric_p_values",
-           "rate_ratio_p_values", "logrank_test", "kaplan_meier", "cox_hazard_ratio", "holm", "benjamini_hochberg",
-           "ShrunkenRates", "fit_beta_prior", "shrunken_rate", "detection_power"]
+__all__ = [
+    "wilson_interval",
+    "exact_interval",
+    "binary_p_values",
+    "hypergeom_tail",
+    "numeric_p_values",
+    "rate_ratio_p_values",
+    "logrank_test",
+    "kaplan_meier",
+    "cox_hazard_ratio",
+    "holm",
+    "benjamini_hochberg",
+    "ShrunkenRates",
+    "fit_beta_prior",
+    "shrunken_rate",
+    "detection_power",
+]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ['wilson_interval', 'exact_interval']
+__all__ = ["wilson_interval", "exact_interval"]
 
 
 def _z(confidence: float) -> float:

@@ -53,8 +53,10 @@ class Estimate:
     high: float
 
     def to_dict(self) -> dict[str, float | None]:
-        return {k: (None if not math.isfinite(v) else float(v)) for k, v in
-                (("value", self.value), ("low", self.low), ("high", self.high))}
+        return {
+            k: (None if not math.isfinite(v) else float(v))
+            for k, v in (("value", self.value), ("low", self.low), ("high", self.high))
+        }
 
     def format(self, digits: int = 1) -> str:
         if not math.isfinite(self.value):
@@ -62,8 +64,9 @@ class Estimate:
         return f"{self.value:,.{digits}f} ({self.low:,.{digits}f}-{self.high:,.{digits}f})"
 
 
-def sbg_log_likelihood(alpha: float, beta: float, periods: Any, churned: Any, entry: Any = None,
-                       weights: Any = None) -> float:
+def sbg_log_likelihood(
+    alpha: float, beta: float, periods: Any, churned: Any, entry: Any = None, weights: Any = None
+) -> float:
     """Log-likelihood of the sBG model: churned customers at their churn period, active ones
     censored after ``periods``, both conditional on having survived ``entry`` periods."""
     t = np.asarray(periods, dtype=float)
@@ -82,8 +85,8 @@ def _sbg_terms(x: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> tu
     n = len(i)
     args = np.concatenate([a + i, b + j, a + b + i + j, [a, b, a + b]])
     psi, tri = digamma(args), zeta(2, args)  # trigamma(x) = zeta(2, x)
-    psi_a, psi_b, psi_t, (pa, pb, pab) = psi[:n], psi[n:2 * n], psi[2 * n:3 * n], psi[3 * n:]
-    tri_a, tri_b, tri_t, (ta, tb, tab) = tri[:n], tri[n:2 * n], tri[2 * n:3 * n], tri[3 * n:]
+    psi_a, psi_b, psi_t, (pa, pb, pab) = psi[:n], psi[n : 2 * n], psi[2 * n : 3 * n], psi[3 * n :]
+    tri_a, tri_b, tri_t, (ta, tb, tab) = tri[:n], tri[n : 2 * n], tri[2 * n : 3 * n], tri[3 * n :]
     total = w.sum()
     value = float(w @ (betaln(a + i, b + j) - betaln(a, b)))
     ga = w @ (psi_a - psi_t) - total * (pa - pab)
@@ -110,10 +113,20 @@ class ShiftedBetaGeometric:
     and ``beta_interval_`` (bootstrap percentile intervals).
     """
 
-    def __init__(self, periods_per_year: float = 1.0, annual_discount: float = 0.10,
-                 horizon_years: float | None = None, confidence: float = 0.95, n_bootstrap: int = 200,
-                 random_state: int | np.random.Generator = 0) -> None:
-        self.periods_per_year, self.annual_discount, self.horizon_years = periods_per_year, annual_discount, horizon_years
+    def __init__(
+        self,
+        periods_per_year: float = 1.0,
+        annual_discount: float = 0.10,
+        horizon_years: float | None = None,
+        confidence: float = 0.95,
+        n_bootstrap: int = 200,
+        random_state: int | np.random.Generator = 0,
+    ) -> None:
+        self.periods_per_year, self.annual_discount, self.horizon_years = (
+            periods_per_year,
+            annual_discount,
+            horizon_years,
+        )
         self.confidence, self.n_bootstrap, self.random_state = confidence, n_bootstrap, random_state
 
     # -- fitting ------------------------------------------------------------------------------
@@ -134,11 +147,15 @@ class ShiftedBetaGeometric:
         self.alpha_, self.beta_ = np.exp(start)
         periods, churned_at, entered = cells.T
         self.log_likelihood_ = sbg_log_likelihood(self.alpha_, self.beta_, periods, churned_at, entered, weights=counts)
-        rng = self.random_state if isinstance(self.random_state, np.random.Generator) \
+        rng = (
+            self.random_state
+            if isinstance(self.random_state, np.random.Generator)
             else np.random.default_rng(self.random_state)
+        )
         draws = rng.multinomial(len(t), counts / len(t), size=self.n_bootstrap)
-        self.bootstrap_ = np.exp(np.array([self._mle(cells, w, start) for w in draws])) if self.n_bootstrap \
-            else np.empty((0, 2))
+        self.bootstrap_ = (
+            np.exp(np.array([self._mle(cells, w, start) for w in draws])) if self.n_bootstrap else np.empty((0, 2))
+        )
         self.alpha_interval_ = self._interval(self.bootstrap_[:, 0])
         self.beta_interval_ = self._interval(self.bootstrap_[:, 1])
         return self
@@ -217,7 +234,7 @@ class ShiftedBetaGeometric:
                 return (a + b - 1) / (a - 1) / self.periods_per_year
             return float(hyp2f1(1.0, b, a + b, delta)) / self.periods_per_year
         periods = np.arange(int(math.ceil(self.horizon_years * self.periods_per_year)))
-        return float(np.sum(self.survival(periods, a, b) * delta ** periods)) / self.periods_per_year
+        return float(np.sum(self.survival(periods, a, b) * delta**periods)) / self.periods_per_year
 
     def lifetime_cap(self) -> float:
         """The largest expected lifetime the model can give (years): that of a customer who never
@@ -246,13 +263,17 @@ class ShiftedBetaGeometric:
     def summary(self) -> pd.DataFrame:
         """alpha, beta and the expected lifetime with their intervals."""
         life = self.lifetime_estimate()
-        rows = [("alpha", self.alpha_, *self.alpha_interval_), ("beta", self.beta_, *self.beta_interval_),
-                ("expected lifetime (years)", life.value, life.low, life.high)]
+        rows = [
+            ("alpha", self.alpha_, *self.alpha_interval_),
+            ("beta", self.beta_, *self.beta_interval_),
+            ("expected lifetime (years)", life.value, life.low, life.high),
+        ]
         return pd.DataFrame(rows, columns=["parameter", "estimate", "low", "high"]).set_index("parameter")
 
 
-def ltv(margin: float, annual_revenue: Any, lifetime: ShiftedBetaGeometric,
-        random_state: int | np.random.Generator = 0) -> Estimate:
+def ltv(
+    margin: float, annual_revenue: Any, lifetime: ShiftedBetaGeometric, random_state: int | np.random.Generator = 0
+) -> Estimate:
     """Lifetime value = margin x annual revenue x expected (discounted) lifetime in years.
 
     ``annual_revenue`` is a number, or the revenues of individual customers or deals (their mean

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ['holm', 'benjamini_hochberg']
+__all__ = ["holm", "benjamini_hochberg"]
 
 
 # -- multiple testing -------------------------------------------------------------------------------

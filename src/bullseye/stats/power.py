@@ -7,12 +7,13 @@ import math
 import numpy as np
 from scipy import stats
 
-__all__ = ['detection_power']
+__all__ = ["detection_power"]
 
 
 # -- power --------------------------------------------------------------------------
-def detection_power(n_closed: int, base_rate: float, share: float = 0.2, lift: float = 2.0,
-                    alpha: float = 0.05, n_tests: int = 1) -> float:
+def detection_power(
+    n_closed: int, base_rate: float, share: float = 0.2, lift: float = 2.0, alpha: float = 0.05, n_tests: int = 1
+) -> float:
     """Probability that a segment holding ``share`` of the ``n_closed`` deals, with ``lift``
     times the overall win rate ``base_rate``, passes a one-sided exact (Fisher) test at the
     Bonferroni threshold alpha / n_tests. Exact: sums over the wins inside and outside."""
@@ -32,7 +33,7 @@ def detection_power(n_closed: int, base_rate: float, share: float = 0.2, lift: f
     w_s, w_r = stats.binom.pmf(ks, n_seg, p_seg), stats.binom.pmf(kr, n_rest, p_rest)
     power = 0.0
     for start in range(0, len(kr), max(1, 2_000_000 // len(ks))):  # bounded memory
-        r = kr[start:start + max(1, 2_000_000 // len(ks))]
+        r = kr[start : start + max(1, 2_000_000 // len(ks))]
         p = stats.hypergeom.sf(ks[:, None] - 1, n_closed, ks[:, None] + r[None, :], n_seg)
-        power += float((w_s[:, None] * w_r[None, start:start + len(r)] * (p <= level)).sum())
+        power += float((w_s[:, None] * w_r[None, start : start + len(r)] * (p <= level)).sum())
     return power

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ['ShrunkenRates', 'fit_beta_prior', 'shrunken_rate']
+__all__ = ["ShrunkenRates", "fit_beta_prior", "shrunken_rate"]
 
 
 # -- shrinkage --------------------------------------------------------------------------------------
@@ -40,8 +40,7 @@ def fit_beta_prior(k: Any, n: Any) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def shrunken_rate(k: Any, n: Any, prior: tuple[float, float] | None = None,
-                  confidence: float = 0.95) -> ShrunkenRates:
+def shrunken_rate(k: Any, n: Any, prior: tuple[float, float] | None = None, confidence: float = 0.95) -> ShrunkenRates:
     """Empirical-Bayes partial pooling of rates k/n: the posterior Beta(alpha + k, beta + n - k).
 
     ``prior``: ``(rate, strength)`` is Beta(rate * strength, (1 - rate) * strength), a prior
@@ -57,5 +56,6 @@ def shrunken_rate(k: Any, n: Any, prior: tuple[float, float] | None = None,
         a, b = rate * strength, (1 - rate) * strength
     post_a, post_b = a + k, b + n - k
     tail = (1 - confidence) / 2
-    return ShrunkenRates(post_a / (post_a + post_b), stats.beta.ppf(tail, post_a, post_b),
-                         stats.beta.isf(tail, post_a, post_b))
+    return ShrunkenRates(
+        post_a / (post_a + post_b), stats.beta.ppf(tail, post_a, post_b), stats.beta.isf(tail, post_a, post_b)
+    )

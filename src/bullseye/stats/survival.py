@@ -10,7 +10,7 @@ from scipy import stats
 
 from bullseye.stats.intervals import _z
 
-__all__ = ['kaplan_meier', 'logrank_test', 'cox_hazard_ratio']
+__all__ = ["kaplan_meier", "logrank_test", "cox_hazard_ratio"]
 
 
 # -- survival curves --------------------------------------------------------------------------------
@@ -24,8 +24,13 @@ def kaplan_meier(durations: Any, events: Any) -> dict[str, np.ndarray]:
     leaving = np.bincount(inverse, minlength=len(times))
     at_risk = len(t) - np.concatenate([[0], np.cumsum(leaving)[:-1]])
     survival = np.cumprod(1 - deaths / at_risk)
-    return {"time": times, "survival": survival, "at_risk": at_risk, "events": deaths.astype(np.int64),
-            "censored": (leaving - deaths).astype(np.int64)}
+    return {
+        "time": times,
+        "survival": survival,
+        "at_risk": at_risk,
+        "events": deaths.astype(np.int64),
+        "censored": (leaving - deaths).astype(np.int64),
+    }
 
 
 def logrank_test(durations: Any, events: Any, in_group: Any) -> tuple[float, float]:
@@ -47,8 +52,9 @@ def logrank_test(durations: Any, events: Any, in_group: Any) -> tuple[float, flo
     return statistic, float(stats.chi2.sf(statistic, 1))
 
 
-def cox_hazard_ratio(durations: Any, events: Any, in_group: Any, confidence: float = 0.95,
-                     max_iter: int = 50) -> dict[str, float]:
+def cox_hazard_ratio(
+    durations: Any, events: Any, in_group: Any, confidence: float = 0.95, max_iter: int = 50
+) -> dict[str, float]:
     """Cox proportional-hazards fit of one 0/1 covariate (Efron ties): hazard ratio, its
     interval, and the Wald p-value (as lifelines' CoxPHFitter reports them)."""
     t = np.asarray(durations, dtype=float)
@@ -94,5 +100,11 @@ def cox_hazard_ratio(durations: Any, events: Any, in_group: Any, confidence: flo
             break
     se = 1 / math.sqrt(info) if info > 0 else math.inf
     z = _z(confidence)
-    return {"hazard_ratio": math.exp(beta), "coef": beta, "se": se, "low": math.exp(beta - z * se),
-            "high": math.exp(beta + z * se), "p_value": float(2 * stats.norm.sf(abs(beta / se)))}
+    return {
+        "hazard_ratio": math.exp(beta),
+        "coef": beta,
+        "se": se,
+        "low": math.exp(beta - z * se),
+        "high": math.exp(beta + z * se),
+        "p_value": float(2 * stats.norm.sf(abs(beta / se))),
+    }

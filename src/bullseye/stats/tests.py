@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["EXACT_BELOW", 'hypergeom_tail', 'binary_p_values', 'numeric_p_values', 'rate_ratio_p_values']
+__all__ = ["EXACT_BELOW", "hypergeom_tail", "binary_p_values", "numeric_p_values", "rate_ratio_p_values"]
 
 
 #: Below this smallest expected cell count the hypergeometric tail is summed exactly; above it the
@@ -57,8 +57,7 @@ def binary_p_values(k: Any, n: Any, K: Any, N: Any, direction: int = 1) -> np.nd
     return np.minimum(1.0, 2 * np.minimum(greater, less))
 
 
-def numeric_p_values(n: Any, total: Any, total_sq: Any, N: Any, S: Any, SS: Any,
-                     direction: int = 1) -> np.ndarray:
+def numeric_p_values(n: Any, total: Any, total_sq: Any, N: Any, S: Any, SS: Any, direction: int = 1) -> np.ndarray:
     """Welch t-test of a segment (n rows, sum, sum of squares) against the rest of the population
     (N rows, sum S, sum of squares SS), from the sums alone (vectorised)."""
     n1 = np.asarray(n, dtype=float)
@@ -69,7 +68,7 @@ def numeric_p_values(n: Any, total: Any, total_sq: Any, N: Any, S: Any, SS: Any,
         v1 = np.maximum(q1 - s1 * m1, 0) / (n1 - 1) / n1
         v2 = np.maximum(q2 - s2 * m2, 0) / (n2 - 1) / n2
         t = (m1 - m2) / np.sqrt(v1 + v2)
-        df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
     if direction == 1:
         return stats.t.sf(t, df)
     if direction == -1:

@@ -26,8 +26,10 @@ from bullseye.yamlio import load_model
 __all__ = ["AudienceCriterion", "Audience", "AUDIENCE_FILE", "load_audience", "save_audience", "audience_json_schema"]
 
 AUDIENCE_FILE = "strategy/audience.yaml"
-_HEADER = ("# The target audience: who CAN buy. Edit freely: Bullseye keeps your edits.\n"
-           "# yaml-language-server: $schema=schema/audience.schema.json\n")
+_HEADER = (
+    "# The target audience: who CAN buy. Edit freely: Bullseye keeps your edits.\n"
+    "# yaml-language-server: $schema=schema/audience.schema.json\n"
+)
 
 
 class AudienceCriterion(BaseModel):
@@ -39,8 +41,9 @@ class AudienceCriterion(BaseModel):
     name: str
     kind: Literal["segment", "geography", "size", "revenue", "technographic", "behaviour", "other"] = "other"
     conditions: list[Condition] = Field(min_length=1, description="All must hold (a conjunction).")
-    keep_unknown: bool = Field(default=False, description="Keep companies whose attribute is missing "
-                                                          "(data providers leave many fields empty).")
+    keep_unknown: bool = Field(
+        default=False, description="Keep companies whose attribute is missing (data providers leave many fields empty)."
+    )
     note: str | None = None
 
     def mask(self, frame: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
@@ -55,8 +58,10 @@ class AudienceCriterion(BaseModel):
         result = np.ones(len(frame), dtype=bool)
         for condition in self.conditions:
             if condition.attribute not in frame.columns:
-                raise InvalidInputError(f"the target audience uses attribute '{condition.attribute}' "
-                                        f"(criterion '{self.id}'), which the companies do not have")
+                raise InvalidInputError(
+                    f"the target audience uses attribute '{condition.attribute}' "
+                    f"(criterion '{self.id}'), which the companies do not have"
+                )
             met = condition_mask(condition, frame, cache)
             if self.keep_unknown:
                 met |= frame[condition.attribute].isna().to_numpy()
@@ -107,6 +112,7 @@ def save_audience(root: Path, audience: Audience, force: bool = False) -> WriteR
     schema = root / "strategy" / "schema" / "audience.schema.json"
     schema.parent.mkdir(parents=True, exist_ok=True)
     schema.write_text(json.dumps(audience_json_schema(), indent=2), encoding="utf-8")
-    text = _HEADER + yaml.safe_dump(audience.model_dump(mode="json", exclude_none=True), sort_keys=False,
-                                    allow_unicode=True, width=100)
+    text = _HEADER + yaml.safe_dump(
+        audience.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True, width=100
+    )
     return write_definition(root, AUDIENCE_FILE, text, force=force, header=_HEADER)

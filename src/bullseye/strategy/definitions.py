@@ -80,8 +80,11 @@ def write_definition(root: Path, relative: str, text: str, force: bool = False, 
         mine = parse_yaml(old, str(path)) or {}
         merged, kept = three_way_merge(base or {}, mine, parse_yaml(text, relative) or {})
         final = header + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=100)
-    diff = "".join(difflib.unified_diff(old.splitlines(True), final.splitlines(True),
-                                        fromfile=f"{relative} (before)", tofile=f"{relative} (now)"))
+    diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(True), final.splitlines(True), fromfile=f"{relative} (before)", tofile=f"{relative} (now)"
+        )
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(final, encoding="utf-8")
     copy.parent.mkdir(parents=True, exist_ok=True)

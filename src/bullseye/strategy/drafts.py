@@ -55,8 +55,10 @@ def check_draft(root: Path, expected_hash: str | None) -> str:
 
 def draft_conflict(expected_hash: str, now: str) -> ConflictError:
     """The error for a draft that is no longer the one read (hash ``expected_hash``)."""
-    return ConflictError(f"the draft in strategy/ changed since it was read (it was {expected_hash}, it is now "
-                         f"{now}): someone else saved it in the meantime; reload it, redo your change and save again")
+    return ConflictError(
+        f"the draft in strategy/ changed since it was read (it was {expected_hash}, it is now "
+        f"{now}): someone else saved it in the meantime; reload it, redo your change and save again"
+    )
 
 
 @contextlib.contextmanager

@@ -26,15 +26,29 @@ from bullseye.strategy.drafts import draft_write
 from bullseye.yamlio import load_model
 
 __all__ = [
-    "Condition", "Evidence", "Criterion", "Disqualifier", "Tiers", "SignalFilters", "Signal", "Review",
-    "TriggerRules", "ICP",
-    "load_icp", "save_icp", "icp_json_schema", "ICP_FILE", "IcpWriteRefused",
+    "Condition",
+    "Evidence",
+    "Criterion",
+    "Disqualifier",
+    "Tiers",
+    "SignalFilters",
+    "Signal",
+    "Review",
+    "TriggerRules",
+    "ICP",
+    "load_icp",
+    "save_icp",
+    "icp_json_schema",
+    "ICP_FILE",
+    "IcpWriteRefused",
 ]
 
 ICP_FILE = "strategy/icp.yaml"
 GENERATED_COPY = ".bullseye/icp.generated.yaml"
 
-Operator = Literal["==", "!=", "in", "not in", ">=", ">", "<", "<=", "between", "contains", "is missing", "is not missing"]
+Operator = Literal[
+    "==", "!=", "in", "not in", ">=", ">", "<", "<=", "between", "contains", "is missing", "is not missing"
+]
 OutcomeKind = Literal["win", "velocity", "value", "retention", "stickiness"]
 Strength = Literal["strong", "suggestive", "weak", "did not hold up", "not enough data"]
 CriterionKind = Literal["firmographic", "technographic", "behavioural"]
@@ -102,7 +116,8 @@ class Condition(BaseModel):
                 result = (numbers >= float(value[0])) & (numbers < float(value[1]))
             else:
                 result = {">=": np.greater_equal, ">": np.greater, "<": np.less, "<=": np.less_equal}[self.op](
-                    numbers, float(value))
+                    numbers, float(value)
+                )
         return result & ~np.isnan(numbers)
 
 
@@ -168,8 +183,9 @@ class Evidence(BaseModel):
     measured_on: Literal["discovery", "holdout", "all"] = "holdout"
     date_range: list[date] | None = None
     summary: str = Field(default="", description="The evidence in one sentence.")
-    odds_ratio: float | None = Field(default=None, description="Win odds with vs without (signals: Mantel-Haenszel, "
-                                                               "fit held constant).")
+    odds_ratio: float | None = Field(
+        default=None, description="Win odds with vs without (signals: Mantel-Haenszel, fit held constant)."
+    )
     odds_ratio_interval: list[float] | None = Field(default=None, description="95% interval of the odds ratio.")
 
 
@@ -211,10 +227,13 @@ class Disqualifier(_Rule):
 
     reason: str = Field(default="", description="e.g. 'churn is 4.1x the base under 50 employees'")
     rests_on: RestsOn | None = Field(
-        default=None, description="The outcome the evidence is about: won less often, churned more, cost more.")
+        default=None, description="The outcome the evidence is about: won less often, churned more, cost more."
+    )
     effect: Effect | None = Field(
-        default=None, description="What it does to an account: a churn or cost disqualifier lowers the expected "
-                                  "value; it does not say the account will not buy.")
+        default=None,
+        description="What it does to an account: a churn or cost disqualifier lowers the expected "
+        "value; it does not say the account will not buy.",
+    )
 
 
 class Tiers(BaseModel):
@@ -225,9 +244,14 @@ class Tiers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     basis: Literal["fit_score", "expected_value"] = Field(
-        default="fit_score", description="Cut tiers on the fit score or on the expected value (P(win) x LTV).")
-    shares: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.3], min_length=3, max_length=3,
-                                description="Shares of the accounts (not disqualified) in tiers A, B and C; D the rest.")
+        default="fit_score", description="Cut tiers on the fit score or on the expected value (P(win) x LTV)."
+    )
+    shares: list[float] = Field(
+        default_factory=lambda: [0.1, 0.2, 0.3],
+        min_length=3,
+        max_length=3,
+        description="Shares of the accounts (not disqualified) in tiers A, B and C; D the rest.",
+    )
     a_capacity: int | None = Field(default=None, ge=0, description="Accounts in tier A (the best-scoring ones).")
     b_capacity: int | None = Field(default=None, ge=0, description="Accounts in tier B (the next ones).")
     a_min_score: float | None = Field(default=None, ge=0, description="A fixed cut for tier A instead of a share.")
@@ -247,8 +271,9 @@ class SignalFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title_function: str | None = Field(default=None, description="Function of the normalised job title, e.g. "
-                                                                 "'operations' (operations and logistics).")
+    title_function: str | None = Field(
+        default=None, description="Function of the normalised job title, e.g. 'operations' (operations and logistics)."
+    )
     title_seniority: str | None = Field(default=None, description="Seniority of the normalised title, e.g. 'head'.")
     title_contains: str | None = Field(default=None, description="Text the title contains (any case).")
     description_contains: str | None = Field(default=None, description="Text the description contains (any case).")
@@ -286,8 +311,10 @@ class Signal(BaseModel):
 
     id: str
     name: str
-    event_type: str = Field(description="The event type it watches: funding, exec_hire, headcount_change, layoff, "
-                                        "tech_adopted, tech_dropped, job_posting, ...")
+    event_type: str = Field(
+        description="The event type it watches: funding, exec_hire, headcount_change, layoff, "
+        "tech_adopted, tech_dropped, job_posting, ..."
+    )
     filters: SignalFilters = Field(default_factory=SignalFilters)
     lookback_days: int = Field(default=90, ge=1, le=3650, description="An event is fresh this many days after it.")
     weight: float = Field(default=1.0, ge=0, description="Points of a fresh event on the day it happens.")
@@ -320,8 +347,9 @@ class Review(BaseModel):
 
     reviewers: list[str] = Field(default_factory=list, description="Who else signs off (sales, product, CS).")
     hygiene_every_days: int = Field(default=30, ge=1, description="Monthly hygiene check: claims, examples, evidence.")
-    strategic_every_days: int = Field(default=91, ge=1, description="Quarterly strategic review: assumptions, "
-                                                                    "segments, competitive positioning.")
+    strategic_every_days: int = Field(
+        default=91, ge=1, description="Quarterly strategic review: assumptions, segments, competitive positioning."
+    )
     last_hygiene: date | None = Field(default=None, description="When the last hygiene check was done.")
     last_strategic: date | None = Field(default=None, description="When the last strategic review was done.")
 
@@ -333,14 +361,23 @@ class TriggerRules(BaseModel):
 
     objection_mentions: int = Field(default=3, ge=1, description="A new objection heard this many times ...")
     objection_days: int = Field(default=30, ge=1, description="... within this many days.")
-    large_loss_amount: float | None = Field(default=None, ge=0, description="A lost ICP deal at least this large; "
-                                            "default: the 90th percentile of won deal amounts.")
-    icp_share_drop: float = Field(default=0.10, gt=0, le=1, description="The ICP's share of new opportunities "
-                                  "falling this far (absolute) below its share at publication.")
-    segment_outside_interval: bool = Field(default=True, description="An ICP rule's win rate leaving the interval "
-                                           "it was published with.")
-    watch_terms: list[str] = Field(default_factory=list, description="Competitors or themes: a note mentioning one "
-                                   "raises a trigger.")
+    large_loss_amount: float | None = Field(
+        default=None,
+        ge=0,
+        description="A lost ICP deal at least this large; default: the 90th percentile of won deal amounts.",
+    )
+    icp_share_drop: float = Field(
+        default=0.10,
+        gt=0,
+        le=1,
+        description="The ICP's share of new opportunities falling this far (absolute) below its share at publication.",
+    )
+    segment_outside_interval: bool = Field(
+        default=True, description="An ICP rule's win rate leaving the interval it was published with."
+    )
+    watch_terms: list[str] = Field(
+        default_factory=list, description="Competitors or themes: a note mentioning one raises a trigger."
+    )
 
 
 class ICP(BaseModel):
@@ -377,18 +414,23 @@ class ICP(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     def to_yaml(self) -> str:
-        header = "# The ideal customer profile. Edit freely: Bullseye will not overwrite your edits without --force.\n" \
-                 "# yaml-language-server: $schema=schema/icp.schema.json\n"
-        return header + yaml.safe_dump(self.model_dump(mode="json", exclude_none=True), sort_keys=False,
-                                       allow_unicode=True, width=100)
+        header = (
+            "# The ideal customer profile. Edit freely: Bullseye will not overwrite your edits without --force.\n"
+            "# yaml-language-server: $schema=schema/icp.schema.json\n"
+        )
+        return header + yaml.safe_dump(
+            self.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True, width=100
+        )
 
 
 class IcpWriteRefused(ConflictError):
     """The ICP file was edited by hand; the proposed version was not written."""
 
     def __init__(self, path: Path, diff: str) -> None:
-        super().__init__(f"{path} was edited by hand since Bullseye last wrote it; not overwriting it. "
-                         f"Review the difference below and rerun with --force to replace it.\n{diff}")
+        super().__init__(
+            f"{path} was edited by hand since Bullseye last wrote it; not overwriting it. "
+            f"Review the difference below and rerun with --force to replace it.\n{diff}"
+        )
         self.diff = diff
 
 
@@ -418,8 +460,11 @@ def _write_icp(root: Path, icp: ICP, force: bool) -> tuple[Path, str]:
     path, generated = root / ICP_FILE, root / GENERATED_COPY
     text = icp.to_yaml()
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    diff = "".join(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                        fromfile=f"{ICP_FILE} (yours)", tofile=f"{ICP_FILE} (proposed)"))
+    diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(True), text.splitlines(True), fromfile=f"{ICP_FILE} (yours)", tofile=f"{ICP_FILE} (proposed)"
+        )
+    )
     last_written = generated.read_text(encoding="utf-8") if generated.exists() else None
     hand_edited = bool(old) and old != last_written and old != text
     if hand_edited and not force:

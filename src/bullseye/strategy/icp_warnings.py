@@ -16,8 +16,10 @@ from bullseye.strategy.icp import ICP, Condition
 
 __all__ = ["icp_warnings"]
 
-EMPTY_ICP = ("the ICP has no criteria, so every account gets the same score (tier C, 50); add criteria to "
-             "strategy/icp.yaml or draft them with `bullseye discover`")
+EMPTY_ICP = (
+    "the ICP has no criteria, so every account gets the same score (tier C, 50); add criteria to "
+    "strategy/icp.yaml or draft them with `bullseye discover`"
+)
 
 
 def icp_warnings(icp: ICP, accounts: pd.DataFrame) -> list[str]:
@@ -42,8 +44,12 @@ def _matches_nothing(condition: Condition, column: pd.Series) -> str:
     values = _distinct_text(column)
     wanted = condition.value if isinstance(condition.value, list) else [condition.value]
     by_fold = {value.casefold(): value for value in values}
-    close = [hit for value in wanted if str(value).casefold() not in by_fold
-             for hit in difflib.get_close_matches(str(value).casefold(), list(by_fold), n=3, cutoff=0.6)]
+    close = [
+        hit
+        for value in wanted
+        if str(value).casefold() not in by_fold
+        for hit in difflib.get_close_matches(str(value).casefold(), list(by_fold), n=3, cutoff=0.6)
+    ]
     if close:
         line += "; did you mean " + " or ".join(f"'{by_fold[hit]}'" for hit in dict.fromkeys(close)) + "?"
     return line

@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 __all__ = ["StrategyInUse", "strategy_in_use", "DRAFT_NOTE"]
 
-DRAFT_NOTE = ("nothing is published yet, so this uses the draft strategy/icp.yaml; "
-              "publish it with `bullseye publish -m \"why\"` to fix what the market numbers use")
+DRAFT_NOTE = (
+    "nothing is published yet, so this uses the draft strategy/icp.yaml; "
+    'publish it with `bullseye publish -m "why"` to fix what the market numbers use'
+)
 
 
 @dataclass

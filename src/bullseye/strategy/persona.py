@@ -22,8 +22,22 @@ from bullseye.strategy.definitions import WriteResult, write_definition
 from bullseye.strategy.icp import ICP_FILE, load_icp
 from bullseye.yamlio import load_model, read_yaml
 
-__all__ = ["Quote", "Backing", "Statement", "Objection", "ThreeQuestions", "Persona", "AntiPersona",
-           "PERSONAS_DIR", "COMMITTEE_ROLES", "load_personas", "save_persona", "persona_text", "persona_json_schema", "slug"]
+__all__ = [
+    "Quote",
+    "Backing",
+    "Statement",
+    "Objection",
+    "ThreeQuestions",
+    "Persona",
+    "AntiPersona",
+    "PERSONAS_DIR",
+    "COMMITTEE_ROLES",
+    "load_personas",
+    "save_persona",
+    "persona_text",
+    "persona_json_schema",
+    "slug",
+]
 
 PERSONAS_DIR = "strategy/personas"
 COMMITTEE_ROLES = ("champion", "economic buyer", "blocker", "influencer", "user")
@@ -129,8 +143,10 @@ def persona_json_schema() -> dict:
 
 def _header(kind: str) -> str:
     article = "An" if kind.startswith("anti") else "A"
-    return (f"# {article} {kind} of the ICP. Edit freely: Bullseye keeps your edits when it updates the evidence.\n"
-            f"# yaml-language-server: $schema=../schema/persona.schema.json\n")
+    return (
+        f"# {article} {kind} of the ICP. Edit freely: Bullseye keeps your edits when it updates the evidence.\n"
+        f"# yaml-language-server: $schema=../schema/persona.schema.json\n"
+    )
 
 
 def load_personas(root: Path) -> list[AnyPersona]:
@@ -146,17 +162,23 @@ def load_personas(root: Path) -> list[AnyPersona]:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
         if not data.get("icp"):
-            raise ConfigError(f"{path}: a persona belongs to an ICP: add `icp: <id>` naming the ICP in {ICP_FILE} "
-                              "(personas come after the ICP, never before)")
+            raise ConfigError(
+                f"{path}: a persona belongs to an ICP: add `icp: <id>` naming the ICP in {ICP_FILE} "
+                "(personas come after the ICP, never before)"
+            )
         if not icp_path.exists():
-            raise ConfigError(f"{path}: belongs to ICP '{data.get('icp')}', but {ICP_FILE} does not exist; define "
-                              "the ICP first (draft one with `bullseye discover`): personas come after the ICP")
+            raise ConfigError(
+                f"{path}: belongs to ICP '{data.get('icp')}', but {ICP_FILE} does not exist; define "
+                "the ICP first (draft one with `bullseye discover`): personas come after the ICP"
+            )
         model: type[Persona | AntiPersona] = AntiPersona if data.get("kind") == "anti-persona" else Persona
         definition = load_model(model, path)
         icp = load_icp(root)
         if definition.icp != icp.id:
-            raise ConfigError(f"{path}: key 'icp': belongs to ICP '{definition.icp}', but {ICP_FILE} defines ICP "
-                              f"'{icp.id}'; point it at '{icp.id}' or remove it")
+            raise ConfigError(
+                f"{path}: key 'icp': belongs to ICP '{definition.icp}', but {ICP_FILE} defines ICP "
+                f"'{icp.id}'; point it at '{icp.id}' or remove it"
+            )
         definitions.append(definition)
     ids = [d.id for d in definitions]
     repeated = sorted({i for i in ids if ids.count(i) > 1})

@@ -97,9 +97,17 @@ class Version:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "hash": self.hash, "published_at": self.published_at.isoformat(timespec="seconds"),
-                "published_by": self.published_by, "message": self.message, "data": self.data, "forced": self.forced,
-                "rollback_of": self.rollback_of, "parent": self.parent}
+        return {
+            "number": self.number,
+            "hash": self.hash,
+            "published_at": self.published_at.isoformat(timespec="seconds"),
+            "published_by": self.published_by,
+            "message": self.message,
+            "data": self.data,
+            "forced": self.forced,
+            "rollback_of": self.rollback_of,
+            "parent": self.parent,
+        }
 
 
 class VersionStore:
@@ -147,22 +155,39 @@ class VersionStore:
         meta_path = folder / META_FILE
         try:
             meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-            version = Version(number=int(meta["number"]), hash=str(meta["hash"]),
-                              published_at=datetime.fromisoformat(str(meta["published_at"])),
-                              published_by=str(meta.get("published_by", "")), message=str(meta.get("message", "")),
-                              folder=folder, data=meta.get("data") or {}, forced=meta.get("forced"),
-                              rollback_of=meta.get("rollback_of"), parent=meta.get("parent"))
+            version = Version(
+                number=int(meta["number"]),
+                hash=str(meta["hash"]),
+                published_at=datetime.fromisoformat(str(meta["published_at"])),
+                published_by=str(meta.get("published_by", "")),
+                message=str(meta.get("message", "")),
+                folder=folder,
+                data=meta.get("data") or {},
+                forced=meta.get("forced"),
+                rollback_of=meta.get("rollback_of"),
+                parent=meta.get("parent"),
+            )
         except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{meta_path}: not a readable version record ({exc})") from exc
         actual = definitions_hash(version.texts())
         if actual != version.hash:
-            raise ConfigError(f"{folder}: its definitions were changed after publication (hash {actual}, published "
-                              f"as {version.hash}); restore the folder from git, published versions are immutable")
+            raise ConfigError(
+                f"{folder}: its definitions were changed after publication (hash {actual}, published "
+                f"as {version.hash}); restore the folder from git, published versions are immutable"
+            )
         return version
 
     # -- writing --------------------------------------------------------------------------------
-    def publish(self, texts: dict[str, str], artefacts: dict[str, Any], message: str, published_by: str,
-                data: dict[str, Any], forced: str | None = None, rollback_of: int | None = None) -> Version:
+    def publish(
+        self,
+        texts: dict[str, str],
+        artefacts: dict[str, Any],
+        message: str,
+        published_by: str,
+        data: dict[str, Any],
+        forced: str | None = None,
+        rollback_of: int | None = None,
+    ) -> Version:
         """Write a new version holding ``texts`` (definition files) and ``artefacts`` (JSON-ready)."""
         if "icp.yaml" not in texts:
             raise NotFoundError("there is no strategy/icp.yaml to publish; draft one with `bullseye discover`")
@@ -179,13 +204,22 @@ class VersionStore:
                 target.write_text(text, encoding="utf-8")
             for name, value in artefacts.items():
                 (staging / f"{name}.json").write_text(
-                    json.dumps(_finite(value), indent=1, sort_keys=True, default=str, allow_nan=False),
-                    encoding="utf-8")
-            meta = {"number": number, "hash": content_hash,
-                    "published_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                    "published_by": published_by, "message": message, "parent": previous.number if previous else None,
-                    "rollback_of": rollback_of, "forced": forced, "data": data}
-            (staging / META_FILE).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
+                    json.dumps(_finite(value), indent=1, sort_keys=True, default=str, allow_nan=False), encoding="utf-8"
+                )
+            meta = {
+                "number": number,
+                "hash": content_hash,
+                "published_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                "published_by": published_by,
+                "message": message,
+                "parent": previous.number if previous else None,
+                "rollback_of": rollback_of,
+                "forced": forced,
+                "data": data,
+            }
+            (staging / META_FILE).write_text(
+                yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8"
+            )
             # Two publishers racing for one number: the rename of the second fails, nothing is overwritten.
             os.rename(staging, final)
         except BaseException:

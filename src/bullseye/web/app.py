@@ -13,8 +13,9 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
@@ -36,8 +37,17 @@ from bullseye.web.cache import ResultCache
 from bullseye.web.render import STATIC_DIR, template_environment, to_json
 from bullseye.workspace import Workspace
 
-__all__ = ["WebContext", "create_app", "page", "is_loopback", "require_role", "render", "COOKIE",
-           "LoginRequired", "Forbidden"]
+__all__ = [
+    "WebContext",
+    "create_app",
+    "page",
+    "is_loopback",
+    "require_role",
+    "render",
+    "COOKIE",
+    "LoginRequired",
+    "Forbidden",
+]
 
 COOKIE = "bullseye_session"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -47,8 +57,10 @@ PUBLIC_PREFIXES = ("/login", "/static/")
 #: size limit holds while the body arrives instead of after the whole body was spooled.
 STREAMED_UPLOADS = {"/data/upload"}
 #: No inline script or style anywhere: everything comes from /static.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -123,8 +135,12 @@ class SecurityAndAudit:
                 cookie = state.get("set_cookie")
                 if cookie is not None:
                     secure = "; Secure" if scope.get("scheme") == "https" else ""
-                    headers.append((b"set-cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; "
-                                                   f"Max-Age=43200{secure}".encode()))
+                    headers.append(
+                        (
+                            b"set-cookie",
+                            f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200{secure}".encode(),
+                        )
+                    )
                 message["headers"] = headers
             await send(message)
 
@@ -133,15 +149,25 @@ class SecurityAndAudit:
         except Exception:
             # An unexpected error: answer 500 here, with the headers, then let the server log it.
             if "code" not in status:
-                await send_with_headers({"type": "http.response.start", "status": 500,
-                                         "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send_with_headers(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                    }
+                )
                 await send_with_headers({"type": "http.response.body", "body": b"Internal error; see the server log."})
             raise
         finally:
             if scope["method"] in UNSAFE_METHODS:
                 user = state.get("user")
-                self.web.audit.append(user.name if user else state.get("attempted_user"), scope["method"],
-                                      scope["path"], status.get("code", 500), **state.get("audit", {}))
+                self.web.audit.append(
+                    user.name if user else state.get("attempted_user"),
+                    scope["method"],
+                    scope["path"],
+                    status.get("code", 500),
+                    **state.get("audit", {}),
+                )
 
 
 async def guard(request: Request) -> None:
@@ -192,13 +218,19 @@ def require_role(request: Request, needed: str) -> User:
 def render(request: Request, template: str, data: dict[str, Any], status: int = 200) -> HTMLResponse:
     web: WebContext = request.app.state.web
     html = web.env.get_template(template).render(
-        data=data, user=request.state.user if hasattr(request.state, "user") else None,
+        data=data,
+        user=request.state.user if hasattr(request.state, "user") else None,
         csrf_token=request.state.session["csrf"] if hasattr(request.state, "session") else "",
-        path=request.url.path, require_login=web.require_login, workspace=web.ws.settings.name)
+        path=request.url.path,
+        require_login=web.require_login,
+        workspace=web.ws.settings.name,
+    )
     return HTMLResponse(html, status_code=status)
 
 
-def page(app: FastAPI, path: str, template: str, view: Callable[..., dict[str, Any]], json_path: str | None = None) -> None:
+def page(
+    app: FastAPI, path: str, template: str, view: Callable[..., dict[str, Any]], json_path: str | None = None
+) -> None:
     """Register ``view`` as an HTML page at ``path`` and as JSON at ``json_path`` (default ``path.json``)."""
 
     def call(request: Request) -> dict[str, Any]:
@@ -222,8 +254,15 @@ def _status(exc: Exception) -> int:
     status = getattr(exc, "http_status", None)
     if isinstance(status, int):
         return status
-    for kind, code in ((LoginRequired, 401), (Forbidden, 403), (NotFoundError, 404), (ConflictError, 409),
-                       (NotEnoughDataError, 422), (InvalidInputError, 400), (MissingDependencyError, 501)):
+    for kind, code in (
+        (LoginRequired, 401),
+        (Forbidden, 403),
+        (NotFoundError, 404),
+        (ConflictError, 409),
+        (NotEnoughDataError, 422),
+        (InvalidInputError, 400),
+        (MissingDependencyError, 501),
+    ):
         if isinstance(exc, kind):
             return code
     return 500
@@ -236,8 +275,12 @@ def _error_response(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if request.url.path.endswith(".json") or "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": str(exc), "status": code}, status_code=code)
-    return render(request, "error.html", {"title": "Not allowed" if code in (401, 403) else "Something is wrong",
-                                          "message": str(exc), "status": code}, status=code)
+    return render(
+        request,
+        "error.html",
+        {"title": "Not allowed" if code in (401, 403) else "Something is wrong", "message": str(exc), "status": code},
+        status=code,
+    )
 
 
 def create_app(ws: Workspace, require_login: bool) -> FastAPI:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,19 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bullseye.errors import ConfigError, InvalidInputError
 
-__all__ = ["ROLES", "User", "UserStore", "LoginLimiter", "AuditLog", "SessionSigner", "role_allows",
-           "USERS_FILE", "AUDIT_FILE", "SECRET_FILE", "SESSION_MAX_AGE"]
+__all__ = [
+    "ROLES",
+    "User",
+    "UserStore",
+    "LoginLimiter",
+    "AuditLog",
+    "SessionSigner",
+    "role_allows",
+    "USERS_FILE",
+    "AUDIT_FILE",
+    "SECRET_FILE",
+    "SESSION_MAX_AGE",
+]
 
 ROLES = ("viewer", "editor", "owner")
 USERS_FILE = "users.yaml"
@@ -87,8 +98,9 @@ class UserStore:
     def add(self, name: str, role: str, password: str) -> User:
         """Add a user, or change an existing user's role and password."""
         if not _NAME.match(name):
-            raise InvalidInputError(f"user name '{name}' must be 1-64 letters, digits or . _ @ - "
-                                    "and start with a letter or digit")
+            raise InvalidInputError(
+                f"user name '{name}' must be 1-64 letters, digits or . _ @ - and start with a letter or digit"
+            )
         if role not in ROLES:
             raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
         if len(password) < MIN_PASSWORD:
@@ -136,8 +148,11 @@ class LoginLimiter:
         """Seconds until another attempt is allowed (0: allowed now)."""
         now = time.monotonic()
         with self._lock:
-            waits = [self.window - (now - times[0]) for key in (f"ip:{client}", f"user:{name}")
-                     if len(times := self._recent(key, now)) >= self.attempts]
+            waits = [
+                self.window - (now - times[0])
+                for key in (f"ip:{client}", f"user:{name}")
+                if len(times := self._recent(key, now)) >= self.attempts
+            ]
         return int(max(waits)) + 1 if waits else 0
 
     def failed(self, client: str, name: str) -> None:
@@ -159,8 +174,14 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def append(self, user: str | None, action: str, target: str, outcome: int | str, **detail: Any) -> None:
-        record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "user": user,
-                  "action": action, "target": target, "outcome": outcome, **detail}
+        record = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "user": user,
+            "action": action,
+            "target": target,
+            "outcome": outcome,
+            **detail,
+        }
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:

@@ -16,8 +16,18 @@ from pydantic import ValidationError
 from bullseye.errors import InvalidInputError
 from bullseye.strategy.icp import ICP, Criterion, Disqualifier, Signal
 
-__all__ = ["form_fields", "parse_form", "field_errors", "apply_action", "LIST_OPERATORS", "NO_VALUE_OPERATORS",
-           "OPERATORS", "RULE_KINDS", "validate", "fields_from_form"]
+__all__ = [
+    "form_fields",
+    "parse_form",
+    "field_errors",
+    "apply_action",
+    "LIST_OPERATORS",
+    "NO_VALUE_OPERATORS",
+    "OPERATORS",
+    "RULE_KINDS",
+    "validate",
+    "fields_from_form",
+]
 
 OPERATORS = ["==", "!=", "in", "not in", ">=", ">", "<", "<=", "between", "contains", "is missing", "is not missing"]
 LIST_OPERATORS = {"in", "not in", "between"}
@@ -45,28 +55,54 @@ def _condition(c: Any) -> dict[str, str]:
 
 def form_fields(icp: ICP) -> dict[str, Any]:
     """The draft as the form shows it: strings in rows, ready for the template (and the .json twin)."""
+
     def rule(r: Any, extra: dict[str, Any]) -> dict[str, Any]:
-        return {"id": r.id, "name": r.name, "assumption": r.assumption, "note": r.note or "",
-                "evidence": [e.summary or e.metric for e in r.evidence],
-                "conditions": [_condition(c) for c in r.conditions], **extra}
+        return {
+            "id": r.id,
+            "name": r.name,
+            "assumption": r.assumption,
+            "note": r.note or "",
+            "evidence": [e.summary or e.metric for e in r.evidence],
+            "conditions": [_condition(c) for c in r.conditions],
+            **extra,
+        }
 
     return {
-        "name": icp.name, "description": icp.description, "owner": icp.owner or "",
+        "name": icp.name,
+        "description": icp.description,
+        "owner": icp.owner or "",
         "review_date": _text(icp.review_date),
         "reviewers": ", ".join(icp.review.reviewers),
         "hygiene_every_days": str(icp.review.hygiene_every_days),
         "strategic_every_days": str(icp.review.strategic_every_days),
-        "last_hygiene": _text(icp.review.last_hygiene), "last_strategic": _text(icp.review.last_strategic),
-        "tiers": {"basis": icp.tiers.basis, "shares": [_text(s) for s in icp.tiers.shares],
-                  **{k: _text(getattr(icp.tiers, k)) for k in
-                     ("a_capacity", "b_capacity", "a_min_score", "b_min_score", "c_min_score")}},
+        "last_hygiene": _text(icp.review.last_hygiene),
+        "last_strategic": _text(icp.review.last_strategic),
+        "tiers": {
+            "basis": icp.tiers.basis,
+            "shares": [_text(s) for s in icp.tiers.shares],
+            **{
+                k: _text(getattr(icp.tiers, k))
+                for k in ("a_capacity", "b_capacity", "a_min_score", "b_min_score", "c_min_score")
+            },
+        },
         "criteria": [rule(c, {"kind": c.kind}) for c in icp.criteria],
         "disqualifiers": [rule(d, {"reason": d.reason, "rests_on": d.rests_on or ""}) for d in icp.disqualifiers],
-        "signals": [{"id": s.id, "name": s.name, "event_type": s.event_type, "direction": s.direction,
-                     "weight": _text(s.weight), "half_life_days": _text(s.half_life_days),
-                     "lookback_days": _text(s.lookback_days), "assumption": s.assumption, "note": s.note or "",
-                     "filters": s.filters.model_dump(exclude_none=True),
-                     "evidence": [e.summary or e.metric for e in s.evidence]} for s in icp.signals],
+        "signals": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "event_type": s.event_type,
+                "direction": s.direction,
+                "weight": _text(s.weight),
+                "half_life_days": _text(s.half_life_days),
+                "lookback_days": _text(s.lookback_days),
+                "assumption": s.assumption,
+                "note": s.note or "",
+                "filters": s.filters.model_dump(exclude_none=True),
+                "evidence": [e.summary or e.metric for e in s.evidence],
+            }
+            for s in icp.signals
+        ],
     }
 
 
@@ -100,8 +136,9 @@ def _rows(form: dict[str, str], kind: str) -> list[int]:
 
 
 def _conditions(form: dict[str, str], kind: str, i: int) -> list[dict[str, Any]]:
-    numbers = sorted({int(m.group(3)) for key in form if (m := _COND.match(key))
-                      and m.group(1) == kind and int(m.group(2)) == i})
+    numbers = sorted(
+        {int(m.group(3)) for key in form if (m := _COND.match(key)) and m.group(1) == kind and int(m.group(2)) == i}
+    )
     out = []
     for j in numbers:
         prefix = f"{kind}-{i}-cond-{j}-"
@@ -143,11 +180,16 @@ def parse_form(form: dict[str, str], base: ICP) -> dict[str, Any]:
             rule_id = form.get(prefix + "id", "").strip()
             if form.get(prefix + "remove") or (not rule_id and not form.get(prefix + "name", "").strip()):
                 continue
-            rule = {"id": rule_id, "name": form.get(prefix + "name", "").strip(),
-                    "conditions": _conditions(form, kind, i), "assumption": bool(form.get(prefix + "assumption")),
-                    "note": _optional(form.get(prefix + "note")),
-                    "evidence": [e.model_dump(mode="json", exclude_none=True) for e in old[rule_id].evidence]
-                    if rule_id in old else []}
+            rule = {
+                "id": rule_id,
+                "name": form.get(prefix + "name", "").strip(),
+                "conditions": _conditions(form, kind, i),
+                "assumption": bool(form.get(prefix + "assumption")),
+                "note": _optional(form.get(prefix + "note")),
+                "evidence": [e.model_dump(mode="json", exclude_none=True) for e in old[rule_id].evidence]
+                if rule_id in old
+                else [],
+            }
             if kind == "criteria":
                 rule["kind"] = form.get(prefix + "kind", "firmographic")
             else:
@@ -164,17 +206,23 @@ def parse_form(form: dict[str, str], base: ICP) -> dict[str, Any]:
         if form.get(prefix + "remove") or (not signal_id and not form.get(prefix + "event_type", "").strip()):
             continue
         before = old.get(signal_id)
-        signal = {"id": signal_id, "name": form.get(prefix + "name", "").strip(),
-                  "event_type": form.get(prefix + "event_type", "").strip(),
-                  "direction": form.get(prefix + "direction", "positive"),
-                  "weight": _optional(form.get(prefix + "weight")),
-                  "half_life_days": _optional(form.get(prefix + "half_life_days")),
-                  "lookback_days": _optional(form.get(prefix + "lookback_days")),
-                  "assumption": bool(form.get(prefix + "assumption")), "note": _optional(form.get(prefix + "note")),
-                  "filters": before.filters.model_dump(mode="json", exclude_none=True) if before is not None
-                  and hasattr(before, "filters") else {},
-                  "evidence": [e.model_dump(mode="json", exclude_none=True) for e in before.evidence]
-                  if before is not None else []}
+        signal = {
+            "id": signal_id,
+            "name": form.get(prefix + "name", "").strip(),
+            "event_type": form.get(prefix + "event_type", "").strip(),
+            "direction": form.get(prefix + "direction", "positive"),
+            "weight": _optional(form.get(prefix + "weight")),
+            "half_life_days": _optional(form.get(prefix + "half_life_days")),
+            "lookback_days": _optional(form.get(prefix + "lookback_days")),
+            "assumption": bool(form.get(prefix + "assumption")),
+            "note": _optional(form.get(prefix + "note")),
+            "filters": before.filters.model_dump(mode="json", exclude_none=True)
+            if before is not None and hasattr(before, "filters")
+            else {},
+            "evidence": [e.model_dump(mode="json", exclude_none=True) for e in before.evidence]
+            if before is not None
+            else [],
+        }
         signals.append({k: v for k, v in signal.items() if v is not None})
     data["signals"] = signals
     return data
@@ -212,9 +260,21 @@ def apply_action(fields: dict[str, Any], action: str) -> dict[str, Any]:
         row.update({"kind": "firmographic"} if kind == "criteria" else {"reason": "", "rests_on": ""})
         fields[kind].append(row)
     elif kind == "signals":
-        fields["signals"].append({"id": "", "name": "", "event_type": "", "direction": "positive", "weight": "1",
-                                  "half_life_days": "30", "lookback_days": "90", "assumption": True, "note": "",
-                                  "filters": {}, "evidence": []})
+        fields["signals"].append(
+            {
+                "id": "",
+                "name": "",
+                "event_type": "",
+                "direction": "positive",
+                "weight": "1",
+                "half_life_days": "30",
+                "lookback_days": "90",
+                "assumption": True,
+                "note": "",
+                "filters": {},
+                "evidence": [],
+            }
+        )
     else:
         raise InvalidInputError(f"unknown form action '{action}'")
     return fields
@@ -227,34 +287,65 @@ def fields_from_form(form: dict[str, str], base: ICP) -> dict[str, Any]:
 
 def _rows_as_typed(form: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
     def cond_rows(kind: str, i: int) -> list[dict[str, str]]:
-        numbers = sorted({int(m.group(3)) for key in form if (m := _COND.match(key))
-                          and m.group(1) == kind and int(m.group(2)) == i})
-        return [{"attribute": form.get(f"{kind}-{i}-cond-{j}-attribute", ""),
-                 "op": form.get(f"{kind}-{i}-cond-{j}-op", "=="),
-                 "value": form.get(f"{kind}-{i}-cond-{j}-value", "")} for j in numbers
-                if form.get(f"{kind}-{i}-cond-{j}-attribute", "").strip()
-                and not form.get(f"{kind}-{i}-cond-{j}-remove")]
+        numbers = sorted(
+            {int(m.group(3)) for key in form if (m := _COND.match(key)) and m.group(1) == kind and int(m.group(2)) == i}
+        )
+        return [
+            {
+                "attribute": form.get(f"{kind}-{i}-cond-{j}-attribute", ""),
+                "op": form.get(f"{kind}-{i}-cond-{j}-op", "=="),
+                "value": form.get(f"{kind}-{i}-cond-{j}-value", ""),
+            }
+            for j in numbers
+            if form.get(f"{kind}-{i}-cond-{j}-attribute", "").strip() and not form.get(f"{kind}-{i}-cond-{j}-remove")
+        ]
 
-    out: dict[str, Any] = {key: form.get(key, "") for key in
-                           ("name", "description", "owner", "review_date", "reviewers", "hygiene_every_days",
-                            "strategic_every_days", "last_hygiene", "last_strategic")}
-    out["tiers"] = {"basis": form.get("tiers-basis", "fit_score"),
-                    "shares": [form.get(f"tiers-shares-{k}", "") for k in range(3)],
-                    **{k: form.get(f"tiers-{k}", "") for k in
-                       ("a_capacity", "b_capacity", "a_min_score", "b_min_score", "c_min_score")}}
-    evidence = {r["id"]: [e.get("summary") or e.get("metric") for e in r.get("evidence", [])]
-                for kind in (*RULE_KINDS, "signals") for r in data.get(kind, [])}
+    out: dict[str, Any] = {
+        key: form.get(key, "")
+        for key in (
+            "name",
+            "description",
+            "owner",
+            "review_date",
+            "reviewers",
+            "hygiene_every_days",
+            "strategic_every_days",
+            "last_hygiene",
+            "last_strategic",
+        )
+    }
+    out["tiers"] = {
+        "basis": form.get("tiers-basis", "fit_score"),
+        "shares": [form.get(f"tiers-shares-{k}", "") for k in range(3)],
+        **{
+            k: form.get(f"tiers-{k}", "")
+            for k in ("a_capacity", "b_capacity", "a_min_score", "b_min_score", "c_min_score")
+        },
+    }
+    evidence = {
+        r["id"]: [e.get("summary") or e.get("metric") for e in r.get("evidence", [])]
+        for kind in (*RULE_KINDS, "signals")
+        for r in data.get(kind, [])
+    }
     for kind in RULE_KINDS:
         rows = []
         for i in _rows(form, kind):
             p = f"{kind}-{i}-"
             if form.get(p + "remove") or not (form.get(p + "id", "").strip() or form.get(p + "name", "").strip()):
                 continue  # skipped alike by parse_form, so error positions match the rows shown
-            row = {"id": form.get(p + "id", ""), "name": form.get(p + "name", ""),
-                   "assumption": bool(form.get(p + "assumption")), "note": form.get(p + "note", ""),
-                   "evidence": evidence.get(form.get(p + "id", ""), []), "conditions": cond_rows(kind, i)}
-            row.update({"kind": form.get(p + "kind", "firmographic")} if kind == "criteria" else
-                       {"reason": form.get(p + "reason", ""), "rests_on": form.get(p + "rests_on", "")})
+            row = {
+                "id": form.get(p + "id", ""),
+                "name": form.get(p + "name", ""),
+                "assumption": bool(form.get(p + "assumption")),
+                "note": form.get(p + "note", ""),
+                "evidence": evidence.get(form.get(p + "id", ""), []),
+                "conditions": cond_rows(kind, i),
+            }
+            row.update(
+                {"kind": form.get(p + "kind", "firmographic")}
+                if kind == "criteria"
+                else {"reason": form.get(p + "reason", ""), "rests_on": form.get(p + "rests_on", "")}
+            )
             rows.append(row)
         out[kind] = rows
     out["signals"] = []
@@ -262,11 +353,15 @@ def _rows_as_typed(form: dict[str, str], data: dict[str, Any]) -> dict[str, Any]
         p = f"signals-{i}-"
         if form.get(p + "remove") or not (form.get(p + "id", "").strip() or form.get(p + "event_type", "").strip()):
             continue
-        out["signals"].append({k: form.get(p + k, "") for k in
-                               ("id", "name", "event_type", "direction", "weight", "half_life_days",
-                                "lookback_days", "note")} |
-                              {"assumption": bool(form.get(p + "assumption")), "filters": {},
-                               "evidence": evidence.get(form.get(p + "id", ""), [])})
+        out["signals"].append(
+            {
+                k: form.get(p + k, "")
+                for k in ("id", "name", "event_type", "direction", "weight", "half_life_days", "lookback_days", "note")
+            }
+            | {
+                "assumption": bool(form.get(p + "assumption")),
+                "filters": {},
+                "evidence": evidence.get(form.get(p + "id", ""), []),
+            }
+        )
     return out
-
-

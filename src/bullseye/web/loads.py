@@ -41,12 +41,27 @@ class LoadRunner:
         """Start a load of ``files`` (the workspace's preset and mapping); ConflictError while one runs."""
         with self._lock:
             if self._state["status"] == "running":
-                raise ConflictError(f"another load is running since {self._state['started_at'][11:16]}, "
-                                    f"started by {self._state['by']}; wait for it to finish")
-            self._state = {"status": "running", "by": by, "started_at": datetime.now().isoformat(timespec="seconds"),
-                           "finished_at": None, "files": [f.name for f in files], "report": None, "error": None,
-                           "waiting": None, "progress": {"files_total": len(files), "files_started": 0, "rows_read": 0,
-                                                         "current": None, "phase": "starting"}}
+                raise ConflictError(
+                    f"another load is running since {self._state['started_at'][11:16]}, "
+                    f"started by {self._state['by']}; wait for it to finish"
+                )
+            self._state = {
+                "status": "running",
+                "by": by,
+                "started_at": datetime.now().isoformat(timespec="seconds"),
+                "finished_at": None,
+                "files": [f.name for f in files],
+                "report": None,
+                "error": None,
+                "waiting": None,
+                "progress": {
+                    "files_total": len(files),
+                    "files_started": 0,
+                    "rows_read": 0,
+                    "current": None,
+                    "phase": "starting",
+                },
+            }
             self._thread = threading.Thread(target=self._run, args=(root, files), name="bullseye-web-load", daemon=True)
             self._thread.start()
 
@@ -95,8 +110,12 @@ class LoadRunner:
             ws = Workspace(root)
             ws.warehouse.on_wait = self._waiting
             report = ws.load(files, progress=self._progress)
-            outcome: dict[str, Any] = {"status": "done", "report": report.to_dict(), "new_triggers": None,
-                                       "triggers_error": None}
+            outcome: dict[str, Any] = {
+                "status": "done",
+                "report": report.to_dict(),
+                "new_triggers": None,
+                "triggers_error": None,
+            }
             try:  # the load is in whatever the check after it says
                 outcome["new_triggers"] = self._triggers(ws)
             except BullseyeError as exc:

@@ -55,8 +55,7 @@ def template_environment() -> Environment:
     """Autoescaping on for every template: whatever came from a user's data renders as text."""
     # The result fragments of bullseye/render/templates (e.g. funnel.html) are included by pages.
     loader = ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), PackageLoader("bullseye.render", "templates")])
-    env = Environment(loader=loader, autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
     env.filters["percent"] = _percent
     env.filters["plain"] = _plain

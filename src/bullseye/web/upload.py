@@ -63,7 +63,7 @@ def safe_file_name(client_name: str) -> str:
     if not dot or f".{extension.lower()}" not in EXTENSIONS:
         known = ", ".join(sorted(EXTENSIONS))
         raise UnsupportedUpload(f"'{client_name}': not an export Bullseye reads; upload a file ending in {known}")
-    stem = re.sub(r"_+", "_", stem).strip("._-")[: MAX_NAME] or "upload"
+    stem = re.sub(r"_+", "_", stem).strip("._-")[:MAX_NAME] or "upload"
     return f"{stem}.{extension.lower()}"
 
 
@@ -81,8 +81,14 @@ def _reserve(folder: Path, name: str) -> Path:
     raise InvalidInputError(f"{folder}: too many files named like {name}; rename or remove some")
 
 
-async def receive_upload(request: Request, folder: Path, root: Path, staging: Path, limit_bytes: int,
-                         check_csrf: Callable[[str | None], None]) -> list[Path]:
+async def receive_upload(
+    request: Request,
+    folder: Path,
+    root: Path,
+    staging: Path,
+    limit_bytes: int,
+    check_csrf: Callable[[str | None], None],
+) -> list[Path]:
     """Stream the multipart body of ``request`` into ``folder`` (inside ``root``); the saved paths.
 
     Files are written in ``staging`` (on the same disk, where no load looks) and moved into
@@ -96,22 +102,35 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
         raise InvalidInputError("an upload is a multipart/form-data form with a file field")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes + 64 * MAX_FIELD_BYTES:
-        raise UploadTooLarge(f"the upload is {int(declared) / 1e6:,.1f} MB, more than the "
-                             f"{limit_bytes / 1e6:g} MB limit (load.upload_max_mb in bullseye.yaml)")
+        raise UploadTooLarge(
+            f"the upload is {int(declared) / 1e6:,.1f} MB, more than the "
+            f"{limit_bytes / 1e6:g} MB limit (load.upload_max_mb in bullseye.yaml)"
+        )
     folder = contained(folder, [root], "the data folder")
     folder.mkdir(parents=True, exist_ok=True)
     staging = contained(staging, [root], "the upload staging folder")
     staging.mkdir(parents=True, exist_ok=True)
-    state: dict = {"headers": {}, "header": b"", "value": b"", "fields": {}, "field": None, "file": None,
-                   "handle": None, "written": 0, "csrf_checked": False}
+    state: dict = {
+        "headers": {},
+        "header": b"",
+        "value": b"",
+        "fields": {},
+        "field": None,
+        "file": None,
+        "handle": None,
+        "written": 0,
+        "csrf_checked": False,
+    }
     finished: list[tuple[Path, str]] = []  # (temporary path, safe name)
 
     def count(size: int) -> None:
         """Every byte counts against the limit: file data, form fields and part headers."""
         state["written"] += size
         if state["written"] > limit_bytes:
-            raise UploadTooLarge(f"the upload is larger than the {limit_bytes / 1e6:g} MB limit "
-                                 "(load.upload_max_mb in bullseye.yaml); nothing was kept")
+            raise UploadTooLarge(
+                f"the upload is larger than the {limit_bytes / 1e6:g} MB limit "
+                "(load.upload_max_mb in bullseye.yaml); nothing was kept"
+            )
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         count(end - start)
@@ -165,10 +184,17 @@ async def receive_upload(request: Request, folder: Path, root: Path, staging: Pa
             finished.append(state["file"])
         state["file"], state["field"] = None, None
 
-    parser = MultipartParser(boundary, {
-        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
     saved: list[Path] = []
     try:
         async for chunk in request.stream():

@@ -9,7 +9,16 @@ __all__ = ["register_views"]
 
 def register_views(app: FastAPI) -> None:
     from bullseye.web.views import (
-        accounts, data, glossary, home, icp, icp_brief, icp_edit, outcomes, personas, session,
+        accounts,
+        data,
+        glossary,
+        home,
+        icp,
+        icp_brief,
+        icp_edit,
+        outcomes,
+        personas,
+        session,
     )
 
     for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary):

@@ -18,8 +18,12 @@ __all__ = ["accounts_page", "account_page", "register", "PER_PAGE", "SORTS"]
 
 PER_PAGE = 50
 #: Sort keys a request may ask for -> (column, descending). Nothing else reaches pandas.
-SORTS = {"score": ("fit_score", True), "name": ("name", False), "why_now": ("why_now_score", True),
-         "win_probability": ("win_probability", True)}
+SORTS = {
+    "score": ("fit_score", True),
+    "name": ("name", False),
+    "why_now": ("why_now_score", True),
+    "win_probability": ("win_probability", True),
+}
 LIST_COLUMNS = ("account_id", "name", "tier", "fit_score", "win_probability", "disqualified", "why_now", "reasons")
 
 
@@ -43,8 +47,16 @@ def accounts_page(web: WebContext, request: Request) -> dict[str, Any]:
     number = _int(params.get("page"), "page", 1)
     _, source = icp_in_use(web)
     scores = scored_accounts(web)
-    base = {"title": "Accounts", "icp": source, "q": query, "tier": tier, "sort": sort, "why_now": only_why_now,
-            "tiers": list(TIERS), "sorts": list(SORTS)}
+    base = {
+        "title": "Accounts",
+        "icp": source,
+        "q": query,
+        "tier": tier,
+        "sort": sort,
+        "why_now": only_why_now,
+        "tiers": list(TIERS),
+        "sorts": list(SORTS),
+    }
     if scores.empty:
         return {**base, "total": 0, "matching": 0, "page": 1, "pages": 1, "accounts": [], "tier_counts": {}}
     # Masks over the cached scores, then one precomputed order per sort key: no sort per request.
@@ -61,22 +73,30 @@ def accounts_page(web: WebContext, request: Request) -> dict[str, Any]:
     order = order[keep[order]]
     pages = max(1, math.ceil(len(order) / PER_PAGE))
     number = min(number, pages)
-    shown = scores.iloc[order[(number - 1) * PER_PAGE: number * PER_PAGE]]
+    shown = scores.iloc[order[(number - 1) * PER_PAGE : number * PER_PAGE]]
     columns = [c for c in LIST_COLUMNS if c in shown.columns]
-    return {**base, "total": len(scores), "matching": int(len(order)), "page": number, "pages": pages,
-            "tier_counts": tier_counts,
-            "accounts": [dict(zip(columns, row)) for row in shown[columns].itertuples(index=False, name=None)]}
+    return {
+        **base,
+        "total": len(scores),
+        "matching": int(len(order)),
+        "page": number,
+        "pages": pages,
+        "tier_counts": tier_counts,
+        "accounts": [dict(zip(columns, row)) for row in shown[columns].itertuples(index=False, name=None)],
+    }
 
 
 def _orders(web: WebContext) -> dict[str, np.ndarray]:
     """Row positions of the scores in each sort order (ties by account id), once per scoring."""
+
     def compute() -> dict[str, np.ndarray]:
         scores = scored_accounts(web)
         orders = {}
         for key, (column, descending) in SORTS.items():
             column = column if column in scores.columns else "fit_score"
-            ranked = scores.reset_index(drop=True).sort_values([column, "account_id"], ascending=[not descending, True],
-                                                              kind="stable")
+            ranked = scores.reset_index(drop=True).sort_values(
+                [column, "account_id"], ascending=[not descending, True], kind="stable"
+            )
             orders[key] = ranked.index.to_numpy()
         return orders
 
@@ -85,6 +105,7 @@ def _orders(web: WebContext) -> dict[str, np.ndarray]:
 
 def _search_text(web: WebContext) -> pd.Series:
     """Id and name of every scored account as one searchable string, once per scoring."""
+
     def compute() -> pd.Series:
         scores = scored_accounts(web)
         text = scores["account_id"].astype(str)
@@ -97,6 +118,7 @@ def _search_text(web: WebContext) -> pd.Series:
 
 def _rows_of(web: WebContext, table: str, account_id: str) -> pd.DataFrame:
     """The rows of ``table`` for one account, from a per-load index (no query or SQL per request)."""
+
     def index() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         if not web.ws.has_table(table):
             return pd.DataFrame(), {}
@@ -110,8 +132,9 @@ def _rows_of(web: WebContext, table: str, account_id: str) -> pd.DataFrame:
 
 def account_page(web: WebContext, request: Request, account_id: str) -> dict[str, Any]:
     scores = scored_accounts(web)
-    position = web.cache.get("account positions", lambda: {str(a): i for i, a in enumerate(scores["account_id"])}
-                             if not scores.empty else {}).get(account_id)
+    position = web.cache.get(
+        "account positions", lambda: {str(a): i for i, a in enumerate(scores["account_id"])} if not scores.empty else {}
+    ).get(account_id)
     if position is None:
         raise NotFoundError(f"no scored account with id '{account_id}'")
     row = scores.iloc[position].to_dict()
@@ -122,10 +145,14 @@ def account_page(web: WebContext, request: Request, account_id: str) -> dict[str
     # TODO(issue 12): every feature's points (ScoreCard.explain) from a facade method such as
     # ws.explain(account_id); score_accounts returns the three largest reasons, shown here.
     reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
-    return {"title": row.get("name") or account_id, "account": row, "reasons": reasons,
-            "attributes": attributes.iloc[0].to_dict() if len(attributes) else {},
-            "deals": deals.head(20).to_dict("records"),
-            "icp": icp_in_use(web)[1]}
+    return {
+        "title": row.get("name") or account_id,
+        "account": row,
+        "reasons": reasons,
+        "attributes": attributes.iloc[0].to_dict() if len(attributes) else {},
+        "deals": deals.head(20).to_dict("records"),
+        "icp": icp_in_use(web)[1],
+    }
 
 
 def register(app: FastAPI) -> None:

@@ -18,12 +18,19 @@ def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
     TODO(issue 12): becomes ``Workspace.icp_in_use()`` on the facade; the CLI's ``score`` still
     reads the draft only.
     """
+
     def compute() -> tuple[ICP | None, dict[str, Any]]:
         current = VersionStore(web.ws.root).current()
         if current is not None:
-            return current.icp(), {"source": "published", "version": current.number, "hash": current.hash,
-                                   "label": current.label, "published_at": current.published_at,
-                                   "published_by": current.published_by, "message": current.message}
+            return current.icp(), {
+                "source": "published",
+                "version": current.number,
+                "hash": current.hash,
+                "label": current.label,
+                "published_at": current.published_at,
+                "published_by": current.published_by,
+                "message": current.message,
+            }
         if (web.ws.strategy_dir / "icp.yaml").exists():
             return load_icp(web.ws.root), {"source": "draft", "label": "draft (not published)"}
         return None, {"source": "none", "label": "no ICP yet"}
@@ -44,5 +51,6 @@ def scored_accounts(web) -> pd.DataFrame:
 def table_counts(web) -> list[dict[str, Any]]:
     """Each loaded canonical table with its row count, once per data load."""
     ws = web.ws
-    return web.cache.get("tables", lambda: [{"name": name, "rows": int(ws.table(name).count().execute())}
-                                           for name in ws.loaded_tables()])
+    return web.cache.get(
+        "tables", lambda: [{"name": name, "rows": int(ws.table(name).count().execute())} for name in ws.loaded_tables()]
+    )

@@ -55,8 +55,11 @@ def _mapping_files(web: WebContext) -> list[str]:
     found = []
     for folder in (root, web.ws.data_dir):
         if folder.is_dir():
-            found += [p.relative_to(root).as_posix() for p in sorted(folder.iterdir())
-                      if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE]
+            found += [
+                p.relative_to(root).as_posix()
+                for p in sorted(folder.iterdir())
+                if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
+            ]
     current = web.ws.settings.load.mapping
     return sorted(set(found) | ({current} if current else set()))
 
@@ -68,17 +71,27 @@ def _limit_mb(web: WebContext) -> float:
 # -- the Data page --------------------------------------------------------------------------------
 def data_page(web: WebContext, request: Request) -> dict[str, Any]:
     ws = web.ws
-    files = [{"name": p.name, "bytes": p.stat().st_size,
-              "modified": datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="minutes")}
-             for p in ws.export_files()]
+    files = [
+        {
+            "name": p.name,
+            "bytes": p.stat().st_size,
+            "modified": datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="minutes"),
+        }
+        for p in ws.export_files()
+    ]
     names = {f["name"] for f in files}
     quarantine = web.cache.get("quarantine summary", lambda: ws.quarantine_page().to_dict())
-    return {"title": "Data", "files": files, "upload_max_mb": _limit_mb(web),
-            "uploaded": [n for n in request.query_params.getlist("uploaded") if n in names],
-            "preset": ws.settings.load.preset, "mapping": ws.settings.load.mapping,
-            "tables": table_counts(web) if ws.warehouse.path.exists() else [],
-            "load": _runner(request).snapshot(),
-            "quarantine": {"total": quarantine["total"], "tables": quarantine["tables"]}}
+    return {
+        "title": "Data",
+        "files": files,
+        "upload_max_mb": _limit_mb(web),
+        "uploaded": [n for n in request.query_params.getlist("uploaded") if n in names],
+        "preset": ws.settings.load.preset,
+        "mapping": ws.settings.load.mapping,
+        "tables": table_counts(web) if ws.warehouse.path.exists() else [],
+        "load": _runner(request).snapshot(),
+        "quarantine": {"total": quarantine["total"], "tables": quarantine["tables"]},
+    }
 
 
 async def upload(request: Request) -> Response:
@@ -93,8 +106,9 @@ async def upload(request: Request) -> Response:
         if not request.state.csrf_checked and not SessionSigner.csrf_matches(request.state.session, token):
             raise Forbidden("missing or wrong CSRF token: reload the page and try again")
 
-    saved = await receive_upload(request, web.ws.data_dir, web.ws.root, web.ws.state_dir / "uploads",
-                                 int(_limit_mb(web) * 1_000_000), check_csrf)
+    saved = await receive_upload(
+        request, web.ws.data_dir, web.ws.root, web.ws.state_dir / "uploads", int(_limit_mb(web) * 1_000_000), check_csrf
+    )
     names = [p.name for p in saved]
     request.state.audit["files"] = names
     if "application/json" in request.headers.get("accept", ""):
@@ -117,16 +131,24 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
 
     ws = web.ws
     settings = ws.settings.load
-    base = {"title": "Mapping", "presets": list(PRESET_NAMES), "preset": settings.preset,
-            "mapping": settings.mapping, "mapping_files": _mapping_files(web),
-            "files": [p.name for p in ws.export_files()], "tables": list(TABLES), "editor": None}
+    base = {
+        "title": "Mapping",
+        "presets": list(PRESET_NAMES),
+        "preset": settings.preset,
+        "mapping": settings.mapping,
+        "mapping_files": _mapping_files(web),
+        "files": [p.name for p in ws.export_files()],
+        "tables": list(TABLES),
+        "editor": None,
+    }
     name = request.query_params.get("file")
     if not name:
         return base
     path = _export(web, name)
     reader = open_reader(path)
-    mapping_path = contained(ws.root / settings.mapping, [ws.root], f"{SETTINGS_FILE}: load.mapping") \
-        if settings.mapping else None
+    mapping_path = (
+        contained(ws.root / settings.mapping, [ws.root], f"{SETTINGS_FILE}: load.mapping") if settings.mapping else None
+    )
     mapping = load_mapping(mapping_path) if mapping_path and mapping_path.exists() else MappingFile()
     entry = next((e for e in mapping.files if e.match == path.name), None)
     table = request.query_params.get("table") or (entry.table if entry else None)
@@ -138,9 +160,16 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
         except MappingError:
             table = next(iter(TABLES))
 
-    draft = MappingFile(files=[FileMapping(match=path.name, table=table,
-                                           columns=dict(entry.columns) if entry and entry.table == table else {},
-                                           skip=list(entry.skip) if entry and entry.table == table else [])])
+    draft = MappingFile(
+        files=[
+            FileMapping(
+                match=path.name,
+                table=table,
+                columns=dict(entry.columns) if entry and entry.table == table else {},
+                skip=list(entry.skip) if entry and entry.table == table else [],
+            )
+        ]
+    )
     try:
         plan = plan_file(path, reader.header, settings.preset, draft)[0]
         chosen = {s: t for t, sources in plan.sources.items() for s in sources if t in TABLES[table].column_names}
@@ -150,12 +179,30 @@ def mapping_page(web: WebContext, request: Request) -> dict[str, Any]:
     skipped = set(draft.files[0].skip)
     sample, _ = first_rows(reader, 5)
     examples = {name: next((v for v in sample[name].to_pylist() if v), None) for name in reader.header}
-    columns = [{"source": s, "raw": r, "target": LEAVE_OUT if s in skipped else chosen.get(s, KEEP),
-                "example": examples.get(s)} for s, r in zip(reader.header, reader.raw_header)]
-    targets = [{"name": c.name, "type": "text" if c.type == "string" else c.type, "required": c.name in TABLES[table].required}
-               for c in TABLES[table].columns]
-    return {**base, "editor": {"file": path.name, "table": table, "columns": columns, "targets": targets,
-                               "problem": problem, "saved_entry": entry is not None}}
+    columns = [
+        {
+            "source": s,
+            "raw": r,
+            "target": LEAVE_OUT if s in skipped else chosen.get(s, KEEP),
+            "example": examples.get(s),
+        }
+        for s, r in zip(reader.header, reader.raw_header)
+    ]
+    targets = [
+        {"name": c.name, "type": "text" if c.type == "string" else c.type, "required": c.name in TABLES[table].required}
+        for c in TABLES[table].columns
+    ]
+    return {
+        **base,
+        "editor": {
+            "file": path.name,
+            "table": table,
+            "columns": columns,
+            "targets": targets,
+            "problem": problem,
+            "saved_entry": entry is not None,
+        },
+    }
 
 
 def _save_settings(web: WebContext, preset: str, mapping: str | None) -> None:
@@ -221,8 +268,9 @@ async def edit_mapping(request: Request) -> Response:
             if target not in allowed:
                 raise InvalidInputError(f"'{target}' is not a column of {table}; its columns are: {', '.join(allowed)}")
             if target in columns:
-                raise InvalidInputError(f"both '{columns[target]}' and '{source}' are mapped to {table}.{target}; "
-                                        "choose one")
+                raise InvalidInputError(
+                    f"both '{columns[target]}' and '{source}' are mapped to {table}.{target}; choose one"
+                )
             columns[target] = source
     relative = ws.settings.load.mapping or DEFAULT_MAPPING
     mapping_path = contained(ws.root / relative, [ws.root], f"{SETTINGS_FILE}: load.mapping")
@@ -232,7 +280,9 @@ async def edit_mapping(request: Request) -> Response:
     entry = FileMapping(match=path.name, table=table, columns=columns, skip=skip, **keep)
     files = [entry if e is old else e for e in mapping.files] if old else [*mapping.files, entry]
     updated = mapping.model_copy(update={"files": files})
-    plan_file(path, header, updated.preset or ws.settings.load.preset, updated, mapping_path.parent)  # refuse a mapping that cannot load
+    plan_file(
+        path, header, updated.preset or ws.settings.load.preset, updated, mapping_path.parent
+    )  # refuse a mapping that cannot load
     _write_mapping(updated, mapping_path)
     _save_settings(web, ws.settings.load.preset, relative)
     request.state.audit["mapping"] = relative
@@ -254,6 +304,7 @@ def _write_mapping(mapping, path: Path) -> None:
 # -- preview and load -----------------------------------------------------------------------------
 def _inputs(web: WebContext, files: list[Path]) -> tuple:
     """What a preview depends on besides the definitions: the files, the settings, the mapping file."""
+
     def stamp(path: Path) -> tuple:
         stat = path.stat() if path.exists() else None
         return (str(path), stat.st_mtime_ns, stat.st_size) if stat else (str(path),)
@@ -266,10 +317,19 @@ def _inputs(web: WebContext, files: list[Path]) -> tuple:
 def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     names = request.query_params.getlist("file")
     files = [_export(web, n) for n in names] or web.ws.export_files()
-    preview = web.cache.get("preview", lambda: web.ws.preview_mapping(files).to_dict(), *_inputs(web, files)) \
-        if files else None
-    return {"title": "Preview", "chosen": names, "files": [p.name for p in web.ws.export_files()],
-            "preset": web.ws.settings.load.preset, "mapping": web.ws.settings.load.mapping, "preview": preview}
+    preview = (
+        web.cache.get("preview", lambda: web.ws.preview_mapping(files).to_dict(), *_inputs(web, files))
+        if files
+        else None
+    )
+    return {
+        "title": "Preview",
+        "chosen": names,
+        "files": [p.name for p in web.ws.export_files()],
+        "preset": web.ws.settings.load.preset,
+        "mapping": web.ws.settings.load.mapping,
+        "preview": preview,
+    }
 
 
 async def start_load(request: Request) -> Response:
@@ -323,13 +383,24 @@ def quarantine_csv(request: Request) -> Response:
     if rows is None:
         raise NotFoundError("nothing has been loaded yet, so nothing has been set aside")
     inside = str(web.ws.root) + "/"  # the server's own folders stay on the server
-    rows = rows.select(table=rows["table_name"], file=rows["file"].replace(inside, ""), line=rows["line"], column=rows["column"],
-                       value=rows["value"], reason=rows["detail"], action=rows["action"])
+    rows = rows.select(
+        table=rows["table_name"],
+        file=rows["file"].replace(inside, ""),
+        line=rows["line"],
+        column=rows["column"],
+        value=rows["value"],
+        reason=rows["detail"],
+        action=rows["action"],
+    )
     folder = tempfile.mkdtemp(prefix="bullseye-quarantine-")
     path = write_csv(rows, Path(folder) / "quarantine.csv")  # neutralised and streamed out by DuckDB
     name = "quarantine" + (f"-{table}" if table else "") + ".csv"
-    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename=name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 def register(app: FastAPI) -> None:

@@ -25,17 +25,56 @@ def icp_page(web: WebContext, request: Request) -> dict[str, Any]:
     if icp is None:
         return {"title": "ICP", "icp": None, "source": source, "versions": versions}
     return {
-        "title": "ICP", "source": source, "versions": versions,
-        "icp": {"name": icp.name, "description": icp.description, "owner": icp.owner, "review_date": icp.review_date,
-                "tiers": icp.tiers.model_dump(), "data_range": icp.data_range},
-        "criteria": [{"id": c.id, "name": c.name, "label": c.label, "kind": c.kind, "assumption": c.assumption,
-                      "note": c.note, "evidence": _evidence(c)} for c in icp.criteria],
-        "disqualifiers": [{"id": d.id, "name": d.name, "label": d.label, "reason": d.reason, "assumption": d.assumption,
-                           "note": d.note, "evidence": _evidence(d)} for d in icp.disqualifiers],
-        "signals": [{"id": s.id, "name": s.name, "event_type": s.event_type, "direction": s.direction,
-                     "weight": s.weight, "half_life_days": s.half_life_days, "lookback_days": s.lookback_days,
-                     "filters": s.filters.model_dump(exclude_none=True), "assumption": s.assumption,
-                     "evidence": _evidence(s)} for s in icp.signals],
+        "title": "ICP",
+        "source": source,
+        "versions": versions,
+        "icp": {
+            "name": icp.name,
+            "description": icp.description,
+            "owner": icp.owner,
+            "review_date": icp.review_date,
+            "tiers": icp.tiers.model_dump(),
+            "data_range": icp.data_range,
+        },
+        "criteria": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "label": c.label,
+                "kind": c.kind,
+                "assumption": c.assumption,
+                "note": c.note,
+                "evidence": _evidence(c),
+            }
+            for c in icp.criteria
+        ],
+        "disqualifiers": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "label": d.label,
+                "reason": d.reason,
+                "assumption": d.assumption,
+                "note": d.note,
+                "evidence": _evidence(d),
+            }
+            for d in icp.disqualifiers
+        ],
+        "signals": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "event_type": s.event_type,
+                "direction": s.direction,
+                "weight": s.weight,
+                "half_life_days": s.half_life_days,
+                "lookback_days": s.lookback_days,
+                "filters": s.filters.model_dump(exclude_none=True),
+                "assumption": s.assumption,
+                "evidence": _evidence(s),
+            }
+            for s in icp.signals
+        ],
     }
 
 
@@ -48,12 +87,21 @@ def version_page(web: WebContext, request: Request, ref: str) -> dict[str, Any]:
     current = store.current()
     before = next((v for v in store.versions() if v.number == version.parent), None) if version.parent else None
     if before is None:
-        return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": None,
-                "in_use": current is not None and current.hash == version.hash}
-    diff = web.cache.get("diff", lambda: diff_versions(web.ws, before, version).to_dict(), before.number,
-                         version.number)
-    return {"title": f"ICP {version.label}", "version": version.to_dict(), "diff": diff,
-            "in_use": current is not None and current.hash == version.hash}
+        return {
+            "title": f"ICP {version.label}",
+            "version": version.to_dict(),
+            "diff": None,
+            "in_use": current is not None and current.hash == version.hash,
+        }
+    diff = web.cache.get(
+        "diff", lambda: diff_versions(web.ws, before, version).to_dict(), before.number, version.number
+    )
+    return {
+        "title": f"ICP {version.label}",
+        "version": version.to_dict(),
+        "diff": diff,
+        "in_use": current is not None and current.hash == version.hash,
+    }
 
 
 def rollback_to(request: Request, ref: str, message: str = Form(...)) -> Response:

@@ -42,18 +42,30 @@ def brief_data(web: WebContext, request: Request) -> dict[str, Any]:
     if not scores.empty:
         tiers = {str(k): int(v) for k, v in scores["tier"].astype(str).value_counts().sort_index().items()}
         columns = [c for c in ("account_id", "name", "tier", "fit_score", "why_now") if c in scores.columns]
-        best = scores[scores["tier"].astype(str) == "A"].sort_values(["fit_score", "account_id"],
-                                                                     ascending=[False, True])
+        best = scores[scores["tier"].astype(str) == "A"].sort_values(
+            ["fit_score", "account_id"], ascending=[False, True]
+        )
         top = best[columns].head(TOP_ACCOUNTS).to_dict("records")
     return {
-        "title": f"ICP brief: {icp.name}", "source": source,
+        "title": f"ICP brief: {icp.name}",
+        "source": source,
         "icp": {"name": icp.name, "description": icp.description, "owner": icp.owner, "review_date": icp.review_date},
         "criteria": [{"name": c.name, "label": c.label, "evidence": _evidence_line(c)} for c in icp.criteria],
-        "disqualifiers": [{"name": d.name, "label": d.label, "reason": d.reason or _evidence_line(d)}
-                          for d in icp.disqualifiers],
-        "signals": [{"name": s.name, "event_type": s.event_type, "direction": s.direction,
-                     "lookback_days": s.lookback_days, "evidence": _evidence_line(s)} for s in icp.signals],
-        "tiers": tiers, "top_accounts": top,
+        "disqualifiers": [
+            {"name": d.name, "label": d.label, "reason": d.reason or _evidence_line(d)} for d in icp.disqualifiers
+        ],
+        "signals": [
+            {
+                "name": s.name,
+                "event_type": s.event_type,
+                "direction": s.direction,
+                "lookback_days": s.lookback_days,
+                "evidence": _evidence_line(s),
+            }
+            for s in icp.signals
+        ],
+        "tiers": tiers,
+        "top_accounts": top,
     }
 
 
@@ -63,8 +75,10 @@ def brief_pdf(request: Request) -> Response:
 
     web: WebContext = request.app.state.web
     if find_chromium() is None:
-        raise ChromiumMissing("the PDF brief is printed with Chromium, which was not found: install chromium "
-                              "(or set BULLSEYE_CHROMIUM), or open /icp/brief and print it from the browser")
+        raise ChromiumMissing(
+            "the PDF brief is printed with Chromium, which was not found: install chromium "
+            "(or set BULLSEYE_CHROMIUM), or open /icp/brief and print it from the browser"
+        )
     with web.cache.pinned():
         data = brief_data(web, request)
     css = (STATIC_DIR / "brief.css").read_text(encoding="utf-8")
@@ -74,8 +88,9 @@ def brief_pdf(request: Request) -> Response:
         html_path.write_text(html, encoding="utf-8")
         _print_pdf(html_path, pdf_path)
         pdf = pdf_path.read_bytes()
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": 'inline; filename="icp-brief.pdf"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="icp-brief.pdf"'}
+    )
 
 
 def register(app: FastAPI) -> None:

@@ -36,6 +36,7 @@ MAX_OFFERED_VALUES = 40
 
 def _attributes(web: WebContext) -> dict[str, list[str]]:
     """The account attributes a condition can test, each with its values when they are few."""
+
     def compute() -> dict[str, list[str]]:
         from bullseye.core.dataset import build_dataset
 
@@ -48,8 +49,9 @@ def _attributes(web: WebContext) -> dict[str, list[str]]:
                 values = frame[column].dropna().unique()
             except TypeError:  # lists in cells
                 continue
-            out[column] = sorted(str(v) for v in values)[:MAX_OFFERED_VALUES] \
-                if len(values) <= MAX_OFFERED_VALUES else []
+            out[column] = (
+                sorted(str(v) for v in values)[:MAX_OFFERED_VALUES] if len(values) <= MAX_OFFERED_VALUES else []
+            )
         return out
 
     return web.cache.get("icp_attributes", compute)
@@ -59,12 +61,26 @@ def _draft(web: WebContext) -> ICP:
     return load_icp(web.ws.root)
 
 
-def _form_page(web: WebContext, fields: dict[str, Any], draft_hash: str, errors: dict[str, str] | None = None,
-               saved: bool = False, conflict: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"title": "Edit the draft ICP", "draft_hash": draft_hash, "form": fields, "errors": errors or {},
-            "saved": saved, "conflict": conflict, "operators": OPERATORS, "attributes": _attributes(web),
-            "kinds": ["firmographic", "technographic", "behavioural"],
-            "rests_on": ["", "loses more", "churns more", "costs more"]}
+def _form_page(
+    web: WebContext,
+    fields: dict[str, Any],
+    draft_hash: str,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    conflict: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "title": "Edit the draft ICP",
+        "draft_hash": draft_hash,
+        "form": fields,
+        "errors": errors or {},
+        "saved": saved,
+        "conflict": conflict,
+        "operators": OPERATORS,
+        "attributes": _attributes(web),
+        "kinds": ["firmographic", "technographic", "behavioural"],
+        "rests_on": ["", "loses more", "churns more", "costs more"],
+    }
 
 
 def draft_page(web: WebContext, request: Request) -> dict[str, Any]:
@@ -90,8 +106,12 @@ async def save_draft(request: Request) -> Response:
         icp = validate(parse_form(form, base))
     except ValidationError as exc:
         request.state.audit = {"event": "save draft ICP", "result": "invalid"}
-        return render(request, "icp_draft.html", _form_page(web, fields_from_form(form, base), seen,
-                                                            errors=field_errors(exc)), status=400)
+        return render(
+            request,
+            "icp_draft.html",
+            _form_page(web, fields_from_form(form, base), seen, errors=field_errors(exc)),
+            status=400,
+        )
     request.state.audit = {"event": "save draft ICP", "based_on": seen}
     try:
         # The hash check is the guard against overwriting someone; a hand edit in git is not a conflict.
@@ -99,8 +119,12 @@ async def save_draft(request: Request) -> Response:
     except ConflictError as exc:
         theirs = (web.ws.root / "strategy" / "icp.yaml").read_text(encoding="utf-8")
         conflict = {"message": str(exc), "theirs": theirs, "yours": icp.to_yaml()}
-        return render(request, "icp_draft.html", _form_page(web, fields_from_form(form, base), seen,
-                                                            conflict=conflict), status=409)
+        return render(
+            request,
+            "icp_draft.html",
+            _form_page(web, fields_from_form(form, base), seen, conflict=conflict),
+            status=409,
+        )
     request.state.audit["by"] = user.name
     if "application/json" in request.headers.get("accept", ""):
         return Response(f'{{"saved": true, "draft_hash": "{web.ws.draft_hash()}"}}', media_type="application/json")
@@ -163,9 +187,17 @@ def _tier_changes(web: WebContext, result: Any, limit: int = 200) -> list[dict[s
     moved = both[both["tier_before"].astype(str) != both["tier_after"].astype(str)].copy()
     moved["shift"] = (moved["fit_score_after"] - moved["fit_score_before"]).abs()
     moved = moved.sort_values(["shift", "account_id"], ascending=[False, True]).head(limit)
-    return [{"account_id": str(r.account_id), "name": r.name, "before": str(r.tier_before), "after": str(r.tier_after),
-             "fit_score_before": float(r.fit_score_before), "fit_score_after": float(r.fit_score_after)}
-            for r in moved.itertuples()]
+    return [
+        {
+            "account_id": str(r.account_id),
+            "name": r.name,
+            "before": str(r.tier_before),
+            "after": str(r.tier_after),
+            "fit_score_before": float(r.fit_score_before),
+            "fit_score_after": float(r.fit_score_after),
+        }
+        for r in moved.itertuples()
+    ]
 
 
 JOBS = PreviewJobs()
@@ -178,16 +210,19 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
 
     draft_hash = web.ws.draft_hash()
     job = JOBS.get(web, draft_hash, wait=request.url.path.endswith(".json"))
-    base = {"title": "Preview the draft ICP", "draft_hash": draft_hash, "status": job["status"],
-            "waterfall": "Market sizing under the draft is not available yet: the waterfall is computed for the "
-                         "version in use only (see the Market page once the draft is published)."}
+    base = {
+        "title": "Preview the draft ICP",
+        "draft_hash": draft_hash,
+        "status": job["status"],
+        "waterfall": "Market sizing under the draft is not available yet: the waterfall is computed for the "
+        "version in use only (see the Market page once the draft is published).",
+    }
     if job["status"] == "running":
         return base
     if job["status"] == "error":
         return {**base, "error": job["error"]}
     result = job["result"]
-    return {**base, "preview": result.to_dict(), "accounts_changing": job["changes"],
-            "preview_html": as_html(result)}
+    return {**base, "preview": result.to_dict(), "accounts_changing": job["changes"], "preview_html": as_html(result)}
 
 
 async def publish_draft(request: Request) -> Response:
@@ -205,8 +240,10 @@ async def publish_draft(request: Request) -> Response:
     try:
         result = web.ws.publish(message, force=force, by=user.name, expected_hash=seen)
     except PublishRefused as exc:
-        raise ConflictError("not published: " + "; ".join(exc.reasons) + ". Fix the draft, or write the reason "
-                            "to publish anyway under 'Publish despite the objections' (it is recorded).") from exc
+        raise ConflictError(
+            "not published: " + "; ".join(exc.reasons) + ". Fix the draft, or write the reason "
+            "to publish anyway under 'Publish despite the objections' (it is recorded)."
+        ) from exc
     request.state.audit["version"] = result.version.number
     return RedirectResponse(f"/icp/versions/{result.version.number}", status_code=303)
 

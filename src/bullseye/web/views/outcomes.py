@@ -29,8 +29,14 @@ def outcomes_page(web: WebContext, request: Request) -> dict[str, Any]:
     summary = web.cache.get("outcomes by", lambda: ws.outcomes(by=by).to_dict(), by)
     funnel = web.cache.get("funnel", lambda: ws.funnel(by=by).to_dict(), by)
     rates = [row["win_rate_high"] for row in summary["rows"] if row.get("win_rate_high") is not None]
-    return {"title": "Outcomes", "attributes": attributes, "by": by, "summary": summary, "funnel": funnel,
-            "chart_max": max(rates, default=1.0) or 1.0}
+    return {
+        "title": "Outcomes",
+        "attributes": attributes,
+        "by": by,
+        "summary": summary,
+        "funnel": funnel,
+        "chart_max": max(rates, default=1.0) or 1.0,
+    }
 
 
 def register(app: FastAPI) -> None:

@@ -23,15 +23,29 @@ from bullseye.web.views.common import icp_in_use
 __all__ = ["note_page", "persona_page", "personas_page", "register"]
 
 FIELD_LABELS = {
-    "name": "Name", "committee_role": "Role in the buying committee", "function": "Job function",
-    "seniority": "Seniority", "engage_order": "Engage in order (1 = first)", "owner": "Owner",
-    "review_date": "Next review", "titles": "Typical titles (one per line)", "role": "Role and responsibilities",
-    "engage_when": "Why engage at that point", "decision_style": "How they decide", "hook": "Hook", "trap": "Trap",
+    "name": "Name",
+    "committee_role": "Role in the buying committee",
+    "function": "Job function",
+    "seniority": "Seniority",
+    "engage_order": "Engage in order (1 = first)",
+    "owner": "Owner",
+    "review_date": "Next review",
+    "titles": "Typical titles (one per line)",
+    "role": "Role and responsibilities",
+    "engage_when": "Why engage at that point",
+    "decision_style": "How they decide",
+    "hook": "Hook",
+    "trap": "Trap",
     "three_questions.midnight_worry": "What keeps them up at night",
     "three_questions.watercooler_brag": "What they want to boast about",
-    "three_questions.killer_objection": "The objection that kills the deal", "pains": "Pains",
-    "goals": "Goals and KPIs", "where_they_learn": "Where they learn", "objections": "Objections",
-    "internal_influencers": "Internal influencers", "who": "Who they are", "why_not": "Why not serve them",
+    "three_questions.killer_objection": "The objection that kills the deal",
+    "pains": "Pains",
+    "goals": "Goals and KPIs",
+    "where_they_learn": "Where they learn",
+    "objections": "Objections",
+    "internal_influencers": "Internal influencers",
+    "who": "Who they are",
+    "why_not": "Why not serve them",
     "red_flags": "Red flags",
 }
 THEMES_SHOWN = 30
@@ -72,8 +86,13 @@ def _themes(web: WebContext) -> dict[str, Any]:
     if found is None:
         report = apply_merges(_mined_themes(web), web.ws.root)
         data = report.to_dict()
-        found = {"available": True, "themes": data["themes"][:THEMES_SHOWN], "total": len(data["themes"]),
-                 "merges": report.summary.get("merges", []), "possibly_same": report.summary.get("possibly_same", [])}
+        found = {
+            "available": True,
+            "themes": data["themes"][:THEMES_SHOWN],
+            "total": len(data["themes"]),
+            "merges": report.summary.get("merges", []),
+            "possibly_same": report.summary.get("possibly_same", []),
+        }
         shown.clear()
         shown[key] = found
     return found
@@ -87,8 +106,13 @@ def _committee(web: WebContext) -> dict[str, Any] | None:
     icp, _ = icp_in_use(web)
     report = web.cache.get("committee", lambda: committee_report(web.ws, icp))
     data = report.to_dict()
-    return {"scope": data["scope"], "deals": data["deals"], "won": data["won"], "presence": data["presence"],
-            "effects": [e for e in data["effects"] if e.get("strength") in ("strong", "suggestive")][:8]}
+    return {
+        "scope": data["scope"],
+        "deals": data["deals"],
+        "won": data["won"],
+        "presence": data["presence"],
+        "effects": [e for e in data["effects"] if e.get("strength") in ("strong", "suggestive")][:8],
+    }
 
 
 def _cards(web: WebContext) -> list[dict[str, Any]]:
@@ -97,12 +121,21 @@ def _cards(web: WebContext) -> list[dict[str, Any]]:
     cards = []
     for d in web.cache.get("personas", lambda: load_personas(web.ws.root)):
         statements = d.pains if d.kind == "persona" else d.red_flags
-        cards.append({"id": d.id, "name": d.name, "kind": d.kind, "committee_role": getattr(d, "committee_role", None),
-                      "titles": getattr(d, "titles", [])[:3], "engage_order": getattr(d, "engage_order", None),
-                      "summary": (d.role if d.kind == "persona" else d.who).text,
-                      "points": [s.text for s in statements[:3]],
-                      "assumptions": sum(1 for s in _statements(d) if s.assumption), "owner": d.owner,
-                      "review_date": d.review_date})
+        cards.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "kind": d.kind,
+                "committee_role": getattr(d, "committee_role", None),
+                "titles": getattr(d, "titles", [])[:3],
+                "engage_order": getattr(d, "engage_order", None),
+                "summary": (d.role if d.kind == "persona" else d.who).text,
+                "points": [s.text for s in statements[:3]],
+                "assumptions": sum(1 for s in _statements(d) if s.assumption),
+                "owner": d.owner,
+                "review_date": d.review_date,
+            }
+        )
     return sorted(cards, key=lambda c: (c["kind"] != "persona", c["engage_order"] or 99, c["name"]))
 
 
@@ -120,8 +153,13 @@ def _statements(definition) -> list:
 
 
 def personas_page(web: WebContext, request: Request) -> dict[str, Any]:
-    return {"title": "Personas", "committee": _committee(web), "cards": _cards(web), "themes": _themes(web),
-            "merged": request.query_params.get("merged")}
+    return {
+        "title": "Personas",
+        "committee": _committee(web),
+        "cards": _cards(web),
+        "themes": _themes(web),
+        "merged": request.query_params.get("merged"),
+    }
 
 
 async def merge_themes(request: Request) -> Response:
@@ -140,11 +178,18 @@ async def merge_themes(request: Request) -> Response:
 # -- one persona ------------------------------------------------------------------------------------
 def _statement_view(statement: Any, path: str) -> dict[str, Any]:
     data = statement.model_dump(mode="json") if statement is not None else {"text": "", "assumption": False}
-    view = {"path": path, "text": data.get("text", ""), "assumption": bool(data.get("assumption")),
-            "evidence": data.get("evidence")}
+    view = {
+        "path": path,
+        "text": data.get("text", ""),
+        "assumption": bool(data.get("assumption")),
+        "evidence": data.get("evidence"),
+    }
     if "answer" in data or path.startswith("objections."):
-        view["answer"] = _statement_view(getattr(statement, "answer", None), f"{path}.answer") \
-            if statement is not None else {"path": f"{path}.answer", "text": "", "assumption": False, "evidence": None}
+        view["answer"] = (
+            _statement_view(getattr(statement, "answer", None), f"{path}.answer")
+            if statement is not None
+            else {"path": f"{path}.answer", "text": "", "assumption": False, "evidence": None}
+        )
     return view
 
 
@@ -154,23 +199,50 @@ def _persona_view(persona: Any) -> dict[str, Any]:
 
     kind = persona.kind
     data = persona.model_dump(mode="json")
-    scalars = [{"path": n, "label": FIELD_LABELS[n], "value": data.get(n),
-                "input": "select" if n == "committee_role" else "number" if n == "engage_order"
-                else "date" if n == "review_date" else "text",
-                "options": list(COMMITTEE_ROLES) if n == "committee_role" else None} for n in SCALARS[kind]]
+    scalars = [
+        {
+            "path": n,
+            "label": FIELD_LABELS[n],
+            "value": data.get(n),
+            "input": "select"
+            if n == "committee_role"
+            else "number"
+            if n == "engage_order"
+            else "date"
+            if n == "review_date"
+            else "text",
+            "options": list(COMMITTEE_ROLES) if n == "committee_role" else None,
+        }
+        for n in SCALARS[kind]
+    ]
     statements = []
     for path in STATEMENTS[kind]:
         node = persona
         for part in path.split("."):
             node = getattr(node, part)
         statements.append(_statement_view(node, path) | {"label": FIELD_LABELS[path]})
-    lists: list[dict[str, Any]] = [{"name": n, "label": FIELD_LABELS[n],
-              "items": [_statement_view(s, f"{n}.{i}") for i, s in enumerate(getattr(persona, n))],
-              "new": _statement_view(None, f"{n}.{len(getattr(persona, n))}") if n != "objections"
-              else {**_statement_view(None, f"{n}.{len(getattr(persona, n))}")}} for n in STATEMENT_LISTS[kind]]
-    return {"id": persona.id, "name": persona.name, "kind": kind, "icp": persona.icp, "scalars": scalars,
-            "titles": "\n".join(getattr(persona, "titles", [])) if kind == "persona" else None,
-            "statements": statements, "lists": lists, "generated_by": persona.generated_by}
+    lists: list[dict[str, Any]] = [
+        {
+            "name": n,
+            "label": FIELD_LABELS[n],
+            "items": [_statement_view(s, f"{n}.{i}") for i, s in enumerate(getattr(persona, n))],
+            "new": _statement_view(None, f"{n}.{len(getattr(persona, n))}")
+            if n != "objections"
+            else {**_statement_view(None, f"{n}.{len(getattr(persona, n))}")},
+        }
+        for n in STATEMENT_LISTS[kind]
+    ]
+    return {
+        "id": persona.id,
+        "name": persona.name,
+        "kind": kind,
+        "icp": persona.icp,
+        "scalars": scalars,
+        "titles": "\n".join(getattr(persona, "titles", [])) if kind == "persona" else None,
+        "statements": statements,
+        "lists": lists,
+        "generated_by": persona.generated_by,
+    }
 
 
 def _persona_data(web: WebContext, name: str) -> dict[str, Any]:
@@ -181,8 +253,16 @@ def _persona_data(web: WebContext, name: str) -> dict[str, Any]:
     for comment in web.ws.comments(_target(name)):
         comments.setdefault(str(comment["field"]), []).append(comment)
     view = _persona_view(persona)
-    return {"title": persona.name, "file": f"strategy/personas/{name}.yaml", "name": name, "hash": digest,
-            "persona": view, "comments": comments, "errors": {}, "comment_paths": _field_paths(view)}
+    return {
+        "title": persona.name,
+        "file": f"strategy/personas/{name}.yaml",
+        "name": name,
+        "hash": digest,
+        "persona": view,
+        "comments": comments,
+        "errors": {},
+        "comment_paths": _field_paths(view),
+    }
 
 
 def _field_paths(view: dict[str, Any]) -> list[str]:
@@ -254,8 +334,11 @@ def note_page(web: WebContext, request: Request, note_id: str) -> dict[str, Any]
     if not web.ws.has_table("notes"):
         raise NotFoundError("no notes are loaded in this workspace")
     notes = web.ws.table("notes")
-    columns = [c for c in ("note_id", "account_id", "deal_id", "contact_id", "note_type", "created_at", "body")
-               if c in notes.columns]
+    columns = [
+        c
+        for c in ("note_id", "account_id", "deal_id", "contact_id", "note_type", "created_at", "body")
+        if c in notes.columns
+    ]
     rows = notes.filter(notes["note_id"] == note_id).select(*columns).limit(1).to_pandas()
     if rows.empty:
         raise NotFoundError(f"no note '{note_id}' in the notes table")
@@ -270,5 +353,3 @@ def register(app: FastAPI) -> None:
     app.add_api_route("/personas/{name}", save_persona, methods=["POST"])
     app.add_api_route("/personas/{name}/comments", comment, methods=["POST"])
     page(app, "/notes/{note_id}", "note.html", note_page)
-
-

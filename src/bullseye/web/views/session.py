@@ -31,15 +31,20 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
     request.state.audit = {"event": "login"}
     wait = web.limiter.retry_after(client, username)
     if wait:
-        response = render(request, "login.html", {"next": _safe_next(next), "error":
-                          f"Too many failed attempts; try again in {wait} seconds."}, status=429)
+        response = render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": f"Too many failed attempts; try again in {wait} seconds."},
+            status=429,
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     user = web.users.verify(username, password)
     if user is None:
         web.limiter.failed(client, username)
-        return render(request, "login.html", {"next": _safe_next(next), "error": "Wrong user name or password."},
-                      status=401)
+        return render(
+            request, "login.html", {"next": _safe_next(next), "error": "Wrong user name or password."}, status=401
+        )
     web.limiter.succeeded(username)
     request.state.user = user
     # A fresh session (and CSRF token) at login, so a token seen before login is worthless after it.
