@@ -83,7 +83,9 @@ def test_a_notebook_runs_the_main_job_with_only_the_workspace(notebook):
     ]
     assert [s for s, done in seen if done] == steps and [s for s, done in seen if not done] == steps
     assert job.load.reconciles and job.scores.frame["fit_score"].between(0, 100).all()
-    assert sum(job.scores.tier_counts().values()) == ACCOUNTS and job.backtest.groups["ICP"]["deals"] > 0
+    assert (
+        sum(job.scores.tier_counts().values()) == ACCOUNTS and sum(g["deals"] for g in job.backtest.groups.values()) > 0
+    )  # the holdout was measured
     assert ws.icp == job.icp and ws.icp_in_use is None  # a draft, not published
     assert job.market.to_dict()["sizing"] and len(job.personas) >= 3
     assert not list((where / "demo-workspace" / "reports").glob("*.png"))  # reports only when asked
