@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_web_browser import CHROMIUM_ARGS, chromium_or_skip
+from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture (fails in CI without it)
 from test_web_personas import build_persona_workspace
 
 from bullseye.web import create_app
 from bullseye.web.server import serving
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +20,7 @@ def site(tmp_path_factory):
         yield url, ws
 
 
-def test_edit_a_persona_comment_and_merge_themes(browser, site):
+def test_edit_a_persona_comment_and_merge_themes(browser, site):  # noqa: F811
     url, ws = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
