@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from bullseye.cli import app
 from bullseye.demo import generate_company
+from bullseye.demo.strategy import DEMO_SPEND_CHANNELS
 from bullseye.outcomes.funnel import poisson_interval
 from bullseye.render import as_html, as_json, as_text
 from bullseye.workspace import Workspace
@@ -174,6 +175,20 @@ def test_demo_figures_match_a_computation_by_hand(demo):
     # the demo's spend channels are cost centres no account source names: no CAC, said so
     assert all(row["cac"] is None for row in result.cac_by_channel)
     assert 1 < result.ltv_to_cac["value"] < 20 and 1 < result.payback_months["value"] < 60
+    # paired with lead sources in bullseye.yaml, each channel's customers are that source's new ones
+    unpaired = demo.settings
+    demo.settings = unpaired.model_copy(update={"spend_channels": DEMO_SPEND_CHANNELS})
+    try:
+        paired = {row["name"]: row for row in demo.funnel().cac_by_channel}
+    finally:
+        demo.settings = unpaired
+    source = accounts.set_index("account_id")["source"]
+    for channel, lead_source in DEMO_SPEND_CHANNELS.items():
+        customers = int((source.reindex(new.index) == lead_source).sum())
+        assert customers and paired[channel]["customers"] == customers
+        amount = spend.loc[spend["channel"] == channel, "amount"].sum()
+        assert paired[channel]["cac"] == pytest.approx(amount / customers)
+    assert paired["AE team"]["cac"] is None  # closes deals from every source: paired with none
 
 
 def test_missing_spend_and_subscriptions_are_said_not_failed(tmp_path):

@@ -132,6 +132,11 @@ class Settings(BaseModel):
         le=1,
         description="Gross margin (a fraction) for LTV, LTV:CAC and payback in `bullseye funnel`.",
     )
+    spend_channels: dict[str, str] = Field(
+        default_factory=dict,
+        description="The account source each spend channel pays for, where their names differ "
+        "(e.g. `paid search: Website`), for CAC by channel.",
+    )
     memory_limit: str = Field(
         default="1.5GB", description="Memory the warehouse may use before it spills to disk (DuckDB syntax)."
     )

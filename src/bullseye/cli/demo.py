@@ -10,7 +10,9 @@ import typer
 from bullseye.cli.app import app, console
 
 if TYPE_CHECKING:
+    from bullseye.config import SETTINGS_FILE, Settings
     from bullseye.workspace import Workspace
+    from bullseye.yamlio import load_model
 
 
 @app.command()
@@ -49,6 +51,7 @@ def demo(
     with console.status(f"Generating {accounts:,} accounts and their CRM history..."):
         truth = generate_company(ws.data_dir, n_accounts=accounts, seed=seed)
         write_demo_strategy(ws.root, truth)  # the audience and the industry map the market step reads
+        ws.settings = load_model(Settings, ws.root / SETTINGS_FILE)  # with the demo's spend channels
     with console.status("Running the main job...") as status:
         job = ws.run_all(_printer(status), force=True, owner="Product marketing (demo)", reports=True)
     for note in job.notes:

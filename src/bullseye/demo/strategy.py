@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bullseye.config import SETTINGS_FILE, Settings
 from bullseye.market.industries import save_segments, segments_from_label_map
 from bullseye.strategy.audience import Audience, AudienceCriterion, save_audience
 from bullseye.strategy.icp import Condition
 
-__all__ = ["DEMO_AUDIENCE", "PLANTED_ICP", "write_demo_strategy"]
+__all__ = ["DEMO_AUDIENCE", "DEMO_SPEND_CHANNELS", "PLANTED_ICP", "write_demo_strategy"]
+
+#: The lead source each of the demo's spend channels pays for (spend.csv and the CRM name them
+#: differently, as real finance and CRM exports do). The AE team closes deals from every source,
+#: so it pays for none of them alone and gets no CAC of its own.
+DEMO_SPEND_CHANNELS = {
+    "paid search": "Website",
+    "LinkedIn ads": "LinkedIn",
+    "events": "Event",
+    "content": "Inbound - Content",
+    "SDR team": "Outbound - SDR",
+}
 
 #: The ICP planted in the demo company (truth.json "segment" and "disqualifiers"), as a definition:
 #: what a perfect discovery would draft. Tests and benchmarks measure against it.
@@ -68,6 +80,10 @@ DEMO_AUDIENCE = Audience(
 
 def write_demo_strategy(root: Path, truth: dict) -> None:
     """Write ``strategy/industries.yaml`` (the data provider's labels onto the CRM's segments) and
-    ``strategy/audience.yaml``."""
+    ``strategy/audience.yaml``, and pair the spend channels with lead sources in ``bullseye.yaml``."""
+    from bullseye.yamlio import dump_model, load_model
+
+    settings = load_model(Settings, root / SETTINGS_FILE)
+    dump_model(settings.model_copy(update={"spend_channels": DEMO_SPEND_CHANNELS}), root / SETTINGS_FILE)
     save_segments(root, segments_from_label_map(truth["universe"]["industry_map"]))
     save_audience(root, DEMO_AUDIENCE, force=True)

@@ -8,7 +8,8 @@ As of a date D, over the **window** of the 12 calendar months ending with D's mo
 * **CAC** = spend in the window / new customers in the window (first subscription start, else
   first won deal, inside the window). The spend is known exactly; the customer count is treated as
   a Poisson count, so the interval is the exact (gamma) interval on the count.
-  *By channel*: a spend channel is matched to the accounts' ``source`` (case and spacing ignored).
+  *By channel*: a spend channel is matched to the accounts' ``source`` (case and spacing ignored),
+  through the ``spend_channels`` setting where the spend table and the CRM name them differently.
   *By segment*: the spend table's own column of that name when it has one; else the window's spend
   is allocated to segments in proportion to the opportunities each one received.
 * **LTV** = gross margin x mean ACV of the window's won deals x the expected discounted lifetime
@@ -251,11 +252,14 @@ def funnel_metrics(
             "count (exact gamma interval on the count)."
         )
         sources = new[attributes["source"]].map(_key).value_counts() if "source" in attributes else pd.Series(dtype=int)
+        paid_for = {_key(channel): _key(source) for channel, source in ws.settings.spend_channels.items()}
         for channel, amount in spend.groupby("channel")["amount"].sum().sort_values(ascending=False).items():
-            by_channel.append(_cac_row(str(channel), float(amount), int(sources.get(_key(channel), 0))))
+            source = paid_for.get(_key(channel), _key(channel))
+            by_channel.append(_cac_row(str(channel), float(amount), int(sources.get(source, 0))))
         assumptions.append(
             "CAC by channel: a spend channel's customers are the new customers whose account source "
-            "has the same name; a channel no source names has no customers attributed (no CAC)."
+            "has the same name, or the source `spend_channels` in bullseye.yaml pairs it with; a channel "
+            "no source answers to has no customers attributed (no CAC)."
         )
         if by is not None:
             groups, order = _groups(ws, day, by, attributes[by])
