@@ -46,20 +46,54 @@ def demo_runs(tmp_path_factory):
         ws.close()
 
 
-def _rank_of_planted(result, truth, outcome: str, positive: bool = True) -> int | None:
+def _rank_of_planted(result, truth, outcome: str, positive: bool = True, match: float = MATCH) -> int | None:
     accounts = result.data.accounts
     planted = set(truth["segment"]["account_ids"]) & set(accounts["account_id"])
     report = result.reports[outcome]
     for rank, finding in enumerate(report.findings if positive else report.negative, start=1):
-        if _overlap(_accounts_matching(accounts, finding.conditions), planted) >= MATCH:
+        if _overlap(_accounts_matching(accounts, finding.conditions), planted) >= match:
             return rank
     return None
 
 
-# The planted ICP segment's win rank is checked over ten seeds in
-# test_significance.py::test_no_noise_riders_and_the_planted_icp_in_the_top_three_over_ten_seeds (slow):
-# with significance decided on the discovery part alone, 5,000 demo accounts are too few to find it
-# reliably (the power sentence says so), so that sweep runs at 10,000.
+# -- issue 10's targets at 5,000 accounts, on the same ten discoveries ------------------------------
+#: A finding "is" the planted ICP when it covers nearly the same accounts (issue 10: Jaccard >= 0.8).
+#: The planted rule itself reaches only 0.80-0.88 on the observed attributes (they are noisy).
+SAME_ACCOUNTS = 0.8
+
+
+def _noise_attributes(truth) -> set:
+    return set(truth["noise_attributes"]) | set(truth["no_effect_attributes"])
+
+
+@pytest.mark.slow  # ten demo seeds (shared with the tests below)
+def test_at_most_one_in_twenty_strong_segments_carries_a_noise_condition(demo_runs):
+    strong = noisy = 0
+    for _, truth, result in demo_runs:
+        noise = _noise_attributes(truth)
+        for finding in result.findings() + result.findings(positive=False):
+            if finding.evidence == "strong":
+                strong += 1
+                noisy += bool({c.attribute for c in finding.conditions} & noise)
+    assert strong, "no strong segment in ten seeds: the check would mean nothing"
+    assert noisy * 20 <= strong, f"{noisy} of {strong} strong segments carry a noise condition"
+
+
+@pytest.mark.slow  # ten demo seeds (shared)
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "not reachable at 5,000 accounts with every choice made on the ~1,430 discovery accounts "
+        "(docs/discovery.md, 'Enough accounts for the win search'); measured 1 of 10. The planted rule's "
+        "own exact p there is above Holm's threshold (2.9e-7) in 6 of 10 seeds (3.2e-7 to 9e-4), and "
+        "its improvement over its weakest generalisation has z 0.7 and 1.3 in two seeds (not significant "
+        "even uncorrected), so no rule that makes each condition earn its place keeps it in 9 of 10"
+    ),
+)
+def test_the_planted_icp_is_in_the_win_top_three_in_nine_of_ten_seeds(demo_runs):
+    ranks = [_rank_of_planted(result, truth, "win", match=SAME_ACCOUNTS) for _, truth, result in demo_runs]
+    assert sum(r is not None and r <= 3 for r in ranks) >= 9, f"win ranks of the planted ICP per seed: {ranks}"
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,29 @@ def test_a_refinement_must_beat_each_generalisation_under_holm():
     assert multipletests(within, alpha=0.05, method="holm")[0].all()
 
 
+def test_the_best_noise_rider_is_kept_at_most_at_the_family_wise_level():
+    """The refinement rule's control, measured: on a real segment and pure-noise attributes, the
+    condition the search would add (the best improvement within the segment of all it could try)
+    is kept in no more than ALPHA of the runs; counting only the chosen condition keeps it often."""
+    from scipy.stats import binom
+
+    runs, alternatives, n = 200, 30, 1500
+    kept = {alternatives: 0, 1: 0}
+    for seed in range(runs):
+        rng = np.random.default_rng(20_000 + seed)
+        real = rng.random(n) < 0.3
+        won = (rng.random(n) < np.where(real, 0.5, 0.25)).astype(np.int8)
+        noise = rng.random((alternatives, n)) < rng.uniform(0.2, 0.6, (alternatives, 1))
+        within = [significance.measure_values("win", won[real], None, m[real], +1).p_value for m in noise]
+        rider = ("rider", +1, [real, noise[int(np.argmin(within))]])
+        found = Units(pd.DataFrame({"x": np.arange(n)}), won)
+        for tried in kept:
+            kept[tried] += bool(significance.refinements_that_hold("win", found, [rider], alternatives=tried))
+    # not above ALPHA beyond chance (one-sided 1%), and far above it without the correction
+    assert kept[alternatives] <= binom.ppf(0.99, runs, significance.ALPHA), kept
+    assert kept[1] > 5 * binom.ppf(0.99, runs, significance.ALPHA) / 2, kept
+
+
 # -- refusals -------------------------------------------------------------------------------------
 def _frame(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(0)
@@ -254,7 +277,9 @@ def test_the_holm_family_matches_statsmodels():
 # -- the seed sweep (slow) ------------------------------------------------------------------------
 #: Demo size of the sweep: the planted segment is about 10% of the accounts at 1.6x the base win
 #: rate, which the discovery part alone detects reliably only from about this size (the power
-#: sentence of a 5,000-account demo says so: 20% of the accounts at 1.4x).
+#: sentence of a 5,000-account demo says so: 20% of the accounts at 1.4x). Issue 10's own target
+#: (5,000 accounts, Jaccard 0.8) is stated in test_discover.py on its shared ten discoveries, with
+#: the measured reason it is not met (docs/discovery.md, "Enough accounts for the win search").
 SWEEP_ACCOUNTS = 10_000
 #: A finding "is" the planted segment when their accounts overlap this much (Jaccard), as in
 #: test_discover.py: the rule itself or an equivalent description (own fleet read from fleet size).

@@ -17,6 +17,9 @@ import numpy as np
 from bullseye.core.units import Units, is_binary
 
 __all__ = [
+    "binary_z",
+    "welch_t",
+    "rate_z",
     "family_masks",
     "candidate_statistics",
     "max_statistic_null",
@@ -52,15 +55,40 @@ def family_masks(candidates: np.ndarray, selector_masks: np.ndarray) -> np.ndarr
     return masks
 
 
+def binary_z(n: np.ndarray, k: np.ndarray, total: int, share: float) -> np.ndarray:
+    """Hypergeometric z of sets of ``n`` rows holding ``k`` positives, of ``total`` rows with a
+    share ``share`` of positives (NaN where undefined)."""
+    variance = n * share * (1 - share) * (total - n) / max(total - 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (k - n * share) / np.sqrt(variance)
+
+
+def welch_t(n: np.ndarray, sums: np.ndarray, squares: np.ndarray, total: int, total_sum, total_sq) -> np.ndarray:
+    """Welch t of sets of ``n`` rows (their values' sum and sum of squares) against the other rows."""
+    rest = total - n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_in, mean_out = sums / n, (total_sum - sums) / rest
+        var_in = (squares - n * mean_in**2) / np.maximum(n - 1, 1)
+        var_out = (total_sq - squares - rest * mean_out**2) / np.maximum(rest - 1, 1)
+        return (mean_in - mean_out) / np.sqrt(var_in / n + var_out / rest)
+
+
+def rate_z(exposure: np.ndarray, events: np.ndarray, total_events: float, total_exposure) -> np.ndarray:
+    """Conditional binomial z of sets' churn events given their share of the exposure; + : fewer."""
+    share = exposure / total_exposure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (total_events * share - events) / np.sqrt(total_events * share * (1 - share))
+
+
+def _directed(z: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(z), z * directions[:, None], -np.inf)
+
+
 def _binary(masks: np.ndarray, y: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """Hypergeometric z of each candidate (rows) for each target column of ``y`` (units x B)."""
     n = masks.sum(axis=1)[:, None].astype(float)
     k = masks.astype(np.float32) @ y.astype(np.float32)
-    total, share = y.shape[0], float(y[:, 0].mean())
-    variance = n * share * (1 - share) * (total - n) / max(total - 1, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (k - n * share) / np.sqrt(variance)
-    return np.where(np.isfinite(z), z * directions[:, None], -np.inf)
+    return _directed(binary_z(n, k, y.shape[0], float(y[:, 0].mean())), directions)
 
 
 def _numeric(masks: np.ndarray, y: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -68,26 +96,15 @@ def _numeric(masks: np.ndarray, y: np.ndarray, directions: np.ndarray) -> np.nda
     weights = masks.astype(float)
     n = weights.sum(axis=1)[:, None]
     sums, squares = weights @ y, weights @ (y * y)
-    total, total_sum, total_sq = y.shape[0], y.sum(axis=0)[None, :], (y * y).sum(axis=0)[None, :]
-    rest = total - n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_in, mean_out = sums / n, (total_sum - sums) / rest
-        var_in = (squares - n * mean_in**2) / np.maximum(n - 1, 1)
-        var_out = (total_sq - squares - rest * mean_out**2) / np.maximum(rest - 1, 1)
-        t = (mean_in - mean_out) / np.sqrt(var_in / n + var_out / rest)
-    return np.where(np.isfinite(t), t * directions[:, None], -np.inf)
+    total_sum, total_sq = y.sum(axis=0)[None, :], (y * y).sum(axis=0)[None, :]
+    return _directed(welch_t(n, sums, squares, y.shape[0], total_sum, total_sq), directions)
 
 
 def _rates(masks: np.ndarray, durations: np.ndarray, events: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """Conditional binomial z of each candidate's churn events given its exposure; +1: fewer."""
     weights = masks.astype(float)
-    exposure = weights @ durations
-    d = weights @ events
-    total_events = float(events[:, 0].sum())
-    share = exposure / durations.sum(axis=0)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (total_events * share - d) / np.sqrt(total_events * share * (1 - share))
-    return np.where(np.isfinite(z), z * directions[:, None], -np.inf)
+    z = rate_z(weights @ durations, weights @ events, float(events[:, 0].sum()), durations.sum(axis=0)[None, :])
+    return _directed(z, directions)
 
 
 def candidate_statistics(
