@@ -53,10 +53,10 @@ if TYPE_CHECKING:
     from bullseye.outcomes.summary import OutcomeSummary
     from bullseye.people.cards import PersonaCards
     from bullseye.people.committee import CommitteeReport
-    from bullseye.people.personas import PersonaDrafts
     from bullseye.people.empathy import EmpathyBoard
-    from bullseye.people.workshop import WorkshopBoard
+    from bullseye.people.personas import PersonaDrafts
     from bullseye.people.themes import ThemeReport
+    from bullseye.people.workshop import WorkshopBoard
     from bullseye.pipeline import MainJob
     from bullseye.scoring.backtest import Backtest
     from bullseye.scoring.scores import ScorecardInUse, Scores

@@ -214,7 +214,7 @@ def apply_board_form(board: Board, form: Mapping[str, str], by: str) -> tuple[Bo
     """``board`` with the form's edits applied and the fields that changed; a save with changes is
     logged in ``changes``."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    data = board.model_dump(mode="json")
+    data: dict[str, Any] = board.model_dump(mode="json")
     changed: list[str] = []
     lists = WORKSHOP_LISTS if isinstance(board, Workshop) else EMPATHY_LISTS
     for name in lists:
