@@ -201,3 +201,11 @@ def test_the_cli_gives_what_the_facade_gives(board_ws, drafted):
     assert shown.exit_code == 0 and "Empathy map: Champion: Head of Ops" in shown.output
     missing = runner.invoke(cli_app, ["workshop", "--persona", "nobody", "--workspace", str(board_ws.root)])
     assert missing.exit_code != 0 and "no persona 'nobody'" in missing.output
+
+
+def test_without_data_every_card_is_a_question_not_an_answer(workspace):
+    board = workspace.workshop().board
+    cards = [*board.anti_persona, *board.champion, *board.fastest, *board.stickiest, *board.shared]
+    cards += [c for row in board.before_after for c in (row.before, row.after)]
+    assert cards and all(c.assumption and c.evidence is None for c in cards)
+    assert all(c.text.endswith("?") or "?" in c.text for c in cards)

@@ -10,12 +10,11 @@ own words (the quotes); "thinks" what worries and stops them; "does" their role 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bullseye.results import Result
 from bullseye.strategy.persona import Backing, Persona, Statement
-from bullseye.strategy.workshop import EMPATHY_LISTS, Card, EmpathyMap
+from bullseye.strategy.workshop import EMPATHY_LISTS, Card, EmpathyMap, StoredBoard
 
 __all__ = ["EmpathyBoard", "draft_empathy_map", "EMPATHY_QUESTIONS"]
 
@@ -117,21 +116,13 @@ def draft_empathy_map(name: str, persona: Persona, today: dt.date | None = None)
 
 
 @dataclass(repr=False)
-class EmpathyBoard(Result):
-    """One persona's empathy map: the stored one (``saved``) or the draft from the evidence, with the
-    revision a save must name and the comments on its cards."""
+class EmpathyBoard(StoredBoard):
+    """One persona's empathy map (see :class:`~bullseye.strategy.workshop.StoredBoard`)."""
 
     board: EmpathyMap
-    revision: str
-    saved: bool
-    file: str
-    comments: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "saved": self.saved,
-            "revision": self.revision,
+        return self.state() | {
             "questions": {k: EMPATHY_QUESTIONS[k] for k in EMPATHY_LISTS},
             "map": self.board.model_dump(mode="json"),
             "comments": self.comments,

@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
-from bullseye.results import Result
 from bullseye.strategy.persona import AntiPersona, Backing, Persona
-from bullseye.strategy.workshop import BeforeAfter, Card, Workshop
+from bullseye.strategy.workshop import BeforeAfter, Card, StoredBoard, Workshop
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
@@ -301,21 +300,13 @@ def draft_workshop(evidence: WorkshopEvidence, today: dt.date | None = None) -> 
 
 
 @dataclass(repr=False)
-class WorkshopBoard(Result):
-    """The workshop board: the stored one (``saved``) or the draft from the evidence, with the
-    revision a save must name, the agenda and the comments on its cards."""
+class WorkshopBoard(StoredBoard):
+    """The workshop board (see :class:`~bullseye.strategy.workshop.StoredBoard`) with its agenda."""
 
     board: Workshop
-    revision: str
-    saved: bool
-    file: str
-    comments: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "saved": self.saved,
-            "revision": self.revision,
+        return self.state() | {
             "agenda": list(AGENDA),
             "workshop": self.board.model_dump(mode="json"),
             "comments": self.comments,

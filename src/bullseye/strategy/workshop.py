@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -27,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bullseye.errors import ConflictError, InvalidInputError
+from bullseye.results import Result
 from bullseye.strategy.persona import Statement
 from bullseye.yamlio import load_model
 
@@ -42,6 +44,7 @@ __all__ = [
     "EMPATHY_LISTS",
     "DRAFT_REVISION",
     "BoardFormError",
+    "StoredBoard",
     "empathy_file",
     "board_revision",
     "read_board",
@@ -133,6 +136,21 @@ class BoardFormError(InvalidInputError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{path}: {message}" for path, message in errors.items()))
+
+
+@dataclass(repr=False)
+class StoredBoard(Result):
+    """A board as a page shows it: the stored one (``saved``) or the draft from the evidence, the
+    revision a save must name (``draft`` before the first save) and the comments on its cards."""
+
+    board: Any
+    revision: str
+    saved: bool
+    file: str
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+    def state(self) -> dict[str, Any]:
+        return {"file": self.file, "saved": self.saved, "revision": self.revision}
 
 
 def empathy_file(name: str) -> str:
