@@ -99,9 +99,15 @@ def save_workspace_workshop(
 
 
 def _persona(ws: Workspace, name: str) -> Persona:
-    from bullseye.people.persona_edit import read_persona
+    from bullseye.errors import ConfigError
+    from bullseye.people.persona_edit import persona_file, read_persona
 
-    persona, _ = read_persona(ws.root, name)  # NotFoundError naming the personas there
+    path = persona_file(ws.root, name)  # NotFoundError naming the personas there
+    try:
+        found = read_board(path, Persona)
+    except ConfigError:
+        found = None  # the anti-persona, or a file with a mistake: read_persona tells which
+    persona = found or read_persona(ws.root, name)[0]
     if not isinstance(persona, Persona):
         raise NotFoundError(f"'{name}' is the anti-persona: an empathy map is of a persona who buys")
     return persona

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,10 @@ DRAFT_REVISION = "draft"
 MAX_CARD_CHARS = 1000
 #: The log keeps the latest saves; git keeps the rest.
 MAX_CHANGES = 200
+
+#: Parsed boards by file and model, with the (mtime, size) they were parsed at; treated as read-only.
+_READ: dict[tuple[Path, type], tuple[tuple[int, int], Any]] = {}
+_READ_LOCK = threading.Lock()
 
 #: The card lists of each board, in the order of the workshop's agenda.
 WORKSHOP_LISTS = ("anti_persona", "champion", "fastest", "stickiest", "shared")
@@ -126,6 +131,7 @@ class EmpathyMap(_Strict):
 
 
 Board = TypeVar("Board", Workshop, EmpathyMap)
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class BoardFormError(InvalidInputError):
@@ -162,8 +168,25 @@ def board_revision(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else DRAFT_REVISION
 
 
-def read_board(path: Path, model: type[Board]) -> Board | None:
-    return load_model(model, path) if path.exists() else None
+def read_board(path: Path, model: type[Model]) -> Model | None:
+    """The board (or persona) stored at ``path`` (None when there is none), parsed once per version
+    of the file: a page opened by the whole team reads the YAML once, not on every request."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    key = (path.resolve(), model)
+    version = (stat.st_mtime_ns, stat.st_size)
+    with _READ_LOCK:
+        hit = _READ.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    board = load_model(model, path)
+    with _READ_LOCK:
+        _READ[key] = (version, board)
+        while len(_READ) > 64:
+            _READ.pop(next(iter(_READ)))
+    return board
 
 
 def board_text(board: Workshop | EmpathyMap) -> str:
