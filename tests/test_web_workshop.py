@@ -162,7 +162,10 @@ def test_the_empathy_map_is_edited_like_the_workshop(local, web_ws, clean):
     (web_ws.root / "strategy/comments/empathy-champion.yaml").unlink()
 
 
-def test_viewers_read_editors_edit_and_csrf_is_required(web_ws, clean):
+def test_viewers_read_editors_edit_and_csrf_is_required(local, web_ws, clean):
+    # a board saved first (through the app whose draft is gathered already): the guarded app reads it
+    assert _save(local, {"champion.0.text": "Ops directors"}, DRAFT_REVISION).status_code == 303
+    revision = local.get("/workshop.json").json()["revision"]
     users = UserStore(web_ws.state_dir)
     for name, role in (("eddie", "editor"), ("vera", "viewer")):
         users.add(name, role, PASSWORD)
@@ -170,13 +173,11 @@ def test_viewers_read_editors_edit_and_csrf_is_required(web_ws, clean):
         login(client, "vera")
         page = client.get("/workshop")
         assert page.status_code == 200 and "Save the alignment exercise" not in page.text and "readonly" in page.text
-        assert _save(client, {"anti_persona.0.text": "no"}, DRAFT_REVISION).status_code == 403
+        assert _save(client, {"anti_persona.0.text": "no"}, revision).status_code == 403
         client.cookies.clear()
         login(client, "eddie")
-        assert (
-            client.post("/workshop", data={"revision": DRAFT_REVISION, "anti_persona.0.text": "x"}).status_code == 403
-        )
-        assert _save(client, {"anti_persona.0.text": "Eddie's words"}, DRAFT_REVISION).status_code == 303
+        assert client.post("/workshop", data={"revision": revision, "anti_persona.0.text": "x"}).status_code == 403
+        assert _save(client, {"anti_persona.0.text": "Eddie's words"}, revision).status_code == 303
         card = client.get("/workshop.json").json()["workshop"]["anti_persona"][0]
         assert card["edited_by"] == "eddie"
 

@@ -37,6 +37,8 @@ def test_edit_a_red_flag_and_see_it_recorded(browser, site):  # noqa: F811
     assert page.locator(".timer .clock").inner_text() in ("00:00", "00:01", "00:02")
     page.get_by_role("link", name="Next →").click()
     page.wait_for_url("**/workshop?section=anti_persona")
+    other = browser.new_page(viewport={"width": 1280, "height": 900})  # a second editor, same board
+    other.goto(url + "/workshop?section=anti_persona")
     page.get_by_role("textbox", name="Red flag 1", exact=True).fill("Shops under 50 people churn within a year")
     page.get_by_role("textbox", name="Add a card to red flags").fill("They want custom reports before signing")
     page.get_by_role("button", name="Save the red flags").click()
@@ -48,6 +50,16 @@ def test_edit_a_red_flag_and_see_it_recorded(browser, site):  # noqa: F811
     assert stored["anti_persona"][0]["text"] == "Shops under 50 people churn within a year"
     assert stored["anti_persona"][-1]["text"] == "They want custom reports before signing"
     assert stored["changes"][-1]["by"] and stored["changes"][-1]["fields"]
+    # the second editor is told at once, and a save over the first one's is refused with both versions
+    other.evaluate("window.dispatchEvent(new Event('focus'))")
+    other.locator(".stale-note").wait_for(state="visible", timeout=15000)
+    other.get_by_role("textbox", name="Red flag 2", exact=True).fill("Mine, from a stale page")
+    other.get_by_role("button", name="Save the red flags").click()
+    other.get_by_role("heading", name="Their version (saved now)").wait_for()
+    assert "Mine, from a stale page" in other.locator("dl.attributes").inner_text()
+    stored = yaml.safe_load((ws.root / WORKSHOP_FILE).read_text(encoding="utf-8"))
+    assert "Mine, from a stale page" not in str(stored)
+    other.close()
     # a comment on the first card, recorded with who and when
     first.locator("summary").click()
     page.locator("#ct-anti_persona\\.0").fill("CS saw three of these last quarter")

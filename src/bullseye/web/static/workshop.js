@@ -1,5 +1,28 @@
 // The workshop's clock: 60 minutes from "Start", kept across page loads (localStorage), marking the
 // agenda step whose minutes are running. Without JavaScript the agenda still works as links.
+// Someone else's save shows as a note within seconds, before a stale save is refused.
+(function () {
+  "use strict";
+  var board = document.querySelector("[data-watch]");
+  var note = document.querySelector(".stale-note");
+  if (!board || !note || !window.fetch) { return; }
+  var revision = board.getAttribute("data-revision");
+  function check() {
+    window.fetch(board.getAttribute("data-watch"), { headers: { accept: "application/json" }, credentials: "same-origin" })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (data) {
+        if (!data || data.revision === revision) { return; }
+        var changes = (data.workshop || data.map || {}).changes || [];
+        var last = changes[changes.length - 1];
+        note.querySelector(".by").textContent = last ? " (" + last.by + ", " + String(last.at).slice(11, 16) + ")" : "";
+        note.hidden = false;
+      })
+      .catch(function () { /* offline for a moment: try again at the next tick */ });
+  }
+  window.setInterval(check, 15000);
+  window.addEventListener("focus", check);  // back from another window: check at once
+})();
+
 (function () {
   "use strict";
   var KEY = "bullseye-workshop-start";
