@@ -10,7 +10,6 @@ and the personas), not per request, and not again when a comment is written.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bullseye.errors import ConflictError, InvalidInputError
 from bullseye.web.app import WebContext, page, render, require_role
+from bullseye.web.views.icp_brief import printed_pdf
 
 __all__ = ["register", "workshop_page", "empathy_page"]
 
@@ -184,40 +184,20 @@ async def comment_empathy(request: Request, name: str) -> Response:
     return RedirectResponse(f"/personas/{name}/empathy#c-{field}", status_code=303)
 
 
-# -- one-page PDFs -----------------------------------------------------------------------------------
-def _pdf(web: WebContext, template: str, data: dict[str, Any], filename: str) -> Response:
-    """``template`` printed by headless Chromium on one landscape A4 page (503 without Chromium)."""
-    from bullseye.people.cards import _print_pdf, find_chromium
-    from bullseye.web.render import STATIC_DIR
-    from bullseye.web.views.icp_brief import ChromiumMissing
-
-    if find_chromium() is None:
-        raise ChromiumMissing(
-            "the PDF is printed with Chromium, which was not found: install chromium (or set "
-            "BULLSEYE_CHROMIUM), or open the page and print it from the browser"
-        )
-    css = (STATIC_DIR / "board-print.css").read_text(encoding="utf-8")
-    html = web.env.get_template(template).render(data=data, inline_css=css, workspace=web.ws.settings.name)
-    with tempfile.TemporaryDirectory() as folder:
-        html_path, pdf_path = Path(folder) / "board.html", Path(folder) / "board.pdf"
-        html_path.write_text(html, encoding="utf-8")
-        _print_pdf(html_path, pdf_path)
-        pdf = pdf_path.read_bytes()
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
-
-
+# -- one-page PDFs (landscape A4; the sheet never grows past one page: static/board-print.css) -------
 def workshop_pdf(request: Request) -> Response:
     web: WebContext = request.app.state.web
     with web.cache.pinned():
         data = _workshop_data(web, "all")
-    return _pdf(web, "workshop_print.html", data, "workshop.pdf")
+    return printed_pdf(web, "workshop_print.html", "board-print.css", data, "workshop.pdf", "/workshop")
 
 
 def empathy_pdf(request: Request, name: str) -> Response:
     web: WebContext = request.app.state.web
-    return _pdf(web, "empathy_print.html", _empathy_data(web, name), f"empathy-{name}.pdf")
+    data = _empathy_data(web, name)
+    return printed_pdf(
+        web, "empathy_print.html", "board-print.css", data, f"empathy-{name}.pdf", f"/personas/{name}/empathy"
+    )
 
 
 def register(app: FastAPI) -> None:
