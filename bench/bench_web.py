@@ -43,6 +43,8 @@ def pages(client: httpx.Client) -> list[tuple[str, str]]:
         ("outcomes", "/outcomes"),
         ("outcomes json", "/outcomes.json"),
         ("glossary", "/glossary"),
+        ("workshop", "/workshop"),
+        ("workshop json", "/workshop.json"),
     ]
 
 
@@ -64,7 +66,7 @@ def main() -> None:
         )
         with serving(create_app(ws, require_login=False)) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()
-            for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary"):
+            for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary", "/workshop"):
                 client.get(path).raise_for_status()
             print(f"  first requests (fit and score once, then cached): {time.perf_counter() - cold:.1f} s")
             worst = 0.0

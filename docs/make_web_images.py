@@ -1,4 +1,4 @@
-"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-personas.png).
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-personas.png, web-workshop.png, web-empathy.png).
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
@@ -35,6 +35,8 @@ SHOTS = [
     ("web-data-preview.png", "/data/preview?file=deals.csv"),
     ("web-outcomes.png", "/outcomes"),
     ("web-personas.png", "/personas"),
+    ("web-workshop.png", "/workshop?section=anti_persona"),
+    ("web-empathy.png", "/personas/champion/empathy"),
 ]
 
 
@@ -59,6 +61,7 @@ def demo_workspace(root: Path) -> Workspace:
         encoding="utf-8",
     )
     store.publish(store.draft_texts(), {}, "Name the owner and the next review", "marina", {})
+    ws.save_personas(ws.personas())  # the empathy map is of a saved persona
     return ws
 
 

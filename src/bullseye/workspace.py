@@ -53,12 +53,15 @@ if TYPE_CHECKING:
     from bullseye.outcomes.summary import OutcomeSummary
     from bullseye.people.cards import PersonaCards
     from bullseye.people.committee import CommitteeReport
+    from bullseye.people.empathy import EmpathyBoard
     from bullseye.people.personas import PersonaDrafts
     from bullseye.people.themes import ThemeReport
+    from bullseye.people.workshop import WorkshopBoard
     from bullseye.pipeline import MainJob
     from bullseye.scoring.backtest import Backtest
     from bullseye.scoring.scores import ScorecardInUse, Scores
     from bullseye.strategy.icp import ICP
+    from bullseye.strategy.workshop import Workshop
 
 __all__ = ["Workspace", "check_preset"]
 
@@ -76,6 +79,7 @@ class Workspace:
     - outcomes and discovery: ``outcomes``, ``funnel``, ``discover``, ``propose``
     - the ICP and its scores: ``icp``, ``icp_in_use``, ``backtest``, ``scorecard``, ``score``
     - people: ``committee``, ``themes``, ``personas``, ``save_personas``, ``cards``
+    - the workshop: ``workshop``, ``save_workshop``, ``empathy_map``, ``save_empathy_map``
     - market: ``industries``, ``match``, ``size``, ``signals``, ``signal_evidence``, ``snapshot_events``
     - lifecycle: ``draft_hash``, ``preview``, ``publish``, ``history``, ``diff``, ``rollback``,
       ``restore_draft``, ``status``, ``check``, ``triggers``, ``events``, ``add_event``
@@ -678,6 +682,42 @@ class Workspace:
         from bullseye.people.comments import read_comments
 
         return read_comments(self.root, target)
+
+    # -- the alignment workshop and the empathy maps ----------------------------------------------
+    def workshop(self, fresh: bool = False) -> WorkshopBoard:
+        """The alignment workshop of methods/002 (anti-persona, champion, before-and-after grid,
+        alignment lists): ``strategy/workshop.yaml`` as the team saved it, else (or with ``fresh``)
+        the draft from the evidence, every card linked to its evidence or marked as an assumption.
+
+        Example: ``board = ws.workshop(); board.board.anti_persona[0].text``
+        """
+        from bullseye.people.boards import workspace_workshop
+
+        return workspace_workshop(self, fresh=fresh)
+
+    def save_workshop(
+        self, form: dict, expected_revision: str, by: str, draft: Workshop | None = None
+    ) -> WorkshopBoard:
+        """Apply edited cards (dotted paths, see :mod:`bullseye.strategy.workshop`) and write
+        ``strategy/workshop.yaml``, logging who and when; refuses a board saved since
+        ``expected_revision`` was read (``draft`` before the first save: then ``draft``, the
+        board the editor saw, is what the edits apply to, else it is drafted again)."""
+        from bullseye.people.boards import save_workspace_workshop
+
+        return save_workspace_workshop(self, form, expected_revision, by, draft=draft)
+
+    def empathy_map(self, name: str, fresh: bool = False) -> EmpathyBoard:
+        """The empathy map of persona ``name`` (says, thinks, does, feels, pains, gains):
+        ``strategy/empathy/<name>.yaml``, else (or with ``fresh``) drafted from the persona's evidence."""
+        from bullseye.people.boards import workspace_empathy_map
+
+        return workspace_empathy_map(self, name, fresh=fresh)
+
+    def save_empathy_map(self, name: str, form: dict, expected_revision: str, by: str) -> EmpathyBoard:
+        """Apply edited cards to persona ``name``'s empathy map; refuses a stale revision as ``save_workshop``."""
+        from bullseye.people.boards import save_workspace_empathy_map
+
+        return save_workspace_empathy_map(self, name, form, expected_revision, by)
 
     # -- the main job ------------------------------------------------------------------------------
     def run_all(self, progress: Callable[[str, Any], None] | None = None, **options: Any) -> MainJob:

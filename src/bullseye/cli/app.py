@@ -86,6 +86,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "learn, with who says it (committee role, job function), when, and quotes.",
     ),
     "personas": ("bullseye.cli.people", "Draft personas from evidence and turn them into cards."),
+    "workshop": (
+        "bullseye.cli.workshop",
+        "The alignment workshop (anti-persona, champion, before-and-after grid, alignment lists) or a "
+        "persona's empathy map, as the team saved it or drafted from the evidence.",
+    ),
     "match": (
         "bullseye.cli.market",
         "Match universe companies to CRM accounts: by web domain, then by name with location to break "

@@ -18,7 +18,7 @@ from scipy import stats as sps
 from bullseye.core.dataset import Dataset
 from bullseye.discover.encode import encode
 
-__all__ = ["bullseye_segments", "alignment", "cohorts", "MAX_LIFETIME_YEARS"]
+__all__ = ["bullseye_segments", "alignment", "cohorts", "efficiency_rank", "MAX_LIFETIME_YEARS"]
 
 MAX_LIFETIME_YEARS = 10.0
 DAYS_PER_YEAR = 365.25
@@ -192,13 +192,18 @@ def _over_represented(
     return sorted(out, key=lambda o: (o["p_value"], -o["lift"]))[:top]
 
 
+def efficiency_rank(won: pd.DataFrame) -> pd.Series:
+    """Lower is better: a won deal's rank by days to close plus its rank by discount (the workshop's list A)."""
+    return won["days_to_close"].rank(pct=True) + won["discount"].fillna(won["discount"].median()).rank(pct=True)
+
+
 def alignment(data: Dataset, attributes: list[str], share: float = 0.2) -> dict[str, Any]:
     """The fastest closes with the least discount vs the heaviest users: who is on both lists."""
     won = data.opportunities[(data.opportunities["won"] == 1) & data.opportunities["days_to_close"].notna()]
     customers = data.accounts[data.accounts["avg_active_users"].notna()]
     if len(won) < 20 or len(customers) < 20:
         return {"note": "not enough won deals or usage data for the alignment exercise"}
-    speed = won["days_to_close"].rank(pct=True) + won["discount"].fillna(won["discount"].median()).rank(pct=True)
+    speed = efficiency_rank(won)
     efficient = set(won.loc[speed <= speed.quantile(share), "account_id"])
     heavy = set(
         customers.loc[customers["avg_active_users"] >= customers["avg_active_users"].quantile(1 - share), "account_id"]

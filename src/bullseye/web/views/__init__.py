@@ -19,7 +19,8 @@ def register_views(app: FastAPI) -> None:
         outcomes,
         personas,
         session,
+        workshop,
     )
 
-    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary):
+    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary, workshop):
         module.register(app)

@@ -16,7 +16,7 @@ from bullseye.web.app import WebContext, page
 from bullseye.web.render import STATIC_DIR
 from bullseye.web.views.common import icp_in_use, scored_accounts
 
-__all__ = ["ChromiumMissing", "brief_data", "brief_pdf", "register"]
+__all__ = ["ChromiumMissing", "brief_data", "brief_pdf", "printed_pdf", "register"]
 
 TOP_ACCOUNTS = 8
 
@@ -69,28 +69,36 @@ def brief_data(web: WebContext, request: Request) -> dict[str, Any]:
     }
 
 
-def brief_pdf(request: Request) -> Response:
-    """The brief printed to a one-page A4 PDF by headless Chromium (503 when Chromium is missing)."""
+def printed_pdf(
+    web: WebContext, template: str, css_file: str, data: dict[str, Any], filename: str, page: str
+) -> Response:
+    """``template`` rendered with ``data`` and its stylesheet inlined, printed to PDF by headless
+    Chromium (the path the persona cards use); 503 naming ``page`` when Chromium is missing."""
     from bullseye.people.cards import _print_pdf, find_chromium
 
-    web: WebContext = request.app.state.web
     if find_chromium() is None:
         raise ChromiumMissing(
-            "the PDF brief is printed with Chromium, which was not found: install chromium "
-            "(or set BULLSEYE_CHROMIUM), or open /icp/brief and print it from the browser"
+            "the PDF is printed with Chromium, which was not found: install chromium "
+            f"(or set BULLSEYE_CHROMIUM), or open {page} and print it from the browser"
         )
-    with web.cache.pinned():
-        data = brief_data(web, request)
-    css = (STATIC_DIR / "brief.css").read_text(encoding="utf-8")
-    html = web.env.get_template("icp_brief.html").render(data=data, inline_css=css, workspace=web.ws.settings.name)
+    css = (STATIC_DIR / css_file).read_text(encoding="utf-8")
+    html = web.env.get_template(template).render(data=data, inline_css=css, workspace=web.ws.settings.name)
     with tempfile.TemporaryDirectory() as folder:
-        html_path, pdf_path = Path(folder) / "brief.html", Path(folder) / "brief.pdf"
+        html_path, pdf_path = Path(folder) / "page.html", Path(folder) / "page.pdf"
         html_path.write_text(html, encoding="utf-8")
         _print_pdf(html_path, pdf_path)
         pdf = pdf_path.read_bytes()
     return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="icp-brief.pdf"'}
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )
+
+
+def brief_pdf(request: Request) -> Response:
+    """The brief printed to a one-page A4 PDF by headless Chromium (503 when Chromium is missing)."""
+    web: WebContext = request.app.state.web
+    with web.cache.pinned():
+        data = brief_data(web, request)
+    return printed_pdf(web, "icp_brief.html", "brief.css", data, "icp-brief.pdf", "/icp/brief")
 
 
 def register(app: FastAPI) -> None:
