@@ -10,9 +10,7 @@ import pytest
 from conftest import demo_copy
 
 from bullseye.core.units import Units
-from bullseye.demo import generate_company
 from bullseye.discover.engine import DiscoverySettings, discover, search_units
-from bullseye.workspace import Workspace
 
 
 def _accounts_matching(frame: pd.DataFrame, conditions) -> set:
@@ -212,15 +210,14 @@ def test_small_data_finds_a_planted_segment_in_80_percent_of_seeds():
 
 
 # -- the command ----------------------------------------------------------------------------------
-def test_discover_command_writes_report_and_draft_and_respects_hand_edits(tmp_path):
+def test_discover_command_writes_report_and_draft_and_respects_hand_edits(tmp_path_factory, tmp_path):
     from typer.testing import CliRunner
 
     from bullseye.cli import app
 
-    ws = Workspace.init(tmp_path / "ws")
-    # large enough for the planted segment to be significant with one unit per account
-    generate_company(ws.data_dir, n_accounts=10_000, seed=3)
-    ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions")])
+    # large enough for the planted segment to be significant with one unit per account; a copy of
+    # the demo test_propose.py's seed sweep builds too
+    ws = demo_copy(tmp_path_factory, 10_000, 3, tmp_path / "ws")
     runner = CliRunner()
     result = runner.invoke(app, ["discover", "-w", str(ws.root), "--outcome", "win", "--json"])
     assert result.exit_code == 0, result.output

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 import yaml
+from conftest import demo_copy
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.demo import generate_company
 from bullseye.demo.strategy import PLANTED_ICP
 from bullseye.workspace import Workspace
 
@@ -33,9 +33,7 @@ def strict_json(text: str):
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory):
-    ws = Workspace.init(tmp_path_factory.mktemp("first") / "ws", name="Demo")
-    generate_company(ws.data_dir, n_accounts=600, seed=3)
-    ws.load()
+    ws = demo_copy(tmp_path_factory, 600, 3, tmp_path_factory.mktemp("first") / "ws", full=True)
     icp = yaml.safe_load(PLANTED_ICP) | {
         "owner": "Marina (PMM)",
         "review_date": (date.today() + timedelta(days=60)).isoformat(),
@@ -197,10 +195,7 @@ def test_discover_prints_top_rows_per_direction(demo_ws, top):
 
 @pytest.fixture(scope="module")
 def unpublished_ws(tmp_path_factory):
-    ws = Workspace.init(tmp_path_factory.mktemp("draft") / "ws", name="Draft")
-    generate_company(ws.data_dir, n_accounts=600, seed=4)
-    ws.load()
-    return ws
+    return demo_copy(tmp_path_factory, 600, 3, tmp_path_factory.mktemp("draft") / "ws", full=True)
 
 
 def _write_icp(ws, criteria):
@@ -243,13 +238,11 @@ def test_a_criterion_matching_no_account_names_the_closest_values(unpublished_ws
     strict_json(as_json.stdout)  # the warning goes to stderr, the JSON stays clean
 
 
-def test_exploratory_discover_leaves_the_version_in_use_and_says_how_to_publish_or_go_back(tmp_path):
+def test_exploratory_discover_leaves_the_version_in_use_and_says_how_to_publish_or_go_back(tmp_path_factory, tmp_path):
     from bullseye.cli.discover import _version_in_use_note
     from bullseye.strategy.versions import VersionStore
 
-    ws = Workspace.init(tmp_path / "ws")
-    generate_company(ws.data_dir, n_accounts=600, seed=3)
-    ws.load()
+    ws = demo_copy(tmp_path_factory, 600, 3, tmp_path / "ws", full=True)
     assert _version_in_use_note(ws) == ""  # before any publish the draft is what is in use
     icp_file = ws.strategy_dir / "icp.yaml"
     icp = yaml.safe_load(PLANTED_ICP) | {
