@@ -23,6 +23,8 @@ from bullseye.render.inert import for_mathtext, for_terminal, visible_controls
 __all__ = [
     "render_discovery",
     "discovery_html",
+    "discovery_fragment",
+    "all_segments",
     "segment_lines",
     "base_line",
     "lifetime_text",
@@ -235,14 +237,67 @@ def discovery_html(result: DiscoveryResult, company: str = "") -> str:
     }
     return render_template(
         "discovery.html",
-        result=result,
         company=company,
-        metric=metric,
-        charts=charts,
         funnel=funnel_chart(result.data),
-        fmt=_value,
-        base_line=base_line,
-        lifetime_text=lifetime_text,
+        **_body_context(result, charts, all_segments(result)),
+    )
+
+
+def all_segments(result: DiscoveryResult) -> dict[str, list[tuple[str, list[tuple[str, Finding]]]]]:
+    """Every segment of every outcome with its key, as the report's tables list them."""
+    from bullseye.discover.segments import segment_key
+
+    return {
+        outcome: [
+            ("Better", [(segment_key(outcome, +1, i), f) for i, f in enumerate(report.findings)]),
+            ("Worse (negative ICP)", [(segment_key(outcome, -1, i), f) for i, f in enumerate(report.negative)]),
+        ]
+        for outcome, report in result.reports.items()
+    }
+
+
+def _body_context(result: DiscoveryResult, charts: dict, shown: dict) -> dict[str, Any]:
+    return {
+        "result": result,
+        "metric": metric,
+        "charts": charts,
+        "shown": shown,
+        "fmt": _value,
+        "base_line": base_line,
+        "lifetime_text": lifetime_text,
+    }
+
+
+def discovery_fragment(
+    result: DiscoveryResult,
+    shown: dict[str, list[tuple[str, list[tuple[str, Finding]]]]],
+    links: str | None = None,
+    actions: Any = None,
+) -> str:
+    """The report's content for a page whose policy allows no inline styles (the web workspace):
+    charts as ``<img>`` data URIs, only the ``shown`` segments, each linked to ``links/KEY`` and
+    followed by ``actions(key, finding)`` (markup) when given."""
+    import base64
+
+    from bullseye.render.html import render_template
+
+    def image(svg_text: str | None) -> str | None:
+        if svg_text is None:
+            return None
+        return "data:image/svg+xml;base64," + base64.b64encode(svg_text.encode()).decode()
+
+    charts = {
+        outcome: image(lift_chart(outcome, report.findings[:8] + report.negative[:5]))
+        for outcome, report in result.reports.items()
+    }
+    return render_template(
+        "discovery_body.html",
+        embedded=True,
+        chart_images=True,
+        links=links,
+        actions=actions,
+        funnel=image(funnel_chart(result.data)),
+        **_body_context(result, charts, shown),
     )
 
 

@@ -11,6 +11,7 @@ def register_views(app: FastAPI) -> None:
     from bullseye.web.views import (
         accounts,
         data,
+        discovery,
         glossary,
         home,
         icp,
@@ -21,5 +22,5 @@ def register_views(app: FastAPI) -> None:
         session,
     )
 
-    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary):
+    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary, discovery):
         module.register(app)
