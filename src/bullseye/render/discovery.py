@@ -24,6 +24,7 @@ __all__ = [
     "render_discovery",
     "discovery_html",
     "discovery_fragment",
+    "discovery_images",
     "all_segments",
     "segment_lines",
     "base_line",
@@ -268,36 +269,46 @@ def _body_context(result: DiscoveryResult, charts: dict, shown: dict) -> dict[st
     }
 
 
-def discovery_fragment(
-    result: DiscoveryResult,
-    shown: dict[str, list[tuple[str, list[tuple[str, Finding]]]]],
-    links: str | None = None,
-    actions: Any = None,
-) -> str:
-    """The report's content for a page whose policy allows no inline styles (the web workspace):
-    charts as ``<img>`` data URIs, only the ``shown`` segments, each linked to ``links/KEY`` and
-    followed by ``actions(key, finding)`` (markup) when given."""
+def discovery_images(result: DiscoveryResult) -> dict[str, Any]:
+    """The report's charts as ``<img>`` data URIs (for pages whose policy allows no inline styles):
+    ``{"funnel": uri, "charts": {outcome: uri or None}}``; drawn once per result by the caller."""
     import base64
-
-    from bullseye.render.html import render_template
 
     def image(svg_text: str | None) -> str | None:
         if svg_text is None:
             return None
         return "data:image/svg+xml;base64," + base64.b64encode(svg_text.encode()).decode()
 
-    charts = {
-        outcome: image(lift_chart(outcome, report.findings[:8] + report.negative[:5]))
-        for outcome, report in result.reports.items()
+    return {
+        "funnel": image(funnel_chart(result.data)),
+        "charts": {
+            outcome: image(lift_chart(outcome, report.findings[:8] + report.negative[:5]))
+            for outcome, report in result.reports.items()
+        },
     }
+
+
+def discovery_fragment(
+    result: DiscoveryResult,
+    shown: dict[str, list[tuple[str, list[tuple[str, Finding]]]]],
+    images: dict[str, Any] | None = None,
+    links: str | None = None,
+    actions: Any = None,
+) -> str:
+    """The report's content for the web workspace: charts as ``<img>`` (``images`` from
+    :func:`discovery_images`), only the ``shown`` segments, each linked to ``links/KEY`` and followed
+    by ``actions(key, finding)`` (markup) when given."""
+    from bullseye.render.html import render_template
+
+    images = images or discovery_images(result)
     return render_template(
         "discovery_body.html",
         embedded=True,
         chart_images=True,
         links=links,
         actions=actions,
-        funnel=image(funnel_chart(result.data)),
-        **_body_context(result, charts, shown),
+        funnel=images["funnel"],
+        **_body_context(result, images["charts"], shown),
     )
 
 

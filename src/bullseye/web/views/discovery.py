@@ -96,7 +96,7 @@ class DiscoveryRunner:
             self._state["searching"] = name
 
     def _run(self, web: WebContext, outcomes: list[str], max_depth: int) -> None:
-        from bullseye.render.discovery import discovery_html
+        from bullseye.render.discovery import discovery_html, discovery_images
         from bullseye.workspace import Workspace
 
         ws = None
@@ -107,7 +107,8 @@ class DiscoveryRunner:
             report = ws.reports_dir / "discovery.html"
             report.parent.mkdir(parents=True, exist_ok=True)
             report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")
-            outcome: dict[str, Any] = {"status": "done", "result": result}
+            # Charts are drawn once here, not per request.
+            outcome: dict[str, Any] = {"status": "done", "result": result, "images": discovery_images(result)}
         except BullseyeError as exc:
             outcome = {"status": "failed", "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the page must say the run stopped, whatever the cause
@@ -210,10 +211,10 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
     }
     if request.url.path.endswith(".json"):
         return data | {"discovery": result.to_dict()}
-    return data | {"report_html": _report_html(web, request, result, shown, data["draft_hash"])}
+    return data | {"report_html": _report_html(web, request, state, shown, data["draft_hash"])}
 
 
-def _report_html(web: WebContext, request: Request, result, shown, draft_hash: str) -> Markup:
+def _report_html(web: WebContext, request: Request, state: dict[str, Any], shown, draft_hash: str) -> Markup:
     from bullseye.render.discovery import discovery_fragment
 
     user = request.state.user
@@ -232,7 +233,9 @@ def _report_html(web: WebContext, request: Request, result, shown, draft_hash: s
             )
         )
 
-    return Markup(discovery_fragment(result, shown, links="/discovery/segments", actions=actions))
+    return Markup(
+        discovery_fragment(state["result"], shown, images=state["images"], links="/discovery/segments", actions=actions)
+    )
 
 
 def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
@@ -261,6 +264,7 @@ def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
         "high": format_value(finding.outcome, m.high) if m.high is not None else None,
         "measured_on": "holdout" if m is finding.holdout else "discovery",
         "units": m.units,
+        "measured": finding.accounts,
         "evidence": finding.evidence,
         "sentence": finding.sentence(),
         "conditions": [c.model_dump(mode="json") for c in finding.conditions],
