@@ -198,7 +198,7 @@ def add_to_draft(
     for existing in same:
         if sorted(c.model_dump_json() for c in existing.conditions) == wanted:
             raise ConflictError(f"the draft already has '{existing.name}' as a {kind} with these conditions")
-    taken = {r.id for r in [*icp.criteria, *icp.disqualifiers, *icp.signals]}
+    taken = {c.id for c in icp.criteria} | {d.id for d in icp.disqualifiers} | {s.id for s in icp.signals}
     base, number = rule.id, 2
     while rule.id in taken:
         rule.id, number = f"{base}-{number}", number + 1

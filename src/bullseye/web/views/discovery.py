@@ -57,6 +57,7 @@ class DiscoveryRunner:
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {"status": "idle"}
         self._thread: threading.Thread | None = None
+        self._runs = 0  # numbers the runs: what is cached per run is keyed by it
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -69,8 +70,10 @@ class DiscoveryRunner:
                     f"discovery is already running since {self._state['started_at'][11:16]}, "
                     f"started by {self._state['by']}; wait for it to finish"
                 )
+            self._runs += 1
             self._state = {
                 "status": "running",
+                "run": self._runs,
                 "by": by,
                 "outcomes": outcomes,
                 "max_depth": max_depth,
@@ -118,6 +121,11 @@ class DiscoveryRunner:
                 ws.close()
         with self._lock:
             self._state.update(outcome, finished_at=datetime.now().isoformat(timespec="seconds"), searching=None)
+
+
+def _draft_hash(web: WebContext) -> str:
+    """The draft's hash, once per state of the draft files (an add checks it again under the lock)."""
+    return web.cache.get("draft hash", web.ws.draft_hash)
 
 
 def _runner(request: Request) -> DiscoveryRunner:
@@ -178,17 +186,16 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
         "title": "Discovery",
         "status": state["status"],
         "outcome_choices": OUTCOMES,
-        "draft_hash": web.ws.draft_hash(),
-        "has_deals": web.ws.has_table("deals") and web.ws.has_table("accounts"),
+        "draft_hash": _draft_hash(web),
         "added": request.query_params.get("added"),
         "added_as": request.query_params.get("as"),
     }
     if state["status"] == "running":
         return base | {k: state[k] for k in ("by", "started_at", "searching", "searched", "outcomes")}
     if state["status"] == "failed":
-        return base | {"error": state["error"]}
+        return base | {"error": state["error"], "has_deals": True}
     if state["status"] != "done":
-        return base
+        return base | {"has_deals": web.ws.has_table("deals") and web.ws.has_table("accounts")}
     result = state["result"]
     filters, shown = _filtered(result, request.query_params)
     from bullseye.discover.segments import segments
@@ -243,12 +250,18 @@ def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
     from bullseye.discover.findings import format_value, metric
     from bullseye.discover.segments import find_segment
 
-    result = _done(request)
+    result, run = _done(request), _runner(request).snapshot().get("run")
     finding = find_segment(result, key)
     text = request.query_params.get("page", "1")
     if not text.isdigit():
         raise InvalidInputError(f"page must be a whole number, not '{text}'")
-    accounts = web.ws.segment_accounts(result, key, page=int(text)).to_dict()
+    accounts = web.cache.get(
+        "segment accounts",
+        lambda: web.ws.segment_accounts(result, key, page=int(text)).to_dict(),
+        run,
+        key,
+        int(text),
+    )
     m = finding.holdout if finding.holdout and finding.holdout.units else finding.discovery
     return {
         "title": f"Segment: {finding.label}",
@@ -269,7 +282,7 @@ def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
         "sentence": finding.sentence(),
         "conditions": [c.model_dump(mode="json") for c in finding.conditions],
         "accounts": accounts,
-        "draft_hash": web.ws.draft_hash(),
+        "draft_hash": _draft_hash(web),
     }
 
 
