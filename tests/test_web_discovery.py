@@ -208,3 +208,18 @@ def test_serve_refuses_to_create_a_workspace_for_a_public_bind(tmp_path):
     result = CliRunner().invoke(cli_app, ["serve", "--workspace", str(tmp_path / "new"), "--host", "0.0.0.0"])
     assert result.exit_code != 0 and "not a workspace yet" in result.output
     assert not (tmp_path / "new").exists()
+
+
+def test_the_scored_accounts_download_as_csv_as_filtered_on_the_page(local):
+    import csv
+    import io
+
+    listed = local.get("/accounts.json?tier=A").json()
+    download = local.get("/accounts.csv?tier=A")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert len(rows) == listed["matching"] > 0 and {r["tier"] for r in rows} == {"A"}
+    assert [r["account_id"] for r in rows[:50]] == [a["account_id"] for a in listed["accounts"]]
+    assert {r["icp_version"] for r in rows} == {listed["icp"]["label"]}
+    assert local.get("/accounts.csv?tier=Z").status_code == 400
