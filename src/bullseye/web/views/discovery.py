@@ -217,7 +217,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
         "segments": [{"key": keys[id(f)], "outcome": f.outcome, "label": f.label} for _, f in segments(result)],
     }
     if request.url.path.endswith(".json"):
-        return data | {"discovery": result.to_dict()}
+        return data | {"discovery": web.cache.get("discovery dict", result.to_dict, state.get("run"))}
     return data | {"report_html": _report_html(web, request, state, shown, data["draft_hash"])}
 
 
