@@ -45,6 +45,9 @@ def pages(client: httpx.Client) -> list[tuple[str, str]]:
         ("glossary", "/glossary"),
         ("workshop", "/workshop"),
         ("workshop json", "/workshop.json"),
+        ("discovery", "/discovery"),
+        ("discovery, worse on win, by accounts", "/discovery?outcome=win&side=worse&sort=accounts"),
+        ("discovery segment", "/discovery/segments/win.better.0"),
     ]
 
 
@@ -64,7 +67,10 @@ def main() -> None:
             f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {built:.0f} s; "
             f"{args.requests} sequential requests per page over loopback"
         )
-        with serving(create_app(ws, require_login=False)) as url, httpx.Client(base_url=url, timeout=120) as client:
+        app = create_app(ws, require_login=False)
+        app.state.discovery.start(app.state.web, ["all"], 3, "bench")  # the Discovery page shows this run
+        app.state.discovery.wait()
+        with serving(app) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()
             for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary", "/workshop"):
                 client.get(path).raise_for_status()

@@ -1,4 +1,4 @@
-"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-personas.png, web-workshop.png, web-empathy.png).
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-discovery.png, web-personas.png, web-workshop.png, web-empathy.png).
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
@@ -37,6 +37,7 @@ SHOTS = [
     ("web-personas.png", "/personas"),
     ("web-workshop.png", "/workshop?section=anti_persona"),
     ("web-empathy.png", "/personas/champion/empathy"),
+    ("web-discovery.png", "/discovery?outcome=win"),
 ]
 
 
@@ -72,7 +73,10 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         ws = Workspace(argv[0]) if argv else demo_workspace(Path(scratch) / "demo")
         IMAGES.mkdir(exist_ok=True)
-        with serving(create_app(ws, require_login=False)) as url, sync_playwright() as p:
+        app = create_app(ws, require_login=False)
+        app.state.discovery.start(app.state.web, ["win", "retention"], 2, "docs")  # the Discovery page's run
+        app.state.discovery.wait()
+        with serving(app) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             for name, path in SHOTS:

@@ -45,3 +45,29 @@ def test_edit_a_criterion_preview_publish_and_see_it_in_the_history(browser, icp
     assert page.get_by_role("cell", name="Renamed the fleet criterion").is_visible()
     assert errors == []
     page.close()
+
+
+def test_two_editors_in_two_browser_contexts_never_lose_an_update(browser, icp_site):  # noqa: F811
+    """Two people (two contexts: separate cookies and sessions) open the same draft; the first save
+    wins, the second is refused with both versions shown, and nothing of the first is lost."""
+    url, ws = icp_site
+    editors = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    try:
+        ana, bruno = (context.new_page() for context in editors)
+        for page in (ana, bruno):
+            page.goto(url + "/icp/draft")
+        ana.locator("#f-criteria-0-name").fill("Ana's name for the fleet criterion")
+        ana.get_by_role("button", name="Save the draft").click()
+        ana.wait_for_url("**/icp/draft?saved=1")
+        bruno.locator("#f-criteria-0-name").fill("Bruno's name for the fleet criterion")
+        bruno.get_by_role("button", name="Save the draft").click()
+        bruno.get_by_role("heading", name="Not saved: someone else changed the draft").wait_for()
+        conflict = bruno.locator("section.conflict").inner_text()
+        assert "Ana's name for the fleet criterion" in conflict and "Bruno's name for the fleet criterion" in conflict
+        assert load_icp(ws.root).criteria[0].name == "Ana's name for the fleet criterion"
+        bruno.get_by_role("link", name="Load the current draft").click()
+        bruno.wait_for_url("**/icp/draft")
+        assert bruno.locator("#f-criteria-0-name").input_value() == "Ana's name for the fleet criterion"
+    finally:
+        for context in editors:
+            context.close()

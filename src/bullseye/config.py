@@ -119,6 +119,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="My company", description="Shown in reports.")
+    owner: str | None = Field(
+        default=None, description="Who owns the workspace's definitions; a new draft ICP names them as its owner."
+    )
     currency: str = Field(default="USD", description="Currency of amounts, ARR and spend.")
     as_of: date | None = Field(
         default=None, description="Date outcomes are computed at; default: the latest date in the data."

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from bullseye.core.warehouse import Warehouse
     from bullseye.discover.engine import DiscoveryResult
+    from bullseye.discover.segments import AddedToDraft, SegmentAccounts
     from bullseye.governance.diff import VersionDiff
     from bullseye.governance.events import EventAdded, Events
     from bullseye.governance.lifecycle import (
@@ -124,7 +125,9 @@ class Workspace:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path | str, name: str | None = None, exist_ok: bool = False) -> Workspace:
+    def init(
+        cls, path: Path | str, name: str | None = None, exist_ok: bool = False, owner: str | None = None
+    ) -> Workspace:
         root = Path(path)
         settings_file = root / SETTINGS_FILE
         if settings_file.exists() and not exist_ok:
@@ -134,7 +137,7 @@ class Workspace:
         for sub in ("data", "strategy", "reports", STATE_DIR):
             (root / sub).mkdir(parents=True, exist_ok=True)
         if not settings_file.exists():
-            dump_model(Settings(name=name or root.resolve().name), settings_file)
+            dump_model(Settings(name=name or root.resolve().name, owner=owner), settings_file)
         (root / STATE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
         workspace = cls(root)
         workspace.warehouse.create_empty()
@@ -347,6 +350,21 @@ class Workspace:
 
         path, _ = save_icp(self.root, icp, force=force)
         return path
+
+    def segment_accounts(self, discovery: DiscoveryResult, key: str, page: int = 1) -> SegmentAccounts:
+        """The accounts in segment ``key`` of a discovery result (``win.better.0``), one page of them."""
+        from bullseye.discover.segments import segment_accounts
+
+        return segment_accounts(discovery, key, page=page)
+
+    def add_to_draft(
+        self, discovery: DiscoveryResult, key: str, as_disqualifier: bool = False, expected_hash: str | None = None
+    ) -> AddedToDraft:
+        """Add segment ``key`` of ``discovery`` to the draft ICP as a criterion (or a disqualifier);
+        with ``expected_hash`` a draft changed since it was read is refused (ConflictError)."""
+        from bullseye.discover.segments import add_to_draft
+
+        return add_to_draft(self.root, discovery, key, as_disqualifier, expected_hash, owner=self.settings.owner)
 
     # -- funnel metrics --------------------------------------------------------------------------
     def funnel(self, as_of: object = None, by: str | None = None) -> FunnelMetrics:

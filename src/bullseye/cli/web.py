@@ -35,15 +35,25 @@ def serve(
 
     from bullseye.web import create_app, is_loopback
     from bullseye.web.auth import UserStore
+    from bullseye.web.setup import needs_setup, setup_app
 
-    ws = open_workspace(workspace)
     require_login = not is_loopback(host)
+    shown = f"[{host}]" if ":" in host else host
+    if workspace is not None and needs_setup(workspace):
+        if require_login:
+            raise InvalidInputError(
+                f"{workspace} is not a workspace yet: create it on this computer first "
+                f"(`bullseye serve --workspace {workspace}` on 127.0.0.1, or `bullseye init {workspace}`)"
+            )
+        console.print(f"Open http://{shown}:{port}/ to create the workspace in {workspace}; Ctrl+C stops it.")
+        uvicorn.run(setup_app(workspace), host=host, port=port, log_level="warning")
+        return
+    ws = open_workspace(workspace)
     if require_login and not UserStore(ws.state_dir).has_users():
         raise InvalidInputError(
             f"refusing to serve on {host} with no users: add one with "
             "`bullseye users add NAME --role owner`, or serve on 127.0.0.1"
         )
-    shown = f"[{host}]" if ":" in host else host
     console.print(
         f"Bullseye is serving {ws.settings.name} at http://{shown}:{port}/ "
         f"({'login required' if require_login else 'no login: this computer only'}); Ctrl+C stops it."

@@ -24,7 +24,7 @@ from bullseye.strategy.icp import (
     Strength,
 )
 
-__all__ = ["propose_icp", "empty_draft_reason", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
+__all__ = ["propose_icp", "empty_draft_reason", "rule_from_finding", "MAX_CRITERIA", "MAX_DISQUALIFIERS"]
 
 MAX_CRITERIA = 5
 MAX_DISQUALIFIERS = 5
@@ -128,6 +128,18 @@ def _disqualifier(finding: Finding, date_range) -> Disqualifier:
     )
 
 
+def _list_attributes(data, attributes) -> set[str]:
+    """The attributes whose cells are lists (a tech stack): their criteria are technographic."""
+    return {
+        a
+        for a in attributes
+        if data.accounts[a]
+        .dropna()
+        .map(lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str))
+        .any()
+    }
+
+
 def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     """The draft ICP, chosen on the discovery part alone (docs/discovery.md, the protocol).
 
@@ -143,14 +155,7 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
     the "why now" signals that hold up, measured with fit held constant by the draft's own tiers
     (:func:`bullseye.market.signal_evidence.propose_signals`)."""
     data = result.data
-    list_attributes = {
-        a
-        for a in result.attributes
-        if data.accounts[a]
-        .dropna()
-        .map(lambda c: isinstance(c, (list, tuple)) or hasattr(c, "tolist") and not isinstance(c, str))
-        .any()
-    }
+    list_attributes = _list_attributes(data, result.attributes)
     primary = {o: units_for(data, o)[0] for o in PRIMARY_OUTCOMES if o in result.reports}
 
     def adds(conditions, direction: int, excluded) -> bool:
@@ -260,3 +265,38 @@ def empty_draft_reason(result) -> str:
     refused = [f"{metric(o)[0]}: {r.note}" for o, r in result.reports.items() if r.refused or not r.evaluated]
     why = "; ".join(refused) if refused else "no segment on win or retention is significant on the discovery part"
     return f"No draft ICP written (strategy/icp.yaml left as it is): {why}."
+
+
+#: What a disqualifier found on an outcome other than win or retention rests on.
+_COSTS = ("days_to_close", "discount", "acv", "usage", "nps")
+
+
+def rule_from_finding(finding: Finding, result, as_disqualifier: bool) -> Criterion | Disqualifier:
+    """One finding of ``result`` as the rule a person chose to add to the draft (no selection, no
+    holdout veto: the person decides), with the evidence ``propose_icp`` would give it."""
+    from bullseye.errors import InvalidInputError
+
+    if finding.outcome not in _OUTCOME_OF:
+        raise InvalidInputError(
+            f"'{finding.label}' was found on {finding.outcome}, a target for study: not an ICP rule"
+        )
+    data = result.data
+    if not as_disqualifier:
+        return Criterion(
+            id=_slug(finding.label),
+            name=finding.label,
+            kind=_kind(finding, _list_attributes(data, result.attributes)),
+            conditions=finding.conditions,
+            evidence=[_evidence(finding, data.date_range)],
+        )
+    if finding.outcome in PRIMARY_OUTCOMES:
+        return _disqualifier(finding, data.date_range)
+    return Disqualifier(
+        id=_slug(finding.label),
+        name=finding.label,
+        conditions=finding.conditions,
+        reason=finding.sentence(),
+        rests_on="costs more" if finding.outcome in _COSTS else None,
+        effect="lowers expected value",
+        evidence=[_evidence(finding, data.date_range)],
+    )

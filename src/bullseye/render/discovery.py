@@ -23,6 +23,9 @@ from bullseye.render.inert import for_mathtext, for_terminal, visible_controls
 __all__ = [
     "render_discovery",
     "discovery_html",
+    "discovery_fragment",
+    "discovery_images",
+    "all_segments",
     "segment_lines",
     "base_line",
     "lifetime_text",
@@ -235,14 +238,77 @@ def discovery_html(result: DiscoveryResult, company: str = "") -> str:
     }
     return render_template(
         "discovery.html",
-        result=result,
         company=company,
-        metric=metric,
-        charts=charts,
         funnel=funnel_chart(result.data),
-        fmt=_value,
-        base_line=base_line,
-        lifetime_text=lifetime_text,
+        **_body_context(result, charts, all_segments(result)),
+    )
+
+
+def all_segments(result: DiscoveryResult) -> dict[str, list[tuple[str, list[tuple[str, Finding]]]]]:
+    """Every segment of every outcome with its key, as the report's tables list them."""
+    from bullseye.discover.segments import segment_key
+
+    return {
+        outcome: [
+            ("Better", [(segment_key(outcome, +1, i), f) for i, f in enumerate(report.findings)]),
+            ("Worse (negative ICP)", [(segment_key(outcome, -1, i), f) for i, f in enumerate(report.negative)]),
+        ]
+        for outcome, report in result.reports.items()
+    }
+
+
+def _body_context(result: DiscoveryResult, charts: dict, shown: dict) -> dict[str, Any]:
+    return {
+        "result": result,
+        "metric": metric,
+        "charts": charts,
+        "shown": shown,
+        "fmt": _value,
+        "base_line": base_line,
+        "lifetime_text": lifetime_text,
+    }
+
+
+def discovery_images(result: DiscoveryResult) -> dict[str, Any]:
+    """The report's charts as ``<img>`` data URIs (for pages whose policy allows no inline styles):
+    ``{"funnel": uri, "charts": {outcome: uri or None}}``; drawn once per result by the caller."""
+    import base64
+
+    def image(svg_text: str | None) -> str | None:
+        if svg_text is None:
+            return None
+        return "data:image/svg+xml;base64," + base64.b64encode(svg_text.encode()).decode()
+
+    return {
+        "funnel": image(funnel_chart(result.data)),
+        "charts": {
+            outcome: image(lift_chart(outcome, report.findings[:8] + report.negative[:5]))
+            for outcome, report in result.reports.items()
+        },
+    }
+
+
+def discovery_fragment(
+    result: DiscoveryResult,
+    shown: dict[str, list[tuple[str, list[tuple[str, Finding]]]]],
+    images: dict[str, Any] | None = None,
+    links: str | None = None,
+    actions: Any = None,
+) -> str:
+    """The report's content for the web workspace: charts as ``<img>`` (``images`` from
+    :func:`discovery_images`), only the ``shown`` segments, each linked to ``links/KEY`` and followed
+    by ``actions(key, finding)`` (markup) when given."""
+    from bullseye.render.html import render_template
+
+    images = images or discovery_images(result)
+    return render_template(
+        "discovery_body.html",
+        embedded=True,
+        chart_images=True,
+        links=links,
+        actions=actions,
+        funnel=images["funnel"],
+        **_body_context(result, images["charts"], shown),
     )
 
 

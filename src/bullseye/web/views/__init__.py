@@ -11,6 +11,7 @@ def register_views(app: FastAPI) -> None:
     from bullseye.web.views import (
         accounts,
         data,
+        discovery,
         glossary,
         home,
         icp,
@@ -22,5 +23,18 @@ def register_views(app: FastAPI) -> None:
         workshop,
     )
 
-    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary, workshop):
+    for module in (
+        session,
+        home,
+        data,
+        outcomes,
+        discovery,
+        icp_edit,
+        icp_brief,
+        icp,
+        accounts,
+        personas,
+        workshop,
+        glossary,
+    ):
         module.register(app)

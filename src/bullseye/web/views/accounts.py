@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.scoring.scorecard import TIERS
 from bullseye.web.app import WebContext, page
 from bullseye.web.views.common import icp_in_use, scored_accounts
 
-__all__ = ["accounts_page", "account_page", "register", "PER_PAGE", "SORTS"]
+__all__ = ["accounts_page", "account_page", "accounts_csv", "register", "PER_PAGE", "SORTS"]
 
 PER_PAGE = 50
 #: Sort keys a request may ask for -> (column, descending). Nothing else reaches pandas.
@@ -155,6 +156,46 @@ def account_page(web: WebContext, request: Request, account_id: str) -> dict[str
     }
 
 
+def accounts_csv(request: Request) -> Response:
+    """The scored list (search and tier as on the page) as a formula-safe CSV, with the ICP version."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from starlette.background import BackgroundTask
+
+    from bullseye.io import write_csv
+
+    web: WebContext = request.app.state.web
+    with web.cache.pinned():
+        params = request.query_params
+        query, tier = params.get("q", "").strip(), params.get("tier", "")
+        if tier and tier not in TIERS:
+            raise InvalidInputError(f"tier must be one of {', '.join(TIERS)}, not '{tier}'")
+        scores = scored_accounts(web)
+        if scores.empty:
+            raise NotFoundError("no accounts are scored yet: load accounts and draft or publish an ICP")
+        keep = np.ones(len(scores), dtype=bool)
+        if query:
+            keep &= _search_text(web).str.contains(query, case=False, regex=False).to_numpy()
+        if tier:
+            keep &= scores["tier"].to_numpy() == tier
+        shown = scores.iloc[_orders(web)["score"]]
+        shown = shown[keep[_orders(web)["score"]]]
+        columns = [c for c in (*LIST_COLUMNS, "why_now_score") if c in shown.columns]
+        out = shown[columns].assign(icp_version=icp_in_use(web)[1]["label"])
+    folder = tempfile.mkdtemp(prefix="bullseye-accounts-")
+    path = write_csv(out, Path(folder) / "accounts.csv")  # the one formula-safe writer
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename="accounts" + (f"-tier-{tier}" if tier else "") + ".csv",
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
 def register(app: FastAPI) -> None:
+    app.add_api_route("/accounts.csv", accounts_csv, methods=["GET"])
     page(app, "/accounts", "accounts.html", accounts_page)
     page(app, "/accounts/{account_id}", "account.html", account_page)
