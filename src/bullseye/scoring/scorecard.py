@@ -237,7 +237,7 @@ class ScoreCard:
         y = train["won"].to_numpy(int)
         self.attribute_C_ = None if self.attribute_C == "cv" else float(self.attribute_C)
         self.segments_ = []
-        self.pair_loss_: dict[int, float] = {}
+        self.pair_loss_ = {}
         if self.attribute_C_ is None:
             self.attribute_C_ = choose_attribute_C(
                 self._sparse_design(train), y, self._flags(), self.C, shuffle=not dated
