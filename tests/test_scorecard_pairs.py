@@ -90,3 +90,60 @@ def test_a_pair_feature_scores_describes_and_stores_its_cells():
     assert pair.describe(codes[2]) == "channel unknown and size 10-99"
     again = decode(encode(pair))
     assert again.codes(frame, {}).tolist() == codes.tolist() and again.describe(6) == pair.describe(6)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """A loaded workspace whose wins depend on channel and size together: events win far more at
+    400+ employees and less under 100, beyond what channel and size give alone."""
+    from bullseye.core.dataset import build_dataset
+    from bullseye.workspace import Workspace
+
+    ws = Workspace.init(tmp_path_factory.mktemp("pairs") / "ws")
+    rng = np.random.default_rng(0)
+    n = 3000
+    channel = rng.choice(["web", "event", "partner"], n)
+    size = rng.integers(1, 500, n)
+    region = rng.choice(["north", "south", "east", "west"], n)
+    event = channel == "event"
+    logit = -1.2 + 0.4 * (channel == "partner") + 0.3 * (region == "east") + 2.0 * (event & (size >= 400))
+    logit -= 1.0 * (event & (size < 100))
+    won = rng.random(n) < 1 / (1 + np.exp(-logit))
+    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    ids = [f"a{i}" for i in range(n)]
+    accounts = pd.DataFrame({"account_id": ids, "name": ids, "channel": channel, "size": size, "region": region})
+    accounts.to_csv(ws.data_dir / "accounts.csv", index=False)
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(n)],
+            "account_id": ids,
+            "created_at": created.date,
+            "closed_at": (created + pd.Timedelta(days=30)).date,
+            "stage": np.where(won, "closed_won", "closed_lost"),
+            "amount": 1000,
+        }
+    )
+    deals.to_csv(ws.data_dir / "deals.csv", index=False)
+    ws.load([ws.data_dir / "accounts.csv", ws.data_dir / "deals.csv"])
+    yield build_dataset(ws)
+    ws.close()
+
+
+def test_the_scorecard_keeps_the_planted_pair_and_its_points_still_add_up(planted):
+    from bullseye.scoring.scorecard import BASE_SCORE, ScoreCard
+    from bullseye.strategy.icp import ICP
+
+    card = ScoreCard(ICP()).fit(planted)
+    assert [f.name for f in card.features_ if f.kind == "pair"] == ["channel x size"]
+    assert card.pair_loss_[0] > min(card.pair_loss_.values())  # kept because it predicts held-out deals better
+    assert ScoreCard(ICP(), pairs=0).fit(planted).pair_loss_ == {}
+    frame = pd.DataFrame(
+        {"account_id": ["x", "y"], "channel": ["event", "event"], "size": [450, 50], "region": ["east"] * 2}
+    )
+    scores = card.score(frame)
+    points = card.explain(frame)
+    raw = BASE_SCORE + points.sum(axis=1).to_numpy()
+    assert np.allclose(scores["fit_score"], np.round(np.clip(raw, 0, 100), 1))
+    assert points.loc[0, "channel x size"] > 0 > points.loc[1, "channel x size"]
+    assert "channel = event and size" in scores.loc[0, "reasons"]
+    assert scores.loc[0, "win_probability"] > scores.loc[1, "win_probability"]
