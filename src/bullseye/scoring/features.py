@@ -135,8 +135,8 @@ class Feature:
     (one level per category or band, plus ``(missing)``). Exactly one level applies to a row."""
 
     name: str
-    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "segment" (an interaction), "category"
-    # or "band"
+    kind: str  # "criterion", "disqualifier" (a loss disqualifier's flag), "segment" (an interaction), "category",
+    # "band" or "pair" (a table over two attribute features, ``parts``: one level per combination)
     levels: list[str]
     rule: Criterion | Disqualifier | None = None
     lookup: dict[str, int] = field(default_factory=dict)  # category key -> level
@@ -146,11 +146,15 @@ class Feature:
     reasons: np.ndarray | None = None  # per level, in words ('' when the points round to 0)
     deals: np.ndarray | None = None  # per level, discovery deals
     win_rate: np.ndarray | None = None  # per level, their win rate
+    parts: list[Feature] | None = None  # a pair's two attribute features
 
     def codes(self, frame: pd.DataFrame, cache: dict) -> np.ndarray:
         """The level index of every row."""
         if self.is_flag:
             return rule_mask(self.flag_rule, frame, cache).astype(np.int32)
+        if self.kind == "pair":
+            first, second = self.pair_parts
+            return first.codes(frame, cache) * np.int32(len(second.levels)) + second.codes(frame, cache)
         missing = len(self.levels) - 1
         if self.name not in frame.columns:
             return np.full(len(frame), missing, dtype=np.int32)
@@ -176,6 +180,13 @@ class Feature:
             raise InvalidInputError(f"the {self.kind} feature {self.name!r} has no rule")
         return self.rule
 
+    @property
+    def pair_parts(self) -> list[Feature]:
+        """The two attribute features of a pair feature."""
+        if not self.parts or len(self.parts) != 2:
+            raise InvalidInputError(f"the pair feature {self.name!r} does not name its two attributes")
+        return self.parts
+
     def learned(self, what: str) -> np.ndarray:
         """A per-level array set by fitting: ``coef``, ``points``, ``reasons``, ``deals`` or ``win_rate``."""
         value = getattr(self, what)
@@ -191,6 +202,9 @@ class Feature:
     def describe(self, level: int) -> str:
         """Level ``level`` in words: 'ICP <criterion name>', 'employees 51-200', 'industry = Retail'."""
         value = self.levels[level]
+        if self.kind == "pair":
+            first, second = self.pair_parts
+            return f"{first.describe(level // len(second.levels))} and {second.describe(level % len(second.levels))}"
         if self.kind == "disqualifier":
             return f"{self.flag_rule.label}: disqualified"
         if self.kind == "segment":

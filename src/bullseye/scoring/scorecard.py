@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.special import expit
 
 from bullseye.artefact import FORMAT, decode, encode, register
 from bullseye.errors import ConflictError, InvalidInputError, NotEnoughDataError
 from bullseye.scoring.features import Feature, learn_features, rule_mask
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
+from bullseye.scoring.pairs import PAIR_GRID, choose_pair_count, one_hot, pair_feature, rank_pairs
 from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
+from bullseye.scoring.solver import choose_attribute_C, penalised_logistic
 from bullseye.scoring.tiers import (
     DISQUALIFIED_GROUP,
     TIERS,
@@ -107,43 +110,6 @@ def new_business(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd
     return deals[before.isna().to_numpy() | (pd.to_datetime(deals["created_at"]) < before).to_numpy()]
 
 
-#: The attribute regularisation strengths cross-validation chooses from (``attribute_C="cv"``).
-C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
-
-
-def _fit_logistic(X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, attribute_C: float, model=None):
-    """L2 logistic regression with one strength for criterion columns and another for the rest
-    (glmnet's penalty factors, done by scaling the columns). Returns the model and the coefficients."""
-    from sklearn.linear_model import LogisticRegression
-
-    scale = np.where(is_criterion, math.sqrt(C / attribute_C), 1.0)
-    model = model or LogisticRegression(solver="newton-cholesky", max_iter=100, tol=1e-8)
-    model.set_params(C=attribute_C).fit(X * scale, y)
-    return model, model.coef_[0] * scale
-
-
-def _choose_attribute_C(
-    X: np.ndarray, y: np.ndarray, is_criterion: np.ndarray, C: float, folds: int = 5, shuffle: bool = False
-) -> float:
-    """The attribute strength with the best cross-validated log loss: stratified folds, in time
-    order (blocks of time, as the holdout is later in time) or, ``shuffle``, seeded random folds
-    (as the holdout is a random split when there are no dates)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
-    if min(np.bincount(y, minlength=2)) < folds:
-        return C
-    loss = np.zeros(len(C_GRID))
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=0) if shuffle else StratifiedKFold(folds)
-    for fit_rows, test_rows in splitter.split(X, y):
-        model = LogisticRegression(solver="newton-cholesky", warm_start=True, max_iter=100, tol=1e-6)
-        for i, attribute_C in enumerate(C_GRID):
-            model, coef = _fit_logistic(X[fit_rows], y[fit_rows], is_criterion, C, attribute_C, model)
-            p = np.clip(expit(X[test_rows] @ coef + model.intercept_[0]), 1e-12, 1 - 1e-12)
-            loss[i] -= np.sum(y[test_rows] * np.log(p) + (1 - y[test_rows]) * np.log(1 - p))
-    return C_GRID[int(np.argmin(loss))]
-
-
 # -- the estimator ------------------------------------------------------------------------------
 @register
 class ScoreCard:
@@ -156,9 +122,12 @@ class ScoreCard:
     attributes that do not predict wins get next to no points); ``attributes`` (default: the
     dataset's usable attributes); ``min_count`` (deals a category value needs to get its own
     points; rarer values share ``(other)``); ``max_levels`` per attribute; ``margin`` (gross
-    margin of the lifetime value).
+    margin of the lifetime value); ``pairs``, the most pair tables (two attributes that act
+    together, :mod:`bullseye.scoring.pairs`; cross-validation chooses how many); ``segments``,
+    the most interaction segments (:mod:`bullseye.scoring.segments`).
 
-    Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``base_log_odds_`` (the log-odds of
+    Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``pair_loss_`` (cross-validated log
+    loss per number of pairs), ``base_log_odds_`` (the log-odds of
     score 50: an account meeting no criterion and average on every attribute),
     ``dropped_criteria_`` (criteria whose coefficient came out negative, and loss disqualifiers
     whose came out positive: dropped and refitted, so a criterion never subtracts points and a
@@ -179,25 +148,55 @@ class ScoreCard:
         max_levels: int = 20,
         margin: float = 1.0,
         segments: int = SEGMENT_FEATURES,
+        pairs: int = max(PAIR_GRID),
     ) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
         self.min_count, self.max_levels, self.margin, self.segments = min_count, max_levels, margin, segments
+        self.pairs = pairs
 
     # -- fitting ------------------------------------------------------------------------------
     def design(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-        """The 0/1 design matrix of ``frame`` (a flag per criterion and loss disqualifier, a column
-        per attribute level)."""
-        cache: dict = {}
-        blocks = [
-            (f.codes(frame, cache)[:, None] == (np.array([1]) if f.is_flag else np.arange(len(f.levels)))).astype(float)
-            for f in self.features_
-        ]
+        """The 0/1 design matrix of ``frame`` (a flag per criterion, loss disqualifier and segment,
+        a column per attribute level and per cell of a pair's table)."""
         names = [
             name
             for f in self.features_
             for name in ([f"{f.kind} {f.name}"] if f.is_flag else [f"{f.name}={v}" for v in f.levels])
         ]
-        return (np.hstack(blocks) if blocks else np.zeros((len(frame), 0))), names
+        return self._sparse_design(frame).toarray(), names
+
+    def _sparse_design(self, frame: pd.DataFrame) -> sp.csr_matrix:
+        cache: dict = {}
+        blocks = [
+            sp.csr_matrix(f.codes(frame, cache)[:, None].astype(float))
+            if f.is_flag
+            else one_hot(f.codes(frame, cache), len(f.levels))
+            for f in self.features_
+        ]
+        return sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((len(frame), 0))
+
+    def _penalty(self) -> np.ndarray:
+        """Per design column, the L2 strength (1 / C): ``C`` on the rule flags, ``attribute_C_`` on the rest."""
+        return np.where(self._flags(), 1 / self.C, 1 / float(self.attribute_C_ or self.C))
+
+    def _learn_pairs(self, train: pd.DataFrame, y: np.ndarray, shuffle: bool) -> list[Feature]:
+        """The pair features cross-validation keeps (:mod:`bullseye.scoring.pairs`), best first."""
+        attributes = [f for f in self.features_ if not f.is_flag]
+        cache: dict = {}
+        codes = [f.codes(train, cache) for f in attributes]
+        widths = [len(f.levels) for f in attributes]
+        X, penalty = self._sparse_design(train), self._penalty()
+        grid = tuple(k for k in PAIR_GRID if k <= self.pairs)
+        count, self.pair_loss_ = choose_pair_count(
+            X, y, penalty, codes, widths, 1 / float(self.attribute_C_ or self.C), shuffle, grid
+        )
+        if not count:
+            return []
+        intercept, coef = penalised_logistic(X, y, penalty)
+        p = expit(intercept + X @ coef)
+        return [
+            pair_feature(attributes[i], attributes[j]) for i, j in rank_pairs(widths, codes, y - p, p * (1 - p), count)
+        ]
 
     def _flags(self) -> np.ndarray:
         """Per design column: True for the rule flags penalised with ``C`` (criteria, loss
@@ -236,30 +235,23 @@ class ScoreCard:
         self.dropped_criteria_: dict[str, str] = {}
         self.train_deals_ = len(train)
         y = train["won"].to_numpy(int)
-        self.attribute_C_ = None
+        self.attribute_C_ = None if self.attribute_C == "cv" else float(self.attribute_C)
         self.segments_ = []
-        if self.segments:  # interactions: where the additive points miss, on the discovery deals
-            X, _ = self.design(train)
-            is_flag = self._flags()
-            self.attribute_C_ = (
-                _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated)
-                if self.attribute_C == "cv"
-                else float(self.attribute_C)
+        self.pair_loss_ = {}
+        if self.attribute_C_ is None:
+            self.attribute_C_ = choose_attribute_C(
+                self._sparse_design(train), y, self._flags(), self.C, shuffle=not dated
             )
-            model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
-            usable = [f.name for f in self.features_ if not f.is_flag]
-            self.segments_ = learn_segments(train, y, expit(X @ coef + model.intercept_[0]), usable, self.segments)
+        if self.pairs:  # attributes that act together, as many as cross-validation says predict better
+            self.features_ += self._learn_pairs(train, y, shuffle=not dated)
+        if self.segments:  # conjunctions where the points still miss, on the discovery deals
+            X = self._sparse_design(train)
+            intercept, coef = penalised_logistic(X, y, self._penalty())
+            usable = [f.name for f in self.features_ if not f.is_flag and f.kind != "pair"]
+            self.segments_ = learn_segments(train, y, expit(intercept + X @ coef), usable, self.segments)
             self.features_ += [Feature(rule.id, "segment", ["no", "yes"], rule=rule) for rule in self.segments_]
         while True:
-            X, names = self.design(train)
-            is_flag = self._flags()
-            if self.attribute_C_ is None:
-                self.attribute_C_ = (
-                    _choose_attribute_C(X, y, is_flag, self.C, shuffle=not dated)
-                    if self.attribute_C == "cv"
-                    else float(self.attribute_C)
-                )
-            model, coef = _fit_logistic(X, y, is_flag, self.C, self.attribute_C_)
+            intercept, coef = penalised_logistic(self._sparse_design(train), y, self._penalty())
             widths = [1 if f.is_flag else len(f.levels) for f in self.features_]
             for f, part in zip(self.features_, np.split(coef, np.cumsum(widths)[:-1])):
                 f.coef = np.r_[0.0, part] if f.is_flag else part
@@ -278,7 +270,7 @@ class ScoreCard:
                 f"it gives no points" + ("" if worst.kind == "criterion" else ", and still puts the account in tier D")
             )
             self.features_.remove(worst)
-        self.intercept_ = float(model.intercept_[0])
+        self.intercept_ = intercept
         scale = POINTS_TO_DOUBLE / math.log(2)
         base = self.intercept_
         cache: dict = {}

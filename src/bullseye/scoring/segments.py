@@ -5,8 +5,8 @@ A points scorecard adds one number per attribute value, so "a previous campaign 
 the client was called on a mobile" can only be the sum of its parts. Where the data say the pair
 is worth more (or less) than that, the pair gets points of its own, as a reason a rep can read
 ("poutcome = success and contact = cellular: +9"). The pairs are found by the discovery search
-(:mod:`bullseye.discover.kernel`) on the residuals of the additive model fitted on the discovery
-deals (won minus predicted probability), both directions, two conditions at most; the strongest
+(:mod:`bullseye.discover.kernel`) on the residuals of the model fitted on the discovery deals
+(attribute points and pair tables) (won minus predicted probability), both directions, two conditions at most; the strongest
 ``SEGMENT_FEATURES`` that pass a Bonferroni-corrected score test over every pair tried and do not
 share most of their deals are kept, and their points are then
 fitted with the attribute levels under the same cross-validated penalty. Nothing of the holdout
