@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from bullseye.ingest.mapping import MappingFile
     from bullseye.ingest.preview import MappingPreview
     from bullseye.ingest.quarantine import Quarantine
-    from bullseye.ingest.quarantine_browse import QuarantinePage
     from bullseye.outcomes.funnel import FunnelMetrics
     from bullseye.outcomes.summary import OutcomeSummary
 
@@ -119,19 +118,19 @@ class DataMixin(FacadeBase):
             mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
         return preview_mapping(self._ws, [Path(f) for f in files], preset or load_settings.preset, mapping, rows)
 
-    def quarantine_page(self, table: str | None = None, reason: str | None = None, page: int = 1) -> QuarantinePage:
-        """What the loads set aside, as the web's Data page browses it: counts per table and reason,
-        and one page of the rows."""
-        from bullseye.ingest.quarantine_browse import browse_quarantine
+    def quarantine(
+        self, table: str | None = None, reason: str | None = None, limit: int | None = None, page: int = 1
+    ) -> Quarantine:
+        """What the loads set aside: file, line, column, value and reason, with counts per table and
+        reason; ``table`` and ``reason`` (a part of the reason, any case) narrow it, and ``limit`` rows
+        come back, page ``page`` of them (no limit: all; 0: only the counts). ``total`` counts all
+        that match. The CLI shows the first page, the web's Data page browses them.
 
-        return browse_quarantine(self._ws, table, reason, page)
-
-    def quarantine(self, table: str | None = None, reason: str | None = None, limit: int | None = None) -> Quarantine:
-        """What the loads set aside: file, line, column, value and reason; ``table`` and ``reason``
-        (a part of the reason, any case) narrow it, ``limit`` caps the rows returned (the count is of all)."""
+        Example: ``ws.quarantine(table="deals", reason="not a date", limit=50, page=2).frame``
+        """
         from bullseye.ingest.quarantine import quarantine_issues
 
-        return quarantine_issues(self._ws, table=table, reason=reason, limit=limit)
+        return quarantine_issues(self._ws, table=table, reason=reason, limit=limit, page=page)
 
     # -- outcomes ------------------------------------------------------------------
     def outcomes(self, by: str | None = None, as_of: date | str | None = None) -> OutcomeSummary:
