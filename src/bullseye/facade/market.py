@@ -57,7 +57,9 @@ class MarketMixin(FacadeBase):
 
         in_use = strategy_in_use(self._ws)
         data = build_dataset(self._ws)  # once, for the scorecard and the CRM's customers
-        result = size_market(self._ws, in_use.audience or Audience(), in_use.icp, in_use.scorecard(self._ws, data), data)
+        result = size_market(
+            self._ws, in_use.audience or Audience(), in_use.icp, in_use.scorecard(self._ws, data), data
+        )
         result.definitions, result.audience_file = in_use.label, in_use.audience is not None
         result.notes = [
             note
