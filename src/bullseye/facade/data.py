@@ -42,24 +42,31 @@ class DataMixin(FacadeBase):
         """
         check_preset(preset)  # before importing the loader: a typo is told at once
         load_settings = self.settings.load
-        if not files:
-            source = f"{self.root / SETTINGS_FILE}: load.files"
-            files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
-            if not files:
-                raise NotFoundError(
-                    f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}"
-                )
-        if mapping is None and load_settings.mapping:
-            mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
+        paths = self._export_paths(files)
+        if not paths:
+            raise NotFoundError(f"no files to load: nothing matches {', '.join(load_settings.files)} in {self.root}")
         from bullseye.ingest.loader import load_files
 
         return load_files(
             self._ws,
-            [Path(f) for f in files],
+            paths,
             preset=preset or load_settings.preset,
-            mapping_file=mapping,
+            mapping_file=mapping if mapping is not None else self._mapping_in_use(),
             progress=progress,
         )
+
+    def _export_paths(self, files: list[Path] | None) -> list[Path]:
+        """The exports given, or (none given) those matching ``load.files`` of bullseye.yaml."""
+        if files:
+            return [Path(f) for f in files]
+        source = f"{self.root / SETTINGS_FILE}: load.files"
+        return sorted({p for pattern in self.settings.load.files for p in workspace_glob(self.root, pattern, source)})
+
+    def _mapping_in_use(self) -> Path | None:
+        """``load.mapping`` of bullseye.yaml, which must be inside the workspace; None when unset."""
+        if not self.settings.load.mapping:
+            return None
+        return contained(self.root / self.settings.load.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
 
     def remember_load(self, preset: str | None, mapping: Path | None) -> str | None:
         """Write the preset and mapping of a successful load to ``bullseye.yaml`` (``load.preset``,
@@ -110,13 +117,9 @@ class DataMixin(FacadeBase):
         from bullseye.ingest.preview import preview_mapping
 
         check_preset(preset)
-        load_settings = self.settings.load
-        if not files:
-            source = f"{self.root / SETTINGS_FILE}: load.files"
-            files = sorted({p for pattern in load_settings.files for p in workspace_glob(self.root, pattern, source)})
-        if mapping is None and load_settings.mapping:
-            mapping = contained(self.root / load_settings.mapping, [self.root], f"{SETTINGS_FILE}: load.mapping")
-        return preview_mapping(self._ws, [Path(f) for f in files], preset or load_settings.preset, mapping, rows)
+        if mapping is None:
+            mapping = self._mapping_in_use()
+        return preview_mapping(self._ws, self._export_paths(files), preset or self.settings.load.preset, mapping, rows)
 
     def quarantine(
         self, table: str | None = None, reason: str | None = None, limit: int | None = None, page: int = 1
