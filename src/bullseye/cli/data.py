@@ -145,6 +145,7 @@ def quarantine(
     table_name: Annotated[str | None, typer.Option("--table", help="Only issues of this table.")] = None,
     reason: Annotated[str | None, typer.Option(help="Only issues whose reason contains this text (any case).")] = None,
     limit: Annotated[int, typer.Option(help="How many rows to show.")] = 20,
+    page: Annotated[int, typer.Option(min=1, help="Which page of --limit rows to show.")] = 1,
     workspace: WorkspaceOption = None,
     details: DetailsOption = False,
     as_json: JsonOption = False,
@@ -157,7 +158,7 @@ def quarantine(
     """
     from bullseye.render import to_terminal
 
-    result = open_workspace(workspace).quarantine(table=table_name, reason=reason, limit=limit)
+    result = open_workspace(workspace).quarantine(table=table_name, reason=reason, limit=limit, page=page)
     if as_json:
         print_json(result.frame)
     else:

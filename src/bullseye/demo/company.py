@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bullseye.demo.history import deal_history, subscriptions_csv, usage_csv
 from bullseye.demo.market import (
-    HOL_TITLES,
-    INDUSTRY_SPECS,
-    LARGE_METROS,
     ascii_lower,
     background_events,
     blank,
@@ -29,241 +26,24 @@ from bullseye.demo.market import (
     money,
     pick,
 )
-from bullseye.demo.people import (
-    committee_truth,
-    make_contacts,
-    make_deal_contacts,
-    make_notes,
+from bullseye.demo.model import (
+    AS_OF,
+    DAY,
+    HISTORY_START,
+    MODEL,
+    NOISE_ATTRIBUTES,
+    OPEN_STAGES,
+    PLANS,
+    REPS,
+    SOURCES,
+    as_days,
+    ids,
 )
+from bullseye.demo.notes import make_notes
+from bullseye.demo.people import make_contacts, make_deal_contacts
+from bullseye.demo.truth import company_truth
 
-__all__ = ["generate_company", "AS_OF", "HISTORY_START", "MODEL", "NOISE_ATTRIBUTES"]
-
-AS_OF = np.datetime64("2026-06-30")
-HISTORY_START = np.datetime64("2023-07-01")
-DAY = np.timedelta64(1, "D")
-REPS = (
-    "Ana Beatriz Rocha",
-    "Bruno Tavares",
-    "Camila Duarte",
-    "Diego Monteiro",
-    "Elisa Prado",
-    "Felipe Arantes",
-    "Gabriela Siqueira",
-    "Henrique Paiva",
-    "Isabela Campos",
-    "Jorge Menezes",
-    "Karina Lobo",
-    "Leandro Fontes",
-)
-SOURCES = ("Website", "Inbound - Content", "Outbound - SDR", "Referral", "Event", "Partner", "LinkedIn")
-PLANS = (("Rotavia Starter", 7_200.0), ("Rotavia Professional", 18_000.0), ("Rotavia Enterprise", 42_000.0))
-ADDONS = (
-    ("Rotavia Add-on: Real-time Tracking", 4_800.0),
-    ("Rotavia Add-on: TMS Connector", 3_600.0),
-    ("Rotavia Add-on: Extra Vehicles", 6_000.0),
-)
-OPEN_STAGES = ("Discovery", "Qualification", "Proposal", "Negotiation")
-NOISE_ATTRIBUTES = ("crm_tier", "newsletter_opt_in", "office_type", "linkedin_followers")
-#: The generating model. Odds ratios act on the log-odds of winning, hazard ratios on a Weibull hazard.
-MODEL: dict[str, Any] = {
-    "win": {
-        "base_logit": -1.52,
-        "account_sd": 0.3,
-        "odds_ratios": {
-            "icp_segment": 2.5,
-            "large_metro": 1.3,
-            "tried_competitor": 1.4,
-            "why_now_head_of_logistics": 3.0,
-            "funding_180d": 1.4,
-        },
-    },
-    "expansion_win": {"base_logit": 0.3, "odds_ratios": {"icp_segment": 1.5}},
-    "days_to_close": {
-        "won_median": 70,
-        "lost_median": 50,
-        "expansion_median": 35,
-        "sigma": 0.5,
-        "icp_segment_factor": 0.6,
-    },
-    "discount": {"mean_inside": 0.08, "mean_outside": 0.18, "beta_a": 2.0},
-    "churn": {
-        "distribution": "weibull",
-        "shape": 1.1,
-        "baseline_annual_churn": 0.20,
-        "account_sd": 0.2,
-        "hazard_ratios": {"icp_segment": 0.4, "employees_lt_50": 4.0, "tried_competitor": 0.8},
-    },
-    "why_now": {"planted_share_of_new_deals": 0.12, "window_days": 90, "funding_window_days": 180},
-    "usage": {"adoption_mean_inside": 0.8, "adoption_mean_outside": 0.55, "users_factor_inside": 1.3},
-    "nps": {"base_mean": 7.0, "icp_segment_shift": 1.3, "employees_lt_50_shift": -1.5},
-    "deals": {"p_new_business": 0.43, "p_retry_after_loss": 0.2, "expansions_per_customer": [0.5, 0.33, 0.17]},
-}
-
-
-def _days(n: np.ndarray) -> np.ndarray:
-    return np.asarray(n).astype(np.int64).astype("timedelta64[D]")
-
-
-def _ids(prefix: str, n: int, width: int = 7) -> np.ndarray:
-    return (prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
-
-
-def _recent(deals: pd.DataFrame, events: pd.DataFrame, mask: np.ndarray, window: int) -> np.ndarray:
-    """For each deal: did an event in ``events[mask]`` happen at its account 0..window days before creation?"""
-    ev = events.loc[mask, ["owner", "date"]]
-    m = pd.DataFrame(
-        {
-            "row": np.arange(len(deals)),
-            "owner": deals["account_id"].to_numpy(),
-            "created": deals["created"].to_numpy(dtype="datetime64[D]"),
-        }
-    ).merge(ev, on="owner")
-    lag = (m["created"].to_numpy(dtype="datetime64[D]") - m["date"].to_numpy(dtype="datetime64[D]")) / DAY
-    flag = np.zeros(len(deals), dtype=bool)
-    flag[m["row"].to_numpy()[(lag >= 0) & (lag <= window)]] = True
-    return flag
-
-
-def _plant_hires(rng: np.random.Generator, deals: pd.DataFrame) -> pd.DataFrame:
-    """A Head of Logistics hire shortly before a share of new deals: the planted "why now"."""
-    chosen = deals[rng.random(len(deals)) < MODEL["why_now"]["planted_share_of_new_deals"]]
-    k = len(chosen)
-    title = pick(rng, HOL_TITLES, k)
-    return pd.DataFrame(
-        {
-            "owner": chosen["account_id"].to_numpy(),
-            "event_type": "exec_hire",
-            "date": chosen["created"].to_numpy(dtype="datetime64[D]") - _days(rng.integers(1, 89, k)),
-            "title": title,
-            "value": np.nan,
-            "description": "New " + title + " announced on LinkedIn",
-            "source": "LinkedIn",
-        }
-    )
-
-
-def _outcomes(
-    rng: np.random.Generator, deals: pd.DataFrame, acc: pd.DataFrame, events: pd.DataFrame, expansion: bool
-) -> pd.DataFrame:
-    """Win or lose each deal, with its close date, price and discount."""
-    a = acc.iloc[deals["acc_idx"].to_numpy()]
-    icp = a["icp"].to_numpy()
-    hol = (events["event_type"] == "exec_hire").to_numpy() & events["title"].isin(HOL_TITLES).to_numpy()
-    why_now = _recent(deals, events, hol, MODEL["why_now"]["window_days"])
-    funding = _recent(
-        deals, events, (events["event_type"] == "funding").to_numpy(), MODEL["why_now"]["funding_window_days"]
-    )
-    if expansion:
-        spec = MODEL["expansion_win"]
-        logit = spec["base_logit"] + np.log(spec["odds_ratios"]["icp_segment"]) * icp
-    else:
-        spec = MODEL["win"]
-        odds = spec["odds_ratios"]
-        logit = (
-            spec["base_logit"]
-            + a["het"].to_numpy()
-            + np.log(odds["icp_segment"]) * icp
-            + np.log(odds["large_metro"]) * a["large_metro"].to_numpy()
-            + np.log(odds["tried_competitor"]) * a["tried_competitor"].to_numpy()
-            + np.log(odds["why_now_head_of_logistics"]) * why_now
-            + np.log(odds["funding_180d"]) * funding
-        )
-    p = 1 / (1 + np.exp(-logit))
-    won = rng.random(len(deals)) < p
-    dtc = MODEL["days_to_close"]
-    median = np.where(won, dtc["won_median"], dtc["lost_median"]) if not expansion else dtc["expansion_median"]
-    median = median * np.where(icp, dtc["icp_segment_factor"], 1.0)
-    days = np.maximum(3, np.round(median * np.exp(rng.normal(0, dtc["sigma"], len(deals)))))
-    closed = deals["created"].to_numpy(dtype="datetime64[D]") + _days(days)
-    disc = MODEL["discount"]
-    mean = np.where(icp, disc["mean_inside"], disc["mean_outside"])
-    discount = np.round(rng.beta(disc["beta_a"], disc["beta_a"] * (1 - mean) / mean), 3)
-    if expansion:
-        which = rng.integers(0, len(ADDONS), len(deals))
-        product = np.array([x[0] for x in ADDONS], dtype=object)[which]
-        base = np.array([x[1] for x in ADDONS])[which]
-    else:
-        which = np.digitize(a["dpd"].to_numpy(), (150, 600))
-        product = np.array([x[0] for x in PLANS], dtype=object)[which]
-        base = np.array([x[1] for x in PLANS])[which]
-    scale = np.clip((a["dpd"].to_numpy() / np.array([60, 300, 1200])[np.minimum(which, 2)]) ** 0.3, 0.6, 2.0)
-    list_price = np.round(base * scale, -2)
-    return deals.assign(
-        p_win=p,
-        why_now=why_now,
-        funding=funding,
-        icp=icp,
-        days=days.astype(np.int64),
-        stage=np.where(closed > AS_OF, "open", np.where(won, "won", "lost")),
-        closed=np.where(closed > AS_OF, np.datetime64("NaT"), closed).astype("datetime64[D]"),
-        discount=discount,
-        list_price=list_price,
-        amount=np.round(list_price * (1 - discount), 2),
-        product=product,
-    )
-
-
-def _new_deals(acc_idx: np.ndarray, acc: pd.DataFrame, created: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "acc_idx": acc_idx,
-            "account_id": acc["account_id"].to_numpy()[acc_idx],
-            "created": np.asarray(created, dtype="datetime64[D]"),
-        }
-    )
-
-
-def _churn(rng: np.random.Generator, acc: pd.DataFrame, starts: np.ndarray, acc_idx: np.ndarray) -> np.ndarray:
-    """Weibull time to churn with proportional hazards; NaT when still active at the as-of date."""
-    c = MODEL["churn"]
-    hr = c["hazard_ratios"]
-    a = acc.iloc[acc_idx]
-    lp = (
-        np.log(hr["icp_segment"]) * a["icp"].to_numpy()
-        + np.log(hr["employees_lt_50"]) * a["small"].to_numpy()
-        + np.log(hr["tried_competitor"]) * a["tried_competitor"].to_numpy()
-        + rng.normal(0, c["account_sd"], len(a))
-    )
-    scale = 365.0 / (-np.log(1 - c["baseline_annual_churn"])) ** (1 / c["shape"])
-    t = scale * (rng.exponential(1.0, len(a)) / np.exp(lp)) ** (1 / c["shape"])
-    end = starts + _days(np.maximum(1, np.round(t)))
-    return np.where(end > AS_OF, np.datetime64("NaT"), end).astype("datetime64[D]")
-
-
-def _usage(rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFrame) -> pd.DataFrame:
-    """Weekly active users and routes optimised from the first start to churn or the as-of date."""
-    start = cust["start"].to_numpy(dtype="datetime64[D]")
-    end = cust["end"].fillna(AS_OF).to_numpy(dtype="datetime64[D]")
-    first = start - _days((start.astype(np.int64) + 3) % 7)  # back to Monday; 1970-01-01 was a Thursday
-    last = end - _days((end.astype(np.int64) + 3) % 7)
-    weeks = ((last - first) // 7 / DAY).astype(np.int64) + 1
-    row = np.repeat(np.arange(len(cust)), weeks)
-    w = np.arange(len(row)) - np.repeat(np.cumsum(weeks) - weeks, weeks)
-    a = acc.iloc[cust["acc_idx"].to_numpy()]
-    u = MODEL["usage"]
-    icp = a["icp"].to_numpy()
-    adoption = rng.beta(
-        4,
-        4
-        * (1 - np.where(icp, u["adoption_mean_inside"], u["adoption_mean_outside"]))
-        / np.where(icp, u["adoption_mean_inside"], u["adoption_mean_outside"]),
-    )
-    dpd = a["dpd"].to_numpy()
-    users0 = (2 + dpd / 40) * np.where(icp, u["users_factor_inside"], 1.0) * (0.5 + adoption)
-    routes0 = dpd * 6 / 20 * adoption
-    churned = cust["end"].notna().to_numpy()
-    to_end = weeks[row] - 1 - w
-    decay = np.where(churned[row] & (to_end < 10), 0.3 + 0.07 * to_end, 1.0)
-    ramp = 1 - np.exp(-(w + 1) / 4)
-    out = pd.DataFrame(
-        {
-            "Account ID": cust["account_id"].to_numpy()[row],
-            "Week": fmt_date(first[row] + _days(7 * w)),
-            "Active Users": rng.poisson(users0[row] * ramp * decay),
-            "Actions": rng.poisson(routes0[row] * ramp * decay),
-        }
-    )
-    return out[rng.random(len(out)) >= 0.01].reset_index(drop=True)
+__all__ = ["generate_company", "AS_OF", "HISTORY_START", "MODEL", "NOISE_ATTRIBUTES", "PLANS", "REPS"]
 
 
 def _accounts_csv(rng: np.random.Generator, acc: pd.DataFrame) -> pd.DataFrame:
@@ -344,7 +124,7 @@ def _deals_csv(rng: np.random.Generator, deals: pd.DataFrame, acc: pd.DataFrame,
     extra["Amount"] = money(deals["amount"].to_numpy()[np.concatenate([dups, orphans])] * 1.15)
     extra.iloc[:2, extra.columns.get_loc("Deal Stage")] = "Negotiation"
     extra.iloc[:2, extra.columns.get_loc("Close Date")] = ""
-    extra.iloc[2:, extra.columns.get_loc("Deal ID")] = _ids("DEAL-", n + 2)[n:]
+    extra.iloc[2:, extra.columns.get_loc("Deal ID")] = ids("DEAL-", n + 2)[n:]
     extra.iloc[2:, extra.columns.get_loc("Account ID")] = [f"ACC-{n_acc + 1000 + i:06d}" for i in range(2)]
     key = np.concatenate([2 * np.arange(n), 2 * np.sort(rng.integers(n // 2, n, 4)) + 1])
     order = np.argsort(key, kind="stable")
@@ -383,51 +163,6 @@ def _deals_csv(rng: np.random.Generator, deals: pd.DataFrame, acc: pd.DataFrame,
     return full, defects
 
 
-def _exposure_hr(cust: pd.DataFrame, group: np.ndarray) -> float | None:
-    """Churn events per customer-year inside ``group`` divided by the same rate outside it."""
-    years = (
-        (cust["end"].fillna(AS_OF).to_numpy(dtype="datetime64[D]") - cust["start"].to_numpy(dtype="datetime64[D]"))
-        / DAY
-        / 365.25
-    )
-    churned = cust["end"].notna().to_numpy()
-    rate = [churned[m].sum() / years[m].sum() if years[m].sum() > 0 else np.nan for m in (group, ~group)]
-    return None if not np.isfinite(rate[0] / rate[1]) else round(float(rate[0] / rate[1]), 3)
-
-
-def _rate(won: np.ndarray, mask: np.ndarray) -> dict:
-    return {"n": int(mask.sum()), "win_rate": round(float(won[mask].mean()), 4) if mask.any() else None}
-
-
-def _realised(new: pd.DataFrame, cust: pd.DataFrame, acc: pd.DataFrame) -> dict:
-    closed = new[new["stage"] != "open"]
-    won, icp = (closed["stage"] == "won").to_numpy(), closed["icp"].to_numpy()
-    w = closed[won]
-    c = acc.iloc[cust["acc_idx"].to_numpy()]
-    return {
-        "new_business_closed": {
-            "inside": _rate(won, icp),
-            "outside": _rate(won, ~icp),
-            "why_now": _rate(won, closed["why_now"].to_numpy()),
-            "no_why_now": _rate(won, ~closed["why_now"].to_numpy()),
-        },
-        "median_days_to_win": {
-            "inside": float(np.median(w["days"][w["icp"]])),
-            "outside": float(np.median(w["days"][~w["icp"]])),
-        },
-        "mean_discount_won": {
-            "inside": round(float(w["discount"][w["icp"]].mean()), 4),
-            "outside": round(float(w["discount"][~w["icp"]].mean()), 4),
-        },
-        "churn_hazard_ratio_exposure": {
-            "icp_segment": _exposure_hr(cust, c["icp"].to_numpy()),
-            "employees_lt_50": _exposure_hr(cust, c["small"].to_numpy()),
-        },
-        "customers": int(len(cust)),
-        "churned": int(cust["end"].notna().sum()),
-    }
-
-
 def _write(frame: pd.DataFrame, path: Path, **kwargs) -> int:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", **kwargs)
     return len(frame)
@@ -447,8 +182,8 @@ def generate_company(out_dir: Path | str, n_accounts: int = 5000, seed: int = 0)
     names, domains = company_names(rng, n + n_other)
     acc = make_firms(rng, names[:n], domains[:n], universe=False)
     first_day = np.datetime64("2022-07-01")
-    acc["created"] = np.sort(first_day + _days(rng.integers(0, int((AS_OF - 60 - first_day) / DAY), n)))
-    acc["account_id"] = _ids("ACC-", n, 6)
+    acc["created"] = np.sort(first_day + as_days(rng.integers(0, int((AS_OF - 60 - first_day) / DAY), n)))
+    acc["account_id"] = ids("ACC-", n, 6)
     acc["icp"] = ((acc["industry"] == "E-commerce") & acc["own_fleet"] & (acc["dpd"] >= 200)).to_numpy()
     acc["small"] = (acc["employees"] < 50).to_numpy()
     acc["het"] = rng.normal(0, MODEL["win"]["account_sd"], n)
@@ -465,69 +200,8 @@ def generate_company(out_dir: Path | str, n_accounts: int = 5000, seed: int = 0)
         ignore_index=True,
     )
 
-    # New business: a first attempt, and a retry some time after a loss.
-    spec = MODEL["deals"]
-    acc_created = acc["created"].to_numpy(dtype="datetime64[D]")
-    c1 = np.where(
-        acc_created < HISTORY_START,  # older accounts come back at any time in the window
-        HISTORY_START + _days(rng.random(n) * ((AS_OF - HISTORY_START) / DAY)),
-        acc_created + _days(np.round(rng.exponential(60, n))),
-    )
-    idx = np.flatnonzero((rng.random(n) < spec["p_new_business"]) & (c1 <= AS_OF - 3))
-    first = _new_deals(idx, acc, c1[idx])
-    events = pd.concat([events, _plant_hires(rng, first)], ignore_index=True)
-    first = _outcomes(rng, first, acc, events, expansion=False)
-    lost = first[(first["stage"] == "lost").to_numpy() & (rng.random(len(first)) < spec["p_retry_after_loss"])]
-    c2 = lost["closed"].to_numpy(dtype="datetime64[D]") + _days(rng.integers(60, 360, len(lost)))
-    second = _outcomes(
-        rng,
-        _new_deals(lost["acc_idx"].to_numpy()[c2 <= AS_OF - 3], acc, c2[c2 <= AS_OF - 3]),
-        acc,
-        events,
-        expansion=False,
-    )
-    new = pd.concat([first, second], ignore_index=True).assign(expansion=False)
-
-    # Customers: one per won new-business deal; churn is time-to-event, censored at the as-of date.
-    won_new = new[new["stage"] == "won"]
-    start = won_new["closed"].to_numpy(dtype="datetime64[D]")
-    cust = pd.DataFrame(
-        {
-            "acc_idx": won_new["acc_idx"].to_numpy(),
-            "account_id": won_new["account_id"].to_numpy(),
-            "start": start,
-            "end": _churn(rng, acc, start, won_new["acc_idx"].to_numpy()),
-        }
-    )
-    rep = np.repeat(np.arange(len(cust)), rng.choice(3, size=len(cust), p=spec["expansions_per_customer"]))
-    cend = cust["end"].to_numpy(dtype="datetime64[D]")[rep]
-    life = (np.where(np.isnat(cend), AS_OF, cend) - start[rep]) / DAY
-    created = start[rep] + _days(60 + rng.random(len(rep)) * np.maximum(life - 60, 0))
-    keep = (life > 120) & (created <= AS_OF - 3)
-    exp = _outcomes(rng, _new_deals(cust["acc_idx"].to_numpy()[rep][keep], acc, created[keep]), acc, events, True)
-    cend = cend[keep]
-    gone = ~np.isnat(cend) & (
-        np.isnat(exp["closed"].to_numpy(dtype="datetime64[D]"))
-        | (exp["closed"].to_numpy(dtype="datetime64[D]") >= cend)
-    )
-    exp.loc[gone, "stage"] = "lost"  # the customer churned before the expansion closed
-    exp.loc[gone, "closed"] = cend[gone]
-    deals = pd.concat([new, exp.assign(expansion=True)], ignore_index=True)
-    deals = deals.sort_values(["created", "account_id"], kind="stable").reset_index(drop=True)
-    deals["deal_id"] = _ids("DEAL-", len(deals))
-
-    subs = deals[deals["stage"] == "won"].sort_values(["closed", "deal_id"], kind="stable")
-    subs_end = subs["account_id"].map(cust.set_index("account_id")["end"])
-    subs_csv = pd.DataFrame(
-        {
-            "Subscription ID": _ids("SUB-", len(subs)),
-            "Account ID": subs["account_id"].to_numpy(),
-            "Plan": subs["product"].to_numpy(),
-            "Start Date": fmt_date(subs["closed"]),
-            "End Date": fmt_date(subs_end),
-            "ARR": subs["amount"].to_numpy(),
-        }
-    )
+    new, cust, deals, events = deal_history(rng, acc, events)
+    subs_csv = subscriptions_csv(deals, cust)
 
     c = acc.iloc[cust["acc_idx"].to_numpy()]
     nps = MODEL["nps"]
@@ -548,7 +222,7 @@ def generate_company(out_dir: Path | str, n_accounts: int = 5000, seed: int = 0)
     crm = events["owner"].str.startswith("ACC-").to_numpy()
     events_csv = pd.DataFrame(
         {
-            "Event ID": _ids("EVT-", len(events)),
+            "Event ID": ids("EVT-", len(events)),
             "Account ID": np.where(crm, events["owner"], ""),
             "Company ID": np.where(crm, "", events["owner"]),
             "Type": events["event_type"],
@@ -563,7 +237,7 @@ def generate_company(out_dir: Path | str, n_accounts: int = 5000, seed: int = 0)
         "accounts.csv": (accounts_csv, {}),
         "deals.csv": (deals_csv, {}),
         "subscriptions.csv": (subs_csv, {"float_format": "%.2f"}),
-        "usage.csv": (_usage(rng, cust, acc), {}),
+        "usage.csv": (usage_csv(rng, cust, acc), {}),
         "contacts.csv": (
             pd.DataFrame(
                 {
@@ -602,126 +276,8 @@ def generate_company(out_dir: Path | str, n_accounts: int = 5000, seed: int = 0)
     }
     rows = {name: _write(frame, out / name, **kw) for name, (frame, kw) in files.items()}
 
-    truth = _truth(seed, n, acc, accounts_csv, new, cust, contacts, rows, matches, uni_true, events)
+    truth = company_truth(seed, n, acc, accounts_csv, new, cust, contacts, rows, matches, uni_true, events)
     truth["defects"] = deal_defects + note_defects
     truth["note_quirks"] = note_quirks
     (out / "truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return truth
-
-
-def _truth(seed, n, acc, accounts_csv, new, cust, contacts, rows, matches, uni_true, events) -> dict:
-    observed = (
-        (accounts_csv["Industry"] == "E-commerce")
-        & (accounts_csv["own_fleet"] == "yes")
-        & (pd.to_numeric(accounts_csv["deliveries_per_day"], errors="coerce").astype(float) >= 200)
-    ).to_numpy()
-    model = json.loads(json.dumps(MODEL))
-    win = new[new["stage"] != "open"]
-    hol = events[(events["event_type"] == "exec_hire") & events["title"].isin(HOL_TITLES)]
-    return {
-        "generator": "bullseye.demo",
-        "seed": seed,
-        "n_accounts": n,
-        "as_of": str(AS_OF),
-        "history_start": str(HISTORY_START),
-        "currency": "USD",
-        "company": {
-            "name": "Rotavia",
-            "sells": "route-optimisation SaaS",
-            "products": [p for p, _ in PLANS],
-            "add_ons": [p for p, _ in ADDONS],
-            "sales_reps": list(REPS),
-        },
-        "rows": rows,
-        "segment": {
-            "name": "E-commerce with own fleet and 200+ deliveries a day",
-            "rule": [
-                {"attribute": "industry", "op": "==", "value": "E-commerce"},
-                {"attribute": "own_fleet", "op": "==", "value": "yes"},
-                {"attribute": "deliveries_per_day", "op": ">=", "value": 200},
-            ],
-            "size_true": int(acc["icp"].sum()),
-            "share_true": round(float(acc["icp"].mean()), 4),
-            "size_observed": int(observed.sum()),
-            "account_ids": acc.loc[acc["icp"], "account_id"].tolist(),
-            "effects": {
-                "win_odds_ratio": MODEL["win"]["odds_ratios"]["icp_segment"],
-                "win_prob_inside": round(float(win["p_win"][win["icp"]].mean()), 4),
-                "win_prob_outside": round(float(win["p_win"][~win["icp"]].mean()), 4),
-                "days_to_close_factor": MODEL["days_to_close"]["icp_segment_factor"],
-                "discount_mean_inside": MODEL["discount"]["mean_inside"],
-                "discount_mean_outside": MODEL["discount"]["mean_outside"],
-                "churn_hazard_ratio": MODEL["churn"]["hazard_ratios"]["icp_segment"],
-                "usage_adoption_inside": MODEL["usage"]["adoption_mean_inside"],
-                "usage_adoption_outside": MODEL["usage"]["adoption_mean_outside"],
-                "nps_shift": MODEL["nps"]["icp_segment_shift"],
-                "expansion_win_odds_ratio": MODEL["expansion_win"]["odds_ratios"]["icp_segment"],
-            },
-        },
-        "other_effects": [
-            {
-                "name": "large_metro",
-                "attribute": "city",
-                "op": "in",
-                "value": list(LARGE_METROS),
-                "win_odds_ratio": MODEL["win"]["odds_ratios"]["large_metro"],
-                "note": "about 6% of cities are written without accents (Sao Paulo, Goiania)",
-            },
-            {
-                "name": "tried_competitor",
-                "attribute": "tried_competitor",
-                "op": "==",
-                "value": "yes",
-                "win_odds_ratio": MODEL["win"]["odds_ratios"]["tried_competitor"],
-                "churn_hazard_ratio": MODEL["churn"]["hazard_ratios"]["tried_competitor"],
-            },
-        ],
-        "disqualifiers": [
-            {
-                "attribute": "employees",
-                "op": "<",
-                "value": 50,
-                "churn_hazard_ratio": MODEL["churn"]["hazard_ratios"]["employees_lt_50"],
-                "nps_shift": MODEL["nps"]["employees_lt_50_shift"],
-                "size_true": int(acc["small"].sum()),
-                "share_true": round(float(acc["small"].mean()), 4),
-            }
-        ],
-        "why_now": {
-            "event_type": "exec_hire",
-            "title_variants": list(HOL_TITLES),
-            "title_keyword": "head of logistics",
-            "window_days": MODEL["why_now"]["window_days"],
-            "window": "event date from 90 days before the deal's creation up to its creation day",
-            "applies_to": "new business deals (deal_type New Business)",
-            "win_odds_ratio": MODEL["win"]["odds_ratios"]["why_now_head_of_logistics"],
-            "deals_with_signal": int(new["why_now"].sum()),
-            "head_of_logistics_hires": int(len(hol)),
-            "mild_signals": [
-                {
-                    "event_type": "funding",
-                    "window_days": MODEL["why_now"]["funding_window_days"],
-                    "win_odds_ratio": MODEL["win"]["odds_ratios"]["funding_180d"],
-                }
-            ],
-            "noise_event_types": ["headcount_change", "layoff", "tech_adopted", "exec_hire (other titles)"],
-        },
-        "committee": committee_truth(),
-        "noise_attributes": list(NOISE_ATTRIBUTES),
-        "no_effect_attributes": ["founded_year", "tech_stack", "erp", "owner", "source"],
-        "model": model,
-        "realised": _realised(new, cust, acc),
-        "universe": {
-            "n_companies": int(len(uni_true)),
-            "n_crm_matches": len(matches),
-            "icp_true_count": int(uni_true["icp"].sum()),
-            "industry_map": {label: spec[0] for spec in INDUSTRY_SPECS for label in spec[1]},
-            "matches": matches,
-        },
-        "contacts": {
-            "n": int(len(contacts)),
-            "by_role": {
-                str(k): int(v) for k, v in contacts["role"].replace("", "none").value_counts().sort_index().items()
-            },
-        },
-    }

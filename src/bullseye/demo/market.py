@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bullseye.demo.model import ids
+
 __all__ = [
     "CITIES",
     "INDUSTRY_SPECS",
@@ -392,7 +394,7 @@ def make_universe(rng: np.random.Generator, accounts: pd.DataFrame, others: pd.D
     both["account_id"] = np.concatenate([crm["account_id"].to_numpy(dtype=object), np.full(len(others), None)])
     both = both.iloc[rng.permutation(len(both))].reset_index(drop=True)
     k = len(both)
-    both["company_id"] = ("UNI-" + pd.Series(np.arange(1, k + 1)).astype(str).str.zfill(7)).to_numpy()
+    both["company_id"] = ids("UNI-", k)
 
     def noisy(values, sd):  # a data provider's estimate of the true value
         return np.round(values * np.exp(rng.normal(0, sd, k)))

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bullseye.demo.company import AS_OF, MODEL, PLANS, REPS
 from bullseye.demo.market import fmt_date, money, pick
+from bullseye.demo.model import AS_OF, MODEL, PLANS, REPS, ids
 
 __all__ = ["generate_period", "SHIFT"]
 
@@ -42,12 +42,8 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _ids(prefix: str, start: int, n: int, width: int = 7) -> list[str]:
-    return [f"{prefix}{i:0{width}d}" for i in range(start, start + n)]
-
-
-def _last_number(ids: pd.Series) -> int:
-    numbers = pd.to_numeric(ids.str.extract(r"(\d+)$")[0], errors="coerce")
+def _last_number(existing: pd.Series) -> int:
+    numbers = pd.to_numeric(existing.str.extract(r"(\d+)$")[0], errors="coerce")
     return int(numbers.max()) if numbers.notna().any() else 0
 
 
@@ -146,7 +142,7 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     )
     product = np.array([p[0] for p in PLANS], dtype=object)[plan]
     first_deal = _last_number(deals["Deal ID"]) + 1
-    deal_ids = _ids("DEAL-", first_deal, n_new)
+    deal_ids = ids("DEAL-", n_new, start=first_deal)
     names = accounts["Company Name"].to_numpy(dtype=object)[chosen]
     new_deals = pd.DataFrame(
         {
@@ -173,7 +169,7 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
     first_sub = _last_number(subs["Subscription ID"]) + 1
     new_subs = pd.DataFrame(
         {
-            "Subscription ID": _ids("SUB-", first_sub, len(wins)),
+            "Subscription ID": ids("SUB-", len(wins), start=first_sub),
             "Account ID": wins["Account ID"],
             "Plan": wins["Product"],
             "Start Date": fmt_date(start_dates),
@@ -241,7 +237,7 @@ def generate_period(data_dir: Path | str, months: int = 3, seed: int = 0, shift:
             )
         )
     added_notes = pd.concat(new_notes, ignore_index=True)
-    added_notes.insert(0, "Note ID", _ids("NOTE-", first_note, len(added_notes)))
+    added_notes.insert(0, "Note ID", ids("NOTE-", len(added_notes), start=first_note))
 
     pd.concat([deals, new_deals], ignore_index=True).to_csv(data_dir / "deals.csv", index=False)
     subs.to_csv(data_dir / "subscriptions.csv", index=False)

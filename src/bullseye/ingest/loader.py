@@ -30,6 +30,7 @@ from bullseye.ingest.columns import IBIS_TYPES, derive_columns, type_plan
 from bullseye.ingest.counts import FileCount
 from bullseye.ingest.ledger import fill_line_ends, line_counts, spill_long_values
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
+from bullseye.ingest.quarantine import general_reason
 from bullseye.ingest.readers import normalise_header, open_reader
 from bullseye.ingest.stage import stage_file
 from bullseye.io import write_csv
@@ -194,7 +195,7 @@ def load_files(
         table_rows = {name: con.table(name).count().execute() for name in TABLES if name in con.list_tables()}
         issue_rows = con.table("_issues")
         # Duplicates name the line of their first row; the summary counts them as one reason.
-        general = issue_rows.mutate(reason=issue_rows["reason"].re_replace(r"line \d+$", "an earlier line"))
+        general = issue_rows.mutate(reason=general_reason(issue_rows["reason"]))
         summary = (
             general.group_by(["table_name", "action", "reason"])
             .agg(n=general.count())

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ __all__ = [
     "workspace_title_vocabulary",
 ]
 
-FUNCTIONS = (
+Function = Literal[
     "operations",
     "finance",
     "it",
@@ -63,8 +63,11 @@ FUNCTIONS = (
     "legal",
     "executive",
     "other",
-)
-SENIORITIES = ("c-level", "vp", "director", "head", "manager", "individual contributor")
+]
+Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual contributor"]
+# The same lists as values, in this order (the most senior first for SENIORITIES).
+FUNCTIONS: tuple[Function, ...] = get_args(Function)
+SENIORITIES: tuple[Seniority, ...] = get_args(Seniority)
 
 FUNCTION_LABELS = {
     "operations": "Operations / logistics",
@@ -91,24 +94,9 @@ SENIORITY_LABELS = {
 
 TITLES_FILE = "strategy/titles.yaml"
 
-Function = Literal[
-    "operations",
-    "finance",
-    "it",
-    "sales",
-    "marketing",
-    "product",
-    "engineering",
-    "customer success",
-    "hr",
-    "legal",
-    "executive",
-    "other",
-]
-Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual contributor"]
 
 _IC = "individual contributor"
-_RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}  # higher is more senior
+_RANK: dict[str, int] = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}  # higher is more senior
 # Which kind of word decides the function when a title has several (see titles_vocabulary).
 _FUNCTION_PRIORITY = {"alias": 7, "role": 6, "fixed": 5, "domain": 4, "job": 3, "guess": 2, "weak": 1}
 _JOB_KINDS = ("role", "fixed", "job", "marker", "alias", "guess")

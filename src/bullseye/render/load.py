@@ -106,10 +106,13 @@ def render_load(report: LoadReport, details: bool = False) -> Group:
 def render_quarantine(result: Quarantine, details: bool = False) -> Group:
     """One issue per row: where it is (file, line, column), the value and, under it, the reason,
     so a long reason wraps between words instead of squeezing the columns."""
+    if not result.loaded:
+        return Group(Text("Nothing has been loaded yet, so nothing is set aside: load exports with `bullseye load`."))
     table = _table(
         f"Set aside: {len(result.frame):,} of {result.total:,} issues"
         + (f" in {for_terminal(result.table)}" if result.table else "")
         + (f" matching '{for_terminal(result.reason)}'" if result.reason else "")
+        + (f", page {result.page} of {result.pages}" if result.pages > 1 and result.page > 1 else "")
     )
     table.add_column("File", ratio=1, min_width=12, overflow="fold")
     table.add_column("Line", justify="right", no_wrap=True)

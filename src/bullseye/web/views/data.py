@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from bullseye.config import PRESET_NAMES, SETTINGS_FILE
 from bullseye.core.schema import TABLES
 from bullseye.errors import InvalidInputError, MappingError, NotFoundError
+from bullseye.ingest.quarantine import PER_PAGE
 from bullseye.paths import contained
 from bullseye.web.app import Forbidden, WebContext, page, require_role
 from bullseye.web.auth import SessionSigner
@@ -80,7 +81,7 @@ def data_page(web: WebContext, request: Request) -> dict[str, Any]:
         for p in ws.export_files()
     ]
     names = {f["name"] for f in files}
-    quarantine = web.cache.get("quarantine summary", lambda: ws.quarantine_page().to_dict())
+    quarantine = web.cache.get("quarantine summary", lambda: ws.quarantine(limit=0).to_dict())
     return {
         "title": "Data",
         "files": files,
@@ -368,13 +369,13 @@ def quarantine_page(web: WebContext, request: Request) -> dict[str, Any]:
     text = request.query_params.get("page") or "1"
     if not text.isdigit():
         raise InvalidInputError(f"page must be a whole number, not '{text}'")
-    result = web.ws.quarantine_page(table=table, reason=reason, page=int(text)).to_dict()
+    result = web.ws.quarantine(table=table, reason=reason, limit=PER_PAGE, page=int(text)).to_dict()
     return {"title": "Quarantine", **result}
 
 
 def quarantine_csv(request: Request) -> Response:
     """The quarantine (filtered as on the page) as a formula-safe CSV."""
-    from bullseye.ingest.quarantine_browse import quarantine_rows
+    from bullseye.ingest.quarantine import quarantine_rows
     from bullseye.io import write_csv
 
     web: WebContext = request.app.state.web
@@ -389,7 +390,7 @@ def quarantine_csv(request: Request) -> Response:
         line=rows["line"],
         column=rows["column"],
         value=rows["value"],
-        reason=rows["detail"],
+        reason=rows["reason"],
         action=rows["action"],
     )
     folder = tempfile.mkdtemp(prefix="bullseye-quarantine-")
