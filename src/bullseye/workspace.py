@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from bullseye.ingest.preview import MappingPreview
     from bullseye.ingest.quarantine import Quarantine
     from bullseye.ingest.quarantine_browse import QuarantinePage
+    from bullseye.market.draft_market import DraftMarket
     from bullseye.market.industries import IndustryMapping
     from bullseye.market.matching import MatchResult
     from bullseye.market.signal_evidence import SignalReport
@@ -520,6 +521,13 @@ class Workspace:
         if chart is not None:
             result.write_funnel_chart(Path(chart))
         return result
+
+    def draft_market(self) -> DraftMarket:
+        """The waterfall and TAM/SAM/SOM under the draft definitions beside those of the version in
+        use (None before any publish): what publishing the draft would change in the market."""
+        from bullseye.market.draft_market import draft_market
+
+        return draft_market(self)
 
     def signals(self, days: int = 30, as_of=None, limit: int | None = 20, out: Path | None = None) -> SignalRanking:
         """Companies with a fresh "why now" signal of the ICP in use, ranked by fit times signal;

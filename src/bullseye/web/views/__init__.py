@@ -16,10 +16,25 @@ def register_views(app: FastAPI) -> None:
         icp,
         icp_brief,
         icp_edit,
+        market,
         outcomes,
         personas,
         session,
+        signals,
     )
 
-    for module in (session, home, data, outcomes, icp_edit, icp_brief, icp, accounts, personas, glossary):
+    for module in (
+        session,
+        home,
+        data,
+        outcomes,
+        icp_edit,
+        icp_brief,
+        icp,
+        accounts,
+        personas,
+        glossary,
+        market,
+        signals,
+    ):
         module.register(app)
