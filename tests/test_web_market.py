@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -156,6 +157,9 @@ def test_the_signals_page_ranks_with_reasons_links_accounts_and_explains_weights
     assert "An assumption: not measured on your deals yet" in html  # the signals without evidence say so
     for anchor in ("why-now", "priority", "fit-score", "odds-ratio"):
         assert f'href="/glossary#{anchor}"' in html
+    terms = {t["anchor"] for t in client.get("/glossary.json").json()["terms"]}
+    for path in ("/signals", "/market"):
+        assert set(re.findall(r'href="/glossary#([a-z-]+)"', client.get(path).text)) <= terms  # every link lands
 
 
 def test_the_signal_tier_and_kind_filters_narrow_the_ranking(client):

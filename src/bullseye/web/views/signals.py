@@ -20,8 +20,9 @@ from bullseye.web.views.common import icp_in_use
 __all__ = ["PER_PAGE", "KINDS", "signals_page", "register"]
 
 PER_PAGE = 50
-#: The kinds of company a ranking holds: CRM accounts and universe companies not in the CRM.
-KINDS = {"account": "CRM accounts", "prospect": "Not in the CRM (universe)"}
+#: The kinds of company a ranking holds: CRM accounts, universe companies not in the CRM, and companies
+#: an event only names (matched to neither).
+KINDS = {"account": "CRM accounts", "prospect": "Not in the CRM (universe)", "unmatched": "Named by an event only"}
 NO_EVENTS = (
     "No company events loaded: load a list of events (funding rounds, executive hires, layoffs, job posts; "
     "a CSV mapped to the events table) on the Data page, or run `bullseye load events.csv`."
@@ -45,6 +46,13 @@ def _page_number(text: str | None) -> int:
         return max(1, int(text))
     except ValueError:
         raise InvalidInputError(f"page must be a whole number, not '{text}'") from None
+
+
+def _counts(ranking: SignalRanking) -> tuple[dict[str, int], dict[str, int]]:
+    """How many ranked companies have each signal, and how many are accounts and prospects."""
+    rows = ranking.rows
+    per_signal = {s.id: int(sum(s.id in ids for ids in rows["signal_ids"])) for s in ranking.signals}
+    return per_signal, {k: int((rows["kind"] == k).sum()) for k in KINDS}
 
 
 def signals_page(web: WebContext, request: Request) -> dict[str, Any]:
@@ -83,7 +91,7 @@ def signals_page(web: WebContext, request: Request) -> dict[str, Any]:
     records = shown.astype(object).where(shown.notna(), None).to_dict(orient="records")
     for rank, record in zip(np.flatnonzero(keep)[first : first + PER_PAGE], records):
         record["rank"] = int(rank) + 1  # the place in the whole ranking, whatever the filters
-    per_signal = {s: int(sum(s in ids for ids in rows["signal_ids"])) for s in signal_ids}
+    per_signal, by_kind = web.cache.get("signal counts", lambda: _counts(ranking))
     return {
         **base,
         "missing": None,
@@ -94,7 +102,7 @@ def signals_page(web: WebContext, request: Request) -> dict[str, Any]:
         "notes": ranking.notes,
         "companies": ranking.companies,
         "events": ranking.events,
-        "by_kind": {k: int((rows["kind"] == k).sum()) for k in KINDS},
+        "by_kind": by_kind,
         "signals": [
             {**s.model_dump(mode="json", exclude_none=True), "companies": per_signal[s.id]} for s in ranking.signals
         ],
