@@ -20,7 +20,7 @@ from starlette.background import BackgroundTask
 from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.market.sizing import MarketSize
 from bullseye.web.app import WebContext, page
-from bullseye.web.views.common import icp_in_use
+from bullseye.web.views.common import has_table, icp_in_use
 
 __all__ = ["PER_PAGE", "WHITESPACE_COLUMNS", "market_page", "whitespace_csv", "whitespace_rows", "register"]
 
@@ -87,7 +87,7 @@ def market_page(web: WebContext, request: Request) -> dict[str, Any]:
     params = request.query_params
     query, tier = params.get("q", "").strip(), params.get("tier", "").strip()
     base: dict[str, Any] = {"title": "Market", "q": query, "tier": tier}
-    if not web.ws.has_table("universe"):
+    if not has_table(web, "universe"):
         return {**base, "missing": NO_UNIVERSE}
     _, source = icp_in_use(web)
     if source["source"] == "none":
@@ -124,7 +124,7 @@ def whitespace_csv(request: Request) -> Response:
     from bullseye.io import write_csv
 
     web: WebContext = request.app.state.web
-    if not web.ws.has_table("universe"):
+    if not has_table(web, "universe"):
         raise NotFoundError(NO_UNIVERSE)
     params = request.query_params
     with web.cache.pinned():

@@ -15,7 +15,7 @@ from bullseye.errors import InvalidInputError
 from bullseye.market.signals import SignalRanking
 from bullseye.scoring.scorecard import TIERS
 from bullseye.web.app import WebContext, page
-from bullseye.web.views.common import icp_in_use
+from bullseye.web.views.common import has_table, icp_in_use
 
 __all__ = ["PER_PAGE", "KINDS", "signals_page", "register"]
 
@@ -59,7 +59,7 @@ def signals_page(web: WebContext, request: Request) -> dict[str, Any]:
     params = request.query_params
     base: dict[str, Any] = {"title": "Signals", "kinds": KINDS, "tiers": list(TIERS)}
     base.update(signal=params.get("signal", ""), tier=params.get("tier", ""), kind=params.get("kind", ""))
-    if not web.ws.has_table("events"):
+    if not has_table(web, "events"):
         return {**base, "missing": NO_EVENTS}
     icp, source = icp_in_use(web)
     if icp is None:
