@@ -1,7 +1,7 @@
 """Page latency of the web workspace: the 5,000-account demo served by a real uvicorn on loopback.
 
 Builds the demo workspace (generate_company, then Workspace.load(); the draft ICP is the demo's
-planted one), serves it on 127.0.0.1, requests every page once to fill the cache (the cold time is
+planted one with two why-now signals, the audience the demo's), serves it on 127.0.0.1, requests every page once to fill the cache (the cold time is
 printed apart), then drives a bounded number of requests per page one after another and prints
 p50/p95/p99 per page. Target on a 2-core machine: p95 <= 150 ms per page at 5,000 accounts.
 
@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 
 from bullseye.demo import generate_company
-from bullseye.demo.strategy import PLANTED_ICP
+from bullseye.demo.strategy import DEMO_SIGNALS, PLANTED_ICP, write_demo_strategy
 from bullseye.web import create_app
 from bullseye.web.server import serving
 from bullseye.workspace import Workspace
@@ -48,6 +48,12 @@ def pages(client: httpx.Client) -> list[tuple[str, str]]:
         ("discovery", "/discovery"),
         ("discovery, worse on win, by accounts", "/discovery?outcome=win&side=worse&sort=accounts"),
         ("discovery segment", "/discovery/segments/win.better.0"),
+        ("market", "/market"),
+        ("market whitespace search", "/market?q=log"),
+        ("market json", "/market.json"),
+        ("signals", "/signals"),
+        ("signals tier A accounts", "/signals?tier=A&kind=account"),
+        ("signals json", "/signals.json"),
     ]
 
 
@@ -59,9 +65,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
         ws = Workspace.init(Path(scratch) / "demo", name="RotaCerta (demo)")
-        generate_company(ws.data_dir, n_accounts=args.accounts, seed=0)
+        truth = generate_company(ws.data_dir, n_accounts=args.accounts, seed=0)
         ws.load()
-        (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP, encoding="utf-8")
+        write_demo_strategy(ws.root, truth)  # the audience and industry map the Market page sizes with
+        (ws.strategy_dir / "icp.yaml").write_text(PLANTED_ICP + DEMO_SIGNALS, encoding="utf-8")
         built = time.perf_counter() - started
         print(
             f"Web benchmark: {args.accounts:,} accounts, demo built and loaded in {built:.0f} s; "
@@ -72,7 +79,7 @@ def main() -> None:
         app.state.discovery.wait()
         with serving(app) as url, httpx.Client(base_url=url, timeout=120) as client:
             cold = time.perf_counter()
-            for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary", "/workshop"):
+            for path in ("/", "/icp", "/accounts", "/outcomes", "/glossary", "/workshop", "/market", "/signals"):
                 client.get(path).raise_for_status()
             print(f"  first requests (fit and score once, then cached): {time.perf_counter() - cold:.1f} s")
             worst = 0.0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
+from pathlib import Path
 
 import ibis
 import numpy as np
@@ -435,3 +437,57 @@ def test_layoffs_from_a_real_tracker_rank_as_negative_signals(workspace, dataset
     newest = raw[dates == dates.max()]
     assert set(newest["company"]) <= set(rows["name"])
     assert rows["why_now"].str.match(r"^(laid off (\d+% of staff|1 person|[\d,]+ people)|announced layoffs) ").all()
+
+
+# -- the figures docs/signals.md quotes --------------------------------------------------------------------
+DOC = Path(__file__).resolve().parents[1] / "docs" / "signals.md"
+
+
+def test_the_figures_in_docs_signals_md_are_what_the_code_gives(demo, report):
+    """The evidence table, the drafted signal and the ranking example in docs/signals.md are this
+    module's demo (seed 0, 5,000 accounts) measured and ranked by the current code."""
+    ws, _ = demo
+    text = DOC.read_text(encoding="utf-8")
+    assert f"on {report.deals:,} closed new-business deals" in text
+    best = {t.signal.name: t for t in report.best()}
+    row = re.compile(r"^\| (.+?) \| (\d+) \| (\d+) \| (\d+%) \| (\d+%) \| (\S+ \(\S+\)) \| (\S+) \| (.+?) \|$", re.M)
+    quoted = row.findall(text)
+    assert len(quoted) >= 4
+    for name, lookback, deals, won, without, ratio, p, evidence in quoted:
+        t = best[name]
+        low, high = t.odds_ratio_interval
+        assert (int(lookback), int(deals)) == (t.lookback_days, t.deals_with), name
+        assert (won, without) == (f"{t.win_rate_with:.0%}", f"{t.win_rate_without:.0%}"), name
+        assert (ratio, p) == (f"{t.odds_ratio:.2f} ({low:.2f}-{high:.2f})", f"{t.p_adjusted:.1g}"), name
+        assert evidence.startswith(t.strength), name
+    rest = [t.deals_with for n, t in best.items() if n not in {q[0] for q in quoted}]
+    assert f"| – | ≤ {max(rest)} |" in text
+    # The drafted signal in the YAML example.
+    example = yaml.safe_load(text.split("```yaml\n", 1)[1].split("```", 1)[0])["signals"][0]
+    # as strategy/icp.yaml stores it (rounded for reading)
+    drafted = icp_from(ICP(signals=propose_signals(ws, report=report)[:1]).to_yaml()).signals[0]
+    evidence = drafted.evidence[0]
+    assert (example["weight"], example["half_life_days"], example["lookback_days"]) == (
+        drafted.weight,
+        drafted.half_life_days,
+        drafted.lookback_days,
+    )
+    quoted_evidence = example["evidence"][0]
+    for field in ("segment", "base", "odds_ratio", "odds_ratio_interval", "deals", "p_value"):
+        assert quoted_evidence[field] == getattr(evidence, field), field
+    # The ranking example: each quoted company as the ranking shows it.
+    ranking = signal_ranking(ws, days=30).rows.set_index("name")
+    line = re.compile(
+        r"^    (.+?)\s{2,}(account|prospect)\s+([A-D](?: \(disq\.\))?)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.+)$", re.M
+    )
+    companies = line.findall(text)
+    assert len(companies) >= 4
+    for name, kind, tier, fit, signal, priority, why in companies:
+        r = ranking.loc[name]
+        assert (kind, tier) == (r["kind"], r["tier"] + (" (disq.)" if r["disqualified"] else "")), name
+        assert (fit, signal, priority) == (
+            f"{r['fit_score']:.0f}",
+            f"{r['why_now_score']:+.2f}",
+            f"{r['priority']:.2f}",
+        ), name
+        assert why == r["why_now"], name

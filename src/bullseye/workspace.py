@@ -44,7 +44,7 @@ class Workspace(DataMixin, DiscoveryMixin, PeopleMixin, WorkshopMixin, MarketMix
       ``save_personas``, ``cards``, ``merge_themes``, ``save_persona_form``, ``comment``, ``comments``
     - the alignment workshop (:mod:`bullseye.facade.workshop`): ``workshop``, ``save_workshop``,
       ``empathy_map``, ``save_empathy_map``
-    - market (:mod:`bullseye.facade.market`): ``industries``, ``match``, ``size``, ``signals``,
+    - market (:mod:`bullseye.facade.market`): ``industries``, ``match``, ``size``, ``draft_market``, ``signals``,
       ``signal_evidence``, ``snapshot_events``
     - lifecycle (:mod:`bullseye.facade.lifecycle`): ``draft_hash``, ``preview``, ``publish``,
       ``history``, ``diff``, ``rollback``, ``restore_draft``, ``status``, ``check``, ``triggers``,

@@ -10,7 +10,7 @@ from bullseye.market.industries import save_segments, segments_from_label_map
 from bullseye.strategy.audience import Audience, AudienceCriterion, save_audience
 from bullseye.strategy.icp import Condition
 
-__all__ = ["DEMO_AUDIENCE", "DEMO_SPEND_CHANNELS", "PLANTED_ICP", "write_demo_strategy"]
+__all__ = ["DEMO_AUDIENCE", "DEMO_SIGNALS", "DEMO_SPEND_CHANNELS", "PLANTED_ICP", "write_demo_strategy"]
 
 #: The lead source each of the demo's spend channels pays for (spend.csv and the CRM name them
 #: differently, as real finance and CRM exports do). The AE team closes deals from every source,
@@ -43,6 +43,26 @@ disqualifiers:
   reason: churn 4.1x base
   conditions:
   - {attribute: employees, op: "<", value: 50}
+"""
+
+#: Two why-now signals to append to PLANTED_ICP (the planted one, an operations head hired, and funding),
+#: as assumptions: screenshots and benchmarks rank with them without measuring them first.
+DEMO_SIGNALS = """signals:
+- id: head-of-logistics
+  name: New Head of Logistics
+  event_type: exec_hire
+  filters: {title_function: operations, title_seniority: head}
+  lookback_days: 90
+  half_life_days: 30
+  weight: 1.1
+  assumption: true
+- id: funding
+  name: Funding round
+  event_type: funding
+  lookback_days: 180
+  half_life_days: 60
+  weight: 0.3
+  assumption: true
 """
 
 #: The segments the demo company sells to (the CRM's industry labels), as its audience.

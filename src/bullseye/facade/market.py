@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bullseye.facade.base import FacadeBase
 
 if TYPE_CHECKING:
+    from bullseye.market.draft_market import DraftMarket
     from bullseye.market.industries import IndustryMapping
     from bullseye.market.matching import MatchResult
     from bullseye.market.signal_evidence import SignalReport
@@ -76,6 +77,13 @@ class MarketMixin(FacadeBase):
         if chart is not None:
             result.write_funnel_chart(Path(chart))
         return result
+
+    def draft_market(self) -> DraftMarket:
+        """The waterfall and TAM/SAM/SOM under the draft definitions beside those of the version in
+        use (None before any publish): what publishing the draft would change in the market."""
+        from bullseye.market.draft_market import draft_market
+
+        return draft_market(self._ws)
 
     def signals(self, days: int = 30, as_of=None, limit: int | None = 20, out: Path | None = None) -> SignalRanking:
         """Companies with a fresh "why now" signal of the ICP in use, ranked by fit times signal;

@@ -74,6 +74,7 @@ RANK_COLUMNS = (
     "priority",
     "why_now",
     "signals",
+    "signal_ids",
     "last_event",
 )
 _ROUND = re.compile(
@@ -318,7 +319,8 @@ class SignalRanking(Result):
         """Write the ranking (.csv or .parquet; each company's signals joined by "; ") to ``path``."""
         from bullseye.io import write_table
 
-        write_table(self.rows.assign(signals=self.rows["signals"].map("; ".join)), path)
+        joined = {c: self.rows[c].map("; ".join) for c in ("signals", "signal_ids")}
+        write_table(self.rows.assign(**joined), path)
         self.files["ranking"] = path
 
 
@@ -423,26 +425,32 @@ def rank_signals(
         ranked = _with_reasons(
             ranked,
             chosen.select(
-                "kind", "company", "points", "event_type", "title", "value", "description", "age_days"
+                "kind", "company", "signal", "points", "event_type", "title", "value", "description", "age_days"
             ).to_pandas(),
             n_reasons,
+            [s.id for s in signals],
         )
     ranked["why_now_score"] = ranked["why_now_score"].round(3)
     ranked["priority"] = ranked["priority"].round(3)
     return SignalRanking(as_of, days, signals, ranked[list(RANK_COLUMNS)], companies, fresh, notes)
 
 
-def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int) -> pd.DataFrame:
-    """``why_now`` (the strongest fresh signal in words) and ``signals`` (up to ``n`` of them)."""
+def _with_reasons(ranked: pd.DataFrame, strongest: pd.DataFrame, n: int, ids: list[str]) -> pd.DataFrame:
+    """``why_now`` (the strongest fresh signal in words), ``signals`` (up to ``n`` of them) and
+    ``signal_ids`` (the id of every signal with a fresh event, strongest first; pages filter on it)."""
     strongest = strongest.assign(size=strongest["points"].abs()).sort_values(
         ["size", "age_days"], ascending=[False, True], kind="stable"
     )
     strongest["text"] = event_reasons(strongest)
-    listed = strongest.groupby(["kind", "company"], sort=False)["text"].agg(lambda texts: list(texts)[:n])
+    groups = strongest.groupby(["kind", "company"], sort=False)
+    listed = groups["text"].agg(lambda texts: list(texts)[:n])
+    signal_ids = groups["signal"].agg(lambda found: list(dict.fromkeys(ids[int(i)] for i in found)))
     reasons = pd.MultiIndex.from_frame(ranked[["kind", "company"]]).map(listed.to_dict().get)
     ranked = ranked.copy()
     ranked["signals"] = [r if isinstance(r, list) else [] for r in reasons]
     ranked["why_now"] = [r[0] if r else "" for r in ranked["signals"]]
+    found = pd.MultiIndex.from_frame(ranked[["kind", "company"]]).map(signal_ids.to_dict().get)
+    ranked["signal_ids"] = [f if isinstance(f, list) else [] for f in found]
     return ranked
 
 

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from bullseye.workspace import Workspace
 
-__all__ = ["MarketSize", "size_market", "universe_frame", "MIN_WON_FOR_SEGMENT_ACV", "FUNNEL_CHART"]
+__all__ = ["MarketSize", "size_market", "universe_frame", "MIN_WON_FOR_SEGMENT_ACV", "FUNNEL_CHART", "RESTS_ON"]
 
 #: A segment's own ACV is used from this many won deals on; below it the overall median stands in.
 MIN_WON_FOR_SEGMENT_ACV = 5
@@ -68,6 +68,14 @@ def universe_frame(ws: Workspace) -> pd.DataFrame:
     universe = ws.table("universe", needed_for="market sizing").to_pandas()
     universe = universe[[c for c in universe.columns if not c.startswith("_")]]
     return with_segments(universe, load_segments(ws.root))
+
+
+#: The assumptions (records of ``MarketSize.assumptions``) each sizing figure rests on.
+RESTS_ON = {
+    "TAM": ("ACV per segment", "Universe industries labelled"),
+    "SAM": ("ICP ACV", "Fields the universe lacks", "Companies that could fit"),
+    "SOM (a year)": ("ICP win rate", "Sales reps", "Closed deals per rep a year", "ICP ACV"),
+}
 
 
 @dataclass(repr=False)
@@ -117,7 +125,7 @@ class MarketSize(Result):
                 "notes": self.notes,
                 "audience_defined": self.audience_file,
                 "waterfall": self.waterfall,
-                "sizing": self.sizing,
+                "sizing": self.sizing.assign(rests_on=[list(RESTS_ON.get(n, ())) for n in self.sizing["name"]]),
                 "assumptions": self.assumptions,
                 "acv_by_segment": self.acv_by_segment,
                 "matching": self.match_summary,

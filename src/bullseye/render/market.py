@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.table import Column
 from rich.text import Text
 
+from bullseye.market.draft_market import DraftMarket
 from bullseye.market.industries import IndustryMapping
 from bullseye.market.matching import MatchResult
 from bullseye.market.signal_evidence import SignalReport
@@ -27,6 +28,7 @@ __all__ = [
     "money",
     "share",
     "render_size",
+    "render_draft_market",
     "render_signals",
     "render_signal_evidence",
     "render_industries",
@@ -108,6 +110,28 @@ def render_size(result: MarketSize, details: bool = False):
     names = {"whitespace": "Whitespace prospect list", "chart": "Funnel chart"}
     parts += [Text(f"{names.get(label, label)}: {plain(path)}") for label, path in result.files.items()]
     return Group(*parts)
+
+
+@terminal_renderer(DraftMarket)
+def render_draft_market(result: DraftMarket, details: bool = False):
+    """The waterfall and TAM/SAM/SOM under the draft beside the version in use, step by step."""
+    used = result.in_use_label
+    table = titled_table(
+        f"The market under the draft{f' and under {used}' if used else ''}",
+        Column("Step", ratio=1),
+        *([number("In use"), number("Draft"), number("Change")] if used else [number("Draft")]),
+    )
+
+    def count(value: Any) -> str:
+        return "–" if _missing(value) else f"{int(value):,}"
+
+    for row in result.waterfall.itertuples():
+        cells = [count(row.in_use), count(row.draft), "" if _missing(row.change) else f"{int(row.change):+,}"]
+        table.add_row(for_terminal(row.step), *(cells if used else cells[1:2]))
+    for row in result.sizing.itertuples():
+        cells = [money(row.in_use_value), money(row.draft_value), ""]
+        table.add_row(f"{row.name} ({for_terminal(result.draft.currency)})", *(cells if used else cells[1:2]))
+    return Group(table, *_notes(result.draft.notes))
 
 
 @terminal_renderer(SignalRanking)

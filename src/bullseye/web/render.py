@@ -51,6 +51,13 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _money(value: Any) -> str:
+    """17100 -> '17.1k', as the terminal shows money (bullseye.render.market.money)."""
+    from bullseye.render.market import money
+
+    return money(value)
+
+
 def template_environment() -> Environment:
     """Autoescaping on for every template: whatever came from a user's data renders as text."""
     # The result fragments of bullseye/render/templates (e.g. funnel.html) are included by pages.
@@ -59,4 +66,5 @@ def template_environment() -> Environment:
     env.filters["number"] = _number
     env.filters["percent"] = _percent
     env.filters["plain"] = _plain
+    env.filters["money"] = _money
     return env

@@ -17,9 +17,11 @@ def register_views(app: FastAPI) -> None:
         icp,
         icp_brief,
         icp_edit,
+        market,
         outcomes,
         personas,
         session,
+        signals,
         workshop,
     )
 
@@ -35,6 +37,8 @@ def register_views(app: FastAPI) -> None:
         accounts,
         personas,
         workshop,
+        market,
+        signals,
         glossary,
     ):
         module.register(app)

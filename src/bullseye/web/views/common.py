@@ -9,7 +9,7 @@ import pandas as pd
 from bullseye.strategy.icp import ICP, load_icp
 from bullseye.strategy.versions import VersionStore
 
-__all__ = ["icp_in_use", "scored_accounts", "table_counts"]
+__all__ = ["icp_in_use", "scored_accounts", "table_counts", "has_table"]
 
 
 def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
@@ -54,3 +54,8 @@ def table_counts(web) -> list[dict[str, Any]]:
     return web.cache.get(
         "tables", lambda: [{"name": name, "rows": int(ws.table(name).count().execute())} for name in ws.loaded_tables()]
     )
+
+
+def has_table(web, name: str) -> bool:
+    """Whether ``name`` is loaded, asked of the warehouse once per data load, not per request."""
+    return name in web.cache.get("loaded tables", web.ws.loaded_tables)

@@ -87,6 +87,47 @@ GLOSSARY: list[dict[str, str]] = [
         "meaning": "Something that just happened to the company (funding, a new executive, hiring) that makes it "
         "more likely to buy now; its weight fades with time.",
     },
+    {
+        "term": "TAM (total addressable market)",
+        "anchor": "tam",
+        "meaning": "Every company in your target audience, and what they would pay a year if all of them bought at "
+        "the usual price of their segment: the ceiling, not a forecast.",
+    },
+    {
+        "term": "SAM (serviceable available market)",
+        "anchor": "sam",
+        "meaning": "The part of the target audience that fits the ICP, times the typical deal size of ICP "
+        "customers: the market you are built to win.",
+    },
+    {
+        "term": "SOM (serviceable obtainable market)",
+        "anchor": "som",
+        "meaning": "What the sales team can realistically win in a year: reps x deals each rep closes x the ICP "
+        "win rate, never more than the ICP companies that are not customers yet.",
+    },
+    {
+        "term": "Waterfall",
+        "anchor": "waterfall",
+        "meaning": "The market narrowed one step at a time, from every company in the market list to your "
+        "customers; each step says how many companies it removed and why.",
+    },
+    {
+        "term": "Whitespace",
+        "anchor": "whitespace",
+        "meaning": "Companies that fit the ICP but are not in the CRM yet: the prospects nobody is working on.",
+    },
+    {
+        "term": "Odds ratio",
+        "anchor": "odds-ratio",
+        "meaning": "How much a signal changes the odds of winning, comparing deals of equally good fit: 2.0 means "
+        "the odds double when the signal is there, 1.0 means it makes no difference.",
+    },
+    {
+        "term": "Priority",
+        "anchor": "priority",
+        "meaning": "Who to call first on the Signals page: the fit score (out of 100) times the why-now score, so "
+        "a good-fit company with a fresh signal comes before a poor fit with the same signal.",
+    },
 ]
 
 

@@ -158,6 +158,7 @@ class PreviewJobs:
             result = web.ws.preview(expected_hash=draft_hash)
             job["result"] = result
             job["changes"] = _tier_changes(web, result)
+            job["market"] = _draft_market(web)
             job["status"] = "done"
         except BullseyeError as exc:
             job["error"], job["status"] = str(exc), "error"
@@ -200,6 +201,18 @@ def _tier_changes(web: WebContext, result: Any, limit: int = 200) -> list[dict[s
     ]
 
 
+def _draft_market(web: WebContext) -> dict[str, Any]:
+    """The waterfall and TAM/SAM/SOM under the draft beside the version in use, or why there are none."""
+    if not web.ws.has_table("universe"):
+        return {"note": "No market list loaded, so there is no waterfall: load one on the Data page."}
+    try:
+        compared = web.ws.draft_market().to_dict()
+    except BullseyeError as exc:
+        return {"note": f"The market could not be sized under the draft: {exc}"}
+    numbers = [v for row in compared["waterfall"] for v in (row["in_use"], row["draft"]) if v is not None]
+    return {**compared, "largest": max(numbers, default=0)}
+
+
 JOBS = PreviewJobs()
 
 
@@ -214,15 +227,19 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
         "title": "Preview the draft ICP",
         "draft_hash": draft_hash,
         "status": job["status"],
-        "waterfall": "Market sizing under the draft is not available yet: the waterfall is computed for the "
-        "version in use only (see the Market page once the draft is published).",
     }
     if job["status"] == "running":
         return base
     if job["status"] == "error":
         return {**base, "error": job["error"]}
     result = job["result"]
-    return {**base, "preview": result.to_dict(), "accounts_changing": job["changes"], "preview_html": as_html(result)}
+    return {
+        **base,
+        "preview": result.to_dict(),
+        "accounts_changing": job["changes"],
+        "market": job["market"],
+        "preview_html": as_html(result),
+    }
 
 
 async def publish_draft(request: Request) -> Response:
