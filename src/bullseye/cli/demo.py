@@ -10,9 +10,7 @@ import typer
 from bullseye.cli.app import app, console
 
 if TYPE_CHECKING:
-    from bullseye.config import SETTINGS_FILE, Settings
     from bullseye.workspace import Workspace
-    from bullseye.yamlio import load_model
 
 
 @app.command()
@@ -39,9 +37,11 @@ def demo(
 
         bullseye demo demo-workspace --accounts 5000 --seed 7
     """
+    from bullseye.config import SETTINGS_FILE, Settings
     from bullseye.demo import generate_company
     from bullseye.demo.strategy import write_demo_strategy
     from bullseye.workspace import Workspace
+    from bullseye.yamlio import load_model
 
     if add_quarter:
         _add_quarter(path, seed, shift)
