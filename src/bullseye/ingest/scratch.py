@@ -11,6 +11,7 @@ the rest of the load reads them like any other; the file is removed when the loa
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import uuid
@@ -26,6 +27,16 @@ SCRATCH = "_bullseye_scratch"
 WIDE_COLUMNS = 100
 #: The smallest block size DuckDB accepts.
 BLOCK_BYTES = 16_384
+#: Scratch files of this process: a caller that stages without a load (a test, a benchmark) and
+#: never releases them still leaves none behind when the process ends.
+_CREATED: set[Path] = set()
+
+
+@atexit.register
+def _remove_created() -> None:
+    for path in _CREATED:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def _path(raw) -> Path | None:
@@ -47,6 +58,7 @@ def working_table(raw, name: str, columns: int) -> str:
         folder = _folder(raw)
         folder.mkdir(parents=True, exist_ok=True)
         file = folder / f"scratch-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+        _CREATED.add(file)
         literal = str(file).replace("'", "''")
         raw.execute(f"ATTACH '{literal}' AS {SCRATCH} (BLOCK_SIZE {BLOCK_BYTES})")
     return f"TABLE {SCRATCH}.main.{quote_ident(name)}"
