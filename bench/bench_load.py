@@ -83,6 +83,7 @@ def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
     import ibis
 
     from bullseye.ingest.readers import open_reader
+    from bullseye.ingest.scratch import released
     from bullseye.ingest.stage import stage_file
     from bullseye.workspace import Workspace
 
@@ -91,8 +92,10 @@ def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
         if args.phase == "wide-stage":
             con = ibis.duckdb.connect()
             con.raw_sql("SET memory_limit = '1.5GB'")  # the warehouse's default
+            con.raw_sql(f"SET temp_directory = '{root / 'tmp'}'")  # as a load's: the scratch goes there
             reader = open_reader(path)
-            count, rejects = stage_file(con, reader, "_stage_0")
+            with released(con.con):
+                count, rejects = stage_file(con, reader, "_stage_0")
             return {
                 "seconds": time.perf_counter() - start,
                 "records": count,

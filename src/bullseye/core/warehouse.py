@@ -78,13 +78,20 @@ def quote_ident(name: str) -> str:
 
 
 def create_from_sql(
-    con: DuckDBBackend, name: str, base: str, head: list[str], columns: dict[str, str], order_by: str | None = None
+    con: DuckDBBackend,
+    name: str,
+    base: str,
+    head: list[str],
+    columns: dict[str, str],
+    order_by: str | None = None,
+    created: str | None = None,
 ) -> None:
     """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
-    over the query ``base``."""
+    over the query ``base``; ``created`` replaces ``TEMP TABLE "name"`` (e.g. ``TABLE db.main."name"``)."""
     select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
     order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
-    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT {select} FROM ({base}) AS _t{order}")
+    target = created or f"TEMP TABLE {quote_ident(name)}"
+    con.raw_sql(f"CREATE OR REPLACE {target} AS SELECT {select} FROM ({base}) AS _t{order}")
 
 
 def side_by_side(con: DuckDBBackend, parts: list[str], name: str) -> None:

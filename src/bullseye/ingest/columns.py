@@ -15,6 +15,7 @@ from bullseye.ingest.counts import FileCount
 from bullseye.ingest.derive import derived_text
 from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
+from bullseye.ingest.scratch import expose, working_table
 
 __all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
 
@@ -524,16 +525,32 @@ def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[
 
     base = warehouse.table_sql(text)
     names, parts = list(columns), list[str]()
+    raw = con.con
     for start in range(0, len(names), COLUMNS_PER_PART):
         chosen = {c: sql(*columns[c]) for c in names[start : start + COLUMNS_PER_PART]}
         whole = len(names) <= COLUMNS_PER_PART
         parts.append(name if whole else f"{name}_part{len(parts)}")
+        created = working_table(raw, parts[-1], len(head) + len(chosen))
         # Each part in line order (a record's first line is unique), so the parts line up row by row.
         warehouse.create_from_sql(
-            con, parts[-1], base, head if start == 0 else [], chosen, order_by=None if whole else "_line"
+            con,
+            parts[-1],
+            base,
+            head if start == 0 else [],
+            chosen,
+            order_by=None if whole else "_line",
+            created=created,
         )
+        parts[-1] = created.removeprefix("TEMP TABLE ").removeprefix("TABLE ")
     if len(parts) > 1:
-        warehouse.side_by_side(con, parts, name)
+        # A wide table lives in the scratch database of small blocks (see ingest.scratch).
+        created = working_table(raw, name, len(head) + len(names))
+        raw.execute(f"CREATE OR REPLACE {created} AS SELECT * FROM {' POSITIONAL JOIN '.join(parts)}")
+        for part in parts:
+            raw.execute(f"DROP TABLE {part}")
+        expose(raw, name, created)
+    else:
+        expose(raw, name, created)
     return con.table(name)
 
 
@@ -622,7 +639,10 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
     renamed = repeated.rename({f"_key_{i}": k for i, k in enumerate(key)})
     joined = typed.left_join(renamed, [typed[k] == renamed[f"_key_{i}"] for i, k in enumerate(key)])
     joined = joined.select(*typed.columns, "_dup_of")
-    return con.create_table(name + "_keyed", joined, temp=True, overwrite=True)
+    created = working_table(con.con, name + "_keyed", len(joined.columns))
+    con.con.execute(f"CREATE OR REPLACE {created} AS {warehouse.table_sql(joined)}")
+    expose(con.con, name + "_keyed", created)
+    return con.table(name + "_keyed")
 
 
 def _record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> None:

@@ -32,6 +32,7 @@ from bullseye.ingest.ledger import fill_line_ends, line_counts, spill_long_value
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.quarantine import general_reason
 from bullseye.ingest.readers import normalise_header, open_reader
+from bullseye.ingest.scratch import drop_working, released
 from bullseye.ingest.stage import stage_file
 from bullseye.io import write_csv
 from bullseye.paths import allowed_roots, contained
@@ -140,7 +141,7 @@ def load_files(
     day_first = workspace.settings.date_order == "DMY"
     missing = MissingTokens.from_settings(workspace.settings.missing_values)
     counts: list[FileCount] = []
-    with workspace.warehouse.transaction() as con:
+    with workspace.warehouse.transaction() as con, released(con.con):
         _issues_frame(con, "_issues")
         stages: dict[Path, str] = {}
         read_counts: dict[Path, int] = {}
@@ -220,7 +221,7 @@ def load_files(
         for name in [
             t for t in con.list_tables() if t.startswith("_stage_") or t.startswith("_typed_") or t == "_issues"
         ]:
-            con.drop_table(name)
+            drop_working(con.con, name)
     return report
 
 

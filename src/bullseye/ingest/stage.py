@@ -23,6 +23,7 @@ from bullseye.core.warehouse import quote_ident
 from bullseye.ingest.coerce import NULL_TOKENS
 from bullseye.ingest.ledger import LineLedger
 from bullseye.ingest.readers import FileReader, Reject
+from bullseye.ingest.scratch import drop_working, expose, working_table
 
 __all__ = ["stage_file"]
 
@@ -51,8 +52,9 @@ def _clean_arrow(values: pa.Array) -> pa.Array:
     return pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
 
 
-def _insert_cleaned(raw, name: str, columns: list[str], table: pa.Table) -> bool:
-    """Insert ``table`` cleaned into ``name``; True when some value holds a line break."""
+def _insert_cleaned(raw, target: str, columns: list[str], table: pa.Table) -> bool:
+    """Insert ``table`` cleaned into ``target`` (from :func:`_create_stage`); True when some value
+    holds a line break."""
     spans_lines = False
     arrays = []
     for column in table.column_names:
@@ -62,7 +64,7 @@ def _insert_cleaned(raw, name: str, columns: list[str], table: pa.Table) -> bool
             spans_lines = spans_lines or bool(pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py())
         arrays.append(values)
     raw.register("_incoming", pa.Table.from_arrays(arrays, names=table.column_names))
-    raw.execute(f"INSERT INTO {quote_ident(name)} SELECT * FROM _incoming")
+    raw.execute(f"INSERT INTO {target} SELECT * FROM _incoming")
     raw.unregister("_incoming")
     return spans_lines
 
@@ -85,15 +87,25 @@ def stage_file(
     return _stage_with_python(raw, reader, name, progress)
 
 
+def _create_stage(raw, name: str, header: list[str]) -> str:
+    """An empty staging table (text columns and ``_line``): temporary when narrow, in the scratch
+    database of small blocks when wide. Returns the table to insert into."""
+    created = working_table(raw, name, len(header) + 1)
+    columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in header)
+    drop_working(raw, name)
+    raw.execute(f"CREATE OR REPLACE {created} ({columns_sql}, _line BIGINT)")
+    expose(raw, name, created)
+    return created.removeprefix("TEMP ").removeprefix("TABLE ")
+
+
 def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[int, list[Reject]]:
     schema = pa.schema([(h, pa.string()) for h in reader.header] + [("_line", pa.int64())])
-    columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in reader.header)
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} ({columns_sql}, _line BIGINT)")
+    target = _create_stage(raw, name, reader.header)
     rejects: list[Reject] = []
     count = 0
     for batch in reader.batches():
         arrow = pa.Table.from_arrays([batch.columns[h] for h in reader.header] + [batch.lines], schema=schema)
-        _insert_cleaned(raw, name, reader.header, arrow)
+        _insert_cleaned(raw, target, reader.header, arrow)
         if batch.last_lines is not None:
             _record_spans(raw, name, batch)
         count += arrow.num_rows + len(batch.rejects)
@@ -174,8 +186,7 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
     """DuckDB parses on a second connection while Arrow cleans each batch into ``name``: one copy of
     the data, and no SQL that grows with the number of columns."""
     sql, params = _read_csv_sql(reader, name)
-    columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in reader.header)
-    raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} ({columns_sql}, _line BIGINT)")
+    target = _create_stage(raw, name, reader.header)
     cursor = raw.cursor()
     rows = unmatched = 0
     multiline = False
@@ -191,7 +202,7 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
             part = pa.Table.from_batches([batch])
             rows += part.num_rows
             unmatched += pc.sum(pc.or_(pc.is_null(part["_parsed"]), pc.is_null(part["_line"]))).as_py() or 0
-            multiline = _insert_cleaned(raw, name, reader.header, part.select([*reader.header, "_line"])) or multiline
+            multiline = _insert_cleaned(raw, target, reader.header, part.select([*reader.header, "_line"])) or multiline
         rejected = cursor.execute(f"SELECT count(*) FROM {quote_ident(name + '_rejects')}").fetchone()[0]
     except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
         _drop(raw, name)
@@ -203,7 +214,7 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
 
 def _drop(raw, *tables: str) -> None:
     for table in tables:
-        raw.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+        drop_working(raw, table)
 
 
 def _record_lines(reader: FileReader) -> tuple[np.ndarray, int] | None:
