@@ -144,7 +144,7 @@ async def start_draft(request: Request) -> Response:
     _runner(request).start(web, user.name)
     if "application/json" in request.headers.get("accept", ""):
         return Response('{"started": true, "status": "/personas/draft.json"}', media_type="application/json")
-    return RedirectResponse("/personas#draft", status_code=303)
+    return RedirectResponse("/personas", status_code=303)  # no fragment: the refresh must reload
 
 
 def register(app: FastAPI) -> None:
