@@ -5,6 +5,7 @@ a workspace created from the browser by `bullseye serve` on an empty folder."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -68,7 +69,8 @@ def test_the_run_finishes_and_the_page_shows_every_segment_with_add_buttons(loca
 
 def test_the_latest_run_is_kept_across_a_restart_and_dropped_by_a_new_load(local, disc_ws, tmp_path):
     before = local.get("/discovery.json").json()
-    assert run_file(disc_ws).is_file() and "pickle" not in run_file(disc_ws).read_text(encoding="utf-8")[:200]
+    kept = json.loads(run_file(disc_ws).read_text(encoding="utf-8"))  # JSON, not a pickle
+    assert kept["generation"] == disc_ws.warehouse.generation and kept["result"] == before["discovery"]
     key = before["segments"][0]["key"]
     with TestClient(create_app(Workspace(disc_ws.root), require_login=False), base_url=LOCAL) as restarted:
         after = restarted.get("/discovery.json").json()
@@ -87,6 +89,11 @@ def test_the_latest_run_is_kept_across_a_restart_and_dropped_by_a_new_load(local
     with TestClient(create_app(reloaded, require_login=False), base_url=LOCAL) as after_load:
         assert after_load.get("/discovery.json").json()["status"] == "idle"
         assert after_load.get(f"/discovery/segments/{key}.json").status_code == 404
+    # A kept file cut short or edited by hand is not a run: a new server offers a new run.
+    for damage in ({"settings": {}}, {"result": kept["result"] | {"outcomes": {"win": {"findings": [{}]}}}}):
+        run_file(reloaded).write_text(json.dumps(kept | {"generation": reloaded.warehouse.generation} | damage))
+        with TestClient(create_app(Workspace(copy), require_login=False), base_url=LOCAL) as damaged:
+            assert damaged.get("/discovery.json").json()["status"] == "idle"
 
 
 def test_filters_and_sorts(local):

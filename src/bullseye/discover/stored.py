@@ -18,6 +18,7 @@ from typing import Any
 
 from bullseye.discover.findings import Finding, Measure, OutcomeReport
 from bullseye.discover.result import DiscoveryResult, DiscoverySettings
+from bullseye.errors import BullseyeError
 
 __all__ = ["RUN_FILE", "run_file", "save_run", "load_run", "result_from_dict"]
 
@@ -74,22 +75,25 @@ def load_run(ws) -> tuple[DiscoveryResult, dict[str, Any]] | None:
         return None
     if stored.get("format") != FORMAT or stored.get("generation") != ws.warehouse.generation:
         return None
-    raw = stored["settings"]
-    settings = DiscoverySettings(
-        **(raw | {"outcomes": tuple(raw["outcomes"]), "until": _day(raw["until"]), "as_of": _day(raw["as_of"])})
-    )
-    result = stored["result"]
-    targets = [o[len(TARGET_PREFIX) :] for o in result["outcomes"] if o.startswith(TARGET_PREFIX)]
-    data = build_dataset(
-        ws,
-        as_of=settings.as_of,
-        holdout_share=settings.holdout_share,
-        until=settings.until,
-        target=targets[0] if targets else None,
-    )
-    if data.split.to_dict() != result["split"] or data.unit != result["unit"]:
-        return None  # the settings in bullseye.yaml changed what the data are: not this run's data
-    return result_from_dict(result, data, settings), stored.get("meta", {})
+    try:
+        raw = stored["settings"]
+        settings = DiscoverySettings(
+            **(raw | {"outcomes": tuple(raw["outcomes"]), "until": _day(raw["until"]), "as_of": _day(raw["as_of"])})
+        )
+        result = stored["result"]
+        targets = [o[len(TARGET_PREFIX) :] for o in result["outcomes"] if o.startswith(TARGET_PREFIX)]
+        data = build_dataset(
+            ws,
+            as_of=settings.as_of,
+            holdout_share=settings.holdout_share,
+            until=settings.until,
+            target=targets[0] if targets else None,
+        )
+        if data.split.to_dict() != result["split"] or data.unit != result["unit"]:
+            return None  # the settings in bullseye.yaml changed what the data are: not this run's data
+        return result_from_dict(result, data, settings), stored.get("meta", {})
+    except (KeyError, TypeError, ValueError, AttributeError, BullseyeError):
+        return None  # a file edited by hand or cut short: the page offers a new run instead
 
 
 def _day(value: Any) -> Any:
