@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bullseye.discover.findings import Finding, Measure, OutcomeReport
-from bullseye.discover.result import DiscoveryResult, DiscoverySettings
+from bullseye.discover.result import DiscoveryResult, DiscoverySettings, dataset_for
 from bullseye.errors import BullseyeError
 
 __all__ = ["RUN_FILE", "run_file", "save_run", "load_run", "result_from_dict"]
@@ -63,9 +63,6 @@ def save_run(ws, result: DiscoveryResult, generation: int, **meta: Any) -> Path:
 def load_run(ws) -> tuple[DiscoveryResult, dict[str, Any]] | None:
     """The kept run and its meta when it ran on the live generation; None otherwise (none kept, an
     older load, a file from another version of Bullseye or one that no longer matches the data)."""
-    from bullseye.core.dataset import build_dataset
-    from bullseye.core.units import TARGET_PREFIX
-
     path = run_file(ws)
     if not path.exists():
         return None
@@ -81,14 +78,7 @@ def load_run(ws) -> tuple[DiscoveryResult, dict[str, Any]] | None:
             **(raw | {"outcomes": tuple(raw["outcomes"]), "until": _day(raw["until"]), "as_of": _day(raw["as_of"])})
         )
         result = stored["result"]
-        targets = [o[len(TARGET_PREFIX) :] for o in result["outcomes"] if o.startswith(TARGET_PREFIX)]
-        data = build_dataset(
-            ws,
-            as_of=settings.as_of,
-            holdout_share=settings.holdout_share,
-            until=settings.until,
-            target=targets[0] if targets else None,
-        )
+        data = dataset_for(ws, settings)
         if data.split.to_dict() != result["split"] or data.unit != result["unit"]:
             return None  # the settings in bullseye.yaml changed what the data are: not this run's data
         return result_from_dict(result, data, settings), stored.get("meta", {})
