@@ -5,7 +5,9 @@ a workspace created from the browser by `bullseye serve` on an empty folder."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 import pytest
 import yaml
@@ -13,6 +15,7 @@ from conftest import demo_copy
 from typer.testing import CliRunner
 
 from bullseye.cli.app import app as cli_app
+from bullseye.discover.stored import run_file
 from bullseye.strategy.icp import load_icp
 from bullseye.web import create_app
 from bullseye.web.auth import UserStore
@@ -62,6 +65,35 @@ def test_the_run_finishes_and_the_page_shows_every_segment_with_add_buttons(loca
     assert html.count('action="/discovery/add"') == shown
     assert "<style>" not in html and 'src="data:image/svg+xml;base64,' in html  # the CSP forbids inline styles
     assert (disc_ws.reports_dir / "discovery.html").is_file()  # as after `bullseye discover`
+
+
+def test_the_latest_run_is_kept_across_a_restart_and_dropped_by_a_new_load(local, disc_ws, tmp_path):
+    before = local.get("/discovery.json").json()
+    kept = json.loads(run_file(disc_ws).read_text(encoding="utf-8"))  # JSON, not a pickle
+    assert kept["generation"] == disc_ws.warehouse.generation and kept["result"] == before["discovery"]
+    key = before["segments"][0]["key"]
+    with TestClient(create_app(Workspace(disc_ws.root), require_login=False), base_url=LOCAL) as restarted:
+        after = restarted.get("/discovery.json").json()
+        assert after["status"] == "done" and not after["stale"]
+        assert after["discovery"] == before["discovery"]
+        assert after["segments"] == before["segments"] and after["finished_at"] == before["finished_at"]
+        html = restarted.get("/discovery").text
+        assert html.count('action="/discovery/add"') == len(before["segments"])
+        segment = restarted.get(f"/discovery/segments/{key}.json").json()
+        assert segment["accounts"] == local.get(f"/discovery/segments/{key}.json").json()["accounts"]
+    # A new load: the kept run was found on other data, so a server started after it does not show it.
+    copy = tmp_path / "copy"
+    shutil.copytree(disc_ws.root, copy, symlinks=True)
+    reloaded = Workspace(copy)
+    reloaded.load([reloaded.data_dir / f"{t}.csv" for t in ("accounts", "deals", "subscriptions")])
+    with TestClient(create_app(reloaded, require_login=False), base_url=LOCAL) as after_load:
+        assert after_load.get("/discovery.json").json()["status"] == "idle"
+        assert after_load.get(f"/discovery/segments/{key}.json").status_code == 404
+    # A kept file cut short or edited by hand is not a run: a new server offers a new run.
+    for damage in ({"settings": {}}, {"result": kept["result"] | {"outcomes": {"win": {"findings": [{}]}}}}):
+        run_file(reloaded).write_text(json.dumps(kept | {"generation": reloaded.warehouse.generation} | damage))
+        with TestClient(create_app(Workspace(copy), require_login=False), base_url=LOCAL) as damaged:
+            assert damaged.get("/discovery.json").json()["status"] == "idle"
 
 
 def test_filters_and_sorts(local):

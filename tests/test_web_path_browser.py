@@ -1,7 +1,8 @@
 """A new user's whole path in a real browser, with no terminal (issue 14's "tests on the real thing"):
 `bullseye serve` on an empty folder -> create the workspace -> upload the demo exports -> choose the
 mapping, preview and load -> run discovery -> add two segments to the draft ICP -> preview ->
-publish -> open an account page -> edit a persona field -> download the scored accounts as CSV.
+publish -> open an account page -> download the scored accounts as CSV -> draft the personas -> edit a
+persona field.
 Real clicks and form fills in Chromium against a real uvicorn; like the other browser tests it fails
 in CI when Chromium is missing (see test_web_browser.chromium_or_skip)."""
 
@@ -17,14 +18,14 @@ from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 from bullseye.demo import generate_company
 from bullseye.strategy.icp import load_icp
-from bullseye.strategy.persona import Persona, Statement, ThreeQuestions, persona_text
 from bullseye.strategy.versions import VersionStore
 from bullseye.web.server import serving
 from bullseye.web.setup import SetupThenServe
 
-#: Discovery needs enough deals to find segments; what the test uploads (the tables scoring uses).
+#: Discovery needs enough deals to find segments; what the test uploads (the tables scoring uses, and
+#: who was on the deals, which the personas are drafted from).
 N_ACCOUNTS = 2_000
-TABLES = ("accounts", "deals", "subscriptions")
+TABLES = ("accounts", "deals", "subscriptions", "contacts", "deal_contacts")
 
 
 @pytest.fixture()
@@ -32,27 +33,6 @@ def exports(tmp_path) -> Path:
     folder = tmp_path / "exports"
     generate_company(folder, n_accounts=N_ACCOUNTS, seed=3)
     return folder
-
-
-def _persona_as_drafted(root: Path) -> None:
-    """The champion as `bullseye personas` writes it, every field an assumption. Drafting personas from
-    the evidence needs the contacts and notes and minutes more; the web has no button for it yet."""
-    guess = Statement(text="to be validated", assumption=True)
-    champion = Persona(
-        id="champion",
-        name="Champion: Director of Operations",
-        icp="icp",
-        committee_role="champion",
-        titles=["Director of Operations"],
-        role=guess,
-        decision_style=guess,
-        hook=guess,
-        trap=guess,
-        three_questions=ThreeQuestions(midnight_worry=guess, watercooler_brag=guess, killer_objection=guess),
-    )
-    folder = root / "strategy" / "personas"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "champion.yaml").write_text(persona_text(champion), encoding="utf-8")
 
 
 def test_a_new_user_s_whole_path_without_a_terminal(browser, tmp_path, exports):  # noqa: F811
@@ -140,16 +120,21 @@ def test_a_new_user_s_whole_path_without_a_terminal(browser, tmp_path, exports):
         assert len(rows) == N_ACCOUNTS and {"account_id", "tier", "fit_score", "icp_version"} <= set(rows[0])
         assert {r["icp_version"] for r in rows} == {VersionStore(root).current().label}
 
-        # 7. Edit a persona field.
-        _persona_as_drafted(root)
+        # 7. Draft the personas from the evidence, then edit a field of the first one.
         page.get_by_role("link", name="Personas", exact=True).click()
         page.wait_for_url("**/personas")
-        page.get_by_role("link", name="Champion: Director of Operations").click()
-        page.wait_for_url("**/personas/champion")
+        page.get_by_role("button", name="Draft personas").click()
+        page.wait_for_selector("#draft p.ok")  # refreshes while it drafts
+        assert page.locator("#draft p.ok").inner_text().startswith("Drafted")
+        card = page.locator(".persona-card h3 a").first
+        persona = card.inner_text()
+        card.click()
+        page.wait_for_url("**/personas/*")
+        file = page.url.rsplit("/", 1)[1]
         page.get_by_label("Hook").fill("Routes planned before the first coffee")
-        page.get_by_role("button", name="Save Champion: Director of Operations").click()
-        page.wait_for_url("**/personas/champion?**")
-        stored = yaml.safe_load((root / "strategy/personas/champion.yaml").read_text(encoding="utf-8"))
+        page.get_by_role("button", name=f"Save {persona}").click()
+        page.wait_for_url(f"**/personas/{file}?**")
+        stored = yaml.safe_load((root / f"strategy/personas/{file}.yaml").read_text(encoding="utf-8"))
         assert stored["hook"]["text"] == "Routes planned before the first coffee"
 
         assert errors == []  # no CSP violation or script error anywhere on the path

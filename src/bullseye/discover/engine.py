@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bullseye import stats
-from bullseye.core.dataset import Dataset, build_dataset
+from bullseye.core.dataset import Dataset
 from bullseye.core.units import (
     OUTCOME_GROUPS,
     TARGET_PREFIX,
@@ -29,7 +29,7 @@ from bullseye.discover.encode import Selector, encode
 from bullseye.discover.findings import Finding, OutcomeReport, metric
 from bullseye.discover.leakage import leakage_guard
 from bullseye.discover.measure import better_sign, measure
-from bullseye.discover.result import DiscoveryResult, DiscoverySettings
+from bullseye.discover.result import DiscoveryResult, DiscoverySettings, dataset_for
 from bullseye.discover.significance import (
     FamilyTest,
     confirm_on_holdout,
@@ -143,13 +143,7 @@ def discover(ws, settings: DiscoverySettings | None = None, progress=None) -> Di
     targets = [o[len(TARGET_PREFIX) :] for o in outcomes if o.startswith(TARGET_PREFIX)]
     if len(targets) > 1:
         raise InvalidInputError("search one --target at a time")
-    data = build_dataset(
-        ws,
-        as_of=settings.as_of,
-        holdout_share=settings.holdout_share,
-        until=settings.until,
-        target=targets[0] if targets else None,
-    )
+    data = dataset_for(ws, settings)
     leakage = leakage_guard(ws, data)  # every outcome, with the overrules in bullseye.yaml
     attributes = [a for a in data.attributes if a not in leakage]
     reports = {}

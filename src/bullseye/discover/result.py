@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
     from bullseye.discover.findings import Finding, OutcomeReport
 
-__all__ = ["DiscoverySettings", "DiscoveryResult"]
+__all__ = ["DiscoverySettings", "DiscoveryResult", "dataset_for"]
 
 
 @dataclass
@@ -26,6 +26,22 @@ class DiscoverySettings:
     seed: int = 0  # for the permutations; the same seed gives the same report
     until: Any = None  # only deals decided before this date (an outcome that needs time to show)
     as_of: Any = None
+
+
+def dataset_for(ws, settings: DiscoverySettings) -> Dataset:
+    """The data a run with ``settings`` searches: the same for the same load and ``as_of`` (which is
+    how a kept run gets its data back, see :mod:`bullseye.discover.stored`)."""
+    from bullseye.core.dataset import build_dataset
+    from bullseye.core.units import TARGET_PREFIX
+
+    targets = [o[len(TARGET_PREFIX) :] for o in settings.outcomes if o.startswith(TARGET_PREFIX)]
+    return build_dataset(
+        ws,
+        as_of=settings.as_of,
+        holdout_share=settings.holdout_share,
+        until=settings.until,
+        target=targets[0] if targets else None,
+    )
 
 
 @dataclass(repr=False)

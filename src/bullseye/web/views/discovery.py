@@ -50,21 +50,50 @@ def _log_lift(finding) -> float:
 
 
 class DiscoveryRunner:
-    """The latest discovery run of this server: idle, running (with the outcome being searched),
-    done (with the result and the data generation it ran on) or failed."""
+    """The latest discovery run: idle, running (with the outcome being searched), done (with the
+    result and the data generation it ran on) or failed. A finished run is kept in the workspace
+    (:mod:`bullseye.discover.stored`) and read back on the first look after a restart."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {"status": "idle"}
         self._thread: threading.Thread | None = None
         self._runs = 0  # numbers the runs: what is cached per run is keyed by it
+        self._restored = False
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, web: WebContext | None = None) -> dict[str, Any]:
+        """The state; with ``web``, the run kept in the workspace first when this server has none."""
+        if web is not None and not self._restored:
+            self._restore(web)
         with self._lock:
             return dict(self._state)
 
+    def _restore(self, web: WebContext) -> None:
+        from bullseye.discover.stored import load_run
+        from bullseye.render.discovery import discovery_images
+
+        with self._lock:
+            if self._restored:
+                return
+            self._restored = True
+            if self._state["status"] != "idle":
+                return
+            kept = load_run(web.ws)
+            if kept is not None:
+                result, meta = kept
+                self._state = meta | {
+                    "status": "done",
+                    "run": 0,  # the runs of this server count from 1
+                    "result": result,
+                    "images": discovery_images(result),
+                    "generation": web.ws.warehouse.generation,
+                    "searching": None,
+                    "restored": True,
+                }
+
     def start(self, web: WebContext, outcomes: list[str], max_depth: int, by: str) -> None:
         with self._lock:
+            self._restored = True  # a run of this server replaces whatever was kept
             if self._state["status"] == "running":
                 raise ConflictError(
                     f"discovery is already running since {self._state['started_at'][11:16]}, "
@@ -99,12 +128,14 @@ class DiscoveryRunner:
             self._state["searching"] = name
 
     def _run(self, web: WebContext, outcomes: list[str], max_depth: int) -> None:
+        from bullseye.discover.stored import save_run
         from bullseye.render.discovery import discovery_html, discovery_images
         from bullseye.workspace import Workspace
 
         ws = None
         try:
             ws = Workspace(web.ws.root)  # its own warehouse connection, as a web load has
+            generation = ws.warehouse.generation
             result = ws.discover(outcomes, max_depth=max_depth, progress=self._progress)
             # As after `bullseye discover`: the report file next to the other reports.
             report = ws.reports_dir / "discovery.html"
@@ -112,6 +143,10 @@ class DiscoveryRunner:
             report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")
             # Charts are drawn once here, not per request.
             outcome: dict[str, Any] = {"status": "done", "result": result, "images": discovery_images(result)}
+            with self._lock:
+                meta = {k: self._state[k] for k in ("by", "outcomes", "max_depth", "started_at")}
+            outcome["finished_at"] = datetime.now().isoformat(timespec="seconds")
+            save_run(ws, result, generation, **meta, finished_at=outcome["finished_at"])
         except BullseyeError as exc:
             outcome = {"status": "failed", "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the page must say the run stopped, whatever the cause
@@ -120,7 +155,8 @@ class DiscoveryRunner:
             if ws is not None:
                 ws.close()
         with self._lock:
-            self._state.update(outcome, finished_at=datetime.now().isoformat(timespec="seconds"), searching=None)
+            outcome.setdefault("finished_at", datetime.now().isoformat(timespec="seconds"))
+            self._state.update(outcome, searching=None)
 
 
 def _draft_hash(web: WebContext) -> str:
@@ -134,9 +170,9 @@ def _runner(request: Request) -> DiscoveryRunner:
 
 def _done(request: Request):
     """The result of the latest finished run, or NotFoundError."""
-    state = _runner(request).snapshot()
+    state = _runner(request).snapshot(request.app.state.web)
     if state["status"] != "done":
-        raise NotFoundError("discovery has not run since the server started: run it from the Discovery page")
+        raise NotFoundError("discovery has not run on the data loaded now: run it from the Discovery page")
     return state["result"]
 
 
@@ -181,7 +217,7 @@ def _filtered(result, params) -> tuple[dict[str, Any], dict[str, list]]:
 
 def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
     """The latest run's segments (filtered and sorted), or its progress, or the form to start one."""
-    state = _runner(request).snapshot()
+    state = _runner(request).snapshot(web)
     base: dict[str, Any] = {
         "title": "Discovery",
         "status": state["status"],
@@ -204,6 +240,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
     counts = {side: sum(len(tables[i][1]) for tables in shown.values()) for i, side in enumerate(("better", "worse"))}
     data = base | {
         "finished_at": state["finished_at"],
+        "by": state.get("by"),
         "stale": state["generation"] != web.ws.warehouse.generation,
         "filters": filters,
         "sorts": list(SORTS),

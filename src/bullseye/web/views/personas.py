@@ -153,7 +153,9 @@ def _statements(definition) -> list:
 
 
 def personas_page(web: WebContext, request: Request) -> dict[str, Any]:
-    return {
+    from bullseye.web.views.persona_drafts import draft_status
+
+    return draft_status(web, request) | {
         "title": "Personas",
         "committee": _committee(web),
         "cards": _cards(web),
@@ -347,7 +349,10 @@ def note_page(web: WebContext, request: Request, note_id: str) -> dict[str, Any]
 
 
 def register(app: FastAPI) -> None:
+    from bullseye.web.views import persona_drafts
+
     page(app, "/personas", "personas.html", personas_page)
+    persona_drafts.register(app)  # before "/personas/{name}", which would take "draft" for a name
     app.add_api_route("/personas/themes/merge", merge_themes, methods=["POST"])
     page(app, "/personas/{name}", "persona.html", persona_page)
     app.add_api_route("/personas/{name}", save_persona, methods=["POST"])
