@@ -56,7 +56,7 @@ def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) ->
         raise NotFoundError(f"no account with id '{account_id}'")
     row = accounts.iloc[found[:1]]
     points = card.explain(row).iloc[0]
-    contributions = []
+    contributions: list[dict[str, Any]] = []
     for feature in card.features_:
         level = int(feature.codes(row, {})[0])
         reason = str(feature.learned("reasons")[level])

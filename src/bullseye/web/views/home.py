@@ -61,7 +61,7 @@ def _funnel(web: WebContext, rows: dict[str, int], has_icp: bool) -> list[dict[s
             step["step"]: step["companies"]
             for step in web.cache.get("market size dict", market_size(web).to_dict)["waterfall"]
         }
-        funnel = [
+        funnel: list[dict[str, Any]] = [
             {"key": key, "stage": words, "accounts": waterfall.get(step), "link": link, "missing": None}
             for key, step, words, link in STAGES
         ]
