@@ -92,7 +92,10 @@ def test_account_page_lists_every_features_points_as_the_facade_explains(client,
     assert [abs(p) for p in points] == sorted((abs(p) for p in points), reverse=True)
     html = client.get(f"/accounts/{first['account_id']}").text
     for c in explained["contributions"]:
-        assert f"{c['points']:+.1f}" in html
+        assert (f"{c['points']:+.1f}" if abs(c["points"]) >= 0.05 else "0.0") in html
+        assert c["level"].split(" ")[0] in html
+    criteria = [c for c in explained["contributions"] if c["kind"] == "criterion"]
+    assert criteria and all(c["level"].endswith((": met", ": not met")) for c in criteria)
     # every reason the CLI's score prints for the account is one of the contributions' words
     words = {c["reason"] for c in explained["contributions"]}
     assert all(reason in words for reason in data["reasons"])

@@ -12,6 +12,7 @@ import pandas as pd
 
 from bullseye.errors import NotFoundError
 from bullseye.results import Result
+from bullseye.scoring.features import Feature
 from bullseye.scoring.scorecard import BASE_SCORE, ScoreCard, disqualifier_reason
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) ->
             {
                 "feature": feature.name,
                 "kind": feature.kind,
-                "level": feature.describe(level),
+                "level": _words(feature, level),
                 "points": float(points[feature.name]),
                 "reason": reason,
             }
@@ -79,6 +80,15 @@ def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) ->
         contributions=contributions,
         disqualifier=_disqualifier(card, row),
     )
+
+
+def _words(feature: Feature, level: int) -> str:
+    """The account's level of ``feature`` in words; a rule says whether it holds (``describe`` names the rule only)."""
+    if feature.kind == "disqualifier":
+        return feature.describe(level) if level else f"{feature.flag_rule.label}: not disqualified"
+    if feature.kind in ("criterion", "segment"):
+        return f"{feature.describe(level)}: {'met' if level else 'not met'}"
+    return feature.describe(level)
 
 
 def _disqualifier(card: ScoreCard, row: pd.DataFrame) -> dict[str, Any] | None:
