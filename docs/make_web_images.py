@@ -1,4 +1,4 @@
-"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-discovery.png, web-personas.png, web-workshop.png, web-empathy.png, web-market.png, web-signals.png).
+"""Regenerate the web workspace screenshots in docs/images/ (web-home.png, web-accounts.png, web-account.png, web-icp.png, web-data.png, web-data-preview.png, web-outcomes.png, web-discovery.png, web-personas.png, web-workshop.png, web-empathy.png, web-market.png, web-signals.png).
 
 Usage: python docs/make_web_images.py [WORKSPACE]
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from bullseye.people.cards import find_chromium
 from bullseye.web import create_app
 from bullseye.web.server import serving
+from bullseye.web.views.common import scored_accounts
 from bullseye.workspace import Workspace
 
 IMAGES = Path(__file__).parent / "images"
@@ -31,6 +32,7 @@ ARGS = [
 SHOTS = [
     ("web-home.png", "/"),
     ("web-accounts.png", "/accounts"),
+    ("web-account.png", "/accounts/{best}"),  # the best-scoring account
     ("web-icp.png", "/icp"),
     ("web-data.png", "/data"),
     ("web-data-preview.png", "/data/preview?file=deals.csv"),
@@ -90,8 +92,9 @@ def main(argv: list[str]) -> None:
         with serving(app) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
+            best = scored_accounts(app.state.web).sort_values("fit_score", ascending=False)["account_id"].iloc[0]
             for name, path in SHOTS:
-                page.goto(url + path)
+                page.goto(url + path.format(best=best))
                 page.screenshot(path=str(IMAGES / name), full_page=False)
                 print(IMAGES / name)
             browser.close()

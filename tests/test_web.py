@@ -99,9 +99,17 @@ def test_home_shows_the_funnel_and_the_icp_in_use(local, web_ws):
     counts = {t["name"]: t["rows"] for t in data["tables"]}
     assert counts["accounts"] == int(web_ws.table("accounts").count().execute()) == 400
     assert data["icp"]["source"] == "draft"
-    stages = {s["stage"]: s["accounts"] for s in data["funnel"]}
-    assert stages["In the CRM"] == 400 and 0 < stages["Tier A"] <= stages["Fit the ICP (tiers A and B)"] <= 400
-    assert "<svg" in local.get("/").text
+    stages = {s["key"]: s for s in data["funnel"]}
+    assert list(stages) == ["universe", "audience", "icp", "crm", "customers"]
+    assert stages["crm"]["accounts"] == 400 and stages["crm"]["link"] == "/accounts"
+    customers = web_ws.outcomes().to_dict()["overall"]["customers"]
+    assert stages["customers"]["accounts"] == customers > 0
+    # no market list in this workspace: the stages that need one say so and link to the Data page
+    for key in ("universe", "audience", "icp"):
+        assert stages[key]["accounts"] is None and stages[key]["missing"] == "needs a market list"
+        assert stages[key]["link"] == "/data"
+    html = local.get("/").text
+    assert "<svg" in html and 'href="/data"' in html and "needs a market list" in html
 
 
 def test_accounts_filter_sort_search_and_pages_agree_with_the_scores(local):

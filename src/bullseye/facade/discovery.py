@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bullseye.discover.engine import DiscoveryResult
     from bullseye.discover.segments import AddedToDraft, SegmentAccounts
     from bullseye.scoring.backtest import Backtest
+    from bullseye.scoring.explain import AccountExplanation
     from bullseye.scoring.scores import ScorecardInUse, Scores
     from bullseye.strategy.icp import ICP
 
@@ -118,6 +119,13 @@ class DiscoveryMixin(FacadeBase):
         from bullseye.scoring.scores import scorecard_result
 
         return scorecard_result(self._ws)
+
+    def explain(self, account_id: str) -> AccountExplanation:
+        """CRM account ``account_id``'s score taken apart by the scorecard in use: every feature's
+        points (50 plus their sum is the fit score before clipping) and its disqualifier with the evidence."""
+        from bullseye.scoring.explain import explain_in_use
+
+        return explain_in_use(self._ws, account_id)
 
     def score(self, companies: pd.DataFrame | Path | str | None = None, top: int = 20) -> Scores:
         """Score ``companies`` (a frame, a CSV/Parquet/Excel file, or None: every CRM account) under

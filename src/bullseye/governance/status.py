@@ -173,8 +173,15 @@ def workspace_status(ws: Workspace, today: date | None = None) -> Status:
                 + "; ".join(f"{r.kind} {r.subject}" for r in open_triggers.head(3).itertuples()),
             )
         )
+    from bullseye.governance.triggers import as_records
+
     return Status(
-        today, current.to_dict() if current else None, draft_changed, items, open_triggers.reset_index(drop=True)
+        today,
+        current.to_dict() if current else None,
+        draft_changed,
+        items,
+        open_triggers.reset_index(drop=True),
+        drift=as_records(open_triggers[open_triggers["kind"] == "drift"]),  # the open drift alarms
     )
 
 

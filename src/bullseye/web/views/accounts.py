@@ -1,4 +1,5 @@
-"""Accounts: the scored list (search, tier filter, sort, pages) and one account with its score and reasons."""
+"""Accounts: the scored list (search, tier filter, sort, pages) and one account with its score, every
+feature's points, the disqualifier with its evidence, deals, contacts and notes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from bullseye.errors import InvalidInputError, NotFoundError
+from bullseye.scoring.explain import explain_account
 from bullseye.scoring.scorecard import TIERS
 from bullseye.web.app import WebContext, page
-from bullseye.web.views.common import icp_in_use, scored_accounts
+from bullseye.web.views.common import icp_in_use, scored_accounts, scoring_basis
 
 __all__ = ["accounts_page", "account_page", "accounts_csv", "register", "PER_PAGE", "SORTS"]
 
@@ -143,17 +145,58 @@ def account_page(web: WebContext, request: Request, account_id: str) -> dict[str
     deals = _rows_of(web, "deals", account_id)
     if len(deals) and "created_at" in deals.columns:
         deals = deals.sort_values("created_at", ascending=False)
-    # TODO(issue 12): every feature's points (ScoreCard.explain) from a facade method such as
-    # ws.explain(account_id); score_accounts returns the three largest reasons, shown here.
-    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
+    basis = scoring_basis(web)
+    explanation = explain_account(basis[0], basis[1], account_id).to_dict() if basis is not None else None
     return {
         "title": row.get("name") or account_id,
         "account": row,
-        "reasons": reasons,
+        "reasons": [r for r in str(row.get("reasons") or "").split("; ") if r],
+        "explanation": explanation,
         "attributes": attributes.iloc[0].to_dict() if len(attributes) else {},
         "deals": deals.head(20).to_dict("records"),
+        "contacts": _contacts(web, account_id),
+        "notes": _notes(web, account_id),
         "icp": icp_in_use(web)[1],
     }
+
+
+#: How many contacts and notes the account page lists (newest notes first).
+SHOWN = 50
+
+
+def _contacts(web: WebContext, account_id: str) -> list[dict[str, Any]]:
+    """The account's contacts with the function and seniority read from each title."""
+    from bullseye.people.titles import normalize_titles, workspace_title_vocabulary
+
+    people = _rows_of(web, "contacts", account_id).head(SHOWN)
+    if people.empty:
+        return []
+    titles = people["title"] if "title" in people.columns else pd.Series([None] * len(people), index=people.index)
+    read = normalize_titles(titles.astype("string").fillna(""), workspace_title_vocabulary(web.ws))
+    return [
+        {
+            "contact_id": person.get("contact_id"),
+            "name": person.get("name"),
+            "title": person.get("title"),
+            "function": function,
+            "seniority": seniority,
+        }
+        for person, function, seniority in zip(
+            people.to_dict("records"), read["function"].tolist(), read["seniority"].tolist()
+        )
+    ]
+
+
+def _notes(web: WebContext, account_id: str) -> list[dict[str, Any]]:
+    """The account's notes, newest first: id, type, date and the opening of the text."""
+    notes = _rows_of(web, "notes", account_id)
+    if notes.empty:
+        return []
+    if "created_at" in notes.columns:
+        notes = notes.sort_values("created_at", ascending=False)
+    columns = [c for c in ("note_id", "note_type", "created_at", "body") if c in notes.columns]
+    records = notes.head(SHOWN)[columns].astype(object).where(notes.head(SHOWN)[columns].notna(), None)
+    return [{**r, "body": str(r.get("body") or "")[:200]} for r in records.to_dict("records")]
 
 
 def accounts_csv(request: Request) -> Response:

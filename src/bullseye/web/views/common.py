@@ -9,7 +9,7 @@ import pandas as pd
 from bullseye.strategy.icp import ICP, load_icp
 from bullseye.strategy.versions import VersionStore
 
-__all__ = ["icp_in_use", "scored_accounts", "table_counts", "has_table"]
+__all__ = ["icp_in_use", "scoring_basis", "scored_accounts", "table_counts", "has_table"]
 
 
 def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
@@ -42,10 +42,28 @@ def scored_accounts(web) -> pd.DataFrame:
     """Every CRM account scored by the ICP in use, once per (data load, definitions)."""
     from bullseye.scoring.accounts import score_accounts
 
+    basis = scoring_basis(web)
+    if basis is None:
+        return pd.DataFrame()
+    card, accounts = basis
+    return web.cache.get("scores", lambda: score_accounts(web.ws, frame=accounts, card=card))
+
+
+def scoring_basis(web) -> tuple[Any, pd.DataFrame] | None:
+    """The fitted scorecard of the ICP in use and the CRM accounts it scores (None without an ICP),
+    once per (data load, definitions): the scores and each account's explanation share one fit."""
+    from bullseye.core.dataset import build_dataset
+    from bullseye.scoring.scorecard import fit_scorecard
+
     icp, _ = icp_in_use(web)
     if icp is None:
-        return pd.DataFrame()
-    return web.cache.get("scores", lambda: score_accounts(web.ws, icp=icp))
+        return None
+
+    def compute() -> tuple[Any, pd.DataFrame]:
+        dataset = build_dataset(web.ws)
+        return fit_scorecard(web.ws, icp, dataset=dataset), dataset.accounts
+
+    return web.cache.get("scoring basis", compute)
 
 
 def table_counts(web) -> list[dict[str, Any]]:

@@ -22,7 +22,15 @@ from bullseye.market.sizing import MarketSize
 from bullseye.web.app import WebContext, page
 from bullseye.web.views.common import has_table, icp_in_use
 
-__all__ = ["PER_PAGE", "WHITESPACE_COLUMNS", "market_page", "whitespace_csv", "whitespace_rows", "register"]
+__all__ = [
+    "PER_PAGE",
+    "market_size",
+    "WHITESPACE_COLUMNS",
+    "market_page",
+    "whitespace_csv",
+    "whitespace_rows",
+    "register",
+]
 
 PER_PAGE = 50
 #: The whitespace columns the page lists (the CSV has every column ``bullseye size --whitespace`` writes).
@@ -34,7 +42,8 @@ NO_UNIVERSE = (
 )
 
 
-def _sized(web: WebContext) -> MarketSize:
+def market_size(web: WebContext) -> MarketSize:
+    """``Workspace.size()`` once per (data load, definitions): the Market and Home pages share it."""
     return web.cache.get("market size", web.ws.size)
 
 
@@ -49,7 +58,7 @@ def _page_number(text: str | None) -> int:
 
 def whitespace_rows(web: WebContext, query: str, tier: str) -> pd.DataFrame:
     """The whitespace (best fit first) narrowed to ``query`` (in name or domain, any case) and ``tier``."""
-    whitespace = _sized(web).whitespace
+    whitespace = market_size(web).whitespace
     keep = np.ones(len(whitespace), dtype=bool)
     if query:
         keep &= _search_text(web).str.contains(query, case=False, regex=False).to_numpy()
@@ -71,7 +80,7 @@ def _search_text(web: WebContext) -> pd.Series:
     """Name and domain of each whitespace company in one string, once per sizing."""
 
     def compute() -> pd.Series:
-        whitespace = _sized(web).whitespace
+        whitespace = market_size(web).whitespace
         parts = [whitespace[c].astype("string").fillna("") for c in ("name", "domain") if c in whitespace.columns]
         if not parts:
             return pd.Series([""] * len(whitespace), index=whitespace.index)
@@ -92,7 +101,7 @@ def market_page(web: WebContext, request: Request) -> dict[str, Any]:
     _, source = icp_in_use(web)
     if source["source"] == "none":
         return {**base, "missing": "No ICP yet: draft one on the ICP page (or run discovery) to size the market."}
-    sized = _sized(web)
+    sized = market_size(web)
     result = web.cache.get("market size dict", sized.to_dict)
     rows = whitespace_rows(web, query, tier)
     pages = max(1, math.ceil(len(rows) / PER_PAGE))

@@ -1,0 +1,112 @@
+"""One account's score taken apart: every feature's points (50 plus their sum is the unclipped fit
+score), in the words ``bullseye score`` uses for its reasons, and the disqualifier that caught the
+account with the evidence behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from bullseye.errors import NotFoundError
+from bullseye.results import Result
+from bullseye.scoring.features import Feature
+from bullseye.scoring.scorecard import BASE_SCORE, ScoreCard, disqualifier_reason
+
+if TYPE_CHECKING:
+    from bullseye.workspace import Workspace
+
+__all__ = ["AccountExplanation", "explain_account", "explain_in_use"]
+
+
+@dataclass(repr=False)
+class AccountExplanation(Result):
+    """``contributions``: one record per scorecard feature, largest effect first,
+    ``{"feature", "kind", "level", "points", "reason"}``; ``base + sum(points)`` is ``raw_score``,
+    clipped to 0-100 it is the fit score. ``disqualifier``: None or
+    ``{"id", "label", "reason", "evidence": [records]}``."""
+
+    account_id: str
+    base: float
+    raw_score: float
+    fit_score: float
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+    disqualifier: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        from bullseye.render.encoder import jsonable
+
+        return jsonable(
+            {
+                "account_id": self.account_id,
+                "base": self.base,
+                "raw_score": self.raw_score,
+                "fit_score": self.fit_score,
+                "contributions": self.contributions,
+                "disqualifier": self.disqualifier,
+            }
+        )
+
+
+def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) -> AccountExplanation:
+    """The points of every feature of ``card`` for account ``account_id`` of ``accounts``."""
+    found = np.flatnonzero(accounts["account_id"].astype(str).to_numpy() == str(account_id))
+    if not len(found):
+        raise NotFoundError(f"no account with id '{account_id}'")
+    row = accounts.iloc[found[:1]]
+    points = card.explain(row).iloc[0]
+    contributions: list[dict[str, Any]] = []
+    for feature in card.features_:
+        level = int(feature.codes(row, {})[0])
+        reason = str(feature.learned("reasons")[level])
+        contributions.append(
+            {
+                "feature": feature.name,
+                "kind": feature.kind,
+                "level": _words(feature, level),
+                "points": float(points[feature.name]),
+                "reason": reason,
+            }
+        )
+    contributions.sort(key=lambda c: -abs(c["points"]))
+    raw = BASE_SCORE + float(points.sum())
+    return AccountExplanation(
+        account_id=str(account_id),
+        base=float(BASE_SCORE),
+        raw_score=raw,
+        fit_score=round(float(np.clip(raw, 0, 100)), 1),
+        contributions=contributions,
+        disqualifier=_disqualifier(card, row),
+    )
+
+
+def _words(feature: Feature, level: int) -> str:
+    """The account's level of ``feature`` in words; a rule says whether it holds (``describe`` names the rule only)."""
+    if feature.kind == "disqualifier":
+        return feature.describe(level) if level else f"{feature.flag_rule.label}: not disqualified"
+    if feature.kind in ("criterion", "segment"):
+        return f"{feature.describe(level)}: {'met' if level else 'not met'}"
+    return feature.describe(level)
+
+
+def _disqualifier(card: ScoreCard, row: pd.DataFrame) -> dict[str, Any] | None:
+    by = card.score(row, n_reasons=0)["disqualified_by"].iloc[0]
+    rule = next((d for d in card.icp.disqualifiers if d.id == by), None)
+    if rule is None:
+        return None
+    return {
+        "id": rule.id,
+        "label": rule.label,
+        "reason": disqualifier_reason(rule),
+        "evidence": [e.model_dump(exclude_none=True) for e in rule.evidence],
+    }
+
+
+def explain_in_use(ws: Workspace, account_id: str) -> AccountExplanation:
+    """Account ``account_id`` of the CRM explained by the scorecard in use (as ``bullseye score`` scores it)."""
+    from bullseye.scoring.scores import _in_use
+
+    data, card, _, _ = _in_use(ws)
+    return explain_account(card, data.accounts, account_id)
