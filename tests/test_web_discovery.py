@@ -96,6 +96,20 @@ def test_the_latest_run_is_kept_across_a_restart_and_dropped_by_a_new_load(local
             assert damaged.get("/discovery.json").json()["status"] == "idle"
 
 
+def test_a_run_of_bullseye_discover_shows_on_the_page(disc_ws, tmp_path):
+    copy = tmp_path / "cli"
+    shutil.copytree(disc_ws.root, copy, symlinks=True)
+    ran = CliRunner().invoke(
+        cli_app, ["discover", "--workspace", str(copy), "--outcome", "win", "--max-depth", "1", "--json"]
+    )
+    assert ran.exit_code == 0, ran.output
+    printed = json.loads(ran.output)
+    with TestClient(create_app(Workspace(copy), require_login=False), base_url=LOCAL) as client:
+        shown = client.get("/discovery.json").json()
+    assert shown["status"] == "done" and shown["by"] == "bullseye discover" and shown["outcomes_run"] == ["win"]
+    assert shown["discovery"]["outcomes"] == printed["outcomes"]
+
+
 def test_filters_and_sorts(local):
     worse = local.get("/discovery.json?side=worse&outcome=win&sort=accounts").json()
     keys = worse["shown_keys"]

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,12 +96,16 @@ def run_all(
     summary breaks down by (when the accounts have it); ``top``: segments reported per outcome and
     direction; ``force``: replace a hand-edited draft ICP and personas; ``owner``: the draft ICP's
     owner; ``reports``: also write the reports into ``reports/``."""
+    from bullseye.discover.stored import keep_run
+
     job = MainJob()
     step = _Stepper(job, progress)
     step("load", ws.load)
     attributes = _account_attributes(ws)
     step("outcomes", lambda: ws.outcomes(by=by if by in attributes else None))
+    generation, started_at = ws.warehouse.generation, dt.datetime.now().isoformat(timespec="seconds")
     discovery = step("discovery", lambda: ws.discover(top=top))
+    keep_run(ws, discovery, generation, by="the main job", started_at=started_at)  # for the Discovery page
     if reports:
         job.written.append(_write_discovery_report(ws, discovery))
     icp = step("icp", lambda: _draft(ws, job, discovery, force, owner))

@@ -96,10 +96,14 @@ def discover(
 
         bullseye discover --outcome win --target activated --until 2018-08-01
     """
+    from datetime import datetime
+
+    from bullseye.discover.stored import keep_run
     from bullseye.render import to_terminal
     from bullseye.render.discovery import discovery_html
 
     ws = open_workspace(workspace)
+    generation, started_at = ws.warehouse.generation, datetime.now().isoformat(timespec="seconds")
     with console.status("Searching...") as status:
         result = ws.discover(
             outcome,
@@ -110,6 +114,7 @@ def discover(
             until=parse_date(until, "--until"),
             progress=lambda name: status.update(f"Searching {name}..."),
         )
+    keep_run(ws, result, generation, by="bullseye discover", started_at=started_at)  # the Discovery page shows it
     report = ws.reports_dir / "discovery.html"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")

@@ -20,7 +20,7 @@ from bullseye.discover.findings import Finding, Measure, OutcomeReport
 from bullseye.discover.result import DiscoveryResult, DiscoverySettings, dataset_for
 from bullseye.errors import BullseyeError
 
-__all__ = ["RUN_FILE", "run_file", "save_run", "load_run", "result_from_dict"]
+__all__ = ["RUN_FILE", "run_file", "save_run", "keep_run", "load_run", "result_from_dict"]
 
 RUN_FILE = "discovery/latest.json"  # under the workspace's .bullseye/
 FORMAT = 1
@@ -58,6 +58,21 @@ def save_run(ws, result: DiscoveryResult, generation: int, **meta: Any) -> Path:
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)  # a reader never sees half a file
     return path
+
+
+def keep_run(ws, result: DiscoveryResult, generation: int, by: str, started_at: str) -> Path:
+    """Keep a run made outside the web (``bullseye discover``, the main job) for the Discovery page,
+    with the metadata the page shows (who ran it, when, on which outcomes)."""
+    return save_run(
+        ws,
+        result,
+        generation,
+        by=by,
+        outcomes=list(result.settings.outcomes),
+        max_depth=result.settings.max_depth,
+        started_at=started_at,
+        finished_at=dt.datetime.now().isoformat(timespec="seconds"),
+    )
 
 
 def load_run(ws) -> tuple[DiscoveryResult, dict[str, Any]] | None:
