@@ -172,6 +172,22 @@ def test_security_headers_on_every_response(local):
     assert "<script>" not in local.get("/").text and " style=" not in local.get("/accounts").text
 
 
+def test_htmx_is_served_from_the_package_without_eval(local):
+    import json as jsonlib
+
+    script = local.get("/static/htmx.min.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "htmx" in script.text[:200]
+    page = local.get("/").text
+    assert '<script src="/static/htmx.min.js" defer></script>' in page  # vendored: no CDN, no build step
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page)
+    assert config and jsonlib.loads(config.group(1)) == {
+        "includeIndicatorStyles": False,  # no inline <style>: the CSP allows none
+        "allowEval": False,
+        "allowScriptTags": False,
+    }
+
+
 def test_an_unexpected_error_is_a_500_with_the_headers(web_ws):
     app = create_app(web_ws, require_login=False)
     app.state.web.cache.get = lambda *args: 1 / 0  # every cached result now fails with ZeroDivisionError
