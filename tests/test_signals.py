@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from bullseye.cli import app
 from bullseye.core.dataset import build_dataset
 from bullseye.demo import generate_company
+from bullseye.demo.strategy import DEMO_SIGNALS
 from bullseye.errors import ConfigError
 from bullseye.market.signal_evidence import (
     MIN_DEALS,
@@ -55,30 +56,17 @@ from bullseye.workspace import Workspace
 
 runner = CliRunner()
 
-#: Hand-written signals on top of the planted ICP: the planted hire, funding, and layoffs (negative).
-SIGNALS = """signals:
-- id: head-of-logistics
-  name: New Head of Logistics
-  event_type: exec_hire
-  filters: {title_function: operations, title_seniority: head}
-  lookback_days: 90
-  half_life_days: 30
-  weight: 1.1
-  assumption: true
-- id: funding
-  name: Funding round
-  event_type: funding
-  lookback_days: 180
-  half_life_days: 60
-  weight: 0.3
-  assumption: true
-- id: layoffs
+#: Hand-written signals on top of the planted ICP: the demo's two (the planted hire, funding) and layoffs (negative).
+SIGNALS = (
+    DEMO_SIGNALS
+    + """- id: layoffs
   name: Layoffs
   event_type: layoff
   direction: negative
   weight: 0.5
   assumption: true
 """
+)
 
 
 def icp_from(text: str) -> ICP:
