@@ -142,3 +142,39 @@ def demo_copy(factory, n_accounts: int, seed: int, root: Path, full: bool = Fals
     for a test that changes it or must not see what other modules wrote; built once per run."""
     name, build = _demo(n_accounts, seed, full)
     return _copy(_pristine(factory, name, build), root)
+
+
+# -- the browser tests' Chromium ---------------------------------------------------------------
+#: Launch arguments for Chromium in containers and CI.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def chromium_or_skip() -> str:
+    """The Chromium to drive; skips without one on a developer machine, fails in CI."""
+    from bullseye.people.cards import find_chromium
+
+    found = find_chromium() or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found is None:
+        message = "Chromium is not installed (apt-get install -y chromium, or `make install-dev`)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; browser tests must not skip in CI")
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -8,8 +8,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import TRUTH_ICP, full_demo_workspace, write
-from test_web_browser import chromium_or_skip
+from conftest import TRUTH_ICP, chromium_or_skip, full_demo_workspace, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app

@@ -1,51 +1,14 @@
 """The web workspace in a real browser: Playwright driving Debian's Chromium against a real uvicorn
 on a free loopback port. In CI (``CI`` set) a missing Chromium fails the test instead of skipping it;
-``make install-dev`` installs it."""
+``make install-dev`` installs it. The ``browser`` fixture and ``chromium_or_skip`` are in conftest.py."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from test_web import build_hostile_workspace
 
 from bullseye.web import create_app
 from bullseye.web.server import serving
-
-#: Launch arguments for Chromium in containers and CI.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def chromium_or_skip() -> str:
-    """The Chromium to drive; skips without one on a developer machine, fails in CI."""
-    from bullseye.people.cards import find_chromium
-
-    found = find_chromium() or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if found is None:
-        message = "Chromium is not installed (apt-get install -y chromium, or `make install-dev`)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; browser tests must not skip in CI")
-        pytest.skip(message)
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

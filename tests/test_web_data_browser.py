@@ -1,6 +1,6 @@
 """The Data page in a real browser (Playwright, Debian's Chromium, a real uvicorn): drop one export on
 the drop zone, choose another with the file input, preview, load and watch it finish. Like the other
-browser tests it fails in CI when Chromium is missing (see test_web_browser.chromium_or_skip)."""
+browser tests it fails in CI when Chromium is missing (see conftest.chromium_or_skip)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_web_browser import browser  # noqa: F401 - the module's Chromium fixture
 
 from bullseye.demo import generate_company
 from bullseye.web import create_app
@@ -31,7 +30,7 @@ def exports(tmp_path) -> Path:
     return folder
 
 
-def test_upload_preview_and_load_through_the_page(browser, tmp_path, exports):  # noqa: F811
+def test_upload_preview_and_load_through_the_page(browser, tmp_path, exports):
     Workspace.init(tmp_path / "ws", name="Browser data")
     settings_file = tmp_path / "ws" / "bullseye.yaml"
     settings = yaml.safe_load(settings_file.read_text())

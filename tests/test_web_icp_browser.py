@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from test_web import build_hostile_workspace
-from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 from bullseye.strategy.icp import load_icp
 from bullseye.web import create_app
@@ -20,7 +19,7 @@ def icp_site(tmp_path_factory):
         yield url, ws
 
 
-def test_edit_a_criterion_preview_publish_and_see_it_in_the_history(browser, icp_site):  # noqa: F811
+def test_edit_a_criterion_preview_publish_and_see_it_in_the_history(browser, icp_site):
     url, ws = icp_site
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     errors: list[str] = []
@@ -47,7 +46,7 @@ def test_edit_a_criterion_preview_publish_and_see_it_in_the_history(browser, icp
     page.close()
 
 
-def test_two_editors_in_two_browser_contexts_never_lose_an_update(browser, icp_site):  # noqa: F811
+def test_two_editors_in_two_browser_contexts_never_lose_an_update(browser, icp_site):
     """Two people (two contexts: separate cookies and sessions) open the same draft; the first save
     wins, the second is refused with both versions shown, and nothing of the first is lost."""
     url, ws = icp_site

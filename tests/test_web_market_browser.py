@@ -1,14 +1,13 @@
 """The Market and Signals pages in a real browser (Playwright driving Debian's Chromium against
 uvicorn): search the whitespace and download it, filter the why-now list by a signal, open the
 evidence behind a weight and follow a company to its account page. In CI a missing Chromium fails
-the test (see test_web_browser.chromium_or_skip)."""
+the test (see conftest.chromium_or_skip)."""
 
 from __future__ import annotations
 
 import csv
 
 import pytest
-from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture (fails in CI without it)
 from test_web_market import FORMULA, HOSTILE, ws  # noqa: F401 - the demo with a universe, events and signals
 
 from bullseye.web import create_app
@@ -21,7 +20,7 @@ def site(ws):  # noqa: F811
         yield url
 
 
-def test_search_and_download_the_whitespace_then_filter_signals_to_an_account(browser, site, tmp_path):  # noqa: F811
+def test_search_and_download_the_whitespace_then_filter_signals_to_an_account(browser, site, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

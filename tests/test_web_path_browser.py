@@ -4,7 +4,7 @@ mapping, preview and load -> run discovery -> add two segments to the draft ICP 
 publish -> open an account page -> download the scored accounts as CSV -> draft the personas -> edit a
 persona field.
 Real clicks and form fills in Chromium against a real uvicorn; like the other browser tests it fails
-in CI when Chromium is missing (see test_web_browser.chromium_or_skip)."""
+in CI when Chromium is missing (see conftest.chromium_or_skip)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 from bullseye.demo import generate_company
 from bullseye.strategy.icp import load_icp
@@ -35,7 +34,7 @@ def exports(tmp_path) -> Path:
     return folder
 
 
-def test_a_new_user_s_whole_path_without_a_terminal(browser, tmp_path, exports):  # noqa: F811
+def test_a_new_user_s_whole_path_without_a_terminal(browser, tmp_path, exports):
     root = tmp_path / "acme"
     with serving(SetupThenServe(root)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -1,12 +1,11 @@
 """The Personas pages in a real browser (Playwright driving Debian's Chromium against uvicorn): edit a
 persona field and save it, comment on a field, merge two themes in one click. In CI a missing
-Chromium fails the test (see test_web_browser.chromium_or_skip)."""
+Chromium fails the test (see conftest.chromium_or_skip)."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
-from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture (fails in CI without it)
 from test_web_personas import build_persona_workspace
 
 from bullseye.web import create_app
@@ -20,7 +19,7 @@ def site(tmp_path_factory):
         yield url, ws
 
 
-def test_edit_a_persona_comment_and_merge_themes(browser, site):  # noqa: F811
+def test_edit_a_persona_comment_and_merge_themes(browser, site):
     url, ws = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []

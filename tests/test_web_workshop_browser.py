@@ -1,6 +1,6 @@
 """The Workshop page in a real browser (Playwright driving Debian's Chromium against uvicorn): step
 through the agenda, edit a red flag and save it, see who edited it; comment on a card. In CI a
-missing Chromium fails the test (see test_web_browser.chromium_or_skip)."""
+missing Chromium fails the test (see conftest.chromium_or_skip)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import urllib.request
 
 import pytest
 import yaml
-from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture (fails in CI without it)
 from test_workshop import build_board_workspace
 
 from bullseye.strategy.workshop import WORKSHOP_FILE
@@ -26,7 +25,7 @@ def site(tmp_path_factory):
         yield url, ws
 
 
-def test_edit_a_red_flag_and_see_it_recorded(browser, site):  # noqa: F811
+def test_edit_a_red_flag_and_see_it_recorded(browser, site):
     url, ws = site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
