@@ -7,15 +7,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from bullseye.discover.encode import (
+from bullseye.discover.bitsets import (
     MAX_ATOMS,
-    Selector,
     build_partitions,
-    encode,
     pack_bits,
     split_partition,
     unpack_bits,
 )
+from bullseye.discover.encode import Selector, encode
 
 
 def frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 A selector is a condition a person can read ("industry = E-commerce", "employees 51-200",
 "deliveries_per_day >= 200", "tech_stack contains SAP") and re-apply to any frame with the same
 columns (new accounts, holdout rows). ``encode`` turns a frame into selectors and packs the rows
-each covers as bits (row ``r`` is bit ``r % 64`` of word ``r // 64``), ready for the search kernel.
+each covers as bits, with each attribute's atoms, ready for the search kernel
+(:mod:`bullseye.discover.bitsets`).
 
 Categorical, string and boolean columns give one selector per value (the rare tail pooled); list
 columns (a tech stack) one per frequent element; numeric columns bands, both as intervals and as
@@ -21,17 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "Selector",
-    "Partition",
-    "EncodedAttributes",
-    "encode",
-    "pack_bits",
-    "unpack_bits",
-    "build_partitions",
-    "split_partition",
-    "FIXED_BANDS",
-]
+from bullseye.discover.bitsets import Partition, atom_partitions, n_words, pack_bits, popcount, unpack_bits
+
+__all__ = ["Selector", "EncodedAttributes", "encode", "FIXED_BANDS"]
 
 #: Cut points and labels of the known numeric attributes: (cuts, closed side, band labels).
 #: ``closed="right"`` means bands ``lo < x <= hi`` (head counts: "11-50"); ``"left"`` means
@@ -43,7 +36,6 @@ FIXED_BANDS: dict[str, tuple[tuple[float, ...], str, tuple[str, ...]]] = {
 _QUANTILES = (0.2, 0.4, 0.6, 0.8)
 _FEW_VALUES = 5  # a numeric column with at most this many values is treated as categorical
 _MASS_AT_MIN = 0.2  # share of rows at the minimum that earns "x = min" / "x > min"
-MAX_ATOMS = 64  # a partition has at most this many atoms (distinct selector patterns)
 _LIST_CELLS = (list, tuple, set, frozenset, np.ndarray)
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 
@@ -91,25 +83,6 @@ class Selector:
 
 
 @dataclass
-class Partition:
-    """Selectors of one attribute as unions of atoms: every row has exactly one atom.
-
-    ``codes[r]`` is row ``r``'s atom and ``members[j, a]`` says whether selector
-    ``selectors[j]`` covers atom ``a`` (an atom is a distinct pattern of these selectors, so a
-    numeric attribute's atoms are its bins). The search kernel counts atoms, not rows.
-    """
-
-    attribute: int
-    selectors: np.ndarray
-    codes: np.ndarray
-    members: np.ndarray
-
-    @property
-    def n_atoms(self) -> int:
-        return int(self.members.shape[1])
-
-
-@dataclass
 class EncodedAttributes:
     """Selectors and the rows each covers, packed as bits.
 
@@ -139,11 +112,11 @@ class EncodedAttributes:
         if rows.shape != (self.n_rows,):
             raise ValueError(f"rows mask has shape {rows.shape}, expected ({self.n_rows},)")
         n = int(rows.sum())
-        bits = np.empty((len(self.selectors), _n_words(n)), dtype=np.uint64)
+        bits = np.empty((len(self.selectors), n_words(n)), dtype=np.uint64)
         for start in range(0, len(self.selectors), 64):  # bounded memory: 64 unpacked rows at a time
             block = unpack_bits(self.bits[start : start + 64], self.n_rows)
             bits[start : start + 64] = pack_bits(block[:, rows])
-        counts = _popcount(bits)
+        counts = popcount(bits)
         parts = (
             None
             if self.partitions is None
@@ -160,92 +133,6 @@ class EncodedAttributes:
             dict(self.skipped),
             parts,
         )
-
-
-# -- bits ------------------------------------------------------------------------------------------
-def _n_words(n_rows: int) -> int:
-    return (n_rows + 63) // 64
-
-
-def pack_bits(masks: np.ndarray) -> np.ndarray:
-    """Pack boolean rows (shape (..., n)) into uint64 words (shape (..., ceil(n / 64)))."""
-    packed = np.packbits(np.asarray(masks, dtype=bool), axis=-1, bitorder="little")
-    packed = np.pad(packed, [(0, 0)] * (packed.ndim - 1) + [(0, _n_words(np.shape(masks)[-1]) * 8 - packed.shape[-1])])
-    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False)
-
-
-def unpack_bits(bits: np.ndarray, n_rows: int) -> np.ndarray:
-    """Inverse of ``pack_bits``: uint64 words (shape (..., n_words)) to booleans (..., n_rows)."""
-    raw = np.ascontiguousarray(bits, dtype="<u8").view(np.uint8)
-    return np.unpackbits(raw, axis=-1, count=n_rows, bitorder="little").view(bool)
-
-
-def _popcount(bits: np.ndarray) -> np.ndarray:
-    if hasattr(np, "bitwise_count"):  # numpy >= 2.0; else a byte lookup table
-        return np.bitwise_count(bits).sum(axis=-1, dtype=np.int64)
-    return np.array([bin(i).count("1") for i in range(256)], np.uint8)[bits.view(np.uint8)].sum(-1, dtype=np.int64)
-
-
-def split_partition(part: Partition) -> tuple[Partition, Partition]:
-    """Split a partition's selectors in two halves, each with its own (fewer) atoms."""
-    half = len(part.selectors) // 2
-    out = []
-    for rows in (slice(None, half), slice(half, None)):
-        members = part.members[rows]
-        weights = 1 << np.arange(members.shape[0], dtype=np.int64)
-        codes, atoms = pd.factorize(weights @ members.astype(np.int64))
-        out.append(
-            Partition(
-                part.attribute,
-                part.selectors[rows],
-                _small(codes[part.codes]),
-                ((atoms[None, :] >> np.arange(members.shape[0])[:, None]) & 1).astype(bool),
-            )
-        )
-    return out[0], out[1]
-
-
-def _small(codes: np.ndarray) -> np.ndarray:
-    top = int(codes.max()) if len(codes) else 0
-    return codes.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int32)
-
-
-def _partitions(
-    attribute: int, selectors: np.ndarray, masks: np.ndarray, max_atoms: int = MAX_ATOMS
-) -> list[Partition]:
-    """Atoms of one attribute's selectors (boolean rows ``masks``), split until at most ``max_atoms``."""
-    k = len(selectors)
-    if k > 60:
-        return _partitions(attribute, selectors[:60], masks[:60], max_atoms) + _partitions(
-            attribute, selectors[60:], masks[60:], max_atoms
-        )
-    pattern = np.zeros(masks.shape[1], dtype=np.int64)
-    for j in range(k):
-        pattern |= masks[j].astype(np.int64) << j
-    if k <= 16:
-        atoms = np.flatnonzero(np.bincount(pattern, minlength=1 << k))
-        lut = np.zeros(1 << k, dtype=np.int64)
-        lut[atoms] = np.arange(len(atoms))
-        codes = lut[pattern]
-    else:
-        codes, atoms = pd.factorize(pattern)
-    members = ((np.asarray(atoms)[None, :] >> np.arange(k)[:, None]) & 1).astype(bool)
-    return _split_until(Partition(attribute, np.asarray(selectors, dtype=np.int64), _small(codes), members), max_atoms)
-
-
-def _split_until(part: Partition, max_atoms: int) -> list[Partition]:
-    if part.n_atoms <= max_atoms or len(part.selectors) == 1:
-        return [part]
-    return [p for half in split_partition(part) for p in _split_until(half, max_atoms)]
-
-
-def build_partitions(encoded: EncodedAttributes) -> list[Partition]:
-    """The atom partitions of ``encoded`` (derived from its bits; ``encode`` stores them)."""
-    out = []
-    for a in range(len(encoded.attributes)):
-        sel = np.flatnonzero(encoded.attribute_index == a)
-        out += _partitions(a, sel, unpack_bits(encoded.bits[sel], encoded.n_rows))
-    return out
 
 
 # -- reading columns -------------------------------------------------------------------------------
@@ -529,11 +416,11 @@ def encode(
             attr_index.append(position)
             kept_masks.append(mask)
         if kept_masks:
-            partitions += _partitions(position, np.arange(first, len(selectors)), np.vstack(kept_masks))
+            partitions += atom_partitions(position, np.arange(first, len(selectors)), np.vstack(kept_masks))
             kept.append(name)
         else:
             skipped[name] = "no selector covers some but not all rows"
-    bits = np.vstack(packed) if packed else np.zeros((0, _n_words(n)), dtype=np.uint64)
+    bits = np.vstack(packed) if packed else np.zeros((0, n_words(n)), dtype=np.uint64)
     return EncodedAttributes(
-        selectors, bits, np.asarray(attr_index, dtype=np.int64), n, kept, _popcount(bits), kinds, skipped, partitions
+        selectors, bits, np.asarray(attr_index, dtype=np.int64), n, kept, popcount(bits), kinds, skipped, partitions
     )

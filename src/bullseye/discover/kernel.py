@@ -1,7 +1,7 @@
 """Conjunction search: every combination of up to ``max_depth`` selectors on different attributes.
 
 The kernel counts atoms, not rows: each attribute's selectors are unions of atoms (every row has
-one atom per partition, see ``encode.Partition``), so one pass over the rows gives the joint
+one atom per partition, see ``bitsets.Partition``), so one pass over the rows gives the joint
 histogram of several partitions, and small matrix products with the selector memberships turn it
 into the statistics of every conjunction of their selectors at once. Partitions with few atoms
 share a pass. The key of a row (int32) is its atom of each partition in mixed radix; compiled
@@ -33,12 +33,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bullseye.discover import counting
-from bullseye.discover.encode import (
-    EncodedAttributes,
-    Partition,
-    build_partitions,
-    split_partition,
-)
+from bullseye.discover.bitsets import Partition, build_partitions, split_partition
+from bullseye.discover.encode import EncodedAttributes
 from bullseye.discover.quality import (
     BinaryQuality,
     NumericQuality,
