@@ -31,14 +31,13 @@ from bullseye.market.matching import (
     normalize_domains,
     normalize_names,
 )
-from bullseye.market.sizing import (
-    _could_share_domain,
-    _could_share_name,
-    _match_universe,
-    _read_universe,
-    _universe_rows,
-    size_market,
-    universe_frame,
+from bullseye.market.sizing import size_market, universe_frame
+from bullseye.market.universe_scan import (
+    could_share_domain,
+    could_share_name,
+    match_universe,
+    read_universe,
+    universe_rows,
 )
 from bullseye.scoring.features import condition_mask
 from bullseye.strategy.audience import Audience, load_audience
@@ -290,8 +289,8 @@ def test_the_cheap_key_tests_never_rule_out_a_shared_key(tricky):
     universe, accounts = tricky
     names, domains = normalize_names(universe["name"]), normalize_domains(universe["domain"])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        could_name = _could_share_name(pool, pa.array(universe["name"], pa.string()), name_keys(accounts["name"]))
-        could_domain = _could_share_domain(
+        could_name = could_share_name(pool, pa.array(universe["name"], pa.string()), name_keys(accounts["name"]))
+        could_domain = could_share_domain(
             pool, pa.array(universe["domain"], pa.string()), domain_keys(accounts["domain"])
         )
     shares_name = names.isin(normalize_names(accounts["name"]).dropna()).to_numpy() | names.isna().to_numpy()
@@ -308,7 +307,7 @@ def test_matching_only_what_can_match_equals_matching_everything(tricky):
     universe, accounts = tricky
     plain = match_companies(universe, accounts)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        matches, summary = _match_universe(
+        matches, summary = match_universe(
             pool,
             pa.array(universe["name"], pa.string()),
             pa.array(universe["domain"], pa.string()),
@@ -376,7 +375,7 @@ criteria:
         ),
     )
     plain = table.to_pandas()
-    read = _read_universe(table, set(frame.columns), {"employees"}, None).conditions
+    read = read_universe(table, set(frame.columns), {"employees"}, None).conditions
     for criterion in criteria:
         expected = _row_by_row(criterion, frame)
         assert 0 < expected.sum() < n, criterion.id
@@ -396,7 +395,7 @@ def test_sizing_reads_the_universe_as_the_plain_frame_gives_it(demo):
     audience, icp = load_audience(ws.root), load_icp(ws.root)
     conditions = [c for rule in [*audience.criteria, *icp.criteria, *icp.disqualifiers] for c in rule.conditions]
     conditions.append(Condition(attribute="industry_raw", op="==", value="Internet Retail"))
-    universe = _read_universe(
+    universe = read_universe(
         table, {c.attribute for c in conditions}, {c.attribute for c in conditions if c.op in (">=", "<")}, segments
     )
     assert universe.rows == len(plain)
@@ -406,12 +405,12 @@ def test_sizing_reads_the_universe_as_the_plain_frame_gives_it(demo):
         assert (condition_mask(condition, universe.conditions, {}) == expected).all(), condition.label
     # Whole rows fetched alone come back in the order asked, with the whole table's column types.
     complete = plain[plain["employees"].notna() & plain["own_fleet"].notna()].sample(40, random_state=1)
-    rows = _universe_rows(table, complete["company_id"].to_numpy(), segments, ["enriched"], len(plain))
+    rows = universe_rows(table, complete["company_id"].to_numpy(), segments, ["enriched"], len(plain))
     pd.testing.assert_frame_equal(rows, complete.assign(enriched=np.nan).reset_index(drop=True))
     accounts = ws.table("accounts").to_pandas()
     plain_match = match_companies(plain, accounts)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        matches, summary = _match_universe(
+        matches, summary = match_universe(
             pool,
             pa.array(plain["name"], pa.string()),
             pa.array(plain["domain"], pa.string()),
