@@ -24,6 +24,7 @@ from bullseye.core.dataset import build_dataset
 from bullseye.demo import generate_company
 from bullseye.demo.strategy import DEMO_SIGNALS
 from bullseye.errors import ConfigError
+from bullseye.market.signal_events import read_events, signal_masks
 from bullseye.market.signal_evidence import (
     MIN_DEALS,
     difference_interval,
@@ -32,13 +33,10 @@ from bullseye.market.signal_evidence import (
     odds_ratio,
     propose_signals,
 )
+from bullseye.market.signal_reasons import age_words, event_reasons
 from bullseye.market.signals import (
     NEUTRAL_FIT,
-    age_words,
-    event_reasons,
     rank_signals,
-    read_events,
-    signal_masks,
     signal_ranking,
     why_now,
 )

@@ -38,7 +38,7 @@ from bullseye.core.dataset import PERIOD
 from bullseye.core.units import Units
 from bullseye.errors import InvalidInputError, NotEnoughDataError, NotFoundError
 from bullseye.market.event_links import link_workspace_events
-from bullseye.market.signals import read_events, signal_masks
+from bullseye.market.signal_events import read_events, signal_masks
 from bullseye.people.titles import workspace_title_vocabulary
 from bullseye.results import Result
 from bullseye.stats import holm, wilson_interval

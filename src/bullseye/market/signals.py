@@ -11,7 +11,9 @@ The ranking's priority is ``fit_score / 100 * why_now_score``.
 
 The window, the matching, the decay and the per-company sums run in the warehouse (Ibis); Python
 gets one row per company and the events in words only for the companies it returns.
-Whether a signal deserves its place is measured in :mod:`bullseye.market.signal_evidence`.
+The events are read in :mod:`bullseye.market.signal_events` and put in words in
+:mod:`bullseye.market.signal_reasons`; whether a signal deserves its place is measured in
+:mod:`bullseye.market.signal_evidence`.
 
 Example::
 
@@ -22,8 +24,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,9 @@ import pandas as pd
 
 from bullseye.errors import BullseyeError, NotFoundError
 from bullseye.market.industries import load_segments, with_segments
-from bullseye.people.titles import normalize_titles, workspace_title_vocabulary
+from bullseye.market.signal_events import fresh_events, signal_predicate
+from bullseye.market.signal_reasons import event_reasons
+from bullseye.people.titles import workspace_title_vocabulary
 from bullseye.results import Result
 from bullseye.strategy.icp import ICP, Signal
 
@@ -47,12 +49,6 @@ __all__ = [
     "SignalRanking",
     "signal_ranking",
     "rank_signals",
-    "fresh_events",
-    "read_events",
-    "signal_predicate",
-    "signal_masks",
-    "event_reasons",
-    "age_words",
     "why_now",
     "add_why_now",
     "NEUTRAL_FIT",
@@ -77,210 +73,6 @@ RANK_COLUMNS = (
     "signal_ids",
     "last_event",
 )
-_ROUND = re.compile(
-    r"\b(pre-?seed|seed|angel|series[\s-]+[a-k]\b(?:\+|\s+or\s+later)?|debt|post-?ipo|ipo|grant|venture|"
-    r"private equity|crowdfunding)",
-    re.IGNORECASE,
-)
-# "team grew 33% (30 -> 40) between ...": how `bullseye snapshot-events` words a headcount change.
-_TEAM_CHANGE = re.compile(r"\bteam (grew|shrank) ([\d.]+%)(?: \(([\d.]+ -> [\d.]+)\))?", re.IGNORECASE)
-
-
-# -- events ---------------------------------------------------------------------------------------
-def _text(table: ir.Table, name: str) -> ir.StringValue:
-    """A text column trimmed, with '' as null; a null column when the table lacks it."""
-    return table[name].cast("string").strip().nullif("") if name in table.columns else ibis.null("string")
-
-
-def fresh_events(
-    events: ir.Table,
-    as_of: dt.date,
-    since: dt.date | None = None,
-    event_types: list[str] | None = None,
-    titles: bool = False,
-    vocabulary=None,
-) -> ir.Table:
-    """The events that happened on or before ``as_of`` (and after ``since``), of ``event_types``,
-    as an Ibis expression with columns ``kind`` ('account', 'prospect' or 'unmatched'),
-    ``company`` (its account_id, company_id or company_name), ``company_name``, ``event_id``, ``event_type``
-    (lower case), ``occurred_at``, ``age_days``, ``title``, ``value``, ``description`` and, with
-    ``titles``, the title's ``title_function`` and ``title_seniority`` (read with ``vocabulary``)."""
-    day = ibis.literal(as_of, type="date")
-    kept = events.filter(events["occurred_at"].cast("date").notnull(), events["occurred_at"].cast("date") <= day)
-    if since is not None:
-        kept = kept.filter(kept["occurred_at"].cast("date") > ibis.literal(since, type="date"))
-    if event_types is not None:
-        kept = kept.filter(kept["event_type"].cast("string").strip().lower().isin(sorted(set(event_types))))
-    account, company, name = (_text(kept, c) for c in ("account_id", "company_id", "company_name"))
-    occurred = kept["occurred_at"].cast("date")
-    table = kept.select(
-        kind=ibis.cases(
-            (account.notnull(), "account"),
-            (company.notnull(), "prospect"),
-            (name.notnull(), "unmatched"),
-            else_=ibis.null("string"),
-        ),
-        company=ibis.coalesce(account, company, name),
-        company_name=name,
-        event_id=_text(kept, "event_id"),
-        event_type=kept["event_type"].cast("string").strip().lower(),
-        occurred_at=occurred,
-        age_days=day.delta(occurred, unit="day"),
-        title=_text(kept, "title"),
-        value=kept["value"].cast("float64") if "value" in kept.columns else ibis.null("float64"),
-        description=_text(kept, "description"),
-    )
-    if not titles:
-        return table.mutate(title_function=ibis.null("string"), title_seniority=ibis.null("string"))
-    distinct = table.select("title").distinct().to_pandas()["title"].dropna().reset_index(drop=True)
-    parts = normalize_titles(distinct.astype(object), vocabulary).reset_index(drop=True)
-    known = parts["recognised"].to_numpy(bool)
-    # numpy's stubs read where(c, x, None) as the one-argument where(c)
-    functions = np.where(known, parts["function"], None).astype(object)  # type: ignore[attr-defined]
-    seniorities = np.where(known, parts["seniority"], None).astype(object)  # type: ignore[attr-defined]
-    mapping = ibis.memtable(
-        pd.DataFrame({"title": distinct.to_numpy(object), "title_function": functions, "title_seniority": seniorities}),
-        schema={"title": "string", "title_function": "string", "title_seniority": "string"},
-    )
-    joined = table.left_join(mapping, table.title == mapping.title)
-    return joined.select(*table.columns, title_function=mapping.title_function, title_seniority=mapping.title_seniority)
-
-
-def read_events(events: ir.Table, as_of: dt.date, vocabulary=None) -> pd.DataFrame:
-    """Every event on or before ``as_of``, with the title's function and seniority, as a frame."""
-    frame = fresh_events(events, as_of, titles=True, vocabulary=vocabulary).to_pandas()
-    return frame.assign(
-        value=pd.to_numeric(frame["value"], errors="coerce"), age_days=frame["age_days"].astype(np.int64)
-    )
-
-
-def signal_predicate(signal: Signal, events: ir.Table) -> ir.BooleanValue:
-    """Does an event (a row of :func:`fresh_events`) match the signal, whatever its age?"""
-    f = signal.filters
-    match = events.event_type == signal.event_type
-    if f.title_function is not None:
-        match &= events.title_function == f.title_function
-    if f.title_seniority is not None:
-        match &= events.title_seniority == f.title_seniority
-    if f.title_contains:
-        match &= events.title.lower().contains(f.title_contains.casefold())
-    if f.description_contains:
-        match &= events.description.lower().contains(f.description_contains.casefold())
-    if f.min_value is not None:
-        match &= events.value >= f.min_value
-    if f.max_value is not None:
-        match &= events.value <= f.max_value
-    return match.fill_null(False)
-
-
-_SCHEMA = {
-    "event_type": "string",
-    "title": "string",
-    "description": "string",
-    "value": "float64",
-    "title_function": "string",
-    "title_seniority": "string",
-}
-
-
-def signal_masks(signals: list[Signal], events: pd.DataFrame) -> np.ndarray:
-    """(signals x events) booleans: which events of a :func:`read_events` frame each signal
-    watches, evaluated by the same predicate as the ranking."""
-    if not signals or events.empty:
-        return np.zeros((len(signals), len(events)), dtype=bool)
-    table = ibis.memtable(events[list(_SCHEMA)].assign(row=np.arange(len(events))), schema={**_SCHEMA, "row": "int64"})
-    result = table.select("row", **{f"m{i}": signal_predicate(s, table) for i, s in enumerate(signals)})
-    frame = result.order_by("row").to_pandas()
-    return np.vstack([frame[f"m{i}"].to_numpy(bool) for i in range(len(signals))])
-
-
-# -- reasons in words -------------------------------------------------------------------------------
-def age_words(days: int) -> str:
-    """'today', 'yesterday', '12 days ago', '3 weeks ago', '4 months ago'."""
-    days = int(days)
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"{round(days / 7)} weeks ago"
-    if days < 365:
-        return f"{round(days / 30.44)} months ago"
-    years = round(days / 365.25)
-    return f"{years} year{'s' if years > 1 else ''} ago"
-
-
-def _money(value: float) -> str:
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:,.0f}"
-
-
-def _round_words(found: str) -> str:
-    """'series-b' -> 'a Series B', 'seed' -> 'a seed round', 'debt' -> 'debt financing'."""
-    text = re.sub(r"[\s-]+", " ", found.strip().lower()).replace("pre seed", "pre-seed").replace("post ipo", "post-IPO")
-    if text.startswith("series"):  # 'series c', 'series c+', 'series c or later' (Crunchbase's 'series-c+')
-        later = " or later" if text.endswith(("+", "later")) else ""
-        return f"a Series {text.split()[1].rstrip('+').upper()}{later}"
-    return {
-        "ipo": "money in an IPO",
-        "debt": "debt financing",
-        "grant": "a grant",
-        "angel": "an angel round",
-        "private equity": "private equity",
-    }.get(text, f"a {text} round")
-
-
-def _reason(kind: str, title: str, value: float, description: str) -> str:
-    has_value = not math.isnan(value)
-    if kind == "funding":
-        found = _ROUND.search(description) or _ROUND.search(title)
-        money = f" ({_money(value)})" if has_value else ""
-        if found:
-            return f"raised {_round_words(found.group(1))}{money}"
-        return f"raised {_money(value)}" if has_value else "raised funding"
-    if kind == "exec_hire" or kind.endswith("_hire"):
-        return f"new {title}" if title else "new executive hire"
-    if kind in ("exec_departure", "departure"):
-        return f"{title} left" if title else "an executive left"
-    if kind == "job_posting":
-        return f"posted a job for {title}" if title else "posted a job"
-    if kind == "layoff":
-        if has_value and 0 < abs(value) < 1:
-            return f"laid off {abs(value):.0%} of staff"
-        if has_value:
-            return f"laid off {abs(value):,.0f} {'person' if abs(value) == 1 else 'people'}"
-        return "announced layoffs"
-    if kind == "headcount_change":
-        said = _TEAM_CHANGE.search(description)
-        if said:  # from two snapshots (`bullseye snapshot-events`): the value is a fraction, the words say it
-            sizes = f" ({said.group(3)})" if said.group(3) else ""
-            return f"headcount {'up' if said.group(1).lower() == 'grew' else 'down'} {said.group(2)}{sizes}"
-        if not has_value:
-            return "headcount changed"
-        return f"headcount {'up' if value > 0 else 'down'} {abs(value):g}%"
-    if kind in ("tech_adopted", "tech_dropped"):
-        tech = title or re.sub(r"^(adopted|dropped|started using|stopped using)\s+", "", description, flags=re.I)
-        verb = "adopted" if kind == "tech_adopted" else "dropped"
-        return f"{verb} {tech}" if tech else f"{verb} a technology"
-    words = kind.replace("_", " ")
-    return f"{words}: {description}" if description else words
-
-
-def event_reasons(events: pd.DataFrame) -> np.ndarray:
-    """Each event in words with its age: 'raised a Series B (5M) 12 days ago'."""
-    title = events["title"].astype("string").fillna("").str.strip().to_numpy(object)
-    description = events["description"].astype("string").fillna("").str.strip().to_numpy(object)
-    value = events["value"].to_numpy(float)
-    kind = events["event_type"].to_numpy(object)
-    age = events["age_days"].to_numpy(np.int64)
-    return np.array(
-        [f"{_reason(k, t, v, d)} {age_words(a)}" for k, t, v, d, a in zip(kind, title, value, description, age)],
-        dtype=object,
-    )
 
 
 # -- ranking ----------------------------------------------------------------------------------------
