@@ -25,14 +25,8 @@ from bullseye.demo import generate_company
 from bullseye.demo.strategy import DEMO_SIGNALS
 from bullseye.errors import ConfigError
 from bullseye.market.signal_events import read_events, signal_masks
-from bullseye.market.signal_evidence import (
-    MIN_DEALS,
-    difference_interval,
-    mantel_haenszel,
-    measure_signals,
-    odds_ratio,
-    propose_signals,
-)
+from bullseye.market.signal_evidence import MIN_DEALS, measure_signals, propose_signals
+from bullseye.market.signal_measure import difference_interval, mantel_haenszel, odds_ratio
 from bullseye.market.signal_reasons import age_words, event_reasons
 from bullseye.market.signals import (
     NEUTRAL_FIT,
