@@ -75,6 +75,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bullseye.cli.score",
         "Score accounts against the ICP: fit score 0-100, tier A-D, win probability and the reasons.",
     ),
+    "explain": (
+        "bullseye.cli.explain",
+        "Take one account's fit score apart: the points each feature adds to the average account's 50, "
+        "and the disqualifier that caught it with its evidence.",
+    ),
     "committee": (
         "bullseye.cli.people",
         "Who shows up on won and lost deals of ICP accounts, in which committee role, and what their "
