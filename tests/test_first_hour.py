@@ -51,6 +51,7 @@ JSON_COMMANDS = [
     ("discover", "--outcome", "win", "--max-depth", "2"),
     ("validate",),
     ("score",),
+    ("explain", "ACC-000001"),
     ("size",),
     ("committee",),
     ("themes",),
