@@ -34,7 +34,8 @@ demo: install
 	$(BIN)/bullseye demo $(DEMO_DIR)
 
 # pytest-xdist workers, one per core up to four (the longest files set the floor beyond that), each
-# test file whole on one (tests/README.md); PYTEST_ADDOPTS=-n0 runs serially.
+# test file whole on one and each seed of a sweep on any (tests/README.md);
+# PYTEST_ADDOPTS=-n0 runs serially.
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 test: export PYTEST_ADDOPTS := -n $(WORKERS) $(PYTEST_ADDOPTS)
 test: install-dev

@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - Windows: each worker may build its own
 
 #: The longest test files (multi-seed demo sweeps, the kills of a load), started first: on two
 #: xdist workers each file runs whole on one, so a long file that started last would run alone.
+#: Before them go the seeds of the discovery sweeps (tests/discovery_runs.py), each a unit of its own.
 RUN_FIRST = (
     "test_discover.py",
     "test_significance.py",
@@ -33,9 +34,39 @@ RUN_FIRST = (
 )
 
 
+#: In a test's parameter id, the mark of a unit of work of its own (a sweep's seed): xdist may run it on
+#: any worker, while every other test runs with the rest of its file.
+SEED_UNIT = "sweep-seed-"
+
+
+def seed_units(seeds) -> list:
+    """``seeds`` as parameters that xdist spreads over the workers, one unit each (see ``SEED_UNIT``)."""
+    return [pytest.param(seed, id=f"{SEED_UNIT}{seed}") for seed in seeds]
+
+
+def _own_unit(nodeid: str) -> bool:
+    return f"[{SEED_UNIT}" in nodeid
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, except that a sweep's seeds are units of their own (xdist's loadgroup cannot
+    do this under pytest 9, whose node ids it can no longer rename)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndSeeds(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if _own_unit(nodeid) else nodeid.split("::", 1)[0]
+
+    return FilesAndSeeds(config, log)
+
+
 def pytest_collection_modifyitems(items) -> None:
     order = {name: rank for rank, name in enumerate(RUN_FIRST)}
-    items.sort(key=lambda item: order.get(item.path.name, len(order)))  # stable: the rest keep their order
+    # the sweeps' seeds first, then the longest files; stable: the rest keep their order
+    items.sort(key=lambda item: (not _own_unit(item.nodeid), order.get(item.path.name, len(order))))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import demo_workspace
+from discovery_runs import Sweep, sweep_seeds
 
 import bullseye.discover.engine as engine
 from bullseye.core.units import Units
@@ -279,7 +280,9 @@ def test_the_holm_family_matches_statsmodels():
 #: rate, which the discovery part alone detects reliably only from about this size (the power
 #: sentence of a 5,000-account demo says so: 20% of the accounts at 1.4x). Issue 10's own target
 #: (5,000 accounts, Jaccard 0.8) is stated in test_discover.py on its shared ten discoveries, with
-#: the measured reason it is not met (docs/discovery.md, "Enough accounts for the win search").
+#: the measured reason it is not met (docs/discovery.md, "Enough accounts for the win search"). Nor
+#: does this weaker statement hold there: on those ten runs the planted ICP (Jaccard 0.5) is in the
+#: win top three in 3 of 10 seeds (measured 7 December 2026), so this sweep keeps its own size.
 SWEEP_ACCOUNTS = 10_000
 #: A finding "is" the planted segment when their accounts overlap this much (Jaccard), as in
 #: test_discover.py: the rule itself or an equivalent description (own fleet read from fleet size).
@@ -293,16 +296,25 @@ def _accounts_of(frame: pd.DataFrame, conditions) -> set:
     return set(frame.loc[mask, "account_id"])
 
 
+SWEEP = Sweep(SWEEP_ACCOUNTS, full=False, outcomes=("win",))
+
+
+@pytest.mark.slow  # one seed each, spread over the workers; the runs serve the test below
+@pytest.mark.parametrize("seed", sweep_seeds(SWEEP))
+def test_every_word_each_sweep_seed_prints_follows_the_definition(tmp_path_factory, seed):
+    result = SWEEP.run(tmp_path_factory, seed).result
+    findings = result.findings() + result.findings(positive=False)
+    assert findings and result.reports["win"].evaluated > len(findings)
+    for finding in findings:
+        _check_words(finding)
+
+
 @pytest.mark.slow
 def test_no_noise_riders_and_the_planted_icp_in_the_top_three_over_ten_seeds(tmp_path_factory):
-    import json
-
     strong = noisy = top_three = 0
-    for seed in range(10):
-        ws = demo_workspace(tmp_path_factory, SWEEP_ACCOUNTS, seed)
-        truth = json.loads(next(ws.root.rglob("truth.json")).read_text())
+    for run in SWEEP.runs(tmp_path_factory):
+        truth, result = run.truth, run.result
         noise = set(truth["noise_attributes"]) | set(truth["no_effect_attributes"])
-        result = discover(ws, DiscoverySettings(outcomes=("win",), max_depth=3, top=10))
         accounts = result.data.accounts
         planted = set(truth["segment"]["account_ids"]) & set(accounts["account_id"])
         for finding in result.findings() + result.findings(positive=False):
@@ -316,6 +328,5 @@ def test_no_noise_riders_and_the_planted_icp_in_the_top_three_over_ten_seeds(tmp
             and len(found & planted) / len(found | planted) >= SAME_ACCOUNTS
         ]
         top_three += bool(ranks) and ranks[0] <= 3
-        ws.close()
     assert strong and noisy * 20 <= strong, f"{noisy} of {strong} strong segments carry a noise condition"
     assert top_three >= 9, f"planted ICP in the win top three in {top_three} of 10 seeds"
