@@ -163,8 +163,8 @@ def test_a_wide_file_stages_in_little_memory(tmp_path):
     """1,000 columns x 15,000 rows stage under a 120 MB memory limit, far below what DuckDB pins for
     a table that wide with its default blocks (a 256 KiB block per column appended to, more on
     commit: a temporary table of this shape runs out of that limit, checked by hand): the stage
-    lives in a scratch database of small blocks, every value arrives, and the scratch file is gone
-    when the load ends."""
+    is a scratch Parquet file, every value arrives, and the scratch folder is gone when the load
+    ends."""
     import ibis
 
     from bullseye.ingest import scratch
