@@ -384,7 +384,11 @@ def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar | PerColum
 
 
 def values_per_column(
-    table: ir.Table, columns: list[str], aggregates: Callable[[ir.Value], dict[str, ir.Scalar]], distinct: bool = False
+    table: ir.Table,
+    columns: list[str],
+    aggregates: Callable[[ir.Value], dict[str, ir.Scalar]],
+    distinct: bool = False,
+    few_rows: bool = False,
 ) -> dict[str, dict]:
     """The same aggregates of each column's non-empty values, for many columns in one query.
 
@@ -392,7 +396,8 @@ def values_per_column(
     column, so the query holds one copy of the expressions however many columns there are: a
     query with a copy per column takes the engine time that grows faster than the columns (a
     wide export's 1,000 columns took minutes to plan). A column without values gets None;
-    ``distinct`` computes each distinct value of a column once (for min and max).
+    ``distinct`` computes each distinct value of a column once (for min and max); ``few_rows``
+    says the table is small (see :func:`bullseye.core.warehouse.query_rows`).
     """
     if not columns:
         return {}
@@ -414,7 +419,7 @@ def values_per_column(
         )
         return f"SELECT _column, {select} FROM ({long}) AS _l GROUP BY _column"
 
-    rows = warehouse.query_rows(table, query)
+    rows = warehouse.query_rows(table, query, few_rows=few_rows)
     found = {row.pop("_column"): {key: row[f"_a{i}"] for i, key in enumerate(keys)} for row in rows}
     return {name: found.get(name, dict.fromkeys(keys)) for name in columns}
 

@@ -29,6 +29,7 @@ def _evidence(
     kinds: tuple[str, ...],
     profile: coerce.ColumnProfile,
     missing: coerce.MissingTokens,
+    few_rows: bool = False,
 ) -> dict[str, dict[str, int]]:
     """Per column: its non-empty values (n), how many read as each of ``kinds`` (-1 for the other
     kinds), how many are digits only and how many are digit runs too long for a float."""
@@ -50,7 +51,7 @@ def _evidence(
             **{kind: found[kind]() for kind in kinds},
         }
 
-    counts = coerce.values_per_column(sample, columns, evidence)
+    counts = coerce.values_per_column(sample, columns, evidence, few_rows=few_rows)
     return {
         name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
         for name, found in counts.items()
@@ -110,7 +111,7 @@ def _plain_evidence(
 def _candidate_types(
     text: ir.Table, custom: list[str], profile: coerce.ColumnProfile, missing: coerce.MissingTokens, sample_rows: int
 ) -> dict[str, str]:
-    first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing)
+    first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing, few_rows=True)
     # A kind that a value of the first rows does not read as cannot read the sample, which holds them.
     possible = {name: tuple(k for k in KINDS if counts[k] == counts["n"]) for name, counts in first.items()}
     evidence: dict[str, Mapping[str, int | None]] = {  # None: not known from the sample
