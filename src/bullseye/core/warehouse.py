@@ -40,7 +40,6 @@ __all__ = [
     "Warehouse",
     "quote_ident",
     "storage_error",
-    "side_by_side",
     "column_template",
     "scalar_row",
     "table_sql",
@@ -96,21 +95,10 @@ def create_from_sql(
     head: list[str],
     columns: dict[str, str],
     order_by: str | None = None,
-    created: str | None = None,
 ) -> None:
     """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
-    over the query ``base``; ``created`` replaces ``TEMP TABLE "name"`` (e.g. ``TABLE db.main."name"``)."""
-    target = created or f"TEMP TABLE {quote_ident(name)}"
-    con.raw_sql(f"CREATE OR REPLACE {target} AS {select_sql(base, head, columns, order_by)}")
-
-
-def side_by_side(con: DuckDBBackend, parts: list[str], name: str) -> None:
-    """Write one temporary table of the columns of ``parts``, tables of the same rows in the same
-    order (each written ordered by the same unique column), and drop the parts."""
-    joined = " POSITIONAL JOIN ".join(quote_ident(part) for part in parts)
-    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {joined}")
-    for part in parts:
-        con.raw_sql(f"DROP TABLE {quote_ident(part)}")
+    over the query ``base``."""
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS {select_sql(base, head, columns, order_by)}")
 
 
 _STAND_IN = "__bullseye_column_{}__"
