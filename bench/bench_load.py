@@ -132,10 +132,12 @@ def _wide_main(args: argparse.Namespace) -> None:
                 outcome = (
                     f"refused: {result['refused']}"
                     if "refused" in result
-                    else {k: v for k, v in result.items() if k not in ("seconds", "peak_mb")}
+                    else {k: v for k, v in result.items() if k not in ("seconds", "peak_mb", "cpu_s")}
                 )
                 print(
-                    f"  {name:10}  {result['seconds']:7.1f} s  peak {result['peak_mb']:,.0f} MB  {outcome}", flush=True
+                    f"  {name:10}  {result['seconds']:7.1f} s  (CPU {result['cpu_s']:.1f} s)  "
+                    f"peak {result['peak_mb']:,.0f} MB  {outcome}",
+                    flush=True,
                 )
 
 

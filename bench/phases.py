@@ -41,7 +41,7 @@ def bench_root(keep: str | None, prefix: str) -> Iterator[Path]:
 
 def run_phase(script: str, name: str, root: Path, arguments: list[str]) -> dict:
     """Run ``script --phase NAME --root ROOT --out FILE ARGUMENTS``; return the JSON it wrote,
-    with the child's peak resident memory added as ``peak_mb``."""
+    with the child's peak resident memory added as ``peak_mb`` and its CPU seconds as ``cpu_s``."""
     out = root / f"{name}.json"
     command = [
         sys.executable,
@@ -60,4 +60,5 @@ def run_phase(script: str, name: str, root: Path, arguments: list[str]) -> dict:
         raise SystemExit(f"phase {name} failed")
     result = json.loads(out.read_text())
     result["peak_mb"] = usage.ru_maxrss / 1024
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # on a busy machine, steadier than wall time
     return result

@@ -163,8 +163,8 @@ def test_a_wide_file_stages_in_little_memory(tmp_path):
     """1,000 columns x 15,000 rows stage under a 120 MB memory limit, far below what DuckDB pins for
     a table that wide with its default blocks (a 256 KiB block per column appended to, more on
     commit: a temporary table of this shape runs out of that limit, checked by hand): the stage
-    lives in a scratch database of small blocks, every value arrives, and the scratch file is gone
-    when the load ends."""
+    is a scratch Parquet file, every value arrives, and the scratch folder is gone when the load
+    ends."""
     import ibis
 
     from bullseye.ingest import scratch
@@ -194,3 +194,35 @@ def test_a_wide_file_stages_in_little_memory(tmp_path):
         assert list(spill.glob("scratch-*"))
     assert not list(spill.glob("scratch-*"))
     con.disconnect()
+
+
+def test_a_wide_file_with_a_multiline_field_stages_through_the_exact_reader(tmp_path):
+    """A field spanning lines sends a wide file to the Python reader: its stage is a scratch
+    Parquet file too, with every value, the span of the long record and the line ledger."""
+    import ibis
+
+    from bullseye.ingest import scratch
+    from bullseye.ingest.readers import open_reader
+    from bullseye.ingest.stage import stage_file
+
+    width, rows = 150, 30
+    path = tmp_path / "wide.csv"
+    cells = [[f"r{i}c{j}" for j in range(width)] for i in range(rows)]
+    cells[7][3] = "two\nlines"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f"c{j}" for j in range(width)])
+        writer.writerows(cells)
+    con = ibis.duckdb.connect()
+    con.raw_sql(f"SET temp_directory = '{tmp_path / 'tmp'}'")
+    with scratch.released(con.con):
+        reader = open_reader(path)
+        count, rejects = stage_file(con, reader, "_stage_0")
+        assert (count, rejects) == (rows, [])
+        assert reader.ledger.lines == reader.ledger.accounted == rows + 2
+        staged = con.con.execute('SELECT * FROM "_stage_0" ORDER BY _line').fetchall()
+        assert [list(r[:width]) for r in staged] == cells
+        assert [r[width] for r in staged] == [i + 2 + (i > 7) for i in range(rows)]
+        assert con.con.execute('SELECT * FROM "_stage_0_spans"').fetchall() == [(9, 10)]
+        assert list((tmp_path / "tmp").glob("scratch-*/*.parquet"))
+    assert not list((tmp_path / "tmp").glob("scratch-*"))

@@ -14,6 +14,7 @@ a finished load. Each thread gets its own read connection.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import os
@@ -21,6 +22,7 @@ import re
 import shutil
 import threading
 import time
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import sqlglot
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
@@ -37,11 +40,12 @@ __all__ = [
     "Warehouse",
     "quote_ident",
     "storage_error",
-    "side_by_side",
     "column_template",
     "scalar_row",
     "table_sql",
     "create_from_sql",
+    "select_sql",
+    "query_rows",
 ]
 
 #: Seconds a writer waits for another process's write before giving up.
@@ -77,6 +81,13 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def select_sql(base: str, head: list[str], columns: dict[str, str], order_by: str | None = None) -> str:
+    """SELECT ``head`` columns and SQL expressions (from :func:`column_template`) over the query ``base``."""
+    select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
+    order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
+    return f"SELECT {select} FROM ({base}) AS _t{order}"
+
+
 def create_from_sql(
     con: DuckDBBackend,
     name: str,
@@ -84,34 +95,45 @@ def create_from_sql(
     head: list[str],
     columns: dict[str, str],
     order_by: str | None = None,
-    created: str | None = None,
 ) -> None:
     """A temporary table of ``head`` columns and SQL expressions (from :func:`column_template`)
-    over the query ``base``; ``created`` replaces ``TEMP TABLE "name"`` (e.g. ``TABLE db.main."name"``)."""
-    select = ", ".join([*map(quote_ident, head), *(f"{sql} AS {quote_ident(n)}" for n, sql in columns.items())])
-    order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
-    target = created or f"TEMP TABLE {quote_ident(name)}"
-    con.raw_sql(f"CREATE OR REPLACE {target} AS SELECT {select} FROM ({base}) AS _t{order}")
-
-
-def side_by_side(con: DuckDBBackend, parts: list[str], name: str) -> None:
-    """Write one temporary table of the columns of ``parts``, tables of the same rows in the same
-    order (each written ordered by the same unique column), and drop the parts."""
-    joined = " POSITIONAL JOIN ".join(quote_ident(part) for part in parts)
-    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {joined}")
-    for part in parts:
-        con.raw_sql(f"DROP TABLE {quote_ident(part)}")
+    over the query ``base``."""
+    con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS {select_sql(base, head, columns, order_by)}")
 
 
 _STAND_IN = "__bullseye_column_{}__"
+#: Compiled templates by what the expression is (see :func:`_function_key`): every load of the
+#: same shape reuses them (a small demo load compiled some 180, about a tenth of its CPU).
+_TEMPLATES: dict[tuple, tuple[list[str], dict[str, int]]] = {}
+#: At most this many (a whole-number test is 85 KB of SQL; a demo load compiles about 180).
+_TEMPLATES_KEPT = 512
 
 
-def column_template(build: Callable, types: tuple) -> Callable[..., str]:
-    """Compile an expression of some columns once; the result gives its SQL for any columns of
-    those types. Compiling a parser in Ibis and sqlglot takes a second or more (a whole-number test
-    is 85 KB of SQL): a wide export's columns share one compilation instead of one each."""
-    names = [_STAND_IN.format(i) for i in range(len(types))]
-    stand_in = ibis.table(dict(zip(names, types, strict=True)), name="_stand_in")
+class _Unkeyable(Exception):
+    """A value a function depends on that cannot be compared safely (an Ibis expression's ``==``
+    builds an expression): the function is compiled every time."""
+
+
+def _function_key(value) -> object:
+    """What a builder computes, as a hashable key: its code, defaults and captured values,
+    recursively. Module-level names it reads are taken to be constants."""
+    if value is None or isinstance(value, (str, bytes, int, float, bool, dt.DataType)):
+        return (type(value), value)
+    if isinstance(value, (tuple, list, frozenset)):
+        return (type(value), tuple(_function_key(v) for v in value))
+    if isinstance(value, types.FunctionType):
+        cells = tuple(_function_key(cell.cell_contents) for cell in value.__closure__ or ())
+        defaults = _function_key(value.__defaults__)
+        keywords = _function_key(tuple(sorted((value.__kwdefaults__ or {}).items())))
+        return (value.__module__, value.__qualname__, value.__code__, cells, defaults, keywords)
+    if dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen:  # type: ignore[union-attr]
+        return (type(value), tuple(_function_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    raise _Unkeyable(type(value).__name__)
+
+
+def _compile_template(build: Callable, types_: tuple) -> tuple[list[str], dict[str, int]]:
+    names = [_STAND_IN.format(i) for i in range(len(types_))]
+    stand_in = ibis.table(dict(zip(names, types_, strict=True)), name="_stand_in")
     value = build(*[stand_in[n] for n in names])
     # A reduction as an aggregate: in a select, Ibis would write it as a window over every row.
     query = stand_in.aggregate(_v=value) if isinstance(value, ibis.expr.types.Scalar) else stand_in.select(_v=value)
@@ -121,7 +143,26 @@ def column_template(build: Callable, types: tuple) -> Callable[..., str]:
         column.set("table", None)  # unqualified: the caller's FROM has the one table
     text = expression.sql(dialect="duckdb")
     pieces = re.split("(" + "|".join(re.escape(quote_ident(n)) for n in names) + ")", text)
-    slots = {quote_ident(n): i for i, n in enumerate(names)}
+    return pieces, {quote_ident(n): i for i, n in enumerate(names)}
+
+
+def column_template(build: Callable, types: tuple) -> Callable[..., str]:
+    """Compile an expression of some columns once; the result gives its SQL for any columns of
+    those types. Compiling a parser in Ibis and sqlglot takes a second or more (a whole-number test
+    is 85 KB of SQL): a wide export's columns share one compilation instead of one each, and
+    later loads reuse it when ``build`` computes the same thing (same code and captured values)."""
+    try:
+        key: tuple | None = (_function_key(build), tuple(types))
+    except _Unkeyable:
+        key = None
+    compiled = _TEMPLATES.get(key) if key is not None else None
+    if compiled is None:
+        compiled = _compile_template(build, types)
+        if key is not None:
+            if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)), None)
+            _TEMPLATES[key] = compiled
+    pieces, slots = compiled
 
     def sql(*columns: str) -> str:
         quoted = [quote_ident(c) for c in columns]
@@ -137,6 +178,22 @@ def scalar_row(table, expressions: dict[str, str], base: str | None = None) -> d
     select = ", ".join(f"{sql} AS {quote_ident(name)}" for name, sql in expressions.items())
     query = f"SELECT {select} FROM ({base or table_sql(table)}) AS _t"
     return con.con.execute(query).fetch_arrow_table().to_pylist()[0]
+
+
+def query_rows(table, query: Callable[[str], str], few_rows: bool = False) -> list[dict]:
+    """The rows of SQL ``query(table's SQL)``, as dicts. ``few_rows``: the table is small, so
+    planning costs more than running; DuckDB's common-subexpression pass, superlinear in the size
+    of a query, is skipped (it halved the CPU of the loader's 200-row first look at each column)."""
+    con = _backend(table).con
+    sql = query(table_sql(table))
+    if not few_rows:
+        return con.execute(sql).fetch_arrow_table().to_pylist()
+    before = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+    con.execute("SET disabled_optimizers = 'common_subexpressions'")
+    try:
+        return con.execute(sql).fetch_arrow_table().to_pylist()
+    finally:
+        con.execute(f"SET disabled_optimizers = '{before}'")
 
 
 def table_sql(table) -> str:

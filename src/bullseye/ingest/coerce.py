@@ -384,7 +384,11 @@ def aggregate_counts(table: ir.Table, aggregates: dict[str, ir.Scalar | PerColum
 
 
 def values_per_column(
-    table: ir.Table, columns: list[str], aggregates: Callable[[ir.Value], dict[str, ir.Scalar]], distinct: bool = False
+    table: ir.Table,
+    columns: list[str],
+    aggregates: Callable[[ir.Value], dict[str, ir.Scalar]],
+    distinct: bool = False,
+    few_rows: bool = False,
 ) -> dict[str, dict]:
     """The same aggregates of each column's non-empty values, for many columns in one query.
 
@@ -392,18 +396,39 @@ def values_per_column(
     column, so the query holds one copy of the expressions however many columns there are: a
     query with a copy per column takes the engine time that grows faster than the columns (a
     wide export's 1,000 columns took minutes to plan). A column without values gets None;
-    ``distinct`` computes each distinct value of a column once (for min and max).
+    ``distinct`` computes each distinct value of a column once (for min and max); ``few_rows``
+    says the table is small (see :func:`bullseye.core.warehouse.query_rows`).
     """
     if not columns:
         return {}
-    long = table.select(*columns).pivot_longer(list(columns), names_to="_column", values_to="_value")
-    long = long.filter(long["_value"].notnull())
-    if distinct:
-        long = long.distinct()
-    expressions = aggregates(long["_value"])
-    rows = long.group_by("_column").aggregate(**expressions).to_pyarrow().to_pylist()
-    found = {row.pop("_column"): row for row in rows}
-    return {name: found.get(name, dict.fromkeys(expressions)) for name in columns}
+    value_type = table.schema()[columns[0]]
+    keys = list(aggregates(ibis.table({"_value": value_type}, name="_keys")["_value"]))
+    listed = ", ".join(warehouse.quote_ident(c) for c in columns)
+    # Written in SQL with each aggregate compiled once per process (warehouse.column_template):
+    # Ibis took longer to compile this query than DuckDB to run it on a small file.
+    select = ", ".join(
+        f"{warehouse.column_template(_picked(aggregates, key), (value_type,))('_value')} AS "
+        f"{warehouse.quote_ident('_a' + str(i))}"
+        for i, key in enumerate(keys)
+    )
+
+    def query(base: str) -> str:
+        long = (
+            f"SELECT {'DISTINCT ' if distinct else ''}_column, _value FROM (UNPIVOT (SELECT {listed} FROM ({base}) "
+            f"AS _t) ON {listed} INTO NAME _column VALUE _value) WHERE _value IS NOT NULL"
+        )
+        return f"SELECT _column, {select} FROM ({long}) AS _l GROUP BY _column"
+
+    rows = warehouse.query_rows(table, query, few_rows=few_rows)
+    found = {row.pop("_column"): {key: row[f"_a{i}"] for i, key in enumerate(keys)} for row in rows}
+    return {name: found.get(name, dict.fromkeys(keys)) for name in columns}
+
+
+def _picked(aggregates: Callable[[ir.Value], dict[str, ir.Scalar]], key: str) -> Callable[[ir.Value], ir.Scalar]:
+    def pick(value: ir.Value) -> ir.Scalar:
+        return aggregates(value)[key]
+
+    return pick
 
 
 def profile_columns(

@@ -1,8 +1,11 @@
-"""From a staged file to typed rows of one canonical table, with every failure recorded."""
+"""From a staged file to typed rows of one canonical table, with every failure recorded.
+
+Which type each custom column gets is decided in :mod:`bullseye.ingest.inference`; this module
+builds the text table, writes the typed table and records what did not load."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -10,14 +13,14 @@ import ibis.expr.types as ir
 
 from bullseye.core import warehouse
 from bullseye.core.schema import Table
-from bullseye.ingest import coerce
+from bullseye.ingest import coerce, scratch
 from bullseye.ingest.counts import FileCount
 from bullseye.ingest.derive import derived_text
+from bullseye.ingest.inference import infer_custom_types, parse_kind
 from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
-from bullseye.ingest.scratch import expose, working_table
 
-__all__ = ["type_plan", "infer_custom_types", "derive_columns", "IBIS_TYPES"]
+__all__ = ["type_plan", "derive_columns", "IBIS_TYPES"]
 
 #: Column kinds in which a word such as "none" cannot be a real value.
 TYPED_KINDS = ("date", "number", "integer", "boolean")
@@ -133,201 +136,6 @@ def _all(terms: list[ir.BooleanValue]) -> ir.BooleanValue:
     return _all(terms[:middle]) & _all(terms[middle:])
 
 
-KINDS = ("boolean", "integer", "number", "date")  # in the order a column is tried as each
-#: The first rows rule out most kinds of most columns (one value that does not read is enough),
-#: so the sample is read only for the kinds each column could still be.
-FIRST_LOOK_ROWS = 200
-
-
-def _evidence(
-    sample: ir.Table,
-    columns: list[str],
-    kinds: tuple[str, ...],
-    profile: coerce.ColumnProfile,
-    missing: coerce.MissingTokens,
-) -> dict[str, dict[str, int]]:
-    """Per column: its non-empty values (n), how many read as each of ``kinds`` (-1 for the other
-    kinds), how many are digits only and how many are digit runs too long for a float."""
-
-    def evidence(raw: ir.StringValue) -> dict[str, ir.Scalar]:
-        column = missing.clean(raw, typed=True)
-        found = {
-            # Yes/no columns are read as written ("None" beside "Yes" may be an answer, not a blank):
-            # this equals n only when every value as written reads as yes or no.
-            "boolean": lambda: coerce.parse_boolean(raw).count() - raw.count() + column.count(),
-            "integer": lambda: _whole(column, profile).sum(),
-            "number": lambda: coerce.parse_number(column, profile).count(),
-            "date": lambda: coerce.parse_date(column, profile).count(),
-        }
-        return {
-            "n": column.count(),
-            "digits": column.re_search(r"^\s*-?\d+\s*$").sum(),
-            "long": _long_digits(column).sum(),
-            **{kind: found[kind]() for kind in kinds},
-        }
-
-    counts = coerce.values_per_column(sample, columns, evidence)
-    return {
-        name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
-        for name, found in counts.items()
-    }
-
-
-def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
-    """A cheap test that implies that a value reads as ``kind`` (with any reading profile) and is
-    whole or exact where that matters: written plainly and cast without loss."""
-    if kind == "integer":  # digits only: parse_integer is a cast, and the float a whole number
-        return column.re_search(r"^[+\-]?\d+$") & column.try_cast(dt.int64).notnull()
-    if kind == "number":
-        return coerce.finite(column.try_cast(dt.float64)).notnull() & ~_long_digits(column)
-    return column.re_search(coerce.ISO_DATE) & coerce.parse_date(column, coerce.ColumnProfile(plain=True)).notnull()
-
-
-def _plain_evidence(
-    table: ir.Table, possible: dict[str, tuple[str, ...]], missing: coerce.MissingTokens
-) -> dict[str, dict[str, int | None]]:
-    """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
-    it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
-    only the full parser can tell."""
-
-    def clean(raw: ir.StringValue) -> ir.StringValue:
-        return missing.clean(raw, typed=True)
-
-    def plain_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
-        def count(raw: ir.StringValue) -> ir.Value:
-            return _plain_reads(kind, clean(raw)).sum()
-
-        return count
-
-    # One function per count, the same for every column: each is compiled once (coerce.PerColumn).
-    builders: dict[str, Callable[[ir.StringValue], ir.Value]] = {
-        "n": lambda raw: clean(raw).count(),
-        "digits": lambda raw: clean(raw).re_search(r"^\s*-?\d+\s*$").sum(),
-        "long": lambda raw: _long_digits(clean(raw)).sum(),
-        "boolean": lambda raw: coerce.parse_boolean(raw).count() - raw.count() + clean(raw).count(),
-        **{kind: plain_count(kind) for kind in ("integer", "number", "date")},
-    }
-    aggregates = {}
-    for index, (name, kinds) in enumerate(possible.items()):
-        for key in ("n", "digits", "long", *kinds):
-            aggregates[f"{key}{index}"] = coerce.PerColumn(builders[key], (name,))
-    counts = coerce.aggregate_counts(table, aggregates)
-    evidence = {}
-    for index, (name, kinds) in enumerate(possible.items()):
-        n = counts[f"n{index}"]
-        found: dict[str, int | None] = {"n": n, "digits": counts[f"digits{index}"], "long": counts[f"long{index}"]}
-        for kind in KINDS:
-            read = counts.get(f"{kind}{index}", -1) if kind in kinds else -1
-            found[kind] = n if read == n else (-1 if kind in ("boolean",) or kind not in kinds else None)
-        evidence[name] = found
-    return evidence
-
-
-def _candidate_types(
-    text: ir.Table, custom: list[str], profile: coerce.ColumnProfile, missing: coerce.MissingTokens, sample_rows: int
-) -> dict[str, str]:
-    first = _evidence(text.limit(min(FIRST_LOOK_ROWS, sample_rows)), custom, KINDS, profile, missing)
-    # A kind that a value of the first rows does not read as cannot read the sample, which holds them.
-    possible = {name: tuple(k for k in KINDS if counts[k] == counts["n"]) for name, counts in first.items()}
-    evidence: dict[str, Mapping[str, int | None]] = {  # None: not known from the sample
-        name: first[name] for name, kinds in possible.items() if not kinds
-    }  # text: no kind is left
-    sample = text.limit(sample_rows)
-    evidence.update(_plain_evidence(sample, {n: k for n, k in possible.items() if k}, missing))
-    # Columns written otherwise than plainly are read in full (at most one query per set of kinds).
-    unsure: dict[tuple[str, ...], list[str]] = {}
-    for name, counts in evidence.items():
-        if any(counts[kind] is None for kind in KINDS):
-            unsure.setdefault(possible[name], []).append(name)
-    for kinds, names in unsure.items():
-        evidence.update(_evidence(sample, names, kinds, profile, missing))
-    types = {}
-    for name in custom:
-        counts = evidence[name]
-        n, digits = counts["n"], counts["digits"]
-        chosen = "string"
-        for kind in KINDS if n else ():
-            if counts[kind] != n:
-                continue
-            if kind == "boolean" and digits == n and counts["integer"] == n:
-                continue  # 0/1 only: decided below together with the other integers
-            # Digit runs named like ids or codes (zip codes, CNPJ) stay text: leading zeros matter.
-            if kind in ("integer", "number") and digits == n and name.endswith(("_id", "id", "zip", "cep", "code")):
-                break
-            # A run of more digits than a float keeps (a 22-digit tax number) is only exact as text.
-            chosen = "string" if kind == "number" and counts["long"] else kind
-            break
-        if chosen == "string" and n and counts["boolean"] == n:
-            chosen = "boolean"
-        types[name] = chosen
-    return types
-
-
-def infer_custom_types(
-    text: ir.Table,
-    custom: list[str],
-    day_first: bool,
-    sample_rows: int = 20_000,
-    missing: coerce.MissingTokens = coerce.MissingTokens(),
-) -> dict[str, str]:
-    """A custom attribute is typed only when every non-empty value reads as that type.
-
-    The type is proposed from a sample (most columns are text, and a sample shows it at once),
-    then checked against every value; a column that fails the check stays text. Words that are
-    missing only in typed columns ("none", "?") do not count against numbers and dates. Columns
-    are read together: the first rows rule out most kinds of most columns, values written plainly
-    (digits, ISO dates) are checked with a cast, and only the others go through the full parsers.
-    """
-    if not custom:
-        return {}
-    profile = coerce.ColumnProfile(day_first=day_first)
-    proposed = _candidate_types(text, custom, profile, missing, sample_rows)
-    typed: dict[str, tuple[str, ...]] = {name: (kind,) for name, kind in proposed.items() if kind != "string"}
-    plain = _plain_evidence(text, typed, missing)
-    ok: dict[str, bool | None] = {name: True for name, kind in typed.items() if plain[name][kind[0]] is not None}
-    ok.update({name: False for name, kind in typed.items() if plain[name][kind[0]] == -1})
-    for kind in KINDS:
-
-        def fits(raw: ir.StringValue, kind=kind) -> dict[str, ir.Scalar]:
-            column = raw if kind == "boolean" else missing.clean(raw, typed=True)
-            parsed = _parse(kind, column, profile, "")
-            read = {"integer": _whole(column, profile), "number": parsed.notnull() & ~_long_digits(column)}
-            return {"ok": (column.isnull() | read.get(kind, parsed.notnull())).min()}
-
-        names = [name for name, (chosen,) in typed.items() if chosen == kind and name not in ok]
-        # Each value once: whether every value reads does not depend on how often each is written.
-        found = coerce.values_per_column(text, names, fits, distinct=True)
-        ok.update({name: values["ok"] for name, values in found.items()})
-    return {name: kind if kind == "string" or ok[name] in (True, None) else "string" for name, kind in proposed.items()}
-
-
-def _whole(column: ir.StringValue, profile: coerce.ColumnProfile) -> ir.BooleanValue:
-    """Reads as a whole number that a 64-bit integer holds."""
-    # The same as `whole & integer.notnull()` (NULL when the number is, and the integer is not), as
-    # a CASE: inside AND the engine would compute each parser's shared parts again and again.
-    whole = coerce.parse_number(column, profile) % 1 == 0
-    return ibis.ifelse(coerce.parse_integer(column, profile).notnull(), whole, ibis.literal(False))
-
-
-def _long_digits(column: ir.StringValue) -> ir.BooleanValue:
-    """A digit run longer than a float64 holds exactly (15 significant digits)."""
-    return column.re_search(r"^\s*[+\-]?0*[1-9]\d{15,}\s*$")
-
-
-def _parse(kind: str, column: ir.StringValue, profile: coerce.ColumnProfile, name: str) -> ir.Value:
-    if kind == "date":
-        return coerce.parse_date(column, profile)
-    if kind == "number":
-        return coerce.parse_number(column, profile, percent_as_fraction=name == "discount")
-    if kind == "integer":
-        return coerce.parse_integer(column, profile)
-    if kind == "boolean":
-        return coerce.parse_boolean(column)
-    if kind == "list":
-        return coerce.parse_list(column)
-    return column
-
-
 def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens):
     """Clean the every-column missing values in the stage, counting them per source column.
 
@@ -396,7 +204,7 @@ def type_plan(
 
     def reader(kind: str, profile: coerce.ColumnProfile, column: str):
         key = (kind, profile, column == "discount")
-        return readers.setdefault(key, lambda raw: _parse(kind, raw, profile, column))
+        return readers.setdefault(key, lambda raw: parse_kind(kind, raw, profile, column))
 
     typed_columns = {c: (reader(k, profiles.get(c, coerce.ColumnProfile()), c), (c,)) for c, k in kinds.items()}
     for target, factor in plan.scale.items():
@@ -524,33 +332,18 @@ def _write_typed(con, text: ir.Table, name: str, head: list[str], columns: dict[
         return templates[build, types](*sources)
 
     base = warehouse.table_sql(text)
-    names, parts = list(columns), list[str]()
-    raw = con.con
+    names, raw = list(columns), con.con
+    if not scratch.is_wide(len(head) + len(names)):
+        warehouse.create_from_sql(con, name, base, head, {c: sql(*columns[c]) for c in names})
+        return con.table(name)
+    # A wide table is a scratch file (see ingest.scratch), written in parts, each in line order (a
+    # record's first line is unique) so that they line up row by row.
+    parts: list[Path] = []
     for start in range(0, len(names), COLUMNS_PER_PART):
         chosen = {c: sql(*columns[c]) for c in names[start : start + COLUMNS_PER_PART]}
-        whole = len(names) <= COLUMNS_PER_PART
-        parts.append(name if whole else f"{name}_part{len(parts)}")
-        created = working_table(raw, parts[-1], len(head) + len(chosen))
-        # Each part in line order (a record's first line is unique), so the parts line up row by row.
-        warehouse.create_from_sql(
-            con,
-            parts[-1],
-            base,
-            head if start == 0 else [],
-            chosen,
-            order_by=None if whole else "_line",
-            created=created,
-        )
-        parts[-1] = created.removeprefix("TEMP TABLE ").removeprefix("TABLE ")
-    if len(parts) > 1:
-        # A wide table lives in the scratch database of small blocks (see ingest.scratch).
-        created = working_table(raw, name, len(head) + len(names))
-        raw.execute(f"CREATE OR REPLACE {created} AS SELECT * FROM {' POSITIONAL JOIN '.join(parts)}")
-        for part in parts:
-            raw.execute(f"DROP TABLE {part}")
-        expose(raw, name, created)
-    else:
-        expose(raw, name, created)
+        query = warehouse.select_sql(base, head if start == 0 else ["_line"], chosen, order_by="_line")
+        parts.append(scratch.copy_to_scratch(raw, f"{name}_part{len(parts)}", query))
+    scratch.expose_file(raw, name, scratch.stitch(raw, name, parts, key="_line"))
     return con.table(name)
 
 
@@ -582,7 +375,7 @@ def _failure_reason(
 ) -> ir.StringValue:
     reason = coerce.failure_reason(kind, raw, profile)
     if column in plan.scale:  # read, but out of range once multiplied
-        read = _parse(kind, raw, profile, column).notnull()
+        read = parse_kind(kind, raw, profile, column).notnull()
         return ibis.ifelse(read, ibis.literal(f"too large to store once scaled by {plan.scale[column]:g}"), reason)
     return reason
 
@@ -639,9 +432,13 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
     renamed = repeated.rename({f"_key_{i}": k for i, k in enumerate(key)})
     joined = typed.left_join(renamed, [typed[k] == renamed[f"_key_{i}"] for i, k in enumerate(key)])
     joined = joined.select(*typed.columns, "_dup_of")
-    created = working_table(con.con, name + "_keyed", len(joined.columns))
-    con.con.execute(f"CREATE OR REPLACE {created} AS {warehouse.table_sql(joined)}")
-    expose(con.con, name + "_keyed", created)
+    if scratch.is_wide(len(joined.columns)):
+        file = scratch.copy_to_scratch(con.con, name + "_keyed", warehouse.table_sql(joined))
+        scratch.expose_file(con.con, name + "_keyed", file)
+    else:
+        con.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {warehouse.quote_ident(name + '_keyed')} AS {warehouse.table_sql(joined)}"
+        )
     return con.table(name + "_keyed")
 
 

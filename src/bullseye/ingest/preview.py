@@ -16,6 +16,8 @@ Example::
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +254,9 @@ def preview_mapping(
     allowed = allowed_roots(workspace.root, [*files, mapping_file])
     previews = []
     con = ibis.duckdb.connect()  # scratch, in memory: the warehouse is not touched
+    # A wide file's working tables are files (ingest.scratch): in a folder of their own, removed after.
+    spill = Path(tempfile.mkdtemp(prefix="bullseye-preview-"))
+    con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
     try:
         for index, path in enumerate(Path(f) for f in files):
             if model is not None and model.ignores(path):
@@ -278,4 +283,5 @@ def preview_mapping(
                 preview.error = str(exc)
     finally:
         con.disconnect()
+        shutil.rmtree(spill, ignore_errors=True)
     return MappingPreview(preset, str(mapping_file) if mapping_file else ("draft" if model else None), rows, previews)

@@ -18,12 +18,13 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from bullseye.core.warehouse import quote_ident
 from bullseye.ingest.coerce import NULL_TOKENS
 from bullseye.ingest.ledger import LineLedger
 from bullseye.ingest.readers import FileReader, Reject
-from bullseye.ingest.scratch import drop_working, expose, working_table
+from bullseye.ingest.scratch import ROW_GROUP_ROWS, drop_working, expose_file, is_wide, scratch_file
 
 __all__ = ["stage_file"]
 
@@ -52,9 +53,8 @@ def _clean_arrow(values: pa.Array) -> pa.Array:
     return pc.if_else(placeholder, pa.scalar(None, pa.string()), trimmed)
 
 
-def _insert_cleaned(raw, target: str, columns: list[str], table: pa.Table) -> bool:
-    """Insert ``table`` cleaned into ``target`` (from :func:`_create_stage`); True when some value
-    holds a line break."""
+def _cleaned_table(columns: list[str], table: pa.Table) -> tuple[pa.Table, bool]:
+    """``table`` with ``columns`` cleaned; True when some value holds a line break."""
     spans_lines = False
     arrays = []
     for column in table.column_names:
@@ -63,10 +63,49 @@ def _insert_cleaned(raw, target: str, columns: list[str], table: pa.Table) -> bo
             values = _clean_arrow(values)
             spans_lines = spans_lines or bool(pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py())
         arrays.append(values)
-    raw.register("_incoming", pa.Table.from_arrays(arrays, names=table.column_names))
-    raw.execute(f"INSERT INTO {target} SELECT * FROM _incoming")
-    raw.unregister("_incoming")
-    return spans_lines
+    return pa.Table.from_arrays(arrays, names=table.column_names), spans_lines
+
+
+class _Stage:
+    """Where cleaned batches go: a temporary table when narrow, a scratch Parquet file when wide
+    (see ingest.scratch); ``close`` makes it readable as table ``name``."""
+
+    def __init__(self, raw, name: str, header: list[str]) -> None:
+        self.raw, self.name, self.header = raw, name, header
+        self.schema = pa.schema([(h, pa.string()) for h in header] + [("_line", pa.int64())])
+        drop_working(raw, name)
+        self.file = scratch_file(raw, name) if is_wide(len(header) + 1) else None
+        if self.file is None:
+            columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in header)
+            raw.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} ({columns_sql}, _line BIGINT)")
+            self.writer = None
+        else:
+            self.writer = pq.ParquetWriter(self.file, self.schema)
+
+    def write(self, table: pa.Table) -> bool:
+        """Append ``table`` (the header's columns and ``_line``) cleaned; True when a value spans lines."""
+        cleaned, spans_lines = _cleaned_table(self.header, table)
+        if self.writer is not None:
+            self.writer.write_table(cleaned.cast(self.schema), row_group_size=ROW_GROUP_ROWS)
+        else:
+            self.raw.register("_incoming", cleaned)
+            self.raw.execute(f"INSERT INTO {quote_ident(self.name)} SELECT * FROM _incoming")
+            self.raw.unregister("_incoming")
+        return spans_lines
+
+    def close(self) -> None:
+        if self.writer is not None and self.file is not None:
+            self.writer.close()
+            self.writer = None
+            expose_file(self.raw, self.name, self.file)
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self.file is not None:
+            self.file.unlink(missing_ok=True)
+        drop_working(self.raw, self.name)
 
 
 def stage_file(
@@ -87,31 +126,21 @@ def stage_file(
     return _stage_with_python(raw, reader, name, progress)
 
 
-def _create_stage(raw, name: str, header: list[str]) -> str:
-    """An empty staging table (text columns and ``_line``): temporary when narrow, in the scratch
-    database of small blocks when wide. Returns the table to insert into."""
-    created = working_table(raw, name, len(header) + 1)
-    columns_sql = ", ".join(f"{quote_ident(h)} VARCHAR" for h in header)
-    drop_working(raw, name)
-    raw.execute(f"CREATE OR REPLACE {created} ({columns_sql}, _line BIGINT)")
-    expose(raw, name, created)
-    return created.removeprefix("TEMP ").removeprefix("TABLE ")
-
-
 def _stage_with_python(raw, reader: FileReader, name: str, progress) -> tuple[int, list[Reject]]:
     schema = pa.schema([(h, pa.string()) for h in reader.header] + [("_line", pa.int64())])
-    target = _create_stage(raw, name, reader.header)
+    stage = _Stage(raw, name, reader.header)
     rejects: list[Reject] = []
     count = 0
     for batch in reader.batches():
         arrow = pa.Table.from_arrays([batch.columns[h] for h in reader.header] + [batch.lines], schema=schema)
-        _insert_cleaned(raw, target, reader.header, arrow)
+        stage.write(arrow)
         if batch.last_lines is not None:
             _record_spans(raw, name, batch)
         count += arrow.num_rows + len(batch.rejects)
         rejects.extend(batch.rejects)
         if progress:
             progress(str(reader.path), arrow.num_rows + len(batch.rejects))
+    stage.close()
     return count, rejects
 
 
@@ -186,7 +215,7 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
     """DuckDB parses on a second connection while Arrow cleans each batch into ``name``: one copy of
     the data, and no SQL that grows with the number of columns."""
     sql, params = _read_csv_sql(reader, name)
-    target = _create_stage(raw, name, reader.header)
+    stage = _Stage(raw, name, reader.header)
     cursor = raw.cursor()
     rows = unmatched = 0
     multiline = False
@@ -202,10 +231,11 @@ def _stream_wide(raw, reader: FileReader, name: str, lines: np.ndarray):
             part = pa.Table.from_batches([batch])
             rows += part.num_rows
             unmatched += pc.sum(pc.or_(pc.is_null(part["_parsed"]), pc.is_null(part["_line"]))).as_py() or 0
-            multiline = _insert_cleaned(raw, target, reader.header, part.select([*reader.header, "_line"])) or multiline
+            multiline = stage.write(part.select([*reader.header, "_line"])) or multiline
         rejected = cursor.execute(f"SELECT count(*) FROM {quote_ident(name + '_rejects')}").fetchone()[0]
+        stage.close()
     except Exception:  # noqa: BLE001 - any DuckDB parse problem: the exact Python reader decides
-        _drop(raw, name)
+        stage.discard()
         return None
     finally:
         cursor.close()
