@@ -58,6 +58,10 @@ class ResultCache:
         finally:
             self._pinned.key, self._pinned.impatient = None, False
 
+    def must_not_wait(self) -> bool:
+        """Whether this thread serves a page that must not wait for the warm-up (see ``pinned``)."""
+        return bool(getattr(self._pinned, "impatient", False)) and self.warming()
+
     def state_key(self) -> tuple:
         """What the results depend on: the live generation, the draft files and the published versions.
 
@@ -88,7 +92,7 @@ class ResultCache:
                 self._results.move_to_end(key)
                 return self._results[key]
             lock = self._locks.setdefault(name, threading.Lock())
-        if getattr(self._pinned, "impatient", False) and self.warming():
+        if self.must_not_wait():
             raise StillComputing(name)
         with lock:  # one computation per name at a time; the others wait for its result
             with self._guard:

@@ -8,6 +8,7 @@ a draft another editor saved in the meantime is refused (409), never merged sile
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from markupsafe import Markup
 
 from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.web.app import WebContext, page, require_role
+from bullseye.web.cache import StillComputing
 from bullseye.web.jobs import BackgroundJob, now
 
 __all__ = ["DiscoveryRunner", "discovery_page", "segment_page", "run_discovery", "add_segment", "register"]
@@ -57,10 +59,14 @@ class DiscoveryRunner(BackgroundJob):
         super().__init__("discovery", running="discovery is already running")
         self._runs = 0  # numbers the runs: what is cached per run is keyed by it
         self._restored = False
+        self._restoring = threading.Lock()
 
     def snapshot(self, web: WebContext | None = None) -> dict[str, Any]:
-        """The state; with ``web``, the run kept in the workspace first when this server has none."""
+        """The state; with ``web``, the run kept in the workspace first when this server has none
+        (reading it back rebuilds its dataset: while the warm-up does that, a page says so)."""
         if web is not None and not self._restored:
+            if web.cache.must_not_wait():
+                raise StillComputing("the discovery run kept in the workspace")
             self._restore(web)
         return super().snapshot()
 
@@ -68,14 +74,16 @@ class DiscoveryRunner(BackgroundJob):
         from bullseye.discover.stored import load_run
         from bullseye.render.discovery import discovery_images
 
-        def restore(state: dict[str, Any]) -> None:
+        with self._restoring:  # one read at a time, outside the state's lock (it takes seconds at scale)
             if self._restored:
                 return
-            self._restored = True
-            if state["status"] != "idle":
-                return
-            kept = load_run(web.ws)
-            if kept is not None:
+            kept = load_run(web.ws) if self.snapshot()["status"] == "idle" else None
+            images = discovery_images(kept[0]) if kept is not None else None
+
+            def restore(state: dict[str, Any]) -> None:
+                self._restored = True
+                if state["status"] != "idle" or kept is None:
+                    return
                 result, meta = kept
                 state.update(
                     meta
@@ -83,14 +91,14 @@ class DiscoveryRunner(BackgroundJob):
                         "status": "done",
                         "run": 0,  # the runs of this server count from 1
                         "result": result,
-                        "images": discovery_images(result),
+                        "images": images,
                         "generation": web.ws.warehouse.generation,
                         "searching": None,
                         "restored": True,
                     }
                 )
 
-        self.mutate(restore)
+            self.mutate(restore)
 
     def start(self, web: WebContext, outcomes: list[str], max_depth: int, by: str) -> None:  # type: ignore[override]
         self._restored = True  # a run of this server replaces whatever was kept
