@@ -38,9 +38,13 @@ class StillComputing(BullseyeError):
 class ResultCache:
     """``get(name, compute)``: the cached result of ``compute()`` for the workspace as it is now."""
 
-    def __init__(self, ws: Workspace, size: int = 48) -> None:
+    def __init__(self, ws: Workspace, size: int = 48, many: int = 512) -> None:
         self.ws, self.size = ws, size
         self._results: OrderedDict[tuple, Any] = OrderedDict()
+        #: Small results of which there is one per item (an account page): their own LRU of ``many``,
+        #: so that browsing accounts never pushes a heavy result out.
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self.many = many
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.computed = 0  # how many times something was computed (tests check it stays put)
@@ -85,23 +89,28 @@ class ResultCache:
         )
         return (name, *extra, *(state[:1] if per_load else state))
 
-    def get(self, name: str, compute: Callable[[], Any], *extra: Any, per_load: bool = False) -> Any:
+    def get(
+        self, name: str, compute: Callable[[], Any], *extra: Any, per_load: bool = False, item: bool = False
+    ) -> Any:
+        """The result of ``compute()`` for (``name``, ``extra``, the state); ``per_load``: for the
+        data only; ``item``: one of many small results (kept in their own, larger LRU)."""
         key = self._key(name, extra, per_load)
+        results, size = (self._items, self.many) if item else (self._results, self.size)
         with self._guard:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
+            if key in results:
+                results.move_to_end(key)
+                return results[key]
             lock = self._locks.setdefault(name, threading.Lock())
         if self.must_not_wait():
             raise StillComputing(name)
         with lock:  # one computation per name at a time; the others wait for its result
             with self._guard:
-                if key in self._results:
-                    return self._results[key]
+                if key in results:
+                    return results[key]
             value = compute()
             with self._guard:
                 self.computed += 1
-                self._results[key] = value
-                while len(self._results) > self.size:
-                    self._results.popitem(last=False)
+                results[key] = value
+                while len(results) > size:
+                    results.popitem(last=False)
             return value

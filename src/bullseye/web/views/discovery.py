@@ -20,6 +20,7 @@ from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.web.app import WebContext, page, require_role
 from bullseye.web.cache import StillComputing
 from bullseye.web.jobs import BackgroundJob, now
+from bullseye.web.views.common import current_draft_hash, has_table
 
 __all__ = ["DiscoveryRunner", "discovery_page", "segment_page", "run_discovery", "add_segment", "register"]
 
@@ -143,11 +144,6 @@ class DiscoveryRunner(BackgroundJob):
         self.update(searching=None)
 
 
-def _draft_hash(web: WebContext) -> str:
-    """The draft's hash, once per state of the draft files (an add checks it again under the lock)."""
-    return web.cache.get("draft hash", web.ws.draft_hash)
-
-
 def _runner(request: Request) -> DiscoveryRunner:
     return request.app.state.discovery
 
@@ -206,7 +202,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
         "title": "Discovery",
         "status": state["status"],
         "outcome_choices": OUTCOMES,
-        "draft_hash": _draft_hash(web),
+        "draft_hash": current_draft_hash(web),
         "added": request.query_params.get("added"),
         "added_as": request.query_params.get("as"),
     }
@@ -215,7 +211,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
     if state["status"] == "failed":
         return base | {"error": state["error"], "has_deals": True}
     if state["status"] != "done":
-        return base | {"has_deals": web.ws.has_table("deals") and web.ws.has_table("accounts")}
+        return base | {"has_deals": has_table(web, "deals") and has_table(web, "accounts")}
     result = state["result"]
     filters, shown = _filtered(result, request.query_params)
     from bullseye.discover.segments import segments
@@ -303,7 +299,7 @@ def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
         "sentence": finding.sentence(),
         "conditions": [c.model_dump(mode="json") for c in finding.conditions],
         "accounts": accounts,
-        "draft_hash": _draft_hash(web),
+        "draft_hash": current_draft_hash(web),
     }
 
 
@@ -316,7 +312,7 @@ async def run_discovery(request: Request) -> Response:
     depth = str(form.get("max_depth", "3"))
     if depth not in ("1", "2", "3"):
         raise InvalidInputError(f"max_depth must be 1, 2 or 3, not '{depth}'")
-    if not (web.ws.has_table("accounts") and web.ws.has_table("deals")):
+    if not (has_table(web, "accounts") and has_table(web, "deals")):
         raise InvalidInputError("discovery needs the accounts and deals tables: load them on the Data page first")
     request.state.audit = {"event": "run discovery", "outcomes": outcomes, "max_depth": int(depth)}
     _runner(request).start(web, outcomes, int(depth), user.name)

@@ -28,6 +28,7 @@ from bullseye.web.icp_form import (
     validate,
 )
 from bullseye.web.jobs import BackgroundJob
+from bullseye.web.views.common import current_draft_hash
 
 __all__ = ["draft_page", "save_draft", "preview_page", "publish_draft", "diff_page", "register"]
 
@@ -86,7 +87,7 @@ def _form_page(
 
 def draft_page(web: WebContext, request: Request) -> dict[str, Any]:
     """The draft as a form (anyone may read it; editors save it)."""
-    draft_hash = web.ws.draft_hash()
+    draft_hash = current_draft_hash(web)
     return _form_page(web, form_fields(_draft(web)), draft_hash, saved=request.query_params.get("saved") == "1")
 
 
@@ -213,7 +214,7 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     the tier-move matrix and the accounts that change tier. The .json twin waits for the result."""
     from bullseye.render import as_html
 
-    draft_hash = web.ws.draft_hash()
+    draft_hash = current_draft_hash(web)
     job = JOBS.get(web, draft_hash, wait=request.url.path.endswith(".json"))
     base = {
         "title": "Preview the draft ICP",
@@ -225,13 +226,10 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     if job["status"] == "error":
         return {**base, "error": job["error"]}
     result = job["result"]
-    return {
-        **base,
-        "preview": result.to_dict(),
-        "accounts_changing": job["changes"],
-        "market": job["market"],
-        "preview_html": as_html(result),
-    }
+    shown = web.cache.get(  # drawn once per finished preview, not per request
+        "preview shown", lambda: {"preview": result.to_dict(), "preview_html": as_html(result)}, draft_hash
+    )
+    return {**base, **shown, "accounts_changing": job["changes"], "market": job["market"]}
 
 
 async def publish_draft(request: Request) -> Response:

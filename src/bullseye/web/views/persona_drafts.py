@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from bullseye.errors import InvalidInputError
 from bullseye.web.app import WebContext, require_role
 from bullseye.web.jobs import BackgroundJob
+from bullseye.web.views.common import has_table
 
 __all__ = ["PersonaDraftRunner", "draft_readiness", "draft_status", "start_draft", "register"]
 
@@ -55,7 +56,7 @@ def draft_readiness(web: WebContext) -> str | None:
     was on the deals."""
     from bullseye.strategy.icp import ICP_FILE
 
-    missing = [t for t in ("contacts", "deal_contacts") if not web.ws.has_table(t)]
+    missing = [t for t in ("contacts", "deal_contacts") if not has_table(web, t)]
     if missing:
         return f"drafting personas needs the {' and '.join(missing)} tables: load them on the Data page"
     if not (web.ws.root / ICP_FILE).exists():

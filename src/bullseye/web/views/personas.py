@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bullseye.errors import ConflictError, NotFoundError
 from bullseye.web.app import WebContext, page, render, require_role
-from bullseye.web.views.common import icp_in_use
+from bullseye.web.views.common import has_table, icp_in_use
 
 __all__ = ["note_page", "persona_page", "personas_page", "register"]
 
@@ -72,7 +72,7 @@ def _themes(web: WebContext) -> dict[str, Any]:
     """The themes with the merges applied, once per (data load, strategy/theme-merges.yaml)."""
     from bullseye.people.theme_merge import MERGES_FILE, apply_merges
 
-    if not web.ws.has_table("notes"):
+    if not has_table(web, "notes"):
         return {"available": False, "reason": "no notes loaded: load interview, call or survey notes to hear themes"}
     merges = web.ws.root / MERGES_FILE
     stat = merges.stat() if merges.exists() else None
@@ -80,7 +80,7 @@ def _themes(web: WebContext) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         report = apply_merges(mined, web.ws.root)
-        data = report.to_dict()
+        data = web.cache.get("committee dict", report.to_dict)
         return {
             "available": True,
             "themes": data["themes"][:THEMES_SHOWN],
@@ -95,7 +95,7 @@ def _themes(web: WebContext) -> dict[str, Any]:
 def _committee(web: WebContext) -> dict[str, Any] | None:
     from bullseye.people.committee import committee_report
 
-    if not (web.ws.has_table("deal_contacts") and web.ws.has_table("contacts")):
+    if not (has_table(web, "deal_contacts") and has_table(web, "contacts")):
         return None
     icp, _ = icp_in_use(web)
     report = web.cache.get("committee", lambda: committee_report(web.ws, icp))
@@ -327,7 +327,7 @@ async def comment(request: Request, name: str) -> Response:
 
 # -- notes, where quotes come from ------------------------------------------------------------------
 def note_page(web: WebContext, request: Request, note_id: str) -> dict[str, Any]:
-    if not web.ws.has_table("notes"):
+    if not has_table(web, "notes"):
         raise NotFoundError("no notes are loaded in this workspace")
     notes = web.ws.table("notes")
     columns = [
