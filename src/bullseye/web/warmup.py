@@ -62,8 +62,8 @@ class WarmUp(BackgroundJob):
 
     def warm(self, why: str) -> None:
         """Start warming; while a warm-up runs, warm once more after it (the data or ICP changed)."""
-        if not self.enabled:
-            return
+        if not self.enabled or not self.app.state.web.ws.loaded_tables():
+            return  # nothing loaded yet: nothing to warm, and no page should say "being computed"
         with self._again_lock:
             try:
                 self.start(self._work, None, why, step=None, steps_done=0, steps_total=len(WARM_PAGES), skipped=[])
