@@ -58,7 +58,7 @@ def serve(
         f"Bullseye is serving {ws.settings.name} at http://{shown}:{port}/ "
         f"({'login required' if require_login else 'no login: this computer only'}); Ctrl+C stops it."
     )
-    uvicorn.run(create_app(ws, require_login=require_login), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(ws, require_login=require_login, warm=True), host=host, port=port, log_level="warning")
 
 
 @users_app.command("add")

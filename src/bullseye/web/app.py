@@ -33,7 +33,7 @@ from bullseye.errors import (
 )
 from bullseye.strategy.versions import default_publisher
 from bullseye.web.auth import AuditLog, LoginLimiter, SessionSigner, User, UserStore
-from bullseye.web.cache import ResultCache
+from bullseye.web.cache import ResultCache, StillComputing
 from bullseye.web.render import STATIC_DIR, template_environment, to_json
 from bullseye.workspace import Workspace
 
@@ -235,18 +235,44 @@ def page(
 
     def call(request: Request) -> dict[str, Any]:
         web: WebContext = request.app.state.web
-        with web.cache.pinned():
+        with web.cache.pinned(wait=False):
             return view(web, request, **request.path_params)
 
     def as_json(request: Request) -> Response:
-        return Response(to_json(call(request)), media_type="application/json")
+        try:
+            return Response(to_json(call(request)), media_type="application/json")
+        except StillComputing:
+            return Response(to_json(_warming(request)), status_code=202, media_type="application/json")
 
     def as_html(request: Request) -> Response:
-        return render(request, template, call(request))
+        try:
+            return render(request, template, call(request))
+        except StillComputing:
+            return render(request, "warming.html", _warming(request), status=202)
+
+    if not hasattr(app.state, "views"):
+        app.state.views = {}
+    app.state.views[path] = view  # what the warm-up calls
 
     # The .json route first: "/accounts/{id}" would otherwise also match "/accounts/X.json".
     app.add_api_route(json_path or f"{path}.json", as_json, methods=["GET"], name=f"{template}-json")
     app.add_api_route(path, as_html, methods=["GET"], name=template, response_class=HTMLResponse)
+
+
+def _warming(request: Request) -> dict[str, Any]:
+    """What a page says while the warm-up computes the result it needs (it asks again every second)."""
+    state = request.app.state.warmup.snapshot()
+    query = request.url.query
+    return {
+        "title": "Being computed",
+        "status": "being computed",
+        "retry": request.url.path + (f"?{query}" if query else ""),
+        "step": state.get("step"),
+        "steps_done": state.get("steps_done", 0),
+        "steps_total": state.get("steps_total", 0),
+        "started_at": state.get("started_at"),
+        "why": state.get("by"),
+    }
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -283,15 +309,21 @@ def _error_response(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(ws: Workspace, require_login: bool) -> FastAPI:
-    """The web workspace of ``ws``; with ``require_login`` every page needs a logged-in user."""
+def create_app(ws: Workspace, require_login: bool, warm: bool = False) -> FastAPI:
+    """The web workspace of ``ws``; with ``require_login`` every page needs a logged-in user. With
+    ``warm`` (a served app) the heavy results are computed in the background at the start and after
+    every load, publish and rollback (web/warmup.py), and pages show "being computed" meanwhile."""
     from bullseye.web.views import register_views
+    from bullseye.web.warmup import WarmUp
 
     app = FastAPI(title="Bullseye", docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(guard)])
     web = WebContext(ws, require_login)
     app.state.web = web
     app.add_exception_handler(BullseyeError, _error_response)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.warmup = WarmUp(app, enabled=warm)
+    web.cache.warming = app.state.warmup.is_running
     register_views(app)
     app.add_middleware(SecurityAndAudit, web=web)
+    app.state.warmup.warm("the server started")
     return app

@@ -9,7 +9,7 @@ import pandas as pd
 from bullseye.strategy.icp import ICP, load_icp
 from bullseye.strategy.versions import VersionStore
 
-__all__ = ["icp_in_use", "scoring_basis", "scored_accounts", "table_counts", "has_table"]
+__all__ = ["icp_in_use", "scoring_basis", "scored_accounts", "table_counts", "has_table", "current_draft_hash"]
 
 
 def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
@@ -77,3 +77,9 @@ def table_counts(web) -> list[dict[str, Any]]:
 def has_table(web, name: str) -> bool:
     """Whether ``name`` is loaded, asked of the warehouse once per data load, not per request."""
     return name in web.cache.get("loaded tables", web.ws.loaded_tables)
+
+
+def current_draft_hash(web) -> str:
+    """The draft's hash (it parses every definition file), once per state of the draft files; a
+    write checks it again itself, so a stale page is refused, never merged."""
+    return web.cache.get("draft hash", web.ws.draft_hash)

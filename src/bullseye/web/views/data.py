@@ -38,7 +38,7 @@ def _runner(request: Request):
 
     state = request.app.state
     if not hasattr(state, "loads"):
-        state.loads = LoadRunner()
+        state.loads = LoadRunner(after=lambda: state.warmup.warm("a load finished"))
     return state.loads
 
 

@@ -9,7 +9,6 @@ a draft another editor saved in the meantime is refused (409), never merged sile
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from bullseye.errors import BullseyeError, ConflictError, InvalidInputError, NotFoundError
+from bullseye.errors import InvalidInputError, NotFoundError
 from bullseye.web.app import WebContext, page, require_role
+from bullseye.web.cache import StillComputing
+from bullseye.web.jobs import BackgroundJob, now
+from bullseye.web.views.common import current_draft_hash, has_table
 
 __all__ = ["DiscoveryRunner", "discovery_page", "segment_page", "run_discovery", "add_segment", "register"]
 
@@ -49,119 +51,97 @@ def _log_lift(finding) -> float:
     return math.log(lift) if lift and lift > 0 else 0.0
 
 
-class DiscoveryRunner:
+class DiscoveryRunner(BackgroundJob):
     """The latest discovery run: idle, running (with the outcome being searched), done (with the
     result and the data generation it ran on) or failed. A finished run is kept in the workspace
     (:mod:`bullseye.discover.stored`) and read back on the first look after a restart."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state: dict[str, Any] = {"status": "idle"}
-        self._thread: threading.Thread | None = None
+        super().__init__("discovery", running="discovery is already running")
         self._runs = 0  # numbers the runs: what is cached per run is keyed by it
         self._restored = False
+        self._restoring = threading.Lock()
 
     def snapshot(self, web: WebContext | None = None) -> dict[str, Any]:
-        """The state; with ``web``, the run kept in the workspace first when this server has none."""
+        """The state; with ``web``, the run kept in the workspace first when this server has none
+        (reading it back rebuilds its dataset: while the warm-up does that, a page says so)."""
         if web is not None and not self._restored:
+            if web.cache.must_not_wait():
+                raise StillComputing("the discovery run kept in the workspace")
             self._restore(web)
-        with self._lock:
-            return dict(self._state)
+        return super().snapshot()
 
     def _restore(self, web: WebContext) -> None:
         from bullseye.discover.stored import load_run
         from bullseye.render.discovery import discovery_images
 
-        with self._lock:
+        with self._restoring:  # one read at a time, outside the state's lock (it takes seconds at scale)
             if self._restored:
                 return
-            self._restored = True
-            if self._state["status"] != "idle":
-                return
-            kept = load_run(web.ws)
-            if kept is not None:
+            kept = load_run(web.ws) if self.snapshot()["status"] == "idle" else None
+            images = discovery_images(kept[0]) if kept is not None else None
+
+            def restore(state: dict[str, Any]) -> None:
+                self._restored = True
+                if state["status"] != "idle" or kept is None:
+                    return
                 result, meta = kept
-                self._state = meta | {
-                    "status": "done",
-                    "run": 0,  # the runs of this server count from 1
-                    "result": result,
-                    "images": discovery_images(result),
-                    "generation": web.ws.warehouse.generation,
-                    "searching": None,
-                    "restored": True,
-                }
-
-    def start(self, web: WebContext, outcomes: list[str], max_depth: int, by: str) -> None:
-        with self._lock:
-            self._restored = True  # a run of this server replaces whatever was kept
-            if self._state["status"] == "running":
-                raise ConflictError(
-                    f"discovery is already running since {self._state['started_at'][11:16]}, "
-                    f"started by {self._state['by']}; wait for it to finish"
+                state.update(
+                    meta
+                    | {
+                        "status": "done",
+                        "run": 0,  # the runs of this server count from 1
+                        "result": result,
+                        "images": images,
+                        "generation": web.ws.warehouse.generation,
+                        "searching": None,
+                        "restored": True,
+                    }
                 )
-            self._runs += 1
-            self._state = {
-                "status": "running",
-                "run": self._runs,
-                "by": by,
-                "outcomes": outcomes,
-                "max_depth": max_depth,
-                "started_at": datetime.now().isoformat(timespec="seconds"),
-                "searching": None,
-                "searched": [],
-                "generation": web.ws.warehouse.generation,
-            }
-            self._thread = threading.Thread(
-                target=self._run, args=(web, outcomes, max_depth), name="bullseye-web-discovery", daemon=True
-            )
-            self._thread.start()
 
-    def wait(self, timeout: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+            self.mutate(restore)
+
+    def start(self, web: WebContext, outcomes: list[str], max_depth: int, by: str) -> None:  # type: ignore[override]
+        self._restored = True  # a run of this server replaces whatever was kept
+        super().start(
+            lambda ws, job: self._discover(ws, outcomes, max_depth),
+            web.ws.root,
+            by,
+            run=self._runs + 1,
+            outcomes=outcomes,
+            max_depth=max_depth,
+            searching=None,
+            searched=[],
+            generation=web.ws.warehouse.generation,
+        )
+        self._runs += 1  # only a run that started counts
 
     def _progress(self, name: str) -> None:
-        with self._lock:
-            if self._state.get("searching"):
-                self._state["searched"] = [*self._state["searched"], self._state["searching"]]
-            self._state["searching"] = name
+        def change(state: dict[str, Any]) -> None:
+            if state.get("searching"):
+                state["searched"] = [*state["searched"], state["searching"]]
+            state["searching"] = name
 
-    def _run(self, web: WebContext, outcomes: list[str], max_depth: int) -> None:
+        self.mutate(change)
+
+    def _discover(self, ws, outcomes: list[str], max_depth: int) -> dict[str, Any]:
         from bullseye.discover.stored import save_run
         from bullseye.render.discovery import discovery_html, discovery_images
-        from bullseye.workspace import Workspace
 
-        ws = None
-        try:
-            ws = Workspace(web.ws.root)  # its own warehouse connection, as a web load has
-            generation = ws.warehouse.generation
-            result = ws.discover(outcomes, max_depth=max_depth, progress=self._progress)
-            # As after `bullseye discover`: the report file next to the other reports.
-            report = ws.reports_dir / "discovery.html"
-            report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")
-            # Charts are drawn once here, not per request.
-            outcome: dict[str, Any] = {"status": "done", "result": result, "images": discovery_images(result)}
-            with self._lock:
-                meta = {k: self._state[k] for k in ("by", "outcomes", "max_depth", "started_at")}
-            outcome["finished_at"] = datetime.now().isoformat(timespec="seconds")
-            save_run(ws, result, generation, **meta, finished_at=outcome["finished_at"])
-        except BullseyeError as exc:
-            outcome = {"status": "failed", "error": str(exc)}
-        except Exception as exc:  # noqa: BLE001 - the page must say the run stopped, whatever the cause
-            outcome = {"status": "failed", "error": f"discovery stopped: {type(exc).__name__}: {exc}"}
-        finally:
-            if ws is not None:
-                ws.close()
-        with self._lock:
-            outcome.setdefault("finished_at", datetime.now().isoformat(timespec="seconds"))
-            self._state.update(outcome, searching=None)
+        generation = ws.warehouse.generation
+        result = ws.discover(outcomes, max_depth=max_depth, progress=self._progress)
+        # As after `bullseye discover`: the report file next to the other reports.
+        report = ws.reports_dir / "discovery.html"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(discovery_html(result, company=ws.settings.name), encoding="utf-8")
+        # Charts are drawn once here, not per request.
+        outcome: dict[str, Any] = {"result": result, "images": discovery_images(result), "finished_at": now()}
+        meta = {k: self.snapshot()[k] for k in ("by", "outcomes", "max_depth", "started_at")}
+        save_run(ws, result, generation, **meta, finished_at=outcome["finished_at"])
+        return outcome
 
-
-def _draft_hash(web: WebContext) -> str:
-    """The draft's hash, once per state of the draft files (an add checks it again under the lock)."""
-    return web.cache.get("draft hash", web.ws.draft_hash)
+    def finished(self, outcome: dict[str, Any]) -> None:
+        self.update(searching=None)
 
 
 def _runner(request: Request) -> DiscoveryRunner:
@@ -222,7 +202,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
         "title": "Discovery",
         "status": state["status"],
         "outcome_choices": OUTCOMES,
-        "draft_hash": _draft_hash(web),
+        "draft_hash": current_draft_hash(web),
         "added": request.query_params.get("added"),
         "added_as": request.query_params.get("as"),
     }
@@ -231,7 +211,7 @@ def discovery_page(web: WebContext, request: Request) -> dict[str, Any]:
     if state["status"] == "failed":
         return base | {"error": state["error"], "has_deals": True}
     if state["status"] != "done":
-        return base | {"has_deals": web.ws.has_table("deals") and web.ws.has_table("accounts")}
+        return base | {"has_deals": has_table(web, "deals") and has_table(web, "accounts")}
     result = state["result"]
     filters, shown = _filtered(result, request.query_params)
     from bullseye.discover.segments import segments
@@ -319,7 +299,7 @@ def segment_page(web: WebContext, request: Request, key: str) -> dict[str, Any]:
         "sentence": finding.sentence(),
         "conditions": [c.model_dump(mode="json") for c in finding.conditions],
         "accounts": accounts,
-        "draft_hash": _draft_hash(web),
+        "draft_hash": current_draft_hash(web),
     }
 
 
@@ -332,7 +312,7 @@ async def run_discovery(request: Request) -> Response:
     depth = str(form.get("max_depth", "3"))
     if depth not in ("1", "2", "3"):
         raise InvalidInputError(f"max_depth must be 1, 2 or 3, not '{depth}'")
-    if not (web.ws.has_table("accounts") and web.ws.has_table("deals")):
+    if not (has_table(web, "accounts") and has_table(web, "deals")):
         raise InvalidInputError("discovery needs the accounts and deals tables: load them on the Data page first")
     request.state.audit = {"event": "run discovery", "outcomes": outcomes, "max_depth": int(depth)}
     _runner(request).start(web, outcomes, int(depth), user.name)

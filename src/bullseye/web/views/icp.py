@@ -110,6 +110,7 @@ def rollback_to(request: Request, ref: str, message: str = Form(...)) -> Respons
     request.state.audit = {"event": "rollback", "to": ref, "message": message}
     result = request.app.state.web.ws.rollback(ref, message, by=user.name)
     request.state.audit["version"] = result.version.number
+    request.app.state.warmup.warm(f"rolled back to {ref} as version {result.version.number}")
     return RedirectResponse(f"/icp/versions/{result.version.number}", status_code=303)
 
 

@@ -32,20 +32,21 @@ def _evidence_line(rule: Any) -> str:
     return best.summary if best else ("an assumption, not yet measured" if rule.assumption else "")
 
 
+def _tiers_and_top(scores: Any) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """How many accounts each tier has and the best tier-A accounts (once per scoring, not per request)."""
+    if scores.empty:
+        return {}, []
+    tiers = {str(k): int(v) for k, v in scores["tier"].astype(str).value_counts().sort_index().items()}
+    columns = [c for c in ("account_id", "name", "tier", "fit_score", "why_now") if c in scores.columns]
+    best = scores[scores["tier"].astype(str) == "A"].sort_values(["fit_score", "account_id"], ascending=[False, True])
+    return tiers, best[columns].head(TOP_ACCOUNTS).to_dict("records")
+
+
 def brief_data(web: WebContext, request: Request) -> dict[str, Any]:
     icp, source = icp_in_use(web)
     if icp is None:
         raise NotFoundError("there is no ICP yet: draft one with `bullseye discover` or on the ICP page")
-    scores = scored_accounts(web)
-    tiers: dict[str, int] = {}
-    top: list[dict[str, Any]] = []
-    if not scores.empty:
-        tiers = {str(k): int(v) for k, v in scores["tier"].astype(str).value_counts().sort_index().items()}
-        columns = [c for c in ("account_id", "name", "tier", "fit_score", "why_now") if c in scores.columns]
-        best = scores[scores["tier"].astype(str) == "A"].sort_values(
-            ["fit_score", "account_id"], ascending=[False, True]
-        )
-        top = best[columns].head(TOP_ACCOUNTS).to_dict("records")
+    tiers, top = web.cache.get("brief accounts", lambda: _tiers_and_top(scored_accounts(web)))
     return {
         "title": f"ICP brief: {icp.name}",
         "source": source,

@@ -27,6 +27,8 @@ from bullseye.web.icp_form import (
     parse_form,
     validate,
 )
+from bullseye.web.jobs import BackgroundJob
+from bullseye.web.views.common import current_draft_hash
 
 __all__ = ["draft_page", "save_draft", "preview_page", "publish_draft", "diff_page", "register"]
 
@@ -85,7 +87,7 @@ def _form_page(
 
 def draft_page(web: WebContext, request: Request) -> dict[str, Any]:
     """The draft as a form (anyone may read it; editors save it)."""
-    draft_hash = web.ws.draft_hash()
+    draft_hash = current_draft_hash(web)
     return _form_page(web, form_fields(_draft(web)), draft_hash, saved=request.query_params.get("saved") == "1")
 
 
@@ -133,39 +135,30 @@ async def save_draft(request: Request) -> Response:
 
 # -- the preview: computed once per (draft, data load) in a background thread ----------------------------
 class PreviewJobs:
-    """``ws.preview()`` takes seconds: the page shows "computing…" until the thread has the result."""
+    """``ws.preview()`` takes seconds: the page shows "computing…" until its job has the result. One
+    job (web/jobs.py) per (draft, data load, version in use); a failed one is tried again."""
 
     def __init__(self) -> None:
-        self._jobs: dict[tuple, dict[str, Any]] = {}
+        self._jobs: dict[tuple, BackgroundJob] = {}
         self._lock = threading.Lock()
 
     def get(self, web: WebContext, draft_hash: str, wait: bool = False) -> dict[str, Any]:
         key = (draft_hash, web.ws.warehouse.generation, _published(web))
         with self._lock:
             job = self._jobs.get(key)
-            if job is None or job["status"] == "error":
-                job = {"status": "running", "done": threading.Event()}
-                self._jobs = {k: v for k, v in self._jobs.items() if v["status"] == "running"}
-                self._jobs[key] = job
-                threading.Thread(target=self._run, args=(web, draft_hash, job), daemon=True).start()
+            if job is None or job.snapshot()["status"] == "failed":
+                self._jobs = {k: v for k, v in self._jobs.items() if v.is_running()}
+                job = self._jobs[key] = BackgroundJob("preview")
+                job.start(lambda ws, job: self._preview(web, ws, draft_hash), web.ws.root, "preview")
         if wait:
-            job["done"].wait()
-        return job
+            job.wait()
+        state = job.snapshot()
+        return state | {"status": "error"} if state["status"] == "failed" else state
 
     @staticmethod
-    def _run(web: WebContext, draft_hash: str, job: dict[str, Any]) -> None:
-        try:
-            result = web.ws.preview(expected_hash=draft_hash)
-            job["result"] = result
-            job["changes"] = _tier_changes(web, result)
-            job["market"] = _draft_market(web)
-            job["status"] = "done"
-        except BullseyeError as exc:
-            job["error"], job["status"] = str(exc), "error"
-        except Exception as exc:  # noqa: BLE001 - shown on the page instead of a page computing forever
-            job["error"], job["status"] = f"the preview failed: {exc!r}", "error"
-        finally:
-            job["done"].set()
+    def _preview(web: WebContext, ws: Any, draft_hash: str) -> dict[str, Any]:
+        result = ws.preview(expected_hash=draft_hash)  # an error is shown on the page, not computed forever
+        return {"result": result, "changes": _tier_changes(web, ws, result), "market": _draft_market(ws)}
 
 
 def _published(web: WebContext) -> tuple:
@@ -175,7 +168,7 @@ def _published(web: WebContext) -> tuple:
     return (current.number, current.hash) if current else ()
 
 
-def _tier_changes(web: WebContext, result: Any, limit: int = 200) -> list[dict[str, Any]]:
+def _tier_changes(web: WebContext, ws: Any, result: Any, limit: int = 200) -> list[dict[str, Any]]:
     """The accounts whose tier differs between the version in use and the draft (the most moved first)."""
     from bullseye.scoring.accounts import score_accounts
     from bullseye.web.views.common import scored_accounts
@@ -183,7 +176,7 @@ def _tier_changes(web: WebContext, result: Any, limit: int = 200) -> list[dict[s
     if result.current is None or result.draft_card is None:
         return []
     before = scored_accounts(web)[["account_id", "name", "tier", "fit_score"]]
-    after = score_accounts(web.ws, card=result.draft_card)[["account_id", "tier", "fit_score"]]
+    after = score_accounts(ws, card=result.draft_card)[["account_id", "tier", "fit_score"]]
     both = before.merge(after, on="account_id", suffixes=("_before", "_after"))
     moved = both[both["tier_before"].astype(str) != both["tier_after"].astype(str)].copy()
     moved["shift"] = (moved["fit_score_after"] - moved["fit_score_before"]).abs()
@@ -201,12 +194,12 @@ def _tier_changes(web: WebContext, result: Any, limit: int = 200) -> list[dict[s
     ]
 
 
-def _draft_market(web: WebContext) -> dict[str, Any]:
+def _draft_market(ws: Any) -> dict[str, Any]:
     """The waterfall and TAM/SAM/SOM under the draft beside the version in use, or why there are none."""
-    if not web.ws.has_table("universe"):
+    if not ws.has_table("universe"):
         return {"note": "No market list loaded, so there is no waterfall: load one on the Data page."}
     try:
-        compared = web.ws.draft_market().to_dict()
+        compared = ws.draft_market().to_dict()
     except BullseyeError as exc:
         return {"note": f"The market could not be sized under the draft: {exc}"}
     numbers = [v for row in compared["waterfall"] for v in (row["in_use"], row["draft"]) if v is not None]
@@ -221,7 +214,7 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     the tier-move matrix and the accounts that change tier. The .json twin waits for the result."""
     from bullseye.render import as_html
 
-    draft_hash = web.ws.draft_hash()
+    draft_hash = current_draft_hash(web)
     job = JOBS.get(web, draft_hash, wait=request.url.path.endswith(".json"))
     base = {
         "title": "Preview the draft ICP",
@@ -233,13 +226,10 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     if job["status"] == "error":
         return {**base, "error": job["error"]}
     result = job["result"]
-    return {
-        **base,
-        "preview": result.to_dict(),
-        "accounts_changing": job["changes"],
-        "market": job["market"],
-        "preview_html": as_html(result),
-    }
+    shown = web.cache.get(  # drawn once per finished preview, not per request
+        "preview shown", lambda: {"preview": result.to_dict(), "preview_html": as_html(result)}, draft_hash
+    )
+    return {**base, **shown, "accounts_changing": job["changes"], "market": job["market"]}
 
 
 async def publish_draft(request: Request) -> Response:
@@ -262,6 +252,7 @@ async def publish_draft(request: Request) -> Response:
             "to publish anyway under 'Publish despite the objections' (it is recorded)."
         ) from exc
     request.state.audit["version"] = result.version.number
+    request.app.state.warmup.warm(f"version {result.version.number} was published")
     return RedirectResponse(f"/icp/versions/{result.version.number}", status_code=303)
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from bullseye.errors import InvalidInputError
 from bullseye.web.app import WebContext, page
+from bullseye.web.views.common import has_table
 
 __all__ = ["DEFAULT_BY", "outcomes_page", "register"]
 
@@ -20,7 +21,7 @@ def outcomes_page(web: WebContext, request: Request) -> dict[str, Any]:
     from bullseye.outcomes.per_account import account_attributes
 
     ws = web.ws
-    if not ws.has_table("accounts"):
+    if not has_table(web, "accounts"):
         return {"title": "Outcomes", "attributes": [], "by": None, "summary": None, "funnel": None}
     attributes = list(web.cache.get("account attributes", lambda: account_attributes(ws)))
     by = request.query_params.get("by") or (DEFAULT_BY if DEFAULT_BY in attributes else attributes[0])

@@ -8,15 +8,15 @@ redraft still replaces the fields nobody touched, the form asks to confirm it wh
 
 from __future__ import annotations
 
-import threading
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bullseye.errors import BullseyeError, ConflictError, InvalidInputError
+from bullseye.errors import InvalidInputError
 from bullseye.web.app import WebContext, require_role
+from bullseye.web.jobs import BackgroundJob
+from bullseye.web.views.common import has_table
 
 __all__ = ["PersonaDraftRunner", "draft_readiness", "draft_status", "start_draft", "register"]
 
@@ -24,67 +24,27 @@ __all__ = ["PersonaDraftRunner", "draft_readiness", "draft_status", "start_draft
 STEPS = {"evidence": "reading the committee, the notes and the themes", "saving": "writing strategy/personas/"}
 
 
-class PersonaDraftRunner:
+class PersonaDraftRunner(BackgroundJob):
     """The latest persona draft of this server: idle, running (with its step), done (what each file
     became) or failed."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state: dict[str, Any] = {"status": "idle"}
-        self._thread: threading.Thread | None = None
+        super().__init__("persona draft", running="the personas are being drafted")
 
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._state)
+    def start(self, web: WebContext, by: str) -> None:  # type: ignore[override]
+        super().start(self._draft, web.ws.root, by, step="evidence")
 
-    def start(self, web: WebContext, by: str) -> None:
-        with self._lock:
-            if self._state["status"] == "running":
-                raise ConflictError(
-                    f"the personas are being drafted since {self._state['started_at'][11:16]}, "
-                    f"started by {self._state['by']}; wait for it to finish"
-                )
-            self._state = {
-                "status": "running",
-                "by": by,
-                "started_at": datetime.now().isoformat(timespec="seconds"),
-                "step": "evidence",
-            }
-            self._thread = threading.Thread(target=self._run, args=(web,), name="bullseye-web-personas", daemon=True)
-            self._thread.start()
+    def _draft(self, ws, job: BackgroundJob) -> dict[str, Any]:
+        drafts = ws.personas()
+        self.update(step="saving")
+        saved = ws.save_personas(drafts).to_dict()
+        return {
+            "written": [{k: w[k] for k in ("path", "created", "kept_edits")} for w in saved["written"]],
+            "names": [p["name"] for p in saved["personas"]],
+        }
 
-    def wait(self, timeout: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def _step(self, step: str) -> None:
-        with self._lock:
-            self._state["step"] = step
-
-    def _run(self, web: WebContext) -> None:
-        from bullseye.workspace import Workspace
-
-        ws = None
-        try:
-            ws = Workspace(web.ws.root)  # its own warehouse connection, as a web load has
-            drafts = ws.personas()
-            self._step("saving")
-            saved = ws.save_personas(drafts).to_dict()
-            outcome: dict[str, Any] = {
-                "status": "done",
-                "written": [{k: w[k] for k in ("path", "created", "kept_edits")} for w in saved["written"]],
-                "names": [p["name"] for p in saved["personas"]],
-            }
-        except BullseyeError as exc:
-            outcome = {"status": "failed", "error": str(exc)}
-        except Exception as exc:  # noqa: BLE001 - the page must say the draft stopped, whatever the cause
-            outcome = {"status": "failed", "error": f"drafting the personas stopped: {type(exc).__name__}: {exc}"}
-        finally:
-            if ws is not None:
-                ws.close()
-        with self._lock:
-            self._state.update(outcome, finished_at=datetime.now().isoformat(timespec="seconds"), step=None)
+    def finished(self, outcome: dict[str, Any]) -> None:
+        self.update(step=None)
 
 
 def _runner(request: Request) -> PersonaDraftRunner:
@@ -96,7 +56,7 @@ def draft_readiness(web: WebContext) -> str | None:
     was on the deals."""
     from bullseye.strategy.icp import ICP_FILE
 
-    missing = [t for t in ("contacts", "deal_contacts") if not web.ws.has_table(t)]
+    missing = [t for t in ("contacts", "deal_contacts") if not has_table(web, t)]
     if missing:
         return f"drafting personas needs the {' and '.join(missing)} tables: load them on the Data page"
     if not (web.ws.root / ICP_FILE).exists():

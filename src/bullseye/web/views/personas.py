@@ -9,7 +9,6 @@ commenting need the editor role; every one is in the audit log.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pandas as pd
@@ -18,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bullseye.errors import ConflictError, NotFoundError
 from bullseye.web.app import WebContext, page, render, require_role
-from bullseye.web.views.common import icp_in_use
+from bullseye.web.views.common import has_table, icp_in_use
 
 __all__ = ["note_page", "persona_page", "personas_page", "register"]
 
@@ -49,7 +48,6 @@ FIELD_LABELS = {
     "red_flags": "Red flags",
 }
 THEMES_SHOWN = 30
-_mined_lock = threading.Lock()
 
 
 def _target(name: str) -> str:
@@ -63,45 +61,41 @@ def _mined_themes(web: WebContext):
     from bullseye.people.committee import contact_roles
     from bullseye.people.themes import VOICE_KINDS, workspace_themes
 
-    state = web.__dict__.setdefault("_persona_themes", {})
-    key = web.ws.warehouse.generation
-    with _mined_lock:
-        if key not in state:
-            state.clear()
-            state[key] = workspace_themes(web.ws, roles=contact_roles(web.ws), kinds=VOICE_KINDS, merge=False)
-        return state[key]
+    return web.cache.get(
+        "mined themes",
+        lambda: workspace_themes(web.ws, roles=contact_roles(web.ws), kinds=VOICE_KINDS, merge=False),
+        per_load=True,
+    )
 
 
 def _themes(web: WebContext) -> dict[str, Any]:
     """The themes with the merges applied, once per (data load, strategy/theme-merges.yaml)."""
     from bullseye.people.theme_merge import MERGES_FILE, apply_merges
 
-    if not web.ws.has_table("notes"):
+    if not has_table(web, "notes"):
         return {"available": False, "reason": "no notes loaded: load interview, call or survey notes to hear themes"}
     merges = web.ws.root / MERGES_FILE
     stat = merges.stat() if merges.exists() else None
-    key = (web.ws.warehouse.generation, stat and (stat.st_mtime_ns, stat.st_size))
-    shown = web.__dict__.setdefault("_persona_theme_views", {})
-    found = shown.get(key)
-    if found is None:
-        report = apply_merges(_mined_themes(web), web.ws.root)
-        data = report.to_dict()
-        found = {
+    mined = _mined_themes(web)
+
+    def compute() -> dict[str, Any]:
+        report = apply_merges(mined, web.ws.root)
+        data = web.cache.get("committee dict", report.to_dict)
+        return {
             "available": True,
             "themes": data["themes"][:THEMES_SHOWN],
             "total": len(data["themes"]),
             "merges": report.summary.get("merges", []),
             "possibly_same": report.summary.get("possibly_same", []),
         }
-        shown.clear()
-        shown[key] = found
-    return found
+
+    return web.cache.get("theme view", compute, stat and (stat.st_mtime_ns, stat.st_size), per_load=True)
 
 
 def _committee(web: WebContext) -> dict[str, Any] | None:
     from bullseye.people.committee import committee_report
 
-    if not (web.ws.has_table("deal_contacts") and web.ws.has_table("contacts")):
+    if not (has_table(web, "deal_contacts") and has_table(web, "contacts")):
         return None
     icp, _ = icp_in_use(web)
     report = web.cache.get("committee", lambda: committee_report(web.ws, icp))
@@ -333,7 +327,7 @@ async def comment(request: Request, name: str) -> Response:
 
 # -- notes, where quotes come from ------------------------------------------------------------------
 def note_page(web: WebContext, request: Request, note_id: str) -> dict[str, Any]:
-    if not web.ws.has_table("notes"):
+    if not has_table(web, "notes"):
         raise NotFoundError("no notes are loaded in this workspace")
     notes = web.ws.table("notes")
     columns = [

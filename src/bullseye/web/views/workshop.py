@@ -10,7 +10,6 @@ and the personas), not per request, and not again when a comment is written.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from bullseye.web.views.icp_brief import printed_pdf
 __all__ = ["register", "workshop_page", "empathy_page"]
 
 SECTIONS = ("alignment", "anti_persona", "champion", "before_after")
-_draft_lock = threading.Lock()
 
 
 def _draft(web: WebContext):
@@ -34,13 +32,8 @@ def _draft(web: WebContext):
 
     strategy = web.ws.strategy_dir
     files = [strategy / "icp.yaml", *sorted((strategy / "personas").glob("*.yaml"))]
-    key = (web.ws.warehouse.generation, tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists()))
-    state = web.__dict__.setdefault("_workshop_draft", {})
-    with _draft_lock:
-        if key not in state:
-            state.clear()
-            state[key] = draft_workshop(workshop_evidence(web.ws))
-        return state[key]
+    inputs = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
+    return web.cache.get("workshop draft", lambda: draft_workshop(workshop_evidence(web.ws)), inputs, per_load=True)
 
 
 def _board(web: WebContext):
