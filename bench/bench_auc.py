@@ -19,7 +19,7 @@ points scorecard is): where Bullseye matches it but trails the full trees, the g
 At the end, Bullseye's AUC minus each baseline's on the same holdout deals, with its 95% interval
 and p-value by DeLong's paired test (`bullseye.scoring.discrimination`): is a gap beyond noise?
 
-    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000]
+    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000] [--bands 10|20|cv]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import pandas as pd
 from bullseye.core.dataset import Dataset
 from bullseye.discover.leakage import leakage_flags
 from bullseye.scoring.discrimination import compare_auc
-from bullseye.scoring.features import is_list_column
+from bullseye.scoring.features import QUANTILE_BANDS, is_list_column
 from bullseye.scoring.scorecard import ScoreCard, new_business
 from bullseye.scoring.tiers import order_sentence
 from bullseye.strategy.icp import ICP
@@ -172,7 +172,7 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
     }
 
 
-def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
+def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = QUANTILE_BANDS) -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
     attributes, dropped = attributes_for(name.split()[0], data)
@@ -184,7 +184,7 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
     base = {k: roc_auc_score(y, p) for k, p in predicted.items()}
     for label, icp in icps.items():
         start = time.perf_counter()
-        card = ScoreCard(icp, attributes=attributes).fit(data)
+        card = ScoreCard(icp, attributes=attributes, bands=bands).fit(data)
         ours = card.score(test)["win_probability"].to_numpy(float)
         auc = roc_auc_score(y, ours)
         paired = {k: compare_auc(y, ours, predicted[k]) for k in ("logistic", "gradient boosting")}
@@ -228,7 +228,11 @@ def main() -> None:
     parser.add_argument("--datasets", default="demo,olist,bank")
     parser.add_argument("--seeds", default="0", help="Demo seeds, comma-separated.")
     parser.add_argument("--accounts", type=int, default=5000, help="Demo accounts.")
+    parser.add_argument(
+        "--bands", default=str(QUANTILE_BANDS), help="Quantile bands of numbers: a count, or 'cv' (ScoreCard's bands)."
+    )
     args = parser.parse_args()
+    bands: int | str = args.bands if args.bands == "cv" else int(args.bands)
     seeds = [int(s) for s in args.seeds.split(",")]
     root = Path(tempfile.mkdtemp(prefix="bench-auc-"))
     print(
@@ -255,12 +259,12 @@ def main() -> None:
                 continue
             if name == "demo":
                 for seed in seeds:
-                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed)))
+                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed), bands=bands))
             elif name == "olist":
-                show(measure("olist", *olist(root)))
+                show(measure("olist", *olist(root), bands=bands))
             elif name == "bank":
                 for label, data, icps in bank(root):
-                    show(measure(label, data, icps))
+                    show(measure(label, data, icps, bands=bands))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print("\nBullseye minus each baseline on the same holdout deals (DeLong's paired test):")

@@ -35,14 +35,14 @@ from bullseye.scoring.card_output import (
     PointsCard,
     disqualifier_reason,
 )
-from bullseye.scoring.features import Feature, learn_features, rule_mask
+from bullseye.scoring.features import QUANTILE_BANDS, Feature, learn_features, rule_mask
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
 from bullseye.scoring.pairs import PAIR_GRID, choose_pair_count, one_hot, pair_feature, rank_pairs
 from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
-from bullseye.scoring.solver import choose_attribute_C, penalised_logistic
+from bullseye.scoring.solver import C_GRID, cross_validated_C, penalised_logistic
 from bullseye.scoring.tiers import DISQUALIFIED_GROUP, TIERS, learn_cuts
 from bullseye.scoring.value import AccountValue, disqualifier_outcome
-from bullseye.strategy.icp import ICP, load_icp
+from bullseye.strategy.icp import ICP, Disqualifier, load_icp
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
@@ -62,6 +62,7 @@ __all__ = [
     "TIERS",
     "DISQUALIFIED_GROUP",
     "SCORE_COLUMNS",
+    "BAND_GRID",
 ]
 
 
@@ -77,6 +78,11 @@ def new_business(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd
 
 
 # -- the estimator ------------------------------------------------------------------------------
+#: The counts of quantile bands cross-validation chooses from (``bands="cv"``): deciles, or twenty
+#: bands (5% each) where the deals support the finer shape.
+BAND_GRID = (10, 20)
+
+
 @register
 class ScoreCard(PointsCard):
     """A points scorecard for account fit, following scikit-learn conventions.
@@ -90,9 +96,13 @@ class ScoreCard(PointsCard):
     points; rarer values share ``(other)``); ``max_levels`` per attribute; ``margin`` (gross
     margin of the lifetime value); ``pairs``, the most pair tables (two attributes that act
     together, :mod:`bullseye.scoring.pairs`; cross-validation chooses how many); ``segments``,
-    the most interaction segments (:mod:`bullseye.scoring.segments`).
+    the most interaction segments (:mod:`bullseye.scoring.segments`); ``bands``, how many
+    quantile bands a number without human bands is cut in (default deciles; ``"cv"``: the count
+    in ``BAND_GRID`` with the best cross-validated log loss, an option until it passes every check:
+    see docs/scoring.md).
 
-    Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``pair_loss_`` (cross-validated log
+    Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``bands_`` and ``band_loss_`` (the
+    cross-validated log loss per count of bands), ``pair_loss_`` (cross-validated log
     loss per number of pairs), ``base_log_odds_`` (the log-odds of
     score 50: an account meeting no criterion and average on every attribute),
     ``dropped_criteria_`` (criteria whose coefficient came out negative, and loss disqualifiers
@@ -115,10 +125,11 @@ class ScoreCard(PointsCard):
         margin: float = 1.0,
         segments: int = SEGMENT_FEATURES,
         pairs: int = max(PAIR_GRID),
+        bands: int | str = QUANTILE_BANDS,
     ) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
         self.min_count, self.max_levels, self.margin, self.segments = min_count, max_levels, margin, segments
-        self.pairs = pairs
+        self.pairs, self.bands = pairs, bands
 
     # -- fitting ------------------------------------------------------------------------------
     def design(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -164,6 +175,35 @@ class ScoreCard(PointsCard):
             pair_feature(attributes[i], attributes[j]) for i, j in rank_pairs(widths, codes, y - p, p * (1 - p), count)
         ]
 
+    def _learn_bands(
+        self, dataset: Dataset, train: pd.DataFrame, y: np.ndarray, loss_rules: list[Disqualifier], shuffle: bool
+    ) -> None:
+        """The features, with numbers in as many quantile bands as cross-validation prefers
+        (``bands="cv"``: each count of ``BAND_GRID`` with its best attribute strength; the lowest
+        held-out log loss wins, the coarser on a tie), and the attribute strength."""
+        counts = BAND_GRID if self.bands == "cv" else (int(self.bands),)
+        fixed_C = None if self.attribute_C == "cv" else float(self.attribute_C)
+        grid = C_GRID if fixed_C is None else (fixed_C,)
+        best: tuple[float, int, list[Feature], dict[str, str], float] | None = None
+        seen: list[list[str]] = []
+        for count in counts:
+            self.features_, self.skipped_ = learn_features(
+                self.icp, dataset, train, self.attributes, self.min_count, self.max_levels, loss_rules, count
+            )
+            levels = [level for f in self.features_ for level in f.levels]
+            if levels in seen:  # no number is cut at its quantiles: a finer count changes nothing
+                continue
+            seen.append(levels)
+            if len(counts) == 1 and fixed_C is not None:
+                self.attribute_C_, self.bands_ = fixed_C, count
+                return
+            C, loss = cross_validated_C(self._sparse_design(train), y, self._flags(), self.C, grid, shuffle=shuffle)
+            self.band_loss_[count] = loss
+            if best is None or loss < best[0]:  # nan (too few deals for folds) keeps the first, coarsest
+                best = (loss, count, self.features_, self.skipped_, C)
+        assert best is not None
+        _, self.bands_, self.features_, self.skipped_, self.attribute_C_ = best
+
     def _flags(self) -> np.ndarray:
         """Per design column: True for the rule flags penalised with ``C`` (criteria, loss
         disqualifiers); interaction segments are penalised like the attribute levels."""
@@ -195,19 +235,13 @@ class ScoreCard(PointsCard):
             )
         self.outcomes_ = [disqualifier_outcome(r) for r in self.icp.disqualifiers]
         loss_rules = [r for r, o in zip(self.icp.disqualifiers, self.outcomes_) if o == "win"]
-        self.features_, self.skipped_ = learn_features(
-            self.icp, dataset, train, self.attributes, self.min_count, self.max_levels, loss_rules
-        )
         self.dropped_criteria_: dict[str, str] = {}
         self.train_deals_ = len(train)
         y = train["won"].to_numpy(int)
-        self.attribute_C_ = None if self.attribute_C == "cv" else float(self.attribute_C)
         self.segments_ = []
         self.pair_loss_ = {}
-        if self.attribute_C_ is None:
-            self.attribute_C_ = choose_attribute_C(
-                self._sparse_design(train), y, self._flags(), self.C, shuffle=not dated
-            )
+        self.band_loss_: dict[int, float] = {}
+        self._learn_bands(dataset, train, y, loss_rules, shuffle=not dated)
         if self.pairs:  # attributes that act together, as many as cross-validation says predict better
             self.features_ += self._learn_pairs(train, y, shuffle=not dated)
         if self.segments:  # conjunctions where the points still miss, on the discovery deals
