@@ -16,8 +16,10 @@ out of the baselines. The baselines use scikit-learn's defaults (one-hot categor
 for the logistic regression, with standardised numbers; native categories for the boosted trees).
 A last column, for diagnosis, is the boosted trees without interactions (an additive model, as a
 points scorecard is): where Bullseye matches it but trails the full trees, the gap is interactions.
+At the end, Bullseye's AUC minus each baseline's on the same holdout deals, with its 95% interval
+and p-value by DeLong's paired test (`bullseye.scoring.discrimination`): is a gap beyond noise?
 
-    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000]
+    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000] [--bands 10|20|cv]
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bullseye.core.dataset import Dataset
 from bullseye.discover.leakage import leakage_flags
-from bullseye.scoring.features import is_list_column
+from bullseye.scoring.discrimination import compare_auc
+from bullseye.scoring.features import QUANTILE_BANDS, is_list_column
 from bullseye.scoring.scorecard import ScoreCard, new_business
 from bullseye.scoring.tiers import order_sentence
 from bullseye.strategy.icp import ICP
@@ -120,12 +124,12 @@ def _frame(deals: pd.DataFrame, attributes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=deals.index)
 
 
-def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) -> dict[str, float]:
+def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) -> dict[str, np.ndarray]:
+    """Each baseline's predicted P(win) of the holdout deals."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -145,7 +149,7 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
         ),
         LogisticRegression(max_iter=5000),
     )
-    y, y_test = train["won"].to_numpy(int), test["won"].to_numpy(int)
+    y = train["won"].to_numpy(int)
     logistic.fit(X_lr, y)
     X_trees, Z_trees = X.copy(), Z.copy()
     for c in categories:  # the trees take at most 255 categories: the most frequent ones, the rest as one
@@ -162,24 +166,28 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
         categorical_features="from_dtype", interaction_cst="no_interactions", random_state=0
     ).fit(X_trees, y)
     return {
-        "logistic": roc_auc_score(y_test, logistic.predict_proba(Z_lr)[:, 1]),
-        "gradient boosting": roc_auc_score(y_test, trees.predict_proba(Z_trees)[:, 1]),
-        "additive boosting": roc_auc_score(y_test, additive.predict_proba(Z_trees)[:, 1]),
+        "logistic": logistic.predict_proba(Z_lr)[:, 1],
+        "gradient boosting": trees.predict_proba(Z_trees)[:, 1],
+        "additive boosting": additive.predict_proba(Z_trees)[:, 1],
     }
 
 
-def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
+def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = QUANTILE_BANDS) -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
     attributes, dropped = attributes_for(name.split()[0], data)
     train = new_business(data.deals_in("discovery"))
     test = new_business(data.deals_in("holdout"), data.deals)
     rows = []
-    base = baselines(train, test, attributes)
+    y = test["won"].to_numpy(int)
+    predicted = baselines(train, test, attributes)
+    base = {k: roc_auc_score(y, p) for k, p in predicted.items()}
     for label, icp in icps.items():
         start = time.perf_counter()
-        card = ScoreCard(icp, attributes=attributes).fit(data)
-        auc = roc_auc_score(test["won"].to_numpy(int), card.score(test)["win_probability"].to_numpy(float))
+        card = ScoreCard(icp, attributes=attributes, bands=bands).fit(data)
+        ours = card.score(test)["win_probability"].to_numpy(float)
+        auc = roc_auc_score(y, ours)
+        paired = {k: compare_auc(y, ours, predicted[k]) for k in ("logistic", "gradient boosting")}
         table = card.tier_table_.set_index("tier")
         print(
             f"  {name}, {label}: holdout win rate by tier "
@@ -208,6 +216,7 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP]) -> list[dict]:
                 **base,
                 "criteria": len(icp.criteria),
                 "fit_seconds": time.perf_counter() - start,
+                "paired": paired,
                 "left_out": dropped,
             }
         )
@@ -219,7 +228,11 @@ def main() -> None:
     parser.add_argument("--datasets", default="demo,olist,bank")
     parser.add_argument("--seeds", default="0", help="Demo seeds, comma-separated.")
     parser.add_argument("--accounts", type=int, default=5000, help="Demo accounts.")
+    parser.add_argument(
+        "--bands", default=str(QUANTILE_BANDS), help="Quantile bands of numbers: a count, or 'cv' (ScoreCard's bands)."
+    )
     args = parser.parse_args()
+    bands: int | str = args.bands if args.bands == "cv" else int(args.bands)
     seeds = [int(s) for s in args.seeds.split(",")]
     root = Path(tempfile.mkdtemp(prefix="bench-auc-"))
     print(
@@ -246,14 +259,18 @@ def main() -> None:
                 continue
             if name == "demo":
                 for seed in seeds:
-                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed)))
+                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed), bands=bands))
             elif name == "olist":
-                show(measure("olist", *olist(root)))
+                show(measure("olist", *olist(root), bands=bands))
             elif name == "bank":
                 for label, data, icps in bank(root):
-                    show(measure(label, data, icps))
+                    show(measure(label, data, icps, bands=bands))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    print("\nBullseye minus each baseline on the same holdout deals (DeLong's paired test):")
+    for r in rows:
+        for k, c in r["paired"].items():
+            print(f"  {r['dataset']}, {r['scorecard']} vs {k}: {c.line()}")
     for r in rows:
         if r["left_out"]:
             print(f"{r['dataset']}: left out {', '.join(f'{k} ({v})' for k, v in r['left_out'].items())}")

@@ -22,7 +22,7 @@ from bullseye.strategy.icp import ICP, Condition, Criterion, Disqualifier
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
 
-__all__ = ["Feature", "rule_mask", "learn_features", "is_list_column", "condition_mask", "OTHER"]
+__all__ = ["Feature", "rule_mask", "learn_features", "is_list_column", "condition_mask", "OTHER", "QUANTILE_BANDS"]
 
 OTHER = "(other)"
 _NUMERIC_OPS = {">=", ">", "<", "<=", "between"}
@@ -87,7 +87,7 @@ def _short(x: float) -> str:
     return f"{x:g}"
 
 
-#: Numbers without human bands are cut at their deciles ...
+#: Numbers without human bands are cut at their quantiles, in this many bands by default ...
 QUANTILE_BANDS = 10
 #: ... and a value held by at least this share of the accounts gets a band of its own (-1 for "never").
 POINT_MASS = 0.1
@@ -95,14 +95,15 @@ POINT_MASS = 0.1
 MIN_BAND = 0.02
 
 
-def _quantile_bands(values: np.ndarray) -> tuple[tuple[float | None, str], ...]:
-    """Decile cut points rounded to 2 significant figures, plus a band of its own for every value
-    that holds ``POINT_MASS`` of the rows, as (exclusive upper bound, label)."""
+def _quantile_bands(values: np.ndarray, count: int = QUANTILE_BANDS) -> tuple[tuple[float | None, str], ...]:
+    """Quantile cut points (``count`` bands: 10 are deciles) rounded to 2 significant figures, plus
+    a band of its own for every value that holds ``POINT_MASS`` of the rows, as (exclusive upper
+    bound, label)."""
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return ((None, "any"),)
     integer = bool(np.all(values == np.round(values)))
-    cuts = {float(f"{q:.2g}") for q in np.quantile(values, np.linspace(0, 1, QUANTILE_BANDS + 1)[1:-1], method="lower")}
+    cuts = {float(f"{q:.2g}") for q in np.quantile(values, np.linspace(0, 1, count + 1)[1:-1], method="lower")}
     if integer:
         cuts = {float(math.ceil(c)) for c in cuts}
     distinct, counts = np.unique(values, return_counts=True)
@@ -233,7 +234,10 @@ def learn_features(
     min_count: int,
     max_levels: int,
     loss_rules: Sequence[Disqualifier] = (),
+    bands: int = QUANTILE_BANDS,
 ) -> tuple[list[Feature], dict[str, str]]:
+    """The scorecard's features: a flag per criterion and loss disqualifier, then each attribute as
+    categories or bands (numbers without human bands in ``bands`` quantile bands)."""
     features = [Feature(c.id, "criterion", ["no", "yes"], rule=c) for c in icp.criteria]
     features += [Feature(r.id, "disqualifier", ["no", "yes"], rule=r) for r in loss_rules]
     skipped: dict[str, str] = {}
@@ -244,13 +248,13 @@ def learn_features(
         elif is_list_column(column):
             skipped[name] = "a list (enters the score only through ICP criteria)"
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and column.nunique() > 4:
-            bands = _BANDS.get(name) or _quantile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float))
+            cut = _BANDS.get(name) or _quantile_bands(pd.to_numeric(column, errors="coerce").to_numpy(float), bands)
             features.append(
                 Feature(
                     name,
                     "band",
-                    [label for _, label in bands] + [MISSING],
-                    cuts=np.array([up for up, _ in bands if up is not None], dtype=float),
+                    [label for _, label in cut] + [MISSING],
+                    cuts=np.array([up for up, _ in cut if up is not None], dtype=float),
                 )
             )
         else:

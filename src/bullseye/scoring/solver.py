@@ -15,7 +15,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 
-__all__ = ["penalised_logistic", "log_loss", "C_GRID", "choose_attribute_C", "folds"]
+__all__ = ["penalised_logistic", "log_loss", "C_GRID", "choose_attribute_C", "cross_validated_C", "folds"]
 
 #: The attribute regularisation strengths cross-validation chooses from (``attribute_C="cv"``).
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
@@ -98,15 +98,30 @@ def choose_attribute_C(
 ) -> float:
     """The attribute strength in ``C_GRID`` with the best cross-validated log loss (rule flags keep
     ``C``); each fold walks the grid from the strongest penalty, warm-starting the next."""
+    return cross_validated_C(X, y, is_criterion, C, C_GRID, k, shuffle)[0]
+
+
+def cross_validated_C(
+    X: sp.spmatrix | np.ndarray,
+    y: np.ndarray,
+    is_criterion: np.ndarray,
+    C: float,
+    grid: tuple[float, ...] = C_GRID,
+    k: int = 5,
+    shuffle: bool = False,
+) -> tuple[float, float]:
+    """(the attribute strength in ``grid`` with the best cross-validated log loss, that loss summed
+    over the folds); with too few of either outcome for ``k`` folds, (``C``, nan)."""
     if min(np.bincount(y, minlength=2)) < k:
-        return C
+        return C, float("nan")
     X = sp.csr_matrix(X)
-    loss = np.zeros(len(C_GRID))
+    loss = np.zeros(len(grid))
     for fit_rows, test_rows in folds(y, k, shuffle):
         start = None
-        for i, attribute_C in enumerate(C_GRID):
+        for i, attribute_C in enumerate(grid):
             penalty = np.where(is_criterion, 1 / C, 1 / attribute_C)
             intercept, coef = penalised_logistic(X[fit_rows], y[fit_rows], penalty, start, tol=1e-7)
             start = np.r_[intercept, coef]
             loss[i] += log_loss(X[test_rows], y[test_rows], intercept, coef)
-    return C_GRID[int(np.argmin(loss))]
+    best = int(np.argmin(loss))
+    return grid[best], float(loss[best])
