@@ -83,6 +83,31 @@ def write(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -
     return path
 
 
+def one_deal_per_account(root: Path, accounts, won, rng) -> Workspace:
+    """A loaded workspace with ``accounts`` (a frame with ``account_id``) and one closed deal each,
+    won where ``won`` is true, created on a day of two years drawn from ``rng`` and closed 30 days
+    later: the shape the scorecard tests plant their truths in."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(accounts)
+    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    ws = Workspace.init(root)
+    accounts.to_csv(ws.data_dir / "accounts.csv", index=False)
+    pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(n)],
+            "account_id": accounts["account_id"].to_numpy(),
+            "created_at": created.date,
+            "closed_at": (created + pd.Timedelta(days=30)).date,
+            "stage": np.where(won, "closed_won", "closed_lost"),
+            "amount": 1000,
+        }
+    ).to_csv(ws.data_dir / "deals.csv", index=False)
+    ws.load([ws.data_dir / "accounts.csv", ws.data_dir / "deals.csv"])
+    return ws
+
+
 def datasets_dir() -> Path | None:
     """The public datasets: $BULLSEYE_DATASETS or ../shared/datasets next to the project."""
     configured = os.environ.get("BULLSEYE_DATASETS")

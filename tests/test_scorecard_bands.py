@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import one_deal_per_account
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import roc_auc_score
@@ -20,31 +21,16 @@ from bullseye.scoring.solver import cross_validated_C, folds
 def alternating(tmp_path_factory):
     """Wins depend on ``load`` (0-999) in 20 slices of 50, alternately higher and lower odds."""
     from bullseye.core.dataset import build_dataset
-    from bullseye.workspace import Workspace
 
-    ws = Workspace.init(tmp_path_factory.mktemp("bands") / "ws")
     rng = np.random.default_rng(3)
     n = 5000
     load = rng.integers(0, 1000, n)
     region = rng.choice(["north", "south", "east", "west"], n)
     logit = -0.8 + 0.3 * (region == "east") + np.where((load // 50) % 2 == 0, 0.9, -0.9)
     won = rng.random(n) < 1 / (1 + np.exp(-logit))
-    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
     ids = [f"a{i}" for i in range(n)]
-    pd.DataFrame({"account_id": ids, "name": ids, "load": load, "region": region}).to_csv(
-        ws.data_dir / "accounts.csv", index=False
-    )
-    pd.DataFrame(
-        {
-            "deal_id": [f"d{i}" for i in range(n)],
-            "account_id": ids,
-            "created_at": created.date,
-            "closed_at": (created + pd.Timedelta(days=30)).date,
-            "stage": np.where(won, "closed_won", "closed_lost"),
-            "amount": 1000,
-        }
-    ).to_csv(ws.data_dir / "deals.csv", index=False)
-    ws.load([ws.data_dir / "accounts.csv", ws.data_dir / "deals.csv"])
+    accounts = pd.DataFrame({"account_id": ids, "name": ids, "load": load, "region": region})
+    ws = one_deal_per_account(tmp_path_factory.mktemp("bands") / "ws", accounts, won, rng)
     yield build_dataset(ws)
     ws.close()
 

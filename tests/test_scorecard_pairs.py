@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import one_deal_per_account
 from sklearn.linear_model import LogisticRegression
 
 from bullseye.artefact import decode, encode
@@ -97,9 +98,7 @@ def planted(tmp_path_factory):
     """A loaded workspace whose wins depend on channel and size together: events win far more at
     400+ employees and less under 100, beyond what channel and size give alone."""
     from bullseye.core.dataset import build_dataset
-    from bullseye.workspace import Workspace
 
-    ws = Workspace.init(tmp_path_factory.mktemp("pairs") / "ws")
     rng = np.random.default_rng(0)
     n = 3000
     channel = rng.choice(["web", "event", "partner"], n)
@@ -109,22 +108,9 @@ def planted(tmp_path_factory):
     logit = -1.2 + 0.4 * (channel == "partner") + 0.3 * (region == "east") + 2.0 * (event & (size >= 400))
     logit -= 1.0 * (event & (size < 100))
     won = rng.random(n) < 1 / (1 + np.exp(-logit))
-    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
     ids = [f"a{i}" for i in range(n)]
     accounts = pd.DataFrame({"account_id": ids, "name": ids, "channel": channel, "size": size, "region": region})
-    accounts.to_csv(ws.data_dir / "accounts.csv", index=False)
-    deals = pd.DataFrame(
-        {
-            "deal_id": [f"d{i}" for i in range(n)],
-            "account_id": ids,
-            "created_at": created.date,
-            "closed_at": (created + pd.Timedelta(days=30)).date,
-            "stage": np.where(won, "closed_won", "closed_lost"),
-            "amount": 1000,
-        }
-    )
-    deals.to_csv(ws.data_dir / "deals.csv", index=False)
-    ws.load([ws.data_dir / "accounts.csv", ws.data_dir / "deals.csv"])
+    ws = one_deal_per_account(tmp_path_factory.mktemp("pairs") / "ws", accounts, won, rng)
     yield build_dataset(ws)
     ws.close()
 
