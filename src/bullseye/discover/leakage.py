@@ -405,7 +405,9 @@ def _open_rows(data: Dataset) -> pd.DataFrame | None:
     accounts = data.accounts
     if not {"deals_open", "deals_won", "deals_lost"} <= set(accounts.columns):
         return None
-    counts = accounts[["deals_open", "deals_won", "deals_lost"]].fillna(0)
+    # Object columns (a snapshot without deals holds None) are read as numbers first: fillna on
+    # object columns would downcast silently, which pandas is retiring.
+    counts = accounts[["deals_open", "deals_won", "deals_lost"]].apply(pd.to_numeric, errors="coerce").fillna(0)
     return accounts[(counts["deals_open"] > 0) & (counts["deals_won"] + counts["deals_lost"] == 0)]
 
 
