@@ -41,7 +41,11 @@ def test_a_warming_page_answers_at_once_then_shows_its_result(warm_ws):
             twin = client.get("/accounts.json?tier=A")
             assert time.perf_counter() - tick < 5  # at once, not after the computation
             assert page.status_code == 202 and "being computed" in page.text
-            assert 'hx-get="/accounts?tier=A&amp;page=2"' in page.text and 'hx-trigger="every 1s"' in page.text
+            assert (
+                'id="warming"' in page.text
+                and 'hx-get="/accounts?tier=A&amp;page=2"' in page.text
+                and 'hx-trigger="every 1s"' in page.text
+            )
             assert twin.status_code == 202 and twin.json()["status"] == "being computed"
             assert twin.json()["step"] == "the account scores" and twin.json()["steps_total"] >= 8
         finally:
@@ -51,6 +55,10 @@ def test_a_warming_page_answers_at_once_then_shows_its_result(warm_ws):
         page, twin = client.get("/accounts?tier=A"), client.get("/accounts.json?tier=A")
         assert page.status_code == 200 and "being computed" not in page.text
         assert twin.status_code == 200 and twin.json()["accounts"][0]["name"] in page.text
+        assert "HX-Refresh" not in page.headers
+        # The warming page's poll gets the page with an order to reload it whole (its own <head>).
+        poll = client.get("/accounts?tier=A", headers={"HX-Request": "true", "HX-Trigger": "warming"})
+        assert poll.status_code == 200 and poll.headers["HX-Refresh"] == "true"
         for path in ("/accounts.json", "/index.json", "/personas.json", "/workshop.json", "/signals.json", "/"):
             assert client.get(path).status_code == 200, path
         assert cache.computed == computed  # every page the warm-up covers was there already

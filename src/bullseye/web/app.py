@@ -246,9 +246,14 @@ def page(
 
     def as_html(request: Request) -> Response:
         try:
-            return render(request, template, call(request))
+            response = render(request, template, call(request))
         except StillComputing:
             return render(request, "warming.html", _warming(request), status=202)
+        if request.headers.get("HX-Trigger") == WARMING_ID:
+            # The warming page's poll got the page: reload it whole, so the page's own styles and
+            # scripts (its <head>) load too; swapping in its <main> alone would leave them out.
+            response.headers["HX-Refresh"] = "true"
+        return response
 
     if not hasattr(app.state, "views"):
         app.state.views = {}
@@ -257,6 +262,10 @@ def page(
     # The .json route first: "/accounts/{id}" would otherwise also match "/accounts/X.json".
     app.add_api_route(json_path or f"{path}.json", as_json, methods=["GET"], name=f"{template}-json")
     app.add_api_route(path, as_html, methods=["GET"], name=template, response_class=HTMLResponse)
+
+
+#: The id of the warming page's polling element, which htmx sends as ``HX-Trigger``.
+WARMING_ID = "warming"
 
 
 def _warming(request: Request) -> dict[str, Any]:
