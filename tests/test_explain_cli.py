@@ -68,7 +68,9 @@ def test_the_points_add_up_from_50_to_the_score(scored):
     shown = invoke("explain", best["account_id"], "--workspace", ws.root)
     assert shown.exit_code == 0, shown.output
     text = shown.stdout
-    assert f"Account {best['account_id']}: fit score {data['fit_score']:.1f} of 100" in text
+    assert data["name"] and data["version"]  # the demo's accounts have names; 'draft' or 'vN (hash)'
+    heading = f"{data['name']} ({best['account_id']}): fit score {data['fit_score']:.1f} of 100 (ICP {data['version']})"
+    assert heading in " ".join(text.split())  # a long heading wraps
     assert "Average account" in text and "Disqualified" not in text
     lines = text.splitlines()
     total = next(line for line in lines if line.strip().startswith("Fit score"))

@@ -134,3 +134,27 @@ def test_contacts_and_notes_of_the_account_render_as_text(client, ws):
     assert "{{7*7}}" in html and ">49<" not in html
     note = data["notes"][0]["note_id"]
     assert f'href="/notes/{note}"' in html and client.get(f"/notes/{note}").status_code == 200
+
+
+def test_after_a_publish_and_a_new_load_the_web_scores_with_the_stored_scorecard_as_the_cli_does(ws, tmp_path):
+    """A published version scores with the scorecard stored at publish (no refit on later data),
+    in the web as in ``bullseye score``: after a load that drops half the deals, both agree."""
+    import shutil
+
+    shutil.copytree(ws.root, tmp_path / "ws", symlinks=True)
+    copy = Workspace(tmp_path / "ws")
+    copy.publish("first version", force="a test of the scorecard in use", notify=False)
+    deals = pd.read_csv(copy.data_dir / "deals.csv", dtype=str, keep_default_na=False)
+    deals.iloc[: len(deals) // 2].to_csv(copy.data_dir / "deals.csv", index=False)
+    copy.load([copy.data_dir / "deals.csv"])
+    cli = copy.score(top=0).frame.set_index("account_id")
+    with TestClient(create_app(copy, require_login=False), base_url="http://127.0.0.1:8765") as web:
+        shown = web.get("/accounts.json").json()["accounts"][:20]
+        explained = web.get(f"/accounts/{shown[0]['account_id']}.json").json()["explanation"]
+    assert shown and all(
+        a["fit_score"] == pytest.approx(cli.loc[a["account_id"], "fit_score"], abs=0.05) for a in shown
+    )
+    assert explained["version"].startswith("v1 ") and explained["fit_score"] == pytest.approx(
+        shown[0]["fit_score"], abs=0.05
+    )
+    copy.close()

@@ -42,9 +42,16 @@ def _value(value: Any) -> str:
     return plain(value)
 
 
+def _who(result: AccountExplanation) -> str:
+    """``Acme Ltd (ACC-1)``, or ``Account ACC-1`` when the CRM gives no name."""
+    if result.name:
+        return f"{for_terminal(result.name)} ({for_terminal(result.account_id)})"
+    return f"Account {for_terminal(result.account_id)}"
+
+
 def _points_table(result: AccountExplanation, details: bool) -> Any:
     table = titled_table(
-        f"Account {for_terminal(result.account_id)}: fit score {result.fit_score:.1f} of 100",
+        f"{_who(result)}: fit score {result.fit_score:.1f} of 100 (ICP {for_terminal(result.version)})",
         Column("Feature", ratio=1, min_width=14),
         Column("This account", ratio=2, min_width=20),
         number("Points"),

@@ -26,7 +26,9 @@ class AccountExplanation(Result):
     """``contributions``: one record per scorecard feature, largest effect first,
     ``{"feature", "kind", "level", "points", "reason"}``; ``base + sum(points)`` is ``raw_score``,
     clipped to 0-100 it is the fit score. ``disqualifier``: None or
-    ``{"id", "label", "reason", "evidence": [records]}``."""
+    ``{"id", "label", "reason", "evidence": [records]}``. ``name``: the account's name when the
+    CRM has one; ``version``: the ICP version whose scorecard gave the points (``draft`` before
+    any publish)."""
 
     account_id: str
     base: float
@@ -34,6 +36,8 @@ class AccountExplanation(Result):
     fit_score: float
     contributions: list[dict[str, Any]] = field(default_factory=list)
     disqualifier: dict[str, Any] | None = None
+    name: str | None = None
+    version: str = "draft"
 
     def to_dict(self) -> dict[str, Any]:
         from bullseye.render.encoder import jsonable
@@ -41,6 +45,8 @@ class AccountExplanation(Result):
         return jsonable(
             {
                 "account_id": self.account_id,
+                "name": self.name,
+                "version": self.version,
                 "base": self.base,
                 "raw_score": self.raw_score,
                 "fit_score": self.fit_score,
@@ -50,8 +56,10 @@ class AccountExplanation(Result):
         )
 
 
-def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) -> AccountExplanation:
-    """The points of every feature of ``card`` for account ``account_id`` of ``accounts``."""
+def explain_account(
+    card: ScoreCard, accounts: pd.DataFrame, account_id: str, version: str = "draft"
+) -> AccountExplanation:
+    """The points of every feature of ``card`` (of ICP ``version``) for account ``account_id`` of ``accounts``."""
     found = np.flatnonzero(accounts["account_id"].astype(str).to_numpy() == str(account_id))
     if not len(found):
         raise NotFoundError(f"no account with id '{account_id}'")
@@ -72,8 +80,11 @@ def explain_account(card: ScoreCard, accounts: pd.DataFrame, account_id: str) ->
         )
     contributions.sort(key=lambda c: -abs(c["points"]))
     raw = BASE_SCORE + float(points.sum())
+    name = row["name"].iloc[0] if "name" in row.columns else None
     return AccountExplanation(
         account_id=str(account_id),
+        name=None if pd.isna(name) else str(name),
+        version=version,
         base=float(BASE_SCORE),
         raw_score=raw,
         fit_score=round(float(np.clip(raw, 0, 100)), 1),
@@ -108,5 +119,5 @@ def explain_in_use(ws: Workspace, account_id: str) -> AccountExplanation:
     """Account ``account_id`` of the CRM explained by the scorecard in use (as ``bullseye score`` scores it)."""
     from bullseye.scoring.scores import _in_use
 
-    data, card, _, _ = _in_use(ws)
-    return explain_account(card, data.accounts, account_id)
+    data, card, version, _ = _in_use(ws)
+    return explain_account(card, data.accounts, account_id, version.label if version is not None else "draft")

@@ -153,7 +153,9 @@ def _account_page(web: WebContext, account_id: str) -> dict[str, Any]:
     if len(deals) and "created_at" in deals.columns:
         deals = deals.sort_values("created_at", ascending=False)
     basis = scoring_basis(web)
-    explanation = explain_account(basis[0], basis[1], account_id).to_dict() if basis is not None else None
+    source = icp_in_use(web)[1]
+    version = source["label"] if source.get("source") == "published" else "draft"  # as ws.explain names it
+    explanation = explain_account(basis[0], basis[1], account_id, version).to_dict() if basis is not None else None
     return {
         "title": row.get("name") or account_id,
         "account": row,

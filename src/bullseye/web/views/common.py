@@ -50,9 +50,12 @@ def scored_accounts(web) -> pd.DataFrame:
 
 
 def scoring_basis(web) -> tuple[Any, pd.DataFrame] | None:
-    """The fitted scorecard of the ICP in use and the CRM accounts it scores (None without an ICP),
-    once per (data load, definitions): the scores and each account's explanation share one fit."""
+    """The scorecard in use and the CRM accounts it scores (None without an ICP), once per (data
+    load, definitions): a published version's stored scorecard, as ``bullseye score`` uses it (no
+    fit), else the ICP in use fitted on the data (the draft; a version stored without its
+    scorecard); the scores and each account's explanation share it."""
     from bullseye.core.dataset import build_dataset
+    from bullseye.governance.published import published_card
     from bullseye.scoring.scorecard import fit_scorecard
 
     icp, _ = icp_in_use(web)
@@ -61,6 +64,9 @@ def scoring_basis(web) -> tuple[Any, pd.DataFrame] | None:
 
     def compute() -> tuple[Any, pd.DataFrame]:
         dataset = build_dataset(web.ws)
+        current = VersionStore(web.ws.root).current()
+        if current is not None and current.artefact("scorecard") is not None:
+            return published_card(current), dataset.accounts
         return fit_scorecard(web.ws, icp, dataset=dataset), dataset.accounts
 
     return web.cache.get("scoring basis", compute)
