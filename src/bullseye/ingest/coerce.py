@@ -40,6 +40,11 @@ __all__ = [
     "to_int64",
     "EXPECTED",
     "INT64_LIMIT",
+    "NUMBER_SHAPE",
+    "ISO_DATE",
+    "NUMERIC_DATE",
+    "MONTH_NAME",
+    "LONG_DIGITS",
 ]
 
 #: What staging turns into NULL: only empty cells. Placeholders are read later, per column, by
@@ -57,6 +62,9 @@ TIME_TAIL = (
 ISO_DATE = r"^(\d{4}-\d{1,2}-\d{1,2})" + TIME_TAIL + r"$"
 NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + TIME_TAIL + r"$"
 DATE_PREFIX = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})"
+#: The gates of the named formats (see ``_first``): a month's name, or a run of digits (%Y%m%d).
+MONTH_NAME = r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+LONG_DIGITS = r"^[\s\v]*\d{7,}[\s\v]*$"
 NAMED_FORMATS = (
     "%Y/%m/%d",
     "%d %b %Y",
@@ -183,8 +191,8 @@ class ColumnProfile:
 def _first(formats: tuple[str, ...], text: ir.StringValue) -> ir.TimestampValue:
     """The first format that reads the value. Each is tried only on values it could read: a failed
     strptime costs microseconds, and most values of most columns are not dates."""
-    month = text.re_search(r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
-    gates = {"/": text.contains("/"), "digits": text.re_search(r"^[\s\v]*\d{7,}[\s\v]*$")}
+    month = text.re_search(MONTH_NAME)
+    gates = {"/": text.contains("/"), "digits": text.re_search(LONG_DIGITS)}
 
     def gate(fmt: str) -> ir.BooleanValue:
         return month if "%b" in fmt or "%B" in fmt else gates["/" if "/" in fmt else "digits"]
