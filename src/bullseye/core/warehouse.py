@@ -46,6 +46,7 @@ __all__ = [
     "create_from_sql",
     "select_sql",
     "query_rows",
+    "insert_select",
 ]
 
 #: Seconds a writer waits for another process's write before giving up.
@@ -198,6 +199,14 @@ def query_rows(table, query: Callable[[str], str], few_rows: bool = False) -> li
 
 def table_sql(table) -> str:
     return _backend(table).compile(table)
+
+
+def insert_select(con: DuckDBBackend, name: str, rows) -> None:
+    """Append the rows of an Ibis table expression to table ``name``, column by name. Ibis's own
+    ``insert`` also describes the target and parses the compiled SQL again, each time (most of
+    what a loader's insert of a few rows cost)."""
+    columns = ", ".join(quote_ident(c) for c in rows.columns)
+    con.con.execute(f"INSERT INTO {quote_ident(name)} ({columns}) {table_sql(rows)}")
 
 
 def _backend(table) -> DuckDBBackend:

@@ -17,6 +17,7 @@ from bullseye.ingest import coerce, scratch
 from bullseye.ingest.counts import FileCount
 from bullseye.ingest.derive import derived_text
 from bullseye.ingest.inference import infer_custom_types, parse_kind
+from bullseye.ingest.issues import issue_counts, record_issues, spreadsheet_errors
 from bullseye.ingest.mapping import FilePlan
 from bullseye.ingest.readers import normalise_header
 
@@ -34,9 +35,6 @@ IBIS_TYPES = {
     "boolean": dt.boolean,
     "list": dt.Array(dt.string),
 }
-
-#: What spreadsheets write in a cell whose formula failed ("#N/A" is read as no value instead).
-SPREADSHEET_ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
 LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
@@ -227,10 +225,17 @@ def type_plan(
     typed = _mark_duplicates(con, typed, key, prefix + "_all")
 
     required = [c for c in table.required if c in kinds and not (plan.account_match and c == "account_id")]
-    issues = []
+    text_columns = [c for c, k in kinds.items() if k in ("string", "text")]
+    found = issue_counts(typed, checked, required, placeholders, text_columns)
+    issues: list[tuple[int, ir.Table]] = []  # (rows it may hold, the rows)
+
+    def add(rows: int, part: ir.Table) -> None:
+        issues.append((rows, part))
+
     # A record whose every field is blank (spreadsheets append such rows) carries nothing to load.
     row_bad = typed["_blank"]
-    issues.append(
+    add(
+        found["blank"],
         typed.filter(row_bad).select(
             file=typed["_file"],
             line=typed["_line"],
@@ -238,29 +243,31 @@ def type_plan(
             value=ibis.null(dt.string),
             reason=ibis.literal("empty record: every field is blank"),
             action=ibis.literal("quarantined"),
-        )
+        ),
     )
     for target in plan.placeholders:
-        found = typed[f"_placeholder_{target}"].notnull() & ~row_bad
-        issues.append(
-            typed.filter(found).select(
+        kept_aside = typed[f"_placeholder_{target}"].notnull() & ~row_bad
+        add(
+            found[f"_placeholder_{target}"],
+            typed.filter(kept_aside).select(
                 file=typed["_file"],
                 line=typed["_line"],
                 column=ibis.literal(target),
                 value=typed[f"_placeholder_{target}"],
                 reason=ibis.literal("placeholder for an unknown value (listed in the mapping's placeholders)"),
                 action=ibis.literal("quarantined" if target in required else "value_dropped"),
-            )
+            ),
         )
         if target in required:
-            row_bad = row_bad | found
-    for column in _failing(typed, checked, required):
+            row_bad = row_bad | kept_aside
+    for column in [c for c in checked if c in required or found[f"failed {c}"]]:
         failed = typed[f"_raw_{column}"].notnull() & typed[column].isnull()
         action = "quarantined" if column in required else "value_dropped"
         reason = _failure_reason(
             plan, kinds[column], typed[f"_raw_{column}"], column, profiles.get(column, coerce.ColumnProfile())
         )
-        issues.append(
+        add(
+            found[f"failed {column}"],
             typed.filter(failed).select(
                 file=typed["_file"],
                 line=typed["_line"],
@@ -268,13 +275,14 @@ def type_plan(
                 value=typed[f"_raw_{column}"],
                 reason=reason,
                 action=ibis.literal(action),
-            )
+            ),
         )
         if column in required:
             row_bad = row_bad | failed
     for column in required:
         missing = typed[column].isnull() & (typed[f"_raw_{column}"].isnull() if column in checked else True)
-        issues.append(
+        add(
+            found[f"missing {column}"],
             typed.filter(missing & ~row_bad).select(
                 file=typed["_file"],
                 line=typed["_line"],
@@ -282,7 +290,7 @@ def type_plan(
                 value=ibis.null(dt.string),
                 reason=ibis.literal("missing required value"),
                 action=ibis.literal("quarantined"),
-            )
+            ),
         )
         row_bad = row_bad | typed[column].isnull()
     if "_dup_of" in typed.columns:
@@ -292,7 +300,8 @@ def type_plan(
             if derived_key
             else "duplicate key, first seen on line "
         )
-        issues.append(
+        add(
+            1,  # some key repeats, or there would be no _dup_of
             typed.filter(duplicate & ~row_bad).select(
                 file=typed["_file"],
                 line=typed["_line"],
@@ -300,11 +309,11 @@ def type_plan(
                 value=typed[key[0]].cast(dt.string),
                 reason=ibis.literal(first_seen) + typed["_dup_of"].cast(dt.string),
                 action=ibis.literal("quarantined"),
-            )
+            ),
         )
         row_bad = row_bad | duplicate
-    issues.extend(_spreadsheet_errors(typed, [c for c, k in kinds.items() if k in ("string", "text")], row_bad))
-    _record_issues(con, issues, table.name, load_id)
+    issues.extend(spreadsheet_errors(typed, [c for c in text_columns if found[f"error {c}"]], row_bad))
+    record_issues(con, [part for n, part in issues if n], table.name, load_id)
     helpers = ("_raw_", "_dup_of", "_blank", "_placeholder_")
     good = typed.filter(~row_bad.fill_null(False)).drop(*[c for c in typed.columns if c.startswith(helpers)])
     result = good.mutate(_order=ibis.literal(order))  # a view on the typed table: no extra copy
@@ -359,17 +368,6 @@ def _scaled(parse, factor: float, integer: bool):
     return scaled
 
 
-def _failing(typed: ir.Table, checked: list[str], required: list[str]) -> list[str]:
-    """The checked columns with a value that did not read (required ones always: they decide which
-    rows load). One query counts them all, so a clean file does not cost a query per column."""
-
-    def failed(raw: ir.Value, value: ir.Value) -> ir.IntegerValue:
-        return (raw.notnull() & value.isnull()).sum()
-
-    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(failed, (f"_raw_{c}", c)) for c in checked})
-    return [c for c in checked if c in required or counts[c]]
-
-
 def _failure_reason(
     plan: FilePlan, kind: str, raw: ir.StringValue, column: str, profile: coerce.ColumnProfile
 ) -> ir.StringValue:
@@ -393,32 +391,6 @@ def _derived_key(typed_columns: dict[str, tuple], table: Table) -> tuple:
     return key, sources
 
 
-def _spreadsheet_errors(typed: ir.Table, text_columns: list[str], row_bad: ir.BooleanValue) -> list[ir.Table]:
-    """Cells such as '#NAME?' load as exported and are listed (action kept), so someone fixes the
-    source. One aggregate finds the columns that have any, so clean files cost one scan."""
-    if not text_columns:
-        return []
-
-    def errors(column: ir.StringValue) -> ir.IntegerValue:
-        return column.isin(SPREADSHEET_ERRORS).sum()
-
-    counts = coerce.aggregate_counts(typed, {c: coerce.PerColumn(errors, (c,)) for c in text_columns})
-    issues = []
-    for column in [c for c in text_columns if counts[c]]:
-        found = typed[column].isin(SPREADSHEET_ERRORS) & ~row_bad
-        issues.append(
-            typed.filter(found).select(
-                file=typed["_file"],
-                line=typed["_line"],
-                column=ibis.literal(column),
-                value=typed[column],
-                reason=ibis.literal("a spreadsheet error value: loaded as exported, check the source"),
-                action=ibis.literal("kept"),
-            )
-        )
-    return issues
-
-
 def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Table:
     """Add ``_dup_of`` (the first line with the same key) only when some key repeats: one hash
     aggregate finds out, which is far cheaper than numbering every row."""
@@ -440,23 +412,6 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
             f"CREATE OR REPLACE TEMP TABLE {warehouse.quote_ident(name + '_keyed')} AS {warehouse.table_sql(joined)}"
         )
     return con.table(name + "_keyed")
-
-
-def _record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> None:
-    for part in parts:
-        con.insert(
-            "_issues",
-            part.select(
-                load_id=ibis.literal(load_id),
-                table_name=ibis.literal(table_name),
-                file=part["file"],
-                line=part["line"].cast(dt.int64),
-                column=part["column"],
-                value=part["value"].cast(dt.string),
-                reason=part["reason"],
-                action=part["action"],
-            ),
-        )
 
 
 def derive_columns(table: Table, merged: ir.Table) -> ir.Table:

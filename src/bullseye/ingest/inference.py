@@ -174,8 +174,8 @@ def _first_look(
         if unsure:
             open_kinds.setdefault(tuple(unsure), []).append(name)
     for kinds, names in open_kinds.items():
-        for name, found in _evidence(sample, names, kinds, profile, missing, few_rows=True).items():
-            first[name].update({kind: found[kind] for kind in kinds})
+        for name, read in _evidence(sample, names, kinds, profile, missing, few_rows=True).items():
+            first[name].update({kind: read[kind] for kind in kinds})
     return first
 
 

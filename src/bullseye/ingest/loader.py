@@ -23,6 +23,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bullseye.core import warehouse
 from bullseye.core.schema import TABLES
 from bullseye.errors import InputFileError
 from bullseye.ingest.coerce import MissingTokens
@@ -265,7 +266,8 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
     joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
     unmatched = joined.filter(joined["_account"].isnull())
-    con.insert(
+    warehouse.insert_select(
+        con,
         "_issues",
         unmatched.select(
             load_id=ibis.literal(load_id),
@@ -354,7 +356,8 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
     if "deals" in touched:
         deals = con.table("deals")
         backwards = deals.filter(deals["closed_at"] < deals["created_at"])
-        con.insert(
+        warehouse.insert_select(
+            con,
             "_issues",
             backwards.select(
                 load_id=ibis.literal(load_id),
@@ -377,7 +380,8 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
         rows = con.table(name)
         joined = rows.left_join(accounts, rows[ref] == accounts["_known"])
         unknown = joined.filter(joined["_known"].isnull())
-        con.insert(
+        warehouse.insert_select(
+            con,
             "_issues",
             unknown.select(
                 load_id=ibis.literal(load_id),
