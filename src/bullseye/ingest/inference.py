@@ -68,35 +68,58 @@ def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
     return column.re_search(coerce.ISO_DATE) & coerce.parse_date(column, coerce.ColumnProfile(plain=True)).notnull()
 
 
+def _plain_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
+    def count(column: ir.StringValue) -> ir.Value:
+        return _plain_reads(kind, column).sum()
+
+    return count
+
+
+def _may_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
+    def count(column: ir.StringValue) -> ir.Value:
+        return _may_read(kind, column).sum()
+
+    return count
+
+
+#: Counts of a column's cleaned values (and, for yes/no, its raw ones): one function per count, the
+#: same for every column, so that each is compiled once (coerce.PerColumn).
+_COUNTS: dict[str, Callable[..., ir.Value]] = {
+    "n": lambda column: column.count(),
+    "digits": lambda column: column.re_search(r"^\s*-?\d+\s*$").sum(),
+    "long": lambda column: _long_digits(column).sum(),
+    "boolean": lambda raw, column: coerce.parse_boolean(raw).count() - raw.count() + column.count(),
+    **{kind: _plain_count(kind) for kind in ("integer", "number", "date")},
+    **{f"may_{kind}": _may_count(kind) for kind in ("number", "date")},
+}
+
+
 def _plain_evidence(
-    table: ir.Table, possible: dict[str, tuple[str, ...]], missing: coerce.MissingTokens
+    table: ir.Table,
+    possible: dict[str, tuple[str, ...]],
+    missing: coerce.MissingTokens,
+    gates: bool = False,
 ) -> dict[str, dict[str, int | None]]:
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
-    only the full parser can tell."""
-
-    def clean(raw: ir.StringValue) -> ir.StringValue:
-        return missing.clean(raw, typed=True)
-
-    def plain_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
-        def count(raw: ir.StringValue) -> ir.Value:
-            return _plain_reads(kind, clean(raw)).sum()
-
-        return count
-
-    # One function per count, the same for every column: each is compiled once (coerce.PerColumn).
-    builders: dict[str, Callable[[ir.StringValue], ir.Value]] = {
-        "n": lambda raw: clean(raw).count(),
-        "digits": lambda raw: clean(raw).re_search(r"^\s*-?\d+\s*$").sum(),
-        "long": lambda raw: _long_digits(clean(raw)).sum(),
-        "boolean": lambda raw: coerce.parse_boolean(raw).count() - raw.count() + clean(raw).count(),
-        **{kind: plain_count(kind) for kind in ("integer", "number", "date")},
-    }
+    only the full parser can tell. ``gates`` adds the counts of values that pass ``_may_read``
+    for a number and for a date (``may_number``, ``may_date``)."""
+    # The values are cleaned once, below the counts: cleaning inside each count repeated it in
+    # the SQL some ten times per column, and DuckDB's planning grows with the size of the query.
+    if not possible:
+        return {}
+    names = list(possible)
+    cleaned = table.select(
+        **{f"_raw{i}": table[name] for i, name in enumerate(names)},
+        **{f"_clean{i}": missing.clean(table[name], typed=True) for i, name in enumerate(names)},
+    )
     aggregates = {}
-    for index, (name, kinds) in enumerate(possible.items()):
-        for key in ("n", "digits", "long", *kinds):
-            aggregates[f"{key}{index}"] = coerce.PerColumn(builders[key], (name,))
-    counts = coerce.aggregate_counts(table, aggregates)
+    for index, kinds in enumerate(possible.values()):
+        keys = ["n", "digits", "long", *kinds, *(["may_number", "may_date"] if gates else [])]
+        for key in keys:
+            columns = (f"_raw{index}", f"_clean{index}") if key == "boolean" else (f"_clean{index}",)
+            aggregates[f"{key}{index}"] = coerce.PerColumn(_COUNTS[key], columns)
+    counts = coerce.aggregate_counts(cleaned, aggregates)
     evidence = {}
     for index, (name, kinds) in enumerate(possible.items()):
         n = counts[f"n{index}"]
@@ -104,6 +127,8 @@ def _plain_evidence(
         for kind in KINDS:
             read = counts.get(f"{kind}{index}", -1) if kind in kinds else -1
             found[kind] = n if read == n else (-1 if kind in ("boolean",) or kind not in kinds else None)
+        if gates:
+            found.update({key: counts[f"{key}{index}"] for key in ("may_number", "may_date")})
         evidence[name] = found
     return evidence
 
@@ -137,30 +162,14 @@ def _first_look(
     passes; only the kinds left open go through the full parsers (a query with every parser of
     a few columns took DuckDB a second to plan, on 200 rows). Equal to ``_evidence`` on the
     question asked of it: which kinds read every value (a count equal to n)."""
-
-    def clean(raw: ir.StringValue) -> ir.StringValue:
-        return missing.clean(raw, typed=True)
-
-    def may_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
-        def count(raw: ir.StringValue) -> ir.Value:
-            return _may_read(kind, clean(raw)).sum()
-
-        return count
-
-    builders = {"may_number": may_count("number"), "may_date": may_count("date")}
-    aggregates = {}
-    for index, name in enumerate(columns):
-        for key in ("may_number", "may_date"):
-            aggregates[f"{key}{index}"] = coerce.PerColumn(builders[key], (name,))
-    counts = coerce.aggregate_counts(sample, aggregates)
-    plain = _plain_evidence(sample, dict.fromkeys(columns, KINDS), missing)
+    plain = _plain_evidence(sample, dict.fromkeys(columns, KINDS), missing, gates=True)
     first: dict[str, dict[str, int]] = {}
     open_kinds: dict[tuple[str, ...], list[str]] = {}
-    for index, name in enumerate(columns):
+    for name in columns:
         found = plain[name]
         n = int(found["n"] or 0)
-        may = {"integer": counts[f"may_number{index}"], "number": counts[f"may_number{index}"]}
-        may["date"] = counts[f"may_date{index}"]
+        number, date = int(found["may_number"] or 0), int(found["may_date"] or 0)
+        may = {"integer": number, "number": number, "date": date}
         evidence = {"n": n, "digits": int(found["digits"] or 0), "long": int(found["long"] or 0)}
         unsure = []
         for kind in KINDS:
