@@ -47,6 +47,7 @@ __all__ = [
     "select_sql",
     "query_rows",
     "insert_select",
+    "count_rows",
 ]
 
 #: Seconds a writer waits for another process's write before giving up.
@@ -179,6 +180,12 @@ def scalar_row(table, expressions: dict[str, str], base: str | None = None) -> d
     select = ", ".join(f"{sql} AS {quote_ident(name)}" for name, sql in expressions.items())
     query = f"SELECT {select} FROM ({base or table_sql(table)}) AS _t"
     return con.con.execute(query).fetch_arrow_table().to_pylist()[0]
+
+
+def count_rows(table) -> int:
+    """The number of rows of an Ibis table expression, read through Arrow (Ibis's ``execute``
+    builds a pandas frame for the one number)."""
+    return int(scalar_row(table, {"n": "count(*)"})["n"])
 
 
 def query_rows(table, query: Callable[[str], str], few_rows: bool = False) -> list[dict]:

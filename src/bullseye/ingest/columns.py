@@ -177,6 +177,7 @@ def type_plan(
 
     table = plan.table
     prefix = f"_typed_{table.name}_{order}"
+    staged = stage
     stage, clean_typed, missing_counts = _read_missing(plan, stage, missing)
     text = _text_table(plan, stage, lookups, missing)
     canonical = {c.name: c.type for c in table.columns if c.name in text.columns}
@@ -317,10 +318,10 @@ def type_plan(
     helpers = ("_raw_", "_dup_of", "_blank", "_placeholder_")
     good = typed.filter(~row_bad.fill_null(False)).drop(*[c for c in typed.columns if c.startswith(helpers)])
     result = good.mutate(_order=ibis.literal(order))  # a view on the typed table: no extra copy
-    loaded = int(result.count().execute())
+    loaded = warehouse.count_rows(result)
     count = FileCount(file=str(plan.path), table=table.name, loaded=loaded)
     count.missing = missing_counts(typed_kinds)
-    count.quarantined = int(stage.count().execute()) - loaded
+    count.quarantined = warehouse.count_rows(staged) - loaded
     return result, count
 
 
@@ -398,7 +399,7 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
         return typed
     groups = typed.group_by(key).agg(_n=typed.count(), _dup_of=typed["_line"].min())
     repeated = groups.filter(groups["_n"] > 1).drop("_n")
-    if int(repeated.count().execute()) == 0:
+    if warehouse.count_rows(repeated) == 0:
         return typed
     # Join on renamed keys: a file's own column may already be called `deal_id_right`.
     renamed = repeated.rename({f"_key_{i}": k for i, k in enumerate(key)})
