@@ -13,6 +13,12 @@ cleaning), then the whole load when ``--wide-load`` is given. Several shapes can
 
     python bench/bench_load.py --wide 1000x100000[,5000x100] [--wide-load]
     python bench/bench_load.py --wide default --wide-load
+
+Small loads (the fixed cost of a load): ``--small 600,2000`` loads a demo company of each size with
+every table, each three times in a fresh process, and prints the median CPU seconds of the load
+(``ws.load`` alone) and of the whole process (imports included).
+
+    python bench/bench_load.py --small 600,2000 [--seed 0]
 """
 
 from __future__ import annotations
@@ -120,6 +126,47 @@ def _wide_phase(args: argparse.Namespace, root: Path) -> dict:
         return {"seconds": time.perf_counter() - start, "refused": str(exc)}
 
 
+#: Fresh-process loads per size; the median is reported.
+SMALL_REPEATS = 3
+
+
+def _small_phase(args: argparse.Namespace, root: Path) -> dict:
+    if args.phase == "small-generate":
+        from bullseye.demo import generate_company
+        from bullseye.workspace import Workspace
+
+        ws = Workspace.init(root / "ws", exist_ok=True)
+        generate_company(ws.data_dir, n_accounts=args.size, seed=args.seed)
+        return {}
+    from bullseye.workspace import Workspace
+
+    ws = Workspace(root / "ws")
+    start = time.process_time()
+    report = ws.load()  # every table: the demo's files match load.files
+    cpu = time.process_time() - start
+    ws.close()
+    return {"load_cpu_s": cpu, "rows": report.table_rows, "reconciles": report.reconciles, "issues": report.issues}
+
+
+def _small_main(args: argparse.Namespace) -> None:
+    import statistics
+
+    print(f"Small loads: demo companies with every table (seed {args.seed}), median of {SMALL_REPEATS} fresh processes")
+    for size in (int(n) for n in args.small.split(",")):
+        with bench_root(args.keep and str(Path(args.keep) / f"small-{size}"), "bullseye-bench-small-") as root:
+            extra = ["--size", str(size), "--seed", str(args.seed)]
+            run_phase(__file__, "small-generate", root, extra)
+            runs = [run_phase(__file__, "small-load", root, extra) for _ in range(SMALL_REPEATS)]
+        load = statistics.median(r["load_cpu_s"] for r in runs)
+        process = statistics.median(r["cpu_s"] for r in runs)
+        rows = sum(runs[0]["rows"].values())
+        print(
+            f"  {size:>6,} accounts  load {load:5.1f} s CPU  process {process:5.1f} s CPU  "
+            f"({rows:,} rows in {len(runs[0]['rows'])} tables, reconciles: {runs[0]['reconciles']})",
+            flush=True,
+        )
+
+
 def _wide_main(args: argparse.Namespace) -> None:
     shapes = (WIDE_SHAPES if args.wide == "default" else args.wide).split(",")
     for shape in shapes:
@@ -146,6 +193,8 @@ def _run_phase(args: argparse.Namespace) -> None:
     result: dict = {}
     if args.phase.startswith("wide-"):
         result = _wide_phase(args, root)
+    elif args.phase.startswith("small-"):
+        result = _small_phase(args, root)
     elif args.phase == "generate":
         sys.path.insert(0, str(HERE))
         from synthetic import write_crm
@@ -205,9 +254,15 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=3_000_000)
     parser.add_argument("--wide", help="COLUMNSxROWS[,...] or 'default': benchmark wide accounts exports instead")
     parser.add_argument("--wide-load", action="store_true", help="with --wide: also time the whole load")
+    parser.add_argument("--small", help="SIZE[,...]: time small demo loads (every table) instead")
+    parser.add_argument("--seed", type=int, default=0, help="with --small: the demo's seed")
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
+        return
+    if args.small:
+        _small_main(args)
         return
     if args.wide:
         _wide_main(args)
