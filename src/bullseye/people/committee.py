@@ -29,7 +29,8 @@ from scipy import stats
 
 from bullseye.core.dataset import build_dataset
 from bullseye.errors import MissingTableError, NotEnoughDataError
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.titles import normalize_titles
 from bullseye.results import Result
 from bullseye.scoring.scorecard import new_business
 from bullseye.stats import holm, wilson_interval

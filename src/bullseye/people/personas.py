@@ -24,8 +24,9 @@ from bullseye.people.committee import (
     contact_roles,
 )
 from bullseye.people.theme_merge import apply_merges
-from bullseye.people.themes import ThemeReport, contact_groups, mine_themes
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.theme_report import ThemeReport
+from bullseye.people.themes import contact_groups, mine_themes
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
 from bullseye.results import Result
 from bullseye.stats import wilson_interval
 from bullseye.strategy.definitions import WriteResult

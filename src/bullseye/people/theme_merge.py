@@ -30,6 +30,8 @@ import yaml
 
 from bullseye.errors import ConfigError, InvalidInputError
 from bullseye.people.textmine import fold
+from bullseye.people.theme_kinds import GROUP_DIMENSIONS
+from bullseye.people.theme_report import ThemeReport, theme_months, theme_quotes
 
 __all__ = [
     "AUTO_SCORE",
@@ -222,8 +224,6 @@ def _decided(root: Path | None) -> tuple[set[frozenset], set[frozenset]]:
 def apply_merges(report, root: Path | None = None, auto: float = AUTO_SCORE, possible: float = POSSIBLE_SCORE):
     """The report with the automatic merges and the user's merges applied (a split undoes either);
     ``report.summary`` gains ``merges`` (what was merged, by whom) and ``possibly_same`` (pairs)."""
-    from bullseye.people.themes import ThemeReport
-
     themes = report.themes
     if themes.empty:
         return report
@@ -281,8 +281,6 @@ def _union(merges: list[dict[str, Any]], themes: pd.DataFrame) -> dict[str, str]
 
 
 def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
-    from bullseye.people.themes import ThemeReport, _by_month, _quotes
-
     themes, mentions = report.themes.copy(), report.mentions.copy()
     mentions["theme_id"] = mentions["theme_id"].map(lambda t: into.get(t, t))
     mentions = mentions.drop_duplicates(["theme_id", "note_id"]).reset_index(drop=True)
@@ -308,8 +306,8 @@ def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
     return ThemeReport(
         keep,
         mentions,
-        _quotes(mentions, keep),
-        _by_month(mentions),
+        theme_quotes(mentions, keep),
+        theme_months(mentions),
         _regroup(mentions, report.by_group),
         report.skipped,
         summary,
@@ -318,8 +316,6 @@ def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
 
 def _regroup(mentions: pd.DataFrame, by_group: pd.DataFrame) -> pd.DataFrame:
     """by_group for the merged themes; a group's analysed notes are the same as before the merge."""
-    from bullseye.people.themes import GROUP_DIMENSIONS
-
     columns = ["theme_id", "by", "group", "count", "share_of_theme", "group_notes", "share_of_group"]
     if mentions.empty:
         return pd.DataFrame(columns=columns)
