@@ -30,8 +30,7 @@ import yaml
 
 from bullseye.errors import ConfigError, InvalidInputError
 from bullseye.people.textmine import fold
-from bullseye.people.theme_kinds import GROUP_DIMENSIONS
-from bullseye.people.theme_report import ThemeReport, theme_months, theme_quotes
+from bullseye.people.theme_report import ThemeReport, theme_groups, theme_months, theme_quotes
 
 __all__ = [
     "AUTO_SCORE",
@@ -308,28 +307,10 @@ def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
         mentions,
         theme_quotes(mentions, keep),
         theme_months(mentions),
-        _regroup(mentions, report.by_group),
+        # a group's analysed notes are the same as before the merge
+        theme_groups(
+            mentions, report.by_group.drop_duplicates(["by", "group"]).set_index(["by", "group"])["group_notes"]
+        ),
         report.skipped,
         summary,
     )
-
-
-def _regroup(mentions: pd.DataFrame, by_group: pd.DataFrame) -> pd.DataFrame:
-    """by_group for the merged themes; a group's analysed notes are the same as before the merge."""
-    columns = ["theme_id", "by", "group", "count", "share_of_theme", "group_notes", "share_of_group"]
-    if mentions.empty:
-        return pd.DataFrame(columns=columns)
-    group_notes = by_group.drop_duplicates(["by", "group"]).set_index(["by", "group"])["group_notes"]
-    totals = mentions.groupby("theme_id")["note_id"].nunique()
-    parts = []
-    for dim in GROUP_DIMENSIONS:
-        counts = mentions.groupby(["theme_id", dim])["note_id"].nunique().reset_index(name="count")
-        counts = counts.rename(columns={dim: "group"}).assign(by=dim)
-        counts["share_of_theme"] = counts["count"] / counts["theme_id"].map(totals)
-        counts["group_notes"] = [int(group_notes.get((dim, g), c)) for g, c in zip(counts["group"], counts["count"])]
-        counts["share_of_group"] = counts["count"] / counts["group_notes"]
-        parts.append(counts)
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[
-        columns
-    ].reset_index(drop=True)

@@ -19,7 +19,15 @@ from bullseye.people.textmine import SPEAKER, fold
 from bullseye.people.theme_kinds import GROUP_DIMENSIONS
 from bullseye.results import Result
 
-__all__ = ["ThemeReport", "UNKNOWN", "QUOTES_PER_THEME", "theme_quotes", "theme_months", "theme_groups"]
+__all__ = [
+    "ThemeReport",
+    "UNKNOWN",
+    "QUOTES_PER_THEME",
+    "theme_quotes",
+    "theme_months",
+    "theme_groups",
+    "notes_per_group",
+]
 
 #: The group of a contact whose role or function is not known.
 UNKNOWN = "unknown"
@@ -137,8 +145,11 @@ def theme_months(mentions: pd.DataFrame) -> pd.DataFrame:
     return counts.reset_index(name="count")
 
 
-def theme_groups(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """Notes per theme and group, as a share of the theme's notes and of the group's analysed notes."""
+def theme_groups(mentions: pd.DataFrame, group_notes: pd.Series) -> pd.DataFrame:
+    """Notes per theme and group, as a share of the theme's notes and of the group's analysed notes.
+
+    ``group_notes``: analysed notes per (dimension, group), as :func:`notes_per_group` counts them;
+    a group it does not know counts its theme's notes."""
     columns = ["theme_id", "by", "group", "count", "share_of_theme", "group_notes", "share_of_group"]
     if mentions.empty:
         return pd.DataFrame(columns=columns)
@@ -146,16 +157,17 @@ def theme_groups(mentions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for dim in GROUP_DIMENSIONS:
         counts = mentions.groupby(["theme_id", dim])["note_id"].nunique().reset_index(name="count")
-        group_notes = frame.groupby(dim)["note_id"].nunique()
-        parts.append(
-            counts.rename(columns={dim: "group"}).assign(
-                by=dim,
-                share_of_theme=lambda d: d["count"] / d["theme_id"].map(totals),
-                group_notes=lambda d, notes=group_notes: d["group"].map(notes).astype(int),
-                share_of_group=lambda d: d["count"] / d["group_notes"],
-            )
-        )
+        counts = counts.rename(columns={dim: "group"}).assign(by=dim)
+        counts["share_of_theme"] = counts["count"] / counts["theme_id"].map(totals)
+        counts["group_notes"] = [int(group_notes.get((dim, g), c)) for g, c in zip(counts["group"], counts["count"])]
+        counts["share_of_group"] = counts["count"] / counts["group_notes"]
+        parts.append(counts)
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[
         columns
     ].reset_index(drop=True)
+
+
+def notes_per_group(frame: pd.DataFrame) -> pd.Series:
+    """Analysed notes per (dimension, group) of ``frame`` (one row per note, a column per dimension)."""
+    return pd.concat({dim: frame.groupby(dim)["note_id"].nunique() for dim in GROUP_DIMENSIONS})

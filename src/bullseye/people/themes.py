@@ -34,7 +34,14 @@ from bullseye.people.textmine import (
     split_sentences,
 )
 from bullseye.people.theme_kinds import GROUP_DIMENSIONS, VOICE_KINDS
-from bullseye.people.theme_report import UNKNOWN, ThemeReport, theme_groups, theme_months, theme_quotes
+from bullseye.people.theme_report import (
+    UNKNOWN,
+    ThemeReport,
+    notes_per_group,
+    theme_groups,
+    theme_months,
+    theme_quotes,
+)
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
@@ -211,7 +218,7 @@ def mine_themes(
         mentions,
         theme_quotes(mentions, themes),
         theme_months(mentions),
-        theme_groups(mentions, frame),
+        theme_groups(mentions, notes_per_group(frame)),
         skipped,
         summary,
     )
