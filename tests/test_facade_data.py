@@ -125,9 +125,13 @@ def test_save_draft_refuses_a_hand_edited_draft(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     with pytest.raises(NotFoundError, match="bullseye discover"):
         ws.icp  # noqa: B018 - the property reads the file
+    assert ws.strategy_in_use() is None  # neither a version nor a draft
     icp = ICP.model_validate(yaml.safe_load(TRUTH_ICP))
     path = ws.save_draft(icp)
     assert ws.icp == icp and ws.icp_in_use is None
+    in_use = ws.strategy_in_use()  # what scores, sizing and the web use: the draft, saying so
+    assert in_use is not None and (in_use.icp, in_use.version, in_use.label) == (icp, None, "draft")
+    assert in_use.note and "publish" in in_use.note
     path.write_text(path.read_text(encoding="utf-8").replace("E-commerce", "Marketplace"), encoding="utf-8")
     with pytest.raises(ConflictError, match="edited by hand"):
         ws.save_draft(icp)

@@ -24,8 +24,8 @@ from bullseye.people.textmine import (
     source_names,
     split_sentences,
 )
+from bullseye.people.theme_kinds import VOICE_KINDS
 from bullseye.people.themes import (
-    VOICE_KINDS,
     contact_groups,
     mine_themes,
     objection_triggers,

@@ -16,11 +16,8 @@ from bullseye.demo.market import HOL_TITLES, OTHER_HIRES
 from bullseye.demo.people import PERSONAS
 from bullseye.errors import ConfigError
 from bullseye.people import titles_vocabulary
+from bullseye.people.title_lexicon import FUNCTION_LABELS, FUNCTIONS, SENIORITIES, SENIORITY_LABELS
 from bullseye.people.titles import (
-    FUNCTION_LABELS,
-    FUNCTIONS,
-    SENIORITIES,
-    SENIORITY_LABELS,
     TITLES_FILE,
     TitleInfo,
     TitleVocabulary,

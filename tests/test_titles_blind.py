@@ -32,7 +32,8 @@ from titles_blind_sample import (
     title_key,
 )
 
-from bullseye.people.titles import FUNCTIONS, SENIORITIES, normalize_titles
+from bullseye.people.title_lexicon import FUNCTIONS, SENIORITIES
+from bullseye.people.titles import normalize_titles
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "titles.md"

@@ -38,8 +38,8 @@ class Workspace(DataMixin, DiscoveryMixin, PeopleMixin, WorkshopMixin, MarketMix
     - data (:mod:`bullseye.facade.data`): ``load``, ``remember_load``, ``export_files``,
       ``preview_mapping``, ``quarantine``, ``outcomes``, ``funnel``
     - discovery and the ICP (:mod:`bullseye.facade.discovery`): ``discover``, ``propose``,
-      ``save_draft``, ``segment_accounts``, ``add_to_draft``, ``icp``, ``icp_in_use``, ``backtest``,
-      ``scorecard``, ``score``
+      ``save_draft``, ``segment_accounts``, ``add_to_draft``, ``icp``, ``icp_in_use``,
+      ``strategy_in_use``, ``backtest``, ``scorecard``, ``explain``, ``score``
     - people (:mod:`bullseye.facade.people`): ``committee``, ``themes``, ``personas``,
       ``save_personas``, ``cards``, ``merge_themes``, ``save_persona_form``, ``comment``, ``comments``
     - the alignment workshop (:mod:`bullseye.facade.workshop`): ``workshop``, ``save_workshop``,

@@ -14,8 +14,7 @@ from scipy import stats
 from bullseye.core.units import Units, is_binary
 from bullseye.discover.findings import Measure, metric
 from bullseye.errors import InvalidInputError
-from bullseye.outcomes.summary import wilson_interval
-from bullseye.stats import hypergeom_tail
+from bullseye.stats import hypergeom_tail, wilson_interval
 
 __all__ = ["measure", "measure_values", "better_sign"]
 

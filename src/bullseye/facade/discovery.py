@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bullseye.scoring.explain import AccountExplanation
     from bullseye.scoring.scores import ScorecardInUse, Scores
     from bullseye.strategy.icp import ICP
+    from bullseye.strategy.in_use import StrategyInUse
 
 __all__ = ["DiscoveryMixin"]
 
@@ -85,6 +86,17 @@ class DiscoveryMixin(FacadeBase):
 
         current = VersionStore(self.root).current()
         return current.icp() if current is not None else None
+
+    def strategy_in_use(self) -> StrategyInUse | None:
+        """The definitions scores, sizing and the web use: the published version's ICP, audience and
+        stored scorecard, else the draft's with a note saying so; None with neither a version nor a draft."""
+        from bullseye.strategy.icp import ICP_FILE
+        from bullseye.strategy.in_use import strategy_in_use
+        from bullseye.strategy.versions import VersionStore
+
+        if VersionStore(self.root).current() is None and not (self.root / ICP_FILE).exists():
+            return None
+        return strategy_in_use(self._ws)
 
     def backtest(self, icp: ICP | None = None, margin: float = 1.0, chart: Path | str | bool | None = None) -> Backtest:
         """The ICP (default: the draft) against the rest on the holdout; ``chart``: a PNG path to write

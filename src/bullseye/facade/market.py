@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bullseye.errors import NotFoundError
 from bullseye.facade.base import FacadeBase
 
 if TYPE_CHECKING:
@@ -54,9 +55,14 @@ class MarketMixin(FacadeBase):
         from bullseye.core.dataset import build_dataset
         from bullseye.market.sizing import size_market
         from bullseye.strategy.audience import Audience
-        from bullseye.strategy.in_use import strategy_in_use
+        from bullseye.strategy.icp import ICP_FILE
 
-        in_use = strategy_in_use(self._ws)
+        in_use = self._ws.strategy_in_use()
+        if in_use is None:
+            raise NotFoundError(
+                f"{self.root / ICP_FILE} does not exist yet and nothing is published; "
+                "draft one with `bullseye discover`"
+            )
         data = build_dataset(self._ws)  # once, for the scorecard and the CRM's customers
         result = size_market(
             self._ws, in_use.audience or Audience(), in_use.icp, in_use.scorecard(self._ws, data), data
@@ -101,12 +107,9 @@ class MarketMixin(FacadeBase):
         """Every candidate "why now" signal measured on the deal history, fit held constant by the
         tiers of the ICP in use."""
         from bullseye.market.signal_evidence import measure_signals
-        from bullseye.strategy.icp import ICP_FILE
-        from bullseye.strategy.in_use import strategy_in_use
-        from bullseye.strategy.versions import VersionStore
 
-        defined = (self.root / ICP_FILE).exists() or VersionStore(self.root).current() is not None
-        return measure_signals(self._ws, icp=strategy_in_use(self._ws).icp if defined else None, as_of=as_of)
+        in_use = self._ws.strategy_in_use()
+        return measure_signals(self._ws, icp=in_use.icp if in_use is not None else None, as_of=as_of)
 
     def snapshot_events(
         self, old: Path, new: Path, *, key: str, old_date: str, new_date: str, out: Path | None = None, **options

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bullseye.people.cards import PersonaCards
     from bullseye.people.committee import CommitteeReport
     from bullseye.people.personas import PersonaDrafts
-    from bullseye.people.themes import ThemeReport
+    from bullseye.people.theme_report import ThemeReport
 
 __all__ = ["PeopleMixin"]
 
@@ -34,7 +34,8 @@ class PeopleMixin(FacadeBase):
     ) -> ThemeReport:
         """Pains, objections, goals and sources mined from the notes, with who says them and quotes;
         ``by`` (role, function...) groups them for display; ``kinds`` default to all but "other"."""
-        from bullseye.people.themes import VOICE_KINDS, workspace_themes
+        from bullseye.people.theme_kinds import VOICE_KINDS
+        from bullseye.people.themes import workspace_themes
 
         kinds = tuple(dict.fromkeys(kinds)) if kinds else VOICE_KINDS
         roles = None

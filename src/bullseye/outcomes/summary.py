@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-from scipy.stats import norm
 
 from bullseye.errors import InvalidInputError
 from bullseye.outcomes.per_account import (
@@ -25,6 +24,7 @@ from bullseye.outcomes.per_account import (
     resolve_as_of,
 )
 from bullseye.results import Result
+from bullseye.stats import wilson_interval  # also imported from here (tests, __all__)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,21 +72,6 @@ _COUNTS = {
 
 
 # -- statistics ---------------------------------------------------------------------------------
-def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions (vectorised); NaN where ``trials`` is 0."""
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    z = norm.isf((1 - confidence) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    low, high = centre - half, centre + half
-    empty = n <= 0
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
-
-
 def km_survival_at(
     group: Any, time: Any, at_risk_rows: Any, events: Any, n_groups: int, at: float = RETENTION_DAYS
 ) -> np.ndarray:

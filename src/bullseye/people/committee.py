@@ -29,7 +29,8 @@ from scipy import stats
 
 from bullseye.core.dataset import build_dataset
 from bullseye.errors import MissingTableError, NotEnoughDataError
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS, normalize_titles
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.titles import normalize_titles
 from bullseye.results import Result
 from bullseye.scoring.scorecard import new_business
 from bullseye.stats import holm, wilson_interval
@@ -45,6 +46,7 @@ __all__ = [
     "contact_roles",
     "committee_deals",
     "presence_effects",
+    "first_notes",
     "mark_early",
     "champion_profile",
     "CommitteeReport",
@@ -304,18 +306,26 @@ def _group_words(kind: str, group: str) -> str:
     return f"{_a(role)} from {_label('function', function)}"
 
 
-def mark_early(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFrame:
-    """``early``: the contact's first note on the deal fell in the first half of the deal's course
-    (None when the contact has no dated note on it)."""
+def first_notes(notes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """deal_id, contact_id, first_note: when each contact was first heard in notes on each deal;
+    None when there are no notes linked to deals and contacts."""
     if notes is None or notes.empty or not {"deal_id", "contact_id", "created_at"} <= set(notes.columns):
-        return links
-    first = (
+        return None
+    return (
         notes.dropna(subset=["deal_id", "contact_id"])
         .groupby(["deal_id", "contact_id"])["created_at"]
         .min()
         .rename("first_note")
         .reset_index()
     )
+
+
+def mark_early(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFrame:
+    """``early``: the contact's first note on the deal fell in the first half of the deal's course
+    (None when the contact has no dated note on it)."""
+    first = first_notes(notes)
+    if first is None:
+        return links
     when = pd.to_datetime(
         links[["deal_id", "contact_id"]].merge(first, on=["deal_id", "contact_id"], how="left")["first_note"]
     ).set_axis(links.index)

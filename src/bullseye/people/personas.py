@@ -22,10 +22,12 @@ from bullseye.people.committee import (
     committee_deals,
     committee_report,
     contact_roles,
+    first_notes,
 )
 from bullseye.people.theme_merge import apply_merges
-from bullseye.people.themes import ThemeReport, contact_groups, mine_themes
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.theme_report import ThemeReport
+from bullseye.people.themes import contact_groups, mine_themes
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
 from bullseye.results import Result
 from bullseye.stats import wilson_interval
 from bullseye.strategy.definitions import WriteResult
@@ -82,14 +84,8 @@ def engagement_order(links: pd.DataFrame, deals: pd.DataFrame, notes: pd.DataFra
     """role -> (position, why, measured): roles ordered by when in the deal they first appear in notes
     (median share of the deal's cycle elapsed), else the conventional order, marked as such."""
     timed = pd.DataFrame()
-    if len(notes) and {"deal_id", "contact_id", "created_at"} <= set(notes.columns):
-        first = (
-            notes.dropna(subset=["deal_id", "contact_id"])
-            .groupby(["deal_id", "contact_id"])["created_at"]
-            .min()
-            .rename("first_note")
-            .reset_index()
-        )
+    first = first_notes(notes)
+    if first is not None:
         timed = (
             links[["deal_id", "contact_id", "role"]]
             .merge(first, on=["deal_id", "contact_id"])

@@ -30,6 +30,7 @@ import yaml
 
 from bullseye.errors import ConfigError, InvalidInputError
 from bullseye.people.textmine import fold
+from bullseye.people.theme_report import ThemeReport, theme_groups, theme_months, theme_quotes
 
 __all__ = [
     "AUTO_SCORE",
@@ -222,8 +223,6 @@ def _decided(root: Path | None) -> tuple[set[frozenset], set[frozenset]]:
 def apply_merges(report, root: Path | None = None, auto: float = AUTO_SCORE, possible: float = POSSIBLE_SCORE):
     """The report with the automatic merges and the user's merges applied (a split undoes either);
     ``report.summary`` gains ``merges`` (what was merged, by whom) and ``possibly_same`` (pairs)."""
-    from bullseye.people.themes import ThemeReport
-
     themes = report.themes
     if themes.empty:
         return report
@@ -281,8 +280,6 @@ def _union(merges: list[dict[str, Any]], themes: pd.DataFrame) -> dict[str, str]
 
 
 def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
-    from bullseye.people.themes import ThemeReport, _by_month, _quotes
-
     themes, mentions = report.themes.copy(), report.mentions.copy()
     mentions["theme_id"] = mentions["theme_id"].map(lambda t: into.get(t, t))
     mentions = mentions.drop_duplicates(["theme_id", "note_id"]).reset_index(drop=True)
@@ -308,32 +305,12 @@ def _merged_report(report, into: dict[str, str], summary: dict[str, Any]):
     return ThemeReport(
         keep,
         mentions,
-        _quotes(mentions, keep),
-        _by_month(mentions),
-        _regroup(mentions, report.by_group),
+        theme_quotes(mentions, keep),
+        theme_months(mentions),
+        # a group's analysed notes are the same as before the merge
+        theme_groups(
+            mentions, report.by_group.drop_duplicates(["by", "group"]).set_index(["by", "group"])["group_notes"]
+        ),
         report.skipped,
         summary,
     )
-
-
-def _regroup(mentions: pd.DataFrame, by_group: pd.DataFrame) -> pd.DataFrame:
-    """by_group for the merged themes; a group's analysed notes are the same as before the merge."""
-    from bullseye.people.themes import GROUP_DIMENSIONS
-
-    columns = ["theme_id", "by", "group", "count", "share_of_theme", "group_notes", "share_of_group"]
-    if mentions.empty:
-        return pd.DataFrame(columns=columns)
-    group_notes = by_group.drop_duplicates(["by", "group"]).set_index(["by", "group"])["group_notes"]
-    totals = mentions.groupby("theme_id")["note_id"].nunique()
-    parts = []
-    for dim in GROUP_DIMENSIONS:
-        counts = mentions.groupby(["theme_id", dim])["note_id"].nunique().reset_index(name="count")
-        counts = counts.rename(columns={dim: "group"}).assign(by=dim)
-        counts["share_of_theme"] = counts["count"] / counts["theme_id"].map(totals)
-        counts["group_notes"] = [int(group_notes.get((dim, g), c)) for g, c in zip(counts["group"], counts["count"])]
-        counts["share_of_group"] = counts["count"] / counts["group_notes"]
-        parts.append(counts)
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["theme_id", "by", "count", "group"], ascending=[True, True, False, True])[
-        columns
-    ].reset_index(drop=True)

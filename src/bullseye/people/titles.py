@@ -1,10 +1,10 @@
 """Job titles read as a function and a seniority, in English, Portuguese and Spanish.
 
 ``normalize_title("Diretora de Operacoes")`` gives function ``operations`` and seniority ``director``;
-``normalize_title("Sr. Mgr, RevOps")`` gives ``sales`` and ``manager``. The rules are data (keyword
-tables in :mod:`bullseye.people.titles_vocabulary`); this module folds a title (case, accents,
-punctuation, abbreviations such as "T.I." or "FP&A"), matches the longest known phrases, and ranks
-what it found. A title it cannot read keeps ``function``/``seniority`` as ``None`` and is listed by
+``normalize_title("Sr. Mgr, RevOps")`` gives ``sales`` and ``manager``. The keyword tables are data
+(:mod:`bullseye.people.titles_vocabulary`), compiled with the folding of titles into words in
+:mod:`bullseye.people.title_lexicon`; this module holds the rules that decide which of the phrases
+found in a title names its function and its seniority. A title it cannot read keeps ``function``/``seniority`` as ``None`` and is listed by
 :func:`unrecognised_titles`: it is reported, never forced into a bucket.
 
 A workspace may add its own phrases in ``strategy/titles.yaml`` (see docs/titles.md)::
@@ -16,32 +16,29 @@ A workspace may add its own phrases in ``strategy/titles.yaml`` (see docs/titles
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from bullseye.errors import ConfigError
-from bullseye.people import titles_vocabulary as vocab
+from bullseye.people.title_lexicon import (
+    IC,
+    SENIORITIES,
+    LexEntry,
+    LexMatch,
+    TitleAliases,
+    TitleLexicon,
+    title_segments,
+)
 from bullseye.yamlio import load_model
 
 __all__ = [
-    "FUNCTIONS",
-    "SENIORITIES",
-    "FUNCTION_LABELS",
-    "SENIORITY_LABELS",
     "TITLES_FILE",
     "TitleInfo",
     "TitleVocabulary",
-    "TitleAlias",
-    "TitleAliases",
     "normalize_title",
     "normalize_titles",
     "unrecognised_titles",
@@ -50,52 +47,8 @@ __all__ = [
     "workspace_title_vocabulary",
 ]
 
-Function = Literal[
-    "operations",
-    "finance",
-    "it",
-    "sales",
-    "marketing",
-    "product",
-    "engineering",
-    "customer success",
-    "hr",
-    "legal",
-    "executive",
-    "other",
-]
-Seniority = Literal["c-level", "vp", "director", "head", "manager", "individual contributor"]
-# The same lists as values, in this order (the most senior first for SENIORITIES).
-FUNCTIONS: tuple[Function, ...] = get_args(Function)
-SENIORITIES: tuple[Seniority, ...] = get_args(Seniority)
-
-FUNCTION_LABELS = {
-    "operations": "Operations / logistics",
-    "finance": "Finance",
-    "it": "IT",
-    "sales": "Sales",
-    "marketing": "Marketing",
-    "product": "Product",
-    "engineering": "Engineering",
-    "customer success": "Customer success / support",
-    "hr": "HR / people",
-    "legal": "Legal / compliance",
-    "executive": "Executive / general management",
-    "other": "Other jobs",
-}
-SENIORITY_LABELS = {
-    "c-level": "C-level / founder",
-    "vp": "VP",
-    "director": "Director",
-    "head": "Head of",
-    "manager": "Manager / coordinator",
-    "individual contributor": "Individual contributor",
-}
-
 TITLES_FILE = "strategy/titles.yaml"
 
-
-_IC = "individual contributor"
 _RANK: dict[str, int] = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}  # higher is more senior
 # Which kind of word decides the function when a title has several (see titles_vocabulary).
 _FUNCTION_PRIORITY = {"alias": 7, "role": 6, "fixed": 5, "domain": 4, "job": 3, "guess": 2, "weak": 1}
@@ -113,182 +66,12 @@ class TitleInfo:
     matched: str  # the phrases that decided, e.g. "diretora + operacoes"
 
 
-@dataclass(frozen=True)
-class _Entry:
-    kind: str  # alias, role, fixed, domain, job, weak, guess, level, marker, modifier, subject, ignored
-    function: str | None
-    seniority: str | None
-
-
-@dataclass
-class _Match:
-    start: int
-    end: int
-    phrase: str
-    entry: _Entry
-
-
-# ----------------------------------------------------------------------------------------------
-# Folding and tokens
-# ----------------------------------------------------------------------------------------------
-_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b\.?")  # T.I. -> ti, R.H. -> rh
-_AMPERSAND = re.compile(r"\b([a-z]{1,2})&([a-z]{1,2})\b")  # FP&A -> fpa, R&D -> rd, S&OP -> sop
-_AND = re.compile(r"\s*&\s*")  # "Sales & Marketing": a conjunction, not a compound
-_POSSESSIVE = re.compile(r"['’]s\b")  # "Men's Coach" -> "Men Coach"
-_WORD = re.compile(r"[a-z0-9]+")
-# Segment breaks: "Carpenter, Rough", "Host/Hostess", "Head | Sales", "Head (Sales)"; a dash is a break when it
-# is an en/em dash or a hyphen with a space on either side ("VP - Sales", "Head -Sales"), not inside "Co-Head".
-_SEGMENT = re.compile(r"[,;:/|()\[\]{}\\•·]|\s*[–—]+\s*|\s+-+\s*|\s*-+\s+")
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Operações" and "OPERACOES" both become "operacoes"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def _tokens(text: str) -> list[str]:
-    return _segments(text)[0]
-
-
-def _segments(text: str) -> tuple[list[str], set[int], set[int]]:
-    """The words of a title, the positions of each segment's last word (its English head noun) and of its first."""
-    folded = _POSSESSIVE.sub("", _fold(text))
-    folded = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", folded)
-    folded = _AMPERSAND.sub(r"\1\2", folded)
-    folded = _AND.sub(" and ", folded)
-    tokens: list[str] = []
-    heads: set[int] = set()
-    starts: set[int] = set()
-    for segment in _SEGMENT.split(folded):
-        # Only Latin letters and digits make words: a title in another script has none and stays unread.
-        words = _WORD.findall(segment)
-        if words:
-            starts.add(len(tokens))
-            tokens += words
-            heads.add(len(tokens) - 1)
-    return tokens, heads, starts
-
-
-def _expand(phrase: str) -> Iterable[str]:
-    """``diretor(a)`` -> diretor, diretora; ``engenheir(o|a)`` -> engenheiro, engenheira."""
-    parts = re.split(r"(\([^)]*\))", phrase)
-    options = []
-    for part in parts:
-        if part.startswith("("):
-            inner = part[1:-1]
-            options.append(inner.split("|") if "|" in inner else ["", inner])
-        else:
-            options.append([part])
-    for combo in itertools.product(*options):
-        yield "".join(combo)
-
-
-def _phrases(table: str) -> list[tuple[str, ...]]:
-    found = []
-    for raw in table.replace("\n", " ").split(","):
-        raw = " ".join(raw.split())
-        if raw:
-            found += [tuple(_tokens(p)) for p in _expand(raw)]
-    return [p for p in found if p]
-
-
-# ----------------------------------------------------------------------------------------------
-# The vocabulary
-# ----------------------------------------------------------------------------------------------
-class TitleAlias(BaseModel):
-    """What one phrase of ``strategy/titles.yaml`` means; either part may be left out."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    function: Function | None = None
-    seniority: Seniority | None = None
-
-
-class TitleAliases(BaseModel):
-    """``strategy/titles.yaml``: a workspace's own phrases, which win over the built-in tables."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    aliases: dict[str, TitleAlias] = {}
-
-
-class TitleVocabulary:
-    """The compiled keyword tables (plus a workspace's aliases): phrase -> what it says."""
-
-    def __init__(self, aliases: Mapping[str, tuple[str | None, str | None]] | None = None) -> None:
-        self.lexicon: dict[tuple[str, ...], _Entry] = {}
-        self._add_builtin()
-        self.compound_heads = set(_phrases(vocab.COMPOUND_HEADS))
-        unlisted = [" ".join(p) for p in self.compound_heads if getattr(self.lexicon.get(p), "kind", None) != "domain"]
-        if unlisted:
-            raise ValueError(f"compound heads must be department words (DOMAINS): {', '.join(sorted(unlisted))}")
-        for phrase, (function, seniority) in (aliases or {}).items():
-            if function is not None and function not in FUNCTIONS:
-                raise ValueError(f"alias '{phrase}': unknown function '{function}' (one of {', '.join(FUNCTIONS)})")
-            if seniority is not None and seniority not in SENIORITIES:
-                raise ValueError(f"alias '{phrase}': unknown seniority '{seniority}'")
-            keys = _phrases(phrase)
-            if not keys:
-                raise ValueError(f"alias '{phrase}' has no letters or digits to match")
-            for key in keys:  # aliases replace built-in phrases on purpose
-                self.lexicon[key] = _Entry("alias", function, seniority)
-        self.prepositions = {p[0] for p in _phrases(vocab.PREPOSITIONS)}
-        self.head_qualifiers = {p[0] for p in _phrases(vocab.HEAD_QUALIFIERS)}
-        self.agent_endings = tuple(p[0] for p in _phrases(vocab.AGENT_ENDINGS))
-        self.not_agents = {p[0] for p in _phrases(vocab.NOT_AGENTS)}
-        self.particles = {p[0] for p in _phrases(vocab.PARTICLES)}
-        self.longest = max(len(key) for key in self.lexicon)
-
-    def _put(self, table: str, entry: _Entry) -> None:
-        for key in _phrases(table):
-            if key in self.lexicon and self.lexicon[key] != entry:
-                raise ValueError(
-                    f"'{' '.join(key)}' appears twice in the title vocabulary: {self.lexicon[key]} and {entry}"
-                )
-            self.lexicon[key] = entry
-
-    def _add_builtin(self) -> None:
-        self._put(vocab.IGNORED_PHRASES, _Entry("ignored", None, None))
-        for (function, seniority), table in vocab.ROLES.items():
-            self._put(table, _Entry("role", function, seniority))
-        for kind, tables in (
-            ("fixed", vocab.FIXED_JOBS),
-            ("domain", vocab.DOMAINS),
-            ("job", vocab.JOBS),
-            ("weak", vocab.WEAK_DOMAINS),
-            ("weak", {"other": ", ".join(vocab.SETTINGS.values())}),
-        ):
-            for function, table in tables.items():
-                self._put(table, _Entry(kind, function, _IC if kind in ("fixed", "job") else None))
-        for level, table in vocab.LEVELS.items():
-            self._put(table, _Entry("level", None, level))
-        self._put(vocab.IC_MARKERS, _Entry("marker", None, _IC))
-        self._put(vocab.IC_MODIFIERS, _Entry("modifier", None, None))
-
-    def _lookup(self, key: tuple[str, ...]) -> _Entry | None:
-        entry = self.lexicon.get(key)
-        if entry is None and len(key[-1]) > 3 and key[-1].endswith("s"):  # plurals: "Managers", "Analistas"
-            entry = self.lexicon.get(key[:-1] + (key[-1][:-1],))
-        return entry
-
-    def _matches(self, tokens: list[str]) -> list[_Match]:
-        """Longest known phrase at each position, left to right."""
-        found, i = [], 0
-        while i < len(tokens):
-            for length in range(min(self.longest, len(tokens) - i), 0, -1):
-                entry = self._lookup(tuple(tokens[i : i + length]))
-                if entry is not None:
-                    found.append(_Match(i, i + length, " ".join(tokens[i : i + length]), entry))
-                    i += length
-                    break
-            else:
-                i += 1
-        return found
+class TitleVocabulary(TitleLexicon):
+    """The lexicon with the rules that read a title: which found phrase decides the function and the seniority."""
 
     def _guessed_jobs(
-        self, tokens: list[str], heads: set[int], starts: set[int], matches: list[_Match]
-    ) -> list[_Match]:
+        self, tokens: list[str], heads: set[int], starts: set[int], matches: list[LexMatch]
+    ) -> list[LexMatch]:
         """Unknown English head nouns that look like a job ("Billet Heater", "Brakeman", "Physicist").
 
         The head noun is the last word of a segment, or the word before a trailing particle ("Layer-Off",
@@ -300,7 +83,7 @@ class TitleVocabulary:
         places = set(heads) | {h - 1 for h in heads if h > 0 and (tokens[h] in self.particles or h in markers)}
         places |= {m.start - 1 for m in matches if m.entry.kind == "level" and m.start > 0 and m.start not in starts}
         return [
-            _Match(i, i + 1, tokens[i], _Entry("guess", "other", _IC))
+            LexMatch(i, i + 1, tokens[i], LexEntry("guess", "other", IC))
             for i in sorted(places)
             if i not in covered
             and len(tokens[i]) >= 4
@@ -308,7 +91,7 @@ class TitleVocabulary:
             and tokens[i] not in self.not_agents
         ]
 
-    def _compound_head(self, matches: list[_Match], starts: set[int]) -> list[_Match]:
+    def _compound_head(self, matches: list[LexMatch], starts: set[int]) -> list[LexMatch]:
         """ "Software Sales", "Insurance Sales Agent", "IT Procurement": in an English compound the last word names
         the job, so a department word that directly follows another (same segment, no "and") is the one that counts."""
         adjacent = {
@@ -323,12 +106,12 @@ class TitleVocabulary:
         }  # "Sales Marketing" is "Sales & Marketing"
         for first, second in itertools.pairwise(matches):
             if id(second) in adjacent:
-                first.entry = _Entry("subject", None, None)  # what is sold or bought, not the department
+                first.entry = LexEntry("subject", None, None)  # what is sold or bought, not the department
         return matches
 
     def read(self, title: str | None) -> TitleInfo:
         text = "" if title is None or (isinstance(title, float) and pd.isna(title)) else str(title)
-        tokens, heads, starts = _segments(text)
+        tokens, heads, starts = title_segments(text)
         matches = self._matches(tokens)
         # "Assistant to the CEO": what follows "to" after a job is who they work for, not their own job
         # (but "Door to Door Salesman" and "Return to Vendor" are one job).
@@ -345,7 +128,7 @@ class TitleVocabulary:
         seniority, seniority_match = _decide_seniority(matches, function_match is not None)
         if seniority is None and len(tokens) > 1 and tokens[-1] == "sales" and len(tokens) - 1 not in starts:
             # "Software Sales", "Inbound Sales": named by what or how they sell, a salesperson
-            seniority = _IC
+            seniority = IC
         function = function_match.entry.function if function_match else None
         deciders = sorted(
             {id(m): m for m in (function_match, seniority_match) if m is not None}.values(), key=lambda m: m.start
@@ -360,7 +143,7 @@ class TitleVocabulary:
 
 
 def _head_is_a_level(
-    m: _Match, matches: list[_Match], tokens: list[str], segment_starts: set[int], vocabulary: TitleVocabulary
+    m: LexMatch, matches: list[LexMatch], tokens: list[str], segment_starts: set[int], vocabulary: TitleVocabulary
 ) -> bool:
     """ "Head of Logistics", "Head - X", "Head, X", "Head Chef", "Logistics Head", "Head X": a level. Not inside a
     compound that names something else: "Band-Head-Saw Operator", "Head Saw Operator" (the operator of a head saw)."""
@@ -378,12 +161,12 @@ def _head_is_a_level(
 
 
 def _apply_context(
-    matches: list[_Match], tokens: list[str], heads: set[int], segment_starts: set[int], vocabulary: TitleVocabulary
-) -> list[_Match]:
+    matches: list[LexMatch], tokens: list[str], heads: set[int], segment_starts: set[int], vocabulary: TitleVocabulary
+) -> list[LexMatch]:
     """The few words whose meaning depends on their neighbours: head, chief, lead, principal."""
-    kept: list[_Match] = []
+    kept: list[LexMatch] = []
     last_officer = max((o.start for o in matches if o.phrase == "officer"), default=-1)
-    last_job = max((o.start for o in matches if o.entry.kind in _JOB_KINDS and o.entry.seniority == _IC), default=-1)
+    last_job = max((o.start for o in matches if o.entry.kind in _JOB_KINDS and o.entry.seniority == IC), default=-1)
     for m in matches:
         if m.entry.kind == "ignored":
             continue
@@ -391,14 +174,14 @@ def _apply_context(
             if not _head_is_a_level(m, matches, tokens, segment_starts, vocabulary):
                 continue
         elif m.phrase == "chief" and last_officer > m.start:
-            m = _Match(m.start, m.end, m.phrase, _Entry("level", None, "c-level"))  # "Chief Happiness Officer"
+            m = LexMatch(m.start, m.end, m.phrase, LexEntry("level", None, "c-level"))  # "Chief Happiness Officer"
         elif m.phrase == "officer" and any(k.phrase == "chief" for k in kept):
             continue
         elif m.phrase == "partner" and (
             m.end - 1 not in heads or any(k.entry.function for k in kept if k.entry.kind != "level")
         ):
             # "Partner" or "Senior Partner" owns the firm; "Talent Partner", "Partner Development Manager" do not
-            m = _Match(m.start, m.end, m.phrase, _Entry("job", None, _IC))
+            m = LexMatch(m.start, m.end, m.phrase, LexEntry("job", None, IC))
         elif m.phrase == "lead" and m.start == 0 and last_job > m.start:
             continue  # "Lead Software Engineer" is a senior individual contributor; "Team Lead" leads
         elif m.phrase == "chair" and not (m.end == len(tokens) or tokens[m.end] in vocabulary.prepositions):
@@ -412,11 +195,11 @@ def _apply_context(
         kept.append(m)
     if tokens and tokens[-1] == "principal" and not any(m.end == len(tokens) for m in kept):
         # "Principal" last is the head of a school ("Building Principal"); first it is a grade ("Principal Engineer")
-        kept.append(_Match(len(tokens) - 1, len(tokens), "principal", _Entry("role", "other", "head")))
+        kept.append(LexMatch(len(tokens) - 1, len(tokens), "principal", LexEntry("role", "other", "head")))
     return kept
 
 
-def _decide_function(matches: list[_Match]) -> _Match | None:
+def _decide_function(matches: list[LexMatch]) -> LexMatch | None:
     candidates = [m for m in matches if m.entry.function is not None and m.entry.kind in _FUNCTION_PRIORITY]
     if not candidates:
         return None
@@ -435,14 +218,14 @@ def _decide_function(matches: list[_Match]) -> _Match | None:
     return best[-1] if best[0].entry.kind == "job" else best[0]
 
 
-def _decide_seniority(matches: list[_Match], has_function: bool) -> tuple[str | None, _Match | None]:
+def _decide_seniority(matches: list[LexMatch], has_function: bool) -> tuple[str | None, LexMatch | None]:
     levelled = [(m, level) for m in matches if (level := m.entry.seniority) is not None]
     if levelled:
         best, level = max(levelled, key=lambda pair: _RANK[pair[1]])
         return level, best
     modifiers = [m for m in matches if m.entry.kind == "modifier"]
     if has_function and modifiers:  # "Sr. Marketing": a grade with a function is an individual contributor
-        return _IC, modifiers[0]
+        return IC, modifiers[0]
     return None, None
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
 from bullseye.strategy.persona import AntiPersona, Backing, Persona
 from bullseye.strategy.workshop import BeforeAfter, Card, StoredBoard, Workshop
 

@@ -1,14 +1,15 @@
 """Terminal rendering of one account's score taken apart (``bullseye explain``; fits 80 columns).
 
-The disqualifier that caught the account comes first, with its evidence; then every feature's
-points from the average account's 50 to the fit score, largest first, as the account page shows
-them. Attributes worth less than 0.05 points share one row (listed with ``details``), so the rows
+The disqualifier that caught the account comes first, with its evidence; then its tier and the
+cut that put it there; then every feature's points from the average account's 50 to the fit score,
+largest first, as the account page shows them. Attributes worth less than 0.05 points share one row (listed with ``details``), so the rows
 shown still add up to the score; the ICP's rules always have their own row (met or not).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Group
@@ -21,7 +22,7 @@ from bullseye.render.layout import number, plain, titled_table
 from bullseye.scoring.explain import AccountExplanation
 from bullseye.scoring.scorecard import POINTS_TO_DOUBLE
 
-__all__ = ["render_explanation", "KIND_WORDS"]
+__all__ = ["render_explanation", "tier_sentence", "KIND_WORDS"]
 
 #: How the feature column names a rule (other features are named by their attribute).
 KIND_WORDS = {"criterion": "ICP criterion", "segment": "segment", "disqualifier": "disqualifier"}
@@ -72,6 +73,38 @@ def _points_table(result: AccountExplanation, details: bool) -> Any:
     return table
 
 
+def tier_sentence(explanation: Mapping[str, Any]) -> str:
+    """The tier and what cut it, from an explanation's ``to_dict()``: 'Tier B: fit score 63.0 is at
+    or above 55.1, the cut of the next 20% of the accounts.' (the terminal and the account page)."""
+    tier, cut = explanation.get("tier"), explanation.get("tier_cut") or {}
+    if tier is None:
+        return ""
+    basis = "expected value" if cut.get("basis") == "expected_value" else "fit score"
+    fmt = "{:,.0f}" if cut.get("basis") == "expected_value" else "{:.1f}"
+    show = lambda v: _DASH if v is None else fmt.format(v)  # noqa: E731
+    value, line, by, amount = show(cut.get("value")), cut.get("cut"), cut.get("by"), cut.get("amount")
+    if by == "disqualifier":
+        return f"Tier {tier}: the disqualifier '{cut.get('disqualifier')}' loses more deals, so D whatever the score."
+    if line is None:  # no account reaches the cut
+        return f"Tier {tier}: {basis} {value}."
+    if by == "below":
+        return f"Tier {tier}: {basis} {value} is below {show(line)}, the cut of tier C."
+    how = {
+        "quantile": f"the cut of the {'best' if tier == 'A' else 'next'} {_share(amount)} of the accounts",
+        "capacity": f"the cut that fills the {_count(amount)} accounts of `{str(tier).lower()}_capacity`",
+        "fixed": f"the fixed cut (`{str(tier).lower()}_min_score`)",
+    }.get(by or "", "the tier's cut")
+    return f"Tier {tier}: {basis} {value} is at or above {show(line)}, {how}."
+
+
+def _share(amount: Any) -> str:
+    return f"{amount:.0%}" if isinstance(amount, int | float) else _DASH
+
+
+def _count(amount: Any) -> str:
+    return f"{amount:,.0f}" if isinstance(amount, int | float) else _DASH
+
+
 def _disqualifier_parts(rule: dict[str, Any]) -> list[Any]:
     parts: list[Any] = [
         Text(f"Disqualified: {plain(rule['label'])}", style="bold red"),
@@ -112,6 +145,9 @@ def render_explanation(result: AccountExplanation, details: bool = False) -> Gro
     parts: list[Any] = []
     if result.disqualifier is not None:
         parts += _disqualifier_parts(result.disqualifier)
+    sentence = tier_sentence(result.to_dict())
+    if sentence:
+        parts.append(Text(plain(sentence), style="bold"))
     parts.append(_points_table(result, details))
     lines = [
         f"An average account scores {result.base:.0f}; each feature adds or removes points "

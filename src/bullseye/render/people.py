@@ -13,8 +13,8 @@ from rich.text import Text
 from bullseye.people.cards import PersonaCards
 from bullseye.people.committee import CommitteeReport
 from bullseye.people.personas import PersonaDrafts
-from bullseye.people.themes import UNKNOWN, ThemeReport
-from bullseye.people.titles import FUNCTION_LABELS, SENIORITY_LABELS
+from bullseye.people.theme_report import UNKNOWN, ThemeReport
+from bullseye.people.title_lexicon import FUNCTION_LABELS, SENIORITY_LABELS
 from bullseye.render import terminal_renderer
 from bullseye.render.inert import for_terminal
 from bullseye.render.layout import number, plain, titled_table, under

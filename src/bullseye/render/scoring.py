@@ -18,10 +18,10 @@ from bullseye.render import terminal_renderer
 from bullseye.render.inert import for_terminal, visible_controls
 from bullseye.scoring.backtest import RETENTION_AT_DAYS, Backtest
 from bullseye.scoring.scores import DRAFT, ScorecardInUse, Scores
-from bullseye.scoring.tiers import DISQUALIFIED_GROUP, order_sentence
+from bullseye.scoring.tiers import DISQUALIFIED_GROUP, cut_rule, order_sentence
 from bullseye.stats.lifetime import Estimate
 
-__all__ = ["render_scores", "render_scorecard", "render_backtest", "tier_cuts_sentence"]
+__all__ = ["render_scores", "render_scorecard", "render_backtest", "tier_cuts_sentence", "cut_how"]
 
 _DASH = "–"
 
@@ -34,24 +34,19 @@ def _money(value: Any) -> str:
     return _DASH if _missing(value) else f"{value:,.0f}"
 
 
+def cut_how(settings, tier: str) -> str:
+    """How tier A, B or C is cut, in a word or two: 'capacity', 'fixed', 'best 10%', 'next 20%'."""
+    by, amount = cut_rule(settings, tier)
+    if by != "quantile":
+        return by
+    return f"{'best' if tier == 'A' else 'next'} {amount:.0%}"
+
+
 def tier_cuts_sentence(card) -> str:
     """'Tiers cut on the fit score: A >= 61.2 (best 10%), ...' in one line."""
-    settings, cuts = card.icp.tiers, card.tier_cuts_
-    how = {
-        "A": "capacity"
-        if settings.a_capacity is not None
-        else "fixed"
-        if settings.a_min_score is not None
-        else f"best {settings.shares[0]:.0%}",
-        "B": "capacity"
-        if settings.b_capacity is not None
-        else "fixed"
-        if settings.b_min_score is not None
-        else f"next {settings.shares[1]:.0%}",
-        "C": "fixed" if settings.c_min_score is not None else f"next {settings.shares[2]:.0%}",
-    }
+    cuts = card.tier_cuts_
     fmt = "{:,.0f}" if card.tier_basis_ == "expected_value" else "{:.1f}"
-    parts = [f"{t} >= {fmt.format(cuts[t])} ({how[t]})" for t in ("A", "B", "C")]
+    parts = [f"{t} >= {fmt.format(cuts[t])} ({cut_how(card.icp.tiers, t)})" for t in ("A", "B", "C")]
     basis = "expected value" if card.tier_basis_ == "expected_value" else "fit score"
     return (
         f"Tiers cut on the {basis}: {', '.join(parts)}, D below; accounts a 'loses more' disqualifier meets "

@@ -14,11 +14,12 @@ from bullseye.errors import NotFoundError
 from bullseye.results import Result
 from bullseye.scoring.features import Feature
 from bullseye.scoring.scorecard import BASE_SCORE, ScoreCard, disqualifier_reason
+from bullseye.scoring.tiers import cut_rule
 
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["AccountExplanation", "explain_account", "explain_in_use"]
+__all__ = ["AccountExplanation", "explain_account", "explain_in_use", "tier_cut"]
 
 
 @dataclass(repr=False)
@@ -28,7 +29,9 @@ class AccountExplanation(Result):
     clipped to 0-100 it is the fit score. ``disqualifier``: None or
     ``{"id", "label", "reason", "evidence": [records]}``. ``name``: the account's name when the
     CRM has one; ``version``: the ICP version whose scorecard gave the points (``draft`` before
-    any publish)."""
+    any publish). ``tier``: A-D as ``bullseye score`` gives it (the scorecard's stored cuts, so no
+    other account is scored); ``tier_cut``: what put it there, ``{"basis", "value", "by", "cut",
+    "amount", "disqualifier"}`` (see :func:`tier_cut`)."""
 
     account_id: str
     base: float
@@ -38,6 +41,8 @@ class AccountExplanation(Result):
     disqualifier: dict[str, Any] | None = None
     name: str | None = None
     version: str = "draft"
+    tier: str | None = None
+    tier_cut: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from bullseye.render.encoder import jsonable
@@ -50,6 +55,8 @@ class AccountExplanation(Result):
                 "base": self.base,
                 "raw_score": self.raw_score,
                 "fit_score": self.fit_score,
+                "tier": self.tier,
+                "tier_cut": self.tier_cut,
                 "contributions": self.contributions,
                 "disqualifier": self.disqualifier,
             }
@@ -81,6 +88,7 @@ def explain_account(
     contributions.sort(key=lambda c: -abs(c["points"]))
     raw = BASE_SCORE + float(points.sum())
     name = row["name"].iloc[0] if "name" in row.columns else None
+    scored = card.score(row, n_reasons=0).iloc[0]
     return AccountExplanation(
         account_id=str(account_id),
         name=None if pd.isna(name) else str(name),
@@ -89,8 +97,37 @@ def explain_account(
         raw_score=raw,
         fit_score=round(float(np.clip(raw, 0, 100)), 1),
         contributions=contributions,
-        disqualifier=_disqualifier(card, row),
+        disqualifier=_disqualifier(card, scored["disqualified_by"]),
+        tier=str(scored["tier"]),
+        tier_cut=tier_cut(card, scored, raw),
     )
+
+
+def tier_cut(card: ScoreCard, scored: pd.Series, raw: float) -> dict[str, Any]:
+    """What put a scored account (a row of ``card.score``) in its tier. ``basis``: fit_score or
+    expected_value, ``value``: the account's on it; ``by``: quantile, capacity or fixed (the cut of
+    its tier A-C, ``amount`` the share, accounts or score set), below (tier D: under C's cut) or
+    disqualifier (a "loses more" rule, ``disqualifier`` its id, forced it to D); ``cut``: the cut
+    the value was compared with."""
+    basis = card.tier_basis_
+    value = float(scored["expected_value"]) if basis == "expected_value" else float(np.clip(raw, 0, 100))
+    out: dict[str, Any] = {
+        "basis": basis,
+        "value": value,
+        "by": None,
+        "cut": None,
+        "amount": None,
+        "disqualifier": None,
+    }
+    tier, cuts = str(scored["tier"]), card.tier_cuts_
+    if tier in cuts:
+        by, amount = cut_rule(card.icp.tiers, tier)
+        return out | {"by": by, "amount": amount, "cut": float(cuts[tier])}
+    by_rule = scored["disqualified_by"]
+    index = next((i for i, d in enumerate(card.icp.disqualifiers) if d.id == by_rule), None)
+    if index is not None and card.outcomes_[index] == "win":
+        return out | {"by": "disqualifier", "disqualifier": by_rule}
+    return out | {"by": "below", "cut": float(cuts["C"])}
 
 
 def _words(feature: Feature, level: int) -> str:
@@ -102,8 +139,7 @@ def _words(feature: Feature, level: int) -> str:
     return feature.describe(level)
 
 
-def _disqualifier(card: ScoreCard, row: pd.DataFrame) -> dict[str, Any] | None:
-    by = card.score(row, n_reasons=0)["disqualified_by"].iloc[0]
+def _disqualifier(card: ScoreCard, by: str | None) -> dict[str, Any] | None:
     rule = next((d for d in card.icp.disqualifiers if d.id == by), None)
     if rule is None:
         return None

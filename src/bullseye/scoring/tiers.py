@@ -25,6 +25,7 @@ __all__ = [
     "DISQUALIFIED_GROUP",
     "ORDER_MEASURES",
     "learn_cuts",
+    "cut_rule",
     "assign_tiers",
     "tier_table",
     "order_check",
@@ -38,21 +39,31 @@ DISQUALIFIED_GROUP = "D (disqualified)"
 ORDER_MEASURES = {"win_rate": "win rate", "value_per_deal": "value per deal worked"}
 
 
+def cut_rule(settings: Tiers, tier: str) -> tuple[str, float]:
+    """How the cut of tier A, B or C is set: ``("capacity", accounts)`` when the tier's capacity is
+    given, else ``("fixed", score)`` for its ``*_min_score``, else ``("quantile", share)``."""
+    capacity = {"A": settings.a_capacity, "B": settings.b_capacity, "C": None}[tier]
+    fixed = {"A": settings.a_min_score, "B": settings.b_min_score, "C": settings.c_min_score}[tier]
+    if capacity is not None:
+        return "capacity", capacity
+    if fixed is not None:
+        return "fixed", fixed
+    return "quantile", settings.shares[TIERS.index(tier)]
+
+
 def learn_cuts(values: np.ndarray, settings: Tiers) -> tuple[dict[str, float], list[str]]:
     """Cuts (lowest value of tiers A, B and C) from ``values`` of the accounts that can be tiered,
     and notes on tiers the settings leave empty. Accounts tied at a cut all get the higher tier."""
     ranked = np.sort(values[np.isfinite(values)])[::-1]
     n = len(ranked)
-    capacity = {"A": settings.a_capacity, "B": settings.b_capacity, "C": None}
-    fixed = {"A": settings.a_min_score, "B": settings.b_min_score, "C": settings.c_min_score}
+    rules = {tier: cut_rule(settings, tier) for tier in TIERS[:3]}
     cuts: dict[str, float] = {}
     taken, previous = 0, math.inf
-    for tier, share in zip(TIERS[:3], settings.shares):
-        floor, limit = fixed[tier], capacity[tier]
-        if floor is not None and limit is None:
-            cut = float(floor)
+    for tier, (by, amount) in rules.items():
+        if by == "fixed":
+            cut = float(amount)
         else:
-            count = limit if limit is not None else int(round(share * n))
+            count = int(amount) if by == "capacity" else int(round(amount * n))
             cut = math.inf if count <= 0 or n == 0 or taken >= n else float(ranked[min(taken + count, n) - 1])
         cut = min(cut, previous)
         cuts[tier] = previous = cut
@@ -61,8 +72,8 @@ def learn_cuts(values: np.ndarray, settings: Tiers) -> tuple[dict[str, float], l
     notes = [
         f"tier {tier} is empty on the {n:,} accounts tiered"
         + (
-            f": the fixed cut {fixed[tier]:g} (`{tier.lower()}_min_score`) is above every score"
-            if fixed[tier] is not None and capacity[tier] is None and tier != "D"
+            f": the fixed cut {rules[tier][1]:g} (`{tier.lower()}_min_score`) is above every score"
+            if tier in rules and rules[tier][0] == "fixed"
             else ""
         )
         for tier in TIERS

@@ -285,11 +285,9 @@ class SignalFilters(BaseModel):
     def _known_title_word(cls, value: str | None, info) -> str | None:
         if value is None:
             return None
-        from bullseye.people import (
-            titles,  # the vocabulary lives with the title normaliser
-        )
+        from bullseye.people.title_lexicon import FUNCTIONS, SENIORITIES
 
-        known = titles.FUNCTIONS if info.field_name == "title_function" else titles.SENIORITIES
+        known = FUNCTIONS if info.field_name == "title_function" else SENIORITIES
         wanted = value.strip().casefold()
         if wanted not in known:
             raise ValueError(f"unknown {info.field_name.split('_')[1]} '{value}'; use one of: {', '.join(known)}")

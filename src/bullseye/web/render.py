@@ -58,6 +58,13 @@ def _money(value: Any) -> str:
     return money(value)
 
 
+def _tier_sentence(explanation: Any) -> str:
+    """An account's tier and the cut that set it, as ``bullseye explain`` prints it."""
+    from bullseye.render.explain import tier_sentence
+
+    return tier_sentence(explanation) if explanation else ""
+
+
 def template_environment() -> Environment:
     """Autoescaping on for every template: whatever came from a user's data renders as text."""
     # The result fragments of bullseye/render/templates (e.g. funnel.html) are included by pages.
@@ -67,4 +74,5 @@ def template_environment() -> Environment:
     env.filters["percent"] = _percent
     env.filters["plain"] = _plain
     env.filters["money"] = _money
+    env.filters["tier_sentence"] = _tier_sentence
     return env

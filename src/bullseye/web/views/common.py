@@ -6,34 +6,32 @@ from typing import Any
 
 import pandas as pd
 
-from bullseye.strategy.icp import ICP, load_icp
+from bullseye.strategy.icp import ICP
 from bullseye.strategy.versions import VersionStore
 
 __all__ = ["icp_in_use", "scoring_basis", "scored_accounts", "table_counts", "has_table", "current_draft_hash"]
 
 
 def icp_in_use(web) -> tuple[ICP | None, dict[str, Any]]:
-    """The latest published version, else the draft ``strategy/icp.yaml``, else None.
-
-    TODO(issue 12): becomes ``Workspace.icp_in_use()`` on the facade; the CLI's ``score`` still
-    reads the draft only.
-    """
+    """The ICP of ``Workspace.strategy_in_use()`` (the latest published version, else the draft
+    ``strategy/icp.yaml``, else None) and where it comes from, once per (data load, definitions)."""
 
     def compute() -> tuple[ICP | None, dict[str, Any]]:
-        current = VersionStore(web.ws.root).current()
-        if current is not None:
-            return current.icp(), {
-                "source": "published",
-                "version": current.number,
-                "hash": current.hash,
-                "label": current.label,
-                "published_at": current.published_at,
-                "published_by": current.published_by,
-                "message": current.message,
-            }
-        if (web.ws.strategy_dir / "icp.yaml").exists():
-            return load_icp(web.ws.root), {"source": "draft", "label": "draft (not published)"}
-        return None, {"source": "none", "label": "no ICP yet"}
+        in_use = web.ws.strategy_in_use()
+        if in_use is None:
+            return None, {"source": "none", "label": "no ICP yet"}
+        current = in_use.version
+        if current is None:
+            return in_use.icp, {"source": "draft", "label": "draft (not published)"}
+        return in_use.icp, {
+            "source": "published",
+            "version": current.number,
+            "hash": current.hash,
+            "label": current.label,
+            "published_at": current.published_at,
+            "published_by": current.published_by,
+            "message": current.message,
+        }
 
     return web.cache.get("icp_in_use", compute)
 
