@@ -10,6 +10,7 @@ import pytest
 
 from bullseye.demo import generate_company
 from bullseye.demo.strategy import PLANTED_ICP
+from bullseye.people.cards import HEADLESS_CHROMIUM_ARGS
 from bullseye.workspace import Workspace
 
 try:  # the lock that lets xdist workers share a built demo workspace (POSIX)
@@ -201,15 +202,8 @@ def demo_copy(factory, n_accounts: int, seed: int, root: Path, full: bool = Fals
 
 
 # -- the browser tests' Chromium ---------------------------------------------------------------
-#: Launch arguments for Chromium in containers and CI.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+#: Launch arguments for Chromium in containers and CI (shared with docs/make_web_images.py).
+CHROMIUM_ARGS = list(HEADLESS_CHROMIUM_ARGS)
 
 
 def chromium_or_skip() -> str:
