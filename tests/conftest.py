@@ -26,12 +26,21 @@ RUN_FIRST = (
     "test_discover.py",
     "test_significance.py",
     "test_score.py",
-    "test_propose.py",
+    "test_web_icp.py",
+    "test_outputs_inert.py",
     "test_warehouse.py",
+    "test_propose.py",
+    "test_lifecycle_facade.py",
+    "test_lifecycle.py",
+    "test_first_hour.py",
+    "test_web_warmup.py",
     "test_drift.py",
     "test_signals.py",
     "test_themes.py",
-    "test_lifecycle.py",
+    "test_main_job.py",
+    "test_web_path_browser.py",
+    "test_market_signals_real.py",
+    "test_wide_typing.py",
 )
 
 
