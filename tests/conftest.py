@@ -172,6 +172,12 @@ def _copy(pristine: Path, root: Path) -> Workspace:
     return Workspace(root)
 
 
+def built_once(factory, name: str, build, root: Path) -> Workspace:
+    """A copy at ``root`` of the workspace ``build(folder)`` makes and returns, built once per test run
+    for every worker and file (see ``_pristine``): for a workspace several files build the same way."""
+    return _copy(_pristine(factory, name, lambda folder: build(folder).close()), root)
+
+
 def _demo(n_accounts: int, seed: int, full: bool):
     """The name of a demo workspace and the function that builds it: every table loaded when
     ``full``, otherwise accounts, deals and subscriptions."""
