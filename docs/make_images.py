@@ -72,8 +72,10 @@ def card(page: Path, selector: str, out: Path) -> None:
     """One persona card as printed (A4 width), taken by headless Chromium through Playwright."""
     from playwright.sync_api import sync_playwright
 
+    from bullseye.people.cards import HEADLESS_CHROMIUM_ARGS
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", "--headless"])
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=list(HEADLESS_CHROMIUM_ARGS))
         view = browser.new_page(viewport={"width": 794, "height": 1123})
         view.goto(page.as_uri())
         view.emulate_media(media="print")

@@ -14,21 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bullseye.people.cards import find_chromium
+from bullseye.people.cards import HEADLESS_CHROMIUM_ARGS, find_chromium
 from bullseye.web import create_app
 from bullseye.web.server import serving
 from bullseye.web.views.common import scored_accounts
 from bullseye.workspace import Workspace
 
 IMAGES = Path(__file__).parent / "images"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = [
     ("web-home.png", "/"),
     ("web-accounts.png", "/accounts"),
@@ -90,7 +82,7 @@ def main(argv: list[str]) -> None:
         app.state.discovery.start(app.state.web, ["win", "retention"], 2, "docs")  # the Discovery page's run
         app.state.discovery.wait()
         with serving(app) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=list(HEADLESS_CHROMIUM_ARGS))
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             best = scored_accounts(app.state.web).sort_values("fit_score", ascending=False)["account_id"].iloc[0]
             for name, path in SHOTS:

@@ -10,6 +10,7 @@ import pytest
 
 from bullseye.demo import generate_company
 from bullseye.demo.strategy import PLANTED_ICP
+from bullseye.people.cards import HEADLESS_CHROMIUM_ARGS
 from bullseye.workspace import Workspace
 
 try:  # the lock that lets xdist workers share a built demo workspace (POSIX)
@@ -25,12 +26,21 @@ RUN_FIRST = (
     "test_discover.py",
     "test_significance.py",
     "test_score.py",
-    "test_propose.py",
+    "test_web_icp.py",
+    "test_outputs_inert.py",
     "test_warehouse.py",
+    "test_propose.py",
+    "test_lifecycle_facade.py",
+    "test_lifecycle.py",
+    "test_first_hour.py",
+    "test_web_warmup.py",
     "test_drift.py",
     "test_signals.py",
     "test_themes.py",
-    "test_lifecycle.py",
+    "test_main_job.py",
+    "test_web_path_browser.py",
+    "test_market_signals_real.py",
+    "test_wide_typing.py",
 )
 
 
@@ -162,6 +172,12 @@ def _copy(pristine: Path, root: Path) -> Workspace:
     return Workspace(root)
 
 
+def built_once(factory, name: str, build, root: Path) -> Workspace:
+    """A copy at ``root`` of the workspace ``build(folder)`` makes and returns, built once per test run
+    for every worker and file (see ``_pristine``): for a workspace several files build the same way."""
+    return _copy(_pristine(factory, name, lambda folder: build(folder).close()), root)
+
+
 def _demo(n_accounts: int, seed: int, full: bool):
     """The name of a demo workspace and the function that builds it: every table loaded when
     ``full``, otherwise accounts, deals and subscriptions."""
@@ -201,15 +217,8 @@ def demo_copy(factory, n_accounts: int, seed: int, root: Path, full: bool = Fals
 
 
 # -- the browser tests' Chromium ---------------------------------------------------------------
-#: Launch arguments for Chromium in containers and CI.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+#: Launch arguments for Chromium in containers and CI (shared with docs/make_web_images.py).
+CHROMIUM_ARGS = list(HEADLESS_CHROMIUM_ARGS)
 
 
 def chromium_or_skip() -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import datasets_dir
+from market_data import NEW_YC, OLD_YC, example_copy, yc_copy
 from typer.testing import CliRunner
 
 from bullseye.cli import app
@@ -21,7 +22,6 @@ from bullseye.workspace import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 COMPANIES, ROUNDS, ACQUISITIONS = "crunchbase-companies.csv", "crunchbase-rounds.csv", "crunchbase-acquisitions.csv"
-OLD_YC, NEW_YC = "2023-02-27-yc-companies.csv", "2024-05-11-yc-companies.csv"
 LAYOFFS_2023, LAYOFFS_2026 = "layoffs_2020_2023_alextheanalyst.csv", "layoffs_2020_2026_databyab.csv"
 PLACEHOLDER = "1960-01-01"
 runner = CliRunner()
@@ -79,7 +79,10 @@ def _lines(frame: pd.DataFrame, mask) -> set[int]:
 @pytest.fixture(scope="module")
 def crunchbase(tmp_path_factory):
     folder = _data() / "crunchbase_2013"
-    report, ws = _load(tmp_path_factory.mktemp("crunchbase"), "crunchbase", sorted(folder.glob("*.csv")))
+    # loaded once per run: test_market_signals_real.py reads a copy of the same load
+    report, ws = example_copy(
+        tmp_path_factory, tmp_path_factory.mktemp("crunchbase") / "ws", "crunchbase", sorted(folder.glob("*.csv"))
+    )
     # Mac Roman is what the bytes are (old-Mac export): 0x8E is 'é' there, 'Ž' in cp1252.
     raw = {name: _raw(folder / name, "mac_roman") for name in (COMPANIES, ROUNDS, ACQUISITIONS)}
     tables = {name: ws.table(name).execute() for name in ("universe", "events", "quarantine")}
@@ -234,30 +237,9 @@ def test_crunchbase_events_rounds_and_acquisitions(crunchbase):
 @pytest.fixture(scope="module")
 def yc(tmp_path_factory):
     folder = _data() / "yc_companies"
-    tmp = tmp_path_factory.mktemp("yc")
-    report, ws = _load(tmp, "yc", sorted(folder.glob("*.csv")))  # the mapping ignores the older snapshot
+    # the directory loaded and the snapshots compared once per run (test_market_signals_real.py too)
+    report, compared, ws = yc_copy(tmp_path_factory, tmp_path_factory.mktemp("yc") / "ws", folder)
     out = ws.root / "data" / "events-yc.csv"
-    result = runner.invoke(
-        app,
-        [
-            "snapshot-events",
-            str(folder / OLD_YC),
-            str(folder / NEW_YC),
-            "--key",
-            "company_id",
-            "--old-date",
-            "2023-02-27",
-            "--new-date",
-            "2024-05-11",
-            "--size",
-            "team_size",
-            "--out",
-            str(out),
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    compared = json.loads(result.stdout)
     loaded = runner.invoke(app, ["load", "--workspace", str(ws.root), "--json", str(out)])
     assert loaded.exit_code == 0, loaded.output
     raw = {name: _raw(folder / name) for name in (OLD_YC, NEW_YC)}

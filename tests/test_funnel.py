@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import demo_copy
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
@@ -137,10 +138,8 @@ def test_poisson_interval_is_the_garwood_interval():
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    ws = Workspace.init(tmp_path_factory.mktemp("funneldemo") / "ws", name="Funnel demo")
-    generate_company(ws.data_dir, n_accounts=1500, seed=4)
-    ws.load([ws.data_dir / f"{name}.csv" for name in ("accounts", "deals", "subscriptions", "spend")])
-    return ws
+    """The demo with every table (spend among them) that the people tests build once per run, copied."""
+    return demo_copy(tmp_path_factory, 5000, 0, tmp_path_factory.mktemp("funneldemo") / "ws", full=True)
 
 
 def test_demo_figures_match_a_computation_by_hand(demo):

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import TRUTH_ICP, datasets_dir, write
+from market_data import EXAMPLES, NEW_YC, OLD_YC, cli, example_copy, yc_copy
 from typer.testing import CliRunner
 
 from bullseye.cli import app
@@ -32,8 +33,6 @@ from bullseye.market.signals import signal_ranking, why_now
 from bullseye.strategy.icp import ICP
 from bullseye.workspace import Workspace
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-OLD_YC, NEW_YC = "2023-02-27-yc-companies.csv", "2024-05-11-yc-companies.csv"
 LAYOFFS = ("layoffs_2020_2023_alextheanalyst.csv", "layoffs_2020_2026_databyab.csv")
 CRUNCHBASE_AS_OF, YC_AS_OF = dt.date(2013, 10, 1), dt.date(2024, 5, 11)
 runner = CliRunner()
@@ -85,14 +84,6 @@ def _data() -> Path:
     if found is None:
         pytest.skip("public datasets not found: set BULLSEYE_DATASETS or place them in ../shared/datasets")
     return found
-
-
-def _cli(*args: str) -> dict | None:
-    """Run a command through the real CLI; its --json output (``init`` has none)."""
-    as_json = args[0] != "init"
-    result = runner.invoke(app, [*args, "--json"] if as_json else list(args))
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout) if as_json else None
 
 
 def _raw(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
@@ -348,20 +339,14 @@ def test_events_that_only_name_a_company_rank_with_its_fit(demo):
 # -- Crunchbase 2013: funding rounds ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def crunchbase(tmp_path_factory):
+    # the load test_examples_market.py checks, made once per run (the acquisitions are events of
+    # another type, which the funding signal does not read)
     folder = _data() / "crunchbase_2013"
-    root = tmp_path_factory.mktemp("crunchbase") / "ws"
-    _cli("init", str(root))
-    _cli(
-        "load",
-        "-w",
-        str(root),
-        "--mapping",
-        str(EXAMPLES / "crunchbase" / "mapping.yaml"),
-        str(folder / "crunchbase-companies.csv"),
-        str(folder / "crunchbase-rounds.csv"),
+    _, ws = example_copy(
+        tmp_path_factory, tmp_path_factory.mktemp("crunchbase") / "ws", "crunchbase", sorted(folder.glob("*.csv"))
     )
+    root = ws.root
     (root / "strategy" / "icp.yaml").write_text(FUNDING_ICP)
-    ws = Workspace(root)
     yield ws
     ws.close()
 
@@ -418,28 +403,10 @@ def yc(tmp_path_factory):
     """The 2024 YC directory as the universe; the events are the snapshot comparison and the
     layoffs, loaded together (a load replaces the tables it loads)."""
     data = _data()
-    root = tmp_path_factory.mktemp("yc") / "ws"
-    _cli("init", str(root))
-    _cli(
-        "load", "-w", str(root), "--mapping", str(EXAMPLES / "yc" / "mapping.yaml"), str(data / "yc_companies" / NEW_YC)
-    )
-    out = root / "data" / "events-yc.csv"
-    _cli(
-        "snapshot-events",
-        str(data / "yc_companies" / OLD_YC),
-        str(data / "yc_companies" / NEW_YC),
-        "--key",
-        "company_id",
-        "--old-date",
-        "2023-02-27",
-        "--new-date",
-        "2024-05-11",
-        "--size",
-        "team_size",
-        "--out",
-        str(out),
-    )
-    report = _cli(
+    # the directory loaded and the snapshots compared once per run (test_examples_market.py too)
+    _, _, ws = yc_copy(tmp_path_factory, tmp_path_factory.mktemp("yc") / "ws", data / "yc_companies")
+    root, out = ws.root, ws.root / "data" / "events-yc.csv"
+    report = cli(
         "load",
         "-w",
         str(root),
@@ -449,7 +416,6 @@ def yc(tmp_path_factory):
         *[str(data / "layoffs_fyi" / name) for name in LAYOFFS],
     )
     assert report["reconciles"] and report["table_rows"]["events"] == 1037 + 4286
-    ws = Workspace(root)
     yield ws
     ws.close()
 
@@ -552,7 +518,7 @@ def test_layoffs_at_yc_companies_rank_as_negatives_next_to_growth(yc, datasets):
 
 def test_signals_command_on_real_data_reports_the_links(yc):
     (yc.root / "strategy" / "icp.yaml").write_text("signals:" + GROWTH + LAYOFF)
-    out = _cli("signals", "-w", str(yc.root), "--as-of", "2024-05-11", "--days", "365", "--limit", "5")
+    out = cli("signals", "-w", str(yc.root), "--as-of", "2024-05-11", "--days", "365", "--limit", "5")
     links = link_workspace_events(yc)
     assert out["event_links"]["summary"] == json.loads(json.dumps(links.summary))
     assert len(out["event_links"]["linked"]) == links.summary["linked"]

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import TRUTH_ICP, chromium_or_skip, full_demo_workspace, write
+from conftest import CHROMIUM_ARGS, TRUTH_ICP, chromium_or_skip, full_demo_workspace, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
@@ -162,7 +162,7 @@ def test_cards_render_one_page_per_persona_in_a_real_browser(demo, drafted):
     markdown = (reports / "persona-cards.md").read_text(encoding="utf-8")
     assert "## Anti-persona" in markdown and markdown.count("\n## ") == len(drafted)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--headless"])
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 794, "height": 1123})
         page.goto((reports / "persona-cards.html").as_uri())
         page.emulate_media(media="print")

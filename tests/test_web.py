@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TRUTH_ICP
+from conftest import TRUTH_ICP, built_once
 from typer.testing import CliRunner
 
 from bullseye.cli import app as cli_app
@@ -38,9 +38,15 @@ def build_hostile_workspace(root: Path, n_accounts: int = 400, seed: int = 5) ->
     return Workspace(root)
 
 
+def hostile_workspace(factory, root: Path) -> Workspace:
+    """A copy at ``root`` of ``build_hostile_workspace``'s workspace, built once per test run for
+    every web test file (a folder copy instead of a demo build each)."""
+    return built_once(factory, "web-hostile-400-5", build_hostile_workspace, root)
+
+
 @pytest.fixture(scope="module")
 def web_ws(tmp_path_factory) -> Workspace:
-    return build_hostile_workspace(tmp_path_factory.mktemp("web") / "ws")
+    return hostile_workspace(tmp_path_factory, tmp_path_factory.mktemp("web") / "ws")
 
 
 @pytest.fixture(scope="module")

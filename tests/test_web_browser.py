@@ -5,7 +5,7 @@ on a free loopback port. In CI (``CI`` set) a missing Chromium fails the test in
 from __future__ import annotations
 
 import pytest
-from test_web import build_hostile_workspace
+from test_web import hostile_workspace
 
 from bullseye.web import create_app
 from bullseye.web.server import serving
@@ -13,7 +13,7 @@ from bullseye.web.server import serving
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    ws = build_hostile_workspace(tmp_path_factory.mktemp("webui") / "ws")
+    ws = hostile_workspace(tmp_path_factory, tmp_path_factory.mktemp("webui") / "ws")
     with serving(create_app(ws, require_login=False)) as url:
         yield url
 

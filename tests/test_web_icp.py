@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
-from test_web import PASSWORD, build_hostile_workspace, csrf_of, login
+from test_web import PASSWORD, csrf_of, hostile_workspace, login
 
 from bullseye.strategy.icp import ICP, load_icp
 from bullseye.web import create_app
@@ -69,7 +69,7 @@ def form_of(html: str, action: str = "/icp/draft") -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def icp_ws(tmp_path_factory):
-    return build_hostile_workspace(tmp_path_factory.mktemp("webicp") / "ws")
+    return hostile_workspace(tmp_path_factory, tmp_path_factory.mktemp("webicp") / "ws")
 
 
 @pytest.fixture(scope="module")

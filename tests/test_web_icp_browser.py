@@ -5,7 +5,7 @@ skips, in CI without Chromium (see tests/test_web_browser.py)."""
 from __future__ import annotations
 
 import pytest
-from test_web import build_hostile_workspace
+from test_web import hostile_workspace
 
 from bullseye.strategy.icp import load_icp
 from bullseye.web import create_app
@@ -14,7 +14,7 @@ from bullseye.web.server import serving
 
 @pytest.fixture(scope="module")
 def icp_site(tmp_path_factory):
-    ws = build_hostile_workspace(tmp_path_factory.mktemp("webicpui") / "ws")
+    ws = hostile_workspace(tmp_path_factory, tmp_path_factory.mktemp("webicpui") / "ws")
     with serving(create_app(ws, require_login=False)) as url:
         yield url, ws
 

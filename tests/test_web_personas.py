@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TRUTH_ICP
+from conftest import TRUTH_ICP, built_once
 
 from bullseye.demo import generate_company
 from bullseye.people.theme_merge import read_merges
@@ -71,9 +71,15 @@ def build_persona_workspace(root: Path) -> Workspace:
     return Workspace(root)
 
 
+def persona_workspace(factory, root: Path) -> Workspace:
+    """A copy at ``root`` of ``build_persona_workspace``'s workspace, built once per test run for
+    this file and test_web_personas_browser.py."""
+    return built_once(factory, "web-personas-300-4", build_persona_workspace, root)
+
+
 @pytest.fixture(scope="module")
 def persona_ws(tmp_path_factory) -> Workspace:
-    return build_persona_workspace(tmp_path_factory.mktemp("webpersonas") / "ws")
+    return persona_workspace(tmp_path_factory, tmp_path_factory.mktemp("webpersonas") / "ws")
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_web_personas import build_persona_workspace
+from test_web_personas import persona_workspace
 
 from bullseye.web import create_app
 from bullseye.web.server import serving
@@ -14,7 +14,7 @@ from bullseye.web.server import serving
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    ws = build_persona_workspace(tmp_path_factory.mktemp("personasui") / "ws")
+    ws = persona_workspace(tmp_path_factory, tmp_path_factory.mktemp("personasui") / "ws")
     with serving(create_app(ws, require_login=False)) as url:
         yield url, ws
 

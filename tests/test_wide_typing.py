@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pytest
 
 from bullseye.workspace import Workspace
@@ -173,12 +174,15 @@ def test_a_wide_file_stages_in_little_memory(tmp_path):
 
     rows, width = 15_000, 1_000
     rng = np.random.default_rng(3)
-    cells = rng.integers(0, 10**6, (rows, width)).astype(str)
+    values = rng.integers(0, 10**6, (rows, width))
     path = tmp_path / "wide.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([f"c{j}" for j in range(width)])
-        writer.writerows(cells.tolist())
+    # the bytes csv.writer writes (CRLF, nothing quoted), from Arrow's C++ writer: 15 million cells
+    # through Python's took 11 CPU seconds of this test
+    with path.open("wb") as handle:
+        handle.write((",".join(f"c{j}" for j in range(width)) + "\r\n").encode())
+        table = pa.table({f"c{j}": values[:, j] for j in range(width)})
+        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(include_header=False, eol="\r\n"))
+    cells = values[:, [0, 499, 999]].astype(str)
     spill = tmp_path / "tmp"
     con = ibis.duckdb.connect(str(tmp_path / "w.duckdb"))
     con.raw_sql("SET memory_limit = '120MB'")
@@ -189,7 +193,7 @@ def test_a_wide_file_stages_in_little_memory(tmp_path):
         assert (count, rejects) == (rows, [])
         assert reader.ledger.lines == reader.ledger.accounted == rows + 1
         staged = con.con.execute('SELECT "c0", "c499", "c999", _line FROM "_stage_0" ORDER BY _line').fetchall()
-        assert [r[:3] for r in staged] == [tuple(cells[i, [0, 499, 999]]) for i in range(rows)]
+        assert [r[:3] for r in staged] == [tuple(cells[i]) for i in range(rows)]
         assert [r[3] for r in staged] == list(range(2, rows + 2))
         assert list(spill.glob("scratch-*"))
     assert not list(spill.glob("scratch-*"))

@@ -28,10 +28,28 @@ from bullseye.strategy.persona import AntiPersona, Persona
 if TYPE_CHECKING:
     from bullseye.workspace import Workspace
 
-__all__ = ["CARD_FORMATS", "PersonaCards", "render_cards", "write_cards", "workspace_cards", "find_chromium"]
+__all__ = [
+    "CARD_FORMATS",
+    "PersonaCards",
+    "render_cards",
+    "write_cards",
+    "workspace_cards",
+    "find_chromium",
+    "HEADLESS_CHROMIUM_ARGS",
+]
 
 CARD_FORMATS = ("md", "html", "pdf")
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+#: Launch arguments for a headless Chromium driven by Playwright in containers and CI (the browser
+#: tests and docs/make_web_images.py share them).
+HEADLESS_CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
 
 
 def find_chromium() -> str | None:
