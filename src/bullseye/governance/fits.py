@@ -2,16 +2,20 @@
 
 A preview builds the dataset, fits the draft's scorecard and the version in use's, and backtests
 both; publishing right after previews the same draft again. :class:`FitMemo` keeps those results
-for one *data key* (the warehouse generation, which grows with every finished write, bullseye.yaml
-and today's date, which the as-of date and the gate depend on) and an ICP's content hash, so the
-second call reuses the first's work. The memo lives on the Workspace object (one per open
-workspace, none shared between processes) and drops everything when the data key changes: a
-load, a publish or a new day recomputes, and nothing stale is ever returned.
+for one *data key* and an ICP's content hash, so the second call reuses the first's work. The data
+key is what every result depends on besides the definitions: the live warehouse file (a write
+never changes it, it switches in a new generation file, so its name, inode and modification time
+name the data exactly, even after a workspace is deleted and made again), bullseye.yaml, and
+today's date (the as-of date and the gate depend on it). One memo per workspace folder and
+process, shared by every Workspace object on it (the web's request threads and background jobs
+each open their own); a few folders are kept. When the data key changes everything is dropped:
+nothing stale is ever returned.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,11 +26,13 @@ if TYPE_CHECKING:
     from bullseye.strategy.icp import ICP
     from bullseye.workspace import Workspace
 
-__all__ = ["FitMemo", "fit_memo", "MAX_ENTRIES"]
+__all__ = ["FitMemo", "fit_memo", "MAX_ENTRIES", "KEEP_FOLDERS"]
 
 T = TypeVar("T")
-_ATTRIBUTE = "_fit_memo"
 _GUARD = threading.Lock()
+#: Workspace folders whose memos are kept (a test run or a notebook opens many).
+KEEP_FOLDERS = 4
+_MEMOS: OrderedDict[str, FitMemo] = OrderedDict()
 #: Results kept per data key (the dataset, and scorecards, backtests and previews of recent drafts).
 MAX_ENTRIES = 24
 
@@ -41,7 +47,9 @@ class FitMemo:
 
     def data_key(self, ws: Workspace) -> tuple:
         """What every memoised result depends on besides its own arguments."""
-        return (ws.warehouse.generation, ws.settings.model_dump_json(), date.today().isoformat())
+        live = ws.warehouse.live_file()
+        stat = live.stat()
+        return (str(live), stat.st_ino, stat.st_mtime_ns, ws.settings.model_dump_json(), date.today().isoformat())
 
     def get(self, ws: Workspace, what: tuple, compute: Callable[[], T]) -> T:
         """The value of ``compute()`` for ``what`` under the current data, computed at most once."""
@@ -88,10 +96,11 @@ class FitMemo:
 
 
 def fit_memo(ws: Workspace) -> FitMemo:
-    """The workspace object's memo (made on first use)."""
+    """The memo of the workspace's folder in this process (made on first use)."""
+    root = str(ws.root)
     with _GUARD:
-        memo = getattr(ws, _ATTRIBUTE, None)
-        if memo is None:
-            memo = FitMemo()
-            setattr(ws, _ATTRIBUTE, memo)
+        memo = _MEMOS.pop(root, None) or FitMemo()
+        _MEMOS[root] = memo  # the most recently used last
+        while len(_MEMOS) > KEEP_FOLDERS:
+            _MEMOS.popitem(last=False)
     return memo
