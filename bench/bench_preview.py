@@ -2,7 +2,8 @@
 
 Builds the demo (``--accounts``, ``--seed``) once into ``--keep DIR`` (reused after), copies it,
 then in one process: publishes the planted ICP as version 1, previews a changed draft twice and
-publishes it as version 2, and scores every account under it. Prints the CPU seconds of each step;
+publishes it as version 2, and scores every account under it; last, a new process previews version
+1's content against version 2 (the first preview of a process: nothing fitted yet). Prints the CPU seconds of each step;
 with ``--dump FILE`` writes what they reported (the previews' and publishes' JSON, the stored
 artefacts, the scores) so that two builds of the code can be compared with ``--compare A B``.
 
@@ -84,7 +85,25 @@ def run(root: Path) -> tuple[dict[str, float], dict[str, Any]]:
         if p.name in {"scorecard.json", "backtest.json"}
     }
     out["scores"] = timed("score", lambda: ws.score(top=0)).frame
+    draft(root, extra=False)  # v1's content again: a preview against v2 in a process that has fitted nothing
+    seconds["preview (new process)"] = _fresh_preview(root)
+    print(f"  {'preview v1 vs v2 (new process)':<28} {seconds['preview (new process)']:7.2f} s CPU", flush=True)
     return seconds, out
+
+
+def _fresh_preview(root: Path) -> float:
+    """CPU seconds of one preview in a new process (its imports not counted; numba compiling is)."""
+    import subprocess
+
+    code = (
+        "import sys, time, scipy.stats, sklearn.metrics\n"
+        "from bullseye.workspace import Workspace\n"
+        "import bullseye.scoring.scorecard, bullseye.scoring.backtest, bullseye.governance.lifecycle\n"
+        "ws = Workspace(sys.argv[1]); start = time.process_time(); ws.preview()\n"
+        "print(time.process_time() - start)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def _close(a: Any, b: Any, path: str, problems: list[str]) -> None:
