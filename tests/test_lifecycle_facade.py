@@ -103,6 +103,7 @@ def test_preview_counts_the_accounts_that_move_and_writes_nothing(published):
     text = check_renderings(result, "Holdout ROC AUC", "from \\ to", "disqualified", "accounts change tier")
     assert "Draft" not in text  # the backtest table is folded
     assert "In use" in repr_details(result)
+    assert ws.preview() is result  # nothing changed: the preview is not computed twice
 
 
 def repr_details(result) -> str:
@@ -128,11 +129,12 @@ def test_an_edit_while_the_preview_runs_is_not_published(published, monkeypatch)
 
 
 def test_publish_history_diff_rollback_and_restore(published):
-    ws, _, _ = published
+    ws, _, seen = published
     with pytest.raises(ConflictError, match="changed since it was read"):
         ws.publish("stale", force="test", expected_hash="000000000000")
     second = ws.publish("Marketplaces now win", force="a test of the flow")
     assert second.version.number == 2 and second.preview.refusals == []
+    assert second.preview is seen["preview"]  # the same draft and data as previewed: nothing refitted
     assert second.to_dict()["version"]["forced"] is None  # the gate did not object, so nothing was overruled
     with pytest.raises(ConflictError, match="nothing to publish"):
         ws.publish("again")

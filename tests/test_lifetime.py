@@ -149,3 +149,33 @@ def test_a_cohort_without_churn_is_at_the_cap_and_a_churning_one_is_not():
     assert not annual.at_cap(annual.expected_lifetime())
     truncated = ShiftedBetaGeometric(periods_per_year=1, horizon_years=5)
     assert truncated.lifetime_cap() == pytest.approx(sum(1.1**-t for t in range(5)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_likelihood_terms_spread_from_distinct_arguments_match_the_direct_sums(seed):
+    """The fit evaluates digamma, trigamma and betaln once per distinct argument; value, gradient
+    and Hessian must be those of the log-likelihood summed term by term (and by finite differences)."""
+    from bullseye.stats.lifetime import _sbg_terms, _Terms
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    periods = rng.integers(1, 40, n).astype(float)
+    churned = rng.random(n) < 0.4
+    entry = np.where(rng.random(n) < 0.3, np.floor(rng.random(n) * (periods - churned)), 0.0)
+    cells, counts = np.unique(np.column_stack([periods, churned, entry]), axis=0, return_counts=True)
+    counts = counts * (rng.random(len(counts)) < 0.8)  # a bootstrap-like draw leaves some cells empty
+    terms = _Terms(cells).weighted(counts.astype(float))
+    x = np.log(rng.uniform(0.3, 5.0, 2))
+
+    def direct(point):
+        t, d, e = cells.T
+        return sbg_log_likelihood(*np.exp(point), t, d, e, weights=counts)
+
+    value, grad, hess = _sbg_terms(x, terms)
+    assert value == pytest.approx(direct(x), rel=1e-12)
+    h = 1e-5
+    unit = np.eye(2) * h
+    numeric = np.array([(direct(x + u) - direct(x - u)) / (2 * h) for u in unit])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
+    numeric_hess = np.array([(_sbg_terms(x + u, terms)[1] - _sbg_terms(x - u, terms)[1]) / (2 * h) for u in unit])
+    np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-5)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from bullseye.errors import ConflictError, InvalidInputError
+from bullseye.governance.auc import auc_difference
 from bullseye.governance.published import (
     TIERS_WITH_DISQUALIFIED,
     accounts_moving,
@@ -42,6 +42,7 @@ from bullseye.strategy.versions import Version, VersionStore, default_publisher
 
 if TYPE_CHECKING:
     from bullseye.core.dataset import Dataset
+    from bullseye.governance.fits import FitMemo
     from bullseye.workspace import Workspace
 
 __all__ = [
@@ -61,8 +62,6 @@ __all__ = [
     "PublishRefused",
     "default_publisher",
 ]
-
-BOOTSTRAP_ROUNDS = 1000
 
 
 class PublishRefused(ConflictError):
@@ -154,40 +153,6 @@ def _holdout(data: Dataset) -> pd.DataFrame:
     return new_business(data.deals_in("holdout"), data.deals)
 
 
-def auc_difference(won: np.ndarray, first: np.ndarray, second: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """ROC AUC of two scores on the same outcomes, and the difference (second - first) with a
-    paired bootstrap 95% interval (resampling the same rows for both)."""
-    from sklearn.metrics import roc_auc_score
-
-    won = np.asarray(won, dtype=int)
-    if len(np.unique(won)) < 2:
-        return {
-            "first": float("nan"),
-            "second": float("nan"),
-            "difference": float("nan"),
-            "low": float("nan"),
-            "high": float("nan"),
-            "n": int(len(won)),
-        }
-    rng = np.random.default_rng(seed)
-    differences = []
-    for _ in range(BOOTSTRAP_ROUNDS):
-        pick = rng.integers(0, len(won), len(won))
-        if won[pick].min() == won[pick].max():
-            continue
-        differences.append(roc_auc_score(won[pick], second[pick]) - roc_auc_score(won[pick], first[pick]))
-    a, b = roc_auc_score(won, first), roc_auc_score(won, second)
-    low, high = np.percentile(differences, [2.5, 97.5]) if differences else (float("nan"), float("nan"))
-    return {
-        "first": float(a),
-        "second": float(b),
-        "difference": float(b - a),
-        "low": float(low),
-        "high": float(high),
-        "n": int(len(won)),
-    }
-
-
 def _open_pipeline(ws: Workspace) -> pd.Series:
     """Open deal amount per account."""
     if not ws.has_table("deals"):
@@ -235,10 +200,12 @@ def _draft_icp(ws: Workspace, texts: dict[str, str]) -> ICP:
 
 def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | None = None) -> Preview:
     """What publishing the current draft would do (fits the draft; never writes). With
-    ``expected_hash``, a ConflictError when the draft is no longer the one the caller read."""
-    from bullseye.core.dataset import build_dataset
-    from bullseye.scoring.backtest import backtest
-    from bullseye.scoring.scorecard import fit_scorecard
+    ``expected_hash``, a ConflictError when the draft is no longer the one the caller read.
+
+    Without ``data`` the dataset, both scorecards, both backtests and the preview itself are
+    memoised on the workspace object for the current state of the data (see
+    :mod:`bullseye.governance.fits`): a second preview, or a publish after one, reuses them."""
+    from bullseye.governance.fits import fit_memo
     from bullseye.strategy.versions import definitions_hash
 
     store = VersionStore(ws.root)
@@ -247,17 +214,50 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
     if expected_hash is not None and expected_hash != draft_hash:
         raise draft_conflict(expected_hash, draft_hash)
     icp = _draft_icp(ws, texts)
-    data = data if data is not None else build_dataset(ws)
     current = store.current()
+    memo = fit_memo(ws)
+    if data is not None:
+        return _preview(ws, _GivenData(data, memo), texts, draft_hash, icp, current)
+    key = ("preview", tuple(sorted(texts.items())), current.label if current else None)
+    return memo.get(ws, key, lambda: _preview(ws, memo, texts, draft_hash, icp, current))
+
+
+class _GivenData:
+    """The fits of a preview on a dataset the caller built: the scorecards are fitted on it (not
+    memoised); the backtests, on the default dataset as always, come from the memo."""
+
+    def __init__(self, data: Dataset, memo: FitMemo) -> None:
+        self._data, self._memo = data, memo
+        self._cards: dict[str, Any] = {}
+
+    def dataset(self, ws: Workspace) -> Dataset:
+        return self._data
+
+    def scorecard(self, ws: Workspace, icp: ICP) -> Any:
+        from bullseye.scoring.scorecard import fit_scorecard
+
+        key = icp.content_hash()
+        if key not in self._cards:
+            self._cards[key] = fit_scorecard(ws, icp, dataset=self._data)
+        return self._cards[key]
+
+    def backtest(self, ws: Workspace, icp: ICP) -> dict[str, Any]:
+        return self._memo.backtest(ws, icp)
+
+
+def _preview(
+    ws: Workspace, fits: FitMemo | _GivenData, texts: dict[str, str], draft_hash: str, icp: ICP, current: Version | None
+) -> Preview:
+    data = fits.dataset(ws)
     refusals = _gate(icp)
-    card = fit_scorecard(ws, icp, dataset=data)
+    card = fits.scorecard(ws, icp)
     holdout = _holdout(data)
     frame = data.accounts
     comparison: dict[str, Any] = {}
     moves = pd.DataFrame()
     pipeline = {"up": 0.0, "down": 0.0}
     if current is not None:
-        refit = fit_scorecard(ws, current.icp(), dataset=data)  # both fitted on the same discovery part
+        refit = fits.scorecard(ws, current.icp())  # both fitted on the same discovery part
         rows = holdout[["account_id"]].merge(frame, on="account_id", how="left")
         comparison.update(
             auc_difference(
@@ -280,9 +280,9 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
         direction = after.map(rank).to_numpy() - before.map(rank).to_numpy()
         amounts = frame["account_id"].map(_open_pipeline(ws)).fillna(0.0).to_numpy()
         pipeline = {"up": float(amounts[direction < 0].sum()), "down": float(amounts[direction > 0].sum())}
-    draft_backtest = backtest(ws, icp, chart=False).to_dict()
+    draft_backtest = fits.backtest(ws, icp)
     if current is not None:  # both ICPs measured on the same holdout, side by side
-        current_backtest = backtest(ws, current.icp(), chart=False).to_dict()
+        current_backtest = fits.backtest(ws, current.icp())
         first, second = backtest_headline(current_backtest), backtest_headline(draft_backtest)
         comparison["backtest"] = {
             k: {"current": first.get(k), "draft": second.get(k)} for k in dict.fromkeys([*first, *second])

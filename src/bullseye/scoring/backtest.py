@@ -40,6 +40,7 @@ from bullseye.stats.lifetime import Estimate, ShiftedBetaGeometric, ltv
 from bullseye.strategy.icp import ICP, load_icp
 
 if TYPE_CHECKING:
+    from bullseye.core.dataset import Dataset
     from bullseye.workspace import Workspace
 
 __all__ = [
@@ -202,16 +203,20 @@ def backtest(
     margin: float = 1.0,
     chart: Path | str | bool | None = None,
     random_state: int = 0,
+    dataset: Dataset | None = None,
+    card: ScoreCard | None = None,
 ) -> Backtest:
     """Measure the ICP as written on the holdout period (see the module docstring). ``chart``: a
     path to write the churn curves to as PNG (True: ``reports/icp-churn-km.png``); nothing is
-    written without it (``Backtest.chart_png()`` gives the bytes)."""
+    written without it (``Backtest.chart_png()`` gives the bytes). ``dataset`` (built with
+    ``as_of`` and ``holdout_share``) and ``card`` (``icp``'s scorecard fitted on it, as
+    :func:`bullseye.scoring.scorecard.fit_scorecard` fits it) are reused when a caller has them."""
     from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
     from bullseye.strategy.icp_warnings import icp_warnings
 
     icp = icp if icp is not None else load_icp(ws.root)
-    data = build_dataset(ws, as_of=as_of, holdout_share=holdout_share)
+    data = dataset if dataset is not None else build_dataset(ws, as_of=as_of, holdout_share=holdout_share)
     deals = new_business(data.deals_in("holdout"), data.deals)
     window = holdout_retention(data.accounts, data.cutoff, data.as_of)
     deal_in, deal_dq = icp_membership(icp, deals)
@@ -233,7 +238,10 @@ def backtest(
     opportunities = data.opportunities_in("discovery")
     has_wins = len(opportunities) > 0 and opportunities["won"].nunique() == 2
     # retention-only data (a churn snapshot) has no win model: the backtest measures churn alone
-    card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data) if has_wins else None
+    if not has_wins:
+        card = None
+    elif card is None:
+        card = ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)
     notes = [data.split_line] + (
         [f"'{k}' gives no points in the fit score: {v}" for k, v in card.dropped_criteria_.items()]
         if card is not None

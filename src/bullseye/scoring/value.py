@@ -17,7 +17,10 @@ first evidence, else ``win``. See docs/scoring.md.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,10 @@ MONTH_DAYS = 365.25 / 12
 OUTCOME_WORDS = {"win": "loses more", "retention": "churns more", "value": "costs more"}
 #: Customers (lifetime) or won deals (ACV) a disqualifier's group needs for its own estimate.
 MIN_GROUP = 20
+#: Lifetime fits kept (see :func:`fit_lifetime`): a preview makes about a dozen.
+_FITTED_KEEP = 32
+_FITTED: OrderedDict[str, ShiftedBetaGeometric] = OrderedDict()
+_FITTED_LOCK = threading.Lock()
 _ALIASES = {
     "win": "win",
     "loss": "win",
@@ -78,14 +85,32 @@ def disqualifier_outcome(rule: Disqualifier) -> str:
 
 def fit_lifetime(window: pd.DataFrame, random_state: int = 0) -> ShiftedBetaGeometric | None:
     """sBG by months of tenure (TENURE, EVENT), left-truncated at ENTRY (days already survived when
-    first observed); the columns of :func:`bullseye.core.units.retention_frame`."""
+    first observed); the columns of :func:`bullseye.core.units.retention_frame`.
+
+    The fit (with its 200-replicate bootstrap) is a pure function of the customers' periods and
+    the seed, and the same customers are fitted again and again (a preview's draft and version in
+    use share their disqualified and their value groups; a publish repeats the preview): the last
+    few fits are kept, keyed by a digest of their inputs. Fitted models are not changed after."""
     if window.empty:
         return None
     event = window[EVENT].to_numpy(bool)
     tenure, entry = window[TENURE].to_numpy(float) / MONTH_DAYS, window[ENTRY].to_numpy(float) / MONTH_DAYS
     periods = np.where(event, np.maximum(np.ceil(tenure), 1), np.floor(tenure))
     entry = np.minimum(np.floor(entry), np.where(event, periods - 1, periods))
-    return ShiftedBetaGeometric(periods_per_year=12, random_state=random_state).fit(periods, event, entry)
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (periods, event, entry, np.array([random_state])):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    key = digest.hexdigest()
+    with _FITTED_LOCK:
+        if key in _FITTED:
+            _FITTED.move_to_end(key)
+            return _FITTED[key]
+    model = ShiftedBetaGeometric(periods_per_year=12, random_state=random_state).fit(periods, event, entry)
+    with _FITTED_LOCK:
+        _FITTED[key] = model
+        while len(_FITTED) > _FITTED_KEEP:
+            _FITTED.popitem(last=False)
+    return model
 
 
 def discovery_customers(dataset: Dataset) -> pd.DataFrame:
