@@ -208,7 +208,8 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = "
         )
         print(
             f"  {name}, {label}: pair tables {[f.name for f in card.features_ if f.kind == 'pair'] or 'none'}, "
-            f"segments {[f.name for f in card.features_ if f.kind == 'segment'] or 'none'}",
+            f"segments {[f.name for f in card.features_ if f.kind == 'segment'] or 'none'}, "
+            f"{card.bands_} quantile bands, attribute C {card.attribute_C_:g}",
             flush=True,
         )
         rows.append(
