@@ -19,17 +19,23 @@ points scorecard is): where Bullseye matches it but trails the full trees, the g
 At the end, Bullseye's AUC minus each baseline's on the same holdout deals, with its 95% interval
 and p-value by DeLong's paired test (`bullseye.scoring.discrimination`): is a gap beyond noise?
 
-    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000] [--bands 10|20|cv]
+    python bench/bench_auc.py [--datasets demo,olist,bank] [--seeds 0] [--accounts 5000] [--bands cv|10|20]
+                              [--keep DIR]
+
+``--keep DIR`` keeps each built dataset (loaded, discovered, drafted) in DIR as a pickle and reuses
+it on the next run, so a change to the scorecard is measured again without rebuilding the data.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import shutil
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +44,7 @@ import pandas as pd
 from bullseye.core.dataset import Dataset
 from bullseye.discover.leakage import leakage_flags
 from bullseye.scoring.discrimination import compare_auc
-from bullseye.scoring.features import QUANTILE_BANDS, is_list_column
+from bullseye.scoring.features import is_list_column
 from bullseye.scoring.scorecard import ScoreCard, new_business
 from bullseye.scoring.tiers import order_sentence
 from bullseye.strategy.icp import ICP
@@ -172,7 +178,7 @@ def baselines(train: pd.DataFrame, test: pd.DataFrame, attributes: list[str]) ->
     }
 
 
-def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = QUANTILE_BANDS) -> list[dict]:
+def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = "cv") -> list[dict]:
     from sklearn.metrics import roc_auc_score
 
     attributes, dropped = attributes_for(name.split()[0], data)
@@ -202,7 +208,8 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = Q
         )
         print(
             f"  {name}, {label}: pair tables {[f.name for f in card.features_ if f.kind == 'pair'] or 'none'}, "
-            f"segments {[f.name for f in card.features_ if f.kind == 'segment'] or 'none'}",
+            f"segments {[f.name for f in card.features_ if f.kind == 'segment'] or 'none'}, "
+            f"{card.bands_} quantile bands, attribute C {card.attribute_C_:g}",
             flush=True,
         )
         rows.append(
@@ -223,18 +230,34 @@ def measure(name: str, data: Dataset, icps: dict[str, ICP], bands: int | str = Q
     return rows
 
 
+def _kept(keep: Path | None, key: str, build):  # type: ignore[no-untyped-def]
+    """``build()``, or what a previous run with the same ``--keep`` folder built for ``key``."""
+    if keep is None:
+        return build()
+    path = keep / f"{key}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = build()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="demo,olist,bank")
     parser.add_argument("--seeds", default="0", help="Demo seeds, comma-separated.")
     parser.add_argument("--accounts", type=int, default=5000, help="Demo accounts.")
     parser.add_argument(
-        "--bands", default=str(QUANTILE_BANDS), help="Quantile bands of numbers: a count, or 'cv' (ScoreCard's bands)."
+        "--bands", default="cv", help="Quantile bands of numbers: 'cv' (the scorecard's default) or a count."
     )
+    parser.add_argument("--keep", type=Path, help="Keep the built datasets in this folder and reuse them.")
     args = parser.parse_args()
     bands: int | str = args.bands if args.bands == "cv" else int(args.bands)
     seeds = [int(s) for s in args.seeds.split(",")]
     root = Path(tempfile.mkdtemp(prefix="bench-auc-"))
+    keep = args.keep
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
     print(
         f"{'dataset':<16} {'scorecard':<28} {'train':>6} {'holdout':>7} {'won':>5} "
         f"{'Bullseye':>8} {'logistic':>8} {'HGB':>6} {'HGB additive':>12}",
@@ -259,11 +282,12 @@ def main() -> None:
                 continue
             if name == "demo":
                 for seed in seeds:
-                    show(measure(f"demo seed {seed}", *demo(root, args.accounts, seed), bands=bands))
+                    built = _kept(keep, f"demo-{args.accounts}-{seed}", partial(demo, root, args.accounts, seed))
+                    show(measure(f"demo seed {seed}", *built, bands=bands))
             elif name == "olist":
-                show(measure("olist", *olist(root), bands=bands))
+                show(measure("olist", *_kept(keep, "olist", partial(olist, root)), bands=bands))
             elif name == "bank":
-                for label, data, icps in bank(root):
+                for label, data, icps in _kept(keep, "bank", partial(bank, root)):
                     show(measure(label, data, icps, bands=bands))
     finally:
         shutil.rmtree(root, ignore_errors=True)

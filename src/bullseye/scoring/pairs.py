@@ -12,9 +12,11 @@ table of residuals (won minus predicted, per cell) is beyond chance: the score s
 adding the table, sum over cells of residual^2 / variance, standardised by its degrees of freedom.
 How many: cross-validation on the discovery deals decides, with the same folds that choose the
 attribute penalty. In each fold the pairs are ranked on the fold's own fitting rows and the model
-is refitted with the best 0, 1, 2, 4, ... of them; the number with the lowest held-out log loss
-wins. Prediction decides, not a significance threshold, and nothing of the holdout is used. The
-pair cells are penalised like the attribute levels.
+is refitted with the best 0, 1, 2, 4, ... of them; the fewest whose held-out log loss is within
+one standard error of the lowest wins (:func:`bullseye.scoring.solver.one_standard_error`), so a
+pair table must predict better by more than the folds' noise. Prediction decides, not a
+significance threshold, and nothing of the holdout is used. The pair cells are penalised like the
+attribute levels.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from bullseye.scoring.features import Feature
-from bullseye.scoring.solver import folds, log_loss, penalised_logistic
+from bullseye.scoring.solver import folds, log_loss, one_standard_error, penalised_logistic
 
 __all__ = ["PAIR_GRID", "rank_pairs", "pair_feature", "one_hot", "choose_pair_count"]
 
@@ -87,20 +89,21 @@ def choose_pair_count(
     shuffle: bool,
     grid: tuple[int, ...] = PAIR_GRID,
 ) -> tuple[int, dict[int, float]]:
-    """The number of pair features in ``grid`` with the best cross-validated log loss, and the
-    loss per number: in each fold the pairs are ranked on the fold's fitting rows (its additive
+    """The number of pair features in ``grid`` the one-standard-error rule chooses (the fewest
+    within one standard error of the best cross-validated log loss), and the loss per number summed
+    over the folds: in each fold the pairs are ranked on the fold's fitting rows (its additive
     model's residuals) and added best first, each fit warm-started from the last."""
     grid = tuple(sorted(set(grid)))
     if max(grid) == 0 or len(codes) < 2 or min(np.bincount(y, minlength=2)) < 5:
         return 0, {}
-    loss = dict.fromkeys(grid, 0.0)
-    for fit_rows, test_rows in folds(y, 5, shuffle):
+    loss = np.zeros((len(grid), 5))
+    for fold, (fit_rows, test_rows) in enumerate(folds(y, 5, shuffle)):
         intercept, coef = penalised_logistic(X[fit_rows], y[fit_rows], penalty, tol=1e-7)
         p = expit(intercept + X[fit_rows] @ coef)
         fold_codes = [c[fit_rows] for c in codes]
         ranked = rank_pairs(widths, fold_codes, y[fit_rows] - p, p * (1 - p), max(grid))
         start = np.r_[intercept, coef]
-        for k in grid:
+        for row, k in enumerate(grid):
             pairs = ranked[:k]
             design = _with_pairs(X, codes, widths, pairs)
             extra = design.shape[1] - X.shape[1]
@@ -108,6 +111,5 @@ def choose_pair_count(
             full_penalty = np.r_[penalty, np.full(extra, pair_penalty)]
             intercept, coef = penalised_logistic(design[fit_rows], y[fit_rows], full_penalty, start, tol=1e-7)
             start = np.r_[intercept, coef]
-            loss[k] += log_loss(design[test_rows], y[test_rows], intercept, coef)
-    best = min(grid, key=lambda k: (loss[k], k))
-    return best, loss
+            loss[row, fold] = log_loss(design[test_rows], y[test_rows], intercept, coef)
+    return grid[one_standard_error(loss)], {k: float(total) for k, total in zip(grid, loss.sum(axis=1))}

@@ -35,11 +35,11 @@ from bullseye.scoring.card_output import (
     PointsCard,
     disqualifier_reason,
 )
-from bullseye.scoring.features import QUANTILE_BANDS, Feature, learn_features, rule_mask
+from bullseye.scoring.features import Feature, learn_features, rule_mask
 from bullseye.scoring.features import condition_mask as _condition_mask  # noqa: F401  (tests use it)
 from bullseye.scoring.pairs import PAIR_GRID, choose_pair_count, one_hot, pair_feature, rank_pairs
 from bullseye.scoring.segments import SEGMENT_FEATURES, learn_segments
-from bullseye.scoring.solver import C_GRID, cross_validated_C, penalised_logistic
+from bullseye.scoring.solver import C_GRID, choose_size_and_C, cross_validated_losses, penalised_logistic
 from bullseye.scoring.tiers import DISQUALIFIED_GROUP, TIERS, learn_cuts
 from bullseye.scoring.value import AccountValue, disqualifier_outcome
 from bullseye.strategy.icp import ICP, Disqualifier, load_icp
@@ -97,9 +97,9 @@ class ScoreCard(PointsCard):
     margin of the lifetime value); ``pairs``, the most pair tables (two attributes that act
     together, :mod:`bullseye.scoring.pairs`; cross-validation chooses how many); ``segments``,
     the most interaction segments (:mod:`bullseye.scoring.segments`); ``bands``, how many
-    quantile bands a number without human bands is cut in (default deciles; ``"cv"``: the count
-    in ``BAND_GRID`` with the best cross-validated log loss, an option until it passes every check:
-    see docs/scoring.md).
+    quantile bands a number without human bands is cut in (default ``"cv"``: deciles, or the finer
+    count in ``BAND_GRID`` only when it beats deciles' cross-validated log loss by more than one
+    standard error; a count fixes it; see docs/scoring.md).
 
     Learned: ``features_``, ``intercept_``, ``attribute_C_``, ``bands_`` and ``band_loss_`` (the
     cross-validated log loss per count of bands), ``pair_loss_`` (cross-validated log
@@ -125,7 +125,7 @@ class ScoreCard(PointsCard):
         margin: float = 1.0,
         segments: int = SEGMENT_FEATURES,
         pairs: int = max(PAIR_GRID),
-        bands: int | str = QUANTILE_BANDS,
+        bands: int | str = "cv",
     ) -> None:
         self.icp, self.C, self.attribute_C, self.attributes = icp, C, attribute_C, attributes
         self.min_count, self.max_levels, self.margin, self.segments = min_count, max_levels, margin, segments
@@ -178,13 +178,14 @@ class ScoreCard(PointsCard):
     def _learn_bands(
         self, dataset: Dataset, train: pd.DataFrame, y: np.ndarray, loss_rules: list[Disqualifier], shuffle: bool
     ) -> None:
-        """The features, with numbers in as many quantile bands as cross-validation prefers
-        (``bands="cv"``: each count of ``BAND_GRID`` with its best attribute strength; the lowest
-        held-out log loss wins, the coarser on a tie), and the attribute strength."""
+        """The features, with numbers in as many quantile bands as cross-validation supports
+        (``bands="cv"``: each count of ``BAND_GRID`` at its best attribute strength; a finer count
+        only when it beats the coarser by more than one standard error of the fold-wise difference),
+        and the attribute strength (the one-standard-error rule again, within the chosen count)."""
         counts = BAND_GRID if self.bands == "cv" else (int(self.bands),)
         fixed_C = None if self.attribute_C == "cv" else float(self.attribute_C)
         grid = C_GRID if fixed_C is None else (fixed_C,)
-        best: tuple[float, int, list[Feature], dict[str, str], float] | None = None
+        candidates: list[tuple[int, list[Feature], dict[str, str], np.ndarray | None]] = []
         seen: list[list[str]] = []
         for count in counts:
             self.features_, self.skipped_ = learn_features(
@@ -197,12 +198,18 @@ class ScoreCard(PointsCard):
             if len(counts) == 1 and fixed_C is not None:
                 self.attribute_C_, self.bands_ = fixed_C, count
                 return
-            C, loss = cross_validated_C(self._sparse_design(train), y, self._flags(), self.C, grid, shuffle=shuffle)
-            self.band_loss_[count] = loss
-            if best is None or loss < best[0]:  # nan (too few deals for folds) keeps the first, coarsest
-                best = (loss, count, self.features_, self.skipped_, C)
-        assert best is not None
-        _, self.bands_, self.features_, self.skipped_, self.attribute_C_ = best
+            loss = cross_validated_losses(self._sparse_design(train), y, self._flags(), self.C, grid, shuffle=shuffle)
+            candidates.append((count, self.features_, self.skipped_, loss))
+        if any(loss is None for *_, loss in candidates):  # too few deals for folds: the coarsest, C as set
+            self.bands_, self.features_, self.skipped_, _ = candidates[0]
+            self.attribute_C_ = self.C
+            self.band_loss_[self.bands_] = float("nan")
+            return
+        losses = [loss for *_, loss in candidates if loss is not None]
+        self.band_loss_.update({c[0]: float(loss.sum(axis=1).min()) for c, loss in zip(candidates, losses)})
+        chosen, C = choose_size_and_C(losses)
+        self.bands_, self.features_, self.skipped_, _ = candidates[chosen]
+        self.attribute_C_ = grid[C]
 
     def _flags(self) -> np.ndarray:
         """Per design column: True for the rule flags penalised with ``C`` (criteria, loss

@@ -6,6 +6,12 @@ A scorecard's design is one-hot (one column per attribute level, per table cell 
 rule flag), so each row has a handful of ones among hundreds of columns. The Hessian ``X' W X`` of
 such a design costs a sparse product, not a dense one, and Newton reaches the exact optimum in a few
 steps; warm starts along a path of strengths (or of added columns) make cross-validation cheap.
+
+Where cross-validation chooses a model's size (the attribute strength here, the number of pair
+tables and of quantile bands elsewhere), it takes the simplest candidate within one standard error
+of the best (:func:`one_standard_error`; Hastie, Tibshirani and Friedman, *The Elements of
+Statistical Learning*, 7.10): a finer model must beat a simpler one by more than the folds' own
+noise, so a noise-sized win never buys more points.
 """
 
 from __future__ import annotations
@@ -15,7 +21,17 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.special import expit
 
-__all__ = ["penalised_logistic", "log_loss", "C_GRID", "choose_attribute_C", "cross_validated_C", "folds"]
+__all__ = [
+    "penalised_logistic",
+    "log_loss",
+    "C_GRID",
+    "choose_attribute_C",
+    "cross_validated_C",
+    "cross_validated_losses",
+    "one_standard_error",
+    "choose_size_and_C",
+    "folds",
+]
 
 #: The attribute regularisation strengths cross-validation chooses from (``attribute_C="cv"``).
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
@@ -96,9 +112,59 @@ def choose_attribute_C(
     k: int = 5,
     shuffle: bool = False,
 ) -> float:
-    """The attribute strength in ``C_GRID`` with the best cross-validated log loss (rule flags keep
-    ``C``); each fold walks the grid from the strongest penalty, warm-starting the next."""
+    """The attribute strength in ``C_GRID`` cross-validation chooses (rule flags keep ``C``): see
+    :func:`cross_validated_C`."""
     return cross_validated_C(X, y, is_criterion, C, C_GRID, k, shuffle)[0]
+
+
+def one_standard_error(fold_loss: np.ndarray) -> int:
+    """The row of ``fold_loss`` (candidates by rows, simplest first; held-out loss per fold by
+    columns) to choose: the simplest candidate whose total loss exceeds the best total by no more
+    than one standard error of its fold-wise difference from the best (the standard error of a sum
+    of ``k`` fold differences: ``sqrt(k)`` times their standard deviation)."""
+    fold_loss = np.asarray(fold_loss, float)
+    best = int(np.argmin(fold_loss.sum(axis=1)))
+    k = fold_loss.shape[1]
+    for i in range(best):
+        difference = fold_loss[i] - fold_loss[best]
+        if difference.sum() <= np.sqrt(k) * np.std(difference, ddof=1):
+            return i
+    return best
+
+
+def choose_size_and_C(losses: list[np.ndarray]) -> tuple[int, int]:
+    """(which model size, which strength): ``losses`` holds, per model size (simplest first), its
+    :func:`cross_validated_losses` (strengths by rows, folds by columns). Sizes are compared at
+    their best strengths by the one-standard-error rule; the chosen size's strength by the rule again."""
+    at_best = np.array([loss[np.argmin(loss.sum(axis=1))] for loss in losses])
+    size = one_standard_error(at_best)
+    return size, one_standard_error(losses[size])
+
+
+def cross_validated_losses(
+    X: sp.spmatrix | np.ndarray,
+    y: np.ndarray,
+    is_criterion: np.ndarray,
+    C: float,
+    grid: tuple[float, ...] = C_GRID,
+    k: int = 5,
+    shuffle: bool = False,
+) -> np.ndarray | None:
+    """The held-out log loss of every attribute strength in ``grid`` (rows) in each of ``k`` folds
+    (columns); rule flags keep ``C``. Each fold walks the grid from the strongest penalty,
+    warm-starting the next. None with too few of either outcome for ``k`` folds."""
+    if min(np.bincount(y, minlength=2)) < k:
+        return None
+    X = sp.csr_matrix(X)
+    loss = np.zeros((len(grid), k))
+    for fold, (fit_rows, test_rows) in enumerate(folds(y, k, shuffle)):
+        start = None
+        for i, attribute_C in enumerate(grid):
+            penalty = np.where(is_criterion, 1 / C, 1 / attribute_C)
+            intercept, coef = penalised_logistic(X[fit_rows], y[fit_rows], penalty, start, tol=1e-7)
+            start = np.r_[intercept, coef]
+            loss[i, fold] = log_loss(X[test_rows], y[test_rows], intercept, coef)
+    return loss
 
 
 def cross_validated_C(
@@ -110,18 +176,11 @@ def cross_validated_C(
     k: int = 5,
     shuffle: bool = False,
 ) -> tuple[float, float]:
-    """(the attribute strength in ``grid`` with the best cross-validated log loss, that loss summed
-    over the folds); with too few of either outcome for ``k`` folds, (``C``, nan)."""
-    if min(np.bincount(y, minlength=2)) < k:
+    """(the attribute strength in ``grid`` (ascending: strongest penalty first) that the
+    one-standard-error rule chooses, its cross-validated log loss summed over the folds); with too
+    few of either outcome for ``k`` folds, (``C``, nan)."""
+    loss = cross_validated_losses(X, y, is_criterion, C, grid, k, shuffle)
+    if loss is None:
         return C, float("nan")
-    X = sp.csr_matrix(X)
-    loss = np.zeros(len(grid))
-    for fit_rows, test_rows in folds(y, k, shuffle):
-        start = None
-        for i, attribute_C in enumerate(grid):
-            penalty = np.where(is_criterion, 1 / C, 1 / attribute_C)
-            intercept, coef = penalised_logistic(X[fit_rows], y[fit_rows], penalty, start, tol=1e-7)
-            start = np.r_[intercept, coef]
-            loss[i] += log_loss(X[test_rows], y[test_rows], intercept, coef)
-    best = int(np.argmin(loss))
-    return grid[best], float(loss[best])
+    chosen = one_standard_error(loss)
+    return grid[chosen], float(loss[chosen].sum())
