@@ -13,13 +13,8 @@ from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
 
 from bullseye.cli import app
-from bullseye.people.committee import (
-    champion_profile,
-    committee_report,
-    infer_roles,
-    normalize_role,
-    presence_effects,
-)
+from bullseye.people.committee import champion_profile, committee_report, presence_effects
+from bullseye.people.roles import infer_roles, normalize_role
 from bullseye.strategy.icp import ICP_FILE
 
 #: The function each planted role's contacts work in (bullseye/demo/people.py PERSONAS).
@@ -88,9 +83,9 @@ def test_blank_roles_are_inferred_from_titles_and_marked(report):
 
 def test_inferred_roles_agree_with_hidden_recorded_ones(demo):
     """Hide a third of the recorded roles, infer them back, and compare."""
-    from bullseye.people.committee import _links
+    from bullseye.people.roles import deal_contact_links
 
-    links = _links(demo)
+    links = deal_contact_links(demo)
     links = links[links["role"].map(normalize_role).notna()].reset_index(drop=True)
     rng = np.random.default_rng(5)
     hidden = rng.random(len(links)) < 0.33

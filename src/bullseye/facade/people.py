@@ -40,7 +40,7 @@ class PeopleMixin(FacadeBase):
         kinds = tuple(dict.fromkeys(kinds)) if kinds else VOICE_KINDS
         roles = None
         if self.has_table("contacts") and self.has_table("deal_contacts"):
-            from bullseye.people.committee import contact_roles
+            from bullseye.people.roles import contact_roles
 
             roles = contact_roles(self._ws)  # recorded roles, and blank ones inferred from titles
         report = workspace_themes(

@@ -16,14 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from scipy import stats
 
-from bullseye.people.committee import (
-    ROLES,
-    CommitteeReport,
-    committee_deals,
-    committee_report,
-    contact_roles,
-    first_notes,
-)
+from bullseye.people.committee import CommitteeReport, committee_deals, committee_report, first_notes
+from bullseye.people.roles import ROLES, contact_roles
 from bullseye.people.theme_merge import apply_merges
 from bullseye.people.theme_report import ThemeReport
 from bullseye.people.themes import contact_groups, mine_themes

@@ -391,7 +391,7 @@ def workspace_themes(
     merge: bool = True,
 ) -> ThemeReport:
     """Themes of the workspace's notes (from ``since`` on). ``roles``: contact_id, role, inferred (e.g.
-    from :func:`bullseye.people.committee.contact_roles`); default: the roles written in deal_contacts.
+    from :func:`bullseye.people.roles.contact_roles`); default: the roles written in deal_contacts.
     With ``merge`` the themes found to be one (another language's wording) and those a person merged
     in ``strategy/theme-merges.yaml`` are merged (:mod:`bullseye.people.theme_merge`)."""
     step = progress or (lambda _: None)

@@ -58,7 +58,7 @@ def _target(name: str) -> str:
 def _mined_themes(web: WebContext):
     """The themes as mined from the notes, once per data load: a comment or a merge (files in
     strategy/) must not make the page mine every note again; merges are applied per request."""
-    from bullseye.people.committee import contact_roles
+    from bullseye.people.roles import contact_roles
     from bullseye.people.theme_kinds import VOICE_KINDS
     from bullseye.people.themes import workspace_themes
 
