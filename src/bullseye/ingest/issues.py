@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 from bullseye.core import warehouse
 from bullseye.ingest import coerce
 
-__all__ = ["SPREADSHEET_ERRORS", "issue_counts", "spreadsheet_errors", "record_issues"]
+__all__ = ["SPREADSHEET_ERRORS", "issue_counts", "spreadsheet_errors", "record_issues", "record_loaded_rows"]
 
 #: What spreadsheets write in a cell whose formula failed ("#N/A" is read as no value instead).
 SPREADSHEET_ERRORS = ("#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
@@ -97,3 +97,32 @@ def record_issues(con, parts: list[ir.Table], table_name: str, load_id: str) -> 
                 action=part["action"],
             ),
         )
+
+
+def record_loaded_rows(
+    con,
+    rows: ir.Table,
+    *,
+    load_id: str,
+    table_name: str,
+    column: str,
+    value: ir.Value,
+    reason: str | ir.Value,
+    action: str,
+) -> None:
+    """Rows of a loaded table (with their ``_file`` and ``_line``) as issues of ``column``: what a
+    reference or date check found in rows already typed."""
+    warehouse.insert_select(
+        con,
+        "_issues",
+        rows.select(
+            load_id=ibis.literal(load_id),
+            table_name=ibis.literal(table_name),
+            file=rows["_file"],
+            line=rows["_line"],
+            column=ibis.literal(column),
+            value=value.cast(dt.string),
+            reason=ibis.literal(reason) if isinstance(reason, str) else reason,
+            action=ibis.literal(action),
+        ),
+    )

@@ -29,6 +29,7 @@ from bullseye.errors import InputFileError
 from bullseye.ingest.coerce import MissingTokens
 from bullseye.ingest.columns import IBIS_TYPES, derive_columns, type_plan
 from bullseye.ingest.counts import FileCount
+from bullseye.ingest.issues import record_loaded_rows
 from bullseye.ingest.ledger import fill_line_ends, line_counts, spill_long_values
 from bullseye.ingest.mapping import FilePlan, MappingFile, load_mapping, plan_file
 from bullseye.ingest.quarantine import general_reason
@@ -259,6 +260,7 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     """Rows that name their account by another accounts column get the account_id, or are quarantined."""
     lookup_column = plan.account_match
     source_column = lookup_column if plan.table.name == "accounts" else plan.table.account_ref
+    assert source_column is not None, "account_match is only planned for tables with an account reference"
     if accounts is None or lookup_column not in accounts.columns:
         raise InputFileError(
             f"{plan.path}: account_match '{lookup_column}' needs the accounts table with a '{lookup_column}' column"
@@ -267,19 +269,15 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
     joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
     unmatched = joined.filter(joined["_account"].isnull())
-    warehouse.insert_select(
+    record_loaded_rows(
         con,
-        "_issues",
-        unmatched.select(
-            load_id=ibis.literal(load_id),
-            table_name=ibis.literal(plan.table.name),
-            file=unmatched["_file"],
-            line=unmatched["_line"],
-            column=ibis.literal(source_column),
-            value=unmatched[source_column].cast(dt.string),
-            reason=ibis.literal(f"no account with {lookup_column} = this value"),
-            action=ibis.literal("quarantined"),
-        ),
+        unmatched,
+        load_id=load_id,
+        table_name=plan.table.name,
+        column=source_column,
+        value=unmatched[source_column],
+        reason=f"no account with {lookup_column} = this value",
+        action="quarantined",
     )
     matched = joined.filter(joined["_account"].notnull())
     resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
@@ -357,19 +355,15 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
     if "deals" in touched:
         deals = con.table("deals")
         backwards = deals.filter(deals["closed_at"] < deals["created_at"])
-        warehouse.insert_select(
+        record_loaded_rows(
             con,
-            "_issues",
-            backwards.select(
-                load_id=ibis.literal(load_id),
-                table_name=ibis.literal("deals"),
-                file=backwards["_file"],
-                line=backwards["_line"],
-                column=ibis.literal("closed_at"),
-                value=backwards["closed_at"].cast(dt.string),
-                reason=ibis.literal("closed before it was created: loaded as exported, check the dates"),
-                action=ibis.literal("kept"),
-            ),
+            backwards,
+            load_id=load_id,
+            table_name="deals",
+            column="closed_at",
+            value=backwards["closed_at"],
+            reason="closed before it was created: loaded as exported, check the dates",
+            action="kept",
         )
     present = set(con.list_tables())  # the touched tables exist: _merge_table wrote them
     if "accounts" not in present:
@@ -382,23 +376,19 @@ def _check_references(con, touched: list[str], load_id: str) -> None:
         rows = con.table(name)
         joined = rows.left_join(accounts, rows[ref] == accounts["_known"])
         unknown = joined.filter(joined["_known"].isnull())
-        warehouse.insert_select(
+        record_loaded_rows(
             con,
-            "_issues",
-            unknown.select(
-                load_id=ibis.literal(load_id),
-                table_name=ibis.literal(name),
-                file=unknown["_file"],
-                line=unknown["_line"],
-                column=ibis.literal(ref),
-                value=unknown[ref],
-                reason=ibis.ifelse(
-                    unknown[ref].isnull(),
-                    f"no {ref}: loaded, left out of per-account outcomes",
-                    f"unknown {ref}: loaded, left out of per-account outcomes",
-                ),
-                action=ibis.literal("kept"),
+            unknown,
+            load_id=load_id,
+            table_name=name,
+            column=ref,
+            value=unknown[ref],
+            reason=ibis.ifelse(
+                unknown[ref].isnull(),
+                f"no {ref}: loaded, left out of per-account outcomes",
+                f"unknown {ref}: loaded, left out of per-account outcomes",
             ),
+            action="kept",
         )
 
 
