@@ -43,6 +43,7 @@ def test_difference_and_its_variance_agree_with_a_paired_bootstrap():
         rows = rng.integers(0, len(y), len(y))
         diffs.append(roc_auc_score(y[rows], a[rows]) - roc_auc_score(y[rows], b[rows]))
     se_delong = (result.high - result.low) / (2 * 1.959964)
+    assert result.se == pytest.approx(se_delong, rel=1e-6)
     assert se_delong == pytest.approx(np.std(diffs), rel=0.15)
     assert result.low < result.difference < result.high
     assert result.p_value < 0.05  # 0.9 vs 0.6 of signal on 1,500 rows is a real difference

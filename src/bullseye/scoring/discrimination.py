@@ -43,8 +43,8 @@ def placements(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 @dataclass(frozen=True)
 class AucComparison:
-    """Two AUCs on the same rows, their difference (first minus second), its 95% interval and the
-    two-sided p-value of DeLong's test."""
+    """Two AUCs on the same rows, their difference (first minus second), its 95% interval, the
+    two-sided p-value of DeLong's test and the difference's standard error (to pool several)."""
 
     auc: float
     other: float
@@ -52,6 +52,7 @@ class AucComparison:
     low: float
     high: float
     p_value: float
+    se: float = 0.0
 
     def line(self) -> str:
         return (
@@ -80,4 +81,4 @@ def compare_auc(y: np.ndarray, first: np.ndarray, second: np.ndarray, level: flo
     se = math.sqrt(variance)
     z = float(norm.ppf(0.5 + level / 2))
     p = float(2 * norm.sf(abs(difference) / se))
-    return AucComparison(auc_a, auc_b, difference, difference - z * se, difference + z * se, p)
+    return AucComparison(auc_a, auc_b, difference, difference - z * se, difference + z * se, p, se)
