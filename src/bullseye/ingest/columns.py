@@ -36,8 +36,13 @@ IBIS_TYPES = {
     "list": dt.Array(dt.string),
 }
 
-WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
-LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
+# A lead report's status counts too ("Closed - Converted" is won). LOST is tested first, so that a
+# negated won ("Closed - Not Converted", "Not qualified") is lost, not won.
+WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|\bconverted\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
+LOST = (
+    r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$"
+    r"|\bnot[\s_-]*(converted|qualified)\b|\bunqualified\b|\bjunk\b)"
+)
 
 
 def _percent(value: ir.StringValue) -> ir.StringValue:
@@ -421,7 +426,7 @@ def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
         raw = merged["stage"]
         merged = merged.mutate(
             stage_raw=raw,
-            stage=ibis.ifelse(raw.re_search(WON), "won", ibis.ifelse(raw.re_search(LOST), "lost", "open")),
+            stage=ibis.ifelse(raw.re_search(LOST), "lost", ibis.ifelse(raw.re_search(WON), "won", "open")),
         )
         if "list_price" in merged.columns and "amount" in merged.columns:
             # A lost deal exported with amount 0 has no discount; only real amounts give one.

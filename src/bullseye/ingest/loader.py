@@ -26,6 +26,7 @@ import ibis.expr.types as ir
 from bullseye.core import warehouse
 from bullseye.core.schema import TABLES
 from bullseye.errors import InputFileError
+from bullseye.ingest.checks import check_stages, resolve_account_lists
 from bullseye.ingest.coerce import MissingTokens
 from bullseye.ingest.columns import IBIS_TYPES, derive_columns, type_plan
 from bullseye.ingest.counts import FileCount
@@ -188,6 +189,9 @@ def load_files(
         for count in counts:
             rejected = reject_counts.get(count.file, 0)
             count.quarantined += rejected
+        resolve_account_lists(con, touched, load_id)
+        if "deals" in touched:
+            check_stages(con, load_id)
         _check_references(con, touched, load_id)
         fill_line_ends(con.con, {str(path): name for path, name in stages.items()})
         for count in counts:

@@ -83,6 +83,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "city": ("billing_city", "shipping_city"),
             "owner": ("account_owner",),
             "source": ("account_source",),
+            "founded_year": ("year_started",),
             "created_at": ("created_date",),
         },
         "deals": {
