@@ -18,6 +18,7 @@ import pandas as pd
 
 __all__ = [
     "hubspot_exports",
+    "hubspot_lead_deals",
     "salesforce_report",
     "dateless_leads",
     "stage_only_leads",
@@ -128,6 +129,60 @@ def hubspot_exports(datasets: Path, folder: Path, rows: int | None = 1500, seed:
     ]
     companies.to_csv(paths[0], index=False)
     export.to_csv(paths[1], index=False)
+    return paths
+
+
+def hubspot_lead_deals(datasets: Path, folder: Path, rows: int | None = 3000, seed: int = 0) -> list[Path]:
+    """A HubSpot companies and deals export of a lead funnel (the bank's contacted clients as
+    companies, each with one deal, won when the client subscribed). The bank file runs in date
+    order from May 2008 to Nov 2010, so each row's position gives its create date. The CRM's
+    after-contact fields come with it: the company's Lifecycle Stage (Customer once a deal is won),
+    the deal's Last Activity Date and Next Step (kept up on won deals, mostly left empty on lost
+    ones): a leakage guard must keep them out by evidence."""
+    rng = np.random.default_rng(seed + 3)
+    full = pd.read_csv(datasets / "bank_marketing_uci" / "bank-full.csv", sep=";")
+    start, end = pd.Timestamp("2008-05-01"), pd.Timestamp("2010-11-30")
+    full["created"] = start + (end - start) * (np.arange(len(full)) / len(full))
+    bank = full.sample(rows, random_state=seed) if rows is not None and rows < len(full) else full
+    bank = bank.sort_values("created").reset_index(drop=True)
+    ids = [str(7_000_000_001 + i) for i in range(len(bank))]
+    won = bank["y"].eq("yes").to_numpy()
+    created = pd.to_datetime(bank["created"]).dt.floor("min")
+    closed = created + pd.to_timedelta(rng.integers(1, 40, len(bank)), unit="D")
+    companies = pd.DataFrame(
+        {
+            "Record ID": ids,
+            "Company name": [f"Client {i}" for i in ids],
+            "Industry": bank["job"].str.upper().str.replace(".", "", regex=False),
+            "Annual Revenue": bank["balance"] * 100,
+            "Marital Status": bank["marital"],
+            "Education": bank["education"],
+            "Has Housing Loan": bank["housing"],
+            "Lifecycle Stage": np.where(won, "Customer", np.where(rng.random(len(bank)) < 0.5, "Lead", "Other")),
+            "Create Date": created.dt.strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+    active = won | (rng.random(len(bank)) < 0.15)
+    deals = pd.DataFrame(
+        {
+            "Record ID": [str(15_000_000_001 + i) for i in range(len(bank))],
+            "Deal Name": [f"Client {i} - term deposit" for i in ids],
+            "Deal Stage": np.where(won, "Closed won", "Closed lost"),
+            "Pipeline": "Sales Pipeline",
+            "Create Date": created.dt.strftime("%Y-%m-%d %H:%M"),
+            "Close Date": closed.dt.strftime("%Y-%m-%d %H:%M"),
+            "Amount": 5000,
+            "Deal owner": rng.choice(["Ana Costa", "Rui Lopes", "Marta Silva", "Joao Reis"], len(bank)),
+            "Deal Type": "newbusiness",
+            "Associated Company IDs": ids,
+            "Last Activity Date": np.where(active, (closed + pd.Timedelta(days=3)).dt.strftime("%Y-%m-%d %H:%M"), ""),
+            "Next Step": np.where(won, "Open the account", np.where(active, "Call back next quarter", "")),
+        }
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "hubspot-crm-exports-all-companies.csv", folder / "hubspot-crm-exports-all-deals.csv"]
+    companies.to_csv(paths[0], index=False)
+    deals.to_csv(paths[1], index=False)
     return paths
 
 
@@ -288,6 +343,7 @@ def churn_snapshot(datasets: Path, folder: Path, flag: str = "yesno") -> Path:
 def write_all(datasets: Path, folder: Path) -> list[Path]:
     """Every shape above, full size, into FOLDER (for running the CLI by hand)."""
     paths = hubspot_exports(datasets, folder / "hubspot", rows=None)
+    paths += hubspot_lead_deals(datasets, folder / "hubspot_leads", rows=None)
     paths += salesforce_report(datasets, folder / "salesforce", rows=None)
     paths.append(dateless_leads(datasets, folder / "leads", rows=None))
     paths.append(stage_only_leads(datasets, folder / "lead_status", rows=None))
