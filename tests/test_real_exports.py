@@ -120,6 +120,38 @@ def test_salesforce_report_loads_with_its_footer_named_and_locale_dates_read(sha
     assert cli("outcomes", "-w", ws).exit_code == 0
 
 
+NAME_ONLY_MAPPING = """\
+preset: salesforce
+files:
+  - match: report1512345678901.csv
+    table: accounts
+  - match: opportunities.csv
+    table: deals
+    columns: {account_id: Account Name}
+    account_match: name
+"""
+
+
+def test_an_opportunity_report_without_account_ids_finds_accounts_by_name(shared, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("salesforce_names")
+    accounts, report = real_exports.salesforce_report(shared, folder, rows=500)
+    lines = report.read_text(encoding="utf-8").splitlines(keepends=True)
+    body, footer = pd.read_csv(report, dtype=str, skipfooter=6, engine="python", keep_default_na=False), lines[-6:]
+    body.drop(columns=["Account ID"]).to_csv(folder / "opportunities.csv", index=False, quoting=1, lineterminator="\n")
+    with (folder / "opportunities.csv").open("a", encoding="utf-8") as out:
+        out.writelines(footer)
+    ws = _workspace(tmp_path_factory, "sf_names")
+    mapping = _write(ws / "mapping.yaml", NAME_ONLY_MAPPING)
+    loaded = _loaded(cli("load", "-w", ws, "--mapping", mapping, "--json", accounts, folder / "opportunities.csv"))
+    assert loaded["table_rows"] == {"accounts": 85, "deals": 500}
+    deals = query(ws, "SELECT d.deal_id, d.account_id, a.name FROM deals d LEFT JOIN accounts a USING (account_id)")
+    named = body.set_index("Opportunity ID")["Account Name"]
+    by_id = deals.set_index("deal_id")
+    assert (by_id.loc[named.index, "name"].fillna("") == named).all()  # each found by its name, or none
+    reasons = {row["reason"]: row["action"] for row in loaded["issue_summary"]}
+    assert reasons.get("no account_id: loaded, left out of per-account outcomes") == "kept", reasons
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

@@ -272,7 +272,10 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     keys = accounts.select(_match=accounts[lookup_column].cast(dt.string), _account=accounts["account_id"])
     keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
     joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
-    unmatched = joined.filter(joined["_account"].isnull())
+    # A row that names no account at all (an open deal of a report) loads without one, as it would
+    # through account_id; only a name that matches no account is quarantined.
+    unnamed = joined[source_column].isnull() if plan.table.name != "accounts" else ibis.literal(False)
+    unmatched = joined.filter(joined["_account"].isnull() & ~unnamed)
     record_loaded_rows(
         con,
         unmatched,
@@ -283,7 +286,7 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
         reason=f"no account with {lookup_column} = this value",
         action="quarantined",
     )
-    matched = joined.filter(joined["_account"].notnull())
+    matched = joined.filter(joined["_account"].notnull() | unnamed)
     resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
     ref = plan.table.account_ref  # the column naming the account, set for every table but accounts
     if plan.table.name != "accounts" and ref is not None and ref != "account_id":
