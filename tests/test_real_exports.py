@@ -120,6 +120,26 @@ def test_salesforce_report_loads_with_its_footer_named_and_locale_dates_read(sha
     assert cli("outcomes", "-w", ws).exit_code == 0
 
 
+def test_salesforce_won_and_closed_flags_decide_custom_stage_names(shared, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("salesforce_custom")
+    files = real_exports.salesforce_report(shared, folder, rows=400)
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(
+        text.replace('"Closed Won"', '"Contract Signed"').replace('"Closed Lost"', '"Dead - No Budget"'),
+        encoding="utf-8",
+    )
+    ws = _workspace(tmp_path_factory, "sf_custom")
+    body = _loaded(cli("load", "-w", ws, "--preset", "salesforce", "--json", *files))
+    assert not any(row["reason"].startswith("stage '") for row in body["issue_summary"])
+    counts = query(ws, "SELECT stage_raw, stage, count(*) AS n FROM deals GROUP BY ALL")
+    assert set(zip(counts["stage_raw"], counts["stage"])) == {
+        ("Contract Signed", "won"),
+        ("Dead - No Budget", "lost"),
+        ("Prospecting", "open"),
+        ("Proposal/Price Quote", "open"),
+    }
+
+
 NAME_ONLY_MAPPING = """\
 preset: salesforce
 files:
