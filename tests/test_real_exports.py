@@ -87,6 +87,14 @@ def test_hubspot_exports_load_with_the_preset_and_multi_company_deals_find_their
     assert re.search(r"\b\d lost deals? before the cut: win discovery needs both", found.output), found.output
 
 
+def test_a_hubspot_export_loaded_without_the_preset_is_told_which_preset_reads_it(shared, tmp_path_factory):
+    files = real_exports.hubspot_exports(shared, tmp_path_factory.mktemp("hubspot_plain"), rows=50)
+    ws = _workspace(tmp_path_factory, "hs_plain")
+    refused = cli("load", "-w", ws, *files)
+    assert refused.exit_code != 0 and "load it with --preset hubspot" in refused.output, refused.output
+    assert "missing required column 'account_id'" in refused.output
+
+
 def test_hubspot_lead_funnel_keeps_the_crm_written_outcome_out_by_evidence(shared, tmp_path_factory):
     files = real_exports.hubspot_lead_deals(shared, tmp_path_factory.mktemp("hubspot_leads"), rows=2500)
     ws = _workspace(tmp_path_factory, "hl")
