@@ -163,6 +163,14 @@ def hubspot_lead_deals(datasets: Path, folder: Path, rows: int | None = 3000, se
         }
     )
     active = won | (rng.random(len(bank)) < 0.15)
+    # The rep's status of the lead and the last activity logged on the company, as HubSpot keeps them.
+    lost_status = rng.choice(["UNQUALIFIED", "BAD_TIMING", "ATTEMPTED_TO_CONTACT", "CONNECTED"], len(bank))
+    companies["Lead Status"] = np.where(
+        won, np.where(rng.random(len(bank)) < 0.8, "OPEN_DEAL", "CONNECTED"), lost_status
+    )
+    companies["Last Activity Date"] = np.where(
+        active, (closed + pd.Timedelta(days=3)).dt.strftime("%Y-%m-%d %H:%M"), ""
+    )
     deals = pd.DataFrame(
         {
             "Record ID": [str(15_000_000_001 + i) for i in range(len(bank))],
