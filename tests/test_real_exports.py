@@ -108,6 +108,9 @@ def test_hubspot_lead_funnel_keeps_the_crm_written_outcome_out_by_evidence(share
     assert "last_activity_date" not in body["attributes"]
     labels = [f["label"] for f in body["outcomes"]["win"]["findings"] + body["outcomes"]["win"]["negative"]]
     assert not any("lifecycle_stage" in label or "lead_status" in label for label in labels), labels
+    if not (ws / "strategy" / "icp.yaml").exists():  # nothing significant: score names what discover found
+        scored = cli("score", "-w", ws)
+        assert scored.exit_code != 0 and "the last `bullseye discover` drafted none (win rate:" in scored.output
 
 
 def test_salesforce_report_loads_with_its_footer_named_and_locale_dates_read(shared, tmp_path_factory):
