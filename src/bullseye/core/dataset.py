@@ -177,6 +177,25 @@ def _closed_deals(ws, day: dt.date, until: dt.date | None) -> pd.DataFrame:
     return deals.reset_index(drop=True)
 
 
+def _why_none(ws) -> str:
+    """What the deals table holds when none of its deals counts: all open (a stage no rule reads
+    as won or lost), or closed but with no account."""
+    if not ws.has_table("deals"):
+        return ""
+    deals = ws.warehouse.con.table("deals").select("stage", "stage_raw").to_pandas()
+    if deals.empty:
+        return ""
+    closed = deals["stage"].isin(["won", "lost"])
+    if not closed.any():
+        stages = deals["stage_raw"].value_counts().head(3)
+        named = ", ".join(f"'{stage}' ({n:,})" for stage, n in stages.items())
+        return (
+            f": all {len(deals):,} deals are open, no stage reads as won or lost ({named}); map the stages "
+            "in a mapping file (values: {stage: {...: won}}, see docs/loading.md)"
+        )
+    return f": the {int(closed.sum()):,} closed deals have no account_id that is a loaded account"
+
+
 def new_business_flags(deals: pd.DataFrame) -> np.ndarray:
     """True for the deals of each account's new-business attempt: its first win (the earliest by
     decision date) and every closed deal opened before that win was decided; False for the deals
@@ -272,7 +291,9 @@ def build_dataset(
                 "table); load one with `bullseye load`"
             )
         raise NotEnoughDataError(
-            "no closed (won or lost) deals with a known account and no customers as of " + day.isoformat()
+            "no closed (won or lost) deals with a known account and no customers as of "
+            + day.isoformat()
+            + _why_none(ws)
         )
     extra = [target] if target is not None else []
     deals = deals.merge(accounts[["account_id", *attributes, *extra]], on="account_id", how="inner")

@@ -262,8 +262,15 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
 def empty_draft_reason(result) -> str:
     """Why discovery drafted no ICP, in one line: the outcomes it could not search (with the
     count) or that no segment was significant on the discovery part."""
+    searched = [
+        f"{metric(o)[0]}: no segment is significant on the discovery part ({r.evaluated:,} evaluated)"
+        for o, r in result.reports.items()
+        if o in ("win", "retention") and not (r.refused or not r.evaluated)
+    ]
     refused = [f"{metric(o)[0]}: {r.note}" for o, r in result.reports.items() if r.refused or not r.evaluated]
-    why = "; ".join(refused) if refused else "no segment on win or retention is significant on the discovery part"
+    # What was searched and came back empty first: it is why there is no draft; refusals of the
+    # outcomes the data cannot have (no subscriptions, no discounts) follow.
+    why = "; ".join(searched + refused) or "no segment on win or retention is significant on the discovery part"
     return f"No draft ICP written (strategy/icp.yaml left as it is): {why}."
 
 

@@ -68,7 +68,8 @@ def refusal(outcome: str, found: Units, cutoff_text: str = "before the cut") -> 
             return (
                 (
                     f"{count} {which} deal{'' if count == 1 else 's'} {cutoff_text}: win discovery needs both won and "
-                    f"lost deals (at least {MIN_EACH_CLASS} of each)"
+                    f"lost deals (at least {MIN_EACH_CLASS} of each), counted once per account: its new-business "
+                    f"opportunity ({len(found):,} accounts; deals after an account's first win are not counted)"
                 )
                 if outcome == "win"
                 else (

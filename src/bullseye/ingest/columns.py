@@ -36,8 +36,13 @@ IBIS_TYPES = {
     "list": dt.Array(dt.string),
 }
 
-WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
-LOST = r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$)"
+# A lead report's status counts too ("Closed - Converted" is won). LOST is tested first, so that a
+# negated won ("Closed - Not Converted", "Not qualified") is lost, not won.
+WON = r"(?i)(closed[\s_-]*won|^won$|\bwon\b|\bconverted\b|ganh[oa]|fechad[oa][\s_-]*ganh|^signed$|contracted)"
+LOST = (
+    r"(?i)(closed[\s_-]*lost|^lost$|\blost\b|perdid[oa]|fechad[oa][\s_-]*perd|disqualified|^dead$"
+    r"|\bnot[\s_-]*(converted|qualified)\b|\bunqualified\b|\bjunk\b)"
+)
 
 
 def _percent(value: ir.StringValue) -> ir.StringValue:
@@ -415,14 +420,36 @@ def _mark_duplicates(con, typed: ir.Table, key: list[str], name: str) -> ir.Tabl
     return con.table(name + "_keyed")
 
 
+def _flag(column: ir.Value) -> ir.BooleanValue | None:
+    kind = column.type()
+    if kind.is_boolean():
+        return column
+    if kind.is_integer():
+        return ibis.cases((column == 1, True), (column == 0, False), else_=ibis.null(dt.boolean))
+    return None
+
+
+def _won_closed(merged: ir.Table) -> tuple[ir.BooleanValue, ir.BooleanValue] | None:
+    """A Salesforce opportunity report's ``Won`` and ``Closed`` checkboxes (IsWon, IsClosed), when
+    the file has both as yes/no columns: they say won or lost whatever the org named its stages."""
+    won = next((c for c in ("won", "is_won") if c in merged.columns), None)
+    closed = next((c for c in ("closed", "is_closed") if c in merged.columns), None)
+    if won is None or closed is None:
+        return None
+    flags = _flag(merged[won]), _flag(merged[closed])
+    return None if flags[0] is None or flags[1] is None else (flags[0], flags[1])
+
+
 def derive_columns(table: Table, merged: ir.Table) -> ir.Table:
     """Columns computed from others: normalised stage, discount from list price, ARR from MRR."""
     if table.name == "deals":
         raw = merged["stage"]
-        merged = merged.mutate(
-            stage_raw=raw,
-            stage=ibis.ifelse(raw.re_search(WON), "won", ibis.ifelse(raw.re_search(LOST), "lost", "open")),
-        )
+        stage = ibis.ifelse(raw.re_search(LOST), "lost", ibis.ifelse(raw.re_search(WON), "won", "open"))
+        flags = _won_closed(merged)
+        if flags is not None:  # the CRM's own Won/Closed flags decide; the stage's words only where they are empty
+            won, closed = flags
+            stage = ibis.cases((closed & won, "won"), (closed & ~won, "lost"), (~closed, "open"), else_=stage)
+        merged = merged.mutate(stage_raw=raw, stage=stage)
         if "list_price" in merged.columns and "amount" in merged.columns:
             # A lost deal exported with amount 0 has no discount; only real amounts give one.
             derived = ibis.ifelse(

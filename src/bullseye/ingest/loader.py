@@ -26,6 +26,7 @@ import ibis.expr.types as ir
 from bullseye.core import warehouse
 from bullseye.core.schema import TABLES
 from bullseye.errors import InputFileError
+from bullseye.ingest.checks import check_stages, resolve_account_lists
 from bullseye.ingest.coerce import MissingTokens
 from bullseye.ingest.columns import IBIS_TYPES, derive_columns, type_plan
 from bullseye.ingest.counts import FileCount
@@ -188,6 +189,9 @@ def load_files(
         for count in counts:
             rejected = reject_counts.get(count.file, 0)
             count.quarantined += rejected
+        resolve_account_lists(con, touched, load_id)
+        if "deals" in touched:
+            check_stages(con, load_id)
         _check_references(con, touched, load_id)
         fill_line_ends(con.con, {str(path): name for path, name in stages.items()})
         for count in counts:
@@ -268,7 +272,10 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     keys = accounts.select(_match=accounts[lookup_column].cast(dt.string), _account=accounts["account_id"])
     keys = keys.filter(keys["_match"].notnull()).distinct(on="_match", keep="first")
     joined = part.left_join(keys, part[source_column].cast(dt.string) == keys["_match"])
-    unmatched = joined.filter(joined["_account"].isnull())
+    # A row that names no account at all (an open deal of a report) loads without one, as it would
+    # through account_id; only a name that matches no account is quarantined.
+    unnamed = joined[source_column].isnull() if plan.table.name != "accounts" else ibis.literal(False)
+    unmatched = joined.filter(joined["_account"].isnull() & ~unnamed)
     record_loaded_rows(
         con,
         unmatched,
@@ -279,7 +286,7 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
         reason=f"no account with {lookup_column} = this value",
         action="quarantined",
     )
-    matched = joined.filter(joined["_account"].notnull())
+    matched = joined.filter(joined["_account"].notnull() | unnamed)
     resolved = matched.mutate(account_id=matched["_account"]).drop("_match", "_account")
     ref = plan.table.account_ref  # the column naming the account, set for every table but accounts
     if plan.table.name != "accounts" and ref is not None and ref != "account_id":

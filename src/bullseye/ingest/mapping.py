@@ -83,6 +83,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "city": ("billing_city", "shipping_city"),
             "owner": ("account_owner",),
             "source": ("account_source",),
+            "founded_year": ("year_started",),
             "created_at": ("created_date",),
         },
         "deals": {
@@ -323,6 +324,20 @@ def guess_table(path: Path, header: list[str], preset: str) -> Table:
     )
 
 
+def _preset_hint(table: Table, header: list[str], preset: str, needs: list[str]) -> str:
+    """'; it reads as a HubSpot export: try --preset hubspot' when another preset has every column
+    the file lacks (a new user's first load of a CRM export, without the preset)."""
+    if preset != "generic":
+        return ""
+    for other, tables in PRESETS.items():
+        if other != preset and all(set(tables.get(table.name, {}).get(n, ())) & set(header) for n in needs):
+            return f"; it reads as a {_PRESET_NAMES.get(other, other)} export: load it with --preset {other}"
+    return ""
+
+
+_PRESET_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce"}
+
+
 def plan_file(
     path: Path, header: list[str], preset: str, mapping: MappingFile | None, mapping_dir: Path | None = None
 ) -> list[FilePlan]:
@@ -378,7 +393,7 @@ def plan_file(
             hint = f" (also recognised: {aliases})" if aliases else ""
             raise MappingError(
                 f"{path}: missing required column '{needs[0]}' for table {table.name}{hint}; "
-                f"the file has: {', '.join(header)}"
+                f"the file has: {', '.join(header)}" + _preset_hint(table, header, preset, needs)
             )
         for key in ("placeholders", "types"):
             unknown = [t for t in getattr(entry, key) if t not in provided]
