@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,10 +63,18 @@ def test_holm_flags_what_statsmodels_rejects():
     assert [t.alarm for t in tests] == list(multipletests(p, alpha=0.025, method="holm")[0])
 
 
-def _quarter(factory, seed: int, shift: bool, n: int = 3000):
+def _company(factory, seed: int, n: int = 3000) -> Path:
+    """The demo company's files before any later quarter: a stable and a shifted quarter of one seed
+    start from the same company, generated once."""
+    data = factory.mktemp(f"company-{seed}-{n}")
+    generate_company(data, n_accounts=n, seed=seed)
+    return data
+
+
+def _quarter(factory, seed: int, shift: bool, n: int = 3000, company: Path | None = None):
     root = factory.mktemp(f"drift-{seed}-{shift}")
     ws = Workspace.init(root / "ws")
-    generate_company(ws.data_dir, n_accounts=n, seed=seed)
+    shutil.copytree(company or _company(factory, seed, n), ws.data_dir, dirs_exist_ok=True)
     period = generate_period(ws.data_dir, months=3, seed=seed, shift=shift)
     ws.load([ws.data_dir / f"{t}.csv" for t in ("accounts", "deals", "subscriptions")])
     return ws, period
@@ -94,9 +104,9 @@ def test_a_later_quarter_keeps_every_earlier_row_and_adds_the_planted_objection(
 
 @pytest.mark.slow
 def test_stable_quarters_stay_quiet_and_a_market_shift_is_flagged_within_two_months(tmp_path_factory):
-    seeds = range(11, 15)
-    stable = [_alarms(_quarter(tmp_path_factory, s, shift=False)[0]) for s in seeds]
-    shifted = [_alarms(_quarter(tmp_path_factory, s, shift=True)[0]) for s in seeds]
+    companies = {seed: _company(tmp_path_factory, seed) for seed in range(11, 15)}
+    stable = [_alarms(_quarter(tmp_path_factory, s, shift=False, company=c)[0]) for s, c in companies.items()]
+    shifted = [_alarms(_quarter(tmp_path_factory, s, shift=True, company=c)[0]) for s, c in companies.items()]
     assert sum(not any(looks) for looks in stable) >= 3, stable
     assert sum(any(looks) for looks in shifted) >= 3, shifted
     assert any("mix: industry" in names for looks in shifted for names in looks)

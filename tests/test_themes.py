@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write
+from conftest import full_demo_workspace, write
 from typer.testing import CliRunner
 
 from bullseye.cli import app
@@ -59,11 +59,12 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):
-    """The 5,000-account demo for two seeds: truth, notes and the mined report (roles from deal_contacts)."""
+    """The 5,000-account demo for two seeds: truth, notes and the mined report (roles from deal_contacts).
+    The files are those of the run's shared demos (discover's sweep builds them), not generated again."""
     runs = {}
     for seed in (0, 1):
-        folder = tmp_path_factory.mktemp(f"themes-demo-{seed}")
-        truth = generate_company(folder, n_accounts=5000, seed=seed)
+        folder = full_demo_workspace(tmp_path_factory, 5000, seed).data_dir
+        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
         notes = _read(folder, "notes")
         contacts = _read(folder, "contacts")
         groups = contacts[["contact_id", "name", "title"]].merge(

@@ -332,3 +332,16 @@ def test_a_read_only_workspace_reads_and_refuses_writes_in_one_line(tmp_path):
             assert "read-only" in done.stderr
         finally:
             subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=False)
+
+
+def test_the_table_list_follows_each_write_and_leaves_out_a_reader_s_temporary_views(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    assert ws.warehouse.list_tables() == []
+    ws.load([accounts_csv(ws.data_dir / "accounts.csv", 5)])
+    listed = ws.warehouse.list_tables()
+    assert "accounts" in listed and "deals" not in listed
+    ws.warehouse.con.raw_sql("CREATE TEMP VIEW scratch AS SELECT 1 AS one")  # a reader's own view
+    assert "scratch" in ws.warehouse.con.list_tables() and ws.warehouse.list_tables() == listed
+    ws.load([deals_csv(ws.data_dir / "deals.csv", 7)])
+    assert ws.warehouse.list_tables() == sorted([*listed, "deals"])
+    ws.close()

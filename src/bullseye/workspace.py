@@ -154,7 +154,7 @@ class Workspace(DataMixin, DiscoveryMixin, PeopleMixin, WorkshopMixin, MarketMix
                 f"table '{name}' has not been loaded;{purpose} load a file with `bullseye load FILE` "
                 f"(see docs/tables.md for its columns)"
             )
-        return self.warehouse.con.table(name)
+        return self.warehouse.table(name)
 
     # -- the main job ------------------------------------------------------------------------------
     def run_all(self, progress: Callable[[str, Any], None] | None = None, **options: Any) -> MainJob:

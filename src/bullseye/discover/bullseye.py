@@ -169,23 +169,28 @@ def _over_represented(
     if members.sum() < min_count or members.all():
         return []
     encoded = encode(frame, attributes)
-    out = []
     total, chosen = len(frame), int(members.sum())
+    kept: list[tuple[str, int, Any]] = []  # (label, members inside, rows covered)
     for i, selector in enumerate(encoded.selectors):
         covered = encoded.mask(i)
         inside = int((covered & members).sum())
-        if inside < min_count:
-            continue
-        share_members, share_all = inside / chosen, covered.sum() / total
-        p = float(sps.hypergeom(total, int(covered.sum()), chosen).sf(inside - 1))
+        if inside >= min_count:
+            kept.append((selector.label, inside, covered.sum()))
+    # One vectorised call: a frozen distribution per condition cost ~6 ms each, the same values.
+    inside_all = np.array([k[1] for k in kept], dtype=np.int64)
+    covered_all = np.array([k[2] for k in kept], dtype=np.int64)
+    p_values = sps.hypergeom.sf(inside_all - 1, total, covered_all, chosen) if kept else []
+    out = []
+    for (label, inside, covered_n), p in zip(kept, p_values, strict=True):
+        share_members, share_all = inside / chosen, covered_n / total
         out.append(
             {
-                "trait": selector.label,
+                "trait": label,
                 "share": share_members,
                 "share_all": float(share_all),
                 "lift": share_members / share_all,
                 "members": inside,
-                "p_value": p,
+                "p_value": float(p),
             }
         )
     out = [o for o in out if o["lift"] >= 1.2 and o["p_value"] < 0.05]
