@@ -14,6 +14,7 @@ from test_web import csrf_of
 from test_web_icp import form_of
 
 from bullseye.demo.strategy import DEMO_SIGNALS, PLANTED_ICP
+from bullseye.scoring.scorecard import ScoreCard
 from bullseye.web import create_app
 
 TestClient = pytest.importorskip("fastapi.testclient").TestClient
@@ -88,8 +89,13 @@ def test_a_load_and_a_publish_change_the_numbers_and_warm_again(warm_ws, monkeyp
         after = client.get("/accounts.json").json()
         assert after["total"] == 500 and sum(after["tier_counts"].values()) == 500
         assert {t["name"]: t["rows"] for t in client.get("/index.json").json()["tables"]}["accounts"] == 500
-        # ... and a publish: the scores name the version, and the warm-up ran for it.
+        # ... and a publish: the scores name the version, and the warm-up ran for it. Its preview
+        # fits nothing: the draft's scorecard is the one the scores were computed with.
+        fits = []
+        fit = ScoreCard.fit
+        monkeypatch.setattr(ScoreCard, "fit", lambda card, *args, **kw: fits.append(card) or fit(card, *args, **kw))
         assert client.get("/icp/draft/preview.json").json()["status"] == "done"
+        assert fits == []
         preview = client.get("/icp/draft/preview")
         fields = form_of(preview.text, "/icp/draft/publish") | {"message": "v1", "force": "test"}
         assert client.post("/icp/draft/publish", data=fields, follow_redirects=False).status_code == 303

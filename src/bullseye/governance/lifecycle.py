@@ -11,6 +11,7 @@ refits: the same account and version give the same score forever.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -86,10 +87,16 @@ class Preview(Result):
     comparison: dict[str, Any]  # holdout AUC of both, their difference with a bootstrap interval
     tier_moves: pd.DataFrame  # from (current tier) x to (draft tier): accounts
     pipeline_moves: dict[str, float]  # open pipeline of accounts moving up / down
-    draft_card: Any = None  # the draft's fitted ScoreCard
+    fitted_card: Any = None  # the draft's fitted ScoreCard, kept as fitted (see ``draft_card``)
     data: dict[str, Any] = field(default_factory=dict)
     draft_backtest: dict[str, Any] | None = None
     texts: dict[str, str] = field(default_factory=dict)  # the draft files exactly as previewed
+
+    @property
+    def draft_card(self) -> Any:
+        """The draft's fitted ScoreCard, a copy: a preview is shared by every caller of one state of
+        the data (and published as it is), so what one caller does to its card stays its own."""
+        return copy.deepcopy(self.fitted_card)
 
     @property
     def moved(self) -> int:
@@ -218,7 +225,8 @@ def preview(ws: Workspace, data: Dataset | None = None, expected_hash: str | Non
     memo = fit_memo(ws)
     if data is not None:
         return _preview(ws, _GivenData(data, memo), texts, draft_hash, icp, current)
-    key = ("preview", tuple(sorted(texts.items())), current.label if current else None)
+    # the generation too: the preview names it, and a lifecycle write carries the fits over to a new one
+    key = ("preview", tuple(sorted(texts.items())), current.label if current else None, ws.warehouse.generation)
     return memo.get(ws, key, lambda: _preview(ws, memo, texts, draft_hash, icp, current))
 
 
@@ -229,16 +237,20 @@ class _GivenData:
     def __init__(self, data: Dataset, memo: FitMemo) -> None:
         self._data, self._memo = data, memo
         self._cards: dict[str, Any] = {}
+        self._attributes: list[str] | None = None
 
     def dataset(self, ws: Workspace) -> Dataset:
         return self._data
 
     def scorecard(self, ws: Workspace, icp: ICP) -> Any:
+        from bullseye.discover.leakage import non_leaking_attributes
         from bullseye.scoring.scorecard import fit_scorecard
 
+        if self._attributes is None:  # the leakage guard once for both fits
+            self._attributes = non_leaking_attributes(ws, self._data)
         key = icp.content_hash()
         if key not in self._cards:
-            self._cards[key] = fit_scorecard(ws, icp, dataset=self._data)
+            self._cards[key] = fit_scorecard(ws, icp, dataset=self._data, attributes=self._attributes)
         return self._cards[key]
 
     def backtest(self, ws: Workspace, icp: ICP) -> dict[str, Any]:

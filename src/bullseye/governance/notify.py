@@ -27,6 +27,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
+from bullseye.governance.fits import lifecycle_write
 from bullseye.governance.settings import EmailChannel, NotifySettings, WebhookChannel
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def record_deliveries(ws: Workspace, deliveries: list[Delivery]) -> None:
         return
     rows = pd.DataFrame([{**asdict(d)} for d in deliveries])[list(DELIVERY_COLUMNS)]
     table = ibis.memtable(rows, schema=ibis.schema(DELIVERY_COLUMNS))
-    with ws.warehouse.transaction() as con:
+    with lifecycle_write(ws) as con:  # no data table: the fits stay valid
         if DELIVERIES_TABLE in con.list_tables():
             con.insert(DELIVERIES_TABLE, table)
         else:

@@ -9,6 +9,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
+from bullseye.governance.fits import lifecycle_write
+
 if TYPE_CHECKING:
     from bullseye.strategy.versions import Version
     from bullseye.workspace import Workspace
@@ -47,7 +49,7 @@ def mirror_version(ws: Workspace, version: Version) -> None:
         ]
     )
     table = ibis.memtable(row, schema=ibis.schema(VERSION_COLUMNS))
-    with ws.warehouse.transaction() as con:
+    with lifecycle_write(ws) as con:  # no data table: the fits stay valid
         if VERSIONS_TABLE not in con.list_tables():
             con.create_table(VERSIONS_TABLE, table)
             return

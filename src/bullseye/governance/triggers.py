@@ -19,6 +19,7 @@ import ibis.expr.datatypes as dt
 import pandas as pd
 
 from bullseye.errors import InvalidInputError, NotFoundError
+from bullseye.governance.fits import lifecycle_write
 from bullseye.results import Result
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def record_triggers(ws: Workspace, found: pd.DataFrame, source: str) -> int:
     if found.empty:
         return 0
     rows = _rows(found, source)
-    with ws.warehouse.transaction() as con:
+    with lifecycle_write(ws) as con:  # no data table: the fits stay valid
         if TRIGGERS_TABLE in con.list_tables():
             stored = con.table(TRIGGERS_TABLE)
             if "resolved_by" not in stored.columns:  # stored before triggers could be resolved by a version
@@ -134,7 +135,7 @@ def set_trigger_status(ws: Workspace, trigger_ids: list[str], status: str, resol
         stored["resolved_by"] = pd.array([None] * len(stored), dtype="Int64")
     stored["resolved_by"] = stored["resolved_by"].astype("Int64")
     stored.loc[chosen, "resolved_by"] = resolved_by if status == "resolved" else None
-    with ws.warehouse.transaction() as con:
+    with lifecycle_write(ws) as con:  # no data table: the fits stay valid
         con.create_table(TRIGGERS_TABLE, ibis.memtable(stored, schema=ibis.schema(TRIGGER_COLUMNS)), overwrite=True)
     return len(set(trigger_ids))
 

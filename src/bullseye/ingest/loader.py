@@ -264,7 +264,14 @@ def _resolve_accounts(con, part: ir.Table, plan: FilePlan, accounts: ir.Table | 
     """Rows that name their account by another accounts column get the account_id, or are quarantined."""
     lookup_column = plan.account_match
     source_column = lookup_column if plan.table.name == "accounts" else plan.table.account_ref
-    assert source_column is not None, "account_match is only planned for tables with an account reference"
+    if source_column is None:  # a mapping file can ask for it on any table
+        from bullseye.errors import MappingError
+
+        naming = ", ".join(name for name, table in TABLES.items() if name == "accounts" or table.account_ref)
+        raise MappingError(
+            f"{plan.path}: account_match '{lookup_column}' on table {plan.table.name}, which has no column "
+            f"naming an account to match; the mapping must give account_match only for a file of {naming}"
+        )
     if accounts is None or lookup_column not in accounts.columns:
         raise InputFileError(
             f"{plan.path}: account_match '{lookup_column}' needs the accounts table with a '{lookup_column}' column"

@@ -105,7 +105,6 @@ def draft_market(ws: Workspace) -> DraftMarket:
     from bullseye.market.sizing import size_market
     from bullseye.strategy.audience import AUDIENCE_FILE, Audience
     from bullseye.strategy.icp import load_icp
-    from bullseye.strategy.in_use import strategy_in_use
     from bullseye.yamlio import load_model
 
     data = build_dataset(ws)
@@ -114,8 +113,8 @@ def draft_market(ws: Workspace) -> DraftMarket:
     draft = size_market(ws, audience or Audience(), load_icp(ws.root), None, data)
     if audience is None:
         draft.notes.append("no audience definition (strategy/audience.yaml): the whole universe is the target audience")
-    in_use = strategy_in_use(ws)
-    if in_use.version is None:
+    in_use = ws.strategy_in_use()
+    if in_use is None or in_use.version is None:
         return DraftMarket(draft, None, None)
     used = size_market(ws, in_use.audience or Audience(), in_use.icp, None, data)
     return DraftMarket(draft, used, in_use.label)

@@ -37,7 +37,7 @@ from bullseye.market.signal_events import fresh_events, signal_predicate
 from bullseye.market.signal_reasons import event_reasons
 from bullseye.people.titles import workspace_title_vocabulary
 from bullseye.results import Result
-from bullseye.strategy.icp import ICP, Signal
+from bullseye.strategy.icp import ICP, ICP_FILE, Signal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -334,10 +334,11 @@ def signal_ranking(
     from bullseye.core.dataset import build_dataset
     from bullseye.market.event_links import link_workspace_events
     from bullseye.outcomes.per_account import resolve_as_of
-    from bullseye.strategy.in_use import strategy_in_use
 
     if icp is None:
-        in_use = strategy_in_use(ws)
+        in_use = ws.strategy_in_use()
+        if in_use is None:  # neither a published version nor a draft
+            raise NotFoundError(f"{ws.root / ICP_FILE} does not exist yet; draft one with `bullseye discover`")
         icp, label, notes = in_use.icp, in_use.label, [in_use.note] if in_use.note else []
     else:
         in_use, label, notes = None, "given", []

@@ -335,15 +335,23 @@ class ScoreCard(PointsCard):
 
 # -- workspace entry points ---------------------------------------------------------------------
 def fit_scorecard(
-    ws: Workspace, icp: ICP | None = None, as_of: object = None, dataset: Dataset | None = None
+    ws: Workspace,
+    icp: ICP | None = None,
+    as_of: object = None,
+    dataset: Dataset | None = None,
+    attributes: list[str] | None = None,
 ) -> ScoreCard:
-    """A scorecard for ``icp`` (default: strategy/icp.yaml) fitted on the workspace's deals."""
+    """A scorecard for ``icp`` (default: strategy/icp.yaml) fitted on the workspace's deals.
+    ``attributes``: what the leakage guard left of ``dataset``'s attributes
+    (``non_leaking_attributes(ws, dataset)``), when the caller has it already; by default the guard
+    runs here."""
     from bullseye.core.dataset import build_dataset
     from bullseye.discover.leakage import non_leaking_attributes
 
     icp = icp if icp is not None else load_icp(ws.root)
     data = dataset if dataset is not None else build_dataset(ws, as_of=as_of)
-    return ScoreCard(icp, attributes=non_leaking_attributes(ws, data)).fit(data)  # no points on leaks
+    usable = list(attributes) if attributes is not None else non_leaking_attributes(ws, data)
+    return ScoreCard(icp, attributes=usable).fit(data)  # no points on leaks
 
 
 def score_one(card: ScoreCard, record: dict[str, Any]) -> dict[str, Any]:

@@ -52,20 +52,20 @@ def scoring_basis(web) -> tuple[Any, pd.DataFrame] | None:
     load, definitions): a published version's stored scorecard, as ``bullseye score`` uses it (no
     fit), else the ICP in use fitted on the data (the draft; a version stored without its
     scorecard); the scores and each account's explanation share it."""
-    from bullseye.core.dataset import build_dataset
+    from bullseye.governance.fits import fit_memo
     from bullseye.governance.published import published_card
-    from bullseye.scoring.scorecard import fit_scorecard
 
     icp, _ = icp_in_use(web)
     if icp is None:
         return None
 
     def compute() -> tuple[Any, pd.DataFrame]:
-        dataset = build_dataset(web.ws)
+        memo = fit_memo(web.ws)  # the draft's fit is the one its preview makes: fitted once for both
+        accounts = memo.dataset(web.ws).accounts
         current = VersionStore(web.ws.root).current()
         if current is not None and current.artefact("scorecard") is not None:
-            return published_card(current), dataset.accounts
-        return fit_scorecard(web.ws, icp, dataset=dataset), dataset.accounts
+            return published_card(current), accounts
+        return memo.scorecard(web.ws, icp), accounts
 
     return web.cache.get("scoring basis", compute)
 

@@ -133,22 +133,26 @@ async def save_draft(request: Request) -> Response:
     return RedirectResponse("/icp/draft?saved=1", status_code=303)
 
 
-# -- the preview: computed once per (draft, data load) in a background thread ----------------------------
+# -- the preview: computed in a background thread, kept by the facade ----------------------------------
 class PreviewJobs:
-    """``ws.preview()`` takes seconds: the page shows "computing…" until its job has the result. One
-    job (web/jobs.py) per (draft, data load, version in use); a failed one is tried again."""
+    """``ws.preview()`` takes seconds: the page shows "computing…" until its job is done. The facade
+    keeps the preview itself per state of the data (governance/fits.py), so only the latest job is
+    kept here: the page's progress, and what the page draws from the preview (its dict and HTML,
+    the accounts changing tier, the draft's market), each made once in the job's thread. A job of
+    another (draft, data load, version in use) replaces it; a failed one is tried again."""
 
     def __init__(self) -> None:
-        self._jobs: dict[tuple, BackgroundJob] = {}
+        self._key: tuple | None = None
+        self._job: BackgroundJob | None = None
         self._lock = threading.Lock()
 
     def get(self, web: WebContext, draft_hash: str, wait: bool = False) -> dict[str, Any]:
         key = (draft_hash, web.ws.warehouse.generation, _published(web))
         with self._lock:
-            job = self._jobs.get(key)
-            if job is None or job.snapshot()["status"] == "failed":
-                self._jobs = {k: v for k, v in self._jobs.items() if v.is_running()}
-                job = self._jobs[key] = BackgroundJob("preview")
+            job = self._job
+            if job is None or key != self._key or job.snapshot()["status"] == "failed":
+                job = self._job = BackgroundJob("preview")  # one running for an older key finishes unseen
+                self._key = key
                 job.start(lambda ws, job: self._preview(web, ws, draft_hash), web.ws.root, "preview")
         if wait:
             job.wait()
@@ -157,8 +161,14 @@ class PreviewJobs:
 
     @staticmethod
     def _preview(web: WebContext, ws: Any, draft_hash: str) -> dict[str, Any]:
+        from bullseye.render import as_html
+
         result = ws.preview(expected_hash=draft_hash)  # an error is shown on the page, not computed forever
-        return {"result": result, "changes": _tier_changes(web, ws, result), "market": _draft_market(ws)}
+        return {
+            "shown": {"preview": result.to_dict(), "preview_html": as_html(result)},
+            "changes": _tier_changes(web, ws, result),
+            "market": _draft_market(ws),
+        }
 
 
 def _published(web: WebContext) -> tuple:
@@ -173,7 +183,7 @@ def _tier_changes(web: WebContext, ws: Any, result: Any, limit: int = 200) -> li
     from bullseye.scoring.accounts import score_accounts
     from bullseye.web.views.common import scored_accounts
 
-    if result.current is None or result.draft_card is None:
+    if result.current is None or result.fitted_card is None:
         return []
     before = scored_accounts(web)[["account_id", "name", "tier", "fit_score"]]
     after = score_accounts(ws, card=result.draft_card)[["account_id", "tier", "fit_score"]]
@@ -212,8 +222,6 @@ JOBS = PreviewJobs()
 def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
     """What publishing the draft would change: backtest against the version in use on the same holdout,
     the tier-move matrix and the accounts that change tier. The .json twin waits for the result."""
-    from bullseye.render import as_html
-
     draft_hash = current_draft_hash(web)
     job = JOBS.get(web, draft_hash, wait=request.url.path.endswith(".json"))
     base = {
@@ -225,11 +233,7 @@ def preview_page(web: WebContext, request: Request) -> dict[str, Any]:
         return base
     if job["status"] == "error":
         return {**base, "error": job["error"]}
-    result = job["result"]
-    shown = web.cache.get(  # drawn once per finished preview, not per request
-        "preview shown", lambda: {"preview": result.to_dict(), "preview_html": as_html(result)}, draft_hash
-    )
-    return {**base, **shown, "accounts_changing": job["changes"], "market": job["market"]}
+    return {**base, **job["shown"], "accounts_changing": job["changes"], "market": job["market"]}
 
 
 async def publish_draft(request: Request) -> Response:
