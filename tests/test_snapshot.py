@@ -8,6 +8,7 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import write
 from typer.testing import CliRunner
 
@@ -150,6 +151,9 @@ def test_retention_discovery_runs_on_a_snapshot_and_finds_the_known_drivers(oran
         f["label"] for f in worse
     ]
     assert (orange.strategy_dir / "icp.yaml").exists()
+    drafted = yaml.safe_load((orange.strategy_dir / "icp.yaml").read_text(encoding="utf-8"))["description"]
+    # what the draft rests on, as the data has it: customers, and no "0 accounts with an opportunity"
+    assert drafted.startswith("Drafted by `bullseye discover` from 3,333 customers as of"), drafted
     shown = runner.invoke(app, ["discover", "-w", str(orange.root), "--outcome", "retention", "--force"])
     assert shown.exit_code == 0 and "Traceback" not in shown.output, shown.output
 

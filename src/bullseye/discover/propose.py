@@ -232,11 +232,18 @@ def propose_icp(result, name: str = "Ideal customer profile", ws=None) -> ICP:
         while named.id in taken:
             named.id, number = f"{base}-{number}", number + 1
         taken.add(named.id)
+    sources = [
+        f"{count:,} {what}"
+        for count, what in (
+            (len(data.opportunities), "accounts with a closed new-business opportunity"),
+            (int(data.accounts["is_customer"].eq(True).sum()), "customers"),
+        )
+        if count  # a churn snapshot has no opportunities, a lead list no customers: name what there is
+    ]
     draft = ICP(
         name=name,
         description=(
-            f"Drafted by `bullseye discover` from {len(data.opportunities):,} accounts with a closed "
-            f"new-business opportunity and {int(data.accounts['is_customer'].eq(True).sum()):,} customers "
+            f"Drafted by `bullseye discover` from {' and '.join(sources) or 'no closed opportunity or customer'} "
             f"as of {data.as_of}. Segments were found and chosen on the discovery accounts; the holdout "
             f"accounts ({data.split_line}) only confirmed them (and vetoed disqualifiers they did not "
             f"confirm)." + (f" Disqualifiers vetoed by the holdout: {'; '.join(vetoed)}." if vetoed else "")
