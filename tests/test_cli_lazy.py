@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -72,11 +73,13 @@ print(json.dumps(report))
 """
 
 
-def _probe(steps: list[tuple[list[str], int]], cwd: Path) -> list[dict]:
+def run_fresh(script: str, *args: object, cwd: Path) -> Any:
+    """Run ``script`` in a fresh interpreter with this checkout's bullseye first on the path, each of
+    ``args`` passed as JSON; what it printed, parsed as JSON."""
     src = str(Path(bullseye.__file__).resolve().parents[1])
     env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), json.dumps(steps)],
+        [sys.executable, "-c", script, *map(json.dumps, args)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -85,6 +88,10 @@ def _probe(steps: list[tuple[list[str], int]], cwd: Path) -> list[dict]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def _probe(steps: list[tuple[list[str], int]], cwd: Path) -> list[dict]:
+    return run_fresh(_PROBE.format(heavy=HEAVY), steps, cwd=cwd)
 
 
 def test_help_and_early_errors_import_no_heavy_library(tmp_path):

@@ -6,14 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from bullseye.cli.app import (
@@ -28,6 +20,8 @@ from bullseye.cli.app import (
 from bullseye.render.inert import for_terminal
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from bullseye.workspace import Workspace
 
 
@@ -100,6 +94,9 @@ def _published_triggers(ws: Workspace) -> list[dict] | None:
 
 def load_with_progress(ws: Workspace, files, preset, mapping, quiet: bool = False):
     """``ws.load`` with a progress bar per file (none when ``quiet``); the LoadReport."""
+    # Imported here: a command's help and `tables` have no use for Rich's progress bars.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
