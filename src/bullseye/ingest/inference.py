@@ -150,12 +150,13 @@ def _may_read(kind: str, column: ir.StringValue) -> ir.BooleanValue:
     gates in front of the full parsers of :mod:`bullseye.ingest.coerce`. A whole number is a number."""
     if kind in ("integer", "number"):  # a cast, or the shape _numeric_core lets through
         return column.try_cast(dt.float64).notnull() | column.re_search(coerce.NUMBER_SHAPE)
-    # Every date format has digits; then an ISO or numeric date, or a gate of coerce._first.
+    # Every date format has digits; then an ISO or numeric date, or a gate of coerce._first and
+    # the shape its formats read (a URL has a slash and a note may say "mar": neither is a date).
     gates = (
         column.re_search(coerce.ISO_DATE)
         | column.re_search(coerce.NUMERIC_DATE)
-        | column.re_search(coerce.MONTH_NAME)
-        | column.contains("/")
+        | (column.re_search(coerce.MONTH_NAME) & column.re_search(coerce.NAMED_SHAPE))
+        | column.re_search(coerce.SLASH_SHAPE)
         | column.re_search(coerce.LONG_DIGITS)
     )
     return column.re_search(r"\d") & gates
