@@ -35,6 +35,11 @@ COLUMNS = {
     "all_missing": ["n/a", "", None, "none", "-"],
     "empty": [None, None, None, None, None],
     "unicode": ["١٢", "½", "12", "٣", "7"],
+    "whole_floats": ["700.0", "16000.0", " 3 ", "-2.0", None],
+    "fractions": ["0.15", "0.5", "1", None, "2"],
+    "bands": ["51-200", "1.0-2.0", "10,001+", "7", "3.0"],
+    "huge_floats": ["1e19", "3.0", "-9.3e18", "1", "2"],
+    "exponents": ["1e3", "2.5e2", "1E+2", "0", "7"],
 }
 
 
@@ -66,6 +71,8 @@ def test_first_look_rules_kinds_in_and_out_as_the_full_parsers(sample, day_first
     assert possible["plain_int"] == ("integer", "number") and possible["mixed"] == ()
     assert possible["named_dates"] == ("date",) and possible["month_words"] == ()
     assert possible["all_missing"] == ("integer", "number", "date") and possible["empty"] == KINDS
+    assert possible["whole_floats"] == ("integer", "number") and possible["fractions"] == ("number",)
+    assert possible["huge_floats"] == ("number",)
 
 
 # The date gate (inference._may_read) must pass every value that parse_date reads, in either day
