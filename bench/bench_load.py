@@ -25,7 +25,7 @@ example's files from the public datasets (``$BULLSEYE_DATASETS`` or ``../shared/
 ``examples/<name>/mapping.yaml`` through the CLI, each three times in a fresh process, and prints
 the median CPU seconds of the load and of the whole process.
 
-    python bench/bench_load.py --market layoffs,yc
+    python bench/bench_load.py --market layoffs,yc [--repeats 3]
 """
 
 from __future__ import annotations
@@ -212,10 +212,10 @@ def _market_phase(args: argparse.Namespace, root: Path) -> dict:
 def _market_main(args: argparse.Namespace) -> None:
     import statistics
 
-    print(f"Public market loads through the CLI, median of {SMALL_REPEATS} fresh processes")
+    print(f"Public market loads through the CLI, median of {args.repeats} fresh processes")
     for name in args.market.split(","):
         with bench_root(args.keep and str(Path(args.keep) / f"market-{name}"), "bullseye-bench-market-") as root:
-            runs = [run_phase(__file__, "market-load", root, ["--market", name]) for _ in range(SMALL_REPEATS)]
+            runs = [run_phase(__file__, "market-load", root, ["--market", name]) for _ in range(args.repeats)]
         load = statistics.median(r["load_cpu_s"] for r in runs)
         process = statistics.median(r["cpu_s"] for r in runs)
         print(f"  {name:14}  load {load:5.1f} s CPU  process {process:5.1f} s CPU", flush=True)
@@ -313,6 +313,7 @@ def main() -> None:
     parser.add_argument("--small", help="SIZE[,...]: time small demo loads (every table) instead")
     parser.add_argument("--seed", type=int, default=0, help="with --small: the demo's seed")
     parser.add_argument("--market", help=f"NAME[,...] of {', '.join(MARKET)}: time public market loads instead")
+    parser.add_argument("--repeats", type=int, default=SMALL_REPEATS, help="with --market: fresh processes per load")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
