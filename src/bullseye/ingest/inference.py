@@ -61,8 +61,9 @@ def _evidence(
 
 
 def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
-    """A cheap test that implies that a value reads as ``kind`` (with any reading profile) and is
-    whole or exact where that matters: written plainly and cast without loss."""
+    """A cheap test that implies that a value reads as ``kind`` (in either day order, with the
+    decimal point custom columns are read with) and is whole or exact where that matters: written
+    plainly and cast without loss."""
     if kind == "integer":  # digits only: parse_integer is a cast, and the float a whole number
         digits = column.re_search(r"^[+\-]?\d+$")
         # Or a whole float ("700.0"): parse_number is the cast, and parse_integer rounds it (not a
@@ -158,8 +159,9 @@ def _plain_part(
 
 
 def _may_read(kind: str, column: ir.StringValue) -> ir.BooleanValue:
-    """A cheap test that every value reading as ``kind`` passes (with any reading profile): the
-    gates in front of the full parsers of :mod:`bullseye.ingest.coerce`. A whole number is a number."""
+    """A cheap test that every value reading as ``kind`` passes (in either day order, with the
+    decimal point custom columns are read with): the gates in front of the full parsers of
+    :mod:`bullseye.ingest.coerce`. A whole number is a number."""
     if kind in ("integer", "number"):  # a cast, or the shape _numeric_core lets through
         number = column.try_cast(dt.float64)
         may = number.notnull() | column.re_search(coerce.NUMBER_SHAPE)
