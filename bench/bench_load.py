@@ -19,6 +19,13 @@ every table, each three times in a fresh process, and prints the median CPU seco
 (``ws.load`` alone) and of the whole process (imports included).
 
     python bench/bench_load.py --small 600,2000 [--seed 0]
+
+Public market loads (the typing of their free-text columns): ``--market layoffs,yc`` loads each
+example's files from the public datasets (``$BULLSEYE_DATASETS`` or ``../shared/datasets``) with its
+``examples/<name>/mapping.yaml`` through the CLI, each three times in a fresh process, and prints
+the median CPU seconds of the load and of the whole process.
+
+    python bench/bench_load.py --market layoffs,yc [--repeats 3]
 """
 
 from __future__ import annotations
@@ -167,6 +174,53 @@ def _small_main(args: argparse.Namespace) -> None:
         )
 
 
+#: Each example's dataset folder and files (every CSV in it when not listed).
+MARKET = {
+    "layoffs": ("layoffs_fyi", ()),
+    "yc": ("yc_companies", ()),
+    "crunchbase": ("crunchbase_2013", ()),
+    "inc5000": ("inc5000", ("inc5000.csv",)),
+    "fortune1000": ("fortune1000_2021", ("Fortune_1000.csv",)),
+    "olist": ("olist_marketing_funnel", ()),
+    "maven": ("maven_crm_sales_opportunities", ()),
+    "bank_marketing": ("bank_marketing_uci", ("bank.csv",)),
+}
+
+
+def _market_phase(args: argparse.Namespace, root: Path) -> dict:
+    import os
+
+    from typer.testing import CliRunner
+
+    from bullseye.cli import app
+
+    datasets = Path(os.environ.get("BULLSEYE_DATASETS") or HERE.parents[1] / "shared" / "datasets")
+    folder, names = MARKET[args.market]
+    files = [datasets / folder / n for n in names] or sorted((datasets / folder).glob("*.csv"))
+    runner = CliRunner()
+    workspace = root / f"ws-{time.monotonic_ns()}"
+    assert runner.invoke(app, ["init", str(workspace)]).exit_code == 0
+    mapping = HERE.parent / "examples" / args.market / "mapping.yaml"
+    start = time.process_time()
+    result = runner.invoke(app, ["load", "--workspace", str(workspace), "--mapping", str(mapping), *map(str, files)])
+    cpu = time.process_time() - start
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    return {"load_cpu_s": cpu}
+
+
+def _market_main(args: argparse.Namespace) -> None:
+    import statistics
+
+    print(f"Public market loads through the CLI, median of {args.repeats} fresh processes")
+    for name in args.market.split(","):
+        with bench_root(args.keep and str(Path(args.keep) / f"market-{name}"), "bullseye-bench-market-") as root:
+            runs = [run_phase(__file__, "market-load", root, ["--market", name]) for _ in range(args.repeats)]
+        load = statistics.median(r["load_cpu_s"] for r in runs)
+        process = statistics.median(r["cpu_s"] for r in runs)
+        print(f"  {name:14}  load {load:5.1f} s CPU  process {process:5.1f} s CPU", flush=True)
+
+
 def _wide_main(args: argparse.Namespace) -> None:
     shapes = (WIDE_SHAPES if args.wide == "default" else args.wide).split(",")
     for shape in shapes:
@@ -195,6 +249,8 @@ def _run_phase(args: argparse.Namespace) -> None:
         result = _wide_phase(args, root)
     elif args.phase.startswith("small-"):
         result = _small_phase(args, root)
+    elif args.phase == "market-load":
+        result = _market_phase(args, root)
     elif args.phase == "generate":
         sys.path.insert(0, str(HERE))
         from synthetic import write_crm
@@ -256,10 +312,15 @@ def main() -> None:
     parser.add_argument("--wide-load", action="store_true", help="with --wide: also time the whole load")
     parser.add_argument("--small", help="SIZE[,...]: time small demo loads (every table) instead")
     parser.add_argument("--seed", type=int, default=0, help="with --small: the demo's seed")
+    parser.add_argument("--market", help=f"NAME[,...] of {', '.join(MARKET)}: time public market loads instead")
+    parser.add_argument("--repeats", type=int, default=SMALL_REPEATS, help="with --market: fresh processes per load")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(args)
+        return
+    if args.market:
+        _market_main(args)
         return
     if args.small:
         _small_main(args)

@@ -45,6 +45,8 @@ __all__ = [
     "NUMERIC_DATE",
     "MONTH_NAME",
     "LONG_DIGITS",
+    "SLASH_SHAPE",
+    "NAMED_SHAPE",
 ]
 
 #: What staging turns into NULL: only empty cells. Placeholders are read later, per column, by
@@ -65,6 +67,23 @@ DATE_PREFIX = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})"
 #: The gates of the named formats (see ``_first``): a month's name, or a run of digits (%Y%m%d).
 MONTH_NAME = r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 LONG_DIGITS = r"^[\s\v]*\d{7,}[\s\v]*$"
+#: What the named formats can read, whole (strptime allows whitespace around a value): three digit
+#: runs between slashes; a day, a month's name and a year, or a month's name, a day and a year.
+#: Necessary, not sufficient: the gates in front of the full parser that URLs and notes (a slash
+#: and a digit, or "mar" in "market") do not pass.
+SLASH_SHAPE = r"^[\s\v]*\d+[\s\v]*/[\s\v]*\d+[\s\v]*/[\s\v]*\d+[\s\v]*$"
+_SEPARATOR = r"[\s\v,\-]+"
+NAMED_SHAPE = (
+    r"^[\s\v]*(\d+"
+    + _SEPARATOR
+    + r"[A-Za-z]+"
+    + _SEPARATOR
+    + r"\d+|[A-Za-z]+"
+    + _SEPARATOR
+    + r"\d+"
+    + _SEPARATOR
+    + r"\d+)[\s\v]*$"
+)
 NAMED_FORMATS = (
     "%Y/%m/%d",
     "%d %b %Y",

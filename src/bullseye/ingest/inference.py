@@ -61,13 +61,23 @@ def _evidence(
 
 
 def _plain_reads(kind: str, column: ir.StringValue) -> ir.BooleanValue:
-    """A cheap test that implies that a value reads as ``kind`` (with any reading profile) and is
-    whole or exact where that matters: written plainly and cast without loss."""
+    """A cheap test that implies that a value reads as ``kind`` (in either day order, with the
+    decimal point custom columns are read with) and is whole or exact where that matters: written
+    plainly and cast without loss."""
     if kind == "integer":  # digits only: parse_integer is a cast, and the float a whole number
-        return column.re_search(r"^[+\-]?\d+$") & column.try_cast(dt.int64).notnull()
+        digits = column.re_search(r"^[+\-]?\d+$")
+        # Or a whole float ("700.0"): parse_number is the cast, and parse_integer rounds it (not a
+        # band such as "1-2", which parse_integer reads first).
+        number = coerce.finite(column.try_cast(dt.float64))
+        whole = (number % 1 == 0) & coerce.to_int64(number).notnull() & ~_long_digits(column)
+        return ibis.ifelse(digits, column.try_cast(dt.int64).notnull(), whole & ~column.re_search(_BAND_DASH))
     if kind == "number":
         return coerce.finite(column.try_cast(dt.float64)).notnull() & ~_long_digits(column)
     return column.re_search(coerce.ISO_DATE) & coerce.parse_date(column, coerce.ColumnProfile(plain=True)).notnull()
+
+
+#: A dash after a digit: what a band ("51-200") has and a plain number does not.
+_BAND_DASH = r"[\d.,]\s*[-–]"
 
 
 def _plain_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
@@ -92,7 +102,7 @@ _COUNTS: dict[str, Callable[..., ir.Value]] = {
     "long": lambda column: _long_digits(column).sum(),
     "boolean": lambda raw, column: coerce.parse_boolean(raw).count() - raw.count() + column.count(),
     **{kind: _plain_count(kind) for kind in ("integer", "number", "date")},
-    **{f"may_{kind}": _may_count(kind) for kind in ("number", "date")},
+    **{f"may_{kind}": _may_count(kind) for kind in ("integer", "number", "date")},
 }
 
 
@@ -105,7 +115,7 @@ def _plain_evidence(
     """Per column: n, digits, long, and for each possible kind n when every value reads plainly as
     it, -1 when some value certainly does not (yes/no is read in full: it is cheap), None when
     only the full parser can tell. ``gates`` adds the counts of values that pass ``_may_read``
-    for a number and for a date (``may_number``, ``may_date``)."""
+    for a whole number, a number and a date (``may_integer``, ``may_number``, ``may_date``)."""
     # The values are cleaned once, below the counts: cleaning inside each count repeated it in
     # the SQL some ten times per column, and DuckDB's planning grows with the size of the query.
     # A query reads a few columns: DuckDB keeps each expression's working state per thread, and
@@ -115,6 +125,9 @@ def _plain_evidence(
         chosen = {name: possible[name] for name in names[start : start + COLUMNS_PER_QUERY]}
         evidence.update(_plain_part(table, chosen, missing, gates))
     return evidence
+
+
+_GATES = ("may_integer", "may_number", "may_date")
 
 
 def _plain_part(
@@ -127,7 +140,7 @@ def _plain_part(
     )
     aggregates = {}
     for index, kinds in enumerate(possible.values()):
-        keys = ["n", "digits", "long", *kinds, *(["may_number", "may_date"] if gates else [])]
+        keys = ["n", "digits", "long", *kinds, *(_GATES if gates else [])]
         for key in keys:
             columns = (f"_raw{index}", f"_clean{index}") if key == "boolean" else (f"_clean{index}",)
             aggregates[f"{key}{index}"] = coerce.PerColumn(_COUNTS[key], columns)
@@ -140,22 +153,27 @@ def _plain_part(
             read = counts.get(f"{kind}{index}", -1) if kind in kinds else -1
             found[kind] = n if read == n else (-1 if kind in ("boolean",) or kind not in kinds else None)
         if gates:
-            found.update({key: counts[f"{key}{index}"] for key in ("may_number", "may_date")})
+            found.update({key: counts[f"{key}{index}"] for key in _GATES})
         evidence[name] = found
     return evidence
 
 
 def _may_read(kind: str, column: ir.StringValue) -> ir.BooleanValue:
-    """A cheap test that every value reading as ``kind`` passes (with any reading profile): the
-    gates in front of the full parsers of :mod:`bullseye.ingest.coerce`. A whole number is a number."""
+    """A cheap test that every value reading as ``kind`` passes (in either day order, with the
+    decimal point custom columns are read with): the gates in front of the full parsers of
+    :mod:`bullseye.ingest.coerce`. A whole number is a number."""
     if kind in ("integer", "number"):  # a cast, or the shape _numeric_core lets through
-        return column.try_cast(dt.float64).notnull() | column.re_search(coerce.NUMBER_SHAPE)
-    # Every date format has digits; then an ISO or numeric date, or a gate of coerce._first.
+        number = column.try_cast(dt.float64)
+        may = number.notnull() | column.re_search(coerce.NUMBER_SHAPE)
+        # A float with a fraction ("0.15") is that number to parse_number: it is not whole.
+        return may & ~(coerce.finite(number) % 1 != 0).fill_null(False) if kind == "integer" else may
+    # Every date format has digits; then an ISO or numeric date, or a gate of coerce._first and
+    # the shape its formats read (a URL has a slash and a note may say "mar": neither is a date).
     gates = (
         column.re_search(coerce.ISO_DATE)
         | column.re_search(coerce.NUMERIC_DATE)
-        | column.re_search(coerce.MONTH_NAME)
-        | column.contains("/")
+        | (column.re_search(coerce.MONTH_NAME) & column.re_search(coerce.NAMED_SHAPE))
+        | column.re_search(coerce.SLASH_SHAPE)
         | column.re_search(coerce.LONG_DIGITS)
     )
     return column.re_search(r"\d") & gates
@@ -180,8 +198,7 @@ def _first_look(
     for name in columns:
         found = plain[name]
         n = int(found["n"] or 0)
-        number, date = int(found["may_number"] or 0), int(found["may_date"] or 0)
-        may = {"integer": number, "number": number, "date": date}
+        may = {kind: int(found[f"may_{kind}"] or 0) for kind in ("integer", "number", "date")}
         evidence = {"n": n, "digits": int(found["digits"] or 0), "long": int(found["long"] or 0)}
         unsure = []
         for kind in KINDS:
