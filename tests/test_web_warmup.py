@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -19,6 +20,23 @@ from bullseye.web import create_app
 
 TestClient = pytest.importorskip("fastapi.testclient").TestClient
 LOCAL = "http://127.0.0.1:8765"
+
+
+class _Today(date):
+    """Today as it was when the module started: the home page's status and the preview memo are
+    kept per date, so a run that crossed midnight would count one result more."""
+
+    frozen = date.today()
+
+    @classmethod
+    def today(cls) -> date:
+        return cls.frozen
+
+
+@pytest.fixture(autouse=True)
+def _one_day(monkeypatch):
+    monkeypatch.setattr("bullseye.web.views.home.date", _Today)
+    monkeypatch.setattr("bullseye.governance.fits.date", _Today)
 
 
 @pytest.fixture(scope="module")
