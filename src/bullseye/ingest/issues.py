@@ -10,7 +10,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from bullseye.core import warehouse
-from bullseye.ingest import coerce
+from bullseye.ingest import column_counts
 
 __all__ = ["SPREADSHEET_ERRORS", "issue_counts", "spreadsheet_errors", "record_issues", "record_loaded_rows"]
 
@@ -48,15 +48,15 @@ def issue_counts(
     """How many rows each kind of issue could hold, in one query, so a clean file writes none
     (an insert of no rows cost as much as one of many): blank records, placeholders, values of
     checked columns that did not read, required values missing, spreadsheet error values."""
-    per = coerce.PerColumn
-    counts: dict[str, coerce.PerColumn] = {"blank": per(_true, ("_blank",))}
+    per = column_counts.PerColumn
+    counts: dict[str, column_counts.PerColumn] = {"blank": per(_true, ("_blank",))}
     counts.update({name: per(_present, (name,)) for name in placeholders})
     counts.update({f"failed {c}": per(_read_failed, (f"_raw_{c}", c)) for c in checked})
     for column in required:
         both = per(_missing_unread, (f"_raw_{column}", column)) if column in checked else per(_missing, (column,))
         counts[f"missing {column}"] = both
     counts.update({f"error {c}": per(_spreadsheet_error, (c,)) for c in text_columns})
-    return coerce.aggregate_counts(typed, counts)
+    return column_counts.aggregate_counts(typed, counts)
 
 
 def spreadsheet_errors(typed: ir.Table, columns: list[str], row_bad: ir.BooleanValue) -> list[tuple[int, ir.Table]]:
@@ -112,17 +112,12 @@ def record_loaded_rows(
 ) -> None:
     """Rows of a loaded table (with their ``_file`` and ``_line``) as issues of ``column``: what a
     reference or date check found in rows already typed."""
-    warehouse.insert_select(
-        con,
-        "_issues",
-        rows.select(
-            load_id=ibis.literal(load_id),
-            table_name=ibis.literal(table_name),
-            file=rows["_file"],
-            line=rows["_line"],
-            column=ibis.literal(column),
-            value=value.cast(dt.string),
-            reason=ibis.literal(reason) if isinstance(reason, str) else reason,
-            action=ibis.literal(action),
-        ),
+    part = rows.select(
+        file=rows["_file"],
+        line=rows["_line"],
+        column=ibis.literal(column),
+        value=value,
+        reason=ibis.literal(reason) if isinstance(reason, str) else reason,
+        action=ibis.literal(action),
     )
+    record_issues(con, [part], table_name, load_id)
