@@ -20,7 +20,7 @@ from bullseye.discover.findings import Finding, Measure, OutcomeReport
 from bullseye.discover.result import DiscoveryResult, DiscoverySettings, dataset_for
 from bullseye.errors import BullseyeError
 
-__all__ = ["RUN_FILE", "run_file", "save_run", "keep_run", "load_run", "result_from_dict"]
+__all__ = ["why_no_draft", "RUN_FILE", "run_file", "save_run", "keep_run", "load_run", "result_from_dict"]
 
 RUN_FILE = "discovery/latest.json"  # under the workspace's .bullseye/
 FORMAT = 1
@@ -139,3 +139,31 @@ def _finding(data: dict[str, Any]) -> Finding:
     fields["holdout"] = Measure(**data["holdout"]) if data.get("holdout") else None
     fields["shrunk"] = tuple(data["shrunk"]) if data.get("shrunk") else None
     return Finding(**fields)
+
+
+def why_no_draft(root: Path) -> str:
+    """What the last `bullseye discover` found when it drafted no ICP (kept in the workspace), so
+    that validate and score name the cause rather than send the user back to discover. Said only
+    when that run found nothing significant on win or retention (else the file was removed)."""
+    from bullseye.discover.significance import ALPHA
+    from bullseye.workspace import STATE_DIR
+
+    hint = "draft one with `bullseye discover`"
+    try:
+        result = json.loads((root / STATE_DIR / RUN_FILE).read_text(encoding="utf-8"))["result"]
+        reports = {k: v for k, v in result["outcomes"].items() if k in ("win", "retention")}
+        found = [f for r in reports.values() for f in r.get("findings", []) + r.get("negative", [])]
+        if not reports or any((f.get("p_family") or 1) <= ALPHA for f in found):
+            return hint
+        why = [
+            f"{r['metric']}: "
+            + (
+                r["note"]
+                if r.get("refused") or not r.get("evaluated")
+                else f"no segment significant ({r['evaluated']:,} evaluated)"
+            )
+            for r in reports.values()
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return hint
+    return "the last `bullseye discover` drafted none (" + "; ".join(why) + "); write one by hand or load more data"

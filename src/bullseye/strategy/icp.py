@@ -439,37 +439,10 @@ def icp_json_schema() -> dict:
 def load_icp(root: Path) -> ICP:
     path = root / ICP_FILE
     if not path.exists():
-        raise NotFoundError(f"{path} does not exist yet; " + _why_no_draft(root))
+        from bullseye.discover.stored import why_no_draft
+
+        raise NotFoundError(f"{path} does not exist yet; " + why_no_draft(root))
     return load_model(ICP, path)
-
-
-def _why_no_draft(root: Path) -> str:
-    """What the last `bullseye discover` found when it drafted no ICP (kept in the workspace), so
-    that validate and score name the cause rather than send the user back to discover. Said only
-    when that run found nothing significant on win or retention (else the file was removed)."""
-    from bullseye.discover.significance import ALPHA
-    from bullseye.discover.stored import RUN_FILE
-    from bullseye.workspace import STATE_DIR
-
-    hint = "draft one with `bullseye discover`"
-    try:
-        result = json.loads((root / STATE_DIR / RUN_FILE).read_text(encoding="utf-8"))["result"]
-        reports = {k: v for k, v in result["outcomes"].items() if k in ("win", "retention")}
-        found = [f for r in reports.values() for f in r.get("findings", []) + r.get("negative", [])]
-        if not reports or any((f.get("p_family") or 1) <= ALPHA for f in found):
-            return hint
-        why = [
-            f"{r['metric']}: "
-            + (
-                r["note"]
-                if r.get("refused") or not r.get("evaluated")
-                else f"no segment significant ({r['evaluated']:,} evaluated)"
-            )
-            for r in reports.values()
-        ]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return hint
-    return "the last `bullseye discover` drafted none (" + "; ".join(why) + "); write one by hand or load more data"
 
 
 def save_icp(root: Path, icp: ICP, force: bool = False, expected_hash: str | None = None) -> tuple[Path, str]:
