@@ -5,7 +5,7 @@ import datetime as dtm
 import ibis
 import pytest
 
-from bullseye.ingest import coerce
+from bullseye.ingest import coerce, column_counts
 from bullseye.ingest.coerce import ColumnProfile
 
 
@@ -47,10 +47,10 @@ def test_day_month_order_is_decided_by_the_column(con):
     us = ibis.memtable({"v": ["03/04/2025", "12/31/2025", "01/02/2025"]})
     br = ibis.memtable({"v": ["03/04/2025", "31/12/2025"]})
     ambiguous = ibis.memtable({"v": ["03/04/2025"]})
-    assert not coerce.profile_columns(us, ["v"], [], True)["v"].day_first
-    assert coerce.profile_columns(br, ["v"], [], False)["v"].day_first
-    assert coerce.profile_columns(ambiguous, ["v"], [], False)["v"].day_first is False
-    assert coerce.profile_columns(ambiguous, ["v"], [], True)["v"].day_first is True
+    assert not column_counts.profile_columns(us, ["v"], [], True)["v"].day_first
+    assert column_counts.profile_columns(br, ["v"], [], False)["v"].day_first
+    assert column_counts.profile_columns(ambiguous, ["v"], [], False)["v"].day_first is False
+    assert column_counts.profile_columns(ambiguous, ["v"], [], True)["v"].day_first is True
 
 
 def test_numbers_with_separators_currency_and_suffixes(con):
@@ -76,7 +76,7 @@ def test_numbers_with_separators_currency_and_suffixes(con):
 def test_decimal_comma_columns(con):
     values = ["R$ 12.345,67", "1.000", "3,5"]
     column = ibis.memtable({"v": values})
-    profile = coerce.profile_columns(column, [], ["v"], True)["v"]
+    profile = column_counts.profile_columns(column, [], ["v"], True)["v"]
     assert profile.decimal_comma
     assert _apply(con, values, lambda v: coerce.parse_number(v, profile)) == pytest.approx([12345.67, 1000, 3.5])
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bullseye.core import warehouse
-from bullseye.ingest import coerce, scratch
+from bullseye.ingest import coerce, column_counts, scratch
 
 
 def _reader(profile: coerce.ColumnProfile):
@@ -75,13 +75,13 @@ def test_values_per_column_counts_each_column(compiled):
     def counts(value):
         return {"n": value.count(), "distinct": value.nunique(), "digits": value.re_search(r"^\d+$").sum()}
 
-    found = coerce.values_per_column(table, list(columns), counts)
+    found = column_counts.values_per_column(table, list(columns), counts)
     assert found == {
         "a": {"n": 3, "distinct": 3, "digits": 2},
         "b c": {"n": None, "distinct": None, "digits": None},
         "d": {"n": 4, "distinct": 2, "digits": 0},
     }
-    assert coerce.values_per_column(table, ["d"], counts, distinct=True)["d"]["n"] == 2
+    assert column_counts.values_per_column(table, ["d"], counts, distinct=True)["d"]["n"] == 2
 
 
 def test_parts_are_stitched_side_by_side_only_when_their_rows_line_up(tmp_path):

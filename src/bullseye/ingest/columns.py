@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 
 from bullseye.core import warehouse
 from bullseye.core.schema import Table
-from bullseye.ingest import coerce, scratch
+from bullseye.ingest import coerce, column_counts, scratch
 from bullseye.ingest.counts import FileCount
 from bullseye.ingest.derive import derived_text
 from bullseye.ingest.inference import infer_custom_types, parse_kind
@@ -146,7 +146,7 @@ def _read_missing(plan: FilePlan, stage: ir.Table, missing: coerce.MissingTokens
     columns of a text table, and a function giving the per-target counts once the typed columns are known.
     """
     sources = [c for c in stage.columns if c != "_line"]
-    hits = coerce.count_missing(stage, sources, missing)
+    hits = column_counts.count_missing(stage, sources, missing)
     stage = stage.mutate(**{c: missing.clean(stage[c]) for c in sources if hits[c][0]})
     single = {t: s[0] for t, s in plan.sources.items() if len(s) == 1 and s[0] in hits}
 
@@ -195,7 +195,7 @@ def type_plan(
     kinds = {**canonical, **custom_types}
     typed_kinds = [c for c, k in kinds.items() if k in TYPED_KINDS]
     text = clean_typed(text, typed_kinds)
-    profiles = coerce.profile_columns(
+    profiles = column_counts.profile_columns(
         text,
         [c for c, k in kinds.items() if k == "date"],
         [c for c, k in kinds.items() if k == "number"],

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from bullseye.ingest import coerce
+from bullseye.ingest import coerce, column_counts
 
 __all__ = ["infer_custom_types", "parse_kind", "KINDS", "FIRST_LOOK_ROWS"]
 
@@ -53,7 +53,7 @@ def _evidence(
             **{kind: found[kind]() for kind in kinds},
         }
 
-    counts = coerce.values_per_column(sample, columns, evidence, few_rows=few_rows)
+    counts = column_counts.values_per_column(sample, columns, evidence, few_rows=few_rows)
     return {
         name: {key: int(found.get(key) or 0) if key in found else -1 for key in ("n", "digits", "long", *KINDS)}
         for name, found in counts.items()
@@ -95,7 +95,7 @@ def _may_count(kind: str) -> Callable[[ir.StringValue], ir.Value]:
 
 
 #: Counts of a column's cleaned values (and, for yes/no, its raw ones): one function per count, the
-#: same for every column, so that each is compiled once (coerce.PerColumn).
+#: same for every column, so that each is compiled once (column_counts.PerColumn).
 _COUNTS: dict[str, Callable[..., ir.Value]] = {
     "n": lambda column: column.count(),
     "digits": lambda column: column.re_search(r"^\s*-?\d+\s*$").sum(),
@@ -143,8 +143,8 @@ def _plain_part(
         keys = ["n", "digits", "long", *kinds, *(_GATES if gates else [])]
         for key in keys:
             columns = (f"_raw{index}", f"_clean{index}") if key == "boolean" else (f"_clean{index}",)
-            aggregates[f"{key}{index}"] = coerce.PerColumn(_COUNTS[key], columns)
-    counts = coerce.aggregate_counts(cleaned, aggregates)
+            aggregates[f"{key}{index}"] = column_counts.PerColumn(_COUNTS[key], columns)
+    counts = column_counts.aggregate_counts(cleaned, aggregates)
     evidence = {}
     for index, (name, kinds) in enumerate(possible.items()):
         n = counts[f"n{index}"]
@@ -290,7 +290,7 @@ def infer_custom_types(
 
         names = [name for name, (chosen,) in typed.items() if chosen == kind and name not in ok]
         # Each value once: whether every value reads does not depend on how often each is written.
-        found = coerce.values_per_column(text, names, fits, distinct=True)
+        found = column_counts.values_per_column(text, names, fits, distinct=True)
         ok.update({name: values["ok"] for name, values in found.items()})
     return {name: kind if kind == "string" or ok[name] in (True, None) else "string" for name, kind in proposed.items()}
 
